@@ -1,0 +1,62 @@
+package io.optoutgw.config;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An ESME account: who may bind, how, and which numbers it owns.
+ *
+ * @param systemId      SMPP system_id (at most 15 characters)
+ * @param password      plain text (at most 8 characters, the SMPP limit) or a hash produced by
+ *                      {@code gateway hash-password} ({@code pbkdf2-sha256$...})
+ * @param bindTypes     bind types this account may use (default: all three)
+ * @param maxBinds      concurrent sessions allowed
+ * @param windowSize    requests in flight per session; one more gets ESME_RTHROTTLED
+ * @param submitRate    messages per second for the whole account, 0 = unlimited; over it: ESME_RTHROTTLED
+ * @param allowedIps    client addresses or CIDR blocks allowed to bind; empty = any
+ * @param numbers       short codes / long numbers this account owns: MO sent to them is routed here
+ * @param route         upstream names in order of preference (failover); empty = all upstreams
+ */
+public record AccountConfig(
+        String systemId,
+        String password,
+        Set<BindType> bindTypes,
+        int maxBinds,
+        int windowSize,
+        int submitRate,
+        List<String> allowedIps,
+        List<String> numbers,
+        List<String> route) {
+
+    /** The three SMPP bind types. */
+    public enum BindType { TRANSMITTER, RECEIVER, TRANSCEIVER }
+
+    public AccountConfig {
+        ConfigChecks.notBlank("accounts.systemId", systemId);
+        String k = "accounts[" + systemId + "].";
+        ConfigChecks.maxLength(k + "systemId", systemId, 15);
+        ConfigChecks.notBlank(k + "password", password);
+        if (!password.startsWith("pbkdf2-sha256$")) {
+            ConfigChecks.maxLength(k + "password", password, 8);
+        }
+        bindTypes = bindTypes == null || bindTypes.isEmpty()
+                ? EnumSet.allOf(BindType.class) : Set.copyOf(bindTypes);
+        maxBinds = maxBinds == 0 ? 8 : maxBinds;
+        ConfigChecks.range(k + "maxBinds", maxBinds, 1, 10_000);
+        windowSize = windowSize == 0 ? 64 : windowSize;
+        ConfigChecks.range(k + "windowSize", windowSize, 1, 10_000);
+        ConfigChecks.range(k + "submitRate", submitRate, 0, 1_000_000);
+        allowedIps = ConfigChecks.orEmpty(allowedIps);
+        numbers = ConfigChecks.orEmpty(numbers);
+        route = ConfigChecks.orEmpty(route);
+    }
+
+    @Override
+    public String toString() {
+        // never print the password
+        return "AccountConfig[systemId=" + systemId + ", bindTypes=" + bindTypes + ", maxBinds=" + maxBinds
+                + ", windowSize=" + windowSize + ", submitRate=" + submitRate + ", numbers=" + numbers
+                + ", route=" + route + "]";
+    }
+}

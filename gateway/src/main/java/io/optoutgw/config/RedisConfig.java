@@ -1,0 +1,41 @@
+package io.optoutgw.config;
+
+import java.time.Duration;
+
+/**
+ * Where the shared state lives.
+ *
+ * @param uri             {@code embedded} (the gateway starts a local redis-server), or a
+ *                        {@code redis://}, {@code rediss://}, {@code redis-sentinel://} URI
+ * @param embeddedDataDir data directory of the embedded redis-server
+ * @param embeddedPort    port of the embedded redis-server on 127.0.0.1 (0 picks a free one)
+ * @param commandTimeout  a Redis command not answered within this time fails
+ * @param messageIdTtl    how long a message_id -> account mapping is kept for receipt routing
+ */
+public record RedisConfig(
+        String uri,
+        String embeddedDataDir,
+        int embeddedPort,
+        Duration commandTimeout,
+        Duration messageIdTtl) {
+
+    public static final String EMBEDDED = "embedded";
+
+    public RedisConfig {
+        ConfigChecks.notBlank("redis.uri", uri);
+        if (!uri.equals(EMBEDDED) && !uri.matches("^(redis|rediss|redis-sentinel|rediss-sentinel|redis-socket)://.+")) {
+            throw new ConfigException("redis.uri", "must be 'embedded' or a redis:// / rediss:// URI, got '"
+                    + uri.replaceAll("//[^@/]*@", "//***@") + "'");
+        }
+        embeddedDataDir = embeddedDataDir == null ? "./data" : embeddedDataDir;
+        ConfigChecks.port("redis.embeddedPort", embeddedPort, true);
+        commandTimeout = ConfigChecks.positive("redis.commandTimeout",
+                ConfigChecks.orDefault(commandTimeout, Duration.ofMillis(500)));
+        messageIdTtl = ConfigChecks.positive("redis.messageIdTtl",
+                ConfigChecks.orDefault(messageIdTtl, Duration.ofHours(72)));
+    }
+
+    public boolean embedded() {
+        return EMBEDDED.equals(uri);
+    }
+}
