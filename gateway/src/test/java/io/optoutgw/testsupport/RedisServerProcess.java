@@ -1,0 +1,220 @@
+package io.optoutgw.testsupport;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real {@code redis-server} from PATH on a free 127.0.0.1 port in a temp dir, which tests can
+ * pause, resume, kill and restart by PID.
+ */
+public final class RedisServerProcess implements AutoCloseable {
+
+    private static final long STARTUP_MILLIS = 10_000;
+
+    private final Path dir;
+    private final int port;
+    private final boolean appendOnly;
+    private Process process;
+
+    private RedisServerProcess(Path dir, int port, boolean appendOnly) {
+        this.dir = dir;
+        this.port = port;
+        this.appendOnly = appendOnly;
+    }
+
+    /** Starts redis-server without persistence ({@code --save '' --appendonly no}). */
+    public static RedisServerProcess start() {
+        return start(false);
+    }
+
+    /** Starts redis-server; with {@code appendOnly} it uses {@code --appendonly yes --appendfsync always}. */
+    public static RedisServerProcess start(boolean appendOnly) {
+        try {
+            int port = FreePorts.find();
+            if (port == 6379) {
+                port = FreePorts.find();
+            }
+            RedisServerProcess server = new RedisServerProcess(Files.createTempDirectory("redis-test-"), port, appendOnly);
+            try {
+                server.launch();
+            } catch (RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Freezes the server (SIGSTOP): its socket stays open but nothing is answered. */
+    public void pause() {
+        signal("-STOP");
+    }
+
+    /** Thaws a paused server (SIGCONT). */
+    public void resume() {
+        signal("-CONT");
+    }
+
+    /** SIGKILL, then waits until the process has exited. */
+    public void kill() {
+        if (!isAlive()) {
+            return;
+        }
+        signal("-KILL");
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("redis-server pid " + pid() + " survived kill -9");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Kills the server if it still runs and starts it again on the same port and dir. */
+    public void restart() {
+        kill();
+        launch();
+    }
+
+    /** Kills the server and deletes its temp dir. */
+    @Override
+    public void close() {
+        try {
+            if (isAlive()) {
+                kill();
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private void launch() {
+        List<String> cmd = new ArrayList<>(List.of("redis-server",
+                "--bind", "127.0.0.1",
+                "--port", Integer.toString(port),
+                "--dir", dir.toString(),
+                "--save", "",
+                "--daemonize", "no",
+                "--protected-mode", "yes"));
+        if (appendOnly) {
+            cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+        } else {
+            cmd.addAll(List.of("--appendonly", "no"));
+        }
+        Path log = dir.resolve("redis.log");
+        try {
+            process = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run redis-server from PATH", e);
+        }
+        long deadline = System.currentTimeMillis() + STARTUP_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("redis-server exited during startup:\n" + tail(log));
+            }
+            if (ping()) {
+                return;
+            }
+            sleep(50);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("redis-server did not answer PING on port " + port + ":\n" + tail(log));
+    }
+
+    private boolean ping() {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            socket.setSoTimeout(500);
+            OutputStream out = socket.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            byte[] buf = socket.getInputStream().readNBytes(7);
+            return new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void signal(String signal) {
+        if (!isAlive()) {
+            throw new IllegalStateException("redis-server is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid())).inheritIO().start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill " + signal + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no output)";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
