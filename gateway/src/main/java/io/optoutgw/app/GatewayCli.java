@@ -1,0 +1,142 @@
+package io.optoutgw.app;
+
+import io.optoutgw.config.ConfigException;
+import io.optoutgw.config.ConfigLoader;
+import io.optoutgw.config.ConfigOverrides;
+import io.optoutgw.config.GatewayConfig;
+import io.optoutgw.session.PasswordHash;
+import io.optoutgw.store.RedisConnectException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code gateway} command line. */
+@Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
+        description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
+        subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class})
+public final class GatewayCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new GatewayCli());
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator");
+    }
+
+    /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run the gateway. Flags and GATEWAY_* environment variables override the file.")
+    static final class Run implements Callable<Integer> {
+
+        @Option(names = "--config", defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
+                description = "Configuration file (default: ${DEFAULT-VALUE}; env GATEWAY_CONFIG)")
+        Path config;
+
+        @Option(names = "--smpp-port", defaultValue = "${env:GATEWAY_SMPP_PORT}",
+                description = "Port ESMEs bind to (env GATEWAY_SMPP_PORT)")
+        Integer smppPort;
+
+        @Option(names = "--http-port", defaultValue = "${env:GATEWAY_HTTP_PORT}",
+                description = "Port of /metrics, /health, /ready (env GATEWAY_HTTP_PORT)")
+        Integer httpPort;
+
+        @Option(names = "--upstream", defaultValue = "${env:GATEWAY_UPSTREAM}", paramLabel = "HOST:PORT",
+                description = "SMSC to relay to; replaces the first upstream and the built-in simulator (env GATEWAY_UPSTREAM)")
+        String upstream;
+
+        @Option(names = "--upstream-system-id", defaultValue = "${env:GATEWAY_UPSTREAM_SYSTEM_ID}",
+                description = "system_id for binding to the SMSC (env GATEWAY_UPSTREAM_SYSTEM_ID)")
+        String upstreamSystemId;
+
+        @Option(names = "--upstream-password", defaultValue = "${env:GATEWAY_UPSTREAM_PASSWORD}",
+                description = "password for binding to the SMSC (env GATEWAY_UPSTREAM_PASSWORD)")
+        String upstreamPassword;
+
+        @Option(names = "--account", paramLabel = "SYSTEM_ID:PASSWORD[:SHORTCODE,...]",
+                description = "ESME account; repeatable; replaces the file's accounts (env GATEWAY_ACCOUNTS, space-separated)")
+        List<String> accounts;
+
+        @Option(names = "--redis", defaultValue = "${env:GATEWAY_REDIS}", paramLabel = "URI",
+                description = "redis://, rediss:// or redis-sentinel:// URI, or 'embedded' (env GATEWAY_REDIS)")
+        String redis;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> accountSpecs = accounts;
+            String envAccounts = System.getenv("GATEWAY_ACCOUNTS");
+            if ((accountSpecs == null || accountSpecs.isEmpty()) && envAccounts != null && !envAccounts.isBlank()) {
+                accountSpecs = List.of(envAccounts.trim().split("\\s+"));
+            }
+            GatewayConfig cfg;
+            try {
+                cfg = ConfigLoader.load(config, new ConfigOverrides(smppPort, httpPort, upstream, upstreamSystemId,
+                        upstreamPassword, accountSpecs, redis));
+            } catch (ConfigException e) {
+                System.err.println("config error: " + e.getMessage());
+                return 2;
+            }
+            Gateway gateway;
+            try {
+                gateway = Gateway.start(cfg);
+            } catch (ConfigException | RedisConnectException | IllegalArgumentException | IllegalStateException e) {
+                System.err.println("cannot start: " + e.getMessage());
+                return 3;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                gateway.close();
+                stopped.countDown();
+            }, "shutdown"));
+            Banner.print(cfg, gateway);
+            stopped.await();
+            return 0;
+        }
+    }
+
+    /** {@code gateway hash-password}: prints the hashed form of a password for the config file. */
+    @Command(name = "hash-password", mixinStandardHelpOptions = true,
+            description = "Read a password from standard input, print its pbkdf2-sha256 hash for accounts[].password.")
+    static final class HashPassword implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            String password = in.readLine();
+            if (password == null || password.isEmpty()) {
+                System.err.println("no password on standard input");
+                return 2;
+            }
+            System.out.println(PasswordHash.hash(password));
+            return 0;
+        }
+    }
+
+    /** {@code gateway simulator}: a standalone SMSC simulator, for demos and load tests. */
+    @Command(name = "simulator", mixinStandardHelpOptions = true, description = "Run the SMSC simulator alone.")
+    static final class Simulator implements Callable<Integer> {
+        @CommandLine.Parameters(arity = "0..*", paramLabel = "ARGS",
+                description = "simulator options: --host, --port, --delay-ms")
+        List<String> args = List.of();
+
+        @Override
+        public Integer call() throws Exception {
+            io.optoutgw.simulator.SmscSimulatorMain.main(args.toArray(String[]::new));
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.optoutgw.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.optoutgw.config.HttpConfig;
+import io.optoutgw.transport.Transports;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** HTTP endpoints for operations: {@code /health} (alive), {@code /ready} (can enforce and relay), {@code /metrics}. */
+public final class HttpServer {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final int MAX_REQUEST_BYTES = 64 * 1024;
+
+    /** Readiness: {@code null} when ready, otherwise the reason it is not. */
+    public interface Readiness {
+        String notReadyReason();
+    }
+
+    private final HttpConfig config;
+    private final Readiness readiness;
+    private final Supplier<String> metrics;
+    private Channel serverChannel;
+
+    public HttpServer(HttpConfig config, Readiness readiness, Supplier<String> metrics) {
+        this.config = config;
+        this.readiness = readiness;
+        this.metrics = metrics;
+    }
+
+    public int start(EventLoopGroup group) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(Transports.serverChannel())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("codec", new HttpServerCodec())
+                                .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast("handler", new Handler());
+                    }
+                });
+        serverChannel = b.bind(config.host(), config.port()).sync().channel();
+        int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        log.info("HTTP on {}:{} (/health, /ready, /metrics)", config.host(), port);
+        return port;
+    }
+
+    public void stop() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            String path = new QueryStringDecoder(request.uri()).path();
+            FullHttpResponse response = switch (path) {
+                case "/health" -> json(HttpResponseStatus.OK, "{\"status\":\"UP\"}");
+                case "/ready" -> {
+                    String reason = readiness.notReadyReason();
+                    yield reason == null
+                            ? json(HttpResponseStatus.OK, "{\"ready\":true}")
+                            : json(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "{\"ready\":false,\"reason\":\"" + reason.replace("\"", "'") + "\"}");
+                }
+                case "/metrics" -> text(HttpResponseStatus.OK, metrics.get(),
+                        "text/plain; version=0.0.4; charset=utf-8");
+                default -> json(HttpResponseStatus.NOT_FOUND, "{\"error\":\"no such endpoint: "
+                        + path.replace("\"", "'") + "\"}");
+            };
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            HttpUtil.setKeepAlive(response, keepAlive);
+            var f = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                f.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private static FullHttpResponse json(HttpResponseStatus status, String body) {
+        return text(status, body, "application/json");
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+        return r;
+    }
+}

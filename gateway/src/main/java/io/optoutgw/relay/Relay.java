@@ -1,0 +1,151 @@
+package io.optoutgw.relay;
+
+import com.cloudhopper.smpp.SmppConstants;
+import com.cloudhopper.smpp.pdu.BaseSm;
+import com.cloudhopper.smpp.pdu.BaseSmResp;
+import com.cloudhopper.smpp.pdu.PduRequest;
+import com.cloudhopper.smpp.pdu.PduResponse;
+import io.optoutgw.codec.Pdus;
+import io.optoutgw.config.RelayConfig;
+import io.optoutgw.session.Account;
+import io.optoutgw.session.AccountRegistry;
+import io.optoutgw.session.EsmeSession;
+import io.optoutgw.session.EsmeTraffic;
+import io.optoutgw.session.RequestWindow;
+import io.optoutgw.upstream.UpstreamBind;
+import io.optoutgw.upstream.UpstreamTraffic;
+import io.optoutgw.upstream.Upstreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves requests between ESMEs and SMSCs and their responses back.
+ *
+ * <ul>
+ *   <li>ESME -> SMSC (submit_sm, data_sm, query_sm, replace_sm, cancel_sm): sent on a session of
+ *       the account's route, with that session's own sequence number; the response goes back with
+ *       the ESME's original sequence number. submit_sm_resp message ids are recorded for receipt
+ *       routing.</li>
+ *   <li>SMSC -> ESME (deliver_sm, data_sm): receipts go to the account that submitted the
+ *       message; MO goes to the account owning the destination number. When no session of that
+ *       account can take it the SMSC gets ESME_RX_T_APPN so that it retries, never ESME_ROK.</li>
+ * </ul>
+ */
+public final class Relay implements EsmeTraffic, UpstreamTraffic {
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    private final RelayConfig config;
+    private final AccountRegistry accounts;
+    private final Upstreams upstreams;
+    private final MessageIdStore messageIds;
+    private final long timeoutNanos;
+
+    public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds) {
+        this.config = config;
+        this.accounts = accounts;
+        this.upstreams = upstreams;
+        this.messageIds = messageIds;
+        this.timeoutNanos = config.requestTimeout().toNanos();
+    }
+
+    @Override
+    public void fromEsme(EsmeSession session, PduRequest<?> request) {
+        int esmeSequence = request.getSequenceNumber();
+        Account account = session.account();
+        UpstreamBind bind = upstreams.pick(account.config().route());
+        if (bind == null) {
+            log.debug("{} no upstream can take {} now", session.label(), request.getName());
+            session.respond(Pdus.response(request, config.noRouteStatus()), esmeSequence);
+            return;
+        }
+        bind.send(request, timeoutNanos, new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                PduResponse adapted = Pdus.adapt(request, response);
+                if (adapted instanceof BaseSmResp smResp && adapted.getCommandStatus() == SmppConstants.STATUS_OK
+                        && smResp.getMessageId() != null && !smResp.getMessageId().isEmpty()
+                        && (request.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM
+                        || request.getCommandId() == SmppConstants.CMD_ID_DATA_SM)) {
+                    messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
+                }
+                session.respond(adapted, esmeSequence);
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                int status = failure == RequestWindow.Failure.REFUSED ? config.noRouteStatus() : config.expiredStatus();
+                if (failure != RequestWindow.Failure.REFUSED) {
+                    log.info("{} {} seq {} via {}: {}, answering {}", session.label(), request.getName(),
+                            esmeSequence, bind.label(), failure, Pdus.status(status));
+                }
+                session.respond(Pdus.response(request, status), esmeSequence);
+            }
+        });
+    }
+
+    @Override
+    public void fromUpstream(UpstreamBind bind, PduRequest<?> request) {
+        int smscSequence = request.getSequenceNumber();
+        if (!(request instanceof BaseSm<?> sm)) {
+            bind.respond(Pdus.response(request, SmppConstants.STATUS_INVCMDID), smscSequence);
+            return;
+        }
+        if (Receipts.isReceipt(sm)) {
+            String messageId = Receipts.messageId(sm);
+            if (messageId == null) {
+                log.info("{} receipt without a message id cannot be routed", bind.label());
+                retryLater(bind, request, smscSequence);
+                return;
+            }
+            messageIds.lookup(bind.upstreamName(), messageId).whenComplete((systemId, error) -> {
+                if (error != null) {
+                    log.warn("{} receipt lookup failed: {}", bind.label(), error.toString());
+                    retryLater(bind, request, smscSequence);
+                    return;
+                }
+                Account account = systemId == null ? null : accounts.account(systemId);
+                if (account == null) {
+                    log.info("{} receipt for unknown message id: no account to route it to", bind.label());
+                }
+                deliverTo(account, bind, request, smscSequence);
+            });
+            return;
+        }
+        String destination = sm.getDestAddress() == null ? null : sm.getDestAddress().getAddress();
+        Account owner = accounts.ownerOf(destination);
+        if (owner == null) {
+            log.info("{} {} to a number no account owns", bind.label(), request.getName());
+        }
+        deliverTo(owner, bind, request, smscSequence);
+    }
+
+    private void deliverTo(Account account, UpstreamBind bind, PduRequest<?> request, int smscSequence) {
+        EsmeSession session = account == null ? null : account.receiver();
+        if (session == null) {
+            if (account != null) {
+                log.info("{} no bound receiver of account {} for {}", bind.label(), account.systemId(),
+                        request.getName());
+            }
+            retryLater(bind, request, smscSequence);
+            return;
+        }
+        session.deliver(request, new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                bind.respond(Pdus.adapt(request, response), smscSequence);
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                log.info("{} {} to {}: {}", bind.label(), request.getName(), session.label(), failure);
+                retryLater(bind, request, smscSequence);
+            }
+        });
+    }
+
+    /** ESME_RX_T_APPN: a temporary failure, so the SMSC delivers again later (docs/domain.md). */
+    private static void retryLater(UpstreamBind bind, PduRequest<?> request, int smscSequence) {
+        bind.respond(Pdus.response(request, SmppConstants.STATUS_X_T_APPN), smscSequence);
+    }
+}

@@ -1,0 +1,113 @@
+package io.optoutgw.session;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.optoutgw.codec.SmppDecoder;
+import io.optoutgw.codec.SmppEncoder;
+import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.transport.Transports;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The SMPP listener ESMEs bind to: one {@link EsmeSession} per connection. */
+public final class EsmeServer {
+
+    private static final Logger log = LoggerFactory.getLogger(EsmeServer.class);
+
+    /** Pipeline handler names, in order. */
+    static final String FLUSH = "flush";
+    static final String IDLE = "idle";
+    static final String DECODER = "decoder";
+    static final String ENCODER = "encoder";
+    static final String SESSION = "session";
+
+    private final SmppServerConfig config;
+    private final AccountRegistry accounts;
+    private final EsmeTraffic traffic;
+    private final String gatewaySystemId;
+    private final Duration relayTimeout;
+    private final ChannelGroup channels = new DefaultChannelGroup("esme", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger connectionIds = new AtomicInteger();
+    private Channel serverChannel;
+
+    public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
+                      String gatewaySystemId, Duration relayTimeout) {
+        this.config = config;
+        this.accounts = accounts;
+        this.traffic = traffic;
+        this.gatewaySystemId = gatewaySystemId;
+        this.relayTimeout = relayTimeout;
+    }
+
+    /** Starts listening; returns the bound port. */
+    public int start(EventLoopGroup boss, EventLoopGroup workers) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Transports.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        channels.add(ch);
+                        ch.pipeline()
+                                // flushes of responses produced together leave in one syscall
+                                .addLast(FLUSH, new FlushConsolidationHandler(256, true))
+                                // a silent ESME is probed with enquire_link by the session
+                                .addLast(IDLE, new IdleStateHandler(config.enquireLinkIdle().toMillis(), 0, 0,
+                                        TimeUnit.MILLISECONDS))
+                                // framing checks command_length before anything is allocated
+                                .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()))
+                                .addLast(ENCODER, SmppEncoder.INSTANCE)
+                                .addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
+                                        relayTimeout.toNanos(), connectionIds.incrementAndGet()));
+                    }
+                });
+        serverChannel = b.bind(config.host(), config.port()).sync().channel();
+        int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        log.info("SMPP listener on {}:{} ({})", config.host(), port, Transports.name());
+        return port;
+    }
+
+    /** Stops accepting, unbinds every bound ESME and waits (bounded) for them to go. */
+    public void stop() {
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        for (Channel ch : channels) {
+            EsmeSession session = ch.pipeline().get(EsmeSession.class);
+            if (session != null) {
+                session.unbindFromGateway();
+            }
+        }
+        long deadline = System.nanoTime() + config.unbindDrainTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+        while (!channels.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+    }
+
+    public int connectionCount() {
+        return channels.size();
+    }
+}

@@ -1,0 +1,416 @@
+package io.optoutgw.session;
+
+import com.cloudhopper.smpp.SmppConstants;
+import com.cloudhopper.smpp.pdu.BaseBind;
+import com.cloudhopper.smpp.pdu.BaseBindResp;
+import com.cloudhopper.smpp.pdu.BindReceiver;
+import com.cloudhopper.smpp.pdu.BindTransmitter;
+import com.cloudhopper.smpp.pdu.EnquireLink;
+import com.cloudhopper.smpp.pdu.Pdu;
+import com.cloudhopper.smpp.pdu.PduRequest;
+import com.cloudhopper.smpp.pdu.PduResponse;
+import com.cloudhopper.smpp.pdu.Unbind;
+import com.cloudhopper.smpp.pdu.UnbindResp;
+import com.cloudhopper.smpp.tlv.Tlv;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.optoutgw.codec.PduDecodeFailure;
+import io.optoutgw.codec.Pdus;
+import io.optoutgw.config.AccountConfig.BindType;
+import io.optoutgw.config.SmppServerConfig;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ESME connection, with the gateway acting as the SMSC: bind state, authentication,
+ * enquire_link, window and rate limits, unbind with draining, and the deliver_sm the gateway
+ * sends to the ESME. All state is confined to the channel's event loop; the methods other
+ * threads call ({@link #respond}, {@link #deliver}) hop onto it.
+ */
+public final class EsmeSession extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(EsmeSession.class);
+    private static final long SWEEP_MILLIS = 100;
+    private static final int CMD_ID_ALERT_NOTIFICATION = 0x00000102;
+    /** Window for the gateway's own requests before the bind says how large the account's is. */
+    private static final int UNBOUND_WINDOW = 4;
+    /** interface_version 3.4 (SMPP 3.4 section 5.2.4), announced in bind responses. */
+    private static final byte INTERFACE_VERSION_34 = 0x34;
+
+    private final SmppServerConfig config;
+    private final AccountRegistry accounts;
+    private final EsmeTraffic traffic;
+    private final String gatewaySystemId;
+    private final long relayTimeoutNanos;
+    private final int connectionId;
+
+    private Channel channel;
+    private String label;
+    private volatile SessionState state = SessionState.OPEN;
+    private volatile BindType bindType;
+    private Account account;
+    private RequestWindow outbound;
+    private int inFlight;
+    private int unbindSequence;
+    private boolean gatewayUnbind;
+    private ScheduledFuture<?> bindTimeout;
+    private ScheduledFuture<?> sweeper;
+    private ScheduledFuture<?> drainTimeout;
+
+    public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
+                       String gatewaySystemId, long relayTimeoutNanos, int connectionId) {
+        this.config = config;
+        this.accounts = accounts;
+        this.traffic = traffic;
+        this.gatewaySystemId = gatewaySystemId;
+        this.relayTimeoutNanos = relayTimeoutNanos;
+        this.connectionId = connectionId;
+    }
+
+    // ---- what other components may ask ----
+
+    /** Log prefix, e.g. {@code [esme=acme#3 10.0.0.5:51234]}. */
+    public String label() {
+        return label;
+    }
+
+    public Account account() {
+        return account;
+    }
+
+    public SessionState state() {
+        return state;
+    }
+
+    public BindType bindType() {
+        return bindType;
+    }
+
+    /** Whether this session is bound to receive deliver_sm and its channel can take more. */
+    public boolean canReceive() {
+        BindType t = bindType;
+        return state == SessionState.BOUND && t != BindType.TRANSMITTER && channel.isWritable();
+    }
+
+    /**
+     * Sends the response to a request this ESME made, restoring its sequence number. Safe from
+     * any thread.
+     */
+    public void respond(PduResponse response, int originalSequence) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> respond(response, originalSequence));
+            return;
+        }
+        inFlight--;
+        if (state == SessionState.CLOSED) {
+            return;
+        }
+        response.setSequenceNumber(originalSequence);
+        channel.writeAndFlush(response, channel.voidPromise());
+        if (state == SessionState.UNBINDING && inFlight == 0) {
+            finishUnbind();
+        }
+    }
+
+    /**
+     * Sends a request (deliver_sm, data_sm) to this ESME; {@code callback} learns its response or
+     * why there is none. Safe from any thread.
+     */
+    public void deliver(PduRequest<?> request, RequestWindow.Callback callback) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> deliver(request, callback));
+            return;
+        }
+        if (!canReceive() || !outbound.hasRoom()) {
+            callback.onFailure(RequestWindow.Failure.REFUSED);
+            return;
+        }
+        int seq = outbound.nextSequence();
+        request.setSequenceNumber(seq);
+        outbound.add(seq, request.getCommandId(), relayTimeoutNanos, callback);
+        channel.writeAndFlush(request, channel.voidPromise());
+    }
+
+    /**
+     * Starts a graceful unbind initiated by the gateway (shutdown): new requests are refused,
+     * those in flight drain (bounded by {@code smpp.unbindDrainTimeout}), then the gateway sends
+     * unbind and closes when the ESME answers. Safe from any thread.
+     */
+    public void unbindFromGateway() {
+        channel.eventLoop().execute(() -> {
+            if (state == SessionState.OPEN) {
+                channel.close();
+                return;
+            }
+            if (state != SessionState.BOUND) {
+                return;
+            }
+            state = SessionState.UNBINDING;
+            gatewayUnbind = true;
+            if (inFlight == 0) {
+                finishUnbind();
+            } else {
+                scheduleDrainTimeout();
+            }
+        });
+    }
+
+    private void sendUnbind() {
+        Unbind unbind = new Unbind();
+        int seq = outbound.nextSequence();
+        unbind.setSequenceNumber(seq);
+        RequestWindow.Callback close = new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                channel.close();
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                channel.close();
+            }
+        };
+        if (!outbound.hasRoom()) {
+            channel.close();
+            return;
+        }
+        outbound.add(seq, unbind.getCommandId(), config.unbindDrainTimeout().toNanos(), close);
+        channel.writeAndFlush(unbind, channel.voidPromise());
+    }
+
+    // ---- channel events ----
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        label = "[esme=#" + connectionId + " " + peer() + "]";
+        outbound = new RequestWindow(UNBOUND_WINDOW);
+        bindTimeout = ctx.executor().schedule(() -> {
+            if (state == SessionState.OPEN) {
+                log.info("{} not bound within {}, closing", label, config.bindTimeout());
+                ctx.close();
+            }
+        }, config.bindTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        sweeper = ctx.executor().scheduleAtFixedRate(() -> outbound.expire(System.nanoTime()),
+                SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        log.debug("{} connected", label);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        SessionState previous = state;
+        state = SessionState.CLOSED;
+        cancel(bindTimeout);
+        cancel(sweeper);
+        cancel(drainTimeout);
+        if (account != null) {
+            account.unregister(this);
+        }
+        outbound.failAll(RequestWindow.Failure.CLOSED);
+        if (previous != SessionState.OPEN) {
+            log.info("{} disconnected ({} requests were in flight)", label, inFlight);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // The ESME is not reading its responses: stop reading its requests instead of buffering.
+        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && state == SessionState.BOUND) {
+            EnquireLink probe = new EnquireLink();
+            int seq = outbound.nextSequence();
+            probe.setSequenceNumber(seq);
+            outbound.add(seq, probe.getCommandId(), relayTimeoutNanos, new RequestWindow.Callback() {
+                @Override
+                public void onResponse(PduResponse response) {
+                }
+
+                @Override
+                public void onFailure(RequestWindow.Failure failure) {
+                    if (failure == RequestWindow.Failure.EXPIRED) {
+                        log.info("{} enquire_link unanswered, closing", label);
+                        channel.close();
+                    }
+                }
+            });
+            ctx.writeAndFlush(probe, ctx.voidPromise());
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof PduRequest<?> request) {
+            onRequest(ctx, request);
+        } else if (msg instanceof PduResponse response) {
+            if (!outbound.complete(response)) {
+                log.debug("{} dropped {} with unknown sequence {}", label, response.getName(),
+                        response.getSequenceNumber());
+            }
+        } else if (msg instanceof PduDecodeFailure failure) {
+            onUndecodable(ctx, failure);
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    private void onUndecodable(ChannelHandlerContext ctx, PduDecodeFailure failure) {
+        log.info("{} undecodable PDU 0x{}: {}", label, Integer.toHexString(failure.commandId()), failure.reason());
+        if (failure.isResponse()) {
+            return;
+        }
+        int status = failure.kind() == PduDecodeFailure.Kind.UNKNOWN_COMMAND
+                ? SmppConstants.STATUS_INVCMDID : SmppConstants.STATUS_INVMSGLEN;
+        ctx.writeAndFlush(Pdus.genericNack(failure.sequenceNumber(), status), ctx.voidPromise());
+    }
+
+    private void onRequest(ChannelHandlerContext ctx, PduRequest<?> request) {
+        switch (request.getCommandId()) {
+            case SmppConstants.CMD_ID_ENQUIRE_LINK -> reply(ctx, request, SmppConstants.STATUS_OK);
+            case SmppConstants.CMD_ID_BIND_TRANSMITTER, SmppConstants.CMD_ID_BIND_RECEIVER,
+                    SmppConstants.CMD_ID_BIND_TRANSCEIVER -> onBind(ctx, (BaseBind<?>) request);
+            case SmppConstants.CMD_ID_UNBIND -> onUnbind(ctx, request);
+            case SmppConstants.CMD_ID_SUBMIT_SM, SmppConstants.CMD_ID_DATA_SM, SmppConstants.CMD_ID_QUERY_SM,
+                    SmppConstants.CMD_ID_REPLACE_SM, SmppConstants.CMD_ID_CANCEL_SM,
+                    SmppConstants.CMD_ID_SUBMIT_MULTI -> onSubmitLike(ctx, request);
+            case CMD_ID_ALERT_NOTIFICATION -> {
+                // SMPP 3.4 section 4.12: alert_notification has no response; an ESME should not send it.
+            }
+            default -> reply(ctx, request, state == SessionState.OPEN
+                    ? SmppConstants.STATUS_INVBNDSTS : SmppConstants.STATUS_INVCMDID);
+        }
+    }
+
+    private void onSubmitLike(ChannelHandlerContext ctx, PduRequest<?> request) {
+        if (state != SessionState.BOUND || bindType == BindType.RECEIVER) {
+            reply(ctx, request, SmppConstants.STATUS_INVBNDSTS);
+            return;
+        }
+        if (inFlight >= account.config().windowSize() || !account.rateLimiter().tryAcquire()) {
+            reply(ctx, request, SmppConstants.STATUS_THROTTLED);
+            return;
+        }
+        inFlight++;
+        traffic.fromEsme(this, request);
+    }
+
+    private void onBind(ChannelHandlerContext ctx, BaseBind<?> bind) {
+        if (state != SessionState.OPEN) {
+            reply(ctx, bind, SmppConstants.STATUS_ALYBND);
+            return;
+        }
+        BindType type = bind instanceof BindTransmitter ? BindType.TRANSMITTER
+                : bind instanceof BindReceiver ? BindType.RECEIVER : BindType.TRANSCEIVER;
+        AccountRegistry.BindResult result = accounts.authenticate(bind.getSystemId(), bind.getPassword(),
+                remoteAddress(), type);
+        AccountRegistry.BindOutcome outcome = result.outcome();
+        if (outcome == AccountRegistry.BindOutcome.OK && !result.account().register(this)) {
+            outcome = AccountRegistry.BindOutcome.TOO_MANY_BINDS;
+        }
+        if (outcome != AccountRegistry.BindOutcome.OK) {
+            // One answer for every reason (reliability.md: do not tell an attacker which part was wrong).
+            log.info("{} {} refused for system_id '{}': {}", label, bind.getName(), bind.getSystemId(), outcome);
+            BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_BINDFAIL);
+            resp.setSystemId(gatewaySystemId);
+            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        account = result.account();
+        bindType = type;
+        outbound = new RequestWindow(account.config().windowSize());
+        label = "[esme=" + account.systemId() + "#" + connectionId + " " + peer() + "]";
+        state = SessionState.BOUND;
+        cancel(bindTimeout);
+        BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_OK);
+        resp.setSystemId(gatewaySystemId);
+        if (bind.getInterfaceVersion() >= INTERFACE_VERSION_34) {
+            resp.addOptionalParameter(new Tlv(SmppConstants.TAG_SC_INTERFACE_VERSION,
+                    new byte[] {INTERFACE_VERSION_34}));
+        }
+        ctx.writeAndFlush(resp, ctx.voidPromise());
+        log.info("{} bound as {}", label, type.name().toLowerCase());
+    }
+
+    private void onUnbind(ChannelHandlerContext ctx, PduRequest<?> unbind) {
+        if (state == SessionState.OPEN) {
+            reply(ctx, unbind, SmppConstants.STATUS_INVBNDSTS);
+            return;
+        }
+        state = SessionState.UNBINDING;
+        gatewayUnbind = false; // the ESME's own unbind is answered instead of sending ours
+        unbindSequence = unbind.getSequenceNumber();
+        if (inFlight == 0) {
+            finishUnbind();
+            return;
+        }
+        log.info("{} unbind with {} requests in flight: draining", label, inFlight);
+        scheduleDrainTimeout();
+    }
+
+    private void scheduleDrainTimeout() {
+        drainTimeout = channel.eventLoop().schedule(() -> {
+            log.info("{} {} requests still in flight after {}, closing", label, inFlight,
+                    config.unbindDrainTimeout());
+            finishUnbind();
+        }, config.unbindDrainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void finishUnbind() {
+        cancel(drainTimeout);
+        if (gatewayUnbind) {
+            gatewayUnbind = false;
+            sendUnbind();
+            return;
+        }
+        if (unbindSequence == 0) {
+            return;
+        }
+        Pdu resp = new UnbindResp();
+        resp.setSequenceNumber(unbindSequence);
+        unbindSequence = 0;
+        channel.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private java.net.InetAddress remoteAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
+    }
+
+    private String peer() {
+        return channel.remoteAddress() instanceof InetSocketAddress isa
+                ? isa.getAddress().getHostAddress() + ":" + isa.getPort() : String.valueOf(channel.remoteAddress());
+    }
+
+    private static void reply(ChannelHandlerContext ctx, PduRequest<?> request, int status) {
+        ctx.writeAndFlush(Pdus.response(request, status), ctx.voidPromise());
+    }
+
+    private static void cancel(ScheduledFuture<?> future) {
+        if (future != null) {
+            future.cancel(false);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("{} connection error: {}", label, cause.getMessage());
+        } else {
+            log.warn("{} closing: {}", label, cause.toString());
+        }
+        ctx.close();
+    }
+}

@@ -1,0 +1,362 @@
+package io.optoutgw.upstream;
+
+import com.cloudhopper.smpp.SmppConstants;
+import com.cloudhopper.smpp.pdu.BaseBind;
+import com.cloudhopper.smpp.pdu.BindReceiver;
+import com.cloudhopper.smpp.pdu.BindTransceiver;
+import com.cloudhopper.smpp.pdu.BindTransmitter;
+import com.cloudhopper.smpp.pdu.EnquireLink;
+import com.cloudhopper.smpp.pdu.PduRequest;
+import com.cloudhopper.smpp.pdu.PduResponse;
+import com.cloudhopper.smpp.pdu.Unbind;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.optoutgw.codec.PduDecodeFailure;
+import io.optoutgw.codec.Pdus;
+import io.optoutgw.codec.SmppDecoder;
+import io.optoutgw.codec.SmppEncoder;
+import io.optoutgw.config.UpstreamConfig;
+import io.optoutgw.session.RequestWindow;
+import io.optoutgw.transport.Transports;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One session from the gateway (as an ESME) to an SMSC: connect, bind, keep alive with
+ * enquire_link, detect a half-open connection, and reconnect with backoff and jitter, for as long
+ * as the gateway runs. ESME_RALYBND (the SMSC still holds an old bind) is retried like any other
+ * failure. All state is confined to one event loop, fixed at construction; {@link #send} and
+ * {@link #respond} may be called from any thread.
+ */
+public final class UpstreamBind {
+
+    /** What this session may carry. */
+    public enum Role { TRANSCEIVER, TRANSMITTER, RECEIVER }
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamBind.class);
+    private static final long SWEEP_MILLIS = 100;
+    private static final String HANDLER = "upstream";
+
+    private final UpstreamConfig config;
+    private final Role role;
+    private final int index;
+    private final EventLoop loop;
+    private final UpstreamTraffic traffic;
+    private final int maxFrameBytes;
+    private final Backoff backoff;
+    private final String label;
+
+    private Channel channel;
+    private RequestWindow window;
+    private volatile boolean bound;
+    private boolean stopped;
+    private ScheduledFuture<?> sweeper;
+    private ScheduledFuture<?> keepAlive;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group, UpstreamTraffic traffic,
+                 int maxFrameBytes) {
+        this.config = config;
+        this.role = role;
+        this.index = index;
+        this.loop = group.next();
+        this.traffic = traffic;
+        this.maxFrameBytes = maxFrameBytes;
+        this.backoff = new Backoff(config.reconnectInitialDelay(), config.reconnectMaxDelay());
+        this.label = "[upstream=" + config.name() + "#" + index + " " + role.name().toLowerCase() + "]";
+    }
+
+    public String upstreamName() {
+        return config.name();
+    }
+
+    public String label() {
+        return label;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public boolean isBound() {
+        return bound;
+    }
+
+    /** Bound, able to send submits, and with a channel that accepts writes. */
+    public boolean canSubmit() {
+        Channel c = channel;
+        return bound && role != Role.RECEIVER && c != null && c.isWritable();
+    }
+
+    void start() {
+        loop.execute(this::connect);
+    }
+
+    /**
+     * Sends a request to the SMSC with this connection's own sequence number; the callback learns
+     * the response or the failure (REFUSED when not bound or the window is full).
+     */
+    public void send(PduRequest<?> request, long timeoutNanos, RequestWindow.Callback callback) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> send(request, timeoutNanos, callback));
+            return;
+        }
+        if (!bound || !window.hasRoom() || !channel.isWritable()) {
+            callback.onFailure(RequestWindow.Failure.REFUSED);
+            return;
+        }
+        int seq = window.nextSequence();
+        request.setSequenceNumber(seq);
+        window.add(seq, request.getCommandId(), timeoutNanos, callback);
+        channel.writeAndFlush(request, channel.voidPromise());
+    }
+
+    /** Answers a request the SMSC sent, with the SMSC's sequence number. Safe from any thread. */
+    public void respond(PduResponse response, int smscSequence) {
+        Channel c = channel;
+        response.setSequenceNumber(smscSequence);
+        if (c != null && c.isActive()) {
+            c.writeAndFlush(response, c.voidPromise());
+        }
+    }
+
+    /** Unbinds (bounded wait for unbind_resp) and stops reconnecting. */
+    CompletableFuture<Void> stop() {
+        loop.execute(() -> {
+            stopped = true;
+            if (channel == null || !channel.isActive()) {
+                closed.complete(null);
+                return;
+            }
+            if (!bound) {
+                channel.close();
+                return;
+            }
+            bound = false;
+            Unbind unbind = new Unbind();
+            int seq = window.nextSequence();
+            unbind.setSequenceNumber(seq);
+            window.add(seq, unbind.getCommandId(), TimeUnit.SECONDS.toNanos(2), closeOnAnyOutcome());
+            channel.writeAndFlush(unbind, channel.voidPromise());
+        });
+        return closed;
+    }
+
+    private void connect() {
+        if (stopped) {
+            return;
+        }
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(Transports.clientChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("flush", new FlushConsolidationHandler(256, true))
+                                .addLast("decoder", new SmppDecoder(maxFrameBytes))
+                                .addLast("encoder", SmppEncoder.INSTANCE)
+                                .addLast(HANDLER, new Handler());
+                    }
+                });
+        ChannelFuture f = bootstrap.connect(config.host(), config.port());
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                scheduleReconnect("connect failed: " + done.cause().getMessage());
+            }
+        });
+    }
+
+    private void scheduleReconnect(String why) {
+        bound = false;
+        if (stopped) {
+            closed.complete(null);
+            return;
+        }
+        long delay = backoff.nextDelayMillis();
+        log.info("{} {}; reconnecting in {} ms", label, why, delay);
+        loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void sendBind() {
+        BaseBind<?> bind = switch (role) {
+            case TRANSCEIVER -> new BindTransceiver();
+            case TRANSMITTER -> new BindTransmitter();
+            case RECEIVER -> new BindReceiver();
+        };
+        bind.setSystemId(config.systemId());
+        bind.setPassword(config.password());
+        bind.setSystemType(config.systemType());
+        bind.setInterfaceVersion((byte) 0x34);
+        int seq = window.nextSequence();
+        bind.setSequenceNumber(seq);
+        window.add(seq, bind.getCommandId(), config.bindTimeout().toNanos(), new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                int status = response.getCommandStatus();
+                if (status == SmppConstants.STATUS_OK) {
+                    bound = true;
+                    backoff.reset();
+                    log.info("{} bound to {}:{}", label, config.host(), config.port());
+                    startKeepAlive();
+                } else {
+                    // ESME_RALYBND included: the SMSC still holds an old bind; back off and retry.
+                    log.warn("{} bind refused with {}", label, Pdus.status(status));
+                    channel.close();
+                }
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                log.warn("{} bind not answered ({})", label, failure);
+                channel.close();
+            }
+        });
+        channel.writeAndFlush(bind, channel.voidPromise());
+    }
+
+    private void startKeepAlive() {
+        long every = config.enquireLinkInterval().toMillis();
+        keepAlive = loop.scheduleAtFixedRate(() -> {
+            if (!bound || !window.hasRoom()) {
+                return;
+            }
+            EnquireLink probe = new EnquireLink();
+            int seq = window.nextSequence();
+            probe.setSequenceNumber(seq);
+            window.add(seq, probe.getCommandId(), config.responseTimeout().toNanos(), new RequestWindow.Callback() {
+                @Override
+                public void onResponse(PduResponse response) {
+                }
+
+                @Override
+                public void onFailure(RequestWindow.Failure failure) {
+                    if (failure == RequestWindow.Failure.EXPIRED) {
+                        log.warn("{} enquire_link unanswered within {}: connection is half-open, closing",
+                                label, config.responseTimeout());
+                        channel.close();
+                    }
+                }
+            });
+            channel.writeAndFlush(probe, channel.voidPromise());
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private RequestWindow.Callback closeOnAnyOutcome() {
+        return new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                channel.close();
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                channel.close();
+            }
+        };
+    }
+
+    /** The pipeline's last handler: one per connection attempt. */
+    private final class Handler extends ChannelInboundHandlerAdapter {
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+            window = new RequestWindow(config.windowSize());
+            sweeper = loop.scheduleAtFixedRate(() -> window.expire(System.nanoTime()),
+                    SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            sendBind();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            boolean wasBound = bound;
+            bound = false;
+            if (sweeper != null) {
+                sweeper.cancel(false);
+            }
+            if (keepAlive != null) {
+                keepAlive.cancel(false);
+            }
+            int inFlight = window.size();
+            window.failAll(RequestWindow.Failure.CLOSED);
+            scheduleReconnect(wasBound ? "connection lost (" + inFlight + " requests in flight failed)"
+                    : "connection closed before bind");
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            // The SMSC is not reading: stop reading its deliver_sm too, rather than buffering replies.
+            ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof PduResponse response) {
+                if (!window.complete(response)) {
+                    log.debug("{} dropped late or unknown {} seq {}", label, response.getName(),
+                            response.getSequenceNumber());
+                }
+            } else if (msg instanceof PduRequest<?> request) {
+                onRequest(ctx, request);
+            } else if (msg instanceof PduDecodeFailure failure) {
+                log.info("{} undecodable PDU 0x{}: {}", label, Integer.toHexString(failure.commandId()),
+                        failure.reason());
+                if (!failure.isResponse()) {
+                    ctx.writeAndFlush(Pdus.genericNack(failure.sequenceNumber(),
+                            failure.kind() == PduDecodeFailure.Kind.UNKNOWN_COMMAND
+                                    ? SmppConstants.STATUS_INVCMDID : SmppConstants.STATUS_INVMSGLEN),
+                            ctx.voidPromise());
+                }
+            }
+        }
+
+        private void onRequest(ChannelHandlerContext ctx, PduRequest<?> request) {
+            switch (request.getCommandId()) {
+                case SmppConstants.CMD_ID_ENQUIRE_LINK ->
+                        ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_OK), ctx.voidPromise());
+                case SmppConstants.CMD_ID_UNBIND -> {
+                    log.info("{} SMSC unbound us", label);
+                    bound = false;
+                    ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_OK))
+                            .addListener(f -> ctx.close());
+                }
+                case SmppConstants.CMD_ID_DELIVER_SM, SmppConstants.CMD_ID_DATA_SM -> {
+                    if (bound && role != Role.TRANSMITTER) {
+                        traffic.fromUpstream(UpstreamBind.this, request);
+                    } else {
+                        ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVBNDSTS),
+                                ctx.voidPromise());
+                    }
+                }
+                default -> ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVCMDID),
+                        ctx.voidPromise());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof java.io.IOException) {
+                log.debug("{} connection error: {}", label, cause.getMessage());
+            } else {
+                log.warn("{} closing: {}", label, cause.toString());
+            }
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.optoutgw.upstream;
+
+import io.netty.channel.EventLoopGroup;
+import io.optoutgw.config.UpstreamConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The sessions the gateway keeps to one SMSC, and a round-robin pick among those that can send. */
+public final class UpstreamPool {
+
+    private final UpstreamConfig config;
+    private final List<UpstreamBind> binds = new ArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+
+    UpstreamPool(UpstreamConfig config, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes) {
+        this.config = config;
+        for (int i = 0; i < config.binds(); i++) {
+            if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, traffic, maxFrameBytes));
+            } else {
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, traffic, maxFrameBytes));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, traffic, maxFrameBytes));
+            }
+        }
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public UpstreamConfig config() {
+        return config;
+    }
+
+    public List<UpstreamBind> binds() {
+        return binds;
+    }
+
+    void start() {
+        binds.forEach(UpstreamBind::start);
+    }
+
+    CompletableFuture<Void> stop() {
+        return CompletableFuture.allOf(binds.stream().map(UpstreamBind::stop).toArray(CompletableFuture[]::new));
+    }
+
+    public long boundCount() {
+        return binds.stream().filter(UpstreamBind::isBound).count();
+    }
+
+    /** A bound session able to send now, or {@code null}. */
+    public UpstreamBind pick() {
+        int n = binds.size();
+        int start = Math.floorMod(next.getAndIncrement(), n);
+        for (int i = 0; i < n; i++) {
+            UpstreamBind b = binds.get((start + i) % n);
+            if (b.canSubmit()) {
+                return b;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,61 @@
+package io.optoutgw.upstream;
+
+import io.netty.channel.EventLoopGroup;
+import io.optoutgw.config.UpstreamConfig;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Every configured SMSC and route selection with failover: the first upstream of a route that can send wins. */
+public final class Upstreams {
+
+    private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
+
+    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes) {
+        for (UpstreamConfig c : configs) {
+            pools.put(c.name(), new UpstreamPool(c, group, traffic, maxFrameBytes));
+        }
+    }
+
+    public void start() {
+        pools.values().forEach(UpstreamPool::start);
+    }
+
+    /** Unbinds every session, waiting at most {@code timeout}. */
+    public void stop(Duration timeout) {
+        CompletableFuture<?>[] all = pools.values().stream().map(UpstreamPool::stop).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(all).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            // bounded: whatever is left is closed with the event loops
+        }
+    }
+
+    public Iterable<UpstreamPool> pools() {
+        return pools.values();
+    }
+
+    public UpstreamPool pool(String name) {
+        return pools.get(name);
+    }
+
+    /** A session of the first upstream in {@code route} (all upstreams when empty) that can send now. */
+    public UpstreamBind pick(List<String> route) {
+        Iterable<String> names = route.isEmpty() ? pools.keySet() : route;
+        for (String name : names) {
+            UpstreamPool pool = pools.get(name);
+            UpstreamBind bind = pool == null ? null : pool.pick();
+            if (bind != null) {
+                return bind;
+            }
+        }
+        return null;
+    }
+
+    public long boundCount() {
+        return pools.values().stream().mapToLong(UpstreamPool::boundCount).sum();
+    }
+}
