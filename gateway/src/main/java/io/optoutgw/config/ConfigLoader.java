@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,6 +21,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads {@code gateway.yaml}, applies command-line overrides and builds a validated
@@ -28,11 +32,14 @@ public final class ConfigLoader {
 
     private static final ObjectMapper MAPPER = YAMLMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
-            .addModule(new SimpleModule("gateway-config").addDeserializer(Duration.class, new DurationDeserializer()))
+            .withCoercionConfigDefaults(c -> c.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail))
+            .addModule(new SimpleModule("gateway-config")
+                    .addDeserializer(Duration.class, new DurationDeserializer())
+                    .addDeserializer(int.class, new IntDeserializer(true))
+                    .addDeserializer(Integer.class, new IntDeserializer(false)))
             .build();
 
     private ConfigLoader() {
@@ -78,13 +85,11 @@ public final class ConfigLoader {
         String in = source == null ? "" : " in " + source;
         JsonNode tree;
         try {
-            tree = MAPPER.readTree(yaml);
+            tree = YamlTree.read(MAPPER, yaml);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null || at.getLineNr() < 0 ? ""
-                    : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String problem = e.getOriginalMessage().lines().findFirst().orElse("").trim();
-            throw new ConfigException("config", "invalid YAML" + in + where + ": " + problem);
+            throw new ConfigException("config", "invalid YAML" + in + syntaxProblem(e));
+        } catch (IOException e) {
+            throw new ConfigException("config", "cannot read YAML" + in + ": " + e.getMessage());
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
             throw new ConfigException("config", "the configuration" + in + " is empty");
@@ -94,6 +99,21 @@ public final class ConfigLoader {
                     + ", got " + NodeKinds.describe(tree));
         }
         return root;
+    }
+
+    /** {@code " at line 3, column 7: mapping values are not allowed here"}. */
+    private static String syntaxProblem(JsonProcessingException e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof MarkedYAMLException y && y.getProblemMark() != null) {
+                Mark m = y.getProblemMark();
+                return " at line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1) + ": "
+                        + (y.getContext() == null ? "" : y.getContext() + ": ") + y.getProblem();
+            }
+        }
+        JsonLocation at = e.getLocation();
+        String where = at == null || at.getLineNr() < 0 ? ""
+                : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return where + ": " + e.getOriginalMessage().lines().findFirst().orElse("").trim();
     }
 
     /**

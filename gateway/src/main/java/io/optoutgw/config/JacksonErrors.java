@@ -68,7 +68,8 @@ final class JacksonErrors {
 
     private static String invalidFormat(Class<?> target, Object value) {
         String got = "got '" + value + "'";
-        if (target == Duration.class && value instanceof Number) {
+        if (target == Duration.class && (value instanceof Number
+                || String.valueOf(value).trim().matches("[+-]?\\d+(\\.\\d*)?"))) {
             return "expected " + DURATION_EXAMPLES + ", " + got + ": a bare number needs a unit (ms, s, m, h, d)";
         }
         return "expected " + expectation(target) + ", " + got;

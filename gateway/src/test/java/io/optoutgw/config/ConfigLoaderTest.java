@@ -136,6 +136,40 @@ class ConfigLoaderTest {
         assertEquals(List.of("12345", "67890"), c.account("alice").numbers());
     }
 
+    @Test
+    void numbersKeepTheirTextAsWritten() {
+        // YAML 1.1 would read 012345 as octal 5349, and drop the '+'
+        GatewayConfig c = parse(MINIMAL.replace("    password: secret\n",
+                "    password: secret\n    numbers: [012345, +447700900123, 0x1F]\n"));
+        assertEquals(List.of("012345", "+447700900123", "0x1F"), c.account("alice").numbers());
+    }
+
+    @Test
+    void yamlBooleanWordsStayTextInStrings() {
+        GatewayConfig c = parse(MINIMAL.replace("password: secret", "password: no"));
+        assertEquals("no", c.account("alice").password());
+    }
+
+    @Test
+    void booleansMustBeTrueOrFalse() {
+        assertTrue(parse(MINIMAL + "simulator:\n  enabled: TRUE\n  port: 2776\n").simulator().enabled());
+        ConfigException e = failsToParse(MINIMAL + "simulator:\n  enabled: yes\n");
+        assertEquals("simulator.enabled: expected true or false, got 'yes'", e.getMessage());
+    }
+
+    @Test
+    void statusCodesMayBeHexadecimal() {
+        GatewayConfig c = parse(MINIMAL + "relay:\n  expiredStatus: 0x45\n  noRouteStatus: 20\n");
+        assertEquals(0x45, c.relay().expiredStatus());
+        assertEquals(20, c.relay().noRouteStatus());
+    }
+
+    @Test
+    void emptyStringIsNotZero() {
+        ConfigException e = failsToParse(MINIMAL + "smpp:\n  port: ''\n");
+        assertEquals("smpp.port: expected an integer, got ''", e.getMessage());
+    }
+
     // --- durations ---------------------------------------------------------------------------
 
     @ParameterizedTest
@@ -343,8 +377,9 @@ class ConfigLoaderTest {
     @Test
     void duplicateKeyIsAnError() {
         ConfigException e = failsToParse(MINIMAL + "instanceId: again\n");
-        assertEquals("config", e.key());
-        assertTrue(e.getMessage().contains("instanceId"), e.getMessage());
+        assertEquals("instanceId: appears twice (again at line 12, column 1)", e.getMessage());
+        ConfigException nested = failsToParse(MINIMAL + "smpp:\n  port: 1\n  port: 2\n");
+        assertEquals("smpp.port", nested.key());
     }
 
     @Test
