@@ -78,10 +78,7 @@ public final class Gateway implements AutoCloseable {
         redis = RedisConnector.connect(redisUri, config.redis().commandTimeout());
 
         if (config.simulator().enabled()) {
-            simulator = new SmscSimulator(SimulatorOptions.defaults()
-                    .withHost(config.simulator().host())
-                    .withPort(config.simulator().port()));
-            simulator.start();
+            simulator = new SmscSimulator(SimulatorOptions.from(config.simulator())).start();
         }
 
         boss = Transports.group(1);

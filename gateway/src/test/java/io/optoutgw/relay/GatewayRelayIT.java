@@ -1,0 +1,315 @@
+package io.optoutgw.relay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.optoutgw.app.Gateway;
+import io.optoutgw.config.ConfigLoader;
+import io.optoutgw.config.ConfigOverrides;
+import io.optoutgw.config.GatewayConfig;
+import io.optoutgw.simulator.ReceivedMessage;
+import io.optoutgw.simulator.SimulatorOptions;
+import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.testsupport.RedisServerProcess;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jsmpp.bean.Alphabet;
+import org.jsmpp.bean.BindType;
+import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.DeliverSm;
+import org.jsmpp.bean.ESMClass;
+import org.jsmpp.bean.GeneralDataCoding;
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.RegisteredDelivery;
+import org.jsmpp.bean.SMSCDeliveryReceipt;
+import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.NegativeResponseException;
+import org.jsmpp.session.BindParameter;
+import org.jsmpp.session.DataSmResult;
+import org.jsmpp.session.MessageReceiverListener;
+import org.jsmpp.session.SMPPSession;
+import org.jsmpp.session.Session;
+import org.jsmpp.session.SubmitSmResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The gateway end to end: jSMPP (an SMPP client nobody here wrote) binds as the ESME, the gateway
+ * relays to the SMSC simulator, and a real redis-server holds the message id map. All on loopback.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class GatewayRelayIT {
+
+    private static RedisServerProcess redis;
+    private static SmscSimulator smsc;
+    private static Gateway gateway;
+    private final List<SMPPSession> sessions = new java.util.ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RedisServerProcess.start();
+        smsc = new SmscSimulator(SimulatorOptions.builder().credentials(Map.of("gw", "gwpass")).build()).start();
+        String yaml = """
+                instanceId: it-1
+                smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
+                http: { host: 127.0.0.1, port: 0 }
+                redis: { uri: "%s", commandTimeout: 500ms }
+                relay: { requestTimeout: 1s }
+                upstreams:
+                  - name: sim
+                    host: 127.0.0.1
+                    port: %d
+                    systemId: gw
+                    password: gwpass
+                    binds: 2
+                    enquireLinkInterval: 1s
+                    responseTimeout: 1s
+                    reconnectInitialDelay: 100ms
+                    reconnectMaxDelay: 500ms
+                accounts:
+                  - { systemId: acme, password: acme-pw, numbers: ["12345"] }
+                  - { systemId: beta, password: beta-pw, numbers: ["67890"] }
+                  - { systemId: tiny, password: tiny-pw, windowSize: 1, numbers: ["55555"] }
+                  - { systemId: absent, password: abs-pw, numbers: ["99999"] }
+                """.formatted(redis.uri(), smsc.port());
+        GatewayConfig config = ConfigLoader.parse(yaml, ConfigOverrides.NONE);
+        gateway = Gateway.start(config);
+        assertTrue(gateway.awaitUpstreamsBound(Duration.ofSeconds(10)), "gateway bound to the simulator");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (smsc != null) {
+            smsc.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    @AfterEach
+    void unbindClients() {
+        smsc.setSilent(false);
+        for (SMPPSession s : sessions) {
+            s.unbindAndClose();
+        }
+    }
+
+    private SMPPSession bind(BindType type, String systemId, String password, Listener listener) throws IOException {
+        SMPPSession s = new SMPPSession();
+        s.setTransactionTimer(5000);
+        if (listener != null) {
+            s.setMessageReceiverListener(listener);
+        }
+        s.connectAndBind("127.0.0.1", gateway.smppPort(), new BindParameter(type, systemId, password, "",
+                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null));
+        sessions.add(s);
+        return s;
+    }
+
+    private static SubmitSmResult submit(SMPPSession s, String from, String to, String text, boolean receipt)
+            throws Exception {
+        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
+                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
+                null, null, new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE
+                        : SMSCDeliveryReceipt.DEFAULT), (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0, text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Collects what the gateway delivers to one ESME session. */
+    static final class Listener implements MessageReceiverListener {
+        final BlockingQueue<DeliverSm> delivered = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onAcceptDeliverSm(DeliverSm deliverSm) {
+            delivered.add(deliverSm);
+        }
+
+        @Override
+        public void onAcceptAlertNotification(org.jsmpp.bean.AlertNotification alertNotification) {
+        }
+
+        @Override
+        public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) {
+            return null;
+        }
+    }
+
+    @Test
+    void allThreeBindTypesAreAccepted() throws Exception {
+        for (BindType type : List.of(BindType.BIND_TX, BindType.BIND_RX, BindType.BIND_TRX)) {
+            SMPPSession s = bind(type, "acme", "acme-pw", new Listener());
+            assertTrue(s.getSessionState().isBound(), type + " bound");
+        }
+    }
+
+    @Test
+    void wrongPasswordAndUnknownUserAreRefusedAlike() {
+        IOException wrong = assertThrows(IOException.class, () -> bind(BindType.BIND_TRX, "acme", "nope", null));
+        IOException unknown = assertThrows(IOException.class, () -> bind(BindType.BIND_TRX, "who", "acme-pw", null));
+        assertEquals(0x0D, ((NegativeResponseException) wrong.getCause()).getCommandStatus());
+        assertEquals(0x0D, ((NegativeResponseException) unknown.getCause()).getCommandStatus());
+    }
+
+    @Test
+    void submitIsRelayedAndTheSmscMessageIdComesBack() throws Exception {
+        smsc.clearRecords();
+        SMPPSession s = bind(BindType.BIND_TX, "acme", "acme-pw", null);
+        SubmitSmResult result = submit(s, "12345", "15551230001", "hello through the gateway", false);
+        List<ReceivedMessage> got = smsc.awaitSubmits(1, Duration.ofSeconds(5));
+        assertEquals(got.get(0).messageId(), result.getMessageId());
+        assertEquals("gw", got.get(0).systemId());
+        assertEquals("15551230001", got.get(0).pdu().getDestAddress().getAddress());
+        assertEquals("hello through the gateway",
+                new String(got.get(0).pdu().getShortMessage(), StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void receiptReachesTheAccountThatSubmittedNotAnother() throws Exception {
+        Listener acmeInbox = new Listener();
+        Listener betaInbox = new Listener();
+        SMPPSession acme = bind(BindType.BIND_TRX, "acme", "acme-pw", acmeInbox);
+        bind(BindType.BIND_TRX, "beta", "beta-pw", betaInbox);
+        SubmitSmResult result = submit(acme, "12345", "15551230002", "receipt please", true);
+        DeliverSm receipt = acmeInbox.delivered.poll(5, TimeUnit.SECONDS);
+        assertNotNull(receipt, "acme got its receipt");
+        assertTrue(receipt.isSmscDeliveryReceipt());
+        assertEquals(result.getMessageId(), receipt.getShortMessageAsDeliveryReceipt().getId());
+        assertNull(betaInbox.delivered.poll(300, TimeUnit.MILLISECONDS), "beta got nothing");
+    }
+
+    @Test
+    void moIsRoutedToTheAccountOwningTheShortCode() throws Exception {
+        Listener acmeInbox = new Listener();
+        Listener betaInbox = new Listener();
+        bind(BindType.BIND_RX, "acme", "acme-pw", acmeInbox);
+        bind(BindType.BIND_RX, "beta", "beta-pw", betaInbox);
+        CompletableFuture<Integer> status = smsc.injectMo("15557654321", "67890",
+                "hi beta".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+        assertEquals(0, status.get(5, TimeUnit.SECONDS), "SMSC got ESME_ROK once beta took it");
+        DeliverSm mo = betaInbox.delivered.poll(5, TimeUnit.SECONDS);
+        assertNotNull(mo);
+        assertEquals("15557654321", mo.getSourceAddr());
+        assertEquals("hi beta", new String(mo.getShortMessage(), StandardCharsets.ISO_8859_1));
+        assertNull(acmeInbox.delivered.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void moForAnAccountWithNoBoundReceiverGetsTemporaryErrorSoTheSmscRetries() throws Exception {
+        CompletableFuture<Integer> status = smsc.injectMo("15557654321", "99999",
+                "nobody home".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+        assertEquals(0x64, status.get(5, TimeUnit.SECONDS), "ESME_RX_T_APPN, never ESME_ROK");
+        CompletableFuture<Integer> unowned = smsc.injectMo("15557654321", "11111",
+                "no owner".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+        assertEquals(0x64, unowned.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void silentSmscProducesAnErrorResponseWhenTheRequestExpires() throws Exception {
+        SMPPSession s = bind(BindType.BIND_TX, "acme", "acme-pw", null);
+        smsc.setSilent(true);
+        long start = System.nanoTime();
+        NegativeResponseException e = assertThrows(NegativeResponseException.class,
+                () -> submit(s, "12345", "15551230003", "into the void", false));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(0x08, e.getCommandStatus(), "ESME_RSYSERR after relay.requestTimeout");
+        assertTrue(millis >= 900 && millis < 4000, "expired after about 1 s, took " + millis + " ms");
+    }
+
+    @Test
+    void requestsBeyondTheAccountWindowAreThrottled() throws Exception {
+        SMPPSession s = bind(BindType.BIND_TX, "tiny", "tiny-pw", null);
+        smsc.setSilent(true); // the first submit holds the only window slot until it expires
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                submit(s, "55555", "15551230004", "one", false);
+                return 0;
+            } catch (NegativeResponseException e) {
+                return e.getCommandStatus();
+            } catch (Exception e) {
+                return -1;
+            }
+        });
+        Thread.sleep(300);
+        NegativeResponseException second = assertThrows(NegativeResponseException.class,
+                () -> submit(s, "55555", "15551230005", "two", false));
+        assertEquals(0x58, second.getCommandStatus(), "ESME_RTHROTTLED");
+        assertEquals(0x08, first.get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void upstreamDropIsFollowedByReconnectAndTrafficFlowsAgain() throws Exception {
+        SMPPSession s = bind(BindType.BIND_TX, "acme", "acme-pw", null);
+        long bindsBefore = smsc.bindCount();
+        smsc.dropConnections();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (smsc.bindCount() < bindsBefore + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(smsc.bindCount() >= bindsBefore + 2, "both upstream sessions bound again");
+        assertTrue(gateway.awaitUpstreamsBound(Duration.ofSeconds(5)));
+        SubmitSmResult result = submit(s, "12345", "15551230006", "after reconnect", false);
+        assertNotNull(result.getMessageId());
+    }
+
+    @Test
+    void unknownCommandGetsGenericNackAndTheConnectionStays() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.smppPort())) {
+            socket.setSoTimeout(5000);
+            OutputStream out = socket.getOutputStream();
+            out.write(HexFormat.of().parseHex("00000010" + "000000FF" + "00000000" + "00000007"));
+            out.write(HexFormat.of().parseHex("00000010" + "00000015" + "00000000" + "00000008"));
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            assertEquals(16, in.readInt());
+            assertEquals(0x80000000, in.readInt(), "generic_nack");
+            assertEquals(0x03, in.readInt(), "ESME_RINVCMDID");
+            assertEquals(7, in.readInt());
+            assertEquals(16, in.readInt());
+            assertEquals(0x80000015, in.readInt(), "enquire_link_resp: connection still served");
+        }
+    }
+
+    @Test
+    void oversizedCommandLengthClosesTheConnection() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gateway.smppPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(HexFormat.of().parseHex("7FFFFFFF" + "00000004" + "00000000" + "00000001"));
+            assertEquals(-1, socket.getInputStream().read(), "gateway closed the connection");
+        }
+    }
+
+    @Test
+    void healthAndReadinessAnswerOverHttp() throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var ready = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ready.statusCode(), ready.body());
+        var metrics = client.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(metrics.body().contains("smppgw_upstream_binds_bound{upstream=\"sim\"}"), metrics.body());
+        assertFalse(metrics.body().isEmpty());
+    }
+}
