@@ -28,6 +28,10 @@ final class RawEsme implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    void setReadTimeout(java.time.Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+    }
+
     void send(Pdu pdu) throws IOException {
         ByteBuf buf = Unpooled.buffer();
         try {
