@@ -1,5 +1,6 @@
 package io.optoutgw.codec;
 
+import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.Pdu;
 import com.cloudhopper.smpp.transcoder.DefaultPduTranscoder;
 import com.cloudhopper.smpp.transcoder.DefaultPduTranscoderContext;
@@ -26,8 +27,8 @@ public final class SmppDecoder extends ByteToMessageDecoder {
     /** SMPP header: command_length, command_id, command_status, sequence_number. */
     public static final int HEADER_BYTES = 16;
 
-    private static final DefaultPduTranscoder TRANSCODER =
-            new DefaultPduTranscoder(new DefaultPduTranscoderContext());
+    private static final DefaultPduTranscoderContext CONTEXT = new DefaultPduTranscoderContext();
+    private static final DefaultPduTranscoder TRANSCODER = new DefaultPduTranscoder(CONTEXT);
 
     private final int maxFrameBytes;
     private boolean failed;
@@ -37,6 +38,28 @@ public final class SmppDecoder extends ByteToMessageDecoder {
             throw new IllegalArgumentException("maxFrameBytes must be >= 16: " + maxFrameBytes);
         }
         this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /** cloudhopper decodes most commands; the ones its release lacks are decoded here. */
+    private static Object decodeFrame(int commandId, ByteBuf frame)
+            throws UnrecoverablePduException, RecoverablePduException {
+        Pdu own = switch (commandId) {
+            case SmppConstants.CMD_ID_REPLACE_SM -> new ReplaceSm();
+            case SmppConstants.CMD_ID_REPLACE_SM_RESP -> new ReplaceSmResp();
+            default -> null;
+        };
+        if (own == null) {
+            return TRANSCODER.decode(frame);
+        }
+        own.setCommandLength(frame.readInt());
+        frame.skipBytes(4);
+        own.setCommandStatus(frame.readInt());
+        own.setSequenceNumber(frame.readInt());
+        if (own.isRequest() || own.getCommandStatus() == 0 || frame.isReadable()) {
+            own.readBody(frame);
+            own.readOptionalParameters(frame, CONTEXT);
+        }
+        return own;
     }
 
     @Override
@@ -63,7 +86,7 @@ public final class SmppDecoder extends ByteToMessageDecoder {
         int commandId = frame.getInt(frame.readerIndex() + 4);
         int sequenceNumber = frame.getInt(frame.readerIndex() + 12);
         try {
-            out.add(TRANSCODER.decode(frame));
+            out.add(decodeFrame(commandId, frame));
         } catch (UnknownCommandIdException e) {
             out.add(new PduDecodeFailure(commandId, sequenceNumber, PduDecodeFailure.Kind.UNKNOWN_COMMAND,
                     e.getMessage()));

@@ -40,6 +40,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final int CMD_ID_ALERT_NOTIFICATION = 0x00000102;
     /** Window for the gateway's own requests before the bind says how large the account's is. */
     private static final int UNBOUND_WINDOW = 4;
+    private static final long BIND_FAILURE_CLOSE_MILLIS = 500;
     /** interface_version 3.4 (SMPP 3.4 section 5.2.4), announced in bind responses. */
     private static final byte INTERFACE_VERSION_34 = 0x34;
 
@@ -59,6 +60,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private int inFlight;
     private int unbindSequence;
     private boolean gatewayUnbind;
+    private boolean bindFailed;
     private ScheduledFuture<?> bindTimeout;
     private ScheduledFuture<?> sweeper;
     private ScheduledFuture<?> drainTimeout;
@@ -309,8 +311,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     private void onBind(ChannelHandlerContext ctx, BaseBind<?> bind) {
-        if (state != SessionState.OPEN) {
-            reply(ctx, bind, SmppConstants.STATUS_ALYBND);
+        if (state != SessionState.OPEN || bindFailed) {
+            reply(ctx, bind, bindFailed ? SmppConstants.STATUS_BINDFAIL : SmppConstants.STATUS_ALYBND);
             return;
         }
         BindType type = bind instanceof BindTransmitter ? BindType.TRANSMITTER
@@ -324,9 +326,13 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         if (outcome != AccountRegistry.BindOutcome.OK) {
             // One answer for every reason (reliability.md: do not tell an attacker which part was wrong).
             log.info("{} {} refused for system_id '{}': {}", label, bind.getName(), bind.getSystemId(), outcome);
+            bindFailed = true;
             BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_BINDFAIL);
             resp.setSystemId(gatewaySystemId);
-            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(resp, ctx.voidPromise());
+            // Close shortly after, not at once: clients must get to read the answer before the
+            // connection goes, and a password guesser gets one try per connection and delay.
+            ctx.executor().schedule(() -> ctx.close(), BIND_FAILURE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         account = result.account();

@@ -164,7 +164,7 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 resp.setMessageState(DeliveryReceipts.STATE_DELIVERED);
                 reply(ctx, resp);
             }
-            case SmppConstants.CMD_ID_CANCEL_SM -> reply(ctx, request.createResponse());
+            case SmppConstants.CMD_ID_CANCEL_SM, SmppConstants.CMD_ID_REPLACE_SM -> reply(ctx, request.createResponse());
             default -> reply(ctx, nack(request.getSequenceNumber(), SmppConstants.STATUS_INVCMDID));
         }
     }
@@ -226,14 +226,6 @@ final class SimSession extends ChannelInboundHandlerAdapter {
         }
         if (failure.kind() == PduDecodeFailure.Kind.MALFORMED_BODY) {
             reply(ctx, nack(failure.sequenceNumber(), ESME_RINVMSGLEN));
-            return;
-        }
-        if (failure.commandId() == SmppConstants.CMD_ID_REPLACE_SM && bindType != null) {
-            if (!sim.isSilent()) {
-                PartialPduResp resp = new PartialPduResp(SmppConstants.CMD_ID_REPLACE_SM_RESP);
-                resp.setSequenceNumber(failure.sequenceNumber());
-                reply(ctx, resp);
-            }
             return;
         }
         reply(ctx, nack(failure.sequenceNumber(), SmppConstants.STATUS_INVCMDID));

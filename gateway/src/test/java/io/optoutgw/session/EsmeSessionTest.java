@@ -103,6 +103,13 @@ class EsmeSessionTest {
         BaseBindResp b = unknownUser.readOutbound();
         assertEquals(SmppConstants.STATUS_BINDFAIL, a.getCommandStatus());
         assertEquals(SmppConstants.STATUS_BINDFAIL, b.getCommandStatus());
+        wrongPassword.writeInbound(bind(new BindTransceiver(), "acme", "secret", 2));
+        assertEquals(SmppConstants.STATUS_BINDFAIL, ((PduResponse) wrongPassword.readOutbound()).getCommandStatus(),
+                "no second try on a connection whose bind failed");
+        wrongPassword.advanceTimeBy(600, TimeUnit.MILLISECONDS);
+        unknownUser.advanceTimeBy(600, TimeUnit.MILLISECONDS);
+        wrongPassword.runScheduledPendingTasks();
+        unknownUser.runScheduledPendingTasks();
         assertFalse(wrongPassword.isActive());
         assertFalse(unknownUser.isActive());
     }

@@ -70,7 +70,12 @@ class SmscSimulatorRawProtocolTest {
     void replaceSmIsAnsweredOk() throws Exception {
         sim = new SmscSimulator(SimulatorOptions.defaults()).start();
         try (RawEsme esme = boundTransceiver()) {
-            esme.sendHeader(SmppConstants.CMD_ID_REPLACE_SM, 5);
+            io.optoutgw.codec.ReplaceSm replace = new io.optoutgw.codec.ReplaceSm();
+            replace.setMessageId("1a");
+            replace.setSourceAddress(new com.cloudhopper.smpp.type.Address((byte) 0, (byte) 0, "12345"));
+            replace.setShortMessage("new text".getBytes(StandardCharsets.ISO_8859_1));
+            replace.setSequenceNumber(5);
+            esme.send(replace);
 
             RawEsme.Frame resp = esme.read();
 

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Timeout;
  * relays to the SMSC simulator, and a real redis-server holds the message id map. All on loopback.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GatewayRelayIT {
+class GatewayRelayTest {
 
     private static RedisServerProcess redis;
     private static SmscSimulator smsc;
@@ -80,8 +80,8 @@ class GatewayRelayIT {
                     systemId: gw
                     password: gwpass
                     binds: 2
-                    enquireLinkInterval: 1s
-                    responseTimeout: 1s
+                    enquireLinkInterval: 20s
+                    responseTimeout: 5s
                     reconnectInitialDelay: 100ms
                     reconnectMaxDelay: 500ms
                 accounts:
@@ -123,7 +123,7 @@ class GatewayRelayIT {
             s.setMessageReceiverListener(listener);
         }
         s.connectAndBind("127.0.0.1", gateway.smppPort(), new BindParameter(type, systemId, password, "",
-                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null));
+                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 5000);
         sessions.add(s);
         return s;
     }
