@@ -15,7 +15,7 @@ import java.util.List;
  * @param upstreamPassword  {@code --upstream-password}: {@code upstreams[0].password}
  * @param accounts          {@code --account SYSTEM_ID:PASSWORD[:SHORTCODE,...]}, repeatable: replaces
  *                          the file's accounts (null or empty keeps them)
- * @param redisUri          {@code --redis-uri}: {@code redis.uri}
+ * @param redisUri          {@code --redis}: {@code redis.uri}
  */
 public record ConfigOverrides(
         Integer smppPort,
@@ -47,7 +47,7 @@ public record ConfigOverrides(
             ConfigChecks.port("--http-port", httpPort, true);
         }
         notBlankIfSet("--upstream-system-id", upstreamSystemId);
-        notBlankIfSet("--redis-uri", redisUri);
+        notBlankIfSet("--redis", redisUri);
         accounts = accounts == null ? null : List.copyOf(accounts);
         if (upstream != null) {
             parseHostPort(upstream);

@@ -553,7 +553,7 @@ class ConfigLoaderTest {
     void malformedPortOverrides() {
         assertEquals("--smpp-port", fails(() -> overrides(70000, null, null, null, null, null, null)).key());
         assertEquals("--http-port", fails(() -> overrides(null, -2, null, null, null, null, null)).key());
-        assertEquals("--redis-uri", fails(() -> overrides(null, null, null, null, null, null, " ")).key());
+        assertEquals("--redis", fails(() -> overrides(null, null, null, null, null, null, " ")).key());
     }
 
     @Test
