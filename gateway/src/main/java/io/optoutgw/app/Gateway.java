@@ -113,6 +113,11 @@ public final class Gateway implements AutoCloseable {
                     .description("Sessions to this SMSC that are bound now")
                     .tag("upstream", pool.name())
                     .register(registry);
+            io.micrometer.core.instrument.FunctionCounter.builder("smppgw.upstream.responses.late", pool,
+                            UpstreamPool::lateResponses)
+                    .description("Responses from this SMSC dropped because their request had expired or was unknown")
+                    .tag("upstream", pool.name())
+                    .register(registry);
         }
         for (Account account : accounts.accounts()) {
             Gauge.builder("smppgw.esme.binds.bound", account, a -> a.sessions().size())

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    /** Pauses before looking up an unknown receipt's message id again. */
+    private static final long[] RECEIPT_LOOKUP_RETRY_MILLIS = {10, 50, 200, 1000};
 
     private final RelayConfig config;
     private final AccountRegistry accounts;
@@ -98,18 +100,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                 retryLater(bind, request, smscSequence);
                 return;
             }
-            messageIds.lookup(bind.upstreamName(), messageId).whenComplete((systemId, error) -> {
-                if (error != null) {
-                    log.warn("{} receipt lookup failed: {}", bind.label(), error.toString());
-                    retryLater(bind, request, smscSequence);
-                    return;
-                }
-                Account account = systemId == null ? null : accounts.account(systemId);
-                if (account == null) {
-                    log.info("{} receipt for unknown message id: no account to route it to", bind.label());
-                }
-                deliverTo(account, bind, request, smscSequence);
-            });
+            routeReceipt(bind, request, smscSequence, messageId, 0);
             return;
         }
         String destination = sm.getDestAddress() == null ? null : sm.getDestAddress().getAddress();
@@ -118,6 +109,33 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             log.info("{} {} to a number no account owns", bind.label(), request.getName());
         }
         deliverTo(owner, bind, request, smscSequence);
+    }
+
+    /**
+     * Finds the account that submitted {@code messageId}. A receipt can overtake the mapping: the
+     * SMSC may send it before the submit_sm_resp has even reached the gateway instance that
+     * stores the mapping. So an unknown id is looked up again after short pauses before the SMSC
+     * is told to retry later.
+     */
+    private void routeReceipt(UpstreamBind bind, PduRequest<?> request, int smscSequence, String messageId,
+                              int attempt) {
+        messageIds.lookup(bind.upstreamName(), messageId).whenComplete((systemId, error) -> {
+            if (error != null) {
+                log.warn("{} receipt lookup failed: {}", bind.label(), error.toString());
+                retryLater(bind, request, smscSequence);
+                return;
+            }
+            if (systemId == null && attempt < RECEIPT_LOOKUP_RETRY_MILLIS.length) {
+                bind.schedule(() -> routeReceipt(bind, request, smscSequence, messageId, attempt + 1),
+                        RECEIPT_LOOKUP_RETRY_MILLIS[attempt]);
+                return;
+            }
+            Account account = systemId == null ? null : accounts.account(systemId);
+            if (account == null) {
+                log.info("{} receipt for unknown message id: no account to route it to", bind.label());
+            }
+            deliverTo(account, bind, request, smscSequence);
+        });
     }
 
     private void deliverTo(Account account, UpstreamBind bind, PduRequest<?> request, int smscSequence) {

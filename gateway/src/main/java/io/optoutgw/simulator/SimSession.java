@@ -176,6 +176,14 @@ final class SimSession extends ChannelInboundHandlerAdapter {
             reply(ctx, withStatus(resp, SmppConstants.STATUS_ALYBND));
             return;
         }
+        int forced = sim.takeForcedBindStatus();
+        if (forced != 0) {
+            log.info("bind from {} answered with forced status 0x{}", ctx.channel().remoteAddress(),
+                    Integer.toHexString(forced));
+            sim.bindFailed();
+            reply(ctx, withStatus(resp, forced));
+            return;
+        }
         if (!sim.acceptsCredentials(bind.getSystemId(), bind.getPassword())) {
             log.info("bind rejected for system_id {} from {}", bind.getSystemId(), ctx.channel().remoteAddress());
             sim.bindFailed();

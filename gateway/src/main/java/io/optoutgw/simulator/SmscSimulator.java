@@ -62,6 +62,8 @@ public final class SmscSimulator implements AutoCloseable {
     private final ArrayDeque<DeliverOutcome> outcomes = new ArrayDeque<>();
     private long submitCount; // guarded by received
     private volatile boolean silent;
+    /** [remaining count, status] of binds to refuse regardless of credentials. */
+    private final int[] forcedBinds = new int[2];
     private volatile Channel serverChannel;
 
     /** A simulator with its own event loop group of {@code options.ioThreads()} threads. */
@@ -149,6 +151,28 @@ public final class SmscSimulator implements AutoCloseable {
     public void setSilent(boolean silent) {
         this.silent = silent;
         log.info("SMSC simulator {}", silent ? "silent" : "answering");
+    }
+
+    /**
+     * Answers the next {@code count} bind requests with {@code status} (e.g. ESME_RALYBND 0x05,
+     * as an SMSC does while it still holds an old bind), whatever their credentials.
+     */
+    public void refuseNextBinds(int count, int status) {
+        synchronized (forcedBinds) {
+            forcedBinds[0] = count;
+            forcedBinds[1] = status;
+        }
+    }
+
+    /** The forced bind status to use now, or 0. */
+    int takeForcedBindStatus() {
+        synchronized (forcedBinds) {
+            if (forcedBinds[0] <= 0) {
+                return 0;
+            }
+            forcedBinds[0]--;
+            return forcedBinds[1];
+        }
     }
 
     public boolean isSilent() {

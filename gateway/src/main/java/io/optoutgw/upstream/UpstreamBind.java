@@ -65,6 +65,7 @@ public final class UpstreamBind {
     private ScheduledFuture<?> sweeper;
     private ScheduledFuture<?> keepAlive;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.LongAdder lateResponses = new java.util.concurrent.atomic.LongAdder();
 
     UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group, UpstreamTraffic traffic,
                  int maxFrameBytes) {
@@ -88,6 +89,16 @@ public final class UpstreamBind {
 
     public Role role() {
         return role;
+    }
+
+    /** Runs {@code task} on this session's event loop after {@code delayMillis}. */
+    public void schedule(Runnable task, long delayMillis) {
+        loop.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Responses dropped because no request was waiting for them (late after expiry, or unknown). */
+    public long lateResponses() {
+        return lateResponses.sum();
     }
 
     public boolean isBound() {
@@ -309,6 +320,7 @@ public final class UpstreamBind {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof PduResponse response) {
                 if (!window.complete(response)) {
+                    lateResponses.increment();
                     log.debug("{} dropped late or unknown {} seq {}", label, response.getName(),
                             response.getSequenceNumber());
                 }

@@ -46,6 +46,10 @@ public final class UpstreamPool {
         return CompletableFuture.allOf(binds.stream().map(UpstreamBind::stop).toArray(CompletableFuture[]::new));
     }
 
+    public long lateResponses() {
+        return binds.stream().mapToLong(UpstreamBind::lateResponses).sum();
+    }
+
     public long boundCount() {
         return binds.stream().filter(UpstreamBind::isBound).count();
     }

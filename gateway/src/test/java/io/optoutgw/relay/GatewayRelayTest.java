@@ -274,6 +274,29 @@ class GatewayRelayTest {
     }
 
     @Test
+    void querySmCancelSmReplaceSmAndDataSmAreRelayed() throws Exception {
+        smsc.clearRecords();
+        SMPPSession s = bind(BindType.BIND_TRX, "acme", "acme-pw", new Listener());
+        String id = submit(s, "12345", "15551230007", "to be queried", false).getMessageId();
+        org.jsmpp.session.QuerySmResult query = s.queryShortMessage(id, TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN, "12345");
+        assertEquals(org.jsmpp.bean.MessageState.DELIVERED, query.getMessageState());
+        s.replaceShortMessage(id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345", null, null,
+                new RegisteredDelivery(), (byte) 0, "replaced".getBytes(StandardCharsets.ISO_8859_1));
+        s.cancelShortMessage("", id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345",
+                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, "15551230007");
+        org.jsmpp.session.DataSmResult data = s.dataShortMessage("", TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN, "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
+                "15551230008", new ESMClass(), new RegisteredDelivery(), new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                new org.jsmpp.bean.OptionalParameter.OctetString(org.jsmpp.bean.OptionalParameter.Tag.MESSAGE_PAYLOAD.code(),
+                        "data sm payload"));
+        assertNotNull(data.getMessageId());
+        List<ReceivedMessage> got = smsc.awaitSubmits(2, Duration.ofSeconds(5));
+        assertEquals(data.getMessageId(), got.get(1).messageId());
+        assertEquals("15551230008", got.get(1).pdu().getDestAddress().getAddress());
+    }
+
+    @Test
     void unknownCommandGetsGenericNackAndTheConnectionStays() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", gateway.smppPort())) {
             socket.setSoTimeout(5000);

@@ -1,0 +1,79 @@
+package io.optoutgw.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Start-up refuses a bad configuration with one line that names the problem. */
+class GatewayCliTest {
+
+    private static String[] run(String... args) {
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = GatewayCli.commandLine().execute(args);
+            return new String[] {String.valueOf(code), err.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void unknownKeyStopsStartUpWithOneLineNamingIt(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("gw.yaml");
+        Files.writeString(cfg, "instanceId: x\nsmpp: { prot: 2775 }\n");
+        String[] result = run("run", "--config", cfg.toString());
+        assertEquals("2", result[0]);
+        assertEquals(1, result[1].strip().lines().count(), result[1]);
+        assertTrue(result[1].contains("smpp.prot"), result[1]);
+    }
+
+    @Test
+    void badFlagValueIsNamed(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("gw.yaml");
+        Files.copy(repoRoot().resolve("config/gateway.yaml"), cfg);
+        String[] result = run("run", "--config", cfg.toString(), "--upstream", "no-port-here");
+        assertEquals("2", result[0]);
+        assertTrue(result[1].contains("--upstream"), result[1]);
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        String[] result = run("run", "--config", "/nonexistent/gateway.yaml");
+        assertEquals("2", result[0]);
+        assertTrue(result[1].contains("/nonexistent/gateway.yaml"), result[1]);
+    }
+
+    @Test
+    void hashPasswordPrintsAVerifiableHash() throws Exception {
+        var oldIn = System.in;
+        var oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("s3cret\n".getBytes(StandardCharsets.UTF_8)));
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(0, GatewayCli.commandLine().execute("hash-password"));
+        } finally {
+            System.setIn(oldIn);
+            System.setOut(oldOut);
+        }
+        String hash = out.toString(StandardCharsets.UTF_8).strip();
+        assertTrue(io.optoutgw.session.PasswordHash.matches(hash, "s3cret"), hash);
+    }
+
+    private static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("config/gateway.yaml"))) {
+            p = p.getParent();
+        }
+        return p;
+    }
+}

@@ -1,0 +1,70 @@
+package io.optoutgw.testsupport;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jsmpp.bean.Alphabet;
+import org.jsmpp.bean.AlertNotification;
+import org.jsmpp.bean.BindType;
+import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.DeliverSm;
+import org.jsmpp.bean.ESMClass;
+import org.jsmpp.bean.GeneralDataCoding;
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.RegisteredDelivery;
+import org.jsmpp.bean.SMSCDeliveryReceipt;
+import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.session.BindParameter;
+import org.jsmpp.session.DataSmResult;
+import org.jsmpp.session.MessageReceiverListener;
+import org.jsmpp.session.SMPPSession;
+import org.jsmpp.session.Session;
+import org.jsmpp.session.SubmitSmResult;
+
+/** jSMPP (an SMPP client nobody here wrote) as the ESME in integration tests. */
+public final class Esmes {
+
+    private Esmes() {
+    }
+
+    /** Collects what the gateway delivers to one ESME session. */
+    public static final class Inbox implements MessageReceiverListener {
+        public final BlockingQueue<DeliverSm> delivered = new LinkedBlockingQueue<>();
+
+        @Override
+        public void onAcceptDeliverSm(DeliverSm deliverSm) {
+            delivered.add(deliverSm);
+        }
+
+        @Override
+        public void onAcceptAlertNotification(AlertNotification alertNotification) {
+        }
+
+        @Override
+        public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) {
+            return null;
+        }
+    }
+
+    public static SMPPSession bind(int port, BindType type, String systemId, String password, Inbox inbox)
+            throws IOException {
+        SMPPSession s = new SMPPSession();
+        s.setTransactionTimer(5000);
+        if (inbox != null) {
+            s.setMessageReceiverListener(inbox);
+        }
+        s.connectAndBind("127.0.0.1", port, new BindParameter(type, systemId, password, "",
+                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 5000);
+        return s;
+    }
+
+    public static SubmitSmResult submit(SMPPSession s, String from, String to, String text, boolean receipt)
+            throws Exception {
+        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
+                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
+                null, null, new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE
+                        : SMSCDeliveryReceipt.DEFAULT), (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0, text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+}

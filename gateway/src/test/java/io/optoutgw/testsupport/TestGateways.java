@@ -1,0 +1,46 @@
+package io.optoutgw.testsupport;
+
+import io.optoutgw.app.Gateway;
+import io.optoutgw.config.ConfigLoader;
+import io.optoutgw.config.ConfigOverrides;
+import java.time.Duration;
+
+/** Starts gateways on free loopback ports from YAML written in the test. */
+public final class TestGateways {
+
+    private TestGateways() {
+    }
+
+    /**
+     * A gateway on 127.0.0.1 with the given Redis URI; {@code rest} is YAML for relay, upstreams
+     * and accounts (at column 0).
+     */
+    public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
+        String yaml = """
+                instanceId: %s
+                smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
+                http: { host: 127.0.0.1, port: 0 }
+                redis: { uri: "%s", commandTimeout: 500ms }
+                """.formatted(instanceId, redisUri) + rest;
+        return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
+    }
+
+    public static void awaitBound(Gateway g) throws InterruptedException {
+        if (!g.awaitUpstreamsBound(Duration.ofSeconds(10))) {
+            throw new AssertionError("gateway did not bind its upstreams within 10 s");
+        }
+    }
+
+    /** Polls {@code condition} every 20 ms until it holds or {@code timeout} passes. */
+    public static boolean eventually(Duration timeout, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return condition.getAsBoolean();
+    }
+}
