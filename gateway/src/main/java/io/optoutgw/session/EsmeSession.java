@@ -40,7 +40,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final int CMD_ID_ALERT_NOTIFICATION = 0x00000102;
     /** Window for the gateway's own requests before the bind says how large the account's is. */
     private static final int UNBOUND_WINDOW = 4;
-    private static final long BIND_FAILURE_CLOSE_MILLIS = 500;
+    /** How long a peer gets to read our final response (failed bind, unbind_resp) before we close. */
+    private static final long CLOSE_GRACE_MILLIS = 500;
     /** interface_version 3.4 (SMPP 3.4 section 5.2.4), announced in bind responses. */
     private static final byte INTERFACE_VERSION_34 = 0x34;
 
@@ -332,7 +333,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(resp, ctx.voidPromise());
             // Close shortly after, not at once: clients must get to read the answer before the
             // connection goes, and a password guesser gets one try per connection and delay.
-            ctx.executor().schedule(() -> ctx.close(), BIND_FAILURE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         account = result.account();
@@ -388,7 +389,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         Pdu resp = new UnbindResp();
         resp.setSequenceNumber(unbindSequence);
         unbindSequence = 0;
-        channel.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(resp, channel.voidPromise());
+        // The ESME closes after reading unbind_resp (SMPP 3.4 section 2.3); close ourselves only if
+        // it does not, so that the response is never cut off by our own close.
+        channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private java.net.InetAddress remoteAddress() {

@@ -203,7 +203,9 @@ class EsmeSessionTest {
         assertEquals(5, ((SubmitSmResp) ch.readOutbound()).getSequenceNumber());
         UnbindResp unbindResp = ch.readOutbound();
         assertEquals(6, unbindResp.getSequenceNumber());
-        assertFalse(ch.isActive());
+        ch.advanceTimeBy(600, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
+        assertFalse(ch.isActive(), "closed after the grace period when the ESME does not close");
     }
 
     @Test
@@ -216,6 +218,8 @@ class EsmeSessionTest {
         ch.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertInstanceOf(UnbindResp.class, ch.readOutbound());
+        ch.advanceTimeBy(600, TimeUnit.MILLISECONDS);
+        ch.runScheduledPendingTasks();
         assertFalse(ch.isActive());
     }
 
