@@ -1,0 +1,93 @@
+package io.optoutgw.suppression;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * One change to (or proof about) a person's consent: what the audit trail keeps and the journal
+ * replays. Opt-outs and opt-ins change the list; HELP and free-text reasons only document.
+ *
+ * @param id         unique per event; replays of the same event are idempotent
+ * @param time       when the gateway received it
+ * @param type       what happened
+ * @param number     E.164 digits of the person (no '+')
+ * @param scope      {@link Scope#code()}
+ * @param keyword    the keyword recognised, if any
+ * @param language   language of the keyword (en, fr, es), if any
+ * @param text       the message text as the person sent it
+ * @param dataCoding data_coding of the message
+ * @param upstream   upstream it arrived on
+ * @param smscRef    SMSC reference: upstream bind and sequence number, or receipted id
+ * @param instance   gateway instance that recorded it
+ * @param actor      who made an administrative change
+ * @param reason     why (administrative changes)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ConsentEvent(
+        String id,
+        Instant time,
+        Type type,
+        String number,
+        String scope,
+        String keyword,
+        String language,
+        String text,
+        Integer dataCoding,
+        String upstream,
+        String smscRef,
+        String instance,
+        String actor,
+        String reason) {
+
+    /** Kinds of events. */
+    public enum Type {
+        OPT_OUT, OPT_IN, HELP, REASON, ADMIN_ADD, ADMIN_REMOVE;
+
+        /** +1 suppresses, -1 lifts a suppression, 0 only documents. */
+        public int effect() {
+            return switch (this) {
+                case OPT_OUT, ADMIN_ADD -> 1;
+                case OPT_IN, ADMIN_REMOVE -> -1;
+                case HELP, REASON -> 0;
+            };
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    public static String newId() {
+        return UUID.randomUUID().toString();
+    }
+
+    @JsonIgnore
+    public Scope parsedScope() {
+        return Scope.parse(scope);
+    }
+
+    public byte[] toJson() {
+        try {
+            return JSON.writeValueAsBytes(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String toJsonString() {
+        return new String(toJson(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public static ConsentEvent fromJson(byte[] json) {
+        try {
+            return JSON.readValue(json, ConsentEvent.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not a consent event: " + e.getMessage(), e);
+        }
+    }
+}

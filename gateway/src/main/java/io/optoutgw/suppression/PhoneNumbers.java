@@ -1,0 +1,83 @@
+package io.optoutgw.suppression;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+
+/**
+ * Turns the addresses SMPP carries into one canonical key per person: E.164 without the '+'
+ * (digits only), using libphonenumber. TON/NPI decide how the digits are read (SMPP 3.4 section
+ * 5.2.5/5.2.6): international (TON 1) digits already carry the country code; national (TON 2)
+ * and unknown (TON 0) ones are read in the account's default region, where "+", "00" and
+ * national prefixes are understood too. An address that cannot be normalised is reported as such
+ * and must never be treated as "not suppressed".
+ */
+public final class PhoneNumbers {
+
+    private static final PhoneNumberUtil UTIL = PhoneNumberUtil.getInstance();
+    private static final byte TON_INTERNATIONAL = 1;
+    private static final byte TON_NATIONAL = 2;
+    private static final byte TON_ALPHANUMERIC = 5;
+
+    private PhoneNumbers() {
+    }
+
+    /** Result of normalising one address: the E.164 digits, or why there are none. */
+    public record Normalized(String digits, String problem) {
+        public boolean ok() {
+            return digits != null;
+        }
+
+        /** E.164 with the leading '+'. */
+        public String e164() {
+            return "+" + digits;
+        }
+    }
+
+    /**
+     * @param ton           SMPP type_of_number
+     * @param address       the address as sent
+     * @param defaultRegion ISO 3166 region for national numbers, e.g. "US"
+     */
+    public static Normalized normalize(byte ton, String address, String defaultRegion) {
+        if (address == null || address.isBlank()) {
+            return new Normalized(null, "empty address");
+        }
+        if (ton == TON_ALPHANUMERIC) {
+            return new Normalized(null, "alphanumeric address is not a phone number");
+        }
+        String raw = address.strip();
+        String text = raw;
+        if (ton == TON_INTERNATIONAL && !raw.startsWith("+")) {
+            text = "+" + stripInternationalPrefix(raw);
+        } else if (ton != TON_NATIONAL && raw.startsWith("00")) {
+            // "00" is the international prefix in most of the world and how many SMSCs send
+            // international numbers with TON unknown, whatever the account's region dials.
+            text = "+" + stripInternationalPrefix(raw);
+        }
+        try {
+            PhoneNumber number = UTIL.parse(text, defaultRegion);
+            if (!UTIL.isPossibleNumber(number)) {
+                return new Normalized(null, "not a possible number");
+            }
+            String e164 = UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164);
+            return new Normalized(e164.substring(1), null);
+        } catch (NumberParseException e) {
+            return new Normalized(null, e.getErrorType().name().toLowerCase().replace('_', ' '));
+        }
+    }
+
+    private static String stripInternationalPrefix(String digits) {
+        String d = digits.replaceAll("[\\s\\-().]", "");
+        return d.startsWith("00") ? d.substring(2) : d;
+    }
+
+    /** A number for logs: all but the last 4 digits hidden. */
+    public static String mask(String number) {
+        if (number == null) {
+            return "null";
+        }
+        int keep = Math.min(4, number.length());
+        return "*".repeat(Math.max(0, number.length() - keep)) + number.substring(number.length() - keep);
+    }
+}

@@ -1,0 +1,189 @@
+package io.optoutgw.suppression;
+
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The do-not-contact list and its audit trail in Redis.
+ *
+ * <h2>Key design</h2>
+ * <ul>
+ *   <li>List: numbers are spread over a fixed number of hash buckets,
+ *       {@code gw:s:{B}} where {@code B = mix64(number) mod buckets}. Field = the E.164 digits
+ *       for a global opt-out, {@code digits|a:ACCOUNT} for an account (brand) opt-out, or
+ *       {@code digits|s:ACCOUNT:SENDER} for one sender. Value = signed epoch seconds of the
+ *       latest change: positive = suppressed since then, negative = opted back in then (kept so
+ *       that replaying an older opt-out cannot undo a newer opt-in). Small hashes stay in
+ *       Redis's compact listpack encoding, which keeps the cost per number low; the bucket count
+ *       is fixed at first start ({@code gw:meta:buckets}) because changing it would move every
+ *       number. No TTL: opt-outs never expire.</li>
+ *   <li>One check = one HMGET of the three fields that can apply to (number, account, sender).</li>
+ *   <li>Audit: {@code gw:a:{B}:digits}, a sorted set of the number's events as JSON, scored by
+ *       time in ms (same hash tag as its bucket, so the update script touches one slot on Redis
+ *       Cluster). {@code gw:audit}, a sorted set of {@code digits|eventId} by time, indexes all
+ *       events for time-range queries. ZADD of identical JSON is a no-op, so replays are
+ *       idempotent.</li>
+ * </ul>
+ */
+public final class SuppressionStore {
+
+    /** Default bucket count: ~40 numbers a bucket at 10 million numbers, within listpack limits. */
+    public static final int DEFAULT_BUCKETS = 1 << 18;
+    static final String AUDIT_INDEX = "gw:audit";
+    static final String META_BUCKETS = "gw:meta:buckets";
+
+    /**
+     * Last-writer-wins update of one field plus the audit entry. ARGV: field, effect (1, -1, 0),
+     * epoch seconds, epoch ms, event JSON. A tie keeps an opt-out (the safe side).
+     */
+    private static final String APPLY = """
+            local changed = 0
+            if ARGV[2] ~= '0' then
+              local t = tonumber(ARGV[3])
+              local cur = redis.call('HGET', KEYS[1], ARGV[1])
+              local apply = true
+              if cur then
+                local c = tonumber(cur)
+                local ct = math.abs(c)
+                if ct > t then apply = false
+                elseif ct == t and c > 0 and ARGV[2] == '-1' then apply = false end
+              end
+              if apply then
+                local v = t
+                if ARGV[2] == '-1' then v = -t end
+                if cur ~= tostring(v) then
+                  redis.call('HSET', KEYS[1], ARGV[1], v)
+                  changed = 1
+                end
+              end
+            end
+            local added = redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+            return {changed, added}
+            """;
+
+    private final RedisAsyncCommands<String, String> redis;
+    private final int buckets;
+
+    public SuppressionStore(RedisAsyncCommands<String, String> redis, int buckets) {
+        if (Integer.bitCount(buckets) != 1) {
+            throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
+        }
+        this.redis = redis;
+        this.buckets = buckets;
+    }
+
+    /**
+     * Records the bucket count at first start, or checks it against the one already in use.
+     * Completes exceptionally with a message naming both counts when they differ.
+     */
+    public CompletionStage<Void> checkLayout() {
+        return redis.setnx(META_BUCKETS, Integer.toString(buckets))
+                .thenCompose(created -> redis.get(META_BUCKETS))
+                .thenAccept(stored -> {
+                    if (!Integer.toString(buckets).equals(stored)) {
+                        throw new IllegalStateException("suppression.buckets is " + buckets + " but this Redis holds a list "
+                                + "laid out in " + stored + " buckets; set suppression.buckets: " + stored);
+                    }
+                });
+    }
+
+    static long mix64(long z) {
+        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+        return z ^ (z >>> 33);
+    }
+
+    int bucket(String digits) {
+        return (int) (mix64(Long.parseLong(digits)) & (buckets - 1));
+    }
+
+    String bucketKey(String digits) {
+        return "gw:s:{" + bucket(digits) + "}";
+    }
+
+    String auditKey(String digits) {
+        return "gw:a:{" + bucket(digits) + "}:" + digits;
+    }
+
+    static String field(String digits, Scope scope) {
+        return scope instanceof Scope.Global ? digits : digits + "|" + scope.code();
+    }
+
+    /** Result of a check: the scope that suppresses the number, or {@code null} when none does. */
+    public record Verdict(Scope suppressedBy) {
+        public boolean suppressed() {
+            return suppressedBy != null;
+        }
+    }
+
+    /** Whether {@code digits} may not receive messages from {@code account} via {@code sender}. */
+    public CompletionStage<Verdict> check(String digits, String account, String sender) {
+        Scope[] scopes = {Scope.Global.INSTANCE, new Scope.Account(account), new Scope.Sender(account, sender)};
+        String[] fields = new String[scopes.length];
+        for (int i = 0; i < scopes.length; i++) {
+            fields[i] = field(digits, scopes[i]);
+        }
+        return redis.hmget(bucketKey(digits), fields).thenApply(values -> {
+            for (int i = 0; i < values.size(); i++) {
+                KeyValue<String, String> kv = values.get(i);
+                if (kv.hasValue() && Long.parseLong(kv.getValue()) > 0) {
+                    return new Verdict(scopes[i]);
+                }
+            }
+            return new Verdict(null);
+        });
+    }
+
+    /** Whether the event changed the list (it may be older than what is there) and whether its audit entry is new. */
+    public record Applied(boolean listChanged, boolean auditAdded) {
+    }
+
+    /** Applies an event to the list and the audit trail; idempotent, so replays are harmless. */
+    public CompletionStage<Applied> apply(ConsentEvent event) {
+        String digits = event.number();
+        long ms = event.time().toEpochMilli();
+        String json = event.toJsonString();
+        String[] keys = {bucketKey(digits), auditKey(digits)};
+        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys,
+                field(digits, event.parsedScope()), Integer.toString(event.type().effect()),
+                Long.toString(event.time().getEpochSecond()), Long.toString(ms), json);
+        CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
+        return script.thenCombine(index, (result, ignored) ->
+                new Applied(((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L));
+    }
+
+    /** Every scope entry of a number: scope code -> signed epoch seconds (negative = opted in then). */
+    public CompletionStage<Map<String, Long>> entries(String digits) {
+        return redis.hgetall(bucketKey(digits)).thenApply(all -> {
+            Map<String, Long> out = new java.util.TreeMap<>();
+            all.forEach((f, v) -> {
+                if (f.equals(digits)) {
+                    out.put("g", Long.parseLong(v));
+                } else if (f.startsWith(digits + "|")) {
+                    out.put(f.substring(digits.length() + 1), Long.parseLong(v));
+                }
+            });
+            return out;
+        });
+    }
+
+    /** The number's audit events, oldest first. */
+    public CompletionStage<List<ConsentEvent>> history(String digits) {
+        return redis.zrange(auditKey(digits), 0, -1).thenApply(jsons -> {
+            List<ConsentEvent> events = new ArrayList<>(jsons.size());
+            for (String j : jsons) {
+                events.add(ConsentEvent.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            return events;
+        });
+    }
+
+    public int buckets() {
+        return buckets;
+    }
+}
