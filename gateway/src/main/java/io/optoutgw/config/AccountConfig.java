@@ -17,6 +17,8 @@ import java.util.Set;
  * @param allowedIps    client addresses or CIDR blocks allowed to bind; empty = any
  * @param numbers       short codes / long numbers this account owns: MO sent to them is routed here
  * @param route         upstream names in order of preference (failover); empty = all upstreams
+ * @param defaultRegion ISO 3166 region used to read national destination numbers (default US)
+ * @param optOut        opt-out scope, refusal policy, fail-open/closed and reply templates
  */
 public record AccountConfig(
         String systemId,
@@ -27,7 +29,9 @@ public record AccountConfig(
         int submitRate,
         List<String> allowedIps,
         List<String> numbers,
-        List<String> route) {
+        List<String> route,
+        String defaultRegion,
+        OptOutPolicy optOut) {
 
     /** The three SMPP bind types. */
     public enum BindType { TRANSMITTER, RECEIVER, TRANSCEIVER }
@@ -50,6 +54,12 @@ public record AccountConfig(
         allowedIps = ConfigChecks.orEmpty(allowedIps);
         numbers = ConfigChecks.orEmpty(numbers);
         route = ConfigChecks.orEmpty(route);
+        defaultRegion = defaultRegion == null ? "US" : defaultRegion.toUpperCase(java.util.Locale.ROOT);
+        if (!com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions().contains(defaultRegion)) {
+            throw new ConfigException(k + "defaultRegion", "not a region libphonenumber knows: '" + defaultRegion
+                    + "' (use an ISO 3166 code such as US, CA, GB, FR)");
+        }
+        optOut = optOut == null ? OptOutPolicy.defaults() : optOut;
     }
 
     @Override

@@ -123,6 +123,11 @@ public final class ConfigLoader {
     private static void applySectionDefaults(ObjectNode root) {
         defaultPort(root, "smpp", SmppServerConfig.DEFAULT_PORT);
         defaultPort(root, "http", HttpConfig.DEFAULT_PORT);
+        for (String optionalSection : new String[] {"suppression", "optout"}) {
+            if (!root.hasNonNull(optionalSection)) {
+                root.putObject(optionalSection);
+            }
+        }
         if (!root.hasNonNull("relay")) {
             root.putObject("relay");
         }

@@ -15,7 +15,9 @@ public record GatewayConfig(
         RelayConfig relay,
         List<UpstreamConfig> upstreams,
         List<AccountConfig> accounts,
-        SimulatorConfig simulator) {
+        SimulatorConfig simulator,
+        SuppressionConfig suppression,
+        OptOutConfig optout) {
 
     public GatewayConfig {
         ConfigChecks.notBlank("instanceId", instanceId);
@@ -26,6 +28,8 @@ public record GatewayConfig(
         upstreams = ConfigChecks.nonEmpty("upstreams", upstreams);
         accounts = ConfigChecks.nonEmpty("accounts", accounts);
         ConfigChecks.present("simulator", simulator);
+        ConfigChecks.present("suppression", suppression);
+        ConfigChecks.present("optout", optout);
         ConfigChecks.unique("upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
         ConfigChecks.unique("accounts", accounts.stream().map(AccountConfig::systemId).toList());
         List<String> upstreamNames = upstreams.stream().map(UpstreamConfig::name).toList();

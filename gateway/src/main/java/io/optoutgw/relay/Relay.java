@@ -6,7 +6,11 @@ import com.cloudhopper.smpp.pdu.BaseSmResp;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import io.optoutgw.codec.Pdus;
+import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.config.RelayConfig;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.AccountRegistry;
 import io.optoutgw.session.EsmeSession;
@@ -42,8 +46,15 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     private final Upstreams upstreams;
     private final MessageIdStore messageIds;
     private final long timeoutNanos;
+    private final SuppressionGuard guard;
+    private final GatewayMetrics metrics;
+    private final Refusals refusals;
 
-    public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds) {
+    public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds,
+                 SuppressionGuard guard, GatewayMetrics metrics) {
+        this.guard = guard;
+        this.metrics = metrics;
+        this.refusals = new Refusals();
         this.config = config;
         this.accounts = accounts;
         this.upstreams = upstreams;
@@ -54,6 +65,53 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     @Override
     public void fromEsme(EsmeSession session, PduRequest<?> request) {
         int esmeSequence = request.getSequenceNumber();
+        Account account = session.account();
+        int command = request.getCommandId();
+        if (guard != null && (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM)) {
+            BaseSm<?> sm = (BaseSm<?>) request;
+            String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
+            metrics.submitChecked(account.systemId());
+            guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
+                    .whenCompleteAsync((decision, never) -> enforce(session, sm, esmeSequence, decision),
+                            session.executor());
+            return;
+        }
+        relay(session, request, esmeSequence);
+    }
+
+    /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */
+    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision decision) {
+        Account account = session.account();
+        OptOutPolicy policy = account.config().optOut();
+        switch (decision) {
+            case SuppressionGuard.Allow allow -> relay(session, sm, esmeSequence);
+            case SuppressionGuard.Suppressed suppressed -> {
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
+                log.info("{} {} to {} refused: opted out ({})", session.label(), sm.getName(),
+                        PhoneNumbers.mask(suppressed.digits()), suppressed.scope().kind());
+                refusals.refuse(session, sm, esmeSequence, policy);
+            }
+            case SuppressionGuard.InvalidNumber invalid -> {
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
+                log.info("{} {} refused: destination cannot be checked ({})", session.label(), sm.getName(),
+                        invalid.problem());
+                session.respond(Pdus.response(sm, SmppConstants.STATUS_INVDSTADR), esmeSequence);
+            }
+            case SuppressionGuard.Unavailable unavailable -> {
+                if (policy.failOpen()) {
+                    metrics.failOpenPass(account.systemId());
+                    relay(session, sm, esmeSequence);
+                } else {
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
+                    log.warn("{} {} refused: suppression list unavailable ({})", session.label(), sm.getName(),
+                            unavailable.cause().toString());
+                    session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
+                }
+            }
+        }
+    }
+
+    private void relay(EsmeSession session, PduRequest<?> request, int esmeSequence) {
         Account account = session.account();
         UpstreamBind bind = upstreams.pick(account.config().route());
         if (bind == null) {

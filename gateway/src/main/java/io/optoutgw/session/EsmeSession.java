@@ -87,6 +87,11 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         return account;
     }
 
+    /** The event loop this session's state is confined to. */
+    public io.netty.channel.EventLoop executor() {
+        return channel.eventLoop();
+    }
+
     public SessionState state() {
         return state;
     }

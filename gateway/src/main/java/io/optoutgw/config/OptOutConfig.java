@@ -1,0 +1,34 @@
+package io.optoutgw.config;
+
+import java.time.Duration;
+
+/**
+ * Opt-out recording shared by all accounts.
+ *
+ * @param journalDir        local append-only journal (forced to disk before the SMSC is acknowledged)
+ * @param dedupWindow       an identical MO (same sender, recipient and text) within this window is a
+ *                          redelivery: acknowledged again, recorded and confirmed once
+ * @param reassemblyTimeout parts of a concatenated MO wait this long for the rest, then expire
+ * @param reconcileInterval how often the journal is checked against Redis (and replayed into it if
+ *                          Redis lost data)
+ * @param recordTimeout     how long recording may take before the SMSC gets ESME_RX_T_APPN
+ */
+public record OptOutConfig(
+        String journalDir,
+        Duration dedupWindow,
+        Duration reassemblyTimeout,
+        Duration reconcileInterval,
+        Duration recordTimeout) {
+
+    public OptOutConfig {
+        journalDir = journalDir == null ? "./data/journal" : journalDir;
+        dedupWindow = ConfigChecks.positive("optout.dedupWindow",
+                ConfigChecks.orDefault(dedupWindow, Duration.ofMinutes(10)));
+        reassemblyTimeout = ConfigChecks.positive("optout.reassemblyTimeout",
+                ConfigChecks.orDefault(reassemblyTimeout, Duration.ofMinutes(10)));
+        reconcileInterval = ConfigChecks.positive("optout.reconcileInterval",
+                ConfigChecks.orDefault(reconcileInterval, Duration.ofMinutes(1)));
+        recordTimeout = ConfigChecks.positive("optout.recordTimeout",
+                ConfigChecks.orDefault(recordTimeout, Duration.ofSeconds(2)));
+    }
+}

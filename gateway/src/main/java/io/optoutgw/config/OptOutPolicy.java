@@ -1,0 +1,79 @@
+package io.optoutgw.config;
+
+import java.util.Map;
+
+/**
+ * How one account treats opt-outs and refuses messages to people who opted out.
+ *
+ * @param scope            where a STOP applies: {@code sender} (the short code texted), {@code account}
+ *                         (every sender of the account, i.e. the brand) or {@code global} (all accounts)
+ * @param maxScope         the widest scope this account may record; STOPALL / STOP ALL take it
+ * @param keywordMode      {@code exact} (the message is a keyword) or {@code phrase} (revocation phrases too)
+ * @param forwardMo        forward keyword MO to the ESME as well (its CRM learns of it); false swallows it
+ * @param refusal          {@code reject} (a permanent submit_sm_resp error) or {@code receipt} (ESME_ROK,
+ *                         then a delivery receipt stat:REJECTD when the submit asked for one)
+ * @param refusalStatus    command_status for {@code reject} (default ESME_RINVDSTADR 0x0B)
+ * @param receiptErrorCode the err: value of a REJECTD receipt (3 digits)
+ * @param failOpen         relay when the list cannot be checked (e.g. one-time passwords); counted
+ * @param failClosedStatus command_status when the list cannot be checked (default ESME_RTHROTTLED 0x58)
+ * @param templates        confirmation texts by language; per-sender overrides in {@code senderTemplates}
+ * @param senderTemplates  short code -> templates for that sender
+ * @param surveyUrl        replaces {@code {surveyUrl}} in templates
+ */
+public record OptOutPolicy(
+        ScopeKind scope,
+        ScopeKind maxScope,
+        KeywordMode keywordMode,
+        Boolean forwardMo,
+        Refusal refusal,
+        Integer refusalStatus,
+        Integer receiptErrorCode,
+        Boolean failOpen,
+        Integer failClosedStatus,
+        Templates templates,
+        Map<String, Templates> senderTemplates,
+        String surveyUrl) {
+
+    /** Opt-out scopes, narrowest first. */
+    public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
+
+    public enum KeywordMode { EXACT, PHRASE }
+
+    public enum Refusal { REJECT, RECEIPT }
+
+    public OptOutPolicy {
+        scope = scope == null ? ScopeKind.ACCOUNT : scope;
+        maxScope = maxScope == null ? (scope.ordinal() > ScopeKind.ACCOUNT.ordinal() ? scope : ScopeKind.ACCOUNT)
+                : maxScope;
+        if (maxScope.ordinal() < scope.ordinal()) {
+            throw new ConfigException("optOut.maxScope", "must be at least as wide as optOut.scope ("
+                    + scope.name().toLowerCase() + "), got " + maxScope.name().toLowerCase());
+        }
+        keywordMode = keywordMode == null ? KeywordMode.EXACT : keywordMode;
+        forwardMo = forwardMo == null || forwardMo;
+        refusal = refusal == null ? Refusal.REJECT : refusal;
+        refusalStatus = refusalStatus == null ? 0x0B : refusalStatus;
+        if (refusalStatus == 0) {
+            throw new ConfigException("optOut.refusalStatus", "must be an error status, not ESME_ROK");
+        }
+        receiptErrorCode = receiptErrorCode == null ? 11 : receiptErrorCode;
+        ConfigChecks.range("optOut.receiptErrorCode", receiptErrorCode, 0, 999);
+        failOpen = failOpen != null && failOpen;
+        failClosedStatus = failClosedStatus == null ? 0x58 : failClosedStatus;
+        if (failClosedStatus == 0) {
+            throw new ConfigException("optOut.failClosedStatus", "must be an error status, not ESME_ROK");
+        }
+        templates = templates == null ? Templates.DEFAULT : templates.withDefaults(Templates.DEFAULT);
+        senderTemplates = senderTemplates == null ? Map.of() : Map.copyOf(senderTemplates);
+    }
+
+    public static OptOutPolicy defaults() {
+        return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The templates for {@code sender}: its own where set, the account's otherwise. */
+    public Templates templatesFor(String sender) {
+        Templates own = sender == null ? null : senderTemplates.get(sender);
+        return own == null ? templates : own.withDefaults(templates);
+    }
+}

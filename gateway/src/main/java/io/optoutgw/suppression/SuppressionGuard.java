@@ -1,0 +1,63 @@
+package io.optoutgw.suppression;
+
+import com.cloudhopper.smpp.type.Address;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides whether a message may go to its destination: normalises the number (an address that
+ * cannot be normalised is refused, never passed) and checks every scope that applies to the
+ * account and sender, within a bounded time. Where a submit is refused: here.
+ */
+public final class SuppressionGuard {
+
+    /** What to do with one destination. */
+    public sealed interface Decision permits Allow, Suppressed, InvalidNumber, Unavailable {
+    }
+
+    /** Not on the list: relay. */
+    public record Allow(String digits) implements Decision {
+    }
+
+    /** On the list in {@code scope}: refuse per the account's policy. */
+    public record Suppressed(String digits, Scope scope) implements Decision {
+    }
+
+    /** Not a number that can be checked: refuse. */
+    public record InvalidNumber(String problem) implements Decision {
+    }
+
+    /** The list could not be read in time: fail closed (or open, if the account chose so). */
+    public record Unavailable(Throwable cause) implements Decision {
+    }
+
+    private final SuppressionStore store;
+    private final long timeoutMillis;
+
+    public SuppressionGuard(SuppressionStore store, Duration timeout) {
+        this.store = store;
+        this.timeoutMillis = timeout.toMillis();
+    }
+
+    /** Checks {@code destination} for {@code account} sending from {@code sender}. Never completes exceptionally. */
+    public CompletionStage<Decision> check(String account, String defaultRegion, Address destination, String sender) {
+        if (destination == null) {
+            return CompletableFuture.completedFuture(new InvalidNumber("no destination address"));
+        }
+        PhoneNumbers.Normalized n = PhoneNumbers.normalize(destination.getTon(), destination.getAddress(), defaultRegion);
+        if (!n.ok()) {
+            return CompletableFuture.completedFuture(new InvalidNumber(n.problem()));
+        }
+        CompletableFuture<Decision> result;
+        try {
+            result = store.check(n.digits(), account, sender == null ? "" : sender).toCompletableFuture()
+                    .thenApply(v -> v.suppressed() ? new Suppressed(n.digits(), v.suppressedBy()) : new Allow(n.digits()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new Unavailable(e));
+        }
+        return result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .exceptionally(Unavailable::new);
+    }
+}
