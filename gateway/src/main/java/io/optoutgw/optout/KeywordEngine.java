@@ -104,7 +104,10 @@ public final class KeywordEngine {
         return null;
     }
 
-    /** "please stop", "STOP IT NOW", "unsubscribe, thank you": an opt-out keyword among politeness words. */
+    /**
+     * "please stop", "STOP IT NOW", "unsubscribe, thank you", "stop stop": an opt-out keyword among
+     * politeness words, or one single-word opt-out keyword repeated.
+     */
     private KeywordMatch politelyWrapped(List<List<String>> clauses) {
         List<String> tokens = clauses.stream().flatMap(List::stream).toList();
         int from = 0;
@@ -115,10 +118,14 @@ public final class KeywordEngine {
         while (to > from && RevocationPhrases.POLITENESS.contains(tokens.get(to - 1))) {
             to--;
         }
-        if (from == to || (from == 0 && to == tokens.size())) {
+        if (from == to) {
             return null;
         }
-        KeywordMatch m = exact.get(String.join(" ", tokens.subList(from, to)));
+        List<String> core = tokens.subList(from, to);
+        if (core.stream().distinct().count() == 1) {
+            core = core.subList(0, 1); // "STOP STOP STOP", "Stop. STOP!"
+        }
+        KeywordMatch m = exact.get(String.join(" ", core));
         return m != null && m.intent() == Intent.OPT_OUT ? m : null;
     }
 }
