@@ -1,0 +1,131 @@
+package io.optoutgw.optout;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Recognises opt-out, opt-in and help keywords in mobile-originated text (docs/domain.md
+ * "Keywords": CTIA, CWTA, FCC 24-24). In {@link MatchMode#EXACT} the whole normalised message must
+ * be a keyword; {@link MatchMode#PHRASE} first does the same, then accepts an opt-out keyword
+ * wrapped in politeness words and the revocation wordings of {@link RevocationPhrases}.
+ * Thread-safe and immutable; everything is precomputed at construction.
+ */
+public final class KeywordEngine {
+
+    /**
+     * NFKC can fold up to three letters into one (Hangul L+V+T jamo); no normalisation step
+     * removes letters otherwise, so a text with more than this many letters per keyword char
+     * cannot normalise to a keyword.
+     */
+    private static final int MAX_LETTER_SHRINK = 3;
+
+    private final MatchMode mode;
+    private final Map<String, KeywordMatch> exact;
+    private final int maxKeywordLength;
+
+    public KeywordEngine(KeywordConfig config) {
+        Objects.requireNonNull(config, "config");
+        this.mode = config.mode();
+        Map<String, KeywordMatch> map = new HashMap<>();
+        int max = 0;
+        for (Intent intent : Intent.values()) {
+            for (Keyword k : config.keywords(intent)) {
+                String key = TextNormalizer.normalize(k.text());
+                if (key.isEmpty()) {
+                    throw new IllegalArgumentException("keyword has no letters or digits: " + k.text());
+                }
+                KeywordMatch previous = map.putIfAbsent(key, new KeywordMatch(intent, k.text(), k.language(), k.all()));
+                if (previous != null && previous.intent() != intent) {
+                    throw new IllegalArgumentException("keyword " + k.text() + " is both " + previous.intent()
+                            + " and " + intent);
+                }
+                max = Math.max(max, key.length());
+            }
+        }
+        this.exact = Map.copyOf(map);
+        this.maxKeywordLength = max;
+    }
+
+    /** An engine with the default keyword table in the given mode. */
+    public static KeywordEngine defaults(MatchMode mode) {
+        return new KeywordEngine(KeywordConfig.defaults().withMode(mode));
+    }
+
+    public MatchMode mode() {
+        return mode;
+    }
+
+    /** The keyword {@code text} expresses, if any; {@code null} and empty texts match nothing. */
+    public Optional<KeywordMatch> match(String text) {
+        if (text == null || text.isEmpty() || maxKeywordLength == 0) {
+            return Optional.empty();
+        }
+        if (mode == MatchMode.EXACT) {
+            return Optional.ofNullable(matchExact(text));
+        }
+        String normalized = TextNormalizer.normalize(text);
+        KeywordMatch m = exact.get(normalized);
+        if (m != null) {
+            return Optional.of(m);
+        }
+        return Optional.ofNullable(matchPhrase(normalized));
+    }
+
+    private KeywordMatch matchExact(String text) {
+        if (TextNormalizer.isAscii(text)) {
+            String key = TextNormalizer.normalizeAscii(text, maxKeywordLength);
+            return key == null ? null : exact.get(key);
+        }
+        if (TextNormalizer.lettersAndDigits(text) > MAX_LETTER_SHRINK * maxKeywordLength) {
+            return null;
+        }
+        return exact.get(TextNormalizer.normalize(text));
+    }
+
+    private KeywordMatch matchPhrase(String normalized) {
+        List<List<String>> clauses = TextNormalizer.clauses(normalized);
+        KeywordMatch wrapped = politelyWrapped(clauses);
+        if (wrapped != null) {
+            return wrapped;
+        }
+        for (List<String> clause : clauses) {
+            for (int i = 0; i < clause.size(); i++) {
+                for (RevocationPhrases.Phrase phrase : RevocationPhrases.PHRASES) {
+                    if (phrase.matchesAt(clause, i) && !RevocationPhrases.negated(clause, i)) {
+                        String matched = String.join(" ", clause.subList(i, i + phrase.slots().size()));
+                        return new KeywordMatch(Intent.OPT_OUT, matched, phrase.language(), false);
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * "please stop", "STOP IT NOW", "unsubscribe, thank you", "stop stop": an opt-out keyword among
+     * politeness words, or one single-word opt-out keyword repeated.
+     */
+    private KeywordMatch politelyWrapped(List<List<String>> clauses) {
+        List<String> tokens = clauses.stream().flatMap(List::stream).toList();
+        int from = 0;
+        int to = tokens.size();
+        while (from < to && RevocationPhrases.POLITENESS.contains(tokens.get(from))) {
+            from++;
+        }
+        while (to > from && RevocationPhrases.POLITENESS.contains(tokens.get(to - 1))) {
+            to--;
+        }
+        if (from == to) {
+            return null;
+        }
+        List<String> core = tokens.subList(from, to);
+        if (core.stream().distinct().count() == 1) {
+            core = core.subList(0, 1); // "STOP STOP STOP", "Stop. STOP!"
+        }
+        KeywordMatch m = exact.get(String.join(" ", core));
+        return m != null && m.intent() == Intent.OPT_OUT ? m : null;
+    }
+}
