@@ -23,7 +23,7 @@ import java.util.Map;
 public record OptOutPolicy(
         ScopeKind scope,
         ScopeKind maxScope,
-        KeywordMode keywordMode,
+        io.optoutgw.optout.MatchMode keywordMode,
         Boolean forwardMo,
         Refusal refusal,
         Integer refusalStatus,
@@ -37,8 +37,6 @@ public record OptOutPolicy(
     /** Opt-out scopes, narrowest first. */
     public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
 
-    public enum KeywordMode { EXACT, PHRASE }
-
     public enum Refusal { REJECT, RECEIPT }
 
     public OptOutPolicy {
@@ -49,7 +47,7 @@ public record OptOutPolicy(
             throw new ConfigException("optOut.maxScope", "must be at least as wide as optOut.scope ("
                     + scope.name().toLowerCase() + "), got " + maxScope.name().toLowerCase());
         }
-        keywordMode = keywordMode == null ? KeywordMode.EXACT : keywordMode;
+        keywordMode = keywordMode == null ? io.optoutgw.optout.MatchMode.EXACT : keywordMode;
         forwardMo = forwardMo == null || forwardMo;
         refusal = refusal == null ? Refusal.REJECT : refusal;
         refusalStatus = refusalStatus == null ? 0x0B : refusalStatus;

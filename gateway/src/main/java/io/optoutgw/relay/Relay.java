@@ -83,30 +83,27 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision decision) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
-        switch (decision) {
-            case SuppressionGuard.Allow allow -> relay(session, sm, esmeSequence);
-            case SuppressionGuard.Suppressed suppressed -> {
-                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
-                log.info("{} {} to {} refused: opted out ({})", session.label(), sm.getName(),
-                        PhoneNumbers.mask(suppressed.digits()), suppressed.scope().kind());
-                refusals.refuse(session, sm, esmeSequence, policy);
-            }
-            case SuppressionGuard.InvalidNumber invalid -> {
-                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
-                log.info("{} {} refused: destination cannot be checked ({})", session.label(), sm.getName(),
-                        invalid.problem());
-                session.respond(Pdus.response(sm, SmppConstants.STATUS_INVDSTADR), esmeSequence);
-            }
-            case SuppressionGuard.Unavailable unavailable -> {
-                if (policy.failOpen()) {
-                    metrics.failOpenPass(account.systemId());
-                    relay(session, sm, esmeSequence);
-                } else {
-                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
-                    log.warn("{} {} refused: suppression list unavailable ({})", session.label(), sm.getName(),
-                            unavailable.cause().toString());
-                    session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
-                }
+        if (decision instanceof SuppressionGuard.Allow) {
+            relay(session, sm, esmeSequence);
+        } else if (decision instanceof SuppressionGuard.Suppressed suppressed) {
+            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
+            log.info("{} {} to {} refused: opted out ({})", session.label(), sm.getName(),
+                    PhoneNumbers.mask(suppressed.digits()), suppressed.scope().kind());
+            refusals.refuse(session, sm, esmeSequence, policy);
+        } else if (decision instanceof SuppressionGuard.InvalidNumber invalid) {
+            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
+            log.info("{} {} refused: destination cannot be checked ({})", session.label(), sm.getName(),
+                    invalid.problem());
+            session.respond(Pdus.response(sm, SmppConstants.STATUS_INVDSTADR), esmeSequence);
+        } else if (decision instanceof SuppressionGuard.Unavailable unavailable) {
+            if (policy.failOpen()) {
+                metrics.failOpenPass(account.systemId());
+                relay(session, sm, esmeSequence);
+            } else {
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
+                log.warn("{} {} refused: suppression list unavailable ({})", session.label(), sm.getName(),
+                        unavailable.cause().toString());
+                session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
             }
         }
     }
