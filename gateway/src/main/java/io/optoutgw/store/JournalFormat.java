@@ -28,6 +28,12 @@ final class JournalFormat {
     static final byte RECORD_MARKER = (byte) 0xA1;
     static final int RECORD_HEADER_SIZE = 1 + 4 + 4 + 8;
 
+    /**
+     * Largest payload the format allows. Readers accept any length up to this, whatever the configured
+     * {@code maxRecordSize}, so lowering that setting can never make valid records look damaged.
+     */
+    static final int MAX_PAYLOAD = 64 << 20;
+
     private static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{1,19})\\.log");
 
     private JournalFormat() {

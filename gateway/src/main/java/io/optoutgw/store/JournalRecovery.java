@@ -44,7 +44,9 @@ final class JournalRecovery {
             if (good.isEmpty()) {
                 nextSeq = seg.firstSeq();
             }
-            try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = last
+                    ? FileChannel.open(seg.path(), StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(seg.path(), StandardOpenOption.READ)) {
                 if (last && SegmentScanner.headerIsTorn(ch)) {
                     log.warn("journal: {} has a torn header ({} bytes, created just before a crash); removing it",
                             seg.path().getFileName(), ch.size());
@@ -64,8 +66,7 @@ final class JournalRecovery {
                     skipped++;
                 }
                 SegmentScanner.Result r = SegmentScanner.scan(seg.path(), ch, firstSeq, ch.size(),
-                        new SegmentScanner.Mode(last, options.skipCorruptRecords(), options.maxRecordSize(),
-                                Long.MAX_VALUE, null));
+                        new SegmentScanner.Mode(last, options.skipCorruptRecords(), Long.MAX_VALUE, null));
                 if (r.tornAt() >= 0) {
                     log.warn("journal: torn tail in {} at offset {}: {}; truncating {} bytes after sequence {}",
                             seg.path().getFileName(), r.tornAt(), r.tornReason(), ch.size() - r.tornAt(), r.lastSeq());

@@ -44,7 +44,7 @@ public final class OptOutJournal implements AutoCloseable {
      *
      * @param segmentSizeBytes   rotate to a new segment once the active one would exceed this size
      * @param queueCapacity      appends waiting for the writer; beyond this, appends fail at once
-     * @param maxRecordSize      largest payload accepted
+     * @param maxRecordSize      largest payload accepted by {@link #append} (at most 64 MiB)
      * @param maxBatchRecords    most appends written per force
      * @param skipCorruptRecords open despite corruption in the middle of a segment, skipping (and counting) it
      * @param closeTimeout       how long {@link #close()} waits for pending appends to be written
@@ -65,7 +65,7 @@ public final class OptOutJournal implements AutoCloseable {
             if (queueCapacity < 1 || maxBatchRecords < 1) {
                 throw new IllegalArgumentException("queueCapacity and maxBatchRecords must be positive");
             }
-            if (maxRecordSize < 0 || maxRecordSize > Integer.MAX_VALUE - JournalFormat.RECORD_HEADER_SIZE) {
+            if (maxRecordSize < 0 || maxRecordSize > JournalFormat.MAX_PAYLOAD) {
                 throw new IllegalArgumentException("maxRecordSize out of range: " + maxRecordSize);
             }
             Objects.requireNonNull(closeTimeout, "closeTimeout");
@@ -231,7 +231,7 @@ public final class OptOutJournal implements AutoCloseable {
                     long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
                     long limit = active ? snap.activeEnd() : ch.size();
                     SegmentScanner.scan(seg.path(), ch, firstSeq, limit, new SegmentScanner.Mode(false,
-                            options.skipCorruptRecords(), options.maxRecordSize(), fromSeqExclusive, consumer));
+                            options.skipCorruptRecords(), fromSeqExclusive, consumer));
                 }
             }
         } finally {
@@ -300,14 +300,20 @@ public final class OptOutJournal implements AutoCloseable {
             return;
         }
         state.compareAndSet(State.OPEN, State.CLOSING);
-        try {
-            writerThread.join(Math.max(1, options.closeTimeout().toMillis()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        if (writerThread.isAlive()) {
-            log.error("journal: writer did not finish within {}; failing {} pending appends",
-                    options.closeTimeout(), queue.size());
+        if (Thread.currentThread() == writerThread) {
+            // close() from an append callback: the writer cannot wait for itself; the rest of its batch completes
+            // before it sees the closed state, and whatever is still queued fails below
+            log.warn("journal: close() called on the writer thread; pending appends are failed, not written");
+        } else {
+            try {
+                writerThread.join(Math.max(1, options.closeTimeout().toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (writerThread.isAlive()) {
+                log.error("journal: writer did not finish within {}; failing {} pending appends",
+                        options.closeTimeout(), queue.size());
+            }
         }
         state.set(State.CLOSED);
         failQueued();

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 import static io.optoutgw.store.JournalFormat.FORMAT_VERSION;
+import static io.optoutgw.store.JournalFormat.MAX_PAYLOAD;
 import static io.optoutgw.store.JournalFormat.RECORD_HEADER_SIZE;
 import static io.optoutgw.store.JournalFormat.RECORD_MARKER;
 import static io.optoutgw.store.JournalFormat.SEGMENT_HEADER_SIZE;
@@ -37,8 +38,7 @@ final class SegmentScanner {
     }
 
     /** How to treat damage and which records to deliver. */
-    record Mode(boolean tailTolerant, boolean skipCorrupt, int maxRecordSize, long fromSeqExclusive,
-                RecordConsumer consumer) {
+    record Mode(boolean tailTolerant, boolean skipCorrupt, long fromSeqExclusive, RecordConsumer consumer) {
     }
 
     private SegmentScanner() {
@@ -83,13 +83,13 @@ final class SegmentScanner {
 
     /** Scans records in {@code [SEGMENT_HEADER_SIZE, limit)}, delivering those after {@code fromSeqExclusive}. */
     static Result scan(Path file, FileChannel ch, long firstSeq, long limit, Mode mode) throws IOException {
-        Window w = new Window(ch, limit, Math.max(MIN_WINDOW, RECORD_HEADER_SIZE + mode.maxRecordSize()));
+        Window w = new Window(ch, limit);
         long pos = SEGMENT_HEADER_SIZE;
         long lastSeq = firstSeq - 1;
         int skipped = 0;
         boolean gapAllowed = false;
         while (pos < limit) {
-            String problem = check(w, pos, lastSeq, gapAllowed, mode.maxRecordSize());
+            String problem = check(w, pos, lastSeq, gapAllowed);
             if (problem == null) {
                 int len = w.intAt(pos + 1);
                 long seq = w.longAt(pos + 9);
@@ -99,7 +99,7 @@ final class SegmentScanner {
                 pos += RECORD_HEADER_SIZE + len;
                 continue;
             }
-            long next = resync(w, pos, lastSeq, mode.maxRecordSize());
+            long next = resync(w, pos, lastSeq);
             if (next < 0 && mode.tailTolerant()) {
                 return new Result(lastSeq, pos, pos, problem, skipped);
             }
@@ -120,8 +120,7 @@ final class SegmentScanner {
     }
 
     /** Null if a valid record starts at {@code pos}, else what is wrong with it. */
-    private static String check(Window w, long pos, long lastSeq, boolean gapAllowed, int maxRecordSize)
-            throws IOException {
+    private static String check(Window w, long pos, long lastSeq, boolean gapAllowed) throws IOException {
         long left = w.limit - pos;
         if (left < RECORD_HEADER_SIZE) {
             return "truncated record header (" + left + " bytes left)";
@@ -132,17 +131,17 @@ final class SegmentScanner {
             return marker == 0 ? "zero bytes instead of a record" : String.format("bad record marker 0x%02x", marker);
         }
         int len = w.intAt(pos + 1);
-        if (len < 0 || len > maxRecordSize) {
+        if (len < 0 || len > MAX_PAYLOAD) {
             return "record length " + len + " out of range";
         }
         if (len > left - RECORD_HEADER_SIZE) {
             return "truncated record: length " + len + ", " + (left - RECORD_HEADER_SIZE) + " payload bytes left";
         }
-        w.ensure(pos, RECORD_HEADER_SIZE + len);
         long seq = w.longAt(pos + 9);
         if (gapAllowed ? seq <= lastSeq : seq != lastSeq + 1) {
             return "sequence " + seq + ", expected " + (lastSeq + 1);
         }
+        w.ensure(pos, RECORD_HEADER_SIZE + len);
         int stored = w.intAt(pos + 5);
         if (w.crc(pos + RECORD_HEADER_SIZE, len) != stored) {
             return "CRC32C mismatch (sequence " + seq + ", length " + len + ")";
@@ -151,7 +150,7 @@ final class SegmentScanner {
     }
 
     /** Offset of the first plausible valid record after {@code bad}, or -1. */
-    private static long resync(Window w, long bad, long lastSeq, int maxRecordSize) throws IOException {
+    private static long resync(Window w, long bad, long lastSeq) throws IOException {
         for (long q = bad + 1; q + RECORD_HEADER_SIZE <= w.limit; q++) {
             w.ensure(q, RECORD_HEADER_SIZE);
             if (w.byteAt(q) != RECORD_MARKER) {
@@ -160,7 +159,7 @@ final class SegmentScanner {
             int len = w.intAt(q + 1);
             long seq = w.longAt(q + 9);
             long maxSeq = lastSeq + 1 + (q - bad) / RECORD_HEADER_SIZE;
-            if (len < 0 || len > maxRecordSize || len > w.limit - q - RECORD_HEADER_SIZE
+            if (len < 0 || len > MAX_PAYLOAD || len > w.limit - q - RECORD_HEADER_SIZE
                     || seq <= lastSeq || seq > maxSeq) {
                 continue;
             }
@@ -201,19 +200,22 @@ final class SegmentScanner {
     private static final class Window {
         private final FileChannel ch;
         private final long limit;
-        private final ByteBuffer buf;
+        private ByteBuffer buf = ByteBuffer.allocate(MIN_WINDOW);
         private long start;
         private int filled;
 
-        Window(FileChannel ch, long limit, int capacity) {
+        Window(FileChannel ch, long limit) {
             this.ch = ch;
             this.limit = limit;
-            this.buf = ByteBuffer.allocate(capacity);
         }
 
+        /** Makes {@code [pos, pos + n)} readable; the caller has checked that it lies within {@code limit}. */
         void ensure(long pos, int n) throws IOException {
             if (pos >= start && pos + n <= start + filled) {
                 return;
+            }
+            if (n > buf.capacity()) {
+                buf = ByteBuffer.allocate(n);
             }
             buf.clear();
             buf.limit((int) Math.min(buf.capacity(), limit - pos));

@@ -19,6 +19,7 @@ public final class JournalCrashChild {
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
+        String tag = args.length > 1 ? args[1] : "r";
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
                 StandardCharsets.UTF_8);
         OptOutJournal journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(64 * 1024));
@@ -26,17 +27,17 @@ public final class JournalCrashChild {
         int threads = 4;
         for (int t = 0; t < threads; t++) {
             int thread = t;
-            Thread appender = new Thread(() -> appendForever(journal, out, thread), "appender-" + t);
+            Thread appender = new Thread(() -> appendForever(journal, out, tag + "-" + thread), "appender-" + t);
             appender.start();
         }
         Thread.currentThread().join();
     }
 
-    private static void appendForever(OptOutJournal journal, PrintStream out, int thread) {
+    private static void appendForever(OptOutJournal journal, PrintStream out, String thread) {
         Semaphore inFlight = new Semaphore(64);
         for (long i = 0; ; i++) {
             inFlight.acquireUninterruptibly();
-            String payload = "{\"t\":" + thread + ",\"i\":" + i + "}";
+            String payload = "{\"t\":\"" + thread + "\",\"i\":" + i + "}";
             journal.append(payload.getBytes(StandardCharsets.UTF_8)).whenComplete((seq, err) -> {
                 inFlight.release();
                 if (err == null) {

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JournalCrashTest {
 
     private static final Logger log = LoggerFactory.getLogger(JournalCrashTest.class);
-    private static final int ACKS_BEFORE_KILL = 500;
+    private static final int ACKS_BEFORE_KILL = 300;
+    private static final int ROUNDS = 3;
 
     @TempDir
     Path tmp;
@@ -47,30 +48,13 @@ class JournalCrashTest {
     @Test
     void everyAcknowledgedRecordSurvivesKillMinus9() throws Exception {
         Path dir = tmp.resolve("journal");
-        String java = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                JournalCrashChild.class.getName(), dir.toString())
-                .redirectError(tmp.resolve("child-stderr.log").toFile())
-                .start();
-
         Map<Long, String> acked = new HashMap<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while (acked.size() < ACKS_BEFORE_KILL && (line = in.readLine()) != null) {
-                parseAck(line, acked);
-            }
-            assertEquals(ACKS_BEFORE_KILL, acked.size(), "child stopped early; stderr: " + stderr());
-            kill9(child);
-            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "child did not die");
-            // acknowledgements already in the pipe were also acknowledged before the kill
-            while ((line = in.readLine()) != null) {
-                parseAck(line, acked);
-            }
+        // several rounds on one directory: each child recovers the previous child's torn tail, then appends more
+        for (int round = 1; round <= ROUNDS; round++) {
+            int before = acked.size();
+            runAndKillChild(dir, round, acked);
+            assertTrue(acked.size() >= before + ACKS_BEFORE_KILL, "round " + round + " acknowledged too few");
         }
-        log.info("child {} killed with exit code {} after {} acknowledged appends", child.pid(), child.exitValue(),
-                acked.size());
 
         Map<Long, String> replayed = new HashMap<>();
         try (OptOutJournal journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults())) {
@@ -90,14 +74,44 @@ class JournalCrashTest {
         }
     }
 
-    private static void parseAck(String line, Map<Long, String> acked) {
+    private void runAndKillChild(Path dir, int round, Map<Long, String> acked) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Path stderr = tmp.resolve("child-" + round + "-stderr.log");
+        child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                JournalCrashChild.class.getName(), dir.toString(), "r" + round)
+                .redirectError(stderr.toFile())
+                .start();
+        int seen = 0;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while (seen < ACKS_BEFORE_KILL && (line = in.readLine()) != null) {
+                seen += parseAck(line, acked);
+            }
+            assertEquals(ACKS_BEFORE_KILL, seen, "child stopped early; stderr: " + read(stderr));
+            kill9(child);
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS), "child did not die");
+            // acknowledgements already in the pipe were also acknowledged before the kill
+            while ((line = in.readLine()) != null) {
+                seen += parseAck(line, acked);
+            }
+        }
+        log.info("round {}: child {} killed (exit code {}) after {} acknowledged appends", round, child.pid(),
+                child.exitValue(), seen);
+    }
+
+    private static int parseAck(String line, Map<Long, String> acked) {
         if (!line.startsWith(JournalCrashChild.ACK)) {
-            return;
+            return 0;
         }
         String[] parts = line.split(" ", 3);
-        if (parts.length == 3) {
-            acked.put(Long.parseLong(parts[1]), parts[2]);
+        if (parts.length != 3) {
+            return 0;
         }
+        String previous = acked.put(Long.parseLong(parts[1]), parts[2]);
+        assertEquals(null, previous, "sequence " + parts[1] + " acknowledged twice");
+        return 1;
     }
 
     /** Sends SIGKILL by PID (Process.destroyForcibly() does the same on Linux, used where kill is missing). */
@@ -111,9 +125,9 @@ class JournalCrashTest {
         p.destroyForcibly();
     }
 
-    private String stderr() {
+    private static String read(Path file) {
         try {
-            return Files.readString(tmp.resolve("child-stderr.log"));
+            return Files.readString(file);
         } catch (Exception e) {
             return e.toString();
         }

@@ -430,6 +430,38 @@ class OptOutJournalTest {
     }
 
     @Test
+    void replayWhileAppendingSeesAContiguousDurablePrefix() throws Exception {
+        OptOutJournal.Options small = options().withSegmentSizeBytes(4096);
+        try (OptOutJournal j = OptOutJournal.open(dir, small)) {
+            List<CompletableFuture<Long>> fs = new ArrayList<>();
+            for (int i = 1; i <= 2000; i++) {
+                fs.add(j.append(bytes(String.format("r%05d", i))));
+                if (i % 500 == 0) {
+                    long durable = j.lastSequence();
+                    long[] next = {1};
+                    j.replay(0, (seq, payload) -> assertEquals(next[0]++, seq));
+                    assertTrue(next[0] - 1 >= durable, "replay covers everything durable when it started");
+                }
+            }
+            CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
+            assertEquals(2000, replayAll(j, 0).size());
+        }
+    }
+
+    @Test
+    void loweringMaxRecordSizeKeepsLargerExistingRecords() throws Exception {
+        try (OptOutJournal j = OptOutJournal.open(dir, options())) {
+            assertEquals(1L, j.append(new byte[1000]).get());
+        }
+        try (OptOutJournal j = OptOutJournal.open(dir, options().withMaxRecordSize(100))) {
+            assertEquals(1, j.lastSequence());
+            List<Integer> sizes = new ArrayList<>();
+            j.replay(0, (seq, payload) -> sizes.add(payload.length));
+            assertEquals(List.of(1000), sizes);
+        }
+    }
+
+    @Test
     void compactBeforeDeletesOnlyFullyCoveredSegments() throws Exception {
         OptOutJournal.Options small = options().withSegmentSizeBytes(JournalFormat.SEGMENT_HEADER_SIZE + 4L * FRAME);
         try (OptOutJournal j = OptOutJournal.open(dir, small)) {
