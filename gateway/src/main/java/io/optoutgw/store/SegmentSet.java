@@ -1,0 +1,63 @@
+package io.optoutgw.store;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The journal's segments in sequence order plus the durable end of the active one, shared by the writer,
+ * replay and compaction so that replay never reads bytes that were not yet forced (reliability.md scenario 4).
+ */
+final class SegmentSet {
+
+    /** A segment file and the sequence of its first record. */
+    record Segment(long firstSeq, Path path) {
+    }
+
+    /** A consistent view: every segment but the last is complete; the last is readable up to {@code activeEnd}. */
+    record Snapshot(List<Segment> segments, long activeEnd, long durableSeq) {
+    }
+
+    private final List<Segment> segments;
+    private long activeEnd;
+    private long durableSeq;
+
+    SegmentSet(List<Segment> segments, long activeEnd, long durableSeq) {
+        this.segments = new ArrayList<>(segments);
+        this.activeEnd = activeEnd;
+        this.durableSeq = durableSeq;
+    }
+
+    synchronized Snapshot snapshot() {
+        return new Snapshot(List.copyOf(segments), activeEnd, durableSeq);
+    }
+
+    synchronized long durableSeq() {
+        return durableSeq;
+    }
+
+    synchronized int size() {
+        return segments.size();
+    }
+
+    /** Records that everything up to {@code end} of the active segment, sequence {@code seq}, is on disk. */
+    synchronized void durable(long end, long seq) {
+        activeEnd = end;
+        durableSeq = seq;
+    }
+
+    /** Makes a new, empty segment (header of {@code headerEnd} bytes, already forced) the active one. */
+    synchronized void addActive(Segment segment, long headerEnd) {
+        segments.add(segment);
+        activeEnd = headerEnd;
+    }
+
+    /** Removes and returns the oldest segments whose records are all {@code <= seq}; never the active one. */
+    synchronized List<Segment> removeCoveredUpTo(long seq) {
+        List<Segment> removed = new ArrayList<>();
+        while (segments.size() > 1 && segments.get(1).firstSeq() - 1 <= seq) {
+            removed.add(segments.remove(0));
+        }
+        return removed;
+    }
+}
