@@ -10,7 +10,16 @@ import io.netty.channel.EventLoopGroup;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.http.HttpServer;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.optout.ConsentRecorder;
+import io.optoutgw.optout.OptOutService;
+import io.optoutgw.optout.Replies;
 import io.optoutgw.relay.MessageIdStore;
+import io.optoutgw.store.OptOutJournal;
+import io.optoutgw.suppression.SuppressionGuard;
+import io.optoutgw.suppression.SuppressionStore;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import io.optoutgw.relay.Relay;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.AccountRegistry;
@@ -49,6 +58,10 @@ public final class Gateway implements AutoCloseable {
     private EsmeServer esmeServer;
     private HttpServer httpServer;
     private PrometheusMeterRegistry registry;
+    private OptOutJournal journal;
+    private ConsentRecorder recorder;
+    private ScheduledExecutorService reconciler;
+    private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int httpPort = -1;
     private volatile boolean closed;
@@ -83,16 +96,36 @@ public final class Gateway implements AutoCloseable {
 
         boss = Transports.group(1);
         workers = Transports.group(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
         MessageIdStore messageIds = new MessageIdStore(redis.async(), config.redis().messageIdTtl());
+
+        SuppressionStore list = new SuppressionStore(redis.async(), config.suppression().buckets());
+        list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        io.micrometer.core.instrument.Timer journalFsync = io.micrometer.core.instrument.Timer
+                .builder("smppgw.journal.fsync")
+                .description("Time to force a batch of journal entries to disk (group commit)")
+                .publishPercentileHistogram()
+                .register(registry);
+        journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
+                .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
+        recorder = new ConsentRecorder(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
+        // Before any ESME may bind, Redis must hold every opt-out the journal has (reliability.md 3, 18).
+        recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
+
         Relay[] relay = new Relay[1];
         upstreams = new Upstreams(config.upstreams(), workers,
                 (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes());
-        relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds);
+        Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
+        OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
+                replies, metrics);
+        optOut.validate(config.accounts());
+        SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout());
+        relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics);
         upstreams.start();
-
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registerMeters(accounts);
+        startReconciler();
 
         esmeServer = new EsmeServer(config.smpp(), accounts, relay[0], SYSTEM_ID, config.relay().requestTimeout());
         smppPort = esmeServer.start(boss, workers);
@@ -104,7 +137,42 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(), smppPort, httpPort, config.upstreams().size(), config.accounts().size());
     }
 
+    private void startReconciler() {
+        reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "journal-reconciler");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.optout().reconcileInterval().toMillis();
+        reconciler.scheduleWithFixedDelay(() -> {
+            try {
+                int n = recorder.reconcile(STARTUP_REDIS_TIMEOUT);
+                if (n > 0) {
+                    log.warn("reconciliation replayed {} journal entries into Redis", n);
+                }
+            } catch (Exception e) {
+                log.warn("reconciliation failed (will retry): {}", e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs one reconciliation pass now (what the periodic task does). */
+    public int reconcileNow() throws Exception {
+        return recorder.reconcile(STARTUP_REDIS_TIMEOUT);
+    }
+
     private void registerMeters(AccountRegistry accounts) {
+        io.micrometer.core.instrument.FunctionCounter.builder("smppgw.journal.replayed", recorder,
+                        ConsentRecorder::replayedEntries)
+                .description("Journal entries replayed into Redis at start-up and by reconciliation")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("smppgw.journal.discrepancies", recorder,
+                        ConsentRecorder::discrepancies)
+                .description("Journal entries a replay found missing from Redis (Redis lost data)")
+                .register(registry);
+        Gauge.builder("smppgw.journal.unapplied", recorder, ConsentRecorder::unappliedCount)
+                .description("Journaled consent events whose Redis write has not succeeded yet")
+                .register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -134,6 +202,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (!redis.connection().isOpen()) {
             return "redis not connected";
+        }
+        if (recorder == null || !recorder.replayDone()) {
+            return "journal not replayed yet";
         }
         if (upstreams.boundCount() == 0) {
             return "no upstream bound";
@@ -203,6 +274,12 @@ public final class Gateway implements AutoCloseable {
         }
         if (simulator != null) {
             simulator.close();
+        }
+        if (reconciler != null) {
+            reconciler.shutdownNow();
+        }
+        if (journal != null) {
+            journal.close();
         }
         if (redis != null) {
             redis.close();

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param templates        confirmation texts by language; per-sender overrides in {@code senderTemplates}
  * @param senderTemplates  short code -> templates for that sender
  * @param surveyUrl        replaces {@code {surveyUrl}} in templates
+ * @param keywords         keyword lists replacing the defaults for this account
+ * @param senderKeywords   short code -> keyword lists for that sender
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -32,7 +34,9 @@ public record OptOutPolicy(
         Integer failClosedStatus,
         Templates templates,
         Map<String, Templates> senderTemplates,
-        String surveyUrl) {
+        String surveyUrl,
+        KeywordLists keywords,
+        Map<String, KeywordLists> senderKeywords) {
 
     /** Opt-out scopes, narrowest first. */
     public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
@@ -63,10 +67,11 @@ public record OptOutPolicy(
         }
         templates = templates == null ? Templates.DEFAULT : templates.withDefaults(Templates.DEFAULT);
         senderTemplates = senderTemplates == null ? Map.of() : Map.copyOf(senderTemplates);
+        senderKeywords = senderKeywords == null ? Map.of() : Map.copyOf(senderKeywords);
     }
 
     public static OptOutPolicy defaults() {
-        return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param enquireLinkInterval  keep-alive period; an enquire_link unanswered within
  *                             {@code responseTimeout} marks the connection half-open and closes it
  * @param reconnectInitialDelay first reconnect delay; doubles per failure up to the maximum, with jitter
+ * @param dataCodingZero       what data_coding 0 means in this SMSC's MO: gsm7_unpacked (default),
+ *                             gsm7_packed or latin1
  */
 public record UpstreamConfig(
         String name,
@@ -28,7 +30,8 @@ public record UpstreamConfig(
         Duration enquireLinkInterval,
         Duration responseTimeout,
         Duration reconnectInitialDelay,
-        Duration reconnectMaxDelay) {
+        Duration reconnectMaxDelay,
+        io.optoutgw.optout.DataCodingZero dataCodingZero) {
 
     /** How the gateway binds to an SMSC. */
     public enum BindMode { TRANSCEIVER, TRANSMITTER_RECEIVER }
@@ -61,5 +64,6 @@ public record UpstreamConfig(
                 ConfigChecks.orDefault(reconnectInitialDelay, Duration.ofMillis(500)));
         reconnectMaxDelay = ConfigChecks.positive(k + "reconnectMaxDelay",
                 ConfigChecks.orDefault(reconnectMaxDelay, Duration.ofSeconds(60)));
+        dataCodingZero = dataCodingZero == null ? io.optoutgw.optout.DataCodingZero.GSM7_UNPACKED : dataCodingZero;
     }
 }

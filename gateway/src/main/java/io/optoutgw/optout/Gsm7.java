@@ -42,6 +42,35 @@ final class Gsm7 {
     private Gsm7() {
     }
 
+    /**
+     * Encodes {@code text} one septet per octet (escape + extension for ^ { } \\ [ ~ ] | and the
+     * Euro sign), or returns {@code null} when a character is not in the GSM 7-bit alphabet.
+     */
+    static byte[] encodeUnpacked(String text) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(text.length() + 8);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            int basic = c == ESCAPE ? -1 : DEFAULT_ALPHABET.indexOf(c);
+            if (basic >= 0) {
+                out.write(basic);
+                continue;
+            }
+            int ext = -1;
+            for (int e = 0; e < EXTENSION.length; e++) {
+                if (EXTENSION[e] == c && c != 0) {
+                    ext = e;
+                    break;
+                }
+            }
+            if (ext < 0) {
+                return null;
+            }
+            out.write(ESCAPE);
+            out.write(ext);
+        }
+        return out.toByteArray();
+    }
+
     /** The character of a default-alphabet septet (0x1B maps to ESC itself). */
     static char basic(int septet) {
         return DEFAULT_ALPHABET.charAt(septet & 0x7F);

@@ -7,6 +7,8 @@ import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.optout.OptOutService;
+import io.optoutgw.optout.Replies;
 import io.optoutgw.config.RelayConfig;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.suppression.PhoneNumbers;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *       the ESME's original sequence number. submit_sm_resp message ids are recorded for receipt
  *       routing.</li>
  *   <li>SMSC -> ESME (deliver_sm, data_sm): receipts go to the account that submitted the
- *       message; MO goes to the account owning the destination number. When no session of that
+ *       message; MO is first offered to the opt-out service (keywords), then goes to the account
+ *       owning the destination number. When no session of that
  *       account can take it the SMSC gets ESME_RX_T_APPN so that it retries, never ESME_ROK.</li>
  * </ul>
  */
@@ -47,11 +50,13 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     private final MessageIdStore messageIds;
     private final long timeoutNanos;
     private final SuppressionGuard guard;
+    private final OptOutService optOut;
     private final GatewayMetrics metrics;
     private final Refusals refusals;
 
     public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds,
-                 SuppressionGuard guard, GatewayMetrics metrics) {
+                 SuppressionGuard guard, OptOutService optOut, GatewayMetrics metrics) {
+        this.optOut = optOut;
         this.guard = guard;
         this.metrics = metrics;
         this.refusals = new Refusals();
@@ -160,10 +165,17 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         }
         String destination = sm.getDestAddress() == null ? null : sm.getDestAddress().getAddress();
         Account owner = accounts.ownerOf(destination);
-        if (owner == null) {
-            log.info("{} {} to a number no account owns", bind.label(), request.getName());
+        Runnable routeNormally = () -> {
+            if (owner == null) {
+                log.info("{} {} to a number no account owns", bind.label(), request.getName());
+            }
+            deliverTo(owner, bind, request, smscSequence);
+        };
+        if (optOut == null) {
+            routeNormally.run();
+        } else {
+            optOut.onMo(bind, sm, smscSequence, owner, routeNormally);
         }
-        deliverTo(owner, bind, request, smscSequence);
     }
 
     /**
@@ -183,6 +195,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             if (systemId == null && attempt < RECEIPT_LOOKUP_RETRY_MILLIS.length) {
                 bind.schedule(() -> routeReceipt(bind, request, smscSequence, messageId, attempt + 1),
                         RECEIPT_LOOKUP_RETRY_MILLIS[attempt]);
+                return;
+            }
+            if (Replies.GATEWAY_ACCOUNT.equals(systemId)) {
+                // a receipt for one of the gateway's own replies: nobody to forward it to
+                bind.respond(Pdus.response(request, SmppConstants.STATUS_OK), smscSequence);
                 return;
             }
             Account account = systemId == null ? null : accounts.account(systemId);

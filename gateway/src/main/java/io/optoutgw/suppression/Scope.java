@@ -7,6 +7,9 @@ package io.optoutgw.suppression;
  */
 public sealed interface Scope permits Scope.Global, Scope.Account, Scope.Sender {
 
+    /** Account name in a {@link Sender} scope that applies whichever account sends from that sender. */
+    String ANY_ACCOUNT = "*";
+
     /** Compact form used inside Redis field names and in the journal: "g", "a:acme", "s:acme:12345". */
     String code();
 
@@ -53,6 +56,7 @@ public sealed interface Scope permits Scope.Global, Scope.Account, Scope.Sender 
 
     /** Parses {@link #code()}; throws IllegalArgumentException naming the bad input. */
     static Scope parse(String code) {
+        // public via ConsentEvent.parsedScope()
         if ("g".equals(code)) {
             return Global.INSTANCE;
         }

@@ -22,7 +22,9 @@ import java.util.concurrent.CompletionStage;
  *       Redis's compact listpack encoding, which keeps the cost per number low; the bucket count
  *       is fixed at first start ({@code gw:meta:buckets}) because changing it would move every
  *       number. No TTL: opt-outs never expire.</li>
- *   <li>One check = one HMGET of the three fields that can apply to (number, account, sender).</li>
+ *   <li>One check = one HMGET of the four fields that can apply to (number, account, sender): global,
+ *       account, sender of this account, and sender of any account ({@code s:*:SENDER}, used for
+ *       a STOP sent to a number no account owns).</li>
  *   <li>Audit: {@code gw:a:{B}:digits}, a sorted set of the number's events as JSON, scored by
  *       time in ms (same hash tag as its bucket, so the update script touches one slot on Redis
  *       Cluster). {@code gw:audit}, a sorted set of {@code digits|eventId} by time, indexes all
@@ -123,7 +125,8 @@ public final class SuppressionStore {
 
     /** Whether {@code digits} may not receive messages from {@code account} via {@code sender}. */
     public CompletionStage<Verdict> check(String digits, String account, String sender) {
-        Scope[] scopes = {Scope.Global.INSTANCE, new Scope.Account(account), new Scope.Sender(account, sender)};
+        Scope[] scopes = {Scope.Global.INSTANCE, new Scope.Account(account), new Scope.Sender(account, sender),
+            new Scope.Sender(Scope.ANY_ACCOUNT, sender)};
         String[] fields = new String[scopes.length];
         for (int i = 0; i < scopes.length; i++) {
             fields[i] = field(digits, scopes[i]);

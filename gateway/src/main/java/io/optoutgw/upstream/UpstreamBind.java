@@ -79,6 +79,15 @@ public final class UpstreamBind {
         this.label = "[upstream=" + config.name() + "#" + index + " " + role.name().toLowerCase() + "]";
     }
 
+    /** The event loop this session's state is confined to. */
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    public UpstreamConfig config() {
+        return config;
+    }
+
     public String upstreamName() {
         return config.name();
     }

@@ -55,6 +55,16 @@ public final class Upstreams {
         return null;
     }
 
+    /** Any session (bound or not), e.g. to borrow its event loop for a timer. */
+    public UpstreamBind anyBind() {
+        for (UpstreamPool p : pools.values()) {
+            if (!p.binds().isEmpty()) {
+                return p.binds().get(0);
+            }
+        }
+        return null;
+    }
+
     public long boundCount() {
         return pools.values().stream().mapToLong(UpstreamPool::boundCount).sum();
     }

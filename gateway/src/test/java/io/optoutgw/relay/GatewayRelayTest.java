@@ -73,6 +73,7 @@ class GatewayRelayTest {
                 http: { host: 127.0.0.1, port: 0 }
                 redis: { uri: "%s", commandTimeout: 500ms }
                 relay: { requestTimeout: 1s }
+                optout: { journalDir: "%s" }
                 upstreams:
                   - name: sim
                     host: 127.0.0.1
@@ -89,7 +90,7 @@ class GatewayRelayTest {
                   - { systemId: beta, password: beta-pw, numbers: ["67890"] }
                   - { systemId: tiny, password: tiny-pw, windowSize: 1, numbers: ["55555"] }
                   - { systemId: absent, password: abs-pw, numbers: ["99999"] }
-                """.formatted(redis.uri(), smsc.port());
+                """.formatted(redis.uri(), io.optoutgw.testsupport.TestGateways.tempJournalDir("it-1"), smsc.port());
         GatewayConfig config = ConfigLoader.parse(yaml, ConfigOverrides.NONE);
         gateway = Gateway.start(config);
         assertTrue(gateway.awaitUpstreamsBound(Duration.ofSeconds(10)), "gateway bound to the simulator");

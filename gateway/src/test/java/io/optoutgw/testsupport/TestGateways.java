@@ -21,8 +21,20 @@ public final class TestGateways {
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
                 http: { host: 127.0.0.1, port: 0 }
                 redis: { uri: "%s", commandTimeout: 500ms }
-                """.formatted(instanceId, redisUri) + rest;
+                """.formatted(instanceId, redisUri) + (rest.contains("optout:") ? "" : "optout: { journalDir: \""
+                + tempJournalDir(instanceId) + "\" }\n") + rest;
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
+    }
+
+    /** A fresh journal directory for one gateway instance, deleted when the JVM exits. */
+    public static String tempJournalDir(String instanceId) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("journal-" + instanceId + "-");
+            dir.toFile().deleteOnExit();
+            return dir.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     public static void awaitBound(Gateway g) throws InterruptedException {

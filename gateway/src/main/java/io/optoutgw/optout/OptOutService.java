@@ -1,0 +1,270 @@
+package io.optoutgw.optout;
+
+import com.cloudhopper.smpp.SmppConstants;
+import com.cloudhopper.smpp.pdu.BaseSm;
+import com.cloudhopper.smpp.pdu.PduResponse;
+import com.cloudhopper.smpp.type.Address;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.optoutgw.codec.Pdus;
+import io.optoutgw.config.AccountConfig;
+import io.optoutgw.config.KeywordLists;
+import io.optoutgw.config.OptOutConfig;
+import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.session.Account;
+import io.optoutgw.session.EsmeSession;
+import io.optoutgw.session.RequestWindow;
+import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.Scope;
+import io.optoutgw.upstream.UpstreamBind;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a STOP is recognised. Every MO deliver_sm / data_sm (receipts never come here) is decoded,
+ * reassembled when concatenated, and matched against the owning account's keywords. A keyword MO
+ * is taken over from the normal relay path:
+ * <ol>
+ *   <li>a redelivery of the same MO within {@code optout.dedupWindow} is acknowledged and nothing
+ *       more (reliability.md scenario 7);</li>
+ *   <li>otherwise the event is journaled, forced to disk and written to Redis; only then does the
+ *       SMSC get ESME_ROK, else ESME_RX_T_APPN so that it retries (scenarios 1-3);</li>
+ *   <li>the MO is forwarded to the owning ESME if the account wants it (best effort: the opt-out
+ *       never depends on that ESME being bound, scenario 5);</li>
+ *   <li>one reply goes back: the confirmation, the HELP text or the opt-in confirmation.</li>
+ * </ol>
+ * Runs on the upstream bind's event loop; Redis and journal completions hop back onto it.
+ */
+public final class OptOutService {
+
+    private static final Logger log = LoggerFactory.getLogger(OptOutService.class);
+    private static final String DEFAULT_REGION = "US";
+
+    private final OptOutConfig config;
+    private final String instanceId;
+    private final ConsentRecorder recorder;
+    private final Reassembly reassembly;
+    private final RedisAsyncCommands<String, String> redis;
+    private final Replies replies;
+    private final GatewayMetrics metrics;
+    private final SetArgs dedupArgs;
+    private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
+    private final Map<String, KeywordEngine> engines = new ConcurrentHashMap<>();
+
+    public OptOutService(OptOutConfig config, String instanceId, ConsentRecorder recorder,
+                         RedisAsyncCommands<String, String> redis, Replies replies, GatewayMetrics metrics) {
+        this.config = config;
+        this.instanceId = instanceId;
+        this.recorder = recorder;
+        this.reassembly = new Reassembly(redis, config.reassemblyTimeout());
+        this.redis = redis;
+        this.replies = replies;
+        this.metrics = metrics;
+        this.dedupArgs = SetArgs.Builder.nx().px(config.dedupWindow().toMillis());
+    }
+
+    /** Builds every configured keyword engine now, so a bad keyword list stops start-up. */
+    public void validate(List<AccountConfig> accounts) {
+        for (AccountConfig a : accounts) {
+            engineFor(a, null);
+            a.optOut().senderKeywords().keySet().forEach(sender -> engineFor(a, sender));
+        }
+        Replies.validate(accounts);
+    }
+
+    /**
+     * Handles an MO from {@code bind}. When it carries no keyword, {@code routeNormally} relays it
+     * like any other MO; otherwise this service answers the SMSC itself.
+     */
+    public void onMo(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, Runnable routeNormally) {
+        long receivedNanos = System.nanoTime();
+        MessageText decoded = decoder(bind).decode(sm);
+        if (!(decoded instanceof MessageText.Text text)) {
+            routeNormally.run();
+            return;
+        }
+        Address source = sm.getSourceAddress();
+        Address destination = sm.getDestAddress();
+        if (text.concat() == null) {
+            match(bind, sm, smscSequence, owner, text.text(), receivedNanos, routeNormally);
+            return;
+        }
+        reassembly.add(addr(source), addr(destination), text.concat(), text.text())
+                .whenCompleteAsync((whole, error) -> {
+                    if (error != null) {
+                        // the part could not be kept: the SMSC delivers it again later
+                        log.warn("{} concatenated MO part not stored: {}", bind.label(), error.toString());
+                        metrics.recordFailed(ownerName(owner), "reassembly");
+                        retryLater(bind, sm, smscSequence);
+                    } else if (whole == null) {
+                        routeNormally.run();
+                    } else {
+                        match(bind, sm, smscSequence, owner, whole, receivedNanos, routeNormally);
+                    }
+                }, bind.eventLoop());
+    }
+
+    private void match(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
+                       long receivedNanos, Runnable routeNormally) {
+        AccountConfig account = owner == null ? null : owner.config();
+        String sender = addr(sm.getDestAddress());
+        Optional<KeywordMatch> match = engineFor(account, sender).match(text);
+        if (match.isEmpty()) {
+            routeNormally.run();
+            return;
+        }
+        String region = account == null ? DEFAULT_REGION : account.defaultRegion();
+        PhoneNumbers.Normalized person = PhoneNumbers.normalize(sm.getSourceAddress().getTon(),
+                addr(sm.getSourceAddress()), region);
+        if (!person.ok()) {
+            log.info("{} keyword MO from an address that is not a phone number ({}): relayed as is", bind.label(),
+                    person.problem());
+            routeNormally.run();
+            return;
+        }
+        KeywordMatch k = match.get();
+        String dedupKey = "gw:mo:" + fingerprint(person.digits(), sender, text);
+        redis.exists(dedupKey).whenCompleteAsync((exists, error) -> {
+            if (error == null && exists != null && exists > 0) {
+                metrics.duplicateMo(ownerName(owner));
+                log.info("{} {} from {} is a redelivery: acknowledged again", bind.label(), k.keyword(),
+                        PhoneNumbers.mask(person.digits()));
+                bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
+                return;
+            }
+            record(bind, sm, smscSequence, owner, text, k, person.digits(), dedupKey, receivedNanos);
+        }, bind.eventLoop());
+    }
+
+    private void record(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
+                        KeywordMatch k, String digits, String dedupKey, long receivedNanos) {
+        OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.config().optOut();
+        String sender = addr(sm.getDestAddress());
+        Scope scope = scopeFor(owner, policy, sender, k);
+        ConsentEvent.Type type = switch (k.intent()) {
+            case OPT_OUT -> ConsentEvent.Type.OPT_OUT;
+            case OPT_IN -> ConsentEvent.Type.OPT_IN;
+            case HELP -> ConsentEvent.Type.HELP;
+        };
+        ConsentEvent event = new ConsentEvent(ConsentEvent.newId(), Instant.now(), type, digits, scope.code(),
+                k.keyword(), k.language(), text, sm.getDataCoding() & 0xFF, bind.upstreamName(),
+                bind.label() + " seq " + smscSequence, instanceId, null, null);
+        recorder.record(event).whenCompleteAsync((ok, error) -> {
+            if (error != null) {
+                metrics.recordFailed(ownerName(owner), error.getClass().getSimpleName());
+                log.warn("{} {} from {} could not be made durable ({}): SMSC told to retry", bind.label(),
+                        k.keyword(), PhoneNumbers.mask(digits), error.toString());
+                retryLater(bind, sm, smscSequence);
+                return;
+            }
+            metrics.consentEvent(ownerName(owner), type.name().toLowerCase(), scope.kind(), k.keyword(), k.language());
+            log.info("{} {} ({}) from {} recorded, scope {}", bind.label(), type, k.keyword(),
+                    PhoneNumbers.mask(digits), scope.kind());
+            bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
+            if (owner != null && policy.forwardMo()) {
+                forward(owner, sm);
+            }
+            redis.set(dedupKey, instanceId, dedupArgs).whenComplete((set, e) -> {
+                if (e != null || set == null) {
+                    return; // a concurrent redelivery already confirmed, or the key could not be set
+                }
+                Replies.Kind kind = switch (k.intent()) {
+                    case OPT_OUT -> Replies.Kind.OPT_OUT;
+                    case OPT_IN -> Replies.Kind.OPT_IN;
+                    case HELP -> Replies.Kind.HELP;
+                };
+                List<String> route = owner == null ? List.of() : owner.config().route();
+                replies.send(ownerName(owner), route, kind, sm.getDestAddress(), sm.getSourceAddress(),
+                        Replies.text(policy, sender, kind, k.language()), receivedNanos);
+            });
+        }, bind.eventLoop());
+    }
+
+    /** The account's scope; STOPALL / STOP ALL take the widest it allows; no owner: that sender, any account. */
+    static Scope scopeFor(Account owner, OptOutPolicy policy, String sender, KeywordMatch k) {
+        if (owner == null) {
+            return new Scope.Sender(Scope.ANY_ACCOUNT, sender);
+        }
+        OptOutPolicy.ScopeKind kind = k.all() ? policy.maxScope() : policy.scope();
+        return switch (kind) {
+            case GLOBAL -> Scope.Global.INSTANCE;
+            case ACCOUNT -> new Scope.Account(owner.systemId());
+            case SENDER -> new Scope.Sender(owner.systemId(), sender);
+        };
+    }
+
+    private void forward(Account owner, BaseSm<?> sm) {
+        EsmeSession session = owner.receiver();
+        if (session == null) {
+            log.info("keyword MO for account {} not forwarded: no receiver bound", owner.systemId());
+            return;
+        }
+        session.deliver(sm, new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                log.info("{} keyword MO not forwarded: {}", session.label(), failure);
+            }
+        });
+    }
+
+    private TextDecoder decoder(UpstreamBind bind) {
+        return decoders.computeIfAbsent(bind.upstreamName(), n -> new TextDecoder(bind.config().dataCodingZero()));
+    }
+
+    private KeywordEngine engineFor(AccountConfig account, String sender) {
+        if (account == null) {
+            return engines.computeIfAbsent("", n -> KeywordEngine.defaults(MatchMode.EXACT));
+        }
+        OptOutPolicy p = account.optOut();
+        KeywordLists own = sender == null ? null : p.senderKeywords().get(sender);
+        String key = account.systemId() + (own == null ? "" : "/" + sender);
+        KeywordLists lists = own != null ? own : p.keywords();
+        return engines.computeIfAbsent(key, n -> {
+            KeywordConfig defaults = KeywordConfig.defaults().withMode(p.keywordMode());
+            if (lists == null) {
+                return new KeywordEngine(defaults);
+            }
+            return new KeywordEngine(new KeywordConfig(p.keywordMode(),
+                    lists.optOut() != null ? lists.optOut() : defaults.optOut(),
+                    lists.optIn() != null ? lists.optIn() : defaults.optIn(),
+                    lists.help() != null ? lists.help() : defaults.help()));
+        });
+    }
+
+    private static void retryLater(UpstreamBind bind, BaseSm<?> sm, int smscSequence) {
+        bind.respond(Pdus.response(sm, SmppConstants.STATUS_X_T_APPN), smscSequence);
+    }
+
+    private static String addr(Address a) {
+        return a == null || a.getAddress() == null ? "" : a.getAddress();
+    }
+
+    private static String ownerName(Account owner) {
+        return owner == null ? "" : owner.systemId();
+    }
+
+    private static String fingerprint(String person, String sender, String text) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            byte[] d = sha.digest((person + "\n" + sender + "\n" + text).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
