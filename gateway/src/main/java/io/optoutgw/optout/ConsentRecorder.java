@@ -1,6 +1,6 @@
 package io.optoutgw.optout;
 
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.store.OptOutJournal;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
@@ -34,7 +34,7 @@ public final class ConsentRecorder {
 
     private final OptOutJournal journal;
     private final SuppressionStore store;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final String markerKey;
     private final long recordTimeoutMillis;
     private final ConcurrentSkipListSet<Long> unapplied = new ConcurrentSkipListSet<>();
@@ -43,7 +43,7 @@ public final class ConsentRecorder {
     private final LongAdder discrepancies = new LongAdder();
     private volatile boolean replayDone;
 
-    public ConsentRecorder(OptOutJournal journal, SuppressionStore store, RedisAsyncCommands<String, String> redis,
+    public ConsentRecorder(OptOutJournal journal, SuppressionStore store, RedisClusterAsyncCommands<String, String> redis,
                            String instanceId, Duration recordTimeout) {
         this.journal = journal;
         this.store = store;

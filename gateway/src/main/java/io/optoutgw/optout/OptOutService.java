@@ -5,7 +5,7 @@ import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.type.Address;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.KeywordLists;
@@ -55,7 +55,7 @@ public final class OptOutService {
     private final String instanceId;
     private final ConsentRecorder recorder;
     private final Reassembly reassembly;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final Replies replies;
     private final GatewayMetrics metrics;
     private final SetArgs dedupArgs;
@@ -63,7 +63,7 @@ public final class OptOutService {
     private final Map<String, KeywordEngine> engines = new ConcurrentHashMap<>();
 
     public OptOutService(OptOutConfig config, String instanceId, ConsentRecorder recorder,
-                         RedisAsyncCommands<String, String> redis, Replies replies, GatewayMetrics metrics) {
+                         RedisClusterAsyncCommands<String, String> redis, Replies replies, GatewayMetrics metrics) {
         this.config = config;
         this.instanceId = instanceId;
         this.recorder = recorder;

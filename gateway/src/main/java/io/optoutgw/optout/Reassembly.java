@@ -1,7 +1,7 @@
 package io.optoutgw.optout;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
@@ -27,10 +27,10 @@ final class Reassembly {
             return {}
             """;
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final String ttlMillis;
 
-    Reassembly(RedisAsyncCommands<String, String> redis, Duration ttl) {
+    Reassembly(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
         this.redis = redis;
         this.ttlMillis = Long.toString(ttl.toMillis());
     }

@@ -1,7 +1,7 @@
 package io.optoutgw.relay;
 
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -24,11 +24,11 @@ public final class MessageIdStore {
 
     private static final Logger log = LoggerFactory.getLogger(MessageIdStore.class);
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final SetArgs ttl;
     private final ConcurrentMap<String, String> unacknowledged = new ConcurrentHashMap<>();
 
-    public MessageIdStore(RedisAsyncCommands<String, String> redis, Duration ttl) {
+    public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
         this.redis = redis;
         this.ttl = SetArgs.Builder.px(ttl.toMillis());
     }

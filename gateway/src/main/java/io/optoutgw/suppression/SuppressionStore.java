@@ -2,7 +2,7 @@ package io.optoutgw.suppression;
 
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,10 +68,10 @@ public final class SuppressionStore {
             return {changed, added}
             """;
 
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final int buckets;
 
-    public SuppressionStore(RedisAsyncCommands<String, String> redis, int buckets) {
+    public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
         if (Integer.bitCount(buckets) != 1) {
             throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
         }
