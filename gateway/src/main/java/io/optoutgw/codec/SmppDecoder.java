@@ -46,6 +46,8 @@ public final class SmppDecoder extends ByteToMessageDecoder {
         Pdu own = switch (commandId) {
             case SmppConstants.CMD_ID_REPLACE_SM -> new ReplaceSm();
             case SmppConstants.CMD_ID_REPLACE_SM_RESP -> new ReplaceSmResp();
+            case SmppConstants.CMD_ID_SUBMIT_MULTI -> new SubmitMulti();
+            case SmppConstants.CMD_ID_SUBMIT_MULTI_RESP -> new SubmitMultiResp();
             default -> null;
         };
         if (own == null) {

@@ -5,7 +5,13 @@ import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.BaseSmResp;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
+import com.cloudhopper.smpp.type.Address;
 import io.optoutgw.codec.Pdus;
+import io.optoutgw.codec.SubmitMulti;
+import io.optoutgw.codec.SubmitMultiResp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.Replies;
@@ -81,7 +87,102 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                             session.executor());
             return;
         }
+        if (guard != null && command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
+            checkMulti(session, (SubmitMulti) request, esmeSequence);
+            return;
+        }
         relay(session, request, esmeSequence);
+    }
+
+    /**
+     * submit_multi: every destination is checked; the allowed ones are relayed in one submit_multi
+     * and the refused ones are listed in unsuccess_sme with their error. If none is allowed the
+     * SMSC is not contacted. A list that cannot be read refuses the whole request (fail closed)
+     * unless the account is fail-open.
+     */
+    private void checkMulti(EsmeSession session, SubmitMulti multi, int esmeSequence) {
+        Account account = session.account();
+        String sender = multi.getSourceAddress() == null ? "" : multi.getSourceAddress().getAddress();
+        List<SubmitMulti.Destination> destinations = multi.getDestinations();
+        List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
+        for (SubmitMulti.Destination d : destinations) {
+            metrics.submitChecked(account.systemId());
+            checks.add(d.isDistributionList()
+                    ? CompletableFuture.completedFuture(new SuppressionGuard.InvalidNumber("distribution list"))
+                    : guard.check(account.systemId(), account.config().defaultRegion(), d.address(), sender)
+                    .toCompletableFuture());
+        }
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, never) -> {
+            OptOutPolicy policy = account.config().optOut();
+            List<SubmitMulti.Destination> allowed = new ArrayList<>();
+            List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
+            for (int i = 0; i < destinations.size(); i++) {
+                SubmitMulti.Destination d = destinations.get(i);
+                SuppressionGuard.Decision decision = checks.get(i).join();
+                Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
+                        : d.address();
+                if (decision instanceof SuppressionGuard.Allow) {
+                    allowed.add(d);
+                } else if (decision instanceof SuppressionGuard.Suppressed) {
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
+                    refused.add(new SubmitMultiResp.Unsuccess(address, policy.refusalStatus()));
+                } else if (decision instanceof SuppressionGuard.InvalidNumber) {
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
+                    refused.add(new SubmitMultiResp.Unsuccess(address, SmppConstants.STATUS_INVDSTADR));
+                } else if (policy.failOpen()) {
+                    metrics.failOpenPass(account.systemId());
+                    allowed.add(d);
+                } else {
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
+                    log.warn("{} submit_multi refused: suppression list unavailable", session.label());
+                    session.respond(Pdus.response(multi, policy.failClosedStatus()), esmeSequence);
+                    return;
+                }
+            }
+            if (!refused.isEmpty()) {
+                log.info("{} submit_multi: {} of {} destinations refused", session.label(), refused.size(),
+                        destinations.size());
+            }
+            if (allowed.isEmpty()) {
+                SubmitMultiResp resp = multi.createResponse();
+                resp.setUnsuccessful(refused);
+                session.respond(resp, esmeSequence);
+                return;
+            }
+            relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused);
+        }, session.executor());
+    }
+
+    private void relayMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
+                            List<SubmitMultiResp.Unsuccess> refusedHere) {
+        Account account = session.account();
+        UpstreamBind bind = upstreams.pick(account.config().route());
+        if (bind == null) {
+            session.respond(Pdus.response(multi, config.noRouteStatus()), esmeSequence);
+            return;
+        }
+        bind.send(multi, timeoutNanos, new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                if (!(response instanceof SubmitMultiResp smscResp)) {
+                    session.respond(Pdus.adapt(multi, response), esmeSequence);
+                    return;
+                }
+                if (smscResp.getCommandStatus() == SmppConstants.STATUS_OK && !smscResp.getMessageId().isEmpty()) {
+                    messageIds.remember(bind.upstreamName(), smscResp.getMessageId(), account.systemId());
+                }
+                List<SubmitMultiResp.Unsuccess> all = new ArrayList<>(smscResp.getUnsuccessful());
+                all.addAll(refusedHere);
+                smscResp.setUnsuccessful(all);
+                session.respond(smscResp, esmeSequence);
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                int status = failure == RequestWindow.Failure.REFUSED ? config.noRouteStatus() : config.expiredStatus();
+                session.respond(Pdus.response(multi, status), esmeSequence);
+            }
+        });
     }
 
     /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */

@@ -165,6 +165,12 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 reply(ctx, resp);
             }
             case SmppConstants.CMD_ID_CANCEL_SM, SmppConstants.CMD_ID_REPLACE_SM -> reply(ctx, request.createResponse());
+            case SmppConstants.CMD_ID_SUBMIT_MULTI -> {
+                io.optoutgw.codec.SubmitMulti multi = (io.optoutgw.codec.SubmitMulti) request;
+                io.optoutgw.codec.SubmitMultiResp resp = multi.createResponse();
+                resp.setMessageId(sim.recordSubmitMulti(systemId, multi));
+                reply(ctx, resp);
+            }
             default -> reply(ctx, nack(request.getSequenceNumber(), SmppConstants.STATUS_INVCMDID));
         }
     }

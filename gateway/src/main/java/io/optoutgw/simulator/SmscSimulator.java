@@ -59,6 +59,7 @@ public final class SmscSimulator implements AutoCloseable {
     private final AtomicLong receiptsSent = new AtomicLong();
     private final AtomicLong receiptsUndeliverable = new AtomicLong();
     private final ArrayDeque<ReceivedMessage> received = new ArrayDeque<>();
+    private final ArrayDeque<io.optoutgw.codec.SubmitMulti> multis = new ArrayDeque<>();
     private final ArrayDeque<DeliverOutcome> outcomes = new ArrayDeque<>();
     private long submitCount; // guarded by received
     private volatile boolean silent;
@@ -319,6 +320,25 @@ public final class SmscSimulator implements AutoCloseable {
 
     void bindFailed() {
         failedBindCount.incrementAndGet();
+    }
+
+    /** Records a submit_multi and returns its message id. */
+    String recordSubmitMulti(String systemId, io.optoutgw.codec.SubmitMulti multi) {
+        String messageId = options.messageIdPrefix() + Long.toHexString(messageIds.incrementAndGet());
+        synchronized (multis) {
+            if (multis.size() == Math.max(1, options.recordLimit())) {
+                multis.removeFirst();
+            }
+            multis.addLast(multi);
+        }
+        return messageId;
+    }
+
+    /** submit_multi requests received (most recent last, bounded like the other records). */
+    public List<io.optoutgw.codec.SubmitMulti> receivedSubmitMultis() {
+        synchronized (multis) {
+            return List.copyOf(multis);
+        }
     }
 
     String recordSubmit(String systemId, BaseSm<?> sm, Instant at) {

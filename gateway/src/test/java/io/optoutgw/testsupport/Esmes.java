@@ -59,6 +59,14 @@ public final class Esmes {
         return s;
     }
 
+    /** submit_sm to {@code to} with the given TON/NPI (for number-variant tests). */
+    public static SubmitSmResult submitTo(SMPPSession s, String from, TypeOfNumber ton, NumberingPlanIndicator npi,
+                                          String to, byte esmClass, byte[] message) throws Exception {
+        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from, ton, npi, to,
+                new ESMClass(esmClass), (byte) 0, (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, message);
+    }
+
     public static SubmitSmResult submit(SMPPSession s, String from, String to, String text, boolean receipt)
             throws Exception {
         return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
