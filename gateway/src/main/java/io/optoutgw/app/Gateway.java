@@ -83,6 +83,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
+        // refuse a bad keyword list or a reply that does not fit one SMS before starting anything
+        OptOutService.validateConfig(config.accounts());
         String redisUri = config.redis().uri();
         if (config.redis().embedded()) {
             localRedis = LocalRedis.start(Path.of(config.redis().embeddedDataDir()), config.redis().embeddedPort());
@@ -120,7 +122,6 @@ public final class Gateway implements AutoCloseable {
         Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
                 replies, metrics);
-        optOut.validate(config.accounts());
         SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout());
         relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics);
         upstreams.start();

@@ -74,13 +74,33 @@ public final class OptOutService {
         this.dedupArgs = SetArgs.Builder.nx().px(config.dedupWindow().toMillis());
     }
 
-    /** Builds every configured keyword engine now, so a bad keyword list stops start-up. */
-    public void validate(List<AccountConfig> accounts) {
+    /**
+     * Checks what start-up must refuse before anything is started: every keyword list builds and
+     * every reply template fits one SMS. Throws IllegalArgumentException naming the setting.
+     */
+    public static void validateConfig(List<AccountConfig> accounts) {
+        OptOutService probe = new OptOutService();
         for (AccountConfig a : accounts) {
-            engineFor(a, null);
-            a.optOut().senderKeywords().keySet().forEach(sender -> engineFor(a, sender));
+            try {
+                probe.engineFor(a, null);
+                a.optOut().senderKeywords().keySet().forEach(sender -> probe.engineFor(a, sender));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("accounts[" + a.systemId() + "].optOut keywords: " + e.getMessage(), e);
+            }
         }
         Replies.validate(accounts);
+    }
+
+    /** Only for {@link #validateConfig}: builds engines, nothing else. */
+    private OptOutService() {
+        this.config = null;
+        this.instanceId = null;
+        this.recorder = null;
+        this.reassembly = null;
+        this.redis = null;
+        this.replies = null;
+        this.metrics = null;
+        this.dedupArgs = null;
     }
 
     /**

@@ -46,6 +46,43 @@ class GatewayCliTest {
     }
 
     @Test
+    void aConfirmationThatDoesNotFitOneSmsStopsStartUp(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("gw.yaml");
+        String longText = "x".repeat(161);
+        Files.writeString(cfg, """
+                instanceId: t
+                redis: { uri: "redis://127.0.0.1:1" }
+                upstreams: [ { name: u, host: 127.0.0.1, port: 1, systemId: gw } ]
+                accounts:
+                  - systemId: acme
+                    password: pw
+                    optOut: { templates: { optOut: { en: "%s" } } }
+                """.formatted(longText));
+        String[] result = run("run", "--config", cfg.toString());
+        assertEquals("3", result[0]);
+        assertTrue(result[1].contains("accounts[acme].optOut.templates.optOut.en"), result[1]);
+        assertTrue(result[1].contains("161 GSM 7-bit septets; one SMS holds 160"), result[1]);
+    }
+
+    @Test
+    void aUcs2ConfirmationOver70CharactersStopsStartUp(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("gw.yaml");
+        Files.writeString(cfg, """
+                instanceId: t
+                redis: { uri: "redis://127.0.0.1:1" }
+                upstreams: [ { name: u, host: 127.0.0.1, port: 1, systemId: gw } ]
+                accounts:
+                  - systemId: acme
+                    password: pw
+                    optOut: { senderTemplates: { "12345": { help: { fr: "%s" } } } }
+                """.formatted("Réponse ☎ " + "y".repeat(70)));
+        String[] result = run("run", "--config", cfg.toString());
+        assertEquals("3", result[0]);
+        assertTrue(result[1].contains("senderTemplates[12345].templates.help.fr"), result[1]);
+        assertTrue(result[1].contains("one UCS-2 SMS holds 70"), result[1]);
+    }
+
+    @Test
     void missingConfigFileIsNamed() {
         String[] result = run("run", "--config", "/nonexistent/gateway.yaml");
         assertEquals("2", result[0]);

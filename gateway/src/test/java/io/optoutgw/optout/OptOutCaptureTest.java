@@ -169,6 +169,13 @@ class OptOutCaptureTest {
         assertEquals(0x0B, refused.getCommandStatus());
         assertNotNull(Esmes.submit(beta, "67890", p, "another brand", false).getMessageId(),
                 "account scope: another account may still send");
+
+        var scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(scrape.contains("smppgw_confirmation_delay_seconds_count{account=\"acme\",type=\"opt_out\"} 1"),
+                "the delay from MO to confirmation is measured");
+        assertTrue(scrape.contains("smppgw_submits_refused_total{account=\"acme\",reason=\"suppressed\"} 1"));
     }
 
     @Test

@@ -21,19 +21,38 @@ public final class TestGateways {
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
                 http: { host: 127.0.0.1, port: 0 }
                 redis: { uri: "%s", commandTimeout: 500ms }
-                """.formatted(instanceId, redisUri) + (rest.contains("optout:") ? "" : "optout: { journalDir: \""
-                + tempJournalDir(instanceId) + "\" }\n") + rest;
+                """.formatted(instanceId, redisUri) + withJournalDir(instanceId, rest);
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
+    }
+
+    /** Every test gateway journals into its own temporary directory unless the test names one. */
+    private static String withJournalDir(String instanceId, String rest) {
+        if (rest.contains("journalDir")) {
+            return rest;
+        }
+        String dir = "journalDir: \"" + tempJournalDir(instanceId) + "\"";
+        if (rest.contains("optout: {")) {
+            return rest.replace("optout: {", "optout: { " + dir + ",");
+        }
+        return "optout: { " + dir + " }\n" + rest;
     }
 
     /** A fresh journal directory for one gateway instance, deleted when the JVM exits. */
     public static String tempJournalDir(String instanceId) {
         try {
             java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("journal-" + instanceId + "-");
-            dir.toFile().deleteOnExit();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
             return dir.toString();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) {
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException ignored) {
+            // best effort at JVM exit
         }
     }
 
