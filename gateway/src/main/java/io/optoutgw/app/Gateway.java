@@ -10,7 +10,9 @@ import io.netty.channel.EventLoopGroup;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.http.HttpServer;
+import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.metrics.PduMetricsHandler;
 import io.optoutgw.optout.ConsentRecorder;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.Replies;
@@ -105,11 +107,7 @@ public final class Gateway implements AutoCloseable {
 
         SuppressionStore list = new SuppressionStore(redis.async(), config.suppression().buckets());
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        io.micrometer.core.instrument.Timer journalFsync = io.micrometer.core.instrument.Timer
-                .builder("smppgw.journal.fsync")
-                .description("Time to force a batch of journal entries to disk (group commit)")
-                .publishPercentileHistogram()
-                .register(registry);
+        io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
                 .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
         recorder = new ConsentRecorder(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
@@ -118,17 +116,19 @@ public final class Gateway implements AutoCloseable {
 
         Relay[] relay = new Relay[1];
         upstreams = new Upstreams(config.upstreams(), workers,
-                (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes());
+                (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes(),
+                new PduMetricsHandler(metrics, "upstream"));
         Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
                 replies, metrics);
         SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout());
         relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics);
         upstreams.start();
-        registerMeters(accounts);
+        registerMeters(accounts, metrics);
         startReconciler();
 
-        esmeServer = new EsmeServer(config.smpp(), accounts, relay[0], SYSTEM_ID, config.relay().requestTimeout());
+        esmeServer = new EsmeServer(config.smpp(), accounts, relay[0], SYSTEM_ID, config.relay().requestTimeout(),
+                new PduMetricsHandler(metrics, "esme"));
         smppPort = esmeServer.start(boss, workers);
         if (config.http().enabled()) {
             httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape);
@@ -162,38 +162,60 @@ public final class Gateway implements AutoCloseable {
         return recorder.reconcile(STARTUP_REDIS_TIMEOUT);
     }
 
-    private void registerMeters(AccountRegistry accounts) {
-        io.micrometer.core.instrument.FunctionCounter.builder("smppgw.journal.replayed", recorder,
-                        ConsentRecorder::replayedEntries)
-                .description("Journal entries replayed into Redis at start-up and by reconciliation")
-                .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("smppgw.journal.discrepancies", recorder,
-                        ConsentRecorder::discrepancies)
-                .description("Journal entries a replay found missing from Redis (Redis lost data)")
-                .register(registry);
-        Gauge.builder("smppgw.journal.unapplied", recorder, ConsentRecorder::unappliedCount)
-                .description("Journaled consent events whose Redis write has not succeeded yet")
-                .register(registry);
+    private void registerMeters(AccountRegistry accounts, GatewayMetrics metrics) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
+        gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentRecorder::unappliedCount);
+        functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentRecorder::replayedEntries);
+        functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentRecorder::discrepancies);
+        gauge(GatewayMeter.REDIS_UP, redis, r -> r.connection().isOpen() ? 1 : 0);
+        gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
         for (UpstreamPool pool : upstreams.pools()) {
-            Gauge.builder("smppgw.upstream.binds.bound", pool, UpstreamPool::boundCount)
-                    .description("Sessions to this SMSC that are bound now")
-                    .tag("upstream", pool.name())
-                    .register(registry);
-            io.micrometer.core.instrument.FunctionCounter.builder("smppgw.upstream.responses.late", pool,
-                            UpstreamPool::lateResponses)
-                    .description("Responses from this SMSC dropped because their request had expired or was unknown")
-                    .tag("upstream", pool.name())
-                    .register(registry);
+            String name = pool.name();
+            gauge(GatewayMeter.UPSTREAM_BINDS, pool, UpstreamPool::boundCount, name);
+            gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, UpstreamPool::boundCount, name, "bound");
+            gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, p -> p.binds().size() - p.boundCount(), name, "unbound");
+            gauge(GatewayMeter.UPSTREAM_IN_FLIGHT, pool, UpstreamPool::inFlight, name);
+            gauge(GatewayMeter.UPSTREAM_WINDOW, pool, UpstreamPool::windowCapacity, name);
+            functionCounter(GatewayMeter.LATE_RESPONSES, pool, UpstreamPool::lateResponses, name);
         }
         for (Account account : accounts.accounts()) {
-            Gauge.builder("smppgw.esme.binds.bound", account, a -> a.sessions().size())
-                    .description("ESME sessions of this account that are bound now")
-                    .tag("account", account.systemId())
-                    .register(registry);
+            metrics.initAccount(account.systemId());
+            gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId());
+            gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId());
         }
+    }
+
+    private <T> void gauge(GatewayMeter meter, T target, java.util.function.ToDoubleFunction<T> value,
+                           String... tagValues) {
+        Gauge.builder(meter.meterName(), target, value).description(meter.description())
+                .tags(tagPairs(meter, tagValues)).register(registry);
+    }
+
+    private <T> void functionCounter(GatewayMeter meter, T target, java.util.function.ToDoubleFunction<T> value,
+                                     String... tagValues) {
+        io.micrometer.core.instrument.FunctionCounter.builder(meter.meterName(), target, value)
+                .description(meter.description()).tags(tagPairs(meter, tagValues)).register(registry);
+    }
+
+    private static String[] tagPairs(GatewayMeter meter, String... values) {
+        String[] kv = new String[values.length * 2];
+        for (int i = 0; i < values.length; i++) {
+            kv[2 * i] = meter.tagKeys().get(i);
+            kv[2 * i + 1] = values[i];
+        }
+        return kv;
+    }
+
+    private static double pendingTasks(EventLoopGroup group) {
+        int pending = 0;
+        for (io.netty.util.concurrent.EventExecutor e : group) {
+            if (e instanceof io.netty.util.concurrent.SingleThreadEventExecutor st) {
+                pending += st.pendingTasks();
+            }
+        }
+        return pending;
     }
 
     /** {@code null} when ready to serve ESMEs, otherwise why not. */

@@ -4,11 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway's own meters, in one place: name, description and tag keys. Tags take bounded
- * values only (account, upstream, reason, type, scope, keyword, language), never a phone number or
- * a message id.
+ * Records the gateway's meters as listed in {@link GatewayMeter}. Meters are created on first use
+ * and cached, so hot paths (every PDU, every submit) cost a map lookup, not a registry lookup.
  */
 public final class GatewayMetrics {
 
@@ -16,6 +18,8 @@ public final class GatewayMetrics {
     public enum RefusalReason { SUPPRESSED, FAIL_CLOSED, INVALID_NUMBER }
 
     private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -25,61 +29,103 @@ public final class GatewayMetrics {
         return registry;
     }
 
+    /** The counter {@code meter} with {@code tagValues} in the order of its tag keys. */
+    public Counter counter(GatewayMeter meter, String... tagValues) {
+        String key = meter.ordinal() + "\u0000" + String.join("\u0000", tagValues);
+        Counter c = counters.get(key);
+        if (c == null) {
+            c = counters.computeIfAbsent(key, k -> Counter.builder(meter.meterName())
+                    .description(meter.description())
+                    .baseUnit(meter.baseUnit())
+                    .tags(tags(meter, tagValues))
+                    .register(registry));
+        }
+        return c;
+    }
+
+    /** The timer {@code meter} (histogram published, so Prometheus can aggregate across instances). */
+    public Timer timer(GatewayMeter meter, String... tagValues) {
+        String key = meter.ordinal() + "\u0000" + String.join("\u0000", tagValues);
+        Timer t = timers.get(key);
+        if (t == null) {
+            t = timers.computeIfAbsent(key, k -> Timer.builder(meter.meterName())
+                    .description(meter.description())
+                    .tags(tags(meter, tagValues))
+                    .publishPercentileHistogram()
+                    .register(registry));
+        }
+        return t;
+    }
+
+    private static String[] tags(GatewayMeter meter, String... values) {
+        if (values.length != meter.tagKeys().size()) {
+            throw new IllegalArgumentException(meter + " takes tags " + meter.tagKeys());
+        }
+        String[] kv = new String[values.length * 2];
+        for (int i = 0; i < values.length; i++) {
+            kv[2 * i] = meter.tagKeys().get(i);
+            kv[2 * i + 1] = values[i] == null ? "" : values[i];
+        }
+        return kv;
+    }
+
+    /**
+     * Creates the per-account counters at zero, so that rates and alerts work before the first
+     * event (a series that does not exist yet cannot be alerted on).
+     */
+    public void initAccount(String account) {
+        for (RefusalReason r : RefusalReason.values()) {
+            counter(GatewayMeter.SUBMITS_REFUSED, account, r.name().toLowerCase());
+        }
+        counter(GatewayMeter.FAIL_OPEN, account);
+        counter(GatewayMeter.SUBMITS_CHECKED, account);
+        counter(GatewayMeter.MO_DUPLICATES, account);
+        for (String cause : new String[] {"journal", "timeout", "redis", "reassembly"}) {
+            counter(GatewayMeter.RECORD_FAILURES, account, cause);
+        }
+        for (String type : new String[] {"opt_out", "opt_in", "help"}) {
+            counter(GatewayMeter.CONFIRMATION_FAILURES, account, type);
+        }
+    }
+
     public void submitRefused(String account, RefusalReason reason) {
-        Counter.builder("smppgw.submits.refused")
-                .description("Submits the gateway refused instead of relaying, by reason")
-                .tags("account", account, "reason", reason.name().toLowerCase())
-                .register(registry).increment();
+        counter(GatewayMeter.SUBMITS_REFUSED, account, reason.name().toLowerCase()).increment();
     }
 
     public void failOpenPass(String account) {
-        Counter.builder("smppgw.submits.fail.open")
-                .description("Submits relayed unchecked because the list could not be read and the account is fail-open")
-                .tag("account", account)
-                .register(registry).increment();
+        counter(GatewayMeter.FAIL_OPEN, account).increment();
     }
 
     public void submitChecked(String account) {
-        Counter.builder("smppgw.submits.checked")
-                .description("Submit destinations checked against the suppression list")
-                .tag("account", account)
-                .register(registry).increment();
+        counter(GatewayMeter.SUBMITS_CHECKED, account).increment();
     }
 
-    public void consentEvent(String account, String type, String scope, String keyword, String language) {
-        Counter.builder("smppgw.consent.events")
-                .description("Opt-outs, opt-ins, HELP and reasons recorded, by keyword and language")
-                .tags("account", account, "type", type, "scope", scope, "keyword", keyword == null ? "" : keyword,
-                        "language", language == null ? "" : language)
-                .register(registry).increment();
+    public void messageRelayed(String account, String sender) {
+        counter(GatewayMeter.MESSAGES_RELAYED, account, sender).increment();
+    }
+
+    public void relayLatency(String account, String command, long nanos) {
+        timer(GatewayMeter.RELAY_LATENCY, account, command).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void consentEvent(String account, String sender, String type, String scope, String keyword,
+                             String language) {
+        counter(GatewayMeter.CONSENT_EVENTS, account, sender, type, scope, keyword, language).increment();
     }
 
     public void recordFailed(String account, String cause) {
-        Counter.builder("smppgw.consent.record.failures")
-                .description("Keyword MO that could not be made durable; the SMSC got ESME_RX_T_APPN and will retry")
-                .tags("account", account, "cause", cause)
-                .register(registry).increment();
+        counter(GatewayMeter.RECORD_FAILURES, account, cause).increment();
     }
 
     public void confirmationSent(String account, String type, Duration sinceMo) {
-        Timer.builder("smppgw.confirmation.delay")
-                .description("Time from receiving a keyword MO to the SMSC accepting the gateway's reply")
-                .tags("account", account, "type", type)
-                .publishPercentileHistogram()
-                .register(registry).record(sinceMo);
+        timer(GatewayMeter.CONFIRMATION_DELAY, account, type).record(sinceMo);
     }
 
     public void confirmationFailed(String account, String type) {
-        Counter.builder("smppgw.confirmation.failures")
-                .description("Replies (confirmation, HELP, opt-in) the SMSC did not accept")
-                .tags("account", account, "type", type)
-                .register(registry).increment();
+        counter(GatewayMeter.CONFIRMATION_FAILURES, account, type).increment();
     }
 
     public void duplicateMo(String account) {
-        Counter.builder("smppgw.mo.duplicates")
-                .description("Keyword MO recognised as a redelivery: acknowledged, not recorded or confirmed again")
-                .tag("account", account)
-                .register(registry).increment();
+        counter(GatewayMeter.MO_DUPLICATES, account).increment();
     }
 }

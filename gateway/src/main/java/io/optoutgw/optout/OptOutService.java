@@ -182,13 +182,14 @@ public final class OptOutService {
                 bind.label() + " seq " + smscSequence, instanceId, null, null);
         recorder.record(event).whenCompleteAsync((ok, error) -> {
             if (error != null) {
-                metrics.recordFailed(ownerName(owner), error.getClass().getSimpleName());
+                metrics.recordFailed(ownerName(owner), failureCause(error));
                 log.warn("{} {} from {} could not be made durable ({}): SMSC told to retry", bind.label(),
                         k.keyword(), PhoneNumbers.mask(digits), error.toString());
                 retryLater(bind, sm, smscSequence);
                 return;
             }
-            metrics.consentEvent(ownerName(owner), type.name().toLowerCase(), scope.kind(), k.keyword(), k.language());
+            metrics.consentEvent(ownerName(owner), owner == null ? "other" : owner.senderTag(sender),
+                    type.name().toLowerCase(), scope.kind(), keywordTag(text, k), k.language());
             log.info("{} {} ({}) from {} recorded, scope {}", bind.label(), type, k.keyword(),
                     PhoneNumbers.mask(digits), scope.kind());
             bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
@@ -264,6 +265,24 @@ public final class OptOutService {
                     lists.optIn() != null ? lists.optIn() : defaults.optIn(),
                     lists.help() != null ? lists.help() : defaults.help()));
         });
+    }
+
+    /** A bounded label for why recording failed: journal, timeout or redis. */
+    static String failureCause(Throwable error) {
+        Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (e instanceof io.optoutgw.store.JournalAppendException) {
+            return "journal";
+        }
+        if (e instanceof java.util.concurrent.TimeoutException) {
+            return "timeout";
+        }
+        return "redis";
+    }
+
+    /** The keyword for metrics, or "phrase" for a revocation phrase (its wording is not a bounded label). */
+    static String keywordTag(String text, KeywordMatch k) {
+        return k.keyword().equals(TextNormalizer.normalize(text)) ? k.keyword() : "phrase";
     }
 
     private static void retryLater(UpstreamBind bind, BaseSm<?> sm, int smscSequence) {

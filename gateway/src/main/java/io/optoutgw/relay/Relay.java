@@ -75,6 +75,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
     @Override
     public void fromEsme(EsmeSession session, PduRequest<?> request) {
+        long startNanos = System.nanoTime();
         int esmeSequence = request.getSequenceNumber();
         Account account = session.account();
         int command = request.getCommandId();
@@ -83,7 +84,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
             metrics.submitChecked(account.systemId());
             guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
-                    .whenCompleteAsync((decision, never) -> enforce(session, sm, esmeSequence, decision),
+                    .whenCompleteAsync((decision, never) -> enforce(session, sm, esmeSequence, decision, startNanos),
                             session.executor());
             return;
         }
@@ -91,7 +92,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             checkMulti(session, (SubmitMulti) request, esmeSequence);
             return;
         }
-        relay(session, request, esmeSequence);
+        relay(session, request, esmeSequence, startNanos);
     }
 
     /**
@@ -186,11 +187,12 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     }
 
     /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */
-    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision decision) {
+    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision decision,
+                         long startNanos) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
         if (decision instanceof SuppressionGuard.Allow) {
-            relay(session, sm, esmeSequence);
+            relay(session, sm, esmeSequence, startNanos);
         } else if (decision instanceof SuppressionGuard.Suppressed suppressed) {
             metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
             log.info("{} {} to {} refused: opted out ({})", session.label(), sm.getName(),
@@ -204,7 +206,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         } else if (decision instanceof SuppressionGuard.Unavailable unavailable) {
             if (policy.failOpen()) {
                 metrics.failOpenPass(account.systemId());
-                relay(session, sm, esmeSequence);
+                relay(session, sm, esmeSequence, startNanos);
             } else {
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
                 log.warn("{} {} refused: suppression list unavailable ({})", session.label(), sm.getName(),
@@ -214,7 +216,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         }
     }
 
-    private void relay(EsmeSession session, PduRequest<?> request, int esmeSequence) {
+    private void relay(EsmeSession session, PduRequest<?> request, int esmeSequence, long startNanos) {
         Account account = session.account();
         UpstreamBind bind = upstreams.pick(account.config().route());
         if (bind == null) {
@@ -226,12 +228,18 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             @Override
             public void onResponse(PduResponse response) {
                 PduResponse adapted = Pdus.adapt(request, response);
-                if (adapted instanceof BaseSmResp smResp && adapted.getCommandStatus() == SmppConstants.STATUS_OK
-                        && smResp.getMessageId() != null && !smResp.getMessageId().isEmpty()
-                        && (request.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM
-                        || request.getCommandId() == SmppConstants.CMD_ID_DATA_SM)) {
-                    messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
+                boolean message = request.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM
+                        || request.getCommandId() == SmppConstants.CMD_ID_DATA_SM;
+                if (message && adapted.getCommandStatus() == SmppConstants.STATUS_OK) {
+                    BaseSm<?> sm = (BaseSm<?>) request;
+                    metrics.messageRelayed(account.systemId(),
+                            account.senderTag(sm.getSourceAddress() == null ? null : sm.getSourceAddress().getAddress()));
+                    if (adapted instanceof BaseSmResp smResp && smResp.getMessageId() != null
+                            && !smResp.getMessageId().isEmpty()) {
+                        messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
+                    }
                 }
+                metrics.relayLatency(account.systemId(), request.getName(), System.nanoTime() - startNanos);
                 session.respond(adapted, esmeSequence);
             }
 

@@ -23,6 +23,32 @@ public final class Account {
         this.rateLimiter = new RateLimiter(config.submitRate());
     }
 
+    /**
+     * A metric label for {@code sender}: the sender itself when it is one of this account's
+     * configured numbers, else "other" (keeps the number of series bounded).
+     */
+    public String senderTag(String sender) {
+        if (sender == null) {
+            return "other";
+        }
+        String s = sender.startsWith("+") ? sender.substring(1) : sender;
+        for (String n : config.numbers()) {
+            if (n.equals(s) || n.equals(sender) || (n.startsWith("+") && n.substring(1).equals(s))) {
+                return n;
+            }
+        }
+        return "other";
+    }
+
+    /** Requests of this account's sessions awaiting an answer (a gauge; read without locking). */
+    public int inFlight() {
+        int sum = 0;
+        for (EsmeSession s : sessions) {
+            sum += s.inFlight();
+        }
+        return sum;
+    }
+
     public String systemId() {
         return config.systemId();
     }

@@ -2,6 +2,7 @@ package io.optoutgw.session;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -33,6 +34,7 @@ public final class EsmeServer {
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
     static final String ENCODER = "encoder";
+    static final String METRICS = "metrics";
     static final String SESSION = "session";
 
     private final SmppServerConfig config;
@@ -43,9 +45,11 @@ public final class EsmeServer {
     private final ChannelGroup channels = new DefaultChannelGroup("esme", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger connectionIds = new AtomicInteger();
     private Channel serverChannel;
+    private final ChannelHandler pduMetrics;
 
     public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
-                      String gatewaySystemId, Duration relayTimeout) {
+                      String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics) {
+        this.pduMetrics = pduMetrics;
         this.config = config;
         this.accounts = accounts;
         this.traffic = traffic;
@@ -73,8 +77,12 @@ public final class EsmeServer {
                                         TimeUnit.MILLISECONDS))
                                 // framing checks command_length before anything is allocated
                                 .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()))
-                                .addLast(ENCODER, SmppEncoder.INSTANCE)
-                                .addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
+                                .addLast(ENCODER, SmppEncoder.INSTANCE);
+                        if (pduMetrics != null) {
+                            // between codec and session: counts PDUs both ways
+                            ch.pipeline().addLast(METRICS, pduMetrics);
+                        }
+                        ch.pipeline().addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
                                         relayTimeout.toNanos(), connectionIds.incrementAndGet()));
                     }
                 });

@@ -58,7 +58,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private volatile BindType bindType;
     private Account account;
     private RequestWindow outbound;
-    private int inFlight;
+    private volatile int inFlight;
     private int unbindSequence;
     private boolean gatewayUnbind;
     private boolean bindFailed;
@@ -90,6 +90,11 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     /** The event loop this session's state is confined to. */
     public io.netty.channel.EventLoop executor() {
         return channel.eventLoop();
+    }
+
+    /** Requests from this ESME awaiting an answer. */
+    public int inFlight() {
+        return inFlight;
     }
 
     public SessionState state() {

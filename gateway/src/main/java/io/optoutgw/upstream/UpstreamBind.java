@@ -57,9 +57,10 @@ public final class UpstreamBind {
     private final int maxFrameBytes;
     private final Backoff backoff;
     private final String label;
+    private final io.netty.channel.ChannelHandler pduMetrics;
 
     private Channel channel;
-    private RequestWindow window;
+    private volatile RequestWindow window;
     private volatile boolean bound;
     private boolean stopped;
     private ScheduledFuture<?> sweeper;
@@ -68,7 +69,8 @@ public final class UpstreamBind {
     private final java.util.concurrent.atomic.LongAdder lateResponses = new java.util.concurrent.atomic.LongAdder();
 
     UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group, UpstreamTraffic traffic,
-                 int maxFrameBytes) {
+                 int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics) {
+        this.pduMetrics = pduMetrics;
         this.config = config;
         this.role = role;
         this.index = index;
@@ -108,6 +110,12 @@ public final class UpstreamBind {
     /** Responses dropped because no request was waiting for them (late after expiry, or unknown). */
     public long lateResponses() {
         return lateResponses.sum();
+    }
+
+    /** Requests awaiting a response on this session now (a gauge; read without locking). */
+    public int inFlight() {
+        RequestWindow w = window;
+        return w == null ? 0 : w.size();
     }
 
     public boolean isBound() {
@@ -190,8 +198,11 @@ public final class UpstreamBind {
                         ch.pipeline()
                                 .addLast("flush", new FlushConsolidationHandler(256, true))
                                 .addLast("decoder", new SmppDecoder(maxFrameBytes))
-                                .addLast("encoder", SmppEncoder.INSTANCE)
-                                .addLast(HANDLER, new Handler());
+                                .addLast("encoder", SmppEncoder.INSTANCE);
+                        if (pduMetrics != null) {
+                            ch.pipeline().addLast("metrics", pduMetrics);
+                        }
+                        ch.pipeline().addLast(HANDLER, new Handler());
                     }
                 });
         ChannelFuture f = bootstrap.connect(config.host(), config.port());

@@ -14,14 +14,15 @@ public final class UpstreamPool {
     private final List<UpstreamBind> binds = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
 
-    UpstreamPool(UpstreamConfig config, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes) {
+    UpstreamPool(UpstreamConfig config, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
+                 io.netty.channel.ChannelHandler pduMetrics) {
         this.config = config;
         for (int i = 0; i < config.binds(); i++) {
             if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, traffic, maxFrameBytes));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, traffic, maxFrameBytes, pduMetrics));
             } else {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, traffic, maxFrameBytes));
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, traffic, maxFrameBytes));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, traffic, maxFrameBytes, pduMetrics));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, traffic, maxFrameBytes, pduMetrics));
             }
         }
     }
@@ -48,6 +49,16 @@ public final class UpstreamPool {
 
     public long lateResponses() {
         return binds.stream().mapToLong(UpstreamBind::lateResponses).sum();
+    }
+
+    public int inFlight() {
+        return binds.stream().mapToInt(UpstreamBind::inFlight).sum();
+    }
+
+    /** Window capacity of the bound sessions that can carry submits. */
+    public int windowCapacity() {
+        return binds.stream().filter(b -> b.isBound() && b.role() != UpstreamBind.Role.RECEIVER)
+                .mapToInt(b -> config.windowSize()).sum();
     }
 
     public long boundCount() {

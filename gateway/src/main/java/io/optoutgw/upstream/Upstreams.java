@@ -14,9 +14,10 @@ public final class Upstreams {
 
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
 
-    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes) {
+    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
+                     io.netty.channel.ChannelHandler pduMetrics) {
         for (UpstreamConfig c : configs) {
-            pools.put(c.name(), new UpstreamPool(c, group, traffic, maxFrameBytes));
+            pools.put(c.name(), new UpstreamPool(c, group, traffic, maxFrameBytes, pduMetrics));
         }
     }
 

@@ -1,0 +1,114 @@
+package io.optoutgw.metrics;
+
+import java.util.List;
+
+/**
+ * Every meter the gateway publishes: name (Micrometer dotted form; Prometheus turns dots into
+ * underscores and adds {@code _total}, {@code _seconds} suffixes), kind, base unit, description
+ * and tag keys. Tags take bounded values only: account, upstream, side, direction, command,
+ * status, reason, type, scope, keyword, language, sender (a configured short code or "other"),
+ * never a phone number or a message id. JVM, and Lettuce's Redis command meters, are registered
+ * by their own binders.
+ */
+public enum GatewayMeter {
+
+    PDUS("smppgw.pdus", Kind.COUNTER, null,
+            "SMPP PDUs read and written, by side (esme or upstream), direction, command and status",
+            "side", "direction", "command", "status"),
+    ESME_BINDS("smppgw.esme.binds.bound", Kind.GAUGE, null,
+            "ESME sessions of this account that are bound now", "account"),
+    ESME_IN_FLIGHT("smppgw.esme.inflight", Kind.GAUGE, null,
+            "Requests from this account's ESMEs awaiting an answer", "account"),
+    UPSTREAM_BINDS("smppgw.upstream.binds.bound", Kind.GAUGE, null,
+            "Sessions to this SMSC that are bound now", "upstream"),
+    UPSTREAM_SESSIONS("smppgw.upstream.sessions", Kind.GAUGE, null,
+            "Sessions to this SMSC by state (bound, unbound)", "upstream", "state"),
+    UPSTREAM_IN_FLIGHT("smppgw.upstream.inflight", Kind.GAUGE, null,
+            "Requests sent to this SMSC awaiting a response, over all its sessions' windows", "upstream"),
+    UPSTREAM_WINDOW("smppgw.upstream.window.capacity", Kind.GAUGE, null,
+            "Total window size of this SMSC's bound sessions", "upstream"),
+    LATE_RESPONSES("smppgw.upstream.responses.late", Kind.COUNTER, null,
+            "Responses from this SMSC dropped because their request had expired or was unknown", "upstream"),
+    RELAY_LATENCY("smppgw.relay.latency", Kind.TIMER, "seconds",
+            "Time from an ESME request reaching the gateway to its response leaving it", "account", "command"),
+    MESSAGES_RELAYED("smppgw.messages.relayed", Kind.COUNTER, null,
+            "Messages accepted by an SMSC for this account and sender (opt-out rate denominator)",
+            "account", "sender"),
+    SUBMITS_CHECKED("smppgw.submits.checked", Kind.COUNTER, null,
+            "Submit destinations checked against the suppression list", "account"),
+    SUBMITS_REFUSED("smppgw.submits.refused", Kind.COUNTER, null,
+            "Submits the gateway refused instead of relaying, by reason", "account", "reason"),
+    FAIL_OPEN("smppgw.submits.fail.open", Kind.COUNTER, null,
+            "Submits relayed unchecked because the list could not be read and the account is fail-open", "account"),
+    CONSENT_EVENTS("smppgw.consent.events", Kind.COUNTER, null,
+            "Opt-outs, opt-ins, HELP and reasons recorded, by keyword and language",
+            "account", "sender", "type", "scope", "keyword", "language"),
+    RECORD_FAILURES("smppgw.consent.record.failures", Kind.COUNTER, null,
+            "Keyword MO that could not be made durable; the SMSC got ESME_RX_T_APPN and will retry",
+            "account", "cause"),
+    CONFIRMATION_DELAY("smppgw.confirmation.delay", Kind.TIMER, "seconds",
+            "Time from receiving a keyword MO to the SMSC accepting the gateway's reply", "account", "type"),
+    CONFIRMATION_FAILURES("smppgw.confirmation.failures", Kind.COUNTER, null,
+            "Replies (confirmation, HELP, opt-in) the SMSC did not accept", "account", "type"),
+    MO_DUPLICATES("smppgw.mo.duplicates", Kind.COUNTER, null,
+            "Keyword MO recognised as a redelivery: acknowledged, not recorded or confirmed again", "account"),
+    JOURNAL_FSYNC("smppgw.journal.fsync", Kind.TIMER, "seconds",
+            "Time to force a batch of journal entries to disk (group commit)"),
+    JOURNAL_REPLAYED("smppgw.journal.replayed", Kind.COUNTER, null,
+            "Journal entries replayed into Redis at start-up and by reconciliation"),
+    JOURNAL_DISCREPANCIES("smppgw.journal.discrepancies", Kind.COUNTER, null,
+            "Journal entries a replay found missing from Redis (Redis lost data)"),
+    JOURNAL_UNAPPLIED("smppgw.journal.unapplied", Kind.GAUGE, null,
+            "Journaled consent events whose Redis write has not succeeded yet"),
+    REDIS_UP("smppgw.redis.connected", Kind.GAUGE, null,
+            "1 when the gateway's Redis connection is open, else 0"),
+    EVENT_LOOP_PENDING("smppgw.eventloop.pending.tasks", Kind.GAUGE, null,
+            "Tasks waiting in the gateway's Netty event loops", "group");
+
+    /** Meter kinds. */
+    public enum Kind { COUNTER, GAUGE, TIMER }
+
+    private final String meterName;
+    private final Kind kind;
+    private final String baseUnit;
+    private final String description;
+    private final List<String> tagKeys;
+
+    GatewayMeter(String meterName, Kind kind, String baseUnit, String description, String... tagKeys) {
+        this.meterName = meterName;
+        this.kind = kind;
+        this.baseUnit = baseUnit;
+        this.description = description;
+        this.tagKeys = List.of(tagKeys);
+    }
+
+    public String meterName() {
+        return meterName;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String baseUnit() {
+        return baseUnit;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public List<String> tagKeys() {
+        return tagKeys;
+    }
+
+    /** The name as Prometheus shows it (without the {@code _total} / {@code _seconds_*} suffixes). */
+    public String prometheusName() {
+        String base = meterName.replace('.', '_');
+        return switch (kind) {
+            case COUNTER -> base + "_total";
+            case TIMER -> base + "_seconds";
+            case GAUGE -> base;
+        };
+    }
+}
