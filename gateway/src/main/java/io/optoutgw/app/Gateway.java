@@ -17,6 +17,7 @@ import io.optoutgw.optout.ConsentRecorder;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.Replies;
 import io.optoutgw.relay.MessageIdStore;
+import io.optoutgw.report.RelayedStats;
 import io.optoutgw.store.OptOutJournal;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
@@ -63,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     private OptOutJournal journal;
     private ConsentRecorder recorder;
     private ScheduledExecutorService reconciler;
+    private RelayedStats relayedStats;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int httpPort = -1;
@@ -122,7 +124,8 @@ public final class Gateway implements AutoCloseable {
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
                 replies, metrics);
         SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout());
-        relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics);
+        relayedStats = new RelayedStats(redis.async());
+        relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics, relayedStats);
         upstreams.start();
         registerMeters(accounts, metrics);
         startReconciler();
@@ -155,6 +158,7 @@ public final class Gateway implements AutoCloseable {
                 log.warn("reconciliation failed (will retry): {}", e.toString());
             }
         }, every, every, TimeUnit.MILLISECONDS);
+        reconciler.scheduleWithFixedDelay(relayedStats::flush, 5, 5, TimeUnit.SECONDS);
     }
 
     /** Runs one reconciliation pass now (what the periodic task does). */
@@ -300,6 +304,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (reconciler != null) {
             reconciler.shutdownNow();
+        }
+        if (relayedStats != null && redis != null) {
+            relayedStats.flush();
         }
         if (journal != null) {
             journal.close();

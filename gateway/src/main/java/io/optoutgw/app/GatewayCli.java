@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** The {@code gateway} command line. */
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
         description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
-        subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class})
+        subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class,
+            GatewayCli.Report.class})
 public final class GatewayCli implements Runnable {
 
     @CommandLine.Spec
@@ -30,7 +31,7 @@ public final class GatewayCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    static CommandLine commandLine() {
+    public static CommandLine commandLine() {
         return new CommandLine(new GatewayCli());
     }
 
@@ -123,6 +124,58 @@ public final class GatewayCli implements Runnable {
             }
             System.out.println(PasswordHash.hash(password));
             return 0;
+        }
+    }
+
+    /** {@code gateway report}: why people leave, from the audit trail in Redis. */
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "Opt-outs per day by keyword, senders by opt-out rate, and reasons, as a table and a PNG chart.")
+    static final class Report implements Callable<Integer> {
+
+        @Option(names = "--since", defaultValue = "30d", description = "Period up to now (default ${DEFAULT-VALUE})")
+        String since;
+
+        @Option(names = "--redis", defaultValue = "${env:GATEWAY_REDIS}", paramLabel = "URI",
+                description = "Redis holding the audit trail (default: the one in --config)")
+        String redis;
+
+        @Option(names = "--config", defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
+                description = "Configuration file, read for its Redis when --redis is not given")
+        Path config;
+
+        @Option(names = "--png", defaultValue = "optout-report.png", description = "Chart file (default ${DEFAULT-VALUE})")
+        Path png;
+
+        @Override
+        public Integer call() throws Exception {
+            java.time.Duration period;
+            try {
+                period = ConfigLoader.parseDuration(since);
+            } catch (RuntimeException e) {
+                System.err.println("--since: expected a duration like 30d or 12h, got '" + since + "'");
+                return 2;
+            }
+            String uri = redis;
+            if (uri == null || uri.isBlank()) {
+                try {
+                    GatewayConfig cfg = ConfigLoader.load(config, ConfigOverrides.NONE);
+                    uri = cfg.redis().embedded() ? "redis://127.0.0.1:" + cfg.redis().embeddedPort() : cfg.redis().uri();
+                } catch (ConfigException e) {
+                    System.err.println("config error: " + e.getMessage());
+                    return 2;
+                }
+            }
+            try (io.optoutgw.store.RedisConnector r = io.optoutgw.store.RedisConnector.connect(uri,
+                    java.time.Duration.ofSeconds(5))) {
+                io.optoutgw.report.OptOutReport.Result result = io.optoutgw.report.OptOutReport.build(r.async(), period);
+                System.out.print(io.optoutgw.report.OptOutReport.table(result));
+                io.optoutgw.report.ReportChart.write(result, png);
+                System.out.println("\nchart: " + png.toAbsolutePath());
+                return 0;
+            } catch (RedisConnectException e) {
+                System.err.println(e.getMessage());
+                return 3;
+            }
         }
     }
 

@@ -163,4 +163,9 @@ public final class ConfigLoader {
             }
         }
     }
+
+    /** Parses a duration the way the configuration does ("500ms", "5s", "2m", "72h", "30d", ISO-8601). */
+    public static java.time.Duration parseDuration(String text) {
+        return DurationDeserializer.parse(text);
+    }
 }

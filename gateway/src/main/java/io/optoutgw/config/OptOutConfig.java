@@ -12,13 +12,16 @@ import java.time.Duration;
  * @param reconcileInterval how often the journal is checked against Redis (and replayed into it if
  *                          Redis lost data)
  * @param recordTimeout     how long recording may take before the SMSC gets ESME_RX_T_APPN
+ * @param reasonWindow      free text a person sends within this time after opting out is kept as the
+ *                          reason they left (a REASON audit event, listed by {@code gateway report})
  */
 public record OptOutConfig(
         String journalDir,
         Duration dedupWindow,
         Duration reassemblyTimeout,
         Duration reconcileInterval,
-        Duration recordTimeout) {
+        Duration recordTimeout,
+        Duration reasonWindow) {
 
     public OptOutConfig {
         journalDir = journalDir == null ? "./data/journal" : journalDir;
@@ -30,5 +33,7 @@ public record OptOutConfig(
                 ConfigChecks.orDefault(reconcileInterval, Duration.ofMinutes(1)));
         recordTimeout = ConfigChecks.positive("optout.recordTimeout",
                 ConfigChecks.orDefault(recordTimeout, Duration.ofSeconds(2)));
+        reasonWindow = ConfigChecks.positive("optout.reasonWindow",
+                ConfigChecks.orDefault(reasonWindow, Duration.ofHours(24)));
     }
 }

@@ -59,6 +59,7 @@ public final class OptOutService {
     private final Replies replies;
     private final GatewayMetrics metrics;
     private final SetArgs dedupArgs;
+    private final SetArgs reasonArgs;
     private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
     private final Map<String, KeywordEngine> engines = new ConcurrentHashMap<>();
 
@@ -72,6 +73,7 @@ public final class OptOutService {
         this.replies = replies;
         this.metrics = metrics;
         this.dedupArgs = SetArgs.Builder.nx().px(config.dedupWindow().toMillis());
+        this.reasonArgs = SetArgs.Builder.px(config.reasonWindow().toMillis());
     }
 
     /**
@@ -101,6 +103,7 @@ public final class OptOutService {
         this.replies = null;
         this.metrics = null;
         this.dedupArgs = null;
+        this.reasonArgs = null;
     }
 
     /**
@@ -140,13 +143,16 @@ public final class OptOutService {
         AccountConfig account = owner == null ? null : owner.config();
         String sender = addr(sm.getDestAddress());
         Optional<KeywordMatch> match = engineFor(account, sender).match(text);
-        if (match.isEmpty()) {
-            routeNormally.run();
-            return;
-        }
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
         PhoneNumbers.Normalized person = PhoneNumbers.normalize(sm.getSourceAddress().getTon(),
                 addr(sm.getSourceAddress()), region);
+        if (match.isEmpty()) {
+            routeNormally.run();
+            if (person.ok()) {
+                keepReason(bind, sm, owner, person.digits(), sender, text);
+            }
+            return;
+        }
         if (!person.ok()) {
             log.info("{} keyword MO from an address that is not a phone number ({}): relayed as is", bind.label(),
                     person.problem());
@@ -179,7 +185,7 @@ public final class OptOutService {
         };
         ConsentEvent event = new ConsentEvent(ConsentEvent.newId(), Instant.now(), type, digits, scope.code(),
                 k.keyword(), k.language(), text, sm.getDataCoding() & 0xFF, bind.upstreamName(),
-                bind.label() + " seq " + smscSequence, instanceId, null, null);
+                bind.label() + " seq " + smscSequence, instanceId, null, null, ownerOrNull(owner), sender);
         recorder.record(event).whenCompleteAsync((ok, error) -> {
             if (error != null) {
                 metrics.recordFailed(ownerName(owner), failureCause(error));
@@ -196,6 +202,10 @@ public final class OptOutService {
             if (owner != null && policy.forwardMo()) {
                 forward(owner, sm);
             }
+            if (type == ConsentEvent.Type.OPT_OUT) {
+                // free text the person sends next, within the window, is kept as the reason they left
+                redis.set(reasonKey(digits, sender), event.id(), reasonArgs);
+            }
             redis.set(dedupKey, instanceId, dedupArgs).whenComplete((set, e) -> {
                 if (e != null || set == null) {
                     return; // a concurrent redelivery already confirmed, or the key could not be set
@@ -210,6 +220,37 @@ public final class OptOutService {
                         Replies.text(policy, sender, kind, k.language()), receivedNanos);
             });
         }, bind.eventLoop());
+    }
+
+    private static String reasonKey(String digits, String sender) {
+        return "gw:reason:" + digits + ":" + sender;
+    }
+
+    /**
+     * A non-keyword MO from someone who opted out from this sender within
+     * {@code optout.reasonWindow}: recorded as a REASON event (best effort: the MO itself is
+     * relayed as usual whatever happens here), once per opt-out.
+     */
+    private void keepReason(UpstreamBind bind, BaseSm<?> sm, Account owner, String digits, String sender,
+                            String text) {
+        redis.getdel(reasonKey(digits, sender)).whenComplete((optOutId, error) -> {
+            if (error != null || optOutId == null) {
+                return;
+            }
+            OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.config().optOut();
+            Scope scope = scopeFor(owner, policy, sender, new KeywordMatch(Intent.OPT_OUT, "", null, false));
+            ConsentEvent reason = new ConsentEvent(ConsentEvent.newId(), Instant.now(), ConsentEvent.Type.REASON,
+                    digits, scope.code(), null, null, text, sm.getDataCoding() & 0xFF, bind.upstreamName(),
+                    "reason for " + optOutId, instanceId, null, null, ownerOrNull(owner), sender);
+            recorder.record(reason).whenComplete((ok, e) -> {
+                if (e == null) {
+                    metrics.consentEvent(ownerName(owner), owner == null ? "other" : owner.senderTag(sender),
+                            "reason", scope.kind(), "", "");
+                } else {
+                    log.info("{} reason after opt-out not recorded: {}", bind.label(), e.toString());
+                }
+            });
+        });
     }
 
     /** The account's scope; STOPALL / STOP ALL take the widest it allows; no owner: that sender, any account. */
@@ -291,6 +332,10 @@ public final class OptOutService {
 
     private static String addr(Address a) {
         return a == null || a.getAddress() == null ? "" : a.getAddress();
+    }
+
+    private static String ownerOrNull(Account owner) {
+        return owner == null ? null : owner.systemId();
     }
 
     private static String ownerName(Account owner) {

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.Replies;
+import io.optoutgw.report.RelayedStats;
 import io.optoutgw.config.RelayConfig;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.suppression.PhoneNumbers;
@@ -57,11 +58,13 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     private final long timeoutNanos;
     private final SuppressionGuard guard;
     private final OptOutService optOut;
+    private final RelayedStats relayedStats;
     private final GatewayMetrics metrics;
     private final Refusals refusals;
 
     public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds,
-                 SuppressionGuard guard, OptOutService optOut, GatewayMetrics metrics) {
+                 SuppressionGuard guard, OptOutService optOut, GatewayMetrics metrics, RelayedStats relayedStats) {
+        this.relayedStats = relayedStats;
         this.optOut = optOut;
         this.guard = guard;
         this.metrics = metrics;
@@ -232,8 +235,12 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                         || request.getCommandId() == SmppConstants.CMD_ID_DATA_SM;
                 if (message && adapted.getCommandStatus() == SmppConstants.STATUS_OK) {
                     BaseSm<?> sm = (BaseSm<?>) request;
-                    metrics.messageRelayed(account.systemId(),
-                            account.senderTag(sm.getSourceAddress() == null ? null : sm.getSourceAddress().getAddress()));
+                    String senderTag = account.senderTag(
+                            sm.getSourceAddress() == null ? null : sm.getSourceAddress().getAddress());
+                    metrics.messageRelayed(account.systemId(), senderTag);
+                    if (relayedStats != null) {
+                        relayedStats.relayed(account.systemId(), senderTag);
+                    }
                     if (adapted instanceof BaseSmResp smResp && smResp.getMessageId() != null
                             && !smResp.getMessageId().isEmpty()) {
                         messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());

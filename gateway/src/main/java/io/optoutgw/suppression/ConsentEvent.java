@@ -26,6 +26,8 @@ import java.util.UUID;
  * @param instance   gateway instance that recorded it
  * @param actor      who made an administrative change
  * @param reason     why (administrative changes)
+ * @param account    account owning the number the person texted, if any
+ * @param sender     short code / number the person texted
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConsentEvent(
@@ -42,7 +44,9 @@ public record ConsentEvent(
         String smscRef,
         String instance,
         String actor,
-        String reason) {
+        String reason,
+        String account,
+        String sender) {
 
     /** Kinds of events. */
     public enum Type {
@@ -56,6 +60,14 @@ public record ConsentEvent(
                 case HELP, REASON -> 0;
             };
         }
+    }
+
+    /** An event not tied to an MO (administrative changes): no account or sender. */
+    public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
+                        String language, String text, Integer dataCoding, String upstream, String smscRef,
+                        String instance, String actor, String reason) {
+        this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
+                reason, null, null);
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()

@@ -175,15 +175,37 @@ public final class SuppressionStore {
         });
     }
 
+    /** The number's audit events between two times (epoch ms, inclusive), oldest first. */
+    public CompletionStage<List<ConsentEvent>> history(String digits, long fromMillis, long toMillis) {
+        return redis.zrangebyscore(auditKey(digits), io.lettuce.core.Range.create((double) fromMillis, (double) toMillis))
+                .thenApply(SuppressionStore::parse);
+    }
+
+    /**
+     * Entries of the global audit index ({@code digits|eventId}) between two times, at most
+     * {@code limit} from {@code offset}, oldest first.
+     */
+    public CompletionStage<List<String>> auditIndex(long fromMillis, long toMillis, long offset, long limit) {
+        return redis.zrangebyscore(AUDIT_INDEX, io.lettuce.core.Range.create((double) fromMillis, (double) toMillis),
+                io.lettuce.core.Limit.create(offset, limit));
+    }
+
+    /** The bucket count a Redis already holding a list uses, or {@code null} for a fresh Redis. */
+    public static CompletionStage<Integer> bucketsInUse(RedisClusterAsyncCommands<String, String> redis) {
+        return redis.get(META_BUCKETS).thenApply(v -> v == null ? null : Integer.valueOf(v));
+    }
+
+    private static List<ConsentEvent> parse(List<String> jsons) {
+        List<ConsentEvent> events = new ArrayList<>(jsons.size());
+        for (String j : jsons) {
+            events.add(ConsentEvent.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        return events;
+    }
+
     /** The number's audit events, oldest first. */
     public CompletionStage<List<ConsentEvent>> history(String digits) {
-        return redis.zrange(auditKey(digits), 0, -1).thenApply(jsons -> {
-            List<ConsentEvent> events = new ArrayList<>(jsons.size());
-            for (String j : jsons) {
-                events.add(ConsentEvent.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-            }
-            return events;
-        });
+        return redis.zrange(auditKey(digits), 0, -1).thenApply(SuppressionStore::parse);
     }
 
     public int buckets() {

@@ -234,6 +234,27 @@ class OptOutCaptureTest {
     }
 
     @Test
+    void freeTextAfterAnOptOutIsKeptAsTheReason() throws Exception {
+        String p = person();
+        assertEquals(0, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0));
+        inject(p, "12345", "you text me way too often".getBytes(StandardCharsets.ISO_8859_1), 0);
+        assertTrue(eventually(Duration.ofSeconds(5), () -> {
+            try {
+                return history(p).size() == 2;
+            } catch (Exception e) {
+                return false;
+            }
+        }));
+        ConsentEvent reason = history(p).get(1);
+        assertEquals(ConsentEvent.Type.REASON, reason.type());
+        assertEquals("you text me way too often", reason.text());
+        assertEquals("12345", reason.sender());
+        inject(p, "12345", "and another thing".getBytes(StandardCharsets.ISO_8859_1), 0);
+        Thread.sleep(300);
+        assertEquals(2, history(p).size(), "one reason per opt-out");
+    }
+
+    @Test
     void receiptWhoseTextContainsStopIsNotAnOptOut() throws Exception {
         String p = person();
         DeliverSm receipt = mo(p, "12345", ("id:77 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 "
@@ -397,7 +418,7 @@ class OptOutCaptureTest {
         String journalDir = TestGateways.tempJournalDir("replay");
         // A gateway that wrote its journal and died before Redis: the journal alone holds the opt-out.
         ConsentEvent stop = new ConsentEvent(ConsentEvent.newId(), java.time.Instant.now(), ConsentEvent.Type.OPT_OUT,
-                p, "a:acme", "STOP", "en", "STOP", 0, "sim", "sim#0 seq 9", "gw-dead", null, null);
+                p, "a:acme", "STOP", "en", "STOP", 0, "sim", "sim#0 seq 9", "gw-dead", null, null, "acme", "12345");
         try (io.optoutgw.store.OptOutJournal j = io.optoutgw.store.OptOutJournal.open(java.nio.file.Path.of(journalDir),
                 io.optoutgw.store.OptOutJournal.Options.defaults())) {
             j.append(stop.toJson()).get(5, TimeUnit.SECONDS);

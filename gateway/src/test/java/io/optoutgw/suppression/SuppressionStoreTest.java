@@ -47,7 +47,7 @@ class SuppressionStoreTest {
 
     private static ConsentEvent event(ConsentEvent.Type type, String number, Scope scope, long epochSecond) {
         return new ConsentEvent(ConsentEvent.newId(), Instant.ofEpochSecond(epochSecond), type, number, scope.code(),
-                "STOP", "en", "Stop", 0, "sim", "sim#0/7", "gw-1", null, null);
+                "STOP", "en", "Stop", 0, "sim", "sim#0/7", "gw-1", null, null, "acme", "12345");
     }
 
     private <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {

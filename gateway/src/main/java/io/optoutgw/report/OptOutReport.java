@@ -1,0 +1,162 @@
+package io.optoutgw.report;
+
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.SuppressionStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Why people leave, from the audit trail: opt-outs per day by keyword, senders ranked by opt-out
+ * rate (opt-outs / messages relayed from that sender, see {@link RelayedStats}), and the free-text
+ * reasons people sent after opting out. Read-only; numbers are masked.
+ */
+public final class OptOutReport {
+
+    /** One sender's opt-out rate. */
+    public record SenderRate(String account, String sender, long optOuts, long relayed) {
+        public double rate() {
+            return relayed == 0 ? (optOuts == 0 ? 0 : Double.POSITIVE_INFINITY) : (double) optOuts / relayed;
+        }
+    }
+
+    /** A reason someone gave after opting out. */
+    public record Reason(Instant time, String maskedNumber, String account, String sender, String text) {
+    }
+
+    /** The whole report. */
+    public record Result(LocalDate from, LocalDate to, Map<LocalDate, Map<String, Long>> optOutsPerDayByKeyword,
+                         List<String> keywords, List<SenderRate> senders, List<Reason> reasons, long optIns,
+                         long help) {
+        public long totalOptOuts() {
+            return optOutsPerDayByKeyword.values().stream().flatMap(m -> m.values().stream())
+                    .mapToLong(Long::longValue).sum();
+        }
+    }
+
+    private static final int PAGE = 5_000;
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private OptOutReport() {
+    }
+
+    /** Builds the report for the last {@code since} up to now. */
+    public static Result build(RedisClusterAsyncCommands<String, String> redis, Duration since) throws Exception {
+        Integer buckets = SuppressionStore.bucketsInUse(redis).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        SuppressionStore store = new SuppressionStore(redis, buckets == null ? SuppressionStore.DEFAULT_BUCKETS : buckets);
+        Instant now = Instant.now();
+        long fromMs = now.minus(since).toEpochMilli();
+        long toMs = now.toEpochMilli();
+        Set<String> numbers = new LinkedHashSet<>();
+        for (long offset = 0; ; offset += PAGE) {
+            List<String> page = store.auditIndex(fromMs, toMs, offset, PAGE).toCompletableFuture()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            for (String entry : page) {
+                numbers.add(entry.substring(0, entry.indexOf('|')));
+            }
+            if (page.size() < PAGE) {
+                break;
+            }
+        }
+        Map<LocalDate, Map<String, Long>> perDay = new TreeMap<>();
+        Map<String, long[]> optOutsBySender = new TreeMap<>();
+        Set<String> keywords = new java.util.TreeSet<>();
+        List<Reason> reasons = new ArrayList<>();
+        long optIns = 0;
+        long help = 0;
+        for (String digits : numbers) {
+            for (ConsentEvent e : store.history(digits, fromMs, toMs).toCompletableFuture()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                switch (e.type()) {
+                    case OPT_OUT -> {
+                        LocalDate day = LocalDate.ofInstant(e.time(), ZoneOffset.UTC);
+                        String k = e.keyword() == null ? "?" : e.keyword();
+                        keywords.add(k);
+                        perDay.computeIfAbsent(day, d -> new TreeMap<>()).merge(k, 1L, Long::sum);
+                        optOutsBySender.computeIfAbsent(key(e.account(), e.sender()), x -> new long[1])[0]++;
+                    }
+                    case OPT_IN -> optIns++;
+                    case HELP -> help++;
+                    case REASON -> reasons.add(new Reason(e.time(), PhoneNumbers.mask(e.number()), e.account(),
+                            e.sender(), e.text()));
+                    default -> {
+                    }
+                }
+            }
+        }
+        LocalDate fromDay = LocalDate.ofInstant(now.minus(since), ZoneOffset.UTC);
+        LocalDate toDay = LocalDate.ofInstant(now, ZoneOffset.UTC);
+        Map<String, Long> relayed = new TreeMap<>();
+        for (LocalDate d = fromDay; !d.isAfter(toDay); d = d.plusDays(1)) {
+            Map<String, String> counts = redis.hgetall(RelayedStats.key(d)).toCompletableFuture()
+                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            counts.forEach((k, v) -> relayed.merge(k, Long.parseLong(v), Long::sum));
+        }
+        Set<String> senderKeys = new java.util.TreeSet<>(optOutsBySender.keySet());
+        List<SenderRate> senders = new ArrayList<>();
+        for (String k : senderKeys) {
+            String[] parts = k.split("\\|", 2);
+            long outs = optOutsBySender.get(k)[0];
+            long sent = relayed.getOrDefault(k, 0L);
+            if (sent == 0) {
+                // relayed counts use the account's configured number as the sender label, or "other"
+                sent = relayed.getOrDefault(parts[0] + "|other", 0L);
+            }
+            senders.add(new SenderRate(parts[0], parts[1], outs, sent));
+        }
+        senders.sort(Comparator.comparingDouble(SenderRate::rate).reversed().thenComparing(SenderRate::sender));
+        reasons.sort(Comparator.comparing(Reason::time).reversed());
+        return new Result(fromDay, toDay, perDay, List.copyOf(keywords), senders, reasons, optIns, help);
+    }
+
+    private static String key(String account, String sender) {
+        return (account == null ? "" : account) + "|" + (sender == null ? "" : sender);
+    }
+
+    /** The report as a terminal table. */
+    public static String table(Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Opt-out report ").append(r.from()).append(" .. ").append(r.to()).append(" (UTC)\n");
+        sb.append("opt-outs ").append(r.totalOptOuts()).append(", opt-ins ").append(r.optIns())
+                .append(", help ").append(r.help()).append(", reasons ").append(r.reasons().size()).append("\n\n");
+        sb.append("Opt-outs per day by keyword\n");
+        sb.append(String.format("%-10s", "day"));
+        for (String k : r.keywords()) {
+            sb.append(String.format(" %10s", k));
+        }
+        sb.append(String.format(" %8s%n", "total"));
+        for (Map.Entry<LocalDate, Map<String, Long>> day : r.optOutsPerDayByKeyword().entrySet()) {
+            sb.append(String.format("%-10s", day.getKey()));
+            long total = 0;
+            for (String k : r.keywords()) {
+                long n = day.getValue().getOrDefault(k, 0L);
+                total += n;
+                sb.append(String.format(" %10d", n));
+            }
+            sb.append(String.format(" %8d%n", total));
+        }
+        sb.append("\nSenders by opt-out rate\n");
+        sb.append(String.format("%-16s %-14s %9s %10s %8s%n", "account", "sender", "opt-outs", "relayed", "rate"));
+        for (SenderRate s : r.senders()) {
+            String rate = s.relayed() == 0 ? "n/a" : String.format("%.2f%%", 100 * s.rate());
+            sb.append(String.format("%-16s %-14s %9d %10d %8s%n", s.account(), s.sender(), s.optOuts(), s.relayed(), rate));
+        }
+        sb.append("\nReasons given after opting out (newest first)\n");
+        for (Reason reason : r.reasons().subList(0, Math.min(20, r.reasons().size()))) {
+            sb.append(String.format("%s %s %s/%s: %s%n", reason.time(), reason.maskedNumber(), reason.account(),
+                    reason.sender(), reason.text().replace('\n', ' ')));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,95 @@
+package io.optoutgw.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.optoutgw.app.GatewayCli;
+import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.testsupport.RedisServerProcess;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gateway report} over a real Redis holding audit events and relayed counts. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OptOutReportTest {
+
+    private static ConsentEvent event(ConsentEvent.Type type, String number, Instant at, String keyword, String text,
+                                      String sender) {
+        return new ConsentEvent(ConsentEvent.newId(), at, type, number, "a:acme", keyword, "en", text, 0, "sim",
+                "ref", "gw-1", null, null, "acme", sender);
+    }
+
+    @Test
+    void reportCountsOptOutsPerDayRanksSendersAndListsReasons(@TempDir Path dir) throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
+            SuppressionStore store = new SuppressionStore(c.async(), SuppressionStore.DEFAULT_BUCKETS);
+            store.checkLayout().toCompletableFuture().get();
+            Instant today = Instant.now();
+            Instant yesterday = today.minus(Duration.ofDays(1));
+            store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000001", yesterday, "STOP", "STOP", "12345"))
+                    .toCompletableFuture().get();
+            store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000002", today, "STOP", "stop", "12345"))
+                    .toCompletableFuture().get();
+            store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000003", today, "ARRET", "arret", "777"))
+                    .toCompletableFuture().get();
+            store.apply(event(ConsentEvent.Type.REASON, "15550000002", today.minusSeconds(2), null, "too many texts",
+                    "12345")).toCompletableFuture().get();
+            store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000009", today.minus(Duration.ofDays(40)), "QUIT",
+                    "quit", "12345")).toCompletableFuture().get();
+            RelayedStats stats = new RelayedStats(c.async());
+            for (int i = 0; i < 200; i++) {
+                stats.relayed("acme", "12345");
+            }
+            for (int i = 0; i < 10; i++) {
+                stats.relayed("acme", "777");
+            }
+            stats.flush();
+
+            OptOutReport.Result r = OptOutReport.build(c.async(), Duration.ofDays(30));
+            assertEquals(3, r.totalOptOuts(), "the 40-day-old opt-out is outside the period");
+            LocalDate d0 = LocalDate.ofInstant(yesterday, ZoneOffset.UTC);
+            LocalDate d1 = LocalDate.ofInstant(today, ZoneOffset.UTC);
+            assertEquals(1L, r.optOutsPerDayByKeyword().get(d0).get("STOP"));
+            assertEquals(1L, r.optOutsPerDayByKeyword().get(d1).get("ARRET"));
+            assertEquals("777", r.senders().get(0).sender(), "1 of 10 beats 2 of 200");
+            assertEquals(0.1, r.senders().get(0).rate(), 1e-9);
+            assertEquals(0.01, r.senders().get(1).rate(), 1e-9);
+            assertEquals("too many texts", r.reasons().get(0).text());
+            assertEquals("*******0002", r.reasons().get(0).maskedNumber());
+
+            PrintStream oldOut = System.out;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Path png = dir.resolve("report.png");
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                assertEquals(0, GatewayCli.commandLine().execute("report", "--since", "30d", "--redis", redis.uri(),
+                        "--png", png.toString()));
+            } finally {
+                System.setOut(oldOut);
+            }
+            String table = out.toString(StandardCharsets.UTF_8);
+            assertTrue(table.contains("opt-outs 3"), table);
+            assertTrue(table.contains("10.00%"), table);
+            assertTrue(table.contains("too many texts"), table);
+            assertFalse(table.contains("15550000002"), "numbers are masked");
+            BufferedImage img = ImageIO.read(png.toFile());
+            assertEquals(1000, img.getWidth());
+        }
+    }
+}
