@@ -88,7 +88,13 @@ public final class SmppDecoder extends ByteToMessageDecoder {
         int commandId = frame.getInt(frame.readerIndex() + 4);
         int sequenceNumber = frame.getInt(frame.readerIndex() + 12);
         try {
-            out.add(decodeFrame(commandId, frame));
+            Object pdu = decodeFrame(commandId, frame);
+            String tooLong = FieldLimits.violation(pdu);
+            if (tooLong != null) {
+                out.add(new PduDecodeFailure(commandId, sequenceNumber, PduDecodeFailure.Kind.MALFORMED_BODY, tooLong));
+                return;
+            }
+            out.add(pdu);
         } catch (UnknownCommandIdException e) {
             out.add(new PduDecodeFailure(commandId, sequenceNumber, PduDecodeFailure.Kind.UNKNOWN_COMMAND,
                     e.getMessage()));

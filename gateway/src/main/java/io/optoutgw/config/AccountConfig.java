@@ -19,6 +19,8 @@ import java.util.Set;
  * @param route         upstream names in order of preference (failover); empty = all upstreams
  * @param defaultRegion ISO 3166 region used to read national destination numbers (default US)
  * @param optOut        opt-out scope, refusal policy, fail-open/closed and reply templates
+ * @param senderIds     source addresses (alphanumeric sender IDs, numbers) this account may submit
+ *                      with, besides its {@code numbers}; when both are empty any source is allowed
  */
 public record AccountConfig(
         String systemId,
@@ -31,7 +33,8 @@ public record AccountConfig(
         List<String> numbers,
         List<String> route,
         String defaultRegion,
-        OptOutPolicy optOut) {
+        OptOutPolicy optOut,
+        List<String> senderIds) {
 
     /** The three SMPP bind types. */
     public enum BindType { TRANSMITTER, RECEIVER, TRANSCEIVER }
@@ -60,6 +63,25 @@ public record AccountConfig(
                     + "' (use an ISO 3166 code such as US, CA, GB, FR)");
         }
         optOut = optOut == null ? OptOutPolicy.defaults() : optOut;
+        senderIds = ConfigChecks.orEmpty(senderIds);
+    }
+
+    /** Whether this account may submit with {@code source} as its source address. */
+    public boolean maySendFrom(String source) {
+        if (senderIds.isEmpty() && numbers.isEmpty()) {
+            return true;
+        }
+        String s = source == null ? "" : source.strip();
+        String bare = s.startsWith("+") ? s.substring(1) : s;
+        for (List<String> allowed : List.of(senderIds, numbers)) {
+            for (String a : allowed) {
+                String ab = a.startsWith("+") ? a.substring(1) : a;
+                if (a.equalsIgnoreCase(s) || ab.equals(bare)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override

@@ -11,6 +11,10 @@ import java.time.Duration;
  * @param bindTimeout      a connection that has not bound by then is closed
  * @param unbindDrainTimeout how long an unbind or shutdown waits for requests in flight
  * @param enquireLinkIdle  an ESME connection silent for this long is probed with enquire_link
+ * @param maxConnectionsPerIp connections one client address may hold; more are closed at once
+ * @param bindRate         binds per second the whole gateway accepts; more get ESME_RTHROTTLED
+ * @param maxBindFailures  failed binds from one address, or for one system_id, before a lockout
+ * @param bindLockout      how long a lockout lasts (and the window failures are counted in)
  */
 public record SmppServerConfig(
         String host,
@@ -18,7 +22,11 @@ public record SmppServerConfig(
         int maxFrameBytes,
         Duration bindTimeout,
         Duration unbindDrainTimeout,
-        Duration enquireLinkIdle) {
+        Duration enquireLinkIdle,
+        Integer maxConnectionsPerIp,
+        Integer bindRate,
+        Integer maxBindFailures,
+        Duration bindLockout) {
 
     public static final int DEFAULT_PORT = 2775;
     public static final int DEFAULT_MAX_FRAME_BYTES = 4096;
@@ -34,5 +42,12 @@ public record SmppServerConfig(
                 ConfigChecks.orDefault(unbindDrainTimeout, Duration.ofSeconds(5)));
         enquireLinkIdle = ConfigChecks.positive("smpp.enquireLinkIdle",
                 ConfigChecks.orDefault(enquireLinkIdle, Duration.ofSeconds(60)));
+        maxConnectionsPerIp = ConfigChecks.range("smpp.maxConnectionsPerIp",
+                maxConnectionsPerIp == null ? 100 : maxConnectionsPerIp, 1, 1_000_000);
+        bindRate = ConfigChecks.range("smpp.bindRate", bindRate == null ? 100 : bindRate, 1, 1_000_000);
+        maxBindFailures = ConfigChecks.range("smpp.maxBindFailures", maxBindFailures == null ? 5 : maxBindFailures,
+                1, 1_000_000);
+        bindLockout = ConfigChecks.positive("smpp.bindLockout",
+                ConfigChecks.orDefault(bindLockout, Duration.ofMinutes(5)));
     }
 }

@@ -82,6 +82,14 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         int esmeSequence = request.getSequenceNumber();
         Account account = session.account();
         int command = request.getCommandId();
+        String source = sourceOf(request);
+        if (source != null && !account.config().maySendFrom(source)) {
+            // an account submits only with its own sender IDs and numbers (reliability.md, "Security")
+            log.info("{} {} refused: source address is not one of the account's senders", session.label(),
+                    request.getName());
+            session.respond(Pdus.response(request, SmppConstants.STATUS_INVSRCADR), esmeSequence);
+            return;
+        }
         if (guard != null && (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM)) {
             BaseSm<?> sm = (BaseSm<?>) request;
             String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
@@ -96,6 +104,12 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             return;
         }
         relay(session, request, esmeSequence, startNanos);
+    }
+
+    private static String sourceOf(PduRequest<?> request) {
+        Address a = request instanceof BaseSm<?> sm ? sm.getSourceAddress()
+                : request instanceof SubmitMulti m ? m.getSourceAddress() : null;
+        return a == null ? null : a.getAddress();
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.Map;
 public final class AccountRegistry {
 
     /** Outcome of a bind attempt; everything but OK is answered with ESME_RBINDFAIL. */
-    public enum BindOutcome { OK, BAD_CREDENTIALS, IP_NOT_ALLOWED, BIND_TYPE_NOT_ALLOWED, TOO_MANY_BINDS }
+    public enum BindOutcome { OK, BAD_CREDENTIALS, IP_NOT_ALLOWED, BIND_TYPE_NOT_ALLOWED, TOO_MANY_BINDS, LOCKED_OUT }
 
     /** Result of {@link #authenticate}: the account only when the outcome is OK. */
     public record BindResult(BindOutcome outcome, Account account) {

@@ -46,10 +46,13 @@ public final class EsmeServer {
     private final AtomicInteger connectionIds = new AtomicInteger();
     private Channel serverChannel;
     private final ChannelHandler pduMetrics;
+    private final BindGuard bindGuard;
 
     public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
                       String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics) {
         this.pduMetrics = pduMetrics;
+        this.bindGuard = new BindGuard(config.maxConnectionsPerIp(), config.bindRate(), config.maxBindFailures(),
+                config.bindLockout());
         this.config = config;
         this.accounts = accounts;
         this.traffic = traffic;
@@ -68,6 +71,14 @@ public final class EsmeServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        java.net.InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+                        if (!bindGuard.connectionOpened(ip)) {
+                            log.info("[esme {}] connection refused: {} connections from this address already",
+                                    ip == null ? "?" : ip.getHostAddress(), config.maxConnectionsPerIp());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> bindGuard.connectionClosed(ip));
                         channels.add(ch);
                         ch.pipeline()
                                 // flushes of responses produced together leave in one syscall
@@ -83,7 +94,7 @@ public final class EsmeServer {
                             ch.pipeline().addLast(METRICS, pduMetrics);
                         }
                         ch.pipeline().addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
-                                        relayTimeout.toNanos(), connectionIds.incrementAndGet()));
+                                        relayTimeout.toNanos(), connectionIds.incrementAndGet(), bindGuard));
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();

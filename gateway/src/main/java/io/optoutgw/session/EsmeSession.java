@@ -51,6 +51,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private final String gatewaySystemId;
     private final long relayTimeoutNanos;
     private final int connectionId;
+    private final BindGuard bindGuard;
 
     private Channel channel;
     private String label;
@@ -68,6 +69,12 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
                        String gatewaySystemId, long relayTimeoutNanos, int connectionId) {
+        this(config, accounts, traffic, gatewaySystemId, relayTimeoutNanos, connectionId, null);
+    }
+
+    public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
+                       String gatewaySystemId, long relayTimeoutNanos, int connectionId, BindGuard bindGuard) {
+        this.bindGuard = bindGuard;
         this.config = config;
         this.accounts = accounts;
         this.traffic = traffic;
@@ -328,9 +335,25 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
         BindType type = bind instanceof BindTransmitter ? BindType.TRANSMITTER
                 : bind instanceof BindReceiver ? BindType.RECEIVER : BindType.TRANSCEIVER;
-        AccountRegistry.BindResult result = accounts.authenticate(bind.getSystemId(), bind.getPassword(),
-                remoteAddress(), type);
+        if (bindGuard != null && !bindGuard.tryBind()) {
+            // a reconnect storm: answer at once, without spending a password check on it
+            log.info("{} {} throttled: gateway bind rate exceeded", label, bind.getName());
+            BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_THROTTLED);
+            resp.setSystemId(gatewaySystemId);
+            ctx.writeAndFlush(resp, ctx.voidPromise());
+            return;
+        }
+        boolean locked = bindGuard != null && bindGuard.lockedOut(remoteAddress(), bind.getSystemId());
+        AccountRegistry.BindResult result = locked ? new AccountRegistry.BindResult(AccountRegistry.BindOutcome.LOCKED_OUT, null)
+                : accounts.authenticate(bind.getSystemId(), bind.getPassword(), remoteAddress(), type);
         AccountRegistry.BindOutcome outcome = result.outcome();
+        if (bindGuard != null && !locked) {
+            if (outcome == AccountRegistry.BindOutcome.BAD_CREDENTIALS) {
+                bindGuard.bindFailed(remoteAddress(), bind.getSystemId());
+            } else if (outcome == AccountRegistry.BindOutcome.OK) {
+                bindGuard.bindSucceeded(remoteAddress(), bind.getSystemId());
+            }
+        }
         if (outcome == AccountRegistry.BindOutcome.OK && !result.account().register(this)) {
             outcome = AccountRegistry.BindOutcome.TOO_MANY_BINDS;
         }

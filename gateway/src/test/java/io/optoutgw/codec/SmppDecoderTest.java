@@ -108,6 +108,55 @@ class SmppDecoderTest {
     }
 
     @Test
+    void aSystemIdLongerThanSmppAllowsIsMalformed() {
+        EmbeddedChannel ch = new EmbeddedChannel(new SmppDecoder(4096));
+        com.cloudhopper.smpp.pdu.BindTransceiver bind = new com.cloudhopper.smpp.pdu.BindTransceiver();
+        bind.setSystemId("a-system-id-of-twenty");
+        bind.setPassword("pw");
+        bind.setSequenceNumber(77);
+        EmbeddedChannel enc = new EmbeddedChannel(SmppEncoder.INSTANCE);
+        enc.writeOutbound(bind);
+        ch.writeInbound((ByteBuf) enc.readOutbound());
+        PduDecodeFailure failure = ch.readInbound();
+        assertEquals(PduDecodeFailure.Kind.MALFORMED_BODY, failure.kind());
+        assertEquals(77, failure.sequenceNumber());
+        assertTrue(failure.reason().contains("system_id is 21 octets, SMPP allows 15"), failure.reason());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void submitMultiRoundTripsWithBothKindsOfDestination() {
+        SubmitMulti multi = new SubmitMulti();
+        multi.setSourceAddress(new com.cloudhopper.smpp.type.Address((byte) 0, (byte) 0, "12345"));
+        multi.setDestinations(java.util.List.of(
+                SubmitMulti.Destination.sme(new com.cloudhopper.smpp.type.Address((byte) 1, (byte) 1, "15551230001")),
+                new SubmitMulti.Destination(null, "friends")));
+        multi.setShortMessage("hi".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        multi.setSequenceNumber(5);
+        EmbeddedChannel enc = new EmbeddedChannel(SmppEncoder.INSTANCE);
+        enc.writeOutbound(multi);
+        EmbeddedChannel dec = new EmbeddedChannel(new SmppDecoder(4096));
+        dec.writeInbound((ByteBuf) enc.readOutbound());
+        SubmitMulti back = dec.readInbound();
+        assertEquals(2, back.getDestinations().size());
+        assertEquals("15551230001", back.getDestinations().get(0).address().getAddress());
+        assertEquals("friends", back.getDestinations().get(1).distributionList());
+        assertEquals("hi", new String(back.getShortMessage(), java.nio.charset.StandardCharsets.ISO_8859_1));
+
+        SubmitMultiResp resp = back.createResponse();
+        resp.setMessageId("m1");
+        resp.setUnsuccessful(java.util.List.of(new SubmitMultiResp.Unsuccess(
+                new com.cloudhopper.smpp.type.Address((byte) 1, (byte) 1, "15551230002"), 0x0B)));
+        enc.writeOutbound(resp);
+        dec.writeInbound((ByteBuf) enc.readOutbound());
+        SubmitMultiResp respBack = dec.readInbound();
+        assertEquals("m1", respBack.getMessageId());
+        assertEquals(0x0B, respBack.getUnsuccessful().get(0).errorStatus());
+        assertFalse(dec.finish());
+        assertFalse(enc.finish());
+    }
+
+    @Test
     void commandLengthAboveTheMaximumClosesTheConnectionWithoutReadingTheBody() {
         EmbeddedChannel ch = new EmbeddedChannel(new SmppDecoder(4096));
         ByteBuf oversized = hex("7FFFFFFF000000040000000000000001");

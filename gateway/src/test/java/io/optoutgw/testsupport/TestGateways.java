@@ -16,9 +16,9 @@ public final class TestGateways {
      * and accounts (at column 0).
      */
     public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
-        String yaml = """
+        String smpp = rest.contains("smpp:") ? "" : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
+        String yaml = smpp + """
                 instanceId: %s
-                smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
                 http: { host: 127.0.0.1, port: 0 }
                 redis: { uri: "%s", commandTimeout: 500ms }
                 """.formatted(instanceId, redisUri) + withJournalDir(instanceId, rest);
