@@ -31,6 +31,7 @@ import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.store.LocalRedis;
 import io.optoutgw.store.RedisConnector;
+import io.optoutgw.store.RedisSafety;
 import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
@@ -95,6 +96,12 @@ public final class Gateway implements AutoCloseable {
             redisUri = localRedis.uri();
         }
         redis = RedisConnector.connect(redisUri, config.redis().commandTimeout());
+        for (String problem : RedisSafety.check(redis.async(), redisUri)) {
+            if (config.redis().requireSafe()) {
+                throw new IllegalStateException("redis: " + problem + " (redis.requireSafe is set)");
+            }
+            log.warn("redis: {}", problem);
+        }
 
         if (config.simulator().enabled()) {
             simulator = new SmscSimulator(SimulatorOptions.from(config.simulator())).start();

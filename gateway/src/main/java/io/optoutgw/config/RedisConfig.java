@@ -11,13 +11,16 @@ import java.time.Duration;
  * @param embeddedPort    port of the embedded redis-server on 127.0.0.1 (0 picks a free one)
  * @param commandTimeout  a Redis command not answered within this time fails
  * @param messageIdTtl    how long a message_id -> account mapping is kept for receipt routing
+ * @param requireSafe     refuse to start (instead of warning) when Redis evicts keys, has no AOF,
+ *                        or is reached in plaintext outside loopback/private addresses
  */
 public record RedisConfig(
         String uri,
         String embeddedDataDir,
         int embeddedPort,
         Duration commandTimeout,
-        Duration messageIdTtl) {
+        Duration messageIdTtl,
+        Boolean requireSafe) {
 
     public static final String EMBEDDED = "embedded";
 
@@ -33,6 +36,7 @@ public record RedisConfig(
                 ConfigChecks.orDefault(commandTimeout, Duration.ofMillis(500)));
         messageIdTtl = ConfigChecks.positive("redis.messageIdTtl",
                 ConfigChecks.orDefault(messageIdTtl, Duration.ofHours(72)));
+        requireSafe = requireSafe != null && requireSafe;
     }
 
     public boolean embedded() {

@@ -16,12 +16,17 @@ public final class TestGateways {
      * and accounts (at column 0).
      */
     public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
+        return start(instanceId, redisUri, rest, false);
+    }
+
+    /** As {@link #start(String, String, String)}, with {@code redis.requireSafe} set as given. */
+    public static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe) throws Exception {
         String smpp = rest.contains("smpp:") ? "" : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
         String yaml = smpp + """
                 instanceId: %s
                 http: { host: 127.0.0.1, port: 0 }
-                redis: { uri: "%s", commandTimeout: 500ms }
-                """.formatted(instanceId, redisUri) + withJournalDir(instanceId, rest);
+                redis: { uri: "%s", commandTimeout: 500ms, requireSafe: %s }
+                """.formatted(instanceId, redisUri, requireSafe) + withJournalDir(instanceId, rest);
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
     }
 
