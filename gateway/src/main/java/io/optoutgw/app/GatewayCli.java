@@ -77,6 +77,10 @@ public final class GatewayCli implements Runnable {
                 description = "redis://, rediss:// or redis-sentinel:// URI, or 'embedded' (env GATEWAY_REDIS)")
         String redis;
 
+        @Option(names = "--instance-id", defaultValue = "${env:GATEWAY_INSTANCE_ID}", paramLabel = "ID",
+                description = "instanceId of this gateway, e.g. the pod name (env GATEWAY_INSTANCE_ID)")
+        String instanceId;
+
         @Override
         public Integer call() throws Exception {
             List<String> accountSpecs = accounts;
@@ -87,7 +91,7 @@ public final class GatewayCli implements Runnable {
             GatewayConfig cfg;
             try {
                 cfg = ConfigLoader.load(config, new ConfigOverrides(smppPort, httpPort, upstream, upstreamSystemId,
-                        upstreamPassword, accountSpecs, redis));
+                        upstreamPassword, accountSpecs, redis, instanceId));
             } catch (ConfigException e) {
                 System.err.println("config error: " + e.getMessage());
                 return 2;
@@ -180,11 +184,12 @@ public final class GatewayCli implements Runnable {
     }
 
     /** {@code gateway simulator}: a standalone SMSC simulator, for demos and load tests. */
-    @Command(name = "simulator", mixinStandardHelpOptions = true, description = "Run the SMSC simulator alone.")
+    @Command(name = "simulator", mixinStandardHelpOptions = true,
+            description = "Run the SMSC simulator alone: [--host H] [--port P] [--delay-ms D] [--receipt-delay-ms D]")
     static final class Simulator implements Callable<Integer> {
-        @CommandLine.Parameters(arity = "0..*", paramLabel = "ARGS",
-                description = "simulator options: --host, --port, --delay-ms")
-        List<String> args = List.of();
+        // @Unmatched, not @Parameters: picocli rejects "--host" as an unknown option otherwise.
+        @CommandLine.Unmatched
+        List<String> args = new java.util.ArrayList<>();
 
         @Override
         public Integer call() throws Exception {

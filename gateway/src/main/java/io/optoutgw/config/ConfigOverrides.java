@@ -16,6 +16,7 @@ import java.util.List;
  * @param accounts          {@code --account SYSTEM_ID:PASSWORD[:SHORTCODE,...]}, repeatable: replaces
  *                          the file's accounts (null or empty keeps them)
  * @param redisUri          {@code --redis}: {@code redis.uri}
+ * @param instanceId        {@code --instance-id}: {@code instanceId} (e.g. the Kubernetes pod name)
  */
 public record ConfigOverrides(
         Integer smppPort,
@@ -24,10 +25,11 @@ public record ConfigOverrides(
         String upstreamSystemId,
         String upstreamPassword,
         List<String> accounts,
-        String redisUri) {
+        String redisUri,
+        String instanceId) {
 
     /** No overrides: the file is used as written. */
-    public static final ConfigOverrides NONE = new ConfigOverrides(null, null, null, null, null, null, null);
+    public static final ConfigOverrides NONE = new ConfigOverrides(null, null, null, null, null, null, null, null);
 
     static final String ACCOUNT_FORMAT = "SYSTEM_ID:PASSWORD[:SHORTCODE,...]";
 
@@ -39,6 +41,12 @@ public record ConfigOverrides(
     record AccountSpec(String systemId, String password, List<String> numbers) {
     }
 
+    /** Overrides without {@code --instance-id}. */
+    public ConfigOverrides(Integer smppPort, Integer httpPort, String upstream, String upstreamSystemId,
+                           String upstreamPassword, List<String> accounts, String redisUri) {
+        this(smppPort, httpPort, upstream, upstreamSystemId, upstreamPassword, accounts, redisUri, null);
+    }
+
     public ConfigOverrides {
         if (smppPort != null) {
             ConfigChecks.port("--smpp-port", smppPort, true);
@@ -48,6 +56,8 @@ public record ConfigOverrides(
         }
         notBlankIfSet("--upstream-system-id", upstreamSystemId);
         notBlankIfSet("--redis", redisUri);
+        notBlankIfSet("--instance-id", instanceId);
+        instanceId = instanceId == null ? null : instanceId.trim();
         accounts = accounts == null ? null : List.copyOf(accounts);
         if (upstream != null) {
             parseHostPort(upstream);
@@ -76,7 +86,7 @@ public record ConfigOverrides(
         // never print passwords
         return "ConfigOverrides[smppPort=" + smppPort + ", httpPort=" + httpPort + ", upstream=" + upstream
                 + ", upstreamSystemId=" + upstreamSystemId + ", accounts=" + accountSpecs().stream()
-                .map(AccountSpec::systemId).toList() + ", redisUri=" + redisUri + "]";
+                .map(AccountSpec::systemId).toList() + ", redisUri=" + redisUri + ", instanceId=" + instanceId + "]";
     }
 
     private static void notBlankIfSet(String flag, String value) {

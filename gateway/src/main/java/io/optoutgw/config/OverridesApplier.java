@@ -13,6 +13,9 @@ final class OverridesApplier {
     }
 
     static void apply(ObjectNode root, ConfigOverrides o) {
+        if (o.instanceId() != null) {
+            root.put("instanceId", o.instanceId());
+        }
         if (o.smppPort() != null) {
             object(root, "smpp").put("port", o.smppPort());
         }

@@ -106,6 +106,22 @@ class GatewayCliTest {
         assertTrue(io.optoutgw.session.PasswordHash.matches(hash, "s3cret"), hash);
     }
 
+    @Test
+    void simulatorTakesItsOwnOptions() {
+        picocli.CommandLine.ParseResult parsed = GatewayCli.commandLine()
+                .parseArgs("simulator", "--host", "0.0.0.0", "--port", "2776");
+        GatewayCli.Simulator sim = (GatewayCli.Simulator) parsed.subcommand().commandSpec().userObject();
+        assertEquals(java.util.List.of("--host", "0.0.0.0", "--port", "2776"), sim.args);
+    }
+
+    @Test
+    void instanceIdFlagIsParsed() {
+        picocli.CommandLine.ParseResult parsed = GatewayCli.commandLine()
+                .parseArgs("run", "--instance-id", "smpp-optout-gateway-0");
+        GatewayCli.Run run = (GatewayCli.Run) parsed.subcommand().commandSpec().userObject();
+        assertEquals("smpp-optout-gateway-0", run.instanceId);
+    }
+
     private static Path repoRoot() {
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.exists(p.resolve("config/gateway.yaml"))) {

@@ -429,6 +429,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void instanceIdOverrideReplacesTheFilesValue() {
+        GatewayConfig c = ConfigLoader.parse(MINIMAL,
+                new ConfigOverrides(null, null, null, null, null, null, null, " smpp-optout-gateway-1 "));
+        assertEquals("smpp-optout-gateway-1", c.instanceId());
+        assertEquals("gw-test", parse(MINIMAL).instanceId());
+    }
+
+    @Test
+    void instanceIdOverrideSuppliesAMissingInstanceId() {
+        GatewayConfig c = ConfigLoader.parse(MINIMAL.replace("instanceId: gw-test\n", ""),
+                new ConfigOverrides(null, null, null, null, null, null, null, "pod-0"));
+        assertEquals("pod-0", c.instanceId());
+        assertEquals("--instance-id",
+                fails(() -> new ConfigOverrides(null, null, null, null, null, null, null, " ")).key());
+    }
+
+    @Test
     void httpPortMinusOneDisablesHttp() {
         GatewayConfig c = ConfigLoader.parse(MINIMAL, overrides(null, -1, null, null, null, null, null));
         assertFalse(c.http().enabled());
