@@ -87,7 +87,7 @@ class BindSecurityTest {
             open.add(s);
         }
         try (Socket extra = new Socket("127.0.0.1", gateway.smppPort())) {
-            extra.setSoTimeout(5000);
+            extra.setSoTimeout(20000);
             assertEquals(-1, extra.getInputStream().read(), "the sixth connection is closed at once");
         }
     }
