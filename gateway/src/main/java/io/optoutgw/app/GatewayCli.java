@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
         description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
         subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class,
-            GatewayCli.Report.class})
+            GatewayCli.Report.class, SendCommand.class})
 public final class GatewayCli implements Runnable {
 
     @CommandLine.Spec
