@@ -185,17 +185,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         Unbind unbind = new Unbind();
         int seq = outbound.nextSequence();
         unbind.setSequenceNumber(seq);
-        RequestWindow.Callback close = new RequestWindow.Callback() {
-            @Override
-            public void onResponse(PduResponse response) {
-                channel.close();
-            }
-
-            @Override
-            public void onFailure(RequestWindow.Failure failure) {
-                channel.close();
-            }
-        };
+        RequestWindow.Callback close = RequestWindow.Callback.closing(channel);
         if (!outbound.hasRoom()) {
             channel.close();
             return;

@@ -30,6 +30,21 @@ public final class RequestWindow {
         void onResponse(PduResponse response);
 
         void onFailure(Failure failure);
+
+        /** Closes {@code channel} however the request ends (for unbind: answered or not, the session is over). */
+        static Callback closing(io.netty.channel.Channel channel) {
+            return new Callback() {
+                @Override
+                public void onResponse(PduResponse response) {
+                    channel.close();
+                }
+
+                @Override
+                public void onFailure(Failure failure) {
+                    channel.close();
+                }
+            };
+        }
     }
 
     private record Entry(int commandId, long deadlineNanos, Callback callback) {

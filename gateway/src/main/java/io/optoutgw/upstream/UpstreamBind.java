@@ -176,7 +176,7 @@ public final class UpstreamBind {
             Unbind unbind = new Unbind();
             int seq = window.nextSequence();
             unbind.setSequenceNumber(seq);
-            window.add(seq, unbind.getCommandId(), TimeUnit.SECONDS.toNanos(2), closeOnAnyOutcome());
+            window.add(seq, unbind.getCommandId(), TimeUnit.SECONDS.toNanos(2), RequestWindow.Callback.closing(channel));
             channel.writeAndFlush(unbind, channel.voidPromise());
         });
         return closed;
@@ -286,20 +286,6 @@ public final class UpstreamBind {
             });
             channel.writeAndFlush(probe, channel.voidPromise());
         }, every, every, TimeUnit.MILLISECONDS);
-    }
-
-    private RequestWindow.Callback closeOnAnyOutcome() {
-        return new RequestWindow.Callback() {
-            @Override
-            public void onResponse(PduResponse response) {
-                channel.close();
-            }
-
-            @Override
-            public void onFailure(RequestWindow.Failure failure) {
-                channel.close();
-            }
-        };
     }
 
     /** The pipeline's last handler: one per connection attempt. */
