@@ -51,6 +51,18 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", description = "runs of each leg (alternating A/B)")
     int repeat;
 
+    @Option(names = "--others-warmup", description = "warm-up seconds for scenarios other than saturation (default --warmup)")
+    Integer othersWarmup;
+
+    @Option(names = "--others-duration", description = "measured seconds for scenarios other than saturation (default --duration)")
+    Integer othersDuration;
+
+    @Option(names = "--others-repeat", description = "runs for scenarios other than saturation (default --repeat)")
+    Integer othersRepeat;
+
+    @Option(names = "--soak-duration", defaultValue = "60", description = "seconds of the soak scenario (600 for the 10-minute soak)")
+    int soakDuration;
+
     @Option(names = "--suppressed", defaultValue = "1000000", description = "numbers on the suppression list")
     int suppressed;
 
@@ -135,7 +147,17 @@ public final class Harness implements Callable<Integer> {
             long ms = redis.loadList(LoadGenerator.LIST_BASE, suppressed, SuppressionStore.DEFAULT_BUCKETS);
             System.out.printf("loaded in %.1f s; redis memory %s%n", ms / 1000.0, redis.info());
             extras.put("listLoadSeconds", ms / 1000.0);
+            int mainWarmup = warmup;
+            int mainDuration = duration;
+            int mainRepeat = repeat;
             for (String s : scenarios) {
+                boolean main = s.trim().equals("saturation");
+                warmup = main || othersWarmup == null ? mainWarmup : othersWarmup;
+                duration = main || othersDuration == null ? mainDuration : othersDuration;
+                repeat = main || othersRepeat == null ? mainRepeat : othersRepeat;
+                if (s.trim().equals("soak")) {
+                    duration = soakDuration;
+                }
                 switch (s.trim()) {
                     case "saturation" -> runAb("saturation", def(binds, 8), def(window, 64), 0, 0, List.of(0.0), !noCloudhopper);
                     case "fixed-rate" -> runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false);
@@ -146,6 +168,9 @@ public final class Harness implements Callable<Integer> {
                     default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario " + s);
                 }
             }
+            warmup = mainWarmup;
+            duration = mainDuration;
+            repeat = mainRepeat;
         } finally {
             if (redis != null) {
                 redis.close();
@@ -167,6 +192,10 @@ public final class Harness implements Callable<Integer> {
         m.put("warmupSeconds", warmup);
         m.put("durationSeconds", duration);
         m.put("repeat", repeat);
+        m.put("othersWarmupSeconds", othersWarmup);
+        m.put("othersDurationSeconds", othersDuration);
+        m.put("othersRepeat", othersRepeat);
+        m.put("soakSeconds", soakDuration);
         m.put("suppressed", suppressed);
         m.put("suppressedShare", suppressedShare);
         m.put("moShare", moShare);
@@ -250,6 +279,23 @@ public final class Harness implements Callable<Integer> {
                     }
                 }
             }
+            noteGatewayLog(scenario, gw);
+        }
+    }
+
+    /** Counts the gateway's own complaints (fail-closed refusals, relay timeouts) for the notes. */
+    private void noteGatewayLog(String scenario, GatewayProcess gw) {
+        try {
+            List<String> lines = Files.readAllLines(gw.dir.resolve("gateway.log"));
+            long unavailable = lines.stream().filter(l -> l.contains("suppression list unavailable")).count();
+            long warn = lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
+            if (warn > 0) {
+                notes.add(String.format(Locale.ROOT, "%s: gateway logged %d WARN/ERROR lines, %d of them "
+                        + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout 300ms, "
+                        + "failed closed with 0x58)", scenario, warn, unavailable));
+            }
+        } catch (java.io.IOException ignored) {
+            // no log
         }
     }
 

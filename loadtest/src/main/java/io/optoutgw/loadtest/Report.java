@@ -341,7 +341,7 @@ final class Report {
                 }
             }
             g.setColor(Color.BLACK);
-            g.drawString(key, gx, y0 + h + 16);
+            g.drawString(key, gx, y0 + h + 16 + (gi % 2) * 14); // staggered so long labels do not overlap
         }
     }
 
