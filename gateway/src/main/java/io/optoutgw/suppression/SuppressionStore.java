@@ -108,6 +108,14 @@ public final class SuppressionStore {
         return "gw:s:{" + bucket(digits) + "}";
     }
 
+    /**
+     * The Redis hash holding {@code digits} in a list laid out in {@code buckets} buckets (for
+     * tools that bulk-load the list, e.g. the load test).
+     */
+    public static String bucketKeyFor(String digits, int buckets) {
+        return "gw:s:{" + (int) (mix64(Long.parseLong(digits)) & (buckets - 1)) + "}";
+    }
+
     String auditKey(String digits) {
         return "gw:a:{" + bucket(digits) + "}:" + digits;
     }

@@ -1,0 +1,522 @@
+package io.optoutgw.loadtest;
+
+import io.optoutgw.simulator.SimulatorOptions;
+import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.suppression.SuppressionStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * One command for the whole comparison: starts Redis (1,000,000 suppressed numbers), SMSC
+ * simulators and the gateway (a child JVM), then runs the legs of each scenario alternately
+ * (direct, proxied, cloudhopper), repeats them and writes a table, JSON and a PNG chart.
+ */
+@Command(name = "loadtest", mixinStandardHelpOptions = true,
+        description = "Direct vs proxied vs cloudhopper SMPP load test (see README, Performance).")
+public final class Harness implements Callable<Integer> {
+
+    @Option(names = "--scenario", split = ",", defaultValue = "saturation",
+            description = "saturation, fixed-rate, window1, carrier, binds1000, soak (comma-separated)")
+    List<String> scenarios;
+
+    @Option(names = "--binds", description = "ESME binds (default per scenario: 8; carrier 16; window1 1)")
+    Integer binds;
+
+    @Option(names = "--window", description = "window per bind (default per scenario: 64; carrier 10; window1 1)")
+    Integer window;
+
+    @Option(names = "--rate", split = ",", defaultValue = "5000,20000,half",
+            description = "fixed-rate scenario rates (msg/s); 'half' = 50%% of the proxied saturation median")
+    List<String> rates;
+
+    @Option(names = "--warmup", defaultValue = "10", description = "warm-up seconds per leg")
+    int warmup;
+
+    @Option(names = "--duration", defaultValue = "20", description = "measured seconds per leg")
+    int duration;
+
+    @Option(names = "--repeat", defaultValue = "3", description = "runs of each leg (alternating A/B)")
+    int repeat;
+
+    @Option(names = "--others-warmup", description = "warm-up seconds for scenarios other than saturation (default --warmup)")
+    Integer othersWarmup;
+
+    @Option(names = "--others-duration", description = "measured seconds for scenarios other than saturation (default --duration)")
+    Integer othersDuration;
+
+    @Option(names = "--others-repeat", description = "runs for scenarios other than saturation (default --repeat)")
+    Integer othersRepeat;
+
+    @Option(names = "--soak-duration", defaultValue = "60", description = "seconds of the soak scenario (600 for the 10-minute soak)")
+    int soakDuration;
+
+    @Option(names = "--suppressed", defaultValue = "1000000", description = "numbers on the suppression list")
+    int suppressed;
+
+    @Option(names = "--suppressed-share", defaultValue = "0.01", description = "share of destinations on the list")
+    double suppressedShare;
+
+    @Option(names = "--mo-share", defaultValue = "0.02", description = "MO deliver_sm per submit")
+    double moShare;
+
+    @Option(names = "--stop-share", defaultValue = "0.1", description = "share of MO that are STOP")
+    double stopShare;
+
+    @Option(names = "--receipts", defaultValue = "true", negatable = true, description = "ask for a receipt per submit")
+    boolean receipts;
+
+    @Option(names = "--no-cloudhopper", description = "skip the cloudhopper reference leg")
+    boolean noCloudhopper;
+
+    @Option(names = "--gen-threads", defaultValue = "1", description = "generator event loop threads")
+    int genThreads;
+
+    @Option(names = "--sim-threads", defaultValue = "1", description = "simulator event loop threads")
+    int simThreads;
+
+    @Option(names = "--gateway-jar", defaultValue = "gateway/target/gateway.jar")
+    Path gatewayJar;
+
+    @Option(names = "--gateway-heap", defaultValue = "512m")
+    String gatewayHeap;
+
+    @Option(names = "--jfr", description = "record a JFR profile of the gateway (written to the work dir)")
+    boolean jfr;
+
+    @Option(names = "--out", defaultValue = "loadtest/results", description = "results directory")
+    Path out;
+
+    @Option(names = "--work", defaultValue = "loadtest/target/run", description = "scratch directory (logs, journal)")
+    Path work;
+
+    @Option(names = "--max-minutes", defaultValue = "90", description = "hard stop for the whole run")
+    int maxMinutes;
+
+    private RedisProcess redis;
+    private final List<LegResult> results = new ArrayList<>();
+    private final Map<String, Object> extras = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
+
+    public static void main(String[] args) {
+        if (System.getProperty("GATEWAY_LOG_LEVEL") == null) {
+            System.setProperty("GATEWAY_LOG_LEVEL", "WARN");
+        }
+        int code = new CommandLine(new Harness()).execute(args);
+        ChildProcesses.stopAll();
+        System.exit(code);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(Duration.ofMinutes(maxMinutes).toMillis());
+                System.err.println("\nloadtest: --max-minutes " + maxMinutes + " reached, stopping");
+                ChildProcesses.stopAll();
+                Runtime.getRuntime().halt(4);
+            } catch (InterruptedException ignored) {
+                // finished in time
+            }
+        }, "watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        if (!Files.isRegularFile(gatewayJar)) {
+            System.err.println("no gateway jar at " + gatewayJar + "; build first: ./mvnw -q -B -DskipTests package");
+            return 2;
+        }
+        Files.createDirectories(out);
+        Files.createDirectories(work);
+        long started = System.currentTimeMillis();
+        try {
+            redis = RedisProcess.start(work.resolve("redis"), GatewayProcess.freePort());
+            System.out.printf("redis-server pid %d on port %d; loading %,d suppressed numbers ...%n",
+                    redis.pid(), redis.port, suppressed);
+            long ms = redis.loadList(LoadGenerator.LIST_BASE, suppressed, SuppressionStore.DEFAULT_BUCKETS);
+            System.out.printf("loaded in %.1f s; redis memory %s%n", ms / 1000.0, redis.info());
+            extras.put("listLoadSeconds", ms / 1000.0);
+            int mainWarmup = warmup;
+            int mainDuration = duration;
+            int mainRepeat = repeat;
+            for (String s : scenarios) {
+                boolean main = s.trim().equals("saturation");
+                warmup = main || othersWarmup == null ? mainWarmup : othersWarmup;
+                duration = main || othersDuration == null ? mainDuration : othersDuration;
+                repeat = main || othersRepeat == null ? mainRepeat : othersRepeat;
+                if (s.trim().equals("soak")) {
+                    duration = soakDuration;
+                }
+                switch (s.trim()) {
+                    case "saturation" -> runAb("saturation", def(binds, 8), def(window, 64), 0, 0, List.of(0.0), !noCloudhopper);
+                    case "fixed-rate" -> runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false);
+                    case "window1" -> runAb("window1", def(binds, 1), def(window, 1), 0, 0, List.of(0.0), false);
+                    case "carrier" -> runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false);
+                    case "binds1000" -> runBinds1000();
+                    case "soak" -> runSoak();
+                    default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario " + s);
+                }
+            }
+            warmup = mainWarmup;
+            duration = mainDuration;
+            repeat = mainRepeat;
+        } finally {
+            if (redis != null) {
+                redis.close();
+            }
+            ChildProcesses.stopAll();
+        }
+        Report report = new Report(results, extras, notes, settings(), (System.currentTimeMillis() - started) / 1000);
+        report.printTable(System.out);
+        report.writeJson(out.resolve("latest.json"));
+        report.writePng(out.resolve("latest.png"));
+        System.out.println("wrote " + out.resolve("latest.json") + " and " + out.resolve("latest.png"));
+        watchdog.interrupt();
+        return 0;
+    }
+
+    private Map<String, Object> settings() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scenarios", scenarios);
+        m.put("warmupSeconds", warmup);
+        m.put("durationSeconds", duration);
+        m.put("repeat", repeat);
+        m.put("othersWarmupSeconds", othersWarmup);
+        m.put("othersDurationSeconds", othersDuration);
+        m.put("othersRepeat", othersRepeat);
+        m.put("soakSeconds", soakDuration);
+        m.put("suppressed", suppressed);
+        m.put("suppressedShare", suppressedShare);
+        m.put("moShare", moShare);
+        m.put("stopShare", stopShare);
+        m.put("receipts", receipts);
+        m.put("genThreads", genThreads);
+        m.put("simThreads", simThreads);
+        m.put("gatewayHeap", gatewayHeap);
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("java", System.getProperty("java.version"));
+        return m;
+    }
+
+    private static int def(Integer v, int d) {
+        return v != null ? v : d;
+    }
+
+    private List<Double> fixedRates() {
+        List<Double> out = new ArrayList<>();
+        for (String r : rates) {
+            if (r.equals("half")) {
+                double max = Report.median(results.stream()
+                        .filter(x -> x.scenario().equals("saturation") && x.leg().equals("proxied"))
+                        .mapToDouble(LegResult::throughput).toArray());
+                if (Double.isNaN(max)) {
+                    max = Report.previousProxiedSaturation(this.out.resolve("latest.json"));
+                }
+                if (Double.isNaN(max)) {
+                    notes.add("fixed-rate 'half' skipped: no proxied saturation figure (run saturation first)");
+                    continue;
+                }
+                out.add(Math.floor(max / 2 / 100) * 100);
+            } else {
+                out.add(Double.parseDouble(r));
+            }
+        }
+        return out;
+    }
+
+    private SmscSimulator simulator(long delayMinMs, long delayMaxMs) {
+        return new SmscSimulator(SimulatorOptions.builder()
+                .responseDelay(Duration.ofMillis(delayMinMs), Duration.ofMillis(delayMaxMs))
+                .recordLimit(0).ioThreads(simThreads).build()).start();
+    }
+
+    private List<String> gatewayJvmArgs(String tag) {
+        List<String> a = new ArrayList<>();
+        if (jfr) {
+            a.add("-XX:StartFlightRecording=settings=profile,filename="
+                    + work.resolve("gateway-" + tag + ".jfr").toAbsolutePath() + ",dumponexit=true");
+        }
+        return a;
+    }
+
+    /** Direct vs proxied (and cloudhopper) legs, alternating, {@code repeat} times, at each rate. */
+    private void runAb(String scenario, int nBinds, int w, long delayMin, long delayMax, List<Double> legRates,
+                       boolean withCloudhopper) throws Exception {
+        System.out.printf("%n== %s: %d binds x window %d, simulator delay %d-%d ms, rates %s ==%n",
+                scenario, nBinds, w, delayMin, delayMax, legRates);
+        try (SmscSimulator direct = simulator(delayMin, delayMax);
+             SmscSimulator behind = simulator(delayMin, delayMax);
+             GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-" + scenario),
+                     new GatewayProcess.Settings(nBinds, Math.max(w, 64), w, Math.max(16, nBinds), SuppressionStore.DEFAULT_BUCKETS,
+                             gatewayHeap, gatewayJvmArgs(scenario)), redis.uri(), behind.port())) {
+            System.out.printf("gateway pid %d on port %d; upstream binds %d%n", gw.pid(), gw.smppPort, nBinds);
+            for (double rate : legRates) {
+                for (int run = 1; run <= repeat; run++) {
+                    LoadGenerator.Options d = genOptions("127.0.0.1", direct.port(), "direct", "x", nBinds, w, rate);
+                    LoadGenerator.Options p = genOptions("127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT,
+                            GatewayProcess.PASSWORD, nBinds, w, rate);
+                    // alternate the order so neither leg always runs first
+                    if (run % 2 == 1) {
+                        results.add(runLeg(scenario, "direct", run, rate, d, direct, gw));
+                        results.add(runLeg(scenario, "proxied", run, rate, p, behind, gw));
+                    } else {
+                        results.add(runLeg(scenario, "proxied", run, rate, p, behind, gw));
+                        results.add(runLeg(scenario, "direct", run, rate, d, direct, gw));
+                    }
+                    if (withCloudhopper) {
+                        results.add(runCloudhopper(scenario, run, nBinds, w));
+                    }
+                }
+            }
+            noteGatewayLog(scenario, gw);
+        }
+    }
+
+    /** Counts the gateway's own complaints (fail-closed refusals, relay timeouts) for the notes. */
+    private void noteGatewayLog(String scenario, GatewayProcess gw) {
+        try {
+            List<String> lines = Files.readAllLines(gw.dir.resolve("gateway.log"));
+            long unavailable = lines.stream().filter(l -> l.contains("suppression list unavailable")).count();
+            long warn = lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
+            if (warn > 0) {
+                notes.add(String.format(Locale.ROOT, "%s: gateway logged %d WARN/ERROR lines, %d of them "
+                        + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout 300ms, "
+                        + "failed closed with 0x58)", scenario, warn, unavailable));
+            }
+        } catch (java.io.IOException ignored) {
+            // no log
+        }
+    }
+
+    private LoadGenerator.Options genOptions(String host, int port, String systemId, String password, int nBinds,
+                                             int w, double rate) {
+        return new LoadGenerator.Options(host, port, systemId, password, nBinds, w, rate, suppressedShare, suppressed,
+                receipts, genThreads);
+    }
+
+    private LegResult runLeg(String scenario, String leg, int run, double rate, LoadGenerator.Options o,
+                             SmscSimulator sim, GatewayProcess gw) throws Exception {
+        String label = String.format(Locale.ROOT, "%s %s #%d%s", scenario, leg, run,
+                rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
+        try (LoadGenerator gen = new LoadGenerator(o)) {
+            gen.bindAll(60_000);
+            try (MoInjector mo = new MoInjector(sim, () -> gen.sent.sum(), moShare, stopShare)) {
+                gen.start();
+                mo.start();
+                Progress.run(label + " warm-up", warmup, () -> gen.counters().responses());
+                gen.intervalHistogram();
+                LoadGenerator.Counters c0 = gen.counters();
+                double g0 = gw == null ? 0 : gw.cpuSeconds();
+                double h0 = ChildProcesses.ownCpuSeconds();
+                double r0 = ChildProcesses.cpuSeconds(redis.pid());
+                long t0 = System.nanoTime();
+                Progress.run(label, duration, () -> gen.counters().responses());
+                Histogram h = gen.intervalHistogram();
+                LoadGenerator.Counters c = gen.counters().minus(c0);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                double g = gw == null ? 0 : gw.cpuSeconds() - g0;
+                double hc = ChildProcesses.ownCpuSeconds() - h0;
+                double rc = ChildProcesses.cpuSeconds(redis.pid()) - r0;
+                gen.stopSending();
+                waitOutstanding(gen);
+                LegResult r = new LegResult(scenario, leg, run, rate, secs, c.responses() / secs, c.ok() / secs,
+                        c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
+                        us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0,
+                        leg.equals("proxied") ? g : 0,
+                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0, hc, rc, c.lost(), -1);
+                System.out.println(Report.line(r));
+                if (mo.failed.sum() > 0) {
+                    notes.add(label + ": " + mo.failed.sum() + " of " + mo.injected.sum() + " injected MO not acknowledged");
+                }
+                return r;
+            }
+        }
+    }
+
+    private static double us(Histogram h, double pct) {
+        return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(pct) / 1000.0;
+    }
+
+    private static void waitOutstanding(LoadGenerator gen) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            int[] n = {0};
+            n[0] = gen.outstanding(); // racy read; good enough to wait for a drain
+            if (n[0] <= 0) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        Thread.sleep(300); // let receipts drain
+    }
+
+    private LegResult runCloudhopper(String scenario, int run, int nBinds, int w) {
+        String label = scenario + " cloudhopper #" + run;
+        try (CloudhopperLeg ch = new CloudhopperLeg(nBinds, w, 1)) {
+            ch.start();
+            Progress.run(label + " warm-up", warmup, ch.responses::sum);
+            ch.intervalHistogram();
+            long c0 = ch.responses.sum();
+            double h0 = ChildProcesses.ownCpuSeconds();
+            long t0 = System.nanoTime();
+            Progress.run(label, duration, ch.responses::sum);
+            Histogram h = ch.intervalHistogram();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long n = ch.responses.sum() - c0;
+            double hc = ChildProcesses.ownCpuSeconds() - h0;
+            ch.stopSending();
+            LegResult r = new LegResult(scenario, "cloudhopper", run, 0, secs, n / secs, n / secs, 0,
+                    ch.errors.sum() / secs, 0, 0, us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0,
+                    0, 0, hc, 0, 0, -1);
+            System.out.println(Report.line(r));
+            return r;
+        } catch (Throwable e) {
+            String msg = "cloudhopper leg failed on Netty 4.2: " + e;
+            System.out.println(msg);
+            notes.add(msg);
+            e.printStackTrace(System.out);
+            return new LegResult(scenario, "cloudhopper", run, 0, 0, Double.NaN, Double.NaN, 0, 0, 0, 0,
+                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, 0, 0, -1);
+        }
+    }
+
+    /** 1,000 ESME sessions bound to the gateway at once (512 MB heap), light traffic over all of them. */
+    private void runBinds1000() throws Exception {
+        int n = def(binds, 1000);
+        System.out.printf("%n== binds1000: %d ESME sessions, gateway heap %s ==%n", n, gatewayHeap);
+        try (SmscSimulator behind = simulator(0, 0);
+             GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-binds1000"),
+                     new GatewayProcess.Settings(8, 64, def(window, 10), n + 10, SuppressionStore.DEFAULT_BUCKETS,
+                             gatewayHeap, gatewayJvmArgs("binds1000")), redis.uri(), behind.port())) {
+            double before = gw.heapUsedAfterGcMiB();
+            double rate = ratesOr(2000);
+            LoadGenerator.Options o = genOptions("127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT,
+                    GatewayProcess.PASSWORD, n, def(window, 10), rate);
+            long t0 = System.nanoTime();
+            try (LoadGenerator gen = new LoadGenerator(o)) {
+                gen.bindAll(120_000);
+                double bindSecs = (System.nanoTime() - t0) / 1e9;
+                double bound = gw.heapUsedAfterGcMiB();
+                System.out.printf("%d sessions bound in %.1f s; gateway heap after GC: %.1f MiB idle -> %.1f MiB bound%n",
+                        n, bindSecs, before, bound);
+                extras.put("binds1000", Map.of("sessions", n, "bindSeconds", bindSecs, "heapIdleMiB", before,
+                        "heapBoundMiB", bound, "heapMax", gatewayHeap));
+                gen.start();
+                Progress.run("binds1000 @" + (long) rate + "/s warm-up", Math.min(warmup, 5), () -> gen.counters().responses());
+                gen.intervalHistogram();
+                LoadGenerator.Counters c0 = gen.counters();
+                double g0 = gw.cpuSeconds();
+                long m0 = System.nanoTime();
+                Progress.run("binds1000 @" + (long) rate + "/s", duration, () -> gen.counters().responses());
+                Histogram h = gen.intervalHistogram();
+                LoadGenerator.Counters c = gen.counters().minus(c0);
+                double secs = (System.nanoTime() - m0) / 1e9;
+                double g = gw.cpuSeconds() - g0;
+                gen.stopSending();
+                waitOutstanding(gen);
+                double after = gw.heapUsedAfterGcMiB();
+                LegResult r = new LegResult("binds1000", "proxied", 1, rate, secs, c.responses() / secs, c.ok() / secs,
+                        c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
+                        us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, g,
+                        c.responses() > 0 ? g * 1e6 / c.responses() : 0, 0, 0, c.lost(), after);
+                results.add(r);
+                System.out.println(Report.line(r) + String.format(Locale.ROOT, "  heap after traffic %.1f MiB", after));
+            }
+        }
+    }
+
+    private double ratesOr(double d) {
+        for (String r : rates) {
+            if (!r.equals("half")) {
+                return Double.parseDouble(r);
+            }
+        }
+        return d;
+    }
+
+    /** Proxied only, at a fixed rate for --duration seconds, heap after GC sampled along the way. */
+    private void runSoak() throws Exception {
+        int nBinds = def(binds, 8);
+        int w = def(window, 64);
+        List<Double> fr = fixedRates();
+        double rate = fr.isEmpty() ? 5000 : fr.get(fr.size() - 1);
+        System.out.printf("%n== soak: %d binds x %d at %.0f/s for %d s ==%n", nBinds, w, rate, duration);
+        try (SmscSimulator behind = simulator(0, 0);
+             GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-soak"),
+                     new GatewayProcess.Settings(nBinds, 64, w, 16, SuppressionStore.DEFAULT_BUCKETS, gatewayHeap,
+                             gatewayJvmArgs("soak")), redis.uri(), behind.port());
+             LoadGenerator gen = new LoadGenerator(genOptions("127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT,
+                     GatewayProcess.PASSWORD, nBinds, w, rate))) {
+            gen.bindAll(60_000);
+            try (MoInjector mo = new MoInjector(behind, () -> gen.sent.sum(), moShare, stopShare)) {
+                gen.start();
+                mo.start();
+                Progress.run("soak warm-up", warmup, () -> gen.counters().responses());
+                List<double[]> samples = new ArrayList<>();
+                long t0 = System.nanoTime();
+                samples.add(new double[] {0, gw.heapUsedAfterGcMiB()});
+                gen.intervalHistogram();
+                LoadGenerator.Counters c0 = gen.counters();
+                int step = Math.max(10, duration / 10);
+                for (int done = 0; done < duration; done += step) {
+                    int s = Math.min(step, duration - done);
+                    Progress.run("soak " + (done + s) + "/" + duration + " s", s, () -> gen.counters().responses());
+                    samples.add(new double[] {(System.nanoTime() - t0) / 1e9, gw.heapUsedAfterGcMiB()});
+                }
+                Histogram h = gen.intervalHistogram();
+                LoadGenerator.Counters c = gen.counters().minus(c0);
+                double secs = (System.nanoTime() - t0) / 1e9;
+                gen.stopSending();
+                waitOutstanding(gen);
+                double last = samples.get(samples.size() - 1)[1];
+                results.add(new LegResult("soak", "proxied", 1, rate, secs, c.responses() / secs, c.ok() / secs,
+                        c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
+                        us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, 0, 0, 0, 0, c.lost(), last));
+                extras.put("soakHeapAfterGcMiB", samples.stream().map(a -> List.of(a[0], a[1])).toList());
+                System.out.println("soak heap after GC (s, MiB): " + samples.stream()
+                        .map(a -> String.format(Locale.ROOT, "(%.0f, %.1f)", a[0], a[1])).toList());
+            }
+        }
+    }
+
+    /** A one-line progress bar on stderr while a phase runs. */
+    static final class Progress {
+        static void run(String label, int seconds, Supplier<Long> count) throws InterruptedException {
+            long start = System.nanoTime();
+            long end = start + seconds * 1_000_000_000L;
+            long c0 = count.get();
+            long lastC = c0;
+            long lastT = start;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= end) {
+                    break;
+                }
+                Thread.sleep(Math.min(500, (end - now) / 1_000_000 + 1));
+                long t = System.nanoTime();
+                long c = count.get();
+                double rate = (c - lastC) / ((t - lastT) / 1e9);
+                lastC = c;
+                lastT = t;
+                int filled = (int) Math.min(30, 30 * (t - start) / (double) (end - start));
+                char[] bar = new char[30];
+                Arrays.fill(bar, 0, filled, '#');
+                Arrays.fill(bar, filled, 30, '.');
+                System.err.printf(Locale.ROOT, "\r%-40s [%s] %3.0f/%d s %,12d msgs %,9.0f/s ", label, new String(bar),
+                        Math.min(seconds, (t - start) / 1e9), seconds, c - c0, rate);
+            }
+            System.err.print("\r" + " ".repeat(110) + "\r");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.optoutgw.loadtest;
+
+import io.optoutgw.suppression.SuppressionStore;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A redis-server child process on 127.0.0.1 without persistence (the load test measures the
+ * gateway, not Redis's fsync), plus a pipelined bulk loader for the suppression list.
+ */
+final class RedisProcess implements AutoCloseable {
+
+    private final Process process;
+    final int port;
+
+    private RedisProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    static RedisProcess start(Path dir, int port) throws Exception {
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
+                "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
+                "--dir", dir.toAbsolutePath().toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
+        ChildProcesses.register(p);
+        RedisProcess r = new RedisProcess(p, port);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("redis-server exited: see " + dir.resolve("redis.log"));
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return r;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        r.close();
+        throw new IllegalStateException("redis-server did not start on port " + port);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /**
+     * Loads {@code count} numbers starting at {@code base} as global opt-outs (pipelined HSET into
+     * the gateway's bucket layout) and records the bucket count; returns the elapsed milliseconds.
+     */
+    long loadList(long base, int count, int buckets) throws Exception {
+        long t0 = System.nanoTime();
+        String now = Long.toString(System.currentTimeMillis() / 1000);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(60_000);
+            OutputStream out = new BufferedOutputStream(s.getOutputStream(), 1 << 16);
+            InputStream in = new BufferedInputStream(s.getInputStream(), 1 << 16);
+            long[] replies = {0};
+            Exception[] readError = {null};
+            int total = count + 2;
+            Thread reader = new Thread(() -> {
+                try {
+                    while (replies[0] < total) {
+                        int c = in.read();
+                        if (c < 0) {
+                            throw new IOException("redis closed the connection");
+                        }
+                        if (c == '-') {
+                            throw new IOException("redis error during load");
+                        }
+                        while (c != '\n') {
+                            c = in.read();
+                        }
+                        replies[0]++;
+                    }
+                } catch (Exception e) {
+                    readError[0] = e;
+                }
+            }, "redis-load-reader");
+            reader.start();
+            write(out, "FLUSHDB");
+            write(out, "SET", "gw:meta:buckets", Integer.toString(buckets));
+            for (int i = 0; i < count; i++) {
+                String digits = Long.toString(base + i);
+                write(out, "HSET", SuppressionStore.bucketKeyFor(digits, buckets), digits, now);
+            }
+            out.flush();
+            reader.join(120_000);
+            if (readError[0] != null) {
+                throw readError[0];
+            }
+            if (replies[0] < total) {
+                throw new IllegalStateException("redis answered " + replies[0] + " of " + total + " commands");
+            }
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** DBSIZE and used memory, for the record. */
+    String info() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            write(out, "INFO", "memory");
+            out.flush();
+            byte[] buf = new byte[8192];
+            int n = s.getInputStream().read(buf);
+            String text = new String(buf, 0, Math.max(0, n), StandardCharsets.US_ASCII);
+            for (String line : text.split("\r\n")) {
+                if (line.startsWith("used_memory_human:")) {
+                    return line.substring(line.indexOf(':') + 1);
+                }
+            }
+            return "?";
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static void write(OutputStream out, String... args) throws IOException {
+        StringBuilder sb = new StringBuilder(64);
+        sb.append('*').append(args.length).append("\r\n");
+        for (String a : args) {
+            sb.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+        }
+        out.write(sb.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void close() {
+        ChildProcesses.stop(process);
+    }
+}

@@ -1,0 +1,372 @@
+package io.optoutgw.loadtest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
+
+/** Terminal table, JSON and PNG of a run: medians per scenario, leg and rate, and the ratios the targets name. */
+final class Report {
+
+    private final List<LegResult> results;
+    private final Map<String, Object> extras;
+    private final List<String> notes;
+    private final Map<String, Object> settings;
+    private final long elapsedSeconds;
+
+    Report(List<LegResult> results, Map<String, Object> extras, List<String> notes, Map<String, Object> settings,
+           long elapsedSeconds) {
+        this.results = results;
+        this.extras = extras;
+        this.notes = notes;
+        this.settings = settings;
+        this.elapsedSeconds = elapsedSeconds;
+    }
+
+    static double median(double[] v) {
+        double[] x = Arrays.stream(v).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (x.length == 0) {
+            return Double.NaN;
+        }
+        return x.length % 2 == 1 ? x[x.length / 2] : (x[x.length / 2 - 1] + x[x.length / 2]) / 2;
+    }
+
+    static String line(LegResult r) {
+        return String.format(Locale.ROOT,
+                "  %-11s %-11s #%d %8s  %9.0f/s  ok %8.0f  refused %6.0f  other %5.0f  rcpt %8.0f  mo %6.0f"
+                        + "  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  gwCPU %6.2f us/msg  lost %d",
+                r.scenario(), r.leg(), r.run(), r.targetRate() > 0 ? String.format(Locale.ROOT, "@%.0f", r.targetRate()) : "max",
+                r.throughput(), r.accepted(), r.refused(), r.otherStatus(), r.receipts(), r.mo(), r.p50us(), r.p99us(),
+                r.p999us(), r.gatewayCpuUsPerMsg(), r.lost());
+    }
+
+    /** Median of {@code f} over the runs of (scenario, leg, rate). */
+    private double med(String scenario, String leg, double rate, ToDoubleFunction<LegResult> f) {
+        return median(results.stream().filter(r -> r.scenario().equals(scenario) && r.leg().equals(leg)
+                && r.targetRate() == rate).mapToDouble(f).toArray());
+    }
+
+    /** Group keys (scenario, rate) in run order. */
+    private List<Object[]> groups() {
+        Set<String> seen = new LinkedHashSet<>();
+        List<Object[]> out = new ArrayList<>();
+        for (LegResult r : results) {
+            if (seen.add(r.scenario() + "|" + r.targetRate())) {
+                out.add(new Object[] {r.scenario(), r.targetRate()});
+            }
+        }
+        return out;
+    }
+
+    private static final List<String> LEGS = List.of("direct", "proxied", "cloudhopper");
+
+    List<Map<String, Object>> summary() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Object[] g : groups()) {
+            String sc = (String) g[0];
+            double rate = (Double) g[1];
+            for (String leg : LEGS) {
+                long n = results.stream().filter(r -> r.scenario().equals(sc) && r.leg().equals(leg)
+                        && r.targetRate() == rate).count();
+                if (n == 0) {
+                    continue;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("scenario", sc);
+                m.put("rate", rate);
+                m.put("leg", leg);
+                m.put("runs", n);
+                m.put("throughput", round(med(sc, leg, rate, LegResult::throughput)));
+                m.put("p50us", round(med(sc, leg, rate, LegResult::p50us)));
+                m.put("p99us", round(med(sc, leg, rate, LegResult::p99us)));
+                m.put("p999us", round(med(sc, leg, rate, LegResult::p999us)));
+                m.put("receiptsPerSec", round(med(sc, leg, rate, LegResult::receipts)));
+                m.put("moPerSec", round(med(sc, leg, rate, LegResult::mo)));
+                m.put("gatewayCpuUsPerMsg", round(med(sc, leg, rate, LegResult::gatewayCpuUsPerMsg)));
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** The comparisons the targets in docs/performance.md name. */
+    List<Map<String, Object>> targets() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        double sd = med("saturation", "direct", 0, LegResult::throughput);
+        double sp = med("saturation", "proxied", 0, LegResult::throughput);
+        double sc = med("saturation", "cloudhopper", 0, LegResult::throughput);
+        if (!Double.isNaN(sd) && !Double.isNaN(sp)) {
+            out.add(target("saturation proxied/direct throughput", sp / sd, ">= 0.85", sp / sd >= 0.85));
+            out.add(target("harness headroom direct/proxied", sd / sp, ">= 1.5 (harness valid)", sd / sp >= 1.5));
+        }
+        if (!Double.isNaN(sp) && !Double.isNaN(sc)) {
+            out.add(target("saturation proxied/cloudhopper throughput", sp / sc, ">= 3", sp / sc >= 3));
+        }
+        double cd = med("carrier", "direct", 0, LegResult::throughput);
+        double cp = med("carrier", "proxied", 0, LegResult::throughput);
+        if (!Double.isNaN(cd) && !Double.isNaN(cp)) {
+            out.add(target("carrier proxied/direct throughput", cp / cd, ">= 0.97", cp / cd >= 0.97));
+        }
+        for (Object[] g : groups()) {
+            String s = (String) g[0];
+            double rate = (Double) g[1];
+            if (!s.equals("fixed-rate") && !s.equals("window1")) {
+                continue;
+            }
+            double p50 = med(s, "proxied", rate, LegResult::p50us) - med(s, "direct", rate, LegResult::p50us);
+            double p99 = med(s, "proxied", rate, LegResult::p99us) - med(s, "direct", rate, LegResult::p99us);
+            String name = s + (rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
+            boolean underHalf = s.equals("window1") || rate <= 0.5 * (Double.isNaN(sp) ? Double.MAX_VALUE : sp);
+            out.add(target(name + " added p50 (us)", p50, "<= 100" + (underHalf ? "" : " (rate above 50% load)"),
+                    p50 <= 100));
+            out.add(target(name + " added p99 (us)", p99, "<= 300" + (underHalf ? "" : " (rate above 50% load)"),
+                    p99 <= 300));
+        }
+        Object b = extras.get("binds1000");
+        if (b instanceof Map<?, ?> m) {
+            double heap = ((Number) m.get("heapBoundMiB")).doubleValue();
+            out.add(target("1000 bound sessions: heap after GC (MiB)", heap, "fits -Xmx" + m.get("heapMax"), heap > 0
+                    && heap < 512));
+        }
+        Object soak = extras.get("soakHeapAfterGcMiB");
+        if (soak instanceof List<?> l && l.size() >= 2) {
+            double first = ((Number) ((List<?>) l.get(0)).get(1)).doubleValue();
+            double last = ((Number) ((List<?>) l.get(l.size() - 1)).get(1)).doubleValue();
+            out.add(target("soak heap growth after GC (MiB)", last - first, "flat (< 10% of start)",
+                    last - first < 0.1 * first));
+        }
+        return out;
+    }
+
+    private static Map<String, Object> target(String name, double value, String target, boolean met) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("value", round(value));
+        m.put("target", target);
+        m.put("met", met);
+        return m;
+    }
+
+    private static double round(double v) {
+        return Double.isNaN(v) ? v : Math.round(v * 100) / 100.0;
+    }
+
+    void printTable(PrintStream out) {
+        out.println();
+        out.println("All legs:");
+        for (LegResult r : results) {
+            out.println(line(r));
+        }
+        out.println();
+        out.printf("%-12s %8s %-12s %4s %12s %10s %10s %10s %10s %12s%n", "scenario", "rate", "leg", "runs",
+                "msg/s (med)", "p50 us", "p99 us", "p99.9 us", "rcpt/s", "gw CPU us/msg");
+        for (Map<String, Object> m : summary()) {
+            double rate = (Double) m.get("rate");
+            out.printf(Locale.ROOT, "%-12s %8s %-12s %4d %12.0f %10.1f %10.1f %10.1f %10.0f %12.2f%n", m.get("scenario"),
+                    rate > 0 ? String.format(Locale.ROOT, "%.0f", rate) : "max", m.get("leg"), m.get("runs"),
+                    m.get("throughput"), m.get("p50us"), m.get("p99us"), m.get("p999us"), m.get("receiptsPerSec"),
+                    m.get("gatewayCpuUsPerMsg"));
+        }
+        out.println();
+        out.println("Targets:");
+        for (Map<String, Object> t : targets()) {
+            out.printf(Locale.ROOT, "  %-48s %10.2f  target %-28s %s%n", t.get("name"), t.get("value"), t.get("target"),
+                    Boolean.TRUE.equals(t.get("met")) ? "MET" : "MISSED");
+        }
+        for (String n : notes) {
+            out.println("note: " + n);
+        }
+    }
+
+    void writeJson(Path file) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("date", LocalDate.now().toString());
+        root.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+                "os", System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
+        root.put("settings", settings);
+        root.put("elapsedSeconds", elapsedSeconds);
+        root.put("targets", targets());
+        root.put("summary", summary());
+        root.put("legs", results);
+        root.put("extras", extras);
+        root.put("notes", notes);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
+    }
+
+    /** Median proxied saturation throughput of an earlier run, from its JSON; NaN if none. */
+    static double previousProxiedSaturation(Path file) {
+        try {
+            JsonNode root = new ObjectMapper().readTree(file.toFile());
+            for (JsonNode s : root.path("summary")) {
+                if (s.path("scenario").asText().equals("saturation") && s.path("leg").asText().equals("proxied")) {
+                    return s.path("throughput").asDouble(Double.NaN);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // no earlier run
+        }
+        return Double.NaN;
+    }
+
+    private static final Color[] LEG_COLORS = {new Color(0x4C78A8), new Color(0xF58518), new Color(0x54A24B)};
+
+    /** Left: median throughput per scenario and leg. Right: median p50/p99/p99.9 per scenario/rate and leg (log scale). */
+    void writePng(Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        int w = 1400;
+        int h = 640;
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, w, h);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString("SMPP opt-out gateway load test " + LocalDate.now() + " (" + Runtime.getRuntime().availableProcessors()
+                + " cores, medians of " + settings.get("repeat") + " runs)", 20, 26);
+        List<Map<String, Object>> sum = summary();
+        // legend
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int i = 0; i < LEGS.size(); i++) {
+            g.setColor(LEG_COLORS[i]);
+            g.fillRect(w - 360 + i * 115, 14, 12, 12);
+            g.setColor(Color.BLACK);
+            g.drawString(LEGS.get(i), w - 344 + i * 115, 25);
+        }
+        // left panel: throughput
+        List<String> tpGroups = new ArrayList<>();
+        for (Map<String, Object> m : sum) {
+            String key = groupLabel(m);
+            if (!tpGroups.contains(key)) {
+                tpGroups.add(key);
+            }
+        }
+        int lx = 80;
+        int ly = 60;
+        int lw = 520;
+        int lh = 480;
+        double maxTp = niceCeil(sum.stream().mapToDouble(m -> nz((Double) m.get("throughput"))).max().orElse(1));
+        axis(g, lx, ly, lw, lh, "throughput (submit_sm/s)");
+        for (int i = 0; i <= 5; i++) {
+            int y = ly + lh - i * lh / 5;
+            g.setColor(new Color(0xDDDDDD));
+            g.drawLine(lx + 1, y, lx + lw, y);
+            g.setColor(Color.BLACK);
+            g.drawString(String.format(Locale.ROOT, "%,.0f", maxTp * i / 5), lx - 70, y + 4);
+        }
+        drawBars(g, sum, tpGroups, lx, ly, lw, lh, m -> nz((Double) m.get("throughput")) / maxTp, false);
+        // right panel: latency, log scale 10 us .. 1 s
+        int rx = 760;
+        int rw = 600;
+        axis(g, rx, ly, rw, lh, "latency p50 / p99 / p99.9 (us, log scale; bar = p99, marks = p50 and p99.9)");
+        double lo = 1;
+        double hi = 7; // 10^1 .. 10^7 us
+        for (int e = 1; e <= 7; e++) {
+            int y = ly + lh - (int) ((e - lo) / (hi - lo) * lh);
+            g.setColor(new Color(0xDDDDDD));
+            g.drawLine(rx + 1, y, rx + rw, y);
+            g.setColor(Color.BLACK);
+            g.drawString(e <= 3 ? String.format("%,d", (long) Math.pow(10, e)) : "1e" + e, rx - 50, y + 4);
+        }
+        ToDoubleFunction<Map<String, Object>> logScale = m -> scale((Double) m.get("p99us"), lo, hi);
+        drawBars(g, sum, tpGroups, rx, ly, rw, lh, logScale, true);
+        g.dispose();
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        ImageIO.write(img, "png", file.toFile());
+    }
+
+    private static double scale(Double us, double lo, double hi) {
+        if (us == null || us.isNaN() || us <= 0) {
+            return 0;
+        }
+        return Math.max(0, Math.min(1, (Math.log10(us) - lo) / (hi - lo)));
+    }
+
+    private static String groupLabel(Map<String, Object> m) {
+        double rate = (Double) m.get("rate");
+        return m.get("scenario") + (rate > 0 ? String.format(Locale.ROOT, " %.0fk", rate / 1000) : "");
+    }
+
+    private void drawBars(Graphics2D g, List<Map<String, Object>> sum, List<String> groups, int x0, int y0, int w,
+                          int h, ToDoubleFunction<Map<String, Object>> height, boolean marks) {
+        if (groups.isEmpty()) {
+            return;
+        }
+        int gw = w / groups.size();
+        int bw = Math.max(6, (gw - 16) / 3);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        for (int gi = 0; gi < groups.size(); gi++) {
+            String key = groups.get(gi);
+            int gx = x0 + gi * gw + 8;
+            for (Map<String, Object> m : sum) {
+                if (!groupLabel(m).equals(key)) {
+                    continue;
+                }
+                int li = LEGS.indexOf((String) m.get("leg"));
+                double f = height.applyAsDouble(m);
+                int bh = (int) (f * h);
+                int bx = gx + li * bw;
+                g.setColor(LEG_COLORS[li]);
+                g.fillRect(bx, y0 + h - bh, bw - 2, bh);
+                if (marks) {
+                    g.setColor(Color.BLACK);
+                    g.setStroke(new BasicStroke(2));
+                    for (String p : List.of("p50us", "p999us")) {
+                        int my = y0 + h - (int) (scale((Double) m.get(p), 1, 7) * h);
+                        g.drawLine(bx, my, bx + bw - 3, my);
+                    }
+                    g.setStroke(new BasicStroke(1));
+                }
+            }
+            g.setColor(Color.BLACK);
+            g.drawString(key, gx, y0 + h + 16 + (gi % 2) * 14); // staggered so long labels do not overlap
+        }
+    }
+
+    private static void axis(Graphics2D g, int x, int y, int w, int h, String title) {
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.drawLine(x, y, x, y + h);
+        g.drawLine(x, y + h, x + w, y + h);
+        g.drawString(title, x, y - 8);
+    }
+
+    private static double nz(Double d) {
+        return d == null || d.isNaN() ? 0 : d;
+    }
+
+    private static double niceCeil(double v) {
+        if (v <= 0) {
+            return 1;
+        }
+        double p = Math.pow(10, Math.floor(Math.log10(v)));
+        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+            if (m * p >= v) {
+                return m * p;
+            }
+        }
+        return 10 * p;
+    }
+}
