@@ -5,8 +5,6 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,9 +14,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Redis key: {@code gw:mid:{upstream}:{message_id}} -> account system_id, with a TTL
  * ({@code redis.messageIdTtl}). The upstream is part of the key because message ids are only
- * unique per SMSC. Writes are asynchronous (pipelined on the shared connection); until a write is
- * acknowledged the mapping is also held locally, so a receipt that overtakes the write on this
- * instance is still routed. The local map only holds unacknowledged writes, so it stays small.
+ * unique per SMSC. Writes are asynchronous (pipelined on the shared connection). The most recent
+ * mappings are also kept in a bounded local cache: a receipt that overtakes the Redis write is
+ * still routed, and most receipts (which come back to the instance that relayed the submit, soon
+ * after) cost no Redis round trip. A mapping never changes, so the cache cannot be stale.
  */
 public final class MessageIdStore {
 
@@ -26,7 +25,15 @@ public final class MessageIdStore {
 
     private final RedisClusterAsyncCommands<String, String> redis;
     private final SetArgs ttl;
-    private final ConcurrentMap<String, String> unacknowledged = new ConcurrentHashMap<>();
+    /** Recent mappings kept locally; a bounded LRU shared by the event loops. */
+    static final int LOCAL_ENTRIES = 65_536;
+    private final java.util.Map<String, String> recent = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
+                    return size() > LOCAL_ENTRIES;
+                }
+            });
 
     public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
         this.redis = redis;
@@ -40,9 +47,8 @@ public final class MessageIdStore {
     /** Records that {@code account} submitted {@code messageId} through {@code upstream}. */
     public void remember(String upstream, String messageId, String account) {
         String key = key(upstream, messageId);
-        unacknowledged.put(key, account);
+        recent.put(key, account);
         redis.set(key, account, ttl).whenComplete((ok, error) -> {
-            unacknowledged.remove(key, account);
             if (error != null) {
                 log.warn("message id mapping for upstream {} not stored: {}", upstream, error.toString());
             }
@@ -52,7 +58,7 @@ public final class MessageIdStore {
     /** The account that submitted {@code messageId}, or {@code null} when unknown. */
     public CompletionStage<String> lookup(String upstream, String messageId) {
         String key = key(upstream, messageId);
-        String local = unacknowledged.get(key);
+        String local = recent.get(key);
         if (local != null) {
             return CompletableFuture.completedFuture(local);
         }

@@ -27,6 +27,36 @@ class PhoneNumbersTest {
         assertEquals(digits, n.digits(), String.valueOf(n.problem()));
     }
 
+    @org.junit.jupiter.api.Test
+    void theNanpFastPathAgreesWithLibphonenumber() {
+        java.util.Random r = new java.util.Random(7);
+        com.google.i18n.phonenumbers.PhoneNumberUtil util = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        int fast = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String ten = String.format("%010d", Math.floorMod(r.nextLong(), 10_000_000_000L));
+            String[][] forms = {{"1", "1" + ten}, {"1", "+1" + ten}, {"0", "+1" + ten}, {"0", ten}, {"2", ten},
+                {"0", "1" + ten}};
+            for (String[] f : forms) {
+                byte ton = Byte.parseByte(f[0]);
+                String viaFastPath = PhoneNumbers.nanpFastPath(ton, f[1], "US");
+                if (viaFastPath == null) {
+                    continue;
+                }
+                fast++;
+                String text = ton == 1 && !f[1].startsWith("+") ? "+" + f[1] : f[1];
+                try {
+                    var parsed = util.parse(text, "US");
+                    assertEquals(util.format(parsed, com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat.E164)
+                            .substring(1), viaFastPath, "ton " + ton + " '" + f[1] + "'");
+                    org.junit.jupiter.api.Assertions.assertTrue(util.isPossibleNumber(parsed), f[1]);
+                } catch (com.google.i18n.phonenumbers.NumberParseException e) {
+                    throw new AssertionError(f[1], e);
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(fast > 50_000, "the fast path was exercised: " + fast);
+    }
+
     @ParameterizedTest(name = "ton={0} ''{1}'' is refused")
     @CsvSource(delimiter = '|', value = {"5|ACME", "0|''", "1|12", "0|not a number"})
     void addressesThatAreNotNumbersAreReportedNotPassed(byte ton, String address) {
