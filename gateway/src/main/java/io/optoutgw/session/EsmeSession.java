@@ -60,6 +60,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private Account account;
     private RequestWindow outbound;
     private volatile int inFlight;
+    /** Requests relayed for this ESME and not answered yet, by its sequence number (loop-confined). */
+    private final io.netty.util.collection.IntObjectHashMap<PduRequest<?>> awaiting =
+            new io.netty.util.collection.IntObjectHashMap<>();
     private int unbindSequence;
     private boolean gatewayUnbind;
     private boolean bindFailed;
@@ -127,7 +130,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             channel.eventLoop().execute(() -> respond(response, originalSequence));
             return;
         }
-        inFlight--;
+        if (awaiting.remove(originalSequence) == null) {
+            return; // already failed at an unbind's drain timeout: this late answer is dropped
+        }
+        inFlight = awaiting.size();
         if (state == SessionState.CLOSED) {
             return;
         }
@@ -314,7 +320,13 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             reply(ctx, request, SmppConstants.STATUS_THROTTLED);
             return;
         }
-        inFlight++;
+        if (awaiting.containsKey(request.getSequenceNumber())) {
+            // SMPP 3.4 section 3.2: a sequence number identifies one outstanding request
+            reply(ctx, request, SmppConstants.STATUS_SYSERR);
+            return;
+        }
+        awaiting.put(request.getSequenceNumber(), request);
+        inFlight = awaiting.size();
         traffic.fromEsme(this, request);
     }
 
@@ -393,10 +405,21 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     private void scheduleDrainTimeout() {
         drainTimeout = channel.eventLoop().schedule(() -> {
-            log.info("{} {} requests still in flight after {}, closing", label, inFlight,
+            log.info("{} {} requests still in flight after {}: failing them, then unbinding", label, inFlight,
                     config.unbindDrainTimeout());
+            failAwaiting();
             finishUnbind();
         }, config.unbindDrainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Answers every request still awaiting its relayed response with an error, so no ESME waits forever. */
+    private void failAwaiting() {
+        for (PduRequest<?> request : awaiting.values()) {
+            channel.write(Pdus.response(request, SmppConstants.STATUS_SYSERR), channel.voidPromise());
+        }
+        awaiting.clear();
+        inFlight = 0;
+        channel.flush();
     }
 
     private void finishUnbind() {

@@ -217,7 +217,14 @@ class EsmeSessionTest {
         ch.writeInbound(unbind);
         ch.advanceTimeBy(1100, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
+        SubmitSmResp failed = ch.readOutbound();
+        assertEquals(5, failed.getSequenceNumber());
+        assertEquals(SmppConstants.STATUS_SYSERR, failed.getCommandStatus(), "the request in flight is failed, not left hanging");
         assertInstanceOf(UnbindResp.class, ch.readOutbound());
+        EsmeSession session = ch.pipeline().get(EsmeSession.class);
+        session.respond(new SubmitSmResp(), 5);
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "the late answer is dropped");
         ch.advanceTimeBy(600, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         assertFalse(ch.isActive());
