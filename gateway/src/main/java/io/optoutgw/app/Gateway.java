@@ -200,7 +200,7 @@ public final class Gateway implements AutoCloseable {
         if (closed) {
             return "shutting down";
         }
-        if (!redis.connection().isOpen()) {
+        if (!redis.isOpen()) {
             return "redis not connected";
         }
         if (recorder == null || !recorder.replayDone()) {
