@@ -12,10 +12,15 @@ public final class TestGateways {
     }
 
     /**
-     * A gateway on 127.0.0.1 with the given Redis URI; {@code rest} is YAML for relay, upstreams
-     * and accounts (at column 0).
+     * A gateway on 127.0.0.1 with the given Redis URI ({@code redis://}, {@code redis-cluster://}, ...);
+     * {@code rest} is YAML for relay, upstreams and accounts (at column 0). The journal goes to a
+     * fresh temp dir unless {@code rest} names one.
      */
     public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
+        if (rest.contains("optout: {") && !rest.contains("journalDir")) {
+            // never the default ./data/journal: it would outlive the test and be replayed by the next run
+            rest = rest.replace("optout: {", "optout: { journalDir: \"" + tempJournalDir(instanceId) + "\",");
+        }
         String yaml = """
                 instanceId: %s
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
