@@ -180,7 +180,7 @@ public final class Gateway implements AutoCloseable {
         gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentRecorder::unappliedCount);
         functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentRecorder::replayedEntries);
         functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentRecorder::discrepancies);
-        gauge(GatewayMeter.REDIS_UP, redis, r -> r.connection().isOpen() ? 1 : 0);
+        gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0);
         gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
         for (UpstreamPool pool : upstreams.pools()) {
             String name = pool.name();
@@ -234,7 +234,7 @@ public final class Gateway implements AutoCloseable {
         if (closed) {
             return "shutting down";
         }
-        if (!redis.connection().isOpen()) {
+        if (!redis.isOpen()) {
             return "redis not connected";
         }
         if (recorder == null || !recorder.replayDone()) {

@@ -6,7 +6,9 @@ import java.time.Duration;
  * Where the shared state lives.
  *
  * @param uri             {@code embedded} (the gateway starts a local redis-server), or a
- *                        {@code redis://}, {@code rediss://}, {@code redis-sentinel://} URI
+ *                        {@code redis://}, {@code rediss://} (TLS), {@code redis-sentinel://host:port#master}
+ *                        or {@code redis-cluster://host1:port1,host2:port2} ({@code rediss-cluster://}
+ *                        with TLS) URI
  * @param embeddedDataDir data directory of the embedded redis-server
  * @param embeddedPort    port of the embedded redis-server on 127.0.0.1 (0 picks a free one)
  * @param commandTimeout  a Redis command not answered within this time fails
@@ -26,8 +28,8 @@ public record RedisConfig(
 
     public RedisConfig {
         ConfigChecks.notBlank("redis.uri", uri);
-        if (!uri.equals(EMBEDDED) && !uri.matches("^(redis|rediss|redis-sentinel|rediss-sentinel|redis-socket)://.+")) {
-            throw new ConfigException("redis.uri", "must be 'embedded' or a redis:// / rediss:// URI, got '"
+        if (!uri.equals(EMBEDDED) && !uri.matches("^(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster|redis-socket)://.+")) {
+            throw new ConfigException("redis.uri", "must be 'embedded' or a redis://, rediss://, redis-sentinel:// or redis-cluster:// URI, got '"
                     + uri.replaceAll("//[^@/]*@", "//***@") + "'");
         }
         embeddedDataDir = embeddedDataDir == null ? "./data" : embeddedDataDir;

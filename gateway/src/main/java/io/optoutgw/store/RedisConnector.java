@@ -1,69 +1,133 @@
 package io.optoutgw.store;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway's single, shared Lettuce connection, bounded so that a slow or absent Redis fails
- * commands quickly instead of queueing them: fixed command timeout, bounded request queue, and
- * commands rejected while disconnected.
+ * The gateway's single, shared Lettuce connection to a standalone Redis, a Sentinel-managed
+ * master or a Redis Cluster, bounded so that a slow or absent Redis fails commands quickly instead
+ * of queueing them: fixed command timeout, bounded request queue, and commands rejected while
+ * disconnected.
+ *
+ * <p>URI schemes: {@code redis://} and {@code rediss://} (TLS) for one server,
+ * {@code redis-sentinel://} and {@code rediss-sentinel://} for Sentinel ({@code #master} names the
+ * master), {@code redis-cluster://[user:password@]host1:port1,host2:port2} and
+ * {@code rediss-cluster://} (TLS) for Redis Cluster, the hosts being seed nodes.
  */
 public final class RedisConnector implements AutoCloseable {
 
     static final int REQUEST_QUEUE_SIZE = 10_000;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
+    /** Cluster topology is also re-read this often, besides on MOVED/ASK and reconnects. */
+    static final Duration TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
     private static final Pattern USER_INFO = Pattern.compile("//([^@/]*)@");
+    private static final Pattern CLUSTER = Pattern.compile("^(rediss?)-cluster://(?:([^@/]*)@)?([^/?#]+)(/0?)?$");
 
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> connection;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<String, String> connection;
+    private final RedisClusterAsyncCommands<String, String> async;
+    private final RedisClusterCommands<String, String> sync;
+    private final ClusterNodeConnections nodeConnections;
     private boolean closed;
 
-    private RedisConnector(ClientResources resources, RedisClient client,
-                           StatefulRedisConnection<String, String> connection) {
+    private RedisConnector(ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c) {
+        this(resources, client, c, c.async(), c.sync(), null);
+    }
+
+    private RedisConnector(ClientResources resources, RedisClusterClient client,
+                           StatefulRedisClusterConnection<String, String> c) {
+        this(resources, client, c, c.async(), c.sync(),
+                ClusterNodeConnections.open(c, resources.eventBus(), CONNECT_TIMEOUT.plusSeconds(1)));
+    }
+
+    private RedisConnector(ClientResources resources, AbstractRedisClient client,
+                           StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> async,
+                           RedisClusterCommands<String, String> sync, ClusterNodeConnections nodeConnections) {
         this.resources = resources;
         this.client = client;
         this.connection = connection;
+        this.async = async;
+        this.sync = sync;
+        this.nodeConnections = nodeConnections;
     }
 
     /**
-     * Connects to {@code uri} ({@code redis://}, {@code rediss://}, {@code redis-sentinel://}); fails with
-     * {@link RedisConnectException} if the first connection cannot be made.
+     * Connects to {@code uri} (see the class comment for the schemes); fails with
+     * {@link RedisConnectException} if the URI is invalid or the first connection cannot be made.
      */
     public static RedisConnector connect(String uri, Duration commandTimeout) {
-        RedisURI redisUri;
+        boolean isCluster = uri != null && (uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://"));
+        List<RedisURI> seeds;
         try {
-            redisUri = RedisURI.create(uri);
+            seeds = isCluster ? clusterSeeds(uri) : List.of(RedisURI.create(uri));
         } catch (RuntimeException e) {
             throw new RedisConnectException("redis: invalid URI " + mask(uri) + ": " + scrub(reason(e), uri), null);
         }
-        redisUri.setTimeout(commandTimeout);
+        seeds.forEach(s -> s.setTimeout(commandTimeout));
         ClientResources resources = DefaultClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
                 .build();
-        RedisClient client = RedisClient.create(resources);
-        client.setOptions(clientOptions(commandTimeout));
+        AbstractRedisClient client = null;
         try {
-            return new RedisConnector(resources, client, client.connect(redisUri));
+            if (isCluster) {
+                RedisClusterClient clusterClient = RedisClusterClient.create(resources, seeds);
+                client = clusterClient;
+                clusterClient.setOptions(clusterClientOptions(commandTimeout));
+                return new RedisConnector(resources, clusterClient, clusterClient.connect());
+            }
+            RedisClient standalone = RedisClient.create(resources);
+            client = standalone;
+            standalone.setOptions(clientOptions(commandTimeout));
+            return new RedisConnector(resources, standalone, standalone.connect(seeds.get(0)));
         } catch (RuntimeException e) {
             shutdown(client, resources);
             throw new RedisConnectException("redis: cannot connect to " + mask(uri) + ": "
                     + scrub(reason(e), uri), e);
         }
+    }
+
+    /**
+     * Seed nodes of a {@code redis-cluster://} or {@code rediss-cluster://} URI, each carrying the
+     * URI's credentials and TLS setting. Only database 0 exists on a cluster.
+     */
+    static List<RedisURI> clusterSeeds(String uri) {
+        Matcher m = CLUSTER.matcher(uri);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("expected " + "redis-cluster://[user:password@]host:port[,host:port...]");
+        }
+        String userInfo = m.group(2) == null ? "" : m.group(2) + "@";
+        List<RedisURI> seeds = new ArrayList<>();
+        for (String hostPort : m.group(3).split(",")) {
+            if (hostPort.isBlank()) {
+                throw new IllegalArgumentException("empty host in the node list");
+            }
+            seeds.add(RedisURI.create(m.group(1) + "://" + userInfo + hostPort.strip()));
+        }
+        return seeds;
     }
 
     static ClientOptions clientOptions(Duration commandTimeout) {
@@ -72,17 +136,47 @@ public final class RedisConnector implements AutoCloseable {
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .requestQueueSize(REQUEST_QUEUE_SIZE)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build())
+                .socketOptions(socketOptions())
                 .build();
     }
 
-    /** The shared connection; auto-flush is on, so async commands are pipelined on it. */
-    public StatefulRedisConnection<String, String> connection() {
-        return connection;
+    /** The same bounds as {@link #clientOptions}, plus periodic and adaptive topology refresh. */
+    static ClusterClientOptions clusterClientOptions(Duration commandTimeout) {
+        return ClusterClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(REQUEST_QUEUE_SIZE)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .socketOptions(socketOptions())
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enablePeriodicRefresh(TOPOLOGY_REFRESH_PERIOD)
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build();
     }
 
-    public RedisAsyncCommands<String, String> async() {
-        return connection.async();
+    private static SocketOptions socketOptions() {
+        return SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build();
+    }
+
+    /** Async commands on the shared connection; auto-flush is on, so they are pipelined. */
+    public RedisClusterAsyncCommands<String, String> async() {
+        return async;
+    }
+
+    /** Blocking commands on the same connection, for tools and tests. */
+    public RedisClusterCommands<String, String> sync() {
+        return sync;
+    }
+
+    /** Whether the connection is open (for a cluster: the connection to the cluster as a whole). */
+    public boolean isOpen() {
+        return connection.isOpen();
+    }
+
+    /** Whether this is a Redis Cluster connection. */
+    public boolean isCluster() {
+        return nodeConnections != null;
     }
 
     /** Closes the connection and shuts down the client and its event loops. */
@@ -93,15 +187,20 @@ public final class RedisConnector implements AutoCloseable {
         }
         closed = true;
         try {
+            if (nodeConnections != null) {
+                nodeConnections.close();
+            }
             connection.close();
         } finally {
             shutdown(client, resources);
         }
     }
 
-    private static void shutdown(RedisClient client, ClientResources resources) {
+    private static void shutdown(AbstractRedisClient client, ClientResources resources) {
         try {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            if (client != null) {
+                client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
         } finally {
             resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
         }
@@ -122,6 +221,9 @@ public final class RedisConnector implements AutoCloseable {
 
     /** Removes the URI's user-info secret from {@code text}, should a reason ever echo it. */
     private static String scrub(String text, String uri) {
+        if (uri == null) {
+            return text;
+        }
         Matcher m = USER_INFO.matcher(uri);
         if (!m.find()) {
             return text;

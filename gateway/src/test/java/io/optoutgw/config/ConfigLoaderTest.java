@@ -459,6 +459,14 @@ class ConfigLoaderTest {
         assertFalse(c.redis().embedded());
     }
 
+    @ParameterizedTest
+    @CsvSource({"redis-cluster://r1:7000,r2:7001", "rediss-cluster://gw:pw@r1:7000,r2:7001",
+        "redis-sentinel://s1:26379,s2:26379/0#mymaster", "rediss://gw:pw@cache:6380/0"})
+    void clusterSentinelAndTlsUrisAreAccepted(String uri) {
+        GatewayConfig c = ConfigLoader.parse(MINIMAL, overrides(null, null, null, null, null, null, uri));
+        assertEquals(uri, c.redis().uri());
+    }
+
     @Test
     void upstreamOverrideReplacesHostPortOfTheFirstAndDisablesTheSimulator() {
         String yaml = MINIMAL.replace("upstreams:\n", """

@@ -1,6 +1,6 @@
 package io.optoutgw.store;
 
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.optoutgw.testsupport.FreePorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,7 +37,7 @@ class LocalRedisTest {
             assertEquals(LocalRedis.findOnPath("redis-server").orElseThrow(), redis.binary());
             assertEquals("redis://127.0.0.1:" + redis.port(), redis.uri());
             assertTrue(redis.port() > 0);
-            RedisCommands<String, String> sync = connector.connection().sync();
+            RedisClusterCommands<String, String> sync = connector.sync();
             assertEquals("OK", sync.set("optout:1", "yes"));
             assertEquals("yes", sync.get("optout:1"));
             assertEquals("yes", connector.async().get("optout:1").get());
@@ -57,7 +57,7 @@ class LocalRedisTest {
         // the AOF (fsync always) brings the data back on the next start over the same dir
         try (LocalRedis again = LocalRedis.start(dataDir, FreePorts.find());
              RedisConnector connector = RedisConnector.connect(again.uri(), TIMEOUT)) {
-            assertEquals("yes", connector.connection().sync().get("optout:1"));
+            assertEquals("yes", connector.sync().get("optout:1"));
         }
     }
 
@@ -75,7 +75,7 @@ class LocalRedisTest {
             Optional<String> command = ProcessHandle.of(pid).flatMap(h -> h.info().command());
             String realBinary = binary.toRealPath().toString();
             command.ifPresent(c -> assertEquals(realBinary, c));
-            RedisCommands<String, String> sync = connector.connection().sync();
+            RedisClusterCommands<String, String> sync = connector.sync();
             assertTrue(sync.info("server").contains("redis_version:6.2."), "the bundled 6.2 binary runs");
             assertEquals("OK", sync.set("k", "v"));
             assertEquals("v", sync.get("k"));

@@ -3,7 +3,7 @@ package io.optoutgw.store;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
 import org.junit.jupiter.api.AfterEach;
@@ -51,16 +51,16 @@ class RedisConnectorTest {
     @Timeout(20)
     void commandsSucceed() throws Exception {
         connector = RedisConnector.connect(server.uri(), COMMAND_TIMEOUT);
-        assertEquals("OK", connector.connection().sync().set("a", "1"));
+        assertEquals("OK", connector.sync().set("a", "1"));
         assertEquals("1", connector.async().get("a").get(1, TimeUnit.SECONDS));
-        assertTrue(connector.connection().isOpen());
+        assertTrue(connector.isOpen());
     }
 
     @Test
     @Timeout(20)
     void aPausedServerTimesCommandsOutWithinTheCommandTimeout() throws Exception {
         connector = RedisConnector.connect(server.uri(), COMMAND_TIMEOUT);
-        RedisCommands<String, String> sync = connector.connection().sync();
+        RedisClusterCommands<String, String> sync = connector.sync();
         sync.set("a", "1");
         server.pause();
         try {
@@ -83,11 +83,11 @@ class RedisConnectorTest {
     @Timeout(30)
     void aKilledServerRejectsCommandsAndARestartedOneIsReconnected() throws Exception {
         connector = RedisConnector.connect(server.uri(), COMMAND_TIMEOUT);
-        RedisCommands<String, String> sync = connector.connection().sync();
+        RedisClusterCommands<String, String> sync = connector.sync();
         assertEquals("OK", sync.set("a", "1"));
 
         server.kill();
-        awaitTrue(() -> !connector.connection().isOpen(), Duration.ofSeconds(5), "connection noticed the kill");
+        awaitTrue(() -> !connector.isOpen(), Duration.ofSeconds(5), "connection noticed the kill");
 
         long start = System.nanoTime();
         RedisException rejected = assertThrows(RedisException.class, () -> sync.get("a"));
@@ -119,7 +119,7 @@ class RedisConnectorTest {
                 Thread.sleep(50);
             }
         }
-        assertTrue(connector.connection().isOpen());
+        assertTrue(connector.isOpen());
         assertEquals("2", sync.get("b"));
         assertEquals(null, sync.get("a"), "the restarted server has no persistence");
     }
@@ -146,7 +146,7 @@ class RedisConnectorTest {
     @Timeout(20)
     void aWrongPasswordIsReportedWithoutThePassword() {
         try (RedisConnector admin = RedisConnector.connect(server.uri(), COMMAND_TIMEOUT)) {
-            assertEquals("OK", admin.connection().sync().configSet("requirepass", "rightPw"));
+            assertEquals("OK", admin.sync().configSet("requirepass", "rightPw"));
         }
         RedisConnectException e = assertThrows(RedisConnectException.class,
                 () -> RedisConnector.connect("redis://:wr0ngPw@127.0.0.1:" + server.port(), COMMAND_TIMEOUT));
@@ -156,7 +156,7 @@ class RedisConnectorTest {
 
         try (RedisConnector authed = RedisConnector.connect("redis://:rightPw@127.0.0.1:" + server.port(),
                 COMMAND_TIMEOUT)) {
-            assertEquals("PONG", authed.connection().sync().ping());
+            assertEquals("PONG", authed.sync().ping());
         }
     }
 
@@ -178,5 +178,33 @@ class RedisConnectorTest {
             }
             Thread.sleep(20);
         }
+    }
+
+    @Test
+    void clusterUrisGiveOneSeedPerNodeWithTheCredentialsAndTls() {
+        List<io.lettuce.core.RedisURI> seeds = RedisConnector.clusterSeeds("rediss-cluster://gw:s3cret@h1:7000,h2:7001/0");
+        assertEquals(2, seeds.size());
+        assertEquals("h1", seeds.get(0).getHost());
+        assertEquals(7001, seeds.get(1).getPort());
+        for (io.lettuce.core.RedisURI seed : seeds) {
+            assertTrue(seed.isSsl());
+            io.lettuce.core.RedisCredentials credentials = seed.getCredentialsProvider().resolveCredentials().block();
+            assertEquals("gw", credentials.getUsername());
+            assertEquals("s3cret", new String(credentials.getPassword()));
+        }
+        assertFalse(RedisConnector.clusterSeeds("redis-cluster://127.0.0.1:7000").get(0).isSsl());
+        assertEquals("redis-cluster://***@h1:7000,h2:7001", RedisConnector.mask("redis-cluster://u:pw@h1:7000,h2:7001"));
+        RedisConnectException bad = assertThrows(RedisConnectException.class,
+                () -> RedisConnector.connect("redis-cluster://u:s3cret@h1:7000/3", COMMAND_TIMEOUT));
+        assertFalse(bad.getMessage().contains("s3cret"), bad.getMessage());
+    }
+
+    @Test
+    @Timeout(20)
+    void noClusterNodeListeningFailsToConnect() {
+        int port = FreePorts.find();
+        RedisConnectException e = assertThrows(RedisConnectException.class,
+                () -> RedisConnector.connect("redis-cluster://127.0.0.1:" + port, COMMAND_TIMEOUT));
+        assertTrue(e.getMessage().contains("cannot connect"), e.getMessage());
     }
 }

@@ -25,12 +25,19 @@ public final class RedisServerProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final boolean appendOnly;
+    private final Mode mode;
+    private final List<String> extraArgs;
     private Process process;
 
-    private RedisServerProcess(Path dir, int port, boolean appendOnly) {
+    /** What kind of redis-server to run. */
+    private enum Mode { PLAIN, SENTINEL }
+
+    private RedisServerProcess(Path dir, int port, boolean appendOnly, Mode mode, List<String> extraArgs) {
         this.dir = dir;
         this.port = port;
         this.appendOnly = appendOnly;
+        this.mode = mode;
+        this.extraArgs = List.copyOf(extraArgs);
     }
 
     /** Starts redis-server without persistence ({@code --save '' --appendonly no}). */
@@ -40,12 +47,30 @@ public final class RedisServerProcess implements AutoCloseable {
 
     /** Starts redis-server; with {@code appendOnly} it uses {@code --appendonly yes --appendfsync always}. */
     public static RedisServerProcess start(boolean appendOnly) {
+        return start(appendOnly, Mode.PLAIN, List.of());
+    }
+
+    /** Starts redis-server without persistence and with {@code extraArgs} (e.g. cluster mode). */
+    public static RedisServerProcess startWith(List<String> extraArgs) {
+        return start(false, Mode.PLAIN, extraArgs);
+    }
+
+    /**
+     * Starts a Sentinel monitoring the master {@code masterName} at 127.0.0.1:{@code masterPort}
+     * with quorum 1.
+     */
+    public static RedisServerProcess startSentinel(String masterName, int masterPort) {
+        return start(false, Mode.SENTINEL, List.of(masterName, Integer.toString(masterPort)));
+    }
+
+    private static RedisServerProcess start(boolean appendOnly, Mode mode, List<String> extraArgs) {
         try {
             int port = FreePorts.find();
             if (port == 6379) {
                 port = FreePorts.find();
             }
-            RedisServerProcess server = new RedisServerProcess(Files.createTempDirectory("redis-test-"), port, appendOnly);
+            RedisServerProcess server = new RedisServerProcess(Files.createTempDirectory("redis-test-"), port, appendOnly,
+                    mode, extraArgs);
             try {
                 server.launch();
             } catch (RuntimeException e) {
@@ -122,7 +147,20 @@ public final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    private void launch() {
+    private List<String> command() throws IOException {
+        if (mode == Mode.SENTINEL) {
+            Path conf = dir.resolve("sentinel.conf");
+            if (!Files.exists(conf)) {
+                Files.writeString(conf, "sentinel monitor " + extraArgs.get(0) + " 127.0.0.1 " + extraArgs.get(1) + " 1\n"
+                        + "sentinel down-after-milliseconds " + extraArgs.get(0) + " 5000\n");
+            }
+            return List.of("redis-server", conf.toString(), "--sentinel",
+                    "--bind", "127.0.0.1",
+                    "--port", Integer.toString(port),
+                    "--dir", dir.toString(),
+                    "--daemonize", "no",
+                    "--protected-mode", "no");
+        }
         List<String> cmd = new ArrayList<>(List.of("redis-server",
                 "--bind", "127.0.0.1",
                 "--port", Integer.toString(port),
@@ -134,6 +172,17 @@ public final class RedisServerProcess implements AutoCloseable {
             cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
         } else {
             cmd.addAll(List.of("--appendonly", "no"));
+        }
+        cmd.addAll(extraArgs);
+        return cmd;
+    }
+
+    private void launch() {
+        List<String> cmd;
+        try {
+            cmd = command();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Path log = dir.resolve("redis.log");
         try {

@@ -12,8 +12,9 @@ public final class TestGateways {
     }
 
     /**
-     * A gateway on 127.0.0.1 with the given Redis URI; {@code rest} is YAML for relay, upstreams
-     * and accounts (at column 0).
+     * A gateway on 127.0.0.1 with the given Redis URI ({@code redis://}, {@code redis-cluster://}, ...);
+     * {@code rest} is YAML for relay, upstreams and accounts (at column 0). The journal goes to a
+     * fresh temp dir unless {@code rest} names one.
      */
     public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
         return start(instanceId, redisUri, rest, false);

@@ -1,0 +1,223 @@
+package io.optoutgw.optout;
+
+import static io.optoutgw.testsupport.TestGateways.awaitBound;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.optoutgw.app.Gateway;
+import io.optoutgw.relay.MessageIdStore;
+import io.optoutgw.simulator.SimulatorOptions;
+import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.store.OptOutJournal;
+import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.testsupport.RedisClusterProcesses;
+import io.optoutgw.testsupport.RedisServerProcess;
+import io.optoutgw.testsupport.TestGateways;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The list, the audit trail, message-id routing, the journal reconciliation, concatenated-MO
+ * reassembly and a whole gateway against a three-master Redis Cluster on loopback ports.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class RedisClusterTest {
+
+    private static final int NUMBERS = 600;
+
+    private static RedisClusterProcesses cluster;
+    private static RedisConnector connector;
+    private SuppressionStore store;
+
+    @BeforeAll
+    static void startCluster() {
+        cluster = RedisClusterProcesses.start(3);
+        connector = RedisConnector.connect(cluster.uri(), Duration.ofSeconds(2));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        try {
+            if (connector != null) {
+                connector.close();
+            }
+        } finally {
+            cluster.close();
+        }
+    }
+
+    @BeforeEach
+    void flush() throws Exception {
+        connector.async().flushall().get(5, TimeUnit.SECONDS);
+        store = new SuppressionStore(connector.async(), SuppressionStore.DEFAULT_BUCKETS);
+        get(store.checkLayout());
+    }
+
+    private static <T> T get(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static String number(int i) {
+        return "1555" + String.format("%07d", (i * 7919L) % 10_000_000L);
+    }
+
+    private static ConsentEvent event(ConsentEvent.Type type, String number, Scope scope, long epochSecond) {
+        return new ConsentEvent(ConsentEvent.newId(), Instant.ofEpochSecond(epochSecond), type, number, scope.code(),
+                "STOP", "en", "Stop", 0, "sim", "sim#0/7", "gw-cluster", null, null);
+    }
+
+    private static Scope scopeOf(int i) {
+        return switch (i % 3) {
+            case 0 -> Scope.Global.INSTANCE;
+            case 1 -> new Scope.Account("acme");
+            default -> new Scope.Sender("acme", "12345");
+        };
+    }
+
+    @Test
+    void connectorIsAClusterConnection() {
+        assertTrue(connector.isCluster());
+        assertTrue(connector.isOpen());
+        assertEquals("OK", connector.sync().set("plain", "1"));
+        assertEquals("1", connector.sync().get("plain"));
+    }
+
+    @Test
+    void listChecksAndHistoryForNumbersSpreadOverAllNodes() throws Exception {
+        List<CompletableFuture<SuppressionStore.Applied>> applied = new ArrayList<>();
+        for (int i = 0; i < NUMBERS; i++) {
+            String n = number(i);
+            applied.add(store.apply(event(ConsentEvent.Type.OPT_OUT, n, scopeOf(i), 1000 + i)).toCompletableFuture());
+        }
+        for (CompletableFuture<SuppressionStore.Applied> a : applied) {
+            SuppressionStore.Applied result = a.get(10, TimeUnit.SECONDS);
+            assertTrue(result.listChanged() && result.auditAdded());
+        }
+        for (int i = 0; i < NUMBERS; i++) {
+            String n = number(i);
+            SuppressionStore.Verdict acme = get(store.check(n, "acme", "12345"));
+            assertTrue(acme.suppressed(), n);
+            assertEquals(scopeOf(i), acme.suppressedBy());
+            assertEquals(i % 3 == 0, get(store.check(n, "beta", "999")).suppressed(), n);
+            List<ConsentEvent> history = get(store.history(n));
+            assertEquals(1, history.size());
+            assertEquals(n, history.get(0).number());
+        }
+        assertEquals(NUMBERS, connector.sync().zcard("gw:audit"));
+        for (RedisServerProcess node : cluster.nodes()) {
+            try (RedisConnector direct = RedisConnector.connect("redis://127.0.0.1:" + node.port(), Duration.ofSeconds(2))) {
+                assertTrue(direct.sync().dbsize() > NUMBERS / 10, "every master holds part of the list");
+            }
+        }
+    }
+
+    @Test
+    void lastWriterWinsAndReplaysAreIdempotentOnTheCluster() throws Exception {
+        String n = number(4242);
+        ConsentEvent stop = event(ConsentEvent.Type.OPT_OUT, n, Scope.Global.INSTANCE, 1000);
+        get(store.apply(stop));
+        get(store.apply(event(ConsentEvent.Type.OPT_IN, n, Scope.Global.INSTANCE, 2000)));
+        SuppressionStore.Applied replay = get(store.apply(stop));
+        assertFalse(replay.listChanged());
+        assertFalse(replay.auditAdded());
+        assertFalse(get(store.check(n, "acme", "1")).suppressed());
+        assertEquals(-2000L, get(store.entries(n)).get("g"));
+    }
+
+    @Test
+    void messageIdsAreRememberedAndFound() throws Exception {
+        MessageIdStore ids = new MessageIdStore(connector.async(), Duration.ofMinutes(5));
+        for (int i = 0; i < 300; i++) {
+            ids.remember("sim", "mid-" + i, "acct-" + (i % 7));
+        }
+        for (int i = 0; i < 300; i++) {
+            String key = "gw:mid:sim:mid-" + i;
+            assertTrue(io.optoutgw.testsupport.TestGateways.eventually(Duration.ofSeconds(5),
+                    () -> connector.sync().exists(key) == 1L), key);
+            assertEquals("acct-" + (i % 7), get(ids.lookup("sim", "mid-" + i)));
+        }
+        assertNull(get(ids.lookup("sim", "unknown")));
+    }
+
+    @Test
+    void recorderWritesJournalAndClusterAndReconcilesAfterDataLoss(@TempDir Path dir) throws Exception {
+        try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
+                OptOutJournal.Options.defaults())) {
+            ConsentRecorder recorder = new ConsentRecorder(journal, store, connector.async(), "gw-cluster",
+                    Duration.ofSeconds(5));
+            recorder.replayAtStartup(Duration.ofSeconds(10));
+            List<CompletableFuture<Void>> recorded = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                recorded.add(recorder.record(event(ConsentEvent.Type.OPT_OUT, number(i), Scope.Global.INSTANCE, 5000)));
+            }
+            CompletableFuture.allOf(recorded.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+            assertEquals(0, recorder.reconcile(Duration.ofSeconds(10)), "nothing missing");
+
+            connector.async().flushall().get(5, TimeUnit.SECONDS);
+            assertFalse(get(store.check(number(7), "acme", "1")).suppressed(), "the cluster lost everything");
+
+            assertEquals(200, recorder.reconcile(Duration.ofSeconds(20)));
+            assertEquals(200, recorder.discrepancies());
+            for (int i = 0; i < 200; i++) {
+                assertTrue(get(store.check(number(i), "acme", "1")).suppressed(), number(i));
+            }
+            assertEquals(0, recorder.reconcile(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void concatenatedPartsAreReassembledWhicheverNodeHoldsThem() throws Exception {
+        Reassembly reassembly = new Reassembly(connector.async(), Duration.ofMinutes(1));
+        for (int m = 0; m < 50; m++) {
+            String source = number(m);
+            assertNull(get(reassembly.add(source, "12345", new Concat(m, 3, 3), "P")));
+            assertNull(get(reassembly.add(source, "12345", new Concat(m, 3, 1), "ST")));
+            assertEquals("STOP", get(reassembly.add(source, "12345", new Concat(m, 3, 2), "O")));
+        }
+        assertEquals(0L, connector.sync().dbsize() - 1, "only gw:meta:buckets is left");
+    }
+
+    @Test
+    void aGatewayOnTheClusterRecordsStopAndRefuses(@TempDir Path dir) throws Exception {
+        try (SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
+             Gateway gateway = TestGateways.start("gw-cl", cluster.uri(), """
+                     relay: { requestTimeout: 2s }
+                     optout: { journalDir: "%s", recordTimeout: 2s, reconcileInterval: 1h }
+                     upstreams:
+                       - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, binds: 1,
+                           reconnectInitialDelay: 50ms, reconnectMaxDelay: 200ms }
+                     accounts:
+                       - { systemId: acme, password: pw, numbers: ["12345"], optOut: { scope: global } }
+                     """.formatted(dir.resolve("journal"), smsc.port()))) {
+            awaitBound(gateway);
+            assertNull(gateway.notReadyReason());
+            for (int i = 0; i < 20; i++) {
+                String person = number(900 + i);
+                int status = smsc.injectMo(person, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS);
+                assertEquals(0, status);
+                assertTrue(get(store.check(person, "acme", "12345")).suppressed(), person);
+                assertTrue(get(store.check(person, "other", "777")).suppressed(), "global scope");
+            }
+        }
+    }
+}
