@@ -34,7 +34,7 @@ class SmppDecoderFuzzTest {
 
     private static final int MAX_FRAME_BYTES = 4096;
 
-    @FuzzTest(maxDuration = "25s")
+    @FuzzTest(maxDuration = "20s")
     void decodeAnyBytes(byte[] data) {
         List<String> whole = decode(data, false);
         List<String> fragmented = decode(data, true);

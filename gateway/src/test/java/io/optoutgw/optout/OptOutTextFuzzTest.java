@@ -31,7 +31,7 @@ class OptOutTextFuzzTest {
     private static final KeywordEngine EXACT = KeywordEngine.defaults(MatchMode.EXACT);
     private static final KeywordEngine PHRASE = KeywordEngine.defaults(MatchMode.PHRASE);
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void decodeAndMatch(byte[] data) {
         if (data.length < 3) {
             return;
