@@ -113,15 +113,15 @@ public final class ConsentRecorder {
             log.warn("journal marker missing from Redis: it lost data (restart without persistence, FLUSHALL or "
                     + "failover); replaying the whole journal");
             from = 0;
-        } else if (!unapplied.isEmpty()) {
-            from = unapplied.first() - 1;
         } else {
+            // Entries after the marker were applied once, but Redis may have lost them since while
+            // keeping the older marker (a torn AOF tail, a failover to a lagging replica): the marker
+            // only moves after a replay, so everything after it is replayed. Replays are idempotent.
             long markerSeq = marker == null ? 0 : Long.parseLong(marker);
-            long watermark = lastJournaled.get();
-            if (markerSeq < watermark) {
-                redis.set(markerKey, Long.toString(watermark)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            from = unapplied.isEmpty() ? markerSeq : Math.min(markerSeq, unapplied.first() - 1);
+            if (from >= lastJournaled.get()) {
+                return 0;
             }
-            return 0;
         }
         long watermark = lastJournaled.get();
         int n = replayFrom(from, timeout);
