@@ -16,12 +16,17 @@ public final class TestGateways {
      * and accounts (at column 0).
      */
     public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
+        return start(instanceId, redisUri, rest, null);
+    }
+
+    /** As {@link #start(String, String, String)}, with {@code http.adminToken} set (null = admin API disabled). */
+    public static Gateway start(String instanceId, String redisUri, String rest, String adminToken) throws Exception {
         String yaml = """
                 instanceId: %s
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
-                http: { host: 127.0.0.1, port: 0 }
+                http: { host: 127.0.0.1, port: 0%s }
                 redis: { uri: "%s", commandTimeout: 500ms }
-                """.formatted(instanceId, redisUri) + (rest.contains("optout:") ? "" : "optout: { journalDir: \""
+                """.formatted(instanceId, adminToken == null ? "" : ", adminToken: \"" + adminToken + "\"", redisUri) + (rest.contains("optout:") ? "" : "optout: { journalDir: \""
                 + tempJournalDir(instanceId) + "\" }\n") + rest;
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
     }
