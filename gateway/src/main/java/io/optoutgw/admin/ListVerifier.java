@@ -13,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Compares the do-not-contact list with this gateway's journal and the audit trail in Redis, and
@@ -27,9 +25,9 @@ public final class ListVerifier {
 
     /** Most discrepancies listed in a report; the count stays exact. */
     public static final int MAX_LISTED = 1000;
-    private static final int BUCKET_BATCH = 512;
+    private static final int BUCKET_BATCH = 256;
     private static final int NUMBER_BATCH = 256;
-    private static final int INDEX_PAGE = 10_000;
+    private static final int INDEX_PAGE = 2_000;
 
     private final SuppressionStore store;
     private final OptOutJournal journal;
@@ -80,15 +78,11 @@ public final class ListVerifier {
         Map<String, List<VerifyReport.Discrepancy>> found = new HashMap<>();
         for (int i = 0; i < all.size(); i += NUMBER_BATCH) {
             List<String> batch = all.subList(i, Math.min(all.size(), i + NUMBER_BATCH));
-            List<CompletableFuture<List<ConsentEvent>>> histories = new ArrayList<>(batch.size());
-            for (String digits : batch) {
-                histories.add(store.history(digits).toCompletableFuture());
-            }
+            List<List<ConsentEvent>> histories = Reads.batch(0, batch.size(), j -> store.history(batch.get(j)), timeout);
             for (int j = 0; j < batch.size(); j++) {
                 String digits = batch.get(j);
                 List<VerifyReport.Discrepancy> d = check(digits, list.getOrDefault(digits, Map.of()),
-                        histories.get(j).get(timeout.toMillis(), TimeUnit.MILLISECONDS),
-                        journalEvents.getOrDefault(digits, List.of()));
+                        histories.get(j), journalEvents.getOrDefault(digits, List.of()));
                 if (!d.isEmpty()) {
                     found.put(digits, d);
                 }
@@ -128,10 +122,8 @@ public final class ListVerifier {
         }
         Thread.sleep(settle.toMillis());
         for (String digits : new ArrayList<>(found.keySet())) {
-            Map<String, Long> entries = store.entries(digits).toCompletableFuture()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            List<ConsentEvent> history = store.history(digits).toCompletableFuture()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Map<String, Long> entries = Reads.one(i -> store.entries(digits), timeout);
+            List<ConsentEvent> history = Reads.one(i -> store.history(digits), timeout);
             List<VerifyReport.Discrepancy> again = check(digits, entries, history,
                     journalEvents.getOrDefault(digits, List.of()));
             if (again.isEmpty()) {
@@ -145,12 +137,9 @@ public final class ListVerifier {
     private void readList(Map<String, Map<String, Long>> list, long[] counts) throws Exception {
         int buckets = store.buckets();
         for (int b = 0; b < buckets; b += BUCKET_BATCH) {
-            List<CompletableFuture<List<SuppressionStore.ListEntry>>> batch = new ArrayList<>(BUCKET_BATCH);
-            for (int i = b; i < Math.min(buckets, b + BUCKET_BATCH); i++) {
-                batch.add(store.exportBucket(i).toCompletableFuture());
-            }
-            for (CompletableFuture<List<SuppressionStore.ListEntry>> f : batch) {
-                for (SuppressionStore.ListEntry e : f.get(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            for (List<SuppressionStore.ListEntry> bucket : Reads.batch(b, Math.min(buckets, b + BUCKET_BATCH),
+                    store::exportBucket, timeout)) {
+                for (SuppressionStore.ListEntry e : bucket) {
                     list.computeIfAbsent(e.digits(), k -> new HashMap<>(2)).put(e.scope(), e.value());
                     counts[0]++;
                     if (e.suppressed()) {
@@ -164,8 +153,9 @@ public final class ListVerifier {
     private long readAuditIndex(Set<String> numbers) throws Exception {
         long count = 0;
         for (long offset = 0; ; offset += INDEX_PAGE) {
-            List<SuppressionStore.AuditRef> page = store.auditIndex(Long.MIN_VALUE / 2, Long.MAX_VALUE / 2, offset,
-                    INDEX_PAGE).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            long at = offset;
+            List<SuppressionStore.AuditRef> page = Reads.one(i -> store.auditIndex(Long.MIN_VALUE / 2, Long.MAX_VALUE / 2,
+                    at, INDEX_PAGE), timeout);
             for (SuppressionStore.AuditRef ref : page) {
                 numbers.add(ref.digits());
             }

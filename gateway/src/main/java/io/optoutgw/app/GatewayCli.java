@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 /** The {@code gateway} command line. */
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
         description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
-        subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class})
+        subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class,
+            SuppressionCommand.class, AuditCommand.class})
 public final class GatewayCli implements Runnable {
 
     @CommandLine.Spec
@@ -31,12 +32,16 @@ public final class GatewayCli implements Runnable {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new GatewayCli());
+        CommandLine cl = new CommandLine(new GatewayCli());
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, args) -> AdminCommand.isAdmin(e.getCommandLine())
+                ? AdminCommand.usageError(e) : usage.handleParseException(e, args));
+        return cl;
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

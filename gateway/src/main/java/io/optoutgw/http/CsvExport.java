@@ -33,7 +33,7 @@ final class CsvExport {
 
     private static final Logger log = LoggerFactory.getLogger(CsvExport.class);
     static final String HEADER = "number,scope,since\n";
-    private static final int BUCKET_BATCH = 512;
+    private static final int BUCKET_BATCH = 256;
     private static final int CHUNK_CHARS = 32 * 1024;
     private static final long WRITE_WAIT_SECONDS = 120;
 
@@ -91,16 +91,8 @@ final class CsvExport {
 
     private static List<List<SuppressionStore.ListEntry>> batch(SuppressionStore store, int from, Duration timeout)
             throws Exception {
-        int to = Math.min(store.buckets(), from + BUCKET_BATCH);
-        List<CompletableFuture<List<SuppressionStore.ListEntry>>> futures = new ArrayList<>(to - from);
-        for (int i = from; i < to; i++) {
-            futures.add(store.exportBucket(i).toCompletableFuture());
-        }
-        List<List<SuppressionStore.ListEntry>> out = new ArrayList<>(futures.size());
-        for (CompletableFuture<List<SuppressionStore.ListEntry>> f : futures) {
-            out.add(f.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-        }
-        return out;
+        return io.optoutgw.admin.Reads.batch(from, Math.min(store.buckets(), from + BUCKET_BATCH), store::exportBucket,
+                timeout);
     }
 
     /** Writes the buffered rows as one chunk; waits while the client is not keeping up. */
