@@ -26,7 +26,7 @@ public final class ListVerifier {
     /** Most discrepancies listed in a report; the count stays exact. */
     public static final int MAX_LISTED = 1000;
     private static final int BUCKET_BATCH = 256;
-    private static final int NUMBER_BATCH = 256;
+    private static final int NUMBER_BATCH = 1000;
     private static final int INDEX_PAGE = 2_000;
 
     private final SuppressionStore store;
