@@ -141,11 +141,25 @@ public final class Gateway implements AutoCloseable {
                 new PduMetricsHandler(metrics, "esme"));
         smppPort = esmeServer.start(boss, workers);
         if (config.http().enabled()) {
-            httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape);
+            httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
             httpPort = httpServer.start(boss);
         }
         log.info("gateway {} started: SMPP port {}, HTTP port {}, {} upstream(s), {} account(s)",
                 config.instanceId(), smppPort, httpPort, config.upstreams().size(), config.accounts().size());
+    }
+
+    /** The admin API on the HTTP port (/api); every request is answered 401 "disabled" unless http.adminToken is set. */
+    private io.optoutgw.http.AdminApi adminApi(SuppressionStore list) {
+        if (!config.http().adminEnabled()) {
+            return io.optoutgw.http.AdminApi.disabled();
+        }
+        java.util.Set<String> accounts = new java.util.HashSet<>();
+        config.accounts().forEach(a -> accounts.add(a.systemId()));
+        Duration timeout = Duration.ofSeconds(5);
+        var admin = new io.optoutgw.admin.SuppressionAdmin(list, recorder, new io.optoutgw.admin.ScopeNames(accounts),
+                config.instanceId(), timeout);
+        var verifier = new io.optoutgw.admin.ListVerifier(list, journal, timeout, config.optout().recordTimeout());
+        return new io.optoutgw.http.AdminApi(config.http().adminToken(), admin, verifier);
     }
 
     private void startReconciler() {

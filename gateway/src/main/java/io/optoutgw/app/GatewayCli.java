@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
         description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
         subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class,
-            GatewayCli.Report.class, SendCommand.class})
+            GatewayCli.Report.class, SendCommand.class, SuppressionCommand.class, AuditCommand.class})
 public final class GatewayCli implements Runnable {
 
     @CommandLine.Spec
@@ -32,12 +32,16 @@ public final class GatewayCli implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new GatewayCli());
+        CommandLine cl = new CommandLine(new GatewayCli());
+        CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((e, args) -> AdminCommand.isAdmin(e.getCommandLine())
+                ? AdminCommand.usageError(e) : usage.handleParseException(e, args));
+        return cl;
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

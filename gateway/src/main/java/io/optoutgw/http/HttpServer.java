@@ -27,7 +27,11 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** HTTP endpoints for operations: {@code /health} (alive), {@code /ready} (can enforce and relay), {@code /metrics}. */
+/**
+ * HTTP endpoints for operations: {@code /health} (alive), {@code /ready} (can enforce and relay),
+ * {@code /metrics}, and the admin API under {@code /api} ({@link AdminApi}). Requests are
+ * aggregated (at most 64 KiB) except the CSV import, whose body is streamed.
+ */
 public final class HttpServer {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -41,12 +45,18 @@ public final class HttpServer {
     private final HttpConfig config;
     private final Readiness readiness;
     private final Supplier<String> metrics;
+    private final AdminApi api;
     private Channel serverChannel;
 
     public HttpServer(HttpConfig config, Readiness readiness, Supplier<String> metrics) {
+        this(config, readiness, metrics, AdminApi.disabled());
+    }
+
+    public HttpServer(HttpConfig config, Readiness readiness, Supplier<String> metrics, AdminApi api) {
         this.config = config;
         this.readiness = readiness;
         this.metrics = metrics;
+        this.api = api;
     }
 
     public int start(EventLoopGroup group) throws InterruptedException {
@@ -58,13 +68,15 @@ public final class HttpServer {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("codec", new HttpServerCodec())
+                                .addLast("import", new ImportRouter(api))
                                 .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
                                 .addLast("handler", new Handler());
                     }
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
         int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        log.info("HTTP on {}:{} (/health, /ready, /metrics)", config.host(), port);
+        log.info("HTTP on {}:{} (/health, /ready, /metrics, admin API {})", config.host(), port,
+                api.enabled() ? "on /api" : "disabled");
         return port;
     }
 
@@ -72,12 +84,17 @@ public final class HttpServer {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }
+        api.close();
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
             String path = new QueryStringDecoder(request.uri()).path();
+            if (AdminApi.isApiPath(path)) {
+                api.handle(ctx, request);
+                return;
+            }
             FullHttpResponse response = switch (path) {
                 case "/health" -> json(HttpResponseStatus.OK, "{\"status\":\"UP\"}");
                 case "/ready" -> {

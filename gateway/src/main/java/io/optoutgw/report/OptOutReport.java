@@ -60,10 +60,10 @@ public final class OptOutReport {
         long toMs = now.toEpochMilli();
         Set<String> numbers = new LinkedHashSet<>();
         for (long offset = 0; ; offset += PAGE) {
-            List<String> page = store.auditIndex(fromMs, toMs, offset, PAGE).toCompletableFuture()
+            List<SuppressionStore.AuditRef> page = store.auditIndex(fromMs, toMs, offset, PAGE).toCompletableFuture()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            for (String entry : page) {
-                numbers.add(entry.substring(0, entry.indexOf('|')));
+            for (SuppressionStore.AuditRef entry : page) {
+                numbers.add(entry.digits());
             }
             if (page.size() < PAGE) {
                 break;

@@ -188,21 +188,6 @@ public final class SuppressionStore {
         });
     }
 
-    /** The number's audit events between two times (epoch ms, inclusive), oldest first. */
-    public CompletionStage<List<ConsentEvent>> history(String digits, long fromMillis, long toMillis) {
-        return redis.zrangebyscore(auditKey(digits), io.lettuce.core.Range.create((double) fromMillis, (double) toMillis))
-                .thenApply(SuppressionStore::parse);
-    }
-
-    /**
-     * Entries of the global audit index ({@code digits|eventId}) between two times, at most
-     * {@code limit} from {@code offset}, oldest first.
-     */
-    public CompletionStage<List<String>> auditIndex(long fromMillis, long toMillis, long offset, long limit) {
-        return redis.zrangebyscore(AUDIT_INDEX, io.lettuce.core.Range.create((double) fromMillis, (double) toMillis),
-                io.lettuce.core.Limit.create(offset, limit));
-    }
-
     /** The bucket count a Redis already holding a list uses, or {@code null} for a fresh Redis. */
     public static CompletionStage<Integer> bucketsInUse(RedisClusterAsyncCommands<String, String> redis) {
         return redis.get(META_BUCKETS).thenApply(v -> v == null ? null : Integer.valueOf(v));
@@ -219,6 +204,74 @@ public final class SuppressionStore {
     /** The number's audit events, oldest first. */
     public CompletionStage<List<ConsentEvent>> history(String digits) {
         return redis.zrange(auditKey(digits), 0, -1).thenApply(SuppressionStore::parse);
+    }
+
+    /**
+     * One field of the list: a number in one scope with its signed epoch seconds (positive =
+     * suppressed since then, negative = opted back in then).
+     */
+    public record ListEntry(String digits, String scope, long value) {
+        public boolean suppressed() {
+            return value > 0;
+        }
+
+        public java.time.Instant since() {
+            return java.time.Instant.ofEpochSecond(Math.abs(value));
+        }
+    }
+
+    /** Every field of bucket {@code bucket} (0..buckets-1), opted-in ones included; for export and verification. */
+    public CompletionStage<List<ListEntry>> exportBucket(int bucket) {
+        if (bucket < 0 || bucket >= buckets) {
+            throw new IllegalArgumentException("bucket out of range: " + bucket);
+        }
+        return redis.hgetall("gw:s:{" + bucket + "}").thenApply(all -> {
+            List<ListEntry> out = new ArrayList<>(all.size());
+            all.forEach((f, v) -> {
+                int bar = f.indexOf('|');
+                out.add(bar < 0 ? new ListEntry(f, "g", Long.parseLong(v))
+                        : new ListEntry(f.substring(0, bar), f.substring(bar + 1), Long.parseLong(v)));
+            });
+            return out;
+        });
+    }
+
+    /** One member of the global audit index {@code gw:audit}: an event of a number at a time. */
+    public record AuditRef(String digits, String eventId, long epochMillis) {
+    }
+
+    /**
+     * A page of the global audit index, oldest first: events with {@code fromMs <= time <= toMs},
+     * skipping {@code offset}, at most {@code count}.
+     */
+    public CompletionStage<List<AuditRef>> auditIndex(long fromMs, long toMs, long offset, long count) {
+        return redis.zrangebyscoreWithScores(AUDIT_INDEX, io.lettuce.core.Range.create((double) fromMs, (double) toMs),
+                io.lettuce.core.Limit.create(offset, count)).thenApply(page -> {
+                    List<AuditRef> out = new ArrayList<>(page.size());
+                    for (io.lettuce.core.ScoredValue<String> sv : page) {
+                        String member = sv.getValue();
+                        int bar = member.indexOf('|');
+                        out.add(new AuditRef(member.substring(0, bar), member.substring(bar + 1), (long) sv.getScore()));
+                    }
+                    return out;
+                });
+    }
+
+    /** Size of the global audit index. */
+    public CompletionStage<Long> auditIndexSize() {
+        return redis.zcard(AUDIT_INDEX);
+    }
+
+    /** The number's audit events with {@code fromMs <= time <= toMs}, oldest first. */
+    public CompletionStage<List<ConsentEvent>> history(String digits, long fromMs, long toMs) {
+        return redis.zrangebyscore(auditKey(digits), io.lettuce.core.Range.create((double) fromMs, (double) toMs))
+                .thenApply(jsons -> {
+                    List<ConsentEvent> events = new ArrayList<>(jsons.size());
+                    for (String j : jsons) {
+                        events.add(ConsentEvent.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    }
+                    return events;
+                });
     }
 
     public int buckets() {

@@ -17,17 +17,28 @@ public final class TestGateways {
      * fresh temp dir unless {@code rest} names one.
      */
     public static Gateway start(String instanceId, String redisUri, String rest) throws Exception {
-        return start(instanceId, redisUri, rest, false);
+        return start(instanceId, redisUri, rest, false, null);
     }
 
     /** As {@link #start(String, String, String)}, with {@code redis.requireSafe} set as given. */
     public static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe) throws Exception {
+        return start(instanceId, redisUri, rest, requireSafe, null);
+    }
+
+    /** As {@link #start(String, String, String)}, with {@code http.adminToken} set (null = admin API disabled). */
+    public static Gateway start(String instanceId, String redisUri, String rest, String adminToken) throws Exception {
+        return start(instanceId, redisUri, rest, false, adminToken);
+    }
+
+    private static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe,
+                                 String adminToken) throws Exception {
         String smpp = rest.contains("smpp:") ? "" : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
         String yaml = smpp + """
                 instanceId: %s
-                http: { host: 127.0.0.1, port: 0 }
+                http: { host: 127.0.0.1, port: 0%s }
                 redis: { uri: "%s", commandTimeout: 500ms, requireSafe: %s }
-                """.formatted(instanceId, redisUri, requireSafe) + withJournalDir(instanceId, rest);
+                """.formatted(instanceId, adminToken == null ? "" : ", adminToken: \"" + adminToken + "\"", redisUri,
+                requireSafe) + withJournalDir(instanceId, rest);
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
     }
 

@@ -1,0 +1,26 @@
+package io.optoutgw.admin;
+
+import io.optoutgw.suppression.ConsentEvent;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the list says about one number (JSON body of {@code GET /api/suppressions/{number}}): its
+ * state in every scope that has an entry, and its audit trail, oldest first.
+ *
+ * @param number     E.164 with '+'
+ * @param suppressed whether any scope suppresses it
+ */
+public record NumberStatus(String number, boolean suppressed, List<ScopeStatus> scopes, List<ConsentEvent> history) {
+
+    /**
+     * One scope of a number.
+     *
+     * @param scope      long form (global, account:ACME, sender:ACME:12345)
+     * @param code       compact form as stored (g, a:ACME, s:ACME:12345)
+     * @param suppressed true = opted out, false = opted back in
+     * @param since      when it last changed
+     */
+    public record ScopeStatus(String scope, String code, boolean suppressed, Instant since) {
+    }
+}

@@ -1,0 +1,88 @@
+package io.optoutgw.admin;
+
+import io.optoutgw.suppression.Scope;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the scopes operators type ({@code global}, {@code account:ACME}, {@code sender:ACME:12345}
+ * or the compact codes {@code g}, {@code a:ACME}, {@code s:ACME:12345}) and checks the account
+ * against the configured ones, so that a typo cannot create an opt-out nothing ever matches.
+ */
+public final class ScopeNames {
+
+    private static final Pattern SENDER = Pattern.compile("[^\\s|,\"]{1,64}");
+
+    private final Set<String> accounts;
+
+    /** @param accounts configured ESME system_ids */
+    public ScopeNames(Set<String> accounts) {
+        this.accounts = Set.copyOf(accounts);
+    }
+
+    /** Parses {@code text}; throws IllegalArgumentException with a message fit for the operator. */
+    public Scope parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("empty scope (expected global, account:ACCOUNT or sender:ACCOUNT:SENDER)");
+        }
+        String s = text.strip();
+        int colon = s.indexOf(':');
+        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String rest = colon < 0 ? null : s.substring(colon + 1);
+        Scope scope = switch (kind) {
+            case "g", "global" -> rest == null ? Scope.Global.INSTANCE : null;
+            case "a", "account" -> rest == null || rest.contains(":") ? null : new Scope.Account(rest);
+            case "s", "sender" -> {
+                int c = rest == null ? -1 : rest.indexOf(':');
+                yield c <= 0 || c == rest.length() - 1 ? null
+                        : new Scope.Sender(rest.substring(0, c), rest.substring(c + 1));
+            }
+            default -> null;
+        };
+        if (scope == null) {
+            throw new IllegalArgumentException("not a scope: '" + s
+                    + "' (expected global, account:ACCOUNT or sender:ACCOUNT:SENDER, or g, a:ACCOUNT, s:ACCOUNT:SENDER)");
+        }
+        if (scope instanceof Scope.Account a) {
+            checkAccount(a.account(), false);
+        } else if (scope instanceof Scope.Sender snd) {
+            checkAccount(snd.account(), true);
+            if (!SENDER.matcher(snd.sender()).matches()) {
+                throw new IllegalArgumentException("not a sender: '" + snd.sender() + "'");
+            }
+        }
+        return scope;
+    }
+
+    private void checkAccount(String account, boolean anyAllowed) {
+        if (anyAllowed && Scope.ANY_ACCOUNT.equals(account)) {
+            return;
+        }
+        if (!accounts.contains(account)) {
+            throw new IllegalArgumentException("unknown account '" + account + "' (configured: "
+                    + String.join(", ", new TreeSet<>(accounts)) + (anyAllowed ? ", or * for any account" : "") + ")");
+        }
+    }
+
+    /** The long form: {@code global}, {@code account:ACME}, {@code sender:ACME:12345}. */
+    public static String display(Scope scope) {
+        if (scope instanceof Scope.Account a) {
+            return "account:" + a.account();
+        }
+        if (scope instanceof Scope.Sender s) {
+            return "sender:" + s.account() + ":" + s.sender();
+        }
+        return "global";
+    }
+
+    /** The long form of a compact code as stored; the code itself if it does not parse. */
+    public static String display(String code) {
+        try {
+            return display(Scope.parse(code));
+        } catch (IllegalArgumentException e) {
+            return code;
+        }
+    }
+}
