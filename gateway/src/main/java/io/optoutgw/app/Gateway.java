@@ -173,7 +173,7 @@ public final class Gateway implements AutoCloseable {
             try {
                 int n = recorder.reconcile(STARTUP_REDIS_TIMEOUT);
                 if (n > 0) {
-                    log.warn("reconciliation replayed {} journal entries into Redis", n);
+                    log.warn("reconciliation restored {} journal entries Redis had lost", n);
                 }
             } catch (Exception e) {
                 log.warn("reconciliation failed (will retry): {}", e.toString());

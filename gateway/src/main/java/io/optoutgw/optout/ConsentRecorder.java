@@ -103,8 +103,8 @@ public final class ConsentRecorder {
     }
 
     /**
-     * One reconciliation pass: replays what Redis lacks and moves the marker. Returns the number
-     * of entries replayed.
+     * One reconciliation pass: replays what Redis may lack and moves the marker. Returns the number
+     * of entries Redis had lost (found missing and restored); 0 when it held everything.
      */
     public int reconcile(Duration timeout) throws Exception {
         String marker = redis.get(markerKey).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -124,10 +124,11 @@ public final class ConsentRecorder {
             }
         }
         long watermark = lastJournaled.get();
-        int n = replayFrom(from, timeout);
+        long missingBefore = discrepancies.sum();
+        replayFrom(from, timeout);
         unapplied.removeIf(seq -> seq <= watermark);
         redis.set(markerKey, Long.toString(watermark)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return n;
+        return (int) (discrepancies.sum() - missingBefore);
     }
 
     private int replayFrom(long fromExclusive, Duration timeout) throws IOException, Exception {
