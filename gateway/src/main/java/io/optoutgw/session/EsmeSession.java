@@ -449,7 +449,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof java.io.IOException) {
+        if (io.optoutgw.transport.TlsFailures.isTls(cause)) {
+            // a failed handshake is logged once by the listener
+            log.debug("{} TLS error: {}", label, cause.toString());
+        } else if (cause instanceof java.io.IOException) {
             log.debug("{} connection error: {}", label, cause.getMessage());
         } else {
             log.warn("{} closing: {}", label, cause.toString());
