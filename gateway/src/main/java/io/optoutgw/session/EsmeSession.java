@@ -451,7 +451,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (io.optoutgw.transport.TlsFailures.isTls(cause)) {
             // a failed handshake is logged once by the listener
-            log.debug("{} TLS error: {}", label, cause.toString());
+            log.debug("{} TLS error: {}", label, io.optoutgw.transport.TlsFailures.reason(cause));
         } else if (cause instanceof java.io.IOException) {
             log.debug("{} connection error: {}", label, cause.getMessage());
         } else {

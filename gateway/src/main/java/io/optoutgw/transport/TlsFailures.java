@@ -9,8 +9,13 @@ import java.security.cert.CertificateNotYetValidException;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
 
-/** Turns a failed TLS handshake into a short reason for one log line, e.g. "certificate not trusted". */
+/**
+ * Turns a failed TLS handshake into a short reason for one log line, e.g. "certificate not trusted";
+ * never echoes bytes the peer sent.
+ */
 public final class TlsFailures {
+
+    private static final String NOT_TLS = "peer does not speak TLS";
 
     private TlsFailures() {
     }
@@ -28,6 +33,10 @@ public final class TlsFailures {
     /** A short reason followed by the deepest cause's message in brackets. */
     public static String reason(Throwable t) {
         String reason = classify(t);
+        if (reason.equals(NOT_TLS)) {
+            // Netty's message hex-dumps the clear-text bytes received, which may hold a bind password
+            return reason + " (clear text on a TLS port?)";
+        }
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -43,7 +52,7 @@ public final class TlsFailures {
                 return "handshake timed out";
             }
             if (c instanceof NotSslRecordException) {
-                return "peer does not speak TLS";
+                return NOT_TLS;
             }
             if (c instanceof CertificateExpiredException) {
                 return "certificate expired";

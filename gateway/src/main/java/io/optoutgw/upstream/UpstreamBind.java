@@ -447,7 +447,7 @@ public final class UpstreamBind {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (TlsFailures.isTls(cause)) {
                 // a failed handshake is reported by userEventTriggered and channelInactive
-                log.debug("{} TLS error: {}", label, cause.toString());
+                log.debug("{} TLS error: {}", label, TlsFailures.reason(cause));
             } else if (cause instanceof java.io.IOException) {
                 log.debug("{} connection error: {}", label, cause.getMessage());
             } else {
