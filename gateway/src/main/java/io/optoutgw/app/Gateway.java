@@ -32,6 +32,7 @@ import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.store.LocalRedis;
 import io.optoutgw.store.RedisConnector;
 import io.optoutgw.store.RedisSafety;
+import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
@@ -68,6 +69,7 @@ public final class Gateway implements AutoCloseable {
     private RelayedStats relayedStats;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
+    private int smppTlsPort = -1;
     private int httpPort = -1;
     private volatile boolean closed;
 
@@ -90,6 +92,16 @@ public final class Gateway implements AutoCloseable {
     private void startAll() throws Exception {
         // refuse a bad keyword list or a reply that does not fit one SMS before starting anything
         OptOutService.validateConfig(config.accounts());
+        // TLS files are read and checked before anything starts
+        io.netty.handler.ssl.SslContext esmeTls = config.smpp().tls() == null ? null
+                : TlsContexts.esmeServer(config.smpp().tls());
+        java.util.Map<String, io.netty.handler.ssl.SslContext> upstreamTls = new java.util.HashMap<>();
+        for (UpstreamConfig u : config.upstreams()) {
+            io.netty.handler.ssl.SslContext c = TlsContexts.upstreamClient(u.tls(), "upstreams[" + u.name() + "].tls.");
+            if (c != null) {
+                upstreamTls.put(u.name(), c);
+            }
+        }
         String redisUri = config.redis().uri();
         if (config.redis().embedded()) {
             localRedis = LocalRedis.start(Path.of(config.redis().embeddedDataDir()), config.redis().embeddedPort());
@@ -126,7 +138,7 @@ public final class Gateway implements AutoCloseable {
         Relay[] relay = new Relay[1];
         upstreams = new Upstreams(config.upstreams(), workers,
                 (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes(),
-                new PduMetricsHandler(metrics, "upstream"));
+                new PduMetricsHandler(metrics, "upstream"), upstreamTls);
         Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
                 replies, metrics);
@@ -138,8 +150,9 @@ public final class Gateway implements AutoCloseable {
         startReconciler();
 
         esmeServer = new EsmeServer(config.smpp(), accounts, relay[0], SYSTEM_ID, config.relay().requestTimeout(),
-                new PduMetricsHandler(metrics, "esme"));
+                new PduMetricsHandler(metrics, "esme"), esmeTls);
         smppPort = esmeServer.start(boss, workers);
+        smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
             httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
             httpPort = httpServer.start(boss);
@@ -262,6 +275,11 @@ public final class Gateway implements AutoCloseable {
 
     public int smppPort() {
         return smppPort;
+    }
+
+    /** The SMPP-over-TLS listener's port, or -1 when {@code smpp.tls} is not configured. */
+    public int smppTlsPort() {
+        return smppTlsPort;
     }
 
     public int httpPort() {

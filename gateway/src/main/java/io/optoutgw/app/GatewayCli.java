@@ -189,7 +189,8 @@ public final class GatewayCli implements Runnable {
 
     /** {@code gateway simulator}: a standalone SMSC simulator, for demos and load tests. */
     @Command(name = "simulator", mixinStandardHelpOptions = true,
-            description = "Run the SMSC simulator alone: [--host H] [--port P] [--delay-ms D] [--receipt-delay-ms D]")
+            description = "Run the SMSC simulator alone: [--host H] [--port P] [--delay-ms D] [--receipt-delay-ms D]"
+                    + " [--tls-cert PEM --tls-key PEM]")
     static final class Simulator implements Callable<Integer> {
         // @Unmatched, not @Parameters: picocli rejects "--host" as an unknown option otherwise.
         @CommandLine.Unmatched

@@ -58,6 +58,27 @@ final class ConfigChecks {
         return value;
     }
 
+    /** The file must exist, be a regular file and be readable by this process. */
+    static String readableFile(String key, String path) {
+        notBlank(key, path);
+        java.nio.file.Path file;
+        try {
+            file = java.nio.file.Path.of(path);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ConfigException(key, "not a valid file path: " + path);
+        }
+        if (!java.nio.file.Files.exists(file)) {
+            throw new ConfigException(key, "no such file: " + path);
+        }
+        if (!java.nio.file.Files.isRegularFile(file)) {
+            throw new ConfigException(key, "not a regular file: " + path);
+        }
+        if (!java.nio.file.Files.isReadable(file)) {
+            throw new ConfigException(key, "cannot read " + path + ": permission denied");
+        }
+        return path;
+    }
+
     static Duration orDefault(Duration value, Duration fallback) {
         return value == null ? fallback : value;
     }

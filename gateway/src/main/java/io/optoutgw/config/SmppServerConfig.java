@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param bindRate         binds per second the whole gateway accepts; more get ESME_RTHROTTLED
  * @param maxBindFailures  failed binds from one address, or for one system_id, before a lockout
  * @param bindLockout      how long a lockout lasts (and the window failures are counted in)
+ * @param tls              the optional SMPP-over-TLS listener; {@code null} when there is none
  */
 public record SmppServerConfig(
         String host,
@@ -26,7 +27,8 @@ public record SmppServerConfig(
         Integer maxConnectionsPerIp,
         Integer bindRate,
         Integer maxBindFailures,
-        Duration bindLockout) {
+        Duration bindLockout,
+        SmppTlsConfig tls) {
 
     public static final int DEFAULT_PORT = 2775;
     public static final int DEFAULT_MAX_FRAME_BYTES = 4096;
@@ -49,5 +51,8 @@ public record SmppServerConfig(
                 1, 1_000_000);
         bindLockout = ConfigChecks.positive("smpp.bindLockout",
                 ConfigChecks.orDefault(bindLockout, Duration.ofMinutes(5)));
+        if (tls != null && tls.port() != 0 && tls.port() == port) {
+            throw new ConfigException("smpp.tls.port", "must differ from smpp.port (" + port + ")");
+        }
     }
 }

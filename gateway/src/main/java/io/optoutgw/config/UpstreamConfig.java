@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param reconnectInitialDelay first reconnect delay; doubles per failure up to the maximum, with jitter
  * @param dataCodingZero       what data_coding 0 means in this SMSC's MO: gsm7_unpacked (default),
  *                             gsm7_packed or latin1
+ * @param tls                  TLS towards this SMSC; {@link UpstreamTlsConfig#DISABLED} when not configured
  */
 public record UpstreamConfig(
         String name,
@@ -31,7 +32,8 @@ public record UpstreamConfig(
         Duration responseTimeout,
         Duration reconnectInitialDelay,
         Duration reconnectMaxDelay,
-        io.optoutgw.optout.DataCodingZero dataCodingZero) {
+        io.optoutgw.optout.DataCodingZero dataCodingZero,
+        UpstreamTlsConfig tls) {
 
     /** How the gateway binds to an SMSC. */
     public enum BindMode { TRANSCEIVER, TRANSMITTER_RECEIVER }
@@ -65,5 +67,7 @@ public record UpstreamConfig(
         reconnectMaxDelay = ConfigChecks.positive(k + "reconnectMaxDelay",
                 ConfigChecks.orDefault(reconnectMaxDelay, Duration.ofSeconds(60)));
         dataCodingZero = dataCodingZero == null ? io.optoutgw.optout.DataCodingZero.GSM7_UNPACKED : dataCodingZero;
+        tls = tls == null ? UpstreamTlsConfig.DISABLED : tls;
+        tls.check(k + "tls.");
     }
 }

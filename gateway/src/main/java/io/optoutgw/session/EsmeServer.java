@@ -11,11 +11,15 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.transport.TlsContexts;
+import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,12 +28,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The SMPP listener ESMEs bind to: one {@link EsmeSession} per connection. */
+/**
+ * The SMPP listeners ESMEs bind to, plain TCP and optionally TLS: one {@link EsmeSession} per
+ * connection, with the same pipeline, limits and bind guard on both.
+ */
 public final class EsmeServer {
 
     private static final Logger log = LoggerFactory.getLogger(EsmeServer.class);
 
-    /** Pipeline handler names, in order. */
+    /** Pipeline handler names, in order ({@code tls} on the TLS listener only). */
+    static final String TLS = "tls";
     static final String FLUSH = "flush";
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
@@ -45,11 +53,26 @@ public final class EsmeServer {
     private final ChannelGroup channels = new DefaultChannelGroup("esme", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger connectionIds = new AtomicInteger();
     private Channel serverChannel;
+    private volatile Channel tlsServerChannel;
+    private final SslContext tls;
     private final ChannelHandler pduMetrics;
     private final BindGuard bindGuard;
 
     public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
                       String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics) {
+        this(config, accounts, traffic, gatewaySystemId, relayTimeout, pduMetrics, null);
+    }
+
+    /**
+     * As the other constructor, plus the TLS listener's context ({@code null}: no TLS listener;
+     * required when {@code config.tls()} is set).
+     */
+    public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
+                      String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics, SslContext tls) {
+        if ((tls == null) != (config.tls() == null)) {
+            throw new IllegalArgumentException("a TLS context goes with smpp.tls, and only with it");
+        }
+        this.tls = tls;
         this.pduMetrics = pduMetrics;
         this.bindGuard = new BindGuard(config.maxConnectionsPerIp(), config.bindRate(), config.maxBindFailures(),
                 config.bindLockout());
@@ -60,53 +83,93 @@ public final class EsmeServer {
         this.relayTimeout = relayTimeout;
     }
 
-    /** Starts listening; returns the bound port. */
+    /** Starts the plain listener and, when configured, the TLS one; returns the plain listener's port. */
     public int start(EventLoopGroup boss, EventLoopGroup workers) throws InterruptedException {
+        serverChannel = bind(boss, workers, config.port(), null);
+        int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        log.info("SMPP listener on {}:{} ({})", config.host(), port, Transports.name());
+        if (tls != null) {
+            tlsServerChannel = bind(boss, workers, config.tls().port(), tls);
+            log.info("SMPP over TLS listener on {}:{} ({}, client certificates: {})", config.host(), tlsPort(),
+                    String.join("/", TlsContexts.PROTOCOLS), config.tls().clientAuth().name().toLowerCase());
+        }
+        return port;
+    }
+
+    /** The TLS listener's port, or -1 when there is none. */
+    public int tlsPort() {
+        Channel ch = tlsServerChannel;
+        return ch == null ? -1 : ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    private Channel bind(EventLoopGroup boss, EventLoopGroup workers, int port, SslContext sslContext)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Transports.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        java.net.InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
-                        if (!bindGuard.connectionOpened(ip)) {
-                            log.info("[esme {}] connection refused: {} connections from this address already",
-                                    ip == null ? "?" : ip.getHostAddress(), config.maxConnectionsPerIp());
-                            ch.close();
-                            return;
-                        }
-                        ch.closeFuture().addListener(f -> bindGuard.connectionClosed(ip));
-                        channels.add(ch);
-                        ch.pipeline()
-                                // flushes of responses produced together leave in one syscall
-                                .addLast(FLUSH, new FlushConsolidationHandler(256, true))
-                                // a silent ESME is probed with enquire_link by the session
-                                .addLast(IDLE, new IdleStateHandler(config.enquireLinkIdle().toMillis(), 0, 0,
-                                        TimeUnit.MILLISECONDS))
-                                // framing checks command_length before anything is allocated
-                                .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()))
-                                .addLast(ENCODER, SmppEncoder.INSTANCE);
-                        if (pduMetrics != null) {
-                            // between codec and session: counts PDUs both ways
-                            ch.pipeline().addLast(METRICS, pduMetrics);
-                        }
-                        ch.pipeline().addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
-                                        relayTimeout.toNanos(), connectionIds.incrementAndGet(), bindGuard));
+                .childHandler(new Pipeline(sslContext));
+        return b.bind(config.host(), port).sync().channel();
+    }
+
+    /** One pipeline for both listeners; the TLS listener's starts with an {@link SslHandler}. */
+    private final class Pipeline extends ChannelInitializer<SocketChannel> {
+
+        private final SslContext sslContext;
+
+        Pipeline(SslContext sslContext) {
+            this.sslContext = sslContext;
+        }
+
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            java.net.InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+            String peer = ip == null ? "?" : ip.getHostAddress();
+            if (!bindGuard.connectionOpened(ip)) {
+                log.info("[esme {}] connection refused: {} connections from this address already",
+                        peer, config.maxConnectionsPerIp());
+                ch.close();
+                return;
+            }
+            ch.closeFuture().addListener(f -> bindGuard.connectionClosed(ip));
+            channels.add(ch);
+            if (sslContext != null) {
+                // the bind timeout (started when the session becomes active) covers the handshake too
+                SslHandler ssl = TlsContexts.serverHandler(sslContext, ch.alloc(), config.bindTimeout());
+                ssl.handshakeFuture().addListener(f -> {
+                    if (!f.isSuccess()) {
+                        log.info("[esme {}] TLS handshake failed: {}", peer, TlsFailures.reason(f.cause()));
                     }
                 });
-        serverChannel = b.bind(config.host(), config.port()).sync().channel();
-        int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        log.info("SMPP listener on {}:{} ({})", config.host(), port, Transports.name());
-        return port;
+                ch.pipeline().addLast(TLS, ssl);
+            }
+            ch.pipeline()
+                    // flushes of responses produced together leave in one syscall
+                    .addLast(FLUSH, new FlushConsolidationHandler(256, true))
+                    // a silent ESME is probed with enquire_link by the session
+                    .addLast(IDLE, new IdleStateHandler(config.enquireLinkIdle().toMillis(), 0, 0,
+                            TimeUnit.MILLISECONDS))
+                    // framing checks command_length before anything is allocated
+                    .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()))
+                    .addLast(ENCODER, SmppEncoder.INSTANCE);
+            if (pduMetrics != null) {
+                // between codec and session: counts PDUs both ways
+                ch.pipeline().addLast(METRICS, pduMetrics);
+            }
+            ch.pipeline().addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
+                    relayTimeout.toNanos(), connectionIds.incrementAndGet(), bindGuard));
+        }
     }
 
     /** Stops accepting, unbinds every bound ESME and waits (bounded) for them to go. */
     public void stop() {
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        if (tlsServerChannel != null) {
+            tlsServerChannel.close().syncUninterruptibly();
         }
         for (Channel ch : channels) {
             EsmeSession session = ch.pipeline().get(EsmeSession.class);

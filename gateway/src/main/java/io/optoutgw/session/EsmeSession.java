@@ -462,7 +462,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof java.io.IOException) {
+        if (io.optoutgw.transport.TlsFailures.isTls(cause)) {
+            // a failed handshake is logged once by the listener
+            log.debug("{} TLS error: {}", label, io.optoutgw.transport.TlsFailures.reason(cause));
+        } else if (cause instanceof java.io.IOException) {
             log.debug("{} connection error: {}", label, cause.getMessage());
         } else {
             log.warn("{} closing: {}", label, cause.toString());

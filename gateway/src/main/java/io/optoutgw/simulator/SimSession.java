@@ -115,7 +115,10 @@ final class SimSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof SmppFramingException || cause instanceof IOException) {
+        if (io.optoutgw.transport.TlsFailures.isTls(cause)) {
+            log.debug("connection {} closed: {}", ctx.channel().remoteAddress(),
+                    io.optoutgw.transport.TlsFailures.reason(cause));
+        } else if (cause instanceof SmppFramingException || cause instanceof IOException) {
             log.debug("connection {} closed: {}", ctx.channel().remoteAddress(), cause.getMessage());
         } else {
             log.warn("error on {}: {}", ctx.channel().remoteAddress(), cause.toString());

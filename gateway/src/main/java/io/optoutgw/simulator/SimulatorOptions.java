@@ -1,6 +1,7 @@
 package io.optoutgw.simulator;
 
 import io.optoutgw.config.SimulatorConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -21,6 +22,9 @@ import java.util.Objects;
  * @param messageIdPrefix prepended to every message id (handy when several simulators run)
  * @param recordLimit how many received messages and deliver_sm outcomes are kept for assertions
  * @param ioThreads event loop threads when the simulator creates its own group
+ * @param certificateFile PEM certificate chain: with {@code privateKeyFile}, the simulator speaks
+ *     SMPP over TLS (1.2 and 1.3); {@code null} for plain TCP
+ * @param privateKeyFile PEM (unencrypted PKCS#8) key of that certificate
  */
 public record SimulatorOptions(
         String host,
@@ -33,7 +37,9 @@ public record SimulatorOptions(
         boolean receiptsOnAnySession,
         String messageIdPrefix,
         int recordLimit,
-        int ioThreads) {
+        int ioThreads,
+        Path certificateFile,
+        Path privateKeyFile) {
 
     public SimulatorOptions {
         Objects.requireNonNull(host, "host");
@@ -58,6 +64,9 @@ public record SimulatorOptions(
         if (ioThreads < 1) {
             throw new IllegalArgumentException("ioThreads must be >= 1");
         }
+        if ((certificateFile == null) != (privateKeyFile == null)) {
+            throw new IllegalArgumentException("certificateFile and privateKeyFile go together");
+        }
     }
 
     /** 127.0.0.1, free port, accept all binds, no delays, 10 s response timeout. */
@@ -81,7 +90,7 @@ public record SimulatorOptions(
                 .responseDelay(responseDelayMin, responseDelayMax)
                 .receiptDelay(receiptDelay).responseTimeout(responseTimeout)
                 .receiptsOnAnySession(receiptsOnAnySession).messageIdPrefix(messageIdPrefix)
-                .recordLimit(recordLimit).ioThreads(ioThreads);
+                .recordLimit(recordLimit).ioThreads(ioThreads).tls(certificateFile, privateKeyFile);
     }
 
     /** Passwords are left out on purpose. */
@@ -92,7 +101,13 @@ public record SimulatorOptions(
                 + ", responseDelay=" + responseDelayMin.toMillis() + ".." + responseDelayMax.toMillis() + "ms"
                 + ", receiptDelay=" + receiptDelay.toMillis() + "ms"
                 + ", responseTimeout=" + responseTimeout.toMillis() + "ms"
-                + ", receiptsOnAnySession=" + receiptsOnAnySession + "]";
+                + ", receiptsOnAnySession=" + receiptsOnAnySession
+                + ", tls=" + (tls() ? certificateFile : "off") + "]";
+    }
+
+    /** Whether the simulator speaks SMPP over TLS. */
+    public boolean tls() {
+        return certificateFile != null;
     }
 
     private static Duration nonNegative(Duration d, String name) {
@@ -116,6 +131,8 @@ public record SimulatorOptions(
         private String messageIdPrefix = "";
         private int recordLimit = 10_000;
         private int ioThreads = 1;
+        private Path certificateFile;
+        private Path privateKeyFile;
 
         private Builder() {
         }
@@ -177,9 +194,17 @@ public record SimulatorOptions(
             return this;
         }
 
+        /** SMPP over TLS with this PEM certificate chain and PKCS#8 key; {@code null}s for plain TCP. */
+        public Builder tls(Path certificateFile, Path privateKeyFile) {
+            this.certificateFile = certificateFile;
+            this.privateKeyFile = privateKeyFile;
+            return this;
+        }
+
         public SimulatorOptions build() {
             return new SimulatorOptions(host, port, credentials, responseDelayMin, responseDelayMax,
-                    receiptDelay, responseTimeout, receiptsOnAnySession, messageIdPrefix, recordLimit, ioThreads);
+                    receiptDelay, responseTimeout, receiptsOnAnySession, messageIdPrefix, recordLimit, ioThreads,
+                    certificateFile, privateKeyFile);
         }
     }
 }

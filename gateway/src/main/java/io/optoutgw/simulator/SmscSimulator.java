@@ -18,6 +18,10 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.optoutgw.transport.TlsContexts;
+import io.optoutgw.transport.TlsFailures;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -92,6 +96,8 @@ public final class SmscSimulator implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
+        SslContext tls = options.tls()
+                ? TlsContexts.server(options.certificateFile(), options.privateKeyFile()) : null;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -101,6 +107,16 @@ public final class SmscSimulator implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        if (tls != null) {
+                            SslHandler ssl = TlsContexts.serverHandler(tls, ch.alloc(), Duration.ofSeconds(10));
+                            ssl.handshakeFuture().addListener(f -> {
+                                if (!f.isSuccess()) {
+                                    log.info("TLS handshake from {} failed: {}", ch.remoteAddress(),
+                                            TlsFailures.reason(f.cause()));
+                                }
+                            });
+                            ch.pipeline().addLast(ssl);
+                        }
                         ch.pipeline().addLast(new SmppDecoder(MAX_FRAME_BYTES), SmppEncoder.INSTANCE,
                                 new SimSession(SmscSimulator.this));
                     }
@@ -113,7 +129,7 @@ public final class SmscSimulator implements AutoCloseable {
             }
             throw e;
         }
-        log.info("SMSC simulator listening on {}:{}", options.host(), port());
+        log.info("SMSC simulator listening on {}:{}{}", options.host(), port(), tls != null ? " (TLS)" : "");
         return this;
     }
 

@@ -5,7 +5,8 @@ import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs the SMSC simulator standalone:
- * {@code SmscSimulatorMain [--host H] [--port P] [--delay-ms N] [--receipt-delay-ms N]}. Stops on
+ * {@code SmscSimulatorMain [--host H] [--port P] [--delay-ms N] [--receipt-delay-ms N]
+ * [--tls-cert PEM --tls-key PEM]}. Stops on
  * SIGTERM or Ctrl-C.
  */
 public final class SmscSimulatorMain {
@@ -21,7 +22,8 @@ public final class SmscSimulatorMain {
             options = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
-            System.err.println("usage: SmscSimulatorMain [--host H] [--port P] [--delay-ms N] [--receipt-delay-ms N]");
+            System.err.println("usage: SmscSimulatorMain [--host H] [--port P] [--delay-ms N] [--receipt-delay-ms N]"
+                    + " [--tls-cert PEM --tls-key PEM]");
             System.exit(2);
             return;
         }
@@ -37,6 +39,8 @@ public final class SmscSimulatorMain {
 
     static SimulatorOptions parse(String[] args) {
         SimulatorOptions.Builder builder = SimulatorOptions.builder().port(DEFAULT_PORT);
+        String tlsCert = null;
+        String tlsKey = null;
         for (int i = 0; i < args.length; i++) {
             String flag = args[i];
             if (i + 1 >= args.length) {
@@ -48,8 +52,16 @@ public final class SmscSimulatorMain {
                 case "--port" -> builder.port(number(flag, value));
                 case "--delay-ms" -> builder.responseDelay(Duration.ofMillis(number(flag, value)));
                 case "--receipt-delay-ms" -> builder.receiptDelay(Duration.ofMillis(number(flag, value)));
+                case "--tls-cert" -> tlsCert = value;
+                case "--tls-key" -> tlsKey = value;
                 default -> throw new IllegalArgumentException("unknown option " + flag);
             }
+        }
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        if (tlsCert != null) {
+            builder.tls(java.nio.file.Path.of(tlsCert), java.nio.file.Path.of(tlsKey));
         }
         return builder.build();
     }

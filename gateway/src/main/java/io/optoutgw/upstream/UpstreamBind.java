@@ -20,6 +20,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
@@ -27,6 +30,8 @@ import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.session.RequestWindow;
+import io.optoutgw.transport.TlsContexts;
+import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +63,9 @@ public final class UpstreamBind {
     private final Backoff backoff;
     private final String label;
     private final io.netty.channel.ChannelHandler pduMetrics;
+    private final SslContext tls;
+    private final java.util.concurrent.atomic.LongAdder tlsHandshakeFailures = new java.util.concurrent.atomic.LongAdder();
+    private volatile String lastTlsFailure;
 
     private Channel channel;
     private volatile RequestWindow window;
@@ -69,7 +77,8 @@ public final class UpstreamBind {
     private final java.util.concurrent.atomic.LongAdder lateResponses = new java.util.concurrent.atomic.LongAdder();
 
     UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group, UpstreamTraffic traffic,
-                 int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics) {
+                 int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics, SslContext tls) {
+        this.tls = tls;
         this.pduMetrics = pduMetrics;
         this.config = config;
         this.role = role;
@@ -116,6 +125,16 @@ public final class UpstreamBind {
     public int inFlight() {
         RequestWindow w = window;
         return w == null ? 0 : w.size();
+    }
+
+    /** TLS handshakes with the SMSC that failed (untrusted certificate, hostname mismatch, ...). */
+    public long tlsHandshakeFailures() {
+        return tlsHandshakeFailures.sum();
+    }
+
+    /** The reason of the most recent failed TLS handshake, or {@code null}. */
+    public String lastTlsFailure() {
+        return lastTlsFailure;
     }
 
     public boolean isBound() {
@@ -195,6 +214,10 @@ public final class UpstreamBind {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", TlsContexts.clientHandler(tls, ch.alloc(), config.host(),
+                                    config.port(), config.tls().hostnameVerification(), config.connectTimeout()));
+                        }
                         ch.pipeline()
                                 .addLast("flush", new FlushConsolidationHandler(256, true))
                                 .addLast("decoder", new SmppDecoder(maxFrameBytes))
@@ -214,13 +237,21 @@ public final class UpstreamBind {
     }
 
     private void scheduleReconnect(String why) {
+        scheduleReconnect(why, false);
+    }
+
+    private void scheduleReconnect(String why, boolean warn) {
         bound = false;
         if (stopped) {
             closed.complete(null);
             return;
         }
         long delay = backoff.nextDelayMillis();
-        log.info("{} {}; reconnecting in {} ms", label, why, delay);
+        if (warn) {
+            log.warn("{} {}; reconnecting in {} ms", label, why, delay);
+        } else {
+            log.info("{} {}; reconnecting in {} ms", label, why, delay);
+        }
         loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
     }
 
@@ -291,13 +322,38 @@ public final class UpstreamBind {
     /** The pipeline's last handler: one per connection attempt. */
     private final class Handler extends ChannelInboundHandlerAdapter {
 
+        /** Why this attempt's TLS handshake failed, or {@code null}. */
+        private String tlsFailure;
+
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             channel = ctx.channel();
             window = new RequestWindow(config.windowSize());
             sweeper = loop.scheduleAtFixedRate(() -> window.expire(System.nanoTime()),
                     SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
-            sendBind();
+            if (tls == null) {
+                sendBind();
+            }
+            // with TLS the bind waits for the handshake (userEventTriggered)
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                    log.debug("{} TLS established with {}:{} ({})", label, config.host(), config.port(),
+                            ssl == null ? "?" : ssl.engine().getSession().getProtocol());
+                    sendBind();
+                } else if (tlsFailure == null) {
+                    tlsFailure = TlsFailures.reason(done.cause());
+                    lastTlsFailure = tlsFailure;
+                    tlsHandshakeFailures.increment();
+                    ctx.close();
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         @Override
@@ -312,6 +368,12 @@ public final class UpstreamBind {
             }
             int inFlight = window.size();
             window.failAll(RequestWindow.Failure.CLOSED);
+            if (tlsFailure != null) {
+                // logged once per attempt, with the reason
+                scheduleReconnect("TLS handshake with " + config.host() + ":" + config.port() + " failed: "
+                        + tlsFailure, true);
+                return;
+            }
             scheduleReconnect(wasBound ? "connection lost (" + inFlight + " requests in flight failed)"
                     : "connection closed before bind");
         }
@@ -369,7 +431,10 @@ public final class UpstreamBind {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof java.io.IOException) {
+            if (TlsFailures.isTls(cause)) {
+                // a failed handshake is reported by userEventTriggered and channelInactive
+                log.debug("{} TLS error: {}", label, TlsFailures.reason(cause));
+            } else if (cause instanceof java.io.IOException) {
                 log.debug("{} connection error: {}", label, cause.getMessage());
             } else {
                 log.warn("{} closing: {}", label, cause.toString());

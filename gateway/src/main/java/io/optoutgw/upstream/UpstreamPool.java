@@ -15,14 +15,14 @@ public final class UpstreamPool {
     private final AtomicInteger next = new AtomicInteger();
 
     UpstreamPool(UpstreamConfig config, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
-                 io.netty.channel.ChannelHandler pduMetrics) {
+                 io.netty.channel.ChannelHandler pduMetrics, io.netty.handler.ssl.SslContext tls) {
         this.config = config;
         for (int i = 0; i < config.binds(); i++) {
             if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, traffic, maxFrameBytes, pduMetrics));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, traffic, maxFrameBytes, pduMetrics, tls));
             } else {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, traffic, maxFrameBytes, pduMetrics));
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, traffic, maxFrameBytes, pduMetrics));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, traffic, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, traffic, maxFrameBytes, pduMetrics, tls));
             }
         }
     }
@@ -45,6 +45,11 @@ public final class UpstreamPool {
 
     CompletableFuture<Void> stop() {
         return CompletableFuture.allOf(binds.stream().map(UpstreamBind::stop).toArray(CompletableFuture[]::new));
+    }
+
+    /** Failed TLS handshakes over all sessions of this upstream. */
+    public long tlsHandshakeFailures() {
+        return binds.stream().mapToLong(UpstreamBind::tlsHandshakeFailures).sum();
     }
 
     public long lateResponses() {

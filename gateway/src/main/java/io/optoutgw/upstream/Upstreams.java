@@ -1,6 +1,7 @@
 package io.optoutgw.upstream;
 
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import io.optoutgw.config.UpstreamConfig;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,8 +17,14 @@ public final class Upstreams {
 
     public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
                      io.netty.channel.ChannelHandler pduMetrics) {
+        this(configs, group, traffic, maxFrameBytes, pduMetrics, Map.of());
+    }
+
+    /** {@code tls}: client TLS context by upstream name; an upstream without one uses plain TCP. */
+    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
+                     io.netty.channel.ChannelHandler pduMetrics, Map<String, SslContext> tls) {
         for (UpstreamConfig c : configs) {
-            pools.put(c.name(), new UpstreamPool(c, group, traffic, maxFrameBytes, pduMetrics));
+            pools.put(c.name(), new UpstreamPool(c, group, traffic, maxFrameBytes, pduMetrics, tls.get(c.name())));
         }
     }
 

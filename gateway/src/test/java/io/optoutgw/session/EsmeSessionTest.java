@@ -44,7 +44,7 @@ class EsmeSessionTest {
         AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(AccountConfig.BindType.RECEIVER), 1, 0, 0,
                 null, null, null, null, null, null);
         SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
-                Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null);
+                Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null);
         return new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme, rx)), recorder,
                 "optout-gw", TimeUnit.SECONDS.toNanos(5), 1));
     }
@@ -242,7 +242,7 @@ class EsmeSessionTest {
     void accountBindLimitIsEnforced() {
         AccountRegistry registry = new AccountRegistry(List.of(new AccountConfig("acme", "secret", null, 1, 0, 0,
                 null, null, null, null, null, null)));
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null);
+        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null);
         EmbeddedChannel first = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 1));
         EmbeddedChannel second = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 2));
         first.writeInbound(bind(new BindTransceiver(), "acme", "secret", 1));

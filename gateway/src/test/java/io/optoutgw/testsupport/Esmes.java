@@ -59,6 +59,20 @@ public final class Esmes {
         return s;
     }
 
+    /** As {@link #bind}, over TLS with {@code tls} (see {@link TestCertificates#clientContext}). */
+    public static SMPPSession bindTls(int port, javax.net.ssl.SSLContext tls, BindType type, String systemId,
+                                      String password, Inbox inbox) throws IOException {
+        SMPPSession s = new SMPPSession((host, p) -> new org.jsmpp.session.connection.socket.SocketConnection(
+                TestCertificates.connect(tls, p)));
+        s.setTransactionTimer(5000);
+        if (inbox != null) {
+            s.setMessageReceiverListener(inbox);
+        }
+        s.connectAndBind("127.0.0.1", port, new BindParameter(type, systemId, password, "",
+                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 5000);
+        return s;
+    }
+
     /** submit_sm to {@code to} with the given TON/NPI (for number-variant tests). */
     public static SubmitSmResult submitTo(SMPPSession s, String from, TypeOfNumber ton, NumberingPlanIndicator npi,
                                           String to, byte esmClass, byte[] message) throws Exception {
