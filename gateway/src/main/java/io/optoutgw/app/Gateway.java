@@ -142,7 +142,8 @@ public final class Gateway implements AutoCloseable {
         Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
                 replies, metrics);
-        SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout());
+        SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout(),
+                config.redis().commandTimeout());
         relayedStats = new RelayedStats(redis.async());
         relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics, relayedStats);
         upstreams.start();

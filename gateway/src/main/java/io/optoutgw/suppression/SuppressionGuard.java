@@ -35,10 +35,18 @@ public final class SuppressionGuard {
 
     private final SuppressionStore store;
     private final long timeoutMillis;
+    private final boolean ownTimer;
 
-    public SuppressionGuard(SuppressionStore store, Duration timeout) {
+    /**
+     * @param timeout             bound on one check
+     * @param redisCommandTimeout the Redis client's own command timeout: when {@code timeout} is
+     *                            not shorter, that already bounds the check and no second timer
+     *                            is scheduled per submit
+     */
+    public SuppressionGuard(SuppressionStore store, Duration timeout, Duration redisCommandTimeout) {
         this.store = store;
         this.timeoutMillis = timeout.toMillis();
+        this.ownTimer = timeout.compareTo(redisCommandTimeout) < 0;
     }
 
     /** Checks {@code destination} for {@code account} sending from {@code sender}. Never completes exceptionally. */
@@ -57,7 +65,7 @@ public final class SuppressionGuard {
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(new Unavailable(e));
         }
-        return result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+        return (ownTimer ? result.orTimeout(timeoutMillis, TimeUnit.MILLISECONDS) : result)
                 .exceptionally(Unavailable::new);
     }
 }
