@@ -72,7 +72,7 @@ final class GatewayProcess implements AutoCloseable {
                     numbers: ["%s"]
                     defaultRegion: US
                     optOut: { scope: account, maxScope: global, keywordMode: phrase, forwardMo: true, refusal: reject, failOpen: false }
-                suppression: { buckets: %d, checkTimeout: 300ms }
+                suppression: { buckets: %d }
                 optout: { journalDir: "%s", dedupWindow: 10m, reconcileInterval: 1m, recordTimeout: 2s }
                 """.formatted(smppPort, httpPort, redisUri, simPort, s.upstreamBinds(), s.upstreamWindow(),
                 ACCOUNT, PASSWORD, s.maxBinds(), s.esmeWindow(), LoadGenerator.SHORT_CODE, s.buckets(),

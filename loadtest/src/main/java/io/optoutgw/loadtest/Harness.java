@@ -291,7 +291,7 @@ public final class Harness implements Callable<Integer> {
             long warn = lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
             if (warn > 0) {
                 notes.add(String.format(Locale.ROOT, "%s: gateway logged %d WARN/ERROR lines, %d of them "
-                        + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout 300ms, "
+                        + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout, "
                         + "failed closed with 0x58)", scenario, warn, unavailable));
             }
         } catch (java.io.IOException ignored) {
