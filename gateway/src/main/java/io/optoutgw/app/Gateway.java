@@ -107,7 +107,8 @@ public final class Gateway implements AutoCloseable {
             localRedis = LocalRedis.start(Path.of(config.redis().embeddedDataDir()), config.redis().embeddedPort());
             redisUri = localRedis.uri();
         }
-        redis = RedisConnector.connect(redisUri, config.redis().commandTimeout());
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        redis = RedisConnector.connect(redisUri, config.redis().commandTimeout(), registry);
         for (String problem : RedisSafety.check(redis.async(), redisUri)) {
             if (config.redis().requireSafe()) {
                 throw new IllegalStateException("redis: " + problem + " (redis.requireSafe is set)");
@@ -121,10 +122,11 @@ public final class Gateway implements AutoCloseable {
 
         boss = Transports.group(1);
         workers = Transports.group(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
         MessageIdStore messageIds = new MessageIdStore(redis.async(), config.redis().messageIdTtl());
+        messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
+        metrics.initGateway();
 
         SuppressionStore list = new SuppressionStore(redis.async(), config.suppression().buckets());
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);

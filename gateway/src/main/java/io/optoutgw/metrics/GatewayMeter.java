@@ -62,6 +62,9 @@ public enum GatewayMeter {
             "Journaled consent events whose Redis write has not succeeded yet"),
     REDIS_UP("smppgw.redis.connected", Kind.GAUGE, null,
             "1 when the gateway's Redis connection is open, else 0"),
+    REDIS_ERRORS("smppgw.redis.errors", Kind.COUNTER, null,
+            "Redis operations that failed or timed out, by operation (check, messageid_write, receipt_lookup)",
+            "operation"),
     EVENT_LOOP_PENDING("smppgw.eventloop.pending.tasks", Kind.GAUGE, null,
             "Tasks waiting in the gateway's Netty event loops", "group");
 

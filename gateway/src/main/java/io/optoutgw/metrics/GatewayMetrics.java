@@ -88,6 +88,20 @@ public final class GatewayMetrics {
         }
     }
 
+    /** Redis operations whose failures are counted in {@link GatewayMeter#REDIS_ERRORS}. */
+    public static final String[] REDIS_OPERATIONS = {"check", "messageid_write", "receipt_lookup"};
+
+    public void redisError(String operation) {
+        counter(GatewayMeter.REDIS_ERRORS, operation).increment();
+    }
+
+    /** Creates the gateway-wide counters at zero. */
+    public void initGateway() {
+        for (String op : REDIS_OPERATIONS) {
+            counter(GatewayMeter.REDIS_ERRORS, op);
+        }
+    }
+
     public void submitRefused(String account, RefusalReason reason) {
         counter(GatewayMeter.SUBMITS_REFUSED, account, reason.name().toLowerCase()).increment();
     }

@@ -35,6 +35,13 @@ public final class MessageIdStore {
                 }
             });
 
+    private Runnable onWriteError = () -> { };
+
+    /** Called (on a Redis thread) for every mapping write that failed, e.g. to count it. */
+    public void onWriteError(Runnable callback) {
+        this.onWriteError = callback;
+    }
+
     public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
         this.redis = redis;
         this.ttl = SetArgs.Builder.px(ttl.toMillis());
@@ -50,6 +57,7 @@ public final class MessageIdStore {
         recent.put(key, account);
         redis.set(key, account, ttl).whenComplete((ok, error) -> {
             if (error != null) {
+                onWriteError.run();
                 log.warn("message id mapping for upstream {} not stored: {}", upstream, error.toString());
             }
         });

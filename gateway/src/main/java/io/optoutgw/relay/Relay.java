@@ -148,9 +148,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                     metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
                     refused.add(new SubmitMultiResp.Unsuccess(address, SmppConstants.STATUS_INVDSTADR));
                 } else if (policy.failOpen()) {
+                    metrics.redisError("check");
                     metrics.failOpenPass(account.systemId());
                     allowed.add(d);
                 } else {
+                    metrics.redisError("check");
                     metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
                     log.warn("{} submit_multi refused: suppression list unavailable", session.label());
                     session.respond(Pdus.response(multi, policy.failClosedStatus()), esmeSequence);
@@ -221,6 +223,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                     invalid.problem());
             session.respond(Pdus.response(sm, SmppConstants.STATUS_INVDSTADR), esmeSequence);
         } else if (decision instanceof SuppressionGuard.Unavailable unavailable) {
+            metrics.redisError("check");
             if (policy.failOpen()) {
                 metrics.failOpenPass(account.systemId());
                 relay(session, sm, esmeSequence, startNanos);
@@ -319,6 +322,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         messageIds.lookup(bind.upstreamName(), messageId).whenComplete((systemId, error) -> {
             if (error != null) {
                 log.warn("{} receipt lookup failed: {}", bind.label(), error.toString());
+                metrics.redisError("receipt_lookup");
                 retryLater(bind, request, smscSequence);
                 return;
             }

@@ -80,6 +80,16 @@ public final class RedisConnector implements AutoCloseable {
      * {@link RedisConnectException} if the URI is invalid or the first connection cannot be made.
      */
     public static RedisConnector connect(String uri, Duration commandTimeout) {
+        return connect(uri, commandTimeout, null);
+    }
+
+    /**
+     * As {@link #connect(String, Duration)}; with a registry, Lettuce records every command's
+     * latency in it ({@code lettuce.command.completion} and {@code lettuce.command.firstresponse},
+     * tagged by command type and Redis address).
+     */
+    public static RedisConnector connect(String uri, Duration commandTimeout,
+                                         io.micrometer.core.instrument.MeterRegistry registry) {
         boolean isCluster = uri != null && (uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://"));
         List<RedisURI> seeds;
         try {
@@ -88,9 +98,13 @@ public final class RedisConnector implements AutoCloseable {
             throw new RedisConnectException("redis: invalid URI " + mask(uri) + ": " + scrub(reason(e), uri), null);
         }
         seeds.forEach(s -> s.setTimeout(commandTimeout));
-        ClientResources resources = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS))
-                .build();
+        DefaultClientResources.Builder builder = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS));
+        if (registry != null) {
+            builder.commandLatencyRecorder(new io.lettuce.core.metrics.MicrometerCommandLatencyRecorder(registry,
+                    io.lettuce.core.metrics.MicrometerOptions.builder().histogram(true).build()));
+        }
+        ClientResources resources = builder.build();
         AbstractRedisClient client = null;
         try {
             if (isCluster) {

@@ -103,6 +103,12 @@ class MetricsScrapeTest {
             }
         }
         assertEquals(List.of(), missing);
+        java.util.regex.Matcher delay = Pattern.compile(
+                "smppgw_confirmation_delay_seconds_sum\\{account=\"acme\",type=\"opt_out\"\\} ([0-9.Ee-]+)").matcher(scrape);
+        assertTrue(delay.find(), "the confirmation delay was measured");
+        double seconds = Double.parseDouble(delay.group(1));
+        assertTrue(seconds > 0 && seconds < 300, "confirmation within the FCC's 5 minutes: " + seconds + " s");
+        System.out.printf("confirmation delay, MO received -> SMSC accepted the reply: %.1f ms%n", seconds * 1000);
         assertTrue(scrape.contains("smppgw_pdus_total{command=\"submit_sm\",direction=\"in\",side=\"esme\",status=\"0x00\"}"));
         assertTrue(scrape.contains("smppgw_mo_duplicates_total{account=\"acme\"} 1.0"));
         assertTrue(scrape.contains("smppgw_consent_events_total{account=\"acme\",keyword=\"STOP\",language=\"en\","

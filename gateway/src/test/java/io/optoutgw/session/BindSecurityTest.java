@@ -108,6 +108,20 @@ class BindSecurityTest {
     }
 
     @Test
+    void anAccountBindsOnlyFromItsAllowedAddresses() throws Exception {
+        gateway.close();
+        gateway = TestGateways.start("gw-allow", redis.uri(), """
+                upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
+                accounts:
+                  - { systemId: office, password: pw, allowedIps: ["10.0.0.0/8", "192.168.1.5"] }
+                  - { systemId: local, password: pw, allowedIps: ["127.0.0.0/8"] }
+                """.formatted(smsc.port()));
+        awaitBound(gateway);
+        assertEquals(0x0D, bindStatus(gateway, "office", "pw"), "127.0.0.1 is outside 10.0.0.0/8: same answer as a bad password");
+        assertEquals(0, bindStatus(gateway, "local", "pw"));
+    }
+
+    @Test
     void bindsBeyondTheGatewayRateAreThrottled() throws Exception {
         gateway.close();
         gateway = TestGateways.start("gw-rate", redis.uri(), """
