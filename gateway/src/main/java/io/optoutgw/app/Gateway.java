@@ -158,6 +158,11 @@ public final class Gateway implements AutoCloseable {
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
             httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
+            if (simulator != null) {
+                SmscSimulator sim = simulator;
+                httpServer.enableDemoMo((from, to, text) -> sim.injectMo(from, to,
+                        text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), (byte) 0));
+            }
             httpPort = httpServer.start(boss);
         }
         log.info("gateway {} started: SMPP port {}, HTTP port {}, {} upstream(s), {} account(s)",

@@ -95,6 +95,10 @@ public final class HttpServer {
                 api.handle(ctx, request);
                 return;
             }
+            if ("/simulator/mo".equals(path) && demoMo != null) {
+                injectDemoMo(ctx, request);
+                return;
+            }
             FullHttpResponse response = switch (path) {
                 case "/health" -> json(HttpResponseStatus.OK, "{\"status\":\"UP\"}");
                 case "/ready" -> {
@@ -121,6 +125,52 @@ public final class HttpServer {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             ctx.close();
         }
+    }
+
+    /**
+     * Demo only (the built-in simulator is on): {@code POST /simulator/mo?from=&to=&text=} makes the
+     * simulator deliver an MO as if a person had texted, and answers with the status the gateway
+     * gave the SMSC, so a newcomer can watch a STOP being recorded.
+     */
+    private void injectDemoMo(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (!io.netty.handler.codec.http.HttpMethod.POST.equals(request.method())) {
+            ctx.writeAndFlush(json(HttpResponseStatus.METHOD_NOT_ALLOWED, "{\"error\":\"use POST\"}"))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        java.util.Map<String, java.util.List<String>> q = new QueryStringDecoder(request.uri()).parameters();
+        String from = first(q, "from");
+        String to = first(q, "to");
+        String text = first(q, "text");
+        if (from == null || to == null || text == null) {
+            ctx.writeAndFlush(json(HttpResponseStatus.BAD_REQUEST,
+                    "{\"error\":\"from, to and text are required\"}")).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        demoMo.inject(from, to, text).whenComplete((status, error) -> {
+            FullHttpResponse r = error == null
+                    ? json(HttpResponseStatus.OK, "{\"deliver_sm_resp\":\"" + String.format("0x%08X", status) + "\"}")
+                    : json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\""
+                    + String.valueOf(error.getMessage()).replace("\"", "'") + "\"}");
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        });
+    }
+
+    private static String first(java.util.Map<String, java.util.List<String>> q, String name) {
+        java.util.List<String> v = q.get(name);
+        return v == null || v.isEmpty() || v.get(0).isBlank() ? null : v.get(0);
+    }
+
+    /** Injects a mobile-originated message through the built-in simulator; completes with the deliver_sm_resp status. */
+    public interface DemoMo {
+        java.util.concurrent.CompletionStage<Integer> inject(String from, String to, String text);
+    }
+
+    private volatile DemoMo demoMo;
+
+    /** Enables {@code POST /simulator/mo} (only when the built-in simulator runs). */
+    public void enableDemoMo(DemoMo hook) {
+        this.demoMo = hook;
     }
 
     private static FullHttpResponse json(HttpResponseStatus status, String body) {

@@ -1,0 +1,67 @@
+package io.optoutgw.app;
+
+import static io.optoutgw.testsupport.TestGateways.awaitBound;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.optoutgw.testsupport.FreePorts;
+import io.optoutgw.testsupport.RedisServerProcess;
+import io.optoutgw.testsupport.TestGateways;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The demo set-up: the built-in simulator as upstream, a person "texting" STOP through
+ * {@code POST /simulator/mo}, and {@code gateway send} then refused for that number.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DemoModeTest {
+
+    @Test
+    void aStopInjectedThroughTheDemoEndpointIsRecordedAndEnforced() throws Exception {
+        int simPort = FreePorts.find();
+        try (RedisServerProcess redis = RedisServerProcess.start()) {
+            Gateway g = TestGateways.start("gw-demo", redis.uri(), """
+                    simulator: { enabled: true, host: 127.0.0.1, port: %d }
+                    upstreams: [ { name: simulator, host: 127.0.0.1, port: %d, systemId: gateway } ]
+                    accounts: [ { systemId: demo, password: demo-pw, numbers: ["12345"] } ]
+                    """.formatted(simPort, simPort));
+            try {
+                awaitBound(g);
+                HttpClient http = HttpClient.newHttpClient();
+                String base = "http://127.0.0.1:" + g.httpPort() + "/simulator/mo";
+                HttpResponse<String> mo = http.send(HttpRequest.newBuilder(URI.create(base
+                        + "?from=15551112222&to=12345&text=STOP")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, mo.statusCode(), mo.body());
+                assertEquals("{\"deliver_sm_resp\":\"0x00000000\"}", mo.body());
+                HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "?from=1"))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(400, bad.statusCode());
+
+                PrintStream old = System.out;
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                int code;
+                try {
+                    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                    code = GatewayCli.commandLine().execute("send", "--port", Integer.toString(g.smppPort()),
+                            "--to", "+15551112222", "--wait-receipt", "0");
+                } finally {
+                    System.setOut(old);
+                }
+                assertEquals(1, code, out.toString(StandardCharsets.UTF_8));
+                assertTrue(out.toString(StandardCharsets.UTF_8).contains("refused: 0x0000000B"));
+            } finally {
+                g.close();
+            }
+        }
+    }
+}
