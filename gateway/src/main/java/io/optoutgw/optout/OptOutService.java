@@ -8,7 +8,6 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.config.AccountConfig;
-import io.optoutgw.config.KeywordLists;
 import io.optoutgw.config.OptOutConfig;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.metrics.GatewayMetrics;
@@ -61,7 +60,7 @@ public final class OptOutService {
     private final SetArgs dedupArgs;
     private final SetArgs reasonArgs;
     private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
-    private final Map<String, KeywordEngine> engines = new ConcurrentHashMap<>();
+    private final KeywordEngines engines = new KeywordEngines();
 
     public OptOutService(OptOutConfig config, String instanceId, ConsentRecorder recorder,
                          RedisClusterAsyncCommands<String, String> redis, Replies replies, GatewayMetrics metrics) {
@@ -81,11 +80,11 @@ public final class OptOutService {
      * every reply template fits one SMS. Throws IllegalArgumentException naming the setting.
      */
     public static void validateConfig(List<AccountConfig> accounts) {
-        OptOutService probe = new OptOutService();
+        KeywordEngines probe = new KeywordEngines();
         for (AccountConfig a : accounts) {
             try {
-                probe.engineFor(a, null);
-                a.optOut().senderKeywords().keySet().forEach(sender -> probe.engineFor(a, sender));
+                probe.forSender(a, null);
+                a.optOut().senderKeywords().keySet().forEach(sender -> probe.forSender(a, sender));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("accounts[" + a.systemId() + "].optOut keywords: " + e.getMessage(), e);
             }
@@ -93,18 +92,6 @@ public final class OptOutService {
         Replies.validate(accounts);
     }
 
-    /** Only for {@link #validateConfig}: builds engines, nothing else. */
-    private OptOutService() {
-        this.config = null;
-        this.instanceId = null;
-        this.recorder = null;
-        this.reassembly = null;
-        this.redis = null;
-        this.replies = null;
-        this.metrics = null;
-        this.dedupArgs = null;
-        this.reasonArgs = null;
-    }
 
     /**
      * Handles an MO from {@code bind}. When it carries no keyword, {@code routeNormally} relays it
@@ -142,7 +129,7 @@ public final class OptOutService {
                        long receivedNanos, Runnable routeNormally) {
         AccountConfig account = owner == null ? null : owner.config();
         String sender = addr(sm.getDestAddress());
-        Optional<KeywordMatch> match = engineFor(account, sender).match(text);
+        Optional<KeywordMatch> match = engines.forSender(account, sender).match(text);
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
         PhoneNumbers.Normalized person = PhoneNumbers.normalize(sm.getSourceAddress().getTon(),
                 addr(sm.getSourceAddress()), region);
@@ -288,25 +275,6 @@ public final class OptOutService {
         return decoders.computeIfAbsent(bind.upstreamName(), n -> new TextDecoder(bind.config().dataCodingZero()));
     }
 
-    private KeywordEngine engineFor(AccountConfig account, String sender) {
-        if (account == null) {
-            return engines.computeIfAbsent("", n -> KeywordEngine.defaults(MatchMode.EXACT));
-        }
-        OptOutPolicy p = account.optOut();
-        KeywordLists own = sender == null ? null : p.senderKeywords().get(sender);
-        String key = account.systemId() + (own == null ? "" : "/" + sender);
-        KeywordLists lists = own != null ? own : p.keywords();
-        return engines.computeIfAbsent(key, n -> {
-            KeywordConfig defaults = KeywordConfig.defaults().withMode(p.keywordMode());
-            if (lists == null) {
-                return new KeywordEngine(defaults);
-            }
-            return new KeywordEngine(new KeywordConfig(p.keywordMode(),
-                    lists.optOut() != null ? lists.optOut() : defaults.optOut(),
-                    lists.optIn() != null ? lists.optIn() : defaults.optIn(),
-                    lists.help() != null ? lists.help() : defaults.help()));
-        });
-    }
 
     /** A bounded label for why recording failed: journal, timeout or redis. */
     static String failureCause(Throwable error) {

@@ -1,7 +1,5 @@
 package io.optoutgw.deploy;
 
-import static io.optoutgw.testsupport.TestGateways.awaitBound;
-import static io.optoutgw.testsupport.TestGateways.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,24 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.optoutgw.app.Gateway;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.GatewayConfig;
-import io.optoutgw.simulator.SimulatorOptions;
-import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.testsupport.Esmes;
-import io.optoutgw.testsupport.RedisServerProcess;
-import io.optoutgw.testsupport.TestGateways;
+import io.optoutgw.testsupport.TrafficScrape;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,9 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.jsmpp.bean.BindType;
-import org.jsmpp.extra.NegativeResponseException;
-import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,49 +55,20 @@ class DeployFilesTest {
     private static final Set<String> PROMQL_KEYWORDS = Set.of("and", "or", "unless", "bool", "offset",
             "inf", "nan", "Inf", "NaN");
 
-    private static RedisServerProcess redis;
-    private static SmscSimulator smsc;
-    private static Gateway gateway;
+    private static TrafficScrape run;
     /** Sample name to the label sets of its series. */
     private static Map<String, List<Map<String, String>>> series;
 
     @BeforeAll
     static void runTrafficAndScrape() throws Exception {
-        redis = RedisServerProcess.start();
-        smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
-        gateway = TestGateways.start("gw-deploy", redis.uri(), """
-                upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
-                accounts: [ { systemId: acme, password: pw, numbers: ["12345"] } ]
-                """.formatted(smsc.port()));
-        awaitBound(gateway);
-        SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", "pw", new Esmes.Inbox());
-        try {
-            Esmes.submit(acme, "12345", "15550001111", "hello", true);
-            byte[] stop = "STOP".getBytes(StandardCharsets.ISO_8859_1);
-            assertEquals(0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
-            try {
-                Esmes.submit(acme, "12345", "15550002222", "after stop", false);
-            } catch (NegativeResponseException expected) {
-                // refused as suppressed: counted
-            }
-            assertTrue(eventually(Duration.ofSeconds(10),
-                    () -> fetch().contains("smppgw_confirmation_delay_seconds_count")));
-            series = parseScrape(fetch());
-        } finally {
-            acme.unbindAndClose();
-        }
+        run = TrafficScrape.run("gw-deploy");
+        series = parseScrape(run.scrape());
     }
 
     @AfterAll
     static void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        if (smsc != null) {
-            smsc.close();
-        }
-        if (redis != null) {
-            redis.close();
+        if (run != null) {
+            run.close();
         }
     }
 
@@ -411,16 +367,6 @@ class DeployFilesTest {
     private static List<JsonNode> yamlDocuments(Path f) throws IOException {
         try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(f.toFile())) {
             return it.readAll();
-        }
-    }
-
-    private static String fetch() {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                            URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            return "";
         }
     }
 

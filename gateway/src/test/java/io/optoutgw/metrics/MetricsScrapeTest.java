@@ -1,30 +1,16 @@
 package io.optoutgw.metrics;
 
-import static io.optoutgw.testsupport.TestGateways.awaitBound;
-import static io.optoutgw.testsupport.TestGateways.eventually;
+import io.optoutgw.testsupport.TrafficScrape;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.app.Gateway;
-import io.optoutgw.simulator.SimulatorOptions;
-import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.testsupport.Esmes;
-import io.optoutgw.testsupport.RedisServerProcess;
-import io.optoutgw.testsupport.TestGateways;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.jsmpp.bean.BindType;
-import org.jsmpp.extra.NegativeResponseException;
-import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,54 +23,19 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MetricsScrapeTest {
 
-    private static RedisServerProcess redis;
-    private static SmscSimulator smsc;
-    private static Gateway gateway;
+    private static TrafficScrape run;
     private static String scrape;
 
     @BeforeAll
     static void runTrafficAndScrape() throws Exception {
-        redis = RedisServerProcess.start();
-        smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
-        gateway = TestGateways.start("gw-metrics", redis.uri(), """
-                upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
-                accounts: [ { systemId: acme, password: pw, numbers: ["12345"] } ]
-                """.formatted(smsc.port()));
-        awaitBound(gateway);
-        SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", "pw", new Esmes.Inbox());
-        try {
-            Esmes.submit(acme, "12345", "15550001111", "hello", true);
-            byte[] stop = "STOP".getBytes(StandardCharsets.ISO_8859_1);
-            assertEquals(0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
-            assertEquals(0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
-            try {
-                Esmes.submit(acme, "12345", "15550002222", "after stop", false);
-            } catch (NegativeResponseException expected) {
-                // refused: counted
-            }
-            assertTrue(eventually(Duration.ofSeconds(10), () -> fetch().contains("smppgw_confirmation_delay_seconds_count")));
-            scrape = fetch();
-        } finally {
-            acme.unbindAndClose();
-        }
+        run = TrafficScrape.run("gw-metrics");
+        scrape = run.scrape();
     }
 
     @AfterAll
     static void stop() {
-        if (gateway != null) {
-            gateway.close();
-        }
-        smsc.close();
-        redis.close();
-    }
-
-    private static String fetch() {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-        } catch (Exception e) {
-            return "";
+        if (run != null) {
+            run.close();
         }
     }
 

@@ -1,0 +1,39 @@
+package io.optoutgw.optout;
+
+import io.optoutgw.config.AccountConfig;
+import io.optoutgw.config.KeywordLists;
+import io.optoutgw.config.OptOutPolicy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The keyword engine for each account and short code: the account's mode with its lists (or a
+ * short code's own lists), a missing list keeping its defaults. Built once and cached.
+ */
+final class KeywordEngines {
+
+    private final Map<String, KeywordEngine> engines = new ConcurrentHashMap<>();
+
+    /** The engine for MO sent to {@code sender} of {@code account} ({@code null}: no owner, defaults). */
+    KeywordEngine forSender(AccountConfig account, String sender) {
+        if (account == null) {
+            return engines.computeIfAbsent("", n -> KeywordEngine.defaults(MatchMode.EXACT));
+        }
+        OptOutPolicy p = account.optOut();
+        KeywordLists own = sender == null ? null : p.senderKeywords().get(sender);
+        String key = account.systemId() + (own == null ? "" : "/" + sender);
+        KeywordLists lists = own != null ? own : p.keywords();
+        return engines.computeIfAbsent(key, n -> build(p, lists));
+    }
+
+    private static KeywordEngine build(OptOutPolicy p, KeywordLists lists) {
+        KeywordConfig defaults = KeywordConfig.defaults().withMode(p.keywordMode());
+        if (lists == null) {
+            return new KeywordEngine(defaults);
+        }
+        return new KeywordEngine(new KeywordConfig(p.keywordMode(),
+                lists.optOut() != null ? lists.optOut() : defaults.optOut(),
+                lists.optIn() != null ? lists.optIn() : defaults.optIn(),
+                lists.help() != null ? lists.help() : defaults.help()));
+    }
+}
