@@ -42,6 +42,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final int UNBOUND_WINDOW = 4;
     /** How long a peer gets to read our final response (failed bind, unbind_resp) before we close. */
     private static final long CLOSE_GRACE_MILLIS = 500;
+    /** Pause between the last drained response and a gateway-initiated unbind. */
+    private static final long UNBIND_AFTER_DRAIN_MILLIS = 200;
     /** interface_version 3.4 (SMPP 3.4 section 5.2.4), announced in bind responses. */
     private static final byte INTERFACE_VERSION_34 = 0x34;
 
@@ -188,6 +190,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     private void sendUnbind() {
+        if (state == SessionState.CLOSED) {
+            return;
+        }
         Unbind unbind = new Unbind();
         int seq = outbound.nextSequence();
         unbind.setSequenceNumber(seq);
@@ -426,7 +431,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         cancel(drainTimeout);
         if (gatewayUnbind) {
             gatewayUnbind = false;
-            sendUnbind();
+            // Let the ESME take in the responses just written before the unbind arrives: clients
+            // that process PDUs on several threads (jSMPP) can otherwise close the session first
+            // and lose them.
+            channel.eventLoop().schedule(this::sendUnbind, UNBIND_AFTER_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         if (unbindSequence == 0) {
