@@ -122,13 +122,15 @@ public final class Gateway implements AutoCloseable {
 
         boss = Transports.group(1);
         workers = Transports.group(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        // suppression checks and message-id writes go out and complete on the loop that issues them
+        redis.openLanes(workers);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
-        MessageIdStore messageIds = new MessageIdStore(redis.async(), config.redis().messageIdTtl());
+        MessageIdStore messageIds = new MessageIdStore(redis::laneAsync, config.redis().messageIdTtl());
         messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
         metrics.initGateway();
 
-        SuppressionStore list = new SuppressionStore(redis.async(), config.suppression().buckets());
+        SuppressionStore list = new SuppressionStore(redis.async(), redis::laneAsync, config.suppression().buckets());
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
@@ -342,6 +344,9 @@ public final class Gateway implements AutoCloseable {
         }
         if (boss != null) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (redis != null) {
+            redis.closeLanes();
         }
         if (workers != null) {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

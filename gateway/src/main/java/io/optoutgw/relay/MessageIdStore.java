@@ -23,7 +23,7 @@ public final class MessageIdStore {
 
     private static final Logger log = LoggerFactory.getLogger(MessageIdStore.class);
 
-    private final RedisClusterAsyncCommands<String, String> redis;
+    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis;
     private final SetArgs ttl;
     /** Recent mappings kept locally; a bounded LRU shared by the event loops. */
     static final int LOCAL_ENTRIES = 65_536;
@@ -43,6 +43,11 @@ public final class MessageIdStore {
     }
 
     public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
+        this(() -> redis, ttl);
+    }
+
+    /** @param redis the commands to use on the calling thread (e.g. its event loop's own connection) */
+    public MessageIdStore(java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis, Duration ttl) {
         this.redis = redis;
         this.ttl = SetArgs.Builder.px(ttl.toMillis());
     }
@@ -55,7 +60,7 @@ public final class MessageIdStore {
     public void remember(String upstream, String messageId, String account) {
         String key = key(upstream, messageId);
         recent.put(key, account);
-        redis.set(key, account, ttl).whenComplete((ok, error) -> {
+        redis.get().set(key, account, ttl).whenComplete((ok, error) -> {
             if (error != null) {
                 onWriteError.run();
                 log.warn("message id mapping for upstream {} not stored: {}", upstream, error.toString());
@@ -70,6 +75,6 @@ public final class MessageIdStore {
         if (local != null) {
             return CompletableFuture.completedFuture(local);
         }
-        return redis.get(key);
+        return redis.get().get(key);
     }
 }

@@ -95,8 +95,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
             metrics.submitChecked(account.systemId());
             guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
-                    .whenCompleteAsync((decision, never) -> enforce(session, sm, esmeSequence, decision, startNanos),
-                            session.executor());
+                    .whenComplete((decision, never) -> onLoop(session.executor(),
+                            () -> enforce(session, sm, esmeSequence, decision, startNanos)));
             return;
         }
         if (guard != null && command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
@@ -130,47 +130,65 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                     : guard.check(account.systemId(), account.config().defaultRegion(), d.address(), sender)
                     .toCompletableFuture());
         }
-        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, never) -> {
-            OptOutPolicy policy = account.config().optOut();
-            List<SubmitMulti.Destination> allowed = new ArrayList<>();
-            List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
-            for (int i = 0; i < destinations.size(); i++) {
-                SubmitMulti.Destination d = destinations.get(i);
-                SuppressionGuard.Decision decision = checks.get(i).join();
-                Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
-                        : d.address();
-                if (decision instanceof SuppressionGuard.Allow) {
-                    allowed.add(d);
-                } else if (decision instanceof SuppressionGuard.Suppressed) {
-                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
-                    refused.add(new SubmitMultiResp.Unsuccess(address, policy.refusalStatus()));
-                } else if (decision instanceof SuppressionGuard.InvalidNumber) {
-                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
-                    refused.add(new SubmitMultiResp.Unsuccess(address, SmppConstants.STATUS_INVDSTADR));
-                } else if (policy.failOpen()) {
-                    metrics.redisError("check");
-                    metrics.failOpenPass(account.systemId());
-                    allowed.add(d);
-                } else {
-                    metrics.redisError("check");
-                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
-                    log.warn("{} submit_multi refused: suppression list unavailable", session.label());
-                    session.respond(Pdus.response(multi, policy.failClosedStatus()), esmeSequence);
-                    return;
-                }
-            }
-            if (!refused.isEmpty()) {
-                log.info("{} submit_multi: {} of {} destinations refused", session.label(), refused.size(),
-                        destinations.size());
-            }
-            if (allowed.isEmpty()) {
-                SubmitMultiResp resp = multi.createResponse();
-                resp.setUnsuccessful(refused);
-                session.respond(resp, esmeSequence);
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenComplete((ignored, never) ->
+                onLoop(session.executor(), () -> decideMulti(session, multi, esmeSequence, checks)));
+    }
+
+    private void decideMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
+                             List<CompletableFuture<SuppressionGuard.Decision>> checks) {
+        Account account = session.account();
+        List<SubmitMulti.Destination> destinations = multi.getDestinations();
+        OptOutPolicy policy = account.config().optOut();
+        List<SubmitMulti.Destination> allowed = new ArrayList<>();
+        List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
+        for (int i = 0; i < destinations.size(); i++) {
+            SubmitMulti.Destination d = destinations.get(i);
+            SuppressionGuard.Decision decision = checks.get(i).join();
+            Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
+                    : d.address();
+            if (decision instanceof SuppressionGuard.Allow) {
+                allowed.add(d);
+            } else if (decision instanceof SuppressionGuard.Suppressed) {
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
+                refused.add(new SubmitMultiResp.Unsuccess(address, policy.refusalStatus()));
+            } else if (decision instanceof SuppressionGuard.InvalidNumber) {
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
+                refused.add(new SubmitMultiResp.Unsuccess(address, SmppConstants.STATUS_INVDSTADR));
+            } else if (policy.failOpen()) {
+                metrics.redisError("check");
+                metrics.failOpenPass(account.systemId());
+                allowed.add(d);
+            } else {
+                metrics.redisError("check");
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
+                log.warn("{} submit_multi refused: suppression list unavailable", session.label());
+                session.respond(Pdus.response(multi, policy.failClosedStatus()), esmeSequence);
                 return;
             }
-            relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused);
-        }, session.executor());
+        }
+        if (!refused.isEmpty()) {
+            log.info("{} submit_multi: {} of {} destinations refused", session.label(), refused.size(),
+                    destinations.size());
+        }
+        if (allowed.isEmpty()) {
+            SubmitMultiResp resp = multi.createResponse();
+            resp.setUnsuccessful(refused);
+            session.respond(resp, esmeSequence);
+            return;
+        }
+        relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused);
+    }
+
+    /**
+     * Runs {@code action} on the session's event loop: at once when already on it (the usual case,
+     * since a check completes on the loop that issued it), else as a task there.
+     */
+    private static void onLoop(io.netty.channel.EventLoop loop, Runnable action) {
+        if (loop.inEventLoop()) {
+            action.run();
+        } else {
+            loop.execute(action);
+        }
     }
 
     private void relayMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,

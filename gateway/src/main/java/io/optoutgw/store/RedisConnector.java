@@ -52,6 +52,11 @@ public final class RedisConnector implements AutoCloseable {
     private final RedisClusterAsyncCommands<String, String> async;
     private final RedisClusterCommands<String, String> sync;
     private final ClusterNodeConnections nodeConnections;
+    /** Standalone/Sentinel: the address the lanes connect to; {@code null} for a cluster. */
+    private RedisURI laneUri;
+    private String uriText;
+    private Duration commandTimeout;
+    private volatile EventLoopLanes lanes;
     private boolean closed;
 
     private RedisConnector(ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c) {
@@ -102,7 +107,11 @@ public final class RedisConnector implements AutoCloseable {
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS));
         if (registry != null) {
             builder.commandLatencyRecorder(new io.lettuce.core.metrics.MicrometerCommandLatencyRecorder(registry,
-                    io.lettuce.core.metrics.MicrometerOptions.builder().histogram(true).build()));
+                    io.lettuce.core.metrics.MicrometerOptions.builder().histogram(true)
+                            // buckets from 10 us (a loopback round trip is ~30-50 us); no client-side
+                            // percentiles, which cost more per command than the command itself
+                            .minLatency(Duration.ofNanos(10_000)).maxLatency(Duration.ofSeconds(30))
+                            .targetPercentiles(new double[0]).build()));
         }
         ClientResources resources = builder.build();
         AbstractRedisClient client = null;
@@ -116,7 +125,11 @@ public final class RedisConnector implements AutoCloseable {
             RedisClient standalone = RedisClient.create(resources);
             client = standalone;
             standalone.setOptions(clientOptions(commandTimeout));
-            return new RedisConnector(resources, standalone, standalone.connect(seeds.get(0)));
+            RedisConnector connector = new RedisConnector(resources, standalone, standalone.connect(seeds.get(0)));
+            connector.laneUri = seeds.get(0);
+            connector.uriText = uri;
+            connector.commandTimeout = commandTimeout;
+            return connector;
         } catch (RuntimeException e) {
             shutdown(client, resources);
             throw new RedisConnectException("redis: cannot connect to " + mask(uri) + ": "
@@ -178,14 +191,60 @@ public final class RedisConnector implements AutoCloseable {
         return async;
     }
 
+    /**
+     * Opens one more connection per event loop of {@code loops}, each served by that loop itself
+     * (standalone and Sentinel; a cluster keeps using the shared connection). A command issued on
+     * one of these loops then goes out and completes on the same thread, with no hand-off between
+     * threads, and the commands of one read burst leave in one write. Fails with
+     * {@link RedisConnectException} if a connection cannot be made.
+     */
+    public synchronized void openLanes(io.netty.channel.EventLoopGroup loops) {
+        if (laneUri == null || lanes != null || closed) {
+            return;
+        }
+        if (io.lettuce.core.resource.Transports.socketChannelClass() != io.optoutgw.transport.Transports.clientChannel()) {
+            // Lettuce's channel type cannot be registered on these loops (e.g. -Dgateway.nio=true with epoll available)
+            return;
+        }
+        try {
+            lanes = EventLoopLanes.open(loops, laneUri, resources, clientOptions(commandTimeout));
+        } catch (RuntimeException e) {
+            throw new RedisConnectException("redis: cannot connect to " + mask(uriText) + ": "
+                    + scrub(reason(e), uriText), e);
+        }
+    }
+
+    /**
+     * The async commands for the hot path: those of the calling event loop's own connection when
+     * {@link #openLanes} covered it, else those of the shared connection.
+     */
+    public RedisClusterAsyncCommands<String, String> laneAsync() {
+        EventLoopLanes l = lanes;
+        RedisClusterAsyncCommands<String, String> own = l == null ? null : l.current();
+        return own != null ? own : async;
+    }
+
+    /** Closes the per-event-loop connections (before their event loops stop); the shared one stays. */
+    public synchronized void closeLanes() {
+        EventLoopLanes l = lanes;
+        lanes = null;
+        if (l != null) {
+            l.close();
+        }
+    }
+
     /** Blocking commands on the same connection, for tools and tests. */
     public RedisClusterCommands<String, String> sync() {
         return sync;
     }
 
-    /** Whether the connection is open (for a cluster: the connection to the cluster as a whole). */
+    /**
+     * Whether the connection is open (for a cluster: the connection to the cluster as a whole),
+     * and so is every per-event-loop connection.
+     */
     public boolean isOpen() {
-        return connection.isOpen();
+        EventLoopLanes l = lanes;
+        return connection.isOpen() && (l == null || l.allOpen());
     }
 
     /** Whether this is a Redis Cluster connection. */
@@ -201,6 +260,7 @@ public final class RedisConnector implements AutoCloseable {
         }
         closed = true;
         try {
+            closeLanes();
             if (nodeConnections != null) {
                 nodeConnections.close();
             }

@@ -73,9 +73,20 @@ public final class SuppressionStore {
             """;
 
     private final RedisClusterAsyncCommands<String, String> redis;
+    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks;
     private final int buckets;
 
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
+        this(redis, () -> redis, buckets);
+    }
+
+    /**
+     * @param checks the commands {@link #check} uses on the calling thread (e.g. its event loop's
+     *               own connection); everything else uses {@code redis}
+     */
+    public SuppressionStore(RedisClusterAsyncCommands<String, String> redis,
+                            java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks, int buckets) {
+        this.checks = checks;
         if (Integer.bitCount(buckets) != 1) {
             throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
         }
@@ -144,7 +155,7 @@ public final class SuppressionStore {
         for (int i = 0; i < scopes.length; i++) {
             fields[i] = field(digits, scopes[i]);
         }
-        return redis.hmget(bucketKey(digits), fields).thenApply(values -> {
+        return checks.get().hmget(bucketKey(digits), fields).thenApply(values -> {
             for (int i = 0; i < values.size(); i++) {
                 KeyValue<String, String> kv = values.get(i);
                 if (kv.hasValue() && Long.parseLong(kv.getValue()) > 0) {

@@ -93,6 +93,9 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--gateway-heap", defaultValue = "512m")
     String gatewayHeap;
 
+    @Option(names = "--gateway-jvm-arg", description = "extra JVM argument for the gateway process (repeatable)")
+    List<String> gatewayJvmArgs = new ArrayList<>();
+
     @Option(names = "--jfr", description = "record a JFR profile of the gateway (written to the work dir)")
     boolean jfr;
 
@@ -242,7 +245,7 @@ public final class Harness implements Callable<Integer> {
     }
 
     private List<String> gatewayJvmArgs(String tag) {
-        List<String> a = new ArrayList<>();
+        List<String> a = new ArrayList<>(gatewayJvmArgs);
         if (jfr) {
             a.add("-XX:StartFlightRecording=settings=profile,filename="
                     + work.resolve("gateway-" + tag + ".jfr").toAbsolutePath() + ",dumponexit=true");
