@@ -142,6 +142,11 @@ public final class UpstreamBind {
     }
 
     /** Bound, able to send submits, and with a channel that accepts writes. */
+    /** Whether the calling thread is this session's event loop (a send from it is written at once). */
+    public boolean onThisLoop() {
+        return loop.inEventLoop();
+    }
+
     public boolean canSubmit() {
         Channel c = channel;
         return bound && role != Role.RECEIVER && c != null && c.isWritable();
