@@ -1,6 +1,5 @@
 package io.optoutgw.relay;
 
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -23,17 +22,22 @@ public final class MessageIdStore {
 
     private static final Logger log = LoggerFactory.getLogger(MessageIdStore.class);
 
-    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis;
-    private final SetArgs ttl;
-    /** Recent mappings kept locally; a bounded LRU shared by the event loops. */
+    private final io.optoutgw.store.HotCommands redis;
+    private final long ttlMillis;
+    /**
+     * Recent mappings kept locally: a direct-mapped table (a newer mapping replaces an older one in
+     * its slot), read and written by the event loops without locks. An entry is immutable, so a
+     * racy read sees a whole entry or none; a miss only costs a Redis read.
+     */
     static final int LOCAL_ENTRIES = 65_536;
-    private final java.util.Map<String, String> recent = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(1024, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<String, String> eldest) {
-                    return size() > LOCAL_ENTRIES;
-                }
-            });
+    private record Recent(String key, String account) {
+    }
+    private final Recent[] recent = new Recent[LOCAL_ENTRIES];
+
+    private static int slot(String key) {
+        int h = key.hashCode();
+        return (h ^ (h >>> 16)) & (LOCAL_ENTRIES - 1);
+    }
 
     private Runnable onWriteError = () -> { };
 
@@ -43,13 +47,13 @@ public final class MessageIdStore {
     }
 
     public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
-        this(() -> redis, ttl);
+        this(io.optoutgw.store.HotCommands.of(redis), ttl);
     }
 
-    /** @param redis the commands to use on the calling thread (e.g. its event loop's own connection) */
-    public MessageIdStore(java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis, Duration ttl) {
+    /** @param redis the per-message commands (batched per event-loop turn where the loop has its own connection) */
+    public MessageIdStore(io.optoutgw.store.HotCommands redis, Duration ttl) {
         this.redis = redis;
-        this.ttl = SetArgs.Builder.px(ttl.toMillis());
+        this.ttlMillis = ttl.toMillis();
     }
 
     static String key(String upstream, String messageId) {
@@ -59,8 +63,8 @@ public final class MessageIdStore {
     /** Records that {@code account} submitted {@code messageId} through {@code upstream}. */
     public void remember(String upstream, String messageId, String account) {
         String key = key(upstream, messageId);
-        recent.put(key, account);
-        redis.get().set(key, account, ttl).whenComplete((ok, error) -> {
+        recent[slot(key)] = new Recent(key, account);
+        redis.setPx(key, account, ttlMillis).whenComplete((ok, error) -> {
             if (error != null) {
                 onWriteError.run();
                 log.warn("message id mapping for upstream {} not stored: {}", upstream, error.toString());
@@ -71,10 +75,10 @@ public final class MessageIdStore {
     /** The account that submitted {@code messageId}, or {@code null} when unknown. */
     public CompletionStage<String> lookup(String upstream, String messageId) {
         String key = key(upstream, messageId);
-        String local = recent.get(key);
-        if (local != null) {
-            return CompletableFuture.completedFuture(local);
+        Recent local = recent[slot(key)];
+        if (local != null && local.key.equals(key)) {
+            return CompletableFuture.completedFuture(local.account);
         }
-        return redis.get().get(key);
+        return redis.get(key);
     }
 }

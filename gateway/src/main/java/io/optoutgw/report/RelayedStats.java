@@ -20,7 +20,8 @@ public final class RelayedStats {
     private static final long KEEP_SECONDS = 400L * 24 * 3600;
 
     private final RedisClusterAsyncCommands<String, String> redis;
-    private final Map<String, LongAdder> pending = new ConcurrentHashMap<>();
+    /** account -> sender tag -> count since the last flush. */
+    private final Map<String, Map<String, LongAdder>> pending = new ConcurrentHashMap<>();
 
     public RelayedStats(RedisClusterAsyncCommands<String, String> redis) {
         this.redis = redis;
@@ -32,18 +33,28 @@ public final class RelayedStats {
 
     /** One message accepted by an SMSC for {@code account} from {@code sender} (a bounded label). */
     public void relayed(String account, String sender) {
-        pending.computeIfAbsent(account + "|" + sender, k -> new LongAdder()).increment();
+        Map<String, LongAdder> bySender = pending.get(account);
+        if (bySender == null) {
+            bySender = pending.computeIfAbsent(account, a -> new ConcurrentHashMap<>());
+        }
+        LongAdder n = bySender.get(sender);
+        if (n == null) {
+            n = bySender.computeIfAbsent(sender, k -> new LongAdder());
+        }
+        n.increment();
     }
 
     /** Writes the counts gathered since the last flush (called periodically and at shutdown). */
     public void flush() {
         String key = key(LocalDate.now(ZoneOffset.UTC));
         boolean any = false;
-        for (Map.Entry<String, LongAdder> e : pending.entrySet()) {
-            long n = e.getValue().sumThenReset();
-            if (n > 0) {
-                redis.hincrby(key, e.getKey(), n);
-                any = true;
+        for (Map.Entry<String, Map<String, LongAdder>> a : pending.entrySet()) {
+            for (Map.Entry<String, LongAdder> e : a.getValue().entrySet()) {
+                long n = e.getValue().sumThenReset();
+                if (n > 0) {
+                    redis.hincrby(key, a.getKey() + "|" + e.getKey(), n);
+                    any = true;
+                }
             }
         }
         if (any) {

@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * <p>A suppression check issued while an ESME's submit_sm is being read is written to Redis by the
  * same thread, and its reply completes there too: no task is queued to another thread and no
  * thread is woken, either way. A flush-consolidation handler at the head of each connection's
- * pipeline turns the checks of one read burst into one write to the socket, which Redis in turn
- * answers in one read and one write.
+ * pipeline turns the commands of one read burst into one write to the socket, and each lane's
+ * {@link LoopBatcher} turns the checks of one burst into one command.
  *
  * <p>Each lane has its own Lettuce client whose event loop "group" is the single gateway loop; the
  * gateway owns that loop, so releasing or shutting the group down is a no-op here. The lanes share
@@ -43,7 +43,7 @@ final class EventLoopLanes {
 
     private record Lane(EventLoop loop, RedisClient client, ClientResources resources,
                         StatefulRedisConnection<String, String> connection,
-                        RedisClusterAsyncCommands<String, String> async) {
+                        RedisClusterAsyncCommands<String, String> async, LoopBatcher batcher) {
     }
 
     private final Lane[] lanes;
@@ -80,7 +80,8 @@ final class EventLoopLanes {
                     shutdown(client, resources);
                     throw e;
                 }
-                opened.add(new Lane(loop, client, resources, connection, connection.async()));
+                opened.add(new Lane(loop, client, resources, connection, connection.async(),
+                        new LoopBatcher(loop, connection.async())));
             }
         } catch (RuntimeException e) {
             new EventLoopLanes(opened.toArray(Lane[]::new)).close();
@@ -94,6 +95,16 @@ final class EventLoopLanes {
         for (Lane lane : lanes) {
             if (lane.loop.inEventLoop()) {
                 return lane.async;
+            }
+        }
+        return null;
+    }
+
+    /** The calling event loop's batcher, or {@code null} when called from another thread. */
+    LoopBatcher currentBatcher() {
+        for (Lane lane : lanes) {
+            if (lane.loop.inEventLoop()) {
+                return lane.batcher;
             }
         }
         return null;

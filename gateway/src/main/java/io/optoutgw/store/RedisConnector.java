@@ -57,6 +57,7 @@ public final class RedisConnector implements AutoCloseable {
     private String uriText;
     private Duration commandTimeout;
     private volatile EventLoopLanes lanes;
+    private final HotCommands sharedHot;
     private boolean closed;
 
     private RedisConnector(ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c) {
@@ -78,6 +79,7 @@ public final class RedisConnector implements AutoCloseable {
         this.async = async;
         this.sync = sync;
         this.nodeConnections = nodeConnections;
+        this.sharedHot = HotCommands.of(async);
     }
 
     /**
@@ -215,14 +217,35 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     /**
-     * The async commands for the hot path: those of the calling event loop's own connection when
-     * {@link #openLanes} covered it, else those of the shared connection.
+     * The per-message commands (suppression check, message-id write): batched per loop turn on an
+     * event loop that {@link #openLanes} covered, plain commands on the shared connection elsewhere.
      */
-    public RedisClusterAsyncCommands<String, String> laneAsync() {
-        EventLoopLanes l = lanes;
-        RedisClusterAsyncCommands<String, String> own = l == null ? null : l.current();
-        return own != null ? own : async;
+    public HotCommands hot() {
+        return hot;
     }
+
+    private final HotCommands hot = new HotCommands() {
+        private HotCommands current() {
+            EventLoopLanes l = lanes;
+            LoopBatcher b = l == null ? null : l.currentBatcher();
+            return b != null ? b : sharedHot;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<List<String>> hmget(String key, String... fields) {
+            return current().hmget(key, fields);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> setPx(String key, String value, long ttlMillis) {
+            return current().setPx(key, value, ttlMillis);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> get(String key) {
+            return current().get(key);
+        }
+    };
 
     /** Closes the per-event-loop connections (before their event loops stop); the shared one stays. */
     public synchronized void closeLanes() {

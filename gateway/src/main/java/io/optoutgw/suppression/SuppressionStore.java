@@ -73,19 +73,19 @@ public final class SuppressionStore {
             """;
 
     private final RedisClusterAsyncCommands<String, String> redis;
-    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks;
+    private final io.optoutgw.store.HotCommands checks;
     private final int buckets;
 
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
-        this(redis, () -> redis, buckets);
+        this(redis, io.optoutgw.store.HotCommands.of(redis), buckets);
     }
 
     /**
-     * @param checks the commands {@link #check} uses on the calling thread (e.g. its event loop's
-     *               own connection); everything else uses {@code redis}
+     * @param checks the commands {@link #check} uses (batched per event-loop turn where the loop has
+     *               its own connection); everything else uses {@code redis}
      */
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis,
-                            java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks, int buckets) {
+                            io.optoutgw.store.HotCommands checks, int buckets) {
         this.checks = checks;
         if (Integer.bitCount(buckets) != 1) {
             throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
@@ -155,10 +155,10 @@ public final class SuppressionStore {
         for (int i = 0; i < scopes.length; i++) {
             fields[i] = field(digits, scopes[i]);
         }
-        return checks.get().hmget(bucketKey(digits), fields).thenApply(values -> {
+        return checks.hmget(bucketKey(digits), fields).thenApply(values -> {
             for (int i = 0; i < values.size(); i++) {
-                KeyValue<String, String> kv = values.get(i);
-                if (kv.hasValue() && Long.parseLong(kv.getValue()) > 0) {
+                String v = values.get(i);
+                if (v != null && Long.parseLong(v) > 0) {
                     return new Verdict(scopes[i]);
                 }
             }

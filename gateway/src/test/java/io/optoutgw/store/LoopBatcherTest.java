@@ -1,0 +1,173 @@
+package io.optoutgw.store;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.optoutgw.testsupport.RedisServerProcess;
+import io.optoutgw.transport.Transports;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Per-event-loop Redis connections and the per-turn batching of the per-message commands, against
+ * a real redis-server: results are those of the plain commands, a burst costs one command, and a
+ * Redis that is gone fails every check in a batch.
+ */
+class LoopBatcherTest {
+
+    private RedisServerProcess server;
+    private RedisConnector connector;
+    private EventLoopGroup loops;
+
+    @BeforeEach
+    void start() {
+        server = RedisServerProcess.start();
+        connector = RedisConnector.connect(server.uri(), Duration.ofMillis(500));
+        loops = Transports.group(2);
+        connector.openLanes(loops);
+    }
+
+    @AfterEach
+    void stop() {
+        try {
+            connector.close();
+        } finally {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            server.close();
+        }
+    }
+
+    private long calls(String command) {
+        String stats = connector.sync().info("commandstats");
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_" + command + ":")) {
+                return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    /** Issues {@code n} checks of hash {@code h{i % 3}} and {@code w} writes, all in one turn of {@code loop}. */
+    private List<CompletableFuture<?>> burst(EventLoop loop, int n, int w) throws Exception {
+        List<CompletableFuture<?>> results = new ArrayList<>();
+        loop.submit(() -> {
+            for (int i = 0; i < n; i++) {
+                results.add(connector.hot().hmget("h" + (i % 3), "a", "b", "missing").toCompletableFuture());
+            }
+            for (int i = 0; i < w; i++) {
+                results.add(connector.hot().setPx("k" + i, "v" + i, 60_000).toCompletableFuture());
+            }
+        }).get(5, TimeUnit.SECONDS);
+        return results;
+    }
+
+    @Test
+    @Timeout(30)
+    void aBurstOfChecksAndWritesCostsOneCommandEachAndAnswersAsThePlainCommands() throws Exception {
+        connector.sync().hset("h0", "a", "1");
+        connector.sync().hset("h1", "b", "-2");
+        connector.sync().configResetstat();
+        EventLoop loop = loops.next();
+
+        List<CompletableFuture<?>> results = burst(loop, 30, 20);
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+
+        for (int i = 0; i < 30; i++) {
+            List<?> expected = switch (i % 3) {
+                case 0 -> Arrays.asList("1", null, null);
+                case 1 -> Arrays.asList(null, "-2", null);
+                default -> Arrays.asList(null, null, null);
+            };
+            assertEquals(expected, results.get(i).get(), "check " + i);
+        }
+        for (int i = 0; i < 20; i++) {
+            assertEquals("OK", results.get(30 + i).get());
+            assertEquals("v" + i, connector.sync().get("k" + i));
+            long ttl = connector.sync().pttl("k" + i);
+            assertTrue(ttl > 50_000 && ttl <= 60_000, "ttl " + ttl);
+        }
+        // Redis counts the commands a script runs as well: 30 HMGET and 20 SET, all inside 2 EVALs
+        assertEquals(2, calls("eval"), "one script call for the checks, one for the writes");
+        assertEquals(30, calls("hmget"));
+        assertEquals(20, calls("set"));
+    }
+
+    @Test
+    @Timeout(30)
+    void aLoneCheckOrWriteIsAPlainCommand() throws Exception {
+        connector.sync().hset("h0", "a", "7");
+        connector.sync().configResetstat();
+        EventLoop loop = loops.next();
+
+        List<CompletableFuture<?>> one = burst(loop, 1, 0);
+        assertEquals(Arrays.asList("7", null, null), one.get(0).get(5, TimeUnit.SECONDS));
+        List<CompletableFuture<?>> write = burst(loop, 0, 1);
+        assertEquals("OK", write.get(0).get(5, TimeUnit.SECONDS));
+
+        assertEquals(1, calls("hmget"));
+        assertEquals(0, calls("eval"));
+    }
+
+    @Test
+    @Timeout(30)
+    void offTheLoopsTheSharedConnectionAnswers() throws Exception {
+        connector.sync().hset("h0", "a", "3");
+        assertEquals(Arrays.asList("3", null, null),
+                connector.hot().hmget("h0", "a", "b", "missing").toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals("OK", connector.hot().setPx("x", "y", 1000).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals("y", connector.hot().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertTrue(connector.isOpen());
+    }
+
+    @Test
+    @Timeout(30)
+    void withRedisGoneEveryCheckOfABatchFails() throws Exception {
+        EventLoop loop = loops.next();
+        server.kill();
+        // wait until the lanes notice the lost connection
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (connector.isOpen() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        List<CompletableFuture<?>> results = burst(loop, 10, 0);
+        for (CompletableFuture<?> r : results) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
+            assertNotNull(e.getCause());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void aFrozenRedisTimesTheBatchOut() throws Exception {
+        EventLoop loop = loops.next();
+        burst(loop, 2, 0).get(0).get(5, TimeUnit.SECONDS); // lane connected and warm
+        server.pause();
+        try {
+            long start = System.nanoTime();
+            List<CompletableFuture<?>> results = burst(loop, 10, 0);
+            for (CompletableFuture<?> r : results) {
+                assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis < 3000, "failed within the command timeout, took " + millis + " ms");
+        } finally {
+            server.resume();
+        }
+        List<CompletableFuture<?>> after = burst(loop, 3, 0);
+        assertNull(((List<?>) after.get(0).get(5, TimeUnit.SECONDS)).get(0));
+    }
+}
