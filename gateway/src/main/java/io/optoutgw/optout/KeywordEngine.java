@@ -1,5 +1,6 @@
 package io.optoutgw.optout;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,12 +26,15 @@ public final class KeywordEngine {
     private final MatchMode mode;
     private final Map<String, KeywordMatch> exact;
     private final int maxKeywordLength;
+    /** Words in the longest keyword (normalised, split at spaces). */
+    private final int maxKeywordWords;
 
     public KeywordEngine(KeywordConfig config) {
         Objects.requireNonNull(config, "config");
         this.mode = config.mode();
         Map<String, KeywordMatch> map = new HashMap<>();
         int max = 0;
+        int maxWords = 0;
         for (Intent intent : Intent.values()) {
             for (Keyword k : config.keywords(intent)) {
                 String key = TextNormalizer.normalize(k.text());
@@ -43,10 +47,12 @@ public final class KeywordEngine {
                             + " and " + intent);
                 }
                 max = Math.max(max, key.length());
+                maxWords = Math.max(maxWords, key.split(" ").length);
             }
         }
         this.exact = Map.copyOf(map);
         this.maxKeywordLength = max;
+        this.maxKeywordWords = maxWords;
     }
 
     /** An engine with the default keyword table in the given mode. */
@@ -67,7 +73,7 @@ public final class KeywordEngine {
             return Optional.ofNullable(matchExact(text));
         }
         String normalized = TextNormalizer.normalize(text);
-        KeywordMatch m = exact.get(normalized);
+        KeywordMatch m = normalized.length() > maxKeywordLength ? null : exact.get(normalized);
         if (m != null) {
             return Optional.of(m);
         }
@@ -93,7 +99,11 @@ public final class KeywordEngine {
         }
         for (List<String> clause : clauses) {
             for (int i = 0; i < clause.size(); i++) {
-                for (RevocationPhrases.Phrase phrase : RevocationPhrases.PHRASES) {
+                List<RevocationPhrases.Phrase> candidates = RevocationPhrases.BY_FIRST_WORD.get(clause.get(i));
+                if (candidates == null) {
+                    continue;
+                }
+                for (RevocationPhrases.Phrase phrase : candidates) {
                     if (phrase.matchesAt(clause, i) && !RevocationPhrases.negated(clause, i)) {
                         String matched = String.join(" ", clause.subList(i, i + phrase.slots().size()));
                         return new KeywordMatch(Intent.OPT_OUT, matched, phrase.language(), false);
@@ -109,7 +119,10 @@ public final class KeywordEngine {
      * politeness words, or one single-word opt-out keyword repeated.
      */
     private KeywordMatch politelyWrapped(List<List<String>> clauses) {
-        List<String> tokens = clauses.stream().flatMap(List::stream).toList();
+        List<String> tokens = new ArrayList<>();
+        for (List<String> clause : clauses) {
+            tokens.addAll(clause);
+        }
         int from = 0;
         int to = tokens.size();
         while (from < to && RevocationPhrases.POLITENESS.contains(tokens.get(from))) {
@@ -122,10 +135,21 @@ public final class KeywordEngine {
             return null;
         }
         List<String> core = tokens.subList(from, to);
-        if (core.stream().distinct().count() == 1) {
+        if (allSame(core)) {
             core = core.subList(0, 1); // "STOP STOP STOP", "Stop. STOP!"
+        } else if (core.size() > maxKeywordWords) {
+            return null; // longer than any keyword: no need to build and look up the text
         }
         KeywordMatch m = exact.get(String.join(" ", core));
         return m != null && m.intent() == Intent.OPT_OUT ? m : null;
+    }
+
+    private static boolean allSame(List<String> tokens) {
+        for (int i = 1; i < tokens.size(); i++) {
+            if (!tokens.get(i).equals(tokens.get(0))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

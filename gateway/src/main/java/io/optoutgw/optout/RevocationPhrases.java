@@ -74,6 +74,24 @@ final class RevocationPhrases {
             Phrase.of("es", "NO", "MAS", "MENSAJES|SMS|TEXTOS"),
             Phrase.of("es", "ELIMINAR|ELIMINEN|ELIMINA|BORRAR|BORREN|BORRA", "MI", "NUMERO"));
 
+    /**
+     * The phrases by the words their first slot accepts, each list in {@link #PHRASES} order: a
+     * token that starts no phrase costs one lookup.
+     */
+    static final java.util.Map<String, List<Phrase>> BY_FIRST_WORD = byFirstWord();
+
+    private static java.util.Map<String, List<Phrase>> byFirstWord() {
+        java.util.Map<String, List<Phrase>> m = new java.util.HashMap<>();
+        for (Phrase p : PHRASES) {
+            for (String w : p.slots().get(0)) {
+                m.computeIfAbsent(w, k -> new java.util.ArrayList<>()).add(p);
+            }
+        }
+        java.util.Map<String, List<Phrase>> copy = new java.util.HashMap<>();
+        m.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+        return java.util.Map.copyOf(copy);
+    }
+
     /** Words that, just before a phrase, turn it around ("don't stop texting me"). */
     static final Set<String> NEGATIONS = Set.of(
             "DONT", "NOT", "NEVER", "CANT", "CANNOT", "WONT", "DIDNT", "DOESNT", "SHOULDNT", "WOULDNT",

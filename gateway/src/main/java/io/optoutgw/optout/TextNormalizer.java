@@ -71,6 +71,11 @@ final class TextNormalizer {
         if (c == ' ' || c == '-' || c == '_') {
             return true;
         }
+        if (c < 0x80) {
+            // the ASCII whitespace of Character.isWhitespace; '-' and '_' are ASCII's only dash
+            // and connector punctuation
+            return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F);
+        }
         if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
             return true;
         }
@@ -129,7 +134,7 @@ final class TextNormalizer {
             if (c == '\'' || c == '\u2019' || c == '\u2018' || c == '\u02BC' || c == '`') {
                 continue;
             }
-            if (Character.isLetterOrDigit(c) || Character.isSurrogate(c)) {
+            if (isAsciiLetterOrDigit(c) || (c >= 0x80 && (Character.isLetterOrDigit(c) || Character.isSurrogate(c)))) {
                 word.append(c);
                 continue;
             }
@@ -146,6 +151,10 @@ final class TextNormalizer {
             clauses.add(current);
         }
         return clauses;
+    }
+
+    private static boolean isAsciiLetterOrDigit(char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 
     private static void flush(StringBuilder word, List<String> clause) {

@@ -150,6 +150,9 @@ public final class Harness implements Callable<Integer> {
             long ms = redis.loadList(LoadGenerator.LIST_BASE, suppressed, SuppressionStore.DEFAULT_BUCKETS);
             System.out.printf("loaded in %.1f s; redis memory %s%n", ms / 1000.0, redis.info());
             extras.put("listLoadSeconds", ms / 1000.0);
+            double[] ping = redis.pingRoundTripUs(2_000, 20_000);
+            System.out.printf("redis PING round trip on this machine: p50 %.0f us, p99 %.0f us%n", ping[0], ping[1]);
+            extras.put("redisPingUs", Map.of("p50", ping[0], "p99", ping[1]));
             int mainWarmup = warmup;
             int mainDuration = duration;
             int mainRepeat = repeat;

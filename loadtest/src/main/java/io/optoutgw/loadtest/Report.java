@@ -158,6 +158,22 @@ final class Report {
         return out;
     }
 
+    /**
+     * What the proxied path adds on this machine before the gateway does any work: one more SMPP
+     * round trip (window1 direct p50 is one) and one Redis round trip (PING p50).
+     */
+    String latencyFloor() {
+        double hop = med("window1", "direct", 0, LegResult::p50us);
+        Object ping = extras.get("redisPingUs");
+        if (Double.isNaN(hop) || !(ping instanceof Map<?, ?> p)) {
+            return null;
+        }
+        double redis = ((Number) p.get("p50")).doubleValue();
+        return String.format(Locale.ROOT, "added-latency floor on this machine: one more SMPP round trip (window1 "
+                + "direct p50 %.0f us) + one Redis round trip (PING p50 %.0f us) = %.0f us before any gateway work",
+                hop, redis, hop + redis);
+    }
+
     private static Map<String, Object> target(String name, double value, String target, boolean met) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -196,6 +212,10 @@ final class Report {
         for (String n : notes) {
             out.println("note: " + n);
         }
+        String floor = latencyFloor();
+        if (floor != null) {
+            out.println("note: " + floor);
+        }
     }
 
     void writeJson(Path file) throws IOException {
@@ -211,6 +231,7 @@ final class Report {
         root.put("legs", results);
         root.put("extras", extras);
         root.put("notes", notes);
+        root.put("latencyFloor", latencyFloor());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
     }
 
