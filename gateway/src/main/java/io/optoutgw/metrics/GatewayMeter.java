@@ -61,7 +61,7 @@ public enum GatewayMeter {
     JOURNAL_UNAPPLIED("smppgw.journal.unapplied", Kind.GAUGE, null,
             "Journaled consent events whose Redis write has not succeeded yet"),
     REDIS_UP("smppgw.redis.connected", Kind.GAUGE, null,
-            "1 when the gateway's Redis connection is open, else 0"),
+            "1 when the gateway's Redis connections (the shared one and one per event loop) are open, else 0"),
     REDIS_ERRORS("smppgw.redis.errors", Kind.COUNTER, null,
             "Redis operations that failed or timed out, by operation (check, messageid_write, receipt_lookup)",
             "operation"),

@@ -94,9 +94,14 @@ class SuppressionEnforcementTest {
         return "1555800" + String.format("%04d", PERSON.incrementAndGet());
     }
 
+    /** STOP from {@code person}, acknowledged, and its confirmation received by the SMSC. */
     private void optOut(String person, String shortCode) throws Exception {
+        long before = smsc.submitCount();
         assertEquals(0, smsc.injectMo(person, shortCode, "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
                 .get(10, TimeUnit.SECONDS));
+        // the confirmation may leave after the deliver_sm_resp: wait for it, so that the tests'
+        // "nothing reached the SMSC" counts only their own submits
+        smsc.awaitSubmits((int) before + 1, java.time.Duration.ofSeconds(10));
     }
 
     private static int status(ThrowingSubmit submit) {
