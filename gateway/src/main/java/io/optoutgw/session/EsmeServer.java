@@ -10,12 +10,13 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppWriter;
+import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.SmppServerConfig;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
@@ -37,9 +38,10 @@ public final class EsmeServer {
 
     /** Pipeline handler names, in order ({@code tls} on the TLS listener only). */
     static final String TLS = "tls";
-    static final String WRITER = "writer";
+    static final String FLUSH = "flush";
     static final String IDLE = "idle";
     static final String DECODER = "decoder";
+    static final String ENCODER = "encoder";
     static final String METRICS = "metrics";
     static final String SESSION = "session";
 
@@ -144,13 +146,14 @@ public final class EsmeServer {
                 ch.pipeline().addLast(TLS, ssl);
             }
             ch.pipeline()
-                    // PDUs produced together are encoded into one buffer and leave in one syscall
-                    .addLast(WRITER, new SmppWriter())
+                    // flushes of responses produced together leave in one syscall
+                    .addLast(FLUSH, new FlushConsolidationHandler(256, true))
                     // a silent ESME is probed with enquire_link by the session
                     .addLast(IDLE, new IdleStateHandler(config.enquireLinkIdle().toMillis(), 0, 0,
                             TimeUnit.MILLISECONDS))
                     // framing checks command_length before anything is allocated
-                    .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()));
+                    .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()))
+                    .addLast(ENCODER, SmppEncoder.INSTANCE);
             if (pduMetrics != null) {
                 // between codec and session: counts PDUs both ways
                 ch.pipeline().addLast(METRICS, pduMetrics);

@@ -19,6 +19,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -26,7 +27,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppWriter;
+import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.session.RequestWindow;
 import io.optoutgw.transport.TlsContexts;
@@ -223,8 +224,9 @@ public final class UpstreamBind {
                                     config.port(), config.tls().hostnameVerification(), config.connectTimeout()));
                         }
                         ch.pipeline()
-                                .addLast("writer", new SmppWriter())
-                                .addLast("decoder", new SmppDecoder(maxFrameBytes));
+                                .addLast("flush", new FlushConsolidationHandler(256, true))
+                                .addLast("decoder", new SmppDecoder(maxFrameBytes))
+                                .addLast("encoder", SmppEncoder.INSTANCE);
                         if (pduMetrics != null) {
                             ch.pipeline().addLast("metrics", pduMetrics);
                         }
