@@ -149,11 +149,27 @@ final class Report {
                     && heap < 512));
         }
         Object soak = extras.get("soakHeapAfterGcMiB");
-        if (soak instanceof List<?> l && l.size() >= 2) {
-            double first = ((Number) ((List<?>) l.get(0)).get(1)).doubleValue();
-            double last = ((Number) ((List<?>) l.get(l.size() - 1)).get(1)).doubleValue();
-            out.add(target("soak heap growth after GC (MiB)", last - first, "flat (< 10% of start)",
-                    last - first < 0.1 * first));
+        if (soak instanceof List<?> l && l.size() >= 3) {
+            // heap after GC scatters by +-20% from sample to sample (it depends on when the last
+            // collection ran), so growth is the least-squares trend over all samples, not last - first
+            int n = l.size();
+            double[] t = new double[n];
+            double[] mib = new double[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = ((Number) ((List<?>) l.get(i)).get(0)).doubleValue();
+                mib[i] = ((Number) ((List<?>) l.get(i)).get(1)).doubleValue();
+            }
+            double meanT = java.util.Arrays.stream(t).average().orElse(0);
+            double meanM = java.util.Arrays.stream(mib).average().orElse(0);
+            double sxy = 0;
+            double sxx = 0;
+            for (int i = 0; i < n; i++) {
+                sxy += (t[i] - meanT) * (mib[i] - meanM);
+                sxx += (t[i] - meanT) * (t[i] - meanT);
+            }
+            double growth = sxx == 0 ? 0 : sxy / sxx * (t[n - 1] - t[0]);
+            out.add(target("soak heap trend after GC over the run (MiB)", growth, "flat (< 10% of mean)",
+                    growth < 0.1 * meanM));
         }
         return out;
     }
