@@ -50,7 +50,7 @@ public final class MessageIdStore {
         this(io.optoutgw.store.HotCommands.of(redis), ttl);
     }
 
-    /** @param redis the per-message commands (batched per event-loop turn where the loop has its own connection) */
+    /** @param redis the per-message commands (the calling event loop's own connection where it has one) */
     public MessageIdStore(io.optoutgw.store.HotCommands redis, Duration ttl) {
         this.redis = redis;
         this.ttlMillis = ttl.toMillis();

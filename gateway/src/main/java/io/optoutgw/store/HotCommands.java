@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The two Redis commands of the per-message path: the suppression check (HMGET) and the
- * message-id mapping write (SET with a TTL). On an event loop with its own Redis connection they
- * are batched per loop turn ({@link LoopBatcher}); elsewhere they are plain commands.
+ * The Redis commands of the per-message path: the suppression check (HMGET), the message-id
+ * mapping write (SET with a TTL) and its read. {@link RedisConnector#hot()} sends them on the
+ * calling event loop's own connection ({@link EventLoopLanes}) where there is one.
  */
 public interface HotCommands {
 

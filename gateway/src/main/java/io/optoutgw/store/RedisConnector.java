@@ -217,8 +217,8 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     /**
-     * The per-message commands (suppression check, message-id write): batched per loop turn on an
-     * event loop that {@link #openLanes} covered, plain commands on the shared connection elsewhere.
+     * The per-message commands (suppression check, message-id write): on the calling event loop's
+     * own connection where {@link #openLanes} covered it, on the shared connection elsewhere.
      */
     public HotCommands hot() {
         return hot;
@@ -227,8 +227,8 @@ public final class RedisConnector implements AutoCloseable {
     private final HotCommands hot = new HotCommands() {
         private HotCommands current() {
             EventLoopLanes l = lanes;
-            LoopBatcher b = l == null ? null : l.currentBatcher();
-            return b != null ? b : sharedHot;
+            HotCommands own = l == null ? null : l.currentHot();
+            return own != null ? own : sharedHot;
         }
 
         @Override

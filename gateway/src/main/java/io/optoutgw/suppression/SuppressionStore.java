@@ -81,8 +81,8 @@ public final class SuppressionStore {
     }
 
     /**
-     * @param checks the commands {@link #check} uses (batched per event-loop turn where the loop has
-     *               its own connection); everything else uses {@code redis}
+     * @param checks the commands {@link #check} uses (the calling event loop's own connection where
+     *               it has one); everything else uses {@code redis}
      */
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis,
                             io.optoutgw.store.HotCommands checks, int buckets) {
