@@ -4,7 +4,6 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
@@ -44,7 +43,7 @@ final class EventLoopLanes {
 
     private record Lane(EventLoop loop, RedisClient client, ClientResources resources,
                         StatefulRedisConnection<String, String> connection,
-                        RedisClusterAsyncCommands<String, String> async, HotCommands hot) {
+                        HotCommands hot) {
     }
 
     private final Lane[] lanes;
@@ -81,24 +80,13 @@ final class EventLoopLanes {
                     shutdown(client, resources);
                     throw e;
                 }
-                opened.add(new Lane(loop, client, resources, connection, connection.async(),
-                        HotCommands.of(connection.async())));
+                opened.add(new Lane(loop, client, resources, connection, HotCommands.of(connection.async())));
             }
         } catch (RuntimeException e) {
             new EventLoopLanes(opened.toArray(Lane[]::new)).close();
             throw e;
         }
         return new EventLoopLanes(opened.toArray(Lane[]::new));
-    }
-
-    /** The calling event loop's own commands, or {@code null} when called from another thread. */
-    RedisClusterAsyncCommands<String, String> current() {
-        for (Lane lane : lanes) {
-            if (lane.loop.inEventLoop()) {
-                return lane.async;
-            }
-        }
-        return null;
     }
 
     /** The calling event loop's per-message commands, or {@code null} when called from another thread. */
