@@ -126,11 +126,11 @@ public final class Gateway implements AutoCloseable {
         redis.openLanes(workers);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
-        MessageIdStore messageIds = new MessageIdStore(redis.hot(), config.redis().messageIdTtl());
+        MessageIdStore messageIds = new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl());
         messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
         metrics.initGateway();
 
-        SuppressionStore list = new SuppressionStore(redis.async(), redis.hot(), config.suppression().buckets());
+        SuppressionStore list = new SuppressionStore(redis.async(), redis::loopAsync, config.suppression().buckets());
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()

@@ -1,5 +1,6 @@
 package io.optoutgw.relay;
 
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,8 +23,8 @@ public final class MessageIdStore {
 
     private static final Logger log = LoggerFactory.getLogger(MessageIdStore.class);
 
-    private final io.optoutgw.store.HotCommands redis;
-    private final long ttlMillis;
+    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis;
+    private final SetArgs ttl;
     /**
      * Recent mappings kept locally: a direct-mapped table (a newer mapping replaces an older one in
      * its slot), read and written by the event loops without locks. An entry is immutable, so a
@@ -47,13 +48,14 @@ public final class MessageIdStore {
     }
 
     public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
-        this(io.optoutgw.store.HotCommands.of(redis), ttl);
+        this(() -> redis, ttl);
     }
 
     /** @param redis the per-message commands (the calling event loop's own connection where it has one) */
-    public MessageIdStore(io.optoutgw.store.HotCommands redis, Duration ttl) {
+    public MessageIdStore(java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis,
+                          Duration ttl) {
         this.redis = redis;
-        this.ttlMillis = ttl.toMillis();
+        this.ttl = SetArgs.Builder.px(ttl.toMillis());
     }
 
     static String key(String upstream, String messageId) {
@@ -64,7 +66,7 @@ public final class MessageIdStore {
     public void remember(String upstream, String messageId, String account) {
         String key = key(upstream, messageId);
         recent[slot(key)] = new Recent(key, account);
-        redis.setPx(key, account, ttlMillis).whenComplete((ok, error) -> {
+        redis.get().set(key, account, ttl).whenComplete((ok, error) -> {
             if (error != null) {
                 onWriteError.run();
                 log.warn("message id mapping for upstream {} not stored: {}", upstream, error.toString());
@@ -79,6 +81,6 @@ public final class MessageIdStore {
         if (local != null && local.key.equals(key)) {
             return CompletableFuture.completedFuture(local.account);
         }
-        return redis.get(key);
+        return redis.get().get(key);
     }
 }

@@ -4,6 +4,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.EventLoopGroupProvider;
@@ -43,7 +44,7 @@ final class EventLoopLanes {
 
     private record Lane(EventLoop loop, RedisClient client, ClientResources resources,
                         StatefulRedisConnection<String, String> connection,
-                        HotCommands hot) {
+                        RedisClusterAsyncCommands<String, String> async) {
     }
 
     private final Lane[] lanes;
@@ -80,7 +81,7 @@ final class EventLoopLanes {
                     shutdown(client, resources);
                     throw e;
                 }
-                opened.add(new Lane(loop, client, resources, connection, HotCommands.of(connection.async())));
+                opened.add(new Lane(loop, client, resources, connection, connection.async()));
             }
         } catch (RuntimeException e) {
             new EventLoopLanes(opened.toArray(Lane[]::new)).close();
@@ -89,11 +90,11 @@ final class EventLoopLanes {
         return new EventLoopLanes(opened.toArray(Lane[]::new));
     }
 
-    /** The calling event loop's per-message commands, or {@code null} when called from another thread. */
-    HotCommands currentHot() {
+    /** The calling event loop's own commands, or {@code null} when called from another thread. */
+    RedisClusterAsyncCommands<String, String> current() {
         for (Lane lane : lanes) {
             if (lane.loop.inEventLoop()) {
-                return lane.hot;
+                return lane.async;
             }
         }
         return null;

@@ -57,7 +57,6 @@ public final class RedisConnector implements AutoCloseable {
     private String uriText;
     private Duration commandTimeout;
     private volatile EventLoopLanes lanes;
-    private final HotCommands sharedHot;
     private boolean closed;
 
     private RedisConnector(ClientResources resources, RedisClient client, StatefulRedisConnection<String, String> c) {
@@ -79,7 +78,6 @@ public final class RedisConnector implements AutoCloseable {
         this.async = async;
         this.sync = sync;
         this.nodeConnections = nodeConnections;
-        this.sharedHot = HotCommands.of(async);
     }
 
     /**
@@ -217,35 +215,14 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     /**
-     * The per-message commands (suppression check, message-id write): on the calling event loop's
-     * own connection where {@link #openLanes} covered it, on the shared connection elsewhere.
+     * Async commands for the per-message path (suppression check, message-id mapping): the calling
+     * event loop's own connection where {@link #openLanes} covered it, else the shared one.
      */
-    public HotCommands hot() {
-        return hot;
+    public RedisClusterAsyncCommands<String, String> loopAsync() {
+        EventLoopLanes l = lanes;
+        RedisClusterAsyncCommands<String, String> own = l == null ? null : l.current();
+        return own != null ? own : async;
     }
-
-    private final HotCommands hot = new HotCommands() {
-        private HotCommands current() {
-            EventLoopLanes l = lanes;
-            HotCommands own = l == null ? null : l.currentHot();
-            return own != null ? own : sharedHot;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<List<String>> hmget(String key, String... fields) {
-            return current().hmget(key, fields);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<String> setPx(String key, String value, long ttlMillis) {
-            return current().setPx(key, value, ttlMillis);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<String> get(String key) {
-            return current().get(key);
-        }
-    };
 
     /** Closes the per-event-loop connections (before their event loops stop); the shared one stays. */
     public synchronized void closeLanes() {

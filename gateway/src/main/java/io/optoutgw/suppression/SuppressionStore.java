@@ -73,11 +73,11 @@ public final class SuppressionStore {
             """;
 
     private final RedisClusterAsyncCommands<String, String> redis;
-    private final io.optoutgw.store.HotCommands checks;
+    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks;
     private final int buckets;
 
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
-        this(redis, io.optoutgw.store.HotCommands.of(redis), buckets);
+        this(redis, () -> redis, buckets);
     }
 
     /**
@@ -85,7 +85,8 @@ public final class SuppressionStore {
      *               it has one); everything else uses {@code redis}
      */
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis,
-                            io.optoutgw.store.HotCommands checks, int buckets) {
+                            java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks,
+                            int buckets) {
         this.checks = checks;
         if (Integer.bitCount(buckets) != 1) {
             throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
@@ -155,10 +156,10 @@ public final class SuppressionStore {
         for (int i = 0; i < scopes.length; i++) {
             fields[i] = field(digits, scopes[i]);
         }
-        return checks.hmget(bucketKey(digits), fields).thenApply(values -> {
+        return checks.get().hmget(bucketKey(digits), fields).thenApply(values -> {
             for (int i = 0; i < values.size(); i++) {
-                String v = values.get(i);
-                if (v != null && Long.parseLong(v) > 0) {
+                KeyValue<String, String> kv = values.get(i);
+                if (kv.hasValue() && Long.parseLong(kv.getValue()) > 0) {
                     return new Verdict(scopes[i]);
                 }
             }

@@ -1,5 +1,6 @@
 package io.optoutgw.store;
 
+import io.lettuce.core.SetArgs;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.optoutgw.testsupport.RedisServerProcess;
@@ -52,6 +53,13 @@ class EventLoopLanesTest {
         }
     }
 
+    /** The values of an HMGET, {@code null} where absent. */
+    private static CompletableFuture<List<String>> values(
+            java.util.concurrent.CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> kvs) {
+        return kvs.toCompletableFuture().thenApply(l -> l.stream().map(kv -> kv.hasValue() ? kv.getValue() : null)
+                .collect(java.util.stream.Collectors.toList()));
+    }
+
     private long calls(String command) {
         String stats = connector.sync().info("commandstats");
         for (String line : stats.split("\r?\n")) {
@@ -67,10 +75,10 @@ class EventLoopLanesTest {
         List<CompletableFuture<?>> results = new ArrayList<>();
         loop.submit(() -> {
             for (int i = 0; i < n; i++) {
-                results.add(connector.hot().hmget("h" + (i % 3), "a", "b", "missing").toCompletableFuture());
+                results.add(values(connector.loopAsync().hmget("h" + (i % 3), "a", "b", "missing")));
             }
             for (int i = 0; i < w; i++) {
-                results.add(connector.hot().setPx("k" + i, "v" + i, 60_000).toCompletableFuture());
+                results.add(connector.loopAsync().set("k" + i, "v" + i, SetArgs.Builder.px(60_000)).toCompletableFuture());
             }
         }).get(5, TimeUnit.SECONDS);
         return results;
@@ -117,9 +125,9 @@ class EventLoopLanesTest {
     void offTheLoopsTheSharedConnectionAnswers() throws Exception {
         connector.sync().hset("h0", "a", "3");
         assertEquals(Arrays.asList("3", null, null),
-                connector.hot().hmget("h0", "a", "b", "missing").toCompletableFuture().get(5, TimeUnit.SECONDS));
-        assertEquals("OK", connector.hot().setPx("x", "y", 1000).toCompletableFuture().get(5, TimeUnit.SECONDS));
-        assertEquals("y", connector.hot().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
+                values(connector.loopAsync().hmget("h0", "a", "b", "missing")).get(5, TimeUnit.SECONDS));
+        assertEquals("OK", connector.loopAsync().set("x", "y", SetArgs.Builder.px(1000)).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals("y", connector.loopAsync().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertTrue(connector.isOpen());
     }
 
