@@ -133,9 +133,12 @@ public final class HttpServer {
      * gave the SMSC, so a newcomer can watch a STOP being recorded.
      */
     private void injectDemoMo(ChannelHandlerContext ctx, FullHttpRequest request) {
+        // The answer says whether the connection stays open: closing a keep-alive connection
+        // without "Connection: close" makes a client that reuses it read nothing.
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (!io.netty.handler.codec.http.HttpMethod.POST.equals(request.method())) {
-            ctx.writeAndFlush(json(HttpResponseStatus.METHOD_NOT_ALLOWED, "{\"error\":\"use POST\"}"))
-                    .addListener(ChannelFutureListener.CLOSE);
+            Responses.send(ctx.channel(), keepAlive, json(HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    "{\"error\":\"use POST\"}"));
             return;
         }
         java.util.Map<String, java.util.List<String>> q = new QueryStringDecoder(request.uri()).parameters();
@@ -143,8 +146,8 @@ public final class HttpServer {
         String to = first(q, "to");
         String text = first(q, "text");
         if (from == null || to == null || text == null) {
-            ctx.writeAndFlush(json(HttpResponseStatus.BAD_REQUEST,
-                    "{\"error\":\"from, to and text are required\"}")).addListener(ChannelFutureListener.CLOSE);
+            Responses.send(ctx.channel(), keepAlive, json(HttpResponseStatus.BAD_REQUEST,
+                    "{\"error\":\"from, to and text are required\"}"));
             return;
         }
         demoMo.inject(from, to, text).whenComplete((status, error) -> {
@@ -152,7 +155,7 @@ public final class HttpServer {
                     ? json(HttpResponseStatus.OK, "{\"deliver_sm_resp\":\"" + String.format("0x%08X", status) + "\"}")
                     : json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\""
                     + String.valueOf(error.getMessage()).replace("\"", "'") + "\"}");
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            Responses.send(ctx.channel(), keepAlive, r);
         });
     }
 

@@ -46,6 +46,7 @@ class DemoModeTest {
                 HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "?from=1"))
                         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(400, bad.statusCode());
+                assertTwoAnswersOnOneConnection(g.httpPort());
 
                 PrintStream old = System.out;
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -61,6 +62,37 @@ class DemoModeTest {
                 assertTrue(out.toString(StandardCharsets.UTF_8).contains("refused: 0x0000000B"));
             } finally {
                 g.close();
+            }
+        }
+    }
+
+    /**
+     * A keep-alive client may send its next request on the same connection: the demo endpoint
+     * must answer it, or say "Connection: close" before it closes.
+     */
+    private static void assertTwoAnswersOnOneConnection(int httpPort) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", httpPort)) {
+            s.setSoTimeout(10_000);
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            var out = s.getOutputStream();
+            String request = "POST /simulator/mo?from=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+            for (int i = 0; i < 2; i++) {
+                out.write(request.getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                String status = in.readLine();
+                assertEquals("HTTP/1.1 400 Bad Request", status, "answer " + (i + 1) + " on one connection");
+                int length = -1;
+                for (String h; (h = in.readLine()) != null && !h.isEmpty(); ) {
+                    assertTrue(!h.equalsIgnoreCase("connection: close"), "closes a keep-alive connection: " + h);
+                    if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                        length = Integer.parseInt(h.substring(15).trim());
+                    }
+                }
+                assertTrue(length > 0, "content-length");
+                char[] body = new char[length];
+                for (int n = 0; n < length; ) {
+                    n += in.read(body, n, length - n);
+                }
             }
         }
     }
