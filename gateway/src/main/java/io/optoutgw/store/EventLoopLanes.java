@@ -76,7 +76,7 @@ final class EventLoopLanes {
                 client.setOptions(options);
                 StatefulRedisConnection<String, String> connection;
                 try {
-                    connection = client.connect(uri);
+                    connection = client.connect(Utf8Codec.INSTANCE, uri);
                 } catch (RuntimeException e) {
                     shutdown(client, resources);
                     throw e;
