@@ -83,8 +83,10 @@ public final class Account {
     }
 
     /**
-     * A bound receiver or transceiver session that can take a deliver_sm now, round-robin, or
-     * {@code null} when none can.
+     * A bound receiver or transceiver session for a deliver_sm: the one with the most free window
+     * slots, preferring sessions on the calling thread's event loop (no hand-off to another
+     * thread); a session with a full window only when none has room (it then refuses, and the
+     * SMSC retries); {@code null} when no session can receive.
      */
     public EsmeSession receiver() {
         List<EsmeSession> snapshot = sessions;
@@ -93,17 +95,37 @@ public final class Account {
             return null;
         }
         int start = Math.floorMod(nextReceiver.getAndIncrement(), n);
+        EsmeSession bestHere = null;
+        int roomHere = 0;
+        EsmeSession best = null;
+        int room = 0;
+        EsmeSession full = null;
         for (int i = 0; i < n; i++) {
             EsmeSession s;
             try {
                 s = snapshot.get((start + i) % n);
             } catch (IndexOutOfBoundsException raced) {
-                return null;
+                break;
             }
-            if (s.canReceive()) {
-                return s;
+            if (!s.canReceive()) {
+                continue;
+            }
+            int free = s.deliverRoom();
+            if (free <= 0) {
+                if (full == null) {
+                    full = s;
+                }
+                continue;
+            }
+            if (free > roomHere && s.onThisLoop()) {
+                bestHere = s;
+                roomHere = free;
+            }
+            if (free > room) {
+                best = s;
+                room = free;
             }
         }
-        return null;
+        return bestHere != null ? bestHere : best != null ? best : full;
     }
 }

@@ -60,7 +60,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private volatile SessionState state = SessionState.OPEN;
     private volatile BindType bindType;
     private Account account;
-    private RequestWindow outbound;
+    private volatile RequestWindow outbound;
     private volatile int inFlight;
     /** Requests relayed for this ESME and not answered yet, by its sequence number (loop-confined). */
     private final io.netty.util.collection.IntObjectHashMap<PduRequest<?>> awaiting =
@@ -118,6 +118,17 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Whether this session is bound to receive deliver_sm and its channel can take more. */
+    /** Free slots of the window for requests to this ESME; read from any thread, so approximate. */
+    public int deliverRoom() {
+        RequestWindow w = outbound;
+        return w == null ? 0 : w.capacity() - w.size();
+    }
+
+    /** Whether the calling thread is this session's event loop. */
+    public boolean onThisLoop() {
+        return channel.eventLoop().inEventLoop();
+    }
+
     public boolean canReceive() {
         BindType t = bindType;
         return state == SessionState.BOUND && t != BindType.TRANSMITTER && channel.isWritable();

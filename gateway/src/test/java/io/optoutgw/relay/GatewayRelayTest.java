@@ -90,6 +90,7 @@ class GatewayRelayTest {
                   - { systemId: beta, password: beta-pw, numbers: ["67890"] }
                   - { systemId: tiny, password: tiny-pw, windowSize: 1, numbers: ["55555"] }
                   - { systemId: absent, password: abs-pw, numbers: ["99999"] }
+                  - { systemId: pair, password: pair-pw, windowSize: 4, numbers: ["44444"] }
                 """.formatted(redis.uri(), io.optoutgw.testsupport.TestGateways.tempJournalDir("it-1"), smsc.port());
         GatewayConfig config = ConfigLoader.parse(yaml, ConfigOverrides.NONE);
         gateway = Gateway.start(config);
@@ -295,6 +296,64 @@ class GatewayRelayTest {
         List<ReceivedMessage> got = smsc.awaitSubmits(2, Duration.ofSeconds(5));
         assertEquals(data.getMessageId(), got.get(1).messageId());
         assertEquals("15551230008", got.get(1).pdu().getDestAddress().getAddress());
+    }
+
+    /**
+     * An account with two receivers, one of which never answers deliver_sm: once its window is
+     * full, every MO goes to the other one. Picking in turn would refuse every second MO with
+     * ESME_RX_T_APPN while the other session had room.
+     */
+    @Test
+    void deliveriesGoToAReceiverWithRoomNotToOneWhoseWindowIsFull() throws Exception {
+        try (Socket silent = new Socket("127.0.0.1", gateway.smppPort())) {
+            silent.setSoTimeout(5000);
+            silent.getOutputStream().write(bindReceiver(1, "pair", "pair-pw"));
+            DataInputStream in = new DataInputStream(silent.getInputStream());
+            int length = in.readInt();
+            assertEquals(0x80000001, in.readInt(), "bind_receiver_resp");
+            assertEquals(0, in.readInt(), "bound");
+            in.skipNBytes(length - 12);
+            Listener inbox = new Listener();
+            bind(BindType.BIND_RX, "pair", "pair-pw", inbox);
+            int sent = 12;
+            int window = 4;
+            List<CompletableFuture<Integer>> statuses = new java.util.ArrayList<>();
+            for (int i = 0; i < sent; i++) {
+                CompletableFuture<Integer> status = smsc.injectMo("155576543" + (10 + i), "44444",
+                        ("hello " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+                statuses.add(status);
+                try {
+                    status.get(200, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException heldBySilentReceiver) {
+                    // answered when the silent session's request expires (relay.requestTimeout 1 s)
+                }
+            }
+            int ok = 0;
+            for (CompletableFuture<Integer> s : statuses) {
+                int status = s.get(10, TimeUnit.SECONDS);
+                if (status == 0) {
+                    ok++;
+                } else {
+                    assertEquals(0x64, status, "ESME_RX_T_APPN for an MO the silent receiver held");
+                }
+            }
+            assertTrue(ok >= sent - window, ok + " of " + sent + " MO accepted; the silent receiver can hold "
+                    + window);
+            int got = 0;
+            while (inbox.delivered.poll(200, TimeUnit.MILLISECONDS) != null) {
+                got++;
+            }
+            assertEquals(ok, got, "every accepted MO reached the answering receiver");
+        }
+    }
+
+    private static byte[] bindReceiver(int sequence, String systemId, String password) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes((systemId + "\0" + password + "\0" + "\0").getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(new byte[] {0x34, 0, 0, 0});
+        java.nio.ByteBuffer pdu = java.nio.ByteBuffer.allocate(16 + body.size());
+        pdu.putInt(16 + body.size()).putInt(0x00000001).putInt(0).putInt(sequence).put(body.toByteArray());
+        return pdu.array();
     }
 
     @Test

@@ -17,7 +17,40 @@ final class ChildProcesses {
         Runtime.getRuntime().addShutdownHook(new Thread(ChildProcesses::stopAll, "stop-children"));
     }
 
+    /** CPUs (taskset list, e.g. "1") for child processes; null = not pinned. */
+    private static volatile String childCpus;
+
     private ChildProcesses() {
+    }
+
+    /**
+     * Pins the harness (every thread of this JVM, and the threads it starts later) to CPU 0 and
+     * the child processes started afterwards (gateway, Redis) to the other CPUs, with taskset.
+     * Returns a description, or throws if the machine has one CPU or taskset fails.
+     */
+    static String pin() throws IOException, InterruptedException {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        if (cpus < 2) {
+            throw new IllegalStateException("--pin needs at least 2 CPUs, this machine has " + cpus);
+        }
+        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", "0", Long.toString(ProcessHandle.current().pid()))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("taskset failed: " + out.strip());
+        }
+        childCpus = cpus == 2 ? "1" : "1-" + (cpus - 1);
+        return "harness on CPU 0, gateway and Redis on CPU " + childCpus;
+    }
+
+    /** {@code cmd}, prefixed with taskset when the children are pinned. */
+    static List<String> command(List<String> cmd) {
+        if (childCpus == null) {
+            return cmd;
+        }
+        List<String> out = new java.util.ArrayList<>(List.of("taskset", "-c", childCpus));
+        out.addAll(cmd);
+        return out;
     }
 
     static void register(Process p) {

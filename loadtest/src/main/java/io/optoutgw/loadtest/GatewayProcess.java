@@ -92,7 +92,7 @@ final class GatewayProcess implements AutoCloseable {
                 "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"));
         cmd.addAll(s.extraJvmArgs());
         cmd.addAll(List.of("-jar", gatewayJar.toAbsolutePath().toString(), "run", "--config", cfg.toAbsolutePath().toString()));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        Process p = new ProcessBuilder(ChildProcesses.command(cmd)).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("gateway.log").toFile()).start();
         ChildProcesses.register(p);
         GatewayProcess g = new GatewayProcess(p, smppPort, httpPort, dir);
@@ -105,7 +105,8 @@ final class GatewayProcess implements AutoCloseable {
         return g;
     }
 
-    private void awaitReady(long timeoutMillis) throws Exception {
+    /** Waits until {@code GET /ready} answers 200 (it does not while Redis is disconnected). */
+    void awaitReady(long timeoutMillis) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMillis;
         String last = "";
         while (System.currentTimeMillis() < deadline) {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
 public final class Harness implements Callable<Integer> {
 
     @Option(names = "--scenario", split = ",", defaultValue = "saturation",
-            description = "saturation, fixed-rate, window1, carrier, binds1000, soak (comma-separated)")
+            description = "saturation, binds-sweep, fixed-rate, window1, carrier, redis-paths, binds1000, soak (comma-separated)")
     List<String> scenarios;
 
     @Option(names = "--binds", description = "ESME binds (default per scenario: 8; carrier 16; window1 1)")
@@ -96,6 +96,18 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--gateway-jvm-arg", description = "extra JVM argument for the gateway process (repeatable)")
     List<String> gatewayJvmArgs = new ArrayList<>();
 
+    @Option(names = "--pin", description = "run the harness on CPU 0 and the gateway and Redis on the other CPUs "
+            + "(taskset), so that neither leg's harness competes with the gateway for a core")
+    boolean pin;
+
+    @Option(names = "--sweep-binds", split = ",", defaultValue = "1,32",
+            description = "bind counts of the binds-sweep scenario (saturation, window 64)")
+    List<Integer> sweepBinds;
+
+    @Option(names = "--redis-pause-ms", defaultValue = "200",
+            description = "redis-paths 'slow' leg: CLIENT PAUSE of this many ms once a second")
+    int redisPauseMs;
+
     @Option(names = "--jfr", description = "record a JFR profile of the gateway (written to the work dir)")
     boolean jfr;
 
@@ -111,7 +123,7 @@ public final class Harness implements Callable<Integer> {
     private RedisProcess redis;
     private final List<LegResult> results = new ArrayList<>();
     private final Map<String, Object> extras = new LinkedHashMap<>();
-    private final List<String> notes = new ArrayList<>();
+    private final List<String> notes = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public static void main(String[] args) {
         if (System.getProperty("GATEWAY_LOG_LEVEL") == null) {
@@ -143,6 +155,11 @@ public final class Harness implements Callable<Integer> {
         Files.createDirectories(out);
         Files.createDirectories(work);
         long started = System.currentTimeMillis();
+        if (pin) {
+            String how = ChildProcesses.pin();
+            System.out.println("pinned: " + how);
+            extras.put("pinned", how);
+        }
         try {
             redis = RedisProcess.start(work.resolve("redis"), GatewayProcess.freePort());
             System.out.printf("redis-server pid %d on port %d; loading %,d suppressed numbers ...%n",
@@ -166,6 +183,12 @@ public final class Harness implements Callable<Integer> {
                 }
                 switch (s.trim()) {
                     case "saturation" -> runAb("saturation", def(binds, 8), def(window, 64), 0, 0, List.of(0.0), !noCloudhopper);
+                    case "binds-sweep" -> {
+                        for (int b : sweepBinds) {
+                            runAb("saturation-" + b + "b", b, def(window, 64), 0, 0, List.of(0.0), false);
+                        }
+                    }
+                    case "redis-paths" -> runRedisPaths();
                     case "fixed-rate" -> runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false);
                     case "window1" -> runAb("window1", def(binds, 1), def(window, 1), 0, 0, List.of(0.0), false);
                     case "carrier" -> runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false);
@@ -307,12 +330,124 @@ public final class Harness implements Callable<Integer> {
 
     private LoadGenerator.Options genOptions(String host, int port, String systemId, String password, int nBinds,
                                              int w, double rate) {
-        return new LoadGenerator.Options(host, port, systemId, password, nBinds, w, rate, suppressedShare, suppressed,
+        return genOptions(host, port, systemId, password, nBinds, w, rate, suppressedShare, suppressed);
+    }
+
+    private LoadGenerator.Options genOptions(String host, int port, String systemId, String password, int nBinds,
+                                             int w, double rate, double share, int listSize) {
+        return new LoadGenerator.Options(host, port, systemId, password, nBinds, w, rate, share, listSize,
                 receipts, genThreads);
+    }
+
+    /**
+     * The Redis paths of the check, proxied only, at a fixed rate, against a redis-server of the
+     * scenario's own (so that it can be paused and killed): every destination off the list
+     * (miss), every destination on it (hit), Redis paused for {@code --redis-pause-ms} once a
+     * second (slow), Redis killed when the measurement starts (down: every submit must be
+     * refused, fail closed), and Redis started again on the same port (restarted), with the time
+     * the gateway took to report ready again.
+     */
+    private void runRedisPaths() throws Exception {
+        int nBinds = def(binds, 8);
+        int w = def(window, 64);
+        double rate = ratesOr(5000);
+        int listSize = Math.min(suppressed, 100_000);
+        int port = GatewayProcess.freePort();
+        Path dir = work.resolve("redis-paths");
+        System.out.printf("%n== redis-paths: %d binds x window %d at %.0f/s, own redis-server on port %d with %,d numbers ==%n",
+                nBinds, w, rate, port, listSize);
+        RedisProcess[] own = {RedisProcess.start(dir.resolve("redis"), port)};
+        try (SmscSimulator behind = simulator(0, 0);
+             GatewayProcess gw = GatewayProcess.start(gatewayJar, dir.resolve("gw"),
+                     new GatewayProcess.Settings(nBinds, 64, w, 16, SuppressionStore.DEFAULT_BUCKETS, gatewayHeap,
+                             gatewayJvmArgs("redis-paths")), own[0].uri(), behind.port())) {
+            own[0].loadList(LoadGenerator.LIST_BASE, listSize, SuppressionStore.DEFAULT_BUCKETS);
+            String user = GatewayProcess.ACCOUNT;
+            String pw = GatewayProcess.PASSWORD;
+            results.add(runLeg("redis-miss", "proxied", 1, rate,
+                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, 0.0, listSize), behind, gw, own[0], null));
+            results.add(runLeg("redis-hit", "proxied", 1, rate,
+                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, 1.0, listSize), behind, gw, own[0], null));
+            LoadGenerator.Options mix = genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, suppressedShare,
+                    listSize);
+            results.add(runLeg("redis-slow", "proxied", 1, rate, mix, behind, gw, own[0], pauser(own[0])));
+            LegResult down = runLeg("redis-down", "proxied", 1, rate, mix, behind, gw, own[0], new Disturbance() {
+                @Override
+                public void start() {
+                    own[0].close(); // SIGTERM by PID, waits for the exit; from here on every submit must be refused
+                }
+            });
+            results.add(down);
+            notes.add(String.format(Locale.ROOT, "redis-down: %.0f submits accepted after redis-server had exited "
+                    + "(submits checked before it exited and still in flight: at most %d), %.0f refused fail-closed",
+                    down.accepted() * down.seconds(), nBinds * w, down.otherStatus() * down.seconds()));
+            long t0 = System.nanoTime();
+            own[0] = RedisProcess.start(dir.resolve("redis-restarted"), port);
+            own[0].loadList(LoadGenerator.LIST_BASE, listSize, SuppressionStore.DEFAULT_BUCKETS);
+            gw.awaitReady(60_000);
+            double readySecs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("redis restarted and list reloaded: gateway ready again after %.2f s%n", readySecs);
+            extras.put("redisRestartReadySeconds", readySecs);
+            results.add(runLeg("redis-restarted", "proxied", 1, rate, mix, behind, gw, own[0], null));
+            noteGatewayLog("redis-paths", gw);
+        } finally {
+            own[0].close();
+        }
+    }
+
+    /** CLIENT PAUSE {@code --redis-pause-ms} ALL, once a second, from its own thread. */
+    private Disturbance pauser(RedisProcess r) {
+        return new Disturbance() {
+            private Thread thread;
+
+            @Override
+            public void start() {
+                thread = new Thread(() -> {
+                    try {
+                        while (!Thread.currentThread().isInterrupted()) {
+                            String reply = r.command("CLIENT", "PAUSE", Integer.toString(redisPauseMs), "ALL");
+                            if (!reply.startsWith("+OK")) {
+                                notes.add("redis-slow: CLIENT PAUSE answered " + reply);
+                                return;
+                            }
+                            Thread.sleep(1000);
+                        }
+                    } catch (InterruptedException ignored) {
+                        // leg over
+                    } catch (java.io.IOException e) {
+                        notes.add("redis-slow: CLIENT PAUSE failed: " + e);
+                    }
+                }, "redis-pauser");
+                thread.setDaemon(true);
+                thread.start();
+            }
+
+            @Override
+            public void stop() throws InterruptedException {
+                thread.interrupt();
+                thread.join(5000);
+            }
+        };
     }
 
     private LegResult runLeg(String scenario, String leg, int run, double rate, LoadGenerator.Options o,
                              SmscSimulator sim, GatewayProcess gw) throws Exception {
+        return runLeg(scenario, leg, run, rate, o, sim, gw, redis, null);
+    }
+
+    /** Something done to the proxied path while a leg is measured (Redis paused, Redis killed). */
+    interface Disturbance {
+        /** At the start of the measured period. */
+        void start() throws Exception;
+
+        /** At its end. */
+        default void stop() throws Exception {
+        }
+    }
+
+    private LegResult runLeg(String scenario, String leg, int run, double rate, LoadGenerator.Options o,
+                             SmscSimulator sim, GatewayProcess gw, RedisProcess redis, Disturbance disturbance)
+            throws Exception {
         String label = String.format(Locale.ROOT, "%s %s #%d%s", scenario, leg, run,
                 rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
         try (LoadGenerator gen = new LoadGenerator(o)) {
@@ -321,19 +456,30 @@ public final class Harness implements Callable<Integer> {
                 gen.start();
                 mo.start();
                 Progress.run(label + " warm-up", warmup, () -> gen.counters().responses());
+                if (disturbance != null) {
+                    // before the counters are read: a killed Redis has exited when the measurement starts
+                    disturbance.start();
+                }
                 gen.intervalHistogram();
                 LoadGenerator.Counters c0 = gen.counters();
                 double g0 = gw == null ? 0 : gw.cpuSeconds();
                 double h0 = ChildProcesses.ownCpuSeconds();
                 double r0 = ChildProcesses.cpuSeconds(redis.pid());
                 long t0 = System.nanoTime();
-                Progress.run(label, duration, () -> gen.counters().responses());
+                try {
+                    Progress.run(label, duration, () -> gen.counters().responses());
+                } finally {
+                    if (disturbance != null) {
+                        disturbance.stop();
+                    }
+                }
                 Histogram h = gen.intervalHistogram();
                 LoadGenerator.Counters c = gen.counters().minus(c0);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 double g = gw == null ? 0 : gw.cpuSeconds() - g0;
                 double hc = ChildProcesses.ownCpuSeconds() - h0;
-                double rc = ChildProcesses.cpuSeconds(redis.pid()) - r0;
+                double r1 = ChildProcesses.cpuSeconds(redis.pid());
+                double rc = r1 < 0 ? Double.NaN : r1 - r0;
                 gen.stopSending();
                 waitOutstanding(gen);
                 LegResult r = new LegResult(scenario, leg, run, rate, secs, c.responses() / secs, c.ok() / secs,

@@ -30,9 +30,9 @@ final class RedisProcess implements AutoCloseable {
 
     static RedisProcess start(Path dir, int port) throws Exception {
         Files.createDirectories(dir);
-        Process p = new ProcessBuilder(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
+        Process p = new ProcessBuilder(ChildProcesses.command(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
                 "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
-                "--dir", dir.toAbsolutePath().toString()))
+                "--dir", dir.toAbsolutePath().toString())))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
@@ -113,6 +113,23 @@ final class RedisProcess implements AutoCloseable {
             }
         }
         return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** Sends one command and returns the first line of its reply (e.g. "+OK"). */
+    String command(String... args) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            s.setSoTimeout(5000);
+            OutputStream out = s.getOutputStream();
+            write(out, args);
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c >= 0 && c != '\r'; c = in.read()) {
+                line.append((char) c);
+            }
+            return line.toString();
+        }
     }
 
     /** DBSIZE and used memory, for the record. */

@@ -53,7 +53,7 @@ final class Report {
 
     static String line(LegResult r) {
         return String.format(Locale.ROOT,
-                "  %-11s %-11s #%d %8s  %9.0f/s  ok %8.0f  refused %6.0f  other %5.0f  rcpt %8.0f  mo %6.0f"
+                "  %-15s %-11s #%d %8s  %9.0f/s  ok %8.0f  refused %6.0f  other %5.0f  rcpt %8.0f  mo %6.0f"
                         + "  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  gwCPU %6.2f us/msg  lost %d",
                 r.scenario(), r.leg(), r.run(), r.targetRate() > 0 ? String.format(Locale.ROOT, "@%.0f", r.targetRate()) : "max",
                 r.throughput(), r.accepted(), r.refused(), r.otherStatus(), r.receipts(), r.mo(), r.p50us(), r.p99us(),
@@ -97,6 +97,8 @@ final class Report {
                 m.put("leg", leg);
                 m.put("runs", n);
                 m.put("throughput", round(med(sc, leg, rate, LegResult::throughput)));
+                m.put("refusedPerSec", round(med(sc, leg, rate, LegResult::refused)));
+                m.put("otherPerSec", round(med(sc, leg, rate, LegResult::otherStatus)));
                 m.put("p50us", round(med(sc, leg, rate, LegResult::p50us)));
                 m.put("p99us", round(med(sc, leg, rate, LegResult::p99us)));
                 m.put("p999us", round(med(sc, leg, rate, LegResult::p999us)));
@@ -210,13 +212,13 @@ final class Report {
             out.println(line(r));
         }
         out.println();
-        out.printf("%-12s %8s %-12s %4s %12s %10s %10s %10s %10s %12s%n", "scenario", "rate", "leg", "runs",
-                "msg/s (med)", "p50 us", "p99 us", "p99.9 us", "rcpt/s", "gw CPU us/msg");
+        out.printf("%-16s %8s %-12s %4s %12s %10s %10s %10s %10s %10s %10s %12s%n", "scenario", "rate", "leg", "runs",
+                "msg/s (med)", "refused/s", "other/s", "p50 us", "p99 us", "p99.9 us", "rcpt/s", "gw CPU us/msg");
         for (Map<String, Object> m : summary()) {
             double rate = (Double) m.get("rate");
-            out.printf(Locale.ROOT, "%-12s %8s %-12s %4d %12.0f %10.1f %10.1f %10.1f %10.0f %12.2f%n", m.get("scenario"),
-                    rate > 0 ? String.format(Locale.ROOT, "%.0f", rate) : "max", m.get("leg"), m.get("runs"),
-                    m.get("throughput"), m.get("p50us"), m.get("p99us"), m.get("p999us"), m.get("receiptsPerSec"),
+            out.printf(Locale.ROOT, "%-16s %8s %-12s %4d %12.0f %10.0f %10.0f %10.1f %10.1f %10.1f %10.0f %12.2f%n",
+                    m.get("scenario"), rate > 0 ? String.format(Locale.ROOT, "%.0f", rate) : "max", m.get("leg"), m.get("runs"),
+                    m.get("throughput"), m.get("refusedPerSec"), m.get("otherPerSec"), m.get("p50us"), m.get("p99us"), m.get("p999us"), m.get("receiptsPerSec"),
                     m.get("gatewayCpuUsPerMsg"));
         }
         out.println();
