@@ -287,7 +287,7 @@ public final class Harness implements Callable<Integer> {
         try (SmscSimulator direct = simulator(delayMin, delayMax);
              SmscSimulator behind = simulator(delayMin, delayMax);
              GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-" + scenario),
-                     new GatewayProcess.Settings(nBinds, Math.max(w, 64), w, Math.max(16, nBinds), SuppressionStore.DEFAULT_BUCKETS,
+                     new GatewayProcess.Settings(nBinds, 2 * Math.max(w, 64), w, Math.max(16, nBinds), SuppressionStore.DEFAULT_BUCKETS,
                              gatewayHeap, gatewayJvmArgs(scenario)), redis.uri(), behind.port())) {
             System.out.printf("gateway pid %d on port %d; upstream binds %d%n", gw.pid(), gw.smppPort, nBinds);
             for (double rate : legRates) {
@@ -488,6 +488,11 @@ public final class Harness implements Callable<Integer> {
                         leg.equals("proxied") ? g : 0,
                         leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0, hc, rc, c.lost(), -1);
                 System.out.println(Report.line(r));
+                if (!gen.otherByStatus.isEmpty()) {
+                    StringBuilder sb = new StringBuilder();
+                    gen.otherByStatus.forEach((st, n) -> sb.append(String.format(Locale.ROOT, " 0x%08X x %d", st, n.sum())));
+                    notes.add(label + ": other submit_sm_resp statuses (warm-up included):" + sb);
+                }
                 if (mo.failed.sum() > 0) {
                     notes.add(label + ": " + mo.failed.sum() + " of " + mo.injected.sum() + " injected MO not acknowledged");
                 }

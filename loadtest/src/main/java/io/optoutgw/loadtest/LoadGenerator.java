@@ -70,6 +70,8 @@ public final class LoadGenerator implements AutoCloseable {
     final LongAdder ok = new LongAdder();
     final LongAdder refused = new LongAdder();
     final LongAdder otherStatus = new LongAdder();
+    /** submit_sm_resp statuses other than ESME_ROK and ESME_RINVDSTADR, by status, over the whole run. */
+    final java.util.concurrent.ConcurrentHashMap<Integer, LongAdder> otherByStatus = new java.util.concurrent.ConcurrentHashMap<>();
     final LongAdder receipts = new LongAdder();
     final LongAdder mo = new LongAdder();
     final LongAdder lost = new LongAdder();
@@ -293,6 +295,7 @@ public final class LoadGenerator implements AutoCloseable {
                 refused.increment();
             } else {
                 otherStatus.increment();
+                otherByStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
             }
         }
 
