@@ -61,6 +61,13 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private volatile BindType bindType;
     private Account account;
     private volatile RequestWindow outbound;
+    /**
+     * deliver_sm waiting for a slot in the window, oldest first, at most one window's worth
+     * (loop-confined). A burst of receipts or MO then waits a moment instead of being bounced
+     * back to the SMSC with ESME_RX_T_APPN, which SMSCs retry only minutes later.
+     */
+    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    private volatile int waitingCount;
     private volatile int inFlight;
     /** Requests relayed for this ESME and not answered yet, by its sequence number (loop-confined). */
     private final io.netty.util.collection.IntObjectHashMap<PduRequest<?>> awaiting =
@@ -118,10 +125,13 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Whether this session is bound to receive deliver_sm and its channel can take more. */
-    /** Free slots of the window for requests to this ESME; read from any thread, so approximate. */
+    /**
+     * Free slots of the window for requests to this ESME, less the deliveries already waiting for
+     * one; read from any thread, so approximate.
+     */
     public int deliverRoom() {
         RequestWindow w = outbound;
-        return w == null ? 0 : w.capacity() - w.size();
+        return w == null ? 0 : w.capacity() - w.size() - waitingCount;
     }
 
     /** Whether the calling thread is this session's event loop. */
@@ -166,14 +176,66 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             channel.eventLoop().execute(() -> deliver(request, callback));
             return;
         }
-        if (!canReceive() || !outbound.hasRoom()) {
+        if (!canReceive()) {
             callback.onFailure(RequestWindow.Failure.REFUSED);
             return;
         }
+        if (waiting.isEmpty() && outbound.hasRoom()) {
+            send(request, callback, relayTimeoutNanos);
+            return;
+        }
+        if (waiting.size() >= outbound.capacity()) {
+            callback.onFailure(RequestWindow.Failure.REFUSED);
+            return;
+        }
+        // the window is full: wait for a slot, within the same relay timeout as a sent request
+        waiting.add(new Waiting(request, callback, System.nanoTime() + relayTimeoutNanos));
+        waitingCount = waiting.size();
+    }
+
+    private record Waiting(PduRequest<?> request, RequestWindow.Callback callback, long deadlineNanos) {
+    }
+
+    private void send(PduRequest<?> request, RequestWindow.Callback callback, long timeoutNanos) {
         int seq = outbound.nextSequence();
         request.setSequenceNumber(seq);
-        outbound.add(seq, request.getCommandId(), relayTimeoutNanos, callback);
+        outbound.add(seq, request.getCommandId(), timeoutNanos, callback);
         channel.writeAndFlush(request, channel.voidPromise());
+    }
+
+    /**
+     * Sends waiting deliveries while the window has room, in order; those past their deadline
+     * expire, and all of them are refused once the session no longer receives (unbinding).
+     */
+    private void sendWaiting() {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        while (!waiting.isEmpty()) {
+            Waiting w = waiting.peek();
+            long left = w.deadlineNanos() - now;
+            if (left <= 0 || state != SessionState.BOUND) {
+                waiting.poll();
+                w.callback().onFailure(left <= 0 ? RequestWindow.Failure.EXPIRED : RequestWindow.Failure.REFUSED);
+                continue;
+            }
+            if (!outbound.hasRoom() || !channel.isWritable()) {
+                break;
+            }
+            waiting.poll();
+            send(w.request(), w.callback(), left);
+        }
+        waitingCount = waiting.size();
+    }
+
+    private void failWaiting(RequestWindow.Failure failure) {
+        Waiting w;
+        while ((w = waiting.poll()) != null) {
+            w.callback().onFailure(failure);
+        }
+        waitingCount = 0;
+
     }
 
     /**
@@ -229,8 +291,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
         }, config.bindTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        sweeper = ctx.executor().scheduleAtFixedRate(() -> outbound.expire(System.nanoTime()),
-                SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        sweeper = ctx.executor().scheduleAtFixedRate(() -> {
+            outbound.expire(System.nanoTime());
+            sendWaiting();
+        }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         log.debug("{} connected", label);
         ctx.fireChannelActive();
     }
@@ -246,6 +310,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             account.unregister(this);
         }
         outbound.failAll(RequestWindow.Failure.CLOSED);
+        failWaiting(RequestWindow.Failure.CLOSED);
         if (previous != SessionState.OPEN) {
             log.info("{} disconnected ({} requests were in flight)", label, inFlight);
         }
@@ -256,6 +321,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // The ESME is not reading its responses: stop reading its requests instead of buffering.
         ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        if (ctx.channel().isWritable()) {
+            sendWaiting();
+        }
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -293,6 +361,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
                 log.debug("{} dropped {} with unknown sequence {}", label, response.getName(),
                         response.getSequenceNumber());
             }
+            sendWaiting();
         } else if (msg instanceof PduDecodeFailure failure) {
             onUndecodable(ctx, failure);
         } else {

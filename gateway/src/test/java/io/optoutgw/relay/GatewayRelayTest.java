@@ -91,6 +91,7 @@ class GatewayRelayTest {
                   - { systemId: tiny, password: tiny-pw, windowSize: 1, numbers: ["55555"] }
                   - { systemId: absent, password: abs-pw, numbers: ["99999"] }
                   - { systemId: pair, password: pair-pw, windowSize: 4, numbers: ["44444"] }
+                  - { systemId: slowrx, password: slow-pw, windowSize: 2, numbers: ["33333"] }
                 """.formatted(redis.uri(), io.optoutgw.testsupport.TestGateways.tempJournalDir("it-1"), smsc.port());
         GatewayConfig config = ConfigLoader.parse(yaml, ConfigOverrides.NONE);
         gateway = Gateway.start(config);
@@ -140,7 +141,7 @@ class GatewayRelayTest {
     }
 
     /** Collects what the gateway delivers to one ESME session. */
-    static final class Listener implements MessageReceiverListener {
+    static class Listener implements MessageReceiverListener {
         final BlockingQueue<DeliverSm> delivered = new LinkedBlockingQueue<>();
 
         @Override
@@ -345,6 +346,41 @@ class GatewayRelayTest {
             }
             assertEquals(ok, got, "every accepted MO reached the answering receiver");
         }
+    }
+
+    /**
+     * A burst larger than the ESME's window waits for free slots instead of being refused: four
+     * MO to a receiver with window 2 that takes 100 ms per deliver_sm are all accepted, in order.
+     */
+    @Test
+    void aBurstLargerThanTheWindowWaitsForSlotsInsteadOfBeingRefused() throws Exception {
+                Listener slow = new Listener() {
+            @Override
+            public void onAcceptDeliverSm(DeliverSm deliverSm) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                delivered.add(deliverSm);
+            }
+        };
+        bind(BindType.BIND_RX, "slowrx", "slow-pw", slow);
+        List<CompletableFuture<Integer>> statuses = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            statuses.add(smsc.injectMo("15557654399", "33333",
+                    ("burst " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
+        }
+        for (int i = 0; i < 4; i++) {
+            assertEquals(0, statuses.get(i).get(10, TimeUnit.SECONDS), "MO " + i + " accepted, not ESME_RX_T_APPN");
+        }
+        java.util.Set<String> texts = new java.util.HashSet<>();
+        for (int i = 0; i < 4; i++) {
+            DeliverSm d = slow.delivered.poll(5, TimeUnit.SECONDS);
+            assertNotNull(d, "delivery " + i);
+            texts.add(new String(d.getShortMessage(), StandardCharsets.ISO_8859_1));
+        }
+        assertEquals(java.util.Set.of("burst 0", "burst 1", "burst 2", "burst 3"), texts);
     }
 
     private static byte[] bindReceiver(int sequence, String systemId, String password) {
