@@ -232,6 +232,7 @@ public final class Gateway implements AutoCloseable {
             metrics.initAccount(account.systemId());
             gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId());
             gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId());
+            gauge(GatewayMeter.ESME_DELIVERIES_WAITING, account, Account::deliveriesWaiting, account.systemId());
         }
     }
 

@@ -19,6 +19,8 @@ public enum GatewayMeter {
             "ESME sessions of this account that are bound now", "account"),
     ESME_IN_FLIGHT("smppgw.esme.inflight", Kind.GAUGE, null,
             "Requests from this account's ESMEs awaiting an answer", "account"),
+    ESME_DELIVERIES_WAITING("smppgw.esme.deliveries.waiting", Kind.GAUGE, null,
+            "deliver_sm for this account waiting for a free slot in a session's window", "account"),
     UPSTREAM_BINDS("smppgw.upstream.binds.bound", Kind.GAUGE, null,
             "Sessions to this SMSC that are bound now", "upstream"),
     UPSTREAM_SESSIONS("smppgw.upstream.sessions", Kind.GAUGE, null,

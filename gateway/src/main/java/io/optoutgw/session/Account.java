@@ -49,6 +49,15 @@ public final class Account {
         return sum;
     }
 
+    /** deliver_sm waiting for a free window slot, over all sessions. */
+    public int deliveriesWaiting() {
+        int sum = 0;
+        for (EsmeSession s : sessions) {
+            sum += s.deliveriesWaiting();
+        }
+        return sum;
+    }
+
     public String systemId() {
         return config.systemId();
     }

@@ -116,6 +116,11 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         return inFlight;
     }
 
+    /** deliver_sm waiting for a free slot in this session's window. */
+    public int deliveriesWaiting() {
+        return waitingCount;
+    }
+
     public SessionState state() {
         return state;
     }

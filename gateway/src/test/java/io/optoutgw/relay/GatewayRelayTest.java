@@ -358,7 +358,7 @@ class GatewayRelayTest {
             @Override
             public void onAcceptDeliverSm(DeliverSm deliverSm) {
                 try {
-                    Thread.sleep(100);
+                    Thread.sleep(300);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
@@ -371,6 +371,20 @@ class GatewayRelayTest {
             statuses.add(smsc.injectMo("15557654399", "33333",
                     ("burst " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
         }
+        // two of them wait for a slot while the first two are answered: the gauge shows them
+        var http = java.net.http.HttpClient.newHttpClient();
+        var scrape = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build();
+        double maxWaiting = 0;
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        while (System.nanoTime() < until && maxWaiting < 2) {
+            String body = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            var m = java.util.regex.Pattern.compile("smppgw_esme_deliveries_waiting\\{account=\"slowrx\"[^}]*} (\\S+)")
+                    .matcher(body);
+            assertTrue(m.find(), "gauge published");
+            maxWaiting = Math.max(maxWaiting, Double.parseDouble(m.group(1)));
+        }
+        assertEquals(2.0, maxWaiting, "deliveries seen waiting");
         for (int i = 0; i < 4; i++) {
             assertEquals(0, statuses.get(i).get(10, TimeUnit.SECONDS), "MO " + i + " accepted, not ESME_RX_T_APPN");
         }
@@ -381,6 +395,8 @@ class GatewayRelayTest {
             texts.add(new String(d.getShortMessage(), StandardCharsets.ISO_8859_1));
         }
         assertEquals(java.util.Set.of("burst 0", "burst 1", "burst 2", "burst 3"), texts);
+        String after = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(after.contains("smppgw_esme_deliveries_waiting{account=\"slowrx\"} 0.0"), "none waiting afterwards");
     }
 
     private static byte[] bindReceiver(int sequence, String systemId, String password) {
