@@ -380,7 +380,9 @@ final class Report {
                 }
             }
             g.setColor(Color.BLACK);
-            g.drawString(key, gx, y0 + h + 16 + (gi % 2) * 14); // staggered so long labels do not overlap
+            // staggered over 2 rows, or 3 when there are many groups, so long labels do not overlap
+            int rows = groups.size() > 10 ? 3 : 2;
+            g.drawString(key, gx, y0 + h + 16 + (gi % rows) * 14);
         }
     }
 
