@@ -1,0 +1,82 @@
+package io.optoutgw.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Medians, ratios against the targets, and the JSON and PNG files, from known leg results. */
+class ReportTest {
+
+    private static LegResult leg(String scenario, String leg, int run, double rate, double throughput, double p50) {
+        return new LegResult(scenario, leg, run, rate, 10, throughput, throughput, 0, 0, throughput, 0, p50, p50 * 2,
+                p50 * 3, p50 * 4, 0, leg.equals("proxied") ? 12.5 : 0, 0, 0, 0, -1);
+    }
+
+    @Test
+    void targetsAreRatiosOfMedians(@TempDir Path dir) throws Exception {
+        List<LegResult> legs = new ArrayList<>(List.of(
+                leg("saturation", "direct", 1, 0, 100_000, 4000),
+                leg("saturation", "proxied", 1, 0, 60_000, 6000),
+                leg("saturation", "direct", 2, 0, 120_000, 4000),
+                leg("saturation", "proxied", 2, 0, 66_000, 6000),
+                leg("saturation", "direct", 3, 0, 200_000, 4000),
+                leg("saturation", "proxied", 3, 0, 10_000, 6000),
+                leg("saturation", "cloudhopper", 1, 0, 30_000, 3000),
+                leg("window1", "direct", 1, 0, 18_000, 50),
+                leg("window1", "proxied", 1, 0, 6_000, 160),
+                leg("redis-down", "proxied", 1, 5000, 5000, 110)));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("repeat", 3);
+        Map<String, Object> extras = new LinkedHashMap<>();
+        // heap after GC at 0, 60, 120, 180 s: scattered, trend -6 MiB over the run
+        extras.put("soakHeapAfterGcMiB", List.of(List.of(0.0, 70.0), List.of(60.0, 80.0), List.of(120.0, 60.0),
+                List.of(180.0, 70.0)));
+        Report report = new Report(legs, extras, new ArrayList<>(List.of("a note")), settings, 42);
+        report.writeJson(dir.resolve("latest.json"));
+        report.writePng(dir.resolve("latest.png"));
+
+        JsonNode root = new ObjectMapper().readTree(Files.readString(dir.resolve("latest.json")));
+        Map<String, JsonNode> targets = new LinkedHashMap<>();
+        root.path("targets").forEach(t -> targets.put(t.path("name").asText(), t));
+        // medians: direct 120,000, proxied 60,000, cloudhopper 30,000
+        JsonNode ratio = targets.get("saturation proxied/direct throughput");
+        assertNotNull(ratio, targets.keySet().toString());
+        assertEquals(0.5, ratio.path("value").asDouble(), 1e-9);
+        assertFalse(ratio.path("met").asBoolean());
+        assertEquals(2.0, targets.get("saturation proxied/cloudhopper throughput").path("value").asDouble(), 1e-9);
+        assertEquals(2.0, targets.get("harness headroom direct/proxied").path("value").asDouble(), 1e-9);
+        assertTrue(targets.get("harness headroom direct/proxied").path("met").asBoolean());
+        assertEquals(110.0, targets.get("window1 added p50 (us)").path("value").asDouble(), 1e-9);
+        assertFalse(targets.get("window1 added p50 (us)").path("met").asBoolean());
+
+        JsonNode soak = targets.get("soak heap trend after GC over the run (MiB)");
+        assertEquals(-6.0, soak.path("value").asDouble(), 1e-9);
+        assertTrue(soak.path("met").asBoolean());
+
+        List<String> summaryRows = new ArrayList<>();
+        root.path("summary").forEach(s -> summaryRows.add(s.path("scenario").asText() + "/" + s.path("leg").asText()
+                + "/" + s.path("runs").asInt() + "/" + s.path("throughput").asDouble()));
+        assertTrue(summaryRows.contains("saturation/direct/3/120000.0"), summaryRows.toString());
+        assertTrue(summaryRows.contains("redis-down/proxied/1/5000.0"), summaryRows.toString());
+        assertEquals(10, root.path("legs").size());
+        assertEquals("a note", root.path("notes").get(0).asText());
+
+        BufferedImage png = ImageIO.read(dir.resolve("latest.png").toFile());
+        assertEquals(1400, png.getWidth());
+        assertEquals(640, png.getHeight());
+    }
+}
