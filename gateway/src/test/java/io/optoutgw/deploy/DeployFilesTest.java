@@ -96,6 +96,7 @@ class DeployFilesTest {
         // the brief's panels and alerts are all there
         for (String name : List.of("up", "smppgw_pdus_total", "smppgw_relay_latency_seconds_bucket",
                 "smppgw_esme_binds_bound", "smppgw_upstream_binds_bound", "smppgw_esme_inflight",
+                "smppgw_esme_deliveries_waiting",
                 "smppgw_consent_events_total", "smppgw_messages_relayed_total", "smppgw_submits_refused_total",
                 "smppgw_confirmation_delay_seconds_bucket", "smppgw_confirmation_delay_seconds_max",
                 "smppgw_journal_fsync_seconds_bucket", "smppgw_eventloop_pending_tasks", "jvm_memory_used_bytes",
