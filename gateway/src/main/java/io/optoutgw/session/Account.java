@@ -94,47 +94,15 @@ public final class Account {
     /**
      * A bound receiver or transceiver session for a deliver_sm: the one with the most free window
      * slots, preferring sessions on the calling thread's event loop (no hand-off to another
-     * thread); a session with a full window only when none has room (it then refuses, and the
-     * SMSC retries); {@code null} when no session can receive.
+     * thread); a session with a full window only when none has room (the deliver_sm then waits
+     * there for a slot); {@code null} when no session can receive.
      */
     public EsmeSession receiver() {
         List<EsmeSession> snapshot = sessions;
-        int n = snapshot.size();
-        if (n == 0) {
+        if (snapshot.isEmpty()) {
             return null;
         }
-        int start = Math.floorMod(nextReceiver.getAndIncrement(), n);
-        EsmeSession bestHere = null;
-        int roomHere = 0;
-        EsmeSession best = null;
-        int room = 0;
-        EsmeSession full = null;
-        for (int i = 0; i < n; i++) {
-            EsmeSession s;
-            try {
-                s = snapshot.get((start + i) % n);
-            } catch (IndexOutOfBoundsException raced) {
-                break;
-            }
-            if (!s.canReceive()) {
-                continue;
-            }
-            int free = s.deliverRoom();
-            if (free <= 0) {
-                if (full == null) {
-                    full = s;
-                }
-                continue;
-            }
-            if (free > roomHere && s.onThisLoop()) {
-                bestHere = s;
-                roomHere = free;
-            }
-            if (free > room) {
-                best = s;
-                room = free;
-            }
-        }
-        return bestHere != null ? bestHere : best != null ? best : full;
+        return SessionPick.mostRoom(snapshot, nextReceiver.getAndIncrement(),
+                s -> s.canReceive() ? s.deliverRoom() : 0, EsmeSession::onThisLoop, EsmeSession::canReceive);
     }
 }

@@ -129,7 +129,6 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         return bindType;
     }
 
-    /** Whether this session is bound to receive deliver_sm and its channel can take more. */
     /**
      * Free slots of the window for requests to this ESME, less the deliveries already waiting for
      * one; read from any thread, so approximate.
@@ -144,6 +143,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         return channel.eventLoop().inEventLoop();
     }
 
+    /** Whether this session is bound to receive deliver_sm and its channel can take more. */
     public boolean canReceive() {
         BindType t = bindType;
         return state == SessionState.BOUND && t != BindType.TRANSMITTER && channel.isWritable();
@@ -240,7 +240,6 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             w.callback().onFailure(failure);
         }
         waitingCount = 0;
-
     }
 
     /**

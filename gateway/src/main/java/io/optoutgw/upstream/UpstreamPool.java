@@ -2,6 +2,7 @@ package io.optoutgw.upstream;
 
 import io.netty.channel.EventLoopGroup;
 import io.optoutgw.config.UpstreamConfig;
+import io.optoutgw.session.SessionPick;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -72,37 +73,11 @@ public final class UpstreamPool {
 
     /**
      * A bound session able to send now, or {@code null}: the one with the most free window slots,
-     * preferring the sessions served by the calling event loop (a request relayed on the loop that
-     * read it is written to the SMSC at once, without a hand-off to another thread, and its
-     * response comes back on that loop). Ties go round robin. Window sizes read here from other
-     * threads may be a moment old; {@link UpstreamBind#send} checks again on the session's loop.
+     * preferring the sessions served by the calling event loop ({@link SessionPick}).
      */
     public UpstreamBind pick() {
-        int n = binds.size();
-        int start = Math.floorMod(next.getAndIncrement(), n);
-        UpstreamBind bestHere = null;
-        int roomHere = 0;
-        UpstreamBind best = null;
-        int room = 0;
         int window = config.windowSize();
-        for (int i = 0; i < n; i++) {
-            UpstreamBind b = binds.get((start + i) % n);
-            if (!b.canSubmit()) {
-                continue;
-            }
-            int free = window - b.inFlight();
-            if (free <= 0) {
-                continue;
-            }
-            if (free > roomHere && b.onThisLoop()) {
-                bestHere = b;
-                roomHere = free;
-            }
-            if (free > room) {
-                best = b;
-                room = free;
-            }
-        }
-        return bestHere != null ? bestHere : best;
+        return SessionPick.mostRoom(binds, next.getAndIncrement(), b -> b.canSubmit() ? window - b.inFlight() : 0,
+                UpstreamBind::onThisLoop, null);
     }
 }

@@ -21,10 +21,7 @@ class LoadGeneratorTest {
 
     @Test
     void saturationLegAccountsForEverySubmitResponseAndReceipt() throws Exception {
-        try (SmscSimulator sim = new SmscSimulator(SimulatorOptions.builder().recordLimit(0).ioThreads(1).build())
-                .start();
-             LoadGenerator gen = new LoadGenerator(new LoadGenerator.Options("127.0.0.1", sim.port(), "direct", "x",
-                     2, 8, 0, 0.0, 0, true, 1))) {
+        try (SmscSimulator sim = simulator(); LoadGenerator gen = generator(sim, 0, true)) {
             gen.bindAll(10_000);
             gen.intervalHistogram();
             gen.start();
@@ -46,10 +43,7 @@ class LoadGeneratorTest {
 
     @Test
     void fixedRateLegSendsOnItsScheduleAndStops() throws Exception {
-        try (SmscSimulator sim = new SmscSimulator(SimulatorOptions.builder().recordLimit(0).ioThreads(1).build())
-                .start();
-             LoadGenerator gen = new LoadGenerator(new LoadGenerator.Options("127.0.0.1", sim.port(), "direct", "x",
-                     2, 8, 1_000, 0.0, 0, false, 1))) {
+        try (SmscSimulator sim = simulator(); LoadGenerator gen = generator(sim, 1_000, false)) {
             gen.bindAll(10_000);
             long t0 = System.nanoTime();
             gen.start();
@@ -64,6 +58,17 @@ class LoadGeneratorTest {
             assertEquals(gen.counters().sent(), gen.counters().responses(), "nothing sent after stopSending");
             assertEquals(0, gen.counters().receipts(), "no receipts asked for");
         }
+    }
+
+    /** The simulator in the harness's fast mode: no record keeping, one I/O thread. */
+    private static SmscSimulator simulator() {
+        return new SmscSimulator(SimulatorOptions.builder().recordLimit(0).ioThreads(1).build()).start();
+    }
+
+    /** 2 binds x window 8, no destination on a list; {@code rate} 0 = saturation. */
+    private static LoadGenerator generator(SmscSimulator sim, double rate, boolean receipts) {
+        return new LoadGenerator(new LoadGenerator.Options("127.0.0.1", sim.port(), "direct", "x", 2, 8, rate, 0.0, 0,
+                receipts, 1));
     }
 
     private static boolean eventually(int seconds, BooleanSupplier condition) throws InterruptedException {
