@@ -59,6 +59,7 @@ public final class Gateway implements AutoCloseable {
     private SmscSimulator simulator;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
+    private MessageIdStore messageIds;
     private Upstreams upstreams;
     private EsmeServer esmeServer;
     private HttpServer httpServer;
@@ -126,7 +127,8 @@ public final class Gateway implements AutoCloseable {
         redis.openLanes(workers);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
-        MessageIdStore messageIds = new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl());
+        messageIds = new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl(),
+                MessageIdStore.DEFAULT_BATCH_DELAY);
         messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
         metrics.initGateway();
 
@@ -345,6 +347,10 @@ public final class Gateway implements AutoCloseable {
         }
         if (boss != null) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (messageIds != null) {
+            // receipts of the last relayed messages must still find their account after a restart
+            messageIds.flush(Duration.ofSeconds(2));
         }
         if (redis != null) {
             redis.closeLanes();

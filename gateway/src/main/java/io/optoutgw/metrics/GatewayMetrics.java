@@ -43,6 +43,13 @@ public final class GatewayMetrics {
         return c;
     }
 
+    /**
+     * Bucket range of the published histograms: the gateway's own share of a relay is tens to
+     * hundreds of microseconds, below Micrometer's default lowest bucket of one millisecond.
+     */
+    static final Duration HISTOGRAM_MIN = Duration.ofNanos(20_000);
+    static final Duration HISTOGRAM_MAX = Duration.ofSeconds(60);
+
     /** The timer {@code meter} (histogram published, so Prometheus can aggregate across instances). */
     public Timer timer(GatewayMeter meter, String... tagValues) {
         String key = meter.ordinal() + "\u0000" + String.join("\u0000", tagValues);
@@ -52,6 +59,8 @@ public final class GatewayMetrics {
                     .description(meter.description())
                     .tags(tags(meter, tagValues))
                     .publishPercentileHistogram()
+                    .minimumExpectedValue(HISTOGRAM_MIN)
+                    .maximumExpectedValue(HISTOGRAM_MAX)
                     .register(registry));
         }
         return t;

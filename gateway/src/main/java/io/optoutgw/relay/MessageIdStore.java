@@ -2,9 +2,17 @@ package io.optoutgw.relay;
 
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.internal.ThreadExecutorMap;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,17 +22,30 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Redis key: {@code gw:mid:{upstream}:{message_id}} -> account system_id, with a TTL
  * ({@code redis.messageIdTtl}). The upstream is part of the key because message ids are only
- * unique per SMSC. Writes are asynchronous (pipelined on the shared connection). The most recent
- * mappings are also kept in a bounded local cache: a receipt that overtakes the Redis write is
- * still routed, and most receipts (which come back to the instance that relayed the submit, soon
- * after) cost no Redis round trip. A mapping never changes, so the cache cannot be stale.
+ * unique per SMSC. The most recent mappings are also kept in a bounded local cache: a receipt that
+ * overtakes the Redis write is still routed, and most receipts (which come back to the instance
+ * that relayed the submit, soon after) cost no Redis round trip. A mapping never changes, so the
+ * cache cannot be stale.
+ *
+ * <p>Writes are asynchronous. On an event loop they are gathered for up to {@code batchDelay}
+ * (or {@link #MAX_BATCH} mappings) and then go out together, as pipelined SETs in one socket
+ * write, on that loop's own Redis connection: Redis then reads and answers them in one go instead
+ * of once per message. Another instance that gets the receipt first looks the id up again after
+ * short pauses (see {@link Relay}). {@link #flush} sends what is gathered, e.g. before the gateway
+ * stops.
  */
 public final class MessageIdStore {
 
     private static final Logger log = LoggerFactory.getLogger(MessageIdStore.class);
 
+    /** Default time a mapping may wait for others before it is written. */
+    public static final Duration DEFAULT_BATCH_DELAY = Duration.ofMillis(1);
+    /** A loop's gathered mappings are written at once when there are this many. */
+    static final int MAX_BATCH = 128;
+
     private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis;
     private final SetArgs ttl;
+    private final long batchDelayNanos;
     /**
      * Recent mappings kept locally: a direct-mapped table (a newer mapping replaces an older one in
      * its slot), read and written by the event loops without locks. An entry is immutable, so a
@@ -34,6 +55,21 @@ public final class MessageIdStore {
     private record Recent(String key, String account) {
     }
     private final Recent[] recent = new Recent[LOCAL_ENTRIES];
+
+    /** The calling event loop's gathered writes; {@code null} on other threads. */
+    private final FastThreadLocal<Batch> batches = new FastThreadLocal<>() {
+        @Override
+        protected Batch initialValue() {
+            EventExecutor loop = ThreadExecutorMap.currentExecutor();
+            if (loop == null) {
+                return null;
+            }
+            Batch batch = new Batch(loop);
+            allBatches.add(batch);
+            return batch;
+        }
+    };
+    private final List<Batch> allBatches = new CopyOnWriteArrayList<>();
 
     private static int slot(String key) {
         int h = key.hashCode();
@@ -48,14 +84,19 @@ public final class MessageIdStore {
     }
 
     public MessageIdStore(RedisClusterAsyncCommands<String, String> redis, Duration ttl) {
-        this(() -> redis, ttl);
+        this(() -> redis, ttl, DEFAULT_BATCH_DELAY);
     }
 
-    /** @param redis the per-message commands (the calling event loop's own connection where it has one) */
+    /**
+     * @param redis      the per-message commands (the calling event loop's own connection where it has one)
+     * @param batchDelay how long a mapping written on an event loop may wait for others; zero writes
+     *                   each one at once
+     */
     public MessageIdStore(java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis,
-                          Duration ttl) {
+                          Duration ttl, Duration batchDelay) {
         this.redis = redis;
         this.ttl = SetArgs.Builder.px(ttl.toMillis());
+        this.batchDelayNanos = batchDelay.toNanos();
     }
 
     static String key(String upstream, String messageId) {
@@ -66,12 +107,23 @@ public final class MessageIdStore {
     public void remember(String upstream, String messageId, String account) {
         String key = key(upstream, messageId);
         recent[slot(key)] = new Recent(key, account);
-        redis.get().set(key, account, ttl).whenComplete((ok, error) -> {
+        Batch batch = batchDelayNanos > 0 ? batches.get() : null;
+        if (batch == null) {
+            write(key, account);
+        } else {
+            batch.add(key, account);
+        }
+    }
+
+    private CompletableFuture<String> write(String key, String account) {
+        CompletableFuture<String> done = redis.get().set(key, account, ttl).toCompletableFuture();
+        done.whenComplete((ok, error) -> {
             if (error != null) {
                 onWriteError.run();
-                log.warn("message id mapping for upstream {} not stored: {}", upstream, error.toString());
+                log.warn("message id mapping {} not stored: {}", key, error.toString());
             }
         });
+        return done;
     }
 
     /** The account that submitted {@code messageId}, or {@code null} when unknown. */
@@ -82,5 +134,95 @@ public final class MessageIdStore {
             return CompletableFuture.completedFuture(local.account);
         }
         return redis.get().get(key);
+    }
+
+    /**
+     * Writes every gathered mapping now, each on its own event loop, and waits up to
+     * {@code timeout} for Redis to confirm them. Returns how many were not confirmed in time
+     * (written with an error, still in flight, or on a loop that no longer runs).
+     */
+    public int flush(Duration timeout) {
+        List<CompletableFuture<List<CompletableFuture<String>>>> perLoop = new ArrayList<>();
+        int unreachable = 0;
+        for (Batch batch : allBatches) {
+            CompletableFuture<List<CompletableFuture<String>>> sent = new CompletableFuture<>();
+            try {
+                batch.loop.execute(() -> {
+                    List<CompletableFuture<String>> writes = new ArrayList<>(batch.size);
+                    batch.send(writes);
+                    sent.complete(writes);
+                });
+                perLoop.add(sent);
+            } catch (RejectedExecutionException e) {
+                unreachable += batch.size;
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int unconfirmed = unreachable;
+        for (CompletableFuture<List<CompletableFuture<String>>> sent : perLoop) {
+            List<CompletableFuture<String>> writes;
+            try {
+                writes = sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception e) {
+                unconfirmed++;
+                continue;
+            }
+            for (CompletableFuture<String> w : writes) {
+                try {
+                    w.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (Exception e) {
+                    unconfirmed++;
+                }
+            }
+        }
+        if (unconfirmed > 0) {
+            log.warn("{} message id mappings not confirmed by Redis at flush", unconfirmed);
+        }
+        return unconfirmed;
+    }
+
+    /** One event loop's mappings waiting to be written; touched only on that loop. */
+    private final class Batch implements Runnable {
+        final EventExecutor loop;
+        final String[] keys = new String[MAX_BATCH];
+        final String[] accounts = new String[MAX_BATCH];
+        int size;
+        boolean timerSet;
+
+        Batch(EventExecutor loop) {
+            this.loop = loop;
+        }
+
+        void add(String key, String account) {
+            keys[size] = key;
+            accounts[size] = account;
+            size++;
+            if (size == MAX_BATCH) {
+                send(null);
+            } else if (!timerSet) {
+                timerSet = true;
+                loop.schedule(this, batchDelayNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** The timer: writes what has been gathered since it was set. */
+        @Override
+        public void run() {
+            timerSet = false;
+            send(null);
+        }
+
+        /** Writes the gathered mappings; their results go to {@code writes} when given. */
+        void send(List<CompletableFuture<String>> writes) {
+            for (int i = 0; i < size; i++) {
+                CompletableFuture<String> w = write(keys[i], accounts[i]);
+                if (writes != null) {
+                    writes.add(w);
+                }
+                keys[i] = null;
+                accounts[i] = null;
+            }
+            size = 0;
+        }
     }
 }

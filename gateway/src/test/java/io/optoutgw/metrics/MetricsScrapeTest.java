@@ -67,6 +67,26 @@ class MetricsScrapeTest {
         assertTrue(scrape.contains("smppgw_messages_relayed_total{account=\"acme\",sender=\"12345\"} 1.0"));
     }
 
+    /**
+     * The gateway's own share of a relay is well under a millisecond: the histogram must have
+     * buckets there, or histogram_quantile cannot tell 50 us from 900 us.
+     */
+    @Test
+    void relayLatencyHistogramResolvesMicroseconds() {
+        java.util.regex.Matcher bucket = Pattern.compile(
+                "smppgw_relay_latency_seconds_bucket\\{account=\"acme\",command=\"submit_sm\",le=\"([0-9.Ee+-]+)\"\\}")
+                .matcher(scrape);
+        List<Double> bounds = new ArrayList<>();
+        while (bucket.find()) {
+            bounds.add(Double.parseDouble(bucket.group(1)));
+        }
+        assertFalse(bounds.isEmpty(), "relay latency buckets of account acme");
+        assertEquals(2.0e-5, bounds.get(0), 1e-9, "lowest bucket 20 us");
+        long belowOneMs = bounds.stream().filter(b -> b < 1e-3).count();
+        assertTrue(belowOneMs >= 20, "at least 20 buckets under 1 ms, got " + belowOneMs + " of " + bounds);
+        assertTrue(bounds.get(bounds.size() - 1) >= 60, "buckets up to a minute: " + bounds.get(bounds.size() - 1));
+    }
+
     @Test
     void noLabelCarriesAPhoneNumber() {
         assertFalse(Pattern.compile("=\"\\+?\\d{7,}\"").matcher(scrape).find(), "a label value looks like a number");
