@@ -133,6 +133,27 @@ final class GatewayProcess implements AutoCloseable {
                 + dir.resolve("gateway.log"));
     }
 
+    /**
+     * The gateway's submit_sm relay-time histogram from {@code GET /metrics}; {@code null} when the
+     * scrape fails (the leg then reports no gateway relay times).
+     */
+    RelayHistogram relayHistogram() {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/metrics")
+                    .toURL().openConnection();
+            c.setConnectTimeout(1000);
+            c.setReadTimeout(5000);
+            if (c.getResponseCode() != 200) {
+                return null;
+            }
+            try (java.io.InputStream in = c.getInputStream()) {
+                return RelayHistogram.parse(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     long pid() {
         return process.pid();
     }

@@ -460,6 +460,7 @@ public final class Harness implements Callable<Integer> {
                     // before the counters are read: a killed Redis has exited when the measurement starts
                     disturbance.start();
                 }
+                RelayHistogram span0 = gw != null && leg.equals("proxied") ? gw.relayHistogram() : null;
                 gen.intervalHistogram();
                 LoadGenerator.Counters c0 = gen.counters();
                 double g0 = gw == null ? 0 : gw.cpuSeconds();
@@ -480,13 +481,16 @@ public final class Harness implements Callable<Integer> {
                 double hc = ChildProcesses.ownCpuSeconds() - h0;
                 double r1 = ChildProcesses.cpuSeconds(redis.pid());
                 double rc = r1 < 0 ? Double.NaN : r1 - r0;
+                RelayHistogram span1 = span0 == null ? null : gw.relayHistogram();
+                RelayHistogram span = span1 == null ? null : span1.minus(span0);
                 gen.stopSending();
                 waitOutstanding(gen);
                 LegResult r = new LegResult(scenario, leg, run, rate, secs, c.responses() / secs, c.ok() / secs,
                         c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
                         us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0,
                         leg.equals("proxied") ? g : 0,
-                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0, hc, rc, c.lost(), -1);
+                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0, hc, rc, c.lost(), -1,
+                        span == null ? Double.NaN : span.quantileUs(0.50), span == null ? Double.NaN : span.quantileUs(0.99));
                 System.out.println(Report.line(r));
                 if (!gen.otherByStatus.isEmpty()) {
                     StringBuilder sb = new StringBuilder();

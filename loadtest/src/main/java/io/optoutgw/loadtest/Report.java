@@ -54,10 +54,11 @@ final class Report {
     static String line(LegResult r) {
         return String.format(Locale.ROOT,
                 "  %-15s %-11s #%d %8s  %9.0f/s  ok %8.0f  refused %6.0f  other %5.0f  rcpt %8.0f  mo %6.0f"
-                        + "  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  gwCPU %6.2f us/msg  lost %d",
+                        + "  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  gwCPU %6.2f us/msg  lost %d%s",
                 r.scenario(), r.leg(), r.run(), r.targetRate() > 0 ? String.format(Locale.ROOT, "@%.0f", r.targetRate()) : "max",
                 r.throughput(), r.accepted(), r.refused(), r.otherStatus(), r.receipts(), r.mo(), r.p50us(), r.p99us(),
-                r.p999us(), r.gatewayCpuUsPerMsg(), r.lost());
+                r.p999us(), r.gatewayCpuUsPerMsg(), r.lost(), Double.isNaN(r.gatewayP50us()) ? ""
+                        : String.format(Locale.ROOT, "  in-gw p50 %.1f p99 %.1f us", r.gatewayP50us(), r.gatewayP99us()));
     }
 
     /** Median of {@code f} over the runs of (scenario, leg, rate). */
@@ -105,6 +106,8 @@ final class Report {
                 m.put("receiptsPerSec", round(med(sc, leg, rate, LegResult::receipts)));
                 m.put("moPerSec", round(med(sc, leg, rate, LegResult::mo)));
                 m.put("gatewayCpuUsPerMsg", round(med(sc, leg, rate, LegResult::gatewayCpuUsPerMsg)));
+                m.put("gatewayP50us", round(med(sc, leg, rate, LegResult::gatewayP50us)));
+                m.put("gatewayP99us", round(med(sc, leg, rate, LegResult::gatewayP99us)));
                 out.add(m);
             }
         }
@@ -212,14 +215,15 @@ final class Report {
             out.println(line(r));
         }
         out.println();
-        out.printf("%-16s %8s %-12s %4s %12s %10s %10s %10s %10s %10s %10s %12s%n", "scenario", "rate", "leg", "runs",
-                "msg/s (med)", "refused/s", "other/s", "p50 us", "p99 us", "p99.9 us", "rcpt/s", "gw CPU us/msg");
+        out.printf("%-16s %8s %-12s %4s %12s %10s %10s %10s %10s %10s %10s %12s %10s %10s%n", "scenario", "rate", "leg",
+                "runs", "msg/s (med)", "refused/s", "other/s", "p50 us", "p99 us", "p99.9 us", "rcpt/s", "gw CPU us/msg",
+                "in-gw p50", "in-gw p99");
         for (Map<String, Object> m : summary()) {
             double rate = (Double) m.get("rate");
-            out.printf(Locale.ROOT, "%-16s %8s %-12s %4d %12.0f %10.0f %10.0f %10.1f %10.1f %10.1f %10.0f %12.2f%n",
+            out.printf(Locale.ROOT, "%-16s %8s %-12s %4d %12.0f %10.0f %10.0f %10.1f %10.1f %10.1f %10.0f %12.2f %10.1f %10.1f%n",
                     m.get("scenario"), rate > 0 ? String.format(Locale.ROOT, "%.0f", rate) : "max", m.get("leg"), m.get("runs"),
                     m.get("throughput"), m.get("refusedPerSec"), m.get("otherPerSec"), m.get("p50us"), m.get("p99us"), m.get("p999us"), m.get("receiptsPerSec"),
-                    m.get("gatewayCpuUsPerMsg"));
+                    m.get("gatewayCpuUsPerMsg"), m.get("gatewayP50us"), m.get("gatewayP99us"));
         }
         out.println();
         out.println("Targets:");
