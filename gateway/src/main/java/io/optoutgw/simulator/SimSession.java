@@ -223,7 +223,7 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 sim.scheduleReceipt(this, sm, messageId, received);
             }
         } else {
-            ctx.executor().schedule(() -> {
+            sim.delayLine(ctx.channel().eventLoop()).after(delayNanos, () -> {
                 if (!ctx.channel().isActive()) {
                     return;
                 }
@@ -231,7 +231,7 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 if (wantsReceipt) {
                     sim.scheduleReceipt(this, sm, messageId, received);
                 }
-            }, delayNanos, TimeUnit.NANOSECONDS);
+            });
         }
     }
 

@@ -8,6 +8,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -18,10 +19,12 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
+import io.optoutgw.transport.Transports;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,6 +33,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
@@ -83,8 +88,9 @@ public final class SmscSimulator implements AutoCloseable {
     public SmscSimulator(SimulatorOptions options, EventLoopGroup group) {
         this.options = options;
         this.ownsGroup = group == null;
-        this.group = group != null ? group
-                : new MultiThreadIoEventLoopGroup(options.ioThreads(), NioIoHandler.newFactory());
+        // its own loops use the native transport where it loads: on NIO, a timer due in under half a
+        // millisecond makes the selector poll in a busy loop, and the response delays are timers
+        this.group = group != null ? group : Transports.group(options.ioThreads());
     }
 
     public SimulatorOptions options() {
@@ -100,7 +106,7 @@ public final class SmscSimulator implements AutoCloseable {
                 ? TlsContexts.server(options.certificateFile(), options.privateKeyFile()) : null;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(ownsGroup ? Transports.serverChannel() : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -117,6 +123,8 @@ public final class SmscSimulator implements AutoCloseable {
                             });
                             ch.pipeline().addLast(ssl);
                         }
+                        // the responses and receipts written in one timer tick leave in one flush
+                        ch.pipeline().addLast(new FlushConsolidationHandler(256, true));
                         ch.pipeline().addLast(new SmppDecoder(MAX_FRAME_BYTES), SmppEncoder.INSTANCE,
                                 new SimSession(SmscSimulator.this));
                     }
@@ -372,6 +380,14 @@ public final class SmscSimulator implements AutoCloseable {
         return messageId;
     }
 
+    private final Map<EventLoop, DelayLine> delayLines = new ConcurrentHashMap<>();
+
+    /** The delayed actions of {@code loop}. */
+    DelayLine delayLine(EventLoop loop) {
+        DelayLine line = delayLines.get(loop);
+        return line != null ? line : delayLines.computeIfAbsent(loop, DelayLine::new);
+    }
+
     long nextResponseDelayNanos() {
         long min = options.responseDelayMin().toNanos();
         long max = options.responseDelayMax().toNanos();
@@ -385,7 +401,7 @@ public final class SmscSimulator implements AutoCloseable {
         if (delay <= 0) {
             send.run();
         } else {
-            origin.channel().eventLoop().schedule(send, delay, TimeUnit.NANOSECONDS);
+            delayLine(origin.channel().eventLoop()).after(delay, send);
         }
     }
 
