@@ -1,10 +1,7 @@
 package io.optoutgw.relay;
 
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.optoutgw.store.RedisConnector;
-import io.optoutgw.testsupport.RedisServerProcess;
-import io.optoutgw.transport.Transports;
+import io.optoutgw.testsupport.RedisLanes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,30 +24,20 @@ class MessageIdStoreTest {
 
     private static final Duration TTL = Duration.ofHours(72);
 
-    private RedisServerProcess server;
-    private RedisConnector connector;
-    private EventLoopGroup loops;
+    private RedisLanes redis;
 
     @BeforeEach
     void start() {
-        server = RedisServerProcess.start();
-        connector = RedisConnector.connect(server.uri(), Duration.ofMillis(500));
-        loops = Transports.group(2);
-        connector.openLanes(loops);
+        redis = RedisLanes.start();
     }
 
     @AfterEach
     void stop() {
-        try {
-            connector.close();
-        } finally {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            server.close();
-        }
+        redis.close();
     }
 
     private MessageIdStore store(Duration batchDelay) {
-        return new MessageIdStore(connector::loopAsync, TTL, batchDelay);
+        return new MessageIdStore(redis.connector::loopAsync, TTL, batchDelay);
     }
 
     /** Runs {@code action} on {@code loop} and waits for it. */
@@ -59,7 +46,7 @@ class MessageIdStoreTest {
     }
 
     private String stored(String messageId) {
-        return connector.sync().get(MessageIdStore.key("smsc", messageId));
+        return redis.connector.sync().get(MessageIdStore.key("smsc", messageId));
     }
 
     private void awaitStored(String messageId, String account) throws InterruptedException {
@@ -73,7 +60,7 @@ class MessageIdStoreTest {
     @Test
     void mappingsWrittenOnALoopReachRedisWithTheirTtl() throws Exception {
         MessageIdStore ids = store(Duration.ofMillis(1));
-        EventLoop loop = loops.next();
+        EventLoop loop = redis.loops.next();
         onLoop(loop, () -> {
             for (int i = 0; i < 10; i++) {
                 ids.remember("smsc", "m" + i, "acct" + (i % 3));
@@ -81,7 +68,7 @@ class MessageIdStoreTest {
         });
         for (int i = 0; i < 10; i++) {
             awaitStored("m" + i, "acct" + (i % 3));
-            long pttl = connector.sync().pttl(MessageIdStore.key("smsc", "m" + i));
+            long pttl = redis.connector.sync().pttl(MessageIdStore.key("smsc", "m" + i));
             assertTrue(pttl > TTL.toMillis() - 60_000 && pttl <= TTL.toMillis(), "TTL of m" + i + ": " + pttl);
         }
     }
@@ -90,7 +77,7 @@ class MessageIdStoreTest {
     void mappingsWaitForTheTimerAndFlushSendsThemAtOnce() throws Exception {
         MessageIdStore ids = store(Duration.ofSeconds(30));
         MessageIdStore otherInstance = store(Duration.ofSeconds(30));
-        onLoop(loops.next(), () -> ids.remember("smsc", "early", "acct"));
+        onLoop(redis.loops.next(), () -> ids.remember("smsc", "early", "acct"));
 
         assertNull(stored("early"), "gathered, not yet written");
         assertEquals("acct", ids.lookup("smsc", "early").toCompletableFuture().get(), "this instance knows it at once");
@@ -105,7 +92,7 @@ class MessageIdStoreTest {
     @Test
     void aFullBatchIsWrittenWithoutWaitingForTheTimer() throws Exception {
         MessageIdStore ids = store(Duration.ofSeconds(30));
-        onLoop(loops.next(), () -> {
+        onLoop(redis.loops.next(), () -> {
             for (int i = 0; i < MessageIdStore.MAX_BATCH; i++) {
                 ids.remember("smsc", "full" + i, "acct");
             }
@@ -127,12 +114,12 @@ class MessageIdStoreTest {
         MessageIdStore ids = store(Duration.ofSeconds(30));
         AtomicInteger failed = new AtomicInteger();
         ids.onWriteError(failed::incrementAndGet);
-        onLoop(loops.next(), () -> {
+        onLoop(redis.loops.next(), () -> {
             for (int i = 0; i < 3; i++) {
                 ids.remember("smsc", "lost" + i, "acct");
             }
         });
-        server.kill();
+        redis.server.kill();
 
         assertEquals(3, ids.flush(Duration.ofSeconds(5)), "none of the 3 confirmed");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -2,9 +2,7 @@ package io.optoutgw.store;
 
 import io.lettuce.core.SetArgs;
 import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
-import io.optoutgw.testsupport.RedisServerProcess;
-import io.optoutgw.transport.Transports;
+import io.optoutgw.testsupport.RedisLanes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,26 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class EventLoopLanesTest {
 
-    private RedisServerProcess server;
-    private RedisConnector connector;
-    private EventLoopGroup loops;
+    private RedisLanes redis;
 
     @BeforeEach
     void start() {
-        server = RedisServerProcess.start();
-        connector = RedisConnector.connect(server.uri(), Duration.ofMillis(500));
-        loops = Transports.group(2);
-        connector.openLanes(loops);
+        redis = RedisLanes.start();
     }
 
     @AfterEach
     void stop() {
-        try {
-            connector.close();
-        } finally {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            server.close();
-        }
+        redis.close();
     }
 
     /** The values of an HMGET, {@code null} where absent. */
@@ -61,7 +49,7 @@ class EventLoopLanesTest {
     }
 
     private long calls(String command) {
-        String stats = connector.sync().info("commandstats");
+        String stats = redis.connector.sync().info("commandstats");
         for (String line : stats.split("\r?\n")) {
             if (line.startsWith("cmdstat_" + command + ":")) {
                 return Long.parseLong(line.substring(line.indexOf("calls=") + 6, line.indexOf(',')));
@@ -75,10 +63,10 @@ class EventLoopLanesTest {
         List<CompletableFuture<?>> results = new ArrayList<>();
         loop.submit(() -> {
             for (int i = 0; i < n; i++) {
-                results.add(values(connector.loopAsync().hmget("h" + (i % 3), "a", "b", "missing")));
+                results.add(values(redis.connector.loopAsync().hmget("h" + (i % 3), "a", "b", "missing")));
             }
             for (int i = 0; i < w; i++) {
-                results.add(connector.loopAsync().set("k" + i, "v" + i, SetArgs.Builder.px(60_000)).toCompletableFuture());
+                results.add(redis.connector.loopAsync().set("k" + i, "v" + i, SetArgs.Builder.px(60_000)).toCompletableFuture());
             }
         }).get(5, TimeUnit.SECONDS);
         return results;
@@ -87,12 +75,12 @@ class EventLoopLanesTest {
     @Test
     @Timeout(30)
     void aBurstOnALoopGoesOutOnThatLoopsOwnConnectionAsPlainCommands() throws Exception {
-        connector.sync().hset("h0", "a", "1");
-        connector.sync().hset("h1", "b", "-2");
-        connector.sync().configResetstat();
-        assertEquals(3, connector.sync().clientList().lines().filter(l -> l.contains("cmd=")).count(),
+        redis.connector.sync().hset("h0", "a", "1");
+        redis.connector.sync().hset("h1", "b", "-2");
+        redis.connector.sync().configResetstat();
+        assertEquals(3, redis.connector.sync().clientList().lines().filter(l -> l.contains("cmd=")).count(),
                 "one connection per event loop (2 here) besides the shared one");
-        EventLoop loop = loops.next();
+        EventLoop loop = redis.loops.next();
 
         List<CompletableFuture<?>> results = burst(loop, 30, 20);
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
@@ -107,8 +95,8 @@ class EventLoopLanesTest {
         }
         for (int i = 0; i < 20; i++) {
             assertEquals("OK", results.get(30 + i).get());
-            assertEquals("v" + i, connector.sync().get("k" + i));
-            long ttl = connector.sync().pttl("k" + i);
+            assertEquals("v" + i, redis.connector.sync().get("k" + i));
+            long ttl = redis.connector.sync().pttl("k" + i);
             assertTrue(ttl > 50_000 && ttl <= 60_000, "ttl " + ttl);
         }
         assertEquals(30, calls("hmget"));
@@ -116,29 +104,29 @@ class EventLoopLanesTest {
         assertEquals(0, calls("eval"), "plain commands, no script");
         // the shared connection's last command is one of the test's own (GET/PTTL/INFO/CLIENT);
         // the burst ran on a lane, whose last command was a SET
-        assertTrue(connector.sync().clientList().lines().anyMatch(l -> l.contains("cmd=set")),
+        assertTrue(redis.connector.sync().clientList().lines().anyMatch(l -> l.contains("cmd=set")),
                 "a loop's own connection ran the burst");
     }
 
     @Test
     @Timeout(30)
     void offTheLoopsTheSharedConnectionAnswers() throws Exception {
-        connector.sync().hset("h0", "a", "3");
+        redis.connector.sync().hset("h0", "a", "3");
         assertEquals(Arrays.asList("3", null, null),
-                values(connector.loopAsync().hmget("h0", "a", "b", "missing")).get(5, TimeUnit.SECONDS));
-        assertEquals("OK", connector.loopAsync().set("x", "y", SetArgs.Builder.px(1000)).toCompletableFuture().get(5, TimeUnit.SECONDS));
-        assertEquals("y", connector.loopAsync().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
-        assertTrue(connector.isOpen());
+                values(redis.connector.loopAsync().hmget("h0", "a", "b", "missing")).get(5, TimeUnit.SECONDS));
+        assertEquals("OK", redis.connector.loopAsync().set("x", "y", SetArgs.Builder.px(1000)).toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals("y", redis.connector.loopAsync().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertTrue(redis.connector.isOpen());
     }
 
     @Test
     @Timeout(30)
     void withRedisGoneEveryCheckFails() throws Exception {
-        EventLoop loop = loops.next();
-        server.kill();
+        EventLoop loop = redis.loops.next();
+        redis.server.kill();
         // wait until the lanes notice the lost connection
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (connector.isOpen() && System.nanoTime() < deadline) {
+        while (redis.connector.isOpen() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         List<CompletableFuture<?>> results = burst(loop, 10, 0);
@@ -151,9 +139,9 @@ class EventLoopLanesTest {
     @Test
     @Timeout(30)
     void aFrozenRedisTimesTheChecksOut() throws Exception {
-        EventLoop loop = loops.next();
+        EventLoop loop = redis.loops.next();
         burst(loop, 2, 0).get(0).get(5, TimeUnit.SECONDS); // lane connected and warm
-        server.pause();
+        redis.server.pause();
         try {
             long start = System.nanoTime();
             List<CompletableFuture<?>> results = burst(loop, 10, 0);
@@ -163,7 +151,7 @@ class EventLoopLanesTest {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(millis < 3000, "failed within the command timeout, took " + millis + " ms");
         } finally {
-            server.resume();
+            redis.server.resume();
         }
         List<CompletableFuture<?>> after = burst(loop, 3, 0);
         assertNull(((List<?>) after.get(0).get(5, TimeUnit.SECONDS)).get(0));
