@@ -81,6 +81,9 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--no-cloudhopper", description = "skip the cloudhopper reference leg")
     boolean noCloudhopper;
 
+    @Option(names = "--no-tcp-relay", description = "skip the saturation leg through a proxy that does no work")
+    boolean noTcpRelay;
+
     @Option(names = "--gen-threads", defaultValue = "1", description = "generator event loop threads")
     int genThreads;
 
@@ -182,16 +185,17 @@ public final class Harness implements Callable<Integer> {
                     duration = soakDuration;
                 }
                 switch (s.trim()) {
-                    case "saturation" -> runAb("saturation", def(binds, 8), def(window, 64), 0, 0, List.of(0.0), !noCloudhopper);
+                    case "saturation" -> runAb("saturation", def(binds, 8), def(window, 64), 0, 0, List.of(0.0), !noCloudhopper,
+                            !noTcpRelay);
                     case "binds-sweep" -> {
                         for (int b : sweepBinds) {
-                            runAb("saturation-" + b + "b", b, def(window, 64), 0, 0, List.of(0.0), false);
+                            runAb("saturation-" + b + "b", b, def(window, 64), 0, 0, List.of(0.0), false, false);
                         }
                     }
                     case "redis-paths" -> runRedisPaths();
-                    case "fixed-rate" -> runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false);
-                    case "window1" -> runAb("window1", def(binds, 1), def(window, 1), 0, 0, List.of(0.0), false);
-                    case "carrier" -> runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false);
+                    case "fixed-rate" -> runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false, false);
+                    case "window1" -> runAb("window1", def(binds, 1), def(window, 1), 0, 0, List.of(0.0), false, false);
+                    case "carrier" -> runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false, false);
                     case "binds1000" -> runBinds1000();
                     case "soak" -> runSoak();
                     default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario " + s);
@@ -288,9 +292,13 @@ public final class Harness implements Callable<Integer> {
         return a;
     }
 
-    /** Direct vs proxied (and cloudhopper) legs, alternating, {@code repeat} times, at each rate. */
+    /**
+     * Direct vs proxied legs, alternating, {@code repeat} times, at each rate; with {@code withRelay}
+     * also the generator -> {@link TcpRelay} -> simulator leg ({@code tcp-relay}), and with
+     * {@code withCloudhopper} cloudhopper's client -> server.
+     */
     private void runAb(String scenario, int nBinds, int w, long delayMin, long delayMax, List<Double> legRates,
-                       boolean withCloudhopper) throws Exception {
+                       boolean withCloudhopper, boolean withRelay) throws Exception {
         System.out.printf("%n== %s: %d binds x window %d, simulator delay %d-%d ms, rates %s ==%n",
                 scenario, nBinds, w, delayMin, delayMax, legRates);
         try (SmscSimulator direct = simulator(delayMin, delayMax);
@@ -312,12 +320,30 @@ public final class Harness implements Callable<Integer> {
                         results.add(runLeg(scenario, "proxied", run, rate, p, behind, gw));
                         results.add(runLeg(scenario, "direct", run, rate, d, direct, gw));
                     }
+                    if (withRelay) {
+                        results.add(runRelay(scenario, run, rate, direct, nBinds, w));
+                    }
                     if (withCloudhopper) {
                         results.add(runCloudhopper(scenario, run, nBinds, w));
                     }
                 }
             }
             noteGatewayLog(scenario, gw);
+        }
+    }
+
+    /** One leg through a proxy that does no work, with as many threads as the gateway's event loops. */
+    private LegResult runRelay(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
+            throws Exception {
+        try (TcpRelay.Child relay = TcpRelay.Child.start(sim.port(), Math.max(2, Runtime.getRuntime().availableProcessors()))) {
+            double c0 = ChildProcesses.cpuSeconds(relay.pid());
+            LegResult r = runLeg(scenario, "tcp-relay", run, rate,
+                    genOptions("127.0.0.1", relay.port, "direct", "x", nBinds, w, rate), sim, null);
+            double cpu = ChildProcesses.cpuSeconds(relay.pid()) - c0;
+            notes.add(String.format(Locale.ROOT, "%s tcp-relay #%d: relay CPU at most %.1f us per submit (its CPU"
+                    + " over warm-up, measurement and drain over the measured submits)", scenario, run,
+                    cpu * 1e6 / Math.max(1, r.throughput() * r.seconds())));
+            return r;
         }
     }
 

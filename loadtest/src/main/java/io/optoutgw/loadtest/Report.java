@@ -79,7 +79,7 @@ final class Report {
         return out;
     }
 
-    private static final List<String> LEGS = List.of("direct", "proxied", "cloudhopper");
+    private static final List<String> LEGS = List.of("direct", "proxied", "cloudhopper", "tcp-relay");
 
     List<Map<String, Object>> summary() {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -195,6 +195,21 @@ final class Report {
                 hop, redis, hop + redis);
     }
 
+    /**
+     * The saturation rate of a proxy that does no work ({@link TcpRelay}) against direct and against
+     * the gateway: what a second hop alone costs on this machine.
+     */
+    String relayReference() {
+        double d = med("saturation", "direct", 0, LegResult::throughput);
+        double t = med("saturation", "tcp-relay", 0, LegResult::throughput);
+        double p = med("saturation", "proxied", 0, LegResult::throughput);
+        if (Double.isNaN(d) || Double.isNaN(t)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "reference: a TCP relay doing no work carried %.0f/s at saturation, %.2f of"
+                + " direct; the gateway carried %.2f of the relay's rate", t, t / d, p / t);
+    }
+
     private static Map<String, Object> target(String name, double value, String target, boolean met) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
@@ -238,6 +253,10 @@ final class Report {
         if (floor != null) {
             out.println("note: " + floor);
         }
+        String relay = relayReference();
+        if (relay != null) {
+            out.println("note: " + relay);
+        }
     }
 
     void writeJson(Path file) throws IOException {
@@ -254,6 +273,7 @@ final class Report {
         root.put("extras", extras);
         root.put("notes", notes);
         root.put("latencyFloor", latencyFloor());
+        root.put("relayReference", relayReference());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
     }
 
@@ -272,7 +292,8 @@ final class Report {
         return Double.NaN;
     }
 
-    private static final Color[] LEG_COLORS = {new Color(0x4C78A8), new Color(0xF58518), new Color(0x54A24B)};
+    private static final Color[] LEG_COLORS = {new Color(0x4C78A8), new Color(0xF58518), new Color(0x54A24B),
+        new Color(0x9D755D)};
 
     /** Left: median throughput per scenario and leg. Right: median p50/p99/p99.9 per scenario/rate and leg (log scale). */
     void writePng(Path file) throws IOException {
@@ -294,9 +315,9 @@ final class Report {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int i = 0; i < LEGS.size(); i++) {
             g.setColor(LEG_COLORS[i]);
-            g.fillRect(w - 360 + i * 115, 14, 12, 12);
+            g.fillRect(w - 475 + i * 115, 14, 12, 12);
             g.setColor(Color.BLACK);
-            g.drawString(LEGS.get(i), w - 344 + i * 115, 25);
+            g.drawString(LEGS.get(i), w - 459 + i * 115, 25);
         }
         // left panel: throughput
         List<String> tpGroups = new ArrayList<>();
@@ -358,7 +379,7 @@ final class Report {
             return;
         }
         int gw = w / groups.size();
-        int bw = Math.max(6, (gw - 16) / 3);
+        int bw = Math.max(6, (gw - 16) / LEGS.size());
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         for (int gi = 0; gi < groups.size(); gi++) {
             String key = groups.get(gi);

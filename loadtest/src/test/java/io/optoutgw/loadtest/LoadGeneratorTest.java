@@ -60,6 +60,29 @@ class LoadGeneratorTest {
         }
     }
 
+    /** The harness's tcp-relay leg: the relay runs as a child process and passes every PDU both ways. */
+    @Test
+    void throughTheTcpRelayEverySubmitIsAnsweredAndEveryReceiptArrives() throws Exception {
+        try (SmscSimulator sim = simulator(); TcpRelay.Child relay = TcpRelay.Child.start(sim.port(), 2);
+             LoadGenerator gen = new LoadGenerator(new LoadGenerator.Options("127.0.0.1", relay.port, "direct", "x",
+                     2, 8, 0, 0.0, 0, true, 1))) {
+            assertTrue(relay.pid() != ProcessHandle.current().pid(), "a process of its own");
+            gen.bindAll(10_000);
+            gen.start();
+            assertTrue(eventually(20, () -> gen.counters().responses() >= 2_000), "2,000 responses");
+            gen.stopSending();
+            assertTrue(eventually(10, () -> gen.outstanding() <= 0), "window drained");
+            assertTrue(eventually(10, () -> gen.counters().receipts() >= gen.counters().ok()), "receipts in");
+            LoadGenerator.Counters c = gen.counters();
+            assertEquals(c.sent(), c.responses(), "every submit answered once");
+            assertEquals(c.responses(), c.ok());
+            assertEquals(0, c.lost());
+            assertEquals(c.ok(), c.receipts(), "one receipt per accepted submit");
+            assertEquals(c.sent(), sim.submitCount(), "the submits reached the simulator through the relay");
+            assertEquals(c.receipts(), sim.receiptsSent());
+        }
+    }
+
     /** The simulator in the harness's fast mode: no record keeping, one I/O thread. */
     private static SmscSimulator simulator() {
         return new SmscSimulator(SimulatorOptions.builder().recordLimit(0).ioThreads(1).build()).start();

@@ -36,6 +36,7 @@ class ReportTest {
                 leg("saturation", "direct", 3, 0, 200_000, 4000),
                 leg("saturation", "proxied", 3, 0, 10_000, 6000),
                 leg("saturation", "cloudhopper", 1, 0, 30_000, 3000),
+                leg("saturation", "tcp-relay", 1, 0, 108_000, 4100),
                 leg("window1", "direct", 1, 0, 18_000, 50),
                 leg("window1", "proxied", 1, 0, 6_000, 160),
                 leg("redis-down", "proxied", 1, 5000, 5000, 110)));
@@ -58,6 +59,8 @@ class ReportTest {
         assertEquals(0.5, ratio.path("value").asDouble(), 1e-9);
         assertFalse(ratio.path("met").asBoolean());
         assertEquals(2.0, targets.get("saturation proxied/cloudhopper throughput").path("value").asDouble(), 1e-9);
+        assertEquals("reference: a TCP relay doing no work carried 108000/s at saturation, 0.90 of direct; the gateway"
+                + " carried 0.56 of the relay's rate", root.path("relayReference").asText());
         assertEquals(2.0, targets.get("harness headroom direct/proxied").path("value").asDouble(), 1e-9);
         assertTrue(targets.get("harness headroom direct/proxied").path("met").asBoolean());
         assertEquals(110.0, targets.get("window1 added p50 (us)").path("value").asDouble(), 1e-9);
@@ -72,7 +75,8 @@ class ReportTest {
                 + "/" + s.path("runs").asInt() + "/" + s.path("throughput").asDouble()));
         assertTrue(summaryRows.contains("saturation/direct/3/120000.0"), summaryRows.toString());
         assertTrue(summaryRows.contains("redis-down/proxied/1/5000.0"), summaryRows.toString());
-        assertEquals(10, root.path("legs").size());
+        assertEquals(11, root.path("legs").size());
+        assertTrue(summaryRows.contains("saturation/tcp-relay/1/108000.0"), summaryRows.toString());
         assertEquals("a note", root.path("notes").get(0).asText());
 
         BufferedImage png = ImageIO.read(dir.resolve("latest.png").toFile());
