@@ -50,11 +50,11 @@ public final class TcpRelay {
     }
 
     /** The client side: connects to the target on the same event loop, then forwards both ways. */
-    private static final class Front extends ChannelInboundHandlerAdapter {
+    private static final class Front extends Forward {
         private final int target;
-        private Channel back;
 
         Front(int target) {
+            super(null);
             this.target = target;
         }
 
@@ -66,38 +66,19 @@ public final class TcpRelay {
                     .handler(new Forward(inbound))
                     .connect("127.0.0.1", target).addListener((ChannelFutureListener) f -> {
                         if (f.isSuccess()) {
-                            back = f.channel();
+                            other = f.channel();
                             inbound.config().setAutoRead(true);
                         } else {
                             inbound.close();
                         }
                     });
         }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            back.write(msg, back.voidPromise());
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            back.flush();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            closeOnFlush(back);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            closeOnFlush(ctx.channel());
-        }
     }
 
     /** Writes what one side reads to the other, flushing once per read burst. */
-    private static final class Forward extends ChannelInboundHandlerAdapter {
-        private final Channel other;
+    private static class Forward extends ChannelInboundHandlerAdapter {
+        /** The other side; the front end's is set once its connection to the target is up. */
+        Channel other;
 
         Forward(Channel other) {
             this.other = other;

@@ -22,14 +22,7 @@ class LoadGeneratorTest {
     @Test
     void saturationLegAccountsForEverySubmitResponseAndReceipt() throws Exception {
         try (SmscSimulator sim = simulator(); LoadGenerator gen = generator(sim, 0, true)) {
-            gen.bindAll(10_000);
-            gen.intervalHistogram();
-            gen.start();
-            assertTrue(eventually(20, () -> gen.counters().responses() >= 2_000), "2,000 responses");
-            gen.stopSending();
-            assertTrue(eventually(10, () -> gen.outstanding() <= 0), "window drained");
-            assertTrue(eventually(10, () -> gen.counters().receipts() >= gen.counters().ok()), "receipts in");
-            LoadGenerator.Counters c = gen.counters();
+            LoadGenerator.Counters c = saturate(gen);
             Histogram h = gen.intervalHistogram();
             assertEquals(c.sent(), c.responses(), "every submit answered once");
             assertEquals(c.responses(), c.ok() + c.refused() + c.otherStatus());
@@ -67,13 +60,7 @@ class LoadGeneratorTest {
              LoadGenerator gen = new LoadGenerator(new LoadGenerator.Options("127.0.0.1", relay.port, "direct", "x",
                      2, 8, 0, 0.0, 0, true, 1))) {
             assertTrue(relay.pid() != ProcessHandle.current().pid(), "a process of its own");
-            gen.bindAll(10_000);
-            gen.start();
-            assertTrue(eventually(20, () -> gen.counters().responses() >= 2_000), "2,000 responses");
-            gen.stopSending();
-            assertTrue(eventually(10, () -> gen.outstanding() <= 0), "window drained");
-            assertTrue(eventually(10, () -> gen.counters().receipts() >= gen.counters().ok()), "receipts in");
-            LoadGenerator.Counters c = gen.counters();
+            LoadGenerator.Counters c = saturate(gen);
             assertEquals(c.sent(), c.responses(), "every submit answered once");
             assertEquals(c.responses(), c.ok());
             assertEquals(0, c.lost());
@@ -81,6 +68,21 @@ class LoadGeneratorTest {
             assertEquals(c.sent(), sim.submitCount(), "the submits reached the simulator through the relay");
             assertEquals(c.receipts(), sim.receiptsSent());
         }
+    }
+
+    /**
+     * Binds, sends at saturation until 2,000 responses, stops and waits for the window and the
+     * receipts to drain; the latency histogram then covers exactly this traffic.
+     */
+    private static LoadGenerator.Counters saturate(LoadGenerator gen) throws Exception {
+        gen.bindAll(10_000);
+        gen.intervalHistogram();
+        gen.start();
+        assertTrue(eventually(20, () -> gen.counters().responses() >= 2_000), "2,000 responses");
+        gen.stopSending();
+        assertTrue(eventually(10, () -> gen.outstanding() <= 0), "window drained");
+        assertTrue(eventually(10, () -> gen.counters().receipts() >= gen.counters().ok()), "receipts in");
+        return gen.counters();
     }
 
     /** The simulator in the harness's fast mode: no record keeping, one I/O thread. */
