@@ -46,15 +46,9 @@ public final class MessageIdStore {
     private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis;
     private final SetArgs ttl;
     private final long batchDelayNanos;
-    /**
-     * Recent mappings kept locally: a direct-mapped table (a newer mapping replaces an older one in
-     * its slot), read and written by the event loops without locks. An entry is immutable, so a
-     * racy read sees a whole entry or none; a miss only costs a Redis read.
-     */
-    static final int LOCAL_ENTRIES = 65_536;
-    private record Recent(String key, String account) {
-    }
-    private final Recent[] recent = new Recent[LOCAL_ENTRIES];
+    /** Recent mappings kept locally (about the last this many; see {@link RecentMessageIds}). */
+    static final int LOCAL_ENTRIES = 131_072;
+    private final RecentMessageIds recent = new RecentMessageIds(LOCAL_ENTRIES);
 
     /** The calling event loop's gathered writes; {@code null} on other threads. */
     private final FastThreadLocal<Batch> batches = new FastThreadLocal<>() {
@@ -70,11 +64,6 @@ public final class MessageIdStore {
         }
     };
     private final List<Batch> allBatches = new CopyOnWriteArrayList<>();
-
-    private static int slot(String key) {
-        int h = key.hashCode();
-        return (h ^ (h >>> 16)) & (LOCAL_ENTRIES - 1);
-    }
 
     private Runnable onWriteError = () -> { };
 
@@ -105,8 +94,8 @@ public final class MessageIdStore {
 
     /** Records that {@code account} submitted {@code messageId} through {@code upstream}. */
     public void remember(String upstream, String messageId, String account) {
+        recent.put(upstream, messageId, account);
         String key = key(upstream, messageId);
-        recent[slot(key)] = new Recent(key, account);
         Batch batch = batchDelayNanos > 0 ? batches.get() : null;
         if (batch == null) {
             write(key, account);
@@ -144,12 +133,11 @@ public final class MessageIdStore {
 
     /** The account that submitted {@code messageId}, or {@code null} when unknown. */
     public CompletionStage<String> lookup(String upstream, String messageId) {
-        String key = key(upstream, messageId);
-        Recent local = recent[slot(key)];
-        if (local != null && local.key.equals(key)) {
-            return CompletableFuture.completedFuture(local.account);
+        String local = recent.get(upstream, messageId);
+        if (local != null) {
+            return CompletableFuture.completedFuture(local);
         }
-        return redis.get().get(key);
+        return redis.get().get(key(upstream, messageId));
     }
 
     /**

@@ -3,6 +3,7 @@ package io.optoutgw.store;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
@@ -35,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Each lane has its own Lettuce client whose event loop "group" is the single gateway loop; the
  * gateway owns that loop, so releasing or shutting the group down is a no-op here. The lanes share
  * the shared connection's timer, computation threads, event bus and latency recorder, and have
- * the same bounds (command timeout, request queue, commands rejected while disconnected).
+ * the same bounds (command timeout, request queue, commands rejected while disconnected); the
+ * command timeout is kept on the loop ({@link CommandDeadlines}).
  */
 final class EventLoopLanes {
 
@@ -44,7 +46,7 @@ final class EventLoopLanes {
 
     private record Lane(EventLoop loop, RedisClient client, ClientResources resources,
                         StatefulRedisConnection<String, String> connection,
-                        RedisClusterAsyncCommands<String, String> async) {
+                        RedisClusterAsyncCommands<String, String> async, CommandDeadlines deadlines) {
     }
 
     private final Lane[] lanes;
@@ -53,11 +55,21 @@ final class EventLoopLanes {
         this.lanes = lanes;
     }
 
-    static EventLoopLanes open(EventLoopGroup loops, RedisURI uri, ClientResources shared, ClientOptions options) {
+    /**
+     * @param options        the shared connection's options; the lanes' command timeout is
+     *                       {@code commandTimeout}, kept on each loop ({@link CommandDeadlines})
+     *                       instead of Lettuce's timer
+     */
+    static EventLoopLanes open(EventLoopGroup loops, RedisURI uri, ClientResources shared, ClientOptions options,
+                               Duration commandTimeout) {
+        ClientOptions laneOptions = options.mutate()
+                .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
+                .build();
         List<Lane> opened = new ArrayList<>();
         try {
             for (EventExecutor executor : loops) {
                 EventLoop loop = (EventLoop) executor;
+                CommandDeadlines deadlines = new CommandDeadlines(loop, commandTimeout);
                 ClientResources resources = DefaultClientResources.builder()
                         .eventLoopGroupProvider(new SingleLoop(loop))
                         .eventExecutorGroup(shared.eventExecutorGroup())
@@ -69,11 +81,12 @@ final class EventLoopLanes {
                             @Override
                             public void afterChannelInitialized(Channel channel) {
                                 channel.pipeline().addFirst("flush", new FlushConsolidationHandler(FLUSH_AFTER, true));
+                                channel.pipeline().addLast("deadlines", deadlines);
                             }
                         })
                         .build();
                 RedisClient client = RedisClient.create(resources);
-                client.setOptions(options);
+                client.setOptions(laneOptions);
                 StatefulRedisConnection<String, String> connection;
                 try {
                     connection = client.connect(Utf8Codec.INSTANCE, uri);
@@ -81,7 +94,7 @@ final class EventLoopLanes {
                     shutdown(client, resources);
                     throw e;
                 }
-                opened.add(new Lane(loop, client, resources, connection, connection.async()));
+                opened.add(new Lane(loop, client, resources, connection, connection.async(), deadlines));
             }
         } catch (RuntimeException e) {
             new EventLoopLanes(opened.toArray(Lane[]::new)).close();
@@ -95,6 +108,16 @@ final class EventLoopLanes {
         for (Lane lane : lanes) {
             if (lane.loop.inEventLoop()) {
                 return lane.async;
+            }
+        }
+        return null;
+    }
+
+    /** The calling event loop's command timeout, or {@code null} off the lanes' loops (for tests). */
+    CommandDeadlines currentDeadlines() {
+        for (Lane lane : lanes) {
+            if (lane.loop.inEventLoop()) {
+                return lane.deadlines;
             }
         }
         return null;

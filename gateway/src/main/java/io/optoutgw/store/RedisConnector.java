@@ -210,7 +210,7 @@ public final class RedisConnector implements AutoCloseable {
             return;
         }
         try {
-            lanes = EventLoopLanes.open(loops, laneUri, resources, clientOptions(commandTimeout));
+            lanes = EventLoopLanes.open(loops, laneUri, resources, clientOptions(commandTimeout), commandTimeout);
         } catch (RuntimeException e) {
             throw new RedisConnectException("redis: cannot connect to " + mask(uriText) + ": "
                     + scrub(reason(e), uriText), e);
@@ -225,6 +225,12 @@ public final class RedisConnector implements AutoCloseable {
         EventLoopLanes l = lanes;
         RedisClusterAsyncCommands<String, String> own = l == null ? null : l.current();
         return own != null ? own : async;
+    }
+
+    /** The calling event loop's command timeout queue, or {@code null} (for tests). */
+    CommandDeadlines loopDeadlines() {
+        EventLoopLanes l = lanes;
+        return l == null ? null : l.currentDeadlines();
     }
 
     /** Closes the per-event-loop connections (before their event loops stop); the shared one stays. */

@@ -138,22 +138,47 @@ class EventLoopLanesTest {
 
     @Test
     @Timeout(30)
-    void aFrozenRedisTimesTheChecksOut() throws Exception {
+    void aFrozenRedisTimesTheChecksOutAfterTheCommandTimeoutOnTheLoop() throws Exception {
         EventLoop loop = redis.loops.next();
         burst(loop, 2, 0).get(0).get(5, TimeUnit.SECONDS); // lane connected and warm
+        long timedOutBefore = loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get();
         redis.server.pause();
         try {
             long start = System.nanoTime();
-            List<CompletableFuture<?>> results = burst(loop, 10, 0);
+            // more than the deadline queue's first capacity, so that it grows
+            List<CompletableFuture<?>> results = burst(loop, 300, 10);
             for (CompletableFuture<?> r : results) {
-                assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof io.lettuce.core.RedisCommandTimeoutException, e.getCause().toString());
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(millis < 3000, "failed within the command timeout, took " + millis + " ms");
+            // 500 ms command timeout, swept every 10 ms
+            assertTrue(millis >= 490 && millis < 1500, "failed after the command timeout, took " + millis + " ms");
+            assertEquals(timedOutBefore + 310, (long) loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get());
         } finally {
             redis.server.resume();
         }
         List<CompletableFuture<?>> after = burst(loop, 3, 0);
         assertNull(((List<?>) after.get(0).get(5, TimeUnit.SECONDS)).get(0));
+        // the late replies were discarded, the queue holds nothing that is done
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        int outstanding;
+        do {
+            outstanding = loop.submit(() -> redis.connector.loopDeadlines().outstanding()).get();
+        } while (outstanding > 0 && System.nanoTime() < deadline);
+        assertEquals(0, outstanding);
+    }
+
+    @Test
+    @Timeout(30)
+    void answeredCommandsLeaveTheDeadlineQueueAndNeverTimeOut() throws Exception {
+        EventLoop loop = redis.loops.next();
+        for (int round = 0; round < 20; round++) {
+            List<CompletableFuture<?>> results = burst(loop, 200, 50);
+            CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+        }
+        Thread.sleep(700); // past the command timeout of the last ones
+        assertEquals(0L, (long) loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get());
+        assertEquals(0, (int) loop.submit(() -> redis.connector.loopDeadlines().outstanding()).get());
     }
 }
