@@ -105,19 +105,20 @@ final class EventLoopLanes {
 
     /** The calling event loop's own commands, or {@code null} when called from another thread. */
     RedisClusterAsyncCommands<String, String> current() {
-        for (Lane lane : lanes) {
-            if (lane.loop.inEventLoop()) {
-                return lane.async;
-            }
-        }
-        return null;
+        Lane lane = currentLane();
+        return lane == null ? null : lane.async;
     }
 
     /** The calling event loop's command timeout, or {@code null} off the lanes' loops (for tests). */
     CommandDeadlines currentDeadlines() {
+        Lane lane = currentLane();
+        return lane == null ? null : lane.deadlines;
+    }
+
+    private Lane currentLane() {
         for (Lane lane : lanes) {
             if (lane.loop.inEventLoop()) {
-                return lane.deadlines;
+                return lane;
             }
         }
         return null;
