@@ -28,29 +28,35 @@ final class FieldLimits {
     /** A description of the first field over its limit, or {@code null} when all fit. */
     static String violation(Object pdu) {
         if (pdu instanceof BaseBind<?> b) {
-            return first(check("system_id", b.getSystemId(), SYSTEM_ID), check("password", b.getPassword(), PASSWORD),
-                    check("system_type", b.getSystemType(), SYSTEM_TYPE),
-                    check("address_range", address(b.getAddressRange()), ADDRESS_RANGE));
+            String v = check("system_id", b.getSystemId(), SYSTEM_ID);
+            v = v != null ? v : check("password", b.getPassword(), PASSWORD);
+            v = v != null ? v : check("system_type", b.getSystemType(), SYSTEM_TYPE);
+            v = v != null ? v : check("address_range", address(b.getAddressRange()), ADDRESS_RANGE);
+            return v;
         }
         if (pdu instanceof BaseSm<?> sm) {
-            return first(check("service_type", sm.getServiceType(), SERVICE_TYPE),
-                    check("source_addr", address(sm.getSourceAddress()), ADDRESS),
-                    check("destination_addr", address(sm.getDestAddress()), ADDRESS),
-                    check("schedule_delivery_time", sm.getScheduleDeliveryTime(), TIME),
-                    check("validity_period", sm.getValidityPeriod(), TIME));
+            String v = check("service_type", sm.getServiceType(), SERVICE_TYPE);
+            v = v != null ? v : check("source_addr", address(sm.getSourceAddress()), ADDRESS);
+            v = v != null ? v : check("destination_addr", address(sm.getDestAddress()), ADDRESS);
+            v = v != null ? v : check("schedule_delivery_time", sm.getScheduleDeliveryTime(), TIME);
+            v = v != null ? v : check("validity_period", sm.getValidityPeriod(), TIME);
+            return v;
         }
         if (pdu instanceof QuerySm q) {
-            return first(check("message_id", q.getMessageId(), MESSAGE_ID),
-                    check("source_addr", address(q.getSourceAddress()), ADDRESS));
+            String v = check("message_id", q.getMessageId(), MESSAGE_ID);
+            v = v != null ? v : check("source_addr", address(q.getSourceAddress()), ADDRESS);
+            return v;
         }
         if (pdu instanceof CancelSm c) {
-            return first(check("message_id", c.getMessageId(), MESSAGE_ID),
-                    check("source_addr", address(c.getSourceAddress()), ADDRESS),
-                    check("destination_addr", address(c.getDestAddress()), ADDRESS));
+            String v = check("message_id", c.getMessageId(), MESSAGE_ID);
+            v = v != null ? v : check("source_addr", address(c.getSourceAddress()), ADDRESS);
+            v = v != null ? v : check("destination_addr", address(c.getDestAddress()), ADDRESS);
+            return v;
         }
         if (pdu instanceof ReplaceSm r) {
-            return first(check("message_id", r.getMessageId(), MESSAGE_ID),
-                    check("source_addr", address(r.getSourceAddress()), ADDRESS));
+            String v = check("message_id", r.getMessageId(), MESSAGE_ID);
+            v = v != null ? v : check("source_addr", address(r.getSourceAddress()), ADDRESS);
+            return v;
         }
         if (pdu instanceof SubmitMulti m) {
             String v = check("source_addr", address(m.getSourceAddress()), ADDRESS);
@@ -75,14 +81,5 @@ final class FieldLimits {
     private static String check(String field, String value, int max) {
         return value != null && value.length() > max
                 ? field + " is " + value.length() + " octets, SMPP allows " + max : null;
-    }
-
-    private static String first(String... violations) {
-        for (String v : violations) {
-            if (v != null) {
-                return v;
-            }
-        }
-        return null;
     }
 }

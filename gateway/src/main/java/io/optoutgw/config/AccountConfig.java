@@ -73,12 +73,16 @@ public record AccountConfig(
         }
         String s = source == null ? "" : source.strip();
         String bare = s.startsWith("+") ? s.substring(1) : s;
-        for (List<String> allowed : List.of(senderIds, numbers)) {
-            for (String a : allowed) {
-                String ab = a.startsWith("+") ? a.substring(1) : a;
-                if (a.equalsIgnoreCase(s) || ab.equals(bare)) {
-                    return true;
-                }
+        return allows(senderIds, s, bare) || allows(numbers, s, bare);
+    }
+
+    private static boolean allows(List<String> allowed, String source, String bare) {
+        for (int i = 0; i < allowed.size(); i++) { // indexed: this runs for every submit
+            String a = allowed.get(i);
+            if (a.equalsIgnoreCase(source)
+                    || (a.startsWith("+") ? a.regionMatches(1, bare, 0, bare.length()) && a.length() == bare.length() + 1
+                        : a.equals(bare))) {
+                return true;
             }
         }
         return false;

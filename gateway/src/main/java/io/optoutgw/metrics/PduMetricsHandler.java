@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Counts every PDU read and written on one side (esme or upstream) by command and status. Sits
@@ -22,6 +23,9 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
     private final String side;
     private final Map<Long, Counter> in = new ConcurrentHashMap<>();
     private final Map<Long, Counter> out = new ConcurrentHashMap<>();
+    /** Status 0 counters by {@link #okSlot}, so that the common case boxes no key. */
+    private final AtomicReferenceArray<Counter> inOk = new AtomicReferenceArray<>(512);
+    private final AtomicReferenceArray<Counter> outOk = new AtomicReferenceArray<>(512);
 
     public PduMetricsHandler(GatewayMetrics metrics, String side) {
         this.metrics = metrics;
@@ -31,7 +35,7 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof Pdu pdu) {
-            count(in, "in", pdu);
+            count(in, inOk, "in", pdu);
         }
         ctx.fireChannelRead(msg);
     }
@@ -39,19 +43,28 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof Pdu pdu) {
-            count(out, "out", pdu);
+            count(out, outOk, "out", pdu);
         }
         ctx.write(msg, promise);
     }
 
-    private void count(Map<Long, Counter> cache, String direction, Pdu pdu) {
-        long key = ((long) pdu.getCommandId() << 32) | (pdu.getCommandStatus() & 0xFFFFFFFFL);
-        Counter c = cache.get(key);
+    private void count(Map<Long, Counter> cache, AtomicReferenceArray<Counter> ok, String direction, Pdu pdu) {
+        int slot = pdu.getCommandStatus() == 0 ? okSlot(pdu.getCommandId()) : -1;
+        Counter c = slot >= 0 ? ok.get(slot) : null;
         if (c == null) {
+            long key = ((long) pdu.getCommandId() << 32) | (pdu.getCommandStatus() & 0xFFFFFFFFL);
             c = cache.computeIfAbsent(key, k -> metrics.counter(GatewayMeter.PDUS, side, direction,
                     pdu.getName(), statusLabel(pdu.getCommandStatus())));
+            if (slot >= 0) {
+                ok.set(slot, c);
+            }
         }
         c.increment();
+    }
+
+    /** 0-255 for requests 0x000000nn, 256-511 for responses 0x800000nn, -1 for any other command id. */
+    static int okSlot(int commandId) {
+        return (commandId & 0x7FFFFF00) != 0 ? -1 : (commandId < 0 ? 256 : 0) | (commandId & 0xFF);
     }
 
     static String statusLabel(int status) {

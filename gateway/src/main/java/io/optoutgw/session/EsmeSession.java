@@ -204,7 +204,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private void send(PduRequest<?> request, RequestWindow.Callback callback, long timeoutNanos) {
         int seq = outbound.nextSequence();
         request.setSequenceNumber(seq);
-        outbound.add(seq, request.getCommandId(), timeoutNanos, callback);
+        outbound.add(seq, timeoutNanos, callback);
         channel.writeAndFlush(request, channel.voidPromise());
     }
 
@@ -278,7 +278,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             channel.close();
             return;
         }
-        outbound.add(seq, unbind.getCommandId(), config.unbindDrainTimeout().toNanos(), close);
+        outbound.add(seq, config.unbindDrainTimeout().toNanos(), close);
         channel.writeAndFlush(unbind, channel.voidPromise());
     }
 
@@ -337,7 +337,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             EnquireLink probe = new EnquireLink();
             int seq = outbound.nextSequence();
             probe.setSequenceNumber(seq);
-            outbound.add(seq, probe.getCommandId(), relayTimeoutNanos, new RequestWindow.Callback() {
+            outbound.add(seq, relayTimeoutNanos, new RequestWindow.Callback() {
                 @Override
                 public void onResponse(PduResponse response) {
                 }

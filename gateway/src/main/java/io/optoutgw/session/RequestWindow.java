@@ -2,10 +2,7 @@ package io.optoutgw.session;
 
 import com.cloudhopper.smpp.pdu.PduResponse;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The requests one side has sent on one connection and still awaits answers for, keyed by the
@@ -47,43 +44,95 @@ public final class RequestWindow {
         }
     }
 
-    private record Entry(int commandId, long deadlineNanos, Callback callback) {
-    }
-
+    /** Slots of the open-addressed table: a request with sequence s sits in slot {@code s & mask}. */
+    private int[] sequences;
+    private long[] deadlines;
+    private Callback[] callbacks;
+    private int mask;
     private final int capacity;
-    private final Map<Integer, Entry> pending;
+    private int size;
     private int nextSequence = 1;
 
     public RequestWindow(int capacity) {
         this.capacity = capacity;
-        this.pending = new HashMap<>(capacity * 2);
+        allocate(Integer.highestOneBit(Math.max(8, capacity) * 4 - 1));
+    }
+
+    private void allocate(int slots) {
+        sequences = new int[slots];
+        deadlines = new long[slots];
+        callbacks = new Callback[slots];
+        mask = slots - 1;
     }
 
     public boolean hasRoom() {
-        return pending.size() < capacity;
+        return size < capacity;
     }
 
     public int size() {
-        return pending.size();
+        return size;
     }
 
     public int capacity() {
         return capacity;
     }
 
-    /** Next sequence number, 1..0x7FFFFFFF, skipping numbers still in flight (SMPP 3.4 section 3.2). */
+    /**
+     * Next sequence number, 1..0x7FFFFFFF, skipping numbers still in flight (SMPP 3.4 section 3.2)
+     * and numbers whose slot is taken, so that {@link #add} and {@link #complete} are one array
+     * access each, with no boxing and no per-request node.
+     */
     public int nextSequence() {
+        if (size * 2 >= sequences.length) {
+            grow();
+        }
         int seq;
         do {
             seq = nextSequence;
             nextSequence = nextSequence == Integer.MAX_VALUE ? 1 : nextSequence + 1;
-        } while (pending.containsKey(seq));
+        } while (sequences[seq & mask] != 0);
         return seq;
     }
 
-    /** Tracks a sent request. The caller checked {@link #hasRoom()}. */
-    public void add(int sequenceNumber, int commandId, long timeoutNanos, Callback callback) {
-        pending.put(sequenceNumber, new Entry(commandId, System.nanoTime() + timeoutNanos, callback));
+    /** Doubles the table: entries in distinct slots stay in distinct slots under the wider mask. */
+    private void grow() {
+        int[] oldSequences = sequences;
+        long[] oldDeadlines = deadlines;
+        Callback[] oldCallbacks = callbacks;
+        allocate(oldSequences.length * 2);
+        for (int i = 0; i < oldSequences.length; i++) {
+            int seq = oldSequences[i];
+            if (seq != 0) {
+                int j = seq & mask;
+                sequences[j] = seq;
+                deadlines[j] = oldDeadlines[i];
+                callbacks[j] = oldCallbacks[i];
+            }
+        }
+    }
+
+    /**
+     * Tracks a sent request whose sequence number came from {@link #nextSequence()} just before.
+     * The caller checked {@link #hasRoom()} (unbind and enquire_link may go one over).
+     */
+    public void add(int sequenceNumber, long timeoutNanos, Callback callback) {
+        int i = sequenceNumber & mask;
+        if (sequenceNumber <= 0 || sequences[i] != 0) {
+            throw new IllegalArgumentException("sequence number " + sequenceNumber + " was not taken from nextSequence()");
+        }
+        sequences[i] = sequenceNumber;
+        deadlines[i] = System.nanoTime() + timeoutNanos;
+        callbacks[i] = callback;
+        size++;
+    }
+
+    /** Empties slot {@code i} and returns its callback. */
+    private Callback take(int i) {
+        Callback callback = callbacks[i];
+        sequences[i] = 0;
+        callbacks[i] = null;
+        size--;
+        return callback;
     }
 
     /**
@@ -91,25 +140,27 @@ public final class RequestWindow {
      * request is waiting for it (unknown or late): the caller drops it.
      */
     public boolean complete(PduResponse response) {
-        Entry entry = pending.remove(response.getSequenceNumber());
-        if (entry == null) {
+        int seq = response.getSequenceNumber();
+        int i = seq & mask;
+        if (seq <= 0 || sequences[i] != seq) {
             return false;
         }
-        entry.callback.onResponse(response);
+        take(i).onResponse(response);
         return true;
     }
 
     /** Expires every request whose deadline has passed; returns how many. */
     public int expire(long nowNanos) {
+        if (size == 0) {
+            return 0;
+        }
         List<Callback> expired = null;
-        for (Iterator<Entry> it = pending.values().iterator(); it.hasNext(); ) {
-            Entry e = it.next();
-            if (nowNanos - e.deadlineNanos >= 0) {
-                it.remove();
+        for (int i = 0; i < sequences.length; i++) {
+            if (sequences[i] != 0 && nowNanos - deadlines[i] >= 0) {
                 if (expired == null) {
                     expired = new ArrayList<>();
                 }
-                expired.add(e.callback);
+                expired.add(take(i));
             }
         }
         if (expired == null) {
@@ -121,11 +172,15 @@ public final class RequestWindow {
 
     /** Fails every pending request, e.g. when the connection closed. */
     public void failAll(Failure failure) {
-        if (pending.isEmpty()) {
+        if (size == 0) {
             return;
         }
-        List<Entry> all = new ArrayList<>(pending.values());
-        pending.clear();
-        all.forEach(e -> e.callback.onFailure(failure));
+        List<Callback> all = new ArrayList<>(size);
+        for (int i = 0; i < sequences.length; i++) {
+            if (sequences[i] != 0) {
+                all.add(take(i));
+            }
+        }
+        all.forEach(cb -> cb.onFailure(failure));
     }
 }

@@ -171,7 +171,7 @@ public final class UpstreamBind {
         }
         int seq = window.nextSequence();
         request.setSequenceNumber(seq);
-        window.add(seq, request.getCommandId(), timeoutNanos, callback);
+        window.add(seq, timeoutNanos, callback);
         channel.writeAndFlush(request, channel.voidPromise());
     }
 
@@ -200,7 +200,7 @@ public final class UpstreamBind {
             Unbind unbind = new Unbind();
             int seq = window.nextSequence();
             unbind.setSequenceNumber(seq);
-            window.add(seq, unbind.getCommandId(), TimeUnit.SECONDS.toNanos(2), RequestWindow.Callback.closing(channel));
+            window.add(seq, TimeUnit.SECONDS.toNanos(2), RequestWindow.Callback.closing(channel));
             channel.writeAndFlush(unbind, channel.voidPromise());
         });
         return closed;
@@ -272,7 +272,7 @@ public final class UpstreamBind {
         bind.setInterfaceVersion((byte) 0x34);
         int seq = window.nextSequence();
         bind.setSequenceNumber(seq);
-        window.add(seq, bind.getCommandId(), config.bindTimeout().toNanos(), new RequestWindow.Callback() {
+        window.add(seq, config.bindTimeout().toNanos(), new RequestWindow.Callback() {
             @Override
             public void onResponse(PduResponse response) {
                 int status = response.getCommandStatus();
@@ -306,7 +306,7 @@ public final class UpstreamBind {
             EnquireLink probe = new EnquireLink();
             int seq = window.nextSequence();
             probe.setSequenceNumber(seq);
-            window.add(seq, probe.getCommandId(), config.responseTimeout().toNanos(), new RequestWindow.Callback() {
+            window.add(seq, config.responseTimeout().toNanos(), new RequestWindow.Callback() {
                 @Override
                 public void onResponse(PduResponse response) {
                 }
