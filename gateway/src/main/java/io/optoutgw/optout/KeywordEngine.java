@@ -2,10 +2,12 @@ package io.optoutgw.optout;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Recognises opt-out, opt-in and help keywords in mobile-originated text (docs/domain.md
@@ -28,6 +30,8 @@ public final class KeywordEngine {
     private final int maxKeywordLength;
     /** Words in the longest keyword (normalised, split at spaces). */
     private final int maxKeywordWords;
+    /** Every word the phrase rules compare with, for reading ASCII texts. */
+    private final AsciiWords words;
 
     public KeywordEngine(KeywordConfig config) {
         Objects.requireNonNull(config, "config");
@@ -53,6 +57,13 @@ public final class KeywordEngine {
         this.exact = Map.copyOf(map);
         this.maxKeywordLength = max;
         this.maxKeywordWords = maxWords;
+        Set<String> known = new HashSet<>();
+        map.keySet().forEach(k -> known.addAll(List.of(k.split(" "))));
+        RevocationPhrases.PHRASES.forEach(p -> p.slots().forEach(known::addAll));
+        known.addAll(RevocationPhrases.POLITENESS);
+        known.addAll(RevocationPhrases.NEGATIONS);
+        known.addAll(RevocationPhrases.CONDITIONS);
+        this.words = new AsciiWords(known);
     }
 
     /** An engine with the default keyword table in the given mode. */
@@ -72,12 +83,22 @@ public final class KeywordEngine {
         if (mode == MatchMode.EXACT) {
             return Optional.ofNullable(matchExact(text));
         }
+        if (TextNormalizer.isAscii(text)) {
+            // ASCII: the normal form is the text upper-cased, trimmed and with separators collapsed,
+            // and none of that changes the clauses and words; so only a text short enough to be a
+            // keyword is normalised, and words are read from the text itself
+            String key = TextNormalizer.normalizeAscii(text, maxKeywordLength);
+            KeywordMatch m = key == null ? null : exact.get(key);
+            return Optional.ofNullable(m != null ? m : matchPhrase(words.clauses(text)));
+        }
+        return Optional.ofNullable(matchNormalized(text));
+    }
+
+    /** Phrase mode on any text, through its normal form (tests compare the ASCII path with this). */
+    KeywordMatch matchNormalized(String text) {
         String normalized = TextNormalizer.normalize(text);
         KeywordMatch m = normalized.length() > maxKeywordLength ? null : exact.get(normalized);
-        if (m != null) {
-            return Optional.of(m);
-        }
-        return Optional.ofNullable(matchPhrase(normalized));
+        return m != null ? m : matchPhrase(TextNormalizer.clauses(normalized));
     }
 
     private KeywordMatch matchExact(String text) {
@@ -91,8 +112,7 @@ public final class KeywordEngine {
         return exact.get(TextNormalizer.normalize(text));
     }
 
-    private KeywordMatch matchPhrase(String normalized) {
-        List<List<String>> clauses = TextNormalizer.clauses(normalized);
+    private KeywordMatch matchPhrase(List<List<String>> clauses) {
         KeywordMatch wrapped = politelyWrapped(clauses);
         if (wrapped != null) {
             return wrapped;
@@ -139,6 +159,9 @@ public final class KeywordEngine {
             core = core.subList(0, 1); // "STOP STOP STOP", "Stop. STOP!"
         } else if (core.size() > maxKeywordWords) {
             return null; // longer than any keyword: no need to build and look up the text
+        }
+        if (core.contains(AsciiWords.OTHER)) {
+            return null; // a word that is in no keyword
         }
         KeywordMatch m = exact.get(String.join(" ", core));
         return m != null && m.intent() == Intent.OPT_OUT ? m : null;
