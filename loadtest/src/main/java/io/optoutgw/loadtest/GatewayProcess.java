@@ -169,7 +169,7 @@ final class GatewayProcess implements AutoCloseable {
     /**
      * Forces a full GC in the gateway ({@code jcmd GC.run}) and returns the heap still live after it,
      * in MiB, as the gateway's own GC listener recorded it ({@code jvm_gc_live_data_size_bytes},
-     * taken once the full-GC count of {@code /metrics} has gone up); -1 if it cannot be read. Reading
+     * taken once the count of major collections in {@code /metrics} has gone up); -1 if it cannot be read. Reading
      * the heap with a second command instead counts what traffic allocated between the two: at
      * 48,000 msg/s about 10 MiB for every 70 ms the second command is late. The jcmd runs at the
      * lowest CPU priority: it is a JVM of its own, and its start-up would otherwise compete with the
@@ -180,12 +180,12 @@ final class GatewayProcess implements AutoCloseable {
         if (before == null) {
             return -1;
         }
-        double fullGcs = systemGcCount(before);
+        double fullGcs = majorGcCount(before);
         jcmd("GC.run");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
             String now = metrics();
-            if (now != null && systemGcCount(now) > fullGcs) {
+            if (now != null && majorGcCount(now) > fullGcs) {
                 double live = gauge(now, "jvm_gc_live_data_size_bytes");
                 return live < 0 ? -1 : live / (1024.0 * 1024.0);
             }
@@ -199,11 +199,14 @@ final class GatewayProcess implements AutoCloseable {
         return -1;
     }
 
-    /** GC pauses caused by {@code System.gc()} (as {@code jcmd GC.run} causes) in a scrape. */
-    static double systemGcCount(String metrics) {
+    /**
+     * Major collections in a scrape, whatever their cause ({@code jcmd GC.run} gives "Diagnostic
+     * Command"); the live-data gauge is set after each.
+     */
+    static double majorGcCount(String metrics) {
         double n = 0;
         for (String line : metrics.split("\n")) {
-            if (line.startsWith("jvm_gc_pause_seconds_count{") && line.contains("cause=\"System.gc()\"")) {
+            if (line.startsWith("jvm_gc_pause_seconds_count{") && line.contains("action=\"end of major GC\"")) {
                 n += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
