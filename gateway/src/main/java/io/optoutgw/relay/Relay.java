@@ -9,6 +9,7 @@ import com.cloudhopper.smpp.type.Address;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +49,16 @@ import org.slf4j.LoggerFactory;
 public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    /** Per-message lines: at most one of each kind a second (the events are counted in metrics). */
+    private static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
+    private final LogLimiter wrongSenderLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter optedOutLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter uncheckableLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter unavailableLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter multiRefusedLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter upstreamFailureLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter unroutableLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter deliveryFailureLog = new LogLimiter(LOG_INTERVAL);
     /** Pauses before looking up an unknown receipt's message id again. */
     private static final long[] RECEIPT_LOOKUP_RETRY_MILLIS = {10, 50, 200, 1000};
 
@@ -85,8 +96,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         String source = sourceOf(request);
         if (source != null && !account.config().maySendFrom(source)) {
             // an account submits only with its own sender IDs and numbers (reliability.md, "Security")
-            log.info("{} {} refused: source address is not one of the account's senders", session.label(),
-                    request.getName());
+            long skipped = wrongSenderLog.admit();
+            if (skipped >= 0) {
+                log.info("{} {} refused: source address is not one of the account's senders{}", session.label(),
+                        request.getName(), LogLimiter.leftOut(skipped));
+            }
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSRCADR), esmeSequence);
             return;
         }
@@ -161,14 +175,21 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             } else {
                 metrics.redisError("check");
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
-                log.warn("{} submit_multi refused: suppression list unavailable", session.label());
+                long skipped = unavailableLog.admit();
+                if (skipped >= 0) {
+                    log.warn("{} submit_multi refused: suppression list unavailable{}", session.label(),
+                            LogLimiter.leftOut(skipped));
+                }
                 session.respond(Pdus.response(multi, policy.failClosedStatus()), esmeSequence);
                 return;
             }
         }
         if (!refused.isEmpty()) {
-            log.info("{} submit_multi: {} of {} destinations refused", session.label(), refused.size(),
-                    destinations.size());
+            long skipped = multiRefusedLog.admit();
+            if (skipped >= 0) {
+                log.info("{} submit_multi: {} of {} destinations refused{}", session.label(), refused.size(),
+                        destinations.size(), LogLimiter.leftOut(skipped));
+            }
         }
         if (allowed.isEmpty()) {
             SubmitMultiResp resp = multi.createResponse();
@@ -232,13 +253,19 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             relay(session, sm, esmeSequence, startNanos);
         } else if (decision instanceof SuppressionGuard.Suppressed suppressed) {
             metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
-            log.info("{} {} to {} refused: opted out ({})", session.label(), sm.getName(),
-                    PhoneNumbers.mask(suppressed.digits()), suppressed.scope().kind());
+            long skipped = optedOutLog.admit();
+            if (skipped >= 0) {
+                log.info("{} {} to {} refused: opted out ({}){}", session.label(), sm.getName(),
+                        PhoneNumbers.mask(suppressed.digits()), suppressed.scope().kind(), LogLimiter.leftOut(skipped));
+            }
             refusals.refuse(session, sm, esmeSequence, policy);
         } else if (decision instanceof SuppressionGuard.InvalidNumber invalid) {
             metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
-            log.info("{} {} refused: destination cannot be checked ({})", session.label(), sm.getName(),
-                    invalid.problem());
+            long skipped = uncheckableLog.admit();
+            if (skipped >= 0) {
+                log.info("{} {} refused: destination cannot be checked ({}){}", session.label(), sm.getName(),
+                        invalid.problem(), LogLimiter.leftOut(skipped));
+            }
             session.respond(Pdus.response(sm, SmppConstants.STATUS_INVDSTADR), esmeSequence);
         } else if (decision instanceof SuppressionGuard.Unavailable unavailable) {
             metrics.redisError("check");
@@ -247,8 +274,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                 relay(session, sm, esmeSequence, startNanos);
             } else {
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
-                log.warn("{} {} refused: suppression list unavailable ({})", session.label(), sm.getName(),
-                        unavailable.cause().toString());
+                long skipped = unavailableLog.admit();
+                if (skipped >= 0) {
+                    log.warn("{} {} refused: suppression list unavailable ({}){}", session.label(), sm.getName(),
+                            unavailable.cause().toString(), LogLimiter.leftOut(skipped));
+                }
                 session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
             }
         }
@@ -288,9 +318,10 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             @Override
             public void onFailure(RequestWindow.Failure failure) {
                 int status = failure == RequestWindow.Failure.REFUSED ? config.noRouteStatus() : config.expiredStatus();
-                if (failure != RequestWindow.Failure.REFUSED) {
-                    log.info("{} {} seq {} via {}: {}, answering {}", session.label(), request.getName(),
-                            esmeSequence, bind.label(), failure, Pdus.status(status));
+                long skipped = failure == RequestWindow.Failure.REFUSED ? -1 : upstreamFailureLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} {} seq {} via {}: {}, answering {}{}", session.label(), request.getName(),
+                            esmeSequence, bind.label(), failure, Pdus.status(status), LogLimiter.leftOut(skipped));
                 }
                 session.respond(Pdus.response(request, status), esmeSequence);
             }
@@ -307,7 +338,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         if (Receipts.isReceipt(sm)) {
             String messageId = Receipts.messageId(sm);
             if (messageId == null) {
-                log.info("{} receipt without a message id cannot be routed", bind.label());
+                long skipped = unroutableLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} receipt without a message id cannot be routed{}", bind.label(),
+                            LogLimiter.leftOut(skipped));
+                }
                 retryLater(bind, request, smscSequence);
                 return;
             }
@@ -318,7 +353,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         Account owner = accounts.ownerOf(destination);
         Runnable routeNormally = () -> {
             if (owner == null) {
-                log.info("{} {} to a number no account owns", bind.label(), request.getName());
+                long skipped = unroutableLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} {} to a number no account owns{}", bind.label(), request.getName(),
+                            LogLimiter.leftOut(skipped));
+                }
             }
             deliverTo(owner, bind, request, smscSequence);
         };
@@ -356,7 +395,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             }
             Account account = systemId == null ? null : accounts.account(systemId);
             if (account == null) {
-                log.info("{} receipt for unknown message id: no account to route it to", bind.label());
+                long skipped = unroutableLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} receipt for unknown message id: no account to route it to{}", bind.label(),
+                            LogLimiter.leftOut(skipped));
+                }
             }
             deliverTo(account, bind, request, smscSequence);
         });
@@ -366,8 +409,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         EsmeSession session = account == null ? null : account.receiver();
         if (session == null) {
             if (account != null) {
-                log.info("{} no bound receiver of account {} for {}", bind.label(), account.systemId(),
-                        request.getName());
+                long skipped = unroutableLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} no bound receiver of account {} for {}{}", bind.label(), account.systemId(),
+                            request.getName(), LogLimiter.leftOut(skipped));
+                }
             }
             retryLater(bind, request, smscSequence);
             return;
@@ -380,7 +426,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
             @Override
             public void onFailure(RequestWindow.Failure failure) {
-                log.info("{} {} to {}: {}", bind.label(), request.getName(), session.label(), failure);
+                long skipped = deliveryFailureLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} {} to {}: {}{}", bind.label(), request.getName(), session.label(), failure,
+                            LogLimiter.leftOut(skipped));
+                }
                 retryLater(bind, request, smscSequence);
             }
         });
