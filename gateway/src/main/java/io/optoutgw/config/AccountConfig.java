@@ -79,9 +79,9 @@ public record AccountConfig(
     private static boolean allows(List<String> allowed, String source, String bare) {
         for (int i = 0; i < allowed.size(); i++) { // indexed: this runs for every submit
             String a = allowed.get(i);
+            int from = a.startsWith("+") ? 1 : 0; // "+12345" and "12345" are one number
             if (a.equalsIgnoreCase(source)
-                    || (a.startsWith("+") ? a.regionMatches(1, bare, 0, bare.length()) && a.length() == bare.length() + 1
-                        : a.equals(bare))) {
+                    || (a.length() - from == bare.length() && a.regionMatches(from, bare, 0, bare.length()))) {
                 return true;
             }
         }

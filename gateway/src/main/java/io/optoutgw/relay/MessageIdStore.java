@@ -115,19 +115,14 @@ public final class MessageIdStore {
         return done;
     }
 
-    private final java.util.concurrent.atomic.AtomicLong notStoredSinceWarning = new java.util.concurrent.atomic.AtomicLong();
-    private volatile long lastWarningNanos = System.nanoTime() - WARN_INTERVAL_NANOS;
-    private static final long WARN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final LogLimiter notStoredLog = new LogLimiter(java.time.Duration.ofSeconds(1));
 
     /** One warning a second at most: with Redis down every message's write fails (they are also counted). */
     private void warnNotStored(Throwable error) {
-        long n = notStoredSinceWarning.incrementAndGet();
-        long now = System.nanoTime();
-        if (now - lastWarningNanos >= WARN_INTERVAL_NANOS) {
-            lastWarningNanos = now;
-            notStoredSinceWarning.addAndGet(-n);
-            log.warn("{} message id mapping(s) not stored in Redis, so their receipts may not be routed: {}", n,
-                    error.toString());
+        long skipped = notStoredLog.admit();
+        if (skipped >= 0) {
+            log.warn("{} message id mapping(s) not stored in Redis, so their receipts may not be routed: {}",
+                    skipped + 1, error.toString());
         }
     }
 
