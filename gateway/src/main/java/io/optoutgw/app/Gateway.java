@@ -23,6 +23,7 @@ import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import io.optoutgw.relay.PendingMessages;
 import io.optoutgw.relay.Relay;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.AccountRegistry;
@@ -152,6 +153,10 @@ public final class Gateway implements AutoCloseable {
                 config.redis().commandTimeout());
         relayedStats = new RelayedStats(redis.async());
         relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics, relayedStats);
+        PendingMessages pending = new PendingMessages(redis::loopAsync, upstreams, metrics,
+                config.relay().requestTimeout());
+        relay[0].pendingMessages(pending);
+        optOut.onOptOut(pending::cancelFor);
         upstreams.start();
         registerMeters(accounts, metrics);
         startReconciler();

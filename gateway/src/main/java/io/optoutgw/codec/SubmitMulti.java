@@ -97,6 +97,22 @@ public final class SubmitMulti extends PduRequest<SubmitMultiResp> {
         this.shortMessage = shortMessage == null ? new byte[0] : shortMessage;
     }
 
+    public String getScheduleDeliveryTime() {
+        return scheduleDeliveryTime;
+    }
+
+    public void setScheduleDeliveryTime(String scheduleDeliveryTime) {
+        this.scheduleDeliveryTime = scheduleDeliveryTime;
+    }
+
+    public String getValidityPeriod() {
+        return validityPeriod;
+    }
+
+    public void setValidityPeriod(String validityPeriod) {
+        this.validityPeriod = validityPeriod;
+    }
+
     public byte getRegisteredDelivery() {
         return registeredDelivery;
     }

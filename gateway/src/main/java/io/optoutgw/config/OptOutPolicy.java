@@ -21,6 +21,12 @@ import java.util.Map;
  * @param surveyUrl        replaces {@code {surveyUrl}} in templates
  * @param keywords         keyword lists replacing the defaults for this account
  * @param senderKeywords   short code -> keyword lists for that sender
+ * @param scheduled        submits with a schedule_delivery_time: {@code allow} (default), {@code refuse}
+ *                         (ESME_RINVSCHED) or {@code cap} (refused when later than {@code maxScheduleAhead})
+ * @param maxScheduleAhead how far ahead a schedule may be under {@code cap} (default 24h)
+ * @param cancelPendingOnOptOut when a person opts out, cancel (cancel_sm) the messages to them that
+ *                         were relayed with a future schedule or a validity longer than an hour and may
+ *                         still be pending at the SMSC (default true)
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -36,12 +42,18 @@ public record OptOutPolicy(
         Map<String, Templates> senderTemplates,
         String surveyUrl,
         KeywordLists keywords,
-        Map<String, KeywordLists> senderKeywords) {
+        Map<String, KeywordLists> senderKeywords,
+        Scheduled scheduled,
+        java.time.Duration maxScheduleAhead,
+        Boolean cancelPendingOnOptOut) {
 
     /** Opt-out scopes, narrowest first. */
     public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
 
     public enum Refusal { REJECT, RECEIPT }
+
+    /** What happens to a submit that asks the SMSC to deliver it later. */
+    public enum Scheduled { ALLOW, REFUSE, CAP }
 
     public OptOutPolicy {
         scope = scope == null ? ScopeKind.ACCOUNT : scope;
@@ -68,10 +80,17 @@ public record OptOutPolicy(
         templates = templates == null ? Templates.DEFAULT : templates.withDefaults(Templates.DEFAULT);
         senderTemplates = senderTemplates == null ? Map.of() : Map.copyOf(senderTemplates);
         senderKeywords = senderKeywords == null ? Map.of() : Map.copyOf(senderKeywords);
+        scheduled = scheduled == null ? Scheduled.ALLOW : scheduled;
+        maxScheduleAhead = maxScheduleAhead == null ? java.time.Duration.ofHours(24) : maxScheduleAhead;
+        if (maxScheduleAhead.isNegative() || maxScheduleAhead.isZero()) {
+            throw new ConfigException("optOut.maxScheduleAhead", "must be positive, got " + maxScheduleAhead);
+        }
+        cancelPendingOnOptOut = cancelPendingOnOptOut == null || cancelPendingOnOptOut;
     }
 
     public static OptOutPolicy defaults() {
-        return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -54,6 +54,9 @@ public enum GatewayMeter {
             "Replies (confirmation, HELP, opt-in) the SMSC did not accept", "account", "type"),
     MO_DUPLICATES("smppgw.mo.duplicates", Kind.COUNTER, null,
             "Keyword MO recognised as a redelivery: acknowledged, not recorded or confirmed again", "account"),
+    PENDING_CANCELS("smppgw.pending.cancels", Kind.COUNTER, null,
+            "cancel_sm sent after an opt-out for messages still pending at the SMSC (scheduled or long validity), "
+                    + "by result (cancelled, refused, failed, no_upstream)", "result"),
     JOURNAL_FSYNC("smppgw.journal.fsync", Kind.TIMER, "seconds",
             "Time to force a batch of journal entries to disk (group commit)"),
     JOURNAL_REPLAYED("smppgw.journal.replayed", Kind.COUNTER, null,

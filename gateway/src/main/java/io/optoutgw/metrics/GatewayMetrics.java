@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayMetrics {
 
     /** Why a submit was refused. */
-    public enum RefusalReason { SUPPRESSED, FAIL_CLOSED, INVALID_NUMBER }
+    public enum RefusalReason { SUPPRESSED, FAIL_CLOSED, INVALID_NUMBER, SCHEDULE, NOT_OWNER }
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -172,6 +172,11 @@ public final class GatewayMetrics {
 
     public void confirmationFailed(String account, String type) {
         counter(GatewayMeter.CONFIRMATION_FAILURES, account, type).increment();
+    }
+
+    /** A cancel_sm the gateway sent for a pending message after an opt-out: cancelled, refused, failed, no_upstream. */
+    public void pendingCancel(String result) {
+        counter(GatewayMeter.PENDING_CANCELS, result).increment();
     }
 
     public void duplicateMo(String account) {

@@ -61,6 +61,7 @@ public final class OptOutService {
     private final SetArgs reasonArgs;
     private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
     private final KeywordEngines engines = new KeywordEngines();
+    private volatile java.util.function.BiConsumer<String, Scope> onOptOut = (digits, scope) -> { };
 
     public OptOutService(OptOutConfig config, String instanceId, ConsentRecorder recorder,
                          RedisClusterAsyncCommands<String, String> redis, Replies replies, GatewayMetrics metrics) {
@@ -92,6 +93,11 @@ public final class OptOutService {
         Replies.validate(accounts);
     }
 
+
+    /** Called with the person and scope of every opt-out once it is durable (e.g. to cancel pending messages). */
+    public void onOptOut(java.util.function.BiConsumer<String, Scope> listener) {
+        this.onOptOut = listener;
+    }
 
     /**
      * Handles an MO from {@code bind}. When it carries no keyword, {@code routeNormally} relays it
@@ -190,6 +196,7 @@ public final class OptOutService {
                 forward(owner, sm);
             }
             if (type == ConsentEvent.Type.OPT_OUT) {
+                onOptOut.accept(digits, scope);
                 // free text the person sends next, within the window, is kept as the reason they left
                 redis.set(reasonKey(digits, sender), event.id(), reasonArgs);
             }

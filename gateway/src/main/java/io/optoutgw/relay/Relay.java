@@ -3,12 +3,16 @@ package io.optoutgw.relay;
 import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.BaseSmResp;
+import com.cloudhopper.smpp.pdu.CancelSm;
+import com.cloudhopper.smpp.pdu.QuerySm;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.type.Address;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
+import io.optoutgw.codec.ReplaceSm;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +76,9 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     private final RelayedStats relayedStats;
     private final GatewayMetrics metrics;
     private final Refusals refusals;
+    private final LogLimiter scheduleLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter notOwnerLog = new LogLimiter(LOG_INTERVAL);
+    private PendingMessages pending;
 
     public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds,
                  SuppressionGuard guard, OptOutService optOut, GatewayMetrics metrics, RelayedStats relayedStats) {
@@ -85,6 +92,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         this.upstreams = upstreams;
         this.messageIds = messageIds;
         this.timeoutNanos = config.requestTimeout().toNanos();
+    }
+
+    /** Where relayed messages that may still be pending at the SMSC are remembered; none when unset. */
+    public void pendingMessages(PendingMessages pending) {
+        this.pending = pending;
     }
 
     @Override
@@ -104,6 +116,26 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSRCADR), esmeSequence);
             return;
         }
+        if (command == SmppConstants.CMD_ID_QUERY_SM || command == SmppConstants.CMD_ID_CANCEL_SM
+                || command == SmppConstants.CMD_ID_REPLACE_SM) {
+            String messageId = messageIdOf(request);
+            if (messageId != null && !messageId.isEmpty()) {
+                relayToOwner(session, request, esmeSequence, messageId, startNanos);
+                return;
+            }
+            // a cancel_sm without message_id cancels by source (checked above) and destination
+        }
+        String scheduleProblem = scheduleProblem(account.config().optOut(), request);
+        if (scheduleProblem != null) {
+            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SCHEDULE);
+            long skipped = scheduleLog.admit();
+            if (skipped >= 0) {
+                log.info("{} {} refused: {}{}", session.label(), request.getName(), scheduleProblem,
+                        LogLimiter.leftOut(skipped));
+            }
+            session.respond(Pdus.response(request, SmppConstants.STATUS_INVSCHED), esmeSequence);
+            return;
+        }
         if (guard != null && (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM)) {
             BaseSm<?> sm = (BaseSm<?>) request;
             String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
@@ -121,9 +153,115 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     }
 
     private static String sourceOf(PduRequest<?> request) {
-        Address a = request instanceof BaseSm<?> sm ? sm.getSourceAddress()
-                : request instanceof SubmitMulti m ? m.getSourceAddress() : null;
-        return a == null ? null : a.getAddress();
+        Address a;
+        if (request instanceof BaseSm<?> sm) {
+            a = sm.getSourceAddress();
+        } else if (request instanceof SubmitMulti m) {
+            a = m.getSourceAddress();
+        } else if (request instanceof QuerySm q) {
+            a = q.getSourceAddress();
+        } else if (request instanceof CancelSm c) {
+            a = c.getSourceAddress();
+        } else if (request instanceof ReplaceSm r) {
+            a = r.getSourceAddress();
+        } else {
+            return null;
+        }
+        // these requests always carry a source; an absent one is checked as the empty address
+        return a == null || a.getAddress() == null ? "" : a.getAddress();
+    }
+
+    private static String messageIdOf(PduRequest<?> request) {
+        if (request instanceof QuerySm q) {
+            return q.getMessageId();
+        }
+        if (request instanceof CancelSm c) {
+            return c.getMessageId();
+        }
+        if (request instanceof ReplaceSm r) {
+            return r.getMessageId();
+        }
+        return null;
+    }
+
+    /**
+     * Why the account's schedule policy refuses {@code request}, or {@code null} when it may go.
+     * Only submit_sm and submit_multi carry a schedule_delivery_time.
+     */
+    static String scheduleProblem(OptOutPolicy policy, PduRequest<?> request) {
+        String schedule = request instanceof BaseSm<?> sm ? sm.getScheduleDeliveryTime()
+                : request instanceof SubmitMulti m ? m.getScheduleDeliveryTime() : null;
+        if (schedule == null || schedule.isEmpty() || policy.scheduled() == OptOutPolicy.Scheduled.ALLOW) {
+            return null;
+        }
+        if (policy.scheduled() == OptOutPolicy.Scheduled.REFUSE) {
+            return "scheduled delivery is not allowed for this account";
+        }
+        SmppTime.Parsed at = SmppTime.parse(schedule, Instant.now());
+        if (at instanceof SmppTime.Invalid invalid) {
+            return "schedule_delivery_time is not an SMPP time: " + invalid.problem();
+        }
+        if (at instanceof SmppTime.At when && when.instant().isAfter(Instant.now().plus(policy.maxScheduleAhead()))) {
+            return "schedule_delivery_time is more than " + policy.maxScheduleAhead() + " ahead";
+        }
+        return null;
+    }
+
+    /** When a relayed message may still wait at the SMSC after its submit: worth remembering; else null. */
+    private Instant pendingUntil(Account account, String schedule, String validity) {
+        if (pending == null || !account.config().optOut().cancelPendingOnOptOut()
+                || (isEmpty(schedule) && isEmpty(validity))) {
+            return null;
+        }
+        Instant now = Instant.now();
+        return PendingMessages.pendingUntil(SmppTime.parse(schedule, now), SmppTime.parse(validity, now), now);
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isEmpty();
+    }
+
+    /**
+     * query_sm, cancel_sm and replace_sm name a message by its SMSC message_id: they go to the
+     * upstream that accepted that message for this account, and are refused with ESME_RINVMSGID
+     * when no upstream of the account's route accepted it for this account (another account's
+     * message, or an unknown id).
+     */
+    private void relayToOwner(EsmeSession session, PduRequest<?> request, int esmeSequence, String messageId,
+                              long startNanos) {
+        Account account = session.account();
+        List<String> names = upstreams.routeNames(account.config().route());
+        List<CompletableFuture<String>> owners = new ArrayList<>(names.size());
+        for (String name : names) {
+            owners.add(messageIds.lookup(name, messageId).toCompletableFuture());
+        }
+        CompletableFuture.allOf(owners.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
+                onLoop(session.executor(), () -> {
+                    if (error != null) {
+                        metrics.redisError("receipt_lookup");
+                        session.respond(Pdus.response(request, account.config().optOut().failClosedStatus()),
+                                esmeSequence);
+                        return;
+                    }
+                    for (int i = 0; i < names.size(); i++) {
+                        if (account.systemId().equals(owners.get(i).join())) {
+                            UpstreamBind bind = upstreams.pool(names.get(i)).pick();
+                            if (bind == null) {
+                                session.respond(Pdus.response(request, config.noRouteStatus()), esmeSequence);
+                            } else {
+                                send(bind, session, request, esmeSequence, startNanos, null, null);
+                            }
+                            return;
+                        }
+                    }
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.NOT_OWNER);
+                    long skipped = notOwnerLog.admit();
+                    if (skipped >= 0) {
+                        log.info("{} {} refused: message id is not one this account submitted{}", session.label(),
+                                request.getName(), LogLimiter.leftOut(skipped));
+                    }
+                    session.respond(Pdus.response(request, SmppConstants.STATUS_INVMSGID), esmeSequence);
+                }));
     }
 
     /**
@@ -154,14 +292,16 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         OptOutPolicy policy = account.config().optOut();
         List<SubmitMulti.Destination> allowed = new ArrayList<>();
+        List<String> allowedDigits = new ArrayList<>();
         List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
         for (int i = 0; i < destinations.size(); i++) {
             SubmitMulti.Destination d = destinations.get(i);
             SuppressionGuard.Decision decision = checks.get(i).join();
             Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
                     : d.address();
-            if (decision instanceof SuppressionGuard.Allow) {
+            if (decision instanceof SuppressionGuard.Allow allow) {
                 allowed.add(d);
+                allowedDigits.add(allow.digits());
             } else if (decision instanceof SuppressionGuard.Suppressed) {
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
                 refused.add(new SubmitMultiResp.Unsuccess(address, policy.refusalStatus()));
@@ -172,6 +312,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                 metrics.redisError("check");
                 metrics.failOpenPass(account.systemId());
                 allowed.add(d);
+                allowedDigits.add(null);
             } else {
                 metrics.redisError("check");
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
@@ -197,7 +338,9 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             session.respond(resp, esmeSequence);
             return;
         }
-        relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused);
+        Instant until = pendingUntil(account, multi.getScheduleDeliveryTime(), multi.getValidityPeriod());
+        relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused,
+                until == null ? null : allowedDigits, until);
     }
 
     /**
@@ -213,7 +356,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     }
 
     private void relayMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
-                            List<SubmitMultiResp.Unsuccess> refusedHere) {
+                            List<SubmitMultiResp.Unsuccess> refusedHere, List<String> pendingDigits,
+                            Instant pendingUntil) {
         Account account = session.account();
         UpstreamBind bind = upstreams.pick(account.config().route());
         if (bind == null) {
@@ -229,6 +373,16 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                 }
                 if (smscResp.getCommandStatus() == SmppConstants.STATUS_OK && !smscResp.getMessageId().isEmpty()) {
                     messageIds.remember(bind.upstreamName(), smscResp.getMessageId(), account.systemId());
+                    if (pendingDigits != null) {
+                        List<SubmitMulti.Destination> sent = multi.getDestinations();
+                        for (int i = 0; i < sent.size(); i++) {
+                            if (pendingDigits.get(i) != null) {
+                                pending.remember(pendingDigits.get(i), bind.upstreamName(), smscResp.getMessageId(),
+                                        account.systemId(), multi.getSourceAddress(), sent.get(i).address(),
+                                        pendingUntil);
+                            }
+                        }
+                    }
                 }
                 List<SubmitMultiResp.Unsuccess> all = new ArrayList<>(smscResp.getUnsuccessful());
                 all.addAll(refusedHere);
@@ -249,8 +403,14 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                          long startNanos) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
-        if (decision instanceof SuppressionGuard.Allow) {
-            relay(session, sm, esmeSequence, startNanos);
+        if (decision instanceof SuppressionGuard.Allow allow) {
+            Instant until = pendingUntil(account, sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
+            UpstreamBind bind = upstreams.pick(account.config().route());
+            if (bind == null) {
+                session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
+                return;
+            }
+            send(bind, session, sm, esmeSequence, startNanos, until == null ? null : allow.digits(), until);
         } else if (decision instanceof SuppressionGuard.Suppressed suppressed) {
             metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
             long skipped = optedOutLog.admit();
@@ -285,13 +445,22 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     }
 
     private void relay(EsmeSession session, PduRequest<?> request, int esmeSequence, long startNanos) {
-        Account account = session.account();
-        UpstreamBind bind = upstreams.pick(account.config().route());
+        UpstreamBind bind = upstreams.pick(session.account().config().route());
         if (bind == null) {
             log.debug("{} no upstream can take {} now", session.label(), request.getName());
             session.respond(Pdus.response(request, config.noRouteStatus()), esmeSequence);
             return;
         }
+        send(bind, session, request, esmeSequence, startNanos, null, null);
+    }
+
+    /**
+     * Sends {@code request} on {@code bind}; {@code pendingDigits} and {@code pendingUntil}, when
+     * set, remember the accepted message as possibly pending at the SMSC until then.
+     */
+    private void send(UpstreamBind bind, EsmeSession session, PduRequest<?> request, int esmeSequence,
+                      long startNanos, String pendingDigits, Instant pendingUntil) {
+        Account account = session.account();
         bind.send(request, timeoutNanos, new RequestWindow.Callback() {
             @Override
             public void onResponse(PduResponse response) {
@@ -309,6 +478,10 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                     if (adapted instanceof BaseSmResp smResp && smResp.getMessageId() != null
                             && !smResp.getMessageId().isEmpty()) {
                         messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
+                        if (pendingDigits != null) {
+                            pending.remember(pendingDigits, bind.upstreamName(), smResp.getMessageId(),
+                                    account.systemId(), sm.getSourceAddress(), sm.getDestAddress(), pendingUntil);
+                        }
                     }
                 }
                 metrics.relayLatency(account.systemId(), request.getName(), System.nanoTime() - startNanos);

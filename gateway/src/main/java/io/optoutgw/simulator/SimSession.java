@@ -160,6 +160,7 @@ final class SimSession extends ChannelInboundHandlerAdapter {
         switch (commandId) {
             case SmppConstants.CMD_ID_SUBMIT_SM, SmppConstants.CMD_ID_DATA_SM -> onSubmit(ctx, (BaseSm<?>) request);
             case SmppConstants.CMD_ID_QUERY_SM -> {
+                sim.recordByMessageId(request);
                 QuerySm query = (QuerySm) request;
                 QuerySmResp resp = query.createResponse();
                 resp.setMessageId(query.getMessageId());
@@ -167,7 +168,10 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 resp.setMessageState(DeliveryReceipts.STATE_DELIVERED);
                 reply(ctx, resp);
             }
-            case SmppConstants.CMD_ID_CANCEL_SM, SmppConstants.CMD_ID_REPLACE_SM -> reply(ctx, request.createResponse());
+            case SmppConstants.CMD_ID_CANCEL_SM, SmppConstants.CMD_ID_REPLACE_SM -> {
+                sim.recordByMessageId(request);
+                reply(ctx, request.createResponse());
+            }
             case SmppConstants.CMD_ID_SUBMIT_MULTI -> {
                 io.optoutgw.codec.SubmitMulti multi = (io.optoutgw.codec.SubmitMulti) request;
                 io.optoutgw.codec.SubmitMultiResp resp = multi.createResponse();

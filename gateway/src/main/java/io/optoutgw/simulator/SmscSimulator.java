@@ -358,6 +358,27 @@ public final class SmscSimulator implements AutoCloseable {
         return messageId;
     }
 
+    private final java.util.ArrayDeque<com.cloudhopper.smpp.pdu.PduRequest<?>> byMessageId = new java.util.ArrayDeque<>();
+
+    /** Keeps a query_sm, cancel_sm or replace_sm (bounded like the other records). */
+    void recordByMessageId(com.cloudhopper.smpp.pdu.PduRequest<?> request) {
+        synchronized (byMessageId) {
+            if (options.recordLimit() > 0) {
+                if (byMessageId.size() == options.recordLimit()) {
+                    byMessageId.removeFirst();
+                }
+                byMessageId.addLast(request);
+            }
+        }
+    }
+
+    /** query_sm, cancel_sm and replace_sm received (most recent last, bounded like the other records). */
+    public List<com.cloudhopper.smpp.pdu.PduRequest<?>> receivedByMessageId() {
+        synchronized (byMessageId) {
+            return List.copyOf(byMessageId);
+        }
+    }
+
     /** submit_multi requests received (most recent last, bounded like the other records). */
     public List<io.optoutgw.codec.SubmitMulti> receivedSubmitMultis() {
         synchronized (multis) {

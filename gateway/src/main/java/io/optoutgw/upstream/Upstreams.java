@@ -50,6 +50,11 @@ public final class Upstreams {
         return pools.get(name);
     }
 
+    /** The upstreams a route names, in order: every upstream when the route is empty. */
+    public List<String> routeNames(List<String> route) {
+        return route.isEmpty() ? List.copyOf(pools.keySet()) : route;
+    }
+
     /** A session of the first upstream in {@code route} (all upstreams when empty) that can send now. */
     public UpstreamBind pick(List<String> route) {
         Iterable<String> names = route.isEmpty() ? pools.keySet() : route;
