@@ -78,7 +78,9 @@ class MessageOwnershipAndScheduleTest {
     @AfterEach
     void stop() {
         sessions.forEach(SMPPSession::unbindAndClose);
-        gateway.close();
+        if (gateway != null) {
+            gateway.close();
+        }
         smscA.close();
         smscB.close();
         redis.close();
