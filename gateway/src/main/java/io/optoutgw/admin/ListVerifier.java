@@ -18,8 +18,8 @@ import java.util.TreeSet;
  * Compares the do-not-contact list with this gateway's journal and the audit trail in Redis, and
  * reports every disagreement: a list entry that no event explains, a latest event per (number,
  * scope) that the list does not reflect, and a journal event missing from the audit trail. "Latest"
- * follows the list's own rule: the later second wins, and within one second an opt-out beats an
- * opt-in. Runs inside the gateway, which owns (and locks) the journal. Blocking.
+ * follows the list's own rule: the greater order ({@link ConsentEvent#listOrder()}) wins, and on a
+ * tie an opt-out beats an opt-in. Runs inside the gateway, which owns (and locks) the journal. Blocking.
  */
 public final class ListVerifier {
 
@@ -49,7 +49,7 @@ public final class ListVerifier {
     /** The essentials of one event for comparing. */
     private record Ev(String id, String scope, long second, int effect, String type) {
         static Ev of(ConsentEvent e) {
-            return new Ev(e.id(), e.scope(), e.time().getEpochSecond(), e.type().effect(), e.type().name());
+            return new Ev(e.id(), e.scope(), e.listOrder(), e.type().effect(), e.type().name());
         }
 
         long value() {

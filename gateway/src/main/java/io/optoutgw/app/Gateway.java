@@ -224,6 +224,8 @@ public final class Gateway implements AutoCloseable {
         gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentRecorder::unappliedCount);
         functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentRecorder::replayedEntries);
         functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentRecorder::discrepancies);
+        functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentRecorder::localOrders);
+        gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentRecorder::clockSkewSeconds);
         gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0);
         gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
         for (UpstreamPool pool : upstreams.pools()) {

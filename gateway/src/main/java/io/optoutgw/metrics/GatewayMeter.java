@@ -65,6 +65,12 @@ public enum GatewayMeter {
             "Journal entries a replay found missing from Redis (Redis lost data)"),
     JOURNAL_UNAPPLIED("smppgw.journal.unapplied", Kind.GAUGE, null,
             "Journaled consent events whose Redis write has not succeeded yet"),
+    CONSENT_LOCAL_ORDERS("smppgw.consent.local.orders", Kind.COUNTER, null,
+            "Consent events journaled without an order from Redis (it could not be asked): placed on the list by "
+                    + "this gateway's clock"),
+    CLOCK_SKEW("smppgw.clock.skew.seconds", Kind.GAUGE, null,
+            "This host's clock minus Redis TIME in seconds, the largest difference over the masters, measured on "
+                    + "each reconciliation pass"),
     REDIS_UP("smppgw.redis.connected", Kind.GAUGE, null,
             "1 when the gateway's Redis connections (the shared one and one per event loop) are open, else 0"),
     REDIS_ERRORS("smppgw.redis.errors", Kind.COUNTER, null,

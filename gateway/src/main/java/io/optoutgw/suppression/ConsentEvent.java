@@ -28,6 +28,9 @@ import java.util.UUID;
  * @param reason     why (administrative changes)
  * @param account    account owning the number the person texted, if any
  * @param sender     short code / number the person texted
+ * @param order      its place on the list ({@link #listOrder()}): assigned by the Redis that holds the
+ *                   number when the event is recorded, before it is journaled; {@code null} in events
+ *                   journaled before orders existed and in those that do not change the list
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConsentEvent(
@@ -46,7 +49,8 @@ public record ConsentEvent(
         String actor,
         String reason,
         String account,
-        String sender) {
+        String sender,
+        Long order) {
 
     /** Kinds of events. */
     public enum Type {
@@ -62,12 +66,37 @@ public record ConsentEvent(
         }
     }
 
+    /** An event whose order on the list is not assigned yet (see {@link #withOrder}). */
+    public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
+                        String language, String text, Integer dataCoding, String upstream, String smscRef,
+                        String instance, String actor, String reason, String account, String sender) {
+        this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
+                reason, account, sender, null);
+    }
+
     /** An event not tied to an MO (administrative changes): no account or sender. */
     public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
                         String language, String text, Integer dataCoding, String upstream, String smscRef,
                         String instance, String actor, String reason) {
         this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
-                reason, null, null);
+                reason, null, null, null);
+    }
+
+    /** This event with its order on the list. */
+    public ConsentEvent withOrder(long listOrder) {
+        return new ConsentEvent(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef,
+                instance, actor, reason, account, sender, listOrder);
+    }
+
+    /**
+     * Where the event stands on the list, in seconds on the scale of epoch seconds: of two changes
+     * to one (number, scope), the one with the greater order wins, and on a tie the opt-out. The
+     * assigned {@link #order()} when there is one, else the second of {@link #time()} (what the list
+     * compared before orders existed, so old journal entries replay as they always did).
+     */
+    @JsonIgnore
+    public long listOrder() {
+        return order != null ? order : time.getEpochSecond();
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()

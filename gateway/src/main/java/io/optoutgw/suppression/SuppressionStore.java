@@ -16,9 +16,11 @@ import java.util.concurrent.CompletionStage;
  *   <li>List: numbers are spread over a fixed number of hash buckets,
  *       {@code gw:s:{B}} where {@code B = mix64(number) mod buckets}. Field = the E.164 digits
  *       for a global opt-out, {@code digits|a:ACCOUNT} for an account (brand) opt-out, or
- *       {@code digits|s:ACCOUNT:SENDER} for one sender. Value = signed epoch seconds of the
- *       latest change: positive = suppressed since then, negative = opted back in then (kept so
- *       that replaying an older opt-out cannot undo a newer opt-in). Small hashes stay in
+ *       {@code digits|s:ACCOUNT:SENDER} for one sender. Value = the signed order of the latest
+ *       change ({@link ConsentEvent#listOrder()}): positive = suppressed since then, negative =
+ *       opted back in then (kept so that replaying an older opt-out cannot undo a newer opt-in). An
+ *       order is on the scale of epoch seconds, so values written as plain signed epoch seconds
+ *       read the same, and it fits a 32-bit listpack integer. Small hashes stay in
  *       Redis's compact listpack encoding, which keeps the cost per number low; the bucket count
  *       is fixed at first start ({@code gw:meta:buckets}) because changing it would move every
  *       number. No TTL: opt-outs never expire.</li>
@@ -44,8 +46,25 @@ public final class SuppressionStore {
     static final String META_BUCKETS = "gw:meta:buckets";
 
     /**
-     * Last-writer-wins update of one field plus the audit entry. ARGV: field, effect (1, -1, 0),
-     * epoch seconds, epoch ms, event JSON. A tie keeps an opt-out (the safe side).
+     * The order for a change to one field that is being recorded now: the Redis server's clock in
+     * epoch seconds, or one more than the order the field holds when that is not smaller. KEYS: the
+     * bucket; ARGV: the field. Read-only; Redis runs scripts one at a time, so a change recorded
+     * after another one has been applied always gets a greater order, whatever the gateways' clocks.
+     */
+    private static final String ORDER = """
+            local now = tonumber(redis.call('TIME')[1])
+            local cur = redis.call('HGET', KEYS[1], ARGV[1])
+            if cur then
+              local after = math.abs(tonumber(cur)) + 1
+              if after > now then return after end
+            end
+            return now
+            """;
+
+    /**
+     * Greatest-order-wins update of one field plus the audit entry. ARGV: field, effect (1, -1, 0),
+     * order, epoch ms, event JSON. A tie keeps an opt-out (the safe side). The outcome depends only
+     * on the set of events applied, not on the order they are applied in, so replays converge.
      */
     private static final String APPLY = """
             local changed = 0
@@ -171,7 +190,23 @@ public final class SuppressionStore {
     public record Applied(boolean listChanged, boolean auditAdded) {
     }
 
-    /** Applies an event to the list and the audit trail; idempotent, so replays are harmless. */
+    /**
+     * The order {@code event} takes on the list if it is recorded now (see {@link ConsentEvent#order()}),
+     * read from the Redis server that holds the number; an event that does not change the list
+     * keeps the second of its time.
+     */
+    public CompletionStage<Long> order(ConsentEvent event) {
+        if (event.type().effect() == 0) {
+            return java.util.concurrent.CompletableFuture.completedFuture(event.time().getEpochSecond());
+        }
+        return redis.eval(ORDER, ScriptOutputType.INTEGER, new String[] {bucketKey(event.number())},
+                field(event.number(), event.parsedScope()));
+    }
+
+    /**
+     * Applies an event, at its {@link ConsentEvent#listOrder()}, to the list and the audit trail;
+     * idempotent, so replays are harmless, and an event never overrides a change of greater order.
+     */
     public CompletionStage<Applied> apply(ConsentEvent event) {
         String digits = event.number();
         long ms = event.time().toEpochMilli();
@@ -179,13 +214,16 @@ public final class SuppressionStore {
         String[] keys = {bucketKey(digits), auditKey(digits)};
         CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys,
                 field(digits, event.parsedScope()), Integer.toString(event.type().effect()),
-                Long.toString(event.time().getEpochSecond()), Long.toString(ms), json);
+                Long.toString(event.listOrder()), Long.toString(ms), json);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
         return script.thenCombine(index, (result, ignored) ->
                 new Applied(((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L));
     }
 
-    /** Every scope entry of a number: scope code -> signed epoch seconds (negative = opted in then). */
+    /**
+     * Every scope entry of a number: scope code -> signed order of its latest change, in epoch
+     * seconds (negative = opted in then).
+     */
     public CompletionStage<Map<String, Long>> entries(String digits) {
         return redis.hgetall(bucketKey(digits)).thenApply(all -> {
             Map<String, Long> out = new java.util.TreeMap<>();
@@ -219,14 +257,18 @@ public final class SuppressionStore {
     }
 
     /**
-     * One field of the list: a number in one scope with its signed epoch seconds (positive =
-     * suppressed since then, negative = opted back in then).
+     * One field of the list: a number in one scope with the signed order of its latest change, in
+     * epoch seconds (positive = suppressed since then, negative = opted back in then).
      */
     public record ListEntry(String digits, String scope, long value) {
         public boolean suppressed() {
             return value > 0;
         }
 
+        /**
+         * When the entry last changed, to the second; a change that followed another one to the same
+         * entry within the same second reads one second after it.
+         */
         public java.time.Instant since() {
             return java.time.Instant.ofEpochSecond(Math.abs(value));
         }

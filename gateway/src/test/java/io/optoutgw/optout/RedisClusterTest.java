@@ -184,6 +184,70 @@ class RedisClusterTest {
         }
     }
 
+    /** The master serving {@code key}'s slot, as the connection's topology says. */
+    private static RedisServerProcess masterOf(String key) {
+        int port = ((io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands<String, String>) connector.async())
+                .getStatefulConnection().getPartitions()
+                .getPartitionBySlot(io.lettuce.core.cluster.SlotHash.getSlot(key)).getUri().getPort();
+        return cluster.nodes().stream().filter(n -> n.port() == port).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aMasterThatLosesItsDataIsRepairedByReconciliationAndAtStartUp(@TempDir Path dir) throws Exception {
+        // the instance's marker key lives on one master; empty another one
+        RedisServerProcess markerHolder = masterOf("gw:journal:gw-cluster:applied");
+        RedisServerProcess victim = cluster.nodes().stream().filter(n -> n != markerHolder).findFirst().orElseThrow();
+        List<String> onVictim = new ArrayList<>();
+        java.util.Set<Integer> mastersHit = new java.util.HashSet<>();
+        try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
+                OptOutJournal.Options.defaults())) {
+            ConsentRecorder recorder = new ConsentRecorder(journal, store, connector.async(), "gw-cluster",
+                    Duration.ofSeconds(5));
+            recorder.replayAtStartup(Duration.ofSeconds(10));
+            for (int i = 0; i < 60; i++) {
+                String n = number(i);
+                recorder.record(event(ConsentEvent.Type.OPT_OUT, n, Scope.Global.INSTANCE, 5000))
+                        .get(10, TimeUnit.SECONDS);
+                RedisServerProcess holder = masterOf(store.bucketKey(n));
+                mastersHit.add(holder.port());
+                if (holder == victim) {
+                    onVictim.add(n);
+                }
+            }
+            assertEquals(3, mastersHit.size(), "opt-outs on every master");
+            assertEquals(0, recorder.reconcile(Duration.ofSeconds(10)), "nothing missing");
+
+            flushNode(victim);
+            assertFalse(onVictim.isEmpty());
+            for (String n : onVictim) {
+                assertFalse(get(store.check(n, "acme", "1")).suppressed(), "the master lost " + n);
+            }
+
+            assertTrue(recorder.reconcile(Duration.ofSeconds(20)) >= onVictim.size());
+            assertTrue(recorder.discrepancies() >= onVictim.size(), "counted: " + recorder.discrepancies());
+            for (int i = 0; i < 60; i++) {
+                assertTrue(get(store.check(number(i), "acme", "1")).suppressed(), number(i));
+            }
+            assertEquals(0, recorder.reconcile(Duration.ofSeconds(10)), "repaired once");
+
+            // the same loss while the gateway is down: its start-up replay repairs it
+            flushNode(victim);
+            ConsentRecorder restarted = new ConsentRecorder(journal, store, connector.async(), "gw-cluster",
+                    Duration.ofSeconds(5));
+            restarted.replayAtStartup(Duration.ofSeconds(20));
+            assertTrue(restarted.discrepancies() >= onVictim.size(), "counted: " + restarted.discrepancies());
+            for (String n : onVictim) {
+                assertTrue(get(store.check(n, "acme", "1")).suppressed(), n);
+            }
+        }
+    }
+
+    private static void flushNode(RedisServerProcess node) throws Exception {
+        try (RedisConnector direct = RedisConnector.connect("redis://127.0.0.1:" + node.port(), Duration.ofSeconds(2))) {
+            direct.sync().flushall();
+        }
+    }
+
     @Test
     void concatenatedPartsAreReassembledWhicheverNodeHoldsThem() throws Exception {
         Reassembly reassembly = new Reassembly(connector.async(), Duration.ofMinutes(1));
