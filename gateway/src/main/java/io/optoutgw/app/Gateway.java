@@ -222,6 +222,9 @@ public final class Gateway implements AutoCloseable {
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentRecorder::unappliedCount);
+        gauge(GatewayMeter.JOURNAL_OPEN, journal, j -> j.isWritable() ? 1 : 0);
+        gauge(GatewayMeter.JOURNAL_BYTES, journal, OptOutJournal::sizeBytes);
+        functionCounter(GatewayMeter.JOURNAL_WRITE_FAILURES, journal, OptOutJournal::writeFailures);
         functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentRecorder::replayedEntries);
         functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentRecorder::discrepancies);
         functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentRecorder::localOrders);
@@ -286,6 +289,11 @@ public final class Gateway implements AutoCloseable {
         }
         if (recorder == null || !recorder.replayDone()) {
             return "journal not replayed yet";
+        }
+        String journalProblem = journal.notWritableReason();
+        if (journalProblem != null) {
+            // every opt-out would get ESME_RX_T_APPN: let the ESMEs use another instance meanwhile
+            return journalProblem;
         }
         if (upstreams.boundCount() == 0) {
             return "no upstream bound";

@@ -71,6 +71,12 @@ public enum GatewayMeter {
     CLOCK_SKEW("smppgw.clock.skew.seconds", Kind.GAUGE, null,
             "This host's clock minus Redis TIME in seconds, the largest difference over the masters, measured on "
                     + "each reconciliation pass"),
+    JOURNAL_OPEN("smppgw.journal.open", Kind.GAUGE, null,
+            "1 when the opt-out journal can be written, 0 after a failed write (e.g. a full disk) until it writes again"),
+    JOURNAL_BYTES("smppgw.journal.bytes", Kind.GAUGE, null,
+            "Bytes of the opt-out journal's segment files on disk"),
+    JOURNAL_WRITE_FAILURES("smppgw.journal.write.failures", Kind.COUNTER, null,
+            "Journal batches whose write or fsync failed (their opt-outs got ESME_RX_T_APPN)"),
     REDIS_UP("smppgw.redis.connected", Kind.GAUGE, null,
             "1 when the gateway's Redis connections (the shared one and one per event loop) are open, else 0"),
     REDIS_ERRORS("smppgw.redis.errors", Kind.COUNTER, null,

@@ -13,16 +13,22 @@ import java.util.zip.CRC32C;
  * exactly what was acknowledged).
  *
  * <pre>
- * segment header (16 bytes): magic "OOJL" (4) | format version (u16) | flags (u16, 0) | first sequence (i64)
+ * segment header (16 bytes): magic "OOJL" (4) | format version (u16) | flags (u16) | first sequence (i64)
  * record (17 + n bytes):     marker 0xA1 (1) | payload length n (i32) | CRC32C(payload) (i32) | sequence (i64) | payload (n)
  * </pre>
- * All integers are big-endian. Sequences are contiguous across all segments, starting at 1.
+ * All integers are big-endian. Sequences are contiguous across all segments, except after a segment
+ * flagged {@link #FLAG_AFTER_FAILED_WRITE}: the writer opened it after a failed write or fsync, so the
+ * previous segment may end early (with a torn tail) and the sequences of the failed, never acknowledged
+ * batch are skipped.
  */
 final class JournalFormat {
 
     static final int SEGMENT_MAGIC = 0x4F4F4A4C; // "OOJL"
     static final short FORMAT_VERSION = 1;
     static final int SEGMENT_HEADER_SIZE = 16;
+
+    /** Header flag: the segment follows a failed write; the previous segment may end early. */
+    static final short FLAG_AFTER_FAILED_WRITE = 1;
 
     /** Record marker: high nibble 0xA identifies a record, low nibble is the record version. */
     static final byte RECORD_MARKER = (byte) 0xA1;
@@ -57,8 +63,12 @@ final class JournalFormat {
     }
 
     static ByteBuffer segmentHeader(long firstSeq) {
+        return segmentHeader(firstSeq, (short) 0);
+    }
+
+    static ByteBuffer segmentHeader(long firstSeq, short flags) {
         ByteBuffer b = ByteBuffer.allocate(SEGMENT_HEADER_SIZE);
-        b.putInt(SEGMENT_MAGIC).putShort(FORMAT_VERSION).putShort((short) 0).putLong(firstSeq);
+        b.putInt(SEGMENT_MAGIC).putShort(FORMAT_VERSION).putShort(flags).putLong(firstSeq);
         return b.flip();
     }
 

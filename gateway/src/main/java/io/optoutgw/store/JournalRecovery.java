@@ -41,10 +41,13 @@ final class JournalRecovery {
         for (int i = 0; i < files.size(); i++) {
             SegmentSet.Segment seg = files.get(i);
             boolean last = i == files.size() - 1;
+            // a segment followed by one opened after a failed write may end with that batch's torn tail
+            boolean endsEarly = !last && SegmentScanner.flags(files.get(i + 1).path())
+                    == JournalFormat.FLAG_AFTER_FAILED_WRITE;
             if (good.isEmpty()) {
                 nextSeq = seg.firstSeq();
             }
-            try (FileChannel ch = last
+            try (FileChannel ch = last || endsEarly
                     ? FileChannel.open(seg.path(), StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(seg.path(), StandardOpenOption.READ)) {
                 if (last && SegmentScanner.headerIsTorn(ch)) {
@@ -56,7 +59,8 @@ final class JournalRecovery {
                     break;
                 }
                 long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
-                if (!good.isEmpty() && firstSeq != nextSeq) {
+                boolean afterFailedWrite = SegmentScanner.readFlags(ch) == JournalFormat.FLAG_AFTER_FAILED_WRITE;
+                if (!good.isEmpty() && firstSeq != nextSeq && !(afterFailedWrite && firstSeq > nextSeq)) {
                     String detail = "first sequence " + firstSeq + " does not follow sequence " + (nextSeq - 1)
                             + " of the previous segment";
                     if (!options.skipCorruptRecords() || firstSeq < nextSeq) {
@@ -66,7 +70,7 @@ final class JournalRecovery {
                     skipped++;
                 }
                 SegmentScanner.Result r = SegmentScanner.scan(seg.path(), ch, firstSeq, ch.size(),
-                        new SegmentScanner.Mode(last, options.skipCorruptRecords(), Long.MAX_VALUE, null));
+                        new SegmentScanner.Mode(last || endsEarly, options.skipCorruptRecords(), Long.MAX_VALUE, null));
                 if (r.tornAt() >= 0) {
                     log.warn("journal: torn tail in {} at offset {}: {}; truncating {} bytes after sequence {}",
                             seg.path().getFileName(), r.tornAt(), r.tornReason(), ch.size() - r.tornAt(), r.lastSeq());
@@ -74,7 +78,7 @@ final class JournalRecovery {
                     ch.force(true);
                 }
                 skipped += r.skipped();
-                good.add(seg);
+                good.add(new SegmentSet.Segment(seg.firstSeq(), seg.path(), afterFailedWrite));
                 nextSeq = r.lastSeq() + 1;
                 activeEnd = r.validEnd();
             }

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -38,6 +39,7 @@ final class JournalWriter implements AutoCloseable {
     final AtomicLong bytes = new AtomicLong();
 
     private FileChannel active;
+    private boolean broken;
     private Path activePath;
     private long activeSize;
     private long nextSeq;
@@ -50,13 +52,70 @@ final class JournalWriter implements AutoCloseable {
         this.segments = segments;
         this.faults = faults;
         this.activePath = activePath;
-        this.active = FileChannel.open(activePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.active = faults.open(activePath, StandardOpenOption.READ, StandardOpenOption.WRITE);
         this.activeSize = activeSize;
         this.nextSeq = nextSeq;
     }
 
-    /** Writes the batch, rotating segments as needed, forces it, and returns the first assigned sequence. */
+    /** True after a failed write or force, until {@link #reopen()} succeeded. */
+    boolean broken() {
+        return broken;
+    }
+
+    /**
+     * Writes the batch, rotating segments as needed, forces it, and returns the first assigned sequence. After a
+     * failure the writer is {@link #broken()} and the next commit first {@link #reopen() reopens} it.
+     */
     long commit(List<Pending> batch) throws IOException {
+        if (broken) {
+            reopen();
+        }
+        try {
+            return write(batch);
+        } catch (IOException | RuntimeException e) {
+            broken = true;
+            throw e;
+        }
+    }
+
+    /**
+     * Continues in a new segment after a failed write or force. The failed batch was never acknowledged: its
+     * bytes are cut from the segment it went to (best effort) and its sequences are skipped. A failed fsync is
+     * never retried on the same file, since the kernel may have dropped the dirty pages and a second fsync
+     * would report success for data that is gone; so the writer always moves on to a new segment, flagged
+     * {@link JournalFormat#FLAG_AFTER_FAILED_WRITE} so that recovery accepts the early end of the previous one.
+     *
+     * @throws IOException if the new segment cannot be created yet (e.g. the disk is still full)
+     */
+    void reopen() throws IOException {
+        closeQuietly();
+        SegmentSet.Segment last = segments.active();
+        if (!activePath.equals(last.path())) {
+            // a rotation failed after creating the file: it never became part of the journal
+            Files.deleteIfExists(activePath);
+            activePath = last.path();
+        }
+        long durableEnd = segments.activeEnd();
+        try (FileChannel ch = FileChannel.open(last.path(), StandardOpenOption.WRITE)) {
+            if (ch.size() > durableEnd) {
+                ch.truncate(durableEnd);
+            }
+        } catch (IOException e) {
+            log.warn("journal: cannot cut the failed batch from {} ({}); recovery and replay skip its torn tail",
+                    last.path().getFileName(), e.toString());
+        }
+        Path next = dir.resolve(JournalFormat.segmentName(nextSeq));
+        Files.deleteIfExists(next);  // left by an earlier attempt that failed half-way; never part of the journal
+        FileChannel ch = createSegment(dir, nextSeq, JournalFormat.FLAG_AFTER_FAILED_WRITE, faults);
+        active = ch;
+        activePath = next;
+        activeSize = SEGMENT_HEADER_SIZE;
+        segments.addActive(new SegmentSet.Segment(nextSeq, next, true), activeSize);
+        broken = false;
+        log.warn("journal: writing again, in new segment {} after a failed write", next.getFileName());
+    }
+
+    private long write(List<Pending> batch) throws IOException {
         long first = nextSeq;
         long batchBytes = 0;
         buf.clear();
@@ -104,7 +163,7 @@ final class JournalWriter implements AutoCloseable {
     private void rotate() throws IOException {
         active.close();
         activePath = dir.resolve(JournalFormat.segmentName(nextSeq));
-        active = createSegment(dir, nextSeq);
+        active = createSegment(dir, nextSeq, (short) 0, faults);
         activeSize = SEGMENT_HEADER_SIZE;
         segments.addActive(new SegmentSet.Segment(nextSeq, activePath), activeSize);
         log.info("journal: rotated to {}", activePath.getFileName());
@@ -112,11 +171,15 @@ final class JournalWriter implements AutoCloseable {
 
     /** Creates a segment holding only its header, forced, with the directory entry forced too. */
     static FileChannel createSegment(Path dir, long firstSeq) throws IOException {
+        return createSegment(dir, firstSeq, (short) 0, JournalFaults.NONE);
+    }
+
+    static FileChannel createSegment(Path dir, long firstSeq, short flags, JournalFaults faults) throws IOException {
         Path path = dir.resolve(JournalFormat.segmentName(firstSeq));
-        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        FileChannel ch = faults.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            ByteBuffer header = JournalFormat.segmentHeader(firstSeq);
+            ByteBuffer header = JournalFormat.segmentHeader(firstSeq, flags);
             while (header.hasRemaining()) {
                 ch.write(header, header.position());
             }
@@ -143,6 +206,10 @@ final class JournalWriter implements AutoCloseable {
 
     @Override
     public void close() {
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
         try {
             active.close();
         } catch (IOException e) {

@@ -38,6 +38,8 @@ public final class OptOutJournal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OptOutJournal.class);
     private static final String LOCK_FILE = "journal.lock";
     private static final long IDLE_POLL_MILLIS = 20;
+    /** While the writer cannot write, how often it tries a new segment when no appends arrive. */
+    private static final long REOPEN_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * Journal settings.
@@ -128,6 +130,9 @@ public final class OptOutJournal implements AutoCloseable {
     private final AtomicLong rejectedQueueFull = new AtomicLong();
     private final long skippedCorrupt;
     private volatile Throwable failure;
+    /** The last write failure while the writer cannot write (it retries in a new segment), else null. */
+    private volatile IOException writeFailure;
+    private final AtomicLong writeFailures = new AtomicLong();
 
     private OptOutJournal(Path dir, Options options, JournalRecovery.Recovered recovered, JournalFaults faults,
                           FileChannel lockChannel, FileLock lock) throws IOException {
@@ -227,10 +232,12 @@ public final class OptOutJournal implements AutoCloseable {
                     continue;
                 }
                 SegmentSet.Segment seg = list.get(i);
+                // a segment left after a failed write may end with that (never acknowledged) batch's torn tail
+                boolean endsEarly = !active && list.get(i + 1).afterFailedWrite();
                 try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.READ)) {
                     long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
                     long limit = active ? snap.activeEnd() : ch.size();
-                    SegmentScanner.scan(seg.path(), ch, firstSeq, limit, new SegmentScanner.Mode(false,
+                    SegmentScanner.scan(seg.path(), ch, firstSeq, limit, new SegmentScanner.Mode(endsEarly,
                             options.skipCorruptRecords(), fromSeqExclusive, consumer));
                 }
             }
@@ -285,9 +292,51 @@ public final class OptOutJournal implements AutoCloseable {
                 rejectedQueueFull.get(), skippedCorrupt);
     }
 
-    /** False once closed or after a write failure; appends then fail at once. */
+    /** False once closed or after an unrecoverable failure; appends then fail at once. */
     public boolean isOpen() {
         return state.get() == State.OPEN;
+    }
+
+    /**
+     * True when appends can be written: open, and the last write did not fail. After a failed write or
+     * fsync (a full disk) this is false until the writer managed to continue in a new segment, which it tries
+     * with every batch and at least once a second.
+     */
+    public boolean isWritable() {
+        return isOpen() && writeFailure == null;
+    }
+
+    /** Why appends cannot be written now, or {@code null} when {@link #isWritable()}. */
+    public String notWritableReason() {
+        if (state.get() == State.OPEN) {
+            IOException e = writeFailure;
+            return e == null ? null : "journal write failed: " + e.getMessage() + " (retrying in a new segment)";
+        }
+        Throwable cause = failure;
+        return cause == null ? "journal is closed" : "journal failed: " + cause;
+    }
+
+    /** Failed writes or forces so far (each failed its batch). */
+    public long writeFailures() {
+        return writeFailures.get();
+    }
+
+    /** Bytes of all segment files, as the directory holds them now. */
+    public long sizeBytes() {
+        long total = 0;
+        for (SegmentSet.Segment seg : segments.snapshot().segments()) {
+            try {
+                total += Files.size(seg.path());
+            } catch (IOException e) {
+                // deleted by compaction meanwhile
+            }
+        }
+        return total;
+    }
+
+    /** The journal directory. */
+    public Path directory() {
+        return dir;
     }
 
     /**
@@ -333,6 +382,7 @@ public final class OptOutJournal implements AutoCloseable {
 
     private void runWriter() {
         List<JournalWriter.Pending> batch = new ArrayList<>();
+        long lastAttempt = System.nanoTime();
         try {
             while (true) {
                 JournalWriter.Pending first = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -340,11 +390,27 @@ public final class OptOutJournal implements AutoCloseable {
                     if (state.get() != State.OPEN && queue.isEmpty()) {
                         return;
                     }
+                    if (writer.broken() && System.nanoTime() - lastAttempt >= REOPEN_RETRY_NANOS) {
+                        lastAttempt = System.nanoTime();
+                        tryReopen();
+                    }
                     continue;
                 }
                 batch.add(first);
                 queue.drainTo(batch, options.maxBatchRecords() - 1);
-                long firstSeq = writer.commit(batch);
+                lastAttempt = System.nanoTime();
+                long firstSeq;
+                try {
+                    firstSeq = writer.commit(batch);
+                } catch (IOException e) {
+                    writeFailed(e, batch);
+                    batch.clear();
+                    continue;
+                }
+                if (writeFailure != null) {
+                    writeFailure = null;
+                    log.warn("journal: writing again after a failed write");
+                }
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).future().complete(firstSeq + i);
                 }
@@ -363,6 +429,31 @@ public final class OptOutJournal implements AutoCloseable {
             batch.forEach(p -> p.future().completeExceptionally(e));
             failQueued();
             writer.close();
+        }
+    }
+
+    /**
+     * A write or force failed (e.g. the disk is full): the batch fails (it was never acknowledged), and the
+     * writer continues in a new segment as soon as it can create one.
+     */
+    private void writeFailed(IOException e, List<JournalWriter.Pending> batch) {
+        writeFailures.incrementAndGet();
+        if (writeFailure == null) {
+            log.error("journal: write failed ({} appends in the batch fail); retrying in a new segment", batch.size(), e);
+        }
+        writeFailure = e;
+        JournalAppendException failed = new JournalAppendException(JournalAppendException.Reason.WRITE_FAILED,
+                "journal write failed: " + e, e);
+        batch.forEach(p -> p.future().completeExceptionally(failed));
+    }
+
+    private void tryReopen() {
+        try {
+            writer.reopen();
+            writeFailure = null;
+        } catch (IOException e) {
+            writeFailure = e;
+            log.debug("journal: still cannot write: {}", e.toString());
         }
     }
 

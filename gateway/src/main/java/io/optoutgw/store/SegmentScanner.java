@@ -58,6 +58,20 @@ final class SegmentScanner {
         return true;
     }
 
+    /** The header flags of a segment file, or -1 if its header cannot be read. */
+    static int flags(Path file) {
+        try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            return ch.size() < SEGMENT_HEADER_SIZE ? -1 : readFlags(ch);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** The header flags of a segment whose header {@link #readHeader} validated. */
+    static int readFlags(FileChannel ch) throws IOException {
+        return readAt(ch, 0, SEGMENT_HEADER_SIZE).getShort(6);
+    }
+
     /** Validates the segment header and returns its first sequence. */
     static long readHeader(Path file, FileChannel ch, long nameSeq) throws IOException {
         if (ch.size() < SEGMENT_HEADER_SIZE) {
@@ -72,6 +86,10 @@ final class SegmentScanner {
         if (version != FORMAT_VERSION) {
             throw new JournalCorruptException(file, 4, "unsupported format version " + version
                     + " (this build reads version " + FORMAT_VERSION + ")");
+        }
+        short flags = b.getShort(6);
+        if ((flags & ~JournalFormat.FLAG_AFTER_FAILED_WRITE) != 0) {
+            throw new JournalCorruptException(file, 6, String.format("unknown segment flags 0x%04x", flags));
         }
         long firstSeq = b.getLong(8);
         if (firstSeq != nameSeq) {

@@ -10,8 +10,16 @@ import java.util.List;
  */
 final class SegmentSet {
 
-    /** A segment file and the sequence of its first record. */
-    record Segment(long firstSeq, Path path) {
+    /**
+     * A segment file and the sequence of its first record.
+     *
+     * @param afterFailedWrite the writer opened it after a failed write: the previous segment may end early,
+     *                         with a torn tail of the failed batch, and sequences may be skipped before this one
+     */
+    record Segment(long firstSeq, Path path, boolean afterFailedWrite) {
+        Segment(long firstSeq, Path path) {
+            this(firstSeq, path, false);
+        }
     }
 
     /** A consistent view: every segment but the last is complete; the last is readable up to {@code activeEnd}. */
@@ -38,6 +46,16 @@ final class SegmentSet {
 
     synchronized int size() {
         return segments.size();
+    }
+
+    /** The active (last) segment. */
+    synchronized Segment active() {
+        return segments.get(segments.size() - 1);
+    }
+
+    /** Where the active segment's forced bytes end. */
+    synchronized long activeEnd() {
+        return activeEnd;
     }
 
     /** Records that everything up to {@code end} of the active segment, sequence {@code seq}, is on disk. */

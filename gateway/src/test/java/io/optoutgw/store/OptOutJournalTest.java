@@ -378,7 +378,7 @@ class OptOutJournalTest {
     }
 
     @Test
-    void writeFailureFailsTheBatchAndClosesTheJournal() throws Exception {
+    void writeFailureFailsTheBatchAndTheNextBatchContinuesInANewSegment() throws Exception {
         AtomicInteger forces = new AtomicInteger();
         JournalFaults diskFullOnSecondForce = segment -> {
             if (forces.incrementAndGet() == 2) {
@@ -390,15 +390,18 @@ class OptOutJournalTest {
             JournalAppendException e = appendFailure(waitDone(j.append(bytes(rec(2)))));
             assertEquals(JournalAppendException.Reason.WRITE_FAILED, e.reason());
             assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
-            assertFalse(j.isOpen());
-            JournalAppendException later = appendFailure(j.append(bytes(rec(3))));
-            assertEquals(JournalAppendException.Reason.CLOSED, later.reason());
-            assertEquals(1, j.lastSequence());
+            assertFalse(j.isWritable());
+            assertTrue(j.notWritableReason().contains("No space left on device"), j.notWritableReason());
+            // the failed batch's sequence is skipped; the next batch goes to a new segment
+            assertEquals(3L, j.append(bytes(rec(3))).get());
+            assertTrue(j.isOpen());
+            assertTrue(j.isWritable());
+            assertEquals(2, j.segmentCount());
+            assertEquals(List.of(new Rec(1, rec(1)), new Rec(3, rec(3))), replayAll(j, 0));
         }
         try (OptOutJournal j = OptOutJournal.open(dir, options())) {
-            // record 2 reached the file but was never acknowledged: replaying it is harmless (at-least-once)
-            assertTrue(j.lastSequence() >= 1);
-            assertEquals(new Rec(1, rec(1)), replayAll(j, 0).get(0));
+            assertEquals(3, j.lastSequence());
+            assertEquals(List.of(new Rec(1, rec(1)), new Rec(3, rec(3))), replayAll(j, 0));
         }
     }
 
