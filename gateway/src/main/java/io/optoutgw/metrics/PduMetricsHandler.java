@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * Counts every PDU read and written on one side (esme or upstream) by command and status. Sits
  * between the codec and the session handler. Status values outside SMPP's 0x00-0xFF get the
  * bounded labels {@code vendor} (0x400-0x4FF) or {@code other}, so a peer cannot inflate the
- * number of series.
+ * number of series; the counter cache is keyed on that label too, so it stays as small as the
+ * number of series whatever statuses a peer sends.
  */
 @Sharable
 public final class PduMetricsHandler extends ChannelDuplexHandler {
@@ -52,7 +53,9 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
         int slot = pdu.getCommandStatus() == 0 ? okSlot(pdu.getCommandId()) : -1;
         Counter c = slot >= 0 ? ok.get(slot) : null;
         if (c == null) {
-            long key = ((long) pdu.getCommandId() << 32) | (pdu.getCommandStatus() & 0xFFFFFFFFL);
+            // keyed on the bounded label, never on the raw status: the peer chooses the status,
+            // even before it binds (enquire_link)
+            long key = ((long) pdu.getCommandId() << 32) | statusIndex(pdu.getCommandStatus());
             c = cache.computeIfAbsent(key, k -> metrics.counter(GatewayMeter.PDUS, side, direction,
                     pdu.getName(), statusLabel(pdu.getCommandStatus())));
             if (slot >= 0) {
@@ -62,9 +65,22 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
         c.increment();
     }
 
+    /** Counters held in the cache (both directions); for tests. */
+    int cachedCounters() {
+        return in.size() + out.size();
+    }
+
     /** 0-255 for requests 0x000000nn, 256-511 for responses 0x800000nn, -1 for any other command id. */
     static int okSlot(int commandId) {
         return (commandId & 0x7FFFFF00) != 0 ? -1 : (commandId < 0 ? 256 : 0) | (commandId & 0xFF);
+    }
+
+    /** 0-255 for the status itself, 256 for {@code vendor}, 257 for {@code other}: one per label. */
+    static int statusIndex(int status) {
+        if (status >= 0 && status <= 0xFF) {
+            return status;
+        }
+        return status >= 0x400 && status <= 0x4FF ? 256 : 257;
     }
 
     static String statusLabel(int status) {

@@ -2,6 +2,8 @@ package io.optoutgw.session;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,24 +13,56 @@ import java.util.concurrent.atomic.AtomicInteger;
  * address, a gateway-wide bind rate (reconnect storms are answered ESME_RTHROTTLED, not queued),
  * and a lockout of an address or a system_id after repeated failed binds. A locked-out bind gets
  * ESME_RBINDFAIL like any failed one, so a guesser learns nothing. Thread-safe.
+ *
+ * <p>Failures are counted per (address, system_id) pair and added up per address and per
+ * system_id. A successful bind takes back only its own pair's failures, so one valid account
+ * does not clear an address that guesses others. Failures from an address outside an account's
+ * allowlist count against the address only, never against the account. The failure table holds
+ * at most {@code maxTracked} entries (least recently touched evicted first) and drops entries
+ * whose window and lockout are over.
  */
 public final class BindGuard {
 
-    private record Failures(int count, long windowStartNanos, long lockedUntilNanos) {
+    /** Default size of the failure table. */
+    static final int DEFAULT_MAX_TRACKED = 100_000;
+    /** Expired entries looked at (oldest first) per recorded failure. */
+    private static final int EXPIRE_PER_CALL = 8;
+
+    /** An address ({@code systemId} null), a system_id ({@code ip} null), or a pair of both. */
+    private record Key(InetAddress ip, String systemId) {
+    }
+
+    private static final class Failures {
+        int count;
+        /** For a pair: how many of its failures were added to the system_id's count. */
+        int countedForAccount;
+        long windowStartNanos;
+        long lockedUntilNanos;
+
+        Failures(long now) {
+            windowStartNanos = now;
+        }
     }
 
     private final int maxConnectionsPerIp;
     private final RateLimiter bindRate;
     private final int maxFailures;
     private final long lockoutNanos;
+    private final int maxTracked;
     private final Map<InetAddress, AtomicInteger> connections = new ConcurrentHashMap<>();
-    private final Map<Object, Failures> failures = new ConcurrentHashMap<>();
+    /** Access-ordered: the eldest entry is the least recently touched. Guarded by {@code this}. */
+    private final LinkedHashMap<Key, Failures> failures = new LinkedHashMap<>(64, 0.75f, true);
 
     public BindGuard(int maxConnectionsPerIp, int bindsPerSecond, int maxFailures, Duration lockout) {
+        this(maxConnectionsPerIp, bindsPerSecond, maxFailures, lockout, DEFAULT_MAX_TRACKED);
+    }
+
+    BindGuard(int maxConnectionsPerIp, int bindsPerSecond, int maxFailures, Duration lockout, int maxTracked) {
         this.maxConnectionsPerIp = maxConnectionsPerIp;
         this.bindRate = new RateLimiter(bindsPerSecond);
         this.maxFailures = maxFailures;
         this.lockoutNanos = lockout.toNanos();
+        this.maxTracked = maxTracked;
     }
 
     /** Counts a new connection; false when the address already has its maximum (close it). */
@@ -57,46 +91,106 @@ public final class BindGuard {
     }
 
     /** Whether binds from {@code ip} or for {@code systemId} are locked out now. */
-    public boolean lockedOut(InetAddress ip, String systemId) {
+    public synchronized boolean lockedOut(InetAddress ip, String systemId) {
         long now = System.nanoTime();
-        return locked(ip, now) || locked(accountKey(systemId), now);
+        return (ip != null && locked(new Key(ip, null), now)) || locked(new Key(null, id(systemId)), now);
     }
 
-    private boolean locked(Object key, long now) {
-        if (key == null) {
-            return false;
-        }
+    private boolean locked(Key key, long now) {
         Failures f = failures.get(key);
         return f != null && f.lockedUntilNanos != 0 && now - f.lockedUntilNanos < 0;
     }
 
-    public void bindFailed(InetAddress ip, String systemId) {
+    /**
+     * A bind with bad credentials. {@code countsAgainstAccount} is false when {@code ip} is
+     * outside the account's allowlist: then only the address is counted.
+     */
+    public synchronized void bindFailed(InetAddress ip, String systemId, boolean countsAgainstAccount) {
         long now = System.nanoTime();
-        record(ip, now);
-        record(accountKey(systemId), now);
-    }
-
-    public void bindSucceeded(InetAddress ip, String systemId) {
+        String id = id(systemId);
         if (ip != null) {
-            failures.remove(ip);
+            Failures pair = current(new Key(ip, id), now);
+            pair.count++;
+            if (countsAgainstAccount) {
+                pair.countedForAccount++;
+            }
+            add(new Key(ip, null), now);
         }
-        failures.remove(accountKey(systemId));
+        if (countsAgainstAccount) {
+            add(new Key(null, id), now);
+        }
+        expire(now);
     }
 
-    private void record(Object key, long now) {
-        if (key == null) {
+    /** A successful bind: takes back this (address, system_id) pair's failures, and only those. */
+    public synchronized void bindSucceeded(InetAddress ip, String systemId) {
+        if (ip == null) {
             return;
         }
-        failures.compute(key, (k, f) -> {
-            if (f == null || now - f.windowStartNanos > lockoutNanos) {
-                f = new Failures(0, now, 0);
-            }
-            int count = f.count + 1;
-            return new Failures(count, f.windowStartNanos, count >= maxFailures ? now + lockoutNanos : f.lockedUntilNanos);
-        });
+        long now = System.nanoTime();
+        String id = id(systemId);
+        Failures pair = failures.remove(new Key(ip, id));
+        if (pair == null || expired(pair, now)) {
+            return;
+        }
+        subtract(new Key(ip, null), pair.count);
+        subtract(new Key(null, id), pair.countedForAccount);
     }
 
-    private static Object accountKey(String systemId) {
-        return systemId == null ? null : "account:" + systemId;
+    /** Entries in the failure table (for tests). */
+    synchronized int trackedEntries() {
+        return failures.size();
+    }
+
+    private void add(Key key, long now) {
+        Failures f = current(key, now);
+        f.count++;
+        if (f.count >= maxFailures) {
+            f.lockedUntilNanos = now + lockoutNanos;
+        }
+    }
+
+    private void subtract(Key key, int n) {
+        Failures f = failures.get(key);
+        if (f != null && n > 0) {
+            f.count = Math.max(0, f.count - n);
+        }
+    }
+
+    /** The entry for {@code key} in its current window (a fresh one when there is none or it ended). */
+    private Failures current(Key key, long now) {
+        Failures f = failures.get(key);
+        if (f == null || (now - f.windowStartNanos > lockoutNanos && !lockedAt(f, now))) {
+            f = new Failures(now);
+            failures.put(key, f);
+            while (failures.size() > maxTracked) {
+                Iterator<Map.Entry<Key, Failures>> eldest = failures.entrySet().iterator();
+                eldest.next();
+                eldest.remove();
+            }
+        }
+        return f;
+    }
+
+    /** Drops a few of the least recently touched entries whose window and lockout are over. */
+    private void expire(long now) {
+        Iterator<Failures> it = failures.values().iterator();
+        for (int i = 0; i < EXPIRE_PER_CALL && it.hasNext(); i++) {
+            if (expired(it.next(), now)) {
+                it.remove();
+            }
+        }
+    }
+
+    private boolean expired(Failures f, long now) {
+        return now - f.windowStartNanos > lockoutNanos && !lockedAt(f, now);
+    }
+
+    private static boolean lockedAt(Failures f, long now) {
+        return f.lockedUntilNanos != 0 && now - f.lockedUntilNanos < 0;
+    }
+
+    private static String id(String systemId) {
+        return systemId == null ? "" : systemId;
     }
 }

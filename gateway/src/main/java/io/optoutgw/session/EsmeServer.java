@@ -57,6 +57,8 @@ public final class EsmeServer {
     private final SslContext tls;
     private final ChannelHandler pduMetrics;
     private final BindGuard bindGuard;
+    /** Bind password checks, off the event loops (shared by both listeners). */
+    private final PasswordChecks passwordChecks = new PasswordChecks();
 
     public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
                       String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics) {
@@ -159,7 +161,7 @@ public final class EsmeServer {
                 ch.pipeline().addLast(METRICS, pduMetrics);
             }
             ch.pipeline().addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
-                    relayTimeout.toNanos(), connectionIds.incrementAndGet(), bindGuard));
+                    relayTimeout.toNanos(), connectionIds.incrementAndGet(), bindGuard, passwordChecks));
         }
     }
 
@@ -187,6 +189,7 @@ public final class EsmeServer {
             }
         }
         channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        passwordChecks.close();
     }
 
     public int connectionCount() {

@@ -54,6 +54,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private final long relayTimeoutNanos;
     private final int connectionId;
     private final BindGuard bindGuard;
+    private final java.util.concurrent.Executor passwordChecks;
 
     private Channel channel;
     private String label;
@@ -75,18 +76,27 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private int unbindSequence;
     private boolean gatewayUnbind;
     private boolean bindFailed;
+    /** A bind's password is being checked on {@link #passwordChecks}. */
+    private boolean bindChecking;
     private ScheduledFuture<?> bindTimeout;
     private ScheduledFuture<?> sweeper;
     private ScheduledFuture<?> drainTimeout;
 
     public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
                        String gatewaySystemId, long relayTimeoutNanos, int connectionId) {
-        this(config, accounts, traffic, gatewaySystemId, relayTimeoutNanos, connectionId, null);
+        this(config, accounts, traffic, gatewaySystemId, relayTimeoutNanos, connectionId, null, null);
     }
 
+    /**
+     * @param bindGuard      connection, rate and lockout limits; {@code null} for none
+     * @param passwordChecks where bind passwords are checked (see {@link PasswordChecks});
+     *                       {@code null} checks them on the calling thread (tests)
+     */
     public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
-                       String gatewaySystemId, long relayTimeoutNanos, int connectionId, BindGuard bindGuard) {
+                       String gatewaySystemId, long relayTimeoutNanos, int connectionId, BindGuard bindGuard,
+                       java.util.concurrent.Executor passwordChecks) {
         this.bindGuard = bindGuard;
+        this.passwordChecks = passwordChecks == null ? Runnable::run : passwordChecks;
         this.config = config;
         this.accounts = accounts;
         this.traffic = traffic;
@@ -420,44 +430,83 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     private void onBind(ChannelHandlerContext ctx, BaseBind<?> bind) {
-        if (state != SessionState.OPEN || bindFailed) {
+        if (state != SessionState.OPEN || bindFailed || bindChecking) {
             reply(ctx, bind, bindFailed ? SmppConstants.STATUS_BINDFAIL : SmppConstants.STATUS_ALYBND);
             return;
         }
         BindType type = bind instanceof BindTransmitter ? BindType.TRANSMITTER
                 : bind instanceof BindReceiver ? BindType.RECEIVER : BindType.TRANSCEIVER;
+        java.net.InetAddress ip = remoteAddress();
+        String systemId = bind.getSystemId();
+        // A locked-out address or system_id is refused before it can spend a gateway-wide bind
+        // token or a password check.
+        if (bindGuard != null && bindGuard.lockedOut(ip, systemId)) {
+            refuseBind(ctx, bind, new AccountRegistry.BindResult(AccountRegistry.BindOutcome.LOCKED_OUT, null));
+            return;
+        }
         if (bindGuard != null && !bindGuard.tryBind()) {
             // a reconnect storm: answer at once, without spending a password check on it
             log.info("{} {} throttled: gateway bind rate exceeded", label, bind.getName());
-            BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_THROTTLED);
-            resp.setSystemId(gatewaySystemId);
-            ctx.writeAndFlush(resp, ctx.voidPromise());
+            throttleBind(ctx, bind);
             return;
         }
-        boolean locked = bindGuard != null && bindGuard.lockedOut(remoteAddress(), bind.getSystemId());
-        AccountRegistry.BindResult result = locked ? new AccountRegistry.BindResult(AccountRegistry.BindOutcome.LOCKED_OUT, null)
-                : accounts.authenticate(bind.getSystemId(), bind.getPassword(), remoteAddress(), type);
+        bindChecking = true;
+        String password = bind.getPassword();
+        try {
+            // PBKDF2 runs off the event loop; the rest of the bind comes back to it
+            passwordChecks.execute(() -> {
+                AccountRegistry.BindResult result;
+                try {
+                    result = accounts.authenticate(systemId, password, ip, type);
+                } catch (RuntimeException e) {
+                    log.warn("{} password check failed: {}", label, e.toString());
+                    result = new AccountRegistry.BindResult(AccountRegistry.BindOutcome.BAD_CREDENTIALS, null, false);
+                }
+                AccountRegistry.BindResult checked = result;
+                if (ctx.executor().inEventLoop()) {
+                    bindChecked(ctx, bind, type, checked);
+                } else {
+                    try {
+                        ctx.executor().execute(() -> bindChecked(ctx, bind, type, checked));
+                    } catch (java.util.concurrent.RejectedExecutionException gone) {
+                        // the event loop is shutting down: so is the connection
+                    }
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            bindChecking = false;
+            log.info("{} {} throttled: the password checks are all busy", label, bind.getName());
+            throttleBind(ctx, bind);
+        }
+    }
+
+    private void throttleBind(ChannelHandlerContext ctx, BaseBind<?> bind) {
+        BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_THROTTLED);
+        resp.setSystemId(gatewaySystemId);
+        ctx.writeAndFlush(resp, ctx.voidPromise());
+    }
+
+    /** Back on the event loop with the outcome of the password check. */
+    private void bindChecked(ChannelHandlerContext ctx, BaseBind<?> bind, BindType type,
+                             AccountRegistry.BindResult checked) {
+        bindChecking = false;
+        if (state != SessionState.OPEN) {
+            return; // closed (bind timeout, peer gone) while the password was being checked
+        }
+        AccountRegistry.BindResult result = checked;
         AccountRegistry.BindOutcome outcome = result.outcome();
-        if (bindGuard != null && !locked) {
+        if (bindGuard != null) {
             if (outcome == AccountRegistry.BindOutcome.BAD_CREDENTIALS) {
-                bindGuard.bindFailed(remoteAddress(), bind.getSystemId());
+                bindGuard.bindFailed(remoteAddress(), bind.getSystemId(), result.countsAgainstAccount());
             } else if (outcome == AccountRegistry.BindOutcome.OK) {
                 bindGuard.bindSucceeded(remoteAddress(), bind.getSystemId());
             }
         }
         if (outcome == AccountRegistry.BindOutcome.OK && !result.account().register(this)) {
-            outcome = AccountRegistry.BindOutcome.TOO_MANY_BINDS;
+            result = new AccountRegistry.BindResult(AccountRegistry.BindOutcome.TOO_MANY_BINDS, null);
         }
-        if (outcome != AccountRegistry.BindOutcome.OK) {
-            // One answer for every reason (reliability.md: do not tell an attacker which part was wrong).
-            log.info("{} {} refused for system_id '{}': {}", label, bind.getName(), bind.getSystemId(), outcome);
-            bindFailed = true;
-            BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_BINDFAIL);
-            resp.setSystemId(gatewaySystemId);
-            ctx.writeAndFlush(resp, ctx.voidPromise());
-            // Close shortly after, not at once: clients must get to read the answer before the
-            // connection goes, and a password guesser gets one try per connection and delay.
-            ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        if (result.outcome() != AccountRegistry.BindOutcome.OK) {
+            refuseBind(ctx, bind, result);
             return;
         }
         account = result.account();
@@ -474,6 +523,20 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
         ctx.writeAndFlush(resp, ctx.voidPromise());
         log.info("{} bound as {}", label, type.name().toLowerCase());
+    }
+
+    private void refuseBind(ChannelHandlerContext ctx, BaseBind<?> bind, AccountRegistry.BindResult result) {
+        // One answer for every reason (reliability.md: do not tell an attacker which part was wrong).
+        // The system_id is the peer's: printed escaped and cut short, so it cannot forge log lines.
+        log.info("{} {} refused for system_id '{}': {}", label, bind.getName(),
+                LogSafe.text(bind.getSystemId(), LogSafe.SYSTEM_ID_CHARS), result.outcome());
+        bindFailed = true;
+        BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_BINDFAIL);
+        resp.setSystemId(gatewaySystemId);
+        ctx.writeAndFlush(resp, ctx.voidPromise());
+        // Close shortly after, not at once: clients must get to read the answer before the
+        // connection goes, and a password guesser gets one try per connection and delay.
+        ctx.executor().schedule(() -> ctx.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void onUnbind(ChannelHandlerContext ctx, PduRequest<?> unbind) {

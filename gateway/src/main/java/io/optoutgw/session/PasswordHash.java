@@ -15,16 +15,60 @@ import javax.crypto.spec.PBEKeySpec;
 public final class PasswordHash {
 
     public static final String PREFIX = "pbkdf2-sha256$";
-    private static final int DEFAULT_ITERATIONS = 120_000;
+    static final int DEFAULT_ITERATIONS = 120_000;
     private static final int HASH_BITS = 256;
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** PBKDF2 iterations computed by each thread, for tests that compare the cost of checks. */
+    private static final ThreadLocal<long[]> SPENT = ThreadLocal.withInitial(() -> new long[1]);
+
+    /**
+     * A configured password ready for checking: a PBKDF2 salt, iteration count and hash. A plain
+     * text password becomes one too (hashed once, at load time), so checking it costs the same
+     * as checking a hashed one.
+     */
+    public record Credential(byte[] salt, int iterations, byte[] hash) {
+
+        /** {@code configured} as a credential; plain text is hashed with {@code plainIterations}. */
+        public static Credential of(String configured, int plainIterations) {
+            if (!configured.startsWith(PREFIX)) {
+                byte[] salt = newSalt();
+                return new Credential(salt, plainIterations, pbkdf2(configured, salt, plainIterations));
+            }
+            String[] parts = configured.substring(PREFIX.length()).split("\\$");
+            if (parts.length != 3) {
+                throw new IllegalArgumentException("password hash must be " + PREFIX + "ITERATIONS$SALT$HASH");
+            }
+            Base64.Decoder b64 = Base64.getDecoder();
+            try {
+                int iterations = Integer.parseInt(parts[0]);
+                if (iterations < 1) {
+                    throw new IllegalArgumentException("password hash: iterations must be positive");
+                }
+                return new Credential(b64.decode(parts[1]), iterations, b64.decode(parts[2]));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("password hash must be " + PREFIX
+                        + "ITERATIONS$SALT$HASH (Base64): " + e.getMessage());
+            }
+        }
+
+        /** Whether {@code candidate} is this password (constant time for a given iteration count). */
+        public boolean matches(String candidate) {
+            return MessageDigest.isEqual(hash, pbkdf2(candidate == null ? "" : candidate, salt, iterations));
+        }
+
+        /** Keeps the hash out of logs. */
+        @Override
+        public String toString() {
+            return "Credential[pbkdf2-sha256, " + iterations + " iterations]";
+        }
+    }
 
     private PasswordHash() {
     }
 
     /** A new hash of {@code password} with a random salt. */
     public static String hash(String password) {
-        byte[] salt = new byte[16];
-        new SecureRandom().nextBytes(salt);
+        byte[] salt = newSalt();
         byte[] hash = pbkdf2(password, salt, DEFAULT_ITERATIONS);
         Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
         return PREFIX + DEFAULT_ITERATIONS + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(hash);
@@ -37,19 +81,35 @@ public final class PasswordHash {
             return MessageDigest.isEqual(configured.getBytes(StandardCharsets.UTF_8),
                     given.getBytes(StandardCharsets.UTF_8));
         }
-        String[] parts = configured.substring(PREFIX.length()).split("\\$");
-        if (parts.length != 3) {
+        try {
+            return Credential.of(configured, DEFAULT_ITERATIONS).matches(given);
+        } catch (IllegalArgumentException e) {
             return false;
         }
-        Base64.Decoder b64 = Base64.getDecoder();
-        byte[] expected = b64.decode(parts[2]);
-        byte[] actual = pbkdf2(given, b64.decode(parts[1]), Integer.parseInt(parts[0]));
-        return MessageDigest.isEqual(expected, actual);
+    }
+
+    /** Spends {@code iterations} PBKDF2 iterations on nothing (evens out the cost of a check). */
+    static void burn(int iterations) {
+        if (iterations > 0) {
+            pbkdf2("", new byte[16], iterations);
+        }
+    }
+
+    /** PBKDF2 iterations the calling thread has computed so far. */
+    static long iterationsOnThisThread() {
+        return SPENT.get()[0];
+    }
+
+    private static byte[] newSalt() {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return salt;
     }
 
     private static byte[] pbkdf2(String password, byte[] salt, int iterations) {
         try {
             PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, HASH_BITS);
+            SPENT.get()[0] += iterations;
             return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);

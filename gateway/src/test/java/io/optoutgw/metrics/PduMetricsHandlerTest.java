@@ -1,6 +1,7 @@
 package io.optoutgw.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.pdu.EnquireLink;
 import com.cloudhopper.smpp.pdu.SubmitSm;
@@ -44,6 +45,23 @@ class PduMetricsHandlerTest {
         assertEquals(2, count("out", submitResp, "0x58"));
         assertEquals(1, count("out", submitResp, "vendor"));
         assertEquals(1, count("out", submitResp, "other"));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void peerChosenStatusesDoNotGrowTheCounterCache() {
+        PduMetricsHandler handler = new PduMetricsHandler(new GatewayMetrics(registry), "esme");
+        EmbeddedChannel ch = new EmbeddedChannel(handler);
+        for (int i = 0; i < 100_000; i++) {
+            EnquireLink el = new EnquireLink();
+            el.setCommandStatus(0x100 + i * 7919);
+            ch.writeInbound(el);
+            ch.readInbound();
+        }
+        assertTrue(handler.cachedCounters() <= 3, "one cache entry per bounded label, not per raw status: "
+                + handler.cachedCounters());
+        assertEquals(100_000, count("in", new EnquireLink().getName(), "vendor")
+                + count("in", new EnquireLink().getName(), "other"));
         ch.finishAndReleaseAll();
     }
 
