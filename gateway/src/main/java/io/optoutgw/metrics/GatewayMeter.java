@@ -6,7 +6,7 @@ import java.util.List;
  * Every meter the gateway publishes: name (Micrometer dotted form; Prometheus turns dots into
  * underscores and adds {@code _total}, {@code _seconds} suffixes), kind, base unit, description
  * and tag keys. Tags take bounded values only: account, upstream, side, direction, command,
- * status, reason, type, scope, keyword, language, sender (a configured short code or "other"),
+ * status, reason, type, scope, keyword, language, how, sender (a configured short code or "other"),
  * never a phone number or a message id. JVM, and Lettuce's Redis command meters, are registered
  * by their own binders.
  */
@@ -53,7 +53,14 @@ public enum GatewayMeter {
     CONFIRMATION_FAILURES("smppgw.confirmation.failures", Kind.COUNTER, null,
             "Replies (confirmation, HELP, opt-in) the SMSC did not accept", "account", "type"),
     MO_DUPLICATES("smppgw.mo.duplicates", Kind.COUNTER, null,
-            "Keyword MO recognised as a redelivery: acknowledged, not recorded or confirmed again", "account"),
+            "Keyword MO of the same intent, person and short code as one confirmed within optout.dedupWindow: "
+                    + "recorded, not confirmed again", "account"),
+    MO_LATIN1_FALLBACK("smppgw.mo.latin1.fallback", Kind.COUNTER, null,
+            "MO text announced as GSM 7-bit unpacked (data_coding 0 by default) with octets above 0x7F, "
+                    + "read as Latin-1 for keyword scanning", "account"),
+    OPTOUT_SOURCE_FALLBACK("smppgw.optout.source.fallback", Kind.COUNTER, null,
+            "Keyword MO whose source the account's region cannot read, by how it was keyed: international "
+                    + "(+digits), digits (as sent), or none (not a phone number: not recorded)", "account", "how"),
     PENDING_CANCELS("smppgw.pending.cancels", Kind.COUNTER, null,
             "cancel_sm sent after an opt-out for messages still pending at the SMSC (scheduled or long validity), "
                     + "by result (cancelled, refused, failed, no_upstream)", "result"),

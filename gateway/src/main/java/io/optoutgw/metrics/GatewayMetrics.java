@@ -89,6 +89,10 @@ public final class GatewayMetrics {
         counter(GatewayMeter.FAIL_OPEN, account);
         counter(GatewayMeter.SUBMITS_CHECKED, account);
         counter(GatewayMeter.MO_DUPLICATES, account);
+        counter(GatewayMeter.MO_LATIN1_FALLBACK, account);
+        for (String how : new String[] {"international", "digits", "none"}) {
+            counter(GatewayMeter.OPTOUT_SOURCE_FALLBACK, account, how);
+        }
         for (String cause : new String[] {"journal", "timeout", "redis", "reassembly"}) {
             counter(GatewayMeter.RECORD_FAILURES, account, cause);
         }
@@ -181,5 +185,14 @@ public final class GatewayMetrics {
 
     public void duplicateMo(String account) {
         counter(GatewayMeter.MO_DUPLICATES, account).increment();
+    }
+
+    public void latin1Fallback(String account) {
+        counter(GatewayMeter.MO_LATIN1_FALLBACK, account).increment();
+    }
+
+    /** {@code how}: international, digits or none. */
+    public void optOutSourceFallback(String account, String how) {
+        counter(GatewayMeter.OPTOUT_SOURCE_FALLBACK, account, how).increment();
     }
 }

@@ -14,8 +14,16 @@ public sealed interface MessageText permits MessageText.Text, MessageText.NotSca
         return this instanceof Text;
     }
 
-    /** Decoded text (User Data Header already stripped). */
-    record Text(String text, TextEncoding encoding, Concat concat) implements MessageText {
+    /**
+     * Decoded text (User Data Header already stripped). {@code latin1Fallback}: announced as GSM
+     * 7-bit unpacked, but with octets above 0x7F, which that alphabet does not have, so read as
+     * Latin-1 ({@code encoding} is then {@link TextEncoding#LATIN1}).
+     */
+    record Text(String text, TextEncoding encoding, Concat concat, boolean latin1Fallback) implements MessageText {
+
+        public Text(String text, TextEncoding encoding, Concat concat) {
+            this(text, encoding, concat, false);
+        }
     }
 
     /** No text to scan; {@code detail} is a short human-readable explanation for logs. */

@@ -18,14 +18,11 @@ import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.upstream.UpstreamBind;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,13 +32,14 @@ import org.slf4j.LoggerFactory;
  * reassembled when concatenated, and matched against the owning account's keywords. A keyword MO
  * is taken over from the normal relay path:
  * <ol>
- *   <li>a redelivery of the same MO within {@code optout.dedupWindow} is acknowledged and nothing
- *       more (reliability.md scenario 7);</li>
- *   <li>otherwise the event is journaled, forced to disk and written to Redis; only then does the
- *       SMSC get ESME_ROK, else ESME_RX_T_APPN so that it retries (scenarios 1-3);</li>
+ *   <li>the event is journaled, forced to disk and written to Redis; only then does the SMSC get
+ *       ESME_ROK, else ESME_RX_T_APPN so that it retries (scenarios 1-3). Every keyword MO is
+ *       recorded, a redelivery too (reliability.md scenario 7): recording is idempotent in effect,
+ *       and a STOP that merely looks like an earlier one (after a START) must not be lost;</li>
  *   <li>the MO is forwarded to the owning ESME if the account wants it (best effort: the opt-out
  *       never depends on that ESME being bound, scenario 5);</li>
- *   <li>one reply goes back: the confirmation, the HELP text or the opt-in confirmation.</li>
+ *   <li>one reply goes back: the confirmation, the HELP text or the opt-in confirmation, at most
+ *       once per person, short code and intent within {@code optout.dedupWindow}.</li>
  * </ol>
  * Runs on the upstream bind's event loop; Redis and journal completions hop back onto it.
  */
@@ -60,6 +58,7 @@ public final class OptOutService {
     private final SetArgs dedupArgs;
     private final SetArgs reasonArgs;
     private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
+    private final Set<String> latin1Logged = ConcurrentHashMap.newKeySet();
     private final KeywordEngines engines = new KeywordEngines();
     private volatile java.util.function.BiConsumer<String, Scope> onOptOut = (digits, scope) -> { };
 
@@ -110,13 +109,23 @@ public final class OptOutService {
             routeNormally.run();
             return;
         }
-        Address source = sm.getSourceAddress();
-        Address destination = sm.getDestAddress();
-        if (text.concat() == null) {
-            match(bind, sm, smscSequence, owner, text.text(), receivedNanos, routeNormally);
+        if (text.latin1Fallback()) {
+            metrics.latin1Fallback(ownerName(owner));
+            if (latin1Logged.add(bind.upstreamName())) {
+                log.info("{} MO under data_coding {} has octets above 0x7F, which GSM 7-bit unpacked cannot carry: "
+                        + "read as Latin-1 (set dataCodingZero: latin1 on upstream {} if it always sends Latin-1; "
+                        + "counted in smppgw_mo_latin1_fallback_total, logged once)", bind.label(),
+                        sm.getDataCoding() & 0xFF, bind.upstreamName());
+            }
+        }
+        String source = addr(sm.getSourceAddress());
+        String destination = addr(sm.getDestAddress());
+        Concat concat = text.concat();
+        if (concat == null) {
+            match(bind, sm, smscSequence, owner, text.text(), receivedNanos, routeNormally, () -> { });
             return;
         }
-        reassembly.add(addr(source), addr(destination), text.concat(), text.text())
+        reassembly.add(source, destination, concat, text.text())
                 .whenCompleteAsync((whole, error) -> {
                     if (error != null) {
                         // the part could not be kept: the SMSC delivers it again later
@@ -126,48 +135,59 @@ public final class OptOutService {
                     } else if (whole == null) {
                         routeNormally.run();
                     } else {
-                        match(bind, sm, smscSequence, owner, whole, receivedNanos, routeNormally);
+                        // the parts stay until the outcome no longer needs them (an opt-out is durable)
+                        match(bind, sm, smscSequence, owner, whole, receivedNanos, routeNormally,
+                                () -> reassembly.release(source, destination, concat));
                     }
                 }, bind.eventLoop());
     }
 
+    /**
+     * Matches {@code text} and records what it asks for. {@code settled} runs once the MO's outcome
+     * no longer depends on it being delivered again: it was no keyword, or its event is durable.
+     */
     private void match(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
-                       long receivedNanos, Runnable routeNormally) {
+                       long receivedNanos, Runnable routeNormally, Runnable settled) {
         AccountConfig account = owner == null ? null : owner.config();
         String sender = addr(sm.getDestAddress());
         Optional<KeywordMatch> match = engines.forSender(account, sender).match(text);
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
-        PhoneNumbers.Normalized person = PhoneNumbers.normalize(sm.getSourceAddress().getTon(),
-                addr(sm.getSourceAddress()), region);
+        byte ton = sm.getSourceAddress() == null ? 0 : sm.getSourceAddress().getTon();
         if (match.isEmpty()) {
+            settled.run();
             routeNormally.run();
+            PhoneNumbers.Normalized person = PhoneNumbers.normalize(ton, addr(sm.getSourceAddress()), region);
             if (person.ok()) {
                 keepReason(bind, sm, owner, person.digits(), sender, text);
             }
             return;
         }
-        if (!person.ok()) {
-            log.info("{} keyword MO from an address that is not a phone number ({}): relayed as is", bind.label(),
-                    person.problem());
-            routeNormally.run();
-            return;
-        }
         KeywordMatch k = match.get();
-        String dedupKey = "gw:mo:" + fingerprint(person.digits(), sender, text);
-        redis.exists(dedupKey).whenCompleteAsync((exists, error) -> {
-            if (error == null && exists != null && exists > 0) {
-                metrics.duplicateMo(ownerName(owner));
-                log.info("{} {} from {} is a redelivery: acknowledged again", bind.label(), k.keyword(),
-                        PhoneNumbers.mask(person.digits()));
-                bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
+        PhoneNumbers.MoSource person = PhoneNumbers.normalizeMoSource(ton, addr(sm.getSourceAddress()), region);
+        if (person.reading() != PhoneNumbers.MoSourceReading.NORMAL) {
+            String how = person.reading().name().toLowerCase();
+            metrics.optOutSourceFallback(ownerName(owner), how);
+            if (!person.ok()) {
+                log.warn("{} {} from an address that is not a phone number (TON {}, {}): not recorded, relayed as is",
+                        bind.label(), k.keyword(), ton, person.problem());
+                settled.run();
+                routeNormally.run();
                 return;
             }
-            record(bind, sm, smscSequence, owner, text, k, person.digits(), dedupKey, receivedNanos);
-        }, bind.eventLoop());
+            log.warn("{} {} from {} (TON {}), which region {} cannot read ({}): recorded under {} reading {}",
+                    bind.label(), k.keyword(), PhoneNumbers.mask(addr(sm.getSourceAddress())), ton, region,
+                    person.problem(), how, PhoneNumbers.mask(person.digits()));
+        }
+        record(bind, sm, smscSequence, owner, text, k, person.digits(), receivedNanos, settled);
     }
 
+    /**
+     * Records every keyword MO, a redelivery included: recording is idempotent in effect (last
+     * writer wins on the list), so a STOP after a START, or after an administrative removal, is
+     * never mistaken for a redelivery. Only the confirmation is deduplicated, see {@link #confirm}.
+     */
     private void record(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
-                        KeywordMatch k, String digits, String dedupKey, long receivedNanos) {
+                        KeywordMatch k, String digits, long receivedNanos, Runnable settled) {
         OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.config().optOut();
         String sender = addr(sm.getDestAddress());
         Scope scope = scopeFor(owner, policy, sender, k);
@@ -187,10 +207,13 @@ public final class OptOutService {
                 retryLater(bind, sm, smscSequence);
                 return;
             }
+            settled.run();
             metrics.consentEvent(ownerName(owner), owner == null ? "other" : owner.senderTag(sender),
                     type.name().toLowerCase(), scope.kind(), keywordTag(text, k), k.language());
             log.info("{} {} ({}) from {} recorded, scope {}", bind.label(), type, k.keyword(),
                     PhoneNumbers.mask(digits), scope.kind());
+            // issued before the SMSC is answered, so that the next MO it sends finds the keys updated
+            confirm(bind, sm, owner, policy, k, digits, receivedNanos);
             bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
             if (owner != null && policy.forwardMo()) {
                 forward(owner, sm);
@@ -200,20 +223,52 @@ public final class OptOutService {
                 // free text the person sends next, within the window, is kept as the reason they left
                 redis.set(reasonKey(digits, sender), event.id(), reasonArgs);
             }
-            redis.set(dedupKey, instanceId, dedupArgs).whenComplete((set, e) -> {
-                if (e != null || set == null) {
-                    return; // a concurrent redelivery already confirmed, or the key could not be set
-                }
-                Replies.Kind kind = switch (k.intent()) {
-                    case OPT_OUT -> Replies.Kind.OPT_OUT;
-                    case OPT_IN -> Replies.Kind.OPT_IN;
-                    case HELP -> Replies.Kind.HELP;
-                };
-                List<String> route = owner == null ? List.of() : owner.config().route();
-                replies.send(ownerName(owner), route, kind, sm.getDestAddress(), sm.getSourceAddress(),
-                        Replies.text(policy, sender, kind, k.language()), receivedNanos);
-            });
         }, bind.eventLoop());
+    }
+
+    /**
+     * Sends the reply to a recorded keyword MO, at most once per (person, short code, intent)
+     * within {@code optout.dedupWindow}: a redelivered STOP, or "STOP", "stop" and "Stop!" in a
+     * row, get one confirmation. Recording one intent clears the other's key, so STOP, START,
+     * STOP gets three. HELP has its own key and clears none.
+     */
+    private void confirm(UpstreamBind bind, BaseSm<?> sm, Account owner, OptOutPolicy policy, KeywordMatch k,
+                         String digits, long receivedNanos) {
+        String sender = addr(sm.getDestAddress());
+        Intent opposite = switch (k.intent()) {
+            case OPT_OUT -> Intent.OPT_IN;
+            case OPT_IN -> Intent.OPT_OUT;
+            case HELP -> null;
+        };
+        if (opposite != null) {
+            redis.del(confirmKey(digits, sender, opposite));
+        }
+        redis.set(confirmKey(digits, sender, k.intent()), instanceId, dedupArgs).whenComplete((set, e) -> {
+            if (e == null && set == null) {
+                metrics.duplicateMo(ownerName(owner));
+                log.info("{} {} from {} already confirmed within optout.dedupWindow: recorded, not confirmed again",
+                        bind.label(), k.keyword(), PhoneNumbers.mask(digits));
+                return;
+            }
+            if (e != null) {
+                // a second confirmation costs less than none
+                log.info("{} confirmation key for {} not set ({}): confirming anyway", bind.label(),
+                        PhoneNumbers.mask(digits), e.toString());
+            }
+            Replies.Kind kind = switch (k.intent()) {
+                case OPT_OUT -> Replies.Kind.OPT_OUT;
+                case OPT_IN -> Replies.Kind.OPT_IN;
+                case HELP -> Replies.Kind.HELP;
+            };
+            List<String> route = owner == null ? List.of() : owner.config().route();
+            replies.send(ownerName(owner), route, kind, sm.getDestAddress(), sm.getSourceAddress(),
+                    Replies.text(policy, sender, kind, k.language()), receivedNanos);
+        });
+    }
+
+    /** Same hash tag for every intent of a person, so that the keys of one person share a slot on Redis Cluster. */
+    static String confirmKey(String digits, String sender, Intent intent) {
+        return "gw:confirm:{" + digits + "}:" + sender + ":" + intent.name().toLowerCase();
     }
 
     private static String reasonKey(String digits, String sender) {
@@ -315,15 +370,5 @@ public final class OptOutService {
 
     private static String ownerName(Account owner) {
         return owner == null ? "" : owner.systemId();
-    }
-
-    private static String fingerprint(String person, String sender, String text) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] d = sha.digest((person + "\n" + sender + "\n" + text).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -12,17 +12,20 @@ import java.util.concurrent.CompletionStage;
  * gateway instance receives each: the parts wait in Redis, in
  * {@code gw:cat:SOURCE:DESTINATION:REF:TOTAL} (a hash of part number -> decoded text) with a TTL,
  * so an incomplete set expires by itself. The part that completes the set gets the whole text.
+ *
+ * <p>A complete set is kept until its caller {@link #release releases} it: an opt-out is not
+ * durable yet when the last part arrives, and if recording it fails the SMSC delivers that part
+ * again. That redelivery (or any part's) gets the whole text again, until the set is released or
+ * its TTL runs out.
  */
 final class Reassembly {
 
-    /** ARGV: part number, text, ttl ms, total. Returns the hash when complete (and deletes it), else {}. */
+    /** ARGV: part number, text, ttl ms, total. Returns the hash when complete (kept), else {}. */
     private static final String ADD_PART = """
             redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
             if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[4]) then
-              local all = redis.call('HGETALL', KEYS[1])
-              redis.call('DEL', KEYS[1])
-              return all
+              return redis.call('HGETALL', KEYS[1])
             end
             return {}
             """;
@@ -35,10 +38,13 @@ final class Reassembly {
         this.ttlMillis = Long.toString(ttl.toMillis());
     }
 
-    /** Stores one part; completes with the whole text once every part is in, else with {@code null}. */
+    /**
+     * Stores one part; completes with the whole text once every part is in (also for a part that
+     * arrives again after that, until {@link #release}), else with {@code null}.
+     */
     CompletionStage<String> add(String source, String destination, Concat concat, String text) {
-        String key = "gw:cat:" + source + ":" + destination + ":" + concat.reference() + ":" + concat.total();
-        CompletionStage<List<Object>> result = redis.eval(ADD_PART, ScriptOutputType.MULTI, new String[] {key},
+        CompletionStage<List<Object>> result = redis.eval(ADD_PART, ScriptOutputType.MULTI,
+                new String[] {key(source, destination, concat)},
                 Integer.toString(concat.sequence()), text, ttlMillis, Integer.toString(concat.total()));
         return result.thenApply(flat -> {
             if (flat.isEmpty()) {
@@ -50,5 +56,18 @@ final class Reassembly {
             }
             return String.join("", parts.values());
         });
+    }
+
+    /**
+     * Forgets a complete set once nothing depends on its parts any more (its opt-out is durable,
+     * or it was no keyword), so that a later message reusing the reference starts afresh. Best
+     * effort: if the delete fails, the TTL removes the set.
+     */
+    void release(String source, String destination, Concat concat) {
+        redis.del(key(source, destination, concat));
+    }
+
+    private static String key(String source, String destination, Concat concat) {
+        return "gw:cat:" + source + ":" + destination + ":" + concat.reference() + ":" + concat.total();
     }
 }

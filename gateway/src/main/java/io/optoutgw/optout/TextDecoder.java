@@ -19,7 +19,9 @@ import java.util.Objects;
  * shall be assumed to be the GSM 7 bit default alphabet". GSM 7-bit announced by a TS 23.038 coding
  * group is packed when the upstream's {@link DataCodingZero} is {@code GSM7_PACKED}, unpacked
  * otherwise. IA5 (0x01) is read as ASCII with octets above 0x7F taken as Latin-1 rather than
- * rejected, so that a sloppy SMSC does not hide an opt-out.
+ * rejected, so that a sloppy SMSC does not hide an opt-out. For the same reason GSM 7-bit unpacked
+ * text (data_coding 0 by default) with an octet above 0x7F, which that alphabet cannot have, is read
+ * as Latin-1 and marked {@link Text#latin1Fallback()}.
  */
 public final class TextDecoder {
 
@@ -83,9 +85,13 @@ public final class TextDecoder {
         switch (encoding) {
             case GSM7_UNPACKED: {
                 String text = Gsm7.decodeUnpacked(ud, offset, length);
-                return text == null
-                        ? new NotScannable(Reason.MALFORMED, "octet above 0x7F in GSM 7-bit unpacked text", concat)
-                        : new Text(text, encoding, concat);
+                if (text == null) {
+                    // No GSM 7-bit reading exists; the SMSC sent Latin-1 (ARRÊT, désabonner) under
+                    // its default alphabet. Missing a STOP costs more than a wrong guess.
+                    return new Text(new String(ud, offset, length, StandardCharsets.ISO_8859_1), TextEncoding.LATIN1,
+                            concat, true);
+                }
+                return new Text(text, encoding, concat);
             }
             case GSM7_PACKED: {
                 // TS 23.040 section 9.2.3.24: the UDH takes whole septets, padded with fill bits.

@@ -122,4 +122,54 @@ public final class PhoneNumbers {
         int keep = Math.min(4, number.length());
         return "*".repeat(Math.max(0, number.length() - keep)) + number.substring(number.length() - keep);
     }
+
+    /** How {@link #normalizeMoSource} found a key for an MO source. */
+    public enum MoSourceReading {
+        /** {@link #normalize} read it (in the account's region, or as the international number it is). */
+        NORMAL,
+        /** The region could not read it; read as international digits ("+" + digits). */
+        INTERNATIONAL,
+        /** Neither reading is a possible number; keyed on its digits as sent. */
+        DIGITS,
+        /** No digits (an alphanumeric sender) or too many for a key: not a person, no key. */
+        NONE
+    }
+
+    /** An MO source's key ({@code null} for {@link MoSourceReading#NONE}) and how it was found. */
+    public record MoSource(String digits, MoSourceReading reading, String problem) {
+        public boolean ok() {
+            return digits != null;
+        }
+    }
+
+    private static final int MAX_KEY_DIGITS = 18;
+
+    /**
+     * The key under which a keyword MO from {@code address} is recorded. Capture must fail safe:
+     * a STOP whose source the account's region cannot read (many SMSCs send international digits
+     * with TON 0, e.g. "447700900123" for a US account) is still a person asking to stop. So
+     * the region's reading is tried first, then the international one ("+" + digits), then the
+     * digits as sent. Only an address with letters or without digits (an alphanumeric sender),
+     * or with more digits than a key holds, has no key.
+     */
+    public static MoSource normalizeMoSource(byte ton, String address, String defaultRegion) {
+        Normalized national = normalize(ton, address, defaultRegion);
+        if (national.ok()) {
+            return new MoSource(national.digits(), MoSourceReading.NORMAL, null);
+        }
+        String raw = address == null ? "" : address.strip();
+        String digits = raw.startsWith("+") ? raw.substring(1) : raw;
+        digits = digits.replaceAll("[\\s\\-().]", "");
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return new MoSource(null, MoSourceReading.NONE, national.problem());
+        }
+        Normalized international = normalize(TON_INTERNATIONAL, "+" + digits, defaultRegion);
+        if (international.ok()) {
+            return new MoSource(international.digits(), MoSourceReading.INTERNATIONAL, national.problem());
+        }
+        if (digits.length() > MAX_KEY_DIGITS) {
+            return new MoSource(null, MoSourceReading.NONE, digits.length() + " digits");
+        }
+        return new MoSource(digits, MoSourceReading.DIGITS, national.problem());
+    }
 }

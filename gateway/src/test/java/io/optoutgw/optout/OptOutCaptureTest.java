@@ -183,10 +183,166 @@ class OptOutCaptureTest {
         String p = person();
         assertEquals(0, inject(p, "12345", "Stop".getBytes(StandardCharsets.ISO_8859_1), 0));
         assertEquals(0, inject(p, "12345", "Stop".getBytes(StandardCharsets.ISO_8859_1), 0));
+        assertTrue(suppressed(p, "acme", "12345"));
+        // both deliveries are recorded (harmless: the list holds one opt-out), the second is not confirmed
+        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_OUT),
+                history(p).stream().map(ConsentEvent::type).toList());
+        assertTrue(eventually(Duration.ofSeconds(5), () -> metric("smppgw_mo_duplicates_total{account=\"acme\"}") == 1));
+        awaitHelpReply(p);
+        assertEquals(1, optOutRepliesTo(p), "one confirmation");
+    }
+
+    @Test
+    void everySpellingOfStopWithinTheWindowGetsOneConfirmationButIsRecorded() throws Exception {
+        String p = person();
+        for (String spelling : new String[] {"STOP", "stop", "Stop!", "ARR\u00CAT"}) {
+            assertEquals(0, inject(p, "12345", spelling.getBytes(StandardCharsets.ISO_8859_1), 3), spelling);
+        }
+        assertEquals(4, history(p).size());
+        assertTrue(eventually(Duration.ofSeconds(5), () -> metric("smppgw_mo_duplicates_total{account=\"acme\"}") == 3));
+        awaitHelpReply(p);
+        assertEquals(1, optOutRepliesTo(p), "one confirmation");
+    }
+
+    @Test
+    void stopStartStopWithinTheWindowEndsSuppressedWithThreeEventsAndThreeConfirmations() throws Exception {
+        String p = person();
+        for (String word : new String[] {"STOP", "START", "STOP"}) {
+            assertEquals(0, inject(p, "12345", word.getBytes(StandardCharsets.ISO_8859_1), 0), word);
+        }
+        assertTrue(suppressed(p, "acme", "12345"), "the last word was STOP");
+        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_IN, ConsentEvent.Type.OPT_OUT),
+                history(p).stream().map(ConsentEvent::type).toList());
+        assertTrue(eventually(Duration.ofSeconds(10), () -> repliesTo(p).size() == 3), "three confirmations");
+        assertEquals(2, optOutRepliesTo(p));
+        assertEquals(0, metric("smppgw_mo_duplicates_total{account=\"acme\"}"));
+        NegativeResponseException refused = assertThrows(NegativeResponseException.class,
+                () -> Esmes.submit(acme, "12345", p, "welcome back", false));
+        assertEquals(0x0B, refused.getCommandStatus());
+    }
+
+    @Test
+    void stopAfterAnAdministrativeRemovalIsRecorded() throws Exception {
+        String p = person();
+        assertEquals(0, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0));
+        awaitNextSecond(); // the removal must be later than the opt-out for the list to take it
+        store.apply(new ConsentEvent(ConsentEvent.newId(), java.time.Instant.now(), ConsentEvent.Type.ADMIN_REMOVE, p,
+                "a:acme", null, null, null, null, null, null, "test", "support", "re-subscribed by mistake"))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertTrue(!suppressed(p, "acme", "12345"), "removed by an administrator");
+        assertEquals(0, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0));
+        assertTrue(suppressed(p, "acme", "12345"), "the person's new STOP counts");
+        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.ADMIN_REMOVE, ConsentEvent.Type.OPT_OUT),
+                history(p).stream().map(ConsentEvent::type).toList());
+    }
+
+    @Test
+    void concatenatedStopWhoseRecordingFailedIsRecordedWhenItsLastPartIsRedelivered() throws Exception {
+        String p = person();
+        assertEquals(0, inject(mo(p, "12345", part(0x51, 2, 1, "ST"), 0, 0x40)), "part 1 relayed to acme");
+        // Recording fails after the set is complete: the list's hash holds a value of the wrong type.
+        String bucket = store.bucketKey(p);
+        inspector.async().set(bucket, "not a hash").get(5, TimeUnit.SECONDS);
+        try {
+            assertEquals(0x64, inject(mo(p, "12345", part(0x51, 2, 2, "OP"), 0, 0x40)),
+                    "recording failed: the SMSC is told to retry");
+        } finally {
+            inspector.async().del(bucket).get(5, TimeUnit.SECONDS);
+        }
+        assertTrue(!suppressed(p, "acme", "12345"));
+        assertEquals(0, inject(mo(p, "12345", part(0x51, 2, 2, "OP"), 0, 0x40)), "the SMSC redelivers part 2");
+        assertTrue(suppressed(p, "acme", "12345"), "the redelivered part completed the STOP again");
         awaitReply(p);
-        Thread.sleep(300);
-        assertEquals(1, repliesTo(p).size());
-        assertEquals(1, history(p).size());
+        assertTrue(eventually(Duration.ofSeconds(5), () -> {
+            try {
+                return inspector.async().keys("gw:cat:*").get(5, TimeUnit.SECONDS).isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        }), "the parts are released once the opt-out is durable");
+    }
+
+    @Test
+    void stopFromInternationalDigitsWithTonUnknownIsRecordedUnderTheInternationalReading() throws Exception {
+        String uk = "447700900" + String.format("%03d", PERSON.incrementAndGet() % 1000);
+        DeliverSm stop = mo(uk, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0, 0);
+        stop.setSourceAddress(new Address((byte) 0, (byte) 1, uk)); // TON unknown; acme reads national numbers as US
+        assertEquals(0, inject(stop));
+        assertTrue(suppressed(uk, "acme", "12345"), "recorded as +" + uk);
+        assertEquals(1, metric("smppgw_optout_source_fallback_total{account=\"acme\",how=\"international\"}"));
+        awaitReply(uk);
+    }
+
+    @Test
+    void stopFromAnAlphanumericSourceIsCountedAndRelayedNotRecorded() throws Exception {
+        DeliverSm stop = mo("Promo", "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0, 0);
+        stop.setSourceAddress(new Address((byte) 5, (byte) 0, "Promo"));
+        assertEquals(0, inject(stop), "relayed to acme, which acknowledged it");
+        assertEquals(1, metric("smppgw_optout_source_fallback_total{account=\"acme\",how=\"none\"}"));
+        assertEquals(0L, inspector.async().exists("gw:audit").get(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void latin1ArretUnderDataCodingZeroIsRecognisedAndCounted() throws Exception {
+        String p = person();
+        assertEquals(0, inject(p, "12345", "Arr\u00EAt".getBytes(StandardCharsets.ISO_8859_1), 0));
+        assertTrue(suppressed(p, "acme", "12345"));
+        assertEquals("fr", history(p).get(0).language());
+        assertEquals(1, metric("smppgw_mo_latin1_fallback_total{account=\"acme\"}"));
+        assertTrue(text(awaitReply(p)).startsWith("Vous etes desabonne"));
+    }
+
+    private static byte[] part(int reference, int total, int sequence, String text) {
+        byte[] udh = {0x05, 0x00, 0x03, (byte) reference, (byte) total, (byte) sequence};
+        byte[] body = text.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] sm = new byte[udh.length + body.length];
+        System.arraycopy(udh, 0, sm, 0, udh.length);
+        System.arraycopy(body, 0, sm, udh.length, body.length);
+        return sm;
+    }
+
+    /** The value of one sample in the gateway's scrape (the whole line up to the value). */
+    private double metric(String sample) {
+        try {
+            String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            for (String line : scrape.split("\n")) {
+                if (line.startsWith(sample + " ")) {
+                    return Double.parseDouble(line.substring(sample.length() + 1).trim());
+                }
+            }
+            throw new AssertionError(sample + " not in the scrape");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Sends HELP and waits for its answer: replies are decided in the order their MO were recorded,
+     * so every confirmation decided for earlier MO has been sent by then.
+     */
+    private void awaitHelpReply(String p) throws Exception {
+        assertEquals(0, inject(p, "12345", "HELP".getBytes(StandardCharsets.ISO_8859_1), 0));
+        assertTrue(eventually(Duration.ofSeconds(10),
+                () -> repliesTo(p).stream().anyMatch(m -> text(m).contains("Reply STOP to cancel"))), "HELP answered");
+    }
+
+    private long optOutRepliesTo(String p) {
+        return repliesTo(p).stream().filter(m -> {
+            String t = text(m);
+            return t.startsWith("You have successfully unsubscribed") || t.startsWith("Vous etes desabonne");
+        }).count();
+    }
+
+    private static void awaitNextSecond() throws InterruptedException {
+        long second = java.time.Instant.now().getEpochSecond();
+        while (java.time.Instant.now().getEpochSecond() == second) {
+            Thread.sleep(10);
+        }
     }
 
     @Test

@@ -70,8 +70,39 @@ class TextDecoderTest {
     }
 
     @Test
-    void gsmUnpackedWithHighBitIsMalformed() {
-        assertEquals(Reason.MALFORMED, refused(UNPACKED.decode(sm(0, bytes(0x53, 0xD4)))).reason());
+    void gsmUnpackedWithHighBitIsReadAsLatin1() {
+        // GSM 7-bit has no octet above 0x7F: the only reading is Latin-1, and it is marked as a guess.
+        Text t = text(UNPACKED.decode(sm(0, bytes(0x53, 0xD4))));
+        assertEquals("S\u00D4", t.text());
+        assertEquals(TextEncoding.LATIN1, t.encoding());
+        assertTrue(t.latin1Fallback());
+        assertFalse(text(UNPACKED.decode(sm(0, ascii("STOP")))).latin1Fallback());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ARR\u00CAT", "Arr\u00EAt", "d\u00E9sabonner", "ARR\u00CATE", "Arr\u00EAter les messages"})
+    void frenchOptOutInLatin1UnderDataCodingZeroIsRecognised(String words) {
+        for (int dc : new int[] {0x00, 0x0B, 0xF0}) { // data_coding 0, a reserved one, and a GSM 7-bit class group
+            Text t = text(UNPACKED.decode(sm(dc, words.getBytes(StandardCharsets.ISO_8859_1))));
+            assertEquals(words, t.text());
+            assertTrue(t.latin1Fallback());
+            KeywordMatch m = KeywordEngine.defaults(MatchMode.PHRASE).match(t.text()).orElseThrow(
+                    () -> new AssertionError("no opt-out recognised in " + words));
+            assertEquals(Intent.OPT_OUT, m.intent());
+            assertEquals("fr", m.language());
+        }
+    }
+
+    @Test
+    void latin1ConcatenatedPartUnderDataCodingZeroKeepsItsUdh() {
+        byte[] udh = bytes(0x05, 0x00, 0x03, 0x42, 0x02, 0x01);
+        byte[] body = "ARR\u00CA".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] ud = new byte[udh.length + body.length];
+        System.arraycopy(udh, 0, ud, 0, udh.length);
+        System.arraycopy(body, 0, ud, udh.length, body.length);
+        Text t = text(UNPACKED.decode(new SmContent(0, 0x40, ud, null)));
+        assertEquals("ARR\u00CA", t.text());
+        assertEquals(new Concat(0x42, 2, 1), t.concat());
     }
 
     @Test
