@@ -30,15 +30,29 @@ public final class TestGateways {
         return start(instanceId, redisUri, rest, false, adminToken);
     }
 
+    /**
+     * As {@link #start(String, String, String, String)}, with {@code redis.commandTimeout} set as
+     * given (for tests that must not mistake a slow, busy machine for a Redis outage).
+     */
+    public static Gateway start(String instanceId, String redisUri, String rest, String adminToken,
+                                Duration redisCommandTimeout) throws Exception {
+        return start(instanceId, redisUri, rest, false, adminToken, redisCommandTimeout);
+    }
+
     private static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe,
                                  String adminToken) throws Exception {
+        return start(instanceId, redisUri, rest, requireSafe, adminToken, Duration.ofMillis(500));
+    }
+
+    private static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe,
+                                 String adminToken, Duration redisCommandTimeout) throws Exception {
         String smpp = rest.contains("smpp:") ? "" : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
         String yaml = smpp + """
                 instanceId: %s
                 http: { host: 127.0.0.1, port: 0%s }
-                redis: { uri: "%s", commandTimeout: 500ms, requireSafe: %s }
+                redis: { uri: "%s", commandTimeout: %dms, requireSafe: %s }
                 """.formatted(instanceId, adminToken == null ? "" : ", adminToken: \"" + adminToken + "\"", redisUri,
-                requireSafe) + withJournalDir(instanceId, rest);
+                redisCommandTimeout.toMillis(), requireSafe) + withJournalDir(instanceId, rest);
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
     }
 
