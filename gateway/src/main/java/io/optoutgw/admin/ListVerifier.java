@@ -3,6 +3,14 @@ package io.optoutgw.admin;
 import io.optoutgw.store.OptOutJournal;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -20,6 +29,12 @@ import java.util.TreeSet;
  * scope) that the list does not reflect, and a journal event missing from the audit trail. "Latest"
  * follows the list's own rule: the greater order ({@link ConsentEvent#listOrder()}) wins, and on a
  * tie an opt-out beats an opt-in. Runs inside the gateway, which owns (and locks) the journal. Blocking.
+ *
+ * <p>Memory stays bounded whatever the list's size: one pass spills the journal's events and the
+ * audit index's numbers to temporary files, one per group of buckets ({@value #GROUPS}); then each
+ * group is compared on its own (its list buckets, its numbers' audit trails, its journal events)
+ * and dropped. The temporary files (about 60 bytes per journal event and audit entry) go to
+ * {@code java.io.tmpdir} and are deleted when the check ends.
  */
 public final class ListVerifier {
 
@@ -60,85 +75,231 @@ public final class ListVerifier {
     public VerifyReport verify() throws Exception {
         long start = System.nanoTime();
         Instant startedAt = Instant.now();
-        Map<String, Map<String, Long>> list = new HashMap<>();
-        long[] counts = new long[2];
-        readList(list, counts);
-        Set<String> numbers = new LinkedHashSet<>(list.keySet());
-        long auditEvents = readAuditIndex(numbers);
-        Map<String, List<Ev>> journalEvents = new HashMap<>();
-        long[] journalCount = {0};
-        journal.replay(0, (seq, payload) -> {
-            ConsentEvent e = ConsentEvent.fromJson(payload);
-            journalEvents.computeIfAbsent(e.number(), k -> new ArrayList<>(1)).add(Ev.of(e));
-            numbers.add(e.number());
-            journalCount[0]++;
-        });
-
-        List<String> all = new ArrayList<>(numbers);
-        Map<String, List<VerifyReport.Discrepancy>> found = new HashMap<>();
-        for (int i = 0; i < all.size(); i += NUMBER_BATCH) {
-            List<String> batch = all.subList(i, Math.min(all.size(), i + NUMBER_BATCH));
-            List<List<ConsentEvent>> histories = Reads.batch(0, batch.size(), j -> store.history(batch.get(j)), timeout);
-            for (int j = 0; j < batch.size(); j++) {
-                String digits = batch.get(j);
-                List<VerifyReport.Discrepancy> d = check(digits, list.getOrDefault(digits, Map.of()),
-                        histories.get(j), journalEvents.getOrDefault(digits, List.of()));
-                if (!d.isEmpty()) {
-                    found.put(digits, d);
+        int groups = Math.min(store.buckets(), GROUPS);
+        Path dir = Files.createTempDirectory("gateway-verify-");
+        try {
+            long[] counts = new long[2];
+            long journalCount;
+            long auditEvents;
+            // pass 1: the journal and the audit index, spilled to one file per bucket group
+            try (Spill spill = new Spill(dir, groups)) {
+                long[] n = {0};
+                journal.replay(0, (seq, payload) -> {
+                    ConsentEvent e = ConsentEvent.fromJson(payload);
+                    spill.event(group(e.number(), groups), e);
+                    n[0]++;
+                });
+                journalCount = n[0];
+                auditEvents = spillAuditIndex(spill, groups);
+            }
+            // pass 2: one bucket group at a time, against the list and the audit trail
+            Findings findings = new Findings(settle, startedAt);
+            long numbers = 0;
+            for (int g = 0; g < groups; g++) {
+                Map<String, List<Ev>> journalEvents = new HashMap<>();
+                Set<String> groupNumbers = new TreeSet<>();
+                readSpill(dir, g, journalEvents, groupNumbers);
+                Map<String, Map<String, Long>> list = new HashMap<>();
+                readListGroup(g, groups, list, counts);
+                groupNumbers.addAll(list.keySet());
+                numbers += groupNumbers.size();
+                List<String> all = new ArrayList<>(groupNumbers);
+                for (int i = 0; i < all.size(); i += NUMBER_BATCH) {
+                    List<String> batch = all.subList(i, Math.min(all.size(), i + NUMBER_BATCH));
+                    List<List<ConsentEvent>> histories = Reads.batch(0, batch.size(),
+                            j -> store.history(batch.get(j)), timeout);
+                    for (int j = 0; j < batch.size(); j++) {
+                        String digits = batch.get(j);
+                        List<Ev> events = journalEvents.getOrDefault(digits, List.of());
+                        findings.add(digits, check(digits, list.getOrDefault(digits, Map.of()), histories.get(j), events),
+                                events);
+                    }
                 }
             }
+            findings.recheck(this::checkAgain);
+            return new VerifyReport(findings.total == 0, counts[0], counts[1], numbers, auditEvents, journalCount,
+                    findings.total, findings.listed(), (System.nanoTime() - start) / 1_000_000);
+        } finally {
+            deleteAll(dir);
         }
-        recheckRecent(found, journalEvents, startedAt);
+    }
 
-        List<VerifyReport.Discrepancy> listed = new ArrayList<>();
-        long total = 0;
-        for (String digits : new TreeSet<>(found.keySet())) {
-            for (VerifyReport.Discrepancy d : found.get(digits)) {
-                total++;
-                if (listed.size() < MAX_LISTED) {
-                    listed.add(d);
-                }
-            }
-        }
-        return new VerifyReport(total == 0, counts[0], counts[1], numbers.size(), auditEvents, journalCount[0], total,
-                listed, (System.nanoTime() - start) / 1_000_000);
+    /** Bucket groups the verification walks one at a time; memory is about the list's size over this. */
+    static final int GROUPS = 256;
+
+    private int group(String digits, int groups) {
+        return store.bucket(digits) & (groups - 1);
+    }
+
+    private List<VerifyReport.Discrepancy> checkAgain(String digits, List<Ev> journalEvents) throws Exception {
+        Map<String, Long> entries = Reads.one(i -> store.entries(digits), timeout);
+        List<ConsentEvent> history = Reads.one(i -> store.history(digits), timeout);
+        return check(digits, entries, history, journalEvents);
+    }
+
+    private interface Recheck {
+        List<VerifyReport.Discrepancy> check(String digits, List<Ev> journalEvents) throws Exception;
     }
 
     /**
-     * A change in flight when the list was read (journaled, not yet in Redis) looks like a
-     * discrepancy; numbers whose discrepancies involve recent times are read and checked again
-     * once such changes have had time to land.
+     * What the walk found, in bounded memory: the exact count, the first {@link #MAX_LISTED}
+     * numbers' discrepancies in number order, and up to {@link #MAX_RECHECK} numbers whose
+     * discrepancies recent changes could explain (a change in flight when the list was read:
+     * journaled, not yet in Redis), checked again once such changes have had time to land.
      */
-    private void recheckRecent(Map<String, List<VerifyReport.Discrepancy>> found, Map<String, List<Ev>> journalEvents,
-                               Instant startedAt) throws Exception {
-        if (found.isEmpty() || found.size() > 10_000) {
-            return;
+    private static final class Findings {
+        private final TreeMap<String, List<VerifyReport.Discrepancy>> listed = new TreeMap<>();
+        private final Map<String, List<Ev>> recent = new HashMap<>();
+        private final Map<String, Integer> recentCounts = new HashMap<>();
+        private final Duration settle;
+        private final long recentSecond;
+        private int listedCount;
+        private boolean tooManyRecent;
+        long total;
+
+        Findings(Duration settle, Instant startedAt) {
+            this.settle = settle;
+            this.recentSecond = startedAt.minus(settle).getEpochSecond() - 1;
         }
-        long recent = startedAt.minus(settle).getEpochSecond() - 1;
-        boolean anyRecent = journalEvents.entrySet().stream().filter(e -> found.containsKey(e.getKey()))
-                .flatMap(e -> e.getValue().stream()).anyMatch(ev -> ev.second() >= recent);
-        if (!anyRecent) {
-            return;
+
+        void add(String digits, List<VerifyReport.Discrepancy> found, List<Ev> journalEvents) {
+            if (found.isEmpty()) {
+                return;
+            }
+            total += found.size();
+            list(digits, found);
+            if (journalEvents.stream().anyMatch(ev -> ev.second() >= recentSecond)) {
+                if (recent.size() < MAX_RECHECK) {
+                    recent.put(digits, journalEvents);
+                    recentCounts.put(digits, found.size());
+                } else {
+                    tooManyRecent = true;
+                }
+            }
         }
-        Thread.sleep(settle.toMillis());
-        for (String digits : new ArrayList<>(found.keySet())) {
-            Map<String, Long> entries = Reads.one(i -> store.entries(digits), timeout);
-            List<ConsentEvent> history = Reads.one(i -> store.history(digits), timeout);
-            List<VerifyReport.Discrepancy> again = check(digits, entries, history,
-                    journalEvents.getOrDefault(digits, List.of()));
-            if (again.isEmpty()) {
-                found.remove(digits);
-            } else {
-                found.put(digits, again);
+
+        private void list(String digits, List<VerifyReport.Discrepancy> found) {
+            List<VerifyReport.Discrepancy> old = listed.put(digits, found);
+            listedCount += found.size() - (old == null ? 0 : old.size());
+            while (listedCount - listed.lastEntry().getValue().size() >= MAX_LISTED) {
+                listedCount -= listed.pollLastEntry().getValue().size();
+            }
+        }
+
+        void recheck(Recheck again) throws Exception {
+            if (recent.isEmpty() || tooManyRecent) {
+                return;
+            }
+            Thread.sleep(settle.toMillis());
+            for (Map.Entry<String, List<Ev>> e : recent.entrySet()) {
+                String digits = e.getKey();
+                List<VerifyReport.Discrepancy> now = again.check(digits, e.getValue());
+                total += now.size() - recentCounts.get(digits);
+                List<VerifyReport.Discrepancy> old = listed.remove(digits);
+                if (old != null) {
+                    listedCount -= old.size();
+                }
+                if (!now.isEmpty()) {
+                    list(digits, now);
+                }
+            }
+        }
+
+        List<VerifyReport.Discrepancy> listed() {
+            List<VerifyReport.Discrepancy> out = new ArrayList<>();
+            for (List<VerifyReport.Discrepancy> d : listed.values()) {
+                for (VerifyReport.Discrepancy x : d) {
+                    if (out.size() < MAX_LISTED) {
+                        out.add(x);
+                    }
+                }
+            }
+            return out;
+        }
+    }
+
+    private static final int MAX_RECHECK = 10_000;
+    private static final byte EVENT = 0;
+    private static final byte AUDITED_NUMBER = 1;
+
+    /** One temporary file per bucket group: journal events and audit-indexed numbers of that group. */
+    private static final class Spill implements AutoCloseable {
+        private final DataOutputStream[] out;
+
+        Spill(Path dir, int groups) throws IOException {
+            out = new DataOutputStream[groups];
+            for (int g = 0; g < groups; g++) {
+                out[g] = new DataOutputStream(new BufferedOutputStream(
+                        Files.newOutputStream(dir.resolve(g + ".spill")), 8192));
+            }
+        }
+
+        void event(int group, ConsentEvent e) {
+            try {
+                DataOutputStream o = out[group];
+                o.writeByte(EVENT);
+                o.writeUTF(e.number());
+                o.writeUTF(e.id());
+                o.writeUTF(e.scope());
+                o.writeLong(e.listOrder());
+                o.writeByte(e.type().effect());
+                o.writeUTF(e.type().name());
+            } catch (IOException x) {
+                throw new UncheckedIOException(x);
+            }
+        }
+
+        void number(int group, String digits) throws IOException {
+            out[group].writeByte(AUDITED_NUMBER);
+            out[group].writeUTF(digits);
+        }
+
+        @Override
+        public void close() throws IOException {
+            for (DataOutputStream o : out) {
+                o.close();
             }
         }
     }
 
-    private void readList(Map<String, Map<String, Long>> list, long[] counts) throws Exception {
-        int buckets = store.buckets();
-        for (int b = 0; b < buckets; b += BUCKET_BATCH) {
-            for (List<SuppressionStore.ListEntry> bucket : Reads.batch(b, Math.min(buckets, b + BUCKET_BATCH),
-                    store::exportBucket, timeout)) {
+    private static void readSpill(Path dir, int group, Map<String, List<Ev>> events, Set<String> numbers)
+            throws IOException {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                Files.newInputStream(dir.resolve(group + ".spill")), 65536))) {
+            while (true) {
+                int tag = in.read();
+                if (tag < 0) {
+                    return;
+                }
+                String digits = in.readUTF();
+                numbers.add(digits);
+                if (tag == EVENT) {
+                    String id = in.readUTF();
+                    String scope = in.readUTF();
+                    long order = in.readLong();
+                    int effect = in.readByte();
+                    String type = in.readUTF();
+                    events.computeIfAbsent(digits, k -> new ArrayList<>(1)).add(new Ev(id, scope, order, effect, type));
+                }
+            }
+        }
+    }
+
+    private static void deleteAll(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
+    private void readListGroup(int group, int groups, Map<String, Map<String, Long>> list, long[] counts)
+            throws Exception {
+        int perGroup = store.buckets() / groups;
+        for (int i = 0; i < perGroup; i += BUCKET_BATCH) {
+            for (List<SuppressionStore.ListEntry> bucket : Reads.batch(i, Math.min(perGroup, i + BUCKET_BATCH),
+                    k -> store.exportBucket(group + k * groups), timeout)) {
                 for (SuppressionStore.ListEntry e : bucket) {
                     list.computeIfAbsent(e.digits(), k -> new HashMap<>(2)).put(e.scope(), e.value());
                     counts[0]++;
@@ -150,14 +311,14 @@ public final class ListVerifier {
         }
     }
 
-    private long readAuditIndex(Set<String> numbers) throws Exception {
+    private long spillAuditIndex(Spill spill, int groups) throws Exception {
         long count = 0;
         for (long offset = 0; ; offset += INDEX_PAGE) {
             long at = offset;
             List<SuppressionStore.AuditRef> page = Reads.one(i -> store.auditIndex(Long.MIN_VALUE / 2, Long.MAX_VALUE / 2,
                     at, INDEX_PAGE), timeout);
             for (SuppressionStore.AuditRef ref : page) {
-                numbers.add(ref.digits());
+                spill.number(group(ref.digits(), groups), ref.digits());
             }
             count += page.size();
             if (page.size() < INDEX_PAGE) {

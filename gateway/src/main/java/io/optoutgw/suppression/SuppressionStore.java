@@ -135,7 +135,8 @@ public final class SuppressionStore {
         return z ^ (z >>> 33);
     }
 
-    int bucket(String digits) {
+    /** The bucket (0..buckets-1) that holds every entry of {@code digits}. */
+    public int bucket(String digits) {
         return (int) (mix64(Long.parseLong(digits)) & (buckets - 1));
     }
 

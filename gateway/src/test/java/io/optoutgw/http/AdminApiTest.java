@@ -435,6 +435,31 @@ class AdminApiTest {
         assertTrue(kinds.contains("LIST_DISAGREES_WITH_EVENTS " + p + " global"), kinds.toString());
     }
 
+    @Test
+    void verifyCountsEveryDiscrepancyAndListsTheFirstThousandInNumberOrder() throws Exception {
+        // 1,500 entries without events, spread over every bucket group the walk visits one at a time
+        long now = Instant.now().getEpochSecond();
+        List<String> planted = new ArrayList<>();
+        for (int i = 0; i < 1_500; i++) {
+            planted.add("1555" + (3_000_000 + i * 7));
+        }
+        List<io.lettuce.core.RedisFuture<Boolean>> writes = new ArrayList<>();
+        for (String d : planted) {
+            writes.add(inspector.async().hset(bucketKey(d), d + "|a:beta", Long.toString(now)));
+        }
+        for (var w : writes) {
+            w.get();
+        }
+        JsonNode report = json(get("/api/audit/verify"));
+        assertFalse(report.get("ok").asBoolean());
+        assertEquals(1_500, report.get("discrepancyCount").asLong());
+        assertEquals(io.optoutgw.admin.ListVerifier.MAX_LISTED, report.get("discrepancies").size());
+        List<String> listed = new ArrayList<>();
+        report.get("discrepancies").forEach(d -> listed.add(d.get("number").asText().substring(1)));
+        List<String> expected = planted.stream().sorted().limit(io.optoutgw.admin.ListVerifier.MAX_LISTED).toList();
+        assertEquals(expected, listed);
+    }
+
     static String bucketKey(String digits) {
         return AdminApiTestConfig.bucketKey(digits);
     }
