@@ -6,8 +6,9 @@ import java.time.Duration;
  * Opt-out recording shared by all accounts.
  *
  * @param journalDir        local append-only journal (forced to disk before the SMSC is acknowledged)
- * @param dedupWindow       an identical MO (same sender, recipient and text) within this window is a
- *                          redelivery: acknowledged again, recorded and confirmed once
+ * @param dedupWindow       every keyword MO is recorded; within this window, a keyword of the same
+ *                          intent from the same person to the same short code is not confirmed again
+ *                          (recording one intent re-arms the other's confirmation)
  * @param reassemblyTimeout parts of a concatenated MO wait this long for the rest, then expire
  * @param reconcileInterval how often the journal is checked against Redis (and replayed into it if
  *                          Redis lost data)

@@ -63,7 +63,7 @@ class MetricsScrapeTest {
         assertTrue(scrape.contains("smppgw_pdus_total{command=\"submit_sm\",direction=\"in\",side=\"esme\",status=\"0x00\"}"));
         assertTrue(scrape.contains("smppgw_mo_duplicates_total{account=\"acme\"} 1.0"));
         assertTrue(scrape.contains("smppgw_consent_events_total{account=\"acme\",keyword=\"STOP\",language=\"en\","
-                + "scope=\"account\",sender=\"12345\",type=\"opt_out\"} 1.0"));
+                + "scope=\"account\",sender=\"12345\",type=\"opt_out\"} 2.0"), "the redelivery is recorded too");
         assertTrue(scrape.contains("smppgw_messages_relayed_total{account=\"acme\",sender=\"12345\"} 1.0"));
     }
 

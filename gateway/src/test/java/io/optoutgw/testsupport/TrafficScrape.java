@@ -19,7 +19,7 @@ import org.jsmpp.session.SMPPSession;
 
 /**
  * A gateway (real redis-server, SMSC simulator) that has carried representative traffic: a submit
- * with a receipt, the same STOP twice (one opt-out, one duplicate), and a submit refused because
+ * with a receipt, the same STOP twice (both recorded, one confirmed: one duplicate), and a submit refused because
  * of it; then a scrape of its /metrics. Shared by the tests that check the metrics and the
  * deployment files against a real scrape.
  */
