@@ -56,6 +56,7 @@ public final class ConsentRecorder {
     private final LongAdder replayed = new LongAdder();
     private final LongAdder discrepancies = new LongAdder();
     private final LongAdder localOrders = new LongAdder();
+    private final AtomicLong nextLocalOrderLog = new AtomicLong(System.nanoTime());
     private volatile double clockSkewSeconds = Double.NaN;
     private volatile boolean replayDone;
 
@@ -93,8 +94,13 @@ public final class ConsentRecorder {
                 return event.withOrder(order);
             }
             localOrders.increment();
-            log.warn("no order from Redis for a {} ({}): journaled in the order of this gateway's clock",
-                    event.type(), error.toString());
+            long now = System.nanoTime();
+            long due = nextLocalOrderLog.get();
+            if (now - due >= 0 && nextLocalOrderLog.compareAndSet(due, now + TimeUnit.SECONDS.toNanos(1))) {
+                // at most one line a second: with Redis down, every keyword MO and import row lands here
+                log.warn("no order from Redis for a {} ({}): journaled in the order of this gateway's clock "
+                        + "({} so far)", event.type(), error.toString(), localOrders.sum());
+            }
             return event;
         });
     }
