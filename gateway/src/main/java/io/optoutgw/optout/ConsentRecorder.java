@@ -128,6 +128,7 @@ public final class ConsentRecorder {
         replayFrom(from, timeout);
         unapplied.removeIf(seq -> seq <= watermark);
         redis.set(markerKey, Long.toString(watermark)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        journal.compactThrough(watermark);
         return (int) (discrepancies.sum() - missingBefore);
     }
 

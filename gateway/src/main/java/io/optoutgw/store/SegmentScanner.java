@@ -88,7 +88,7 @@ final class SegmentScanner {
                     + " (this build reads version " + FORMAT_VERSION + ")");
         }
         short flags = b.getShort(6);
-        if ((flags & ~JournalFormat.FLAG_AFTER_FAILED_WRITE) != 0) {
+        if ((flags & ~(JournalFormat.FLAG_AFTER_FAILED_WRITE | JournalFormat.FLAG_SNAPSHOT)) != 0) {
             throw new JournalCorruptException(file, 6, String.format("unknown segment flags 0x%04x", flags));
         }
         long firstSeq = b.getLong(8);
