@@ -125,7 +125,9 @@ final class SegmentScanner {
                     : "a valid record follows at offset " + next;
             if (!mode.skipCorrupt()) {
                 throw new JournalCorruptException(file, pos, problem + "; " + where
-                        + " (records after sequence " + lastSeq + " may be lost; set skipCorruptRecords to open anyway)");
+                        + " (records after sequence " + lastSeq + " may be lost; with the gateway stopped, run"
+                        + " 'gateway journal repair --dir " + file.toAbsolutePath().getParent()
+                        + "' to drop the damaged records and open anyway)");
             }
             long resume = next < 0 ? limit : next;
             log.error("journal corrupt: {} at offset {}: {}; skipping {} bytes after sequence {}",
