@@ -138,6 +138,7 @@ public final class Gateway implements AutoCloseable {
         io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
                 .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
+        journal.enableCompaction(new ConsentJournalCompaction(), config.optout().journalCompactAfterBytes());
         recorder = new ConsentRecorder(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
         description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
         subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class,
-            GatewayCli.Report.class, SendCommand.class, SuppressionCommand.class, AuditCommand.class})
+            GatewayCli.Report.class, SendCommand.class, SuppressionCommand.class, AuditCommand.class,
+            JournalCommand.class})
 public final class GatewayCli implements Runnable {
 
     @CommandLine.Spec
@@ -41,7 +42,7 @@ public final class GatewayCli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit");
+        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

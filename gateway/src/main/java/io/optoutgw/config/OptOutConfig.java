@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param recordTimeout     how long recording may take before the SMSC gets ESME_RX_T_APPN
  * @param reasonWindow      free text a person sends within this time after opting out is kept as the
  *                          reason they left (a REASON audit event, listed by {@code gateway report})
+ * @param journalCompactAfterBytes after a reconciliation, the journal's segments that Redis holds are
+ *                          compacted once they hold this many bytes (0: after every reconciliation)
  */
 public record OptOutConfig(
         String journalDir,
@@ -22,7 +24,11 @@ public record OptOutConfig(
         Duration reassemblyTimeout,
         Duration reconcileInterval,
         Duration recordTimeout,
-        Duration reasonWindow) {
+        Duration reasonWindow,
+        Long journalCompactAfterBytes) {
+
+    /** Default of {@code optout.journalCompactAfterBytes}: 64 MiB, one journal segment. */
+    public static final long DEFAULT_JOURNAL_COMPACT_AFTER_BYTES = 64L << 20;
 
     public OptOutConfig {
         journalDir = journalDir == null ? "./data/journal" : journalDir;
@@ -36,5 +42,10 @@ public record OptOutConfig(
                 ConfigChecks.orDefault(recordTimeout, Duration.ofSeconds(2)));
         reasonWindow = ConfigChecks.positive("optout.reasonWindow",
                 ConfigChecks.orDefault(reasonWindow, Duration.ofHours(24)));
+        journalCompactAfterBytes = journalCompactAfterBytes == null ? DEFAULT_JOURNAL_COMPACT_AFTER_BYTES
+                : journalCompactAfterBytes;
+        if (journalCompactAfterBytes < 0) {
+            throw new ConfigException("optout.journalCompactAfterBytes", "must be 0 or more, got " + journalCompactAfterBytes);
+        }
     }
 }

@@ -187,6 +187,7 @@ public final class ConsentRecorder {
         replayFrom(from, timeout);
         unapplied.removeIf(seq -> seq <= watermark);
         writeMarkers(keys, watermark, timeout);
+        journal.compactThrough(watermark);
         return (int) (discrepancies.sum() - missingBefore);
     }
 

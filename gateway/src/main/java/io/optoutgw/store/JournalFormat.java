@@ -29,6 +29,11 @@ final class JournalFormat {
 
     /** Header flag: the segment follows a failed write; the previous segment may end early. */
     static final short FLAG_AFTER_FAILED_WRITE = 1;
+    /**
+     * Header flag of a snapshot ({@code snapshot-<S>.log}): compaction's summary of every record up to
+     * sequence {@code S}, renumbered to end at {@code S}; it replaces all segments that held those records.
+     */
+    static final short FLAG_SNAPSHOT = 2;
 
     /** Record marker: high nibble 0xA identifies a record, low nibble is the record version. */
     static final byte RECORD_MARKER = (byte) 0xA1;
@@ -41,12 +46,30 @@ final class JournalFormat {
     static final int MAX_PAYLOAD = 64 << 20;
 
     private static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{1,19})\\.log");
+    private static final Pattern SNAPSHOT_NAME = Pattern.compile("snapshot-(\\d{1,19})\\.log");
 
     private JournalFormat() {
     }
 
     static String segmentName(long firstSeq) {
         return String.format("journal-%019d.log", firstSeq);
+    }
+
+    static String snapshotName(long throughSeq) {
+        return String.format("snapshot-%019d.log", throughSeq);
+    }
+
+    /** The last sequence a snapshot file name says it covers, or empty if the name is not a snapshot. */
+    static OptionalLong parseSnapshotName(Path file) {
+        Matcher m = SNAPSHOT_NAME.matcher(file.getFileName().toString());
+        if (!m.matches()) {
+            return OptionalLong.empty();
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(m.group(1)));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
     }
 
     /** The first sequence encoded in a segment file name, or empty if the name is not a segment. */

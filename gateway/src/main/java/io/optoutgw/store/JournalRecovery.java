@@ -38,6 +38,11 @@ final class JournalRecovery {
         long nextSeq = 1;
         long activeEnd = SEGMENT_HEADER_SIZE;
         int skipped = 0;
+        SegmentSet.Segment snapshot = recoverSnapshot(dir, files, options);
+        if (snapshot != null) {
+            good.add(snapshot);
+            nextSeq = JournalFormat.parseSnapshotName(snapshot.path()).getAsLong() + 1;
+        }
         for (int i = 0; i < files.size(); i++) {
             SegmentSet.Segment seg = files.get(i);
             boolean last = i == files.size() - 1;
@@ -83,7 +88,8 @@ final class JournalRecovery {
                 activeEnd = r.validEnd();
             }
         }
-        if (good.isEmpty() || good.size() < files.size()) {
+        if (good.isEmpty() || good.get(good.size() - 1).snapshot()
+                || good.size() - (snapshot == null ? 0 : 1) < files.size()) {
             // empty directory, or a torn-header segment was removed: start a fresh one after the last good record
             JournalWriter.createSegment(dir, nextSeq).close();
             good.add(new SegmentSet.Segment(nextSeq, dir.resolve(JournalFormat.segmentName(nextSeq))));
@@ -91,6 +97,71 @@ final class JournalRecovery {
         }
         log.info("journal: opened {} with {} segment(s), last sequence {}", dir, good.size(), nextSeq - 1);
         return new Recovered(good, activeEnd, nextSeq - 1, skipped);
+    }
+
+    /**
+     * Picks the newest compaction snapshot, removes older ones, unfinished ones ({@code .tmp}) and the segments
+     * it replaced (left when a crash interrupted compaction after the snapshot was in place), and validates it.
+     * The snapshot was forced before it got its name, so any damage in it is corruption.
+     */
+    private static SegmentSet.Segment recoverSnapshot(Path dir, List<SegmentSet.Segment> files,
+                                                      OptOutJournal.Options options) throws IOException {
+        Path newest = null;
+        long through = -1;
+        List<Path> stale = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("snapshot-") && name.endsWith(".tmp")) {
+                    stale.add(p);
+                    continue;
+                }
+                OptionalLong seq = JournalFormat.parseSnapshotName(p);
+                if (seq.isEmpty()) {
+                    continue;
+                }
+                if (seq.getAsLong() > through) {
+                    if (newest != null) {
+                        stale.add(newest);
+                    }
+                    newest = p;
+                    through = seq.getAsLong();
+                } else {
+                    stale.add(p);
+                }
+            }
+        }
+        for (Path p : stale) {
+            log.info("journal: removing {} (superseded or unfinished snapshot)", p.getFileName());
+            Files.deleteIfExists(p);
+        }
+        if (newest == null) {
+            return null;
+        }
+        for (SegmentSet.Segment seg : new ArrayList<>(files)) {
+            if (seg.firstSeq() <= through) {
+                log.info("journal: removing {} (its records are in {})", seg.path().getFileName(), newest.getFileName());
+                Files.deleteIfExists(seg.path());
+                files.remove(seg);
+            }
+        }
+        if (!stale.isEmpty() || files.isEmpty() || files.get(0).firstSeq() <= through) {
+            JournalWriter.syncDirectory(dir);
+        }
+        try (FileChannel ch = FileChannel.open(newest, StandardOpenOption.READ)) {
+            if (ch.size() < SEGMENT_HEADER_SIZE) {
+                throw new JournalCorruptException(newest, 0, "snapshot header truncated (" + ch.size() + " bytes)");
+            }
+            long firstSeq = SegmentScanner.readAt(ch, 0, SEGMENT_HEADER_SIZE).getLong(8);
+            SegmentScanner.readHeader(newest, ch, firstSeq);
+            SegmentScanner.Result r = SegmentScanner.scan(newest, ch, firstSeq, ch.size(),
+                    new SegmentScanner.Mode(false, options.skipCorruptRecords(), Long.MAX_VALUE, null));
+            if (r.lastSeq() != through) {
+                throw new JournalCorruptException(newest, r.validEnd(), "snapshot ends at sequence " + r.lastSeq()
+                        + ", its name says " + through);
+            }
+            return new SegmentSet.Segment(firstSeq, newest, false, true);
+        }
     }
 
     private static List<SegmentSet.Segment> listSegments(Path dir) throws IOException {

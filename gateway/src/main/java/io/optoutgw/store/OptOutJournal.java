@@ -133,6 +133,8 @@ public final class OptOutJournal implements AutoCloseable {
     /** The last write failure while the writer cannot write (it retries in a new segment), else null. */
     private volatile IOException writeFailure;
     private final AtomicLong writeFailures = new AtomicLong();
+    private volatile JournalCompaction compactionPolicy;
+    private volatile long compactAfterBytes;
 
     private OptOutJournal(Path dir, Options options, JournalRecovery.Recovered recovered, JournalFaults faults,
                           FileChannel lockChannel, FileLock lock) throws IOException {
@@ -237,8 +239,10 @@ public final class OptOutJournal implements AutoCloseable {
                 try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.READ)) {
                     long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
                     long limit = active ? snap.activeEnd() : ch.size();
+                    // a snapshot's records are renumbered: a replay from inside its range reads all of it
+                    long from = seg.snapshot() ? Long.MIN_VALUE : fromSeqExclusive;
                     SegmentScanner.scan(seg.path(), ch, firstSeq, limit, new SegmentScanner.Mode(endsEarly,
-                            options.skipCorruptRecords(), fromSeqExclusive, consumer));
+                            options.skipCorruptRecords(), from, consumer));
                 }
             }
         } finally {
@@ -269,6 +273,153 @@ public final class OptOutJournal implements AutoCloseable {
             return removed.size();
         } finally {
             compaction.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Enables {@link #compactThrough}: records are kept by {@code policy}, and compaction runs once the segments
+     * it would replace hold at least {@code afterBytes} (0: whenever there is a segment to compact).
+     */
+    public void enableCompaction(JournalCompaction policy, long afterBytes) {
+        if (afterBytes < 0) {
+            throw new IllegalArgumentException("afterBytes must not be negative: " + afterBytes);
+        }
+        this.compactAfterBytes = afterBytes;
+        this.compactionPolicy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * Compacts the segments whose records all have sequences {@code <= seq} (call it only once Redis holds
+     * them, e.g. after reconciliation moved the applied marker to {@code seq}): their records, and those of
+     * an earlier snapshot, are rolled into one snapshot that keeps per key only what the policy ranks highest,
+     * then the old files are deleted. Never touches the active segment. Does nothing unless
+     * {@link #enableCompaction enabled} and the covered segments hold at least the configured bytes. A
+     * failure is logged and leaves the journal as it was (the snapshot is written to a temporary file, forced
+     * and renamed before anything is deleted; recovery finishes an interrupted compaction).
+     *
+     * @return the number of segment files replaced (0 when nothing was compacted)
+     */
+    public synchronized int compactThrough(long seq) {
+        JournalCompaction policy = compactionPolicy;
+        if (policy == null || state.get() == State.CLOSED) {
+            return 0;
+        }
+        List<SegmentSet.Segment> list = segments.snapshot().segments();
+        int n = 0;
+        while (n < list.size() - 1 && list.get(n + 1).firstSeq() - 1 <= seq) {
+            n++;
+        }
+        if (n == 0 || (n == 1 && list.get(0).snapshot())) {
+            return 0;
+        }
+        long coveredBytes = 0;
+        long before = 0;
+        for (int i = 0; i < n; i++) {
+            long size = sizeOf(list.get(i).path());
+            before += size;
+            if (!list.get(i).snapshot()) {
+                coveredBytes += size;
+            }
+        }
+        if (coveredBytes < compactAfterBytes) {
+            return 0;
+        }
+        long through = list.get(n).firstSeq() - 1;
+        Path tmp = dir.resolve(JournalFormat.snapshotName(through) + ".tmp");
+        try {
+            SegmentSet.Segment snapshot = writeSnapshot(list.subList(0, n + 1), through, policy, tmp);
+            List<SegmentSet.Segment> removed;
+            compaction.writeLock().lock();
+            try {
+                removed = segments.replaceLeading(n, snapshot);
+                for (SegmentSet.Segment s : removed) {
+                    if (!s.path().equals(snapshot.path())) {
+                        Files.deleteIfExists(s.path());
+                    }
+                }
+                JournalWriter.syncDirectory(dir);
+            } finally {
+                compaction.writeLock().unlock();
+            }
+            log.info("journal: compacted {} file(s) with records up to sequence {} into {} ({} -> {} bytes)",
+                    removed.size(), through, snapshot.path().getFileName(), before, sizeOf(snapshot.path()));
+            return removed.size();
+        } catch (Exception e) {
+            log.warn("journal: compaction up to sequence {} failed, journal left as it was: {}", through, e.toString());
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // recovery removes it
+            }
+            return 0;
+        }
+    }
+
+    /** Writes the snapshot of {@code covered} (all but the last element, which follows them) and renames it. */
+    private SegmentSet.Segment writeSnapshot(List<SegmentSet.Segment> covered, long through, JournalCompaction policy,
+                                             Path tmp) throws Exception {
+        record Entry(long rank, long seq, byte[] payload) {
+        }
+        java.util.Map<String, Entry> keep = new java.util.HashMap<>();
+        for (int i = 0; i < covered.size() - 1; i++) {
+            SegmentSet.Segment seg = covered.get(i);
+            boolean endsEarly = covered.get(i + 1).afterFailedWrite();
+            try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.READ)) {
+                long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
+                SegmentScanner.scan(seg.path(), ch, firstSeq, ch.size(), new SegmentScanner.Mode(endsEarly,
+                        options.skipCorruptRecords(), Long.MIN_VALUE, (s, payload) -> {
+                            JournalCompaction.Kept k = policy.classify(payload);
+                            if (k != null) {
+                                keep.merge(k.key(), new Entry(k.rank(), s, payload),
+                                        (a, b) -> b.rank() >= a.rank() ? b : a);
+                            }
+                        }));
+            }
+        }
+        List<Entry> entries = new ArrayList<>(keep.values());
+        keep.clear();
+        entries.sort(java.util.Comparator.comparingLong(Entry::seq));
+        long first = through - entries.size() + 1;
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+            buf.put(JournalFormat.segmentHeader(first, JournalFormat.FLAG_SNAPSHOT));
+            long seq = first;
+            long pos = 0;
+            for (Entry e : entries) {
+                int frame = JournalFormat.frameSize(e.payload().length);
+                if (buf.remaining() < frame) {
+                    pos = flush(ch, buf, pos);
+                    if (buf.capacity() < frame) {
+                        buf = java.nio.ByteBuffer.allocate(frame);
+                    }
+                }
+                JournalFormat.putRecord(buf, seq++, e.payload());
+            }
+            flush(ch, buf, pos);
+            ch.force(true);
+        }
+        Path target = dir.resolve(JournalFormat.snapshotName(through));
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        JournalWriter.syncDirectory(dir);
+        return new SegmentSet.Segment(first, target, false, true);
+    }
+
+    private static long flush(FileChannel ch, java.nio.ByteBuffer buf, long pos) throws IOException {
+        buf.flip();
+        while (buf.hasRemaining()) {
+            pos += ch.write(buf, pos);
+        }
+        buf.clear();
+        return pos;
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
         }
     }
 

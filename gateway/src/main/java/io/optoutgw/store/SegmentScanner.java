@@ -88,7 +88,7 @@ final class SegmentScanner {
                     + " (this build reads version " + FORMAT_VERSION + ")");
         }
         short flags = b.getShort(6);
-        if ((flags & ~JournalFormat.FLAG_AFTER_FAILED_WRITE) != 0) {
+        if ((flags & ~(JournalFormat.FLAG_AFTER_FAILED_WRITE | JournalFormat.FLAG_SNAPSHOT)) != 0) {
             throw new JournalCorruptException(file, 6, String.format("unknown segment flags 0x%04x", flags));
         }
         long firstSeq = b.getLong(8);
@@ -125,7 +125,9 @@ final class SegmentScanner {
                     : "a valid record follows at offset " + next;
             if (!mode.skipCorrupt()) {
                 throw new JournalCorruptException(file, pos, problem + "; " + where
-                        + " (records after sequence " + lastSeq + " may be lost; set skipCorruptRecords to open anyway)");
+                        + " (records after sequence " + lastSeq + " may be lost; with the gateway stopped, run"
+                        + " 'gateway journal repair --dir " + file.toAbsolutePath().getParent()
+                        + "' to drop the damaged records and open anyway)");
             }
             long resume = next < 0 ? limit : next;
             log.error("journal corrupt: {} at offset {}: {}; skipping {} bytes after sequence {}",

@@ -15,10 +15,16 @@ final class SegmentSet {
      *
      * @param afterFailedWrite the writer opened it after a failed write: the previous segment may end early,
      *                         with a torn tail of the failed batch, and sequences may be skipped before this one
+     * @param snapshot         a compaction snapshot (always the first segment): its records are renumbered, so a
+     *                         replay from any sequence it covers reads all of it
      */
-    record Segment(long firstSeq, Path path, boolean afterFailedWrite) {
+    record Segment(long firstSeq, Path path, boolean afterFailedWrite, boolean snapshot) {
         Segment(long firstSeq, Path path) {
-            this(firstSeq, path, false);
+            this(firstSeq, path, false, false);
+        }
+
+        Segment(long firstSeq, Path path, boolean afterFailedWrite) {
+            this(firstSeq, path, afterFailedWrite, false);
         }
     }
 
@@ -68,6 +74,17 @@ final class SegmentSet {
     synchronized void addActive(Segment segment, long headerEnd) {
         segments.add(segment);
         activeEnd = headerEnd;
+    }
+
+    /** Replaces the first {@code n} segments (never the active one) with {@code snapshot}; returns those removed. */
+    synchronized List<Segment> replaceLeading(int n, Segment snapshot) {
+        if (n >= segments.size()) {
+            throw new IllegalArgumentException("cannot replace the active segment");
+        }
+        List<Segment> removed = new ArrayList<>(segments.subList(0, n));
+        segments.subList(0, n).clear();
+        segments.add(0, snapshot);
+        return removed;
     }
 
     /** Removes and returns the oldest segments whose records are all {@code <= seq}; never the active one. */

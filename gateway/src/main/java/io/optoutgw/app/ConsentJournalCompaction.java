@@ -1,0 +1,24 @@
+package io.optoutgw.app;
+
+import io.optoutgw.store.JournalCompaction;
+import io.optoutgw.suppression.ConsentEvent;
+
+/**
+ * What compaction keeps of the opt-out journal: per (number, scope) the event the list itself would
+ * end up with (the later second wins, and within one second an opt-out beats an opt-in), so a replay of
+ * the compacted journal after Redis lost data restores the same list. Events that do not change the list
+ * (HELP, REASON) are dropped, as are the older changes of each (number, scope); their audit entries stay
+ * in Redis.
+ */
+final class ConsentJournalCompaction implements JournalCompaction {
+
+    @Override
+    public Kept classify(byte[] payload) {
+        ConsentEvent e = ConsentEvent.fromJson(payload);
+        int effect = e.type().effect();
+        if (effect == 0) {
+            return null;
+        }
+        return new Kept(e.number() + '\u0000' + e.scope(), e.time().getEpochSecond() * 2 + (effect > 0 ? 1 : 0));
+    }
+}
