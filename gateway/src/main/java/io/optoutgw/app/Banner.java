@@ -2,11 +2,10 @@ package io.optoutgw.app;
 
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.GatewayConfig;
-import io.optoutgw.session.PasswordHash;
 
 /**
  * What a person starting the gateway sees on the console: where to bind and, for the demo
- * configuration (built-in simulator on), the demo credentials. Written to standard output, never
+ * configuration (built-in simulator on), the demo accounts (never their passwords). Written to standard output, never
  * to the log.
  */
 final class Banner {
@@ -26,11 +25,9 @@ final class Banner {
         sb.append("  upstream SMSC(s): ").append(Gateway.upstreamSummary(config));
         sb.append(config.simulator().enabled() ? " (built-in simulator)\n" : "\n");
         if (config.simulator().enabled()) {
-            sb.append("  demo accounts:\n");
+            sb.append("  demo accounts (passwords: see accounts[].password in the configuration file):\n");
             for (AccountConfig a : config.accounts()) {
-                String password = a.password().startsWith(PasswordHash.PREFIX) ? "(hashed)" : a.password();
-                sb.append("    system_id=").append(a.systemId()).append(" password=").append(password)
-                        .append(" numbers=").append(a.numbers()).append('\n');
+                sb.append("    system_id=").append(a.systemId()).append(" numbers=").append(a.numbers()).append('\n');
             }
         }
         sb.append("  stop with Ctrl-C (SIGTERM): ESMEs are drained and unbound first\n");

@@ -60,6 +60,8 @@ public final class Gateway implements AutoCloseable {
     private SmscSimulator simulator;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
+    /** HTTP's own single thread: slow or many HTTP clients cannot hold up SMPP accept or sessions. */
+    private EventLoopGroup httpGroup;
     private MessageIdStore messageIds;
     private Upstreams upstreams;
     private EsmeServer esmeServer;
@@ -173,7 +175,8 @@ public final class Gateway implements AutoCloseable {
                 httpServer.enableDemoMo((from, to, text) -> sim.injectMo(from, to,
                         text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), (byte) 0));
             }
-            httpPort = httpServer.start(boss);
+            httpGroup = Transports.group(1);
+            httpPort = httpServer.start(httpGroup);
         }
         log.info("gateway {} started: SMPP port {}, HTTP port {}, {} upstream(s), {} account(s)",
                 config.instanceId(), smppPort, httpPort, config.upstreams().size(), config.accounts().size());
@@ -354,6 +357,9 @@ public final class Gateway implements AutoCloseable {
         log.info("gateway {} stopping", config.instanceId());
         if (httpServer != null) {
             httpServer.stop();
+        }
+        if (httpGroup != null) {
+            httpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         if (esmeServer != null) {
             esmeServer.stop();

@@ -23,6 +23,7 @@ import io.optoutgw.config.HttpConfig;
 import io.optoutgw.transport.Transports;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public final class HttpServer {
     private final Supplier<String> metrics;
     private final AdminApi api;
     private Channel serverChannel;
+    /** Connections open now (capped at {@code http.maxConnections}). */
+    private final AtomicInteger open = new AtomicInteger();
 
     public HttpServer(HttpConfig config, Readiness readiness, Supplier<String> metrics) {
         this(config, readiness, metrics, AdminApi.disabled());
@@ -66,9 +69,21 @@ public final class HttpServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (open.incrementAndGet() > config.maxConnections()) {
+                            open.decrementAndGet();
+                            // debug only: a flood of refused connections must not flood the log
+                            log.debug("HTTP connection refused: {} open already (http.maxConnections)",
+                                    config.maxConnections());
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline()
                                 .addLast("codec", new HttpServerCodec())
+                                .addLast("timeouts", new HttpTimeouts(config.requestTimeout(), config.idleTimeout()))
                                 .addLast("import", new ImportRouter(api))
+                                // the token is checked from the headers, before any body is read
+                                .addLast("auth", new ApiGate(api))
                                 .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
                                 .addLast("handler", new Handler());
                     }
@@ -96,6 +111,11 @@ public final class HttpServer {
                 return;
             }
             if ("/simulator/mo".equals(path) && demoMo != null) {
+                if (!demoMoAllowed(ctx.channel().remoteAddress(), request)) {
+                    Responses.send(ctx.channel(), false, json(HttpResponseStatus.FORBIDDEN, "{\"error\":\""
+                            + "/simulator/mo is accepted from this host only, or with the admin token\"}"));
+                    return;
+                }
                 injectDemoMo(ctx, request);
                 return;
             }
@@ -157,6 +177,13 @@ public final class HttpServer {
                     + String.valueOf(error.getMessage()).replace("\"", "'") + "\"}");
             Responses.send(ctx.channel(), keepAlive, r);
         });
+    }
+
+    /** The demo MO hook: from a loopback address, or with the admin token (http.adminToken). */
+    boolean demoMoAllowed(java.net.SocketAddress remote, io.netty.handler.codec.http.HttpRequest request) {
+        boolean loopback = remote instanceof InetSocketAddress isa && isa.getAddress() != null
+                && isa.getAddress().isLoopbackAddress();
+        return loopback || (api.enabled() && api.authError(request) == null);
     }
 
     private static String first(java.util.Map<String, java.util.List<String>> q, String name) {

@@ -43,7 +43,6 @@ public final class RedisConnector implements AutoCloseable {
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
     /** Cluster topology is also re-read this often, besides on MOVED/ASK and reconnects. */
     static final Duration TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
-    private static final Pattern USER_INFO = Pattern.compile("//([^@/]*)@");
     private static final Pattern CLUSTER = Pattern.compile("^(rediss?)-cluster://(?:([^@/]*)@)?([^/?#]+)(/0?)?$");
 
     private final ClientResources resources;
@@ -291,7 +290,13 @@ public final class RedisConnector implements AutoCloseable {
 
     /** The URI with any user:password replaced by {@code ***}. */
     public static String mask(String uri) {
-        return uri == null ? "null" : USER_INFO.matcher(uri).replaceAll("//***@");
+        if (uri == null) {
+            return "null";
+        }
+        // everything between "//" and the last '@': a password may itself contain '@'
+        int start = uri.indexOf("//");
+        int at = uri.lastIndexOf('@');
+        return start < 0 || at < start + 2 ? uri : uri.substring(0, start + 2) + "***" + uri.substring(at);
     }
 
     private static String reason(Throwable e) {
@@ -307,11 +312,12 @@ public final class RedisConnector implements AutoCloseable {
         if (uri == null) {
             return text;
         }
-        Matcher m = USER_INFO.matcher(uri);
-        if (!m.find()) {
+        int start = uri.indexOf("//");
+        int at = uri.lastIndexOf('@');
+        if (start < 0 || at < start + 2) {
             return text;
         }
-        String userInfo = m.group(1);
+        String userInfo = uri.substring(start + 2, at);
         String secret = userInfo.contains(":") ? userInfo.substring(userInfo.indexOf(':') + 1) : userInfo;
         String result = text.replace(userInfo, "***");
         return secret.isEmpty() ? result : result.replace(secret, "***");

@@ -48,6 +48,18 @@ class DemoModeTest {
                 assertEquals(400, bad.statusCode());
                 assertTwoAnswersOnOneConnection(g.httpPort());
 
+                PrintStream console = System.out;
+                ByteArrayOutputStream banner = new ByteArrayOutputStream();
+                try {
+                    System.setOut(new PrintStream(banner, true, StandardCharsets.UTF_8));
+                    Banner.print(g.config(), g);
+                } finally {
+                    System.setOut(console);
+                }
+                String shown = banner.toString(StandardCharsets.UTF_8);
+                assertTrue(shown.contains("system_id=demo"), shown);
+                assertTrue(!shown.contains("demo-pw"), "the banner shows no password: " + shown);
+
                 PrintStream old = System.out;
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 int code;

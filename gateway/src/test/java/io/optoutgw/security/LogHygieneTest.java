@@ -63,6 +63,13 @@ class LogHygieneTest {
                 } catch (IOException expected) {
                     // refused
                 }
+                try {
+                    // a system_id that would forge a log line if printed raw
+                    Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "x\nFORGED\u001b[2J", WRONG_PASSWORD, null)
+                            .unbindAndClose();
+                } catch (IOException expected) {
+                    // refused
+                }
                 SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", ESME_PASSWORD,
                         new Esmes.Inbox());
                 Esmes.submit(acme, "12345", OTHER, "hello", true);
@@ -86,12 +93,19 @@ class LogHygieneTest {
         }
         List<String> leaks = new ArrayList<>();
         int ourLines = 0;
+        boolean escapedSystemIdLogged = false;
         for (ILoggingEvent e : appender.list) {
             if (!e.getLoggerName().startsWith("io.optoutgw")) {
                 continue; // third-party client libraries used by the test itself
             }
             ourLines++;
             String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage());
+            if (line.contains("\nFORGED") || line.contains("\u001b")) {
+                leaks.add("raw control characters from a peer: " + e.getLoggerName() + ": " + line);
+            }
+            if (line.contains("x\\nFORGED\\x1b[2J")) {
+                escapedSystemIdLogged = true;
+            }
             for (String secret : new String[] {ESME_PASSWORD, WRONG_PASSWORD, UPSTREAM_PASSWORD, PERSON, OTHER}) {
                 if (line.contains(secret)) {
                     leaks.add(e.getLoggerName() + ": " + line);
@@ -100,5 +114,6 @@ class LogHygieneTest {
         }
         assertTrue(ourLines > 10, "the run logged something to scan: " + ourLines + " lines");
         assertEquals(List.of(), leaks);
+        assertTrue(escapedSystemIdLogged, "the refused system_id is logged, escaped");
     }
 }

@@ -167,6 +167,9 @@ class RedisConnectorTest {
         assertEquals("redis-sentinel://***@s1:26379,s2:26379/0#main",
                 RedisConnector.mask("redis-sentinel://pw@s1:26379,s2:26379/0#main"));
         assertEquals("redis://host:6379", RedisConnector.mask("redis://host:6379"));
+        assertEquals("redis://***@host:6379", RedisConnector.mask("redis://user:p@ss@host:6379"),
+                "a password containing '@' is masked whole");
+        assertEquals("redis://***@host", RedisConnector.mask("redis://:a/b@c@host"));
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration max, String what)

@@ -1,0 +1,159 @@
+package io.optoutgw.session;
+
+import static io.optoutgw.testsupport.TestGateways.awaitBound;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.cloudhopper.smpp.pdu.BindTransceiver;
+import com.cloudhopper.smpp.pdu.EnquireLink;
+import com.cloudhopper.smpp.pdu.Pdu;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.optoutgw.app.Gateway;
+import io.optoutgw.codec.SmppEncoder;
+import io.optoutgw.simulator.SimulatorOptions;
+import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.testsupport.RedisServerProcess;
+import io.optoutgw.testsupport.TestGateways;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Bind password checks (PBKDF2) run off the event loops: a storm of binds with a hashed password
+ * does not hold up a bound session's enquire_link, and binds beyond the checking pool's queue are
+ * throttled at once instead of waiting.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class BindOffLoopTest {
+
+    /** A blocking SMPP connection speaking raw PDUs. */
+    private static final class Raw implements AutoCloseable {
+        final Socket socket;
+        final DataInputStream in;
+
+        Raw(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(60_000);
+            in = new DataInputStream(socket.getInputStream());
+        }
+
+        void send(Pdu pdu) throws IOException {
+            ByteBuf buf = Unpooled.buffer();
+            try {
+                SmppEncoder.encodeTo(pdu, buf);
+                byte[] bytes = new byte[buf.readableBytes()];
+                buf.readBytes(bytes);
+                socket.getOutputStream().write(bytes);
+                socket.getOutputStream().flush();
+            } finally {
+                buf.release();
+            }
+        }
+
+        /** The status of the next PDU read (its body skipped). */
+        int readStatus() throws IOException {
+            int length = in.readInt();
+            in.readInt();
+            int status = in.readInt();
+            in.readInt();
+            in.readFully(new byte[length - 16]);
+            return status;
+        }
+
+        int bind(String user, String password, int seq) throws IOException {
+            BindTransceiver b = new BindTransceiver();
+            b.setSystemId(user);
+            b.setPassword(password);
+            b.setSequenceNumber(seq);
+            send(b);
+            return readStatus();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void aBindStormNeitherStallsBoundSessionsNorQueuesWithoutLimit() throws Exception {
+        String hashed = PasswordHash.hash("pw");
+        try (RedisServerProcess redis = RedisServerProcess.start();
+             SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
+            Gateway gateway = TestGateways.start("gw-bindpool", redis.uri(), """
+                    smpp: { host: 127.0.0.1, port: 0, bindRate: 10000, maxBindFailures: 1000 }
+                    upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
+                    accounts:
+                      - { systemId: acme, password: "%s", maxBinds: 100 }
+                    """.formatted(smsc.port(), hashed));
+            try (Raw bound = new Raw(gateway.smppPort())) {
+                awaitBound(gateway);
+                assertEquals(0, bound.bind("acme", "pw", 1));
+                int binds = 40;
+                List<Raw> storm = new ArrayList<>();
+                for (int i = 0; i < binds; i++) {
+                    storm.add(new Raw(gateway.smppPort()));
+                }
+                ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
+                CountDownLatch go = new CountDownLatch(1);
+                CountDownLatch done = new CountDownLatch(binds);
+                for (int i = 0; i < binds; i++) {
+                    Raw r = storm.get(i);
+                    int n = i;
+                    Thread t = new Thread(() -> {
+                        try {
+                            go.await();
+                            statuses.add(r.bind("acme", n % 2 == 0 ? "pw" : "wrong", 1));
+                        } catch (Exception e) {
+                            statuses.add(-1);
+                        } finally {
+                            done.countDown();
+                        }
+                    });
+                    t.setDaemon(true);
+                    t.start();
+                }
+                AtomicBoolean stormOver = new AtomicBoolean();
+                long start = System.nanoTime();
+                go.countDown();
+                long maxRtt = 0;
+                int probes = 0;
+                for (int seq = 2; !stormOver.get(); seq++) {
+                    EnquireLink el = new EnquireLink();
+                    el.setSequenceNumber(seq);
+                    long t0 = System.nanoTime();
+                    bound.send(el);
+                    assertEquals(0, bound.readStatus());
+                    maxRtt = Math.max(maxRtt, System.nanoTime() - t0);
+                    probes++;
+                    Thread.sleep(5);
+                    stormOver.set(done.getCount() == 0);
+                }
+                long stormNanos = System.nanoTime() - start;
+                for (Raw r : storm) {
+                    r.close();
+                }
+                long throttled = statuses.stream().filter(s -> s == 0x58).count();
+                long answered = statuses.stream().filter(s -> s == 0 || s == 0x0D || s == 0x58).count();
+                assertEquals(binds, answered, "every bind answered: " + statuses);
+                assertTrue(throttled > 0, "binds beyond the checking pool's queue are throttled: " + statuses);
+                assertTrue(statuses.contains(0) && statuses.contains(0x0D), "the rest are checked: " + statuses);
+                assertTrue(maxRtt < stormNanos / 4, "enquire_link round trips (max "
+                        + TimeUnit.NANOSECONDS.toMillis(maxRtt) + " ms over " + probes
+                        + " probes) stay far below the time the password checks took ("
+                        + TimeUnit.NANOSECONDS.toMillis(stormNanos) + " ms)");
+            } finally {
+                gateway.close();
+            }
+        }
+    }
+}
