@@ -97,6 +97,8 @@ final class ConsentWorld implements AutoCloseable {
     private ConsentModel model;
     private final List<MoSpec> history = new ArrayList<>();
     private final List<String> refusedMarkers = new ArrayList<>();
+    /** submit_multi marker -> the only numbers it may have reached (the ones not opted out). */
+    private final java.util.Map<String, Set<String>> multiAllowed = new java.util.HashMap<>();
     /** Keyword MO answered other than ESME_ROK while Redis was frozen: (MoSpec, instance). */
     private final List<Object[]> unacknowledged = new ArrayList<>();
 
@@ -141,6 +143,7 @@ final class ConsentWorld implements AutoCloseable {
         model = new ConsentModel(PERSONS);
         history.clear();
         refusedMarkers.clear();
+        multiAllowed.clear();
     }
 
     private void startGateway(int i) throws Exception {
@@ -570,7 +573,7 @@ final class ConsentWorld implements AutoCloseable {
                 throw new AssertionError(what + " while Redis was frozen: expected ESME_RTHROTTLED and nothing at the "
                         + "SMSC, got 0x" + Integer.toHexString(status) + ", SMSC got " + atSmsc);
             }
-            refusedMarkers.add(marker);
+            multiAllowed.put(marker, Set.of());
             return;
         }
         if (status != ROK || !refused.equals(expectRefused) || !atSmsc.equals(expectRelayed)) {
@@ -582,9 +585,7 @@ final class ConsentWorld implements AutoCloseable {
                     + expectRelayed + "; got 0x" + Integer.toHexString(status) + ", refused " + refused
                     + ", SMSC got " + atSmsc + " (opted out:" + model + ")");
         }
-        if (!expectRefused.isEmpty()) {
-            refusedMarkers.add(marker);
-        }
+        multiAllowed.put(marker, expectRelayed);
     }
 
     private static String digits(byte ton, String address) {
@@ -688,10 +689,17 @@ final class ConsentWorld implements AutoCloseable {
             }
         }
         for (String marker : refusedMarkers) {
-            if (relayed(marker) || !relayedMulti(marker).isEmpty()) {
+            if (relayed(marker)) {
                 wrong.add("refused submit " + marker + " reached the SMSC afterwards");
             }
         }
+        multiAllowed.forEach((marker, allowed) -> {
+            Set<String> reached = relayedMulti(marker);
+            if (!allowed.containsAll(reached)) {
+                wrong.add("submit_multi " + marker + " reached " + reached + " at the SMSC afterwards; only " + allowed
+                        + " were not opted out");
+            }
+        });
         if (!wrong.isEmpty()) {
             throw new AssertionError("at the end of the chain:\n  " + String.join("\n  ", wrong));
         }
