@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.optoutgw.app.Gateway;
+import io.optoutgw.config.ConfigLoader;
+import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.JsmppSmsc;
 import io.optoutgw.testsupport.RedisServerProcess;
@@ -65,14 +67,20 @@ class IndependentSmscTest {
     static void start() throws Exception {
         redis = RedisServerProcess.start();
         smsc = JsmppSmsc.start("gw", "gwpass");
-        gateway = TestGateways.start("gw-jsmpp", redis.uri(), """
-                optout: { reconcileInterval: 1h }
+        // a Redis command timeout of 5 s: the connection is made at start-up, on a loaded machine too
+        gateway = Gateway.start(ConfigLoader.parse("""
+                instanceId: gw-jsmpp
+                smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
+                http: { host: 127.0.0.1, port: 0 }
+                redis: { uri: "%s", commandTimeout: 5s }
+                optout: { journalDir: "%s", reconcileInterval: 1h }
                 upstreams:
                   - { name: jsmpp, host: 127.0.0.1, port: %d, systemId: gw, password: gwpass, binds: 1 }
                 accounts:
                   - { systemId: acme, password: acme-pw, numbers: ["12345"] }
                   - { systemId: beta, password: beta-pw, numbers: ["67890"] }
-                """.formatted(smsc.port()));
+                """.formatted(redis.uri(), TestGateways.tempJournalDir("gw-jsmpp"), smsc.port()),
+                ConfigOverrides.NONE));
         TestGateways.awaitBound(gateway);
     }
 

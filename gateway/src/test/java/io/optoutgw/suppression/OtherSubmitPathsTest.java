@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.SmppConstants;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.config.ConfigLoader;
+import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
@@ -59,15 +61,22 @@ class OtherSubmitPathsTest {
     void start() throws Exception {
         redis = RedisServerProcess.start();
         smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
-        gateway = TestGateways.start("gw-paths", redis.uri(), """
-                optout: { reconcileInterval: 1h }
+        // a Redis command timeout of 5 s: the connection is made at start-up, on a loaded machine too
+        gateway = Gateway.start(ConfigLoader.parse("""
+                instanceId: gw-paths
+                smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
+                http: { host: 127.0.0.1, port: 0 }
+                redis: { uri: "%s", commandTimeout: 5s }
+                optout: { journalDir: "%s", reconcileInterval: 1h }
                 suppression: { checkTimeout: 300ms }
                 upstreams:
                   - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, binds: 1 }
                 accounts:
                   - { systemId: acme, password: pw, numbers: ["12345"] }
                   - { systemId: open, password: pw, numbers: ["33333"], optOut: { failOpen: true } }
-                """.formatted(smsc.port()));
+                  - { systemId: brand, password: pw, numbers: ["44441", "44442"], optOut: { scope: sender } }
+                """.formatted(redis.uri(), TestGateways.tempJournalDir("gw-paths"), smsc.port()),
+                ConfigOverrides.NONE));
         awaitBound(gateway);
     }
 
@@ -93,8 +102,12 @@ class OtherSubmitPathsTest {
 
     /** STOP from {@code person}, acknowledged, and its confirmation received by the SMSC. */
     private void optOut(String person) throws Exception {
+        optOut(person, "12345");
+    }
+
+    private void optOut(String person, String shortCode) throws Exception {
         long before = smsc.submitCount();
-        assertEquals(0, smsc.injectMo(person, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+        assertEquals(0, smsc.injectMo(person, shortCode, "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
                 .get(10, TimeUnit.SECONDS));
         smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
     }
@@ -177,5 +190,38 @@ class OtherSubmitPathsTest {
         assertEquals(1, got.size(), "only the fail-open account's submit_multi reached the SMSC");
         assertEquals(List.of(o1, o2), got.get(0).getDestinations().stream()
                 .map(d -> d.address().getAddress()).toList());
+    }
+
+    /**
+     * With the sender scope a STOP to one short code suppresses that sender only: the submit's
+     * source address is part of the decision, for submit_sm and for each submit_multi destination.
+     */
+    @Test
+    void aSenderScopedOptOutRefusesThatSenderOnlyOnEverySubmitPath() throws Exception {
+        String p = person();
+        String q = person();
+        optOut(p, "44441");
+        int mark = smsc.receivedMessages().size(); // after the STOP confirmation
+        SMPPSession brand = bind("brand");
+        assertEquals(0x0B, status(() -> Esmes.submit(brand, "44441", p, "from the short code texted", false)));
+        SubmitMultiResult mixed = multi(brand, "44441", p, q);
+        assertEquals(1, mixed.getUnsuccessDeliveries().length);
+        assertEquals(p, mixed.getUnsuccessDeliveries()[0].getDestinationAddress().getAddress());
+        assertEquals(0x0B, mixed.getUnsuccessDeliveries()[0].getErrorStatusCode());
+
+        // the brand's other sender may still send, on both paths
+        assertNotNull(Esmes.submit(brand, "44442", p, "from the other short code", false).getMessageId());
+        SubmitMultiResult other = multi(brand, "44442", p);
+        assertEquals(0, other.getUnsuccessDeliveries().length);
+        List<SubmitMulti> got = smsc.receivedSubmitMultis();
+        assertEquals(2, got.size());
+        assertEquals(List.of(q), got.get(0).getDestinations().stream().map(d -> d.address().getAddress()).toList());
+        assertEquals(List.of(p), got.get(1).getDestinations().stream().map(d -> d.address().getAddress()).toList());
+        List<ReceivedMessage> received = smsc.receivedMessages();
+        assertEquals(List.of("44442"), received.subList(mark, received.size()).stream().map(ReceivedMessage::pdu)
+                .filter(pdu -> pdu.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM)
+                .filter(pdu -> pdu.getDestAddress() != null && p.equals(pdu.getDestAddress().getAddress()))
+                .map(pdu -> pdu.getSourceAddress().getAddress())
+                .toList(), "of the submit_sm to the opted-out number only the other sender's was relayed");
     }
 }
