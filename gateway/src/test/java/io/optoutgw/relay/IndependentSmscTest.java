@@ -131,7 +131,8 @@ class IndependentSmscTest {
         byte[] text = "Grüße, 5 € off".getBytes(StandardCharsets.UTF_16BE);
         SubmitSmResult result = acme.submitShortMessage("CMT", TypeOfNumber.NATIONAL, NumberingPlanIndicator.ISDN,
                 "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(0x03),
-                (byte) 0x39, (byte) 2, null, "000001000000000R", new RegisteredDelivery(SMSCDeliveryReceipt.SUCCESS_FAILURE),
+                (byte) 0x39, (byte) 2, null, "000001000000000R",
+                new RegisteredDelivery(SMSCDeliveryReceipt.SUCCESS_FAILURE),
                 (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_UCS2), (byte) 0, text,
                 new OptionalParameter.Short(OptionalParameter.Tag.USER_MESSAGE_REFERENCE, (short) 4242));
 

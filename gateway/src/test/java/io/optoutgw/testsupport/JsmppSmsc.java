@@ -182,8 +182,8 @@ public final class JsmppSmsc implements AutoCloseable {
     public void deliverMo(String from, String to, String text) throws Exception {
         awaitBound(Duration.ofSeconds(10)).deliverShortMessage("", TypeOfNumber.INTERNATIONAL,
                 NumberingPlanIndicator.ISDN, from, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, to,
-                new ESMClass(), (byte) 0, (byte) 0, new RegisteredDelivery(), new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                text.getBytes(StandardCharsets.ISO_8859_1));
+                new ESMClass(), (byte) 0, (byte) 0, new RegisteredDelivery(),
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /**
@@ -244,7 +244,10 @@ public final class JsmppSmsc implements AutoCloseable {
         }
     }
 
-    /** Answers what the gateway sends upstream; anything but submit_sm, data_sm and submit_multi gets ESME_RINVCMDID. */
+    /**
+     * Answers what the gateway sends upstream; anything but submit_sm, data_sm and submit_multi
+     * gets ESME_RINVCMDID.
+     */
     private final class Receiver implements ServerMessageReceiverListener {
 
         @Override
