@@ -112,11 +112,11 @@ final class ChaosRun {
             for (int i = 1; i <= o.gateways(); i++) {
                 gws.add(new GatewayNode("gw-chaos-" + i, o.work().resolve("gw-" + i), o.gatewayJar(), o.heap()));
             }
-            parallel(gws, g -> {
+            // one after the other: JVMs starting at once on a small machine take longer in all
+            for (GatewayNode g : gws) {
                 g.start(cluster.uri(), sim.port(), "");
                 event(g.instanceId + " ready: pid " + g.pid() + ", smpp " + g.smppPort + ", http " + g.httpPort);
-                return null;
-            });
+            }
             try (TrackedEsmes esmes = new TrackedEsmes(GatewayNode.ACCOUNT, GatewayNode.PASSWORD,
                     gws.stream().map(g -> g.smppPort).toList(), o.sessionsPerGateway(), capacity)) {
                 esmes.awaitBound(30_000);

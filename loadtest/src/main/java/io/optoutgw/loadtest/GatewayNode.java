@@ -94,7 +94,7 @@ final class GatewayNode implements AutoCloseable {
         process = new ProcessBuilder(ChildProcesses.command(cmd)).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         ChildProcesses.register(process);
-        awaitReady(90_000);
+        awaitReady(180_000);
     }
 
     /** {@code java ... -jar gateway.jar} or {@code java ... -cp CLASSPATH GatewayCli}, without the command. */
