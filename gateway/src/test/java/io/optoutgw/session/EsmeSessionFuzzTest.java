@@ -162,7 +162,7 @@ class EsmeSessionFuzzTest {
                 case 0 -> send(ch, bind(new BindTransceiver(), "acme", "secret", seq));
                 case 1 -> send(ch, bind(data.consumeBoolean() ? new BindTransmitter() : new BindReceiver(),
                         data.consumeBoolean() ? "acme" : "rxonly", data.consumeBoolean() ? "secret" : "pw", seq));
-                case 2 -> send(ch, bind(new BindTransceiver(), data.consumeString(16), data.consumeString(9), seq));
+                case 2 -> send(ch, bind(new BindTransceiver(), data.consumeAsciiString(16), data.consumeAsciiString(9), seq));
                 case 3, 4 -> send(ch, submit(seq));
                 case 5 -> {
                     EnquireLink el = new EnquireLink();
@@ -217,7 +217,7 @@ class EsmeSessionFuzzTest {
                 case 14 -> {
                     QuerySm q = new QuerySm();
                     q.setSequenceNumber(seq);
-                    q.setMessageId(data.consumeString(20));
+                    q.setMessageId(data.consumeAsciiString(20));
                     q.setSourceAddress(new Address((byte) 0, (byte) 0, "12345"));
                     send(ch, q);
                 }
@@ -294,7 +294,7 @@ class EsmeSessionFuzzTest {
         private SubmitSm submit(int seq) {
             SubmitSm sm = new SubmitSm();
             sm.setSequenceNumber(seq);
-            sm.setSourceAddress(new Address((byte) 0, (byte) 0, data.consumeBoolean() ? "12345" : data.consumeString(20)));
+            sm.setSourceAddress(new Address((byte) 0, (byte) 0, data.consumeBoolean() ? "12345" : data.consumeAsciiString(20)));
             sm.setDestAddress(new Address((byte) 1, (byte) 1, "15551234567"));
             return sm;
         }

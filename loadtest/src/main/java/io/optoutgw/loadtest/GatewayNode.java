@@ -42,8 +42,10 @@ final class GatewayNode implements AutoCloseable {
 
     /**
      * The gateway's config: the account {@link #ACCOUNT} owns the short code, STOP is account-scoped.
-     * Redis commands may take 2 s (the first connection's handshake is bounded by the same time, and
-     * several JVMs starting at once on a small machine made 500 ms too short for it).
+     * Redis commands may take 5 s: the first connection's handshake is bounded by the same time, and
+     * at start-up on a loaded 2-core machine 500 ms and even 2 s were too short for it (the gateway
+     * then exits with status 3, "cannot connect"). Submit checks keep their own bound
+     * (suppression.checkTimeout, 500 ms) and recording its own (optout.recordTimeout, 2 s).
      */
     static String config(String instanceId, int smppPort, int httpPort, String redisUri, int simPort, Path journal,
                          String smppExtra) {
@@ -53,7 +55,7 @@ final class GatewayNode implements AutoCloseable {
                 smpp: { host: 127.0.0.1, port: %d, maxFrameBytes: 4096, bindTimeout: 10s, unbindDrainTimeout: 2s,
                         enquireLinkIdle: 60s%s }
                 http: { host: 127.0.0.1, port: %d, adminToken: "%s" }
-                redis: { uri: "%s", commandTimeout: 2s, messageIdTtl: 10m }
+                redis: { uri: "%s", commandTimeout: 5s, messageIdTtl: 10m }
                 relay: { requestTimeout: 10s }
                 upstreams:
                   - name: sim
@@ -87,6 +89,20 @@ final class GatewayNode implements AutoCloseable {
         Files.createDirectories(dir);
         Path cfg = dir.resolve("gateway.yaml");
         Files.writeString(cfg, config(instanceId, smppPort, httpPort, redisUri, simPort, dir.resolve("journal"), smppExtra));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                launch(cfg);
+                return;
+            } catch (IllegalStateException e) {
+                // a start-up that could not reach Redis in time exits with 3: once more
+                if (attempt >= 2 || process.isAlive() || process.exitValue() != 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void launch(Path cfg) throws Exception {
         starts++;
         Path log = dir.resolve("gateway-" + starts + ".log");
         List<String> cmd = java(heap);

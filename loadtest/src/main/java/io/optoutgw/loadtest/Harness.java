@@ -271,7 +271,7 @@ public final class Harness implements Callable<Integer> {
 
     /** Flood of pre-bind PDUs, bad binds and broken HTTP beside one honest ESME: see {@link AbuseRun}. */
     private void runAbuse() throws Exception {
-        AbuseRun.Options o = new AbuseRun.Options(abuseSeconds, abuseRate, abuseConnections, 15, gatewayJar, gatewayHeap,
+        AbuseRun.Options o = new AbuseRun.Options(abuseSeconds, abuseRate, abuseConnections, 20, gatewayJar, gatewayHeap,
                 work.resolve("abuse"));
         System.out.printf("%n== abuse: %d s, %d attacking connections, honest ESME at %.0f/s ==%n",
                 o.seconds(), o.connections(), o.rate());
