@@ -150,6 +150,10 @@ final class AbuseRun {
     /** Heap after a full GC in the gateway (jcmd GC.run, then the live-data gauge), MiB; -1 if unread. */
     static double heapAfterGcMiB(GatewayNode gw) throws InterruptedException {
         String before = gw.metrics();
+        for (int i = 0; before == null && i < 20; i++) {
+            Thread.sleep(500); // the HTTP port may still be busy with what the attack left behind
+            before = gw.metrics();
+        }
         if (before == null) {
             return -1;
         }
@@ -162,7 +166,7 @@ final class AbuseRun {
         } catch (IOException e) {
             return -1;
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             String now = gw.metrics();
             if (now != null && GatewayProcess.majorGcCount(now) > fullGcs) {
