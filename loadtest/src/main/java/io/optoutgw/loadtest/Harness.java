@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
 public final class Harness implements Callable<Integer> {
 
     @Option(names = "--scenario", split = ",", defaultValue = "saturation",
-            description = "saturation, binds-sweep, fixed-rate, window1, carrier, redis-paths, binds1000, soak (comma-separated)")
+            description = "saturation, binds-sweep, fixed-rate, window1, carrier, redis-paths, binds1000, soak, chaos, abuse "
+                    + "(comma-separated)")
     List<String> scenarios;
 
     @Option(names = "--binds", description = "ESME binds (default per scenario: 8; carrier 16; window1 1)")
@@ -114,6 +115,24 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--jfr", description = "record a JFR profile of the gateway (written to the work dir)")
     boolean jfr;
 
+    @Option(names = "--chaos-seconds", defaultValue = "150", description = "traffic time of the chaos scenario")
+    int chaosSeconds;
+
+    @Option(names = "--chaos-rate", defaultValue = "500", description = "submits/s of the chaos scenario (over all gateways)")
+    double chaosRate;
+
+    @Option(names = "--chaos-stops", defaultValue = "600", description = "numbers that send STOP in the chaos scenario")
+    int chaosStops;
+
+    @Option(names = "--abuse-seconds", defaultValue = "60", description = "time under attack in the abuse scenario")
+    int abuseSeconds;
+
+    @Option(names = "--abuse-rate", defaultValue = "200", description = "submits/s of the honest ESME in the abuse scenario")
+    double abuseRate;
+
+    @Option(names = "--abuse-connections", defaultValue = "200", description = "attacking connections in the abuse scenario")
+    int abuseConnections;
+
     @Option(names = "--out", defaultValue = "loadtest/results", description = "results directory")
     Path out;
 
@@ -151,9 +170,13 @@ public final class Harness implements Callable<Integer> {
         }, "watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
+        boolean needsRedis = scenarios.stream().anyMatch(s -> !OWN_REDIS.contains(s.trim()));
         if (!Files.isRegularFile(gatewayJar)) {
-            System.err.println("no gateway jar at " + gatewayJar + "; build first: ./mvnw -q -B -DskipTests package");
-            return 2;
+            if (needsRedis) {
+                System.err.println("no gateway jar at " + gatewayJar + "; build first: ./mvnw -q -B -DskipTests package");
+                return 2;
+            }
+            System.out.println("no gateway jar at " + gatewayJar + ": the gateways run GatewayCli from this class path");
         }
         Files.createDirectories(out);
         Files.createDirectories(work);
@@ -164,6 +187,16 @@ public final class Harness implements Callable<Integer> {
             extras.put("pinned", how);
         }
         try {
+            if (!needsRedis) {
+                for (String s : scenarios) {
+                    switch (s.trim()) {
+                        case "chaos" -> runChaos();
+                        case "abuse" -> runAbuse();
+                        default -> throw new IllegalStateException(s);
+                    }
+                }
+                return 0;
+            }
             redis = RedisProcess.start(work.resolve("redis"), GatewayProcess.freePort());
             System.out.printf("redis-server pid %d on port %d; loading %,d suppressed numbers ...%n",
                     redis.pid(), redis.port, suppressed);
@@ -198,6 +231,8 @@ public final class Harness implements Callable<Integer> {
                     case "carrier" -> runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false, false);
                     case "binds1000" -> runBinds1000();
                     case "soak" -> runSoak();
+                    case "chaos" -> runChaos();
+                    case "abuse" -> runAbuse();
                     default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown scenario " + s);
                 }
             }
@@ -217,6 +252,33 @@ public final class Harness implements Callable<Integer> {
         System.out.println("wrote " + out.resolve("latest.json") + " and " + out.resolve("latest.png"));
         watchdog.interrupt();
         return 0;
+    }
+
+    /** Scenarios that start Redis of their own (and write results files of their own). */
+    private static final java.util.Set<String> OWN_REDIS = java.util.Set.of("chaos", "abuse");
+
+    /** Redis Cluster with a failover, three gateways, one killed and restarted: see {@link ChaosRun}. */
+    private void runChaos() throws Exception {
+        ChaosRun.Options o = new ChaosRun.Options(chaosSeconds, chaosRate, 3000, chaosStops, 0.5, 3, 2,
+                gatewayJar, "256m", work.resolve("chaos"));
+        System.out.printf("%n== chaos: %d s at %.0f submits/s, %d STOPs, 3 gateways, redis cluster 3+3 ==%n",
+                o.seconds(), o.rate(), o.stops());
+        ChaosRun.Result r = new ChaosRun(o, System.out).run();
+        System.out.println(ChaosRun.summary(o, r));
+        ChaosRun.write(out, o, r);
+        System.out.println("wrote " + out.resolve("chaos-latest.json") + " and " + out.resolve("chaos-latest.txt"));
+    }
+
+    /** Flood of pre-bind PDUs, bad binds and broken HTTP beside one honest ESME: see {@link AbuseRun}. */
+    private void runAbuse() throws Exception {
+        AbuseRun.Options o = new AbuseRun.Options(abuseSeconds, abuseRate, abuseConnections, 20, gatewayJar, gatewayHeap,
+                work.resolve("abuse"));
+        System.out.printf("%n== abuse: %d s, %d attacking connections, honest ESME at %.0f/s ==%n",
+                o.seconds(), o.connections(), o.rate());
+        AbuseRun.Result r = new AbuseRun(o, System.out).run();
+        System.out.println(AbuseRun.summary(o, r));
+        AbuseRun.write(out, o, r);
+        System.out.println("wrote " + out.resolve("abuse-latest.json") + " and " + out.resolve("abuse-latest.txt"));
     }
 
     private Map<String, Object> settings() {

@@ -1,0 +1,50 @@
+package io.optoutgw.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The chaos scenario, short: three gateways on a Redis Cluster (3 masters + 3 replicas), a Redis
+ * master and a gateway killed with SIGKILL mid-run. No acknowledged STOP may be missing from the
+ * list, no submit sent after its destination's STOP was acknowledged may reach the SMSC, and
+ * {@code gateway audit verify} must pass on every gateway.
+ */
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
+class ChaosRunTest {
+
+    /** Kept after the run (gateway and Redis logs) for a look when it fails; cleaned by the next run. */
+    private static final Path WORK = Path.of("target", "chaos-test");
+
+    @Test
+    void noAcknowledgedStopIsLostAndNoSubmitAfterItsAckIsRelayed() throws Exception {
+        deleteRecursively(WORK);
+        ChaosRun.Options o = new ChaosRun.Options(20, 100, 400, 50, 0.5, 3, 1, null, "192m", WORK);
+        ChaosRun.Result r = new ChaosRun(o, System.out).run();
+        System.out.println(ChaosRun.summary(o, r));
+        // the run did what it claims: STOPs were acknowledged and submits to them were refused
+        assertTrue(r.stopsAcked() >= o.stops() * 9 / 10, r.stopsAcked() + " of " + o.stops() + " STOPs acknowledged");
+        assertTrue(r.submitsRefused() > 0, "submits to opted-out numbers refused");
+        assertTrue(r.relayed() > r.submitsSent() / 2, r.relayed() + " of " + r.submitsSent() + " relayed");
+        assertEquals(0, r.stopsUnknown(), "every acknowledged STOP could be looked up");
+        assertEquals(0, r.stopsLost(), "acknowledged STOPs missing from the list");
+        assertEquals(r.stopsAcked(), r.stopsAckedOnList());
+        assertEquals(0, r.violations(), "submits relayed though sent after their STOP was acknowledged");
+        assertTrue(r.auditClean(), "gateway audit verify: " + r.auditOutputs());
+    }
+
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(dir)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+}
