@@ -256,7 +256,7 @@ public final class OptOutJournal implements AutoCloseable {
      *
      * @return the number of segments deleted
      */
-    public int compactBefore(long seq) throws IOException {
+    public synchronized int compactBefore(long seq) throws IOException {
         if (state.get() == State.CLOSED) {
             throw new IllegalStateException("journal is closed");
         }
