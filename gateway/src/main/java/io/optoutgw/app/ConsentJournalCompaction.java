@@ -5,7 +5,8 @@ import io.optoutgw.suppression.ConsentEvent;
 
 /**
  * What compaction keeps of the opt-out journal: per (number, scope) the event the list itself would
- * end up with (the later second wins, and within one second an opt-out beats an opt-in), so a replay of
+ * end up with (the greater order, {@link ConsentEvent#listOrder()}, wins, and on a tie an opt-out beats
+ * an opt-in), so a replay of
  * the compacted journal after Redis lost data restores the same list. Events that do not change the list
  * (HELP, REASON) are dropped, as are the older changes of each (number, scope); their audit entries stay
  * in Redis.
@@ -19,6 +20,6 @@ final class ConsentJournalCompaction implements JournalCompaction {
         if (effect == 0) {
             return null;
         }
-        return new Kept(e.number() + '\u0000' + e.scope(), e.time().getEpochSecond() * 2 + (effect > 0 ? 1 : 0));
+        return new Kept(e.number() + '\u0000' + e.scope(), e.listOrder() * 2 + (effect > 0 ? 1 : 0));
     }
 }
