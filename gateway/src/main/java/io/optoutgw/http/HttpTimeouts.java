@@ -26,6 +26,8 @@ final class HttpTimeouts extends ChannelDuplexHandler {
     /** Between a request's last byte and the end of its response. */
     private boolean answering;
     private boolean streamingImport;
+    /** The timer running is the wait for the next request on a kept-alive connection. */
+    private boolean idleTimerRunning;
 
     HttpTimeouts(Duration requestTimeout, Duration idleTimeout) {
         this.requestNanos = requestTimeout.toNanos();
@@ -60,8 +62,6 @@ final class HttpTimeouts extends ChannelDuplexHandler {
         }
         ctx.fireChannelRead(msg);
     }
-
-    private boolean idleTimerRunning;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
