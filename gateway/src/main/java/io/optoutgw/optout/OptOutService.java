@@ -153,7 +153,7 @@ public final class OptOutService {
                 metrics.duplicateMo(ownerName(owner));
                 log.info("{} {} from {} is a redelivery: acknowledged again", bind.label(), k.keyword(),
                         PhoneNumbers.mask(person.digits()));
-                bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
+                bind.respond(sm, Pdus.response(sm, SmppConstants.STATUS_OK));
                 return;
             }
             record(bind, sm, smscSequence, owner, text, k, person.digits(), dedupKey, receivedNanos);
@@ -185,7 +185,7 @@ public final class OptOutService {
                     type.name().toLowerCase(), scope.kind(), keywordTag(text, k), k.language());
             log.info("{} {} ({}) from {} recorded, scope {}", bind.label(), type, k.keyword(),
                     PhoneNumbers.mask(digits), scope.kind());
-            bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
+            bind.respond(sm, Pdus.response(sm, SmppConstants.STATUS_OK));
             if (owner != null && policy.forwardMo()) {
                 forward(owner, sm);
             }
@@ -295,7 +295,7 @@ public final class OptOutService {
     }
 
     private static void retryLater(UpstreamBind bind, BaseSm<?> sm, int smscSequence) {
-        bind.respond(Pdus.response(sm, SmppConstants.STATUS_X_T_APPN), smscSequence);
+        bind.respond(sm, Pdus.response(sm, SmppConstants.STATUS_X_T_APPN));
     }
 
     private static String addr(Address a) {

@@ -332,10 +332,10 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     public void fromUpstream(UpstreamBind bind, PduRequest<?> request) {
         int smscSequence = request.getSequenceNumber();
         if (!(request instanceof BaseSm<?> sm)) {
-            bind.respond(Pdus.response(request, SmppConstants.STATUS_INVCMDID), smscSequence);
+            bind.respond(request, Pdus.response(request, SmppConstants.STATUS_INVCMDID));
             return;
         }
-        if (Receipts.isReceipt(sm)) {
+        if (Receipts.isReceipt(sm, bind.config().textReceipts())) {
             String messageId = Receipts.messageId(sm);
             if (messageId == null) {
                 long skipped = unroutableLog.admit();
@@ -390,7 +390,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             }
             if (Replies.GATEWAY_ACCOUNT.equals(systemId)) {
                 // a receipt for one of the gateway's own replies: nobody to forward it to
-                bind.respond(Pdus.response(request, SmppConstants.STATUS_OK), smscSequence);
+                bind.respond(request, Pdus.response(request, SmppConstants.STATUS_OK));
                 return;
             }
             Account account = systemId == null ? null : accounts.account(systemId);
@@ -421,7 +421,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         session.deliver(request, new RequestWindow.Callback() {
             @Override
             public void onResponse(PduResponse response) {
-                bind.respond(Pdus.adapt(request, response), smscSequence);
+                bind.respond(request, Pdus.adapt(request, response));
             }
 
             @Override
@@ -438,6 +438,6 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
     /** ESME_RX_T_APPN: a temporary failure, so the SMSC delivers again later (docs/domain.md). */
     private static void retryLater(UpstreamBind bind, PduRequest<?> request, int smscSequence) {
-        bind.respond(Pdus.response(request, SmppConstants.STATUS_X_T_APPN), smscSequence);
+        bind.respond(request, Pdus.response(request, SmppConstants.STATUS_X_T_APPN));
     }
 }
