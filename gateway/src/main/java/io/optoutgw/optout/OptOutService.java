@@ -17,6 +17,7 @@ import io.optoutgw.session.RequestWindow;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.Senders;
 import io.optoutgw.upstream.UpstreamBind;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -128,7 +129,7 @@ public final class OptOutService {
     private void match(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
                        long receivedNanos, Runnable routeNormally) {
         AccountConfig account = owner == null ? null : owner.config();
-        String sender = addr(sm.getDestAddress());
+        String sender = senderOf(sm, owner);
         Optional<KeywordMatch> match = engines.forSender(account, sender).match(text);
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
         PhoneNumbers.Normalized person = PhoneNumbers.normalize(sm.getSourceAddress().getTon(),
@@ -163,7 +164,7 @@ public final class OptOutService {
     private void record(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
                         KeywordMatch k, String digits, String dedupKey, long receivedNanos) {
         OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.config().optOut();
-        String sender = addr(sm.getDestAddress());
+        String sender = senderOf(sm, owner);
         Scope scope = scopeFor(owner, policy, sender, k);
         ConsentEvent.Type type = switch (k.intent()) {
             case OPT_OUT -> ConsentEvent.Type.OPT_OUT;
@@ -296,6 +297,16 @@ public final class OptOutService {
 
     private static void retryLater(UpstreamBind bind, BaseSm<?> sm, int smscSequence) {
         bind.respond(sm, Pdus.response(sm, SmppConstants.STATUS_X_T_APPN));
+    }
+
+    /**
+     * The number the MO was sent to, in the canonical sender form (read in its owner's region):
+     * the form submits from that number are authorised and checked in.
+     */
+    private static String senderOf(BaseSm<?> sm, Account owner) {
+        Address d = sm.getDestAddress();
+        return Senders.canonical(d == null ? 0 : d.getTon(), d == null ? null : d.getAddress(),
+                owner == null ? DEFAULT_REGION : owner.config().defaultRegion());
     }
 
     private static String addr(Address a) {

@@ -93,8 +93,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         int esmeSequence = request.getSequenceNumber();
         Account account = session.account();
         int command = request.getCommandId();
-        String source = sourceOf(request);
-        if (source != null && !account.config().maySendFrom(source)) {
+        String source = senderOf(account, request); // canonical: as authorised, recorded and checked
+        if (source != null && !account.isOwnSender(source)) {
             // an account submits only with its own sender IDs and numbers (reliability.md, "Security")
             long skipped = wrongSenderLog.admit();
             if (skipped >= 0) {
@@ -106,7 +106,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         }
         if (guard != null && (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM)) {
             BaseSm<?> sm = (BaseSm<?>) request;
-            String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
+            String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
             guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
                     .whenComplete((decision, never) -> onLoop(session.executor(),
@@ -120,10 +120,11 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         relay(session, request, esmeSequence, startNanos);
     }
 
-    private static String sourceOf(PduRequest<?> request) {
+    /** The request's source address in the account's canonical sender form, or null when it has none. */
+    private static String senderOf(Account account, PduRequest<?> request) {
         Address a = request instanceof BaseSm<?> sm ? sm.getSourceAddress()
                 : request instanceof SubmitMulti m ? m.getSourceAddress() : null;
-        return a == null ? null : a.getAddress();
+        return a == null ? null : account.config().sender(a.getTon(), a.getAddress());
     }
 
     /**
@@ -134,7 +135,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
      */
     private void checkMulti(EsmeSession session, SubmitMulti multi, int esmeSequence) {
         Account account = session.account();
-        String sender = multi.getSourceAddress() == null ? "" : multi.getSourceAddress().getAddress();
+        Address source = multi.getSourceAddress();
+        String sender = source == null ? "" : account.config().sender(source.getTon(), source.getAddress());
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
         for (SubmitMulti.Destination d : destinations) {
