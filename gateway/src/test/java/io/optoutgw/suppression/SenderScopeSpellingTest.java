@@ -54,6 +54,7 @@ class SenderScopeSpellingTest {
                   - { systemId: beta, password: pw, numbers: ["67890", "+12015550100"], senderIds: ["Beta"],
                       optOut: { scope: sender } }
                   - { systemId: open, password: pw, senderIds: ["*"], optOut: { scope: sender } }
+                  - { systemId: mute, password: pw }
                 """.formatted(smsc.port()));
         awaitBound(gateway);
     }
@@ -162,5 +163,15 @@ class SenderScopeSpellingTest {
                 {TypeOfNumber.UNKNOWN, " 55555"},
                 {TypeOfNumber.INTERNATIONAL, "55555"},
         });
+    }
+
+    @Test
+    void anAccountWithNeitherNumbersNorSenderIdsMaySendFromNoSource() throws Exception {
+        SMPPSession mute = bind("mute");
+        long before = smsc.submitCount();
+        for (String from : new String[] {"12345", "MUTE", "", "+12015550100"}) {
+            assertEquals(0x0A, submit(mute, TypeOfNumber.UNKNOWN, from, "12015551005"), "from '" + from + "'");
+        }
+        assertEquals(before, smsc.submitCount(), "nothing reached the SMSC");
     }
 }
