@@ -1,8 +1,11 @@
 package io.optoutgw.config;
 
+import io.optoutgw.suppression.Senders;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.LoggerFactory;
 
 /**
  * An ESME account: who may bind, how, and which numbers it owns.
@@ -20,7 +23,8 @@ import java.util.Set;
  * @param defaultRegion ISO 3166 region used to read national destination numbers (default US)
  * @param optOut        opt-out scope, refusal policy, fail-open/closed and reply templates
  * @param senderIds     source addresses (alphanumeric sender IDs, numbers) this account may submit
- *                      with, besides its {@code numbers}; when both are empty any source is allowed
+ *                      with, besides its {@code numbers}; {@code "*"} allows any source. When both
+ *                      lists are empty the account may submit from no source at all
  */
 public record AccountConfig(
         String systemId,
@@ -64,28 +68,55 @@ public record AccountConfig(
         }
         optOut = optOut == null ? OptOutPolicy.defaults() : optOut;
         senderIds = ConfigChecks.orEmpty(senderIds);
-    }
-
-    /** Whether this account may submit with {@code source} as its source address. */
-    public boolean maySendFrom(String source) {
-        if (senderIds.isEmpty() && numbers.isEmpty()) {
-            return true;
+        if (numbers.isEmpty() && senderIds.isEmpty()) {
+            LoggerFactory.getLogger(AccountConfig.class).warn("accounts[{}] has neither numbers nor senderIds: it may"
+                    + " submit from no source address (every submit gets ESME_RINVSRCADR); senderIds: [\"*\"] allows"
+                    + " any", systemId);
         }
-        String s = source == null ? "" : source.strip();
-        String bare = s.startsWith("+") ? s.substring(1) : s;
-        return allows(senderIds, s, bare) || allows(numbers, s, bare);
     }
 
-    private static boolean allows(List<String> allowed, String source, String bare) {
-        for (int i = 0; i < allowed.size(); i++) { // indexed: this runs for every submit
-            String a = allowed.get(i);
-            int from = a.startsWith("+") ? 1 : 0; // "+12345" and "12345" are one number
-            if (a.equalsIgnoreCase(source)
-                    || (a.length() - from == bare.length() && a.regionMatches(from, bare, 0, bare.length()))) {
-                return true;
+    /**
+     * {@code address} (a submit's source or an MO's destination) in the canonical form under
+     * which this account's senders are authorised and sender-scoped opt-outs are recorded and
+     * checked ({@link Senders#canonical}, read in this account's {@code defaultRegion}).
+     */
+    public String sender(byte ton, String address) {
+        return Senders.canonical(ton, address, defaultRegion);
+    }
+
+    /** Whether this account may submit with {@code source} (type_of_number {@code ton}) as its source address. */
+    public boolean maySendFrom(byte ton, String source) {
+        return isOwnSender(sender(ton, source));
+    }
+
+    /** {@link #maySendFrom(byte, String)} for a source of unknown type_of_number. */
+    public boolean maySendFrom(String source) {
+        return maySendFrom((byte) 0, source);
+    }
+
+    /** Whether {@code canonicalSender}, as {@link #sender} gives it, is one of this account's senders. */
+    public boolean isOwnSender(String canonicalSender) {
+        return allowedSenders().allows(canonicalSender);
+    }
+
+    /**
+     * The canonical forms of this account's {@code numbers} and {@code senderIds} (computed on
+     * each call: the run-time account keeps the result).
+     */
+    public Senders.Allowed allowedSenders() {
+        Set<String> set = new HashSet<>();
+        boolean any = false;
+        for (String id : senderIds) {
+            if ("*".equals(id.strip())) {
+                any = true;
+            } else {
+                set.add(sender((byte) 0, id));
             }
         }
-        return false;
+        for (String n : numbers) {
+            set.add(sender((byte) 0, n));
+        }
+        return new Senders.Allowed(any, set);
     }
 
     @Override

@@ -15,6 +15,10 @@ import java.time.Duration;
  * @param dataCodingZero       what data_coding 0 means in this SMSC's MO: gsm7_unpacked (default),
  *                             gsm7_packed or latin1
  * @param tls                  TLS towards this SMSC; {@link UpstreamTlsConfig#DISABLED} when not configured
+ * @param textReceipts         whether this SMSC sends delivery receipts as esm_class 0 messages
+ *                             recognised only by their text ("id:... stat:..."); default false:
+ *                             only esm_class (or the receipt TLVs) makes a receipt, so an MO
+ *                             whose text merely looks like one stays an MO
  */
 public record UpstreamConfig(
         String name,
@@ -33,7 +37,8 @@ public record UpstreamConfig(
         Duration reconnectInitialDelay,
         Duration reconnectMaxDelay,
         io.optoutgw.optout.DataCodingZero dataCodingZero,
-        UpstreamTlsConfig tls) {
+        UpstreamTlsConfig tls,
+        boolean textReceipts) {
 
     /** How the gateway binds to an SMSC. */
     public enum BindMode { TRANSCEIVER, TRANSMITTER_RECEIVER }

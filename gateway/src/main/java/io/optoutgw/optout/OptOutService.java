@@ -17,6 +17,7 @@ import io.optoutgw.session.RequestWindow;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.Senders;
 import io.optoutgw.upstream.UpstreamBind;
 import java.time.Instant;
 import java.util.List;
@@ -149,7 +150,7 @@ public final class OptOutService {
     private void match(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
                        long receivedNanos, Runnable routeNormally, Runnable settled) {
         AccountConfig account = owner == null ? null : owner.config();
-        String sender = addr(sm.getDestAddress());
+        String sender = senderOf(sm, owner);
         Optional<KeywordMatch> match = engines.forSender(account, sender).match(text);
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
         byte ton = sm.getSourceAddress() == null ? 0 : sm.getSourceAddress().getTon();
@@ -189,7 +190,7 @@ public final class OptOutService {
     private void record(UpstreamBind bind, BaseSm<?> sm, int smscSequence, Account owner, String text,
                         KeywordMatch k, String digits, long receivedNanos, Runnable settled) {
         OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.config().optOut();
-        String sender = addr(sm.getDestAddress());
+        String sender = senderOf(sm, owner);
         Scope scope = scopeFor(owner, policy, sender, k);
         ConsentEvent.Type type = switch (k.intent()) {
             case OPT_OUT -> ConsentEvent.Type.OPT_OUT;
@@ -214,7 +215,7 @@ public final class OptOutService {
                     PhoneNumbers.mask(digits), scope.kind());
             // issued before the SMSC is answered, so that the next MO it sends finds the keys updated
             confirm(bind, sm, owner, policy, k, digits, receivedNanos);
-            bind.respond(Pdus.response(sm, SmppConstants.STATUS_OK), smscSequence);
+            bind.respond(sm, Pdus.response(sm, SmppConstants.STATUS_OK));
             if (owner != null && policy.forwardMo()) {
                 forward(owner, sm);
             }
@@ -234,7 +235,7 @@ public final class OptOutService {
      */
     private void confirm(UpstreamBind bind, BaseSm<?> sm, Account owner, OptOutPolicy policy, KeywordMatch k,
                          String digits, long receivedNanos) {
-        String sender = addr(sm.getDestAddress());
+        String sender = senderOf(sm, owner);
         Intent opposite = switch (k.intent()) {
             case OPT_OUT -> Intent.OPT_IN;
             case OPT_IN -> Intent.OPT_OUT;
@@ -357,7 +358,17 @@ public final class OptOutService {
     }
 
     private static void retryLater(UpstreamBind bind, BaseSm<?> sm, int smscSequence) {
-        bind.respond(Pdus.response(sm, SmppConstants.STATUS_X_T_APPN), smscSequence);
+        bind.respond(sm, Pdus.response(sm, SmppConstants.STATUS_X_T_APPN));
+    }
+
+    /**
+     * The number the MO was sent to, in the canonical sender form (read in its owner's region):
+     * the form submits from that number are authorised and checked in.
+     */
+    private static String senderOf(BaseSm<?> sm, Account owner) {
+        Address d = sm.getDestAddress();
+        return Senders.canonical(d == null ? 0 : d.getTon(), d == null ? null : d.getAddress(),
+                owner == null ? DEFAULT_REGION : owner.config().defaultRegion());
     }
 
     private static String addr(Address a) {

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * for it to the upstream that accepted it.
  *
  * <p>Redis: {@code gw:pend:DIGITS}, a hash of {@code upstream + '\n' + message_id} to the
- * account, the source and destination addresses and the time the message stops being pending
+ * account, its canonical sender, the source and destination addresses and the time the message stops being pending
  * (its validity end, or its schedule plus {@link #DEFAULT_PENDING} when it has no validity). The
  * hash expires with its last entry. Messages of ordinary traffic (no schedule, short or no
  * validity) are not written here, so the common submit costs nothing more.
@@ -91,10 +91,11 @@ public final class PendingMessages {
     }
 
     /** Remembers a relayed message to {@code digits}; best effort (a failure is counted and logged). */
-    public void remember(String digits, String upstream, String messageId, String account, Address source,
-                         Address destination, Instant until) {
+    public void remember(String digits, String upstream, String messageId, String account, String sender,
+                         Address source, Address destination, Instant until) {
         long ttl = Math.max(1, until.toEpochMilli() - System.currentTimeMillis());
-        String value = account + "\n" + addr(source) + "\n" + addr(destination) + "\n" + until.toEpochMilli();
+        String value = account + "\n" + sender + "\n" + addr(source) + "\n" + addr(destination) + "\n"
+                + until.toEpochMilli();
         CompletionStage<Object> written = redis.get().eval(REMEMBER, ScriptOutputType.INTEGER,
                 new String[] {key(digits)}, upstream + "\n" + messageId, value, Long.toString(ttl));
         written.whenComplete((ok, error) -> {
@@ -130,10 +131,10 @@ public final class PendingMessages {
         CompletableFuture<?>[] cancels = all.entrySet().stream().map(e -> {
             String[] f = e.getKey().split("\n", 2);
             String[] v = e.getValue().split("\n", -1);
-            if (f.length != 2 || v.length != 4) {
+            if (f.length != 2 || v.length != 5) {
                 return CompletableFuture.completedFuture(null);
             }
-            Entry entry = new Entry(f[0], f[1], v[0], parseAddr(v[1]), parseAddr(v[2]), Long.parseLong(v[3]));
+            Entry entry = new Entry(f[0], f[1], v[0], v[1], parseAddr(v[2]), parseAddr(v[3]), Long.parseLong(v[4]));
             if (entry.untilMillis < now || !covers(scope, entry)) {
                 return CompletableFuture.completedFuture(null);
             }
@@ -147,34 +148,25 @@ public final class PendingMessages {
         return CompletableFuture.allOf(cancels).thenApply(x -> accepted.get());
     }
 
-    private record Entry(String upstream, String messageId, String account, Address source, Address destination,
-                         long untilMillis) {
+    private record Entry(String upstream, String messageId, String account, String sender, Address source,
+                         Address destination, long untilMillis) {
     }
 
-    /** Whether an opt-out recorded in {@code scope} covers a message of this account and source. */
-    static boolean covers(Scope scope, String account, String source) {
+    /** Whether an opt-out recorded in {@code scope} covers a message of this account and (canonical) sender. */
+    static boolean covers(Scope scope, String account, String sender) {
         if (scope instanceof Scope.Account a) {
             return a.account().equals(account);
         }
         if (scope instanceof Scope.Sender s) {
             return (Scope.ANY_ACCOUNT.equals(s.account()) || s.account().equals(account))
-                    && sameSender(s.sender(), source);
+                    && s.sender().equals(sender);
         }
         return true; // global
 
     }
 
     private static boolean covers(Scope scope, Entry entry) {
-        return covers(scope, entry.account, entry.source.getAddress());
-    }
-
-    private static boolean sameSender(String a, String b) {
-        return bare(a).equalsIgnoreCase(bare(b));
-    }
-
-    private static String bare(String s) {
-        String t = s == null ? "" : s.strip();
-        return t.startsWith("+") ? t.substring(1) : t;
+        return covers(scope, entry.account, entry.sender);
     }
 
     private CompletableFuture<Boolean> cancelOne(Entry entry) {

@@ -22,10 +22,13 @@ public final class Receipts {
     }
 
     /**
-     * Whether {@code sm} is a receipt: esm_class says so, it carries receipted_message_id or
-     * message_state, or (some SMSCs send receipts with esm_class 0) its text is receipt-shaped.
+     * Whether {@code sm} is a receipt: esm_class says so, or it carries receipted_message_id or
+     * message_state (TLVs only an SMSC sets). A message with esm_class 0 whose text is
+     * receipt-shaped ("id:... stat:...") counts only when {@code textReceipts} is set for the
+     * SMSC it came from: anyone can text those words from a phone, and taking them for a
+     * receipt would route that MO by message id to whichever account sent that message.
      */
-    public static boolean isReceipt(BaseSm<?> sm) {
+    public static boolean isReceipt(BaseSm<?> sm, boolean textReceipts) {
         int type = sm.getEsmClass() & ESM_MESSAGE_TYPE_MASK;
         if (type == SMSC_DELIVERY_RECEIPT || type == INTERMEDIATE_NOTIFICATION) {
             return true;
@@ -34,7 +37,7 @@ public final class Receipts {
                 || sm.getOptionalParameter(SmppConstants.TAG_MSG_STATE) != null) {
             return true;
         }
-        return type == 0 && RECEIPT_TEXT.matcher(asciiText(sm)).find();
+        return textReceipts && type == 0 && RECEIPT_TEXT.matcher(asciiText(sm)).find();
     }
 
     /** The SMSC message_id a receipt refers to, or {@code null} when it names none. */

@@ -105,8 +105,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         int esmeSequence = request.getSequenceNumber();
         Account account = session.account();
         int command = request.getCommandId();
-        String source = sourceOf(request);
-        if (source != null && !account.config().maySendFrom(source)) {
+        String source = senderOf(account, request); // canonical: as authorised, recorded and checked
+        if (source != null && !account.isOwnSender(source)) {
             // an account submits only with its own sender IDs and numbers (reliability.md, "Security")
             long skipped = wrongSenderLog.admit();
             if (skipped >= 0) {
@@ -138,7 +138,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         }
         if (guard != null && (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM)) {
             BaseSm<?> sm = (BaseSm<?>) request;
-            String sender = sm.getSourceAddress() == null ? "" : sm.getSourceAddress().getAddress();
+            String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
             guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
                     .whenComplete((decision, never) -> onLoop(session.executor(),
@@ -152,7 +152,12 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         relay(session, request, esmeSequence, startNanos);
     }
 
-    private static String sourceOf(PduRequest<?> request) {
+    /**
+     * The request's source address in the account's canonical sender form (as authorised, recorded
+     * and checked), or null for requests that carry none. query_sm, cancel_sm and replace_sm always
+     * carry one: an absent address is checked as the empty one.
+     */
+    private static String senderOf(Account account, PduRequest<?> request) {
         Address a;
         if (request instanceof BaseSm<?> sm) {
             a = sm.getSourceAddress();
@@ -167,8 +172,10 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         } else {
             return null;
         }
-        // these requests always carry a source; an absent one is checked as the empty address
-        return a == null || a.getAddress() == null ? "" : a.getAddress();
+        if (a == null) {
+            return request instanceof BaseSm<?> || request instanceof SubmitMulti ? null : account.config().sender((byte) 0, "");
+        }
+        return account.config().sender(a.getTon(), a.getAddress());
     }
 
     private static String messageIdOf(PduRequest<?> request) {
@@ -272,7 +279,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
      */
     private void checkMulti(EsmeSession session, SubmitMulti multi, int esmeSequence) {
         Account account = session.account();
-        String sender = multi.getSourceAddress() == null ? "" : multi.getSourceAddress().getAddress();
+        Address source = multi.getSourceAddress();
+        String sender = source == null ? "" : account.config().sender(source.getTon(), source.getAddress());
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
         for (SubmitMulti.Destination d : destinations) {
@@ -378,8 +386,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                         for (int i = 0; i < sent.size(); i++) {
                             if (pendingDigits.get(i) != null) {
                                 pending.remember(pendingDigits.get(i), bind.upstreamName(), smscResp.getMessageId(),
-                                        account.systemId(), multi.getSourceAddress(), sent.get(i).address(),
-                                        pendingUntil);
+                                        account.systemId(), senderOf(account, multi), multi.getSourceAddress(),
+                                        sent.get(i).address(), pendingUntil);
                             }
                         }
                     }
@@ -480,7 +488,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                         messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
                         if (pendingDigits != null) {
                             pending.remember(pendingDigits, bind.upstreamName(), smResp.getMessageId(),
-                                    account.systemId(), sm.getSourceAddress(), sm.getDestAddress(), pendingUntil);
+                                    account.systemId(), senderOf(account, sm), sm.getSourceAddress(),
+                                    sm.getDestAddress(), pendingUntil);
                         }
                     }
                 }
@@ -505,10 +514,10 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     public void fromUpstream(UpstreamBind bind, PduRequest<?> request) {
         int smscSequence = request.getSequenceNumber();
         if (!(request instanceof BaseSm<?> sm)) {
-            bind.respond(Pdus.response(request, SmppConstants.STATUS_INVCMDID), smscSequence);
+            bind.respond(request, Pdus.response(request, SmppConstants.STATUS_INVCMDID));
             return;
         }
-        if (Receipts.isReceipt(sm)) {
+        if (Receipts.isReceipt(sm, bind.config().textReceipts())) {
             String messageId = Receipts.messageId(sm);
             if (messageId == null) {
                 long skipped = unroutableLog.admit();
@@ -563,7 +572,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             }
             if (Replies.GATEWAY_ACCOUNT.equals(systemId)) {
                 // a receipt for one of the gateway's own replies: nobody to forward it to
-                bind.respond(Pdus.response(request, SmppConstants.STATUS_OK), smscSequence);
+                bind.respond(request, Pdus.response(request, SmppConstants.STATUS_OK));
                 return;
             }
             Account account = systemId == null ? null : accounts.account(systemId);
@@ -594,7 +603,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         session.deliver(request, new RequestWindow.Callback() {
             @Override
             public void onResponse(PduResponse response) {
-                bind.respond(Pdus.adapt(request, response), smscSequence);
+                bind.respond(request, Pdus.adapt(request, response));
             }
 
             @Override
@@ -611,6 +620,6 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
     /** ESME_RX_T_APPN: a temporary failure, so the SMSC delivers again later (docs/domain.md). */
     private static void retryLater(UpstreamBind bind, PduRequest<?> request, int smscSequence) {
-        bind.respond(Pdus.response(request, SmppConstants.STATUS_X_T_APPN), smscSequence);
+        bind.respond(request, Pdus.response(request, SmppConstants.STATUS_X_T_APPN));
     }
 }

@@ -16,9 +16,11 @@ public final class Account {
     private final RateLimiter rateLimiter;
     private final List<EsmeSession> sessions = new CopyOnWriteArrayList<>();
     private final AtomicInteger nextReceiver = new AtomicInteger();
+    private final io.optoutgw.suppression.Senders.Allowed senders;
 
     Account(AccountConfig config) {
         this.config = config;
+        this.senders = config.allowedSenders();
         this.allowlist = new IpAllowlist(config.allowedIps());
         this.rateLimiter = new RateLimiter(config.submitRate());
     }
@@ -38,6 +40,11 @@ public final class Account {
             }
         }
         return "other";
+    }
+
+    /** Whether {@code canonicalSender} ({@link AccountConfig#sender}) is one this account may submit with. */
+    public boolean isOwnSender(String canonicalSender) {
+        return senders.allows(canonicalSender);
     }
 
     /** Requests of this account's sessions awaiting an answer (a gauge; read without locking). */

@@ -11,6 +11,11 @@ import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
  * and unknown (TON 0) ones are read in the account's default region, where "+", "00" and
  * national prefixes are understood too. An address that cannot be normalised is reported as such
  * and must never be treated as "not suppressed".
+ *
+ * <p>A destination ({@link #normalizeDestination}) given in national format must moreover be a
+ * valid number of the account's region: digits that merely have a possible length there (such
+ * as a French "0612345678" read in the US) would be checked under a key nobody has opted out of,
+ * while the SMSC delivers them elsewhere.
  */
 public final class PhoneNumbers {
 
@@ -35,11 +40,30 @@ public final class PhoneNumbers {
     }
 
     /**
+     * Reads any address leniently: digits of a possible length are accepted, valid or not (used
+     * where accepting more is the safe side, e.g. the number a STOP came from).
+     *
      * @param ton           SMPP type_of_number
      * @param address       the address as sent
      * @param defaultRegion ISO 3166 region for national numbers, e.g. "US"
      */
     public static Normalized normalize(byte ton, String address, String defaultRegion) {
+        return normalize(ton, address, defaultRegion, false);
+    }
+
+    /**
+     * Reads the destination of a message. International input (TON 1, a leading '+', or "00"
+     * unless TON 2) must be a possible number, as in {@link #normalize}. National input (TON 0 or
+     * 2 without '+' or "00") must be a valid number (libphonenumber's {@code isValidNumber}: its
+     * length and leading digits belong to a range the numbering plan of {@code defaultRegion}'s
+     * country allocates); anything else is reported as not a number, never checked under a
+     * guessed key.
+     */
+    public static Normalized normalizeDestination(byte ton, String address, String defaultRegion) {
+        return normalize(ton, address, defaultRegion, true);
+    }
+
+    private static Normalized normalize(byte ton, String address, String defaultRegion, boolean validNational) {
         if (address == null || address.isBlank()) {
             return new Normalized(null, "empty address");
         }
@@ -47,8 +71,15 @@ public final class PhoneNumbers {
             return new Normalized(null, "alphanumeric address is not a phone number");
         }
         String raw = address.strip();
+        boolean national = ton != TON_INTERNATIONAL && !raw.startsWith("+")
+                && !(ton != TON_NATIONAL && raw.startsWith("00"));
+        boolean mustBeValid = validNational && national;
         String nanp = nanpFastPath(ton, raw, defaultRegion);
         if (nanp != null) {
+            if (mustBeValid && !UTIL.isValidNumber(new PhoneNumber().setCountryCode(1)
+                    .setNationalNumber(Long.parseLong(nanp, 1, nanp.length(), 10)))) {
+                return notValidIn(defaultRegion);
+            }
             return new Normalized(nanp, null);
         }
         String text = raw;
@@ -64,11 +95,18 @@ public final class PhoneNumbers {
             if (!UTIL.isPossibleNumber(number)) {
                 return new Normalized(null, "not a possible number");
             }
+            if (mustBeValid && !UTIL.isValidNumber(number)) {
+                return notValidIn(defaultRegion);
+            }
             String e164 = UTIL.format(number, PhoneNumberUtil.PhoneNumberFormat.E164);
             return new Normalized(e164.substring(1), null);
         } catch (NumberParseException e) {
             return new Normalized(null, e.getErrorType().name().toLowerCase().replace('_', ' '));
         }
+    }
+
+    private static Normalized notValidIn(String region) {
+        return new Normalized(null, "national format but not a valid number in region " + region);
     }
 
     /**

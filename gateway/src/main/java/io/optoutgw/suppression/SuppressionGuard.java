@@ -49,12 +49,17 @@ public final class SuppressionGuard {
         this.ownTimer = timeout.compareTo(redisCommandTimeout) < 0;
     }
 
-    /** Checks {@code destination} for {@code account} sending from {@code sender}. Never completes exceptionally. */
+    /**
+     * Checks {@code destination} for {@code account} sending from {@code sender}, which must be in
+     * its canonical form ({@link Senders#canonical}, as the opt-out was recorded). Never completes
+     * exceptionally.
+     */
     public CompletionStage<Decision> check(String account, String defaultRegion, Address destination, String sender) {
         if (destination == null) {
             return CompletableFuture.completedFuture(new InvalidNumber("no destination address"));
         }
-        PhoneNumbers.Normalized n = PhoneNumbers.normalize(destination.getTon(), destination.getAddress(), defaultRegion);
+        PhoneNumbers.Normalized n = PhoneNumbers.normalizeDestination(destination.getTon(), destination.getAddress(),
+                defaultRegion);
         if (!n.ok()) {
             return CompletableFuture.completedFuture(new InvalidNumber(n.problem()));
         }

@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * enquire_link, detect a half-open connection, and reconnect with backoff and jitter, for as long
  * as the gateway runs. ESME_RALYBND (the SMSC still holds an old bind) is retried like any other
  * failure. All state is confined to one event loop, fixed at construction; {@link #send} and
- * {@link #respond} may be called from any thread.
+ * {@link #respond} may be called from any thread. A request from the SMSC is answered only on the
+ * connection it arrived on: after a reconnect its sequence number means nothing (or another
+ * message) on the new connection.
  */
 public final class UpstreamBind {
 
@@ -75,6 +77,11 @@ public final class UpstreamBind {
     private ScheduledFuture<?> keepAlive;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private final java.util.concurrent.atomic.LongAdder lateResponses = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder orphanedAnswers = new java.util.concurrent.atomic.LongAdder();
+
+    /** Where a request from the SMSC came from: its connection and its sequence number there. */
+    private record Origin(Channel channel, int sequence) {
+    }
 
     UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group, UpstreamTraffic traffic,
                  int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics, SslContext tls) {
@@ -119,6 +126,14 @@ public final class UpstreamBind {
     /** Responses dropped because no request was waiting for them (late after expiry, or unknown). */
     public long lateResponses() {
         return lateResponses.sum();
+    }
+
+    /**
+     * Answers to SMSC requests that were dropped because the connection the request came on had
+     * closed by then (the SMSC delivers such a request again).
+     */
+    public long orphanedAnswers() {
+        return orphanedAnswers.sum();
     }
 
     /** Requests awaiting a response on this session now (a gauge; read without locking). */
@@ -175,12 +190,27 @@ public final class UpstreamBind {
         channel.writeAndFlush(request, channel.voidPromise());
     }
 
-    /** Answers a request the SMSC sent, with the SMSC's sequence number. Safe from any thread. */
-    public void respond(PduResponse response, int smscSequence) {
-        Channel c = channel;
-        response.setSequenceNumber(smscSequence);
-        if (c != null && c.isActive()) {
+    /**
+     * Answers {@code request}, which the SMSC sent on this session, with {@code response}: on the
+     * connection the request arrived on and with the sequence number it had there. When that
+     * connection has closed in the meantime the answer is dropped (the SMSC redelivers); it never
+     * goes out on a later connection, where its sequence number would acknowledge another
+     * message. Safe from any thread.
+     */
+    public void respond(PduRequest<?> request, PduResponse response) {
+        if (!(request.getReferenceObject() instanceof Origin origin)) {
+            orphanedAnswers.increment();
+            log.debug("{} {} for a request not read from an SMSC connection: dropped", label, response.getName());
+            return;
+        }
+        response.setSequenceNumber(origin.sequence());
+        Channel c = origin.channel();
+        if (c.isActive()) {
             c.writeAndFlush(response, c.voidPromise());
+        } else {
+            orphanedAnswers.increment();
+            log.debug("{} {} seq {} dropped: the connection it belongs to has closed", label, response.getName(),
+                    origin.sequence());
         }
     }
 
@@ -423,6 +453,8 @@ public final class UpstreamBind {
                 }
                 case SmppConstants.CMD_ID_DELIVER_SM, SmppConstants.CMD_ID_DATA_SM -> {
                     if (bound && role != Role.TRANSMITTER) {
+                        // the sequence number too: delivering the request to an ESME renumbers it
+                        request.setReferenceObject(new Origin(ctx.channel(), request.getSequenceNumber()));
                         traffic.fromUpstream(UpstreamBind.this, request);
                     } else {
                         ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVBNDSTS),

@@ -1,5 +1,6 @@
 package io.optoutgw.config;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,10 +14,22 @@ class AccountConfigTest {
     }
 
     @Test
-    void anySourceWhenTheAccountListsNone() {
-        AccountConfig open = account(List.of(), List.of());
+    void noSourceWhenTheAccountListsNone() {
+        AccountConfig none = account(List.of(), List.of());
+        assertFalse(none.maySendFrom("ANYTHING"));
+        assertFalse(none.maySendFrom("12345"));
+        assertFalse(none.maySendFrom(""));
+        assertFalse(none.maySendFrom(null));
+    }
+
+    @Test
+    void anySourceOnlyWithAnExplicitWildcard() {
+        AccountConfig open = account(List.of(), List.of("*"));
         assertTrue(open.maySendFrom("ANYTHING"));
+        assertTrue(open.maySendFrom("+67890"));
         assertTrue(open.maySendFrom(null));
+        AccountConfig openWithNumbers = account(List.of("12345"), List.of("*"));
+        assertTrue(openWithNumbers.maySendFrom("ANYTHING"));
     }
 
     @Test
@@ -46,5 +59,35 @@ class AccountConfigTest {
         assertTrue(bare.maySendFrom("acme"));
         assertFalse(bare.maySendFrom("+1234"));
         assertFalse(bare.maySendFrom("99999"));
+    }
+
+    /** Every spelling authorisation accepts has one canonical form: the one opt-outs are recorded and checked in. */
+    @Test
+    void everyAcceptedSpellingHasTheSameCanonicalForm() {
+        AccountConfig a = account(List.of("67890", "+12015550100"), List.of("Acme"));
+        String[][] spellings = {
+                {"0", "67890", "67890"}, {"0", "+67890", "67890"}, {"0", " 67890", "67890"}, {"0", "67890 ", "67890"},
+                {"1", "67890", "67890"}, {"2", "67890", "67890"}, {"5", "+67890", "67890"},
+                {"1", "12015550100", "12015550100"}, {"0", "+12015550100", "12015550100"},
+                {"0", "12015550100", "12015550100"}, {"2", "2015550100", "12015550100"},
+                {"0", "2015550100", "12015550100"},
+                {"5", "ACME", "ACME"}, {"5", "acme", "ACME"}, {"0", " Acme ", "ACME"},
+        };
+        for (String[] s : spellings) {
+            byte ton = Byte.parseByte(s[0]);
+            assertTrue(a.maySendFrom(ton, s[1]), "ton " + s[0] + " '" + s[1] + "'");
+            assertEquals(s[2], a.sender(ton, s[1]), "ton " + s[0] + " '" + s[1] + "'");
+        }
+        assertFalse(a.maySendFrom((byte) 0, "6789"));
+        assertFalse(a.maySendFrom((byte) 0, "2015550101"));
+    }
+
+    @Test
+    void aLongNationalNumberIsReadInTheAccountsRegion() {
+        AccountConfig gb = new AccountConfig("uk", "pw", null, 1, 10, 0, null, List.of("447911123456"), null, "GB",
+                null, null);
+        assertTrue(gb.maySendFrom((byte) 0, "07911123456"));
+        assertEquals("447911123456", gb.sender((byte) 0, "07911123456"));
+        assertEquals("447911123456", gb.sender((byte) 1, "447911123456"));
     }
 }

@@ -603,7 +603,7 @@ class ReliabilityScenariosTest {
         RedisServerProcess redis = redis();
         SmscSimulator smsc = smsc();
         Gateway g = keep(TestGateways.start("gw-s13", redis.uri(), "relay: { requestTimeout: 500ms }\n"
-                + upstream(smsc.port(), ", windowSize: 1") + "accounts: [ { systemId: acme, password: pw, windowSize: 1 } ]\n"));
+                + upstream(smsc.port(), ", windowSize: 1") + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], windowSize: 1 } ]\n"));
         awaitBound(g);
         SMPPSession acme = esme(g, BindType.BIND_TX);
         smsc.setSilent(true);
@@ -794,7 +794,7 @@ class ReliabilityScenariosTest {
         SmscSimulator smsc = smsc();
         Gateway g = keep(TestGateways.start("gw-s19", redis.uri(),
                 "smpp: { host: 127.0.0.1, port: 0, bindRate: 20, maxConnectionsPerIp: 1000, maxBindFailures: 1000, bindTimeout: 30s }\n"
-                        + upstream(smsc.port(), "") + "accounts: [ { systemId: acme, password: pw, maxBinds: 1000 } ]\n"));
+                        + upstream(smsc.port(), "") + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], maxBinds: 1000 } ]\n"));
         awaitBound(g);
         try (Raw existing = new Raw(g.smppPort())) {
             existing.bind(0x02, "acme", "pw");

@@ -43,7 +43,7 @@ class BindSecurityTest {
                 upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
                 accounts:
                   - { systemId: acme, password: acme-pw, numbers: ["12345"], senderIds: ["ACME"] }
-                  - { systemId: other, password: other-pw }
+                  - { systemId: other, password: other-pw, senderIds: ["*"] }
                 """.formatted(smsc.port()));
         awaitBound(gateway);
     }
@@ -104,7 +104,7 @@ class BindSecurityTest {
         SMPPSession other = Esmes.bind(gateway.smppPort(), BindType.BIND_TX, "other", "other-pw", null);
         open.add(other);
         assertFalse(Esmes.submit(other, "ANY", "15551239999", "unrestricted", false).getMessageId().isEmpty(),
-                "an account without numbers or sender IDs is not restricted");
+                "an account with senderIds [\"*\"] is not restricted");
     }
 
     @Test

@@ -62,4 +62,71 @@ class PhoneNumbersTest {
     void addressesThatAreNotNumbersAreReportedNotPassed(byte ton, String address) {
         assertFalse(PhoneNumbers.normalize(ton, address, "US").ok());
     }
+
+    @ParameterizedTest(name = "destination ton={0} ''{1}'' in {2} -> {3}")
+    @CsvSource(delimiter = '|', value = {
+            "0|0612345678|FR|33612345678",
+            "2|0612345678|FR|33612345678",
+            "0|2015550123|US|12015550123",
+            "2|(201) 555-0123|US|12015550123",
+            "0|12015550123|US|12015550123",
+            "0|07911123456|GB|447911123456",
+            "0|+33612345678|US|33612345678",
+            "0|0033612345678|US|33612345678",
+            "1|33612345678|US|33612345678",
+            "1|15551234567|US|15551234567",
+            "0|+15551234567|US|15551234567",
+    })
+    void validNationalAndPossibleInternationalDestinationsAreRead(byte ton, String address, String region,
+                                                                   String digits) {
+        PhoneNumbers.Normalized n = PhoneNumbers.normalizeDestination(ton, address, region);
+        assertEquals(digits, n.digits(), String.valueOf(n.problem()));
+    }
+
+    /** National digits that are no valid number of the account's region are refused, never guessed. */
+    @ParameterizedTest(name = "destination ton={0} ''{1}'' in {2} is refused")
+    @CsvSource(delimiter = '|', value = {
+            "0|0612345678|US",
+            "2|0612345678|US",
+            "0|5551234567|US",
+            "2|5551234567|US",
+            "0|15551234567|US",
+            "0|0612345678|GB",
+            "1|12|US",
+    })
+    void nationalDestinationsThatAreNotValidInTheRegionAreRefused(byte ton, String address, String region) {
+        PhoneNumbers.Normalized n = PhoneNumbers.normalizeDestination(ton, address, region);
+        assertFalse(n.ok(), address + " read as " + n.digits());
+    }
+
+    @org.junit.jupiter.api.Test
+    void destinationsThroughTheNanpFastPathAgreeWithLibphonenumberValidity() {
+        java.util.Random r = new java.util.Random(11);
+        com.google.i18n.phonenumbers.PhoneNumberUtil util = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        int valid = 0;
+        for (int i = 0; i < 20_000; i++) {
+            String ten = String.format("%010d", Math.floorMod(r.nextLong(), 10_000_000_000L));
+            for (String[] f : new String[][] {{"0", ten}, {"2", ten}, {"0", "1" + ten}}) {
+                byte ton = Byte.parseByte(f[0]);
+                if (ton == 0 && f[1].startsWith("00")) {
+                    continue; // international with TON unknown: not national input
+                }
+                PhoneNumbers.Normalized n = PhoneNumbers.normalizeDestination(ton, f[1], "US");
+                boolean expected;
+                try {
+                    var parsed = util.parse(f[1], "US");
+                    expected = util.isPossibleNumber(parsed) && util.isValidNumber(parsed);
+                    if (expected) {
+                        assertEquals(util.format(parsed, com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat.E164)
+                                .substring(1), n.digits(), f[1]);
+                        valid++;
+                    }
+                } catch (com.google.i18n.phonenumbers.NumberParseException e) {
+                    expected = false;
+                }
+                assertEquals(expected, n.ok(), "ton " + ton + " '" + f[1] + "': " + n.problem());
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(valid > 1_000, "valid numbers were exercised: " + valid);
+    }
 }

@@ -91,7 +91,7 @@ class SuppressionEnforcementTest {
     }
 
     private static String person() {
-        return "1555800" + String.format("%04d", PERSON.incrementAndGet());
+        return "1201555" + String.format("%04d", PERSON.incrementAndGet()); // valid US numbers
     }
 
     /** STOP from {@code person}, acknowledged, and its confirmation received by the SMSC. */
@@ -121,7 +121,7 @@ class SuppressionEnforcementTest {
 
     @Test
     void everyVariantOfAnOptedOutNumberIsRefused() throws Exception {
-        String p = person(); // 1555800NNNN: a US number
+        String p = person(); // 1201555NNNN: a valid US number
         long before = smsc.submitCount();
         optOut(p, "12345");
         SMPPSession acme = bind(gateway, "acme", BindType.BIND_TX, null);

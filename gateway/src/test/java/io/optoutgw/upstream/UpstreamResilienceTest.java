@@ -80,7 +80,7 @@ class UpstreamResilienceTest {
         SmscSimulator smsc = simulator(SimulatorOptions.defaults());
         smsc.refuseNextBinds(3, 0x05); // ESME_RALYBND: the SMSC still holds an old bind
         Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw }\n"));
+                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         assertEquals(3, smsc.failedBindCount(), "three refusals, then bound");
     }
@@ -90,7 +90,7 @@ class UpstreamResilienceTest {
         SmscSimulator smsc = simulator(SimulatorOptions.defaults());
         Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(),
                 "    enquireLinkInterval: 200ms\n    responseTimeout: 300ms\n")
-                + "accounts:\n  - { systemId: acme, password: pw }\n"));
+                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         long binds = smsc.bindCount();
         smsc.setSilent(true); // TCP stays up but nothing is answered: a half-open link as the gateway sees it
@@ -104,7 +104,7 @@ class UpstreamResilienceTest {
         SmscSimulator backup = simulator(SimulatorOptions.builder().messageIdPrefix("B").build());
         Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n"
                 + upstream("primary", primary.port(), "") + upstream("backup", backup.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw, route: [primary, backup] }\n"));
+                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"], route: [primary, backup] }\n"));
         awaitBound(g);
         SMPPSession esme = keep(Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null));
         assertTrue(Esmes.submit(esme, "12345", "15551230001", "one", false).getMessageId().startsWith("P"));
@@ -119,7 +119,7 @@ class UpstreamResilienceTest {
     void noUpstreamBoundMeansThrottledNotAHang() throws Exception {
         SmscSimulator smsc = simulator(SimulatorOptions.defaults());
         Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw }\n"));
+                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         SMPPSession esme = keep(Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null));
         smsc.close();
@@ -133,7 +133,7 @@ class UpstreamResilienceTest {
     void lateResponseAfterExpiryIsDropped() throws Exception {
         SmscSimulator smsc = simulator(SimulatorOptions.builder().responseDelay(Duration.ofMillis(1200)).build());
         Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "relay: { requestTimeout: 400ms }\nupstreams:\n"
-                + upstream("sim", smsc.port(), "") + "accounts:\n  - { systemId: acme, password: pw }\n"));
+                + upstream("sim", smsc.port(), "") + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         SMPPSession esme = keep(Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null));
         NegativeResponseException e = assertThrows(NegativeResponseException.class,
@@ -149,7 +149,7 @@ class UpstreamResilienceTest {
         // Receipts go out on a session other than the submitter's: here, the other gateway's.
         SmscSimulator smsc = simulator(SimulatorOptions.builder().receiptsOnAnySession(true).build());
         String rest = "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw }\n  - { systemId: beta, password: pw }\n";
+                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n  - { systemId: beta, password: pw, senderIds: [\"*\"] }\n";
         Gateway a = keep(TestGateways.start("gw-a", redis.uri(), rest));
         Gateway b = keep(TestGateways.start("gw-b", redis.uri(), rest));
         awaitBound(a);
@@ -171,7 +171,7 @@ class UpstreamResilienceTest {
     void shutdownDrainsRequestsInFlightBeforeUnbindingTheEsme() throws Exception {
         SmscSimulator smsc = simulator(SimulatorOptions.builder().responseDelay(Duration.ofMillis(600)).build());
         Gateway g = TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw }\n");
+                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n");
         awaitBound(g);
         SMPPSession esme = Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null);
         try {

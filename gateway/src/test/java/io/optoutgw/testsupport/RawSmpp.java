@@ -1,0 +1,84 @@
+package io.optoutgw.testsupport;
+
+import com.cloudhopper.smpp.pdu.Pdu;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.optoutgw.codec.SmppEncoder;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+
+/**
+ * One end of an SMPP connection driven by hand, for tests that must decide exactly when each PDU
+ * goes out: an ESME connected to the gateway, or an SMSC's side of a connection the gateway made.
+ */
+public final class RawSmpp implements AutoCloseable {
+
+    /** Header of a PDU read, plus its body. */
+    public record Frame(int commandId, int status, int sequence, byte[] body) {
+    }
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    /** Wraps a connected socket (reads time out after 5 s). */
+    public RawSmpp(Socket socket) throws IOException {
+        this.socket = socket;
+        socket.setSoTimeout(5000);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    /** Connects to 127.0.0.1:{@code port}. */
+    public static RawSmpp connect(int port) throws IOException {
+        return new RawSmpp(new Socket("127.0.0.1", port));
+    }
+
+    public void setReadTimeout(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+    }
+
+    /** Encodes and writes {@code pdus} in one write, in order. */
+    public void send(Pdu... pdus) throws IOException {
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            for (Pdu pdu : pdus) {
+                SmppEncoder.encodeTo(pdu, buf);
+            }
+            byte[] bytes = new byte[buf.readableBytes()];
+            buf.readBytes(bytes);
+            out.write(bytes);
+            out.flush();
+        } finally {
+            buf.release();
+        }
+    }
+
+    public Frame read() throws IOException {
+        int length = in.readInt();
+        int commandId = in.readInt();
+        int status = in.readInt();
+        int sequence = in.readInt();
+        byte[] body = new byte[length - 16];
+        in.readFully(body);
+        return new Frame(commandId, status, sequence, body);
+    }
+
+    /** Reads until a PDU with {@code commandId} arrives (others, e.g. enquire_link, are skipped). */
+    public Frame readUntil(int commandId) throws IOException {
+        while (true) {
+            Frame f = read();
+            if (f.commandId() == commandId) {
+                return f;
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
