@@ -102,7 +102,8 @@ public final class GatewayMetrics {
     }
 
     /** Redis operations whose failures are counted in {@link GatewayMeter#REDIS_ERRORS}. */
-    public static final String[] REDIS_OPERATIONS = {"check", "messageid_write", "receipt_lookup"};
+    public static final String[] REDIS_OPERATIONS = {"check", "messageid_write", "receipt_lookup", "pending_write",
+        "pending_read"};
 
     public void redisError(String operation) {
         counter(GatewayMeter.REDIS_ERRORS, operation).increment();
@@ -112,6 +113,9 @@ public final class GatewayMetrics {
     public void initGateway() {
         for (String op : REDIS_OPERATIONS) {
             counter(GatewayMeter.REDIS_ERRORS, op);
+        }
+        for (String result : new String[] {"cancelled", "refused", "failed", "no_upstream"}) {
+            counter(GatewayMeter.PENDING_CANCELS, result);
         }
     }
 
