@@ -17,30 +17,19 @@ import java.util.Map;
  *       wins, even within one second;</li>
  *   <li>a submit is refused iff the person is suppressed globally, for the account, or for the
  *       account's sender the submit names, whatever spelling of the sender authorization accepted;</li>
- *   <li>one reply per recorded STOP / START / HELP; a redelivery (the same text from the same person
- *       to the same short code, with no consent event for that person in between) is acknowledged
- *       and adds nothing.</li>
+ *   <li>every keyword MO that was acknowledged is recorded, a redelivery too;</li>
+ *   <li>at most one reply per (person, short code, intent) within the confirmation window (the
+ *       tests' window outlasts a chain): a redelivered STOP, or STOP then "stop", get one reply;
+ *       recording an opt-out re-arms the opt-in reply and the other way round, so STOP, START,
+ *       STOP gets three; HELP has its own and re-arms nothing; admin changes re-arm nothing.</li>
  * </ul>
- * Where the documentation leaves the reply count open (the same text again after some other event
- * for that person, or after Redis lost the redelivery memory), the model allows 0 or 1 more reply.
+ * After Redis lost its data the confirmation memory may be gone, so the next keyword of each
+ * intent may or may not be answered (0 or 1 reply).
  */
 final class ConsentModel {
 
     /** What a keyword does. */
     enum Effect { OPT_OUT, OPT_IN, NONE }
-
-    /** One recorded keyword text of a (person, short code): when, and what happened since. */
-    private static final class LastText {
-        final long seq;
-        final Effect effect;
-        boolean oppositeSince;
-        boolean certain = true;
-
-        LastText(long seq, Effect effect) {
-            this.seq = seq;
-            this.effect = effect;
-        }
-    }
 
     /** Scope code ("g", "a:acme", "s:beta:67890") -> suppressed, per person index. */
     private final List<Map<String, Boolean>> scopes = new ArrayList<>();
@@ -49,8 +38,11 @@ final class ConsentModel {
     /** Replies each person must have had at least / may have had at most. */
     private final int[] minReplies;
     private final int[] maxReplies;
-    /** (person, short code) -> text -> when it was last recorded. */
-    private final Map<String, Map<String, LastText>> lastTexts = new HashMap<>();
+    /**
+     * (person, short code) -> intent -> whether a reply for that intent was sent within the
+     * confirmation window: TRUE certainly, FALSE possibly (Redis lost the keys' memory).
+     */
+    private final Map<String, Map<Effect, Boolean>> confirmed = new HashMap<>();
 
     ConsentModel(int persons) {
         eventSeq = new long[persons];
@@ -99,34 +91,29 @@ final class ConsentModel {
      * its effect applies (null for HELP).
      */
     void keywordAcknowledged(int person, String shortCode, String text, Effect effect, String scope) {
-        Map<String, LastText> texts = lastTexts.computeIfAbsent(person + "|" + shortCode, k -> new HashMap<>());
-        LastText last = texts.get(text);
-        if (last != null && last.seq == eventSeq[person]) {
-            // a redelivery: nothing happened to this person since, so nothing changes
-            if (!last.certain) {
-                maxReplies[person]++;
-            }
-            return;
-        }
         if (scope != null) {
             scopes.get(person).put(scope, effect == Effect.OPT_OUT);
         }
         eventSeq[person]++;
-        if (last == null || last.oppositeSince) {
+        Map<Effect, Boolean> keys = confirmed.computeIfAbsent(person + "|" + shortCode, k -> new HashMap<>());
+        Boolean sent = keys.get(effect);
+        if (sent == null) {
             minReplies[person]++;
+            maxReplies[person]++;
+        } else if (!sent) {
+            maxReplies[person]++;
         }
-        maxReplies[person]++;
-        for (Map.Entry<String, LastText> other : texts.entrySet()) {
-            if (!other.getKey().equals(text) && opposite(other.getValue().effect, effect)) {
-                other.getValue().oppositeSince = true;
+        keys.put(effect, true);
+        for (Effect other : Effect.values()) {
+            if (opposite(other, effect)) {
+                keys.remove(other);
             }
         }
-        texts.put(text, new LastText(eventSeq[person], effect));
     }
 
-    /** Redis lost everything but the journals: which MO was a redelivery may be forgotten. */
+    /** Redis lost everything but the journals: which replies were sent may be forgotten. */
     void redisLostData() {
-        lastTexts.values().forEach(m -> m.values().forEach(t -> t.certain = false));
+        confirmed.values().forEach(m -> m.replaceAll((intent, sent) -> false));
     }
 
     private static boolean opposite(Effect a, Effect b) {

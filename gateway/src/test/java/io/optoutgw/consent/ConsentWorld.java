@@ -137,8 +137,9 @@ final class ConsentWorld implements AutoCloseable {
         run++;
         persons = new String[PERSONS];
         for (int p = 0; p < PERSONS; p++) {
-            // NANP numbers (exchange 2xx) unique to this try
-            persons[p] = "15552" + String.format("%05d", run % 100_000) + (p + 1);
+            // valid NANP numbers (area code 201, exchange 2xx-9xx) unique to this try: national
+            // spellings of a destination must be valid numbers of the account's region
+            persons[p] = "1201" + (2_000_000 + (run % 1_000_000) * 4 + p);
         }
         model = new ConsentModel(PERSONS);
         history.clear();

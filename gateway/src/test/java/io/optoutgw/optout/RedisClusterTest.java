@@ -256,6 +256,13 @@ class RedisClusterTest {
             assertNull(get(reassembly.add(source, "12345", new Concat(m, 3, 3), "P")));
             assertNull(get(reassembly.add(source, "12345", new Concat(m, 3, 1), "ST")));
             assertEquals("STOP", get(reassembly.add(source, "12345", new Concat(m, 3, 2), "O")));
+            // a redelivered part of a complete set gets the whole text again, until the set is released
+            assertEquals("STOP", get(reassembly.add(source, "12345", new Concat(m, 3, 1), "ST")));
+            reassembly.release(source, "12345", new Concat(m, 3, 2));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (connector.sync().dbsize() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(20); // release is asynchronous
         }
         assertEquals(0L, connector.sync().dbsize() - 1, "only gw:meta:buckets is left");
     }
