@@ -108,7 +108,8 @@ class AdminApiTest {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        return http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        // generous: audit verify walks every one of the 262,144 list buckets, slow on a loaded machine
+        return http.send(b.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path) throws Exception {
