@@ -46,7 +46,7 @@ class ConsentModelTest {
     private static long firstFailureNanos;
 
     @Property(tries = DEFAULT_TRIES, shrinking = ShrinkingMode.FULL, edgeCases = EdgeCasesMode.NONE,
-            afterFailure = AfterFailureMode.RANDOM_SEED)
+            afterFailure = AfterFailureMode.RANDOM_SEED, seed = DEFAULT_SEED)
     void consentHoldsAcrossTwoInstances(@ForAll("chains") ActionChain<ConsentWorld> chain) throws Exception {
         if (shrinkingBudgetSpent()) {
             return; // stop shrinking: the smallest failing chain so far is the one reported
@@ -199,9 +199,9 @@ class ConsentModelTest {
         @Override
         public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
             context.attributes().setTries(Integer.getInteger("consent.tries", DEFAULT_TRIES));
-            String seed = System.getProperty("consent.seed", DEFAULT_SEED);
-            if (!"random".equals(seed)) {
-                context.attributes().setSeed(seed);
+            String seed = System.getProperty("consent.seed");
+            if (seed != null) {
+                context.attributes().setSeed("random".equals(seed) ? "" : seed);
             }
             return property.execute();
         }
