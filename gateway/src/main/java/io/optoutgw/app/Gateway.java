@@ -27,6 +27,7 @@ import io.optoutgw.relay.PendingMessages;
 import io.optoutgw.relay.Relay;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.AccountRegistry;
+import io.optoutgw.session.BindGuard;
 import io.optoutgw.session.EsmeServer;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
@@ -166,6 +167,9 @@ public final class Gateway implements AutoCloseable {
 
         esmeServer = new EsmeServer(config.smpp(), accounts, relay[0], SYSTEM_ID, config.relay().requestTimeout(),
                 new PduMetricsHandler(metrics, "esme"), esmeTls);
+        for (BindGuard.Closed why : BindGuard.Closed.values()) {
+            functionCounter(GatewayMeter.ESME_CONNECTIONS_CLOSED, esmeServer.bindGuard(), g -> g.closed(why), why.tag());
+        }
         smppPort = esmeServer.start(boss, workers);
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {

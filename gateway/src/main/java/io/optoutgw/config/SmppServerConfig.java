@@ -15,6 +15,10 @@ import java.time.Duration;
  * @param bindRate         binds per second the whole gateway accepts; more get ESME_RTHROTTLED
  * @param maxBindFailures  failed binds from one address, or for one system_id, before a lockout
  * @param bindLockout      how long a lockout lasts (and the window failures are counted in)
+ * @param connectRatePerIp new connections per second one client address may open (bursts up to
+ *                         one second's worth); more are closed at once, before any PDU is read
+ * @param preBindPduLimit  PDUs a connection may send before its bind succeeds (enquire_link,
+ *                         binds, anything else); the next one closes the connection
  * @param tls              the optional SMPP-over-TLS listener; {@code null} when there is none
  */
 public record SmppServerConfig(
@@ -28,10 +32,14 @@ public record SmppServerConfig(
         Integer bindRate,
         Integer maxBindFailures,
         Duration bindLockout,
+        Integer connectRatePerIp,
+        Integer preBindPduLimit,
         SmppTlsConfig tls) {
 
     public static final int DEFAULT_PORT = 2775;
     public static final int DEFAULT_MAX_FRAME_BYTES = 4096;
+    public static final int DEFAULT_CONNECT_RATE_PER_IP = 50;
+    public static final int DEFAULT_PRE_BIND_PDU_LIMIT = 20;
 
     public SmppServerConfig {
         host = host == null ? "0.0.0.0" : host;
@@ -51,6 +59,10 @@ public record SmppServerConfig(
                 1, 1_000_000);
         bindLockout = ConfigChecks.positive("smpp.bindLockout",
                 ConfigChecks.orDefault(bindLockout, Duration.ofMinutes(5)));
+        connectRatePerIp = ConfigChecks.range("smpp.connectRatePerIp",
+                connectRatePerIp == null ? DEFAULT_CONNECT_RATE_PER_IP : connectRatePerIp, 1, 1_000_000);
+        preBindPduLimit = ConfigChecks.range("smpp.preBindPduLimit",
+                preBindPduLimit == null ? DEFAULT_PRE_BIND_PDU_LIMIT : preBindPduLimit, 1, 1_000_000);
         if (tls != null && tls.port() != 0 && tls.port() == port) {
             throw new ConfigException("smpp.tls.port", "must differ from smpp.port (" + port + ")");
         }

@@ -13,6 +13,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -84,7 +86,7 @@ public final class HttpServer {
                                 .addLast("import", new ImportRouter(api))
                                 // the token is checked from the headers, before any body is read
                                 .addLast("auth", new ApiGate(api))
-                                .addLast("aggregator", new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast("aggregator", new ClosingAggregator(MAX_REQUEST_BYTES))
                                 .addLast("handler", new Handler());
                     }
                 });
@@ -100,6 +102,27 @@ public final class HttpServer {
             serverChannel.close().syncUninterruptibly();
         }
         api.close();
+    }
+
+    /**
+     * Answers an oversize request 413 and closes the connection. Netty's aggregator keeps a
+     * keep-alive connection open and reads the whole oversize body only to discard it: a client
+     * sending 32 MiB bodies one after another would have the gateway read every byte.
+     */
+    private static final class ClosingAggregator extends HttpObjectAggregator {
+
+        ClosingAggregator(int maxContentLength) {
+            super(maxContentLength);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            FullHttpResponse tooLarge = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            tooLarge.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {

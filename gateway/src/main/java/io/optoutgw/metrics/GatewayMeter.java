@@ -90,7 +90,10 @@ public enum GatewayMeter {
             "Redis operations that failed or timed out, by operation (check, messageid_write, receipt_lookup)",
             "operation"),
     EVENT_LOOP_PENDING("smppgw.eventloop.pending.tasks", Kind.GAUGE, null,
-            "Tasks waiting in the gateway's Netty event loops", "group");
+            "Tasks waiting in the gateway's Netty event loops", "group"),
+    ESME_CONNECTIONS_CLOSED("smppgw.esme.connections.closed", Kind.COUNTER, null,
+            "ESME connections the gateway closed before a bind, by reason (connections_per_ip, connect_rate, "
+                    + "pre_bind_pdus)", "reason");
 
     /** Meter kinds. */
     public enum Kind { COUNTER, GAUGE, TIMER }

@@ -5,6 +5,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
+import io.optoutgw.metrics.LogLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

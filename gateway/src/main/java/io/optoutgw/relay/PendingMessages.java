@@ -7,6 +7,7 @@ import com.cloudhopper.smpp.type.Address;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.session.RequestWindow;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.Replies;
 import io.optoutgw.report.RelayedStats;

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Protects binding (reliability.md, "Security" and scenario 19): a cap on connections per client
@@ -20,11 +21,48 @@ import java.util.concurrent.atomic.AtomicInteger;
  * allowlist count against the address only, never against the account. The failure table holds
  * at most {@code maxTracked} entries (least recently touched evicted first) and drops entries
  * whose window and lockout are over.
+ *
+ * <p>Before any PDU is read, a new connection must also fit its address's connect rate (a token
+ * bucket per address, one second's worth of burst); the bucket table is bounded the same way.
+ * Connections closed by these limits, and by the session's pre-bind PDU budget, are counted by
+ * reason ({@link #closed(Closed)}).
  */
 public final class BindGuard {
 
+    /** Why the gateway closed a connection before it was bound. */
+    public enum Closed {
+        /** The address already held {@code smpp.maxConnectionsPerIp} connections. */
+        CONNECTIONS_PER_IP("connections_per_ip"),
+        /** The address opened connections faster than {@code smpp.connectRatePerIp}. */
+        CONNECT_RATE("connect_rate"),
+        /** The connection sent more than {@code smpp.preBindPduLimit} PDUs before a bind succeeded. */
+        PRE_BIND_PDUS("pre_bind_pdus");
+
+        private final String tag;
+
+        Closed(String tag) {
+            this.tag = tag;
+        }
+
+        /** The metric tag value. */
+        public String tag() {
+            return tag;
+        }
+    }
+
+    /** A connect-rate bucket for one address. Guarded by the bucket table's lock. */
+    private static final class Bucket {
+        double tokens;
+        long lastNanos;
+
+        Bucket(double tokens, long now) {
+            this.tokens = tokens;
+            this.lastNanos = now;
+        }
+    }
+
     /** Default size of the failure table. */
-    static final int DEFAULT_MAX_TRACKED = 100_000;
+    public static final int DEFAULT_MAX_TRACKED = 100_000;
     /** Expired entries looked at (oldest first) per recorded failure. */
     private static final int EXPIRE_PER_CALL = 8;
 
@@ -50,14 +88,31 @@ public final class BindGuard {
     private final long lockoutNanos;
     private final int maxTracked;
     private final Map<InetAddress, AtomicInteger> connections = new ConcurrentHashMap<>();
+    private final int connectRatePerIp;
+    /** Access-ordered connect-rate buckets; guarded by itself. */
+    private final LinkedHashMap<InetAddress, Bucket> buckets = new LinkedHashMap<>(64, 0.75f, true);
+    private final LongAdder[] closed = new LongAdder[Closed.values().length];
     /** Access-ordered: the eldest entry is the least recently touched. Guarded by {@code this}. */
     private final LinkedHashMap<Key, Failures> failures = new LinkedHashMap<>(64, 0.75f, true);
 
     public BindGuard(int maxConnectionsPerIp, int bindsPerSecond, int maxFailures, Duration lockout) {
-        this(maxConnectionsPerIp, bindsPerSecond, maxFailures, lockout, DEFAULT_MAX_TRACKED);
+        this(maxConnectionsPerIp, bindsPerSecond, maxFailures, lockout, DEFAULT_MAX_TRACKED, 1_000_000);
     }
 
     BindGuard(int maxConnectionsPerIp, int bindsPerSecond, int maxFailures, Duration lockout, int maxTracked) {
+        this(maxConnectionsPerIp, bindsPerSecond, maxFailures, lockout, maxTracked, 1_000_000);
+    }
+
+    /**
+     * @param maxTracked       size of the failure table and of the connect-rate table
+     * @param connectRatePerIp new connections per second per address
+     */
+    public BindGuard(int maxConnectionsPerIp, int bindsPerSecond, int maxFailures, Duration lockout, int maxTracked,
+                     int connectRatePerIp) {
+        for (int i = 0; i < closed.length; i++) {
+            closed[i] = new LongAdder();
+        }
+        this.connectRatePerIp = connectRatePerIp;
         this.maxConnectionsPerIp = maxConnectionsPerIp;
         this.bindRate = new RateLimiter(bindsPerSecond);
         this.maxFailures = maxFailures;
@@ -67,15 +122,81 @@ public final class BindGuard {
 
     /** Counts a new connection; false when the address already has its maximum (close it). */
     public boolean connectionOpened(InetAddress ip) {
+        return open(ip) == null;
+    }
+
+    /**
+     * Admits a new connection: {@code null} when it may stay (then {@link #connectionClosed} must
+     * follow when it goes), otherwise why it must be closed at once (counted).
+     */
+    public Closed open(InetAddress ip) {
         if (ip == null) {
-            return true;
+            return null;
+        }
+        if (!connectToken(ip, System.nanoTime())) {
+            return count(Closed.CONNECT_RATE);
         }
         AtomicInteger n = connections.computeIfAbsent(ip, k -> new AtomicInteger());
         if (n.incrementAndGet() > maxConnectionsPerIp) {
             n.decrementAndGet();
-            return false;
+            return count(Closed.CONNECTIONS_PER_IP);
         }
-        return true;
+        return null;
+    }
+
+    /** Counts a connection closed for {@code why}; returns it. */
+    public Closed count(Closed why) {
+        closed[why.ordinal()].increment();
+        return why;
+    }
+
+    /** Connections closed for {@code why} since start. */
+    public long closed(Closed why) {
+        return closed[why.ordinal()].sum();
+    }
+
+    /** Takes one token from the address's connect-rate bucket. */
+    private boolean connectToken(InetAddress ip, long now) {
+        double burst = Math.max(1, connectRatePerIp);
+        double perNano = connectRatePerIp / 1e9;
+        synchronized (buckets) {
+            Bucket b = buckets.get(ip);
+            if (b == null) {
+                trimBuckets(now, burst, perNano); // before the new one goes in: it is full too
+                b = new Bucket(burst, now);
+                buckets.put(ip, b);
+            }
+            b.tokens = Math.min(burst, b.tokens + (now - b.lastNanos) * perNano);
+            b.lastNanos = now;
+            if (b.tokens < 1) {
+                return false;
+            }
+            b.tokens -= 1;
+            return true;
+        }
+    }
+
+    /** Drops full (idle) buckets among the least recently used, and the eldest over the cap. */
+    private void trimBuckets(long now, double burst, double perNano) {
+        Iterator<Bucket> it = buckets.values().iterator();
+        for (int i = 0; i < EXPIRE_PER_CALL && it.hasNext(); i++) {
+            Bucket b = it.next();
+            if (b.tokens + (now - b.lastNanos) * perNano >= burst) {
+                it.remove();
+            }
+        }
+        while (buckets.size() >= maxTracked) {
+            Iterator<InetAddress> eldest = buckets.keySet().iterator();
+            eldest.next();
+            eldest.remove();
+        }
+    }
+
+    /** Entries in the connect-rate table (for tests). */
+    int trackedBuckets() {
+        synchronized (buckets) {
+            return buckets.size();
+        }
     }
 
     public void connectionClosed(InetAddress ip) {

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
@@ -57,6 +58,9 @@ public final class EsmeServer {
     private final SslContext tls;
     private final ChannelHandler pduMetrics;
     private final BindGuard bindGuard;
+    /** One line a second for refused connections: a reconnect flood would otherwise write thousands. */
+    private final LogLimiter refusedLog = new LogLimiter(Duration.ofSeconds(1));
+
     /** Bind password checks, off the event loops (shared by both listeners). */
     private final PasswordChecks passwordChecks = new PasswordChecks();
 
@@ -77,7 +81,7 @@ public final class EsmeServer {
         this.tls = tls;
         this.pduMetrics = pduMetrics;
         this.bindGuard = new BindGuard(config.maxConnectionsPerIp(), config.bindRate(), config.maxBindFailures(),
-                config.bindLockout());
+                config.bindLockout(), BindGuard.DEFAULT_MAX_TRACKED, config.connectRatePerIp());
         this.config = config;
         this.accounts = accounts;
         this.traffic = traffic;
@@ -129,9 +133,15 @@ public final class EsmeServer {
         protected void initChannel(SocketChannel ch) {
             java.net.InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
             String peer = ip == null ? "?" : ip.getHostAddress();
-            if (!bindGuard.connectionOpened(ip)) {
-                log.info("[esme {}] connection refused: {} connections from this address already",
-                        peer, config.maxConnectionsPerIp());
+            BindGuard.Closed refused = bindGuard.open(ip);
+            if (refused != null) {
+                long skipped = refusedLog.admit();
+                if (skipped >= 0) {
+                    log.info("[esme {}] connection refused: {}{}", peer, refused == BindGuard.Closed.CONNECT_RATE
+                            ? "more than " + config.connectRatePerIp() + " new connections a second from this address"
+                            : config.maxConnectionsPerIp() + " connections from this address already",
+                            LogLimiter.leftOut(skipped));
+                }
                 ch.close();
                 return;
             }
@@ -190,6 +200,11 @@ public final class EsmeServer {
         }
         channels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         passwordChecks.close();
+    }
+
+    /** Connection, bind-rate and lockout limits, and the count of connections they closed. */
+    public BindGuard bindGuard() {
+        return bindGuard;
     }
 
     public int connectionCount() {

@@ -22,6 +22,7 @@ import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.config.AccountConfig.BindType;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.metrics.LogLimiter;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -46,6 +47,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final long UNBIND_AFTER_DRAIN_MILLIS = 200;
     /** interface_version 3.4 (SMPP 3.4 section 5.2.4), announced in bind responses. */
     private static final byte INTERFACE_VERSION_34 = 0x34;
+    /** At most one line a second, over all sessions, for undecodable PDUs and pre-bind closes. */
+    private static final LogLimiter UNDECODABLE_LOG = new LogLimiter(java.time.Duration.ofSeconds(1));
+    private static final LogLimiter PRE_BIND_LOG = new LogLimiter(java.time.Duration.ofSeconds(1));
 
     private final SmppServerConfig config;
     private final AccountRegistry accounts;
@@ -76,6 +80,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private int unbindSequence;
     private boolean gatewayUnbind;
     private boolean bindFailed;
+    /** Requests received while not bound (loop-confined); see {@link #withinPreBindBudget}. */
+    private int preBindPdus;
+    private boolean preBindClosed;
     /** A bind's password is being checked on {@link #passwordChecks}. */
     private boolean bindChecking;
     private ScheduledFuture<?> bindTimeout;
@@ -368,6 +375,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == SessionState.OPEN && (msg instanceof PduRequest<?> || msg instanceof PduDecodeFailure)
+                && !withinPreBindBudget(ctx)) {
+            return;
+        }
         if (msg instanceof PduRequest<?> request) {
             onRequest(ctx, request);
         } else if (msg instanceof PduResponse response) {
@@ -383,8 +394,38 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Counts a request that arrived before the bind succeeded; past {@code smpp.preBindPduLimit}
+     * the connection is closed and what it sends next is dropped unread. A peer that never binds
+     * can make the gateway decode and answer only that many PDUs per connection, and the connect
+     * rate per address bounds the connections.
+     */
+    private boolean withinPreBindBudget(ChannelHandlerContext ctx) {
+        if (preBindClosed) {
+            return false;
+        }
+        if (++preBindPdus <= config.preBindPduLimit()) {
+            return true;
+        }
+        preBindClosed = true;
+        if (bindGuard != null) {
+            bindGuard.count(BindGuard.Closed.PRE_BIND_PDUS);
+        }
+        long skipped = PRE_BIND_LOG.admit();
+        if (skipped >= 0) {
+            log.info("{} closing: more than {} PDUs before a bind{}", label, config.preBindPduLimit(),
+                    LogLimiter.leftOut(skipped));
+        }
+        ctx.close();
+        return false;
+    }
+
     private void onUndecodable(ChannelHandlerContext ctx, PduDecodeFailure failure) {
-        log.info("{} undecodable PDU 0x{}: {}", label, Integer.toHexString(failure.commandId()), failure.reason());
+        long skipped = UNDECODABLE_LOG.admit();
+        if (skipped >= 0) {
+            log.info("{} undecodable PDU 0x{}: {}{}", label, Integer.toHexString(failure.commandId()),
+                    failure.reason(), LogLimiter.leftOut(skipped));
+        }
         if (failure.isResponse()) {
             return;
         }

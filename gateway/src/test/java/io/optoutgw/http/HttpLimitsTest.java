@@ -112,6 +112,21 @@ class HttpLimitsTest {
     }
 
     @Test
+    void anOversizeBodyIsAnswered413AndTheConnectionClosedWithoutReadingTheRest() throws Exception {
+        start("requestTimeout: 60s");
+        Socket s = connect();
+        // keep-alive (HTTP/1.1 default): the body is not drained, the connection goes
+        write(s, "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + (32L << 20) + "\r\n\r\n{\"numbers\"");
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+        assertEquals("HTTP/1.1 413 Request Entity Too Large", in.readLine());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (in.readLine() != null) {
+            assertTrue(System.nanoTime() < deadline, "the connection stays open after a 413");
+        }
+    }
+
+    @Test
     void connectionsOverTheCapAreClosedAtAccept() throws Exception {
         start("maxConnections: 3, requestTimeout: 60s");
         for (int i = 0; i < 3; i++) {

@@ -1,6 +1,7 @@
 package io.optoutgw.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,7 +63,7 @@ class BindGuardTest {
     void aLockedOutSystemIdDoesNotSpendTheGatewayBindRate() {
         AccountRegistry registry = new AccountRegistry(List.of(account("acme", "secret", null),
                 account("other", "pw", null)));
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null);
+        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, null, null);
         BindGuard guard = new BindGuard(100, 2, 1, Duration.ofHours(1));
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -145,5 +146,57 @@ class BindGuardTest {
             expiring.bindFailed(ip("127.0.2.1"), "late", true);
         }
         assertTrue(expiring.trackedEntries() < 20, "entries past their window are dropped: " + expiring.trackedEntries());
+    }
+
+    @Test
+    void connectionsFasterThanTheConnectRatePerAddressAreRefusedAndCounted() throws Exception {
+        BindGuard guard = new BindGuard(1000, 1000, 5, Duration.ofHours(1), 1000, 10);
+        InetAddress flooder = ip("127.0.0.7");
+        InetAddress other = ip("127.0.0.8");
+        int admitted = 0;
+        for (int i = 0; i < 100; i++) {
+            if (guard.open(flooder) == null) {
+                admitted++;
+            }
+        }
+        assertTrue(admitted >= 10 && admitted <= 12, "one second's burst, then the rate: " + admitted);
+        assertEquals(100 - admitted, guard.closed(BindGuard.Closed.CONNECT_RATE));
+        assertNull(guard.open(other), "another address has its own bucket");
+        Thread.sleep(250);
+        assertNull(guard.open(flooder), "the bucket refills at the rate");
+    }
+
+    @Test
+    void closingConnectionsDoesNotRefillTheBucket() throws Exception {
+        BindGuard guard = new BindGuard(1000, 1000, 5, Duration.ofHours(1), 1000, 5);
+        InetAddress flooder = ip("127.0.0.9");
+        int admitted = 0;
+        for (int i = 0; i < 50; i++) {
+            if (guard.open(flooder) == null) {
+                admitted++;
+                guard.connectionClosed(flooder); // one at a time, each closed before the next
+            }
+        }
+        assertTrue(admitted <= 7, "open-close-open gets no new burst: " + admitted);
+    }
+
+    @Test
+    void theConnectRateTableIsBounded() throws Exception {
+        BindGuard guard = new BindGuard(1000, 1000, 5, Duration.ofHours(1), 100, 1);
+        for (int i = 0; i < 5_000; i++) {
+            guard.open(InetAddress.getByAddress(new byte[] {10, (byte) (i >> 16), (byte) (i >> 8), (byte) i}));
+        }
+        assertTrue(guard.trackedBuckets() <= 100, "at most maxTracked buckets: " + guard.trackedBuckets());
+    }
+
+    @Test
+    void tooManyConnectionsFromOneAddressAreCountedByReason() throws Exception {
+        BindGuard guard = new BindGuard(2, 1000, 5, Duration.ofHours(1), 1000, 1000);
+        InetAddress a = ip("127.0.0.10");
+        assertNull(guard.open(a));
+        assertNull(guard.open(a));
+        assertEquals(BindGuard.Closed.CONNECTIONS_PER_IP, guard.open(a));
+        assertEquals(1, guard.closed(BindGuard.Closed.CONNECTIONS_PER_IP));
+        assertEquals(0, guard.closed(BindGuard.Closed.CONNECT_RATE));
     }
 }

@@ -111,7 +111,7 @@ class EsmeSessionFuzzTest {
             AccountConfig rx = new AccountConfig("rxonly", "pw", java.util.Set.of(AccountConfig.BindType.RECEIVER), 1, WINDOW,
                     0, null, null, null, null, null, null);
             SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
-                    Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null);
+                    Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);
             EsmeTraffic relay = (session, request) -> {
                 relayed.add(new Object[] {session, request});
                 maxRelayed = Math.max(maxRelayed, relayed.size());

@@ -44,7 +44,7 @@ class EsmeSessionTest {
         AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(AccountConfig.BindType.RECEIVER), 1, 0, 0,
                 null, null, null, null, null, null);
         SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
-                Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null);
+                Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);
         return new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme, rx)), recorder,
                 "optout-gw", TimeUnit.SECONDS.toNanos(5), 1));
     }
@@ -242,7 +242,7 @@ class EsmeSessionTest {
     void accountBindLimitIsEnforced() {
         AccountRegistry registry = new AccountRegistry(List.of(new AccountConfig("acme", "secret", null, 1, 0, 0,
                 null, null, null, null, null, null)));
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null);
+        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, null, null);
         EmbeddedChannel first = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 1));
         EmbeddedChannel second = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 2));
         first.writeInbound(bind(new BindTransceiver(), "acme", "secret", 1));
@@ -263,5 +263,55 @@ class EsmeSessionTest {
         assertFalse(PasswordHash.matches(hash, "s3cret!"));
         assertFalse(PasswordHash.matches("plain", "plai"));
         assertTrue(PasswordHash.matches("plain", "plain"));
+    }
+
+    @Test
+    void aConnectionThatSendsMoreThanItsPreBindBudgetIsClosedAndCounted() {
+        AccountConfig acme = new AccountConfig("acme", "secret", null, 2, 64, 0, null, List.of("12345"), null, null,
+                null, null);
+        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null,
+                null, 5, null);
+        BindGuard guard = new BindGuard(100, 1000, 5, Duration.ofMinutes(5));
+        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme)), recorder,
+                "gw", TimeUnit.SECONDS.toNanos(5), 1, guard, null));
+        for (int seq = 1; seq <= 4; seq++) {
+            EnquireLink el = new EnquireLink();
+            el.setSequenceNumber(seq);
+            ch.writeInbound(el);
+            assertEquals(seq, ((PduResponse) ch.readOutbound()).getSequenceNumber());
+        }
+        ch.writeInbound(new PduDecodeFailure(0x7f, 5, PduDecodeFailure.Kind.UNKNOWN_COMMAND, "unknown"));
+        assertInstanceOf(GenericNack.class, ch.readOutbound(), "the fifth PDU is still answered");
+        assertTrue(ch.isOpen());
+        EnquireLink sixth = new EnquireLink();
+        sixth.setSequenceNumber(6);
+        ch.writeInbound(sixth, submit(7));
+        assertNull(ch.readOutbound(), "past the budget nothing more is answered");
+        assertFalse(ch.isOpen(), "and the connection is closed");
+        assertEquals(1, guard.closed(BindGuard.Closed.PRE_BIND_PDUS));
+        assertTrue(relayed.isEmpty());
+    }
+
+    @Test
+    void theBudgetCountsOnlyUntilTheBindSucceeds() {
+        AccountConfig acme = new AccountConfig("acme", "secret", null, 2, 64, 0, null, List.of("12345"), null, null,
+                null, null);
+        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null,
+                null, 2, null);
+        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme)), recorder,
+                "gw", TimeUnit.SECONDS.toNanos(5), 1));
+        EnquireLink el = new EnquireLink();
+        el.setSequenceNumber(1);
+        ch.writeInbound(el);
+        ch.readOutbound();
+        ch.writeInbound(bind(new BindTransceiver(), "acme", "secret", 2));
+        assertEquals(SmppConstants.STATUS_OK, ((BaseBindResp) ch.readOutbound()).getCommandStatus());
+        for (int seq = 3; seq < 50; seq++) {
+            EnquireLink more = new EnquireLink();
+            more.setSequenceNumber(seq);
+            ch.writeInbound(more);
+            assertEquals(seq, ((PduResponse) ch.readOutbound()).getSequenceNumber());
+        }
+        assertTrue(ch.isOpen(), "a bound session has no PDU budget");
     }
 }

@@ -1,4 +1,4 @@
-package io.optoutgw.relay;
+package io.optoutgw.metrics;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,13 +10,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * needs its CPU. The line that is written says how many like it were left out since the previous
  * one; metrics count every event either way. Thread-safe and lock-free.
  */
-final class LogLimiter {
+public final class LogLimiter {
 
     private final long intervalNanos;
     private final AtomicLong nextNanos;
     private final AtomicLong skipped = new AtomicLong();
 
-    LogLimiter(Duration interval) {
+    public LogLimiter(Duration interval) {
         this.intervalNanos = interval.toNanos();
         this.nextNanos = new AtomicLong(System.nanoTime() - intervalNanos);
     }
@@ -25,7 +25,7 @@ final class LogLimiter {
      * Whether a line may be written now: {@code -1} if not (it is counted as left out), else how many
      * lines were left out since the previous one written.
      */
-    long admit() {
+    public long admit() {
         return admit(System.nanoTime());
     }
 
@@ -39,7 +39,7 @@ final class LogLimiter {
     }
 
     /** The suffix for a written line: empty, or how many like it were left out. */
-    static String leftOut(long skipped) {
+    public static String leftOut(long skipped) {
         return skipped <= 0 ? "" : " (" + skipped + " more like this since the previous such line, not logged)";
     }
 }

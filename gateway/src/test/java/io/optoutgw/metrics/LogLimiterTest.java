@@ -1,4 +1,4 @@
-package io.optoutgw.relay;
+package io.optoutgw.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
