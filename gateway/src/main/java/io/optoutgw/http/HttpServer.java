@@ -128,6 +128,18 @@ public final class HttpServer {
     private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            if (!request.decoderResult().isSuccess()) {
+                // A request that did not arrive whole or well-formed (cut off mid-headers by a
+                // close, a header over the size limit) is not served: it would otherwise render
+                // /metrics, say, for a peer that has gone or that sent garbage.
+                if (ctx.channel().isActive()) {
+                    FullHttpResponse bad = json(HttpResponseStatus.BAD_REQUEST,
+                            "{\"error\":\"malformed request\"}");
+                    HttpUtil.setKeepAlive(bad, false);
+                    ctx.writeAndFlush(bad).addListener(ChannelFutureListener.CLOSE);
+                }
+                return;
+            }
             String path = new QueryStringDecoder(request.uri()).path();
             if (AdminApi.isApiPath(path)) {
                 api.handle(ctx, request);

@@ -127,6 +127,20 @@ class HttpLimitsTest {
     }
 
     @Test
+    void aMalformedRequestIsAnswered400AndNotServed() throws Exception {
+        start("requestTimeout: 60s");
+        Socket s = connect();
+        write(s, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + "x".repeat(20_000) + "\r\n\r\n");
+        BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+        assertEquals("HTTP/1.1 400 Bad Request", in.readLine(), "a header over the limit: not served as /metrics");
+        StringBuilder rest = new StringBuilder();
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            rest.append(line).append('\n');
+        }
+        assertFalse(rest.toString().contains("smppgw_"), rest.toString());
+    }
+
+    @Test
     void connectionsOverTheCapAreClosedAtAccept() throws Exception {
         start("maxConnections: 3, requestTimeout: 60s");
         for (int i = 0; i < 3; i++) {

@@ -46,8 +46,14 @@ final class AbuseRun {
     /** Bind attempts per second the gateway allows (smpp.bindRate) and the wrong-password binds sent. */
     static final int BIND_RATE = 100;
 
+    /**
+     * @param attackerNice the attacking process's nice value (0: same priority as everything
+     *                     else). On one shared machine a positive value stands for an attacker
+     *                     on another machine: the attacker's own CPU is then not taken from the
+     *                     gateway and the honest ESME, while idle cores are still all its own.
+     */
     record Options(int seconds, double rate, int connections, int unloadedSeconds, Path gatewayJar, String heap,
-                   Path work) {
+                   Path work, int attackerNice) {
     }
 
     record Result(double unloadedP99Ms, long unloadedErrors, double attackP99Ms, long attackErrors, long honestSent,
@@ -56,15 +62,13 @@ final class AbuseRun {
                   boolean heapTargetMet, boolean p99TargetMet, boolean errorsTargetMet) {
     }
 
+    /** What the attacking process reported. */
+    record Attack(long floodPdus, long floodReconnects, long badBinds, long halfOpen, long oversize,
+                  Map<String, Long> answers) {
+    }
+
     private final Options o;
     private final PrintStream out;
-    private volatile boolean attacking;
-    private final LongAdder floodPdus = new LongAdder();
-    private final LongAdder floodReconnects = new LongAdder();
-    private final LongAdder badBinds = new LongAdder();
-    private final LongAdder halfOpen = new LongAdder();
-    private final LongAdder oversize = new LongAdder();
-    private final Map<String, Long> oversizeAnswers = new java.util.concurrent.ConcurrentHashMap<>();
 
     AbuseRun(Options o, PrintStream out) {
         this.o = o;
@@ -96,25 +100,7 @@ final class AbuseRun {
 
                 gen.intervalHistogram();
                 LoadGenerator.Counters a0 = gen.counters();
-                attacking = true;
-                EventLoopGroup group = Transports.group(1);
-                List<Thread> threads = new ArrayList<>();
-                try {
-                    for (int i = 0; i < o.connections(); i++) {
-                        flood(group, gw.smppPort, i);
-                    }
-                    threads.add(thread("bad-binds", () -> badBinds(group, gw.smppPort)));
-                    threads.add(thread("half-http", () -> halfSentHttp(gw.httpPort)));
-                    threads.add(thread("oversize-http", () -> oversizeHttp(gw.httpPort)));
-                    Thread.sleep(TimeUnit.SECONDS.toMillis(o.seconds()));
-                } finally {
-                    attacking = false;
-                    for (Thread t : threads) {
-                        t.interrupt();
-                        t.join(10_000);
-                    }
-                    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
-                }
+                Attack attack1 = attack(gw);
                 Histogram attack = gen.intervalHistogram();
                 LoadGenerator.Counters a1 = gen.counters();
                 gen.stopSending();
@@ -124,11 +110,44 @@ final class AbuseRun {
                 double p0 = ms(unloaded, 99);
                 double p1 = ms(attack, 99);
                 return new Result(p0, unloadedErrors, p1, attackErrors, a1.sent() - a0.sent(), heapBefore, heapAfter,
-                        floodPdus.sum(), floodReconnects.sum(), badBinds.sum(), halfOpen.sum(), oversize.sum(),
-                        new java.util.TreeMap<>(oversizeAnswers),
+                        attack1.floodPdus(), attack1.floodReconnects(), attack1.badBinds(), attack1.halfOpen(),
+                        attack1.oversize(), attack1.answers(),
                         heapBefore >= 0 && heapAfter >= 0 && heapAfter - heapBefore <= 20, p1 <= 2 * p0, attackErrors == 0);
             }
         }
+    }
+
+    /** Runs {@link AbuseAttacker} as a child process (niced per the options) and reads its counts. */
+    private Attack attack(GatewayNode gw) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (o.attackerNice() != 0) {
+            cmd.addAll(List.of("nice", "-n", Integer.toString(o.attackerNice())));
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), AbuseAttacker.class.getName(),
+                Integer.toString(gw.smppPort), Integer.toString(gw.httpPort), Integer.toString(o.connections()),
+                Integer.toString(o.seconds()), Integer.toString(BIND_RATE), GatewayNode.ACCOUNT,
+                GatewayNode.ADMIN_TOKEN));
+        Path log = o.work().resolve("attacker.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ChildProcesses.register(p);
+        try {
+            if (!p.waitFor(o.seconds() + 60L, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the attacking process did not stop; see " + log);
+            }
+        } finally {
+            ChildProcesses.stop(p);
+        }
+        String line = Files.readAllLines(log).stream().filter(l -> l.startsWith("attack ")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the attacking process reported nothing; see " + log));
+        String[] f = line.split(" ");
+        Map<String, Long> answers = new java.util.TreeMap<>();
+        for (int i = 6; i < f.length; i++) {
+            int eq = f[i].lastIndexOf('=');
+            answers.put(f[i].substring(0, eq).replace('_', ' '), Long.parseLong(f[i].substring(eq + 1)));
+        }
+        return new Attack(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
+                Long.parseLong(f[5]), answers);
     }
 
     /** Responses other than ESME_ROK plus submits never answered. */
@@ -138,13 +157,6 @@ final class AbuseRun {
 
     private static double ms(Histogram h, double pct) {
         return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(pct) / 1e6;
-    }
-
-    private static Thread thread(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /** Heap after a full GC in the gateway (jcmd GC.run, then the live-data gauge), MiB; -1 if unread. */
@@ -178,208 +190,13 @@ final class AbuseRun {
         return -1;
     }
 
-    /** One connection that never binds and writes enquire_link with random status and random command ids. */
-    private void flood(EventLoopGroup group, int port, int index) {
-        if (!attacking) {
-            return;
-        }
-        SplittableRandom random = new SplittableRandom(index);
-        new Bootstrap().group(group).channel(Transports.clientChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelActive(ChannelHandlerContext ctx) {
-                        burst(ctx.channel(), random);
-                    }
-
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ReferenceCountUtil.release(msg);
-                    }
-
-                    @Override
-                    public void channelInactive(ChannelHandlerContext ctx) {
-                        floodReconnects.increment();
-                        if (!attacking) {
-                            return;
-                        }
-                        ctx.channel().eventLoop().schedule(() -> flood(group, port, index), 100, TimeUnit.MILLISECONDS);
-                    }
-
-                    @Override
-                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                        ctx.close();
-                    }
-                })
-                .connect("127.0.0.1", port).addListener(f -> {
-                    if (!f.isSuccess() && attacking) {
-                        group.schedule(() -> flood(group, port, index), 200, TimeUnit.MILLISECONDS);
-                    }
-                });
-    }
-
-    /** Up to 20 PDUs every 10 ms while the socket takes them. */
-    private void burst(Channel ch, SplittableRandom random) {
-        if (!attacking || !ch.isActive()) {
-            ch.close();
-            return;
-        }
-        for (int i = 0; i < 20 && ch.isWritable(); i++) {
-            ByteBuf b = ch.alloc().buffer(16);
-            int id = random.nextInt(4) == 0 ? random.nextInt() : 0x00000015; // enquire_link, or any id
-            b.writeInt(16).writeInt(id).writeInt(random.nextInt()).writeInt(random.nextInt(1, 0x7fffffff));
-            ch.write(b, ch.voidPromise());
-            floodPdus.increment();
-        }
-        ch.flush();
-        ch.eventLoop().schedule(() -> burst(ch, random), 10, TimeUnit.MILLISECONDS);
-    }
-
-    /** A new connection with a wrong-password bind_transceiver every 1/BIND_RATE s. */
-    private void badBinds(EventLoopGroup group, int port) {
-        long interval = TimeUnit.SECONDS.toNanos(1) / BIND_RATE;
-        long next = System.nanoTime();
-        byte[] sid = GatewayNode.ACCOUNT.getBytes(StandardCharsets.US_ASCII);
-        byte[] pw = "wrongpw".getBytes(StandardCharsets.US_ASCII);
-        while (attacking && !Thread.currentThread().isInterrupted()) {
-            new Bootstrap().group(group).channel(Transports.clientChannel())
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelActive(ChannelHandlerContext ctx) {
-                            ByteBuf b = ctx.alloc().buffer();
-                            int len = 16 + sid.length + 1 + pw.length + 1 + 1 + 1 + 1 + 1 + 1;
-                            b.writeInt(len).writeInt(0x00000009).writeInt(0).writeInt(1);
-                            b.writeBytes(sid).writeByte(0).writeBytes(pw).writeByte(0).writeByte(0) // system_type
-                                    .writeByte(0x34).writeByte(0).writeByte(0).writeByte(0);
-                            ctx.writeAndFlush(b);
-                            badBinds.increment();
-                            ctx.channel().eventLoop().schedule(() -> ctx.close(), 2, TimeUnit.SECONDS);
-                        }
-
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            ReferenceCountUtil.release(msg);
-                        }
-
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                            ctx.close();
-                        }
-                    })
-                    .connect("127.0.0.1", port);
-            next += interval;
-            long sleep = next - System.nanoTime();
-            if (sleep > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(sleep);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }
-    }
-
-    /** Keeps 50 HTTP requests open without their final empty line, opening a new one as one closes. */
-    private void halfSentHttp(int port) {
-        List<Socket> open = new ArrayList<>();
-        try {
-            while (attacking && !Thread.currentThread().isInterrupted()) {
-                open.removeIf(Socket::isClosed);
-                for (Socket s : new ArrayList<>(open)) {
-                    try {
-                        if (s.getInputStream().available() > 0 || s.getInputStream().read() < 0) {
-                            s.close();
-                        }
-                    } catch (IOException closed) {
-                        close(s);
-                    }
-                }
-                open.removeIf(Socket::isClosed);
-                while (open.size() < 50) {
-                    Socket s = new Socket();
-                    try {
-                        s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-                        s.setSoTimeout(1);
-                        s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-                                .getBytes(StandardCharsets.US_ASCII));
-                        s.getOutputStream().flush();
-                        open.add(s);
-                        halfOpen.increment();
-                    } catch (IOException e) {
-                        close(s);
-                        break;
-                    }
-                }
-                Thread.sleep(200);
-            }
-        } catch (InterruptedException e) {
-            // over
-        } finally {
-            open.forEach(AbuseRun::close);
-        }
-    }
-
-    /** POSTs of 32 MiB bodies to the admin API, one after the other; counts the answers. */
-    private void oversizeHttp(int port) {
-        byte[] chunk = new byte[64 * 1024];
-        java.util.Arrays.fill(chunk, (byte) 'x');
-        long size = 32L * 1024 * 1024;
-        while (attacking && !Thread.currentThread().isInterrupted()) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-                s.setSoTimeout(10_000);
-                OutputStream out = s.getOutputStream();
-                out.write(("POST /api/suppressions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                        + "Authorization: Bearer " + GatewayNode.ADMIN_TOKEN + "\r\nContent-Length: " + size + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                oversize.increment();
-                String answer = "none";
-                try {
-                    for (long sent = 0; sent < size && attacking; sent += chunk.length) {
-                        out.write(chunk);
-                    }
-                    out.flush();
-                } catch (IOException e) {
-                    answer = "closed while sending";
-                }
-                try {
-                    InputStream in = s.getInputStream();
-                    byte[] head = new byte[12];
-                    int n = in.readNBytes(head, 0, head.length);
-                    if (n >= 12) {
-                        answer = "HTTP " + new String(head, 9, 3, StandardCharsets.US_ASCII);
-                    }
-                } catch (IOException e) {
-                    answer = answer.equals("none") ? "no answer" : answer;
-                }
-                oversizeAnswers.merge(answer, 1L, Long::sum);
-            } catch (IOException e) {
-                oversizeAnswers.merge("connect failed", 1L, Long::sum);
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            }
-        }
-    }
-
-    private static void close(Socket s) {
-        try {
-            s.close();
-        } catch (IOException ignored) {
-            // closing
-        }
-    }
-
     static String summary(Options o, Result r) {
         return String.format(Locale.ROOT, """
-                abuse: %d s, %d connections flooding pre-bind PDUs, wrong-password binds at %d/s, half-sent HTTP requests and %s
+                abuse: %d s, %d connections flooding pre-bind PDUs, wrong-password binds at %d/s, half-sent HTTP requests and %s (attacking process at nice %d)
                   honest ESME at %.0f/s: p99 %.2f ms unloaded (%d errors) -> %.2f ms under attack (%d errors, %d sent)   [target p99 <= 2x: %s, no errors: %s]
                   gateway heap after GC: %.1f MiB before -> %.1f MiB after   [target <= +20 MiB: %s]
                   attack: %d pre-bind PDUs, %d flood reconnects, %d bad binds, %d half-sent HTTP requests, %d oversize bodies %s
-                """, o.seconds(), o.connections(), BIND_RATE, "32 MiB bodies", o.rate(), r.unloadedP99Ms(), r.unloadedErrors(),
+                """, o.seconds(), o.connections(), BIND_RATE, "32 MiB bodies", o.attackerNice(), o.rate(), r.unloadedP99Ms(), r.unloadedErrors(),
                 r.attackP99Ms(), r.attackErrors(), r.honestSent(), met(r.p99TargetMet()), met(r.errorsTargetMet()),
                 r.heapBeforeMiB(), r.heapAfterMiB(), met(r.heapTargetMet()), r.floodPdus(), r.floodReconnects(),
                 r.badBinds(), r.halfOpenHttp(), r.oversizeBodies(), r.oversizeAnswers());
@@ -394,7 +211,7 @@ final class AbuseRun {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("when", Instant.now().toString());
         m.put("options", Map.of("seconds", o.seconds(), "rate", o.rate(), "connections", o.connections(),
-                "unloadedSeconds", o.unloadedSeconds(), "heap", o.heap(), "cores", Runtime.getRuntime().availableProcessors()));
+                "unloadedSeconds", o.unloadedSeconds(), "heap", o.heap(), "attackerNice", o.attackerNice(), "cores", Runtime.getRuntime().availableProcessors()));
         m.put("result", r);
         Files.writeString(dir.resolve("abuse-latest.json"),
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));

@@ -130,6 +130,11 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--abuse-rate", defaultValue = "200", description = "submits/s of the honest ESME in the abuse scenario")
     double abuseRate;
 
+    @Option(names = "--abuse-attacker-nice", defaultValue = "19", description = "nice value of the attacking "
+            + "process in the abuse scenario (0: same priority as the gateway; 19, the default, stands for an attacker "
+            + "on another machine: its own CPU is not taken from the gateway and the honest ESME)")
+    int abuseAttackerNice;
+
     @Option(names = "--abuse-connections", defaultValue = "200", description = "attacking connections in the abuse scenario")
     int abuseConnections;
 
@@ -272,7 +277,7 @@ public final class Harness implements Callable<Integer> {
     /** Flood of pre-bind PDUs, bad binds and broken HTTP beside one honest ESME: see {@link AbuseRun}. */
     private void runAbuse() throws Exception {
         AbuseRun.Options o = new AbuseRun.Options(abuseSeconds, abuseRate, abuseConnections, 20, gatewayJar, gatewayHeap,
-                work.resolve("abuse"));
+                work.resolve("abuse"), abuseAttackerNice);
         System.out.printf("%n== abuse: %d s, %d attacking connections, honest ESME at %.0f/s ==%n",
                 o.seconds(), o.connections(), o.rate());
         AbuseRun.Result r = new AbuseRun(o, System.out).run();

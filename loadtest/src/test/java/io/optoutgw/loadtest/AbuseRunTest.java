@@ -20,7 +20,7 @@ class AbuseRunTest {
 
     @Test
     void runsAndReportsAndTheHonestEsmeGetsNoError(@TempDir Path work) throws Exception {
-        AbuseRun.Options o = new AbuseRun.Options(12, 100, 50, 5, null, "256m", work);
+        AbuseRun.Options o = new AbuseRun.Options(12, 100, 50, 5, null, "256m", work, 19);
         AbuseRun.Result r = new AbuseRun(o, System.out).run();
         String summary = AbuseRun.summary(o, r);
         System.out.println(summary);
