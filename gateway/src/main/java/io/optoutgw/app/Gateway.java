@@ -143,7 +143,7 @@ public final class Gateway implements AutoCloseable {
                 .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
         journal.enableCompaction(new ConsentJournalCompaction(), config.optout().journalCompactAfterBytes());
         recorder = new ConsentRecorder(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
-        // Before any ESME may bind, Redis must hold every opt-out the journal has (reliability.md 3, 18).
+        // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
 
         Relay[] relay = new Relay[1];

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes consent events durable: first the local journal (forced to disk), then Redis (the list and
  * the audit trail). {@link #record} completes normally only when both hold the event; the SMSC is
- * acknowledged only then (reliability.md scenario 1).
+ * acknowledged only then (docs/reliability.md scenario 1).
  *
  * <p>Before an event that changes the list is journaled, it gets its order on the list from the
  * Redis server that holds the number ({@link SuppressionStore#order}), so the journal carries the

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>the event is journaled, forced to disk and written to Redis; only then does the SMSC get
  *       ESME_ROK, else ESME_RX_T_APPN so that it retries (scenarios 1-3). Every keyword MO is
- *       recorded, a redelivery too (reliability.md scenario 7): recording is idempotent in effect,
+ *       recorded, a redelivery too (docs/reliability.md scenario 7): recording is idempotent in effect,
  *       and a STOP that merely looks like an earlier one (after a START) must not be lost;</li>
  *   <li>the MO is forwarded to the owning ESME if the account wants it (best effort: the opt-out
  *       never depends on that ESME being bound, scenario 5);</li>

@@ -108,7 +108,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         int command = request.getCommandId();
         String source = senderOf(account, request); // canonical: as authorised, recorded and checked
         if (source != null && !account.isOwnSender(source)) {
-            // an account submits only with its own sender IDs and numbers (reliability.md, "Security")
+            // an account submits only with its own sender IDs and numbers (docs/reliability.md, "Security")
             long skipped = wrongSenderLog.admit();
             if (skipped >= 0) {
                 log.info("{} {} refused: source address is not one of the account's senders{}", session.label(),

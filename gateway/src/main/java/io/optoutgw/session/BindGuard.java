@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Protects binding (reliability.md, "Security" and scenario 19): a cap on connections per client
+ * Protects binding (docs/reliability.md, "Security" and scenario 19): a cap on connections per client
  * address, a gateway-wide bind rate (reconnect storms are answered ESME_RTHROTTLED, not queued),
  * and a lockout of an address or a system_id after repeated failed binds. A locked-out bind gets
  * ESME_RBINDFAIL like any failed one, so a guesser learns nothing. Thread-safe.

@@ -567,7 +567,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     private void refuseBind(ChannelHandlerContext ctx, BaseBind<?> bind, AccountRegistry.BindResult result) {
-        // One answer for every reason (reliability.md: do not tell an attacker which part was wrong).
+        // One answer for every reason (docs/reliability.md: do not tell an attacker which part was wrong).
         // The system_id is the peer's: printed escaped and cut short, so it cannot forge log lines.
         log.info("{} {} refused for system_id '{}': {}", label, bind.getName(),
                 LogSafe.text(bind.getSystemId(), LogSafe.SYSTEM_ID_CHARS), result.outcome());

@@ -2,7 +2,7 @@ package io.optoutgw.store;
 
 /**
  * Why an {@link OptOutJournal#append} future failed; any of these means the opt-out is not durable, so the
- * caller must answer the SMSC with a temporary error instead of ESME_ROK (reliability.md scenario 1).
+ * caller must answer the SMSC with a temporary error instead of ESME_ROK (docs/reliability.md scenario 1).
  */
 public final class JournalAppendException extends RuntimeException {
 

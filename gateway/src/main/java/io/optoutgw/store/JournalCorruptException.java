@@ -5,7 +5,7 @@ import java.nio.file.Path;
 
 /**
  * A journal segment holds a damaged record that is not a torn tail (valid records follow it), so opt-outs
- * may be missing; opening fails loudly instead of silently skipping (reliability.md scenarios 4 and 18).
+ * may be missing; opening fails loudly instead of silently skipping (docs/reliability.md scenarios 4 and 18).
  */
 public final class JournalCorruptException extends IOException {
 

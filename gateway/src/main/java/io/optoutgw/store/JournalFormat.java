@@ -9,7 +9,7 @@ import java.util.zip.CRC32C;
 
 /**
  * On-disk layout of {@link OptOutJournal} segments, kept in one place so that the writer and the
- * recovery scanner can never disagree about framing (reliability.md scenario 3: replay must read
+ * recovery scanner can never disagree about framing (docs/reliability.md scenario 3: replay must read
  * exactly what was acknowledged).
  *
  * <pre>

@@ -18,7 +18,7 @@ import static io.optoutgw.store.JournalFormat.SEGMENT_HEADER_SIZE;
 
 /**
  * Validates every segment when the journal opens and truncates a torn tail of the last one, so that new
- * appends follow the last good record and a crash mid-write never blocks start-up (reliability.md
+ * appends follow the last good record and a crash mid-write never blocks start-up (docs/reliability.md
  * scenarios 3 and 18); damage anywhere else fails the open.
  */
 final class JournalRecovery {

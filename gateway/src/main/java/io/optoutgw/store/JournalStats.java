@@ -2,7 +2,7 @@ package io.optoutgw.store;
 
 /**
  * Counters of an {@link OptOutJournal}, for metrics: {@code appended / batches} shows how much group commit
- * amortises each fsync, and {@code rejectedQueueFull} shows overload being refused (reliability.md BR).
+ * amortises each fsync, and {@code rejectedQueueFull} shows overload being refused (docs/reliability.md BR).
  *
  * @param appended          records forced to disk and acknowledged
  * @param batches           group commits (one force per segment touched)

@@ -18,7 +18,7 @@ import static io.optoutgw.store.JournalFormat.SEGMENT_HEADER_SIZE;
 
 /**
  * Writes batches of records to the active segment and forces them once per batch (group commit); owned by
- * the single writer thread. Nothing is reported durable before {@code force} returned (reliability.md NL).
+ * the single writer thread. Nothing is reported durable before {@code force} returned (docs/reliability.md NL).
  */
 final class JournalWriter implements AutoCloseable {
 

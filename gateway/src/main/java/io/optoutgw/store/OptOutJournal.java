@@ -26,7 +26,7 @@ import java.util.function.LongConsumer;
 /**
  * Append-only, crash-safe journal of opaque opt-out records on local disk. An append completes only after
  * its bytes were forced to disk, so the SMSC is acknowledged only for opt-outs that survive a crash, and
- * replay restores Redis after a crash before the Redis write (reliability.md scenario 3) or after Redis
+ * replay restores Redis after a crash before the Redis write (docs/reliability.md scenario 3) or after Redis
  * lost data (scenario 4).
  *
  * <p>One writer thread drains all queued appends, writes them, forces once and completes them together

@@ -2,7 +2,7 @@ package io.optoutgw.store;
 
 /**
  * Receives journal records during {@link OptOutJournal#replay}; start-up replay feeds each opt-out back
- * into Redis before any ESME may bind (reliability.md scenarios 3 and 18).
+ * into Redis before any ESME may bind (docs/reliability.md scenarios 3 and 18).
  */
 @FunctionalInterface
 public interface RecordConsumer {

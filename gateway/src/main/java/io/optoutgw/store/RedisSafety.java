@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Start-up checks of the Redis the list lives in (reliability.md, "Security" and "Why Redis alone
+ * Start-up checks of the Redis the list lives in (docs/reliability.md, "Security" and "Why Redis alone
  * is not enough"): an eviction policy other than noeviction could drop opt-outs, a missing AOF
  * loses acknowledged writes on restart, and a plaintext connection to an address outside the
  * loopback and private ranges exposes the list. Each finding is a warning, or stops start-up when

@@ -18,7 +18,7 @@ import static io.optoutgw.store.JournalFormat.SEGMENT_MAGIC;
 /**
  * Reads and validates one journal segment, telling a torn tail (damage with nothing valid after it, the
  * normal result of a crash mid-write) from corruption in the middle, which means acknowledged opt-outs
- * may be unreadable and must not be skipped silently (reliability.md scenarios 3 and 4).
+ * may be unreadable and must not be skipped silently (docs/reliability.md scenarios 3 and 4).
  */
 final class SegmentScanner {
 

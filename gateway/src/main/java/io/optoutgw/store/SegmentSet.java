@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The journal's segments in sequence order plus the durable end of the active one, shared by the writer,
- * replay and compaction so that replay never reads bytes that were not yet forced (reliability.md scenario 4).
+ * replay and compaction so that replay never reads bytes that were not yet forced (docs/reliability.md scenario 4).
  */
 final class SegmentSet {
 

@@ -39,7 +39,7 @@ public final class SuppressionStore {
 
     /**
      * Default bucket count: ~40 numbers a bucket at 10 million numbers, well within listpack limits
-     * (512 fields); measured at 38.7 bytes a number at 1 million numbers and 19.9 at 10 million (README).
+     * (512 fields); measured at 38.7 bytes a number at 1 million numbers and 19.9 at 10 million (docs/performance.md, "Redis memory").
      */
     public static final int DEFAULT_BUCKETS = 1 << 18;
     static final String AUDIT_INDEX = "gw:audit";

@@ -18,18 +18,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The README's Operating section lists every catalogued meter (name, type, labels) and every alert. */
+/** docs/operations.md lists every catalogued meter (name, type, labels) and every alert. */
 class OperatingDocsTest {
 
     private static final Path ROOT = DeployFilesTest.repoRoot();
 
-    /** The README's Operating section, up to the next level-2 heading. */
-    private static String operatingSection() throws IOException {
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        int start = readme.indexOf("\n## Operating\n");
-        assertTrue(start >= 0, "README has no '## Operating' section");
-        int end = readme.indexOf("\n## ", start + 1);
-        return end < 0 ? readme.substring(start) : readme.substring(start, end);
+    /** A level-2 section of docs/operations.md, up to the next level-2 heading. */
+    private static String operationsSection(String heading) throws IOException {
+        String doc = Files.readString(ROOT.resolve("docs/operations.md"));
+        int start = doc.indexOf("\n## " + heading + "\n");
+        assertTrue(start >= 0, "docs/operations.md has no '## " + heading + "' section");
+        int end = doc.indexOf("\n## ", start + 1);
+        return end < 0 ? doc.substring(start) : doc.substring(start, end);
     }
 
     /** First-column name (in backticks) to the row's cells, for every table row of the section. */
@@ -48,7 +48,7 @@ class OperatingDocsTest {
 
     @Test
     void metricsTableListsEveryCataloguedMeterWithItsTypeAndLabels() throws IOException {
-        Map<String, List<String>> rows = tableRows(operatingSection());
+        Map<String, List<String>> rows = tableRows(operationsSection("Metrics"));
         List<String> problems = new ArrayList<>();
         for (GatewayMeter m : GatewayMeter.values()) {
             List<String> cells = rows.get(m.prometheusName());
@@ -81,7 +81,7 @@ class OperatingDocsTest {
 
     @Test
     void alertsTableListsEveryAlertRule() throws IOException {
-        Map<String, List<String>> rows = tableRows(operatingSection());
+        Map<String, List<String>> rows = tableRows(operationsSection("Alerts"));
         JsonNode rules = new ObjectMapper(new YAMLFactory())
                 .readTree(ROOT.resolve("deploy/prometheus/alerts.yml").toFile());
         List<String> missing = new ArrayList<>();

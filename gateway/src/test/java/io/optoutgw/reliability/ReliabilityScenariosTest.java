@@ -60,7 +60,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One test per failure scenario of docs/reliability.md ("What must survive"), named after it. Each
+ * One test per failure scenario of docs/reliability.md ("Scenarios"), named after it. Each
  * starts its own redis-server, SMSC simulator and gateway on 127.0.0.1, injects the fault and checks
  * the promise (NL nothing lost, FC fail closed, BR bounded resources, AL at-least-once). Scenarios 2
  * and 3 kill a gateway running in a child JVM with SIGKILL. Everything a test starts is stopped by

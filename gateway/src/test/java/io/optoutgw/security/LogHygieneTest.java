@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A full run at DEBUG (binds with right and wrong passwords, submits, an opt-out, a refusal, an
  * upstream with a password) and a scan of every log line the gateway wrote: no password and no
- * full phone number appears (reliability.md, "Security").
+ * full phone number appears (docs/reliability.md, "Security").
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LogHygieneTest {

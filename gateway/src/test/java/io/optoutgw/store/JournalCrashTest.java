@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Kills a process that is appending with SIGKILL and checks that every acknowledged record survives
- * (reliability.md scenario 3: nothing acknowledged to the SMSC is lost).
+ * (docs/reliability.md scenario 3: nothing acknowledged to the SMSC is lost).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JournalCrashTest {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Every way one person's number arrives maps to one key (reliability.md scenario 11). */
+/** Every way one person's number arrives maps to one key (docs/reliability.md scenario 11). */
 class PhoneNumbersTest {
 
     @ParameterizedTest(name = "ton={0} ''{1}'' -> {2}")

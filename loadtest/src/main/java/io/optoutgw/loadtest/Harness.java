@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * (direct, proxied, cloudhopper), repeats them and writes a table, JSON and a PNG chart.
  */
 @Command(name = "loadtest", mixinStandardHelpOptions = true,
-        description = "Direct vs proxied vs cloudhopper SMPP load test (see README, Performance).")
+        description = "Direct vs proxied vs cloudhopper SMPP load test (see docs/performance.md).")
 public final class Harness implements Callable<Integer> {
 
     @Option(names = "--scenario", split = ",", defaultValue = "saturation",

@@ -1,2 +1,2 @@
-/** Load generator, SMSC simulator runs and benchmarks for the gateway (see the README). */
+/** Load generator, SMSC simulator runs and benchmarks for the gateway (see docs/performance.md). */
 package io.optoutgw.loadtest;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The abuse scenario, short: it runs, the attack really happened, and it reports every figure; and
  * the honest ESME bound before the attack gets no error response during it. The heap and p99
  * targets are reported, not asserted here: on a shared 2-core machine the p99 says more about the
- * neighbours than about the gateway (see README, Abuse).
+ * neighbours than about the gateway (see docs/performance.md, Hostile conditions).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AbuseRunTest {
