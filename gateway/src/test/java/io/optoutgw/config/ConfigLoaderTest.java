@@ -224,7 +224,7 @@ class ConfigLoaderTest {
         ConfigException e = failsToParse(MINIMAL + "smpp:\n  prot: 2775\n");
         assertEquals("smpp.prot", e.key());
         assertEquals("smpp.prot: unknown key (known: host, port, maxFrameBytes, bindTimeout, "
-                + "unbindDrainTimeout, enquireLinkIdle, maxConnectionsPerIp, bindRate, maxBindFailures, bindLockout, tls)",
+                + "unbindDrainTimeout, enquireLinkIdle, maxConnectionsPerIp, bindRate, maxBindFailures, bindLockout, connectRatePerIp, preBindPduLimit, tls)",
                 e.getMessage());
     }
 
