@@ -13,13 +13,13 @@ import java.util.function.Supplier;
  * At most N messages per number per account in a rolling window (24 h for {@code maxPer24h}),
  * counted in Redis so that every gateway sharing it counts the same messages.
  *
- * <p>Redis: {@link #KEY_PATTERN}, a list of the epoch milliseconds at which the messages still
- * inside the window were admitted, never more than N entries. One Lua script prunes the entries
- * that left the window, counts, and appends the new one only when fewer than N remain, so
- * concurrent gateways cannot admit more than N between them. The key expires one window after its
- * newest entry, so a number that stops receiving messages costs nothing after 24 h. Cost: about
- * 100 bytes per number with N = 3 (measured with MEMORY USAGE on Redis 7, see
- * {@code FrequencyCapTest} and docs/consent-rules.md).
+ * <p>Redis: {@link #KEY_PATTERN}, a string holding the epoch milliseconds at which the messages
+ * still inside the window were admitted, comma-separated, never more than N of them. One Lua
+ * script drops the times that left the window, counts, and adds the new one only when fewer than
+ * N remain, so concurrent gateways cannot admit more than N between them. The key expires one
+ * window after its newest time, so a number that stops receiving messages costs nothing after
+ * 24 h. Cost with N = 3: 120 bytes by MEMORY USAGE, about 190 bytes of Redis memory with the
+ * keyspace and expiry entries (Redis 7.0; {@code FrequencyCapTest} and docs/consent-rules.md).
  *
  * <p>Times come from this gateway's {@link Clock}, not Redis's, so that tests can move through a
  * window; gateways whose clocks disagree by a few seconds move the window's edge by as much.
@@ -27,50 +27,44 @@ import java.util.function.Supplier;
 public final class FrequencyCap {
 
     /**
-     * {@code gw:cap:ACCOUNT:DIGITS}: list of admission times (epoch ms) of the messages of
-     * {@code ACCOUNT} to {@code DIGITS} inside the window; at most N entries; PEXPIRE one window
-     * after the newest.
+     * {@code gw:cap:ACCOUNT:DIGITS}: string, the admission times (epoch ms, comma-separated) of
+     * the messages of {@code ACCOUNT} to {@code DIGITS} inside the window; at most N of them;
+     * expires one window after the newest.
      */
     public static final String KEY_PATTERN = "gw:cap:ACCOUNT:DIGITS";
     static final String KEY_PREFIX = "gw:cap:";
 
     /**
-     * KEYS: the list. ARGV: now ms, window ms, cap. Returns {admitted 0/1, count inside the window
-     * including this one when admitted, ms when a slot frees when refused}.
+     * KEYS: the counter. ARGV: now ms, window ms, cap. Returns {admitted 0/1, messages inside the
+     * window (with this one when admitted), ms when a slot frees when refused}. A refusal writes
+     * nothing: entries that left the window go at the next admission or with the key.
      */
     private static final String ACQUIRE = """
             local now = tonumber(ARGV[1])
             local window = tonumber(ARGV[2])
             local cap = tonumber(ARGV[3])
-            local all = redis.call('LRANGE', KEYS[1], 0, -1)
             local kept = {}
-            for i = 1, #all do
-              local t = tonumber(all[i])
-              if t and t > now - window then
-                kept[#kept + 1] = t
-              end
-            end
-            if #kept ~= #all then
-              redis.call('DEL', KEYS[1])
-              for i = 1, #kept do
-                redis.call('RPUSH', KEYS[1], kept[i])
+            local value = redis.call('GET', KEYS[1])
+            if value then
+              for t in string.gmatch(value, '%d+') do
+                t = tonumber(t)
+                if t > now - window then
+                  kept[#kept + 1] = t
+                end
               end
             end
             table.sort(kept)
             if #kept >= cap then
-              if #kept ~= #all then
-                redis.call('PEXPIRE', KEYS[1], kept[#kept] + window - now)
-              end
               return {0, #kept, kept[#kept - cap + 1] + window}
             end
-            redis.call('RPUSH', KEYS[1], now)
-            redis.call('LTRIM', KEYS[1], -cap, -1)
-            local newest = now
-            if #kept > 0 and kept[#kept] > now then
-              newest = kept[#kept]
+            kept[#kept + 1] = now
+            table.sort(kept)
+            local out = {}
+            for i = 1, #kept do
+              out[i] = string.format('%d', kept[i])
             end
-            redis.call('PEXPIRE', KEYS[1], newest + window - now)
-            return {1, #kept + 1, 0}
+            redis.call('SET', KEYS[1], table.concat(out, ','), 'PX', kept[#kept] + window - now)
+            return {1, #kept, 0}
             """;
 
     /** The outcome of one {@link #acquire}. */

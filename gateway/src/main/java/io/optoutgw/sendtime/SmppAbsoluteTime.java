@@ -22,13 +22,14 @@ public final class SmppAbsoluteTime {
     }
 
     /**
-     * {@code at} written at {@code offset}, which must be a whole number of quarter hours (the
-     * field cannot say anything else); years 2000-2099 only.
+     * {@code at} written at {@code offset}, which must be a whole number of quarter hours, at most
+     * 12 hours from UTC (the field cannot say anything else); years 2000-2099 only.
      */
     public static String format(Instant at, ZoneOffset offset) {
         int seconds = offset.getTotalSeconds();
-        if (seconds % (15 * 60) != 0) {
-            throw new IllegalArgumentException("UTC offset " + offset + " is not a whole number of quarter hours");
+        if (seconds % (15 * 60) != 0 || Math.abs(seconds) > 12 * 3600) {
+            throw new IllegalArgumentException("UTC offset " + offset
+                    + " is not a whole number of quarter hours within 12 hours of UTC (nn is 00-48)");
         }
         ZonedDateTime t = at.atZone(offset);
         if (t.getYear() < 2000 || t.getYear() > 2099) {
