@@ -27,6 +27,8 @@ import java.util.Map;
  * @param cancelPendingOnOptOut when a person opts out, cancel (cancel_sm) the messages to them that
  *                         were relayed with a future schedule or a validity longer than an hour and may
  *                         still be pending at the SMSC (default true)
+ * @param sendTime         send-time rules (quiet hours in the recipient's local time, a cap per number
+ *                         in 24 h); {@code null} when left out: no such rules
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -45,7 +47,8 @@ public record OptOutPolicy(
         Map<String, KeywordLists> senderKeywords,
         Scheduled scheduled,
         java.time.Duration maxScheduleAhead,
-        Boolean cancelPendingOnOptOut) {
+        Boolean cancelPendingOnOptOut,
+        SendTimeConfig sendTime) {
 
     /** Opt-out scopes, narrowest first. */
     public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
@@ -90,7 +93,7 @@ public record OptOutPolicy(
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -1,0 +1,106 @@
+package io.optoutgw.sendtime;
+
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * At most N messages per number per account in a rolling window (24 h for {@code maxPer24h}),
+ * counted in Redis so that every gateway sharing it counts the same messages.
+ *
+ * <p>Redis: {@link #KEY_PATTERN}, a string holding the epoch milliseconds at which the messages
+ * still inside the window were admitted, comma-separated, never more than N of them. One Lua
+ * script drops the times that left the window, counts, and adds the new one only when fewer than
+ * N remain, so concurrent gateways cannot admit more than N between them. The key expires one
+ * window after its newest time, so a number that stops receiving messages costs nothing after
+ * 24 h. Cost with N = 3: 120 bytes by MEMORY USAGE, about 190 bytes of Redis memory with the
+ * keyspace and expiry entries (Redis 7.0; {@code FrequencyCapTest} and docs/consent-rules.md).
+ *
+ * <p>Times come from this gateway's {@link Clock}, not Redis's, so that tests can move through a
+ * window; gateways whose clocks disagree by a few seconds move the window's edge by as much.
+ */
+public final class FrequencyCap {
+
+    /**
+     * {@code gw:cap:ACCOUNT:DIGITS}: string, the admission times (epoch ms, comma-separated) of
+     * the messages of {@code ACCOUNT} to {@code DIGITS} inside the window; at most N of them;
+     * expires one window after the newest.
+     */
+    public static final String KEY_PATTERN = "gw:cap:ACCOUNT:DIGITS";
+    static final String KEY_PREFIX = "gw:cap:";
+
+    /**
+     * KEYS: the counter. ARGV: now ms, window ms, cap. Returns {admitted 0/1, messages inside the
+     * window (with this one when admitted), ms when a slot frees when refused}. A refusal writes
+     * nothing: entries that left the window go at the next admission or with the key.
+     */
+    private static final String ACQUIRE = """
+            local now = tonumber(ARGV[1])
+            local window = tonumber(ARGV[2])
+            local cap = tonumber(ARGV[3])
+            local kept = {}
+            local value = redis.call('GET', KEYS[1])
+            if value then
+              for t in string.gmatch(value, '%d+') do
+                t = tonumber(t)
+                if t > now - window then
+                  kept[#kept + 1] = t
+                end
+              end
+            end
+            table.sort(kept)
+            if #kept >= cap then
+              return {0, #kept, kept[#kept - cap + 1] + window}
+            end
+            kept[#kept + 1] = now
+            table.sort(kept)
+            local out = {}
+            for i = 1, #kept do
+              out[i] = string.format('%d', kept[i])
+            end
+            redis.call('SET', KEYS[1], table.concat(out, ','), 'PX', kept[#kept] + window - now)
+            return {1, #kept, 0}
+            """;
+
+    /** The outcome of one {@link #acquire}. */
+    public record Result(boolean admitted, int count, Instant freesAt) {
+    }
+
+    private final Supplier<RedisClusterAsyncCommands<String, String>> redis;
+    private final Clock clock;
+
+    public FrequencyCap(Supplier<RedisClusterAsyncCommands<String, String>> redis, Clock clock) {
+        this.redis = redis;
+        this.clock = clock;
+    }
+
+    static String key(String account, String digits) {
+        return KEY_PREFIX + account + ":" + digits;
+    }
+
+    /**
+     * Admits one more message of {@code account} to {@code digits} when fewer than {@code cap}
+     * were admitted within {@code window}, and counts it. Completes exceptionally when Redis cannot
+     * be asked: the caller decides whether to fail open or closed.
+     */
+    public CompletionStage<Result> acquire(String account, String digits, int cap, Duration window) {
+        if (cap < 1) {
+            throw new IllegalArgumentException("cap must be at least 1, got " + cap);
+        }
+        long now = clock.millis();
+        CompletionStage<List<Object>> reply = redis.get().eval(ACQUIRE, ScriptOutputType.MULTI,
+                new String[] {key(account, digits)}, Long.toString(now), Long.toString(window.toMillis()),
+                Integer.toString(cap));
+        return reply.thenApply(r -> {
+            boolean admitted = ((Number) r.get(0)).longValue() == 1;
+            int count = ((Number) r.get(1)).intValue();
+            Instant frees = admitted ? null : Instant.ofEpochMilli(((Number) r.get(2)).longValue());
+            return new Result(admitted, count, frees);
+        });
+    }
+}
