@@ -26,17 +26,33 @@ import org.junit.jupiter.api.Test;
  * look-alikes that are not opt-outs ("I'll stop by later", "cancel my appointment", "arrêt de
  * bus") are (false-positive rate). Under FCC 24-24 any reasonable wording revokes consent, so
  * recall is a compliance figure; the floors below make a regression fail the build. The table is
- * printed and copied into docs/keywords.md ("Phrase recall").
+ * printed and copied into docs/keywords.md ("Phrase recall"). The "-heldout" files were written
+ * after the phrase rules were tuned on the others and are never used to tune them: their figures
+ * estimate how the rules do on wordings nobody planned for.
  */
 class PhraseRecallTest {
 
-    /** Language, recall floor (%), false-positive ceiling (%): set just below / above what is reached. */
+    /**
+     * Per corpus (language, or language and "held-out"): recall floor and false-positive ceiling in
+     * percent, set 2 points under / over what the rules reach, so that a regression fails the build.
+     */
     private static final Map<String, double[]> LIMITS = new LinkedHashMap<>();
 
     static {
-        LIMITS.put("en", new double[] {0, 100});
-        LIMITS.put("fr", new double[] {0, 100});
-        LIMITS.put("es", new double[] {0, 100});
+        // measured when these were set: en 97.3 / 0.0, fr 97.4 / 0.0, es 98.6 / 0.0;
+        // held-out en 85.0 / 6.7, fr 90.0 / 0.0, es 95.0 / 5.0
+        LIMITS.put("en", new double[] {95.3, 2.0});
+        LIMITS.put("fr", new double[] {95.4, 2.0});
+        LIMITS.put("es", new double[] {96.6, 2.0});
+        LIMITS.put("en-heldout", new double[] {83.0, 8.7});
+        LIMITS.put("fr-heldout", new double[] {88.0, 2.0});
+        LIMITS.put("es-heldout", new double[] {93.0, 7.0});
+    }
+
+    /** The files of a corpus: "en" -> en-optout.txt, "en-heldout" -> en-optout-heldout.txt. */
+    private static String file(String corpus, String kind) {
+        int dash = corpus.indexOf('-');
+        return dash < 0 ? corpus + "-" + kind : corpus.substring(0, dash) + "-" + kind + corpus.substring(dash);
     }
 
     private static final String YAML = """
@@ -101,15 +117,15 @@ class PhraseRecallTest {
         int optOuts = 0;
         int lookAlikes = 0;
         StringBuilder table = new StringBuilder("""
-                | language | opt-outs | recall (phrase) | recall (exact) | look-alikes | false positives (phrase) |
+                | corpus | opt-outs | recall (phrase) | recall (exact) | look-alikes | false positives (phrase) |
                 |---|---|---|---|---|---|
                 """);
         StringBuilder misses = new StringBuilder();
         List<String> failures = new ArrayList<>();
         for (Map.Entry<String, double[]> e : LIMITS.entrySet()) {
             String lang = e.getKey();
-            List<String> positives = corpus(lang + "-optout");
-            List<String> negatives = corpus(lang + "-not-optout");
+            List<String> positives = corpus(file(lang, "optout"));
+            List<String> negatives = corpus(file(lang, "not-optout"));
             optOuts += positives.size();
             lookAlikes += negatives.size();
             int found = 0;
@@ -136,7 +152,7 @@ class PhraseRecallTest {
             }
             double recall = percent(found, positives.size());
             double fp = percent(falsePositives, negatives.size());
-            table.append("| ").append(lang)
+            table.append("| ").append(lang.replace("-heldout", " (held-out)"))
                     .append(" | ").append(positives.size())
                     .append(" | ").append(recall).append(" % (").append(found).append(')')
                     .append(" | ").append(percent(foundExact, positives.size())).append(" % (").append(foundExact).append(')')
@@ -160,7 +176,7 @@ class PhraseRecallTest {
     @Test
     void fastPathAgreesWithNormalFormOnTheCorpus() throws IOException {
         for (String lang : LIMITS.keySet()) {
-            for (String name : List.of(lang + "-optout", lang + "-not-optout")) {
+            for (String name : List.of(file(lang, "optout"), file(lang, "not-optout"))) {
                 for (String text : corpus(name)) {
                     assertEquals(phrase.matchNormalized(text), phrase.match(text).orElse(null), text);
                 }
