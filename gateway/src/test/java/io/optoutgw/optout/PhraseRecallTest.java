@@ -10,6 +10,8 @@ import io.optoutgw.config.ConfigOverrides;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,9 +28,9 @@ import org.junit.jupiter.api.Test;
  * look-alikes that are not opt-outs ("I'll stop by later", "cancel my appointment", "arrêt de
  * bus") are (false-positive rate). Under FCC 24-24 any reasonable wording revokes consent, so
  * recall is a compliance figure; the floors below make a regression fail the build. The table is
- * printed and copied into docs/keywords.md ("Phrase recall"). The "-heldout" files were written
- * after the phrase rules were tuned on the others and are never used to tune them: their figures
- * estimate how the rules do on wordings nobody planned for.
+ * printed, and docs/keywords.md ("Phrase recall") must show it as measured. The "-heldout" files
+ * were written after the phrase rules were last tuned and are never used to tune them: their
+ * figures estimate how the rules do on wordings nobody planned for.
  */
 class PhraseRecallTest {
 
@@ -39,9 +41,9 @@ class PhraseRecallTest {
     private static final Map<String, double[]> LIMITS = new LinkedHashMap<>();
 
     static {
-        // measured when these were set: en 97.3 / 0.0, fr 97.4 / 0.0, es 98.6 / 0.0;
+        // measured when these were set: en 97.8 / 0.0, fr 97.4 / 0.0, es 98.6 / 0.0;
         // held-out en 85.0 / 6.7, fr 90.0 / 0.0, es 95.0 / 5.0
-        LIMITS.put("en", new double[] {95.3, 2.0});
+        LIMITS.put("en", new double[] {95.8, 2.0});
         LIMITS.put("fr", new double[] {95.4, 2.0});
         LIMITS.put("es", new double[] {96.6, 2.0});
         LIMITS.put("en-heldout", new double[] {83.0, 8.7});
@@ -170,6 +172,17 @@ class PhraseRecallTest {
         assertTrue(optOuts >= 200 && lookAlikes >= 200,
                 "the corpus needs at least 200 opt-outs and 200 look-alikes: " + optOuts + " / " + lookAlikes);
         assertTrue(failures.isEmpty(), () -> String.join("\n", failures) + "\n" + table + misses);
+        String doc = Files.readString(repoRoot().resolve("docs/keywords.md"));
+        assertTrue(doc.contains(table), () -> "docs/keywords.md (Phrase recall) does not show the measured table:\n" + table);
+    }
+
+    private static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("docs/keywords.md"))) {
+            p = p.getParent();
+        }
+        assertNotNull(p, "no docs/keywords.md above the working directory");
+        return p;
     }
 
     /** The ASCII fast path and the normal-form path agree on every corpus line. */
