@@ -30,6 +30,11 @@ public final class KeywordEngine {
     private final int maxKeywordLength;
     /** Words in the longest keyword (normalised, split at spaces). */
     private final int maxKeywordWords;
+    /**
+     * Phrase mode: a one-word message that is a slip of a single-word opt-out keyword ("STOPP",
+     * "SOTP", "UNSUBSRIBE") to that keyword's match; see {@link #typos}.
+     */
+    private final Map<String, KeywordMatch> typos;
     /** Every word the phrase rules compare with, for reading ASCII texts. */
     private final AsciiWords words;
 
@@ -56,14 +61,58 @@ public final class KeywordEngine {
         }
         this.exact = Map.copyOf(map);
         this.maxKeywordLength = max;
+        for (String alias : RevocationPhrases.ALIASES.keySet()) {
+            maxWords = Math.max(maxWords, alias.split(" ").length);
+        }
         this.maxKeywordWords = maxWords;
         Set<String> known = new HashSet<>();
         map.keySet().forEach(k -> known.addAll(List.of(k.split(" "))));
+        this.typos = typos(map);
+        known.addAll(typos.keySet());
         RevocationPhrases.PHRASES.forEach(p -> p.slots().forEach(known::addAll));
         known.addAll(RevocationPhrases.POLITENESS);
         known.addAll(RevocationPhrases.NEGATIONS);
         known.addAll(RevocationPhrases.CONDITIONS);
+        RevocationPhrases.REASONS.forEach(known::addAll);
+        RevocationPhrases.ALIASES.keySet().forEach(a -> known.addAll(List.of(a.split(" "))));
         this.words = new AsciiWords(known);
+    }
+
+    /**
+     * The common slips of each single-word opt-out keyword of at least four letters: two neighbouring
+     * letters swapped or one letter doubled ("SOTP", "STOPP"), and, from six letters on, one letter
+     * left out ("UNSUBSRIBE", "CANCL"). A slip that is itself a keyword is left to that keyword, one
+     * that is a word of its own ({@link RevocationPhrases#NOT_SLIPS}) to nobody.
+     */
+    private static Map<String, KeywordMatch> typos(Map<String, KeywordMatch> keywords) {
+        Map<String, KeywordMatch> typos = new HashMap<>();
+        Set<String> ambiguous = new HashSet<>();
+        keywords.forEach((key, m) -> {
+            if (m.intent() != Intent.OPT_OUT || key.length() < 4 || !key.chars().allMatch(Character::isLetter)) {
+                return;
+            }
+            Set<String> slips = new HashSet<>();
+            for (int i = 0; i < key.length(); i++) {
+                if (i + 1 < key.length() && key.charAt(i) != key.charAt(i + 1)) {
+                    slips.add(key.substring(0, i) + key.charAt(i + 1) + key.charAt(i) + key.substring(i + 2));
+                }
+                slips.add(key.substring(0, i + 1) + key.charAt(i) + key.substring(i + 1));
+                if (key.length() >= 6) {
+                    slips.add(key.substring(0, i) + key.substring(i + 1));
+                }
+            }
+            for (String slip : slips) {
+                if (keywords.containsKey(slip) || RevocationPhrases.NOT_SLIPS.contains(slip)) {
+                    continue;
+                }
+                KeywordMatch previous = typos.putIfAbsent(slip, m);
+                if (previous != null && !previous.equals(m)) {
+                    ambiguous.add(slip);
+                }
+            }
+        });
+        ambiguous.forEach(typos::remove);
+        return Map.copyOf(typos);
     }
 
     /** An engine with the default keyword table in the given mode. */
@@ -124,7 +173,7 @@ public final class KeywordEngine {
                     continue;
                 }
                 for (RevocationPhrases.Phrase phrase : candidates) {
-                    if (phrase.matchesAt(clause, i) && !RevocationPhrases.negated(clause, i)) {
+                    if (phrase.matchesAt(clause, i) && !RevocationPhrases.negated(clause, i, phrase)) {
                         String matched = String.join(" ", clause.subList(i, i + phrase.slots().size()));
                         return new KeywordMatch(Intent.OPT_OUT, matched, phrase.language(), false);
                     }
@@ -135,8 +184,10 @@ public final class KeywordEngine {
     }
 
     /**
-     * "please stop", "STOP IT NOW", "unsubscribe, thank you", "stop stop": an opt-out keyword among
-     * politeness words, or one single-word opt-out keyword repeated.
+     * "please stop", "STOP IT NOW", "unsubscribe, thank you", "stop stop", "Wrong number, STOP",
+     * "Arrêtez svp", "STOPP": an opt-out keyword (or one of {@link RevocationPhrases#ALIASES}, or
+     * a slip of a one-word keyword) among politeness words and reasons, or one single-word opt-out
+     * keyword repeated.
      */
     private KeywordMatch politelyWrapped(List<List<String>> clauses) {
         List<String> tokens = new ArrayList<>();
@@ -145,11 +196,25 @@ public final class KeywordEngine {
         }
         int from = 0;
         int to = tokens.size();
-        while (from < to && RevocationPhrases.POLITENESS.contains(tokens.get(from))) {
-            from++;
-        }
-        while (to > from && RevocationPhrases.POLITENESS.contains(tokens.get(to - 1))) {
-            to--;
+        while (true) {
+            int before = to - from;
+            while (from < to && RevocationPhrases.POLITENESS.contains(tokens.get(from))) {
+                from++;
+            }
+            while (to > from && RevocationPhrases.POLITENESS.contains(tokens.get(to - 1))) {
+                to--;
+            }
+            for (List<String> reason : RevocationPhrases.REASONS) {
+                int n = reason.size();
+                if (to - from > n && tokens.subList(from, from + n).equals(reason)) {
+                    from += n;
+                } else if (to - from > n && tokens.subList(to - n, to).equals(reason)) {
+                    to -= n;
+                }
+            }
+            if (to - from == before) {
+                break;
+            }
         }
         if (from == to) {
             return null;
@@ -158,12 +223,17 @@ public final class KeywordEngine {
         if (allSame(core)) {
             core = core.subList(0, 1); // "STOP STOP STOP", "Stop. STOP!"
         } else if (core.size() > maxKeywordWords) {
-            return null; // longer than any keyword: no need to build and look up the text
+            return null; // longer than any keyword or alias: no need to build and look up the text
         }
         if (core.contains(AsciiWords.OTHER)) {
             return null; // a word that is in no keyword
         }
-        KeywordMatch m = exact.get(String.join(" ", core));
+        String text = String.join(" ", core);
+        KeywordMatch m = exact.get(text);
+        if (m == null) {
+            String alias = RevocationPhrases.ALIASES.get(text);
+            m = alias != null ? exact.get(alias) : typos.get(text);
+        }
         return m != null && m.intent() == Intent.OPT_OUT ? m : null;
     }
 

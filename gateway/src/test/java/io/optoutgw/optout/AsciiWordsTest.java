@@ -16,7 +16,9 @@ class AsciiWordsTest {
         "if", "you", "please", "pls", "thanks", "now", "opt", "out", "opt-out", "optout", "unsubscribe", "UNSUB",
         "remove", "my", "number", "take", "off", "no", "more", "texts", "leave", "alone", "do", "not", "contact",
         "us", "arretez", "de", "m'envoyer", "dejen", "enviar", "start", "help", "info", "cancel", "end", "quit",
-        "O'Neil", "hello", "bridge", "42", "x1", "'", "`", "-", "_", "--", " ", " ", " ", "  ", "\t", "\n",
+        "O'Neil", "hello", "bridge", "42", "x1", "wrong", "number", "not", "interested", "sotp", "STOPP", "want",
+        "this", "list", "your", "svp", "s.v.p.", "arretez", "tout", "already", "subscription", "be", "removed",
+        "no", "quiero", "recibir", "mensajes", "moi", "retirez", "de", "baja", "denme", "'", "`", "-", "_", "--", " ", " ", " ", "  ", "\t", "\n",
         "\r\n", ".", ",", ";", ":", "!", "?", "...", "(", ")", "\"", "#", "@", "*", "/", "&", "+", "=", "\u007f"};
 
     private static String randomText(SplittableRandom random) {

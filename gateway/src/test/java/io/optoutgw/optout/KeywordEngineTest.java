@@ -202,6 +202,18 @@ class KeywordEngineTest {
             "Stop, thanks",
             "STOP STOP",
             "Stop. STOP! stop",
+            "Wrong number, please remove",
+            "Not interested. STOP",
+            "STOPP",
+            "sotp",
+            "Unsubscrib",
+            "Arrêtez svp",
+            "Arrêt s.v.p.",
+            "Pas intéressé, arrêtez",
+            "I want out please",
+            "Retirez-moi svp",
+            "Denme de baja",
+            "No me vuelvan a escribir",
     })
     void phrasePositives(String text) {
         KeywordMatch m = match(PHRASE, text);
@@ -241,6 +253,21 @@ class KeywordEngineTest {
             "remove the item from my cart",
             "my order was cancelled",
             "I never stop texting my mom",
+            // around the reasons, aliases, slips and end-anchored phrases
+            "No thanks, I'll stop by later",
+            "wrong stop, I got off too early",
+            "Take me off the waitlist, I found one",
+            "I want out of my contract",
+            "stoop",
+            "alot",
+            "Arrêtez-vous au dépanneur",
+            "Je ne veux plus de dessert",
+            "Retirer l'article de mon panier",
+            "No dejen de mandarme las ofertas",
+            "Can you cancel my order",
+            "remove this number from my account",
+            "I don't want to get any charges",
+            "Stop pub crawl tonight?",
     })
     void phraseNegatives(String text) {
         Optional<KeywordMatch> m = PHRASE.match(text);
