@@ -13,12 +13,12 @@ import io.optoutgw.http.HttpServer;
 import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
-import io.optoutgw.optout.ConsentRecorder;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.Replies;
 import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.report.RelayedStats;
-import io.optoutgw.store.OptOutJournal;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import java.util.concurrent.Executors;
@@ -30,9 +30,9 @@ import io.optoutgw.session.AccountRegistry;
 import io.optoutgw.session.EsmeServer;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.LocalRedis;
-import io.optoutgw.store.RedisConnector;
-import io.optoutgw.store.RedisSafety;
+import io.optoutgw.redis.LocalRedis;
+import io.optoutgw.redis.RedisConnector;
+import io.optoutgw.redis.RedisSafety;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
@@ -68,7 +68,7 @@ public final class Gateway implements AutoCloseable {
     private HttpServer httpServer;
     private PrometheusMeterRegistry registry;
     private OptOutJournal journal;
-    private ConsentRecorder recorder;
+    private ConsentLedger recorder;
     private ScheduledExecutorService reconciler;
     private RelayedStats relayedStats;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
@@ -141,7 +141,7 @@ public final class Gateway implements AutoCloseable {
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
                 .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
         journal.enableCompaction(new ConsentJournalCompaction(), config.optout().journalCompactAfterBytes());
-        recorder = new ConsentRecorder(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
+        recorder = new ConsentLedger(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
 
@@ -149,7 +149,7 @@ public final class Gateway implements AutoCloseable {
         upstreams = new Upstreams(config.upstreams(), workers,
                 (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes(),
                 new PduMetricsHandler(metrics, "upstream"), upstreamTls);
-        Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
+        Replies replies = new Replies(upstreams, messageIds::remember, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
                 replies, metrics);
         SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout(),
@@ -225,14 +225,14 @@ public final class Gateway implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentRecorder::unappliedCount);
+        gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentLedger::unappliedCount);
         gauge(GatewayMeter.JOURNAL_OPEN, journal, j -> j.isWritable() ? 1 : 0);
         gauge(GatewayMeter.JOURNAL_BYTES, journal, OptOutJournal::sizeBytes);
         functionCounter(GatewayMeter.JOURNAL_WRITE_FAILURES, journal, OptOutJournal::writeFailures);
-        functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentRecorder::replayedEntries);
-        functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentRecorder::discrepancies);
-        functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentRecorder::localOrders);
-        gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentRecorder::clockSkewSeconds);
+        functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentLedger::replayedEntries);
+        functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentLedger::discrepancies);
+        functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentLedger::localOrders);
+        gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentLedger::clockSkewSeconds);
         gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0);
         gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
         for (UpstreamPool pool : upstreams.pools()) {

@@ -15,7 +15,9 @@ import io.optoutgw.session.Account;
 import io.optoutgw.session.EsmeSession;
 import io.optoutgw.session.RequestWindow;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.Senders;
 import io.optoutgw.upstream.UpstreamBind;
@@ -51,7 +53,7 @@ public final class OptOutService {
 
     private final OptOutConfig config;
     private final String instanceId;
-    private final ConsentRecorder recorder;
+    private final ConsentLedger recorder;
     private final Reassembly reassembly;
     private final RedisClusterAsyncCommands<String, String> redis;
     private final Replies replies;
@@ -63,7 +65,7 @@ public final class OptOutService {
     private final KeywordEngines engines = new KeywordEngines();
     private volatile java.util.function.BiConsumer<String, Scope> onOptOut = (digits, scope) -> { };
 
-    public OptOutService(OptOutConfig config, String instanceId, ConsentRecorder recorder,
+    public OptOutService(OptOutConfig config, String instanceId, ConsentLedger recorder,
                          RedisClusterAsyncCommands<String, String> redis, Replies replies, GatewayMetrics metrics) {
         this.config = config;
         this.instanceId = instanceId;
@@ -269,11 +271,11 @@ public final class OptOutService {
 
     /** Same hash tag for every intent of a person, so that the keys of one person share a slot on Redis Cluster. */
     static String confirmKey(String digits, String sender, Intent intent) {
-        return "gw:confirm:{" + digits + "}:" + sender + ":" + intent.name().toLowerCase();
+        return RedisKeys.confirmation(digits, sender, intent.name().toLowerCase());
     }
 
     private static String reasonKey(String digits, String sender) {
-        return "gw:reason:" + digits + ":" + sender;
+        return RedisKeys.reason(digits, sender);
     }
 
     /**
@@ -343,7 +345,7 @@ public final class OptOutService {
     static String failureCause(Throwable error) {
         Throwable e = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        if (e instanceof io.optoutgw.store.JournalAppendException) {
+        if (e instanceof io.optoutgw.suppression.journal.JournalAppendException) {
             return "journal";
         }
         if (e instanceof java.util.concurrent.TimeoutException) {

@@ -11,7 +11,6 @@ import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.config.Templates;
 import io.optoutgw.metrics.GatewayMetrics;
-import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.session.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.Upstreams;
@@ -40,12 +39,18 @@ public final class Replies {
     /** What kind of reply. */
     public enum Kind { OPT_OUT, OPT_IN, HELP }
 
+    /** Where the SMSC message id of each sent reply is kept, so that its receipt is recognised. */
+    @FunctionalInterface
+    public interface MessageIds {
+        void remember(String upstream, String messageId, String account);
+    }
+
     private final Upstreams upstreams;
-    private final MessageIdStore messageIds;
+    private final MessageIds messageIds;
     private final GatewayMetrics metrics;
     private final long timeoutNanos;
 
-    public Replies(Upstreams upstreams, MessageIdStore messageIds, GatewayMetrics metrics, Duration timeout) {
+    public Replies(Upstreams upstreams, MessageIds messageIds, GatewayMetrics metrics, Duration timeout) {
         this.upstreams = upstreams;
         this.messageIds = messageIds;
         this.metrics = metrics;

@@ -5,6 +5,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
+import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +90,7 @@ public final class MessageIdStore {
     }
 
     static String key(String upstream, String messageId) {
-        return "gw:mid:" + upstream + ":" + messageId;
+        return RedisKeys.messageId(upstream, messageId);
     }
 
     /** Records that {@code account} submitted {@code messageId} through {@code upstream}. */
