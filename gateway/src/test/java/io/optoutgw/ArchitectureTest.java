@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  *   suppression (+ suppression.journal) (nothing of the gateway: the list, the ledger, the keys)
  *   config                              (suppression: canonical phone and sender forms)
  *   transport -> config;  redis -> transport
- *   optout                              (config, suppression, metrics, redis)
+ *   optout                              (config, suppression, metrics: no SMPP session)
  *   session, upstream, relay            (the SMPP sides and the routing between them)
  *   admin, report, http, simulator
  *   app                                 (the composition root: nothing depends on it)
@@ -71,6 +71,11 @@ class ArchitectureTest {
     void transportAndRedisAreInfrastructure() {
         mayUseOnly("transport", "config").check(main);
         mayUseOnly("redis", "transport", "config").check(main);
+    }
+
+    @Test
+    void optOutKnowsNoSmppSession() {
+        mayUseOnly("optout", "config", "suppression", "metrics").check(main);
     }
 
     @Test

@@ -15,7 +15,6 @@ import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.optout.OptOutService;
-import io.optoutgw.optout.Replies;
 import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.suppression.journal.OptOutJournal;
@@ -149,9 +148,8 @@ public final class Gateway implements AutoCloseable {
         upstreams = new Upstreams(config.upstreams(), workers,
                 (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes(),
                 new PduMetricsHandler(metrics, "upstream"), upstreamTls);
-        Replies replies = new Replies(upstreams, messageIds::remember, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
-                replies, metrics);
+                metrics);
         SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout(),
                 config.redis().commandTimeout());
         relayedStats = new RelayedStats(redis.async());

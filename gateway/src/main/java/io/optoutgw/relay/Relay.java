@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.optout.OptOutService;
-import io.optoutgw.optout.Replies;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.config.RelayConfig;
 import io.optoutgw.metrics.GatewayMetrics;
@@ -72,7 +71,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     private final MessageIdStore messageIds;
     private final long timeoutNanos;
     private final SuppressionGuard guard;
-    private final OptOutService optOut;
+    private final KeywordMo keywordMo;
     private final RelayedStats relayedStats;
     private final GatewayMetrics metrics;
     private final Refusals refusals;
@@ -83,7 +82,8 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds,
                  SuppressionGuard guard, OptOutService optOut, GatewayMetrics metrics, RelayedStats relayedStats) {
         this.relayedStats = relayedStats;
-        this.optOut = optOut;
+        this.keywordMo = optOut == null ? null
+                : new KeywordMo(optOut, new ReplySender(upstreams, messageIds, metrics, config.requestTimeout()), metrics);
         this.guard = guard;
         this.metrics = metrics;
         this.refusals = new Refusals();
@@ -543,10 +543,10 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             }
             deliverTo(owner, bind, request, smscSequence);
         };
-        if (optOut == null) {
+        if (keywordMo == null) {
             routeNormally.run();
         } else {
-            optOut.onMo(bind, sm, smscSequence, owner, routeNormally);
+            keywordMo.onMo(bind, sm, smscSequence, owner, routeNormally);
         }
     }
 
@@ -570,7 +570,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                         RECEIPT_LOOKUP_RETRY_MILLIS[attempt]);
                 return;
             }
-            if (Replies.GATEWAY_ACCOUNT.equals(systemId)) {
+            if (ReplySender.GATEWAY_ACCOUNT.equals(systemId)) {
                 // a receipt for one of the gateway's own replies: nobody to forward it to
                 bind.respond(request, Pdus.response(request, SmppConstants.STATUS_OK));
                 return;
