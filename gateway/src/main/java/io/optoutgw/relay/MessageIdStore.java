@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * (or {@link #MAX_BATCH} mappings) and then go out together, as pipelined SETs in one socket
  * write, on that loop's own Redis connection: Redis then reads and answers them in one go instead
  * of once per message. Another instance that gets the receipt first looks the id up again after
- * short pauses (see {@link Relay}). {@link #flush} sends what is gathered, e.g. before the gateway
+ * short pauses (see {@link DeliverRouter}). {@link #flush} sends what is gathered, e.g. before the gateway
  * stops.
  */
 public final class MessageIdStore {

@@ -15,88 +15,68 @@ import io.optoutgw.codec.ReplaceSm;
 import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import io.optoutgw.config.OptOutPolicy;
-import io.optoutgw.optout.OptOutService;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.config.RelayConfig;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.session.Account;
-import io.optoutgw.session.AccountRegistry;
 import io.optoutgw.session.EsmeSession;
 import io.optoutgw.session.EsmeTraffic;
 import io.optoutgw.session.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
-import io.optoutgw.upstream.UpstreamTraffic;
 import io.optoutgw.upstream.Upstreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves requests between ESMEs and SMSCs and their responses back.
- *
- * <ul>
- *   <li>ESME -> SMSC (submit_sm, data_sm, query_sm, replace_sm, cancel_sm): sent on a session of
- *       the account's route, with that session's own sequence number; the response goes back with
- *       the ESME's original sequence number. submit_sm_resp message ids are recorded for receipt
- *       routing.</li>
- *   <li>SMSC -> ESME (deliver_sm, data_sm): receipts go to the account that submitted the
- *       message; MO is first offered to the opt-out service (keywords), then goes to the account
- *       owning the destination number. When no session of that
- *       account can take it the SMSC gets ESME_RX_T_APPN so that it retries, never ESME_ROK.</li>
- * </ul>
+ * ESME -> SMSC (submit_sm, data_sm, submit_multi, query_sm, replace_sm, cancel_sm): every
+ * destination of a submit is checked against the suppression list and answered from one
+ * {@link SubmitDecision}; what may go is sent on a session of the account's route, with that
+ * session's own sequence number, and the response goes back with the ESME's original sequence
+ * number. submit_sm_resp message ids are recorded for receipt routing. The decision is taken in
+ * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here.
  */
-public final class Relay implements EsmeTraffic, UpstreamTraffic {
+public final class SubmitRelay implements EsmeTraffic {
 
-    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+    private static final Logger log = LoggerFactory.getLogger(SubmitRelay.class);
     /** Per-message lines: at most one of each kind a second (the events are counted in metrics). */
     private static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
     private final LogLimiter wrongSenderLog = new LogLimiter(LOG_INTERVAL);
-    private final LogLimiter optedOutLog = new LogLimiter(LOG_INTERVAL);
-    private final LogLimiter uncheckableLog = new LogLimiter(LOG_INTERVAL);
-    private final LogLimiter unavailableLog = new LogLimiter(LOG_INTERVAL);
     private final LogLimiter multiRefusedLog = new LogLimiter(LOG_INTERVAL);
     private final LogLimiter upstreamFailureLog = new LogLimiter(LOG_INTERVAL);
-    private final LogLimiter unroutableLog = new LogLimiter(LOG_INTERVAL);
-    private final LogLimiter deliveryFailureLog = new LogLimiter(LOG_INTERVAL);
-    /** Pauses before looking up an unknown receipt's message id again. */
-    private static final long[] RECEIPT_LOOKUP_RETRY_MILLIS = {10, 50, 200, 1000};
+    private final Map<GatewayMetrics.RefusalReason, LogLimiter> refusalLogs =
+            new EnumMap<>(GatewayMetrics.RefusalReason.class);
 
     private final RelayConfig config;
-    private final AccountRegistry accounts;
     private final Upstreams upstreams;
     private final MessageIdStore messageIds;
     private final long timeoutNanos;
     private final SuppressionGuard guard;
-    private final KeywordMo keywordMo;
     private final RelayedStats relayedStats;
     private final GatewayMetrics metrics;
     private final Refusals refusals;
-    private final LogLimiter scheduleLog = new LogLimiter(LOG_INTERVAL);
-    private final LogLimiter notOwnerLog = new LogLimiter(LOG_INTERVAL);
-    private PendingMessages pending;
+    private final PendingMessages pending;
 
-    public Relay(RelayConfig config, AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds,
-                 SuppressionGuard guard, OptOutService optOut, GatewayMetrics metrics, RelayedStats relayedStats) {
+    public SubmitRelay(RelayConfig config, Upstreams upstreams, MessageIdStore messageIds, SuppressionGuard guard,
+                       PendingMessages pending, GatewayMetrics metrics, RelayedStats relayedStats) {
         this.relayedStats = relayedStats;
-        this.keywordMo = optOut == null ? null
-                : new KeywordMo(optOut, new ReplySender(upstreams, messageIds, metrics, config.requestTimeout()), metrics);
         this.guard = guard;
+        this.pending = pending;
         this.metrics = metrics;
         this.refusals = new Refusals();
         this.config = config;
-        this.accounts = accounts;
         this.upstreams = upstreams;
         this.messageIds = messageIds;
         this.timeoutNanos = config.requestTimeout().toNanos();
-    }
-
-    /** Where relayed messages that may still be pending at the SMSC are remembered; none when unset. */
-    public void pendingMessages(PendingMessages pending) {
-        this.pending = pending;
+        for (GatewayMetrics.RefusalReason reason : GatewayMetrics.RefusalReason.values()) {
+            refusalLogs.put(reason, new LogLimiter(LOG_INTERVAL));
+        }
     }
 
     @Override
@@ -128,7 +108,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         String scheduleProblem = scheduleProblem(account.config().optOut(), request);
         if (scheduleProblem != null) {
             metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SCHEDULE);
-            long skipped = scheduleLog.admit();
+            long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.SCHEDULE).admit();
             if (skipped >= 0) {
                 log.info("{} {} refused: {}{}", session.label(), request.getName(), scheduleProblem,
                         LogLimiter.leftOut(skipped));
@@ -136,7 +116,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSCHED), esmeSequence);
             return;
         }
-        if (guard != null && (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM)) {
+        if (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM) {
             BaseSm<?> sm = (BaseSm<?>) request;
             String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
@@ -145,7 +125,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                             () -> enforce(session, sm, esmeSequence, decision, startNanos)));
             return;
         }
-        if (guard != null && command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
+        if (command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
             checkMulti(session, (SubmitMulti) request, esmeSequence);
             return;
         }
@@ -216,7 +196,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
 
     /** When a relayed message may still wait at the SMSC after its submit: worth remembering; else null. */
     private Instant pendingUntil(Account account, String schedule, String validity) {
-        if (pending == null || !account.config().optOut().cancelPendingOnOptOut()
+        if (!account.config().optOut().cancelPendingOnOptOut()
                 || (isEmpty(schedule) && isEmpty(validity))) {
             return null;
         }
@@ -262,7 +242,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                         }
                     }
                     metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.NOT_OWNER);
-                    long skipped = notOwnerLog.admit();
+                    long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.NOT_OWNER).admit();
                     if (skipped >= 0) {
                         log.info("{} {} refused: message id is not one this account submitted{}", session.label(),
                                 request.getName(), LogLimiter.leftOut(skipped));
@@ -304,33 +284,18 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
         List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
         for (int i = 0; i < destinations.size(); i++) {
             SubmitMulti.Destination d = destinations.get(i);
-            SuppressionGuard.Decision decision = checks.get(i).join();
-            Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
-                    : d.address();
-            if (decision instanceof SuppressionGuard.Allow allow) {
+            SubmitDecision decision = SubmitDecision.of(checks.get(i).join(), policy);
+            count(session, multi.getName(), decision);
+            if (decision instanceof SubmitDecision.Relay relay) {
                 allowed.add(d);
-                allowedDigits.add(allow.digits());
-            } else if (decision instanceof SuppressionGuard.Suppressed) {
-                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
-                refused.add(new SubmitMultiResp.Unsuccess(address, policy.refusalStatus()));
-            } else if (decision instanceof SuppressionGuard.InvalidNumber) {
-                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
-                refused.add(new SubmitMultiResp.Unsuccess(address, SmppConstants.STATUS_INVDSTADR));
-            } else if (policy.failOpen()) {
-                metrics.redisError("check");
-                metrics.failOpenPass(account.systemId());
-                allowed.add(d);
-                allowedDigits.add(null);
-            } else {
-                metrics.redisError("check");
-                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
-                long skipped = unavailableLog.admit();
-                if (skipped >= 0) {
-                    log.warn("{} submit_multi refused: suppression list unavailable{}", session.label(),
-                            LogLimiter.leftOut(skipped));
-                }
-                session.respond(Pdus.response(multi, policy.failClosedStatus()), esmeSequence);
+                allowedDigits.add(relay.digits());
+            } else if (decision instanceof SubmitDecision.FailClosed failClosed) {
+                session.respond(Pdus.response(multi, failClosed.status()), esmeSequence);
                 return;
+            } else {
+                Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
+                        : d.address();
+                refused.add(new SubmitMultiResp.Unsuccess(address, ((SubmitDecision.Refusal) decision).status()));
             }
         }
         if (!refused.isEmpty()) {
@@ -407,48 +372,64 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
     }
 
     /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */
-    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision decision,
+    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision checked,
                          long startNanos) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
-        if (decision instanceof SuppressionGuard.Allow allow) {
+        SubmitDecision decision = SubmitDecision.of(checked, policy);
+        count(session, sm.getName(), decision);
+        if (decision instanceof SubmitDecision.Relay relay) {
+            if (relay.digits() == null) {
+                // passed fail-open: the number is unknown, so nothing is remembered as pending
+                relay(session, sm, esmeSequence, startNanos);
+                return;
+            }
             Instant until = pendingUntil(account, sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
             UpstreamBind bind = upstreams.pick(account.config().route());
             if (bind == null) {
                 session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
                 return;
             }
-            send(bind, session, sm, esmeSequence, startNanos, until == null ? null : allow.digits(), until);
-        } else if (decision instanceof SuppressionGuard.Suppressed suppressed) {
-            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SUPPRESSED);
-            long skipped = optedOutLog.admit();
-            if (skipped >= 0) {
-                log.info("{} {} to {} refused: opted out ({}){}", session.label(), sm.getName(),
-                        PhoneNumbers.mask(suppressed.digits()), suppressed.scope().kind(), LogLimiter.leftOut(skipped));
-            }
+            send(bind, session, sm, esmeSequence, startNanos, until == null ? null : relay.digits(), until);
+        } else if (decision instanceof SubmitDecision.OptedOut) {
             refusals.refuse(session, sm, esmeSequence, policy);
-        } else if (decision instanceof SuppressionGuard.InvalidNumber invalid) {
-            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.INVALID_NUMBER);
-            long skipped = uncheckableLog.admit();
-            if (skipped >= 0) {
-                log.info("{} {} refused: destination cannot be checked ({}){}", session.label(), sm.getName(),
-                        invalid.problem(), LogLimiter.leftOut(skipped));
+        } else {
+            session.respond(Pdus.response(sm, ((SubmitDecision.Refusal) decision).status()), esmeSequence);
+        }
+    }
+
+    /**
+     * Counts {@code decision} for one destination of a {@code what} (the PDU name) and logs a
+     * refusal, at most one line of each reason a second.
+     */
+    private void count(EsmeSession session, String what, SubmitDecision decision) {
+        String account = session.account().systemId();
+        if (decision instanceof SubmitDecision.Relay relay) {
+            if (relay.digits() == null) {
+                metrics.redisError("check");
+                metrics.failOpenPass(account);
             }
-            session.respond(Pdus.response(sm, SmppConstants.STATUS_INVDSTADR), esmeSequence);
-        } else if (decision instanceof SuppressionGuard.Unavailable unavailable) {
+            return;
+        }
+        SubmitDecision.Refusal refusal = (SubmitDecision.Refusal) decision;
+        if (refusal instanceof SubmitDecision.FailClosed) {
             metrics.redisError("check");
-            if (policy.failOpen()) {
-                metrics.failOpenPass(account.systemId());
-                relay(session, sm, esmeSequence, startNanos);
-            } else {
-                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
-                long skipped = unavailableLog.admit();
-                if (skipped >= 0) {
-                    log.warn("{} {} refused: suppression list unavailable ({}){}", session.label(), sm.getName(),
-                            unavailable.cause().toString(), LogLimiter.leftOut(skipped));
-                }
-                session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
-            }
+        }
+        metrics.submitRefused(account, refusal.reason());
+        long skipped = refusalLogs.get(refusal.reason()).admit();
+        if (skipped < 0) {
+            return;
+        }
+        if (refusal instanceof SubmitDecision.OptedOut optedOut) {
+            log.info("{} {} to {} refused: opted out ({}){}", session.label(), what,
+                    PhoneNumbers.mask(optedOut.suppressed().digits()), optedOut.suppressed().scope().kind(),
+                    LogLimiter.leftOut(skipped));
+        } else if (refusal instanceof SubmitDecision.Uncheckable uncheckable) {
+            log.info("{} {} refused: destination cannot be checked ({}){}", session.label(), what,
+                    uncheckable.problem(), LogLimiter.leftOut(skipped));
+        } else if (refusal instanceof SubmitDecision.FailClosed failClosed) {
+            log.warn("{} {} refused: suppression list unavailable ({}){}", session.label(), what,
+                    failClosed.cause().toString(), LogLimiter.leftOut(skipped));
         }
     }
 
@@ -480,9 +461,7 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                     String senderTag = account.senderTag(
                             sm.getSourceAddress() == null ? null : sm.getSourceAddress().getAddress());
                     metrics.messageRelayed(account.systemId(), senderTag);
-                    if (relayedStats != null) {
-                        relayedStats.relayed(account.systemId(), senderTag);
-                    }
+                    relayedStats.relayed(account.systemId(), senderTag);
                     if (adapted instanceof BaseSmResp smResp && smResp.getMessageId() != null
                             && !smResp.getMessageId().isEmpty()) {
                         messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
@@ -508,118 +487,5 @@ public final class Relay implements EsmeTraffic, UpstreamTraffic {
                 session.respond(Pdus.response(request, status), esmeSequence);
             }
         });
-    }
-
-    @Override
-    public void fromUpstream(UpstreamBind bind, PduRequest<?> request) {
-        int smscSequence = request.getSequenceNumber();
-        if (!(request instanceof BaseSm<?> sm)) {
-            bind.respond(request, Pdus.response(request, SmppConstants.STATUS_INVCMDID));
-            return;
-        }
-        if (Receipts.isReceipt(sm, bind.config().textReceipts())) {
-            String messageId = Receipts.messageId(sm);
-            if (messageId == null) {
-                long skipped = unroutableLog.admit();
-                if (skipped >= 0) {
-                    log.info("{} receipt without a message id cannot be routed{}", bind.label(),
-                            LogLimiter.leftOut(skipped));
-                }
-                retryLater(bind, request, smscSequence);
-                return;
-            }
-            routeReceipt(bind, request, smscSequence, messageId, 0);
-            return;
-        }
-        String destination = sm.getDestAddress() == null ? null : sm.getDestAddress().getAddress();
-        Account owner = accounts.ownerOf(destination);
-        Runnable routeNormally = () -> {
-            if (owner == null) {
-                long skipped = unroutableLog.admit();
-                if (skipped >= 0) {
-                    log.info("{} {} to a number no account owns{}", bind.label(), request.getName(),
-                            LogLimiter.leftOut(skipped));
-                }
-            }
-            deliverTo(owner, bind, request, smscSequence);
-        };
-        if (keywordMo == null) {
-            routeNormally.run();
-        } else {
-            keywordMo.onMo(bind, sm, smscSequence, owner, routeNormally);
-        }
-    }
-
-    /**
-     * Finds the account that submitted {@code messageId}. A receipt can overtake the mapping: the
-     * SMSC may send it before the submit_sm_resp has even reached the gateway instance that
-     * stores the mapping. So an unknown id is looked up again after short pauses before the SMSC
-     * is told to retry later.
-     */
-    private void routeReceipt(UpstreamBind bind, PduRequest<?> request, int smscSequence, String messageId,
-                              int attempt) {
-        messageIds.lookup(bind.upstreamName(), messageId).whenComplete((systemId, error) -> {
-            if (error != null) {
-                log.warn("{} receipt lookup failed: {}", bind.label(), error.toString());
-                metrics.redisError("receipt_lookup");
-                retryLater(bind, request, smscSequence);
-                return;
-            }
-            if (systemId == null && attempt < RECEIPT_LOOKUP_RETRY_MILLIS.length) {
-                bind.schedule(() -> routeReceipt(bind, request, smscSequence, messageId, attempt + 1),
-                        RECEIPT_LOOKUP_RETRY_MILLIS[attempt]);
-                return;
-            }
-            if (ReplySender.GATEWAY_ACCOUNT.equals(systemId)) {
-                // a receipt for one of the gateway's own replies: nobody to forward it to
-                bind.respond(request, Pdus.response(request, SmppConstants.STATUS_OK));
-                return;
-            }
-            Account account = systemId == null ? null : accounts.account(systemId);
-            if (account == null) {
-                long skipped = unroutableLog.admit();
-                if (skipped >= 0) {
-                    log.info("{} receipt for unknown message id: no account to route it to{}", bind.label(),
-                            LogLimiter.leftOut(skipped));
-                }
-            }
-            deliverTo(account, bind, request, smscSequence);
-        });
-    }
-
-    private void deliverTo(Account account, UpstreamBind bind, PduRequest<?> request, int smscSequence) {
-        EsmeSession session = account == null ? null : account.receiver();
-        if (session == null) {
-            if (account != null) {
-                long skipped = unroutableLog.admit();
-                if (skipped >= 0) {
-                    log.info("{} no bound receiver of account {} for {}{}", bind.label(), account.systemId(),
-                            request.getName(), LogLimiter.leftOut(skipped));
-                }
-            }
-            retryLater(bind, request, smscSequence);
-            return;
-        }
-        session.deliver(request, new RequestWindow.Callback() {
-            @Override
-            public void onResponse(PduResponse response) {
-                bind.respond(request, Pdus.adapt(request, response));
-            }
-
-            @Override
-            public void onFailure(RequestWindow.Failure failure) {
-                long skipped = deliveryFailureLog.admit();
-                if (skipped >= 0) {
-                    log.info("{} {} to {}: {}{}", bind.label(), request.getName(), session.label(), failure,
-                            LogLimiter.leftOut(skipped));
-                }
-                retryLater(bind, request, smscSequence);
-            }
-        });
-    }
-
-    /** ESME_RX_T_APPN: a temporary failure, so the SMSC delivers again later (docs/domain.md). */
-    private static void retryLater(UpstreamBind bind, PduRequest<?> request, int smscSequence) {
-        bind.respond(request, Pdus.response(request, SmppConstants.STATUS_X_T_APPN));
     }
 }
