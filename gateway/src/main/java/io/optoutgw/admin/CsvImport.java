@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One bulk import of {@code number[,scope[,reason]]} CSV rows (optional header naming the columns;
  * other columns such as an export's {@code since} are ignored), fed in chunks as the body arrives.
- * Every valid row becomes an ADMIN_ADD recorded through the ConsentRecorder with a bounded number
+ * Every valid row becomes an ADMIN_ADD recorded through the ConsentLedger with a bounded number
  * of records in flight; invalid rows are reported by line number and the rest kept. Not thread-safe:
  * one thread feeds it.
  */
@@ -222,7 +222,7 @@ public final class CsvImport {
         admin.recorder().record(event).whenComplete((ok, error) -> {
             if (error == null) {
                 done(lineNo, null);
-            } else if (unwrap(error) instanceof io.optoutgw.store.JournalAppendException) {
+            } else if (unwrap(error) instanceof io.optoutgw.suppression.journal.JournalAppendException) {
                 done(lineNo, "not recorded: " + unwrap(error));
             } else {
                 // journaled; only the Redis write failed (e.g. a command timeout under load): applying again is idempotent

@@ -1,6 +1,6 @@
 package io.optoutgw.admin;
 
-import io.optoutgw.store.OptOutJournal;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import java.io.BufferedInputStream;

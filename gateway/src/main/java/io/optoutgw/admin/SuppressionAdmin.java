@@ -1,7 +1,7 @@
 package io.optoutgw.admin;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import io.optoutgw.optout.ConsentRecorder;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Administrative reads and changes of the do-not-contact list. Every change is a
  * {@link ConsentEvent} (ADMIN_ADD / ADMIN_REMOVE with actor and reason) recorded through
- * {@link ConsentRecorder}, so it is journaled, applied and audited like an SMS opt-out.
+ * {@link ConsentLedger}, so it is journaled, applied and audited like an SMS opt-out.
  * Blocking methods: call them off the event loops.
  */
 public final class SuppressionAdmin {
@@ -30,7 +30,7 @@ public final class SuppressionAdmin {
     static final int FETCH_BATCH = 500;
 
     private final SuppressionStore store;
-    private final ConsentRecorder recorder;
+    private final ConsentLedger recorder;
     private final ScopeNames scopes;
     private final String instanceId;
     private final Duration timeout;
@@ -38,7 +38,7 @@ public final class SuppressionAdmin {
     /**
      * @param timeout bound on each blocking Redis read or recorded change
      */
-    public SuppressionAdmin(SuppressionStore store, ConsentRecorder recorder, ScopeNames scopes, String instanceId,
+    public SuppressionAdmin(SuppressionStore store, ConsentLedger recorder, ScopeNames scopes, String instanceId,
                             Duration timeout) {
         this.store = store;
         this.recorder = recorder;
@@ -51,7 +51,7 @@ public final class SuppressionAdmin {
         return store;
     }
 
-    public ConsentRecorder recorder() {
+    public ConsentLedger recorder() {
         return recorder;
     }
 

@@ -1,6 +1,6 @@
 package io.optoutgw.app;
 
-import io.optoutgw.store.JournalCompaction;
+import io.optoutgw.suppression.journal.JournalCompaction;
 import io.optoutgw.suppression.ConsentEvent;
 
 /**

@@ -1,6 +1,5 @@
 package io.optoutgw.app;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -11,35 +10,38 @@ import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.http.HttpServer;
 import io.optoutgw.metrics.GatewayMeter;
+import io.optoutgw.metrics.GatewayMeterBinder;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
-import io.optoutgw.optout.ConsentRecorder;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.optout.OptOutService;
-import io.optoutgw.optout.Replies;
 import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.report.RelayedStats;
-import io.optoutgw.store.OptOutJournal;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import io.optoutgw.relay.DeliverRouter;
 import io.optoutgw.relay.PendingMessages;
-import io.optoutgw.relay.Relay;
+import io.optoutgw.relay.SubmitRelay;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.AccountRegistry;
 import io.optoutgw.session.BindGuard;
 import io.optoutgw.session.EsmeServer;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.LocalRedis;
-import io.optoutgw.store.RedisConnector;
-import io.optoutgw.store.RedisSafety;
+import io.optoutgw.redis.LocalRedis;
+import io.optoutgw.redis.RedisConnector;
+import io.optoutgw.redis.RedisSafety;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,21 +58,15 @@ public final class Gateway implements AutoCloseable {
     public static final String SYSTEM_ID = "optout-gw";
 
     private final GatewayConfig config;
-    private LocalRedis localRedis;
+    /** What has been started, the latest on top: {@link #close()} stops it in exactly the reverse order. */
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private RedisConnector redis;
     private SmscSimulator simulator;
-    private EventLoopGroup boss;
     private EventLoopGroup workers;
-    /** HTTP's own single thread: slow or many HTTP clients cannot hold up SMPP accept or sessions. */
-    private EventLoopGroup httpGroup;
-    private MessageIdStore messageIds;
     private Upstreams upstreams;
-    private EsmeServer esmeServer;
-    private HttpServer httpServer;
     private PrometheusMeterRegistry registry;
     private OptOutJournal journal;
-    private ConsentRecorder recorder;
-    private ScheduledExecutorService reconciler;
+    private ConsentLedger recorder;
     private RelayedStats relayedStats;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
@@ -109,11 +105,15 @@ public final class Gateway implements AutoCloseable {
         }
         String redisUri = config.redis().uri();
         if (config.redis().embedded()) {
-            localRedis = LocalRedis.start(Path.of(config.redis().embeddedDataDir()), config.redis().embeddedPort());
+            LocalRedis localRedis = LocalRedis.start(Path.of(config.redis().embeddedDataDir()),
+                    config.redis().embeddedPort());
+            started.push(localRedis::close);
             redisUri = localRedis.uri();
         }
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        started.push(registry::close);
         redis = RedisConnector.connect(redisUri, config.redis().commandTimeout(), registry);
+        started.push(redis::close);
         for (String problem : RedisSafety.check(redis.async(), redisUri)) {
             if (config.redis().requireSafe()) {
                 throw new IllegalStateException("redis: " + problem + " (redis.requireSafe is set)");
@@ -123,17 +123,23 @@ public final class Gateway implements AutoCloseable {
 
         if (config.simulator().enabled()) {
             simulator = new SmscSimulator(SimulatorOptions.from(config.simulator())).start();
+            started.push(simulator::close);
         }
 
-        boss = Transports.group(1);
+        EventLoopGroup boss = Transports.group(1);
+        started.push(() -> boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         workers = Transports.group(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        started.push(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         // suppression checks and message-id writes go out and complete on the loop that issues them
+        started.push(redis::closeLanes);
         redis.openLanes(workers);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
-        messageIds = new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl(),
+        MessageIdStore messageIds = new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl(),
                 MessageIdStore.DEFAULT_BATCH_DELAY);
         messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
+        // receipts of the last relayed messages must still find their account after a restart
+        started.push(() -> messageIds.flush(Duration.ofSeconds(2)));
         metrics.initGateway();
 
         SuppressionStore list = new SuppressionStore(redis.async(), redis::loopAsync, config.suppression().buckets());
@@ -141,45 +147,55 @@ public final class Gateway implements AutoCloseable {
         io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
                 .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
+        started.push(journal::close);
         journal.enableCompaction(new ConsentJournalCompaction(), config.optout().journalCompactAfterBytes());
-        recorder = new ConsentRecorder(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
+        recorder = new ConsentLedger(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
 
-        Relay[] relay = new Relay[1];
-        upstreams = new Upstreams(config.upstreams(), workers,
-                (bind, request) -> relay[0].fromUpstream(bind, request), config.smpp().maxFrameBytes(),
-                new PduMetricsHandler(metrics, "upstream"), upstreamTls);
-        Replies replies = new Replies(upstreams, messageIds, metrics, config.relay().requestTimeout());
         OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
-                replies, metrics);
+                metrics);
         SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout(),
                 config.redis().commandTimeout());
         relayedStats = new RelayedStats(redis.async());
-        relay[0] = new Relay(config.relay(), accounts, upstreams, messageIds, guard, optOut, metrics, relayedStats);
+        started.push(relayedStats::flush);
+        upstreams = new Upstreams(config.upstreams(), workers, config.smpp().maxFrameBytes(),
+                new PduMetricsHandler(metrics, "upstream"), upstreamTls);
         PendingMessages pending = new PendingMessages(redis::loopAsync, upstreams, metrics,
                 config.relay().requestTimeout());
-        relay[0].pendingMessages(pending);
         optOut.onOptOut(pending::cancelFor);
-        upstreams.start();
+        SubmitRelay submits = new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics,
+                relayedStats);
+        DeliverRouter delivers = new DeliverRouter(accounts, upstreams, messageIds, optOut, metrics,
+                config.relay().requestTimeout());
+        upstreams.start(delivers);
+        started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics);
         startReconciler();
 
-        esmeServer = new EsmeServer(config.smpp(), accounts, relay[0], SYSTEM_ID, config.relay().requestTimeout(),
-                new PduMetricsHandler(metrics, "esme"), esmeTls);
+        EsmeServer esmeServer = new EsmeServer(config.smpp(), accounts, submits, SYSTEM_ID,
+                config.relay().requestTimeout(), new PduMetricsHandler(metrics, "esme"), esmeTls);
+        GatewayMeterBinder closedByGuard = new GatewayMeterBinder();
         for (BindGuard.Closed why : BindGuard.Closed.values()) {
-            functionCounter(GatewayMeter.ESME_CONNECTIONS_CLOSED, esmeServer.bindGuard(), g -> g.closed(why), why.tag());
+            closedByGuard.functionCounter(GatewayMeter.ESME_CONNECTIONS_CLOSED, esmeServer.bindGuard(),
+                    g -> g.closed(why), why.tag());
         }
+        closedByGuard.bindTo(registry);
+        started.push(esmeServer::stop);
         smppPort = esmeServer.start(boss, workers);
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
-            httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
+            HttpServer httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape,
+                    adminApi(list));
             if (simulator != null) {
                 SmscSimulator sim = simulator;
                 httpServer.enableDemoMo((from, to, text) -> sim.injectMo(from, to,
                         text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), (byte) 0));
             }
-            httpGroup = Transports.group(1);
+            // HTTP's own single thread: slow or many HTTP clients cannot hold up SMPP accept or sessions
+            EventLoopGroup httpGroup = Transports.group(1);
+            started.push(() -> httpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+            started.push(httpServer::stop);
             httpPort = httpServer.start(httpGroup);
         }
         log.info("gateway {} started: SMPP port {}, HTTP port {}, {} upstream(s), {} account(s)",
@@ -201,7 +217,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     private void startReconciler() {
-        reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "journal-reconciler");
             t.setDaemon(true);
             return t;
@@ -218,6 +234,7 @@ public final class Gateway implements AutoCloseable {
             }
         }, every, every, TimeUnit.MILLISECONDS);
         reconciler.scheduleWithFixedDelay(relayedStats::flush, 5, 5, TimeUnit.SECONDS);
+        started.push(reconciler::shutdownNow);
     }
 
     /** Runs one reconciliation pass now (what the periodic task does). */
@@ -229,52 +246,34 @@ public final class Gateway implements AutoCloseable {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
-        gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentRecorder::unappliedCount);
-        gauge(GatewayMeter.JOURNAL_OPEN, journal, j -> j.isWritable() ? 1 : 0);
-        gauge(GatewayMeter.JOURNAL_BYTES, journal, OptOutJournal::sizeBytes);
-        functionCounter(GatewayMeter.JOURNAL_WRITE_FAILURES, journal, OptOutJournal::writeFailures);
-        functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentRecorder::replayedEntries);
-        functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentRecorder::discrepancies);
-        functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentRecorder::localOrders);
-        gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentRecorder::clockSkewSeconds);
-        gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0);
-        gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
+        GatewayMeterBinder meters = new GatewayMeterBinder()
+                .gauge(GatewayMeter.JOURNAL_UNAPPLIED, recorder, ConsentLedger::unappliedCount)
+                .gauge(GatewayMeter.JOURNAL_OPEN, journal, j -> j.isWritable() ? 1 : 0)
+                .gauge(GatewayMeter.JOURNAL_BYTES, journal, OptOutJournal::sizeBytes)
+                .functionCounter(GatewayMeter.JOURNAL_WRITE_FAILURES, journal, OptOutJournal::writeFailures)
+                .functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentLedger::replayedEntries)
+                .functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentLedger::discrepancies)
+                .functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentLedger::localOrders)
+                .gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentLedger::clockSkewSeconds)
+                .gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0)
+                .gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
         for (UpstreamPool pool : upstreams.pools()) {
             String name = pool.name();
-            gauge(GatewayMeter.UPSTREAM_BINDS, pool, UpstreamPool::boundCount, name);
-            gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, UpstreamPool::boundCount, name, "bound");
-            gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, p -> p.binds().size() - p.boundCount(), name, "unbound");
-            gauge(GatewayMeter.UPSTREAM_IN_FLIGHT, pool, UpstreamPool::inFlight, name);
-            gauge(GatewayMeter.UPSTREAM_WINDOW, pool, UpstreamPool::windowCapacity, name);
-            functionCounter(GatewayMeter.LATE_RESPONSES, pool, UpstreamPool::lateResponses, name);
+            meters.gauge(GatewayMeter.UPSTREAM_BINDS, pool, UpstreamPool::boundCount, name)
+                    .gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, UpstreamPool::boundCount, name, "bound")
+                    .gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, p -> p.binds().size() - p.boundCount(), name, "unbound")
+                    .gauge(GatewayMeter.UPSTREAM_IN_FLIGHT, pool, UpstreamPool::inFlight, name)
+                    .gauge(GatewayMeter.UPSTREAM_WINDOW, pool, UpstreamPool::windowCapacity, name)
+                    .functionCounter(GatewayMeter.LATE_RESPONSES, pool, UpstreamPool::lateResponses, name);
         }
         for (Account account : accounts.accounts()) {
             metrics.initAccount(account.systemId());
-            gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId());
-            gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId());
-            gauge(GatewayMeter.ESME_DELIVERIES_WAITING, account, Account::deliveriesWaiting, account.systemId());
+            meters.gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId())
+                    .gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId())
+                    .gauge(GatewayMeter.ESME_DELIVERIES_WAITING, account, Account::deliveriesWaiting,
+                            account.systemId());
         }
-    }
-
-    private <T> void gauge(GatewayMeter meter, T target, java.util.function.ToDoubleFunction<T> value,
-                           String... tagValues) {
-        Gauge.builder(meter.meterName(), target, value).description(meter.description())
-                .tags(tagPairs(meter, tagValues)).register(registry);
-    }
-
-    private <T> void functionCounter(GatewayMeter meter, T target, java.util.function.ToDoubleFunction<T> value,
-                                     String... tagValues) {
-        io.micrometer.core.instrument.FunctionCounter.builder(meter.meterName(), target, value)
-                .description(meter.description()).tags(tagPairs(meter, tagValues)).register(registry);
-    }
-
-    private static String[] tagPairs(GatewayMeter meter, String... values) {
-        String[] kv = new String[values.length * 2];
-        for (int i = 0; i < values.length; i++) {
-            kv[2 * i] = meter.tagKeys().get(i);
-            kv[2 * i + 1] = values[i];
-        }
-        return kv;
+        meters.bindTo(registry);
     }
 
     private static double pendingTasks(EventLoopGroup group) {
@@ -351,7 +350,11 @@ public final class Gateway implements AutoCloseable {
         return false;
     }
 
-    /** Graceful stop: no new ESMEs, bound ESMEs drained and unbound, upstreams unbound, then the rest. */
+    /**
+     * Graceful stop, in the exact reverse of start-up: HTTP, no new ESMEs and bound ESMEs drained
+     * and unbound, the reconciler, upstreams unbound, the last counts and message ids written, the
+     * journal closed, then the event loops, the simulator and Redis.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -359,51 +362,12 @@ public final class Gateway implements AutoCloseable {
         }
         closed = true;
         log.info("gateway {} stopping", config.instanceId());
-        if (httpServer != null) {
-            httpServer.stop();
-        }
-        if (httpGroup != null) {
-            httpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (esmeServer != null) {
-            esmeServer.stop();
-        }
-        if (upstreams != null) {
-            upstreams.stop(Duration.ofSeconds(3));
-        }
-        if (boss != null) {
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (messageIds != null) {
-            // receipts of the last relayed messages must still find their account after a restart
-            messageIds.flush(Duration.ofSeconds(2));
-        }
-        if (redis != null) {
-            redis.closeLanes();
-        }
-        if (workers != null) {
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
-        if (simulator != null) {
-            simulator.close();
-        }
-        if (reconciler != null) {
-            reconciler.shutdownNow();
-        }
-        if (relayedStats != null && redis != null) {
-            relayedStats.flush();
-        }
-        if (journal != null) {
-            journal.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        if (localRedis != null) {
-            localRedis.close();
-        }
-        if (registry != null) {
-            registry.close();
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                log.warn("while stopping: {}", e.toString());
+            }
         }
         log.info("gateway {} stopped", config.instanceId());
     }

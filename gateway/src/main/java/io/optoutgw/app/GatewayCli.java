@@ -5,7 +5,7 @@ import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.session.PasswordHash;
-import io.optoutgw.store.RedisConnectException;
+import io.optoutgw.redis.RedisConnectException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -174,7 +174,7 @@ public final class GatewayCli implements Runnable {
                     return 2;
                 }
             }
-            try (io.optoutgw.store.RedisConnector r = io.optoutgw.store.RedisConnector.connect(uri,
+            try (io.optoutgw.redis.RedisConnector r = io.optoutgw.redis.RedisConnector.connect(uri,
                     java.time.Duration.ofSeconds(5))) {
                 io.optoutgw.report.OptOutReport.Result result = io.optoutgw.report.OptOutReport.build(r.async(), period);
                 System.out.print(io.optoutgw.report.OptOutReport.table(result));

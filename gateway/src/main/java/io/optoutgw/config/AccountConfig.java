@@ -94,6 +94,23 @@ public record AccountConfig(
         return maySendFrom((byte) 0, source);
     }
 
+    /**
+     * A metric label for {@code sender}: the sender itself when it is one of this account's
+     * configured numbers, else "other" (keeps the number of series bounded).
+     */
+    public String senderTag(String sender) {
+        if (sender == null) {
+            return "other";
+        }
+        String s = sender.startsWith("+") ? sender.substring(1) : sender;
+        for (String n : numbers) {
+            if (n.equals(s) || n.equals(sender) || (n.startsWith("+") && n.substring(1).equals(s))) {
+                return n;
+            }
+        }
+        return "other";
+    }
+
     /** Whether {@code canonicalSender}, as {@link #sender} gives it, is one of this account's senders. */
     public boolean isOwnSender(String canonicalSender) {
         return allowedSenders().allows(canonicalSender);

@@ -1,6 +1,6 @@
 package io.optoutgw.config;
 
-import io.optoutgw.optout.Keyword;
+import io.optoutgw.config.Keyword;
 import java.util.List;
 
 /**

@@ -33,7 +33,7 @@ import java.util.Map;
 public record OptOutPolicy(
         ScopeKind scope,
         ScopeKind maxScope,
-        io.optoutgw.optout.MatchMode keywordMode,
+        io.optoutgw.config.MatchMode keywordMode,
         Boolean forwardMo,
         Refusal refusal,
         Integer refusalStatus,
@@ -66,7 +66,7 @@ public record OptOutPolicy(
             throw new ConfigException("optOut.maxScope", "must be at least as wide as optOut.scope ("
                     + scope.name().toLowerCase() + "), got " + maxScope.name().toLowerCase());
         }
-        keywordMode = keywordMode == null ? io.optoutgw.optout.MatchMode.EXACT : keywordMode;
+        keywordMode = keywordMode == null ? io.optoutgw.config.MatchMode.EXACT : keywordMode;
         forwardMo = forwardMo == null || forwardMo;
         refusal = refusal == null ? Refusal.REJECT : refusal;
         refusalStatus = refusalStatus == null ? 0x0B : refusalStatus;

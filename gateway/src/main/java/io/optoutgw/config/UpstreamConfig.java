@@ -36,7 +36,7 @@ public record UpstreamConfig(
         Duration responseTimeout,
         Duration reconnectInitialDelay,
         Duration reconnectMaxDelay,
-        io.optoutgw.optout.DataCodingZero dataCodingZero,
+        io.optoutgw.config.DataCodingZero dataCodingZero,
         UpstreamTlsConfig tls,
         boolean textReceipts) {
 
@@ -71,7 +71,7 @@ public record UpstreamConfig(
                 ConfigChecks.orDefault(reconnectInitialDelay, Duration.ofMillis(500)));
         reconnectMaxDelay = ConfigChecks.positive(k + "reconnectMaxDelay",
                 ConfigChecks.orDefault(reconnectMaxDelay, Duration.ofSeconds(60)));
-        dataCodingZero = dataCodingZero == null ? io.optoutgw.optout.DataCodingZero.GSM7_UNPACKED : dataCodingZero;
+        dataCodingZero = dataCodingZero == null ? io.optoutgw.config.DataCodingZero.GSM7_UNPACKED : dataCodingZero;
         tls = tls == null ? UpstreamTlsConfig.DISABLED : tls;
         tls.check(k + "tls.");
     }

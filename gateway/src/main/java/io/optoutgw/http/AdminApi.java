@@ -193,7 +193,7 @@ public final class AdminApi implements AutoCloseable {
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             boolean unavailable = cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisException
-                    || cause instanceof io.optoutgw.store.JournalAppendException;
+                    || cause instanceof io.optoutgw.suppression.journal.JournalAppendException;
             log.warn("admin API: {} {} failed: {}", call.method(), loggable(call.path()), cause.toString());
             reply(call, unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     new ApiBodies.ErrorBody((unavailable ? "list unavailable: " : "internal error: ") + cause));

@@ -66,7 +66,7 @@ public final class GatewayMetrics {
         return t;
     }
 
-    private static String[] tags(GatewayMeter meter, String... values) {
+    static String[] tags(GatewayMeter meter, String... values) {
         if (values.length != meter.tagKeys().size()) {
             throw new IllegalArgumentException(meter + " takes tags " + meter.tagKeys());
         }

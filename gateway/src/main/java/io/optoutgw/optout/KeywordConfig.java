@@ -1,5 +1,7 @@
 package io.optoutgw.optout;
 
+import io.optoutgw.config.Keyword;
+import io.optoutgw.config.MatchMode;
 import java.util.List;
 import java.util.Objects;
 

@@ -1,5 +1,7 @@
 package io.optoutgw.optout;
 
+import io.optoutgw.config.Keyword;
+import io.optoutgw.config.MatchMode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

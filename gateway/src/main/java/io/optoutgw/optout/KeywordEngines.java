@@ -2,6 +2,7 @@ package io.optoutgw.optout;
 
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.KeywordLists;
+import io.optoutgw.config.MatchMode;
 import io.optoutgw.config.OptOutPolicy;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

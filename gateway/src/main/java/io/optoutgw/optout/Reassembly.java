@@ -2,6 +2,7 @@ package io.optoutgw.optout;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeMap;
@@ -68,6 +69,6 @@ final class Reassembly {
     }
 
     private static String key(String source, String destination, Concat concat) {
-        return "gw:cat:" + source + ":" + destination + ":" + concat.reference() + ":" + concat.total();
+        return RedisKeys.concatParts(source, destination, concat.reference(), concat.total());
     }
 }

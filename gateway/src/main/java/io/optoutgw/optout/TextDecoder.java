@@ -1,6 +1,7 @@
 package io.optoutgw.optout;
 
 import com.cloudhopper.smpp.pdu.BaseSm;
+import io.optoutgw.config.DataCodingZero;
 import io.optoutgw.optout.MessageText.NotScannable;
 import io.optoutgw.optout.MessageText.Reason;
 import io.optoutgw.optout.MessageText.Text;

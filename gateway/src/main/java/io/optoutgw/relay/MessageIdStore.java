@@ -6,6 +6,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.ThreadExecutorMap;
 import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * (or {@link #MAX_BATCH} mappings) and then go out together, as pipelined SETs in one socket
  * write, on that loop's own Redis connection: Redis then reads and answers them in one go instead
  * of once per message. Another instance that gets the receipt first looks the id up again after
- * short pauses (see {@link Relay}). {@link #flush} sends what is gathered, e.g. before the gateway
+ * short pauses (see {@link DeliverRouter}). {@link #flush} sends what is gathered, e.g. before the gateway
  * stops.
  */
 public final class MessageIdStore {
@@ -90,7 +91,7 @@ public final class MessageIdStore {
     }
 
     static String key(String upstream, String messageId) {
-        return "gw:mid:" + upstream + ":" + messageId;
+        return RedisKeys.messageId(upstream, messageId);
     }
 
     /** Records that {@code account} submitted {@code messageId} through {@code upstream}. */

@@ -10,6 +10,7 @@ import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.session.RequestWindow;
 import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.Upstreams;
@@ -88,7 +89,7 @@ public final class PendingMessages {
     }
 
     static String key(String digits) {
-        return "gw:pend:" + digits;
+        return RedisKeys.pending(digits);
     }
 
     /** Remembers a relayed message to {@code digits}; best effort (a failure is counted and logged). */

@@ -1,9 +1,9 @@
 package io.optoutgw.report;
 
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.suppression.RedisKeys;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -16,7 +16,6 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RelayedStats {
 
-    static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
     private static final long KEEP_SECONDS = 400L * 24 * 3600;
 
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -28,7 +27,7 @@ public final class RelayedStats {
     }
 
     static String key(LocalDate day) {
-        return "gw:stats:relayed:" + DAY.format(day);
+        return RedisKeys.relayedStats(day);
     }
 
     /** One message accepted by an SMSC for {@code account} from {@code sender} (a bounded label). */

@@ -2,6 +2,7 @@ package io.optoutgw.sendtime;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.suppression.RedisKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +14,7 @@ import java.util.function.Supplier;
  * At most N messages per number per account in a rolling window (24 h for {@code maxPer24h}),
  * counted in Redis so that every gateway sharing it counts the same messages.
  *
- * <p>Redis: {@link #KEY_PATTERN}, a string holding the epoch milliseconds at which the messages
+ * <p>Redis: {@code gw:cap:ACCOUNT:DIGITS} ({@link RedisKeys#frequencyCap}), a string holding the epoch milliseconds at which the messages
  * still inside the window were admitted, comma-separated, never more than N of them. One Lua
  * script drops the times that left the window, counts, and adds the new one only when fewer than
  * N remain, so concurrent gateways cannot admit more than N between them. The key expires one
@@ -31,8 +32,6 @@ public final class FrequencyCap {
      * the messages of {@code ACCOUNT} to {@code DIGITS} inside the window; at most N of them;
      * expires one window after the newest.
      */
-    public static final String KEY_PATTERN = "gw:cap:ACCOUNT:DIGITS";
-    static final String KEY_PREFIX = "gw:cap:";
 
     /**
      * KEYS: the counter. ARGV: now ms, window ms, cap. Returns {admitted 0/1, messages inside the
@@ -80,7 +79,7 @@ public final class FrequencyCap {
     }
 
     static String key(String account, String digits) {
-        return KEY_PREFIX + account + ":" + digits;
+        return RedisKeys.frequencyCap(account, digits);
     }
 
     /**

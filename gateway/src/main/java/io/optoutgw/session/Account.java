@@ -25,21 +25,9 @@ public final class Account {
         this.rateLimiter = new RateLimiter(config.submitRate());
     }
 
-    /**
-     * A metric label for {@code sender}: the sender itself when it is one of this account's
-     * configured numbers, else "other" (keeps the number of series bounded).
-     */
+    /** {@link AccountConfig#senderTag}. */
     public String senderTag(String sender) {
-        if (sender == null) {
-            return "other";
-        }
-        String s = sender.startsWith("+") ? sender.substring(1) : sender;
-        for (String n : config.numbers()) {
-            if (n.equals(s) || n.equals(sender) || (n.startsWith("+") && n.substring(1).equals(s))) {
-                return n;
-            }
-        }
-        return "other";
+        return config.senderTag(sender);
     }
 
     /** Whether {@code canonicalSender} ({@link AccountConfig#sender}) is one this account may submit with. */

@@ -42,8 +42,8 @@ public final class SuppressionStore {
      * (512 fields); measured at 38.7 bytes a number at 1 million numbers and 19.9 at 10 million (docs/performance.md, "Redis memory").
      */
     public static final int DEFAULT_BUCKETS = 1 << 18;
-    static final String AUDIT_INDEX = "gw:audit";
-    static final String META_BUCKETS = "gw:meta:buckets";
+    static final String AUDIT_INDEX = RedisKeys.AUDIT_INDEX;
+    static final String META_BUCKETS = RedisKeys.META_BUCKETS;
 
     /**
      * The order for a change to one field that is being recorded now: the Redis server's clock in
@@ -137,12 +137,16 @@ public final class SuppressionStore {
 
     /** The bucket (0..buckets-1) that holds every entry of {@code digits}. */
     public int bucket(String digits) {
+        return bucketFor(digits, buckets);
+    }
+
+    private static int bucketFor(String digits, int buckets) {
         return (int) (mix64(Long.parseLong(digits)) & (buckets - 1));
     }
 
     /** The list hash ({@code gw:s:{B}}) that holds every entry of {@code digits}. */
     public String bucketKey(String digits) {
-        return "gw:s:{" + bucket(digits) + "}";
+        return RedisKeys.listBucket(bucket(digits));
     }
 
     /**
@@ -150,11 +154,11 @@ public final class SuppressionStore {
      * tools that bulk-load the list, e.g. the load test).
      */
     public static String bucketKeyFor(String digits, int buckets) {
-        return "gw:s:{" + (int) (mix64(Long.parseLong(digits)) & (buckets - 1)) + "}";
+        return RedisKeys.listBucket(bucketFor(digits, buckets));
     }
 
     String auditKey(String digits) {
-        return "gw:a:{" + bucket(digits) + "}:" + digits;
+        return RedisKeys.auditTrail(bucket(digits), digits);
     }
 
     static String field(String digits, Scope scope) {
@@ -280,7 +284,7 @@ public final class SuppressionStore {
         if (bucket < 0 || bucket >= buckets) {
             throw new IllegalArgumentException("bucket out of range: " + bucket);
         }
-        return redis.hgetall("gw:s:{" + bucket + "}").thenApply(all -> {
+        return redis.hgetall(RedisKeys.listBucket(bucket)).thenApply(all -> {
             List<ListEntry> out = new ArrayList<>(all.size());
             all.forEach((f, v) -> {
                 int bar = f.indexOf('|');

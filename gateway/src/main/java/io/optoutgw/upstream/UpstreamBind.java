@@ -60,7 +60,8 @@ public final class UpstreamBind {
     private final Role role;
     private final int index;
     private final EventLoop loop;
-    private final UpstreamTraffic traffic;
+    /** Set by {@link #start} before the first connection; read on the loop only. */
+    private UpstreamTraffic traffic;
     private final int maxFrameBytes;
     private final Backoff backoff;
     private final String label;
@@ -83,7 +84,7 @@ public final class UpstreamBind {
     private record Origin(Channel channel, int sequence) {
     }
 
-    UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group, UpstreamTraffic traffic,
+    UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group,
                  int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics, SslContext tls) {
         this.tls = tls;
         this.pduMetrics = pduMetrics;
@@ -91,7 +92,6 @@ public final class UpstreamBind {
         this.role = role;
         this.index = index;
         this.loop = group.next();
-        this.traffic = traffic;
         this.maxFrameBytes = maxFrameBytes;
         this.backoff = new Backoff(config.reconnectInitialDelay(), config.reconnectMaxDelay());
         this.label = "[upstream=" + config.name() + "#" + index + " " + role.name().toLowerCase() + "]";
@@ -167,7 +167,8 @@ public final class UpstreamBind {
         return bound && role != Role.RECEIVER && c != null && c.isWritable();
     }
 
-    void start() {
+    void start(UpstreamTraffic traffic) {
+        this.traffic = traffic;
         loop.execute(this::connect);
     }
 

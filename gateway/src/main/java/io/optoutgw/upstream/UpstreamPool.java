@@ -15,15 +15,15 @@ public final class UpstreamPool {
     private final List<UpstreamBind> binds = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
 
-    UpstreamPool(UpstreamConfig config, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
+    UpstreamPool(UpstreamConfig config, EventLoopGroup group, int maxFrameBytes,
                  io.netty.channel.ChannelHandler pduMetrics, io.netty.handler.ssl.SslContext tls) {
         this.config = config;
         for (int i = 0; i < config.binds(); i++) {
             if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, traffic, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, maxFrameBytes, pduMetrics, tls));
             } else {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, traffic, maxFrameBytes, pduMetrics, tls));
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, traffic, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, maxFrameBytes, pduMetrics, tls));
             }
         }
     }
@@ -40,8 +40,8 @@ public final class UpstreamPool {
         return binds;
     }
 
-    void start() {
-        binds.forEach(UpstreamBind::start);
+    void start(UpstreamTraffic traffic) {
+        binds.forEach(bind -> bind.start(traffic));
     }
 
     CompletableFuture<Void> stop() {

@@ -15,21 +15,22 @@ public final class Upstreams {
 
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
 
-    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
+    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes,
                      io.netty.channel.ChannelHandler pduMetrics) {
-        this(configs, group, traffic, maxFrameBytes, pduMetrics, Map.of());
+        this(configs, group, maxFrameBytes, pduMetrics, Map.of());
     }
 
     /** {@code tls}: client TLS context by upstream name; an upstream without one uses plain TCP. */
-    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, UpstreamTraffic traffic, int maxFrameBytes,
+    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes,
                      io.netty.channel.ChannelHandler pduMetrics, Map<String, SslContext> tls) {
         for (UpstreamConfig c : configs) {
-            pools.put(c.name(), new UpstreamPool(c, group, traffic, maxFrameBytes, pduMetrics, tls.get(c.name())));
+            pools.put(c.name(), new UpstreamPool(c, group, maxFrameBytes, pduMetrics, tls.get(c.name())));
         }
     }
 
-    public void start() {
-        pools.values().forEach(UpstreamPool::start);
+    /** Connects every session; requests from the SMSCs go to {@code traffic}. */
+    public void start(UpstreamTraffic traffic) {
+        pools.values().forEach(pool -> pool.start(traffic));
     }
 
     /** Unbinds every session, waiting at most {@code timeout}. */

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;

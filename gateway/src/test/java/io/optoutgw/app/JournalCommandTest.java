@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.store.JournalCorruptException;
-import io.optoutgw.store.OptOutJournal;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.journal.JournalCorruptException;
+import io.optoutgw.suppression.journal.OptOutJournal;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.RedisServerProcess;

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.optoutgw.app.Gateway;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.config.MatchMode;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;

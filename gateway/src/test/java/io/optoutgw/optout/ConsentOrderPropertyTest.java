@@ -2,8 +2,9 @@ package io.optoutgw.optout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.optoutgw.store.OptOutJournal;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.journal.OptOutJournal;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.RedisServerProcess;
@@ -51,7 +52,7 @@ class ConsentOrderPropertyTest {
     private static Path dir;
     private static OptOutJournal journal;
     private static SuppressionStore store;
-    private static ConsentRecorder recorder;
+    private static ConsentLedger recorder;
 
     @BeforeContainer
     static void start() throws Exception {
@@ -60,7 +61,7 @@ class ConsentOrderPropertyTest {
         dir = Files.createTempDirectory("consent-order");
         journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults());
         store = new SuppressionStore(connector.async(), 1024);
-        recorder = new ConsentRecorder(journal, store, connector.async(), "gw-prop", TIMEOUT);
+        recorder = new ConsentLedger(journal, store, connector.async(), "gw-prop", TIMEOUT);
     }
 
     @AfterContainer

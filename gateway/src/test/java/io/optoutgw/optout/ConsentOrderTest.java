@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.store.OptOutJournal;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.journal.OptOutJournal;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The order of consent events on the list follows what happened, not the recording instances'
- * clocks: journal, then a real redis-server, through {@link ConsentRecorder}; and the list keeps
+ * clocks: journal, then a real redis-server, through {@link ConsentLedger}; and the list keeps
  * reading values stored as signed epoch seconds.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -82,7 +83,7 @@ class ConsentOrderTest {
         String n = "15551240001";
         Instant now = Instant.now();
         try (OptOutJournal j = journal("a")) {
-            ConsentRecorder recorder = new ConsentRecorder(j, store, connector.async(), "gw-a", TIMEOUT);
+            ConsentLedger recorder = new ConsentLedger(j, store, connector.async(), "gw-a", TIMEOUT);
             recorder.replayAtStartup(TIMEOUT);
             recorder.record(event(ConsentEvent.Type.OPT_OUT, n, now, "gw-a")).get(5, TimeUnit.SECONDS);
             assertTrue(suppressed(n));
@@ -98,8 +99,8 @@ class ConsentOrderTest {
         String n = "15551240002";
         Instant now = Instant.now();
         try (OptOutJournal ja = journal("a"); OptOutJournal jb = journal("b")) {
-            ConsentRecorder ahead = new ConsentRecorder(ja, store, connector.async(), "gw-a", TIMEOUT);
-            ConsentRecorder onTime = new ConsentRecorder(jb, store, connector.async(), "gw-b", TIMEOUT);
+            ConsentLedger ahead = new ConsentLedger(ja, store, connector.async(), "gw-a", TIMEOUT);
+            ConsentLedger onTime = new ConsentLedger(jb, store, connector.async(), "gw-b", TIMEOUT);
             ahead.replayAtStartup(TIMEOUT);
             onTime.replayAtStartup(TIMEOUT);
             // gw-a's clock runs 60 s ahead: its START carries a time 60 s in the future
@@ -110,12 +111,12 @@ class ConsentOrderTest {
 
             // Redis loses everything; both journals are replayed (in either order): same outcome
             connector.async().flushall().get(5, TimeUnit.SECONDS);
-            new ConsentRecorder(jb, store, connector.async(), "gw-b", TIMEOUT).replayAtStartup(TIMEOUT);
-            new ConsentRecorder(ja, store, connector.async(), "gw-a", TIMEOUT).replayAtStartup(TIMEOUT);
+            new ConsentLedger(jb, store, connector.async(), "gw-b", TIMEOUT).replayAtStartup(TIMEOUT);
+            new ConsentLedger(ja, store, connector.async(), "gw-a", TIMEOUT).replayAtStartup(TIMEOUT);
             assertTrue(suppressed(n), "replaying the journals keeps the STOP last");
             connector.async().flushall().get(5, TimeUnit.SECONDS);
-            new ConsentRecorder(ja, store, connector.async(), "gw-a", TIMEOUT).replayAtStartup(TIMEOUT);
-            new ConsentRecorder(jb, store, connector.async(), "gw-b", TIMEOUT).replayAtStartup(TIMEOUT);
+            new ConsentLedger(ja, store, connector.async(), "gw-a", TIMEOUT).replayAtStartup(TIMEOUT);
+            new ConsentLedger(jb, store, connector.async(), "gw-b", TIMEOUT).replayAtStartup(TIMEOUT);
             assertTrue(suppressed(n), "in the other order too");
         }
     }
@@ -142,7 +143,7 @@ class ConsentOrderTest {
         get(store.apply(event(ConsentEvent.Type.OPT_OUT, in, Instant.ofEpochSecond(optedInAt - 10), "gw-a")));
         assertFalse(suppressed(in));
         try (OptOutJournal j = journal("a")) {
-            ConsentRecorder recorder = new ConsentRecorder(j, store, connector.async(), "gw-a", TIMEOUT);
+            ConsentLedger recorder = new ConsentLedger(j, store, connector.async(), "gw-a", TIMEOUT);
             recorder.record(event(ConsentEvent.Type.OPT_OUT, in, Instant.now(), "gw-a")).get(5, TimeUnit.SECONDS);
             assertTrue(suppressed(in));
             long value = get(store.entries(in)).get("g");

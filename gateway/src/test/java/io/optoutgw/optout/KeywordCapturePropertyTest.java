@@ -2,6 +2,8 @@ package io.optoutgw.optout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.optoutgw.config.DataCodingZero;
+import io.optoutgw.config.MatchMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;

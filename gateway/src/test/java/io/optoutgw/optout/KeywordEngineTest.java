@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.config.DataCodingZero;
+import io.optoutgw.config.Keyword;
+import io.optoutgw.config.MatchMode;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -16,7 +16,7 @@ import io.optoutgw.app.Gateway;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.Esmes;
@@ -575,8 +575,8 @@ class OptOutCaptureTest {
         // A gateway that wrote its journal and died before Redis: the journal alone holds the opt-out.
         ConsentEvent stop = new ConsentEvent(ConsentEvent.newId(), java.time.Instant.now(), ConsentEvent.Type.OPT_OUT,
                 p, "a:acme", "STOP", "en", "STOP", 0, "sim", "sim#0 seq 9", "gw-dead", null, null, "acme", "12345");
-        try (io.optoutgw.store.OptOutJournal j = io.optoutgw.store.OptOutJournal.open(java.nio.file.Path.of(journalDir),
-                io.optoutgw.store.OptOutJournal.Options.defaults())) {
+        try (io.optoutgw.suppression.journal.OptOutJournal j = io.optoutgw.suppression.journal.OptOutJournal.open(java.nio.file.Path.of(journalDir),
+                io.optoutgw.suppression.journal.OptOutJournal.Options.defaults())) {
             j.append(stop.toJson()).get(5, TimeUnit.SECONDS);
         }
         assertTrue(!suppressed(p, "acme", "12345"));

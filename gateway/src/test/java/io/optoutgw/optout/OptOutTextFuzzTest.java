@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.optoutgw.config.DataCodingZero;
+import io.optoutgw.config.MatchMode;
 import io.optoutgw.optout.MessageText.Text;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.optoutgw.app.Gateway;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.config.MatchMode;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;

@@ -10,8 +10,9 @@ import io.optoutgw.app.Gateway;
 import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.store.OptOutJournal;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.journal.OptOutJournal;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
@@ -162,7 +163,7 @@ class RedisClusterTest {
     void recorderWritesJournalAndClusterAndReconcilesAfterDataLoss(@TempDir Path dir) throws Exception {
         try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
                 OptOutJournal.Options.defaults())) {
-            ConsentRecorder recorder = new ConsentRecorder(journal, store, connector.async(), "gw-cluster",
+            ConsentLedger recorder = new ConsentLedger(journal, store, connector.async(), "gw-cluster",
                     Duration.ofSeconds(5));
             recorder.replayAtStartup(Duration.ofSeconds(10));
             List<CompletableFuture<Void>> recorded = new ArrayList<>();
@@ -201,7 +202,7 @@ class RedisClusterTest {
         java.util.Set<Integer> mastersHit = new java.util.HashSet<>();
         try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
                 OptOutJournal.Options.defaults())) {
-            ConsentRecorder recorder = new ConsentRecorder(journal, store, connector.async(), "gw-cluster",
+            ConsentLedger recorder = new ConsentLedger(journal, store, connector.async(), "gw-cluster",
                     Duration.ofSeconds(5));
             recorder.replayAtStartup(Duration.ofSeconds(10));
             for (int i = 0; i < 60; i++) {
@@ -232,7 +233,7 @@ class RedisClusterTest {
 
             // the same loss while the gateway is down: its start-up replay repairs it
             flushNode(victim);
-            ConsentRecorder restarted = new ConsentRecorder(journal, store, connector.async(), "gw-cluster",
+            ConsentLedger restarted = new ConsentLedger(journal, store, connector.async(), "gw-cluster",
                     Duration.ofSeconds(5));
             restarted.replayAtStartup(Duration.ofSeconds(20));
             assertTrue(restarted.discrepancies() >= onVictim.size(), "counted: " + restarted.discrepancies());

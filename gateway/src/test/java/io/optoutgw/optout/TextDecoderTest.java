@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.pdu.DeliverSm;
 import com.cloudhopper.smpp.tlv.Tlv;
+import io.optoutgw.config.DataCodingZero;
+import io.optoutgw.config.MatchMode;
 import io.optoutgw.optout.MessageText.NotScannable;
 import io.optoutgw.optout.MessageText.Reason;
 import io.optoutgw.optout.MessageText.Text;

@@ -1,7 +1,7 @@
 package io.optoutgw.testsupport;
 
 import io.netty.channel.EventLoopGroup;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.transport.Transports;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -2,8 +2,8 @@ package io.optoutgw.loadtest;
 
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.VerifyReport;
-import io.optoutgw.store.OptOutJournal;
-import io.optoutgw.store.RedisConnector;
+import io.optoutgw.suppression.journal.OptOutJournal;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import java.lang.management.ManagementFactory;

@@ -2,9 +2,9 @@ package io.optoutgw.loadtest.bench;
 
 import com.cloudhopper.smpp.pdu.DeliverSm;
 import com.cloudhopper.smpp.type.Address;
-import io.optoutgw.optout.DataCodingZero;
+import io.optoutgw.config.DataCodingZero;
 import io.optoutgw.optout.KeywordEngine;
-import io.optoutgw.optout.MatchMode;
+import io.optoutgw.config.MatchMode;
 import io.optoutgw.optout.TextDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;

@@ -1,0 +1,77 @@
+package io.optoutgw.relay;
+
+import com.cloudhopper.smpp.SmppConstants;
+import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.metrics.GatewayMetrics.RefusalReason;
+import io.optoutgw.suppression.SuppressionGuard;
+
+/**
+ * What one destination of a submit gets: the suppression decision ({@link SuppressionGuard}) under
+ * the account's policy. The one table for submit_sm, data_sm and every destination of a
+ * submit_multi; {@link SubmitRelay} answers the ESME from it.
+ */
+sealed interface SubmitDecision {
+
+    /**
+     * Relayed. {@code digits} is the checked number (to remember a message that may stay pending
+     * at the SMSC), {@code null} when the list could not be read and the account is fail-open.
+     */
+    record Relay(String digits) implements SubmitDecision {
+    }
+
+    /** Refused: an ESME status, and the reason counted in {@code smppgw_submits_refused_total}. */
+    sealed interface Refusal extends SubmitDecision {
+        int status();
+
+        RefusalReason reason();
+    }
+
+    /**
+     * The number opted out: refused with the account's refusal status, or, for a single submit under
+     * {@code refusal: receipt}, with ESME_ROK and a REJECTD receipt ({@link Refusals}).
+     */
+    record OptedOut(SuppressionGuard.Suppressed suppressed, int status) implements Refusal {
+        @Override
+        public RefusalReason reason() {
+            return RefusalReason.SUPPRESSED;
+        }
+    }
+
+    /** The destination cannot be checked (not a phone number, a distribution list): ESME_RINVDSTADR. */
+    record Uncheckable(String problem) implements Refusal {
+        @Override
+        public int status() {
+            return SmppConstants.STATUS_INVDSTADR;
+        }
+
+        @Override
+        public RefusalReason reason() {
+            return RefusalReason.INVALID_NUMBER;
+        }
+    }
+
+    /** The list cannot be read and the account fails closed: the whole request is refused. */
+    record FailClosed(Throwable cause, int status) implements Refusal {
+        @Override
+        public RefusalReason reason() {
+            return RefusalReason.FAIL_CLOSED;
+        }
+    }
+
+    /** The decision table (docs/domain.md, "How the field refuses"). */
+    static SubmitDecision of(SuppressionGuard.Decision decision, OptOutPolicy policy) {
+        if (decision instanceof SuppressionGuard.Allow allow) {
+            return new Relay(allow.digits());
+        }
+        if (decision instanceof SuppressionGuard.Suppressed suppressed) {
+            return new OptedOut(suppressed, policy.refusalStatus());
+        }
+        if (decision instanceof SuppressionGuard.InvalidNumber invalid) {
+            return new Uncheckable(invalid.problem());
+        }
+        if (decision instanceof SuppressionGuard.Unavailable unavailable) {
+            return policy.failOpen() ? new Relay(null) : new FailClosed(unavailable.cause(), policy.failClosedStatus());
+        }
+        throw new IllegalArgumentException("unknown suppression decision " + decision);
+    }
+}

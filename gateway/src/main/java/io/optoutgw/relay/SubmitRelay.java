@@ -1,0 +1,492 @@
+package io.optoutgw.relay;
+
+import com.cloudhopper.smpp.SmppConstants;
+import com.cloudhopper.smpp.pdu.BaseSm;
+import com.cloudhopper.smpp.pdu.BaseSmResp;
+import com.cloudhopper.smpp.pdu.CancelSm;
+import com.cloudhopper.smpp.pdu.QuerySm;
+import com.cloudhopper.smpp.pdu.PduRequest;
+import com.cloudhopper.smpp.pdu.PduResponse;
+import com.cloudhopper.smpp.type.Address;
+import io.optoutgw.codec.Pdus;
+import io.optoutgw.codec.SubmitMulti;
+import io.optoutgw.codec.SubmitMultiResp;
+import io.optoutgw.codec.ReplaceSm;
+import java.time.Instant;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.report.RelayedStats;
+import io.optoutgw.config.RelayConfig;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.SuppressionGuard;
+import io.optoutgw.session.Account;
+import io.optoutgw.session.EsmeSession;
+import io.optoutgw.session.EsmeTraffic;
+import io.optoutgw.session.RequestWindow;
+import io.optoutgw.upstream.UpstreamBind;
+import io.optoutgw.upstream.Upstreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ESME -> SMSC (submit_sm, data_sm, submit_multi, query_sm, replace_sm, cancel_sm): every
+ * destination of a submit is checked against the suppression list and answered from one
+ * {@link SubmitDecision}; what may go is sent on a session of the account's route, with that
+ * session's own sequence number, and the response goes back with the ESME's original sequence
+ * number. submit_sm_resp message ids are recorded for receipt routing. The decision is taken in
+ * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here.
+ */
+public final class SubmitRelay implements EsmeTraffic {
+
+    private static final Logger log = LoggerFactory.getLogger(SubmitRelay.class);
+    /** Per-message lines: at most one of each kind a second (the events are counted in metrics). */
+    private static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
+    private final LogLimiter wrongSenderLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter multiRefusedLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter upstreamFailureLog = new LogLimiter(LOG_INTERVAL);
+    private final Map<GatewayMetrics.RefusalReason, LogLimiter> refusalLogs =
+            new EnumMap<>(GatewayMetrics.RefusalReason.class);
+
+    private final RelayConfig config;
+    private final Upstreams upstreams;
+    private final MessageIdStore messageIds;
+    private final long timeoutNanos;
+    private final SuppressionGuard guard;
+    private final RelayedStats relayedStats;
+    private final GatewayMetrics metrics;
+    private final Refusals refusals;
+    private final PendingMessages pending;
+
+    public SubmitRelay(RelayConfig config, Upstreams upstreams, MessageIdStore messageIds, SuppressionGuard guard,
+                       PendingMessages pending, GatewayMetrics metrics, RelayedStats relayedStats) {
+        this.relayedStats = relayedStats;
+        this.guard = guard;
+        this.pending = pending;
+        this.metrics = metrics;
+        this.refusals = new Refusals();
+        this.config = config;
+        this.upstreams = upstreams;
+        this.messageIds = messageIds;
+        this.timeoutNanos = config.requestTimeout().toNanos();
+        for (GatewayMetrics.RefusalReason reason : GatewayMetrics.RefusalReason.values()) {
+            refusalLogs.put(reason, new LogLimiter(LOG_INTERVAL));
+        }
+    }
+
+    @Override
+    public void fromEsme(EsmeSession session, PduRequest<?> request) {
+        long startNanos = System.nanoTime();
+        int esmeSequence = request.getSequenceNumber();
+        Account account = session.account();
+        int command = request.getCommandId();
+        String source = senderOf(account, request); // canonical: as authorised, recorded and checked
+        if (source != null && !account.isOwnSender(source)) {
+            // an account submits only with its own sender IDs and numbers (docs/reliability.md, "Security")
+            long skipped = wrongSenderLog.admit();
+            if (skipped >= 0) {
+                log.info("{} {} refused: source address is not one of the account's senders{}", session.label(),
+                        request.getName(), LogLimiter.leftOut(skipped));
+            }
+            session.respond(Pdus.response(request, SmppConstants.STATUS_INVSRCADR), esmeSequence);
+            return;
+        }
+        if (command == SmppConstants.CMD_ID_QUERY_SM || command == SmppConstants.CMD_ID_CANCEL_SM
+                || command == SmppConstants.CMD_ID_REPLACE_SM) {
+            String messageId = messageIdOf(request);
+            if (messageId != null && !messageId.isEmpty()) {
+                relayToOwner(session, request, esmeSequence, messageId, startNanos);
+                return;
+            }
+            // a cancel_sm without message_id cancels by source (checked above) and destination
+        }
+        String scheduleProblem = scheduleProblem(account.config().optOut(), request);
+        if (scheduleProblem != null) {
+            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SCHEDULE);
+            long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.SCHEDULE).admit();
+            if (skipped >= 0) {
+                log.info("{} {} refused: {}{}", session.label(), request.getName(), scheduleProblem,
+                        LogLimiter.leftOut(skipped));
+            }
+            session.respond(Pdus.response(request, SmppConstants.STATUS_INVSCHED), esmeSequence);
+            return;
+        }
+        if (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM) {
+            BaseSm<?> sm = (BaseSm<?>) request;
+            String sender = source == null ? "" : source;
+            metrics.submitChecked(account.systemId());
+            guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
+                    .whenComplete((decision, never) -> onLoop(session.executor(),
+                            () -> enforce(session, sm, esmeSequence, decision, startNanos)));
+            return;
+        }
+        if (command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
+            checkMulti(session, (SubmitMulti) request, esmeSequence);
+            return;
+        }
+        relay(session, request, esmeSequence, startNanos);
+    }
+
+    /**
+     * The request's source address in the account's canonical sender form (as authorised, recorded
+     * and checked), or null for requests that carry none. query_sm, cancel_sm and replace_sm always
+     * carry one: an absent address is checked as the empty one.
+     */
+    private static String senderOf(Account account, PduRequest<?> request) {
+        Address a;
+        if (request instanceof BaseSm<?> sm) {
+            a = sm.getSourceAddress();
+        } else if (request instanceof SubmitMulti m) {
+            a = m.getSourceAddress();
+        } else if (request instanceof QuerySm q) {
+            a = q.getSourceAddress();
+        } else if (request instanceof CancelSm c) {
+            a = c.getSourceAddress();
+        } else if (request instanceof ReplaceSm r) {
+            a = r.getSourceAddress();
+        } else {
+            return null;
+        }
+        if (a == null) {
+            return request instanceof BaseSm<?> || request instanceof SubmitMulti ? null : account.config().sender((byte) 0, "");
+        }
+        return account.config().sender(a.getTon(), a.getAddress());
+    }
+
+    private static String messageIdOf(PduRequest<?> request) {
+        if (request instanceof QuerySm q) {
+            return q.getMessageId();
+        }
+        if (request instanceof CancelSm c) {
+            return c.getMessageId();
+        }
+        if (request instanceof ReplaceSm r) {
+            return r.getMessageId();
+        }
+        return null;
+    }
+
+    /**
+     * Why the account's schedule policy refuses {@code request}, or {@code null} when it may go.
+     * Only submit_sm and submit_multi carry a schedule_delivery_time.
+     */
+    static String scheduleProblem(OptOutPolicy policy, PduRequest<?> request) {
+        String schedule = request instanceof BaseSm<?> sm ? sm.getScheduleDeliveryTime()
+                : request instanceof SubmitMulti m ? m.getScheduleDeliveryTime() : null;
+        if (schedule == null || schedule.isEmpty() || policy.scheduled() == OptOutPolicy.Scheduled.ALLOW) {
+            return null;
+        }
+        if (policy.scheduled() == OptOutPolicy.Scheduled.REFUSE) {
+            return "scheduled delivery is not allowed for this account";
+        }
+        SmppTime.Parsed at = SmppTime.parse(schedule, Instant.now());
+        if (at instanceof SmppTime.Invalid invalid) {
+            return "schedule_delivery_time is not an SMPP time: " + invalid.problem();
+        }
+        if (at instanceof SmppTime.At when && when.instant().isAfter(Instant.now().plus(policy.maxScheduleAhead()))) {
+            return "schedule_delivery_time is more than " + policy.maxScheduleAhead() + " ahead";
+        }
+        return null;
+    }
+
+    /** When a relayed message may still wait at the SMSC after its submit: worth remembering; else null. */
+    private Instant pendingUntil(Account account, String schedule, String validity) {
+        if (!account.config().optOut().cancelPendingOnOptOut()
+                || (isEmpty(schedule) && isEmpty(validity))) {
+            return null;
+        }
+        Instant now = Instant.now();
+        return PendingMessages.pendingUntil(SmppTime.parse(schedule, now), SmppTime.parse(validity, now), now);
+    }
+
+    private static boolean isEmpty(String s) {
+        return s == null || s.isEmpty();
+    }
+
+    /**
+     * query_sm, cancel_sm and replace_sm name a message by its SMSC message_id: they go to the
+     * upstream that accepted that message for this account, and are refused with ESME_RINVMSGID
+     * when no upstream of the account's route accepted it for this account (another account's
+     * message, or an unknown id).
+     */
+    private void relayToOwner(EsmeSession session, PduRequest<?> request, int esmeSequence, String messageId,
+                              long startNanos) {
+        Account account = session.account();
+        List<String> names = upstreams.routeNames(account.config().route());
+        List<CompletableFuture<String>> owners = new ArrayList<>(names.size());
+        for (String name : names) {
+            owners.add(messageIds.lookup(name, messageId).toCompletableFuture());
+        }
+        CompletableFuture.allOf(owners.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
+                onLoop(session.executor(), () -> {
+                    if (error != null) {
+                        metrics.redisError("receipt_lookup");
+                        session.respond(Pdus.response(request, account.config().optOut().failClosedStatus()),
+                                esmeSequence);
+                        return;
+                    }
+                    for (int i = 0; i < names.size(); i++) {
+                        if (account.systemId().equals(owners.get(i).join())) {
+                            UpstreamBind bind = upstreams.pool(names.get(i)).pick();
+                            if (bind == null) {
+                                session.respond(Pdus.response(request, config.noRouteStatus()), esmeSequence);
+                            } else {
+                                send(bind, session, request, esmeSequence, startNanos, null, null);
+                            }
+                            return;
+                        }
+                    }
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.NOT_OWNER);
+                    long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.NOT_OWNER).admit();
+                    if (skipped >= 0) {
+                        log.info("{} {} refused: message id is not one this account submitted{}", session.label(),
+                                request.getName(), LogLimiter.leftOut(skipped));
+                    }
+                    session.respond(Pdus.response(request, SmppConstants.STATUS_INVMSGID), esmeSequence);
+                }));
+    }
+
+    /**
+     * submit_multi: every destination is checked; the allowed ones are relayed in one submit_multi
+     * and the refused ones are listed in unsuccess_sme with their error. If none is allowed the
+     * SMSC is not contacted. A list that cannot be read refuses the whole request (fail closed)
+     * unless the account is fail-open.
+     */
+    private void checkMulti(EsmeSession session, SubmitMulti multi, int esmeSequence) {
+        Account account = session.account();
+        Address source = multi.getSourceAddress();
+        String sender = source == null ? "" : account.config().sender(source.getTon(), source.getAddress());
+        List<SubmitMulti.Destination> destinations = multi.getDestinations();
+        List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
+        for (SubmitMulti.Destination d : destinations) {
+            metrics.submitChecked(account.systemId());
+            checks.add(d.isDistributionList()
+                    ? CompletableFuture.completedFuture(new SuppressionGuard.InvalidNumber("distribution list"))
+                    : guard.check(account.systemId(), account.config().defaultRegion(), d.address(), sender)
+                    .toCompletableFuture());
+        }
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenComplete((ignored, never) ->
+                onLoop(session.executor(), () -> decideMulti(session, multi, esmeSequence, checks)));
+    }
+
+    private void decideMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
+                             List<CompletableFuture<SuppressionGuard.Decision>> checks) {
+        Account account = session.account();
+        List<SubmitMulti.Destination> destinations = multi.getDestinations();
+        OptOutPolicy policy = account.config().optOut();
+        List<SubmitMulti.Destination> allowed = new ArrayList<>();
+        List<String> allowedDigits = new ArrayList<>();
+        List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
+        for (int i = 0; i < destinations.size(); i++) {
+            SubmitMulti.Destination d = destinations.get(i);
+            SubmitDecision decision = SubmitDecision.of(checks.get(i).join(), policy);
+            count(session, multi.getName(), decision);
+            if (decision instanceof SubmitDecision.Relay relay) {
+                allowed.add(d);
+                allowedDigits.add(relay.digits());
+            } else if (decision instanceof SubmitDecision.FailClosed failClosed) {
+                session.respond(Pdus.response(multi, failClosed.status()), esmeSequence);
+                return;
+            } else {
+                Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
+                        : d.address();
+                refused.add(new SubmitMultiResp.Unsuccess(address, ((SubmitDecision.Refusal) decision).status()));
+            }
+        }
+        if (!refused.isEmpty()) {
+            long skipped = multiRefusedLog.admit();
+            if (skipped >= 0) {
+                log.info("{} submit_multi: {} of {} destinations refused{}", session.label(), refused.size(),
+                        destinations.size(), LogLimiter.leftOut(skipped));
+            }
+        }
+        if (allowed.isEmpty()) {
+            SubmitMultiResp resp = multi.createResponse();
+            resp.setUnsuccessful(refused);
+            session.respond(resp, esmeSequence);
+            return;
+        }
+        Instant until = pendingUntil(account, multi.getScheduleDeliveryTime(), multi.getValidityPeriod());
+        relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused,
+                until == null ? null : allowedDigits, until);
+    }
+
+    /**
+     * Runs {@code action} on the session's event loop: at once when already on it (the usual case,
+     * since a check completes on the loop that issued it), else as a task there.
+     */
+    private static void onLoop(io.netty.channel.EventLoop loop, Runnable action) {
+        if (loop.inEventLoop()) {
+            action.run();
+        } else {
+            loop.execute(action);
+        }
+    }
+
+    private void relayMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
+                            List<SubmitMultiResp.Unsuccess> refusedHere, List<String> pendingDigits,
+                            Instant pendingUntil) {
+        Account account = session.account();
+        UpstreamBind bind = upstreams.pick(account.config().route());
+        if (bind == null) {
+            session.respond(Pdus.response(multi, config.noRouteStatus()), esmeSequence);
+            return;
+        }
+        bind.send(multi, timeoutNanos, new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                if (!(response instanceof SubmitMultiResp smscResp)) {
+                    session.respond(Pdus.adapt(multi, response), esmeSequence);
+                    return;
+                }
+                if (smscResp.getCommandStatus() == SmppConstants.STATUS_OK && !smscResp.getMessageId().isEmpty()) {
+                    messageIds.remember(bind.upstreamName(), smscResp.getMessageId(), account.systemId());
+                    if (pendingDigits != null) {
+                        List<SubmitMulti.Destination> sent = multi.getDestinations();
+                        for (int i = 0; i < sent.size(); i++) {
+                            if (pendingDigits.get(i) != null) {
+                                pending.remember(pendingDigits.get(i), bind.upstreamName(), smscResp.getMessageId(),
+                                        account.systemId(), senderOf(account, multi), multi.getSourceAddress(),
+                                        sent.get(i).address(), pendingUntil);
+                            }
+                        }
+                    }
+                }
+                List<SubmitMultiResp.Unsuccess> all = new ArrayList<>(smscResp.getUnsuccessful());
+                all.addAll(refusedHere);
+                smscResp.setUnsuccessful(all);
+                session.respond(smscResp, esmeSequence);
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                int status = failure == RequestWindow.Failure.REFUSED ? config.noRouteStatus() : config.expiredStatus();
+                session.respond(Pdus.response(multi, status), esmeSequence);
+            }
+        });
+    }
+
+    /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */
+    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision checked,
+                         long startNanos) {
+        Account account = session.account();
+        OptOutPolicy policy = account.config().optOut();
+        SubmitDecision decision = SubmitDecision.of(checked, policy);
+        count(session, sm.getName(), decision);
+        if (decision instanceof SubmitDecision.Relay relay) {
+            if (relay.digits() == null) {
+                // passed fail-open: the number is unknown, so nothing is remembered as pending
+                relay(session, sm, esmeSequence, startNanos);
+                return;
+            }
+            Instant until = pendingUntil(account, sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
+            UpstreamBind bind = upstreams.pick(account.config().route());
+            if (bind == null) {
+                session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
+                return;
+            }
+            send(bind, session, sm, esmeSequence, startNanos, until == null ? null : relay.digits(), until);
+        } else if (decision instanceof SubmitDecision.OptedOut) {
+            refusals.refuse(session, sm, esmeSequence, policy);
+        } else {
+            session.respond(Pdus.response(sm, ((SubmitDecision.Refusal) decision).status()), esmeSequence);
+        }
+    }
+
+    /**
+     * Counts {@code decision} for one destination of a {@code what} (the PDU name) and logs a
+     * refusal, at most one line of each reason a second.
+     */
+    private void count(EsmeSession session, String what, SubmitDecision decision) {
+        String account = session.account().systemId();
+        if (decision instanceof SubmitDecision.Relay relay) {
+            if (relay.digits() == null) {
+                metrics.redisError("check");
+                metrics.failOpenPass(account);
+            }
+            return;
+        }
+        SubmitDecision.Refusal refusal = (SubmitDecision.Refusal) decision;
+        if (refusal instanceof SubmitDecision.FailClosed) {
+            metrics.redisError("check");
+        }
+        metrics.submitRefused(account, refusal.reason());
+        long skipped = refusalLogs.get(refusal.reason()).admit();
+        if (skipped < 0) {
+            return;
+        }
+        if (refusal instanceof SubmitDecision.OptedOut optedOut) {
+            log.info("{} {} to {} refused: opted out ({}){}", session.label(), what,
+                    PhoneNumbers.mask(optedOut.suppressed().digits()), optedOut.suppressed().scope().kind(),
+                    LogLimiter.leftOut(skipped));
+        } else if (refusal instanceof SubmitDecision.Uncheckable uncheckable) {
+            log.info("{} {} refused: destination cannot be checked ({}){}", session.label(), what,
+                    uncheckable.problem(), LogLimiter.leftOut(skipped));
+        } else if (refusal instanceof SubmitDecision.FailClosed failClosed) {
+            log.warn("{} {} refused: suppression list unavailable ({}){}", session.label(), what,
+                    failClosed.cause().toString(), LogLimiter.leftOut(skipped));
+        }
+    }
+
+    private void relay(EsmeSession session, PduRequest<?> request, int esmeSequence, long startNanos) {
+        UpstreamBind bind = upstreams.pick(session.account().config().route());
+        if (bind == null) {
+            log.debug("{} no upstream can take {} now", session.label(), request.getName());
+            session.respond(Pdus.response(request, config.noRouteStatus()), esmeSequence);
+            return;
+        }
+        send(bind, session, request, esmeSequence, startNanos, null, null);
+    }
+
+    /**
+     * Sends {@code request} on {@code bind}; {@code pendingDigits} and {@code pendingUntil}, when
+     * set, remember the accepted message as possibly pending at the SMSC until then.
+     */
+    private void send(UpstreamBind bind, EsmeSession session, PduRequest<?> request, int esmeSequence,
+                      long startNanos, String pendingDigits, Instant pendingUntil) {
+        Account account = session.account();
+        bind.send(request, timeoutNanos, new RequestWindow.Callback() {
+            @Override
+            public void onResponse(PduResponse response) {
+                PduResponse adapted = Pdus.adapt(request, response);
+                boolean message = request.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM
+                        || request.getCommandId() == SmppConstants.CMD_ID_DATA_SM;
+                if (message && adapted.getCommandStatus() == SmppConstants.STATUS_OK) {
+                    BaseSm<?> sm = (BaseSm<?>) request;
+                    String senderTag = account.senderTag(
+                            sm.getSourceAddress() == null ? null : sm.getSourceAddress().getAddress());
+                    metrics.messageRelayed(account.systemId(), senderTag);
+                    relayedStats.relayed(account.systemId(), senderTag);
+                    if (adapted instanceof BaseSmResp smResp && smResp.getMessageId() != null
+                            && !smResp.getMessageId().isEmpty()) {
+                        messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
+                        if (pendingDigits != null) {
+                            pending.remember(pendingDigits, bind.upstreamName(), smResp.getMessageId(),
+                                    account.systemId(), senderOf(account, sm), sm.getSourceAddress(),
+                                    sm.getDestAddress(), pendingUntil);
+                        }
+                    }
+                }
+                metrics.relayLatency(account.systemId(), request.getName(), System.nanoTime() - startNanos);
+                session.respond(adapted, esmeSequence);
+            }
+
+            @Override
+            public void onFailure(RequestWindow.Failure failure) {
+                int status = failure == RequestWindow.Failure.REFUSED ? config.noRouteStatus() : config.expiredStatus();
+                long skipped = failure == RequestWindow.Failure.REFUSED ? -1 : upstreamFailureLog.admit();
+                if (skipped >= 0) {
+                    log.info("{} {} seq {} via {}: {}, answering {}{}", session.label(), request.getName(),
+                            esmeSequence, bind.label(), failure, Pdus.status(status), LogLimiter.leftOut(skipped));
+                }
+                session.respond(Pdus.response(request, status), esmeSequence);
+            }
+        });
+    }
+}

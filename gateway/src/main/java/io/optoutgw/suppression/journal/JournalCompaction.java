@@ -1,0 +1,18 @@
+package io.optoutgw.suppression.journal;
+
+/**
+ * What compaction keeps of the journal's records, which are opaque to the journal: for each key only the
+ * record of the highest rank survives (the later record on equal rank), and records without a key are
+ * dropped. For consent events the key is (number, scope) and the rank follows the list's own rule, so that
+ * replaying the compacted journal into an empty Redis restores the same list.
+ */
+@FunctionalInterface
+public interface JournalCompaction {
+
+    /** A record's key and rank. */
+    record Kept(String key, long rank) {
+    }
+
+    /** The key and rank of {@code payload}, or {@code null} to drop it when compacting. */
+    Kept classify(byte[] payload) throws Exception;
+}
