@@ -59,10 +59,16 @@ public final class OptOutReport {
         long fromMs = now.minus(since).toEpochMilli();
         long toMs = now.toEpochMilli();
         Set<String> numbers = new LinkedHashSet<>();
-        for (long offset = 0; ; offset += PAGE) {
-            List<SuppressionStore.AuditRef> page = store.auditIndex(fromMs, toMs, offset, PAGE).toCompletableFuture()
+        // by position from the first event in range: each page costs the same however far in it is
+        long first = store.auditIndexRank(fromMs).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        pages:
+        for (long at = first; ; at += PAGE) {
+            List<SuppressionStore.AuditRef> page = store.auditIndexPage(at, PAGE).toCompletableFuture()
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             for (SuppressionStore.AuditRef entry : page) {
+                if (entry.epochMillis() > toMs) {
+                    break pages;
+                }
                 numbers.add(entry.digits());
             }
             if (page.size() < PAGE) {

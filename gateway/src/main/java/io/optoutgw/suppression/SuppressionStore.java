@@ -316,6 +316,32 @@ public final class SuppressionStore {
                 });
     }
 
+    /**
+     * Entries of the global audit index from position {@code start} (0 = the oldest), at most
+     * {@code count}: a page costs O(log N + count) in Redis whatever {@code start} is, where an
+     * offset into a score range costs O(offset). Walk a whole range with this, starting at
+     * {@link #auditIndexRank}.
+     */
+    public CompletionStage<List<AuditRef>> auditIndexPage(long start, long count) {
+        return redis.zrangeWithScores(AUDIT_INDEX, start, start + count - 1).thenApply(SuppressionStore::auditRefs);
+    }
+
+    /** Position in the global audit index of the first event at or after {@code fromMs}. */
+    public CompletionStage<Long> auditIndexRank(long fromMs) {
+        return redis.zcount(AUDIT_INDEX, io.lettuce.core.Range.from(io.lettuce.core.Range.Boundary.unbounded(),
+                io.lettuce.core.Range.Boundary.excluding((double) fromMs)));
+    }
+
+    private static List<AuditRef> auditRefs(List<io.lettuce.core.ScoredValue<String>> page) {
+        List<AuditRef> out = new ArrayList<>(page.size());
+        for (io.lettuce.core.ScoredValue<String> sv : page) {
+            String member = sv.getValue();
+            int bar = member.indexOf('|');
+            out.add(new AuditRef(member.substring(0, bar), member.substring(bar + 1), (long) sv.getScore()));
+        }
+        return out;
+    }
+
     /** Size of the global audit index. */
     public CompletionStage<Long> auditIndexSize() {
         return redis.zcard(AUDIT_INDEX);

@@ -110,4 +110,27 @@ class SuppressionStoreTest {
                 () -> other.checkLayout().toCompletableFuture().get());
         assertTrue(e.getCause().getMessage().contains("1024"), e.getCause().getMessage());
     }
+
+    @Test
+    void theAuditIndexIsWalkedByPositionFromTheFirstEventInRange() throws Exception {
+        for (int i = 0; i < 25; i++) {
+            // two events a second: ties on the score cross page boundaries
+            get(store.apply(event(ConsentEvent.Type.OPT_OUT, "155512300" + String.format("%02d", i),
+                    Scope.Global.INSTANCE, 1000 + i / 2)));
+        }
+        assertEquals(0L, get(store.auditIndexRank(0)));
+        assertEquals(10L, get(store.auditIndexRank(1005_000)), "events at 1000..1004 s come before");
+        assertEquals(25L, get(store.auditIndexRank(2000_000)));
+        java.util.List<String> walked = new java.util.ArrayList<>();
+        for (long at = get(store.auditIndexRank(1005_000)); ; at += 4) {
+            java.util.List<SuppressionStore.AuditRef> page = get(store.auditIndexPage(at, 4));
+            page.forEach(r -> walked.add(r.digits()));
+            if (page.size() < 4) {
+                break;
+            }
+        }
+        assertEquals(15, walked.size());
+        assertEquals(15, new java.util.HashSet<>(walked).size(), "no event twice, none left out");
+        assertTrue(walked.stream().allMatch(d -> Integer.parseInt(d.substring(9)) >= 10), walked.toString());
+    }
 }
