@@ -14,6 +14,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.AroundPropertyHook;
+import net.jqwik.api.lifecycle.PropagationMode;
 import net.jqwik.api.lifecycle.PropertyExecutionResult;
 import net.jqwik.api.lifecycle.PropertyExecutor;
 import net.jqwik.api.lifecycle.PropertyLifecycleContext;
@@ -196,6 +197,12 @@ class ConsentModelTest {
     static final String DEFAULT_SEED = "-2991220622122724793";
 
     static final class Budget implements AroundPropertyHook {
+        /** Registered on the class: it must reach the class's properties, which a hook does not by default. */
+        @Override
+        public PropagationMode propagateTo() {
+            return PropagationMode.ALL_DESCENDANTS;
+        }
+
         @Override
         public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
             context.attributes().setTries(Integer.getInteger("consent.tries", DEFAULT_TRIES));
