@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * every allowed dependency between packages. Lower layers first:
  * <pre>
  *   codec, metrics                      (nothing of the gateway)
+ *   smpp -> codec                       (the session core every SMPP side shares)
  *   suppression (+ suppression.journal) (nothing of the gateway: the list, the ledger, the keys)
- *   config                              (suppression: canonical phone and sender forms)
+ *   config                              (suppression: canonical phone and sender forms; smpp: BindType)
  *   transport -> config;  redis -> transport
  *   optout                              (config, suppression, metrics: no SMPP session)
  *   session, upstream, relay            (the SMPP sides and the routing between them)
@@ -58,13 +59,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void smppSessionCoreSitsOnTheCodecOnly() {
+        mayUseOnly("smpp", "codec").check(main);
+    }
+
+    @Test
     void suppressionAndItsJournalDependOnNoOtherGatewayPackage() {
         mayUseOnly("suppression").check(main);
     }
 
     @Test
-    void configDependsOnlyOnSuppressionsNumberForms() {
-        mayUseOnly("config", "suppression").check(main);
+    void configDependsOnlyOnSuppressionsNumberFormsAndTheBindType() {
+        mayUseOnly("config", "suppression", "smpp").check(main);
     }
 
     @Test
@@ -80,7 +86,7 @@ class ArchitectureTest {
 
     @Test
     void simulatorIsIndependentOfTheGatewaysLogic() {
-        mayUseOnly("simulator", "codec", "transport", "config").check(main);
+        mayUseOnly("simulator", "smpp", "codec", "transport", "config").check(main);
     }
 
     @Test

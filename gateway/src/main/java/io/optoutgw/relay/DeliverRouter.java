@@ -11,7 +11,7 @@ import io.optoutgw.optout.OptOutService;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.AccountRegistry;
 import io.optoutgw.session.EsmeSession;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.UpstreamTraffic;
 import io.optoutgw.upstream.Upstreams;

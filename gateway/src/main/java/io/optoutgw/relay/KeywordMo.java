@@ -14,7 +14,7 @@ import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.TextDecoder;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.EsmeSession;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import java.util.List;
 import java.util.Map;

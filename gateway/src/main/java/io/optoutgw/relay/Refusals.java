@@ -11,7 +11,7 @@ import com.cloudhopper.smpp.type.SmppInvalidArgumentException;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.session.EsmeSession;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.RequestWindow;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;

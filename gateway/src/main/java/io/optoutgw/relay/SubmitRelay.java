@@ -29,7 +29,7 @@ import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.session.Account;
 import io.optoutgw.session.EsmeSession;
 import io.optoutgw.session.EsmeTraffic;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.Upstreams;
 import org.slf4j.Logger;

@@ -39,6 +39,8 @@ import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.RequestWindow;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -108,7 +110,7 @@ class EsmeSessionFuzzTest {
         void run() {
             AccountConfig acme = new AccountConfig("acme", "secret", null, 2, WINDOW, 0, null,
                     List.of("12345"), null, null, null, null);
-            AccountConfig rx = new AccountConfig("rxonly", "pw", java.util.Set.of(AccountConfig.BindType.RECEIVER), 1, WINDOW,
+            AccountConfig rx = new AccountConfig("rxonly", "pw", java.util.Set.of(BindType.RECEIVER), 1, WINDOW,
                     0, null, null, null, null, null, null);
             SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
                     Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);
@@ -231,7 +233,7 @@ class EsmeSessionFuzzTest {
             }
         }
 
-        private static io.optoutgw.session.RequestWindow.Callback ignoring() {
+        private static RequestWindow.Callback ignoring() {
             return new RequestWindow.Callback() {
                 @Override
                 public void onResponse(PduResponse response) {
