@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
  *   config                              (suppression: canonical phone and sender forms; smpp: BindType)
  *   transport -> config;  redis -> transport
  *   optout                              (config, suppression, metrics: no SMPP session)
- *   session, upstream, relay            (the SMPP sides and the routing between them)
+ *   esme, upstream                      (the proxy's two SMPP sides: smpp, codec, transport, config,
+ *                                        metrics, suppression; neither knows the other)
+ *   relay                               (the routing between the two sides)
  *   admin, report, http, simulator
  *   app                                 (the composition root: nothing depends on it)
  * </pre>
@@ -82,6 +84,12 @@ class ArchitectureTest {
     @Test
     void optOutKnowsNoSmppSession() {
         mayUseOnly("optout", "config", "suppression", "metrics").check(main);
+    }
+
+    @Test
+    void theTwoSmppSidesKnowOnlyTheSessionCoreAndInfrastructure() {
+        mayUseOnly("esme", "smpp", "codec", "transport", "config", "metrics", "suppression").check(main);
+        mayUseOnly("upstream", "smpp", "codec", "transport", "config", "metrics").check(main);
     }
 
     @Test

@@ -10,7 +10,7 @@ import com.cloudhopper.smpp.type.Address;
 import com.cloudhopper.smpp.type.SmppInvalidArgumentException;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.config.OptOutPolicy;
-import io.optoutgw.session.EsmeSession;
+import io.optoutgw.esme.EsmeSession;
 import io.optoutgw.smpp.RequestWindow;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;

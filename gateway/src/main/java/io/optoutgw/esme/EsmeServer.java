@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

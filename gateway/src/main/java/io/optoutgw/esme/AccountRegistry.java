@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.smpp.BindType;

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *   <li>bounded state: requests in flight never exceed the account's window, deliveries waiting never
  *       exceed one window, the relay never holds more than a window of the session's requests.</li>
  * </ul>
- * The seeds are in {@code src/test/resources/io/optoutgw/session/EsmeSessionFuzzTestInputs/anySession};
+ * The seeds are in {@code src/test/resources/io/optoutgw/esme/EsmeSessionFuzzTestInputs/anySession};
  * a finding is written there as {@code crash-<sha1>} and from then on runs as a regression input.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
