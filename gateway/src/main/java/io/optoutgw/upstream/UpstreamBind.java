@@ -151,12 +151,12 @@ public final class UpstreamBind {
         return bound;
     }
 
-    /** Bound, able to send submits, and with a channel that accepts writes. */
     /** Whether the calling thread is this session's event loop (a send from it is written at once). */
     public boolean onThisLoop() {
         return loop.inEventLoop();
     }
 
+    /** Bound, able to send submits, and with a channel that accepts writes. */
     public boolean canSubmit() {
         Channel c = channel;
         return bound && role.canTransmit() && c != null && c.isWritable();
