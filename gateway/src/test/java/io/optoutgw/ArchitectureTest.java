@@ -20,11 +20,14 @@ import org.junit.jupiter.api.Test;
  * every allowed dependency between packages. Lower layers first:
  * <pre>
  *   codec, metrics                      (nothing of the gateway)
+ *   smpp -> codec                       (the session core every SMPP side shares)
  *   suppression (+ suppression.journal) (nothing of the gateway: the list, the ledger, the keys)
- *   config                              (suppression: canonical phone and sender forms)
+ *   config                              (suppression: canonical phone and sender forms; smpp: BindType)
  *   transport -> config;  redis -> transport
  *   optout                              (config, suppression, metrics: no SMPP session)
- *   session, upstream, relay            (the SMPP sides and the routing between them)
+ *   esme, upstream                      (the proxy's two SMPP sides: smpp, codec, transport, config,
+ *                                        metrics, suppression; neither knows the other)
+ *   relay                               (the routing between the two sides)
  *   admin, report, http, simulator
  *   app                                 (the composition root: nothing depends on it)
  * </pre>
@@ -58,13 +61,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void smppSessionCoreSitsOnTheCodecOnly() {
+        mayUseOnly("smpp", "codec").check(main);
+    }
+
+    @Test
     void suppressionAndItsJournalDependOnNoOtherGatewayPackage() {
         mayUseOnly("suppression").check(main);
     }
 
     @Test
-    void configDependsOnlyOnSuppressionsNumberForms() {
-        mayUseOnly("config", "suppression").check(main);
+    void configDependsOnlyOnSuppressionsNumberFormsAndTheBindType() {
+        mayUseOnly("config", "suppression", "smpp").check(main);
     }
 
     @Test
@@ -79,8 +87,14 @@ class ArchitectureTest {
     }
 
     @Test
+    void theTwoSmppSidesKnowOnlyTheSessionCoreAndInfrastructure() {
+        mayUseOnly("esme", "smpp", "codec", "transport", "config", "metrics", "suppression").check(main);
+        mayUseOnly("upstream", "smpp", "codec", "transport", "config", "metrics").check(main);
+    }
+
+    @Test
     void simulatorIsIndependentOfTheGatewaysLogic() {
-        mayUseOnly("simulator", "codec", "transport", "config").check(main);
+        mayUseOnly("simulator", "smpp", "codec", "transport", "config").check(main);
     }
 
     @Test

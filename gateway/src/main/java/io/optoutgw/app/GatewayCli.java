@@ -4,7 +4,7 @@ import io.optoutgw.config.ConfigException;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.GatewayConfig;
-import io.optoutgw.session.PasswordHash;
+import io.optoutgw.esme.PasswordHash;
 import io.optoutgw.redis.RedisConnectException;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,5 +1,6 @@
 package io.optoutgw.config;
 
+import io.optoutgw.smpp.BindType;
 import io.optoutgw.suppression.Senders;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -39,9 +40,6 @@ public record AccountConfig(
         String defaultRegion,
         OptOutPolicy optOut,
         List<String> senderIds) {
-
-    /** The three SMPP bind types. */
-    public enum BindType { TRANSMITTER, RECEIVER, TRANSCEIVER }
 
     public AccountConfig {
         ConfigChecks.notBlank("accounts.systemId", systemId);

@@ -8,7 +8,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.LogLimiter;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.Scope;

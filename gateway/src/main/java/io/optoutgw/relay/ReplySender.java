@@ -10,7 +10,7 @@ import io.optoutgw.codec.Pdus;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.optout.Replies;
 import io.optoutgw.optout.ReplyText;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.Upstreams;
 import java.time.Duration;

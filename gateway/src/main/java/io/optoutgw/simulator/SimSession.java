@@ -19,8 +19,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
+import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.SmppFramingException;
-import java.io.IOException;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.DecodeFailures;
+import io.optoutgw.transport.ConnectionErrors;
 import java.nio.channels.ClosedChannelException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +45,6 @@ final class SimSession extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(SimSession.class);
     static final String SMSC_SYSTEM_ID = "smsc-sim";
-    private static final int ESME_RINVMSGLEN = 0x01;
 
     private final SmscSimulator sim;
     private final Map<Integer, Pending> pending = new HashMap<>();
@@ -115,13 +117,12 @@ final class SimSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (io.optoutgw.transport.TlsFailures.isTls(cause)) {
-            log.debug("connection {} closed: {}", ctx.channel().remoteAddress(),
-                    io.optoutgw.transport.TlsFailures.reason(cause));
-        } else if (cause instanceof SmppFramingException || cause instanceof IOException) {
-            log.debug("connection {} closed: {}", ctx.channel().remoteAddress(), cause.getMessage());
+        String label = "connection " + ctx.channel().remoteAddress();
+        if (cause instanceof SmppFramingException) {
+            // the simulator serves tests that send broken frames on purpose
+            log.debug("{} closed: {}", label, cause.getMessage());
         } else {
-            log.warn("error on {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            ConnectionErrors.log(log, label, cause);
         }
         ctx.close();
     }
@@ -178,7 +179,7 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 resp.setMessageId(sim.recordSubmitMulti(systemId, multi));
                 reply(ctx, resp);
             }
-            default -> reply(ctx, nack(request.getSequenceNumber(), SmppConstants.STATUS_INVCMDID));
+            default -> reply(ctx, Pdus.genericNack(request.getSequenceNumber(), SmppConstants.STATUS_INVCMDID));
         }
     }
 
@@ -240,16 +241,13 @@ final class SimSession extends ChannelInboundHandlerAdapter {
     }
 
     private void onDecodeFailure(ChannelHandlerContext ctx, PduDecodeFailure failure) {
-        if (failure.isResponse()) {
+        GenericNack nack = DecodeFailures.nack(failure);
+        if (nack == null) {
             log.debug("undecodable response 0x{} seq {}: {}", Integer.toHexString(failure.commandId()),
                     failure.sequenceNumber(), failure.reason());
             return;
         }
-        if (failure.kind() == PduDecodeFailure.Kind.MALFORMED_BODY) {
-            reply(ctx, nack(failure.sequenceNumber(), ESME_RINVMSGLEN));
-            return;
-        }
-        reply(ctx, nack(failure.sequenceNumber(), SmppConstants.STATUS_INVCMDID));
+        reply(ctx, nack);
     }
 
     // ---- deliver_sm sent by the simulator ----------------------------------------------------
@@ -329,12 +327,5 @@ final class SimSession extends ChannelInboundHandlerAdapter {
     private static PduResponse withStatus(PduResponse response, int status) {
         response.setCommandStatus(status);
         return response;
-    }
-
-    private static GenericNack nack(int sequence, int status) {
-        GenericNack nack = new GenericNack();
-        nack.setSequenceNumber(sequence);
-        nack.setCommandStatus(status);
-        return nack;
     }
 }

@@ -16,12 +16,11 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppEncoder;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.SmppPipeline;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
@@ -34,8 +33,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -113,20 +112,19 @@ public final class SmscSimulator implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         channels.add(ch);
+                        SslHandler ssl = null;
                         if (tls != null) {
-                            SslHandler ssl = TlsContexts.serverHandler(tls, ch.alloc(), Duration.ofSeconds(10));
+                            ssl = TlsContexts.serverHandler(tls, ch.alloc(), Duration.ofSeconds(10));
                             ssl.handshakeFuture().addListener(f -> {
                                 if (!f.isSuccess()) {
                                     log.info("TLS handshake from {} failed: {}", ch.remoteAddress(),
                                             TlsFailures.reason(f.cause()));
                                 }
                             });
-                            ch.pipeline().addLast(ssl);
                         }
                         // the responses and receipts written in one timer tick leave in one flush
-                        ch.pipeline().addLast(new FlushConsolidationHandler(256, true));
-                        ch.pipeline().addLast(new SmppDecoder(MAX_FRAME_BYTES), SmppEncoder.INSTANCE,
-                                new SimSession(SmscSimulator.this));
+                        SmppPipeline.of(ch).tls(ssl).consolidateFlushes().codec(MAX_FRAME_BYTES)
+                                .session(new SimSession(SmscSimulator.this));
                     }
                 });
         try {

@@ -2,10 +2,6 @@ package io.optoutgw.upstream;
 
 import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.BaseBind;
-import com.cloudhopper.smpp.pdu.BindReceiver;
-import com.cloudhopper.smpp.pdu.BindTransceiver;
-import com.cloudhopper.smpp.pdu.BindTransmitter;
-import com.cloudhopper.smpp.pdu.EnquireLink;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.pdu.Unbind;
@@ -19,17 +15,19 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
-import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.UpstreamConfig;
-import io.optoutgw.session.RequestWindow;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.DecodeFailures;
+import io.optoutgw.smpp.KeepAlive;
+import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.smpp.SmppPipeline;
+import io.optoutgw.transport.ConnectionErrors;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
@@ -49,15 +47,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class UpstreamBind {
 
-    /** What this session may carry. */
-    public enum Role { TRANSCEIVER, TRANSMITTER, RECEIVER }
-
     private static final Logger log = LoggerFactory.getLogger(UpstreamBind.class);
     private static final long SWEEP_MILLIS = 100;
-    private static final String HANDLER = "upstream";
 
     private final UpstreamConfig config;
-    private final Role role;
+    /** What this session may carry. */
+    private final BindType role;
     private final int index;
     private final EventLoop loop;
     /** Set by {@link #start} before the first connection; read on the loop only. */
@@ -84,7 +79,7 @@ public final class UpstreamBind {
     private record Origin(Channel channel, int sequence) {
     }
 
-    UpstreamBind(UpstreamConfig config, Role role, int index, EventLoopGroup group,
+    UpstreamBind(UpstreamConfig config, BindType role, int index, EventLoopGroup group,
                  int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics, SslContext tls) {
         this.tls = tls;
         this.pduMetrics = pduMetrics;
@@ -114,7 +109,7 @@ public final class UpstreamBind {
         return label;
     }
 
-    public Role role() {
+    public BindType role() {
         return role;
     }
 
@@ -156,15 +151,15 @@ public final class UpstreamBind {
         return bound;
     }
 
-    /** Bound, able to send submits, and with a channel that accepts writes. */
     /** Whether the calling thread is this session's event loop (a send from it is written at once). */
     public boolean onThisLoop() {
         return loop.inEventLoop();
     }
 
+    /** Bound, able to send submits, and with a channel that accepts writes. */
     public boolean canSubmit() {
         Channel c = channel;
-        return bound && role != Role.RECEIVER && c != null && c.isWritable();
+        return bound && role.canTransmit() && c != null && c.isWritable();
     }
 
     void start(UpstreamTraffic traffic) {
@@ -250,18 +245,13 @@ public final class UpstreamBind {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        if (tls != null) {
-                            ch.pipeline().addLast("tls", TlsContexts.clientHandler(tls, ch.alloc(), config.host(),
-                                    config.port(), config.tls().hostnameVerification(), config.connectTimeout()));
-                        }
-                        ch.pipeline()
-                                .addLast("flush", new FlushConsolidationHandler(256, true))
-                                .addLast("decoder", new SmppDecoder(maxFrameBytes))
-                                .addLast("encoder", SmppEncoder.INSTANCE);
-                        if (pduMetrics != null) {
-                            ch.pipeline().addLast("metrics", pduMetrics);
-                        }
-                        ch.pipeline().addLast(HANDLER, new Handler());
+                        SmppPipeline.of(ch)
+                                .tls(tls == null ? null : TlsContexts.clientHandler(tls, ch.alloc(), config.host(),
+                                        config.port(), config.tls().hostnameVerification(), config.connectTimeout()))
+                                .consolidateFlushes()
+                                .codec(maxFrameBytes)
+                                .metrics(pduMetrics)
+                                .session(new Handler());
                     }
                 });
         ChannelFuture f = bootstrap.connect(config.host(), config.port());
@@ -292,11 +282,7 @@ public final class UpstreamBind {
     }
 
     private void sendBind() {
-        BaseBind<?> bind = switch (role) {
-            case TRANSCEIVER -> new BindTransceiver();
-            case TRANSMITTER -> new BindTransmitter();
-            case RECEIVER -> new BindReceiver();
-        };
+        BaseBind<?> bind = role.bindRequest();
         bind.setSystemId(config.systemId());
         bind.setPassword(config.password());
         bind.setSystemType(config.systemType());
@@ -314,15 +300,13 @@ public final class UpstreamBind {
                     startKeepAlive();
                 } else {
                     // ESME_RALYBND included: the SMSC still holds an old bind; back off and retry.
-                    log.warn("{} bind refused with {}", label, Pdus.status(status));
-                    channel.close();
+                    close("bind refused with " + Pdus.status(status));
                 }
             }
 
             @Override
             public void onFailure(RequestWindow.Failure failure) {
-                log.warn("{} bind not answered ({})", label, failure);
-                channel.close();
+                close("bind not answered (" + failure + ")");
             }
         });
         channel.writeAndFlush(bind, channel.voidPromise());
@@ -334,25 +318,18 @@ public final class UpstreamBind {
             if (!bound || !window.hasRoom()) {
                 return;
             }
-            EnquireLink probe = new EnquireLink();
-            int seq = window.nextSequence();
-            probe.setSequenceNumber(seq);
-            window.add(seq, config.responseTimeout().toNanos(), new RequestWindow.Callback() {
-                @Override
-                public void onResponse(PduResponse response) {
-                }
-
-                @Override
-                public void onFailure(RequestWindow.Failure failure) {
-                    if (failure == RequestWindow.Failure.EXPIRED) {
-                        log.warn("{} enquire_link unanswered within {}: connection is half-open, closing",
-                                label, config.responseTimeout());
-                        channel.close();
-                    }
-                }
-            });
-            channel.writeAndFlush(probe, channel.voidPromise());
+            KeepAlive.probe(channel, window, config.responseTimeout().toNanos(), () -> close(
+                    "enquire_link unanswered within " + config.responseTimeout() + ": connection is half-open, closing"));
         }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The bind ends its connection on its own initiative: one line saying why, then the close;
+     * the reconnect follows from channelInactive.
+     */
+    private void close(String why) {
+        log.warn("{} {}", label, why);
+        channel.close();
     }
 
     /** The pipeline's last handler: one per connection attempt. */
@@ -433,12 +410,7 @@ public final class UpstreamBind {
             } else if (msg instanceof PduDecodeFailure failure) {
                 log.info("{} undecodable PDU 0x{}: {}", label, Integer.toHexString(failure.commandId()),
                         failure.reason());
-                if (!failure.isResponse()) {
-                    ctx.writeAndFlush(Pdus.genericNack(failure.sequenceNumber(),
-                            failure.kind() == PduDecodeFailure.Kind.UNKNOWN_COMMAND
-                                    ? SmppConstants.STATUS_INVCMDID : SmppConstants.STATUS_INVMSGLEN),
-                            ctx.voidPromise());
-                }
+                DecodeFailures.answer(ctx, failure);
             }
         }
 
@@ -453,7 +425,7 @@ public final class UpstreamBind {
                             .addListener(f -> ctx.close());
                 }
                 case SmppConstants.CMD_ID_DELIVER_SM, SmppConstants.CMD_ID_DATA_SM -> {
-                    if (bound && role != Role.TRANSMITTER) {
+                    if (bound && role.canReceive()) {
                         // the sequence number too: delivering the request to an ESME renumbers it
                         request.setReferenceObject(new Origin(ctx.channel(), request.getSequenceNumber()));
                         traffic.fromUpstream(UpstreamBind.this, request);
@@ -469,14 +441,8 @@ public final class UpstreamBind {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (TlsFailures.isTls(cause)) {
-                // a failed handshake is reported by userEventTriggered and channelInactive
-                log.debug("{} TLS error: {}", label, TlsFailures.reason(cause));
-            } else if (cause instanceof java.io.IOException) {
-                log.debug("{} connection error: {}", label, cause.getMessage());
-            } else {
-                log.warn("{} closing: {}", label, cause.toString());
-            }
+            // a failed TLS handshake is reported by userEventTriggered and channelInactive
+            ConnectionErrors.log(log, label, cause);
             ctx.close();
         }
     }

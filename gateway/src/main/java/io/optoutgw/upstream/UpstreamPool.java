@@ -2,7 +2,8 @@ package io.optoutgw.upstream;
 
 import io.netty.channel.EventLoopGroup;
 import io.optoutgw.config.UpstreamConfig;
-import io.optoutgw.session.SessionPick;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.SessionPick;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,10 +21,10 @@ public final class UpstreamPool {
         this.config = config;
         for (int i = 0; i < config.binds(); i++) {
             if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSCEIVER, i, group, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, BindType.TRANSCEIVER, i, group, maxFrameBytes, pduMetrics, tls));
             } else {
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.TRANSMITTER, i, group, maxFrameBytes, pduMetrics, tls));
-                binds.add(new UpstreamBind(config, UpstreamBind.Role.RECEIVER, i, group, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, BindType.TRANSMITTER, i, group, maxFrameBytes, pduMetrics, tls));
+                binds.add(new UpstreamBind(config, BindType.RECEIVER, i, group, maxFrameBytes, pduMetrics, tls));
             }
         }
     }
@@ -63,7 +64,7 @@ public final class UpstreamPool {
 
     /** Window capacity of the bound sessions that can carry submits. */
     public int windowCapacity() {
-        return binds.stream().filter(b -> b.isBound() && b.role() != UpstreamBind.Role.RECEIVER)
+        return binds.stream().filter(b -> b.isBound() && b.role().canTransmit())
                 .mapToInt(b -> config.windowSize()).sum();
     }
 

@@ -103,7 +103,7 @@ class GatewayCliTest {
             System.setOut(oldOut);
         }
         String hash = out.toString(StandardCharsets.UTF_8).strip();
-        assertTrue(io.optoutgw.session.PasswordHash.matches(hash, "s3cret"), hash);
+        assertTrue(io.optoutgw.esme.PasswordHash.matches(hash, "s3cret"), hash);
     }
 
     @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.config.AccountConfig.BindType;
+import io.optoutgw.smpp.BindType;
 import io.optoutgw.config.UpstreamConfig.BindMode;
 import java.nio.file.Files;
 import java.nio.file.Path;

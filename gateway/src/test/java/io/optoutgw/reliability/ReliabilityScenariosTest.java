@@ -793,7 +793,8 @@ class ReliabilityScenariosTest {
         RedisServerProcess redis = redis();
         SmscSimulator smsc = smsc();
         Gateway g = keep(TestGateways.start("gw-s19", redis.uri(),
-                "smpp: { host: 127.0.0.1, port: 0, bindRate: 20, maxConnectionsPerIp: 1000, maxBindFailures: 1000, bindTimeout: 30s }\n"
+                "smpp: { host: 127.0.0.1, port: 0, bindRate: 20, maxConnectionsPerIp: 1000, connectRatePerIp: 1000,"
+                        + " maxBindFailures: 1000, bindTimeout: 30s }\n"
                         + upstream(smsc.port(), "") + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], maxBinds: 1000 } ]\n"));
         awaitBound(g);
         try (Raw existing = new Raw(g.smppPort())) {

@@ -15,6 +15,7 @@ import com.cloudhopper.smpp.type.Address;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.optoutgw.testsupport.RawSmpp;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +41,7 @@ class SmscSimulatorRawProtocolTest {
     @Test
     void dataSmIsAnsweredWithMessageIdAndReceiptQuotingThePayload() throws Exception {
         sim = new SmscSimulator(SimulatorOptions.defaults()).start();
-        try (RawEsme esme = boundTransceiver()) {
+        try (RawSmpp esme = boundTransceiver()) {
             DataSm dataSm = new DataSm();
             dataSm.setSourceAddress(new Address((byte) 1, (byte) 1, "4915112345678"));
             dataSm.setDestAddress(new Address((byte) 1, (byte) 1, "4917000000001"));
@@ -50,14 +51,14 @@ class SmscSimulatorRawProtocolTest {
             dataSm.setSequenceNumber(2);
             esme.send(dataSm);
 
-            RawEsme.Frame resp = esme.read();
+            RawSmpp.Frame resp = esme.read();
             assertEquals(SmppConstants.CMD_ID_DATA_SM_RESP, resp.commandId());
             assertEquals(SmppConstants.STATUS_OK, resp.status());
             assertEquals(2, resp.sequence());
             String messageId = new String(resp.body(), 0, resp.body().length - 1, StandardCharsets.ISO_8859_1);
             assertFalse(messageId.isEmpty());
 
-            RawEsme.Frame receipt = esme.read();
+            RawSmpp.Frame receipt = esme.read();
             assertEquals(SmppConstants.CMD_ID_DELIVER_SM, receipt.commandId());
             String body = new String(receipt.body(), StandardCharsets.ISO_8859_1);
             assertTrue(body.contains("id:" + messageId + " "), body);
@@ -69,7 +70,7 @@ class SmscSimulatorRawProtocolTest {
     @Test
     void replaceSmIsAnsweredOk() throws Exception {
         sim = new SmscSimulator(SimulatorOptions.defaults()).start();
-        try (RawEsme esme = boundTransceiver()) {
+        try (RawSmpp esme = boundTransceiver()) {
             io.optoutgw.codec.ReplaceSm replace = new io.optoutgw.codec.ReplaceSm();
             replace.setMessageId("1a");
             replace.setSourceAddress(new com.cloudhopper.smpp.type.Address((byte) 0, (byte) 0, "12345"));
@@ -77,7 +78,7 @@ class SmscSimulatorRawProtocolTest {
             replace.setSequenceNumber(5);
             esme.send(replace);
 
-            RawEsme.Frame resp = esme.read();
+            RawSmpp.Frame resp = esme.read();
 
             assertEquals(SmppConstants.CMD_ID_REPLACE_SM_RESP, resp.commandId());
             assertEquals(SmppConstants.STATUS_OK, resp.status());
@@ -88,7 +89,7 @@ class SmscSimulatorRawProtocolTest {
     @Test
     void enquireLinkIsAnsweredUnlessSilent() throws Exception {
         sim = new SmscSimulator(SimulatorOptions.defaults()).start();
-        try (RawEsme esme = boundTransceiver()) {
+        try (RawSmpp esme = boundTransceiver()) {
             esme.send(withSequence(new EnquireLink(), 10));
             assertEquals(SmppConstants.CMD_ID_ENQUIRE_LINK_RESP, esme.read().commandId());
 
@@ -139,13 +140,13 @@ class SmscSimulatorRawProtocolTest {
         assertTrue(options.toString().contains("acme"));
     }
 
-    private RawEsme boundTransceiver() throws IOException {
-        RawEsme esme = new RawEsme(sim.port());
+    private RawSmpp boundTransceiver() throws IOException {
+        RawSmpp esme = RawSmpp.connect(sim.port());
         BindTransceiver bind = new BindTransceiver();
         bind.setSystemId("raw");
         bind.setPassword("pw");
         esme.send(withSequence(bind, 1));
-        RawEsme.Frame resp = esme.read();
+        RawSmpp.Frame resp = esme.read();
         assertEquals(SmppConstants.CMD_ID_BIND_TRANSCEIVER_RESP, resp.commandId());
         assertEquals(SmppConstants.STATUS_OK, resp.status());
         assertEquals("smsc-sim", new String(resp.body(), 0, resp.body().length - 1, StandardCharsets.ISO_8859_1));

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.BindReceiver;
 import com.cloudhopper.smpp.pdu.SubmitSm;
+import io.optoutgw.testsupport.RawSmpp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -229,7 +230,7 @@ class SmscSimulatorTest {
     @Test
     void injectMoTimesOutWhenEsmeNeverAnswers() throws Exception {
         start(SimulatorOptions.builder().responseTimeout(Duration.ofMillis(300)).build());
-        try (RawEsme raw = new RawEsme(sim.port())) {
+        try (RawSmpp raw = RawSmpp.connect(sim.port())) {
             BindReceiver bind = new BindReceiver();
             bind.setSystemId("mute");
             bind.setPassword("pw");
@@ -264,14 +265,14 @@ class SmscSimulatorTest {
     @Test
     void bindRejectionCarriesBindFailStatus() throws Exception {
         start(SimulatorOptions.builder().credentials(Map.of("acme", "secret")).build());
-        try (RawEsme raw = new RawEsme(sim.port())) {
+        try (RawSmpp raw = RawSmpp.connect(sim.port())) {
             BindReceiver bind = new BindReceiver();
             bind.setSystemId("acme");
             bind.setPassword("nope");
             bind.setSequenceNumber(9);
             raw.send(bind);
 
-            RawEsme.Frame resp = raw.read();
+            RawSmpp.Frame resp = raw.read();
 
             assertEquals(SmppConstants.CMD_ID_BIND_RECEIVER_RESP, resp.commandId());
             assertEquals(SmppConstants.STATUS_BINDFAIL, resp.status());
@@ -296,10 +297,10 @@ class SmscSimulatorTest {
     @Test
     void unknownCommandGetsGenericNackWithItsSequenceNumber() throws Exception {
         start(SimulatorOptions.defaults());
-        try (RawEsme raw = new RawEsme(sim.port())) {
+        try (RawSmpp raw = RawSmpp.connect(sim.port())) {
             raw.sendHeader(0x00000099, 7);
 
-            RawEsme.Frame nack = raw.read();
+            RawSmpp.Frame nack = raw.read();
 
             assertEquals(SmppConstants.CMD_ID_GENERIC_NACK, nack.commandId());
             assertEquals(SmppConstants.STATUS_INVCMDID, nack.status());
@@ -310,12 +311,12 @@ class SmscSimulatorTest {
     @Test
     void submitBeforeBindIsRefusedWithInvalidBindStatus() throws Exception {
         start(SimulatorOptions.defaults());
-        try (RawEsme raw = new RawEsme(sim.port())) {
+        try (RawSmpp raw = RawSmpp.connect(sim.port())) {
             SubmitSm submit = new SubmitSm();
             submit.setSequenceNumber(3);
             raw.send(submit);
 
-            RawEsme.Frame resp = raw.read();
+            RawSmpp.Frame resp = raw.read();
 
             assertEquals(SmppConstants.CMD_ID_SUBMIT_SM_RESP, resp.commandId());
             assertEquals(SmppConstants.STATUS_INVBNDSTS, resp.status());

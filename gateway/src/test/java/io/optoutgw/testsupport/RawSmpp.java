@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /**
@@ -50,11 +51,21 @@ public final class RawSmpp implements AutoCloseable {
             }
             byte[] bytes = new byte[buf.readableBytes()];
             buf.readBytes(bytes);
-            out.write(bytes);
-            out.flush();
+            writeRaw(bytes);
         } finally {
             buf.release();
         }
+    }
+
+    /** A bare 16-byte header: command_length 16, the given command_id, status 0, sequence. */
+    public void sendHeader(int commandId, int sequence) throws IOException {
+        writeRaw(ByteBuffer.allocate(16).putInt(16).putInt(commandId).putInt(0).putInt(sequence).array());
+    }
+
+    /** Writes {@code bytes} as they are (frames the codec would never produce). */
+    public void writeRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
     }
 
     public Frame read() throws IOException {

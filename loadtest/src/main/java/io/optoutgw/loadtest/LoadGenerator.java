@@ -21,8 +21,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.optoutgw.codec.PduDecodeFailure;
-import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppEncoder;
+import io.optoutgw.smpp.SmppPipeline;
 import io.optoutgw.transport.Transports;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -97,7 +96,7 @@ public final class LoadGenerator implements AutoCloseable {
             Bootstrap bi = b.clone().handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel ch) {
-                    ch.pipeline().addLast(new SmppDecoder(64 * 1024), SmppEncoder.INSTANCE, s);
+                    SmppPipeline.of(ch).codec(64 * 1024).session(s);
                 }
             });
             ChannelFuture f = bi.connect(options.host(), options.port());

@@ -17,8 +17,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppEncoder;
+import io.optoutgw.smpp.SmppPipeline;
 import io.optoutgw.transport.Transports;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -185,7 +184,7 @@ final class TrackedEsmes implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new SmppDecoder(64 * 1024), SmppEncoder.INSTANCE, Session.this);
+                            SmppPipeline.of(ch).codec(64 * 1024).session(Session.this);
                         }
                     });
             b.connect("127.0.0.1", port).addListener(f -> {

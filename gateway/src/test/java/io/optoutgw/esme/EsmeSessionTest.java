@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +25,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.smpp.BindType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ class EsmeSessionTest {
     private EmbeddedChannel channel(int windowSize, int submitRate) {
         AccountConfig acme = new AccountConfig("acme", "secret", null, 2, windowSize, submitRate, null,
                 List.of("12345"), null, null, null, null);
-        AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(AccountConfig.BindType.RECEIVER), 1, 0, 0,
+        AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(BindType.RECEIVER), 1, 0, 0,
                 null, null, null, null, null, null);
         SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
                 Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);

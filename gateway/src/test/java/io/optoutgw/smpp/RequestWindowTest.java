@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.smpp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

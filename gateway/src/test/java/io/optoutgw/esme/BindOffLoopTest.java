@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,18 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.pdu.BindTransceiver;
 import com.cloudhopper.smpp.pdu.EnquireLink;
-import com.cloudhopper.smpp.pdu.Pdu;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.optoutgw.app.Gateway;
-import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.testsupport.RawSmpp;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -35,53 +31,21 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BindOffLoopTest {
 
-    /** A blocking SMPP connection speaking raw PDUs. */
-    private static final class Raw implements AutoCloseable {
-        final Socket socket;
-        final DataInputStream in;
+    /** A raw SMPP connection to the gateway; binds wait up to a minute for their answer. */
+    private static RawSmpp raw(int port) throws IOException {
+        RawSmpp raw = RawSmpp.connect(port);
+        raw.setReadTimeout(Duration.ofSeconds(60));
+        return raw;
+    }
 
-        Raw(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(60_000);
-            in = new DataInputStream(socket.getInputStream());
-        }
-
-        void send(Pdu pdu) throws IOException {
-            ByteBuf buf = Unpooled.buffer();
-            try {
-                SmppEncoder.encodeTo(pdu, buf);
-                byte[] bytes = new byte[buf.readableBytes()];
-                buf.readBytes(bytes);
-                socket.getOutputStream().write(bytes);
-                socket.getOutputStream().flush();
-            } finally {
-                buf.release();
-            }
-        }
-
-        /** The status of the next PDU read (its body skipped). */
-        int readStatus() throws IOException {
-            int length = in.readInt();
-            in.readInt();
-            int status = in.readInt();
-            in.readInt();
-            in.readFully(new byte[length - 16]);
-            return status;
-        }
-
-        int bind(String user, String password, int seq) throws IOException {
-            BindTransceiver b = new BindTransceiver();
-            b.setSystemId(user);
-            b.setPassword(password);
-            b.setSequenceNumber(seq);
-            send(b);
-            return readStatus();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
+    /** Sends bind_transceiver and returns the status of the answer. */
+    private static int bind(RawSmpp raw, String user, String password, int seq) throws IOException {
+        BindTransceiver b = new BindTransceiver();
+        b.setSystemId(user);
+        b.setPassword(password);
+        b.setSequenceNumber(seq);
+        raw.send(b);
+        return raw.read().status();
     }
 
     @Test
@@ -95,24 +59,24 @@ class BindOffLoopTest {
                     accounts:
                       - { systemId: acme, password: "%s", maxBinds: 100 }
                     """.formatted(smsc.port(), hashed));
-            try (Raw bound = new Raw(gateway.smppPort())) {
+            try (RawSmpp bound = raw(gateway.smppPort())) {
                 awaitBound(gateway);
-                assertEquals(0, bound.bind("acme", "pw", 1));
+                assertEquals(0, bind(bound, "acme", "pw", 1));
                 int binds = 40;
-                List<Raw> storm = new ArrayList<>();
+                List<RawSmpp> storm = new ArrayList<>();
                 for (int i = 0; i < binds; i++) {
-                    storm.add(new Raw(gateway.smppPort()));
+                    storm.add(raw(gateway.smppPort()));
                 }
                 ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
                 CountDownLatch go = new CountDownLatch(1);
                 CountDownLatch done = new CountDownLatch(binds);
                 for (int i = 0; i < binds; i++) {
-                    Raw r = storm.get(i);
+                    RawSmpp r = storm.get(i);
                     int n = i;
                     Thread t = new Thread(() -> {
                         try {
                             go.await();
-                            statuses.add(r.bind("acme", n % 2 == 0 ? "pw" : "wrong", 1));
+                            statuses.add(bind(r, "acme", n % 2 == 0 ? "pw" : "wrong", 1));
                         } catch (Exception e) {
                             statuses.add(-1);
                         } finally {
@@ -132,14 +96,14 @@ class BindOffLoopTest {
                     el.setSequenceNumber(seq);
                     long t0 = System.nanoTime();
                     bound.send(el);
-                    assertEquals(0, bound.readStatus());
+                    assertEquals(0, bound.read().status());
                     maxRtt = Math.max(maxRtt, System.nanoTime() - t0);
                     probes++;
                     Thread.sleep(5);
                     stormOver.set(done.getCount() == 0);
                 }
                 long stormNanos = System.nanoTime() - start;
-                for (Raw r : storm) {
+                for (RawSmpp r : storm) {
                     r.close();
                 }
                 long throttled = statuses.stream().filter(s -> s == 0x58).count();

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

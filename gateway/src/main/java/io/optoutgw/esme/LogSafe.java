@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 /**
  * Peer-supplied text made safe for a log line: control characters (CR, LF, ESC, ...) and

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.smpp;
 
 import java.util.List;
 import java.util.function.Predicate;

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 /**
  * Token bucket shared by all sessions of one account: {@code ratePerSecond} tokens a second,

@@ -1,11 +1,8 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.BaseBind;
 import com.cloudhopper.smpp.pdu.BaseBindResp;
-import com.cloudhopper.smpp.pdu.BindReceiver;
-import com.cloudhopper.smpp.pdu.BindTransmitter;
-import com.cloudhopper.smpp.pdu.EnquireLink;
 import com.cloudhopper.smpp.pdu.Pdu;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
@@ -20,9 +17,13 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
-import io.optoutgw.config.AccountConfig.BindType;
 import io.optoutgw.config.SmppServerConfig;
 import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.DecodeFailures;
+import io.optoutgw.smpp.KeepAlive;
+import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.transport.ConnectionErrors;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -163,7 +164,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     /** Whether this session is bound to receive deliver_sm and its channel can take more. */
     public boolean canReceive() {
         BindType t = bindType;
-        return state == SessionState.BOUND && t != BindType.TRANSMITTER && channel.isWritable();
+        return state == SessionState.BOUND && t != null && t.canReceive() && channel.isWritable();
     }
 
     /**
@@ -308,8 +309,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         outbound = new RequestWindow(UNBOUND_WINDOW);
         bindTimeout = ctx.executor().schedule(() -> {
             if (state == SessionState.OPEN) {
-                log.info("{} not bound within {}, closing", label, config.bindTimeout());
-                ctx.close();
+                close("not bound within " + config.bindTimeout() + ", closing");
             }
         }, config.bindTimeout().toMillis(), TimeUnit.MILLISECONDS);
         sweeper = ctx.executor().scheduleAtFixedRate(() -> {
@@ -351,23 +351,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent && state == SessionState.BOUND) {
-            EnquireLink probe = new EnquireLink();
-            int seq = outbound.nextSequence();
-            probe.setSequenceNumber(seq);
-            outbound.add(seq, relayTimeoutNanos, new RequestWindow.Callback() {
-                @Override
-                public void onResponse(PduResponse response) {
-                }
-
-                @Override
-                public void onFailure(RequestWindow.Failure failure) {
-                    if (failure == RequestWindow.Failure.EXPIRED) {
-                        log.info("{} enquire_link unanswered, closing", label);
-                        channel.close();
-                    }
-                }
-            });
-            ctx.writeAndFlush(probe, ctx.voidPromise());
+            KeepAlive.probe(channel, outbound, relayTimeoutNanos, () -> close("enquire_link unanswered, closing"));
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -426,12 +410,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             log.info("{} undecodable PDU 0x{}: {}{}", label, Integer.toHexString(failure.commandId()),
                     failure.reason(), LogLimiter.leftOut(skipped));
         }
-        if (failure.isResponse()) {
-            return;
-        }
-        int status = failure.kind() == PduDecodeFailure.Kind.UNKNOWN_COMMAND
-                ? SmppConstants.STATUS_INVCMDID : SmppConstants.STATUS_INVMSGLEN;
-        ctx.writeAndFlush(Pdus.genericNack(failure.sequenceNumber(), status), ctx.voidPromise());
+        DecodeFailures.answer(ctx, failure);
     }
 
     private void onRequest(ChannelHandlerContext ctx, PduRequest<?> request) {
@@ -452,7 +431,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     private void onSubmitLike(ChannelHandlerContext ctx, PduRequest<?> request) {
-        if (state != SessionState.BOUND || bindType == BindType.RECEIVER) {
+        if (state != SessionState.BOUND || !bindType.canTransmit()) {
             reply(ctx, request, SmppConstants.STATUS_INVBNDSTS);
             return;
         }
@@ -475,8 +454,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             reply(ctx, bind, bindFailed ? SmppConstants.STATUS_BINDFAIL : SmppConstants.STATUS_ALYBND);
             return;
         }
-        BindType type = bind instanceof BindTransmitter ? BindType.TRANSMITTER
-                : bind instanceof BindReceiver ? BindType.RECEIVER : BindType.TRANSCEIVER;
+        BindType type = BindType.of(bind.getCommandId());
         java.net.InetAddress ip = remoteAddress();
         String systemId = bind.getSystemId();
         // A locked-out address or system_id is refused before it can spend a gateway-wide bind
@@ -656,16 +634,16 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The session ends the connection on its own initiative: one line saying why, then the close. */
+    private void close(String why) {
+        log.info("{} {}", label, why);
+        channel.close();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (io.optoutgw.transport.TlsFailures.isTls(cause)) {
-            // a failed handshake is logged once by the listener
-            log.debug("{} TLS error: {}", label, io.optoutgw.transport.TlsFailures.reason(cause));
-        } else if (cause instanceof java.io.IOException) {
-            log.debug("{} connection error: {}", label, cause.getMessage());
-        } else {
-            log.warn("{} closing: {}", label, cause.toString());
-        }
+        // a failed TLS handshake is logged once by the listener; this line is DEBUG then
+        ConnectionErrors.log(log, label, cause);
         ctx.close();
     }
 }

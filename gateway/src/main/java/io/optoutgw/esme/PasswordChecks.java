@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 /** Life of an SMPP session (SMPP 3.4 section 2.2). */
 public enum SessionState {

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -10,15 +10,12 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.optoutgw.codec.SmppDecoder;
-import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.SmppServerConfig;
 import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.smpp.SmppPipeline;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
@@ -36,15 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class EsmeServer {
 
     private static final Logger log = LoggerFactory.getLogger(EsmeServer.class);
-
-    /** Pipeline handler names, in order ({@code tls} on the TLS listener only). */
-    static final String TLS = "tls";
-    static final String FLUSH = "flush";
-    static final String IDLE = "idle";
-    static final String DECODER = "decoder";
-    static final String ENCODER = "encoder";
-    static final String METRICS = "metrics";
-    static final String SESSION = "session";
 
     private final SmppServerConfig config;
     private final AccountRegistry accounts;
@@ -147,31 +135,25 @@ public final class EsmeServer {
             }
             ch.closeFuture().addListener(f -> bindGuard.connectionClosed(ip));
             channels.add(ch);
+            SslHandler ssl = null;
             if (sslContext != null) {
                 // the bind timeout (started when the session becomes active) covers the handshake too
-                SslHandler ssl = TlsContexts.serverHandler(sslContext, ch.alloc(), config.bindTimeout());
+                ssl = TlsContexts.serverHandler(sslContext, ch.alloc(), config.bindTimeout());
                 ssl.handshakeFuture().addListener(f -> {
                     if (!f.isSuccess()) {
                         log.info("[esme {}] TLS handshake failed: {}", peer, TlsFailures.reason(f.cause()));
                     }
                 });
-                ch.pipeline().addLast(TLS, ssl);
             }
-            ch.pipeline()
-                    // flushes of responses produced together leave in one syscall
-                    .addLast(FLUSH, new FlushConsolidationHandler(256, true))
+            SmppPipeline.of(ch)
+                    .tls(ssl)
+                    .consolidateFlushes()
                     // a silent ESME is probed with enquire_link by the session
-                    .addLast(IDLE, new IdleStateHandler(config.enquireLinkIdle().toMillis(), 0, 0,
-                            TimeUnit.MILLISECONDS))
-                    // framing checks command_length before anything is allocated
-                    .addLast(DECODER, new SmppDecoder(config.maxFrameBytes()))
-                    .addLast(ENCODER, SmppEncoder.INSTANCE);
-            if (pduMetrics != null) {
-                // between codec and session: counts PDUs both ways
-                ch.pipeline().addLast(METRICS, pduMetrics);
-            }
-            ch.pipeline().addLast(SESSION, new EsmeSession(config, accounts, traffic, gatewaySystemId,
-                    relayTimeout.toNanos(), connectionIds.incrementAndGet(), bindGuard, passwordChecks));
+                    .readerIdle(config.enquireLinkIdle())
+                    .codec(config.maxFrameBytes())
+                    .metrics(pduMetrics)
+                    .session(new EsmeSession(config, accounts, traffic, gatewaySystemId, relayTimeout.toNanos(),
+                            connectionIds.incrementAndGet(), bindGuard, passwordChecks));
         }
     }
 

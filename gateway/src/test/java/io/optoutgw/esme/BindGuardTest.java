@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +11,7 @@ import com.cloudhopper.smpp.pdu.PduResponse;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.smpp.BindType;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ class BindGuardTest {
 
     private static long cost(AccountRegistry registry, String systemId, String password) throws Exception {
         long before = PasswordHash.iterationsOnThisThread();
-        registry.authenticate(systemId, password, ip("127.0.0.1"), AccountConfig.BindType.TRANSCEIVER);
+        registry.authenticate(systemId, password, ip("127.0.0.1"), BindType.TRANSCEIVER);
         return PasswordHash.iterationsOnThisThread() - before;
     }
 
@@ -114,10 +115,10 @@ class BindGuardTest {
     void failuresFromOutsideTheAllowlistDoNotLockTheAccount() throws Exception {
         AccountRegistry registry = new AccountRegistry(List.of(account("office", "pw", List.of("10.0.0.0/8"))));
         AccountRegistry.BindResult outside = registry.authenticate("office", "guess", ip("127.0.0.7"),
-                AccountConfig.BindType.TRANSCEIVER);
+                BindType.TRANSCEIVER);
         assertEquals(AccountRegistry.BindOutcome.BAD_CREDENTIALS, outside.outcome());
         assertFalse(outside.countsAgainstAccount());
-        assertTrue(registry.authenticate("office", "guess", ip("10.1.2.3"), AccountConfig.BindType.TRANSCEIVER)
+        assertTrue(registry.authenticate("office", "guess", ip("10.1.2.3"), BindType.TRANSCEIVER)
                 .countsAgainstAccount());
 
         BindGuard guard = new BindGuard(100, 1000, 3, Duration.ofHours(1));

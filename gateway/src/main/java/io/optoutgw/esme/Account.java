@@ -1,6 +1,7 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import io.optoutgw.config.AccountConfig;
+import io.optoutgw.smpp.SessionPick;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;

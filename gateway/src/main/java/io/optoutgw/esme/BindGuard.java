@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import java.net.InetAddress;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.smpp;
 
 import com.cloudhopper.smpp.pdu.PduResponse;
 import java.util.ArrayList;

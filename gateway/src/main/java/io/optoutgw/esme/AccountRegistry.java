@@ -1,7 +1,7 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import io.optoutgw.config.AccountConfig;
-import io.optoutgw.config.AccountConfig.BindType;
+import io.optoutgw.smpp.BindType;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

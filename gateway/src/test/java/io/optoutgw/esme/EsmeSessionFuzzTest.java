@@ -1,4 +1,4 @@
-package io.optoutgw.session;
+package io.optoutgw.esme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,6 +39,8 @@ import io.optoutgw.codec.SmppDecoder;
 import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.SmppServerConfig;
+import io.optoutgw.smpp.BindType;
+import io.optoutgw.smpp.RequestWindow;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -63,7 +65,7 @@ import org.slf4j.LoggerFactory;
  *   <li>bounded state: requests in flight never exceed the account's window, deliveries waiting never
  *       exceed one window, the relay never holds more than a window of the session's requests.</li>
  * </ul>
- * The seeds are in {@code src/test/resources/io/optoutgw/session/EsmeSessionFuzzTestInputs/anySession};
+ * The seeds are in {@code src/test/resources/io/optoutgw/esme/EsmeSessionFuzzTestInputs/anySession};
  * a finding is written there as {@code crash-<sha1>} and from then on runs as a regression input.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -108,7 +110,7 @@ class EsmeSessionFuzzTest {
         void run() {
             AccountConfig acme = new AccountConfig("acme", "secret", null, 2, WINDOW, 0, null,
                     List.of("12345"), null, null, null, null);
-            AccountConfig rx = new AccountConfig("rxonly", "pw", java.util.Set.of(AccountConfig.BindType.RECEIVER), 1, WINDOW,
+            AccountConfig rx = new AccountConfig("rxonly", "pw", java.util.Set.of(BindType.RECEIVER), 1, WINDOW,
                     0, null, null, null, null, null, null);
             SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
                     Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);
@@ -231,7 +233,7 @@ class EsmeSessionFuzzTest {
             }
         }
 
-        private static io.optoutgw.session.RequestWindow.Callback ignoring() {
+        private static RequestWindow.Callback ignoring() {
             return new RequestWindow.Callback() {
                 @Override
                 public void onResponse(PduResponse response) {
