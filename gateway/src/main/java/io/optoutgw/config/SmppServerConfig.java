@@ -38,7 +38,7 @@ public record SmppServerConfig(
 
     public static final int DEFAULT_PORT = 2775;
     public static final int DEFAULT_MAX_FRAME_BYTES = 4096;
-    public static final int DEFAULT_CONNECT_RATE_PER_IP = 50;
+    public static final int DEFAULT_CONNECT_RATE_PER_IP = 100;
     public static final int DEFAULT_PRE_BIND_PDU_LIMIT = 20;
 
     public SmppServerConfig {
