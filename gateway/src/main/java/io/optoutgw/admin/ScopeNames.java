@@ -77,6 +77,24 @@ public final class ScopeNames {
         return "global";
     }
 
+    /**
+     * The long form of an entry's slot: a scope code, or {@code code~category} for one category,
+     * shown as {@code account:ACME (marketing)}.
+     */
+    public static String displaySlot(String slot) {
+        int tilde = slot.lastIndexOf('~');
+        if (tilde > 0 && slot.indexOf('|') < 0 && slot.substring(tilde + 1).matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            String base = slot.substring(0, tilde);
+            try {
+                Scope.parse(base);
+                return display(base) + " (" + slot.substring(tilde + 1) + ")";
+            } catch (IllegalArgumentException e) {
+                return display(slot);
+            }
+        }
+        return display(slot);
+    }
+
     /** The long form of a compact code as stored; the code itself if it does not parse. */
     public static String display(String code) {
         try {

@@ -143,6 +143,7 @@ public final class Gateway implements AutoCloseable {
         metrics.initGateway();
 
         SuppressionStore list = new SuppressionStore(redis.async(), redis::loopAsync, config.suppression().buckets());
+        list.categoriesInUse(config.accounts().stream().anyMatch(a -> a.optOut().hasCategories()));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
