@@ -352,6 +352,21 @@ public final class SuppressionStore {
         });
     }
 
+    /** Every entry of a number, with its scope code and category ({@code null}: every category) apart. */
+    public CompletionStage<List<ListEntry>> entryList(String digits) {
+        return redis.hgetall(bucketKey(digits)).thenApply(all -> {
+            List<ListEntry> out = new ArrayList<>();
+            all.forEach((f, v) -> {
+                ListEntry e = parseField(f, v);
+                if (e.digits().equals(digits)) {
+                    out.add(e);
+                }
+            });
+            out.sort(java.util.Comparator.comparing(ListEntry::slot));
+            return out;
+        });
+    }
+
     /** A list field and its value: digits, optional {@code ~category}, optional {@code |scope}. */
     static ListEntry parseField(String f, String v) {
         int bar = f.indexOf('|');
