@@ -150,6 +150,17 @@ public record OptOutPolicy(
             }
             categorySource = String.format(Locale.ROOT, "tlv:0x%04x", tag);
         }
+        if (categorySource.equals("service_type")) {
+            java.util.Set<String> heads = new java.util.HashSet<>();
+            for (String c : categories) {
+                String head = c.length() > SERVICE_TYPE_CHARS ? c.substring(0, SERVICE_TYPE_CHARS) : c;
+                if (!heads.add(head)) {
+                    throw new ConfigException("optOut.categories", "two categories share their first "
+                            + SERVICE_TYPE_CHARS + " characters '" + head + "', which is all service_type can carry"
+                            + " (optOut.categorySource: service_type): rename one, or use tlv:0xNNNN or sender");
+                }
+            }
+        }
         if (defaultCategory != null) {
             String d = defaultCategory.strip().toLowerCase(Locale.ROOT);
             if (!categories.contains(d)) {
@@ -231,6 +242,31 @@ public record OptOutPolicy(
         }
         String v = value.strip().toLowerCase(Locale.ROOT);
         return categories.contains(v) ? v : null;
+    }
+
+    /** At most this many characters fit in service_type (a C-Octet String of 6 octets, SMPP 3.4 5.2.11). */
+    public static final int SERVICE_TYPE_CHARS = 5;
+
+    /**
+     * A service_type value as one of the account's categories: its name, or, for a longer name, its
+     * first {@value #SERVICE_TYPE_CHARS} characters ("MARKE" for marketing), without case; null
+     * when it is none.
+     */
+    public String serviceTypeCategory(String value) {
+        String exact = category(value);
+        if (exact != null || value == null || value.isBlank()) {
+            return exact;
+        }
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        if (v.length() != SERVICE_TYPE_CHARS) {
+            return null;
+        }
+        for (String c : categories) {
+            if (c.length() > SERVICE_TYPE_CHARS && c.startsWith(v)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** The category of a sender in its canonical form, or null when it has none. */

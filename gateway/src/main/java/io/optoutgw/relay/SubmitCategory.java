@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The consent category of a submit (docs/consent-rules.md, "Categories and revoke-all"), read from
- * the account's {@code optOut.categorySource}: the service_type field, an optional parameter's
+ * the account's {@code optOut.categorySource}: the service_type field (which carries at most five
+ * characters: a longer category name is given by its first five, "MARKE" for marketing), an optional parameter's
  * value (ASCII text, a trailing NUL ignored) or the sender ({@code optOut.senderCategories}). A
  * submit that names none, or a value that is not one of the account's categories (compared
  * without case), gets {@code optOut.defaultCategory}. {@code null} when the account declares no
@@ -24,12 +25,11 @@ final class SubmitCategory {
         if (!policy.hasCategories()) {
             return null;
         }
-        String named = switch (policy.categorySourceKind()) {
-            case SERVICE_TYPE -> serviceType(request);
+        String category = switch (policy.categorySourceKind()) {
+            case SERVICE_TYPE -> policy.serviceTypeCategory(serviceType(request));
             case SENDER -> policy.senderCategory(canonicalSender);
-            case TLV -> tlvText(request, policy.categoryTag());
+            case TLV -> policy.category(tlvText(request, policy.categoryTag()));
         };
-        String category = policy.category(named);
         return category != null ? category : policy.defaultCategory();
     }
 

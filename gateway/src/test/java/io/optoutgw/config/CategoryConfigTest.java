@@ -89,6 +89,19 @@ class CategoryConfigTest {
     }
 
     @Test
+    void serviceTypeNamesALongCategoryByItsFirstFiveCharacters() {
+        OptOutPolicy p = policy("categories: [marketing, alerts, news]");
+        assertEquals("marketing", p.serviceTypeCategory("MARKE"));
+        assertEquals("alerts", p.serviceTypeCategory("alert"));
+        assertEquals("news", p.serviceTypeCategory("NEWS"));
+        assertNull(p.serviceTypeCategory("MARK"));
+        assertNull(p.serviceTypeCategory("CMT"));
+        ConfigException e = fails("categories: [marketing, market-research]");
+        assertTrue(e.getMessage().contains("optOut.categories") && e.getMessage().contains("'marke'"), e.getMessage());
+        assertEquals(2, policy("categories: [marketing, market-research]\ncategorySource: sender").categories().size());
+    }
+
+    @Test
     void badSettingsNameTheirKey() {
         String[][] cases = {
             {"categories: [marketing]; defaultCategory: promo", "optOut.defaultCategory", "'promo' is not one of optOut.categories"},
