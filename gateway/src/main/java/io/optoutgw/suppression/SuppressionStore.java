@@ -16,7 +16,9 @@ import java.util.concurrent.CompletionStage;
  *   <li>List: numbers are spread over a fixed number of hash buckets,
  *       {@code gw:s:{B}} where {@code B = mix64(number) mod buckets}. Field = the E.164 digits
  *       for a global opt-out, {@code digits|a:ACCOUNT} for an account (brand) opt-out, or
- *       {@code digits|s:ACCOUNT:SENDER} for one sender. Value = the signed order of the latest
+ *       {@code digits|s:ACCOUNT:SENDER} for one sender. An opt-out of one consent category puts {@code ~CATEGORY} after
+ *       the digits ({@code digits~marketing|a:ACCOUNT}, {@code digits~marketing} global); a field
+ *       without it covers every category, as every field written before categories existed. Value = the signed order of the latest
  *       change ({@link ConsentEvent#listOrder()}): positive = suppressed since then, negative =
  *       opted back in then (kept so that replaying an older opt-out cannot undo a newer opt-in). An
  *       order is on the scale of epoch seconds, so values written as plain signed epoch seconds
