@@ -9,6 +9,8 @@ package io.optoutgw.admin;
  * @param type       ADMIN_ADD or ADMIN_REMOVE
  * @param eventId    id of the audit event
  * @param suppressed whether the number is suppressed in that scope now (an older event never overrides a newer one)
+ * @param category   the category the change is about, or {@code all}
  */
-public record ChangeResult(String number, String scope, String type, String eventId, boolean suppressed) {
+public record ChangeResult(String number, String scope, String type, String eventId, boolean suppressed,
+                           String category) {
 }

@@ -62,9 +62,10 @@ public final class ListVerifier {
     }
 
     /** The essentials of one event for comparing. */
+    /** {@code scope}: the entry's slot, scope code plus {@code ~category} for one category. */
     private record Ev(String id, String scope, long second, int effect, String type) {
         static Ev of(ConsentEvent e) {
-            return new Ev(e.id(), e.scope(), e.listOrder(), e.type().effect(), e.type().name());
+            return new Ev(e.id(), e.slot(), e.listOrder(), e.type().effect(), e.type().name());
         }
 
         long value() {
@@ -240,7 +241,7 @@ public final class ListVerifier {
                 o.writeByte(EVENT);
                 o.writeUTF(e.number());
                 o.writeUTF(e.id());
-                o.writeUTF(e.scope());
+                o.writeUTF(e.slot());
                 o.writeLong(e.listOrder());
                 o.writeByte(e.type().effect());
                 o.writeUTF(e.type().name());
@@ -301,7 +302,7 @@ public final class ListVerifier {
             for (List<SuppressionStore.ListEntry> bucket : Reads.batch(i, Math.min(perGroup, i + BUCKET_BATCH),
                     k -> store.exportBucket(group + k * groups), timeout)) {
                 for (SuppressionStore.ListEntry e : bucket) {
-                    list.computeIfAbsent(e.digits(), k -> new HashMap<>(2)).put(e.scope(), e.value());
+                    list.computeIfAbsent(e.digits(), k -> new HashMap<>(2)).put(e.slot(), e.value());
                     counts[0]++;
                     if (e.suppressed()) {
                         counts[1]++;
@@ -339,7 +340,7 @@ public final class ListVerifier {
         }
         for (Ev e : journal) {
             if (!auditIds.contains(e.id())) {
-                out.add(new VerifyReport.Discrepancy("JOURNAL_EVENT_NOT_IN_AUDIT", number, ScopeNames.display(e.scope()),
+                out.add(new VerifyReport.Discrepancy("JOURNAL_EVENT_NOT_IN_AUDIT", number, ScopeNames.displaySlot(e.scope()),
                         describe(listEntries.get(e.scope())), null, e.id(),
                         "journal event " + e.type() + " at " + Instant.ofEpochSecond(e.second())
                                 + " is missing from the audit trail in Redis"));
@@ -351,7 +352,7 @@ public final class ListVerifier {
         for (String scope : scopes) {
             Long value = listEntries.get(scope);
             Ev ev = latest.get(scope);
-            String display = ScopeNames.display(scope);
+            String display = ScopeNames.displaySlot(scope);
             if (ev == null) {
                 out.add(new VerifyReport.Discrepancy("LIST_ENTRY_WITHOUT_EVENT", number, display, describe(value), null,
                         null, "the list says " + describe(value) + " but no audit or journal event exists for this scope"));

@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * What the list says about one number (JSON body of {@code GET /api/suppressions/{number}}): its
- * state in every scope that has an entry, and its audit trail, oldest first.
+ * state in every scope that has an entry (with its category), and its audit trail, oldest first.
  *
  * @param number     E.164 with '+'
  * @param suppressed whether any scope suppresses it
@@ -20,7 +20,10 @@ public record NumberStatus(String number, boolean suppressed, List<ScopeStatus> 
      * @param code       compact form as stored (g, a:ACME, s:ACME:12345)
      * @param suppressed true = opted out, false = opted back in
      * @param since      when it last changed
+     * @param category   the consent category the entry is about, or {@code all} (every category:
+     *                   the entries of accounts without categories, STOPALL, revoke-all, and every
+     *                   entry recorded before categories existed)
      */
-    public record ScopeStatus(String scope, String code, boolean suppressed, Instant since) {
+    public record ScopeStatus(String scope, String code, boolean suppressed, Instant since, String category) {
     }
 }

@@ -16,10 +16,46 @@ public final class ScopeNames {
     private static final Pattern SENDER = Pattern.compile("[^\\s|,\"]{1,64}");
 
     private final Set<String> accounts;
+    private final java.util.Map<String, java.util.List<String>> categories;
 
     /** @param accounts configured ESME system_ids */
     public ScopeNames(Set<String> accounts) {
+        this(accounts, java.util.Map.of());
+    }
+
+    /**
+     * @param accounts   configured ESME system_ids
+     * @param categories each account's {@code optOut.categories} (accounts without any may be left out)
+     */
+    public ScopeNames(Set<String> accounts, java.util.Map<String, java.util.List<String>> categories) {
         this.accounts = Set.copyOf(accounts);
+        this.categories = java.util.Map.copyOf(categories);
+    }
+
+    /**
+     * The category an operator typed for a change in {@code scope}: {@code null} (every category)
+     * for nothing or {@code all}; else it must be one of the categories of the scope's account
+     * (of any account for the global scope). Throws IllegalArgumentException naming the choices.
+     */
+    public String category(Scope scope, String text) {
+        if (text == null || text.isBlank() || text.strip().equalsIgnoreCase("all")) {
+            return null;
+        }
+        String c = text.strip().toLowerCase(Locale.ROOT);
+        Set<String> allowed = new TreeSet<>();
+        if (scope instanceof Scope.Account a) {
+            allowed.addAll(categories.getOrDefault(a.account(), java.util.List.of()));
+        } else if (scope instanceof Scope.Sender snd) {
+            allowed.addAll(categories.getOrDefault(snd.account(), java.util.List.of()));
+        } else {
+            categories.values().forEach(allowed::addAll);
+        }
+        if (!allowed.contains(c)) {
+            throw new IllegalArgumentException("unknown category '" + text.strip() + "' for scope " + display(scope)
+                    + (allowed.isEmpty() ? " (its account declares no categories; use all)"
+                    : " (declared: " + String.join(", ", allowed) + ", or all)"));
+        }
+        return c;
     }
 
     /** Parses {@code text}; throws IllegalArgumentException with a message fit for the operator. */
@@ -75,6 +111,24 @@ public final class ScopeNames {
             return "sender:" + s.account() + ":" + s.sender();
         }
         return "global";
+    }
+
+    /**
+     * The long form of an entry's slot: a scope code, or {@code code~category} for one category,
+     * shown as {@code account:ACME (marketing)}.
+     */
+    public static String displaySlot(String slot) {
+        int tilde = slot.lastIndexOf('~');
+        if (tilde > 0 && slot.indexOf('|') < 0 && slot.substring(tilde + 1).matches("[a-z0-9][a-z0-9_-]{0,31}")) {
+            String base = slot.substring(0, tilde);
+            try {
+                Scope.parse(base);
+                return display(base) + " (" + slot.substring(tilde + 1) + ")";
+            } catch (IllegalArgumentException e) {
+                return display(slot);
+            }
+        }
+        return display(slot);
     }
 
     /** The long form of a compact code as stored; the code itself if it does not parse. */

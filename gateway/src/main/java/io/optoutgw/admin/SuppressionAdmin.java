@@ -1,5 +1,7 @@
 package io.optoutgw.admin;
 
+import io.optoutgw.config.OptOutPolicy;
+
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.ConsentEvent;
@@ -114,17 +116,17 @@ public final class SuppressionAdmin {
 
     /** The number's state per scope and its history. */
     public NumberStatus lookup(String digits) throws Exception {
-        CompletableFuture<Map<String, Long>> entries = store.entries(digits).toCompletableFuture();
+        CompletableFuture<List<SuppressionStore.ListEntry>> entries = store.entryList(digits).toCompletableFuture();
         CompletableFuture<List<ConsentEvent>> history = store.history(digits).toCompletableFuture();
-        Map<String, Long> e = entries.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        List<SuppressionStore.ListEntry> e = entries.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         List<ConsentEvent> h = history.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         List<NumberStatus.ScopeStatus> out = new ArrayList<>(e.size());
         boolean any = false;
-        for (Map.Entry<String, Long> en : e.entrySet()) {
-            boolean suppressed = en.getValue() > 0;
+        for (SuppressionStore.ListEntry en : e) {
+            boolean suppressed = en.suppressed();
             any |= suppressed;
-            out.add(new NumberStatus.ScopeStatus(ScopeNames.display(en.getKey()), en.getKey(), suppressed,
-                    Instant.ofEpochSecond(Math.abs(en.getValue()))));
+            out.add(new NumberStatus.ScopeStatus(ScopeNames.display(en.scope()), en.scope(), suppressed, en.since(),
+                    en.category() == null ? OptOutPolicy.ALL : en.category()));
         }
         return new NumberStatus("+" + digits, any, out, h);
     }
@@ -132,26 +134,36 @@ public final class SuppressionAdmin {
     /** Records an ADMIN_ADD or ADMIN_REMOVE and answers with the resulting state of that scope. */
     public ChangeResult change(ConsentEvent.Type type, String digits, Scope scope, String reason, String actor)
             throws Exception {
+        return change(type, digits, scope, null, reason, actor);
+    }
+
+    /**
+     * {@link #change(ConsentEvent.Type, String, Scope, String, String)} for one category
+     * ({@code null}: every category; see {@link ScopeNames#category}).
+     */
+    public ChangeResult change(ConsentEvent.Type type, String digits, Scope scope, String category, String reason,
+                               String actor) throws Exception {
         if (type != ConsentEvent.Type.ADMIN_ADD && type != ConsentEvent.Type.ADMIN_REMOVE) {
             throw new IllegalArgumentException("not an administrative change: " + type);
         }
         if (type == ConsentEvent.Type.ADMIN_REMOVE) {
-            awaitLaterSecondThanOptOut(digits, scope);
+            awaitLaterSecondThanOptOut(digits, SuppressionStore.slot(scope.code(), category));
         }
-        ConsentEvent event = event(ConsentEvent.newId(), type, digits, scope, reason, actor);
+        ConsentEvent event = event(ConsentEvent.newId(), type, digits, scope, reason, actor).withCategory(category);
         recorder.record(event).get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
         Map<String, Long> now = store.entries(digits).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Long value = now.get(scope.code());
-        return new ChangeResult("+" + digits, ScopeNames.display(scope), type.name(), event.id(), value != null && value > 0);
+        Long value = now.get(event.slot());
+        return new ChangeResult("+" + digits, ScopeNames.display(scope), type.name(), event.id(), value != null && value > 0,
+                category == null ? OptOutPolicy.ALL : category);
     }
 
     /**
      * Within one second an opt-out beats an opt-in (the list's tie rule, the safe side), so a
      * removal in the same second as the opt-out it lifts would be ignored: wait for the next second.
      */
-    private void awaitLaterSecondThanOptOut(String digits, Scope scope) throws Exception {
+    private void awaitLaterSecondThanOptOut(String digits, String slot) throws Exception {
         Long current = store.entries(digits).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .get(scope.code());
+                .get(slot);
         if (current == null || current <= 0) {
             return;
         }

@@ -143,6 +143,7 @@ public final class Gateway implements AutoCloseable {
         metrics.initGateway();
 
         SuppressionStore list = new SuppressionStore(redis.async(), redis::loopAsync, config.suppression().buckets());
+        list.categoriesInUse(config.accounts().stream().anyMatch(a -> a.optOut().hasCategories()));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
@@ -202,6 +203,13 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(), smppPort, httpPort, config.upstreams().size(), config.accounts().size());
     }
 
+    /** Each account's declared consent categories, for checking those an operator types. */
+    private static java.util.Map<String, java.util.List<String>> categoriesByAccount(GatewayConfig config) {
+        java.util.Map<String, java.util.List<String>> out = new java.util.HashMap<>();
+        config.accounts().forEach(a -> out.put(a.systemId(), a.optOut().categories()));
+        return out;
+    }
+
     /** The admin API on the HTTP port (/api); every request is answered 401 "disabled" unless http.adminToken is set. */
     private io.optoutgw.http.AdminApi adminApi(SuppressionStore list) {
         if (!config.http().adminEnabled()) {
@@ -210,7 +218,7 @@ public final class Gateway implements AutoCloseable {
         java.util.Set<String> accounts = new java.util.HashSet<>();
         config.accounts().forEach(a -> accounts.add(a.systemId()));
         Duration timeout = Duration.ofSeconds(5);
-        var admin = new io.optoutgw.admin.SuppressionAdmin(list, recorder, new io.optoutgw.admin.ScopeNames(accounts),
+        var admin = new io.optoutgw.admin.SuppressionAdmin(list, recorder, new io.optoutgw.admin.ScopeNames(accounts, categoriesByAccount(config)),
                 config.instanceId(), timeout);
         var verifier = new io.optoutgw.admin.ListVerifier(list, journal, timeout, config.optout().recordTimeout());
         return new io.optoutgw.http.AdminApi(config.http().adminToken(), admin, verifier);

@@ -67,8 +67,10 @@ final class SuppressionCommand implements Runnable {
             }
             out().println(s.get("number").asText() + ": " + (s.get("suppressed").asBoolean() ? "SUPPRESSED" : "not suppressed"));
             for (JsonNode sc : s.get("scopes")) {
-                out().printf(Locale.ROOT, "  %-28s %s %s%n", sc.get("scope").asText(),
-                        sc.get("suppressed").asBoolean() ? "suppressed since" : "opted in at", sc.get("since").asText());
+                String category = sc.hasNonNull("category") ? sc.get("category").asText() : "all";
+                out().printf(Locale.ROOT, "  %-28s %s %s%s%n", sc.get("scope").asText(),
+                        sc.get("suppressed").asBoolean() ? "suppressed since" : "opted in at", sc.get("since").asText(),
+                        "all".equals(category) ? "" : " (category " + category + ")");
             }
             if (!s.get("history").isEmpty()) {
                 out().println("history:");
@@ -92,6 +94,9 @@ final class SuppressionCommand implements Runnable {
         @Option(names = "--reason", description = "Why (audited)")
         String reason;
 
+        @Option(names = "--category", description = "One of the account's consent categories, or all (default all)")
+        String category;
+
         @Option(names = "--actor", description = "Who (audited; default: your user name)")
         String actor;
 
@@ -103,7 +108,7 @@ final class SuppressionCommand implements Runnable {
             String body;
             try {
                 body = AdminClient.JSON.writeValueAsString(new io.optoutgw.http.ApiBodies.AddRequest(number, scope,
-                        reason, actor == null ? user() : actor));
+                        reason, actor == null ? user() : actor, category));
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.REFUSED, e.getMessage());
             }
@@ -132,6 +137,9 @@ final class SuppressionCommand implements Runnable {
         @Option(names = "--reason", required = true, description = "Why (audited; required)")
         String reason;
 
+        @Option(names = "--category", description = "One of the account's consent categories, or all (default all)")
+        String category;
+
         @Option(names = "--actor", description = "Who (audited; default: your user name)")
         String actor;
 
@@ -141,7 +149,8 @@ final class SuppressionCommand implements Runnable {
         @Override
         int run(AdminClient client) throws CliFailure {
             JsonNode r = client.json(client.request(path("/api/suppressions/" + enc(number.strip()), params(
-                    "scope", scope, "reason", reason, "actor", actor == null ? user() : actor, "region", region)))
+                    "scope", scope, "category", category, "reason", reason, "actor", actor == null ? user() : actor,
+                    "region", region)))
                     .DELETE(), TIMEOUT);
             out().println(r.get("number").asText() + ": removed from " + r.get("scope").asText() + " (event "
                     + r.get("eventId").asText() + ")");

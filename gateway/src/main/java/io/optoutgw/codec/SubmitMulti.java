@@ -73,6 +73,14 @@ public final class SubmitMulti extends PduRequest<SubmitMultiResp> {
         return copy;
     }
 
+    public String getServiceType() {
+        return serviceType;
+    }
+
+    public void setServiceType(String serviceType) {
+        this.serviceType = serviceType;
+    }
+
     public Address getSourceAddress() {
         return sourceAddress;
     }

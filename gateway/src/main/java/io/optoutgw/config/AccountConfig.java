@@ -65,6 +65,8 @@ public record AccountConfig(
                     + "' (use an ISO 3166 code such as US, CA, GB, FR)");
         }
         optOut = optOut == null ? OptOutPolicy.defaults() : optOut;
+        String region = defaultRegion;
+        optOut = optOut.withCanonicalSenders(s -> Senders.canonical((byte) 0, s, region));
         senderIds = ConfigChecks.orEmpty(senderIds);
         if (numbers.isEmpty() && senderIds.isEmpty()) {
             LoggerFactory.getLogger(AccountConfig.class).warn("accounts[{}] has neither numbers nor senderIds: it may"

@@ -1,6 +1,14 @@
 package io.optoutgw.config;
 
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How one account treats opt-outs and refuses messages to people who opted out.
@@ -29,6 +37,19 @@ import java.util.Map;
  *                         still be pending at the SMSC (default true)
  * @param sendTime         send-time rules (quiet hours in the recipient's local time, a cap per number
  *                         in 24 h); {@code null} when left out: no such rules
+ * @param categories       the account's consent categories (marketing, alerts, program names); empty:
+ *                         none, every opt-out covers everything (docs/consent-rules.md, "Categories and
+ *                         revoke-all"). Lower case; {@code all} is reserved
+ * @param categorySource   where a submit's category is read: {@code service_type} (default),
+ *                         {@code tlv:0xNNNN} (an optional parameter's value as text) or {@code sender}
+ *                         ({@code senderCategories})
+ * @param defaultCategory  the category of a submit that names none (or one the account does not
+ *                         declare); default the first of {@code categories}
+ * @param senderCategories short code / sender -> category: the category of a submit from it under
+ *                         {@code categorySource: sender}, and of a STOP texted to it; keys in the
+ *                         canonical sender form once the account is built
+ * @param revokeAll        {@code true}, {@code false} (default) or a date {@code YYYY-MM-DD} (on from
+ *                         00:00 UTC that day): when on, every STOP covers all categories
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -48,7 +69,21 @@ public record OptOutPolicy(
         Scheduled scheduled,
         java.time.Duration maxScheduleAhead,
         Boolean cancelPendingOnOptOut,
-        SendTimeConfig sendTime) {
+        SendTimeConfig sendTime,
+        List<String> categories,
+        String categorySource,
+        String defaultCategory,
+        Map<String, String> senderCategories,
+        String revokeAll) {
+
+    /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
+    private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+    private static final Pattern TLV = Pattern.compile("tlv:0x([0-9a-f]{1,4})");
+    /** The category name an all-categories entry shows under, reserved. */
+    public static final String ALL = "all";
+
+    /** Where a submit's category comes from. */
+    public enum CategorySource { SERVICE_TYPE, TLV, SENDER }
 
     /** Opt-out scopes, narrowest first. */
     public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
@@ -89,11 +124,181 @@ public record OptOutPolicy(
             throw new ConfigException("optOut.maxScheduleAhead", "must be positive, got " + maxScheduleAhead);
         }
         cancelPendingOnOptOut = cancelPendingOnOptOut == null || cancelPendingOnOptOut;
+        categories = checkCategories(categories);
+        if (categories.isEmpty()) {
+            for (String key : new String[] {"categorySource", "defaultCategory", "senderCategories"}) {
+                Object v = switch (key) {
+                    case "categorySource" -> categorySource;
+                    case "defaultCategory" -> defaultCategory;
+                    default -> senderCategories == null || senderCategories.isEmpty() ? null : senderCategories;
+                };
+                if (v != null) {
+                    throw new ConfigException("optOut." + key, "needs optOut.categories (the account declares no categories)");
+                }
+            }
+        }
+        categorySource = categorySource == null ? "service_type" : categorySource.strip().toLowerCase(Locale.ROOT);
+        if (!categorySource.equals("service_type") && !categorySource.equals("sender")) {
+            Matcher m = TLV.matcher(categorySource);
+            if (!m.matches()) {
+                throw new ConfigException("optOut.categorySource", "expected service_type, sender or tlv:0xNNNN (a tag of"
+                        + " 1 to 4 hex digits, e.g. tlv:0x1400), got '" + categorySource + "'");
+            }
+            int tag = Integer.parseInt(m.group(1), 16);
+            if (tag == 0) {
+                throw new ConfigException("optOut.categorySource", "TLV tag 0x0000 is not a valid tag");
+            }
+            categorySource = String.format(Locale.ROOT, "tlv:0x%04x", tag);
+        }
+        if (categorySource.equals("service_type")) {
+            java.util.Set<String> heads = new java.util.HashSet<>();
+            for (String c : categories) {
+                String head = c.length() > SERVICE_TYPE_CHARS ? c.substring(0, SERVICE_TYPE_CHARS) : c;
+                if (!heads.add(head)) {
+                    throw new ConfigException("optOut.categories", "two categories share their first "
+                            + SERVICE_TYPE_CHARS + " characters '" + head + "', which is all service_type can carry"
+                            + " (optOut.categorySource: service_type): rename one, or use tlv:0xNNNN or sender");
+                }
+            }
+        }
+        if (defaultCategory != null) {
+            String d = defaultCategory.strip().toLowerCase(Locale.ROOT);
+            if (!categories.contains(d)) {
+                throw new ConfigException("optOut.defaultCategory", "'" + defaultCategory
+                        + "' is not one of optOut.categories " + categories);
+            }
+            defaultCategory = d;
+        } else if (!categories.isEmpty()) {
+            defaultCategory = categories.get(0);
+        }
+        Map<String, String> sc = new java.util.LinkedHashMap<>();
+        if (senderCategories != null) {
+            for (Map.Entry<String, String> e : senderCategories.entrySet()) {
+                String c = e.getValue() == null ? "" : e.getValue().strip().toLowerCase(Locale.ROOT);
+                if (!categories.contains(c)) {
+                    throw new ConfigException("optOut.senderCategories." + e.getKey(), "'" + e.getValue()
+                            + "' is not one of optOut.categories " + categories);
+                }
+                sc.put(e.getKey().strip(), c);
+            }
+        }
+        senderCategories = Map.copyOf(sc);
+        revokeAll = revokeAll == null ? "false" : revokeAll.strip().toLowerCase(Locale.ROOT);
+        if (!revokeAll.equals("true") && !revokeAll.equals("false")) {
+            try {
+                LocalDate.parse(revokeAll);
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new ConfigException("optOut.revokeAll", "expected true, false or a date YYYY-MM-DD, got '"
+                        + revokeAll + "'");
+            }
+        }
+    }
+
+    private static List<String> checkCategories(List<String> categories) {
+        if (categories == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(categories.size());
+        for (String c : categories) {
+            String n = c == null ? "" : c.strip().toLowerCase(Locale.ROOT);
+            if (!CATEGORY.matcher(n).matches()) {
+                throw new ConfigException("optOut.categories", "'" + c + "' is not a category name (a letter or digit,"
+                        + " then letters, digits, '_' or '-'; at most 32 characters)");
+            }
+            if (n.equals(ALL)) {
+                throw new ConfigException("optOut.categories", "'all' is reserved (it names every category)");
+            }
+            if (out.contains(n)) {
+                throw new ConfigException("optOut.categories", "'" + c + "' is listed twice");
+            }
+            out.add(n);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether the account declares consent categories. */
+    public boolean hasCategories() {
+        return !categories.isEmpty();
+    }
+
+    /** Where a submit's category is read. */
+    public CategorySource categorySourceKind() {
+        return switch (categorySource) {
+            case "service_type" -> CategorySource.SERVICE_TYPE;
+            case "sender" -> CategorySource.SENDER;
+            default -> CategorySource.TLV;
+        };
+    }
+
+    /** The optional parameter tag the category is read from under {@code tlv:0xNNNN}, else -1. */
+    public int categoryTag() {
+        return categorySource.startsWith("tlv:") ? Integer.parseInt(categorySource.substring(6), 16) : -1;
+    }
+
+    /** {@code value} as one of the account's categories (case-insensitive), or null when it is none. */
+    public String category(String value) {
+        if (value == null || categories.isEmpty()) {
+            return null;
+        }
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        return categories.contains(v) ? v : null;
+    }
+
+    /** At most this many characters fit in service_type (a C-Octet String of 6 octets, SMPP 3.4 5.2.11). */
+    public static final int SERVICE_TYPE_CHARS = 5;
+
+    /**
+     * A service_type value as one of the account's categories: its name, or, for a longer name, its
+     * first {@value #SERVICE_TYPE_CHARS} characters ("MARKE" for marketing), without case; null
+     * when it is none.
+     */
+    public String serviceTypeCategory(String value) {
+        String exact = category(value);
+        if (exact != null || value == null || value.isBlank()) {
+            return exact;
+        }
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        if (v.length() != SERVICE_TYPE_CHARS) {
+            return null;
+        }
+        for (String c : categories) {
+            if (c.length() > SERVICE_TYPE_CHARS && c.startsWith(v)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The category of a sender in its canonical form, or null when it has none. */
+    public String senderCategory(String canonicalSender) {
+        return canonicalSender == null ? null : senderCategories.get(canonicalSender);
+    }
+
+    /** Whether revoke-all is on at {@code at}: {@code true}, or a date that has been reached (UTC). */
+    public boolean revokeAllAt(Instant at) {
+        return switch (revokeAll) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> !at.isBefore(LocalDate.parse(revokeAll).atStartOfDay(ZoneOffset.UTC).toInstant());
+        };
+    }
+
+    /** This policy with {@code senderCategories} keyed by {@code canonical} of each sender. */
+    OptOutPolicy withCanonicalSenders(java.util.function.UnaryOperator<String> canonical) {
+        if (senderCategories.isEmpty()) {
+            return this;
+        }
+        Map<String, String> sc = new java.util.HashMap<>();
+        senderCategories.forEach((k, v) -> sc.put(canonical.apply(k), v));
+        return new OptOutPolicy(scope, maxScope, keywordMode, forwardMo, refusal, refusalStatus, receiptErrorCode,
+                failOpen, failClosedStatus, templates, senderTemplates, surveyUrl, keywords, senderKeywords, scheduled,
+                maxScheduleAhead, cancelPendingOnOptOut, sendTime, categories, categorySource, defaultCategory, sc,
+                revokeAll);
     }
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

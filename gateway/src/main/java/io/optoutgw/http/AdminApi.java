@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * GET    /api                                checks the token; names the instance
  * GET    /api/suppressions/{number}          status per scope and history
- * POST   /api/suppressions                   {number, scope, reason, actor}
- * DELETE /api/suppressions/{number}?scope=&amp;reason=&amp;actor=
+ * POST   /api/suppressions                   {number, scope, reason, actor, category}
+ * DELETE /api/suppressions/{number}?scope=&amp;category=&amp;reason=&amp;actor=
  * POST   /api/suppressions/import            CSV body number[,scope[,reason]], streamed
  * GET    /api/suppressions/export            CSV number,scope,since, streamed
  * GET    /api/audit?number=&amp;from=&amp;to=&amp;limit=
@@ -226,18 +226,19 @@ public final class AdminApi implements AutoCloseable {
         try {
             body = Responses.JSON.readValue(call.body(), ApiBodies.AddRequest.class);
         } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("expected JSON {number, scope, reason, actor}: "
+            throw new IllegalArgumentException("expected JSON {number, scope, reason, actor, category}: "
                     + e.getMessage().lines().findFirst().orElse(""));
         }
         if (body == null) {
-            throw new IllegalArgumentException("expected JSON {number, scope, reason, actor}");
+            throw new IllegalArgumentException("expected JSON {number, scope, reason, actor, category}");
         }
         String digits = digits(body.number(), call.param("region"));
         Scope scope = body.scope() == null || body.scope().isBlank() ? Scope.Global.INSTANCE
                 : admin.scopes().parse(body.scope());
+        String category = admin.scopes().category(scope, body.category());
         String reason = SuppressionAdmin.text("reason", body.reason());
         String actor = actor(body.actor());
-        var result = admin.change(ConsentEvent.Type.ADMIN_ADD, digits, scope, reason, actor);
+        var result = admin.change(ConsentEvent.Type.ADMIN_ADD, digits, scope, category, reason, actor);
         log.info("admin: {} added to the list, scope {}, by {}", PhoneNumbers.mask(digits), scope.kind(), actor);
         return result;
     }
@@ -250,8 +251,9 @@ public final class AdminApi implements AutoCloseable {
         if (reason == null) {
             throw new IllegalArgumentException("reason is required to remove a number from the list (reason=...)");
         }
+        String category = admin.scopes().category(scope, call.param("category"));
         String actor = actor(call.param("actor"));
-        var result = admin.change(ConsentEvent.Type.ADMIN_REMOVE, digits, scope, reason, actor);
+        var result = admin.change(ConsentEvent.Type.ADMIN_REMOVE, digits, scope, category, reason, actor);
         log.info("admin: {} removed from the list, scope {}, by {}", PhoneNumbers.mask(digits), scope.kind(), actor);
         return result;
     }

@@ -13,8 +13,9 @@ public final class ApiBodies {
      * @param scope  global, account:ACCOUNT, sender:ACCOUNT:SENDER (or g, a:ACCOUNT, s:ACCOUNT:SENDER); default global
      * @param reason why (audited)
      * @param actor  who (audited); default "api"
+     * @param category one of the scope's account's categories, or all (default: all)
      */
-    public record AddRequest(String number, String scope, String reason, String actor) {
+    public record AddRequest(String number, String scope, String reason, String actor, String category) {
     }
 
     /** Answer to {@code GET /api}: the token works; which gateway instance answered. */

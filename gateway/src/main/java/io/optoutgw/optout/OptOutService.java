@@ -125,7 +125,9 @@ public final class OptOutService {
     private CompletionStage<MoOutcome> match(Mo mo, String text, Runnable settled) {
         AccountConfig account = mo.owner();
         String sender = senderOf(mo);
-        Optional<KeywordMatch> match = engines.forSender(account, sender).match(text);
+        KeywordEngine engine = engines.forSender(account, sender);
+        NamedCategory named = account == null ? null : namedCategory(engine, account.optOut(), text);
+        Optional<KeywordMatch> match = named != null ? Optional.of(named.match()) : engine.match(text);
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
         byte ton = mo.sourceTon();
         if (match.isEmpty()) {
@@ -151,7 +153,51 @@ public final class OptOutService {
                     mo.label(), k.keyword(), PhoneNumbers.mask(mo.source()), ton, region,
                     person.problem(), how, PhoneNumbers.mask(person.digits()));
         }
-        return record(mo, text, k, person.digits(), settled);
+        return record(mo, text, k, named == null ? null : named.category(), person.digits(), settled);
+    }
+
+    /** "STOP marketing": an opt-out or opt-in keyword followed by one of the account's categories. */
+    record NamedCategory(KeywordMatch match, String category) {
+    }
+
+    /**
+     * {@code text} as an opt-out or opt-in keyword (not one asking for everything) followed by the
+     * name of one of the account's categories, compared in normal form ("STOP Marketing",
+     * "start account-notices"); {@code null} when it is not.
+     */
+    static NamedCategory namedCategory(KeywordEngine engine, OptOutPolicy policy, String text) {
+        if (!policy.hasCategories() || text == null || text.length() > 200) {
+            return null;
+        }
+        String normalized = TextNormalizer.normalize(text);
+        for (String category : policy.categories()) {
+            String suffix = " " + TextNormalizer.normalize(category);
+            if (normalized.length() > suffix.length() && normalized.endsWith(suffix)) {
+                Optional<KeywordMatch> m = engine.match(normalized.substring(0, normalized.length() - suffix.length()));
+                if (m.isPresent() && m.get().intent() != Intent.HELP && !m.get().all()) {
+                    return new NamedCategory(m.get(), category);
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The category an opt-out or opt-in covers, {@code null} for every category
+     * (docs/consent-rules.md, "Categories and revoke-all"): none when the account declares no
+     * categories; every one for STOPALL and, while {@code optOut.revokeAll} is on, for any opt-out
+     * and a plain opt-in; else the category the person named ("STOP marketing"), else the one of
+     * the short code they texted ({@code optOut.senderCategories}), else every one (the safe side:
+     * a person who texts STOP to a number expects to hear nothing more from it).
+     */
+    static String categoryFor(OptOutPolicy policy, String sender, KeywordMatch k, String named, Instant at) {
+        if (!policy.hasCategories() || k.intent() == Intent.HELP || k.all()) {
+            return null;
+        }
+        if (policy.revokeAllAt(at)) {
+            return k.intent() == Intent.OPT_IN ? named : null;
+        }
+        return named != null ? named : policy.senderCategory(sender);
     }
 
     /**
@@ -159,7 +205,8 @@ public final class OptOutService {
      * writer wins on the list), so a STOP after a START, or after an administrative removal, is
      * never mistaken for a redelivery. Only the confirmation is deduplicated, see {@link #confirm}.
      */
-    private CompletionStage<MoOutcome> record(Mo mo, String text, KeywordMatch k, String digits, Runnable settled) {
+    private CompletionStage<MoOutcome> record(Mo mo, String text, KeywordMatch k, String named, String digits,
+                                              Runnable settled) {
         AccountConfig owner = mo.owner();
         OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.optOut();
         String sender = senderOf(mo);
@@ -169,9 +216,12 @@ public final class OptOutService {
             case OPT_IN -> ConsentEvent.Type.OPT_IN;
             case HELP -> ConsentEvent.Type.HELP;
         };
-        ConsentEvent event = new ConsentEvent(ConsentEvent.newId(), Instant.now(), type, digits, scope.code(),
+        Instant now = Instant.now();
+        String category = categoryFor(policy, sender, k, named, now);
+        ConsentEvent event = new ConsentEvent(ConsentEvent.newId(), now, type, digits, scope.code(),
                 k.keyword(), k.language(), text, mo.dataCoding(), mo.upstream(),
-                mo.smscReference(), instanceId, null, null, owner == null ? null : owner.systemId(), sender);
+                mo.smscReference(), instanceId, null, null, owner == null ? null : owner.systemId(), sender)
+                .withCategory(category);
         return recorder.record(event).handle((ok, error) -> {
             if (error != null) {
                 metrics.recordFailed(ownerName(mo), failureCause(error));
@@ -182,8 +232,9 @@ public final class OptOutService {
             settled.run();
             metrics.consentEvent(ownerName(mo), owner == null ? "other" : owner.senderTag(sender),
                     type.name().toLowerCase(), scope.kind(), keywordTag(text, k), k.language());
-            log.info("{} {} ({}) from {} recorded, scope {}", mo.label(), type, k.keyword(),
-                    PhoneNumbers.mask(digits), scope.kind());
+            log.info("{} {} ({}) from {} recorded, scope {}{}", mo.label(), type, k.keyword(),
+                    PhoneNumbers.mask(digits), scope.kind(), policy.hasCategories() && type != ConsentEvent.Type.HELP
+                            ? ", category " + (category == null ? OptOutPolicy.ALL : category) : "");
             // issued before the SMSC is answered, so that the next MO it sends finds the keys updated
             CompletionStage<MoOutcome> outcome = confirm(mo, policy, k, digits, event);
             if (type == ConsentEvent.Type.OPT_OUT) {

@@ -121,7 +121,8 @@ public final class SubmitRelay implements EsmeTraffic {
             BaseSm<?> sm = (BaseSm<?>) request;
             String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
-            guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender)
+            String category = SubmitCategory.of(account.config().optOut(), sm, sender);
+            guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender, category)
                     .whenComplete((decision, never) -> onLoop(session.executor(),
                             () -> enforce(session, sm, esmeSequence, decision, startNanos)));
             return;
@@ -264,11 +265,12 @@ public final class SubmitRelay implements EsmeTraffic {
         String sender = source == null ? "" : account.config().sender(source.getTon(), source.getAddress());
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
+        String category = SubmitCategory.of(account.config().optOut(), multi, sender);
         for (SubmitMulti.Destination d : destinations) {
             metrics.submitChecked(account.systemId());
             checks.add(d.isDistributionList()
                     ? CompletableFuture.completedFuture(new SuppressionGuard.InvalidNumber("distribution list"))
-                    : guard.check(account.systemId(), account.config().defaultRegion(), d.address(), sender)
+                    : guard.check(account.systemId(), account.config().defaultRegion(), d.address(), sender, category)
                     .toCompletableFuture());
         }
         CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenComplete((ignored, never) ->
@@ -422,9 +424,10 @@ public final class SubmitRelay implements EsmeTraffic {
             return;
         }
         if (refusal instanceof SubmitDecision.OptedOut optedOut) {
-            log.info("{} {} to {} refused: opted out ({}){}", session.label(), what,
-                    PhoneNumbers.mask(optedOut.suppressed().digits()), optedOut.suppressed().scope().kind(),
-                    LogLimiter.leftOut(skipped));
+            SuppressionGuard.Suppressed s = optedOut.suppressed();
+            log.info("{} {} to {} refused: opted out ({}{}){}", session.label(), what,
+                    PhoneNumbers.mask(s.digits()), s.scope().kind(),
+                    s.category() == null ? "" : ", category " + s.category(), LogLimiter.leftOut(skipped));
         } else if (refusal instanceof SubmitDecision.Uncheckable uncheckable) {
             log.info("{} {} refused: destination cannot be checked ({}){}", session.label(), what,
                     uncheckable.problem(), LogLimiter.leftOut(skipped));

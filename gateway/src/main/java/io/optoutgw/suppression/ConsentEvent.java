@@ -31,6 +31,9 @@ import java.util.UUID;
  * @param order      its place on the list ({@link #listOrder()}): assigned by the Redis that holds the
  *                   number when the event is recorded, before it is journaled; {@code null} in events
  *                   journaled before orders existed and in those that do not change the list
+ * @param category   the consent category the change is about (one of the account's
+ *                   {@code optOut.categories}); {@code null} = every category, as in every event
+ *                   recorded before categories existed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConsentEvent(
@@ -50,7 +53,8 @@ public record ConsentEvent(
         String reason,
         String account,
         String sender,
-        Long order) {
+        Long order,
+        String category) {
 
     /** Kinds of events. */
     public enum Type {
@@ -71,7 +75,15 @@ public record ConsentEvent(
                         String language, String text, Integer dataCoding, String upstream, String smscRef,
                         String instance, String actor, String reason, String account, String sender) {
         this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
-                reason, account, sender, null);
+                reason, account, sender, null, null);
+    }
+
+    /** An event about every category (see {@link #withCategory}). */
+    public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
+                        String language, String text, Integer dataCoding, String upstream, String smscRef,
+                        String instance, String actor, String reason, String account, String sender, Long order) {
+        this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
+                reason, account, sender, order, null);
     }
 
     /** An event not tied to an MO (administrative changes): no account or sender. */
@@ -79,13 +91,29 @@ public record ConsentEvent(
                         String language, String text, Integer dataCoding, String upstream, String smscRef,
                         String instance, String actor, String reason) {
         this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
-                reason, null, null, null);
+                reason, null, null, null, null);
     }
 
     /** This event with its order on the list. */
     public ConsentEvent withOrder(long listOrder) {
         return new ConsentEvent(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef,
-                instance, actor, reason, account, sender, listOrder);
+                instance, actor, reason, account, sender, listOrder, category);
+    }
+
+    /** This event about {@code category} only ({@code null}: every category). */
+    public ConsentEvent withCategory(String category) {
+        return new ConsentEvent(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef,
+                instance, actor, reason, account, sender, order, category);
+    }
+
+    /**
+     * The list entry the event changes, relative to its number: the scope code for an event about
+     * every category, {@code scope~category} for one category (as {@link SuppressionStore#entries}
+     * keys them).
+     */
+    @JsonIgnore
+    public String slot() {
+        return SuppressionStore.slot(scope, category);
     }
 
     /**

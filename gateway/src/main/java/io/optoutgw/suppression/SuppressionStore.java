@@ -16,7 +16,9 @@ import java.util.concurrent.CompletionStage;
  *   <li>List: numbers are spread over a fixed number of hash buckets,
  *       {@code gw:s:{B}} where {@code B = mix64(number) mod buckets}. Field = the E.164 digits
  *       for a global opt-out, {@code digits|a:ACCOUNT} for an account (brand) opt-out, or
- *       {@code digits|s:ACCOUNT:SENDER} for one sender. Value = the signed order of the latest
+ *       {@code digits|s:ACCOUNT:SENDER} for one sender. An opt-out of one consent category puts {@code ~CATEGORY} after
+ *       the digits ({@code digits~marketing|a:ACCOUNT}, {@code digits~marketing} global); a field
+ *       without it covers every category, as every field written before categories existed. Value = the signed order of the latest
  *       change ({@link ConsentEvent#listOrder()}): positive = suppressed since then, negative =
  *       opted back in then (kept so that replaying an older opt-out cannot undo a newer opt-in). An
  *       order is on the scale of epoch seconds, so values written as plain signed epoch seconds
@@ -47,17 +49,42 @@ public final class SuppressionStore {
 
     /**
      * The order for a change to one field that is being recorded now: the Redis server's clock in
-     * epoch seconds, or one more than the order the field holds when that is not smaller. KEYS: the
-     * bucket; ARGV: the field. Read-only; Redis runs scripts one at a time, so a change recorded
+     * epoch seconds, or one more than the greatest order the field and the fields it is weighed
+     * against hold, when that is not smaller. KEYS: the bucket; ARGV: the field, then optionally
+     * the all-categories field of a category entry (""), then, for an all-categories entry while
+     * categories are in use, the number, the scope suffix and an HSCAN pattern for its category
+     * entries (a category entry and the all-categories entry of the same scope are weighed against
+     * each other, the later wins, so a change must be later than both). Read-only; Redis runs scripts one at a time, so a change recorded
      * after another one has been applied always gets a greater order, whatever the gateways' clocks.
      */
     private static final String ORDER = """
             local now = tonumber(redis.call('TIME')[1])
-            local cur = redis.call('HGET', KEYS[1], ARGV[1])
-            if cur then
-              local after = math.abs(tonumber(cur)) + 1
-              if after > now then return after end
+            local top = 0
+            local function see(v)
+              if v then
+                local a = math.abs(tonumber(v))
+                if a > top then top = a end
+              end
             end
+            see(redis.call('HGET', KEYS[1], ARGV[1]))
+            if ARGV[2] then see(redis.call('HGET', KEYS[1], ARGV[2])) end
+            if ARGV[3] then
+              local head = ARGV[3] .. '~'
+              local tail = ARGV[4]
+              local cursor = '0'
+              repeat
+                local r = redis.call('HSCAN', KEYS[1], cursor, 'MATCH', ARGV[5], 'COUNT', 1000)
+                cursor = r[1]
+                for i = 1, #r[2], 2 do
+                  local f = r[2][i]
+                  if #f > #head + #tail and f:sub(1, #head) == head and (#tail == 0 or f:sub(-#tail) == tail) then
+                    local cat = f:sub(#head + 1, #f - #tail)
+                    if not cat:find('|', 1, true) then see(r[2][i + 1]) end
+                  end
+                end
+              until cursor == '0'
+            end
+            if top > 0 and top + 1 > now then return top + 1 end
             return now
             """;
 
@@ -165,8 +192,61 @@ public final class SuppressionStore {
         return scope instanceof Scope.Global ? digits : digits + "|" + scope.code();
     }
 
-    /** Result of a check: the scope that suppresses the number, or {@code null} when none does. */
-    public record Verdict(Scope suppressedBy) {
+    /**
+     * The list field of {@code digits} in {@code scope} for {@code category}: {@link #field(String, Scope)}
+     * for every category ({@code null}), else the digits, {@code ~category}, then the scope part:
+     * {@code 15551234567~marketing|a:acme}, {@code 15551234567~alerts} (global).
+     */
+    static String field(String digits, Scope scope, String category) {
+        if (category == null) {
+            return field(digits, scope);
+        }
+        String head = digits + "~" + category;
+        return scope instanceof Scope.Global ? head : head + "|" + scope.code();
+    }
+
+    /** The entry of a scope code and category relative to its number: the code, or {@code code~category}. */
+    public static String slot(String scopeCode, String category) {
+        return category == null ? scopeCode : scopeCode + "~" + category;
+    }
+
+    private static final java.util.regex.Pattern GLOB = java.util.regex.Pattern.compile("([*?\\[\\]\\\\])");
+
+    private static String globQuote(String s) {
+        return GLOB.matcher(s).replaceAll("\\\\$1");
+    }
+
+    /** Whether accounts declare categories: an all-categories change then weighs the number's category entries. */
+    private volatile boolean categoriesInUse;
+
+    /** Set when some account declares consent categories (start-up; tests). */
+    public void categoriesInUse(boolean inUse) {
+        this.categoriesInUse = inUse;
+    }
+
+    /** The ORDER script's arguments for a change of {@code digits} in {@code scope} for {@code category}. */
+    private String[] orderArgs(String digits, Scope scope, String category) {
+        String f = field(digits, scope, category);
+        if (category != null) {
+            return new String[] {f, field(digits, scope)};
+        }
+        if (!categoriesInUse) {
+            return new String[] {f};
+        }
+        String tail = scope instanceof Scope.Global ? "" : "|" + scope.code();
+        return new String[] {f, f, digits, tail, globQuote(digits) + "~*" + globQuote(tail)};
+    }
+
+    /**
+     * Result of a check: the scope that suppresses the number and, when a category entry decided
+     * it, that category ({@code null}: the entry for every category); {@code suppressedBy} is
+     * {@code null} when nothing does.
+     */
+    public record Verdict(Scope suppressedBy, String category) {
+        public Verdict(Scope suppressedBy) {
+            this(suppressedBy, null);
+        }
+
         public boolean suppressed() {
             return suppressedBy != null;
         }
@@ -174,21 +254,52 @@ public final class SuppressionStore {
 
     /** Whether {@code digits} may not receive messages from {@code account} via {@code sender}. */
     public CompletionStage<Verdict> check(String digits, String account, String sender) {
+        return check(digits, account, sender, null);
+    }
+
+    /**
+     * Whether {@code digits} may not receive messages of {@code category} ({@code null}: the account
+     * declares none) from {@code account} via {@code sender}. One HMGET: the four all-categories
+     * fields and, with a category, that category's field in the global, account and sender scopes.
+     * In each scope the later of the all-categories entry and the category entry decides (a tie:
+     * the opt-out).
+     */
+    public CompletionStage<Verdict> check(String digits, String account, String sender, String category) {
         Scope[] scopes = {Scope.Global.INSTANCE, new Scope.Account(account), new Scope.Sender(account, sender),
             new Scope.Sender(Scope.ANY_ACCOUNT, sender)};
-        String[] fields = new String[scopes.length];
+        int categoryFields = category == null ? 0 : 3;
+        String[] fields = new String[scopes.length + categoryFields];
         for (int i = 0; i < scopes.length; i++) {
             fields[i] = field(digits, scopes[i]);
         }
+        for (int i = 0; i < categoryFields; i++) {
+            fields[scopes.length + i] = field(digits, scopes[i], category);
+        }
         return checks.get().hmget(bucketKey(digits), fields).thenApply(values -> {
-            for (int i = 0; i < values.size(); i++) {
-                KeyValue<String, String> kv = values.get(i);
-                if (kv.hasValue() && Long.parseLong(kv.getValue()) > 0) {
-                    return new Verdict(scopes[i]);
+            for (int i = 0; i < scopes.length; i++) {
+                long all = value(values.get(i));
+                long cat = i < categoryFields ? value(values.get(scopes.length + i)) : 0;
+                long decides = later(all, cat);
+                if (decides > 0) {
+                    return new Verdict(scopes[i], decides == cat && Math.abs(cat) >= Math.abs(all) ? category : null);
                 }
             }
             return new Verdict(null);
         });
+    }
+
+    private static long value(KeyValue<String, String> kv) {
+        return kv.hasValue() ? Long.parseLong(kv.getValue()) : 0;
+    }
+
+    /** Of two signed orders (0 = no entry), the later; on a tie the opt-out. */
+    static long later(long a, long b) {
+        long x = Math.abs(a);
+        long y = Math.abs(b);
+        if (x != y) {
+            return x > y ? a : b;
+        }
+        return Math.max(a, b);
     }
 
     /** Whether the event changed the list (it may be older than what is there) and whether its audit entry is new. */
@@ -205,7 +316,7 @@ public final class SuppressionStore {
             return java.util.concurrent.CompletableFuture.completedFuture(event.time().getEpochSecond());
         }
         return redis.eval(ORDER, ScriptOutputType.INTEGER, new String[] {bucketKey(event.number())},
-                field(event.number(), event.parsedScope()));
+                orderArgs(event.number(), event.parsedScope(), event.category()));
     }
 
     /**
@@ -218,7 +329,7 @@ public final class SuppressionStore {
         String json = event.toJsonString();
         String[] keys = {bucketKey(digits), auditKey(digits)};
         CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys,
-                field(digits, event.parsedScope()), Integer.toString(event.type().effect()),
+                field(digits, event.parsedScope(), event.category()), Integer.toString(event.type().effect()),
                 Long.toString(event.listOrder()), Long.toString(ms), json);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
         return script.thenCombine(index, (result, ignored) ->
@@ -226,21 +337,47 @@ public final class SuppressionStore {
     }
 
     /**
-     * Every scope entry of a number: scope code -> signed order of its latest change, in epoch
-     * seconds (negative = opted in then).
+     * Every entry of a number: its {@linkplain #slot slot} (the scope code, or {@code code~category}
+     * for one category) -> signed order of its latest change, in epoch seconds (negative = opted in
+     * then).
      */
     public CompletionStage<Map<String, Long>> entries(String digits) {
         return redis.hgetall(bucketKey(digits)).thenApply(all -> {
             Map<String, Long> out = new java.util.TreeMap<>();
             all.forEach((f, v) -> {
-                if (f.equals(digits)) {
-                    out.put("g", Long.parseLong(v));
-                } else if (f.startsWith(digits + "|")) {
-                    out.put(f.substring(digits.length() + 1), Long.parseLong(v));
+                ListEntry e = parseField(f, v);
+                if (e.digits().equals(digits)) {
+                    out.put(e.slot(), e.value());
                 }
             });
             return out;
         });
+    }
+
+    /** Every entry of a number, with its scope code and category ({@code null}: every category) apart. */
+    public CompletionStage<List<ListEntry>> entryList(String digits) {
+        return redis.hgetall(bucketKey(digits)).thenApply(all -> {
+            List<ListEntry> out = new ArrayList<>();
+            all.forEach((f, v) -> {
+                ListEntry e = parseField(f, v);
+                if (e.digits().equals(digits)) {
+                    out.add(e);
+                }
+            });
+            out.sort(java.util.Comparator.comparing(ListEntry::slot));
+            return out;
+        });
+    }
+
+    /** A list field and its value: digits, optional {@code ~category}, optional {@code |scope}. */
+    static ListEntry parseField(String f, String v) {
+        int bar = f.indexOf('|');
+        String head = bar < 0 ? f : f.substring(0, bar);
+        String scope = bar < 0 ? "g" : f.substring(bar + 1);
+        int tilde = head.indexOf('~');
+        String digits = tilde < 0 ? head : head.substring(0, tilde);
+        String category = tilde < 0 ? null : head.substring(tilde + 1);
+        return new ListEntry(digits, scope, Long.parseLong(v), category);
     }
 
     /** The bucket count a Redis already holding a list uses, or {@code null} for a fresh Redis. */
@@ -265,7 +402,17 @@ public final class SuppressionStore {
      * One field of the list: a number in one scope with the signed order of its latest change, in
      * epoch seconds (positive = suppressed since then, negative = opted back in then).
      */
-    public record ListEntry(String digits, String scope, long value) {
+    public record ListEntry(String digits, String scope, long value, String category) {
+        /** An entry for every category. */
+        public ListEntry(String digits, String scope, long value) {
+            this(digits, scope, value, null);
+        }
+
+        /** The scope code, or {@code code~category} for a category entry ({@link #slot(String, String)}). */
+        public String slot() {
+            return SuppressionStore.slot(scope, category);
+        }
+
         public boolean suppressed() {
             return value > 0;
         }
@@ -286,11 +433,7 @@ public final class SuppressionStore {
         }
         return redis.hgetall(RedisKeys.listBucket(bucket)).thenApply(all -> {
             List<ListEntry> out = new ArrayList<>(all.size());
-            all.forEach((f, v) -> {
-                int bar = f.indexOf('|');
-                out.add(bar < 0 ? new ListEntry(f, "g", Long.parseLong(v))
-                        : new ListEntry(f.substring(0, bar), f.substring(bar + 1), Long.parseLong(v)));
-            });
+            all.forEach((f, v) -> out.add(parseField(f, v)));
             return out;
         });
     }

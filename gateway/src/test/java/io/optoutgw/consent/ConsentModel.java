@@ -16,7 +16,10 @@ import java.util.Map;
  *       import answered 200) is recorded, and for one (person, scope) the latest acknowledged event
  *       wins, even within one second;</li>
  *   <li>a submit is refused iff the person is suppressed globally, for the account, or for the
- *       account's sender the submit names, whatever spelling of the sender authorization accepted;</li>
+ *       account's sender the submit names, whatever spelling of the sender authorization accepted;
+ *       for an account with consent categories, in each scope the later of the entry for every
+ *       category and the entry for the submit's category decides (docs/consent-rules.md,
+ *       "Categories and revoke-all");</li>
  *   <li>every keyword MO that was acknowledged is recorded, a redelivery too;</li>
  *   <li>at most one reply per (person, short code, intent) within the confirmation window (the
  *       tests' window outlasts a chain): a redelivered STOP, or STOP then "stop", get one reply;
@@ -31,8 +34,14 @@ final class ConsentModel {
     /** What a keyword does. */
     enum Effect { OPT_OUT, OPT_IN, NONE }
 
-    /** Scope code ("g", "a:acme", "s:beta:67890") -> suppressed, per person index. */
-    private final List<Map<String, Boolean>> scopes = new ArrayList<>();
+    /**
+     * Entry ("g", "a:acme", "s:beta:67890", or "a:cato~marketing" for one category) -> the signed
+     * logical time of its latest change (positive = opted out then, negative = opted in), per
+     * person index.
+     */
+    private final List<Map<String, Long>> scopes = new ArrayList<>();
+    /** Logical time: every acknowledged change is later than every one before it. */
+    private long clock;
     /** Consent events recorded per person (any scope, any source). */
     private final long[] eventSeq;
     /** Replies each person must have had at least / may have had at most. */
@@ -55,16 +64,32 @@ final class ConsentModel {
 
     /** Whether {@code person} may not receive from {@code account} sending as {@code canonicalSender}. */
     boolean suppressed(int person, String account, String canonicalSender) {
-        Map<String, Boolean> s = scopes.get(person);
-        return s.getOrDefault("g", false) || s.getOrDefault("a:" + account, false)
-                || s.getOrDefault("s:" + account + ":" + canonicalSender, false);
+        return suppressed(person, account, canonicalSender, null);
+    }
+
+    /**
+     * Whether {@code person} may not receive a message of {@code category} (null: the account has
+     * none) from {@code account} sending as {@code canonicalSender}: in some scope (global, account,
+     * sender) the later of the entry for every category and the entry for this category is an
+     * opt-out.
+     */
+    boolean suppressed(int person, String account, String canonicalSender, String category) {
+        Map<String, Long> s = scopes.get(person);
+        for (String scope : List.of("g", "a:" + account, "s:" + account + ":" + canonicalSender)) {
+            long all = s.getOrDefault(scope, 0L);
+            long one = category == null ? 0 : s.getOrDefault(scope + "~" + category, 0L);
+            if ((Math.abs(all) >= Math.abs(one) ? all : one) > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Scope codes currently suppressing {@code person}, for messages. */
     String describe(int person) {
         List<String> on = new ArrayList<>();
-        scopes.get(person).forEach((scope, suppressed) -> {
-            if (suppressed) {
+        scopes.get(person).forEach((scope, since) -> {
+            if (since > 0) {
                 on.add(scope);
             }
         });
@@ -82,7 +107,8 @@ final class ConsentModel {
 
     /** An admin add / remove or an imported row, acknowledged. */
     void adminChange(int person, String scope, boolean add) {
-        scopes.get(person).put(scope, add);
+        clock++;
+        scopes.get(person).put(scope, add ? clock : -clock);
         eventSeq[person]++;
     }
 
@@ -92,7 +118,8 @@ final class ConsentModel {
      */
     void keywordAcknowledged(int person, String shortCode, String text, Effect effect, String scope) {
         if (scope != null) {
-            scopes.get(person).put(scope, effect == Effect.OPT_OUT);
+            clock++;
+            scopes.get(person).put(scope, effect == Effect.OPT_OUT ? clock : -clock);
         }
         eventSeq[person]++;
         Map<Effect, Boolean> keys = confirmed.computeIfAbsent(person + "|" + shortCode, k -> new HashMap<>());

@@ -25,7 +25,9 @@ import net.jqwik.api.state.Transformer;
 /**
  * Model-based test of consent: random chains of MO (STOP, START, HELP, free text, redeliveries,
  * concatenated STOP in any order and over both instances), admin adds / removes / CSV imports,
- * submit_sm / data_sm / submit_multi with every accepted spelling of destination and sender, and
+ * submit_sm / data_sm / submit_multi with every accepted spelling of destination and sender, consent
+ * categories (accounts with and without revoke-all; STOP to a category's short code, "STOP
+ * marketing", "START alerts", STOP ALL; submits of each category by service_type), and
  * faults (Redis frozen, Redis restarted empty, a gateway restarted on its journal) against two
  * gateway instances sharing one real redis-server. After each step the gateways' answers, the SMSC
  * simulators' received messages and the replies sent are compared with {@link ConsentModel}; a
@@ -110,7 +112,7 @@ class ConsentModelTest {
                 .withAction(3, action(Combinators.combine(person(), adminScope(), spelling(), instance())
                         .as(Step.AdminRemove::new)))
                 .withAction(1, action(Combinators.combine(
-                        Combinators.combine(person(), adminScope(), spelling()).as(List::of).list().ofMinSize(1).ofMaxSize(3),
+                        Combinators.combine(person(), importScope(), spelling()).as(List::of).list().ofMinSize(1).ofMaxSize(3),
                         instance()).as(Step.Import::new)))
                 .withAction(8, action(submit()))
                 .withAction(2, action(submitMulti()))
@@ -155,8 +157,21 @@ class ConsentModelTest {
         return Arbitraries.integers().between(0, ConsentWorld.ADMIN_SCOPES.length - 1);
     }
 
+    private static Arbitrary<Integer> importScope() {
+        return Arbitraries.integers().between(0, ConsentWorld.IMPORT_SCOPES.length - 1);
+    }
+
+    private static Arbitrary<Integer> account() {
+        return Arbitraries.integers().between(0, ConsentWorld.ACCOUNTS.length - 1);
+    }
+
+    private static Arbitrary<Integer> serviceType() {
+        return Arbitraries.integers().between(0, ConsentWorld.SERVICE_TYPES.length - 1);
+    }
+
     private static Arbitrary<Step> keywordMo() {
-        return Combinators.combine(person(), shortCode(), Arbitraries.of("STOP", "stop", "STOP ALL", "START", "Start", "HELP"),
+        return Combinators.combine(person(), shortCode(), Arbitraries.of("STOP", "stop", "STOP ALL", "START", "Start", "HELP",
+                        "STOP marketing", "START alerts"),
                 spelling(), instance()).as(Step.Mo::new);
     }
 
@@ -166,9 +181,10 @@ class ConsentModelTest {
     }
 
     private static Arbitrary<Step> submit() {
-        return Combinators.combine(Arbitraries.of(ConsentWorld.SubmitKind.class), Arbitraries.integers().between(0, 1),
+        return Combinators.combine(Arbitraries.of(ConsentWorld.SubmitKind.class), account(),
                 Arbitraries.integers().between(0, 4), person(),
-                Arbitraries.integers().between(0, ConsentWorld.DEST_SPELLINGS - 1), instance()).as(Step.Submit::new);
+                Arbitraries.integers().between(0, ConsentWorld.DEST_SPELLINGS - 1), serviceType(), instance())
+                .as(Step.Submit::new);
     }
 
     private static Arbitrary<Step> submitMulti() {
@@ -176,7 +192,7 @@ class ConsentModelTest {
                 person().set().ofMinSize(1).ofMaxSize(ConsentWorld.PERSONS),
                 Arbitraries.integers().between(0, ConsentWorld.DEST_SPELLINGS - 1).list().ofSize(ConsentWorld.PERSONS))
                 .as((persons, spellings) -> persons.stream().sorted().map(p -> List.of(p, spellings.get(p))).toList());
-        return Combinators.combine(Arbitraries.integers().between(0, 1), Arbitraries.integers().between(0, 4), dests,
+        return Combinators.combine(account(), Arbitraries.integers().between(0, 4), dests, serviceType(),
                 instance()).as(Step.SubmitMulti::new);
     }
 

@@ -57,21 +57,35 @@ final class ConsentWorld implements AutoCloseable {
 
     static final int PERSONS = 3;
     static final int INSTANCES = 2;
-    static final String[] ACCOUNTS = {"acme", "beta"};
-    /** Short codes: acme owns 12345 (scope account, STOP ALL global), beta owns 67890 and 67891 (scope sender). */
-    static final String[] SHORT_CODES = {"12345", "67890", "67891"};
+    static final String[] ACCOUNTS = {"acme", "beta", "cato", "catr"};
+    /**
+     * Short codes: acme owns 12345 (scope account, STOP ALL global), beta owns 67890 and 67891
+     * (scope sender); cato (categories marketing, alerts; revokeAll false; scope account) owns 55501
+     * (marketing), 55502 (alerts) and 55503 (no category); catr (the same categories, revokeAll
+     * true) owns 55504 (marketing).
+     */
+    static final String[] SHORT_CODES = {"12345", "67890", "67891", "55501", "55502", "55503", "55504"};
+    /** service_type of a submit: none, marketing, alerts (by their first five characters), not a category. */
+    static final String[] SERVICE_TYPES = {"", "MARKE", "ALERT", "CMT"};
     /** Every sender spelling authorization accepts, per account, and the configured entry it stands for. */
     static final String[][] SENDERS = {
         {"12345", "+12345", " 12345", "ACME", "acme"},
         {"67890", "+67890", " 67890", "67891", "+67891"},
+        {"55501", "+55501", "55502", "55503", " 55503"},
+        {"55504", "+55504", " 55504", "55504", "+55504"},
     };
     static final String[][] CANONICAL_SENDERS = {
         {"12345", "12345", "12345", "ACME", "ACME"},
         {"67890", "67890", "67890", "67891", "67891"},
+        {"55501", "55501", "55502", "55503", "55503"},
+        {"55504", "55504", "55504", "55504", "55504"},
     };
-    /** Admin scopes (short codes as stored). */
+    /** Admin scopes (short codes as stored; "~category" for one category, sent as the category parameter). */
     static final String[] ADMIN_SCOPES = {"g", "a:acme", "a:beta", "s:acme:12345", "s:acme:ACME", "s:beta:67890",
-        "s:beta:67891"};
+        "s:beta:67891", "a:cato", "a:cato~marketing", "a:catr~alerts"};
+    /** The scopes a CSV import may name (it takes no category). */
+    static final String[] IMPORT_SCOPES = {"g", "a:acme", "a:beta", "s:acme:12345", "s:acme:ACME", "s:beta:67890",
+        "s:beta:67891", "a:cato"};
 
     private static final Duration WAIT = Duration.ofSeconds(5);
     /** Redis command timeout: long enough that a busy machine is not mistaken for a frozen Redis. */
@@ -159,6 +173,12 @@ final class ConsentWorld implements AutoCloseable {
                   - { systemId: acme, password: pw, numbers: ["12345"], senderIds: ["ACME"],
                       optOut: { scope: account, maxScope: global } }
                   - { systemId: beta, password: pw, numbers: ["67890", "67891"], optOut: { scope: sender } }
+                  - { systemId: cato, password: pw, numbers: ["55501", "55502", "55503"],
+                      optOut: { scope: account, categories: [marketing, alerts], defaultCategory: alerts,
+                                senderCategories: {"55501": marketing, "55502": alerts}, revokeAll: false } }
+                  - { systemId: catr, password: pw, numbers: ["55504"],
+                      optOut: { scope: account, categories: [marketing, alerts],
+                                senderCategories: {"55504": marketing}, revokeAll: true } }
                 """.formatted(journals[i], sims[i].port());
         for (int attempt = 1; ; attempt++) {
             try {
@@ -241,17 +261,56 @@ final class ConsentWorld implements AutoCloseable {
         };
     }
 
-    /** Where a keyword to {@code shortCode} applies, per the accounts' optOut settings. */
+    /** What {@code text} to {@code shortCode} does: "STOP marketing" and "START alerts" are keywords where the owner has categories. */
+    static ConsentModel.Effect effect(String shortCode, String text) {
+        boolean categories = shortCode.startsWith("555");
+        return switch (text) {
+            case "STOP marketing" -> categories ? ConsentModel.Effect.OPT_OUT : null;
+            case "START alerts" -> categories ? ConsentModel.Effect.OPT_IN : null;
+            default -> effect(text);
+        };
+    }
+
+    /**
+     * Where a keyword to {@code shortCode} applies, per the accounts' optOut settings: the scope
+     * code, with "~category" when it is about one category.
+     */
     static String scopeOf(String shortCode, String text) {
-        ConsentModel.Effect e = effect(text);
+        ConsentModel.Effect e = effect(shortCode, text);
         if (e == null || e == ConsentModel.Effect.NONE) {
             return null;
         }
         boolean all = text.equals("STOP ALL");
-        if (shortCode.equals("12345")) {
-            return all ? "g" : "a:acme";
+        String named = switch (text) {
+            case "STOP marketing" -> "marketing";
+            case "START alerts" -> "alerts";
+            default -> null;
+        };
+        switch (shortCode) {
+            case "12345":
+                return all ? "g" : "a:acme";
+            case "55501", "55502", "55503": {
+                // revokeAll false: STOP ALL is every category, a named category that one, else the code's
+                String category = all ? null : named != null ? named
+                        : shortCode.equals("55501") ? "marketing" : shortCode.equals("55502") ? "alerts" : null;
+                return category == null ? "a:cato" : "a:cato~" + category;
+            }
+            case "55504":
+                // revokeAll true: every opt-out and a plain opt-in cover every category; "START alerts" alerts
+                return e == ConsentModel.Effect.OPT_IN && named != null ? "a:catr~" + named : "a:catr";
+            default:
+                return all ? "a:beta" : "s:beta:" + shortCode;
         }
-        return all ? "a:beta" : "s:beta:" + shortCode;
+    }
+
+    /** The category a submit of {@code account} with service_type {@code SERVICE_TYPES[serviceType]} has. */
+    static String categoryOf(int account, int serviceType) {
+        String st = SERVICE_TYPES[serviceType % SERVICE_TYPES.length];
+        return switch (ACCOUNTS[account]) {
+            case "cato" -> st.equals("MARKE") ? "marketing" : "alerts"; // defaultCategory alerts
+            case "catr" -> st.equals("ALERT") ? "alerts" : "marketing"; // default: the first, marketing
+            default -> null;
+        };
     }
 
     /** The person's number as the SMSC writes it in the MO: 0 = TON 1 digits, 1 = TON 1 "+digits", 2 = TON 0 "+digits". */
@@ -281,7 +340,7 @@ final class ConsentWorld implements AutoCloseable {
     }
 
     private void acknowledged(MoSpec spec, int i, int status) {
-        ConsentModel.Effect e = effect(spec.text());
+        ConsentModel.Effect e = effect(spec.shortCode(), spec.text());
         if (redisPaused) {
             if (e != null && status == ROK) {
                 throw new AssertionError("keyword MO " + spec + " acknowledged ESME_ROK on gw" + i
@@ -388,8 +447,13 @@ final class ConsentWorld implements AutoCloseable {
     }
 
     void adminAdd(int person, String scope, int spelling, int i) throws Exception {
-        String body = JSON.createObjectNode().put("number", adminNumber(person, spelling)).put("scope", scope)
-                .put("reason", "model").put("actor", "model").toString();
+        int tilde = scope.indexOf('~');
+        var node = JSON.createObjectNode().put("number", adminNumber(person, spelling))
+                .put("scope", tilde < 0 ? scope : scope.substring(0, tilde)).put("reason", "model").put("actor", "model");
+        if (tilde >= 0) {
+            node.put("category", scope.substring(tilde + 1));
+        }
+        String body = node.toString();
         HttpResponse<String> r = send(i, HttpRequest.newBuilder(api(i, "/api/suppressions?region=US"))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
         expect200(r, "add " + scope);
@@ -397,8 +461,11 @@ final class ConsentWorld implements AutoCloseable {
     }
 
     void adminRemove(int person, String scope, int spelling, int i) throws Exception {
+        int tilde = scope.indexOf('~');
+        String where = tilde < 0 ? "&scope=" + enc(scope)
+                : "&scope=" + enc(scope.substring(0, tilde)) + "&category=" + enc(scope.substring(tilde + 1));
         HttpResponse<String> r = send(i, HttpRequest.newBuilder(api(i, "/api/suppressions/"
-                + enc(adminNumber(person, spelling)) + "?region=US&scope=" + enc(scope) + "&reason=model&actor=model"))
+                + enc(adminNumber(person, spelling)) + "?region=US" + where + "&reason=model&actor=model"))
                 .DELETE());
         expect200(r, "remove " + scope);
         model.adminChange(person, scope, false);
@@ -408,7 +475,7 @@ final class ConsentWorld implements AutoCloseable {
     void importCsv(List<int[]> rows, int i) throws Exception {
         StringBuilder csv = new StringBuilder("number,scope\n");
         for (int[] row : rows) {
-            csv.append(adminNumber(row[0], row[2])).append(',').append(ADMIN_SCOPES[row[1] % ADMIN_SCOPES.length])
+            csv.append(adminNumber(row[0], row[2])).append(',').append(IMPORT_SCOPES[row[1] % IMPORT_SCOPES.length])
                     .append('\n');
         }
         HttpResponse<String> r = send(i, HttpRequest.newBuilder(api(i, "/api/suppressions/import?region=US&reason=model"
@@ -419,7 +486,7 @@ final class ConsentWorld implements AutoCloseable {
             throw new AssertionError("import of " + rows.size() + " rows on gw" + i + " answered " + r.body());
         }
         for (int[] row : rows) {
-            model.adminChange(row[0], ADMIN_SCOPES[row[1] % ADMIN_SCOPES.length], true);
+            model.adminChange(row[0], IMPORT_SCOPES[row[1] % IMPORT_SCOPES.length], true);
         }
     }
 
@@ -482,6 +549,14 @@ final class ConsentWorld implements AutoCloseable {
 
     /** submit_sm or data_sm from {@code account}'s ESME on instance {@code i}; the answer and the SMSC are checked. */
     void submit(SubmitKind kind, int account, int senderSpelling, int person, int destSpelling, int i) throws Exception {
+        submit(kind, account, senderSpelling, person, destSpelling, 0, i);
+    }
+
+    /** As above, with service_type {@code SERVICE_TYPES[serviceType]} (the category of a category account's submit). */
+    void submit(SubmitKind kind, int account, int senderSpelling, int person, int destSpelling, int serviceType, int i)
+            throws Exception {
+        String st = SERVICE_TYPES[serviceType % SERVICE_TYPES.length];
+        String category = categoryOf(account, serviceType);
         String sender = SENDERS[account][senderSpelling % SENDERS[account].length];
         String canonical = CANONICAL_SENDERS[account][senderSpelling % SENDERS[account].length];
         String marker = "mk-" + run + "-" + (++submitCounter);
@@ -490,12 +565,12 @@ final class ConsentWorld implements AutoCloseable {
         int status;
         try {
             if (kind == SubmitKind.SUBMIT_SM) {
-                s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
+                s.submitShortMessage(st, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
                         destTon(destSpelling), NumberingPlanIndicator.ISDN, destAddress(person, destSpelling),
                         new ESMClass(), (byte) 0, (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
                         (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, text);
             } else {
-                s.dataShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
+                s.dataShortMessage(st, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
                         destTon(destSpelling), NumberingPlanIndicator.ISDN, destAddress(person, destSpelling),
                         new ESMClass(), new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
                         new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
@@ -506,8 +581,8 @@ final class ConsentWorld implements AutoCloseable {
             status = e.getCommandStatus();
         }
         boolean relayed = relayed(marker);
-        String what = kind + " " + ACCOUNTS[account] + " from \"" + sender + "\" to p" + (person + 1) + " ("
-                + describeDest(destSpelling) + ") on gw" + i;
+        String what = kind + " " + ACCOUNTS[account] + " from \"" + sender + "\"" + (category == null ? ""
+                : " category " + category) + " to p" + (person + 1) + " (" + describeDest(destSpelling) + ") on gw" + i;
         if (redisPaused) {
             if (status != RTHROTTLED || relayed) {
                 throw new AssertionError(what + " while Redis was frozen: expected ESME_RTHROTTLED and nothing at the "
@@ -516,7 +591,7 @@ final class ConsentWorld implements AutoCloseable {
             refusedMarkers.add(marker);
             return;
         }
-        boolean suppressed = model.suppressed(person, ACCOUNTS[account], canonical);
+        boolean suppressed = model.suppressed(person, ACCOUNTS[account], canonical, category);
         if (suppressed && (status != RINVDSTADR || relayed)) {
             throw new AssertionError(what + ": p" + (person + 1) + " is opted out " + model.describe(person)
                     + ", expected refusal 0x0b with nothing at the SMSC, got 0x" + Integer.toHexString(status)
@@ -534,6 +609,13 @@ final class ConsentWorld implements AutoCloseable {
 
     /** submit_multi to {@code dests} (pairs of person, spelling; distinct persons). */
     void submitMulti(int account, int senderSpelling, List<int[]> dests, int i) throws Exception {
+        submitMulti(account, senderSpelling, dests, 0, i);
+    }
+
+    /** As above, with service_type {@code SERVICE_TYPES[serviceType]}. */
+    void submitMulti(int account, int senderSpelling, List<int[]> dests, int serviceType, int i) throws Exception {
+        String st = SERVICE_TYPES[serviceType % SERVICE_TYPES.length];
+        String category = categoryOf(account, serviceType);
         String sender = SENDERS[account][senderSpelling % SENDERS[account].length];
         String canonical = CANONICAL_SENDERS[account][senderSpelling % SENDERS[account].length];
         String marker = "mk-" + run + "-" + (++submitCounter);
@@ -544,12 +626,12 @@ final class ConsentWorld implements AutoCloseable {
             int p = dests.get(k)[0];
             addresses[k] = new org.jsmpp.bean.Address(destTon(dests.get(k)[1]), NumberingPlanIndicator.ISDN,
                     destAddress(p, dests.get(k)[1]));
-            (model.suppressed(p, ACCOUNTS[account], canonical) ? expectRefused : expectRelayed).add(persons[p]);
+            (model.suppressed(p, ACCOUNTS[account], canonical, category) ? expectRefused : expectRelayed).add(persons[p]);
         }
         int status;
         Set<String> refused = new TreeSet<>();
         try {
-            SubmitMultiResult result = esmes[i][account].submitMultiple("", TypeOfNumber.UNKNOWN,
+            SubmitMultiResult result = esmes[i][account].submitMultiple(st, TypeOfNumber.UNKNOWN,
                     NumberingPlanIndicator.UNKNOWN, sender, addresses, new ESMClass(), (byte) 0, (byte) 1, null, null,
                     new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), ReplaceIfPresentFlag.DEFAULT,
                     new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, marker.getBytes(StandardCharsets.ISO_8859_1));
@@ -564,7 +646,7 @@ final class ConsentWorld implements AutoCloseable {
         }
         Set<String> atSmsc = relayedMulti(marker);
         StringBuilder what = new StringBuilder("submit_multi ").append(ACCOUNTS[account]).append(" from \"")
-                .append(sender).append("\" to");
+                .append(sender).append(category == null ? "\"" : "\" category " + category).append(" to");
         for (int[] d : dests) {
             what.append(" p").append(d[0] + 1).append(" (").append(describeDest(d[1])).append(')');
         }
@@ -681,10 +763,12 @@ final class ConsentWorld implements AutoCloseable {
             for (int a = 0; a < ACCOUNTS.length; a++) {
                 for (String sender : new HashSet<>(List.of(CANONICAL_SENDERS[a]))) {
                     int spelling = List.of(SENDERS[a]).indexOf(sender);
-                    try {
-                        submit(SubmitKind.SUBMIT_SM, a, spelling, p, 1, k++ % INSTANCES);
-                    } catch (AssertionError e) {
-                        wrong.add(e.getMessage());
+                    for (int st = 0; st < (categoryOf(a, 0) == null ? 1 : SERVICE_TYPES.length); st++) {
+                        try {
+                            submit(SubmitKind.SUBMIT_SM, a, spelling, p, 1, st, k++ % INSTANCES);
+                        } catch (AssertionError e) {
+                            wrong.add(e.getMessage());
+                        }
                     }
                 }
             }
