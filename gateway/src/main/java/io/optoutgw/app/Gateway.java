@@ -13,6 +13,9 @@ import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMeterBinder;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
+import io.optoutgw.sendtime.FrequencyCap;
+import io.optoutgw.sendtime.SendTimeGate;
+import io.optoutgw.sendtime.SendTimeRules;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.relay.MessageIdStore;
@@ -20,6 +23,7 @@ import io.optoutgw.report.RelayedStats;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
+import java.time.Clock;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import io.optoutgw.relay.DeliverRouter;
@@ -165,8 +169,10 @@ public final class Gateway implements AutoCloseable {
         PendingMessages pending = new PendingMessages(redis::loopAsync, upstreams, metrics,
                 config.relay().requestTimeout());
         optOut.onOptOut(pending::cancelFor);
+        SendTimeGate sendTime = new SendTimeGate(new SendTimeRules(),
+                new FrequencyCap(redis::loopAsync, Clock.systemUTC()), Clock.systemUTC());
         SubmitRelay submits = new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics,
-                relayedStats);
+                relayedStats, sendTime);
         DeliverRouter delivers = new DeliverRouter(accounts, upstreams, messageIds, optOut, metrics,
                 config.relay().requestTimeout());
         upstreams.start(delivers);

@@ -15,6 +15,9 @@ import java.time.Duration;
  * @param dataCodingZero       what data_coding 0 means in this SMSC's MO: gsm7_unpacked (default),
  *                             gsm7_packed or latin1
  * @param tls                  TLS towards this SMSC; {@link UpstreamTlsConfig#DISABLED} when not configured
+ * @param honoursSchedule      whether this SMSC delivers a message at its schedule_delivery_time; only then
+ *                             may send-time rules with {@code action: schedule} reschedule a message
+ *                             sent to it (otherwise they refuse it)
  * @param textReceipts         whether this SMSC sends delivery receipts as esm_class 0 messages
  *                             recognised only by their text ("id:... stat:..."); default false:
  *                             only esm_class (or the receipt TLVs) makes a receipt, so an MO
@@ -38,7 +41,8 @@ public record UpstreamConfig(
         Duration reconnectMaxDelay,
         io.optoutgw.config.DataCodingZero dataCodingZero,
         UpstreamTlsConfig tls,
-        boolean textReceipts) {
+        boolean textReceipts,
+        boolean honoursSchedule) {
 
     /** How the gateway binds to an SMSC. */
     public enum BindMode { TRANSCEIVER, TRANSMITTER_RECEIVER }

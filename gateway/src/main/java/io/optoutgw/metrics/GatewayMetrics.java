@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayMetrics {
 
     /** Why a submit was refused. */
-    public enum RefusalReason { SUPPRESSED, FAIL_CLOSED, INVALID_NUMBER, SCHEDULE, NOT_OWNER }
+    public enum RefusalReason { SUPPRESSED, FAIL_CLOSED, INVALID_NUMBER, SCHEDULE, NOT_OWNER, QUIET_HOURS, FREQUENCY_CAP }
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();

@@ -12,6 +12,8 @@ import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
 import io.optoutgw.codec.ReplaceSm;
+import io.optoutgw.config.SendTimeConfig;
+import io.optoutgw.sendtime.SendTimeGate;
 import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,12 +62,15 @@ public final class SubmitRelay implements EsmeTraffic {
     private final long timeoutNanos;
     private final SuppressionGuard guard;
     private final RelayedStats relayedStats;
+    private final SendTimeGate sendTime;
     private final GatewayMetrics metrics;
     private final Refusals refusals;
     private final PendingMessages pending;
 
     public SubmitRelay(RelayConfig config, Upstreams upstreams, MessageIdStore messageIds, SuppressionGuard guard,
-                       PendingMessages pending, GatewayMetrics metrics, RelayedStats relayedStats) {
+                       PendingMessages pending, GatewayMetrics metrics, RelayedStats relayedStats,
+                       SendTimeGate sendTime) {
+        this.sendTime = sendTime;
         this.relayedStats = relayedStats;
         this.guard = guard;
         this.pending = pending;
@@ -387,18 +392,76 @@ public final class SubmitRelay implements EsmeTraffic {
                 relay(session, sm, esmeSequence, startNanos);
                 return;
             }
-            Instant until = pendingUntil(account, sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
             UpstreamBind bind = upstreams.pick(account.config().route());
             if (bind == null) {
                 session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
                 return;
             }
-            send(bind, session, sm, esmeSequence, startNanos, until == null ? null : relay.digits(), until);
+            SendTimeConfig rules = policy.sendTime();
+            if (rules == null) {
+                relayChecked(session, sm, esmeSequence, startNanos, bind, relay.digits());
+                return;
+            }
+            // send-time rules (quiet hours in the recipient's zones, the 24 h cap) after the list allowed it
+            sendTime.check(account.systemId(), relay.digits(), rules, scheduledAt(sm.getScheduleDeliveryTime()),
+                            bind.config().honoursSchedule())
+                    .whenComplete((outcome, error) -> onLoop(session.executor(),
+                            () -> afterSendTime(session, sm, esmeSequence, startNanos, bind, relay.digits(), outcome,
+                                    error)));
         } else if (decision instanceof SubmitDecision.OptedOut) {
             refusals.refuse(session, sm, esmeSequence, policy);
         } else {
             session.respond(Pdus.response(sm, ((SubmitDecision.Refusal) decision).status()), esmeSequence);
         }
+    }
+
+    /** Relays a submit the list allowed, remembering it as possibly pending at the SMSC. */
+    private void relayChecked(EsmeSession session, BaseSm<?> sm, int esmeSequence, long startNanos, UpstreamBind bind,
+                              String digits) {
+        Instant until = pendingUntil(session.account(), sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
+        send(bind, session, sm, esmeSequence, startNanos, until == null ? null : digits, until);
+    }
+
+    /** Acts on the send-time rules' outcome for a submit the list allowed. */
+    private void afterSendTime(EsmeSession session, BaseSm<?> sm, int esmeSequence, long startNanos, UpstreamBind bind,
+                               String digits, SendTimeGate.Outcome outcome, Throwable error) {
+        Account account = session.account();
+        OptOutPolicy policy = account.config().optOut();
+        if (error != null) {
+            // the cap could not be read: as for the list, fail open or closed per the account
+            metrics.redisError("check");
+            if (policy.failOpen()) {
+                metrics.failOpenPass(account.systemId());
+                relayChecked(session, sm, esmeSequence, startNanos, bind, digits);
+            } else {
+                metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
+                session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
+            }
+            return;
+        }
+        if (outcome instanceof SendTimeGate.Refuse refuse) {
+            GatewayMetrics.RefusalReason reason = refuse.reason() == SendTimeGate.Reason.QUIET_HOURS
+                    ? GatewayMetrics.RefusalReason.QUIET_HOURS : GatewayMetrics.RefusalReason.FREQUENCY_CAP;
+            metrics.submitRefused(account.systemId(), reason);
+            long skipped = refusalLogs.get(reason).admit();
+            if (skipped >= 0) {
+                log.info("{} {} to {} refused: {} (allowed again at {}){}", session.label(), sm.getName(),
+                        PhoneNumbers.mask(digits), reason == GatewayMetrics.RefusalReason.QUIET_HOURS
+                                ? "quiet hours in the recipient's time" : "at most optOut.sendTime.maxPer24h a day",
+                        refuse.retryAt(), LogLimiter.leftOut(skipped));
+            }
+            session.respond(Pdus.response(sm, refuse.status()), esmeSequence);
+            return;
+        }
+        if (outcome instanceof SendTimeGate.Schedule schedule) {
+            sm.setScheduleDeliveryTime(schedule.scheduleDeliveryTime());
+        }
+        relayChecked(session, sm, esmeSequence, startNanos, bind, digits);
+    }
+
+    /** The submit's own schedule_delivery_time as an instant, or null when unset or unreadable. */
+    private static Instant scheduledAt(String scheduleDeliveryTime) {
+        return SmppTime.parse(scheduleDeliveryTime, Instant.now()) instanceof SmppTime.At at ? at.instant() : null;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,7 +62,7 @@ class FrequencyCapTest {
         return new FrequencyCap(connection::async, clock);
     }
 
-    private static FrequencyCap.Result get(java.util.concurrent.CompletionStage<FrequencyCap.Result> r)
+    private static FrequencyCap.Result get(CompletionStage<FrequencyCap.Result> r)
             throws Exception {
         return r.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
