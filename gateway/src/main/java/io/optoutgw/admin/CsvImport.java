@@ -2,14 +2,17 @@ package io.optoutgw.admin;
 
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.journal.JournalAppendException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -127,7 +130,7 @@ public final class CsvImport {
         synchronized (errors) {
             listed = List.copyOf(errors);
         }
-        listed = listed.stream().sorted(java.util.Comparator.comparingLong(ImportResult.RowError::line)).toList();
+        listed = listed.stream().sorted(Comparator.comparingLong(ImportResult.RowError::line)).toList();
         return new ImportResult(rows, imported.get(), bad, failed.get(), skipped, listed,
                 errorCount.get() > listed.size(), aborted.get(), (System.nanoTime() - startNanos) / 1_000_000);
     }
@@ -222,7 +225,7 @@ public final class CsvImport {
         admin.recorder().record(event).whenComplete((ok, error) -> {
             if (error == null) {
                 done(lineNo, null);
-            } else if (unwrap(error) instanceof io.optoutgw.suppression.journal.JournalAppendException) {
+            } else if (unwrap(error) instanceof JournalAppendException) {
                 done(lineNo, "not recorded: " + unwrap(error));
             } else {
                 // journaled; only the Redis write failed (e.g. a command timeout under load): applying again is idempotent
@@ -263,7 +266,7 @@ public final class CsvImport {
     }
 
     private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     private Scope scope(String text) {

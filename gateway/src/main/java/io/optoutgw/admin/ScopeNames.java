@@ -1,7 +1,9 @@
 package io.optoutgw.admin;
 
 import io.optoutgw.suppression.Scope;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -16,20 +18,20 @@ public final class ScopeNames {
     private static final Pattern SENDER = Pattern.compile("[^\\s|,\"]{1,64}");
 
     private final Set<String> accounts;
-    private final java.util.Map<String, java.util.List<String>> categories;
+    private final Map<String, List<String>> categories;
 
     /** @param accounts configured ESME system_ids */
     public ScopeNames(Set<String> accounts) {
-        this(accounts, java.util.Map.of());
+        this(accounts, Map.of());
     }
 
     /**
      * @param accounts   configured ESME system_ids
      * @param categories each account's {@code optOut.categories} (accounts without any may be left out)
      */
-    public ScopeNames(Set<String> accounts, java.util.Map<String, java.util.List<String>> categories) {
+    public ScopeNames(Set<String> accounts, Map<String, List<String>> categories) {
         this.accounts = Set.copyOf(accounts);
-        this.categories = java.util.Map.copyOf(categories);
+        this.categories = Map.copyOf(categories);
     }
 
     /**
@@ -44,9 +46,9 @@ public final class ScopeNames {
         String c = text.strip().toLowerCase(Locale.ROOT);
         Set<String> allowed = new TreeSet<>();
         if (scope instanceof Scope.Account a) {
-            allowed.addAll(categories.getOrDefault(a.account(), java.util.List.of()));
+            allowed.addAll(categories.getOrDefault(a.account(), List.of()));
         } else if (scope instanceof Scope.Sender snd) {
-            allowed.addAll(categories.getOrDefault(snd.account(), java.util.List.of()));
+            allowed.addAll(categories.getOrDefault(snd.account(), List.of()));
         } else {
             categories.values().forEach(allowed::addAll);
         }

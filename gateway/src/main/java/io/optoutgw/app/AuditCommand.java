@@ -4,6 +4,7 @@ import static io.optoutgw.app.AdminClient.params;
 import static io.optoutgw.app.AdminClient.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.optoutgw.admin.ScopeNames;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -31,7 +32,7 @@ final class AuditCommand implements Runnable {
             sb.append('+').append(e.path("number").asText()).append("  ");
         }
         sb.append(String.format(Locale.ROOT, "%-12s %s", e.path("type").asText(),
-                io.optoutgw.admin.ScopeNames.display(e.path("scope").asText())));
+                ScopeNames.display(e.path("scope").asText())));
         for (String f : new String[] {"actor", "reason", "keyword", "upstream", "instance"}) {
             if (e.hasNonNull(f)) {
                 sb.append("  ").append(f).append('=').append(quote(e.get(f).asText()));

@@ -1,51 +1,65 @@
 package io.optoutgw.app;
 
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.ListVerifier;
+import io.optoutgw.admin.ScopeNames;
+import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.UpstreamConfig;
+import io.optoutgw.esme.Account;
+import io.optoutgw.esme.AccountRegistry;
+import io.optoutgw.esme.BindGuard;
+import io.optoutgw.esme.EsmeServer;
+import io.optoutgw.http.AdminApi;
 import io.optoutgw.http.HttpServer;
 import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMeterBinder;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
-import io.optoutgw.sendtime.FrequencyCap;
-import io.optoutgw.sendtime.SendTimeGate;
-import io.optoutgw.sendtime.SendTimeRules;
-import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.optout.OptOutService;
-import io.optoutgw.relay.MessageIdStore;
-import io.optoutgw.report.RelayedStats;
-import io.optoutgw.suppression.journal.OptOutJournal;
-import io.optoutgw.suppression.SuppressionGuard;
-import io.optoutgw.suppression.SuppressionStore;
-import java.time.Clock;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import io.optoutgw.relay.DeliverRouter;
-import io.optoutgw.relay.PendingMessages;
-import io.optoutgw.relay.SubmitRelay;
-import io.optoutgw.esme.Account;
-import io.optoutgw.esme.AccountRegistry;
-import io.optoutgw.esme.BindGuard;
-import io.optoutgw.esme.EsmeServer;
-import io.optoutgw.simulator.SimulatorOptions;
-import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.redis.LocalRedis;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.redis.RedisSafety;
+import io.optoutgw.relay.DeliverRouter;
+import io.optoutgw.relay.MessageIdStore;
+import io.optoutgw.relay.PendingMessages;
+import io.optoutgw.relay.SubmitRelay;
+import io.optoutgw.report.RelayedStats;
+import io.optoutgw.sendtime.FrequencyCap;
+import io.optoutgw.sendtime.SendTimeGate;
+import io.optoutgw.sendtime.SendTimeRules;
+import io.optoutgw.simulator.SimulatorOptions;
+import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.SuppressionGuard;
+import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,11 +112,11 @@ public final class Gateway implements AutoCloseable {
         // refuse a bad keyword list or a reply that does not fit one SMS before starting anything
         OptOutService.validateConfig(config.accounts());
         // TLS files are read and checked before anything starts
-        io.netty.handler.ssl.SslContext esmeTls = config.smpp().tls() == null ? null
+        SslContext esmeTls = config.smpp().tls() == null ? null
                 : TlsContexts.esmeServer(config.smpp().tls());
-        java.util.Map<String, io.netty.handler.ssl.SslContext> upstreamTls = new java.util.HashMap<>();
+        Map<String, SslContext> upstreamTls = new HashMap<>();
         for (UpstreamConfig u : config.upstreams()) {
-            io.netty.handler.ssl.SslContext c = TlsContexts.upstreamClient(u.tls(), "upstreams[" + u.name() + "].tls.");
+            SslContext c = TlsContexts.upstreamClient(u.tls(), "upstreams[" + u.name() + "].tls.");
             if (c != null) {
                 upstreamTls.put(u.name(), c);
             }
@@ -149,7 +163,7 @@ public final class Gateway implements AutoCloseable {
         SuppressionStore list = new SuppressionStore(redis.async(), redis::loopAsync, config.suppression().buckets());
         list.categoriesInUse(config.accounts().stream().anyMatch(a -> a.optOut().hasCategories()));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        io.micrometer.core.instrument.Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
+        Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
                 .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
         started.push(journal::close);
@@ -197,7 +211,7 @@ public final class Gateway implements AutoCloseable {
             if (simulator != null) {
                 SmscSimulator sim = simulator;
                 httpServer.enableDemoMo((from, to, text) -> sim.injectMo(from, to,
-                        text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), (byte) 0));
+                        text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
             }
             // HTTP's own single thread: slow or many HTTP clients cannot hold up SMPP accept or sessions
             EventLoopGroup httpGroup = Transports.group(1);
@@ -210,24 +224,24 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** Each account's declared consent categories, for checking those an operator types. */
-    private static java.util.Map<String, java.util.List<String>> categoriesByAccount(GatewayConfig config) {
-        java.util.Map<String, java.util.List<String>> out = new java.util.HashMap<>();
+    private static Map<String, List<String>> categoriesByAccount(GatewayConfig config) {
+        Map<String, List<String>> out = new HashMap<>();
         config.accounts().forEach(a -> out.put(a.systemId(), a.optOut().categories()));
         return out;
     }
 
     /** The admin API on the HTTP port (/api); every request is answered 401 "disabled" unless http.adminToken is set. */
-    private io.optoutgw.http.AdminApi adminApi(SuppressionStore list) {
+    private AdminApi adminApi(SuppressionStore list) {
         if (!config.http().adminEnabled()) {
-            return io.optoutgw.http.AdminApi.disabled();
+            return AdminApi.disabled();
         }
-        java.util.Set<String> accounts = new java.util.HashSet<>();
+        Set<String> accounts = new HashSet<>();
         config.accounts().forEach(a -> accounts.add(a.systemId()));
         Duration timeout = Duration.ofSeconds(5);
-        var admin = new io.optoutgw.admin.SuppressionAdmin(list, recorder, new io.optoutgw.admin.ScopeNames(accounts, categoriesByAccount(config)),
+        var admin = new SuppressionAdmin(list, recorder, new ScopeNames(accounts, categoriesByAccount(config)),
                 config.instanceId(), timeout);
-        var verifier = new io.optoutgw.admin.ListVerifier(list, journal, timeout, config.optout().recordTimeout());
-        return new io.optoutgw.http.AdminApi(config.http().adminToken(), admin, verifier);
+        var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
+        return new AdminApi(config.http().adminToken(), admin, verifier);
     }
 
     private void startReconciler() {
@@ -292,8 +306,8 @@ public final class Gateway implements AutoCloseable {
 
     private static double pendingTasks(EventLoopGroup group) {
         int pending = 0;
-        for (io.netty.util.concurrent.EventExecutor e : group) {
-            if (e instanceof io.netty.util.concurrent.SingleThreadEventExecutor st) {
+        for (EventExecutor e : group) {
+            if (e instanceof SingleThreadEventExecutor st) {
                 pending += st.pendingTasks();
             }
         }

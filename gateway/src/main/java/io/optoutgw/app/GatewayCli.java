@@ -6,10 +6,16 @@ import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.esme.PasswordHash;
 import io.optoutgw.redis.RedisConnectException;
+import io.optoutgw.redis.RedisConnector;
+import io.optoutgw.report.OptOutReport;
+import io.optoutgw.report.ReportChart;
+import io.optoutgw.simulator.SmscSimulatorMain;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -157,7 +163,7 @@ public final class GatewayCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            java.time.Duration period;
+            Duration period;
             try {
                 period = ConfigLoader.parseDuration(since);
             } catch (RuntimeException e) {
@@ -174,11 +180,11 @@ public final class GatewayCli implements Runnable {
                     return 2;
                 }
             }
-            try (io.optoutgw.redis.RedisConnector r = io.optoutgw.redis.RedisConnector.connect(uri,
-                    java.time.Duration.ofSeconds(5))) {
-                io.optoutgw.report.OptOutReport.Result result = io.optoutgw.report.OptOutReport.build(r.async(), period);
-                System.out.print(io.optoutgw.report.OptOutReport.table(result));
-                io.optoutgw.report.ReportChart.write(result, png);
+            try (RedisConnector r = RedisConnector.connect(uri,
+                    Duration.ofSeconds(5))) {
+                OptOutReport.Result result = OptOutReport.build(r.async(), period);
+                System.out.print(OptOutReport.table(result));
+                ReportChart.write(result, png);
                 System.out.println("\nchart: " + png.toAbsolutePath());
                 return 0;
             } catch (RedisConnectException e) {
@@ -195,11 +201,11 @@ public final class GatewayCli implements Runnable {
     static final class Simulator implements Callable<Integer> {
         // @Unmatched, not @Parameters: picocli rejects "--host" as an unknown option otherwise.
         @CommandLine.Unmatched
-        List<String> args = new java.util.ArrayList<>();
+        List<String> args = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
-            io.optoutgw.simulator.SmscSimulatorMain.main(args.toArray(String[]::new));
+            SmscSimulatorMain.main(args.toArray(String[]::new));
             return 0;
         }
     }

@@ -5,12 +5,14 @@ import static io.optoutgw.app.AdminClient.params;
 import static io.optoutgw.app.AdminClient.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.optoutgw.http.ApiBodies;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -107,7 +109,7 @@ final class SuppressionCommand implements Runnable {
         int run(AdminClient client) throws CliFailure {
             String body;
             try {
-                body = AdminClient.JSON.writeValueAsString(new io.optoutgw.http.ApiBodies.AddRequest(number, scope,
+                body = AdminClient.JSON.writeValueAsString(new ApiBodies.AddRequest(number, scope,
                         reason, actor == null ? user() : actor, category));
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.REFUSED, e.getMessage());
@@ -243,7 +245,7 @@ final class SuppressionCommand implements Runnable {
                     }
                 };
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
     }

@@ -1,10 +1,12 @@
 package io.optoutgw.config;
 
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.optoutgw.smpp.BindType;
 import io.optoutgw.suppression.Senders;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
 
@@ -59,8 +61,8 @@ public record AccountConfig(
         allowedIps = ConfigChecks.orEmpty(allowedIps);
         numbers = ConfigChecks.orEmpty(numbers);
         route = ConfigChecks.orEmpty(route);
-        defaultRegion = defaultRegion == null ? "US" : defaultRegion.toUpperCase(java.util.Locale.ROOT);
-        if (!com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions().contains(defaultRegion)) {
+        defaultRegion = defaultRegion == null ? "US" : defaultRegion.toUpperCase(Locale.ROOT);
+        if (!PhoneNumberUtil.getInstance().getSupportedRegions().contains(defaultRegion)) {
             throw new ConfigException(k + "defaultRegion", "not a region libphonenumber knows: '" + defaultRegion
                     + "' (use an ISO 3166 code such as US, CA, GB, FR)");
         }

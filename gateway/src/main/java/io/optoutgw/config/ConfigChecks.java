@@ -1,5 +1,8 @@
 package io.optoutgw.config;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -61,19 +64,19 @@ final class ConfigChecks {
     /** The file must exist, be a regular file and be readable by this process. */
     static String readableFile(String key, String path) {
         notBlank(key, path);
-        java.nio.file.Path file;
+        Path file;
         try {
-            file = java.nio.file.Path.of(path);
-        } catch (java.nio.file.InvalidPathException e) {
+            file = Path.of(path);
+        } catch (InvalidPathException e) {
             throw new ConfigException(key, "not a valid file path: " + path);
         }
-        if (!java.nio.file.Files.exists(file)) {
+        if (!Files.exists(file)) {
             throw new ConfigException(key, "no such file: " + path);
         }
-        if (!java.nio.file.Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file)) {
             throw new ConfigException(key, "not a regular file: " + path);
         }
-        if (!java.nio.file.Files.isReadable(file)) {
+        if (!Files.isReadable(file)) {
             throw new ConfigException(key, "cannot read " + path + ": permission denied");
         }
         return path;

@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -165,7 +165,7 @@ public final class ConfigLoader {
     }
 
     /** Parses a duration the way the configuration does ("500ms", "5s", "2m", "72h", "30d", ISO-8601). */
-    public static java.time.Duration parseDuration(String text) {
+    public static Duration parseDuration(String text) {
         return DurationDeserializer.parse(text);
     }
 }

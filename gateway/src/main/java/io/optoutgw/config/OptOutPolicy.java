@@ -1,12 +1,19 @@
 package io.optoutgw.config;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,7 +61,7 @@ import java.util.regex.Pattern;
 public record OptOutPolicy(
         ScopeKind scope,
         ScopeKind maxScope,
-        io.optoutgw.config.MatchMode keywordMode,
+        MatchMode keywordMode,
         Boolean forwardMo,
         Refusal refusal,
         Integer refusalStatus,
@@ -67,7 +74,7 @@ public record OptOutPolicy(
         KeywordLists keywords,
         Map<String, KeywordLists> senderKeywords,
         Scheduled scheduled,
-        java.time.Duration maxScheduleAhead,
+        Duration maxScheduleAhead,
         Boolean cancelPendingOnOptOut,
         SendTimeConfig sendTime,
         List<String> categories,
@@ -101,7 +108,7 @@ public record OptOutPolicy(
             throw new ConfigException("optOut.maxScope", "must be at least as wide as optOut.scope ("
                     + scope.name().toLowerCase() + "), got " + maxScope.name().toLowerCase());
         }
-        keywordMode = keywordMode == null ? io.optoutgw.config.MatchMode.EXACT : keywordMode;
+        keywordMode = keywordMode == null ? MatchMode.EXACT : keywordMode;
         forwardMo = forwardMo == null || forwardMo;
         refusal = refusal == null ? Refusal.REJECT : refusal;
         refusalStatus = refusalStatus == null ? 0x0B : refusalStatus;
@@ -119,7 +126,7 @@ public record OptOutPolicy(
         senderTemplates = senderTemplates == null ? Map.of() : Map.copyOf(senderTemplates);
         senderKeywords = senderKeywords == null ? Map.of() : Map.copyOf(senderKeywords);
         scheduled = scheduled == null ? Scheduled.ALLOW : scheduled;
-        maxScheduleAhead = maxScheduleAhead == null ? java.time.Duration.ofHours(24) : maxScheduleAhead;
+        maxScheduleAhead = maxScheduleAhead == null ? Duration.ofHours(24) : maxScheduleAhead;
         if (maxScheduleAhead.isNegative() || maxScheduleAhead.isZero()) {
             throw new ConfigException("optOut.maxScheduleAhead", "must be positive, got " + maxScheduleAhead);
         }
@@ -151,7 +158,7 @@ public record OptOutPolicy(
             categorySource = String.format(Locale.ROOT, "tlv:0x%04x", tag);
         }
         if (categorySource.equals("service_type")) {
-            java.util.Set<String> heads = new java.util.HashSet<>();
+            Set<String> heads = new HashSet<>();
             for (String c : categories) {
                 String head = c.length() > SERVICE_TYPE_CHARS ? c.substring(0, SERVICE_TYPE_CHARS) : c;
                 if (!heads.add(head)) {
@@ -171,7 +178,7 @@ public record OptOutPolicy(
         } else if (!categories.isEmpty()) {
             defaultCategory = categories.get(0);
         }
-        Map<String, String> sc = new java.util.LinkedHashMap<>();
+        Map<String, String> sc = new LinkedHashMap<>();
         if (senderCategories != null) {
             for (Map.Entry<String, String> e : senderCategories.entrySet()) {
                 String c = e.getValue() == null ? "" : e.getValue().strip().toLowerCase(Locale.ROOT);
@@ -187,7 +194,7 @@ public record OptOutPolicy(
         if (!revokeAll.equals("true") && !revokeAll.equals("false")) {
             try {
                 LocalDate.parse(revokeAll);
-            } catch (java.time.format.DateTimeParseException e) {
+            } catch (DateTimeParseException e) {
                 throw new ConfigException("optOut.revokeAll", "expected true, false or a date YYYY-MM-DD, got '"
                         + revokeAll + "'");
             }
@@ -284,11 +291,11 @@ public record OptOutPolicy(
     }
 
     /** This policy with {@code senderCategories} keyed by {@code canonical} of each sender. */
-    OptOutPolicy withCanonicalSenders(java.util.function.UnaryOperator<String> canonical) {
+    OptOutPolicy withCanonicalSenders(UnaryOperator<String> canonical) {
         if (senderCategories.isEmpty()) {
             return this;
         }
-        Map<String, String> sc = new java.util.HashMap<>();
+        Map<String, String> sc = new HashMap<>();
         senderCategories.forEach((k, v) -> sc.put(canonical.apply(k), v));
         return new OptOutPolicy(scope, maxScope, keywordMode, forwardMo, refusal, refusalStatus, receiptErrorCode,
                 failOpen, failClosedStatus, templates, senderTemplates, surveyUrl, keywords, senderKeywords, scheduled,

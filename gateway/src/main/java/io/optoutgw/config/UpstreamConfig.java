@@ -39,7 +39,7 @@ public record UpstreamConfig(
         Duration responseTimeout,
         Duration reconnectInitialDelay,
         Duration reconnectMaxDelay,
-        io.optoutgw.config.DataCodingZero dataCodingZero,
+        DataCodingZero dataCodingZero,
         UpstreamTlsConfig tls,
         boolean textReceipts,
         boolean honoursSchedule) {
@@ -75,7 +75,7 @@ public record UpstreamConfig(
                 ConfigChecks.orDefault(reconnectInitialDelay, Duration.ofMillis(500)));
         reconnectMaxDelay = ConfigChecks.positive(k + "reconnectMaxDelay",
                 ConfigChecks.orDefault(reconnectMaxDelay, Duration.ofSeconds(60)));
-        dataCodingZero = dataCodingZero == null ? io.optoutgw.config.DataCodingZero.GSM7_UNPACKED : dataCodingZero;
+        dataCodingZero = dataCodingZero == null ? DataCodingZero.GSM7_UNPACKED : dataCodingZero;
         tls = tls == null ? UpstreamTlsConfig.DISABLED : tls;
         tls.check(k + "tls.");
     }

@@ -2,6 +2,7 @@ package io.optoutgw.esme;
 
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.smpp.SessionPick;
+import io.optoutgw.suppression.Senders;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,7 +18,7 @@ public final class Account {
     private final RateLimiter rateLimiter;
     private final List<EsmeSession> sessions = new CopyOnWriteArrayList<>();
     private final AtomicInteger nextReceiver = new AtomicInteger();
-    private final io.optoutgw.suppression.Senders.Allowed senders;
+    private final Senders.Allowed senders;
 
     Account(AccountConfig config) {
         this.config = config;

@@ -19,6 +19,7 @@ import io.optoutgw.smpp.SmppPipeline;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +120,7 @@ public final class EsmeServer {
 
         @Override
         protected void initChannel(SocketChannel ch) {
-            java.net.InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+            InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
             String peer = ip == null ? "?" : ip.getHostAddress();
             BindGuard.Closed refused = bindGuard.open(ip);
             if (refused != null) {

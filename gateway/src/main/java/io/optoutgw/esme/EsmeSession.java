@@ -13,7 +13,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.collection.IntObjectHashMap;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
@@ -24,7 +26,12 @@ import io.optoutgw.smpp.DecodeFailures;
 import io.optoutgw.smpp.KeepAlive;
 import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.transport.ConnectionErrors;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +56,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     /** interface_version 3.4 (SMPP 3.4 section 5.2.4), announced in bind responses. */
     private static final byte INTERFACE_VERSION_34 = 0x34;
     /** At most one line a second, over all sessions, for undecodable PDUs and pre-bind closes. */
-    private static final LogLimiter UNDECODABLE_LOG = new LogLimiter(java.time.Duration.ofSeconds(1));
-    private static final LogLimiter PRE_BIND_LOG = new LogLimiter(java.time.Duration.ofSeconds(1));
+    private static final LogLimiter UNDECODABLE_LOG = new LogLimiter(Duration.ofSeconds(1));
+    private static final LogLimiter PRE_BIND_LOG = new LogLimiter(Duration.ofSeconds(1));
 
     private final SmppServerConfig config;
     private final AccountRegistry accounts;
@@ -59,7 +66,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private final long relayTimeoutNanos;
     private final int connectionId;
     private final BindGuard bindGuard;
-    private final java.util.concurrent.Executor passwordChecks;
+    private final Executor passwordChecks;
 
     private Channel channel;
     private String label;
@@ -72,12 +79,12 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
      * (loop-confined). A burst of receipts or MO then waits a moment instead of being bounced
      * back to the SMSC with ESME_RX_T_APPN, which SMSCs retry only minutes later.
      */
-    private final java.util.ArrayDeque<Waiting> waiting = new java.util.ArrayDeque<>();
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
     private volatile int waitingCount;
     private volatile int inFlight;
     /** Requests relayed for this ESME and not answered yet, by its sequence number (loop-confined). */
-    private final io.netty.util.collection.IntObjectHashMap<PduRequest<?>> awaiting =
-            new io.netty.util.collection.IntObjectHashMap<>();
+    private final IntObjectHashMap<PduRequest<?>> awaiting =
+            new IntObjectHashMap<>();
     private int unbindSequence;
     private boolean gatewayUnbind;
     private boolean bindFailed;
@@ -102,7 +109,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
      */
     public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
                        String gatewaySystemId, long relayTimeoutNanos, int connectionId, BindGuard bindGuard,
-                       java.util.concurrent.Executor passwordChecks) {
+                       Executor passwordChecks) {
         this.bindGuard = bindGuard;
         this.passwordChecks = passwordChecks == null ? Runnable::run : passwordChecks;
         this.config = config;
@@ -125,7 +132,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     /** The event loop this session's state is confined to. */
-    public io.netty.channel.EventLoop executor() {
+    public EventLoop executor() {
         return channel.eventLoop();
     }
 
@@ -455,7 +462,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             return;
         }
         BindType type = BindType.of(bind.getCommandId());
-        java.net.InetAddress ip = remoteAddress();
+        InetAddress ip = remoteAddress();
         String systemId = bind.getSystemId();
         // A locked-out address or system_id is refused before it can spend a gateway-wide bind
         // token or a password check.
@@ -487,12 +494,12 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
                 } else {
                     try {
                         ctx.executor().execute(() -> bindChecked(ctx, bind, type, checked));
-                    } catch (java.util.concurrent.RejectedExecutionException gone) {
+                    } catch (RejectedExecutionException gone) {
                         // the event loop is shutting down: so is the connection
                     }
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             bindChecking = false;
             log.info("{} {} throttled: the password checks are all busy", label, bind.getName());
             throttleBind(ctx, bind);
@@ -615,7 +622,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private java.net.InetAddress remoteAddress() {
+    private InetAddress remoteAddress() {
         return channel.remoteAddress() instanceof InetSocketAddress isa ? isa.getAddress() : null;
     }
 

@@ -1,5 +1,6 @@
 package io.optoutgw.http;
 
+import io.lettuce.core.RedisException;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,6 +17,8 @@ import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.journal.JournalAppendException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -192,8 +195,8 @@ public final class AdminApi implements AutoCloseable {
             reply(call, HttpResponseStatus.BAD_REQUEST, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            boolean unavailable = cause instanceof TimeoutException || cause instanceof io.lettuce.core.RedisException
-                    || cause instanceof io.optoutgw.suppression.journal.JournalAppendException;
+            boolean unavailable = cause instanceof TimeoutException || cause instanceof RedisException
+                    || cause instanceof JournalAppendException;
             log.warn("admin API: {} {} failed: {}", call.method(), loggable(call.path()), cause.toString());
             reply(call, unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     new ApiBodies.ErrorBody((unavailable ? "list unavailable: " : "internal error: ") + cause));
@@ -225,7 +228,7 @@ public final class AdminApi implements AutoCloseable {
         ApiBodies.AddRequest body;
         try {
             body = Responses.JSON.readValue(call.body(), ApiBodies.AddRequest.class);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("expected JSON {number, scope, reason, actor, category}: "
                     + e.getMessage().lines().findFirst().orElse(""));
         }

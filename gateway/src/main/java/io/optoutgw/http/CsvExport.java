@@ -12,8 +12,10 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.optoutgw.admin.CsvFields;
+import io.optoutgw.admin.Reads;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.suppression.SuppressionStore;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,23 +93,23 @@ final class CsvExport {
 
     private static List<List<SuppressionStore.ListEntry>> batch(SuppressionStore store, int from, Duration timeout)
             throws Exception {
-        return io.optoutgw.admin.Reads.batch(from, Math.min(store.buckets(), from + BUCKET_BATCH), store::exportBucket,
+        return Reads.batch(from, Math.min(store.buckets(), from + BUCKET_BATCH), store::exportBucket,
                 timeout);
     }
 
     /** Writes the buffered rows as one chunk; waits while the client is not keeping up. */
     private static void write(Channel ch, StringBuilder sb) throws Exception {
         if (!ch.isActive()) {
-            throw new java.io.IOException("client went away");
+            throw new IOException("client went away");
         }
         ChannelFuture f = ch.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(sb, StandardCharsets.UTF_8)));
         sb.setLength(0);
         if (!ch.isWritable()) {
             if (!f.await(WRITE_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                throw new java.io.IOException("client did not read for " + WRITE_WAIT_SECONDS + " s");
+                throw new IOException("client did not read for " + WRITE_WAIT_SECONDS + " s");
             }
             if (!f.isSuccess()) {
-                throw new java.io.IOException("write failed: " + f.cause());
+                throw new IOException("write failed: " + f.cause());
             }
         }
     }

@@ -15,7 +15,9 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -24,7 +26,11 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.config.HttpConfig;
 import io.optoutgw.transport.Transports;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -191,12 +197,12 @@ public final class HttpServer {
         // The answer says whether the connection stays open: closing a keep-alive connection
         // without "Connection: close" makes a client that reuses it read nothing.
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        if (!io.netty.handler.codec.http.HttpMethod.POST.equals(request.method())) {
+        if (!HttpMethod.POST.equals(request.method())) {
             Responses.send(ctx.channel(), keepAlive, json(HttpResponseStatus.METHOD_NOT_ALLOWED,
                     "{\"error\":\"use POST\"}"));
             return;
         }
-        java.util.Map<String, java.util.List<String>> q = new QueryStringDecoder(request.uri()).parameters();
+        Map<String, List<String>> q = new QueryStringDecoder(request.uri()).parameters();
         String from = first(q, "from");
         String to = first(q, "to");
         String text = first(q, "text");
@@ -215,20 +221,20 @@ public final class HttpServer {
     }
 
     /** The demo MO hook: from a loopback address, or with the admin token (http.adminToken). */
-    boolean demoMoAllowed(java.net.SocketAddress remote, io.netty.handler.codec.http.HttpRequest request) {
+    boolean demoMoAllowed(SocketAddress remote, HttpRequest request) {
         boolean loopback = remote instanceof InetSocketAddress isa && isa.getAddress() != null
                 && isa.getAddress().isLoopbackAddress();
         return loopback || (api.enabled() && api.authError(request) == null);
     }
 
-    private static String first(java.util.Map<String, java.util.List<String>> q, String name) {
-        java.util.List<String> v = q.get(name);
+    private static String first(Map<String, List<String>> q, String name) {
+        List<String> v = q.get(name);
         return v == null || v.isEmpty() || v.get(0).isBlank() ? null : v.get(0);
     }
 
     /** Injects a mobile-originated message through the built-in simulator; completes with the deliver_sm_resp status. */
     public interface DemoMo {
-        java.util.concurrent.CompletionStage<Integer> inject(String from, String to, String text);
+        CompletionStage<Integer> inject(String from, String to, String text);
     }
 
     private volatile DemoMo demoMo;

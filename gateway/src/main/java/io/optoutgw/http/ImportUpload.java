@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -161,7 +162,7 @@ final class ImportUpload {
         if (complete) {
             FullHttpResponse r = Responses.json(result.aborted() == null ? HttpResponseStatus.OK
                     : HttpResponseStatus.SERVICE_UNAVAILABLE, result);
-            r.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             Responses.send(ch, keepAlive, r);
         }
     }

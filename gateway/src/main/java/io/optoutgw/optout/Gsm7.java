@@ -1,5 +1,7 @@
 package io.optoutgw.optout;
 
+import java.io.ByteArrayOutputStream;
+
 /**
  * GSM 03.38 / 3GPP TS 23.038 section 6.2.1 default alphabet and its extension table (reached
  * through escape 0x1B), in unpacked (one septet per octet) and packed (section 6.1.2.1) form.
@@ -47,7 +49,7 @@ final class Gsm7 {
      * Euro sign), or returns {@code null} when a character is not in the GSM 7-bit alphabet.
      */
     static byte[] encodeUnpacked(String text) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(text.length() + 8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() + 8);
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             int basic = c == ESCAPE ? -1 : DEFAULT_ALPHABET.indexOf(c);

@@ -1,7 +1,13 @@
 package io.optoutgw.optout;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * The revocation wordings {@link MatchMode#PHRASE} recognises inside longer messages (FCC 24-24:
@@ -20,7 +26,7 @@ final class RevocationPhrases {
         /** A phrase of {@code slots} ("A|B" = A or B); a last slot "$" anchors it at the clause's end. */
         static Phrase of(String language, String... slots) {
             boolean atEnd = slots[slots.length - 1].equals("$");
-            return new Phrase(language, java.util.Arrays.stream(slots, 0, atEnd ? slots.length - 1 : slots.length)
+            return new Phrase(language, Arrays.stream(slots, 0, atEnd ? slots.length - 1 : slots.length)
                     .map(s -> Set.of(s.split("\\|")))
                     .toList(), atEnd);
         }
@@ -164,18 +170,18 @@ final class RevocationPhrases {
      * The phrases by the words their first slot accepts, each list in {@link #PHRASES} order: a
      * token that starts no phrase costs one lookup.
      */
-    static final java.util.Map<String, List<Phrase>> BY_FIRST_WORD = byFirstWord();
+    static final Map<String, List<Phrase>> BY_FIRST_WORD = byFirstWord();
 
-    private static java.util.Map<String, List<Phrase>> byFirstWord() {
-        java.util.Map<String, List<Phrase>> m = new java.util.HashMap<>();
+    private static Map<String, List<Phrase>> byFirstWord() {
+        Map<String, List<Phrase>> m = new HashMap<>();
         for (Phrase p : PHRASES) {
             for (String w : p.slots().get(0)) {
-                m.computeIfAbsent(w, k -> new java.util.ArrayList<>()).add(p);
+                m.computeIfAbsent(w, k -> new ArrayList<>()).add(p);
             }
         }
-        java.util.Map<String, List<Phrase>> copy = new java.util.HashMap<>();
+        Map<String, List<Phrase>> copy = new HashMap<>();
         m.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-        return java.util.Map.copyOf(copy);
+        return Map.copyOf(copy);
     }
 
     /** Words that, just before a phrase, turn it around ("don't stop texting me"). */
@@ -202,7 +208,7 @@ final class RevocationPhrases {
      * words and one opt-out keyword is that opt-out. Longest first, so that the longest reason is
      * taken off.
      */
-    static final List<List<String>> REASONS = java.util.stream.Stream.of(
+    static final List<List<String>> REASONS = Stream.of(
                     "WRONG NUMBER", "THIS IS THE WRONG NUMBER", "THIS IS A WRONG NUMBER", "WRONG PERSON",
                     "NOT INTERESTED", "IM NOT INTERESTED", "I AM NOT INTERESTED", "NO THANKS", "NO THANK YOU",
                     "ENOUGH", "ENOUGH ALREADY", "THATS ENOUGH", "I SAID", "I ALREADY SAID", "I TOLD YOU",
@@ -214,14 +220,14 @@ final class RevocationPhrases {
                     "CAN YOU", "CAN U", "COULD YOU", "WOULD YOU", "WILL YOU", "I MEAN IT", "I MEAN", "ALREADY",
                     "WHO IS THIS", "WHOS THIS", "WHO GAVE YOU MY NUMBER")
             .map(r -> List.of(r.split(" ")))
-            .sorted(java.util.Comparator.comparingInt(r -> -r.size())) // longest first: "ENOUGH ALREADY" before "ENOUGH"
+            .sorted(Comparator.comparingInt(r -> -r.size())) // longest first: "ENOUGH ALREADY" before "ENOUGH"
             .toList();
 
     /**
      * Whole messages that phrase mode reads as a default opt-out keyword (the value, used only when
      * the engine's lists contain it): other forms of the verb ("Arrêtez!") and "stop everything".
      */
-    static final java.util.Map<String, String> ALIASES = java.util.Map.of(
+    static final Map<String, String> ALIASES = Map.of(
             "ARRETEZ", "ARRET",
             "ARRETER", "ARRET",
             "ARRETE TOUT", "ARRET",

@@ -14,16 +14,20 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.metrics.MicrometerCommandLatencyRecorder;
+import io.lettuce.core.metrics.MicrometerOptions;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
-
+import io.lettuce.core.resource.Transports;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The gateway's single, shared Lettuce connection to a standalone Redis, a Sentinel-managed
@@ -93,7 +97,7 @@ public final class RedisConnector implements AutoCloseable {
      * tagged by command type and Redis address).
      */
     public static RedisConnector connect(String uri, Duration commandTimeout,
-                                         io.micrometer.core.instrument.MeterRegistry registry) {
+                                         MeterRegistry registry) {
         boolean isCluster = uri != null && (uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://"));
         List<RedisURI> seeds;
         try {
@@ -105,8 +109,8 @@ public final class RedisConnector implements AutoCloseable {
         DefaultClientResources.Builder builder = DefaultClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS));
         if (registry != null) {
-            builder.commandLatencyRecorder(new io.lettuce.core.metrics.MicrometerCommandLatencyRecorder(registry,
-                    io.lettuce.core.metrics.MicrometerOptions.builder().histogram(true)
+            builder.commandLatencyRecorder(new MicrometerCommandLatencyRecorder(registry,
+                    MicrometerOptions.builder().histogram(true)
                             // buckets from 10 us (a loopback round trip is ~30-50 us); no client-side
                             // percentiles, which cost more per command than the command itself
                             .minLatency(Duration.ofNanos(10_000)).maxLatency(Duration.ofSeconds(30))
@@ -200,11 +204,11 @@ public final class RedisConnector implements AutoCloseable {
      * threads, and the commands of one read burst leave in one write. Fails with
      * {@link RedisConnectException} if a connection cannot be made.
      */
-    public synchronized void openLanes(io.netty.channel.EventLoopGroup loops) {
+    public synchronized void openLanes(EventLoopGroup loops) {
         if (laneUri == null || lanes != null || closed) {
             return;
         }
-        if (io.lettuce.core.resource.Transports.socketChannelClass() != io.optoutgw.transport.Transports.clientChannel()) {
+        if (Transports.socketChannelClass() != io.optoutgw.transport.Transports.clientChannel()) {
             // Lettuce's channel type cannot be registered on these loops (e.g. -Dgateway.nio=true with epoll available)
             return;
         }

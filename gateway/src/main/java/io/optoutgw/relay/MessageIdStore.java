@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ public final class MessageIdStore {
     /** A loop's gathered mappings are written at once when there are this many. */
     static final int MAX_BATCH = 128;
 
-    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis;
+    private final Supplier<RedisClusterAsyncCommands<String, String>> redis;
     private final SetArgs ttl;
     private final long batchDelayNanos;
     /** Recent mappings kept locally (about the last this many; see {@link RecentMessageIds}). */
@@ -83,7 +84,7 @@ public final class MessageIdStore {
      * @param batchDelay how long a mapping written on an event loop may wait for others; zero writes
      *                   each one at once
      */
-    public MessageIdStore(java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> redis,
+    public MessageIdStore(Supplier<RedisClusterAsyncCommands<String, String>> redis,
                           Duration ttl, Duration batchDelay) {
         this.redis = redis;
         this.ttl = SetArgs.Builder.px(ttl.toMillis());
@@ -117,7 +118,7 @@ public final class MessageIdStore {
         return done;
     }
 
-    private final LogLimiter notStoredLog = new LogLimiter(java.time.Duration.ofSeconds(1));
+    private final LogLimiter notStoredLog = new LogLimiter(Duration.ofSeconds(1));
 
     /** One warning a second at most: with Redis down every message's write fails (they are also counted). */
     private void warnNotStored(Throwable error) {

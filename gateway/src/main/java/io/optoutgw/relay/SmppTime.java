@@ -1,5 +1,6 @@
 package io.optoutgw.relay;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -75,7 +76,7 @@ public final class SmppTime {
                     return new Invalid("last character must be '+', '-' or 'R', got '" + p + "'");
                 }
             }
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             return new Invalid(e.getMessage());
         }
     }

@@ -4,36 +4,37 @@ import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.BaseSmResp;
 import com.cloudhopper.smpp.pdu.CancelSm;
-import com.cloudhopper.smpp.pdu.QuerySm;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
+import com.cloudhopper.smpp.pdu.QuerySm;
 import com.cloudhopper.smpp.type.Address;
+import io.netty.channel.EventLoop;
 import io.optoutgw.codec.Pdus;
+import io.optoutgw.codec.ReplaceSm;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
-import io.optoutgw.codec.ReplaceSm;
+import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.config.RelayConfig;
 import io.optoutgw.config.SendTimeConfig;
+import io.optoutgw.esme.Account;
+import io.optoutgw.esme.EsmeSession;
+import io.optoutgw.esme.EsmeTraffic;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.SendTimeGate;
-import java.time.Instant;
+import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.SuppressionGuard;
+import io.optoutgw.upstream.UpstreamBind;
+import io.optoutgw.upstream.Upstreams;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import io.optoutgw.config.OptOutPolicy;
-import io.optoutgw.metrics.LogLimiter;
-import io.optoutgw.report.RelayedStats;
-import io.optoutgw.config.RelayConfig;
-import io.optoutgw.metrics.GatewayMetrics;
-import io.optoutgw.suppression.PhoneNumbers;
-import io.optoutgw.suppression.SuppressionGuard;
-import io.optoutgw.esme.Account;
-import io.optoutgw.esme.EsmeSession;
-import io.optoutgw.esme.EsmeTraffic;
-import io.optoutgw.smpp.RequestWindow;
-import io.optoutgw.upstream.UpstreamBind;
-import io.optoutgw.upstream.Upstreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -328,7 +329,7 @@ public final class SubmitRelay implements EsmeTraffic {
      * Runs {@code action} on the session's event loop: at once when already on it (the usual case,
      * since a check completes on the loop that issued it), else as a task there.
      */
-    private static void onLoop(io.netty.channel.EventLoop loop, Runnable action) {
+    private static void onLoop(EventLoop loop, Runnable action) {
         if (loop.inEventLoop()) {
             action.run();
         } else {

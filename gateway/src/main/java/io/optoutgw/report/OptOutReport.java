@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,7 +78,7 @@ public final class OptOutReport {
         }
         Map<LocalDate, Map<String, Long>> perDay = new TreeMap<>();
         Map<String, long[]> optOutsBySender = new TreeMap<>();
-        Set<String> keywords = new java.util.TreeSet<>();
+        Set<String> keywords = new TreeSet<>();
         List<Reason> reasons = new ArrayList<>();
         long optIns = 0;
         long help = 0;
@@ -109,7 +110,7 @@ public final class OptOutReport {
                     .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             counts.forEach((k, v) -> relayed.merge(k, Long.parseLong(v), Long::sum));
         }
-        Set<String> senderKeys = new java.util.TreeSet<>(optOutsBySender.keySet());
+        Set<String> senderKeys = new TreeSet<>(optOutsBySender.keySet());
         List<SenderRate> senders = new ArrayList<>();
         for (String k : senderKeys) {
             String[] parts = k.split("\\|", 2);

@@ -21,6 +21,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.optoutgw.codec.PduDecodeFailure;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.SmppFramingException;
+import io.optoutgw.codec.SubmitMulti;
+import io.optoutgw.codec.SubmitMultiResp;
 import io.optoutgw.smpp.BindType;
 import io.optoutgw.smpp.DecodeFailures;
 import io.optoutgw.transport.ConnectionErrors;
@@ -174,8 +176,8 @@ final class SimSession extends ChannelInboundHandlerAdapter {
                 reply(ctx, request.createResponse());
             }
             case SmppConstants.CMD_ID_SUBMIT_MULTI -> {
-                io.optoutgw.codec.SubmitMulti multi = (io.optoutgw.codec.SubmitMulti) request;
-                io.optoutgw.codec.SubmitMultiResp resp = multi.createResponse();
+                SubmitMulti multi = (SubmitMulti) request;
+                SubmitMultiResp resp = multi.createResponse();
                 resp.setMessageId(sim.recordSubmitMulti(systemId, multi));
                 reply(ctx, resp);
             }

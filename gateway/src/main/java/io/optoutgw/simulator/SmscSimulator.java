@@ -2,6 +2,7 @@ package io.optoutgw.simulator;
 
 import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.DeliverSm;
+import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.type.Address;
 import com.cloudhopper.smpp.type.SmppInvalidArgumentException;
 import io.netty.bootstrap.ServerBootstrap;
@@ -19,6 +20,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.smpp.BindType;
 import io.optoutgw.smpp.SmppPipeline;
 import io.optoutgw.transport.TlsContexts;
@@ -67,7 +69,7 @@ public final class SmscSimulator implements AutoCloseable {
     private final AtomicLong receiptsSent = new AtomicLong();
     private final AtomicLong receiptsUndeliverable = new AtomicLong();
     private final ArrayDeque<ReceivedMessage> received = new ArrayDeque<>();
-    private final ArrayDeque<io.optoutgw.codec.SubmitMulti> multis = new ArrayDeque<>();
+    private final ArrayDeque<SubmitMulti> multis = new ArrayDeque<>();
     private final ArrayDeque<DeliverOutcome> outcomes = new ArrayDeque<>();
     private long submitCount; // guarded by received
     private volatile boolean silent;
@@ -345,7 +347,7 @@ public final class SmscSimulator implements AutoCloseable {
     }
 
     /** Records a submit_multi and returns its message id. */
-    String recordSubmitMulti(String systemId, io.optoutgw.codec.SubmitMulti multi) {
+    String recordSubmitMulti(String systemId, SubmitMulti multi) {
         String messageId = options.messageIdPrefix() + Long.toHexString(messageIds.incrementAndGet());
         synchronized (multis) {
             if (multis.size() == Math.max(1, options.recordLimit())) {
@@ -356,10 +358,10 @@ public final class SmscSimulator implements AutoCloseable {
         return messageId;
     }
 
-    private final java.util.ArrayDeque<com.cloudhopper.smpp.pdu.PduRequest<?>> byMessageId = new java.util.ArrayDeque<>();
+    private final ArrayDeque<PduRequest<?>> byMessageId = new ArrayDeque<>();
 
     /** Keeps a query_sm, cancel_sm or replace_sm (bounded like the other records). */
-    void recordByMessageId(com.cloudhopper.smpp.pdu.PduRequest<?> request) {
+    void recordByMessageId(PduRequest<?> request) {
         synchronized (byMessageId) {
             if (options.recordLimit() > 0) {
                 if (byMessageId.size() == options.recordLimit()) {
@@ -371,14 +373,14 @@ public final class SmscSimulator implements AutoCloseable {
     }
 
     /** query_sm, cancel_sm and replace_sm received (most recent last, bounded like the other records). */
-    public List<com.cloudhopper.smpp.pdu.PduRequest<?>> receivedByMessageId() {
+    public List<PduRequest<?>> receivedByMessageId() {
         synchronized (byMessageId) {
             return List.copyOf(byMessageId);
         }
     }
 
     /** submit_multi requests received (most recent last, bounded like the other records). */
-    public List<io.optoutgw.codec.SubmitMulti> receivedSubmitMultis() {
+    public List<SubmitMulti> receivedSubmitMultis() {
         synchronized (multis) {
             return List.copyOf(multis);
         }

@@ -1,5 +1,6 @@
 package io.optoutgw.simulator;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -61,7 +62,7 @@ public final class SmscSimulatorMain {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
         if (tlsCert != null) {
-            builder.tls(java.nio.file.Path.of(tlsCert), java.nio.file.Path.of(tlsKey));
+            builder.tls(Path.of(tlsCert), Path.of(tlsKey));
         }
         return builder.build();
     }

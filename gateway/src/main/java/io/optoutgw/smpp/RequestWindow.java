@@ -1,6 +1,7 @@
 package io.optoutgw.smpp;
 
 import com.cloudhopper.smpp.pdu.PduResponse;
+import io.netty.channel.Channel;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,7 +30,7 @@ public final class RequestWindow {
         void onFailure(Failure failure);
 
         /** Closes {@code channel} however the request ends (for unbind: answered or not, the session is over). */
-        static Callback closing(io.netty.channel.Channel channel) {
+        static Callback closing(Channel channel) {
             return new Callback() {
                 @Override
                 public void onResponse(PduResponse response) {

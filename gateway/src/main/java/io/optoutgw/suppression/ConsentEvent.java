@@ -3,8 +3,11 @@ package io.optoutgw.suppression;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -128,8 +131,8 @@ public record ConsentEvent(
     }
 
     private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
-            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
     public static String newId() {
         return UUID.randomUUID().toString();
@@ -149,7 +152,7 @@ public record ConsentEvent(
     }
 
     public String toJsonString() {
-        return new String(toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(toJson(), StandardCharsets.UTF_8);
     }
 
     public static ConsentEvent fromJson(byte[] json) {

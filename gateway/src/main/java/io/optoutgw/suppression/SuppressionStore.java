@@ -1,12 +1,22 @@
 package io.optoutgw.suppression;
 
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * The do-not-contact list and its audit trail in Redis.
@@ -119,7 +129,7 @@ public final class SuppressionStore {
             """;
 
     private final RedisClusterAsyncCommands<String, String> redis;
-    private final java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks;
+    private final Supplier<RedisClusterAsyncCommands<String, String>> checks;
     private final int buckets;
 
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
@@ -131,7 +141,7 @@ public final class SuppressionStore {
      *               it has one); everything else uses {@code redis}
      */
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis,
-                            java.util.function.Supplier<RedisClusterAsyncCommands<String, String>> checks,
+                            Supplier<RedisClusterAsyncCommands<String, String>> checks,
                             int buckets) {
         this.checks = checks;
         if (Integer.bitCount(buckets) != 1) {
@@ -210,7 +220,7 @@ public final class SuppressionStore {
         return category == null ? scopeCode : scopeCode + "~" + category;
     }
 
-    private static final java.util.regex.Pattern GLOB = java.util.regex.Pattern.compile("([*?\\[\\]\\\\])");
+    private static final Pattern GLOB = Pattern.compile("([*?\\[\\]\\\\])");
 
     private static String globQuote(String s) {
         return GLOB.matcher(s).replaceAll("\\\\$1");
@@ -313,7 +323,7 @@ public final class SuppressionStore {
      */
     public CompletionStage<Long> order(ConsentEvent event) {
         if (event.type().effect() == 0) {
-            return java.util.concurrent.CompletableFuture.completedFuture(event.time().getEpochSecond());
+            return CompletableFuture.completedFuture(event.time().getEpochSecond());
         }
         return redis.eval(ORDER, ScriptOutputType.INTEGER, new String[] {bucketKey(event.number())},
                 orderArgs(event.number(), event.parsedScope(), event.category()));
@@ -343,7 +353,7 @@ public final class SuppressionStore {
      */
     public CompletionStage<Map<String, Long>> entries(String digits) {
         return redis.hgetall(bucketKey(digits)).thenApply(all -> {
-            Map<String, Long> out = new java.util.TreeMap<>();
+            Map<String, Long> out = new TreeMap<>();
             all.forEach((f, v) -> {
                 ListEntry e = parseField(f, v);
                 if (e.digits().equals(digits)) {
@@ -364,7 +374,7 @@ public final class SuppressionStore {
                     out.add(e);
                 }
             });
-            out.sort(java.util.Comparator.comparing(ListEntry::slot));
+            out.sort(Comparator.comparing(ListEntry::slot));
             return out;
         });
     }
@@ -388,7 +398,7 @@ public final class SuppressionStore {
     private static List<ConsentEvent> parse(List<String> jsons) {
         List<ConsentEvent> events = new ArrayList<>(jsons.size());
         for (String j : jsons) {
-            events.add(ConsentEvent.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            events.add(ConsentEvent.fromJson(j.getBytes(StandardCharsets.UTF_8)));
         }
         return events;
     }
@@ -421,8 +431,8 @@ public final class SuppressionStore {
          * When the entry last changed, to the second; a change that followed another one to the same
          * entry within the same second reads one second after it.
          */
-        public java.time.Instant since() {
-            return java.time.Instant.ofEpochSecond(Math.abs(value));
+        public Instant since() {
+            return Instant.ofEpochSecond(Math.abs(value));
         }
     }
 
@@ -447,10 +457,10 @@ public final class SuppressionStore {
      * skipping {@code offset}, at most {@code count}.
      */
     public CompletionStage<List<AuditRef>> auditIndex(long fromMs, long toMs, long offset, long count) {
-        return redis.zrangebyscoreWithScores(AUDIT_INDEX, io.lettuce.core.Range.create((double) fromMs, (double) toMs),
-                io.lettuce.core.Limit.create(offset, count)).thenApply(page -> {
+        return redis.zrangebyscoreWithScores(AUDIT_INDEX, Range.create((double) fromMs, (double) toMs),
+                Limit.create(offset, count)).thenApply(page -> {
                     List<AuditRef> out = new ArrayList<>(page.size());
-                    for (io.lettuce.core.ScoredValue<String> sv : page) {
+                    for (ScoredValue<String> sv : page) {
                         String member = sv.getValue();
                         int bar = member.indexOf('|');
                         out.add(new AuditRef(member.substring(0, bar), member.substring(bar + 1), (long) sv.getScore()));
@@ -471,13 +481,13 @@ public final class SuppressionStore {
 
     /** Position in the global audit index of the first event at or after {@code fromMs}. */
     public CompletionStage<Long> auditIndexRank(long fromMs) {
-        return redis.zcount(AUDIT_INDEX, io.lettuce.core.Range.from(io.lettuce.core.Range.Boundary.unbounded(),
-                io.lettuce.core.Range.Boundary.excluding((double) fromMs)));
+        return redis.zcount(AUDIT_INDEX, Range.from(Range.Boundary.unbounded(),
+                Range.Boundary.excluding((double) fromMs)));
     }
 
-    private static List<AuditRef> auditRefs(List<io.lettuce.core.ScoredValue<String>> page) {
+    private static List<AuditRef> auditRefs(List<ScoredValue<String>> page) {
         List<AuditRef> out = new ArrayList<>(page.size());
-        for (io.lettuce.core.ScoredValue<String> sv : page) {
+        for (ScoredValue<String> sv : page) {
             String member = sv.getValue();
             int bar = member.indexOf('|');
             out.add(new AuditRef(member.substring(0, bar), member.substring(bar + 1), (long) sv.getScore()));
@@ -492,11 +502,11 @@ public final class SuppressionStore {
 
     /** The number's audit events with {@code fromMs <= time <= toMs}, oldest first. */
     public CompletionStage<List<ConsentEvent>> history(String digits, long fromMs, long toMs) {
-        return redis.zrangebyscore(auditKey(digits), io.lettuce.core.Range.create((double) fromMs, (double) toMs))
+        return redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs))
                 .thenApply(jsons -> {
                     List<ConsentEvent> events = new ArrayList<>(jsons.size());
                     for (String j : jsons) {
-                        events.add(ConsentEvent.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                        events.add(ConsentEvent.fromJson(j.getBytes(StandardCharsets.UTF_8)));
                     }
                     return events;
                 });

@@ -8,6 +8,7 @@ import com.cloudhopper.smpp.pdu.Unbind;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -33,6 +34,7 @@ import io.optoutgw.transport.TlsFailures;
 import io.optoutgw.transport.Transports;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,9 +62,9 @@ public final class UpstreamBind {
     private final int maxFrameBytes;
     private final Backoff backoff;
     private final String label;
-    private final io.netty.channel.ChannelHandler pduMetrics;
+    private final ChannelHandler pduMetrics;
     private final SslContext tls;
-    private final java.util.concurrent.atomic.LongAdder tlsHandshakeFailures = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder tlsHandshakeFailures = new LongAdder();
     private volatile String lastTlsFailure;
 
     private Channel channel;
@@ -72,15 +74,15 @@ public final class UpstreamBind {
     private ScheduledFuture<?> sweeper;
     private ScheduledFuture<?> keepAlive;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
-    private final java.util.concurrent.atomic.LongAdder lateResponses = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder orphanedAnswers = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder lateResponses = new LongAdder();
+    private final LongAdder orphanedAnswers = new LongAdder();
 
     /** Where a request from the SMSC came from: its connection and its sequence number there. */
     private record Origin(Channel channel, int sequence) {
     }
 
     UpstreamBind(UpstreamConfig config, BindType role, int index, EventLoopGroup group,
-                 int maxFrameBytes, io.netty.channel.ChannelHandler pduMetrics, SslContext tls) {
+                 int maxFrameBytes, ChannelHandler pduMetrics, SslContext tls) {
         this.tls = tls;
         this.pduMetrics = pduMetrics;
         this.config = config;

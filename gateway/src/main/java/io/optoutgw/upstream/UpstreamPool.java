@@ -1,6 +1,8 @@
 package io.optoutgw.upstream;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.smpp.BindType;
 import io.optoutgw.smpp.SessionPick;
@@ -17,7 +19,7 @@ public final class UpstreamPool {
     private final AtomicInteger next = new AtomicInteger();
 
     UpstreamPool(UpstreamConfig config, EventLoopGroup group, int maxFrameBytes,
-                 io.netty.channel.ChannelHandler pduMetrics, io.netty.handler.ssl.SslContext tls) {
+                 ChannelHandler pduMetrics, SslContext tls) {
         this.config = config;
         for (int i = 0; i < config.binds(); i++) {
             if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {

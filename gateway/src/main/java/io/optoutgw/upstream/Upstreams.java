@@ -1,5 +1,6 @@
 package io.optoutgw.upstream;
 
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.optoutgw.config.UpstreamConfig;
@@ -16,13 +17,13 @@ public final class Upstreams {
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
 
     public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes,
-                     io.netty.channel.ChannelHandler pduMetrics) {
+                     ChannelHandler pduMetrics) {
         this(configs, group, maxFrameBytes, pduMetrics, Map.of());
     }
 
     /** {@code tls}: client TLS context by upstream name; an upstream without one uses plain TCP. */
     public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes,
-                     io.netty.channel.ChannelHandler pduMetrics, Map<String, SslContext> tls) {
+                     ChannelHandler pduMetrics, Map<String, SslContext> tls) {
         for (UpstreamConfig c : configs) {
             pools.put(c.name(), new UpstreamPool(c, group, maxFrameBytes, pduMetrics, tls.get(c.name())));
         }

@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.http.AdminApiTestConfig;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -46,7 +48,7 @@ class AdminCliTest {
     void start() throws Exception {
         redis = RedisServerProcess.start();
         smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
-        gateway = TestGateways.start("gw-cli", redis.uri(), io.optoutgw.http.AdminApiTestConfig.config(smsc.port()), TOKEN);
+        gateway = TestGateways.start("gw-cli", redis.uri(), AdminApiTestConfig.config(smsc.port()), TOKEN);
         awaitBound(gateway);
         inspector = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2));
         store = new SuppressionStore(inspector.async(), SuppressionStore.DEFAULT_BUCKETS);
@@ -80,7 +82,7 @@ class AdminCliTest {
 
     /** The command with --url and --token of the test gateway appended. */
     private Result admin(String... args) {
-        String[] all = java.util.Arrays.copyOf(args, args.length + 4);
+        String[] all = Arrays.copyOf(args, args.length + 4);
         all[args.length] = "--url";
         all[args.length + 1] = url();
         all[args.length + 2] = "--token";
@@ -206,7 +208,7 @@ class AdminCliTest {
         assertTrue(ok.out().startsWith("OK: "), ok.out());
 
         String planted = "15557030031";
-        inspector.async().hset(io.optoutgw.http.AdminApiTestConfig.bucketKey(planted), planted,
+        inspector.async().hset(AdminApiTestConfig.bucketKey(planted), planted,
                 Long.toString(Instant.now().getEpochSecond())).get();
         Result bad = admin("audit", "verify");
         assertEquals(1, bad.code(), bad.out() + bad.err());

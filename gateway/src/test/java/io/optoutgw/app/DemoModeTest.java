@@ -7,13 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -83,9 +87,9 @@ class DemoModeTest {
      * must answer it, or say "Connection: close" before it closes.
      */
     private static void assertTwoAnswersOnOneConnection(int httpPort) throws Exception {
-        try (java.net.Socket s = new java.net.Socket("127.0.0.1", httpPort)) {
+        try (Socket s = new Socket("127.0.0.1", httpPort)) {
             s.setSoTimeout(10_000);
-            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             var out = s.getOutputStream();
             String request = "POST /simulator/mo?from=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
             for (int i = 0; i < 2; i++) {
@@ -96,7 +100,7 @@ class DemoModeTest {
                 int length = -1;
                 for (String h; (h = in.readLine()) != null && !h.isEmpty(); ) {
                     assertTrue(!h.equalsIgnoreCase("connection: close"), "closes a keep-alive connection: " + h);
-                    if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                    if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                         length = Integer.parseInt(h.substring(15).trim());
                     }
                 }

@@ -3,11 +3,14 @@ package io.optoutgw.app;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.esme.PasswordHash;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,7 +98,7 @@ class GatewayCliTest {
         var oldOut = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            System.setIn(new java.io.ByteArrayInputStream("s3cret\n".getBytes(StandardCharsets.UTF_8)));
+            System.setIn(new ByteArrayInputStream("s3cret\n".getBytes(StandardCharsets.UTF_8)));
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             assertEquals(0, GatewayCli.commandLine().execute("hash-password"));
         } finally {
@@ -103,7 +106,7 @@ class GatewayCliTest {
             System.setOut(oldOut);
         }
         String hash = out.toString(StandardCharsets.UTF_8).strip();
-        assertTrue(io.optoutgw.esme.PasswordHash.matches(hash, "s3cret"), hash);
+        assertTrue(PasswordHash.matches(hash, "s3cret"), hash);
     }
 
     @Test
@@ -111,7 +114,7 @@ class GatewayCliTest {
         picocli.CommandLine.ParseResult parsed = GatewayCli.commandLine()
                 .parseArgs("simulator", "--host", "0.0.0.0", "--port", "2776");
         GatewayCli.Simulator sim = (GatewayCli.Simulator) parsed.subcommand().commandSpec().userObject();
-        assertEquals(java.util.List.of("--host", "0.0.0.0", "--port", "2776"), sim.args);
+        assertEquals(List.of("--host", "0.0.0.0", "--port", "2776"), sim.args);
     }
 
     @Test

@@ -13,11 +13,14 @@ import com.cloudhopper.smpp.pdu.BindTransceiver;
 import com.cloudhopper.smpp.pdu.DeliverSm;
 import com.cloudhopper.smpp.pdu.EnquireLink;
 import com.cloudhopper.smpp.pdu.SubmitSm;
+import com.cloudhopper.smpp.type.Address;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Real PDUs (captures from cloudhopper's decoder tests) fed whole and in fragments. */
@@ -76,7 +79,7 @@ class SmppDecoderTest {
         DeliverSm dlr = ch.readInbound();
         assertEquals(0x04, dlr.getEsmClass());
         assertEquals("38601fa", new String(dlr.getOptionalParameter(SmppConstants.TAG_RECEIPTED_MSG_ID).getValue(),
-                0, 7, java.nio.charset.StandardCharsets.US_ASCII));
+                0, 7, StandardCharsets.US_ASCII));
         assertInstanceOf(SubmitSm.class, ch.readInbound());
         assertNull(ch.readInbound());
         assertFalse(ch.finish());
@@ -110,7 +113,7 @@ class SmppDecoderTest {
     @Test
     void aSystemIdLongerThanSmppAllowsIsMalformed() {
         EmbeddedChannel ch = new EmbeddedChannel(new SmppDecoder(4096));
-        com.cloudhopper.smpp.pdu.BindTransceiver bind = new com.cloudhopper.smpp.pdu.BindTransceiver();
+        BindTransceiver bind = new BindTransceiver();
         bind.setSystemId("a-system-id-of-twenty");
         bind.setPassword("pw");
         bind.setSequenceNumber(77);
@@ -127,11 +130,11 @@ class SmppDecoderTest {
     @Test
     void submitMultiRoundTripsWithBothKindsOfDestination() {
         SubmitMulti multi = new SubmitMulti();
-        multi.setSourceAddress(new com.cloudhopper.smpp.type.Address((byte) 0, (byte) 0, "12345"));
-        multi.setDestinations(java.util.List.of(
-                SubmitMulti.Destination.sme(new com.cloudhopper.smpp.type.Address((byte) 1, (byte) 1, "15551230001")),
+        multi.setSourceAddress(new Address((byte) 0, (byte) 0, "12345"));
+        multi.setDestinations(List.of(
+                SubmitMulti.Destination.sme(new Address((byte) 1, (byte) 1, "15551230001")),
                 new SubmitMulti.Destination(null, "friends")));
-        multi.setShortMessage("hi".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        multi.setShortMessage("hi".getBytes(StandardCharsets.ISO_8859_1));
         multi.setSequenceNumber(5);
         EmbeddedChannel enc = new EmbeddedChannel(SmppEncoder.INSTANCE);
         enc.writeOutbound(multi);
@@ -141,12 +144,12 @@ class SmppDecoderTest {
         assertEquals(2, back.getDestinations().size());
         assertEquals("15551230001", back.getDestinations().get(0).address().getAddress());
         assertEquals("friends", back.getDestinations().get(1).distributionList());
-        assertEquals("hi", new String(back.getShortMessage(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals("hi", new String(back.getShortMessage(), StandardCharsets.ISO_8859_1));
 
         SubmitMultiResp resp = back.createResponse();
         resp.setMessageId("m1");
-        resp.setUnsuccessful(java.util.List.of(new SubmitMultiResp.Unsuccess(
-                new com.cloudhopper.smpp.type.Address((byte) 1, (byte) 1, "15551230002"), 0x0B)));
+        resp.setUnsuccessful(List.of(new SubmitMultiResp.Unsuccess(
+                new Address((byte) 1, (byte) 1, "15551230002"), 0x0B)));
         enc.writeOutbound(resp);
         dec.writeInbound((ByteBuf) enc.readOutbound());
         SubmitMultiResp respBack = dec.readInbound();

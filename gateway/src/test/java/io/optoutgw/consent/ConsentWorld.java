@@ -11,6 +11,7 @@ import com.cloudhopper.smpp.type.Address;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
@@ -26,11 +27,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.ESMClass;
@@ -112,7 +117,7 @@ final class ConsentWorld implements AutoCloseable {
     private final List<MoSpec> history = new ArrayList<>();
     private final List<String> refusedMarkers = new ArrayList<>();
     /** submit_multi marker -> the only numbers it may have reached (the ones not opted out). */
-    private final java.util.Map<String, Set<String>> multiAllowed = new java.util.HashMap<>();
+    private final Map<String, Set<String>> multiAllowed = new HashMap<>();
     /** Keyword MO answered other than ESME_ROK while Redis was frozen: (MoSpec, instance). */
     private final List<Object[]> unacknowledged = new ArrayList<>();
 
@@ -426,7 +431,7 @@ final class ConsentWorld implements AutoCloseable {
     private int inject(int i, DeliverSm mo) throws Exception {
         try {
             return sims[i].injectMo(mo).get(15, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             if (!redisPaused) {
                 throw new AssertionError("MO to gw" + i + " got no answer: " + e, e);
             }
@@ -690,10 +695,10 @@ final class ConsentWorld implements AutoCloseable {
     private Set<String> relayedMulti(String marker) {
         Set<String> out = new TreeSet<>();
         for (SmscSimulator sim : sims) {
-            for (io.optoutgw.codec.SubmitMulti m : sim.receivedSubmitMultis()) {
+            for (SubmitMulti m : sim.receivedSubmitMultis()) {
                 if (m.getShortMessage() != null
                         && marker.equals(new String(m.getShortMessage(), StandardCharsets.ISO_8859_1))) {
-                    for (io.optoutgw.codec.SubmitMulti.Destination d : m.getDestinations()) {
+                    for (SubmitMulti.Destination d : m.getDestinations()) {
                         if (!d.isDistributionList()) {
                             out.add(digits(d.address().getTon(), d.address().getAddress()));
                         }
@@ -799,7 +804,7 @@ final class ConsentWorld implements AutoCloseable {
             try {
                 status = sims[i].injectMo(deliverSm((byte) 1, marker, "12345", "HELP".getBytes(StandardCharsets.ISO_8859_1),
                         0)).get(5, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            } catch (ExecutionException | TimeoutException e) {
                 status = -1;
             }
             if (status != ROK) {

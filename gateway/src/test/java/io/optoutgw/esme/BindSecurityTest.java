@@ -16,6 +16,9 @@ import java.io.IOException;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.extra.NegativeResponseException;
@@ -131,8 +134,8 @@ class BindSecurityTest {
                 """.formatted(smsc.port()));
         awaitBound(gateway);
         // sent together: every bind's password check takes a PBKDF2 hash, longer than the refill
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
-        List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        List<Future<Integer>> results = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             results.add(pool.submit(() -> bindStatus(gateway, "acme", "acme-pw")));
         }

@@ -47,6 +47,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
@@ -110,7 +111,7 @@ class EsmeSessionFuzzTest {
         void run() {
             AccountConfig acme = new AccountConfig("acme", "secret", null, 2, WINDOW, 0, null,
                     List.of("12345"), null, null, null, null);
-            AccountConfig rx = new AccountConfig("rxonly", "pw", java.util.Set.of(BindType.RECEIVER), 1, WINDOW,
+            AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(BindType.RECEIVER), 1, WINDOW,
                     0, null, null, null, null, null, null);
             SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
                     Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);

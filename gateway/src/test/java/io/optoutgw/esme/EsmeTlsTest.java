@@ -24,9 +24,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -144,7 +146,7 @@ class EsmeTlsTest {
         try (Socket socket = TestCertificates.plain(open.smppTlsPort())) {
             try {
                 write(socket, BIND_TRANSCEIVER, 1, bindBody());
-            } catch (java.net.SocketException e) {
+            } catch (SocketException e) {
                 // the gateway may close as soon as the first bytes show that this is not TLS
             }
             byte[] answer = readUntilClosed(socket.getInputStream());
@@ -157,7 +159,7 @@ class EsmeTlsTest {
             ours.detachAppender(logs);
             ours.setLevel(previous);
         }
-        String hex = java.util.HexFormat.of().formatHex(PASSWORD.getBytes(StandardCharsets.US_ASCII));
+        String hex = HexFormat.of().formatHex(PASSWORD.getBytes(StandardCharsets.US_ASCII));
         for (String line : snapshot(logs)) {
             assertTrue(!line.contains(PASSWORD) && !line.toLowerCase().contains(hex), "password logged: " + line);
         }
@@ -261,7 +263,7 @@ class EsmeTlsTest {
             }
         } catch (SocketTimeoutException e) {
             throw new AssertionError("the TLS port kept a clear-text connection open", e);
-        } catch (EOFException | java.net.SocketException e) {
+        } catch (EOFException | SocketException e) {
             // reset: closed as well
         }
         return got.toByteArray();

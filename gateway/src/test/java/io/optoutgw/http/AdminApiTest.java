@@ -9,14 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lettuce.core.RedisFuture;
+import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
+import java.io.ByteArrayInputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -28,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -126,7 +131,7 @@ class AdminApiTest {
     }
 
     private HttpResponse<String> add(String number, String scope, String reason) throws Exception {
-        return post("/api/suppressions", JSON.writeValueAsString(java.util.Map.of("number", number, "scope", scope,
+        return post("/api/suppressions", JSON.writeValueAsString(Map.of("number", number, "scope", scope,
                 "reason", reason, "actor", "alice")));
     }
 
@@ -155,7 +160,7 @@ class AdminApiTest {
                 .POST(HttpRequest.BodyPublishers.ofString("+15557010001\n")), null);
         assertStatus(401, importNoToken);
         // Expect: 100-continue with a wrong token: answered 401 at once, before any body is sent
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.httpPort())) {
+        try (Socket socket = new Socket("127.0.0.1", gateway.httpPort())) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("POST /api/suppressions/import HTTP/1.1\r\nHost: x\r\n"
                     + "Authorization: Bearer nope\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n")
@@ -352,7 +357,7 @@ class AdminApiTest {
         assertTrue(csv.length() > 4 * 64 * 1024, "well over the 64 KiB the aggregator allows");
         HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/import"))
                 .expectContinue(true)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
                         csv.toString().getBytes(StandardCharsets.UTF_8)))), TOKEN);
         assertStatus(200, r);
         assertEquals(n, json(r).get("imported").asLong(), r.body());
@@ -444,7 +449,7 @@ class AdminApiTest {
         for (int i = 0; i < 1_500; i++) {
             planted.add("1555" + (3_000_000 + i * 7));
         }
-        List<io.lettuce.core.RedisFuture<Boolean>> writes = new ArrayList<>();
+        List<RedisFuture<Boolean>> writes = new ArrayList<>();
         for (String d : planted) {
             writes.add(inspector.async().hset(bucketKey(d), d + "|a:beta", Long.toString(now)));
         }
@@ -454,10 +459,10 @@ class AdminApiTest {
         JsonNode report = json(get("/api/audit/verify"));
         assertFalse(report.get("ok").asBoolean());
         assertEquals(1_500, report.get("discrepancyCount").asLong());
-        assertEquals(io.optoutgw.admin.ListVerifier.MAX_LISTED, report.get("discrepancies").size());
+        assertEquals(ListVerifier.MAX_LISTED, report.get("discrepancies").size());
         List<String> listed = new ArrayList<>();
         report.get("discrepancies").forEach(d -> listed.add(d.get("number").asText().substring(1)));
-        List<String> expected = planted.stream().sorted().limit(io.optoutgw.admin.ListVerifier.MAX_LISTED).toList();
+        List<String> expected = planted.stream().sorted().limit(ListVerifier.MAX_LISTED).toList();
         assertEquals(expected, listed);
     }
 

@@ -1,15 +1,15 @@
 package io.optoutgw.metrics;
 
-import io.optoutgw.testsupport.TrafficScrape;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.testsupport.TrafficScrape;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,7 +54,7 @@ class MetricsScrapeTest {
             }
         }
         assertEquals(List.of(), missing);
-        java.util.regex.Matcher delay = Pattern.compile(
+        Matcher delay = Pattern.compile(
                 "smppgw_confirmation_delay_seconds_sum\\{account=\"acme\",type=\"opt_out\"\\} ([0-9.Ee-]+)").matcher(scrape);
         assertTrue(delay.find(), "the confirmation delay was measured");
         double seconds = Double.parseDouble(delay.group(1));
@@ -73,7 +73,7 @@ class MetricsScrapeTest {
      */
     @Test
     void relayLatencyHistogramResolvesMicroseconds() {
-        java.util.regex.Matcher bucket = Pattern.compile(
+        Matcher bucket = Pattern.compile(
                 "smppgw_relay_latency_seconds_bucket\\{account=\"acme\",command=\"submit_sm\",le=\"([0-9.Ee+-]+)\"\\}")
                 .matcher(scrape);
         List<Double> bounds = new ArrayList<>();

@@ -13,17 +13,26 @@ import com.cloudhopper.smpp.pdu.DeliverSm;
 import com.cloudhopper.smpp.tlv.Tlv;
 import com.cloudhopper.smpp.type.Address;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -170,9 +179,9 @@ class OptOutCaptureTest {
         assertNotNull(Esmes.submit(beta, "67890", p, "another brand", false).getMessageId(),
                 "account scope: another account may still send");
 
-        var scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        var scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(scrape.contains("smppgw_confirmation_delay_seconds_count{account=\"acme\",type=\"opt_out\"} 1"),
                 "the delay from MO to confirmation is measured");
         assertTrue(scrape.contains("smppgw_submits_refused_total{account=\"acme\",reason=\"suppressed\"} 1"));
@@ -226,7 +235,7 @@ class OptOutCaptureTest {
         String p = person();
         assertEquals(0, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0));
         awaitNextSecond(); // the removal must be later than the opt-out for the list to take it
-        store.apply(new ConsentEvent(ConsentEvent.newId(), java.time.Instant.now(), ConsentEvent.Type.ADMIN_REMOVE, p,
+        store.apply(new ConsentEvent(ConsentEvent.newId(), Instant.now(), ConsentEvent.Type.ADMIN_REMOVE, p,
                 "a:acme", null, null, null, null, null, null, "test", "support", "re-subscribed by mistake"))
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertTrue(!suppressed(p, "acme", "12345"), "removed by an administrator");
@@ -304,17 +313,17 @@ class OptOutCaptureTest {
     /** The value of one sample in the gateway's scrape (the whole line up to the value). */
     private double metric(String sample) {
         try {
-            String scrape = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             for (String line : scrape.split("\n")) {
                 if (line.startsWith(sample + " ")) {
                     return Double.parseDouble(line.substring(sample.length() + 1).trim());
                 }
             }
             throw new AssertionError(sample + " not in the scrape");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -339,8 +348,8 @@ class OptOutCaptureTest {
     }
 
     private static void awaitNextSecond() throws InterruptedException {
-        long second = java.time.Instant.now().getEpochSecond();
-        while (java.time.Instant.now().getEpochSecond() == second) {
+        long second = Instant.now().getEpochSecond();
+        while (Instant.now().getEpochSecond() == second) {
             Thread.sleep(10);
         }
     }
@@ -573,10 +582,10 @@ class OptOutCaptureTest {
         String p = person();
         String journalDir = TestGateways.tempJournalDir("replay");
         // A gateway that wrote its journal and died before Redis: the journal alone holds the opt-out.
-        ConsentEvent stop = new ConsentEvent(ConsentEvent.newId(), java.time.Instant.now(), ConsentEvent.Type.OPT_OUT,
+        ConsentEvent stop = new ConsentEvent(ConsentEvent.newId(), Instant.now(), ConsentEvent.Type.OPT_OUT,
                 p, "a:acme", "STOP", "en", "STOP", 0, "sim", "sim#0 seq 9", "gw-dead", null, null, "acme", "12345");
-        try (io.optoutgw.suppression.journal.OptOutJournal j = io.optoutgw.suppression.journal.OptOutJournal.open(java.nio.file.Path.of(journalDir),
-                io.optoutgw.suppression.journal.OptOutJournal.Options.defaults())) {
+        try (OptOutJournal j = OptOutJournal.open(Path.of(journalDir),
+                OptOutJournal.Options.defaults())) {
             j.append(stop.toJson()).get(5, TimeUnit.SECONDS);
         }
         assertTrue(!suppressed(p, "acme", "12345"));

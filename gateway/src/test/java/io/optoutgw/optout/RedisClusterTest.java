@@ -6,16 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.suppression.ConsentLedger;
-import io.optoutgw.suppression.journal.OptOutJournal;
-import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.RedisClusterProcesses;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
@@ -25,7 +27,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -152,7 +156,7 @@ class RedisClusterTest {
         }
         for (int i = 0; i < 300; i++) {
             String key = "gw:mid:sim:mid-" + i;
-            assertTrue(io.optoutgw.testsupport.TestGateways.eventually(Duration.ofSeconds(5),
+            assertTrue(TestGateways.eventually(Duration.ofSeconds(5),
                     () -> connector.sync().exists(key) == 1L), key);
             assertEquals("acct-" + (i % 7), get(ids.lookup("sim", "mid-" + i)));
         }
@@ -187,9 +191,9 @@ class RedisClusterTest {
 
     /** The master serving {@code key}'s slot, as the connection's topology says. */
     private static RedisServerProcess masterOf(String key) {
-        int port = ((io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands<String, String>) connector.async())
+        int port = ((RedisAdvancedClusterAsyncCommands<String, String>) connector.async())
                 .getStatefulConnection().getPartitions()
-                .getPartitionBySlot(io.lettuce.core.cluster.SlotHash.getSlot(key)).getUri().getPort();
+                .getPartitionBySlot(SlotHash.getSlot(key)).getUri().getPort();
         return cluster.nodes().stream().filter(n -> n.port() == port).findFirst().orElseThrow();
     }
 
@@ -199,7 +203,7 @@ class RedisClusterTest {
         RedisServerProcess markerHolder = masterOf("gw:journal:gw-cluster:applied");
         RedisServerProcess victim = cluster.nodes().stream().filter(n -> n != markerHolder).findFirst().orElseThrow();
         List<String> onVictim = new ArrayList<>();
-        java.util.Set<Integer> mastersHit = new java.util.HashSet<>();
+        Set<Integer> mastersHit = new HashSet<>();
         try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
                 OptOutJournal.Options.defaults())) {
             ConsentLedger recorder = new ConsentLedger(journal, store, connector.async(), "gw-cluster",

@@ -18,6 +18,8 @@ import io.optoutgw.optout.MessageText.NotScannable;
 import io.optoutgw.optout.MessageText.Reason;
 import io.optoutgw.optout.MessageText.Text;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -112,7 +114,7 @@ class TextDecoderTest {
         // "STOP" = septets 53 54 4F 50 packed LSB first: 53 EA 13 0A.
         byte[] packed = bytes(0x53, 0xEA, 0x13, 0x0A);
         assertEquals(packed.length, pack(septets("STOP")).length);
-        org.junit.jupiter.api.Assertions.assertArrayEquals(packed, pack(septets("STOP")));
+        Assertions.assertArrayEquals(packed, pack(septets("STOP")));
         Text t = text(PACKED.decode(sm(0, packed)));
         assertEquals("STOP", t.text());
         assertEquals(TextEncoding.GSM7_PACKED, t.encoding());
@@ -357,7 +359,7 @@ class TextDecoderTest {
 
     @Test
     void neverThrowsOnArbitraryInput() {
-        java.util.Random random = new java.util.Random(42);
+        Random random = new Random(42);
         TextDecoder[] decoders = {UNPACKED, PACKED, LATIN1};
         for (int i = 0; i < 20_000; i++) {
             byte[] b = new byte[random.nextInt(20)];

@@ -1,5 +1,7 @@
 package io.optoutgw.redis;
 
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.SetArgs;
 import io.netty.channel.EventLoop;
 import io.optoutgw.testsupport.RedisLanes;
@@ -8,8 +10,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,9 +47,9 @@ class EventLoopLanesTest {
 
     /** The values of an HMGET, {@code null} where absent. */
     private static CompletableFuture<List<String>> values(
-            java.util.concurrent.CompletionStage<List<io.lettuce.core.KeyValue<String, String>>> kvs) {
+            CompletionStage<List<KeyValue<String, String>>> kvs) {
         return kvs.toCompletableFuture().thenApply(l -> l.stream().map(kv -> kv.hasValue() ? kv.getValue() : null)
-                .collect(java.util.stream.Collectors.toList()));
+                .collect(Collectors.toList()));
     }
 
     private long calls(String command) {
@@ -149,7 +153,7 @@ class EventLoopLanesTest {
             List<CompletableFuture<?>> results = burst(loop, 300, 10);
             for (CompletableFuture<?> r : results) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
-                assertTrue(e.getCause() instanceof io.lettuce.core.RedisCommandTimeoutException, e.getCause().toString());
+                assertTrue(e.getCause() instanceof RedisCommandTimeoutException, e.getCause().toString());
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             // 500 ms command timeout, swept every 10 ms

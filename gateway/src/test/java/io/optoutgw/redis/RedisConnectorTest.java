@@ -1,21 +1,23 @@
 package io.optoutgw.redis;
 
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -172,7 +174,7 @@ class RedisConnectorTest {
         assertEquals("redis://***@host", RedisConnector.mask("redis://:a/b@c@host"));
     }
 
-    private static void awaitTrue(java.util.function.BooleanSupplier condition, Duration max, String what)
+    private static void awaitTrue(BooleanSupplier condition, Duration max, String what)
             throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
@@ -185,13 +187,13 @@ class RedisConnectorTest {
 
     @Test
     void clusterUrisGiveOneSeedPerNodeWithTheCredentialsAndTls() {
-        List<io.lettuce.core.RedisURI> seeds = RedisConnector.clusterSeeds("rediss-cluster://gw:s3cret@h1:7000,h2:7001/0");
+        List<RedisURI> seeds = RedisConnector.clusterSeeds("rediss-cluster://gw:s3cret@h1:7000,h2:7001/0");
         assertEquals(2, seeds.size());
         assertEquals("h1", seeds.get(0).getHost());
         assertEquals(7001, seeds.get(1).getPort());
-        for (io.lettuce.core.RedisURI seed : seeds) {
+        for (RedisURI seed : seeds) {
             assertTrue(seed.isSsl());
-            io.lettuce.core.RedisCredentials credentials = seed.getCredentialsProvider().resolveCredentials().block();
+            RedisCredentials credentials = seed.getCredentialsProvider().resolveCredentials().block();
             assertEquals("gw", credentials.getUsername());
             assertEquals("s3cret", new String(credentials.getPassword()));
         }

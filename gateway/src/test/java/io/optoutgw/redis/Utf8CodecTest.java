@@ -2,6 +2,7 @@ package io.optoutgw.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandArgs;
 import io.netty.buffer.ByteBuf;
@@ -41,7 +42,7 @@ class Utf8CodecTest {
         }
     }
 
-    private static String resp(io.lettuce.core.codec.RedisCodec<String, String> codec, String s) {
+    private static String resp(RedisCodec<String, String> codec, String s) {
         ByteBuf b = Unpooled.buffer();
         new CommandArgs<>(codec).addKey(s).addValue(s).add("PX").add(60_000L).encode(b);
         return b.toString(StandardCharsets.ISO_8859_1);

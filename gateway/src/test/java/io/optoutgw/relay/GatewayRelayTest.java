@@ -15,26 +15,40 @@ import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.testsupport.RedisServerProcess;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.jsmpp.bean.AlertNotification;
 import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
 import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.GeneralDataCoding;
+import org.jsmpp.bean.MessageState;
 import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.OptionalParameter;
 import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
@@ -42,6 +56,7 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.BindParameter;
 import org.jsmpp.session.DataSmResult;
 import org.jsmpp.session.MessageReceiverListener;
+import org.jsmpp.session.QuerySmResult;
 import org.jsmpp.session.SMPPSession;
 import org.jsmpp.session.Session;
 import org.jsmpp.session.SubmitSmResult;
@@ -61,7 +76,7 @@ class GatewayRelayTest {
     private static RedisServerProcess redis;
     private static SmscSimulator smsc;
     private static Gateway gateway;
-    private final List<SMPPSession> sessions = new java.util.ArrayList<>();
+    private final List<SMPPSession> sessions = new ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -150,7 +165,7 @@ class GatewayRelayTest {
         }
 
         @Override
-        public void onAcceptAlertNotification(org.jsmpp.bean.AlertNotification alertNotification) {
+        public void onAcceptAlertNotification(AlertNotification alertNotification) {
         }
 
         @Override
@@ -281,17 +296,17 @@ class GatewayRelayTest {
         smsc.clearRecords();
         SMPPSession s = bind(BindType.BIND_TRX, "acme", "acme-pw", new Listener());
         String id = submit(s, "12345", "15551230007", "to be queried", false).getMessageId();
-        org.jsmpp.session.QuerySmResult query = s.queryShortMessage(id, TypeOfNumber.UNKNOWN,
+        QuerySmResult query = s.queryShortMessage(id, TypeOfNumber.UNKNOWN,
                 NumberingPlanIndicator.UNKNOWN, "12345");
-        assertEquals(org.jsmpp.bean.MessageState.DELIVERED, query.getMessageState());
+        assertEquals(MessageState.DELIVERED, query.getMessageState());
         s.replaceShortMessage(id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345", null, null,
                 new RegisteredDelivery(), (byte) 0, "replaced".getBytes(StandardCharsets.ISO_8859_1));
         s.cancelShortMessage("", id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345",
                 TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, "15551230007");
-        org.jsmpp.session.DataSmResult data = s.dataShortMessage("", TypeOfNumber.UNKNOWN,
+        DataSmResult data = s.dataShortMessage("", TypeOfNumber.UNKNOWN,
                 NumberingPlanIndicator.UNKNOWN, "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
                 "15551230008", new ESMClass(), new RegisteredDelivery(), new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                new org.jsmpp.bean.OptionalParameter.OctetString(org.jsmpp.bean.OptionalParameter.Tag.MESSAGE_PAYLOAD.code(),
+                new OptionalParameter.OctetString(OptionalParameter.Tag.MESSAGE_PAYLOAD.code(),
                         "data sm payload"));
         assertNotNull(data.getMessageId());
         List<ReceivedMessage> got = smsc.awaitSubmits(2, Duration.ofSeconds(5));
@@ -318,14 +333,14 @@ class GatewayRelayTest {
             bind(BindType.BIND_RX, "pair", "pair-pw", inbox);
             int sent = 12;
             int window = 4;
-            List<CompletableFuture<Integer>> statuses = new java.util.ArrayList<>();
+            List<CompletableFuture<Integer>> statuses = new ArrayList<>();
             for (int i = 0; i < sent; i++) {
                 CompletableFuture<Integer> status = smsc.injectMo("155576543" + (10 + i), "44444",
                         ("hello " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
                 statuses.add(status);
                 try {
                     status.get(200, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.TimeoutException heldBySilentReceiver) {
+                } catch (TimeoutException heldBySilentReceiver) {
                     // answered when the silent session's request expires (relay.requestTimeout 1 s)
                 }
             }
@@ -366,20 +381,20 @@ class GatewayRelayTest {
             }
         };
         bind(BindType.BIND_RX, "slowrx", "slow-pw", slow);
-        List<CompletableFuture<Integer>> statuses = new java.util.ArrayList<>();
+        List<CompletableFuture<Integer>> statuses = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             statuses.add(smsc.injectMo("15557654399", "33333",
                     ("burst " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
         }
         // two of them wait for a slot while the first two are answered: the gauge shows them
-        var http = java.net.http.HttpClient.newHttpClient();
-        var scrape = java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build();
+        var http = HttpClient.newHttpClient();
+        var scrape = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build();
         double maxWaiting = 0;
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         while (System.nanoTime() < until && maxWaiting < 2) {
-            String body = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            var m = java.util.regex.Pattern.compile("smppgw_esme_deliveries_waiting\\{account=\"slowrx\"[^}]*} (\\S+)")
+            String body = http.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
+            var m = Pattern.compile("smppgw_esme_deliveries_waiting\\{account=\"slowrx\"[^}]*} (\\S+)")
                     .matcher(body);
             assertTrue(m.find(), "gauge published");
             maxWaiting = Math.max(maxWaiting, Double.parseDouble(m.group(1)));
@@ -388,22 +403,22 @@ class GatewayRelayTest {
         for (int i = 0; i < 4; i++) {
             assertEquals(0, statuses.get(i).get(10, TimeUnit.SECONDS), "MO " + i + " accepted, not ESME_RX_T_APPN");
         }
-        java.util.Set<String> texts = new java.util.HashSet<>();
+        Set<String> texts = new HashSet<>();
         for (int i = 0; i < 4; i++) {
             DeliverSm d = slow.delivered.poll(5, TimeUnit.SECONDS);
             assertNotNull(d, "delivery " + i);
             texts.add(new String(d.getShortMessage(), StandardCharsets.ISO_8859_1));
         }
-        assertEquals(java.util.Set.of("burst 0", "burst 1", "burst 2", "burst 3"), texts);
-        String after = http.send(scrape, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertEquals(Set.of("burst 0", "burst 1", "burst 2", "burst 3"), texts);
+        String after = http.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(after.contains("smppgw_esme_deliveries_waiting{account=\"slowrx\"} 0.0"), "none waiting afterwards");
     }
 
     private static byte[] bindReceiver(int sequence, String systemId, String password) {
-        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes((systemId + "\0" + password + "\0" + "\0").getBytes(StandardCharsets.US_ASCII));
         body.writeBytes(new byte[] {0x34, 0, 0, 0});
-        java.nio.ByteBuffer pdu = java.nio.ByteBuffer.allocate(16 + body.size());
+        ByteBuffer pdu = ByteBuffer.allocate(16 + body.size());
         pdu.putInt(16 + body.size()).putInt(0x00000001).putInt(0).putInt(sequence).put(body.toByteArray());
         return pdu.array();
     }
@@ -436,14 +451,14 @@ class GatewayRelayTest {
 
     @Test
     void healthAndReadinessAnswerOverHttp() throws Exception {
-        var client = java.net.http.HttpClient.newHttpClient();
-        var ready = client.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/ready")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var client = HttpClient.newHttpClient();
+        var ready = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, ready.statusCode(), ready.body());
-        var metrics = client.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var metrics = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("smppgw_upstream_binds_bound{upstream=\"sim\"}"), metrics.body());
         assertFalse(metrics.body().isEmpty());
     }

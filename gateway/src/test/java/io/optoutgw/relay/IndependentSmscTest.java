@@ -43,6 +43,7 @@ import org.jsmpp.session.SubmitMultiResult;
 import org.jsmpp.session.SubmitSmResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -188,7 +189,7 @@ class IndependentSmscTest {
         assertEquals(1, submitsTo(optedOut).size(), "the confirmation went to the handset");
 
         SMPPSession acme = bind(BindType.BIND_TX, "acme", null);
-        NegativeResponseException refused = org.junit.jupiter.api.Assertions.assertThrows(
+        NegativeResponseException refused = Assertions.assertThrows(
                 NegativeResponseException.class, () -> Esmes.submit(acme, "12345", optedOut, "promo", false));
         assertEquals(0x0B, refused.getCommandStatus());
         // barrier: a later allowed submit on the same session and the same upstream bind

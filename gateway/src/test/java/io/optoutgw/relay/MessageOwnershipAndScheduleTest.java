@@ -14,8 +14,13 @@ import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -220,20 +225,20 @@ class MessageOwnershipAndScheduleTest {
                 .findFirst().orElseThrow();
         assertEquals("12345", first.getSourceAddress().getAddress());
         assertEquals(person, first.getDestAddress().getAddress());
-        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(metrics.contains("smppgw_pending_cancels_total{result=\"cancelled\"} 2.0"), metrics);
     }
 
     @Test
     void smppTimesAreRead() {
-        java.time.Instant now = java.time.Instant.parse("2026-12-02T10:00:00Z");
-        assertEquals(new SmppTime.At(java.time.Instant.parse("2026-12-03T11:30:00Z")),
+        Instant now = Instant.parse("2026-12-02T10:00:00Z");
+        assertEquals(new SmppTime.At(Instant.parse("2026-12-03T11:30:00Z")),
                 SmppTime.parse("000001013000000R", now));
-        assertEquals(new SmppTime.At(java.time.Instant.parse("2026-12-24T08:00:00Z")),
+        assertEquals(new SmppTime.At(Instant.parse("2026-12-24T08:00:00Z")),
                 SmppTime.parse("261224100000008+", now)); // 10:00 local, 2 hours ahead of UTC
-        assertEquals(new SmppTime.At(java.time.Instant.parse("2026-12-24T11:15:00.500Z")),
+        assertEquals(new SmppTime.At(Instant.parse("2026-12-24T11:15:00.500Z")),
                 SmppTime.parse("261224100000505-", now)); // 10:00:00.5 local, 1h15 behind UTC
         assertEquals(new SmppTime.NotSet(), SmppTime.parse("", now));
         assertTrue(SmppTime.parse("2612241000000", now) instanceof SmppTime.Invalid);

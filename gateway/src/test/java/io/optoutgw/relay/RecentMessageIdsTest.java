@@ -2,6 +2,7 @@ package io.optoutgw.relay;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -108,7 +109,7 @@ class RecentMessageIdsTest {
             int seed = r;
             threads.add(new Thread(() -> {
                 await(start);
-                java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+                SplittableRandom rnd = new SplittableRandom(seed);
                 for (int i = 0; i < 600_000 && wrong.get() == null; i++) {
                     // ids written lately, most of them still (or just no longer) in the table
                     long k = Math.max(0, progress.get() - rnd.nextLong(400));

@@ -11,18 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.DeliverSm;
+import com.cloudhopper.smpp.pdu.Pdu;
 import com.cloudhopper.smpp.tlv.Tlv;
 import com.cloudhopper.smpp.type.Address;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.codec.SmppEncoder;
+import io.optoutgw.codec.SubmitMulti;
+import io.optoutgw.redis.RedisConnectException;
+import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.suppression.journal.JournalCorruptException;
-import io.optoutgw.suppression.journal.OptOutJournal;
-import io.optoutgw.redis.RedisConnectException;
-import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.JournalCorruptException;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
@@ -573,11 +578,11 @@ class ReliabilityScenariosTest {
         assertEquals(0, inject(smsc, out, "12345", STOP, 0));
         try (Raw esme = new Raw(g.smppPort())) {
             esme.bind(0x02, "acme", "pw");
-            io.optoutgw.codec.SubmitMulti multi = new io.optoutgw.codec.SubmitMulti();
+            SubmitMulti multi = new SubmitMulti();
             multi.setSourceAddress(new Address((byte) 0, (byte) 0, "12345"));
             multi.setDestinations(List.of(
-                    io.optoutgw.codec.SubmitMulti.Destination.sme(new Address((byte) 1, (byte) 1, out)),
-                    io.optoutgw.codec.SubmitMulti.Destination.sme(new Address((byte) 1, (byte) 1, ok))));
+                    SubmitMulti.Destination.sme(new Address((byte) 1, (byte) 1, out)),
+                    SubmitMulti.Destination.sme(new Address((byte) 1, (byte) 1, ok))));
             multi.setShortMessage("hi".getBytes(StandardCharsets.ISO_8859_1));
             multi.setSequenceNumber(2);
             esme.send(multi);
@@ -878,10 +883,10 @@ class ReliabilityScenariosTest {
             out.flush();
         }
 
-        void send(com.cloudhopper.smpp.pdu.Pdu pdu) throws IOException {
-            io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.buffer();
+        void send(Pdu pdu) throws IOException {
+            ByteBuf buf = Unpooled.buffer();
             try {
-                io.optoutgw.codec.SmppEncoder.encodeTo(pdu, buf);
+                SmppEncoder.encodeTo(pdu, buf);
                 byte[] bytes = new byte[buf.readableBytes()];
                 buf.readBytes(bytes);
                 out.write(bytes);

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.extra.NegativeResponseException;
@@ -51,7 +52,7 @@ class LogHygieneTest {
         ours.setLevel(Level.DEBUG);
         try (RedisServerProcess redis = RedisServerProcess.start();
              SmscSimulator smsc = new SmscSimulator(SimulatorOptions.builder()
-                     .credentials(java.util.Map.of("gw", UPSTREAM_PASSWORD)).build()).start()) {
+                     .credentials(Map.of("gw", UPSTREAM_PASSWORD)).build()).start()) {
             Gateway gateway = TestGateways.start("gw-logs", redis.uri(), """
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw, password: %s } ]
                     accounts: [ { systemId: acme, password: %s, numbers: ["12345"] } ]

@@ -15,11 +15,13 @@ import com.cloudhopper.smpp.type.Address;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.optoutgw.codec.ReplaceSm;
 import io.optoutgw.testsupport.RawSmpp;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -71,9 +73,9 @@ class SmscSimulatorRawProtocolTest {
     void replaceSmIsAnsweredOk() throws Exception {
         sim = new SmscSimulator(SimulatorOptions.defaults()).start();
         try (RawSmpp esme = boundTransceiver()) {
-            io.optoutgw.codec.ReplaceSm replace = new io.optoutgw.codec.ReplaceSm();
+            ReplaceSm replace = new ReplaceSm();
             replace.setMessageId("1a");
-            replace.setSourceAddress(new com.cloudhopper.smpp.type.Address((byte) 0, (byte) 0, "12345"));
+            replace.setSourceAddress(new Address((byte) 0, (byte) 0, "12345"));
             replace.setShortMessage("new text".getBytes(StandardCharsets.ISO_8859_1));
             replace.setSequenceNumber(5);
             esme.send(replace);
@@ -134,7 +136,7 @@ class SmscSimulatorRawProtocolTest {
     @Test
     void optionsToStringDoesNotRevealPasswords() {
         SimulatorOptions options = SimulatorOptions.builder()
-                .credentials(java.util.Map.of("acme", "s3cr3t-value")).build();
+                .credentials(Map.of("acme", "s3cr3t-value")).build();
 
         assertFalse(options.toString().contains("s3cr3t-value"));
         assertTrue(options.toString().contains("acme"));

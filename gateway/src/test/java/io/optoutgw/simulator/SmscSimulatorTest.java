@@ -26,7 +26,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import org.jsmpp.bean.AlertNotification;
+import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.DataCodings;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
@@ -73,7 +75,7 @@ class SmscSimulatorTest {
     void transceiverSubmitGetsMessageIdAndMatchingDeliveryReceipt() throws Exception {
         start(SimulatorOptions.defaults());
         Inbox inbox = new Inbox();
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", inbox);
+        SMPPSession esme = bind(BindType.BIND_TRX, "acme", "pw", inbox);
 
         String messageId = submit(esme, "4915112345678", "4917000000001", "Hello from the simulator test", true);
 
@@ -102,7 +104,7 @@ class SmscSimulatorTest {
     void submitWithoutRegisteredDeliveryGetsNoReceipt() throws Exception {
         start(SimulatorOptions.defaults());
         Inbox inbox = new Inbox();
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", inbox);
+        SMPPSession esme = bind(BindType.BIND_TRX, "acme", "pw", inbox);
 
         submit(esme, "111111111", "222222222", "no receipt", false);
 
@@ -113,7 +115,7 @@ class SmscSimulatorTest {
     @Test
     void messageIdsAreUniqueAndEverySubmitIsRecorded() throws Exception {
         start(SimulatorOptions.builder().messageIdPrefix("s1-").build());
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TX, "acme", "pw", new Inbox());
+        SMPPSession esme = bind(BindType.BIND_TX, "acme", "pw", new Inbox());
 
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 50; i++) {
@@ -133,9 +135,9 @@ class SmscSimulatorTest {
         start(SimulatorOptions.defaults());
         Inbox otherInbox = new Inbox();
         Inbox rxInbox = new Inbox();
-        bind(org.jsmpp.bean.BindType.BIND_RX, "other", "pw", otherInbox);
-        SMPPSession tx = bind(org.jsmpp.bean.BindType.BIND_TX, "acme", "pw", new Inbox());
-        bind(org.jsmpp.bean.BindType.BIND_RX, "acme", "pw", rxInbox);
+        bind(BindType.BIND_RX, "other", "pw", otherInbox);
+        SMPPSession tx = bind(BindType.BIND_TX, "acme", "pw", new Inbox());
+        bind(BindType.BIND_RX, "acme", "pw", rxInbox);
 
         String id = submit(tx, "111111111", "222222222", "via tx", true);
 
@@ -148,8 +150,8 @@ class SmscSimulatorTest {
         start(SimulatorOptions.builder().receiptsOnAnySession(true).build());
         Inbox submitterInbox = new Inbox();
         Inbox otherInbox = new Inbox();
-        SMPPSession submitter = bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", submitterInbox);
-        bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", otherInbox);
+        SMPPSession submitter = bind(BindType.BIND_TRX, "acme", "pw", submitterInbox);
+        bind(BindType.BIND_TRX, "acme", "pw", otherInbox);
 
         String id = submit(submitter, "111111111", "222222222", "elsewhere", true);
 
@@ -160,7 +162,7 @@ class SmscSimulatorTest {
     @Test
     void fixedResponseDelayHoldsBackSubmitResp() throws Exception {
         start(SimulatorOptions.builder().responseDelay(Duration.ofMillis(300)).build());
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TX, "acme", "pw", new Inbox());
+        SMPPSession esme = bind(BindType.BIND_TX, "acme", "pw", new Inbox());
 
         long started = System.nanoTime();
         submit(esme, "111111111", "222222222", "slow", false);
@@ -172,7 +174,7 @@ class SmscSimulatorTest {
     @Test
     void querySmReportsDelivered() throws Exception {
         start(SimulatorOptions.defaults());
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", new Inbox());
+        SMPPSession esme = bind(BindType.BIND_TRX, "acme", "pw", new Inbox());
         String id = submit(esme, "111111111", "222222222", "query me", false);
 
         var result = esme.queryShortMessage(id, TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, "111111111");
@@ -186,7 +188,7 @@ class SmscSimulatorTest {
     void injectedMoReachesBoundReceiverAndReportsOkResponse() throws Exception {
         start(SimulatorOptions.defaults());
         Inbox inbox = new Inbox();
-        bind(org.jsmpp.bean.BindType.BIND_RX, "acme", "pw", inbox);
+        bind(BindType.BIND_RX, "acme", "pw", inbox);
         awaitCondition(() -> sim.boundSessionCount() == 1);
 
         int status = sim.injectMo("4915112345678", "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
@@ -207,7 +209,7 @@ class SmscSimulatorTest {
         start(SimulatorOptions.defaults());
         Inbox inbox = new Inbox();
         inbox.rejectWith = 0x58;
-        bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", inbox);
+        bind(BindType.BIND_TRX, "acme", "pw", inbox);
         awaitCondition(() -> sim.boundSessionCount() == 1);
 
         int status = sim.injectMo("4915112345678", "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
@@ -219,7 +221,7 @@ class SmscSimulatorTest {
     @Test
     void injectMoFailsWhenOnlyTransmittersAreBound() throws Exception {
         start(SimulatorOptions.defaults());
-        bind(org.jsmpp.bean.BindType.BIND_TX, "acme", "pw", new Inbox());
+        bind(BindType.BIND_TX, "acme", "pw", new Inbox());
 
         CompletableFuture<Integer> result = sim.injectMo("111111111", "12345", new byte[] {'x'}, (byte) 0);
 
@@ -253,10 +255,10 @@ class SmscSimulatorTest {
         start(SimulatorOptions.builder().credentials(Map.of("acme", "secret")).build());
 
         assertThrows(IOException.class,
-                () -> bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "wrong", new Inbox()));
+                () -> bind(BindType.BIND_TRX, "acme", "wrong", new Inbox()));
         assertThrows(IOException.class,
-                () -> bind(org.jsmpp.bean.BindType.BIND_TRX, "nobody", "secret", new Inbox()));
-        bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "secret", new Inbox());
+                () -> bind(BindType.BIND_TRX, "nobody", "secret", new Inbox()));
+        bind(BindType.BIND_TRX, "acme", "secret", new Inbox());
 
         assertEquals(2, sim.failedBindCount());
         assertEquals(1, sim.bindCount());
@@ -283,7 +285,7 @@ class SmscSimulatorTest {
     @Test
     void silentModeLeavesSubmitUnansweredUntilSwitchedBack() throws Exception {
         start(SimulatorOptions.defaults());
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", new Inbox());
+        SMPPSession esme = bind(BindType.BIND_TRX, "acme", "pw", new Inbox());
         esme.setTransactionTimer(500);
         sim.setSilent(true);
 
@@ -327,8 +329,8 @@ class SmscSimulatorTest {
     @Test
     void dropConnectionsClosesEveryBoundSession() throws Exception {
         start(SimulatorOptions.defaults());
-        SMPPSession a = bind(org.jsmpp.bean.BindType.BIND_TRX, "a", "pw", new Inbox());
-        SMPPSession b = bind(org.jsmpp.bean.BindType.BIND_RX, "b", "pw", new Inbox());
+        SMPPSession a = bind(BindType.BIND_TRX, "a", "pw", new Inbox());
+        SMPPSession b = bind(BindType.BIND_RX, "b", "pw", new Inbox());
         awaitCondition(() -> sim.boundSessionCount() == 2);
 
         sim.dropConnections();
@@ -340,7 +342,7 @@ class SmscSimulatorTest {
     @Test
     void unbindIsAnsweredAndRemovesTheSession() throws Exception {
         start(SimulatorOptions.defaults());
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TRX, "acme", "pw", new Inbox());
+        SMPPSession esme = bind(BindType.BIND_TRX, "acme", "pw", new Inbox());
         awaitCondition(() -> sim.boundSessionCount() == 1);
 
         esme.unbindAndClose();
@@ -351,7 +353,7 @@ class SmscSimulatorTest {
     @Test
     void awaitSubmitsTimesOutWhenTooFewArrive() throws Exception {
         start(SimulatorOptions.defaults());
-        SMPPSession esme = bind(org.jsmpp.bean.BindType.BIND_TX, "acme", "pw", new Inbox());
+        SMPPSession esme = bind(BindType.BIND_TX, "acme", "pw", new Inbox());
         submit(esme, "111111111", "222222222", "only one", false);
 
         assertThrows(TimeoutException.class, () -> sim.awaitSubmits(2, Duration.ofMillis(200)));
@@ -363,7 +365,7 @@ class SmscSimulatorTest {
         sim = new SmscSimulator(options).start();
     }
 
-    private SMPPSession bind(org.jsmpp.bean.BindType type, String systemId, String password, Inbox inbox)
+    private SMPPSession bind(BindType type, String systemId, String password, Inbox inbox)
             throws IOException {
         SMPPSession session = new SMPPSession();
         session.setTransactionTimer(2000);
@@ -395,7 +397,7 @@ class SmscSimulatorTest {
                 .getValueAsString();
     }
 
-    private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void awaitCondition(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -3,6 +3,10 @@ package io.optoutgw.suppression;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import java.util.Random;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,8 +33,8 @@ class PhoneNumbersTest {
 
     @org.junit.jupiter.api.Test
     void theNanpFastPathAgreesWithLibphonenumber() {
-        java.util.Random r = new java.util.Random(7);
-        com.google.i18n.phonenumbers.PhoneNumberUtil util = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        Random r = new Random(7);
+        PhoneNumberUtil util = PhoneNumberUtil.getInstance();
         int fast = 0;
         for (int i = 0; i < 20_000; i++) {
             String ten = String.format("%010d", Math.floorMod(r.nextLong(), 10_000_000_000L));
@@ -46,15 +50,15 @@ class PhoneNumbersTest {
                 String text = ton == 1 && !f[1].startsWith("+") ? "+" + f[1] : f[1];
                 try {
                     var parsed = util.parse(text, "US");
-                    assertEquals(util.format(parsed, com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat.E164)
+                    assertEquals(util.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164)
                             .substring(1), viaFastPath, "ton " + ton + " '" + f[1] + "'");
-                    org.junit.jupiter.api.Assertions.assertTrue(util.isPossibleNumber(parsed), f[1]);
-                } catch (com.google.i18n.phonenumbers.NumberParseException e) {
+                    Assertions.assertTrue(util.isPossibleNumber(parsed), f[1]);
+                } catch (NumberParseException e) {
                     throw new AssertionError(f[1], e);
                 }
             }
         }
-        org.junit.jupiter.api.Assertions.assertTrue(fast > 50_000, "the fast path was exercised: " + fast);
+        Assertions.assertTrue(fast > 50_000, "the fast path was exercised: " + fast);
     }
 
     @ParameterizedTest(name = "ton={0} ''{1}'' is refused")
@@ -101,8 +105,8 @@ class PhoneNumbersTest {
 
     @org.junit.jupiter.api.Test
     void destinationsThroughTheNanpFastPathAgreeWithLibphonenumberValidity() {
-        java.util.Random r = new java.util.Random(11);
-        com.google.i18n.phonenumbers.PhoneNumberUtil util = com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance();
+        Random r = new Random(11);
+        PhoneNumberUtil util = PhoneNumberUtil.getInstance();
         int valid = 0;
         for (int i = 0; i < 20_000; i++) {
             String ten = String.format("%010d", Math.floorMod(r.nextLong(), 10_000_000_000L));
@@ -117,16 +121,16 @@ class PhoneNumbersTest {
                     var parsed = util.parse(f[1], "US");
                     expected = util.isPossibleNumber(parsed) && util.isValidNumber(parsed);
                     if (expected) {
-                        assertEquals(util.format(parsed, com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat.E164)
+                        assertEquals(util.format(parsed, PhoneNumberUtil.PhoneNumberFormat.E164)
                                 .substring(1), n.digits(), f[1]);
                         valid++;
                     }
-                } catch (com.google.i18n.phonenumbers.NumberParseException e) {
+                } catch (NumberParseException e) {
                     expected = false;
                 }
                 assertEquals(expected, n.ok(), "ton " + ton + " '" + f[1] + "': " + n.problem());
             }
         }
-        org.junit.jupiter.api.Assertions.assertTrue(valid > 1_000, "valid numbers were exercised: " + valid);
+        Assertions.assertTrue(valid > 1_000, "valid numbers were exercised: " + valid);
     }
 }

@@ -4,6 +4,7 @@ import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.cloudhopper.smpp.pdu.DeliverSm;
+import com.cloudhopper.smpp.type.Address;
 import io.optoutgw.app.Gateway;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
@@ -71,8 +72,8 @@ class SenderScopeSpellingTest {
     private void stop(String person, byte ton, String to) throws Exception {
         long before = smsc.submitCount();
         DeliverSm mo = new DeliverSm();
-        mo.setSourceAddress(new com.cloudhopper.smpp.type.Address((byte) 1, (byte) 1, person));
-        mo.setDestAddress(new com.cloudhopper.smpp.type.Address(ton, (byte) 1, to));
+        mo.setSourceAddress(new Address((byte) 1, (byte) 1, person));
+        mo.setDestAddress(new Address(ton, (byte) 1, to));
         mo.setShortMessage("STOP".getBytes(StandardCharsets.ISO_8859_1));
         assertEquals(0, smsc.injectMo(mo).get(10, TimeUnit.SECONDS), "STOP recorded");
         smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10)); // the confirmation

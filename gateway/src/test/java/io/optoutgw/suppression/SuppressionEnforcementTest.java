@@ -13,17 +13,18 @@ import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jsmpp.bean.Address;
+import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.DeliverSm;
 import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.GeneralDataCoding;
-import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.ReplaceIfPresentFlag;
@@ -101,7 +102,7 @@ class SuppressionEnforcementTest {
                 .get(10, TimeUnit.SECONDS));
         // the confirmation may leave after the deliver_sm_resp: wait for it, so that the tests'
         // "nothing reached the SMSC" counts only their own submits
-        smsc.awaitSubmits((int) before + 1, java.time.Duration.ofSeconds(10));
+        smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
     }
 
     private static int status(ThrowingSubmit submit) {
@@ -141,7 +142,7 @@ class SuppressionEnforcementTest {
                     (String) v[1], (byte) 0, "msg".getBytes(StandardCharsets.ISO_8859_1)));
             assertEquals(0x0B, status, "variant " + v[0] + " '" + v[1] + "'");
         }
-        assertTrue(io.optoutgw.testsupport.TestGateways.eventually(java.time.Duration.ofSeconds(5),
+        assertTrue(TestGateways.eventually(Duration.ofSeconds(5),
                 () -> smsc.submitCount() == before + 1));
         Thread.sleep(200);
         assertEquals(before + 1, smsc.submitCount(), "only the confirmation reached the SMSC");

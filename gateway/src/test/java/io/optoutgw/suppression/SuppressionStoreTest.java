@@ -10,6 +10,10 @@ import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.testsupport.RedisServerProcess;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +54,7 @@ class SuppressionStoreTest {
                 "STOP", "en", "Stop", 0, "sim", "sim#0/7", "gw-1", null, null, "acme", "12345");
     }
 
-    private <T> T get(java.util.concurrent.CompletionStage<T> stage) throws Exception {
+    private <T> T get(CompletionStage<T> stage) throws Exception {
         return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
@@ -121,16 +125,16 @@ class SuppressionStoreTest {
         assertEquals(0L, get(store.auditIndexRank(0)));
         assertEquals(10L, get(store.auditIndexRank(1005_000)), "events at 1000..1004 s come before");
         assertEquals(25L, get(store.auditIndexRank(2000_000)));
-        java.util.List<String> walked = new java.util.ArrayList<>();
+        List<String> walked = new ArrayList<>();
         for (long at = get(store.auditIndexRank(1005_000)); ; at += 4) {
-            java.util.List<SuppressionStore.AuditRef> page = get(store.auditIndexPage(at, 4));
+            List<SuppressionStore.AuditRef> page = get(store.auditIndexPage(at, 4));
             page.forEach(r -> walked.add(r.digits()));
             if (page.size() < 4) {
                 break;
             }
         }
         assertEquals(15, walked.size());
-        assertEquals(15, new java.util.HashSet<>(walked).size(), "no event twice, none left out");
+        assertEquals(15, new HashSet<>(walked).size(), "no event twice, none left out");
         assertTrue(walked.stream().allMatch(d -> Integer.parseInt(d.substring(9)) >= 10), walked.toString());
     }
 }

@@ -4,8 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import org.jsmpp.bean.Alphabet;
+import javax.net.ssl.SSLContext;
 import org.jsmpp.bean.AlertNotification;
+import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
@@ -21,6 +22,7 @@ import org.jsmpp.session.MessageReceiverListener;
 import org.jsmpp.session.SMPPSession;
 import org.jsmpp.session.Session;
 import org.jsmpp.session.SubmitSmResult;
+import org.jsmpp.session.connection.socket.SocketConnection;
 
 /** jSMPP (an SMPP client nobody here wrote) as the ESME in integration tests. */
 public final class Esmes {
@@ -60,9 +62,9 @@ public final class Esmes {
     }
 
     /** As {@link #bind}, over TLS with {@code tls} (see {@link TestCertificates#clientContext}). */
-    public static SMPPSession bindTls(int port, javax.net.ssl.SSLContext tls, BindType type, String systemId,
+    public static SMPPSession bindTls(int port, SSLContext tls, BindType type, String systemId,
                                       String password, Inbox inbox) throws IOException {
-        SMPPSession s = new SMPPSession((host, p) -> new org.jsmpp.session.connection.socket.SocketConnection(
+        SMPPSession s = new SMPPSession((host, p) -> new SocketConnection(
                 TestCertificates.connect(tls, p)));
         s.setTransactionTimer(5000);
         if (inbox != null) {

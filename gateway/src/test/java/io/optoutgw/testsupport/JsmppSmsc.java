@@ -12,16 +12,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.jsmpp.PDUStringException;
 import org.jsmpp.bean.Address;
+import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BroadcastSm;
 import org.jsmpp.bean.CancelBroadcastSm;
 import org.jsmpp.bean.CancelSm;
-import org.jsmpp.bean.Alphabet;
-import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DestinationAddress;
 import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.GSMSpecificFeature;
+import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.MessageMode;
 import org.jsmpp.bean.MessageType;
 import org.jsmpp.bean.NumberingPlanIndicator;
@@ -215,7 +216,7 @@ public final class JsmppSmsc implements AutoCloseable {
                 } else {
                     bind.reject(0x0E); // ESME_RINVPASWD
                 }
-            } catch (IOException | RuntimeException | TimeoutException | org.jsmpp.PDUStringException e) {
+            } catch (IOException | RuntimeException | TimeoutException | PDUStringException e) {
                 if (closed) {
                     return;
                 }
@@ -226,7 +227,7 @@ public final class JsmppSmsc implements AutoCloseable {
     private MessageId newId() {
         try {
             return new MessageId(Long.toHexString(nextId.incrementAndGet()));
-        } catch (org.jsmpp.PDUStringException e) {
+        } catch (PDUStringException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,7 +3,13 @@ package io.optoutgw.testsupport;
 import io.optoutgw.app.Gateway;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.function.BooleanSupplier;
 
 /** Starts gateways on free loopback ports from YAML written in the test. */
 public final class TestGateways {
@@ -71,18 +77,18 @@ public final class TestGateways {
     /** A fresh journal directory for one gateway instance, deleted when the JVM exits. */
     public static String tempJournalDir(String instanceId) {
         try {
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("journal-" + instanceId + "-");
+            Path dir = Files.createTempDirectory("journal-" + instanceId + "-");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
             return dir.toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    private static void deleteTree(java.nio.file.Path dir) {
-        try (var paths = java.nio.file.Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException ignored) {
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
             // best effort at JVM exit
         }
     }
@@ -94,7 +100,7 @@ public final class TestGateways {
     }
 
     /** Polls {@code condition} every 20 ms until it holds or {@code timeout} passes. */
-    public static boolean eventually(Duration timeout, java.util.function.BooleanSupplier condition)
+    public static boolean eventually(Duration timeout, BooleanSupplier condition)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {

@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -242,7 +243,7 @@ final class AbuseAttacker {
     /** POSTs of 32 MiB bodies to the admin API, one after the other; counts the answers. */
     private void oversizeHttp(int port) {
         byte[] chunk = new byte[64 * 1024];
-        java.util.Arrays.fill(chunk, (byte) 'x');
+        Arrays.fill(chunk, (byte) 'x');
         long size = 32L * 1024 * 1024;
         while (attacking && !Thread.currentThread().isInterrupted()) {
             try (Socket s = new Socket()) {

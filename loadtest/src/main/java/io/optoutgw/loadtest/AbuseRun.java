@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
@@ -141,7 +142,7 @@ final class AbuseRun {
         String line = Files.readAllLines(log).stream().filter(l -> l.startsWith("attack ")).findFirst()
                 .orElseThrow(() -> new IllegalStateException("the attacking process reported nothing; see " + log));
         String[] f = line.split(" ");
-        Map<String, Long> answers = new java.util.TreeMap<>();
+        Map<String, Long> answers = new TreeMap<>();
         for (int i = 6; i < f.length; i++) {
             int eq = f[i].lastIndexOf('=');
             answers.put(f[i].substring(0, eq).replace('_', ' '), Long.parseLong(f[i].substring(eq + 1)));

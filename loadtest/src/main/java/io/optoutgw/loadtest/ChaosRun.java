@@ -21,12 +21,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.IntStream;
 
 /**
  * The chaos scenario: a Redis Cluster (three masters, one replica each), three gateways sharing it
@@ -98,7 +103,7 @@ final class ChaosRun {
         for (int i : stopIdx) {
             stopSet.add(i);
         }
-        int[] others = java.util.stream.IntStream.range(0, o.pool()).filter(i -> !stopSet.contains(i)).toArray();
+        int[] others = IntStream.range(0, o.pool()).filter(i -> !stopSet.contains(i)).toArray();
         AtomicLongArray ackNanos = new AtomicLongArray(o.pool());
         AtomicIntegerArray attempts = new AtomicIntegerArray(o.pool());
         LongAdder stopAttempts = new LongAdder();
@@ -190,17 +195,17 @@ final class ChaosRun {
 
     /** Runs {@code task} on every gateway at once (JVM start-ups, CLI runs); results in order. */
     static <T> List<T> parallel(List<GatewayNode> gws, GatewayTask<T> task) throws Exception {
-        java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(gws.size());
+        ExecutorService pool = Executors.newFixedThreadPool(gws.size());
         try {
-            List<java.util.concurrent.Future<T>> futures = new ArrayList<>();
+            List<Future<T>> futures = new ArrayList<>();
             for (GatewayNode g : gws) {
                 futures.add(pool.submit(() -> task.apply(g)));
             }
             List<T> out = new ArrayList<>();
-            for (java.util.concurrent.Future<T> f : futures) {
+            for (Future<T> f : futures) {
                 try {
                     out.add(f.get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw e.getCause() instanceof Exception c ? c : e;
                 }
             }
@@ -226,7 +231,7 @@ final class ChaosRun {
                 try {
                     stops.schedule(() -> sendStop(sim, stops, idx, ackNanos, attempts, stopAttempts, running),
                             1, TimeUnit.SECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException ignored) {
+                } catch (RejectedExecutionException ignored) {
                     // run over
                 }
             }

@@ -1,8 +1,10 @@
 package io.optoutgw.loadtest;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,7 @@ final class ChildProcesses {
         }
         Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", "0", Long.toString(ProcessHandle.current().pid()))
                 .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("taskset failed: " + out.strip());
         }
@@ -48,7 +50,7 @@ final class ChildProcesses {
         if (childCpus == null) {
             return cmd;
         }
-        List<String> out = new java.util.ArrayList<>(List.of("taskset", "-c", childCpus));
+        List<String> out = new ArrayList<>(List.of("taskset", "-c", childCpus));
         out.addAll(cmd);
         return out;
     }

@@ -1,12 +1,12 @@
 package io.optoutgw.loadtest;
 
+import com.cloudhopper.smpp.PduAsyncResponse;
 import com.cloudhopper.smpp.SmppBindType;
 import com.cloudhopper.smpp.SmppServerConfiguration;
 import com.cloudhopper.smpp.SmppServerHandler;
 import com.cloudhopper.smpp.SmppServerSession;
 import com.cloudhopper.smpp.SmppSession;
 import com.cloudhopper.smpp.SmppSessionConfiguration;
-import com.cloudhopper.smpp.PduAsyncResponse;
 import com.cloudhopper.smpp.impl.DefaultSmppClient;
 import com.cloudhopper.smpp.impl.DefaultSmppServer;
 import com.cloudhopper.smpp.impl.DefaultSmppSessionHandler;
@@ -18,7 +18,10 @@ import com.cloudhopper.smpp.pdu.SubmitSm;
 import com.cloudhopper.smpp.pdu.SubmitSmResp;
 import com.cloudhopper.smpp.type.Address;
 import com.cloudhopper.smpp.type.LoggingOptions;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.nio.NioEventLoopGroup;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -97,12 +100,12 @@ final class CloudhopperLeg implements AutoCloseable {
      * so the server's own bootstrap is bound to loopback here (what start() does, minus the address).
      */
     private static void startOnLoopback(DefaultSmppServer server, int port) throws Exception {
-        java.lang.reflect.Field bootstrap = DefaultSmppServer.class.getDeclaredField("serverBootstrap");
-        java.lang.reflect.Field channel = DefaultSmppServer.class.getDeclaredField("serverChannel");
+        Field bootstrap = DefaultSmppServer.class.getDeclaredField("serverBootstrap");
+        Field channel = DefaultSmppServer.class.getDeclaredField("serverChannel");
         bootstrap.setAccessible(true);
         channel.setAccessible(true);
-        io.netty.bootstrap.ServerBootstrap b = (io.netty.bootstrap.ServerBootstrap) bootstrap.get(server);
-        io.netty.channel.ChannelFuture f = b.bind("127.0.0.1", port).sync();
+        ServerBootstrap b = (ServerBootstrap) bootstrap.get(server);
+        ChannelFuture f = b.bind("127.0.0.1", port).sync();
         channel.set(server, f.channel());
     }
 

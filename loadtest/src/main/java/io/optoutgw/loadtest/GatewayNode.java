@@ -1,6 +1,8 @@
 package io.optoutgw.loadtest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -180,7 +182,7 @@ final class GatewayNode implements AutoCloseable {
         c.setReadTimeout(10_000);
         c.setRequestProperty("Authorization", "Bearer " + ADMIN_TOKEN);
         int code = c.getResponseCode();
-        java.io.InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream();
+        InputStream in = code >= 400 ? c.getErrorStream() : c.getInputStream();
         String body = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         return new HttpResult(code, body);
     }
@@ -192,7 +194,7 @@ final class GatewayNode implements AutoCloseable {
             if (r.status() != 200) {
                 return null;
             }
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).path("suppressed").asBoolean();
+            return new ObjectMapper().readTree(r.body()).path("suppressed").asBoolean();
         } catch (IOException e) {
             return null;
         }

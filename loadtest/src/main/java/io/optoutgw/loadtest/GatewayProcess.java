@@ -1,6 +1,7 @@
 package io.optoutgw.loadtest;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -150,8 +151,8 @@ final class GatewayProcess implements AutoCloseable {
             if (c.getResponseCode() != 200) {
                 return null;
             }
-            try (java.io.InputStream in = c.getInputStream()) {
-                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            try (InputStream in = c.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         } catch (IOException e) {
             return null;

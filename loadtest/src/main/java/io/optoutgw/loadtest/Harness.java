@@ -3,15 +3,18 @@ package io.optoutgw.loadtest;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.SuppressionStore;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
@@ -150,7 +153,7 @@ public final class Harness implements Callable<Integer> {
     private RedisProcess redis;
     private final List<LegResult> results = new ArrayList<>();
     private final Map<String, Object> extras = new LinkedHashMap<>();
-    private final List<String> notes = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<String> notes = Collections.synchronizedList(new ArrayList<>());
 
     public static void main(String[] args) {
         if (System.getProperty("GATEWAY_LOG_LEVEL") == null) {
@@ -260,7 +263,7 @@ public final class Harness implements Callable<Integer> {
     }
 
     /** Scenarios that start Redis of their own (and write results files of their own). */
-    private static final java.util.Set<String> OWN_REDIS = java.util.Set.of("chaos", "abuse");
+    private static final Set<String> OWN_REDIS = Set.of("chaos", "abuse");
 
     /** Redis Cluster with a failover, three gateways, one killed and restarted: see {@link ChaosRun}. */
     private void runChaos() throws Exception {
@@ -435,7 +438,7 @@ public final class Harness implements Callable<Integer> {
                         + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout, "
                         + "failed closed with 0x58)", scenario, warn, unavailable));
             }
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
             // no log
         }
     }
@@ -526,7 +529,7 @@ public final class Harness implements Callable<Integer> {
                         }
                     } catch (InterruptedException ignored) {
                         // leg over
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         notes.add("redis-slow: CLIENT PAUSE failed: " + e);
                     }
                 }, "redis-pauser");

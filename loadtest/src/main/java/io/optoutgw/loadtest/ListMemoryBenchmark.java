@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -75,7 +77,7 @@ public final class ListMemoryBenchmark {
         try (BenchRedis server = BenchRedis.start();
              RedisConnector redis = RedisConnector.connect(server.uri(), Duration.ofSeconds(120))) {
             redisVersion = info(redis.sync(), "server", "redis_version");
-            settings = new java.util.TreeMap<>();
+            settings = new TreeMap<>();
             for (String pattern : new String[] {"hash-max-listpack-*", "zset-max-listpack-*", "maxmemory-policy"}) {
                 settings.putAll(redis.sync().configGet(pattern));
             }
@@ -125,7 +127,7 @@ public final class ListMemoryBenchmark {
 
     /** Runs {@code count} commands, {@link #WINDOW} at a time; returns how many of them answered true (a new field). */
     private static long load(RedisClusterAsyncCommands<String, String> redis, long count,
-                             BiFunction<RedisClusterAsyncCommands<String, String>, Long, java.util.concurrent.CompletionStage<Boolean>> command)
+                             BiFunction<RedisClusterAsyncCommands<String, String>, Long, CompletionStage<Boolean>> command)
             throws InterruptedException {
         Semaphore window = new Semaphore(WINDOW);
         LongAdder added = new LongAdder();

@@ -5,6 +5,7 @@ import com.cloudhopper.smpp.pdu.BaseBindResp;
 import com.cloudhopper.smpp.pdu.BindTransceiver;
 import com.cloudhopper.smpp.pdu.DeliverSm;
 import com.cloudhopper.smpp.pdu.EnquireLink;
+import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.pdu.SubmitSm;
 import com.cloudhopper.smpp.pdu.SubmitSmResp;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
@@ -70,7 +72,7 @@ public final class LoadGenerator implements AutoCloseable {
     final LongAdder refused = new LongAdder();
     final LongAdder otherStatus = new LongAdder();
     /** submit_sm_resp statuses other than ESME_ROK and ESME_RINVDSTADR, by status, over the whole run. */
-    final java.util.concurrent.ConcurrentHashMap<Integer, LongAdder> otherByStatus = new java.util.concurrent.ConcurrentHashMap<>();
+    final ConcurrentHashMap<Integer, LongAdder> otherByStatus = new ConcurrentHashMap<>();
     final LongAdder receipts = new LongAdder();
     final LongAdder mo = new LongAdder();
     final LongAdder lost = new LongAdder();
@@ -256,7 +258,7 @@ public final class LoadGenerator implements AutoCloseable {
                             "bind refused with status 0x" + Integer.toHexString(resp.getCommandStatus())));
                     ctx.close();
                 }
-            } else if (msg instanceof com.cloudhopper.smpp.pdu.PduRequest<?> req) {
+            } else if (msg instanceof PduRequest<?> req) {
                 ctx.write(req.createResponse(), ctx.voidPromise());
                 flushNeeded = true;
             } else if (msg instanceof PduDecodeFailure) {

@@ -164,8 +164,8 @@ final class Report {
                 t[i] = ((Number) ((List<?>) l.get(i)).get(0)).doubleValue();
                 mib[i] = ((Number) ((List<?>) l.get(i)).get(1)).doubleValue();
             }
-            double meanT = java.util.Arrays.stream(t).average().orElse(0);
-            double meanM = java.util.Arrays.stream(mib).average().orElse(0);
+            double meanT = Arrays.stream(t).average().orElse(0);
+            double meanM = Arrays.stream(mib).average().orElse(0);
             double sxy = 0;
             double sxx = 0;
             for (int i = 0; i < n; i++) {

@@ -2,6 +2,7 @@ package io.optoutgw.loadtest;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,11 +10,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.buffer.Unpooled;
 import io.optoutgw.transport.Transports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -123,7 +124,7 @@ public final class TcpRelay {
 
         static Child start(int targetPort, int threads) throws Exception {
             int port = GatewayProcess.freePort();
-            String javaBin = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cp = System.getProperty("java.class.path");
             List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-Dio.netty.leakDetection.level=disabled",
                     "-cp", cp, TcpRelay.class.getName(), Integer.toString(port), Integer.toString(targetPort),

@@ -3,6 +3,7 @@ package io.optoutgw.loadtest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class AbuseRunTest {
         assertTrue(r.unloadedP99Ms() > 0 && r.attackP99Ms() > 0, summary);
         assertTrue(r.heapBeforeMiB() > 0, "heap after GC read before the attack: " + summary);
         AbuseRun.write(work.resolve("results"), o, r);
-        assertTrue(java.nio.file.Files.readString(work.resolve("results/abuse-latest.txt")).contains("p99"));
+        assertTrue(Files.readString(work.resolve("results/abuse-latest.txt")).contains("p99"));
         assertEquals(0, r.attackErrors(), "honest ESME errors under attack: " + summary);
     }
 }

@@ -1,18 +1,20 @@
 package io.optoutgw.suppression.journal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -22,6 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Append-only, crash-safe journal of opaque opt-out records on local disk. An append completes only after
@@ -360,7 +364,7 @@ public final class OptOutJournal implements AutoCloseable {
                                              Path tmp) throws Exception {
         record Entry(long rank, long seq, byte[] payload) {
         }
-        java.util.Map<String, Entry> keep = new java.util.HashMap<>();
+        Map<String, Entry> keep = new HashMap<>();
         for (int i = 0; i < covered.size() - 1; i++) {
             SegmentSet.Segment seg = covered.get(i);
             boolean endsEarly = covered.get(i + 1).afterFailedWrite();
@@ -378,11 +382,11 @@ public final class OptOutJournal implements AutoCloseable {
         }
         List<Entry> entries = new ArrayList<>(keep.values());
         keep.clear();
-        entries.sort(java.util.Comparator.comparingLong(Entry::seq));
+        entries.sort(Comparator.comparingLong(Entry::seq));
         long first = through - entries.size() + 1;
         Files.deleteIfExists(tmp);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 20);
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             buf.put(JournalFormat.segmentHeader(first, JournalFormat.FLAG_SNAPSHOT));
             long seq = first;
             long pos = 0;
@@ -391,7 +395,7 @@ public final class OptOutJournal implements AutoCloseable {
                 if (buf.remaining() < frame) {
                     pos = flush(ch, buf, pos);
                     if (buf.capacity() < frame) {
-                        buf = java.nio.ByteBuffer.allocate(frame);
+                        buf = ByteBuffer.allocate(frame);
                     }
                 }
                 JournalFormat.putRecord(buf, seq++, e.payload());
@@ -400,13 +404,13 @@ public final class OptOutJournal implements AutoCloseable {
             ch.force(true);
         }
         Path target = dir.resolve(JournalFormat.snapshotName(through));
-        Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
         JournalWriter.syncDirectory(dir);
         return new SegmentSet.Segment(first, target, false, true);
     }
 
-    private static long flush(FileChannel ch, java.nio.ByteBuffer buf, long pos) throws IOException {
+    private static long flush(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
         buf.flip();
         while (buf.hasRemaining()) {
             pos += ch.write(buf, pos);

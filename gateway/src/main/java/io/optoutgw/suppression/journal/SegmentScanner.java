@@ -1,12 +1,12 @@
 package io.optoutgw.suppression.journal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static io.optoutgw.suppression.journal.JournalFormat.FORMAT_VERSION;
 import static io.optoutgw.suppression.journal.JournalFormat.MAX_PAYLOAD;
@@ -60,7 +60,7 @@ final class SegmentScanner {
 
     /** The header flags of a segment file, or -1 if its header cannot be read. */
     static int flags(Path file) {
-        try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return ch.size() < SEGMENT_HEADER_SIZE ? -1 : readFlags(ch);
         } catch (IOException e) {
             return -1;

@@ -1,5 +1,7 @@
 package io.optoutgw.suppression.journal;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,7 +22,7 @@ public final class JournalCrashChild {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         String tag = args.length > 1 ? args[1] : "r";
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true,
                 StandardCharsets.UTF_8);
         OptOutJournal journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(64 * 1024));
         out.println(READY);

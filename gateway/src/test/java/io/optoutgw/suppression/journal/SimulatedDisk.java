@@ -10,6 +10,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +52,7 @@ final class SimulatedDisk implements JournalFaults {
             if (!Files.exists(e.getKey())) {
                 continue;
             }
-            try (FileChannel ch = FileChannel.open(e.getKey(), java.nio.file.StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(e.getKey(), StandardOpenOption.WRITE)) {
                 if (ch.size() > e.getValue()) {
                     ch.truncate(e.getValue());
                 }
@@ -64,7 +66,7 @@ final class SimulatedDisk implements JournalFaults {
 
     @Override
     public FileChannel open(Path file, OpenOption... options) throws IOException {
-        if (full && java.util.Arrays.asList(options).contains(java.nio.file.StandardOpenOption.CREATE_NEW)) {
+        if (full && Arrays.asList(options).contains(StandardOpenOption.CREATE_NEW)) {
             throw new IOException("No space left on device");
         }
         FileChannel real = FileChannel.open(file, options);
