@@ -24,11 +24,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gateway suppression ...} and {@code gateway audit ...} run in-process against a real running gateway. */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AdminCliTest {
 

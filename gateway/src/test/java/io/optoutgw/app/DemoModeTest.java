@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
  * The demo set-up: the built-in simulator as upstream, a person "texting" STOP through
  * {@code POST /simulator/mo}, and {@code gateway send} then refused for that number.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class DemoModeTest {
 

@@ -25,11 +25,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gateway journal repair} and {@code gateway journal replay}. */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JournalCommandTest {
 

@@ -12,10 +12,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** {@code gateway send} against a running gateway: accepted with a receipt, then refused after a STOP. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SendCommandTest {
 

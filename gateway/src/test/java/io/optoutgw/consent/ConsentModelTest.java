@@ -21,6 +21,7 @@ import net.jqwik.api.lifecycle.PropertyLifecycleContext;
 import net.jqwik.api.state.Action;
 import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Model-based test of consent: random chains of MO (STOP, START, HELP, free text, redeliveries,
@@ -38,6 +39,7 @@ import net.jqwik.api.state.Transformer;
  * {@code consent.shrinkSeconds} (default {@value #DEFAULT_SHRINK_SECONDS}); the smallest failing
  * chain found by then is reported.
  */
+@Tag("integration")
 @AddLifecycleHook(ConsentModelTest.Budget.class)
 class ConsentModelTest {
 

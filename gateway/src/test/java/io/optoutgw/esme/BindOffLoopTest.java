@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * does not hold up a bound session's enquire_link, and binds beyond the checking pool's queue are
  * throttled at once instead of waiting.
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class BindOffLoopTest {
 

@@ -25,10 +25,12 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Bind lockout, per-address connection cap, bind rate limit and sender authorization, over real sockets. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class BindSecurityTest {
 

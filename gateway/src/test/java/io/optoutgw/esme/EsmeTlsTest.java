@@ -38,6 +38,7 @@ import org.jsmpp.bean.BindType;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,7 @@ import org.slf4j.LoggerFactory;
  * requires a trusted one, both relaying to a plain simulator. Raw SMPP bytes over JDK sockets,
  * and jSMPP over an SSL socket for a whole session.
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class EsmeTlsTest {
 

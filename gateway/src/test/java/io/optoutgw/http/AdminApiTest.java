@@ -41,6 +41,7 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * simulator: auth, input checks, add/remove with SMPP enforcement, look-up, CSV import with bad
  * rows, export/import round trip into a fresh gateway, audit queries and verification.
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class AdminApiTest {
 

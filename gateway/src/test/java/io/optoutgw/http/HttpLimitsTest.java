@@ -29,10 +29,12 @@ import java.util.concurrent.TimeUnit;
 import org.jsmpp.bean.BindType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Limits of the HTTP port: request and idle timeouts, auth before the body, connection cap, demo MO hook. */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HttpLimitsTest {
 

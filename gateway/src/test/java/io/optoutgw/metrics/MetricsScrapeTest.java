@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
  * A real scrape of a gateway that relayed traffic and recorded an opt-out: every catalogued meter
  * is there, no label carries a phone number, and {@code promtool check metrics} accepts it.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class MetricsScrapeTest {
 

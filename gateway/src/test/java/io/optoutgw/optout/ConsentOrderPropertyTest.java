@@ -32,6 +32,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
+import org.junit.jupiter.api.Tag;
 
 /**
  * Random sequences of consent events, recorded one after another by instances whose clocks
@@ -40,6 +41,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * opt-in recorded decides. Then the recorded events are replayed in a random order, with
  * duplicates, on top of the list and into an emptied Redis: the list ends up the same.
  */
+@Tag("integration")
 class ConsentOrderPropertyTest {
 
     private static final String[] NUMBERS = {"15551250001", "15551250002"};

@@ -42,6 +42,7 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.Timeout;
  * A person texts STOP (in every form) to a short code through the SMSC simulator; the gateway
  * records it in the journal and a real redis-server, answers once, and refuses later submits.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OptOutCaptureTest {
 

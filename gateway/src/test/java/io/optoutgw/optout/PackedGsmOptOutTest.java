@@ -14,10 +14,12 @@ import io.optoutgw.testsupport.TestGateways;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** An SMSC that sends data_coding 0 as packed GSM 7-bit (a per-upstream setting). */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PackedGsmOptOutTest {
 

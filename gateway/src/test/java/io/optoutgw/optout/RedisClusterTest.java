@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The list, the audit trail, message-id routing, the journal reconciliation, concatenated-MO
  * reassembly and a whole gateway against a three-master Redis Cluster on loopback ports.
  */
+@Tag("integration")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class RedisClusterTest {
 

@@ -2,6 +2,7 @@ package io.optoutgw.redis;
 
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.optoutgw.testsupport.FreePorts;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag("integration")
 class LocalRedisTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);

@@ -10,10 +10,12 @@ import io.optoutgw.testsupport.TestGateways;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** What the gateway reports about the Redis it is given, and refuses when told to. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RedisSafetyTest {
 

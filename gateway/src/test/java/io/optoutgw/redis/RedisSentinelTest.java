@@ -11,10 +11,12 @@ import io.optoutgw.testsupport.RedisServerProcess;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** A {@code redis-sentinel://} URI resolves the master through a real Sentinel process. */
+@Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class RedisSentinelTest {
 

@@ -63,6 +63,7 @@ import org.jsmpp.session.SubmitSmResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -70,6 +71,7 @@ import org.junit.jupiter.api.Timeout;
  * The gateway end to end: jSMPP (an SMPP client nobody here wrote) binds as the ESME, the gateway
  * relays to the SMSC simulator, and a real redis-server holds the message id map. All on loopback.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class GatewayRelayTest {
 

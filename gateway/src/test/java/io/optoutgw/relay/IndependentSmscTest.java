@@ -45,6 +45,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -54,6 +55,7 @@ import org.junit.jupiter.api.Timeout;
  * implementation decodes, and what that implementation encodes (deliver_sm, submit_sm_resp,
  * submit_multi_resp) must be what the gateway reads. jSMPP also plays the ESMEs.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class IndependentSmscTest {
 

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * gathered and sent together, with their TTL; a full batch and a flush do not wait for the timer;
  * the local cache answers before Redis has the mapping; a write Redis cannot take is counted.
  */
+@Tag("integration")
 @Timeout(60)
 class MessageIdStoreTest {
 

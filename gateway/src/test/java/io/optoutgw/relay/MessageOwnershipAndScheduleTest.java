@@ -37,6 +37,7 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Timeout;
  * that accepted them; scheduled submits follow the account's policy, and an opt-out cancels the
  * person's messages still pending at the SMSC.
  */
+@Tag("integration")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class MessageOwnershipAndScheduleTest {
 

@@ -20,12 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.session.SMPPSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** What makes a deliver_sm a receipt, and whom a receipt-shaped MO reaches. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReceiptsTest {
 

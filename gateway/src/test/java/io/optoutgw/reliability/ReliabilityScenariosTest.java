@@ -60,6 +60,7 @@ import org.jsmpp.bean.TypeOfNumber;
 import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
  * PID in {@link #cleanUp()}. Deeper variants of several scenarios live in the tests named in the
  * javadoc of each method.
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ReliabilityScenariosTest {
 

@@ -20,11 +20,13 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code gateway report} over a real Redis holding audit events and relayed counts. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OptOutReportTest {
 

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * upstream with a password) and a scan of every log line the gateway wrote: no password and no
  * full phone number appears (docs/reliability.md, "Security").
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LogHygieneTest {
 

@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Quiet hours and the cap together, as the submit path will ask them, against a real Redis. */
+@Tag("integration")
 class SendTimeGateTest {
 
     private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");

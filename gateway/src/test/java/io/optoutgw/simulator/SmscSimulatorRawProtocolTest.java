@@ -24,10 +24,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Protocol corners exercised with hand-built PDUs (things jSMPP does not send). */
+@Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SmscSimulatorRawProtocolTest {
 

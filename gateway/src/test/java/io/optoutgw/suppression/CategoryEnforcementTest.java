@@ -38,6 +38,7 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Timeout;
  * Consent categories and revoke-all end to end (docs/consent-rules.md, "Categories and
  * revoke-all"): a real redis-server, the SMSC simulator, jSMPP ESMEs, the STOP injected as an MO.
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CategoryEnforcementTest {
 

@@ -39,6 +39,7 @@ import org.jsmpp.session.SMPPSession;
 import org.jsmpp.session.SubmitMultiResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.Timeout;
  * submit_multi follows the account's fail-closed or fail-open policy when the list cannot be read.
  * Each test checks the SMSC's side (what the simulator received), not only the ESME's response.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OtherSubmitPathsTest {
 

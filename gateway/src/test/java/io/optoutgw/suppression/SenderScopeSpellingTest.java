@@ -28,6 +28,7 @@ import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * A sender-scoped opt-out covers every spelling of that sender the gateway lets an account submit
  * with: jSMPP submits through the gateway to the simulator, with a real redis-server.
  */
+@Tag("integration")
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SenderScopeSpellingTest {
 

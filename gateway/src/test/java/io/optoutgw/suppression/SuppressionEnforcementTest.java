@@ -36,10 +36,12 @@ import org.jsmpp.session.SubmitMultiResult;
 import org.jsmpp.session.SubmitSmResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** Nothing reaches an opted-out number: every submit path, every refusal mode, fail closed. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SuppressionEnforcementTest {
 

@@ -19,10 +19,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The list and audit trail against a real redis-server. */
+@Tag("integration")
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SuppressionStoreTest {
 

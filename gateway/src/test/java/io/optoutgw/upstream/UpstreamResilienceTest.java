@@ -26,10 +26,12 @@ import org.jsmpp.session.SMPPSession;
 import org.jsmpp.session.SubmitSmResult;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The gateway's sessions to SMSCs under trouble: refused binds, half-open links, failover, late answers, shutdown. */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UpstreamResilienceTest {
 

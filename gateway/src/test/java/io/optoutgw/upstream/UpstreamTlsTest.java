@@ -22,6 +22,7 @@ import org.jsmpp.bean.BindType;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
  * (binds and relays), self-signed but not trusted (refused: JDK default trust store), trusted but
  * for another host name (refused by hostname verification) and the same with verification off.
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class UpstreamTlsTest {
 

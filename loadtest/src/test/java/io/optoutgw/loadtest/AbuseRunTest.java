@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * targets are reported, not asserted here: on a shared 2-core machine the p99 says more about the
  * neighbours than about the gateway (see docs/performance.md, Hostile conditions).
  */
+@Tag("integration")
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class AbuseRunTest {
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Timeout;
  * list, no submit sent after its destination's STOP was acknowledged may reach the SMSC, and
  * {@code gateway audit verify} must pass on every gateway.
  */
+@Tag("integration")
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class ChaosRunTest {
 

@@ -2,8 +2,10 @@ package io.optoutgw.loadtest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("integration")
 class GatewayProcessTest {
 
     private static final String SCRAPE = """

@@ -8,6 +8,7 @@ import io.optoutgw.simulator.SmscSimulator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * every submit is answered once, nothing is counted lost, every accepted submit gets its
  * receipt, and the latency histogram holds one value per response.
  */
+@Tag("integration")
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LoadGeneratorTest {
 

@@ -1,6 +1,7 @@
 package io.optoutgw.suppression.journal;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Kills a process that is appending with SIGKILL and checks that every acknowledged record survives
  * (docs/reliability.md scenario 3: nothing acknowledged to the SMSC is lost).
  */
+@Tag("integration")
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JournalCrashTest {
 
