@@ -39,7 +39,8 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importMainClasses() {
-        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        main = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(ROOT);
         // the rules below would pass vacuously on an empty import
         assertTrue(main.size() > 100, "main classes imported: " + main.size());
@@ -88,8 +89,10 @@ class ArchitectureTest {
 
     @Test
     void theTwoSmppSidesKnowOnlyTheSessionCoreAndInfrastructure() {
-        mayUseOnly("esme", "smpp", "codec", "transport", "config", "metrics", "suppression").check(main);
-        mayUseOnly("upstream", "smpp", "codec", "transport", "config", "metrics").check(main);
+        mayUseOnly("esme", "smpp", "codec", "transport", "config", "metrics", "suppression")
+                .check(main);
+        mayUseOnly("upstream", "smpp", "codec", "transport", "config", "metrics")
+                .check(main);
     }
 
     @Test
@@ -99,8 +102,12 @@ class ArchitectureTest {
 
     @Test
     void nothingDependsOnTheCompositionRoot() {
-        noClasses().that().resideOutsideOfPackage(ROOT + ".app..")
-                .should().dependOnClassesThat().resideInAPackage(ROOT + ".app..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(ROOT + ".app..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(ROOT + ".app..")
                 .check(main);
     }
 
@@ -111,9 +118,11 @@ class ArchitectureTest {
         for (int i = 0; i < allowed.length; i++) {
             packages[i + 1] = ROOT + "." + allowed[i] + "..";
         }
-        return classes().that().resideInAPackage(ROOT + "." + pkg + "..")
-                .should().onlyDependOnClassesThat(resideOutsideOfPackage(ROOT + "..")
-                        .or(resideInAnyPackage(packages)))
+        return classes()
+                .that()
+                .resideInAPackage(ROOT + "." + pkg + "..")
+                .should()
+                .onlyDependOnClassesThat(resideOutsideOfPackage(ROOT + "..").or(resideInAnyPackage(packages)))
                 .because(pkg + " may use only " + (allowed.length == 0 ? "itself" : Arrays.toString(allowed)));
     }
 }

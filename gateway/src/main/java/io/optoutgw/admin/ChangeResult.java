@@ -11,6 +11,5 @@ package io.optoutgw.admin;
  * @param suppressed whether the number is suppressed in that scope now (an older event never overrides a newer one)
  * @param category   the category the change is about, or {@code all}
  */
-public record ChangeResult(String number, String scope, String type, String eventId, boolean suppressed,
-                           String category) {
-}
+public record ChangeResult(
+        String number, String scope, String type, String eventId, boolean suppressed, String category) {}

@@ -6,8 +6,7 @@ import java.util.List;
 /** Splits one CSV line (RFC 4180 quoting: {@code "a, b"} and {@code ""} for a quote) into fields. */
 public final class CsvFields {
 
-    private CsvFields() {
-    }
+    private CsvFields() {}
 
     /** Throws IllegalArgumentException for an unterminated quote. */
     public static List<String> split(String line) {

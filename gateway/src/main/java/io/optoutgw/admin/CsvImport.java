@@ -35,6 +35,7 @@ public final class CsvImport {
     static final int ABORT_AFTER_FAILURES = 100;
     /** Further attempts at the Redis write of a journaled row before it is reported as failed. */
     static final int REDIS_RETRIES = 3;
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SuppressionAdmin admin;
@@ -75,8 +76,13 @@ public final class CsvImport {
      * @param region        region for numbers without '+'
      * @param maxInFlight   most rows being recorded at once
      */
-    public CsvImport(SuppressionAdmin admin, Scope defaultScope, String defaultReason, String actor, String region,
-                     int maxInFlight) {
+    public CsvImport(
+            SuppressionAdmin admin,
+            Scope defaultScope,
+            String defaultReason,
+            String actor,
+            String region,
+            int maxInFlight) {
         this.admin = admin;
         this.defaultScope = defaultScope;
         this.defaultReason = defaultReason;
@@ -130,9 +136,19 @@ public final class CsvImport {
         synchronized (errors) {
             listed = List.copyOf(errors);
         }
-        listed = listed.stream().sorted(Comparator.comparingLong(ImportResult.RowError::line)).toList();
-        return new ImportResult(rows, imported.get(), bad, failed.get(), skipped, listed,
-                errorCount.get() > listed.size(), aborted.get(), (System.nanoTime() - startNanos) / 1_000_000);
+        listed = listed.stream()
+                .sorted(Comparator.comparingLong(ImportResult.RowError::line))
+                .toList();
+        return new ImportResult(
+                rows,
+                imported.get(),
+                bad,
+                failed.get(),
+                skipped,
+                listed,
+                errorCount.get() > listed.size(),
+                aborted.get(),
+                (System.nanoTime() - startNanos) / 1_000_000);
     }
 
     private void endOfLine() throws InterruptedException {
@@ -207,15 +223,22 @@ public final class CsvImport {
         try {
             List<String> f = CsvFields.split(text);
             if (f.size() > columns) {
-                throw new IllegalArgumentException(header ? "more columns than the header names"
-                        : "expected number[,scope[,reason]], got " + f.size() + " columns");
+                throw new IllegalArgumentException(
+                        header
+                                ? "more columns than the header names"
+                                : "expected number[,scope[,reason]], got " + f.size() + " columns");
             }
             String digits = SuppressionAdmin.digits(f.get(numberColumn), region);
             String scopeText = column(f, scopeColumn);
             Scope scope = scopeText == null ? defaultScope : scope(scopeText);
             String reason = SuppressionAdmin.text("reason", column(f, reasonColumn));
-            event = admin.event(importId + "." + lineNo, ConsentEvent.Type.ADMIN_ADD, digits, scope,
-                    reason == null ? defaultReason : reason, actor);
+            event = admin.event(
+                    importId + "." + lineNo,
+                    ConsentEvent.Type.ADMIN_ADD,
+                    digits,
+                    scope,
+                    reason == null ? defaultReason : reason,
+                    actor);
         } catch (IllegalArgumentException e) {
             bad++;
             rowError(lineNo, e.getMessage());
@@ -228,7 +251,8 @@ public final class CsvImport {
             } else if (unwrap(error) instanceof JournalAppendException) {
                 done(lineNo, "not recorded: " + unwrap(error));
             } else {
-                // journaled; only the Redis write failed (e.g. a command timeout under load): applying again is idempotent
+                // journaled; only the Redis write failed (e.g. a command timeout under load): applying again is
+                // idempotent
                 retryApply(event, lineNo, REDIS_RETRIES, error);
             }
         });
@@ -257,8 +281,10 @@ public final class CsvImport {
             }
             rowError(lineNo, error);
             if (failed.incrementAndGet() >= ABORT_AFTER_FAILURES) {
-                aborted.compareAndSet(null, ABORT_AFTER_FAILURES + " rows could not be recorded (journal or Redis "
-                        + "unavailable); last: " + error);
+                aborted.compareAndSet(
+                        null,
+                        ABORT_AFTER_FAILURES + " rows could not be recorded (journal or Redis " + "unavailable); last: "
+                                + error);
             }
         } finally {
             inFlight.release();

@@ -15,10 +15,17 @@ import java.util.List;
  * @param aborted         why the import stopped early, or null
  * @param millis          how long it took
  */
-public record ImportResult(long rows, long imported, long bad, long failed, long skipped, List<RowError> errors,
-                           boolean errorsTruncated, String aborted, long millis) {
+public record ImportResult(
+        long rows,
+        long imported,
+        long bad,
+        long failed,
+        long skipped,
+        List<RowError> errors,
+        boolean errorsTruncated,
+        String aborted,
+        long millis) {
 
     /** One refused or failed row. */
-    public record RowError(long line, String error) {
-    }
+    public record RowError(long line, String error) {}
 }

@@ -1,8 +1,8 @@
 package io.optoutgw.admin;
 
-import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +39,7 @@ public final class ListVerifier {
 
     /** Most discrepancies listed in a report; the count stays exact. */
     public static final int MAX_LISTED = 1000;
+
     private static final int BUCKET_BATCH = 256;
     private static final int NUMBER_BATCH = 1000;
     private static final int INDEX_PAGE = 2_000;
@@ -65,7 +65,8 @@ public final class ListVerifier {
     /** {@code scope}: the entry's slot, scope code plus {@code ~category} for one category. */
     private record Ev(String id, String scope, long second, int effect, String type) {
         static Ev of(ConsentEvent e) {
-            return new Ev(e.id(), e.slot(), e.listOrder(), e.type().effect(), e.type().name());
+            return new Ev(
+                    e.id(), e.slot(), e.listOrder(), e.type().effect(), e.type().name());
         }
 
         long value() {
@@ -107,19 +108,29 @@ public final class ListVerifier {
                 List<String> all = new ArrayList<>(groupNumbers);
                 for (int i = 0; i < all.size(); i += NUMBER_BATCH) {
                     List<String> batch = all.subList(i, Math.min(all.size(), i + NUMBER_BATCH));
-                    List<List<ConsentEvent>> histories = Reads.batch(0, batch.size(),
-                            j -> store.history(batch.get(j)), timeout);
+                    List<List<ConsentEvent>> histories =
+                            Reads.batch(0, batch.size(), j -> store.history(batch.get(j)), timeout);
                     for (int j = 0; j < batch.size(); j++) {
                         String digits = batch.get(j);
                         List<Ev> events = journalEvents.getOrDefault(digits, List.of());
-                        findings.add(digits, check(digits, list.getOrDefault(digits, Map.of()), histories.get(j), events),
+                        findings.add(
+                                digits,
+                                check(digits, list.getOrDefault(digits, Map.of()), histories.get(j), events),
                                 events);
                     }
                 }
             }
             findings.recheck(this::checkAgain);
-            return new VerifyReport(findings.total == 0, counts[0], counts[1], numbers, auditEvents, journalCount,
-                    findings.total, findings.listed(), (System.nanoTime() - start) / 1_000_000);
+            return new VerifyReport(
+                    findings.total == 0,
+                    counts[0],
+                    counts[1],
+                    numbers,
+                    auditEvents,
+                    journalCount,
+                    findings.total,
+                    findings.listed(),
+                    (System.nanoTime() - start) / 1_000_000);
         } finally {
             deleteAll(dir);
         }
@@ -230,8 +241,8 @@ public final class ListVerifier {
         Spill(Path dir, int groups) throws IOException {
             out = new DataOutputStream[groups];
             for (int g = 0; g < groups; g++) {
-                out[g] = new DataOutputStream(new BufferedOutputStream(
-                        Files.newOutputStream(dir.resolve(g + ".spill")), 8192));
+                out[g] = new DataOutputStream(
+                        new BufferedOutputStream(Files.newOutputStream(dir.resolve(g + ".spill")), 8192));
             }
         }
 
@@ -265,8 +276,8 @@ public final class ListVerifier {
 
     private static void readSpill(Path dir, int group, Map<String, List<Ev>> events, Set<String> numbers)
             throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
-                Files.newInputStream(dir.resolve(group + ".spill")), 65536))) {
+        try (DataInputStream in = new DataInputStream(
+                new BufferedInputStream(Files.newInputStream(dir.resolve(group + ".spill")), 65536))) {
             while (true) {
                 int tag = in.read();
                 if (tag < 0) {
@@ -299,8 +310,8 @@ public final class ListVerifier {
             throws Exception {
         int perGroup = store.buckets() / groups;
         for (int i = 0; i < perGroup; i += BUCKET_BATCH) {
-            for (List<SuppressionStore.ListEntry> bucket : Reads.batch(i, Math.min(perGroup, i + BUCKET_BATCH),
-                    k -> store.exportBucket(group + k * groups), timeout)) {
+            for (List<SuppressionStore.ListEntry> bucket : Reads.batch(
+                    i, Math.min(perGroup, i + BUCKET_BATCH), k -> store.exportBucket(group + k * groups), timeout)) {
                 for (SuppressionStore.ListEntry e : bucket) {
                     list.computeIfAbsent(e.digits(), k -> new HashMap<>(2)).put(e.slot(), e.value());
                     counts[0]++;
@@ -328,8 +339,8 @@ public final class ListVerifier {
         }
     }
 
-    private static List<VerifyReport.Discrepancy> check(String digits, Map<String, Long> listEntries,
-                                                        List<ConsentEvent> audit, List<Ev> journal) {
+    private static List<VerifyReport.Discrepancy> check(
+            String digits, Map<String, Long> listEntries, List<ConsentEvent> audit, List<Ev> journal) {
         List<VerifyReport.Discrepancy> out = new ArrayList<>(0);
         String number = "+" + digits;
         Map<String, Ev> latest = new HashMap<>();
@@ -340,8 +351,13 @@ public final class ListVerifier {
         }
         for (Ev e : journal) {
             if (!auditIds.contains(e.id())) {
-                out.add(new VerifyReport.Discrepancy("JOURNAL_EVENT_NOT_IN_AUDIT", number, ScopeNames.displaySlot(e.scope()),
-                        describe(listEntries.get(e.scope())), null, e.id(),
+                out.add(new VerifyReport.Discrepancy(
+                        "JOURNAL_EVENT_NOT_IN_AUDIT",
+                        number,
+                        ScopeNames.displaySlot(e.scope()),
+                        describe(listEntries.get(e.scope())),
+                        null,
+                        e.id(),
                         "journal event " + e.type() + " at " + Instant.ofEpochSecond(e.second())
                                 + " is missing from the audit trail in Redis"));
             }
@@ -354,16 +370,34 @@ public final class ListVerifier {
             Ev ev = latest.get(scope);
             String display = ScopeNames.displaySlot(scope);
             if (ev == null) {
-                out.add(new VerifyReport.Discrepancy("LIST_ENTRY_WITHOUT_EVENT", number, display, describe(value), null,
-                        null, "the list says " + describe(value) + " but no audit or journal event exists for this scope"));
+                out.add(new VerifyReport.Discrepancy(
+                        "LIST_ENTRY_WITHOUT_EVENT",
+                        number,
+                        display,
+                        describe(value),
+                        null,
+                        null,
+                        "the list says " + describe(value) + " but no audit or journal event exists for this scope"));
             } else if (value == null) {
-                out.add(new VerifyReport.Discrepancy("EVENT_NOT_IN_LIST", number, display, describe(null),
-                        describe(ev.value()), ev.id(), "latest event " + ev.type() + " (" + describe(ev.value())
-                        + ") is not reflected: the list has no entry"));
+                out.add(new VerifyReport.Discrepancy(
+                        "EVENT_NOT_IN_LIST",
+                        number,
+                        display,
+                        describe(null),
+                        describe(ev.value()),
+                        ev.id(),
+                        "latest event " + ev.type() + " (" + describe(ev.value())
+                                + ") is not reflected: the list has no entry"));
             } else if (value != ev.value()) {
-                out.add(new VerifyReport.Discrepancy("LIST_DISAGREES_WITH_EVENTS", number, display, describe(value),
-                        describe(ev.value()), ev.id(), "the list says " + describe(value) + " but the latest event "
-                        + ev.type() + " says " + describe(ev.value())));
+                out.add(new VerifyReport.Discrepancy(
+                        "LIST_DISAGREES_WITH_EVENTS",
+                        number,
+                        display,
+                        describe(value),
+                        describe(ev.value()),
+                        ev.id(),
+                        "the list says " + describe(value) + " but the latest event " + ev.type() + " says "
+                                + describe(ev.value())));
             }
         }
         return out;

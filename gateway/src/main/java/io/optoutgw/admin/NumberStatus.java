@@ -24,6 +24,5 @@ public record NumberStatus(String number, boolean suppressed, List<ScopeStatus> 
      *                   the entries of accounts without categories, STOPALL, revoke-all, and every
      *                   entry recorded before categories existed)
      */
-    public record ScopeStatus(String scope, String code, boolean suppressed, Instant since, String category) {
-    }
+    public record ScopeStatus(String scope, String code, boolean suppressed, Instant since, String category) {}
 }

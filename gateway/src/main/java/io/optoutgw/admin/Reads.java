@@ -18,8 +18,7 @@ public final class Reads {
 
     private static final int ATTEMPTS = 4;
 
-    private Reads() {
-    }
+    private Reads() {}
 
     /** Reads items {@code from..to-1} with {@code read}, all at once, and returns them in order. */
     public static <T> List<T> batch(int from, int to, IntFunction<CompletionStage<T>> read, Duration timeout)

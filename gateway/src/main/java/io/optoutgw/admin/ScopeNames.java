@@ -54,8 +54,9 @@ public final class ScopeNames {
         }
         if (!allowed.contains(c)) {
             throw new IllegalArgumentException("unknown category '" + text.strip() + "' for scope " + display(scope)
-                    + (allowed.isEmpty() ? " (its account declares no categories; use all)"
-                    : " (declared: " + String.join(", ", allowed) + ", or all)"));
+                    + (allowed.isEmpty()
+                            ? " (its account declares no categories; use all)"
+                            : " (declared: " + String.join(", ", allowed) + ", or all)"));
         }
         return c;
     }
@@ -63,7 +64,8 @@ public final class ScopeNames {
     /** Parses {@code text}; throws IllegalArgumentException with a message fit for the operator. */
     public Scope parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty scope (expected global, account:ACCOUNT or sender:ACCOUNT:SENDER)");
+            throw new IllegalArgumentException(
+                    "empty scope (expected global, account:ACCOUNT or sender:ACCOUNT:SENDER)");
         }
         String s = text.strip();
         int colon = s.indexOf(':');
@@ -74,14 +76,16 @@ public final class ScopeNames {
             case "a", "account" -> rest == null || rest.contains(":") ? null : new Scope.Account(rest);
             case "s", "sender" -> {
                 int c = rest == null ? -1 : rest.indexOf(':');
-                yield c <= 0 || c == rest.length() - 1 ? null
+                yield c <= 0 || c == rest.length() - 1
+                        ? null
                         : new Scope.Sender(rest.substring(0, c), rest.substring(c + 1));
             }
             default -> null;
         };
         if (scope == null) {
-            throw new IllegalArgumentException("not a scope: '" + s
-                    + "' (expected global, account:ACCOUNT or sender:ACCOUNT:SENDER, or g, a:ACCOUNT, s:ACCOUNT:SENDER)");
+            throw new IllegalArgumentException(
+                    "not a scope: '" + s
+                            + "' (expected global, account:ACCOUNT or sender:ACCOUNT:SENDER, or g, a:ACCOUNT, s:ACCOUNT:SENDER)");
         }
         if (scope instanceof Scope.Account a) {
             checkAccount(a.account(), false);

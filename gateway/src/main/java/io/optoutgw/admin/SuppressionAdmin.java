@@ -1,10 +1,9 @@
 package io.optoutgw.admin;
 
-import io.optoutgw.config.OptOutPolicy;
-
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
@@ -27,6 +26,7 @@ public final class SuppressionAdmin {
 
     /** Default region for numbers written without '+'. */
     public static final String DEFAULT_REGION = "US";
+
     static final int MAX_TEXT = 500;
     /** Redis reads issued at once; the shared connection queues at most 10,000 commands. */
     static final int FETCH_BATCH = 500;
@@ -40,8 +40,8 @@ public final class SuppressionAdmin {
     /**
      * @param timeout bound on each blocking Redis read or recorded change
      */
-    public SuppressionAdmin(SuppressionStore store, ConsentLedger recorder, ScopeNames scopes, String instanceId,
-                            Duration timeout) {
+    public SuppressionAdmin(
+            SuppressionStore store, ConsentLedger recorder, ScopeNames scopes, String instanceId, Duration timeout) {
         this.store = store;
         this.recorder = recorder;
         this.scopes = scopes;
@@ -76,7 +76,8 @@ public final class SuppressionAdmin {
         }
         String r = region.strip().toUpperCase(Locale.ROOT);
         if (!PhoneNumberUtil.getInstance().getSupportedRegions().contains(r)) {
-            throw new IllegalArgumentException("unknown region '" + region + "' (expected an ISO 3166 code such as US)");
+            throw new IllegalArgumentException(
+                    "unknown region '" + region + "' (expected an ISO 3166 code such as US)");
         }
         return r;
     }
@@ -93,7 +94,8 @@ public final class SuppressionAdmin {
         byte ton = (byte) (n.startsWith("+") ? 1 : 0);
         PhoneNumbers.Normalized normalized = PhoneNumbers.normalize(ton, n, region);
         if (!normalized.ok()) {
-            throw new IllegalArgumentException("not a phone number: '" + abbreviate(n, 40) + "' (" + normalized.problem() + ")");
+            throw new IllegalArgumentException(
+                    "not a phone number: '" + abbreviate(n, 40) + "' (" + normalized.problem() + ")");
         }
         return normalized.digits();
     }
@@ -116,7 +118,8 @@ public final class SuppressionAdmin {
 
     /** The number's state per scope and its history. */
     public NumberStatus lookup(String digits) throws Exception {
-        CompletableFuture<List<SuppressionStore.ListEntry>> entries = store.entryList(digits).toCompletableFuture();
+        CompletableFuture<List<SuppressionStore.ListEntry>> entries =
+                store.entryList(digits).toCompletableFuture();
         CompletableFuture<List<ConsentEvent>> history = store.history(digits).toCompletableFuture();
         List<SuppressionStore.ListEntry> e = entries.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         List<ConsentEvent> h = history.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -125,7 +128,11 @@ public final class SuppressionAdmin {
         for (SuppressionStore.ListEntry en : e) {
             boolean suppressed = en.suppressed();
             any |= suppressed;
-            out.add(new NumberStatus.ScopeStatus(ScopeNames.display(en.scope()), en.scope(), suppressed, en.since(),
+            out.add(new NumberStatus.ScopeStatus(
+                    ScopeNames.display(en.scope()),
+                    en.scope(),
+                    suppressed,
+                    en.since(),
                     en.category() == null ? OptOutPolicy.ALL : en.category()));
         }
         return new NumberStatus("+" + digits, any, out, h);
@@ -141,19 +148,27 @@ public final class SuppressionAdmin {
      * {@link #change(ConsentEvent.Type, String, Scope, String, String)} for one category
      * ({@code null}: every category; see {@link ScopeNames#category}).
      */
-    public ChangeResult change(ConsentEvent.Type type, String digits, Scope scope, String category, String reason,
-                               String actor) throws Exception {
+    public ChangeResult change(
+            ConsentEvent.Type type, String digits, Scope scope, String category, String reason, String actor)
+            throws Exception {
         if (type != ConsentEvent.Type.ADMIN_ADD && type != ConsentEvent.Type.ADMIN_REMOVE) {
             throw new IllegalArgumentException("not an administrative change: " + type);
         }
         if (type == ConsentEvent.Type.ADMIN_REMOVE) {
             awaitLaterSecondThanOptOut(digits, SuppressionStore.slot(scope.code(), category));
         }
-        ConsentEvent event = event(ConsentEvent.newId(), type, digits, scope, reason, actor).withCategory(category);
+        ConsentEvent event =
+                event(ConsentEvent.newId(), type, digits, scope, reason, actor).withCategory(category);
         recorder.record(event).get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
-        Map<String, Long> now = store.entries(digits).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Map<String, Long> now =
+                store.entries(digits).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         Long value = now.get(event.slot());
-        return new ChangeResult("+" + digits, ScopeNames.display(scope), type.name(), event.id(), value != null && value > 0,
+        return new ChangeResult(
+                "+" + digits,
+                ScopeNames.display(scope),
+                type.name(),
+                event.id(),
+                value != null && value > 0,
                 category == null ? OptOutPolicy.ALL : category);
     }
 
@@ -162,7 +177,9 @@ public final class SuppressionAdmin {
      * removal in the same second as the opt-out it lifts would be ignored: wait for the next second.
      */
     private void awaitLaterSecondThanOptOut(String digits, String slot) throws Exception {
-        Long current = store.entries(digits).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        Long current = store.entries(digits)
+                .toCompletableFuture()
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .get(slot);
         if (current == null || current <= 0) {
             return;
@@ -174,9 +191,23 @@ public final class SuppressionAdmin {
     }
 
     /** An administrative event (no message text: compact, so bulk imports stay affordable in Redis). */
-    public ConsentEvent event(String id, ConsentEvent.Type type, String digits, Scope scope, String reason, String actor) {
-        return new ConsentEvent(id, Instant.now(), type, digits, scope.code(), null, null, null, null, null, null,
-                instanceId, actor, reason);
+    public ConsentEvent event(
+            String id, ConsentEvent.Type type, String digits, Scope scope, String reason, String actor) {
+        return new ConsentEvent(
+                id,
+                Instant.now(),
+                type,
+                digits,
+                scope.code(),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                instanceId,
+                actor,
+                reason);
     }
 
     /**
@@ -188,12 +219,13 @@ public final class SuppressionAdmin {
         long toMs = to == null ? Long.MAX_VALUE / 2 : to.toEpochMilli();
         long wait = timeout.toMillis();
         if (digits != null) {
-            List<ConsentEvent> events = store.history(digits, fromMs, toMs).toCompletableFuture()
-                    .get(wait, TimeUnit.MILLISECONDS);
+            List<ConsentEvent> events =
+                    store.history(digits, fromMs, toMs).toCompletableFuture().get(wait, TimeUnit.MILLISECONDS);
             boolean truncated = events.size() > limit;
             return new AuditEvents(truncated ? List.copyOf(events.subList(0, limit)) : events, truncated);
         }
-        List<SuppressionStore.AuditRef> refs = store.auditIndex(fromMs, toMs, 0, limit + 1L).toCompletableFuture()
+        List<SuppressionStore.AuditRef> refs = store.auditIndex(fromMs, toMs, 0, limit + 1L)
+                .toCompletableFuture()
                 .get(wait, TimeUnit.MILLISECONDS);
         boolean truncated = refs.size() > limit;
         List<SuppressionStore.AuditRef> page = truncated ? refs.subList(0, limit) : refs;
@@ -202,7 +234,8 @@ public final class SuppressionAdmin {
             List<SuppressionStore.AuditRef> batch = page.subList(start, Math.min(page.size(), start + FETCH_BATCH));
             List<CompletableFuture<List<ConsentEvent>>> fetched = new ArrayList<>(batch.size());
             for (SuppressionStore.AuditRef ref : batch) {
-                fetched.add(store.history(ref.digits(), ref.epochMillis(), ref.epochMillis()).toCompletableFuture());
+                fetched.add(store.history(ref.digits(), ref.epochMillis(), ref.epochMillis())
+                        .toCompletableFuture());
             }
             for (int i = 0; i < batch.size(); i++) {
                 String id = batch.get(i).eventId();

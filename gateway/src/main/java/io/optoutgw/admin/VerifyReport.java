@@ -15,8 +15,16 @@ import java.util.List;
  * @param discrepancies    the first {@value ListVerifier#MAX_LISTED} of them
  * @param millis           how long the check took
  */
-public record VerifyReport(boolean ok, long listEntries, long suppressed, long numbers, long auditEvents,
-                           long journalEvents, long discrepancyCount, List<Discrepancy> discrepancies, long millis) {
+public record VerifyReport(
+        boolean ok,
+        long listEntries,
+        long suppressed,
+        long numbers,
+        long auditEvents,
+        long journalEvents,
+        long discrepancyCount,
+        List<Discrepancy> discrepancies,
+        long millis) {
 
     /**
      * One disagreement.
@@ -29,7 +37,6 @@ public record VerifyReport(boolean ok, long listEntries, long suppressed, long n
      * @param eventId  the event concerned, or null
      * @param detail   one sentence for the operator
      */
-    public record Discrepancy(String kind, String number, String scope, String list, String expected, String eventId,
-                              String detail) {
-    }
+    public record Discrepancy(
+            String kind, String number, String scope, String list, String expected, String eventId, String detail) {}
 }

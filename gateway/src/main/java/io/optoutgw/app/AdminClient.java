@@ -43,7 +43,10 @@ final class AdminClient {
         }
         this.base = u;
         this.token = token.strip();
-        this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
 
     /** {@code path?k=v&...} with the non-null parameters, URL-encoded. */
@@ -111,7 +114,8 @@ final class AdminClient {
         } catch (HttpConnectTimeoutException e) {
             throw new CliFailure(CliFailure.UNAVAILABLE, "cannot reach the gateway at " + base + ": connect timed out");
         } catch (ConnectException e) {
-            throw new CliFailure(CliFailure.UNAVAILABLE, "cannot reach the gateway at " + base + ": connection refused");
+            throw new CliFailure(
+                    CliFailure.UNAVAILABLE, "cannot reach the gateway at " + base + ": connection refused");
         } catch (HttpTimeoutException e) {
             throw new CliFailure(CliFailure.UNAVAILABLE, "the gateway at " + base + " did not answer in time");
         } catch (IOException e) {
@@ -141,7 +145,8 @@ final class AdminClient {
         if (message == null) {
             message = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
         }
-        return new CliFailure(status >= 500 ? CliFailure.UNAVAILABLE : CliFailure.REFUSED,
+        return new CliFailure(
+                status >= 500 ? CliFailure.UNAVAILABLE : CliFailure.REFUSED,
                 "gateway answered " + status + ": " + message);
     }
 }

@@ -47,7 +47,9 @@ abstract class AdminCommand implements Callable<Integer> {
     /** A usage mistake in an admin command: one line, exit status 2. */
     static int usageError(CommandLine.ParameterException e) {
         CommandLine cl = e.getCommandLine();
-        cl.getErr().println("error: " + e.getMessage() + " (see: " + cl.getCommandSpec().qualifiedName() + " --help)");
+        cl.getErr()
+                .println("error: " + e.getMessage() + " (see: "
+                        + cl.getCommandSpec().qualifiedName() + " --help)");
         cl.getErr().flush();
         return CliFailure.REFUSED;
     }

@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code gateway audit ...}: the audit trail of a running gateway, and its consistency with the list and journal. */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(
+        name = "audit",
+        mixinStandardHelpOptions = true,
         description = "List audit events, or verify the list against the journal and the audit trail.",
         subcommands = {AuditCommand.ListEvents.class, AuditCommand.Verify.class})
 final class AuditCommand implements Runnable {
@@ -31,7 +33,10 @@ final class AuditCommand implements Runnable {
         if (withNumber) {
             sb.append('+').append(e.path("number").asText()).append("  ");
         }
-        sb.append(String.format(Locale.ROOT, "%-12s %s", e.path("type").asText(),
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-12s %s",
+                e.path("type").asText(),
                 ScopeNames.display(e.path("scope").asText())));
         for (String f : new String[] {"actor", "reason", "keyword", "upstream", "instance"}) {
             if (e.hasNonNull(f)) {
@@ -46,7 +51,10 @@ final class AuditCommand implements Runnable {
     }
 
     /** {@code gateway audit list --number N [--from --to]}. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Audit events of a number, or of all numbers, in a time range.")
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
+            description = "Audit events of a number, or of all numbers, in a time range.")
     static final class ListEvents extends AdminCommand {
         @Option(names = "--number", description = "Only this number (+E.164, or national in --region)")
         String number;
@@ -68,8 +76,22 @@ final class AuditCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws CliFailure {
-            JsonNode r = client.json(client.request(path("/api/audit", params("number", number, "from", from, "to", to,
-                    "limit", limit == null ? null : limit.toString(), "region", region))).GET(), SuppressionCommand.TIMEOUT);
+            JsonNode r = client.json(
+                    client.request(path(
+                                    "/api/audit",
+                                    params(
+                                            "number",
+                                            number,
+                                            "from",
+                                            from,
+                                            "to",
+                                            to,
+                                            "limit",
+                                            limit == null ? null : limit.toString(),
+                                            "region",
+                                            region)))
+                            .GET(),
+                    SuppressionCommand.TIMEOUT);
             if (json) {
                 out().println(r.toPrettyString());
                 return 0;
@@ -88,7 +110,9 @@ final class AuditCommand implements Runnable {
     }
 
     /** {@code gateway audit verify}. */
-    @Command(name = "verify", mixinStandardHelpOptions = true,
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
             description = "Compare the list with the journal and the audit trail (runs inside the gateway); "
                     + "exit status 1 when they disagree.")
     static final class Verify extends AdminCommand {
@@ -103,18 +127,32 @@ final class AuditCommand implements Runnable {
                 out().println(r.toPrettyString());
                 return ok ? 0 : 1;
             }
-            String summary = String.format(Locale.ROOT, "list: %,d entries (%,d suppressed), %,d numbers; audit index: %,d "
-                            + "events; journal: %,d events; %.1f s", r.get("listEntries").asLong(), r.get("suppressed").asLong(),
-                    r.get("numbers").asLong(), r.get("auditEvents").asLong(), r.get("journalEvents").asLong(),
+            String summary = String.format(
+                    Locale.ROOT,
+                    "list: %,d entries (%,d suppressed), %,d numbers; audit index: %,d "
+                            + "events; journal: %,d events; %.1f s",
+                    r.get("listEntries").asLong(),
+                    r.get("suppressed").asLong(),
+                    r.get("numbers").asLong(),
+                    r.get("auditEvents").asLong(),
+                    r.get("journalEvents").asLong(),
                     r.get("millis").asLong() / 1000.0);
             if (ok) {
                 out().println("OK: the list, the audit trail and the journal agree (" + summary + ")");
                 return 0;
             }
-            out().printf(Locale.ROOT, "%,d discrepancies (%s):%n", r.get("discrepancyCount").asLong(), summary);
+            out().printf(
+                            Locale.ROOT,
+                            "%,d discrepancies (%s):%n",
+                            r.get("discrepancyCount").asLong(),
+                            summary);
             for (JsonNode d : r.get("discrepancies")) {
-                out().println("  " + d.get("kind").asText() + "  " + d.get("number").asText() + "  " + d.get("scope").asText()
-                        + ": " + d.get("detail").asText() + (d.hasNonNull("eventId") ? " (event " + d.get("eventId").asText() + ")" : ""));
+                out().println("  " + d.get("kind").asText() + "  "
+                        + d.get("number").asText() + "  " + d.get("scope").asText() + ": "
+                        + d.get("detail").asText()
+                        + (d.hasNonNull("eventId")
+                                ? " (event " + d.get("eventId").asText() + ")"
+                                : ""));
             }
             if (r.get("discrepancyCount").asLong() > r.get("discrepancies").size()) {
                 out().println("  ... more not listed");

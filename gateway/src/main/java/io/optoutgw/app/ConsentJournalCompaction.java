@@ -1,7 +1,7 @@
 package io.optoutgw.app;
 
-import io.optoutgw.suppression.journal.JournalCompaction;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.journal.JournalCompaction;
 
 /**
  * What compaction keeps of the opt-out journal: per (number, scope) the event the list itself would

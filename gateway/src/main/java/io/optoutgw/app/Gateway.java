@@ -78,6 +78,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     /** What has been started, the latest on top: {@link #close()} stops it in exactly the reverse order. */
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+
     private RedisConnector redis;
     private SmscSimulator simulator;
     private EventLoopGroup workers;
@@ -112,7 +113,8 @@ public final class Gateway implements AutoCloseable {
         // refuse a bad keyword list or a reply that does not fit one SMS before starting anything
         OptOutService.validateConfig(config.accounts());
         // TLS files are read and checked before anything starts
-        SslContext esmeTls = config.smpp().tls() == null ? null
+        SslContext esmeTls = config.smpp().tls() == null
+                ? null
                 : TlsContexts.esmeServer(config.smpp().tls());
         Map<String, SslContext> upstreamTls = new HashMap<>();
         for (UpstreamConfig u : config.upstreams()) {
@@ -123,8 +125,8 @@ public final class Gateway implements AutoCloseable {
         }
         String redisUri = config.redis().uri();
         if (config.redis().embedded()) {
-            LocalRedis localRedis = LocalRedis.start(Path.of(config.redis().embeddedDataDir()),
-                    config.redis().embeddedPort());
+            LocalRedis localRedis = LocalRedis.start(
+                    Path.of(config.redis().embeddedDataDir()), config.redis().embeddedPort());
             started.push(localRedis::close);
             redisUri = localRedis.uri();
         }
@@ -153,74 +155,98 @@ public final class Gateway implements AutoCloseable {
         redis.openLanes(workers);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
-        MessageIdStore messageIds = new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl(),
-                MessageIdStore.DEFAULT_BATCH_DELAY);
+        MessageIdStore messageIds =
+                new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl(), MessageIdStore.DEFAULT_BATCH_DELAY);
         messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
         // receipts of the last relayed messages must still find their account after a restart
         started.push(() -> messageIds.flush(Duration.ofSeconds(2)));
         metrics.initGateway();
 
-        SuppressionStore list = new SuppressionStore(redis.async(), redis::loopAsync, config.suppression().buckets());
+        SuppressionStore list = new SuppressionStore(
+                redis.async(), redis::loopAsync, config.suppression().buckets());
         list.categoriesInUse(config.accounts().stream().anyMatch(a -> a.optOut().hasCategories()));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
-        journal = OptOutJournal.open(Path.of(config.optout().journalDir()), OptOutJournal.Options.defaults()
-                .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
+        journal = OptOutJournal.open(
+                Path.of(config.optout().journalDir()),
+                OptOutJournal.Options.defaults()
+                        .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
         started.push(journal::close);
         journal.enableCompaction(new ConsentJournalCompaction(), config.optout().journalCompactAfterBytes());
-        recorder = new ConsentLedger(journal, list, redis.async(), config.instanceId(), config.optout().recordTimeout());
+        recorder = new ConsentLedger(
+                journal,
+                list,
+                redis.async(),
+                config.instanceId(),
+                config.optout().recordTimeout());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
 
-        OptOutService optOut = new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(),
-                metrics);
-        SuppressionGuard guard = new SuppressionGuard(list, config.suppression().checkTimeout(),
-                config.redis().commandTimeout());
+        OptOutService optOut =
+                new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(), metrics);
+        SuppressionGuard guard = new SuppressionGuard(
+                list, config.suppression().checkTimeout(), config.redis().commandTimeout());
         relayedStats = new RelayedStats(redis.async());
         started.push(relayedStats::flush);
-        upstreams = new Upstreams(config.upstreams(), workers, config.smpp().maxFrameBytes(),
-                new PduMetricsHandler(metrics, "upstream"), upstreamTls);
-        PendingMessages pending = new PendingMessages(redis::loopAsync, upstreams, metrics,
-                config.relay().requestTimeout());
+        upstreams = new Upstreams(
+                config.upstreams(),
+                workers,
+                config.smpp().maxFrameBytes(),
+                new PduMetricsHandler(metrics, "upstream"),
+                upstreamTls);
+        PendingMessages pending = new PendingMessages(
+                redis::loopAsync, upstreams, metrics, config.relay().requestTimeout());
         optOut.onOptOut(pending::cancelFor);
-        SendTimeGate sendTime = new SendTimeGate(new SendTimeRules(),
-                new FrequencyCap(redis::loopAsync, Clock.systemUTC()), Clock.systemUTC());
-        SubmitRelay submits = new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics,
-                relayedStats, sendTime);
-        DeliverRouter delivers = new DeliverRouter(accounts, upstreams, messageIds, optOut, metrics,
-                config.relay().requestTimeout());
+        SendTimeGate sendTime = new SendTimeGate(
+                new SendTimeRules(), new FrequencyCap(redis::loopAsync, Clock.systemUTC()), Clock.systemUTC());
+        SubmitRelay submits =
+                new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics, relayedStats, sendTime);
+        DeliverRouter delivers = new DeliverRouter(
+                accounts, upstreams, messageIds, optOut, metrics, config.relay().requestTimeout());
         upstreams.start(delivers);
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics);
         startReconciler();
 
-        EsmeServer esmeServer = new EsmeServer(config.smpp(), accounts, submits, SYSTEM_ID,
-                config.relay().requestTimeout(), new PduMetricsHandler(metrics, "esme"), esmeTls);
+        EsmeServer esmeServer = new EsmeServer(
+                config.smpp(),
+                accounts,
+                submits,
+                SYSTEM_ID,
+                config.relay().requestTimeout(),
+                new PduMetricsHandler(metrics, "esme"),
+                esmeTls);
         GatewayMeterBinder closedByGuard = new GatewayMeterBinder();
         for (BindGuard.Closed why : BindGuard.Closed.values()) {
-            closedByGuard.functionCounter(GatewayMeter.ESME_CONNECTIONS_CLOSED, esmeServer.bindGuard(),
-                    g -> g.closed(why), why.tag());
+            closedByGuard.functionCounter(
+                    GatewayMeter.ESME_CONNECTIONS_CLOSED, esmeServer.bindGuard(), g -> g.closed(why), why.tag());
         }
         closedByGuard.bindTo(registry);
         started.push(esmeServer::stop);
         smppPort = esmeServer.start(boss, workers);
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
-            HttpServer httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape,
-                    adminApi(list));
+            HttpServer httpServer =
+                    new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
             if (simulator != null) {
                 SmscSimulator sim = simulator;
-                httpServer.enableDemoMo((from, to, text) -> sim.injectMo(from, to,
-                        text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
+                httpServer.enableDemoMo((from, to, text) ->
+                        sim.injectMo(from, to, text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
             }
             // HTTP's own single thread: slow or many HTTP clients cannot hold up SMPP accept or sessions
             EventLoopGroup httpGroup = Transports.group(1);
-            started.push(() -> httpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+            started.push(
+                    () -> httpGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
             started.push(httpServer::stop);
             httpPort = httpServer.start(httpGroup);
         }
-        log.info("gateway {} started: SMPP port {}, HTTP port {}, {} upstream(s), {} account(s)",
-                config.instanceId(), smppPort, httpPort, config.upstreams().size(), config.accounts().size());
+        log.info(
+                "gateway {} started: SMPP port {}, HTTP port {}, {} upstream(s), {} account(s)",
+                config.instanceId(),
+                smppPort,
+                httpPort,
+                config.upstreams().size(),
+                config.accounts().size());
     }
 
     /** Each account's declared consent categories, for checking those an operator types. */
@@ -238,8 +264,8 @@ public final class Gateway implements AutoCloseable {
         Set<String> accounts = new HashSet<>();
         config.accounts().forEach(a -> accounts.add(a.systemId()));
         Duration timeout = Duration.ofSeconds(5);
-        var admin = new SuppressionAdmin(list, recorder, new ScopeNames(accounts, categoriesByAccount(config)),
-                config.instanceId(), timeout);
+        var admin = new SuppressionAdmin(
+                list, recorder, new ScopeNames(accounts, categoriesByAccount(config)), config.instanceId(), timeout);
         var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
         return new AdminApi(config.http().adminToken(), admin, verifier);
     }
@@ -251,16 +277,20 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         long every = config.optout().reconcileInterval().toMillis();
-        reconciler.scheduleWithFixedDelay(() -> {
-            try {
-                int n = recorder.reconcile(STARTUP_REDIS_TIMEOUT);
-                if (n > 0) {
-                    log.warn("reconciliation restored {} journal entries Redis had lost", n);
-                }
-            } catch (Exception e) {
-                log.warn("reconciliation failed (will retry): {}", e.toString());
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
+        reconciler.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        int n = recorder.reconcile(STARTUP_REDIS_TIMEOUT);
+                        if (n > 0) {
+                            log.warn("reconciliation restored {} journal entries Redis had lost", n);
+                        }
+                    } catch (Exception e) {
+                        log.warn("reconciliation failed (will retry): {}", e.toString());
+                    }
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
         reconciler.scheduleWithFixedDelay(relayedStats::flush, 5, 5, TimeUnit.SECONDS);
         started.push(reconciler::shutdownNow);
     }
@@ -289,7 +319,12 @@ public final class Gateway implements AutoCloseable {
             String name = pool.name();
             meters.gauge(GatewayMeter.UPSTREAM_BINDS, pool, UpstreamPool::boundCount, name)
                     .gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, UpstreamPool::boundCount, name, "bound")
-                    .gauge(GatewayMeter.UPSTREAM_SESSIONS, pool, p -> p.binds().size() - p.boundCount(), name, "unbound")
+                    .gauge(
+                            GatewayMeter.UPSTREAM_SESSIONS,
+                            pool,
+                            p -> p.binds().size() - p.boundCount(),
+                            name,
+                            "unbound")
                     .gauge(GatewayMeter.UPSTREAM_IN_FLIGHT, pool, UpstreamPool::inFlight, name)
                     .gauge(GatewayMeter.UPSTREAM_WINDOW, pool, UpstreamPool::windowCapacity, name)
                     .functionCounter(GatewayMeter.LATE_RESPONSES, pool, UpstreamPool::lateResponses, name);
@@ -298,7 +333,10 @@ public final class Gateway implements AutoCloseable {
             metrics.initAccount(account.systemId());
             meters.gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId())
                     .gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId())
-                    .gauge(GatewayMeter.ESME_DELIVERIES_WAITING, account, Account::deliveriesWaiting,
+                    .gauge(
+                            GatewayMeter.ESME_DELIVERIES_WAITING,
+                            account,
+                            Account::deliveriesWaiting,
                             account.systemId());
         }
         meters.bindTo(registry);
@@ -404,7 +442,12 @@ public final class Gateway implements AutoCloseable {
     static String upstreamSummary(GatewayConfig config) {
         StringBuilder sb = new StringBuilder();
         for (UpstreamConfig u : config.upstreams()) {
-            sb.append(sb.isEmpty() ? "" : ", ").append(u.name()).append(" at ").append(u.host()).append(':').append(u.port());
+            sb.append(sb.isEmpty() ? "" : ", ")
+                    .append(u.name())
+                    .append(" at ")
+                    .append(u.host())
+                    .append(':')
+                    .append(u.port());
         }
         return sb.toString();
     }

@@ -24,11 +24,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The {@code gateway} command line. */
-@Command(name = "gateway", mixinStandardHelpOptions = true, version = "smpp-optout-gateway 0.1.0",
-        description = "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
-        subcommands = {GatewayCli.Run.class, GatewayCli.HashPassword.class, GatewayCli.Simulator.class,
-            GatewayCli.Report.class, SendCommand.class, SuppressionCommand.class, AuditCommand.class,
-            JournalCommand.class})
+@Command(
+        name = "gateway",
+        mixinStandardHelpOptions = true,
+        version = "smpp-optout-gateway 0.1.0",
+        description =
+                "SMPP opt-out gateway: relays ESME traffic to SMSCs, records opt-outs, refuses suppressed numbers.",
+        subcommands = {
+            GatewayCli.Run.class,
+            GatewayCli.HashPassword.class,
+            GatewayCli.Simulator.class,
+            GatewayCli.Report.class,
+            SendCommand.class,
+            SuppressionCommand.class,
+            AuditCommand.class,
+            JournalCommand.class
+        })
 public final class GatewayCli implements Runnable {
 
     @CommandLine.Spec
@@ -42,53 +53,80 @@ public final class GatewayCli implements Runnable {
         CommandLine cl = new CommandLine(new GatewayCli());
         CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
         cl.setParameterExceptionHandler((e, args) -> AdminCommand.isAdmin(e.getCommandLine())
-                ? AdminCommand.usageError(e) : usage.handleParseException(e, args));
+                ? AdminCommand.usageError(e)
+                : usage.handleParseException(e, args));
         return cl;
     }
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit, journal");
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
             description = "Run the gateway. Flags and GATEWAY_* environment variables override the file.")
     static final class Run implements Callable<Integer> {
 
-        @Option(names = "--config", defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
+        @Option(
+                names = "--config",
+                defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
                 description = "Configuration file (default: ${DEFAULT-VALUE}; env GATEWAY_CONFIG)")
         Path config;
 
-        @Option(names = "--smpp-port", defaultValue = "${env:GATEWAY_SMPP_PORT}",
+        @Option(
+                names = "--smpp-port",
+                defaultValue = "${env:GATEWAY_SMPP_PORT}",
                 description = "Port ESMEs bind to (env GATEWAY_SMPP_PORT)")
         Integer smppPort;
 
-        @Option(names = "--http-port", defaultValue = "${env:GATEWAY_HTTP_PORT}",
+        @Option(
+                names = "--http-port",
+                defaultValue = "${env:GATEWAY_HTTP_PORT}",
                 description = "Port of /metrics, /health, /ready (env GATEWAY_HTTP_PORT)")
         Integer httpPort;
 
-        @Option(names = "--upstream", defaultValue = "${env:GATEWAY_UPSTREAM}", paramLabel = "HOST:PORT",
-                description = "SMSC to relay to; replaces the first upstream and the built-in simulator (env GATEWAY_UPSTREAM)")
+        @Option(
+                names = "--upstream",
+                defaultValue = "${env:GATEWAY_UPSTREAM}",
+                paramLabel = "HOST:PORT",
+                description =
+                        "SMSC to relay to; replaces the first upstream and the built-in simulator (env GATEWAY_UPSTREAM)")
         String upstream;
 
-        @Option(names = "--upstream-system-id", defaultValue = "${env:GATEWAY_UPSTREAM_SYSTEM_ID}",
+        @Option(
+                names = "--upstream-system-id",
+                defaultValue = "${env:GATEWAY_UPSTREAM_SYSTEM_ID}",
                 description = "system_id for binding to the SMSC (env GATEWAY_UPSTREAM_SYSTEM_ID)")
         String upstreamSystemId;
 
-        @Option(names = "--upstream-password", defaultValue = "${env:GATEWAY_UPSTREAM_PASSWORD}",
+        @Option(
+                names = "--upstream-password",
+                defaultValue = "${env:GATEWAY_UPSTREAM_PASSWORD}",
                 description = "password for binding to the SMSC (env GATEWAY_UPSTREAM_PASSWORD)")
         String upstreamPassword;
 
-        @Option(names = "--account", paramLabel = "SYSTEM_ID:PASSWORD[:SHORTCODE,...]",
-                description = "ESME account; repeatable; replaces the file's accounts (env GATEWAY_ACCOUNTS, space-separated)")
+        @Option(
+                names = "--account",
+                paramLabel = "SYSTEM_ID:PASSWORD[:SHORTCODE,...]",
+                description =
+                        "ESME account; repeatable; replaces the file's accounts (env GATEWAY_ACCOUNTS, space-separated)")
         List<String> accounts;
 
-        @Option(names = "--redis", defaultValue = "${env:GATEWAY_REDIS}", paramLabel = "URI",
+        @Option(
+                names = "--redis",
+                defaultValue = "${env:GATEWAY_REDIS}",
+                paramLabel = "URI",
                 description = "redis://, rediss:// or redis-sentinel:// URI, or 'embedded' (env GATEWAY_REDIS)")
         String redis;
 
-        @Option(names = "--instance-id", defaultValue = "${env:GATEWAY_INSTANCE_ID}", paramLabel = "ID",
+        @Option(
+                names = "--instance-id",
+                defaultValue = "${env:GATEWAY_INSTANCE_ID}",
+                paramLabel = "ID",
                 description = "instanceId of this gateway, e.g. the pod name (env GATEWAY_INSTANCE_ID)")
         String instanceId;
 
@@ -101,8 +139,17 @@ public final class GatewayCli implements Runnable {
             }
             GatewayConfig cfg;
             try {
-                cfg = ConfigLoader.load(config, new ConfigOverrides(smppPort, httpPort, upstream, upstreamSystemId,
-                        upstreamPassword, accountSpecs, redis, instanceId));
+                cfg = ConfigLoader.load(
+                        config,
+                        new ConfigOverrides(
+                                smppPort,
+                                httpPort,
+                                upstream,
+                                upstreamSystemId,
+                                upstreamPassword,
+                                accountSpecs,
+                                redis,
+                                instanceId));
             } catch (ConfigException e) {
                 System.err.println("config error: " + e.getMessage());
                 return 2;
@@ -115,10 +162,13 @@ public final class GatewayCli implements Runnable {
                 return 3;
             }
             CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                gateway.close();
-                stopped.countDown();
-            }, "shutdown"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                gateway.close();
+                                stopped.countDown();
+                            },
+                            "shutdown"));
             Banner.print(cfg, gateway);
             stopped.await();
             return 0;
@@ -126,7 +176,9 @@ public final class GatewayCli implements Runnable {
     }
 
     /** {@code gateway hash-password}: prints the hashed form of a password for the config file. */
-    @Command(name = "hash-password", mixinStandardHelpOptions = true,
+    @Command(
+            name = "hash-password",
+            mixinStandardHelpOptions = true,
             description = "Read a password from standard input, print its pbkdf2-sha256 hash for accounts[].password.")
     static final class HashPassword implements Callable<Integer> {
         @Override
@@ -143,22 +195,33 @@ public final class GatewayCli implements Runnable {
     }
 
     /** {@code gateway report}: why people leave, from the audit trail in Redis. */
-    @Command(name = "report", mixinStandardHelpOptions = true,
-            description = "Opt-outs per day by keyword, senders by opt-out rate, and reasons, as a table and a PNG chart.")
+    @Command(
+            name = "report",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Opt-outs per day by keyword, senders by opt-out rate, and reasons, as a table and a PNG chart.")
     static final class Report implements Callable<Integer> {
 
         @Option(names = "--since", defaultValue = "30d", description = "Period up to now (default ${DEFAULT-VALUE})")
         String since;
 
-        @Option(names = "--redis", defaultValue = "${env:GATEWAY_REDIS}", paramLabel = "URI",
+        @Option(
+                names = "--redis",
+                defaultValue = "${env:GATEWAY_REDIS}",
+                paramLabel = "URI",
                 description = "Redis holding the audit trail (default: the one in --config)")
         String redis;
 
-        @Option(names = "--config", defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
+        @Option(
+                names = "--config",
+                defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
                 description = "Configuration file, read for its Redis when --redis is not given")
         Path config;
 
-        @Option(names = "--png", defaultValue = "optout-report.png", description = "Chart file (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--png",
+                defaultValue = "optout-report.png",
+                description = "Chart file (default ${DEFAULT-VALUE})")
         Path png;
 
         @Override
@@ -174,14 +237,15 @@ public final class GatewayCli implements Runnable {
             if (uri == null || uri.isBlank()) {
                 try {
                     GatewayConfig cfg = ConfigLoader.load(config, ConfigOverrides.NONE);
-                    uri = cfg.redis().embedded() ? "redis://127.0.0.1:" + cfg.redis().embeddedPort() : cfg.redis().uri();
+                    uri = cfg.redis().embedded()
+                            ? "redis://127.0.0.1:" + cfg.redis().embeddedPort()
+                            : cfg.redis().uri();
                 } catch (ConfigException e) {
                     System.err.println("config error: " + e.getMessage());
                     return 2;
                 }
             }
-            try (RedisConnector r = RedisConnector.connect(uri,
-                    Duration.ofSeconds(5))) {
+            try (RedisConnector r = RedisConnector.connect(uri, Duration.ofSeconds(5))) {
                 OptOutReport.Result result = OptOutReport.build(r.async(), period);
                 System.out.print(OptOutReport.table(result));
                 ReportChart.write(result, png);
@@ -195,7 +259,9 @@ public final class GatewayCli implements Runnable {
     }
 
     /** {@code gateway simulator}: a standalone SMSC simulator, for demos and load tests. */
-    @Command(name = "simulator", mixinStandardHelpOptions = true,
+    @Command(
+            name = "simulator",
+            mixinStandardHelpOptions = true,
             description = "Run the SMSC simulator alone: [--host H] [--port P] [--delay-ms D] [--receipt-delay-ms D]"
                     + " [--tls-cert PEM --tls-key PEM]")
     static final class Simulator implements Callable<Integer> {

@@ -4,12 +4,12 @@ import io.optoutgw.config.ConfigException;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.GatewayConfig;
-import io.optoutgw.suppression.journal.JournalRepair;
-import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.redis.RedisConnectException;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.JournalRepair;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -25,7 +25,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code gateway journal ...}: offline work on an opt-out journal directory (no gateway may hold it). */
-@Command(name = "journal", mixinStandardHelpOptions = true,
+@Command(
+        name = "journal",
+        mixinStandardHelpOptions = true,
         description = "Repair a damaged journal, or replay a journal (e.g. of a retired instance) into Redis.",
         subcommands = {JournalCommand.Repair.class, JournalCommand.Replay.class})
 final class JournalCommand implements Runnable {
@@ -39,7 +41,9 @@ final class JournalCommand implements Runnable {
     }
 
     /** {@code gateway journal repair --dir DIR}. */
-    @Command(name = "repair", mixinStandardHelpOptions = true,
+    @Command(
+            name = "repair",
+            mixinStandardHelpOptions = true,
             description = "Drop damaged records and torn tails so that the journal opens again; prints what was "
                     + "dropped. Stop the gateway that owns the directory first.")
     static final class Repair implements Callable<Integer> {
@@ -59,8 +63,9 @@ final class JournalCommand implements Runnable {
                     out.printf("journal %s is intact (%,d records)%n", dir, r.recordsKept());
                 } else {
                     r.actions().forEach(a -> out.println("repaired " + a));
-                    out.printf("journal %s repaired: %d file(s) changed, %,d records kept%n", dir, r.actions().size(),
-                            r.recordsKept());
+                    out.printf(
+                            "journal %s repaired: %d file(s) changed, %,d records kept%n",
+                            dir, r.actions().size(), r.recordsKept());
                 }
                 return 0;
             } catch (IOException e) {
@@ -71,7 +76,9 @@ final class JournalCommand implements Runnable {
     }
 
     /** {@code gateway journal replay --dir DIR --config FILE}. */
-    @Command(name = "replay", mixinStandardHelpOptions = true,
+    @Command(
+            name = "replay",
+            mixinStandardHelpOptions = true,
             description = "Replay every event of a journal directory into the Redis of --config (idempotent), e.g. "
                     + "the journal of a retired instance after Redis lost data.")
     static final class Replay implements Callable<Integer> {
@@ -84,8 +91,11 @@ final class JournalCommand implements Runnable {
         @Option(names = "--dir", required = true, description = "The journal directory to replay")
         Path dir;
 
-        @Option(names = "--config", defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
-                description = "Configuration file, read for its Redis and suppression.buckets (default: ${DEFAULT-VALUE})")
+        @Option(
+                names = "--config",
+                defaultValue = "${env:GATEWAY_CONFIG:-config/gateway.yaml}",
+                description =
+                        "Configuration file, read for its Redis and suppression.buckets (default: ${DEFAULT-VALUE})")
         Path config;
 
         @Override
@@ -103,29 +113,35 @@ final class JournalCommand implements Runnable {
                 err.println("config error: " + e.getMessage());
                 return CliFailure.REFUSED;
             }
-            String uri = cfg.redis().embedded() ? "redis://127.0.0.1:" + cfg.redis().embeddedPort() : cfg.redis().uri();
+            String uri = cfg.redis().embedded()
+                    ? "redis://127.0.0.1:" + cfg.redis().embeddedPort()
+                    : cfg.redis().uri();
             try (RedisConnector redis = RedisConnector.connect(uri, cfg.redis().commandTimeout());
-                 OptOutJournal journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults())) {
-                SuppressionStore store = new SuppressionStore(redis.async(), cfg.suppression().buckets());
+                    OptOutJournal journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults())) {
+                SuppressionStore store =
+                        new SuppressionStore(redis.async(), cfg.suppression().buckets());
                 store.checkLayout().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 long[] counts = new long[2];
                 List<CompletableFuture<?>> batch = new ArrayList<>(BATCH);
                 journal.replay(0, (seq, payload) -> {
-                    batch.add(store.apply(ConsentEvent.fromJson(payload)).toCompletableFuture().thenAccept(a -> {
-                        if (a.auditAdded()) {
-                            synchronized (counts) {
-                                counts[1]++;
-                            }
-                        }
-                    }));
+                    batch.add(store.apply(ConsentEvent.fromJson(payload))
+                            .toCompletableFuture()
+                            .thenAccept(a -> {
+                                if (a.auditAdded()) {
+                                    synchronized (counts) {
+                                        counts[1]++;
+                                    }
+                                }
+                            }));
                     counts[0]++;
                     if (batch.size() == BATCH) {
                         await(batch);
                     }
                 });
                 await(batch);
-                out.printf("replayed %,d events from %s into %s; %,d were missing from Redis%n", counts[0], dir,
-                        RedisConnector.mask(uri), counts[1]);
+                out.printf(
+                        "replayed %,d events from %s into %s; %,d were missing from Redis%n",
+                        counts[0], dir, RedisConnector.mask(uri), counts[1]);
                 return 0;
             } catch (RedisConnectException e) {
                 err.println(e.getMessage());
@@ -137,7 +153,8 @@ final class JournalCommand implements Runnable {
         }
 
         private static void await(List<CompletableFuture<?>> batch) throws Exception {
-            CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new))
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             batch.clear();
         }
     }

@@ -40,8 +40,15 @@ final class Progress implements AutoCloseable {
         int width = 30;
         double f = total <= 0 ? 1 : Math.min(1.0, (double) sent / total);
         int filled = (int) Math.round(f * width);
-        return String.format(Locale.ROOT, "%s [%s%s] %3d%%  %s / %s", label, "#".repeat(filled), ".".repeat(width - filled),
-                Math.round(f * 100), mb(sent), mb(total));
+        return String.format(
+                Locale.ROOT,
+                "%s [%s%s] %3d%%  %s / %s",
+                label,
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                Math.round(f * 100),
+                mb(sent),
+                mb(total));
     }
 
     static String mb(long bytes) {

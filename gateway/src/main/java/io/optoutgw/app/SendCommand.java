@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
  * {@code gateway send}: binds to a gateway as an ESME, submits one message and prints the answer
  * and the delivery receipt. A quick way to see traffic flow, or to check that a number is refused.
  */
-@Command(name = "send", mixinStandardHelpOptions = true,
+@Command(
+        name = "send",
+        mixinStandardHelpOptions = true,
         description = "Bind as an ESME, submit one message, print the response and the receipt.")
 final class SendCommand implements Callable<Integer> {
 
@@ -34,7 +36,9 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--system-id", defaultValue = "demo", description = "Account (default ${DEFAULT-VALUE})")
     String systemId;
 
-    @Option(names = "--password", defaultValue = "${env:GATEWAY_SEND_PASSWORD:-demo-pw}",
+    @Option(
+            names = "--password",
+            defaultValue = "${env:GATEWAY_SEND_PASSWORD:-demo-pw}",
             description = "Password (env GATEWAY_SEND_PASSWORD; default: the demo account's)")
     String password;
 
@@ -44,7 +48,9 @@ final class SendCommand implements Callable<Integer> {
     @Option(names = "--to", required = true, description = "Destination number, e.g. +15551234567")
     String to;
 
-    @Option(names = "--text", defaultValue = "Hello from the SMPP opt-out gateway",
+    @Option(
+            names = "--text",
+            defaultValue = "Hello from the SMPP opt-out gateway",
             description = "Message text (GSM 7-bit characters)")
     String text;
 
@@ -66,8 +72,8 @@ final class SendCommand implements Callable<Integer> {
             SubmitSm submit = new SubmitSm();
             submit.setSourceAddress(new Address((byte) 0, (byte) 1, from));
             boolean international = to.startsWith("+");
-            submit.setDestAddress(new Address((byte) (international ? 1 : 0), (byte) 1,
-                    international ? to.substring(1) : to));
+            submit.setDestAddress(
+                    new Address((byte) (international ? 1 : 0), (byte) 1, international ? to.substring(1) : to));
             submit.setRegisteredDelivery((byte) (waitSeconds > 0 ? 1 : 0));
             submit.setShortMessage(text.getBytes(StandardCharsets.ISO_8859_1));
             PduResponse resp = esme.call(submit);

@@ -29,10 +29,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code gateway suppression ...}: the do-not-contact list of a running gateway, through its admin API. */
-@Command(name = "suppression", mixinStandardHelpOptions = true,
+@Command(
+        name = "suppression",
+        mixinStandardHelpOptions = true,
         description = "Check, add, remove, import and export numbers on a running gateway's do-not-contact list.",
-        subcommands = {SuppressionCommand.Check.class, SuppressionCommand.Add.class, SuppressionCommand.Remove.class,
-            SuppressionCommand.Import.class, SuppressionCommand.Export.class})
+        subcommands = {
+            SuppressionCommand.Check.class,
+            SuppressionCommand.Add.class,
+            SuppressionCommand.Remove.class,
+            SuppressionCommand.Import.class,
+            SuppressionCommand.Export.class
+        })
 final class SuppressionCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -40,15 +47,18 @@ final class SuppressionCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "choose a command: check, add, remove, import, export");
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(), "choose a command: check, add, remove, import, export");
     }
 
     static final Duration TIMEOUT = Duration.ofSeconds(60);
     static final String SCOPES = "global, account:ACCOUNT or sender:ACCOUNT:SENDER (or g, a:ACCOUNT, s:ACCOUNT:SENDER)";
 
     /** {@code gateway suppression check NUMBER}. */
-    @Command(name = "check", mixinStandardHelpOptions = true, description = "Show a number's status per scope and its history.")
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
+            description = "Show a number's status per scope and its history.")
     static final class Check extends AdminCommand {
         @Parameters(paramLabel = "NUMBER", description = "+E.164, or a national number read in --region")
         String number;
@@ -61,18 +71,25 @@ final class SuppressionCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws CliFailure {
-            JsonNode s = client.json(client.request(path("/api/suppressions/" + enc(number.strip()),
-                    params("region", region))).GET(), TIMEOUT);
+            JsonNode s = client.json(
+                    client.request(path("/api/suppressions/" + enc(number.strip()), params("region", region)))
+                            .GET(),
+                    TIMEOUT);
             if (json) {
                 out().println(s.toPrettyString());
                 return 0;
             }
-            out().println(s.get("number").asText() + ": " + (s.get("suppressed").asBoolean() ? "SUPPRESSED" : "not suppressed"));
+            out().println(s.get("number").asText() + ": "
+                    + (s.get("suppressed").asBoolean() ? "SUPPRESSED" : "not suppressed"));
             for (JsonNode sc : s.get("scopes")) {
                 String category = sc.hasNonNull("category") ? sc.get("category").asText() : "all";
-                out().printf(Locale.ROOT, "  %-28s %s %s%s%n", sc.get("scope").asText(),
-                        sc.get("suppressed").asBoolean() ? "suppressed since" : "opted in at", sc.get("since").asText(),
-                        "all".equals(category) ? "" : " (category " + category + ")");
+                out().printf(
+                                Locale.ROOT,
+                                "  %-28s %s %s%s%n",
+                                sc.get("scope").asText(),
+                                sc.get("suppressed").asBoolean() ? "suppressed since" : "opted in at",
+                                sc.get("since").asText(),
+                                "all".equals(category) ? "" : " (category " + category + ")");
             }
             if (!s.get("history").isEmpty()) {
                 out().println("history:");
@@ -90,7 +107,10 @@ final class SuppressionCommand implements Runnable {
         @Parameters(paramLabel = "NUMBER", description = "+E.164, or a national number read in --region")
         String number;
 
-        @Option(names = "--scope", defaultValue = "global", description = "Where it applies: " + SCOPES + " (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--scope",
+                defaultValue = "global",
+                description = "Where it applies: " + SCOPES + " (default ${DEFAULT-VALUE})")
         String scope;
 
         @Option(names = "--reason", description = "Why (audited)")
@@ -109,16 +129,18 @@ final class SuppressionCommand implements Runnable {
         int run(AdminClient client) throws CliFailure {
             String body;
             try {
-                body = AdminClient.JSON.writeValueAsString(new ApiBodies.AddRequest(number, scope,
-                        reason, actor == null ? user() : actor, category));
+                body = AdminClient.JSON.writeValueAsString(
+                        new ApiBodies.AddRequest(number, scope, reason, actor == null ? user() : actor, category));
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.REFUSED, e.getMessage());
             }
-            JsonNode r = client.json(client.request(path("/api/suppressions", params("region", region)))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(body)), TIMEOUT);
-            out().println(r.get("number").asText() + ": added to " + r.get("scope").asText() + " (event "
-                    + r.get("eventId").asText() + ")");
+            JsonNode r = client.json(
+                    client.request(path("/api/suppressions", params("region", region)))
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)),
+                    TIMEOUT);
+            out().println(r.get("number").asText() + ": added to "
+                    + r.get("scope").asText() + " (event " + r.get("eventId").asText() + ")");
             if (!r.get("suppressed").asBoolean()) {
                 err().println("warning: a newer opt-in in this scope keeps the number allowed");
                 return 1;
@@ -128,12 +150,18 @@ final class SuppressionCommand implements Runnable {
     }
 
     /** {@code gateway suppression remove NUMBER --scope S --reason R}. */
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a number from the list (audited; reason required).")
+    @Command(
+            name = "remove",
+            mixinStandardHelpOptions = true,
+            description = "Remove a number from the list (audited; reason required).")
     static final class Remove extends AdminCommand {
         @Parameters(paramLabel = "NUMBER", description = "+E.164, or a national number read in --region")
         String number;
 
-        @Option(names = "--scope", defaultValue = "global", description = "Which entry: " + SCOPES + " (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--scope",
+                defaultValue = "global",
+                description = "Which entry: " + SCOPES + " (default ${DEFAULT-VALUE})")
         String scope;
 
         @Option(names = "--reason", required = true, description = "Why (audited; required)")
@@ -150,12 +178,24 @@ final class SuppressionCommand implements Runnable {
 
         @Override
         int run(AdminClient client) throws CliFailure {
-            JsonNode r = client.json(client.request(path("/api/suppressions/" + enc(number.strip()), params(
-                    "scope", scope, "category", category, "reason", reason, "actor", actor == null ? user() : actor,
-                    "region", region)))
-                    .DELETE(), TIMEOUT);
-            out().println(r.get("number").asText() + ": removed from " + r.get("scope").asText() + " (event "
-                    + r.get("eventId").asText() + ")");
+            JsonNode r = client.json(
+                    client.request(path(
+                                    "/api/suppressions/" + enc(number.strip()),
+                                    params(
+                                            "scope",
+                                            scope,
+                                            "category",
+                                            category,
+                                            "reason",
+                                            reason,
+                                            "actor",
+                                            actor == null ? user() : actor,
+                                            "region",
+                                            region)))
+                            .DELETE(),
+                    TIMEOUT);
+            out().println(r.get("number").asText() + ": removed from "
+                    + r.get("scope").asText() + " (event " + r.get("eventId").asText() + ")");
             if (r.get("suppressed").asBoolean()) {
                 err().println("warning: still suppressed in this scope: a newer opt-out wins");
                 return 1;
@@ -165,9 +205,12 @@ final class SuppressionCommand implements Runnable {
     }
 
     /** {@code gateway suppression import FILE}. */
-    @Command(name = "import", mixinStandardHelpOptions = true,
-            description = "Add every number of a CSV file (number[,scope[,reason]], optional header) to the list. "
-                    + "Bad rows are reported by line number; the good ones are kept. Exit status 1 when any row was not imported.")
+    @Command(
+            name = "import",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Add every number of a CSV file (number[,scope[,reason]], optional header) to the list. "
+                            + "Bad rows are reported by line number; the good ones are kept. Exit status 1 when any row was not imported.")
     static final class Import extends AdminCommand {
         @Parameters(paramLabel = "FILE", description = "CSV file")
         Path file;
@@ -199,8 +242,17 @@ final class SuppressionCommand implements Runnable {
             }
             client.hello(); // a wrong token or URL fails now, not after uploading the whole file
             AtomicLong sent = new AtomicLong();
-            HttpRequest request = client.request(path("/api/suppressions/import", params("scope", scope,
-                            "reason", reason, "actor", actor == null ? user() : actor, "region", region)))
+            HttpRequest request = client.request(path(
+                            "/api/suppressions/import",
+                            params(
+                                    "scope",
+                                    scope,
+                                    "reason",
+                                    reason,
+                                    "actor",
+                                    actor == null ? user() : actor,
+                                    "region",
+                                    region)))
                     .header("Content-Type", "text/csv")
                     .POST(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent)))
                     .build();
@@ -218,16 +270,26 @@ final class SuppressionCommand implements Runnable {
             long rows = res.get("rows").asLong();
             long imported = res.get("imported").asLong();
             double seconds = Math.max(1, res.get("millis").asLong()) / 1000.0;
-            out().printf(Locale.ROOT, "imported %,d of %,d rows in %.1f s (%,d rows/s); %,d bad, %,d failed%n",
-                    imported, rows, seconds, Math.round(rows / seconds), res.get("bad").asLong(), res.get("failed").asLong());
+            out().printf(
+                            Locale.ROOT,
+                            "imported %,d of %,d rows in %.1f s (%,d rows/s); %,d bad, %,d failed%n",
+                            imported,
+                            rows,
+                            seconds,
+                            Math.round(rows / seconds),
+                            res.get("bad").asLong(),
+                            res.get("failed").asLong());
             for (JsonNode e : res.get("errors")) {
-                out().println("  line " + e.get("line").asLong() + ": " + e.get("error").asText());
+                out().println("  line " + e.get("line").asLong() + ": "
+                        + e.get("error").asText());
             }
             if (res.get("errorsTruncated").asBoolean()) {
                 out().println("  ... more errors not listed");
             }
             if (res.hasNonNull("aborted")) {
-                throw new CliFailure(CliFailure.UNAVAILABLE, "import stopped early: " + res.get("aborted").asText());
+                throw new CliFailure(
+                        CliFailure.UNAVAILABLE,
+                        "import stopped early: " + res.get("aborted").asText());
             }
             return imported == rows ? 0 : 1;
         }
@@ -251,10 +313,14 @@ final class SuppressionCommand implements Runnable {
     }
 
     /** {@code gateway suppression export [--output FILE]}. */
-    @Command(name = "export", mixinStandardHelpOptions = true,
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
             description = "Write the list as CSV (number,scope,since) to a file or standard output.")
     static final class Export extends AdminCommand {
-        @Option(names = {"-o", "--output"}, description = "File to write (default: standard output); written only if complete")
+        @Option(
+                names = {"-o", "--output"},
+                description = "File to write (default: standard output); written only if complete")
         Path output;
 
         @Override
@@ -262,8 +328,9 @@ final class SuppressionCommand implements Runnable {
             AtomicLong bytes = new AtomicLong();
             AtomicLong rows = new AtomicLong(-1);
             Path tmp = null;
-            try (InputStream in = client.stream(client.request("/api/suppressions/export").GET());
-                 Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+            try (InputStream in = client.stream(
+                            client.request("/api/suppressions/export").GET());
+                    Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
                 Writer w;
                 if (output != null) {
                     Path dir = output.toAbsolutePath().getParent();
@@ -272,8 +339,11 @@ final class SuppressionCommand implements Runnable {
                 } else {
                     w = out();
                 }
-                try (Progress p = Progress.start(err(), rows, n -> String.format(Locale.ROOT, "exported %,d rows (%s)",
-                        Math.max(0, n), Progress.mb(bytes.get())))) {
+                try (Progress p = Progress.start(
+                        err(),
+                        rows,
+                        n -> String.format(
+                                Locale.ROOT, "exported %,d rows (%s)", Math.max(0, n), Progress.mb(bytes.get())))) {
                     char[] buf = new char[16 * 1024];
                     for (int n; (n = reader.read(buf)) > 0; ) {
                         w.write(buf, 0, n);
@@ -292,8 +362,9 @@ final class SuppressionCommand implements Runnable {
                     }
                 }
             } catch (IOException e) {
-                throw new CliFailure(CliFailure.UNAVAILABLE, "export cut short after " + Math.max(0, rows.get())
-                        + " rows: " + e.getMessage());
+                throw new CliFailure(
+                        CliFailure.UNAVAILABLE,
+                        "export cut short after " + Math.max(0, rows.get()) + " rows: " + e.getMessage());
             } finally {
                 if (tmp != null) {
                     try {
@@ -303,8 +374,11 @@ final class SuppressionCommand implements Runnable {
                     }
                 }
             }
-            err().printf(Locale.ROOT, "exported %,d rows%s%n", Math.max(0, rows.get()),
-                    output == null ? "" : " to " + output);
+            err().printf(
+                            Locale.ROOT,
+                            "exported %,d rows%s%n",
+                            Math.max(0, rows.get()),
+                            output == null ? "" : " to " + output);
             err().flush();
             return 0;
         }

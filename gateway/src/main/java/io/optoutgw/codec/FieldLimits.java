@@ -22,8 +22,7 @@ final class FieldLimits {
     static final int TIME = 16;
     static final int MESSAGE_ID = 64;
 
-    private FieldLimits() {
-    }
+    private FieldLimits() {}
 
     /** A description of the first field over its limit, or {@code null} when all fit. */
     static String violation(Object pdu) {
@@ -64,7 +63,8 @@ final class FieldLimits {
                 return v;
             }
             for (SubmitMulti.Destination d : m.getDestinations()) {
-                v = d.isDistributionList() ? check("dl_name", d.distributionList(), ADDRESS)
+                v = d.isDistributionList()
+                        ? check("dl_name", d.distributionList(), ADDRESS)
                         : check("destination_addr", address(d.address()), ADDRESS);
                 if (v != null) {
                     return v;
@@ -80,6 +80,7 @@ final class FieldLimits {
 
     private static String check(String field, String value, int max) {
         return value != null && value.length() > max
-                ? field + " is " + value.length() + " octets, SMPP allows " + max : null;
+                ? field + " is " + value.length() + " octets, SMPP allows " + max
+                : null;
     }
 }

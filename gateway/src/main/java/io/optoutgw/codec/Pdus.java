@@ -9,8 +9,7 @@ import com.cloudhopper.smpp.pdu.PduResponse;
 /** Small helpers over the cloudhopper PDU model shared by every session type. */
 public final class Pdus {
 
-    private Pdus() {
-    }
+    private Pdus() {}
 
     /** The response matching {@code request}'s command, with {@code status} and the request's sequence number. */
     public static PduResponse response(PduRequest<?> request, int status) {
@@ -36,8 +35,8 @@ public final class Pdus {
         if (response.getCommandId() == (request.getCommandId() | SmppConstants.PDU_CMD_ID_RESP_MASK)) {
             return response;
         }
-        return response(request, response.getCommandStatus() == 0 ? SmppConstants.STATUS_SYSERR
-                : response.getCommandStatus());
+        return response(
+                request, response.getCommandStatus() == 0 ? SmppConstants.STATUS_SYSERR : response.getCommandStatus());
     }
 
     /** Command name for logs and metric tags (bounded set). */

@@ -62,8 +62,8 @@ public final class ReplaceSm extends PduRequest<ReplaceSmResp> {
         defaultMsgId = buffer.readByte();
         int smLength = buffer.readUnsignedByte();
         if (smLength > buffer.readableBytes()) {
-            throw new RecoverablePduException("sm_length " + smLength + " exceeds the " + buffer.readableBytes()
-                    + " octets left in replace_sm");
+            throw new RecoverablePduException(
+                    "sm_length " + smLength + " exceeds the " + buffer.readableBytes() + " octets left in replace_sm");
         }
         shortMessage = new byte[smLength];
         buffer.readBytes(shortMessage);
@@ -75,7 +75,8 @@ public final class ReplaceSm extends PduRequest<ReplaceSmResp> {
                 + PduUtil.calculateByteSizeOfAddress(sourceAddress)
                 + PduUtil.calculateByteSizeOfNullTerminatedString(scheduleDeliveryTime)
                 + PduUtil.calculateByteSizeOfNullTerminatedString(validityPeriod)
-                + 3 + shortMessage.length;
+                + 3
+                + shortMessage.length;
     }
 
     @Override
@@ -92,8 +93,13 @@ public final class ReplaceSm extends PduRequest<ReplaceSmResp> {
 
     @Override
     public void appendBodyToString(StringBuilder sb) {
-        sb.append("(messageId [").append(messageId).append("] sourceAddr [").append(sourceAddress)
-                .append("] smLength [").append(shortMessage.length).append("])");
+        sb.append("(messageId [")
+                .append(messageId)
+                .append("] sourceAddr [")
+                .append(sourceAddress)
+                .append("] smLength [")
+                .append(shortMessage.length)
+                .append("])");
     }
 
     @Override

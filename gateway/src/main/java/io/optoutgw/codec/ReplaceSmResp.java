@@ -12,8 +12,7 @@ public final class ReplaceSmResp extends PduResponse {
     }
 
     @Override
-    public void readBody(ByteBuf buffer) {
-    }
+    public void readBody(ByteBuf buffer) {}
 
     @Override
     public int calculateByteSizeOfBody() {
@@ -21,10 +20,8 @@ public final class ReplaceSmResp extends PduResponse {
     }
 
     @Override
-    public void writeBody(ByteBuf buffer) {
-    }
+    public void writeBody(ByteBuf buffer) {}
 
     @Override
-    public void appendBodyToString(StringBuilder buffer) {
-    }
+    public void appendBodyToString(StringBuilder buffer) {}
 }

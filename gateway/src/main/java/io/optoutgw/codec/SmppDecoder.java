@@ -96,11 +96,11 @@ public final class SmppDecoder extends ByteToMessageDecoder {
             }
             out.add(pdu);
         } catch (UnknownCommandIdException e) {
-            out.add(new PduDecodeFailure(commandId, sequenceNumber, PduDecodeFailure.Kind.UNKNOWN_COMMAND,
-                    e.getMessage()));
+            out.add(new PduDecodeFailure(
+                    commandId, sequenceNumber, PduDecodeFailure.Kind.UNKNOWN_COMMAND, e.getMessage()));
         } catch (RecoverablePduException | IndexOutOfBoundsException e) {
-            out.add(new PduDecodeFailure(commandId, sequenceNumber, PduDecodeFailure.Kind.MALFORMED_BODY,
-                    String.valueOf(e.getMessage())));
+            out.add(new PduDecodeFailure(
+                    commandId, sequenceNumber, PduDecodeFailure.Kind.MALFORMED_BODY, String.valueOf(e.getMessage())));
         } catch (UnrecoverablePduException e) {
             // Header-level problem (e.g. an invalid sequence number): the peer is not speaking SMPP.
             failed = true;

@@ -166,14 +166,20 @@ public final class SubmitMulti extends PduRequest<SubmitMultiResp> {
     @Override
     public int calculateByteSizeOfBody() {
         int size = PduUtil.calculateByteSizeOfNullTerminatedString(serviceType)
-                + PduUtil.calculateByteSizeOfAddress(sourceAddress) + 1;
+                + PduUtil.calculateByteSizeOfAddress(sourceAddress)
+                + 1;
         for (Destination d : destinations) {
-            size += 1 + (d.isDistributionList()
-                    ? PduUtil.calculateByteSizeOfNullTerminatedString(d.distributionList())
-                    : PduUtil.calculateByteSizeOfAddress(d.address()));
+            size += 1
+                    + (d.isDistributionList()
+                            ? PduUtil.calculateByteSizeOfNullTerminatedString(d.distributionList())
+                            : PduUtil.calculateByteSizeOfAddress(d.address()));
         }
-        return size + 3 + PduUtil.calculateByteSizeOfNullTerminatedString(scheduleDeliveryTime)
-                + PduUtil.calculateByteSizeOfNullTerminatedString(validityPeriod) + 5 + shortMessage.length;
+        return size
+                + 3
+                + PduUtil.calculateByteSizeOfNullTerminatedString(scheduleDeliveryTime)
+                + PduUtil.calculateByteSizeOfNullTerminatedString(validityPeriod)
+                + 5
+                + shortMessage.length;
     }
 
     @Override
@@ -205,8 +211,13 @@ public final class SubmitMulti extends PduRequest<SubmitMultiResp> {
 
     @Override
     public void appendBodyToString(StringBuilder sb) {
-        sb.append("(sourceAddr [").append(sourceAddress).append("] destinations [").append(destinations.size())
-                .append("] smLength [").append(shortMessage.length).append("])");
+        sb.append("(sourceAddr [")
+                .append(sourceAddress)
+                .append("] destinations [")
+                .append(destinations.size())
+                .append("] smLength [")
+                .append(shortMessage.length)
+                .append("])");
     }
 
     @Override

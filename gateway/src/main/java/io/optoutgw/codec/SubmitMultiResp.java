@@ -15,8 +15,7 @@ import java.util.List;
 public final class SubmitMultiResp extends PduResponse {
 
     /** One entry of unsuccess_sme (SMPP 3.4 section 4.5.2.1). */
-    public record Unsuccess(Address address, int errorStatus) {
-    }
+    public record Unsuccess(Address address, int errorStatus) {}
 
     private String messageId = "";
     private List<Unsuccess> unsuccessful = new ArrayList<>();
@@ -79,6 +78,10 @@ public final class SubmitMultiResp extends PduResponse {
 
     @Override
     public void appendBodyToString(StringBuilder sb) {
-        sb.append("(messageId [").append(messageId).append("] unsuccess [").append(unsuccessful.size()).append("])");
+        sb.append("(messageId [")
+                .append(messageId)
+                .append("] unsuccess [")
+                .append(unsuccessful.size())
+                .append("])");
     }
 }

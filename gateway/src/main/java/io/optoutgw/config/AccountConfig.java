@@ -51,8 +51,7 @@ public record AccountConfig(
         if (!password.startsWith("pbkdf2-sha256$")) {
             ConfigChecks.maxLength(k + "password", password, 8);
         }
-        bindTypes = bindTypes == null || bindTypes.isEmpty()
-                ? EnumSet.allOf(BindType.class) : Set.copyOf(bindTypes);
+        bindTypes = bindTypes == null || bindTypes.isEmpty() ? EnumSet.allOf(BindType.class) : Set.copyOf(bindTypes);
         maxBinds = maxBinds == 0 ? 8 : maxBinds;
         ConfigChecks.range(k + "maxBinds", maxBinds, 1, 10_000);
         windowSize = windowSize == 0 ? 64 : windowSize;
@@ -63,17 +62,22 @@ public record AccountConfig(
         route = ConfigChecks.orEmpty(route);
         defaultRegion = defaultRegion == null ? "US" : defaultRegion.toUpperCase(Locale.ROOT);
         if (!PhoneNumberUtil.getInstance().getSupportedRegions().contains(defaultRegion)) {
-            throw new ConfigException(k + "defaultRegion", "not a region libphonenumber knows: '" + defaultRegion
-                    + "' (use an ISO 3166 code such as US, CA, GB, FR)");
+            throw new ConfigException(
+                    k + "defaultRegion",
+                    "not a region libphonenumber knows: '" + defaultRegion
+                            + "' (use an ISO 3166 code such as US, CA, GB, FR)");
         }
         optOut = optOut == null ? OptOutPolicy.defaults() : optOut;
         String region = defaultRegion;
         optOut = optOut.withCanonicalSenders(s -> Senders.canonical((byte) 0, s, region));
         senderIds = ConfigChecks.orEmpty(senderIds);
         if (numbers.isEmpty() && senderIds.isEmpty()) {
-            LoggerFactory.getLogger(AccountConfig.class).warn("accounts[{}] has neither numbers nor senderIds: it may"
-                    + " submit from no source address (every submit gets ESME_RINVSRCADR); senderIds: [\"*\"] allows"
-                    + " any", systemId);
+            LoggerFactory.getLogger(AccountConfig.class)
+                    .warn(
+                            "accounts[{}] has neither numbers nor senderIds: it may"
+                                    + " submit from no source address (every submit gets ESME_RINVSRCADR); senderIds: [\"*\"] allows"
+                                    + " any",
+                            systemId);
         }
     }
 
@@ -106,7 +110,9 @@ public record AccountConfig(
         }
         String s = sender.startsWith("+") ? sender.substring(1) : sender;
         for (String n : numbers) {
-            if (n.equals(s) || n.equals(sender) || (n.startsWith("+") && n.substring(1).equals(s))) {
+            if (n.equals(s)
+                    || n.equals(sender)
+                    || (n.startsWith("+") && n.substring(1).equals(s))) {
                 return n;
             }
         }

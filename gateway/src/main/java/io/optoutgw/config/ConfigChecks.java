@@ -11,8 +11,7 @@ import java.util.Set;
 /** Validation helpers used by the config records' compact constructors. */
 final class ConfigChecks {
 
-    private ConfigChecks() {
-    }
+    private ConfigChecks() {}
 
     static <T> T present(String key, T value) {
         if (value == null) {
@@ -88,8 +87,7 @@ final class ConfigChecks {
 
     static void maxLength(String key, String value, int maxOctets) {
         if (value != null && value.length() > maxOctets) {
-            throw new ConfigException(key, "at most " + maxOctets + " characters (SMPP limit), got "
-                    + value.length());
+            throw new ConfigException(key, "at most " + maxOctets + " characters (SMPP limit), got " + value.length());
         }
     }
 

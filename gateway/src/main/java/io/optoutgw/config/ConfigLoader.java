@@ -42,8 +42,7 @@ public final class ConfigLoader {
                     .addDeserializer(Integer.class, new IntDeserializer(false)))
             .build();
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** Reads and validates the YAML file at {@code file}. */
     public static GatewayConfig load(Path file, ConfigOverrides overrides) {
@@ -95,8 +94,9 @@ public final class ConfigLoader {
             throw new ConfigException("config", "the configuration" + in + " is empty");
         }
         if (!(tree instanceof ObjectNode root)) {
-            throw new ConfigException("config", "expected a mapping of settings at the top level" + in
-                    + ", got " + NodeKinds.describe(tree));
+            throw new ConfigException(
+                    "config",
+                    "expected a mapping of settings at the top level" + in + ", got " + NodeKinds.describe(tree));
         }
         return root;
     }
@@ -111,9 +111,10 @@ public final class ConfigLoader {
             }
         }
         JsonLocation at = e.getLocation();
-        String where = at == null || at.getLineNr() < 0 ? ""
-                : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-        return where + ": " + e.getOriginalMessage().lines().findFirst().orElse("").trim();
+        String where =
+                at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return where + ": "
+                + e.getOriginalMessage().lines().findFirst().orElse("").trim();
     }
 
     /**

@@ -34,16 +34,20 @@ public record ConfigOverrides(
     static final String ACCOUNT_FORMAT = "SYSTEM_ID:PASSWORD[:SHORTCODE,...]";
 
     /** A parsed {@code --upstream} value. */
-    record HostPort(String host, int port) {
-    }
+    record HostPort(String host, int port) {}
 
     /** A parsed {@code --account} value. */
-    record AccountSpec(String systemId, String password, List<String> numbers) {
-    }
+    record AccountSpec(String systemId, String password, List<String> numbers) {}
 
     /** Overrides without {@code --instance-id}. */
-    public ConfigOverrides(Integer smppPort, Integer httpPort, String upstream, String upstreamSystemId,
-                           String upstreamPassword, List<String> accounts, String redisUri) {
+    public ConfigOverrides(
+            Integer smppPort,
+            Integer httpPort,
+            String upstream,
+            String upstreamSystemId,
+            String upstreamPassword,
+            List<String> accounts,
+            String redisUri) {
         this(smppPort, httpPort, upstream, upstreamSystemId, upstreamPassword, accounts, redisUri, null);
     }
 
@@ -85,8 +89,9 @@ public record ConfigOverrides(
     public String toString() {
         // never print passwords
         return "ConfigOverrides[smppPort=" + smppPort + ", httpPort=" + httpPort + ", upstream=" + upstream
-                + ", upstreamSystemId=" + upstreamSystemId + ", accounts=" + accountSpecs().stream()
-                .map(AccountSpec::systemId).toList() + ", redisUri=" + redisUri + ", instanceId=" + instanceId + "]";
+                + ", upstreamSystemId=" + upstreamSystemId + ", accounts="
+                + accountSpecs().stream().map(AccountSpec::systemId).toList() + ", redisUri=" + redisUri
+                + ", instanceId=" + instanceId + "]";
     }
 
     private static void notBlankIfSet(String flag, String value) {

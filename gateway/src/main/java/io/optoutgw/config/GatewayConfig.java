@@ -30,14 +30,18 @@ public record GatewayConfig(
         ConfigChecks.present("simulator", simulator);
         ConfigChecks.present("suppression", suppression);
         ConfigChecks.present("optout", optout);
-        ConfigChecks.unique("upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
-        ConfigChecks.unique("accounts", accounts.stream().map(AccountConfig::systemId).toList());
-        List<String> upstreamNames = upstreams.stream().map(UpstreamConfig::name).toList();
+        ConfigChecks.unique(
+                "upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
+        ConfigChecks.unique(
+                "accounts", accounts.stream().map(AccountConfig::systemId).toList());
+        List<String> upstreamNames =
+                upstreams.stream().map(UpstreamConfig::name).toList();
         for (int i = 0; i < accounts.size(); i++) {
             for (String hop : accounts.get(i).route()) {
                 if (!upstreamNames.contains(hop)) {
-                    throw new ConfigException("accounts[" + i + "].route", "names unknown upstream '" + hop
-                            + "' (known: " + String.join(", ", upstreamNames) + ")");
+                    throw new ConfigException(
+                            "accounts[" + i + "].route",
+                            "names unknown upstream '" + hop + "' (known: " + String.join(", ", upstreamNames) + ")");
                 }
             }
         }

@@ -9,8 +9,13 @@ import java.time.Duration;
  * longer than {@code idleTimeout}); {@code idleTimeout}: a connection waiting for its next request
  * is closed after it; {@code maxConnections}: connections open at once, more are closed at accept.
  */
-public record HttpConfig(String host, int port, String adminToken, Duration requestTimeout, Duration idleTimeout,
-                         Integer maxConnections) {
+public record HttpConfig(
+        String host,
+        int port,
+        String adminToken,
+        Duration requestTimeout,
+        Duration idleTimeout,
+        Integer maxConnections) {
 
     public static final int DEFAULT_PORT = 8080;
     private static final int MIN_TOKEN_LENGTH = 16;
@@ -20,18 +25,21 @@ public record HttpConfig(String host, int port, String adminToken, Duration requ
         if (port != -1) {
             ConfigChecks.port("http.port", port, true);
         }
-        requestTimeout = ConfigChecks.positive("http.requestTimeout",
-                ConfigChecks.orDefault(requestTimeout, Duration.ofSeconds(30)));
-        idleTimeout = ConfigChecks.positive("http.idleTimeout",
-                ConfigChecks.orDefault(idleTimeout, Duration.ofSeconds(60)));
-        maxConnections = ConfigChecks.range("http.maxConnections", maxConnections == null ? 256 : maxConnections,
-                1, 1_000_000);
+        requestTimeout = ConfigChecks.positive(
+                "http.requestTimeout", ConfigChecks.orDefault(requestTimeout, Duration.ofSeconds(30)));
+        idleTimeout =
+                ConfigChecks.positive("http.idleTimeout", ConfigChecks.orDefault(idleTimeout, Duration.ofSeconds(60)));
+        maxConnections =
+                ConfigChecks.range("http.maxConnections", maxConnections == null ? 256 : maxConnections, 1, 1_000_000);
         if (adminToken != null) {
             if (adminToken.isBlank()) {
                 adminToken = null;
-            } else if (adminToken.length() < MIN_TOKEN_LENGTH || adminToken.chars().anyMatch(c -> c <= ' ' || c > '~')) {
-                throw new ConfigException("http.adminToken", "must be at least " + MIN_TOKEN_LENGTH
-                        + " printable ASCII characters without spaces (the token itself is not shown)");
+            } else if (adminToken.length() < MIN_TOKEN_LENGTH
+                    || adminToken.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+                throw new ConfigException(
+                        "http.adminToken",
+                        "must be at least " + MIN_TOKEN_LENGTH
+                                + " printable ASCII characters without spaces (the token itself is not shown)");
             }
         }
     }

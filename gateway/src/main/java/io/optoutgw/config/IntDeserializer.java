@@ -19,8 +19,8 @@ final class IntDeserializer extends StdScalarDeserializer<Integer> {
 
     IntDeserializer(boolean primitive) {
         super(primitive ? Integer.TYPE : Integer.class);
-        standard = new NumberDeserializers.IntegerDeserializer(primitive ? Integer.TYPE : Integer.class,
-                primitive ? 0 : null);
+        standard = new NumberDeserializers.IntegerDeserializer(
+                primitive ? Integer.TYPE : Integer.class, primitive ? 0 : null);
     }
 
     @Override

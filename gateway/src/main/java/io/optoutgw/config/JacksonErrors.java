@@ -21,8 +21,7 @@ final class JacksonErrors {
 
     static final String DURATION_EXAMPLES = "a duration like 500ms, 5s, 2m";
 
-    private JacksonErrors() {
-    }
+    private JacksonErrors() {}
 
     static ConfigException translate(JsonMappingException e) {
         ConfigException fromRecord = findConfigException(e);
@@ -38,16 +37,16 @@ final class JacksonErrors {
             return new ConfigException(key, invalidFormat(f.getTargetType(), f.getValue()));
         }
         if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
-            return new ConfigException(key, "expected " + expectation(m.getTargetType()) + ", got "
-                    + offending(m));
+            return new ConfigException(key, "expected " + expectation(m.getTargetType()) + ", got " + offending(m));
         }
         Throwable root = rootCause(e);
         if (root instanceof InputCoercionException c) {
-            return new ConfigException(key, "expected " + expectation(c.getTargetType())
-                    + ", got a number out of range");
+            return new ConfigException(
+                    key, "expected " + expectation(c.getTargetType()) + ", got a number out of range");
         }
-        return new ConfigException(key, root instanceof JsonMappingException j ? j.getOriginalMessage()
-                : String.valueOf(root.getMessage()));
+        return new ConfigException(
+                key,
+                root instanceof JsonMappingException j ? j.getOriginalMessage() : String.valueOf(root.getMessage()));
     }
 
     /** {@code upstreams[0].bindMode} from Jackson's reference chain. */
@@ -68,8 +67,8 @@ final class JacksonErrors {
 
     private static String invalidFormat(Class<?> target, Object value) {
         String got = "got '" + value + "'";
-        if (target == Duration.class && (value instanceof Number
-                || String.valueOf(value).trim().matches("[+-]?\\d+(\\.\\d*)?"))) {
+        if (target == Duration.class
+                && (value instanceof Number || String.valueOf(value).trim().matches("[+-]?\\d+(\\.\\d*)?"))) {
             return "expected " + DURATION_EXAMPLES + ", " + got + ": a bare number needs a unit (ms, s, m, h, d)";
         }
         return "expected " + expectation(target) + ", " + got;
@@ -79,8 +78,12 @@ final class JacksonErrors {
         if (t == null) {
             return "a different value";
         }
-        if (t == int.class || t == Integer.class || t == long.class || t == Long.class
-                || t == short.class || t == Short.class) {
+        if (t == int.class
+                || t == Integer.class
+                || t == long.class
+                || t == Long.class
+                || t == short.class
+                || t == Short.class) {
             return "an integer";
         }
         if (t == boolean.class || t == Boolean.class) {
@@ -93,9 +96,10 @@ final class JacksonErrors {
             return DURATION_EXAMPLES;
         }
         if (t.isEnum()) {
-            return "one of " + Arrays.stream(t.getEnumConstants())
-                    .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
-                    .collect(Collectors.joining(", "));
+            return "one of "
+                    + Arrays.stream(t.getEnumConstants())
+                            .map(c -> ((Enum<?>) c).name().toLowerCase(Locale.ROOT))
+                            .collect(Collectors.joining(", "));
         }
         if (Collection.class.isAssignableFrom(t) || t.isArray()) {
             return "a list";
@@ -121,7 +125,8 @@ final class JacksonErrors {
     private static String knownKeys(UnrecognizedPropertyException u) {
         Class<?> owner = u.getReferringClass();
         if (owner != null && owner.isRecord()) {
-            return Arrays.stream(owner.getRecordComponents()).map(RecordComponent::getName)
+            return Arrays.stream(owner.getRecordComponents())
+                    .map(RecordComponent::getName)
                     .collect(Collectors.joining(", "));
         }
         Collection<Object> ids = u.getKnownPropertyIds();

@@ -1,6 +1,5 @@
 package io.optoutgw.config;
 
-import io.optoutgw.config.Keyword;
 import java.util.List;
 
 /**

@@ -6,8 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** Human words for YAML node kinds, for error messages. */
 final class NodeKinds {
 
-    private NodeKinds() {
-    }
+    private NodeKinds() {}
 
     static String describe(JsonNode node) {
         if (node == null || node.isMissingNode()) {

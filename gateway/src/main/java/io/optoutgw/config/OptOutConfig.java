@@ -32,20 +32,21 @@ public record OptOutConfig(
 
     public OptOutConfig {
         journalDir = journalDir == null ? "./data/journal" : journalDir;
-        dedupWindow = ConfigChecks.positive("optout.dedupWindow",
-                ConfigChecks.orDefault(dedupWindow, Duration.ofMinutes(10)));
-        reassemblyTimeout = ConfigChecks.positive("optout.reassemblyTimeout",
-                ConfigChecks.orDefault(reassemblyTimeout, Duration.ofMinutes(10)));
-        reconcileInterval = ConfigChecks.positive("optout.reconcileInterval",
-                ConfigChecks.orDefault(reconcileInterval, Duration.ofMinutes(1)));
-        recordTimeout = ConfigChecks.positive("optout.recordTimeout",
-                ConfigChecks.orDefault(recordTimeout, Duration.ofSeconds(2)));
-        reasonWindow = ConfigChecks.positive("optout.reasonWindow",
-                ConfigChecks.orDefault(reasonWindow, Duration.ofHours(24)));
-        journalCompactAfterBytes = journalCompactAfterBytes == null ? DEFAULT_JOURNAL_COMPACT_AFTER_BYTES
-                : journalCompactAfterBytes;
+        dedupWindow = ConfigChecks.positive(
+                "optout.dedupWindow", ConfigChecks.orDefault(dedupWindow, Duration.ofMinutes(10)));
+        reassemblyTimeout = ConfigChecks.positive(
+                "optout.reassemblyTimeout", ConfigChecks.orDefault(reassemblyTimeout, Duration.ofMinutes(10)));
+        reconcileInterval = ConfigChecks.positive(
+                "optout.reconcileInterval", ConfigChecks.orDefault(reconcileInterval, Duration.ofMinutes(1)));
+        recordTimeout = ConfigChecks.positive(
+                "optout.recordTimeout", ConfigChecks.orDefault(recordTimeout, Duration.ofSeconds(2)));
+        reasonWindow = ConfigChecks.positive(
+                "optout.reasonWindow", ConfigChecks.orDefault(reasonWindow, Duration.ofHours(24)));
+        journalCompactAfterBytes =
+                journalCompactAfterBytes == null ? DEFAULT_JOURNAL_COMPACT_AFTER_BYTES : journalCompactAfterBytes;
         if (journalCompactAfterBytes < 0) {
-            throw new ConfigException("optout.journalCompactAfterBytes", "must be 0 or more, got " + journalCompactAfterBytes);
+            throw new ConfigException(
+                    "optout.journalCompactAfterBytes", "must be 0 or more, got " + journalCompactAfterBytes);
         }
     }
 }

@@ -85,28 +85,47 @@ public record OptOutPolicy(
 
     /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
+
     private static final Pattern TLV = Pattern.compile("tlv:0x([0-9a-f]{1,4})");
     /** The category name an all-categories entry shows under, reserved. */
     public static final String ALL = "all";
 
     /** Where a submit's category comes from. */
-    public enum CategorySource { SERVICE_TYPE, TLV, SENDER }
+    public enum CategorySource {
+        SERVICE_TYPE,
+        TLV,
+        SENDER
+    }
 
     /** Opt-out scopes, narrowest first. */
-    public enum ScopeKind { SENDER, ACCOUNT, GLOBAL }
+    public enum ScopeKind {
+        SENDER,
+        ACCOUNT,
+        GLOBAL
+    }
 
-    public enum Refusal { REJECT, RECEIPT }
+    public enum Refusal {
+        REJECT,
+        RECEIPT
+    }
 
     /** What happens to a submit that asks the SMSC to deliver it later. */
-    public enum Scheduled { ALLOW, REFUSE, CAP }
+    public enum Scheduled {
+        ALLOW,
+        REFUSE,
+        CAP
+    }
 
     public OptOutPolicy {
         scope = scope == null ? ScopeKind.ACCOUNT : scope;
-        maxScope = maxScope == null ? (scope.ordinal() > ScopeKind.ACCOUNT.ordinal() ? scope : ScopeKind.ACCOUNT)
+        maxScope = maxScope == null
+                ? (scope.ordinal() > ScopeKind.ACCOUNT.ordinal() ? scope : ScopeKind.ACCOUNT)
                 : maxScope;
         if (maxScope.ordinal() < scope.ordinal()) {
-            throw new ConfigException("optOut.maxScope", "must be at least as wide as optOut.scope ("
-                    + scope.name().toLowerCase() + "), got " + maxScope.name().toLowerCase());
+            throw new ConfigException(
+                    "optOut.maxScope",
+                    "must be at least as wide as optOut.scope (" + scope.name().toLowerCase() + "), got "
+                            + maxScope.name().toLowerCase());
         }
         keywordMode = keywordMode == null ? MatchMode.EXACT : keywordMode;
         forwardMo = forwardMo == null || forwardMo;
@@ -140,16 +159,20 @@ public record OptOutPolicy(
                     default -> senderCategories == null || senderCategories.isEmpty() ? null : senderCategories;
                 };
                 if (v != null) {
-                    throw new ConfigException("optOut." + key, "needs optOut.categories (the account declares no categories)");
+                    throw new ConfigException(
+                            "optOut." + key, "needs optOut.categories (the account declares no categories)");
                 }
             }
         }
-        categorySource = categorySource == null ? "service_type" : categorySource.strip().toLowerCase(Locale.ROOT);
+        categorySource =
+                categorySource == null ? "service_type" : categorySource.strip().toLowerCase(Locale.ROOT);
         if (!categorySource.equals("service_type") && !categorySource.equals("sender")) {
             Matcher m = TLV.matcher(categorySource);
             if (!m.matches()) {
-                throw new ConfigException("optOut.categorySource", "expected service_type, sender or tlv:0xNNNN (a tag of"
-                        + " 1 to 4 hex digits, e.g. tlv:0x1400), got '" + categorySource + "'");
+                throw new ConfigException(
+                        "optOut.categorySource",
+                        "expected service_type, sender or tlv:0xNNNN (a tag of"
+                                + " 1 to 4 hex digits, e.g. tlv:0x1400), got '" + categorySource + "'");
             }
             int tag = Integer.parseInt(m.group(1), 16);
             if (tag == 0) {
@@ -162,17 +185,21 @@ public record OptOutPolicy(
             for (String c : categories) {
                 String head = c.length() > SERVICE_TYPE_CHARS ? c.substring(0, SERVICE_TYPE_CHARS) : c;
                 if (!heads.add(head)) {
-                    throw new ConfigException("optOut.categories", "two categories share their first "
-                            + SERVICE_TYPE_CHARS + " characters '" + head + "', which is all service_type can carry"
-                            + " (optOut.categorySource: service_type): rename one, or use tlv:0xNNNN or sender");
+                    throw new ConfigException(
+                            "optOut.categories",
+                            "two categories share their first "
+                                    + SERVICE_TYPE_CHARS + " characters '" + head
+                                    + "', which is all service_type can carry"
+                                    + " (optOut.categorySource: service_type): rename one, or use tlv:0xNNNN or sender");
                 }
             }
         }
         if (defaultCategory != null) {
             String d = defaultCategory.strip().toLowerCase(Locale.ROOT);
             if (!categories.contains(d)) {
-                throw new ConfigException("optOut.defaultCategory", "'" + defaultCategory
-                        + "' is not one of optOut.categories " + categories);
+                throw new ConfigException(
+                        "optOut.defaultCategory",
+                        "'" + defaultCategory + "' is not one of optOut.categories " + categories);
             }
             defaultCategory = d;
         } else if (!categories.isEmpty()) {
@@ -183,8 +210,9 @@ public record OptOutPolicy(
             for (Map.Entry<String, String> e : senderCategories.entrySet()) {
                 String c = e.getValue() == null ? "" : e.getValue().strip().toLowerCase(Locale.ROOT);
                 if (!categories.contains(c)) {
-                    throw new ConfigException("optOut.senderCategories." + e.getKey(), "'" + e.getValue()
-                            + "' is not one of optOut.categories " + categories);
+                    throw new ConfigException(
+                            "optOut.senderCategories." + e.getKey(),
+                            "'" + e.getValue() + "' is not one of optOut.categories " + categories);
                 }
                 sc.put(e.getKey().strip(), c);
             }
@@ -195,8 +223,8 @@ public record OptOutPolicy(
             try {
                 LocalDate.parse(revokeAll);
             } catch (DateTimeParseException e) {
-                throw new ConfigException("optOut.revokeAll", "expected true, false or a date YYYY-MM-DD, got '"
-                        + revokeAll + "'");
+                throw new ConfigException(
+                        "optOut.revokeAll", "expected true, false or a date YYYY-MM-DD, got '" + revokeAll + "'");
             }
         }
     }
@@ -209,8 +237,10 @@ public record OptOutPolicy(
         for (String c : categories) {
             String n = c == null ? "" : c.strip().toLowerCase(Locale.ROOT);
             if (!CATEGORY.matcher(n).matches()) {
-                throw new ConfigException("optOut.categories", "'" + c + "' is not a category name (a letter or digit,"
-                        + " then letters, digits, '_' or '-'; at most 32 characters)");
+                throw new ConfigException(
+                        "optOut.categories",
+                        "'" + c + "' is not a category name (a letter or digit,"
+                                + " then letters, digits, '_' or '-'; at most 32 characters)");
             }
             if (n.equals(ALL)) {
                 throw new ConfigException("optOut.categories", "'all' is reserved (it names every category)");
@@ -286,7 +316,9 @@ public record OptOutPolicy(
         return switch (revokeAll) {
             case "true" -> true;
             case "false" -> false;
-            default -> !at.isBefore(LocalDate.parse(revokeAll).atStartOfDay(ZoneOffset.UTC).toInstant());
+            default ->
+                !at.isBefore(
+                        LocalDate.parse(revokeAll).atStartOfDay(ZoneOffset.UTC).toInstant());
         };
     }
 
@@ -297,15 +329,36 @@ public record OptOutPolicy(
         }
         Map<String, String> sc = new HashMap<>();
         senderCategories.forEach((k, v) -> sc.put(canonical.apply(k), v));
-        return new OptOutPolicy(scope, maxScope, keywordMode, forwardMo, refusal, refusalStatus, receiptErrorCode,
-                failOpen, failClosedStatus, templates, senderTemplates, surveyUrl, keywords, senderKeywords, scheduled,
-                maxScheduleAhead, cancelPendingOnOptOut, sendTime, categories, categorySource, defaultCategory, sc,
+        return new OptOutPolicy(
+                scope,
+                maxScope,
+                keywordMode,
+                forwardMo,
+                refusal,
+                refusalStatus,
+                receiptErrorCode,
+                failOpen,
+                failClosedStatus,
+                templates,
+                senderTemplates,
+                surveyUrl,
+                keywords,
+                senderKeywords,
+                scheduled,
+                maxScheduleAhead,
+                cancelPendingOnOptOut,
+                sendTime,
+                categories,
+                categorySource,
+                defaultCategory,
+                sc,
                 revokeAll);
     }
 
     public static OptOutPolicy defaults() {
-        return new OptOutPolicy(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+        return new OptOutPolicy(
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

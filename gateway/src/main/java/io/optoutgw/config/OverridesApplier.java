@@ -9,8 +9,7 @@ final class OverridesApplier {
 
     static final String DEFAULT_UPSTREAM_NAME = "upstream";
 
-    private OverridesApplier() {
-    }
+    private OverridesApplier() {}
 
     static void apply(ObjectNode root, ConfigOverrides o) {
         if (o.instanceId() != null) {

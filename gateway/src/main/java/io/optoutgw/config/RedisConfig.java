@@ -28,16 +28,20 @@ public record RedisConfig(
 
     public RedisConfig {
         ConfigChecks.notBlank("redis.uri", uri);
-        if (!uri.equals(EMBEDDED) && !uri.matches("^(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster|redis-socket)://.+")) {
-            throw new ConfigException("redis.uri", "must be 'embedded' or a redis://, rediss://, redis-sentinel:// or redis-cluster:// URI, got '"
-                    + uri.replaceAll("//[^@/]*@", "//***@") + "'");
+        if (!uri.equals(EMBEDDED)
+                && !uri.matches(
+                        "^(redis|rediss|redis-sentinel|rediss-sentinel|redis-cluster|rediss-cluster|redis-socket)://.+")) {
+            throw new ConfigException(
+                    "redis.uri",
+                    "must be 'embedded' or a redis://, rediss://, redis-sentinel:// or redis-cluster:// URI, got '"
+                            + uri.replaceAll("//[^@/]*@", "//***@") + "'");
         }
         embeddedDataDir = embeddedDataDir == null ? "./data" : embeddedDataDir;
         ConfigChecks.port("redis.embeddedPort", embeddedPort, true);
-        commandTimeout = ConfigChecks.positive("redis.commandTimeout",
-                ConfigChecks.orDefault(commandTimeout, Duration.ofMillis(500)));
-        messageIdTtl = ConfigChecks.positive("redis.messageIdTtl",
-                ConfigChecks.orDefault(messageIdTtl, Duration.ofHours(72)));
+        commandTimeout = ConfigChecks.positive(
+                "redis.commandTimeout", ConfigChecks.orDefault(commandTimeout, Duration.ofMillis(500)));
+        messageIdTtl =
+                ConfigChecks.positive("redis.messageIdTtl", ConfigChecks.orDefault(messageIdTtl, Duration.ofHours(72)));
         requireSafe = requireSafe != null && requireSafe;
     }
 

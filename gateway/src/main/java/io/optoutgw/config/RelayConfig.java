@@ -16,8 +16,8 @@ import java.time.Duration;
 public record RelayConfig(Duration requestTimeout, Integer expiredStatus, Integer noRouteStatus) {
 
     public RelayConfig {
-        requestTimeout = ConfigChecks.positive("relay.requestTimeout",
-                ConfigChecks.orDefault(requestTimeout, Duration.ofSeconds(30)));
+        requestTimeout = ConfigChecks.positive(
+                "relay.requestTimeout", ConfigChecks.orDefault(requestTimeout, Duration.ofSeconds(30)));
         expiredStatus = expiredStatus == null ? 0x08 : expiredStatus;
         noRouteStatus = noRouteStatus == null ? 0x58 : noRouteStatus;
     }

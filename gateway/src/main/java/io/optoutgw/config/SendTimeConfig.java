@@ -31,25 +31,24 @@ import java.util.Locale;
  *                     default UTC)
  */
 public record SendTimeConfig(
-        String preset,
-        List<Band> bands,
-        Integer maxPer24h,
-        Action action,
-        Integer refuseStatus,
-        String timeZone) {
+        String preset, List<Band> bands, Integer maxPer24h, Action action, Integer refuseStatus, String timeZone) {
 
     /** Configuration key prefix used in error messages. */
     static final String KEY = "optOut.sendTime";
 
     /** Preset names. */
     public static final String US_TCPA = "us-tcpa";
+
     public static final String US_FL_OK = "us-fl-ok";
 
     /** Most messages a cap may allow: bounds the Redis memory of one number. */
     public static final int MAX_CAP = 100;
 
     /** What happens to a message submitted in quiet hours. */
-    public enum Action { REFUSE, SCHEDULE }
+    public enum Action {
+        REFUSE,
+        SCHEDULE
+    }
 
     public SendTimeConfig {
         if (preset != null) {
@@ -62,18 +61,19 @@ public record SendTimeConfig(
                 case US_FL_OK -> {
                     bands = List.of(new Band(8 * 60, 20 * 60));
                     if (maxPer24h != null && maxPer24h > 3) {
-                        throw new ConfigException(KEY + ".maxPer24h", "the preset us-fl-ok allows at most 3, got "
-                                + maxPer24h);
+                        throw new ConfigException(
+                                KEY + ".maxPer24h", "the preset us-fl-ok allows at most 3, got " + maxPer24h);
                     }
                     maxPer24h = maxPer24h == null ? 3 : maxPer24h;
                 }
-                default -> throw new ConfigException(KEY + ".preset", "unknown preset '" + preset + "' (known: "
-                        + US_TCPA + ", " + US_FL_OK + ")");
+                default ->
+                    throw new ConfigException(
+                            KEY + ".preset",
+                            "unknown preset '" + preset + "' (known: " + US_TCPA + ", " + US_FL_OK + ")");
             }
         } else if (bands == null || bands.isEmpty()) {
             if (maxPer24h == null) {
-                throw new ConfigException(KEY, "set a preset (" + US_TCPA + ", " + US_FL_OK
-                        + "), bands or maxPer24h");
+                throw new ConfigException(KEY, "set a preset (" + US_TCPA + ", " + US_FL_OK + "), bands or maxPer24h");
             }
             bands = List.of(new Band(0, Band.DAY));
         }
@@ -93,8 +93,9 @@ public record SendTimeConfig(
         try {
             ZoneId.of(timeZone);
         } catch (DateTimeException e) {
-            throw new ConfigException(KEY + ".timeZone", "not a time zone: '" + timeZone
-                    + "' (use an IANA id such as America/New_York or UTC)");
+            throw new ConfigException(
+                    KEY + ".timeZone",
+                    "not a time zone: '" + timeZone + "' (use an IANA id such as America/New_York or UTC)");
         }
     }
 
@@ -124,9 +125,11 @@ public record SendTimeConfig(
 
         public Band {
             if (startMinute < 0 || endMinute > DAY || startMinute >= endMinute) {
-                throw new ConfigException(KEY + ".bands", "'" + text(startMinute, endMinute)
-                        + "': the start must come before the end within one day (a band crossing midnight is"
-                        + " two bands: 22:00-24:00 and 00:00-06:00)");
+                throw new ConfigException(
+                        KEY + ".bands",
+                        "'" + text(startMinute, endMinute)
+                                + "': the start must come before the end within one day (a band crossing midnight is"
+                                + " two bands: 22:00-24:00 and 00:00-06:00)");
             }
         }
 

@@ -46,23 +46,29 @@ public record SmppServerConfig(
         ConfigChecks.port("smpp.port", port, true);
         maxFrameBytes = maxFrameBytes == 0 ? DEFAULT_MAX_FRAME_BYTES : maxFrameBytes;
         ConfigChecks.range("smpp.maxFrameBytes", maxFrameBytes, 64, 1 << 20);
-        bindTimeout = ConfigChecks.positive("smpp.bindTimeout",
-                ConfigChecks.orDefault(bindTimeout, Duration.ofSeconds(10)));
-        unbindDrainTimeout = ConfigChecks.positive("smpp.unbindDrainTimeout",
-                ConfigChecks.orDefault(unbindDrainTimeout, Duration.ofSeconds(5)));
-        enquireLinkIdle = ConfigChecks.positive("smpp.enquireLinkIdle",
-                ConfigChecks.orDefault(enquireLinkIdle, Duration.ofSeconds(60)));
-        maxConnectionsPerIp = ConfigChecks.range("smpp.maxConnectionsPerIp",
-                maxConnectionsPerIp == null ? 100 : maxConnectionsPerIp, 1, 1_000_000);
+        bindTimeout =
+                ConfigChecks.positive("smpp.bindTimeout", ConfigChecks.orDefault(bindTimeout, Duration.ofSeconds(10)));
+        unbindDrainTimeout = ConfigChecks.positive(
+                "smpp.unbindDrainTimeout", ConfigChecks.orDefault(unbindDrainTimeout, Duration.ofSeconds(5)));
+        enquireLinkIdle = ConfigChecks.positive(
+                "smpp.enquireLinkIdle", ConfigChecks.orDefault(enquireLinkIdle, Duration.ofSeconds(60)));
+        maxConnectionsPerIp = ConfigChecks.range(
+                "smpp.maxConnectionsPerIp", maxConnectionsPerIp == null ? 100 : maxConnectionsPerIp, 1, 1_000_000);
         bindRate = ConfigChecks.range("smpp.bindRate", bindRate == null ? 100 : bindRate, 1, 1_000_000);
-        maxBindFailures = ConfigChecks.range("smpp.maxBindFailures", maxBindFailures == null ? 5 : maxBindFailures,
-                1, 1_000_000);
-        bindLockout = ConfigChecks.positive("smpp.bindLockout",
-                ConfigChecks.orDefault(bindLockout, Duration.ofMinutes(5)));
-        connectRatePerIp = ConfigChecks.range("smpp.connectRatePerIp",
-                connectRatePerIp == null ? DEFAULT_CONNECT_RATE_PER_IP : connectRatePerIp, 1, 1_000_000);
-        preBindPduLimit = ConfigChecks.range("smpp.preBindPduLimit",
-                preBindPduLimit == null ? DEFAULT_PRE_BIND_PDU_LIMIT : preBindPduLimit, 1, 1_000_000);
+        maxBindFailures =
+                ConfigChecks.range("smpp.maxBindFailures", maxBindFailures == null ? 5 : maxBindFailures, 1, 1_000_000);
+        bindLockout =
+                ConfigChecks.positive("smpp.bindLockout", ConfigChecks.orDefault(bindLockout, Duration.ofMinutes(5)));
+        connectRatePerIp = ConfigChecks.range(
+                "smpp.connectRatePerIp",
+                connectRatePerIp == null ? DEFAULT_CONNECT_RATE_PER_IP : connectRatePerIp,
+                1,
+                1_000_000);
+        preBindPduLimit = ConfigChecks.range(
+                "smpp.preBindPduLimit",
+                preBindPduLimit == null ? DEFAULT_PRE_BIND_PDU_LIMIT : preBindPduLimit,
+                1,
+                1_000_000);
         if (tls != null && tls.port() != 0 && tls.port() == port) {
             throw new ConfigException("smpp.tls.port", "must differ from smpp.port (" + port + ")");
         }

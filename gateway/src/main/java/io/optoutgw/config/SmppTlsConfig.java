@@ -22,7 +22,11 @@ public record SmppTlsConfig(
     private static final String K = "smpp.tls.";
 
     /** Whether the TLS listener asks ESMEs for a certificate. */
-    public enum ClientAuth { NONE, OPTIONAL, REQUIRE }
+    public enum ClientAuth {
+        NONE,
+        OPTIONAL,
+        REQUIRE
+    }
 
     public SmppTlsConfig {
         port = ConfigChecks.port(K + "port", port == null ? DEFAULT_PORT : port, true);
@@ -31,12 +35,14 @@ public record SmppTlsConfig(
         clientAuth = clientAuth == null ? ClientAuth.NONE : clientAuth;
         if (clientAuth == ClientAuth.NONE) {
             if (trustedClientCertificatesFile != null) {
-                throw new ConfigException(K + "trustedClientCertificatesFile",
+                throw new ConfigException(
+                        K + "trustedClientCertificatesFile",
                         "only used with clientAuth optional or require (clientAuth is none)");
             }
         } else {
-            ConfigChecks.readableFile(K + "trustedClientCertificatesFile", ConfigChecks.notBlank(
-                    K + "trustedClientCertificatesFile", trustedClientCertificatesFile));
+            ConfigChecks.readableFile(
+                    K + "trustedClientCertificatesFile",
+                    ConfigChecks.notBlank(K + "trustedClientCertificatesFile", trustedClientCertificatesFile));
         }
     }
 }

@@ -19,7 +19,7 @@ public record SuppressionConfig(Integer buckets, Duration checkTimeout) {
         if (buckets < 1 || Integer.bitCount(buckets) != 1) {
             throw new ConfigException("suppression.buckets", "must be a power of two, got " + buckets);
         }
-        checkTimeout = ConfigChecks.positive("suppression.checkTimeout",
-                ConfigChecks.orDefault(checkTimeout, Duration.ofMillis(500)));
+        checkTimeout = ConfigChecks.positive(
+                "suppression.checkTimeout", ConfigChecks.orDefault(checkTimeout, Duration.ofMillis(500)));
     }
 }

@@ -11,14 +11,25 @@ public record Templates(Map<String, String> optOut, Map<String, String> optIn, M
 
     /** CTIA-style defaults: one confirmation, no marketing; HELP names how to stop. */
     public static final Templates DEFAULT = new Templates(
-            Map.of("en", "You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
-                    "fr", "Vous etes desabonne. Vous ne recevrez plus de messages. Repondez START pour vous reabonner.",
-                    "es", "Se ha dado de baja. No recibira mas mensajes. Responda START para volver a suscribirse."),
-            Map.of("en", "You are subscribed again. Msg&data rates may apply. Reply HELP for help, STOP to cancel.",
-                    "es", "Se ha suscrito de nuevo. Pueden aplicar tarifas. Responda AYUDA para ayuda, BAJA para cancelar."),
-            Map.of("en", "Msg&data rates may apply. Reply STOP to cancel. For help contact support.",
-                    "fr", "Des frais peuvent s'appliquer. Repondez ARRET pour annuler. Aide: contactez le support.",
-                    "es", "Pueden aplicar tarifas. Responda BAJA para cancelar. Ayuda: contacte a soporte."));
+            Map.of(
+                    "en",
+                    "You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
+                    "fr",
+                    "Vous etes desabonne. Vous ne recevrez plus de messages. Repondez START pour vous reabonner.",
+                    "es",
+                    "Se ha dado de baja. No recibira mas mensajes. Responda START para volver a suscribirse."),
+            Map.of(
+                    "en",
+                    "You are subscribed again. Msg&data rates may apply. Reply HELP for help, STOP to cancel.",
+                    "es",
+                    "Se ha suscrito de nuevo. Pueden aplicar tarifas. Responda AYUDA para ayuda, BAJA para cancelar."),
+            Map.of(
+                    "en",
+                    "Msg&data rates may apply. Reply STOP to cancel. For help contact support.",
+                    "fr",
+                    "Des frais peuvent s'appliquer. Repondez ARRET pour annuler. Aide: contactez le support.",
+                    "es",
+                    "Pueden aplicar tarifas. Responda BAJA para cancelar. Ayuda: contacte a soporte."));
 
     public Templates {
         optOut = optOut == null ? Map.of() : Map.copyOf(optOut);

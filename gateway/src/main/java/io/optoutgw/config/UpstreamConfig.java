@@ -45,7 +45,10 @@ public record UpstreamConfig(
         boolean honoursSchedule) {
 
     /** How the gateway binds to an SMSC. */
-    public enum BindMode { TRANSCEIVER, TRANSMITTER_RECEIVER }
+    public enum BindMode {
+        TRANSCEIVER,
+        TRANSMITTER_RECEIVER
+    }
 
     public UpstreamConfig {
         ConfigChecks.notBlank("upstreams.name", name);
@@ -63,18 +66,18 @@ public record UpstreamConfig(
         bindMode = bindMode == null ? BindMode.TRANSCEIVER : bindMode;
         windowSize = windowSize == 0 ? 64 : windowSize;
         ConfigChecks.range(k + "windowSize", windowSize, 1, 10_000);
-        connectTimeout = ConfigChecks.positive(k + "connectTimeout",
-                ConfigChecks.orDefault(connectTimeout, Duration.ofSeconds(5)));
-        bindTimeout = ConfigChecks.positive(k + "bindTimeout",
-                ConfigChecks.orDefault(bindTimeout, Duration.ofSeconds(10)));
-        enquireLinkInterval = ConfigChecks.positive(k + "enquireLinkInterval",
-                ConfigChecks.orDefault(enquireLinkInterval, Duration.ofSeconds(30)));
-        responseTimeout = ConfigChecks.positive(k + "responseTimeout",
-                ConfigChecks.orDefault(responseTimeout, Duration.ofSeconds(10)));
-        reconnectInitialDelay = ConfigChecks.positive(k + "reconnectInitialDelay",
-                ConfigChecks.orDefault(reconnectInitialDelay, Duration.ofMillis(500)));
-        reconnectMaxDelay = ConfigChecks.positive(k + "reconnectMaxDelay",
-                ConfigChecks.orDefault(reconnectMaxDelay, Duration.ofSeconds(60)));
+        connectTimeout = ConfigChecks.positive(
+                k + "connectTimeout", ConfigChecks.orDefault(connectTimeout, Duration.ofSeconds(5)));
+        bindTimeout =
+                ConfigChecks.positive(k + "bindTimeout", ConfigChecks.orDefault(bindTimeout, Duration.ofSeconds(10)));
+        enquireLinkInterval = ConfigChecks.positive(
+                k + "enquireLinkInterval", ConfigChecks.orDefault(enquireLinkInterval, Duration.ofSeconds(30)));
+        responseTimeout = ConfigChecks.positive(
+                k + "responseTimeout", ConfigChecks.orDefault(responseTimeout, Duration.ofSeconds(10)));
+        reconnectInitialDelay = ConfigChecks.positive(
+                k + "reconnectInitialDelay", ConfigChecks.orDefault(reconnectInitialDelay, Duration.ofMillis(500)));
+        reconnectMaxDelay = ConfigChecks.positive(
+                k + "reconnectMaxDelay", ConfigChecks.orDefault(reconnectMaxDelay, Duration.ofSeconds(60)));
         dataCodingZero = dataCodingZero == null ? DataCodingZero.GSM7_UNPACKED : dataCodingZero;
         tls = tls == null ? UpstreamTlsConfig.DISABLED : tls;
         tls.check(k + "tls.");

@@ -40,7 +40,8 @@ public record UpstreamTlsConfig(
         }
         if ((clientCertificateFile == null) != (clientPrivateKeyFile == null)) {
             String missing = clientCertificateFile == null ? "clientCertificateFile" : "clientPrivateKeyFile";
-            throw new ConfigException(prefix + missing,
+            throw new ConfigException(
+                    prefix + missing,
                     "clientCertificateFile and clientPrivateKeyFile go together; set both or neither");
         }
         if (clientCertificateFile != null) {

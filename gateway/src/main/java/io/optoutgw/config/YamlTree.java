@@ -19,8 +19,7 @@ final class YamlTree {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private YamlTree() {
-    }
+    private YamlTree() {}
 
     /** The document's root node, or {@code null} for an empty document. */
     static JsonNode read(ObjectMapper yamlMapper, String yaml) throws IOException {
@@ -40,8 +39,10 @@ final class YamlTree {
                     JsonLocation at = p.currentTokenLocation();
                     String childPath = path.isEmpty() ? name : path + "." + name;
                     if (obj.has(name)) {
-                        throw new ConfigException(childPath, "appears twice (again at line " + at.getLineNr()
-                                + ", column " + at.getColumnNr() + ")");
+                        throw new ConfigException(
+                                childPath,
+                                "appears twice (again at line " + at.getLineNr() + ", column " + at.getColumnNr()
+                                        + ")");
                     }
                     p.nextToken();
                     obj.set(name, value(p, childPath));

@@ -99,7 +99,11 @@ public final class Account {
         if (snapshot.isEmpty()) {
             return null;
         }
-        return SessionPick.mostRoom(snapshot, nextReceiver.getAndIncrement(),
-                s -> s.canReceive() ? s.deliverRoom() : 0, EsmeSession::onThisLoop, EsmeSession::canReceive);
+        return SessionPick.mostRoom(
+                snapshot,
+                nextReceiver.getAndIncrement(),
+                s -> s.canReceive() ? s.deliverRoom() : 0,
+                EsmeSession::onThisLoop,
+                EsmeSession::canReceive);
     }
 }

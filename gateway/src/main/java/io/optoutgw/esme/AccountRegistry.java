@@ -15,7 +15,14 @@ import java.util.Map;
 public final class AccountRegistry {
 
     /** Outcome of a bind attempt; everything but OK is answered with ESME_RBINDFAIL. */
-    public enum BindOutcome { OK, BAD_CREDENTIALS, IP_NOT_ALLOWED, BIND_TYPE_NOT_ALLOWED, TOO_MANY_BINDS, LOCKED_OUT }
+    public enum BindOutcome {
+        OK,
+        BAD_CREDENTIALS,
+        IP_NOT_ALLOWED,
+        BIND_TYPE_NOT_ALLOWED,
+        TOO_MANY_BINDS,
+        LOCKED_OUT
+    }
 
     /**
      * Result of {@link #authenticate}: the account only when the outcome is OK.
@@ -39,6 +46,7 @@ public final class AccountRegistry {
      * takes does not tell which system_ids exist or how their passwords are configured.
      */
     private final int checkIterations;
+
     private final PasswordHash.Credential dummy;
 
     public AccountRegistry(Iterable<AccountConfig> accounts) {
@@ -91,7 +99,9 @@ public final class AccountRegistry {
         boolean passwordOk = credential.matches(password);
         PasswordHash.burn(checkIterations - credential.iterations());
         if (account == null || !passwordOk) {
-            return new BindResult(BindOutcome.BAD_CREDENTIALS, null,
+            return new BindResult(
+                    BindOutcome.BAD_CREDENTIALS,
+                    null,
                     account == null || account.allowlist().allows(remote));
         }
         if (!account.allowlist().allows(remote)) {

@@ -67,13 +67,13 @@ public final class BindGuard {
     private static final int EXPIRE_PER_CALL = 8;
 
     /** An address ({@code systemId} null), a system_id ({@code ip} null), or a pair of both. */
-    private record Key(InetAddress ip, String systemId) {
-    }
+    private record Key(InetAddress ip, String systemId) {}
 
     private static final class Failures {
         int count;
         /** For a pair: how many of its failures were added to the system_id's count. */
         int countedForAccount;
+
         long windowStartNanos;
         long lockedUntilNanos;
 
@@ -91,6 +91,7 @@ public final class BindGuard {
     private final int connectRatePerIp;
     /** Access-ordered connect-rate buckets; guarded by itself. */
     private final LinkedHashMap<InetAddress, Bucket> buckets = new LinkedHashMap<>(64, 0.75f, true);
+
     private final LongAdder[] closed = new LongAdder[Closed.values().length];
     /** Access-ordered: the eldest entry is the least recently touched. Guarded by {@code this}. */
     private final LinkedHashMap<Key, Failures> failures = new LinkedHashMap<>(64, 0.75f, true);
@@ -107,8 +108,13 @@ public final class BindGuard {
      * @param maxTracked       size of the failure table and of the connect-rate table
      * @param connectRatePerIp new connections per second per address
      */
-    public BindGuard(int maxConnectionsPerIp, int bindsPerSecond, int maxFailures, Duration lockout, int maxTracked,
-                     int connectRatePerIp) {
+    public BindGuard(
+            int maxConnectionsPerIp,
+            int bindsPerSecond,
+            int maxFailures,
+            Duration lockout,
+            int maxTracked,
+            int connectRatePerIp) {
         for (int i = 0; i < closed.length; i++) {
             closed[i] = new LongAdder();
         }

@@ -53,8 +53,13 @@ public final class EsmeServer {
     /** Bind password checks, off the event loops (shared by both listeners). */
     private final PasswordChecks passwordChecks = new PasswordChecks();
 
-    public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
-                      String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics) {
+    public EsmeServer(
+            SmppServerConfig config,
+            AccountRegistry accounts,
+            EsmeTraffic traffic,
+            String gatewaySystemId,
+            Duration relayTimeout,
+            ChannelHandler pduMetrics) {
         this(config, accounts, traffic, gatewaySystemId, relayTimeout, pduMetrics, null);
     }
 
@@ -62,15 +67,26 @@ public final class EsmeServer {
      * As the other constructor, plus the TLS listener's context ({@code null}: no TLS listener;
      * required when {@code config.tls()} is set).
      */
-    public EsmeServer(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
-                      String gatewaySystemId, Duration relayTimeout, ChannelHandler pduMetrics, SslContext tls) {
+    public EsmeServer(
+            SmppServerConfig config,
+            AccountRegistry accounts,
+            EsmeTraffic traffic,
+            String gatewaySystemId,
+            Duration relayTimeout,
+            ChannelHandler pduMetrics,
+            SslContext tls) {
         if ((tls == null) != (config.tls() == null)) {
             throw new IllegalArgumentException("a TLS context goes with smpp.tls, and only with it");
         }
         this.tls = tls;
         this.pduMetrics = pduMetrics;
-        this.bindGuard = new BindGuard(config.maxConnectionsPerIp(), config.bindRate(), config.maxBindFailures(),
-                config.bindLockout(), BindGuard.DEFAULT_MAX_TRACKED, config.connectRatePerIp());
+        this.bindGuard = new BindGuard(
+                config.maxConnectionsPerIp(),
+                config.bindRate(),
+                config.maxBindFailures(),
+                config.bindLockout(),
+                BindGuard.DEFAULT_MAX_TRACKED,
+                config.connectRatePerIp());
         this.config = config;
         this.accounts = accounts;
         this.traffic = traffic;
@@ -85,8 +101,12 @@ public final class EsmeServer {
         log.info("SMPP listener on {}:{} ({})", config.host(), port, Transports.name());
         if (tls != null) {
             tlsServerChannel = bind(boss, workers, config.tls().port(), tls);
-            log.info("SMPP over TLS listener on {}:{} ({}, client certificates: {})", config.host(), tlsPort(),
-                    String.join("/", TlsContexts.PROTOCOLS), config.tls().clientAuth().name().toLowerCase());
+            log.info(
+                    "SMPP over TLS listener on {}:{} ({}, client certificates: {})",
+                    config.host(),
+                    tlsPort(),
+                    String.join("/", TlsContexts.PROTOCOLS),
+                    config.tls().clientAuth().name().toLowerCase());
         }
         return port;
     }
@@ -120,15 +140,20 @@ public final class EsmeServer {
 
         @Override
         protected void initChannel(SocketChannel ch) {
-            InetAddress ip = ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
+            InetAddress ip =
+                    ch.remoteAddress() == null ? null : ch.remoteAddress().getAddress();
             String peer = ip == null ? "?" : ip.getHostAddress();
             BindGuard.Closed refused = bindGuard.open(ip);
             if (refused != null) {
                 long skipped = refusedLog.admit();
                 if (skipped >= 0) {
-                    log.info("[esme {}] connection refused: {}{}", peer, refused == BindGuard.Closed.CONNECT_RATE
-                            ? "more than " + config.connectRatePerIp() + " new connections a second from this address"
-                            : config.maxConnectionsPerIp() + " connections from this address already",
+                    log.info(
+                            "[esme {}] connection refused: {}{}",
+                            peer,
+                            refused == BindGuard.Closed.CONNECT_RATE
+                                    ? "more than " + config.connectRatePerIp()
+                                            + " new connections a second from this address"
+                                    : config.maxConnectionsPerIp() + " connections from this address already",
                             LogLimiter.leftOut(skipped));
                 }
                 ch.close();
@@ -153,8 +178,15 @@ public final class EsmeServer {
                     .readerIdle(config.enquireLinkIdle())
                     .codec(config.maxFrameBytes())
                     .metrics(pduMetrics)
-                    .session(new EsmeSession(config, accounts, traffic, gatewaySystemId, relayTimeout.toNanos(),
-                            connectionIds.incrementAndGet(), bindGuard, passwordChecks));
+                    .session(new EsmeSession(
+                            config,
+                            accounts,
+                            traffic,
+                            gatewaySystemId,
+                            relayTimeout.toNanos(),
+                            connectionIds.incrementAndGet(),
+                            bindGuard,
+                            passwordChecks));
         }
     }
 

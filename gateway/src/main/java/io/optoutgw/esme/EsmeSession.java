@@ -10,7 +10,6 @@ import com.cloudhopper.smpp.pdu.Unbind;
 import com.cloudhopper.smpp.pdu.UnbindResp;
 import com.cloudhopper.smpp.tlv.Tlv;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -57,6 +56,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final byte INTERFACE_VERSION_34 = 0x34;
     /** At most one line a second, over all sessions, for undecodable PDUs and pre-bind closes. */
     private static final LogLimiter UNDECODABLE_LOG = new LogLimiter(Duration.ofSeconds(1));
+
     private static final LogLimiter PRE_BIND_LOG = new LogLimiter(Duration.ofSeconds(1));
 
     private final SmppServerConfig config;
@@ -80,25 +80,33 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
      * back to the SMSC with ESME_RX_T_APPN, which SMSCs retry only minutes later.
      */
     private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+
     private volatile int waitingCount;
     private volatile int inFlight;
     /** Requests relayed for this ESME and not answered yet, by its sequence number (loop-confined). */
-    private final IntObjectHashMap<PduRequest<?>> awaiting =
-            new IntObjectHashMap<>();
+    private final IntObjectHashMap<PduRequest<?>> awaiting = new IntObjectHashMap<>();
+
     private int unbindSequence;
     private boolean gatewayUnbind;
     private boolean bindFailed;
     /** Requests received while not bound (loop-confined); see {@link #withinPreBindBudget}. */
     private int preBindPdus;
+
     private boolean preBindClosed;
     /** A bind's password is being checked on {@link #passwordChecks}. */
     private boolean bindChecking;
+
     private ScheduledFuture<?> bindTimeout;
     private ScheduledFuture<?> sweeper;
     private ScheduledFuture<?> drainTimeout;
 
-    public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
-                       String gatewaySystemId, long relayTimeoutNanos, int connectionId) {
+    public EsmeSession(
+            SmppServerConfig config,
+            AccountRegistry accounts,
+            EsmeTraffic traffic,
+            String gatewaySystemId,
+            long relayTimeoutNanos,
+            int connectionId) {
         this(config, accounts, traffic, gatewaySystemId, relayTimeoutNanos, connectionId, null, null);
     }
 
@@ -107,9 +115,15 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
      * @param passwordChecks where bind passwords are checked (see {@link PasswordChecks});
      *                       {@code null} checks them on the calling thread (tests)
      */
-    public EsmeSession(SmppServerConfig config, AccountRegistry accounts, EsmeTraffic traffic,
-                       String gatewaySystemId, long relayTimeoutNanos, int connectionId, BindGuard bindGuard,
-                       Executor passwordChecks) {
+    public EsmeSession(
+            SmppServerConfig config,
+            AccountRegistry accounts,
+            EsmeTraffic traffic,
+            String gatewaySystemId,
+            long relayTimeoutNanos,
+            int connectionId,
+            BindGuard bindGuard,
+            Executor passwordChecks) {
         this.bindGuard = bindGuard;
         this.passwordChecks = passwordChecks == null ? Runnable::run : passwordChecks;
         this.config = config;
@@ -223,8 +237,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         waitingCount = waiting.size();
     }
 
-    private record Waiting(PduRequest<?> request, RequestWindow.Callback callback, long deadlineNanos) {
-    }
+    private record Waiting(PduRequest<?> request, RequestWindow.Callback callback, long deadlineNanos) {}
 
     private void send(PduRequest<?> request, RequestWindow.Callback callback, long timeoutNanos) {
         int seq = outbound.nextSequence();
@@ -314,15 +327,24 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         channel = ctx.channel();
         label = "[esme=#" + connectionId + " " + peer() + "]";
         outbound = new RequestWindow(UNBOUND_WINDOW);
-        bindTimeout = ctx.executor().schedule(() -> {
-            if (state == SessionState.OPEN) {
-                close("not bound within " + config.bindTimeout() + ", closing");
-            }
-        }, config.bindTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        sweeper = ctx.executor().scheduleAtFixedRate(() -> {
-            outbound.expire(System.nanoTime());
-            sendWaiting();
-        }, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+        bindTimeout = ctx.executor()
+                .schedule(
+                        () -> {
+                            if (state == SessionState.OPEN) {
+                                close("not bound within " + config.bindTimeout() + ", closing");
+                            }
+                        },
+                        config.bindTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+        sweeper = ctx.executor()
+                .scheduleAtFixedRate(
+                        () -> {
+                            outbound.expire(System.nanoTime());
+                            sendWaiting();
+                        },
+                        SWEEP_MILLIS,
+                        SWEEP_MILLIS,
+                        TimeUnit.MILLISECONDS);
         log.debug("{} connected", label);
         ctx.fireChannelActive();
     }
@@ -366,7 +388,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == SessionState.OPEN && (msg instanceof PduRequest<?> || msg instanceof PduDecodeFailure)
+        if (state == SessionState.OPEN
+                && (msg instanceof PduRequest<?> || msg instanceof PduDecodeFailure)
                 && !withinPreBindBudget(ctx)) {
             return;
         }
@@ -374,7 +397,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             onRequest(ctx, request);
         } else if (msg instanceof PduResponse response) {
             if (!outbound.complete(response)) {
-                log.debug("{} dropped {} with unknown sequence {}", label, response.getName(),
+                log.debug(
+                        "{} dropped {} with unknown sequence {}",
+                        label,
+                        response.getName(),
                         response.getSequenceNumber());
             }
             sendWaiting();
@@ -404,7 +430,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
         long skipped = PRE_BIND_LOG.admit();
         if (skipped >= 0) {
-            log.info("{} closing: more than {} PDUs before a bind{}", label, config.preBindPduLimit(),
+            log.info(
+                    "{} closing: more than {} PDUs before a bind{}",
+                    label,
+                    config.preBindPduLimit(),
                     LogLimiter.leftOut(skipped));
         }
         ctx.close();
@@ -414,8 +443,12 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private void onUndecodable(ChannelHandlerContext ctx, PduDecodeFailure failure) {
         long skipped = UNDECODABLE_LOG.admit();
         if (skipped >= 0) {
-            log.info("{} undecodable PDU 0x{}: {}{}", label, Integer.toHexString(failure.commandId()),
-                    failure.reason(), LogLimiter.leftOut(skipped));
+            log.info(
+                    "{} undecodable PDU 0x{}: {}{}",
+                    label,
+                    Integer.toHexString(failure.commandId()),
+                    failure.reason(),
+                    LogLimiter.leftOut(skipped));
         }
         DecodeFailures.answer(ctx, failure);
     }
@@ -423,17 +456,24 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private void onRequest(ChannelHandlerContext ctx, PduRequest<?> request) {
         switch (request.getCommandId()) {
             case SmppConstants.CMD_ID_ENQUIRE_LINK -> reply(ctx, request, SmppConstants.STATUS_OK);
-            case SmppConstants.CMD_ID_BIND_TRANSMITTER, SmppConstants.CMD_ID_BIND_RECEIVER,
+            case SmppConstants.CMD_ID_BIND_TRANSMITTER,
+                    SmppConstants.CMD_ID_BIND_RECEIVER,
                     SmppConstants.CMD_ID_BIND_TRANSCEIVER -> onBind(ctx, (BaseBind<?>) request);
             case SmppConstants.CMD_ID_UNBIND -> onUnbind(ctx, request);
-            case SmppConstants.CMD_ID_SUBMIT_SM, SmppConstants.CMD_ID_DATA_SM, SmppConstants.CMD_ID_QUERY_SM,
-                    SmppConstants.CMD_ID_REPLACE_SM, SmppConstants.CMD_ID_CANCEL_SM,
+            case SmppConstants.CMD_ID_SUBMIT_SM,
+                    SmppConstants.CMD_ID_DATA_SM,
+                    SmppConstants.CMD_ID_QUERY_SM,
+                    SmppConstants.CMD_ID_REPLACE_SM,
+                    SmppConstants.CMD_ID_CANCEL_SM,
                     SmppConstants.CMD_ID_SUBMIT_MULTI -> onSubmitLike(ctx, request);
             case CMD_ID_ALERT_NOTIFICATION -> {
                 // SMPP 3.4 section 4.12: alert_notification has no response; an ESME should not send it.
             }
-            default -> reply(ctx, request, state == SessionState.OPEN
-                    ? SmppConstants.STATUS_INVBNDSTS : SmppConstants.STATUS_INVCMDID);
+            default ->
+                reply(
+                        ctx,
+                        request,
+                        state == SessionState.OPEN ? SmppConstants.STATUS_INVBNDSTS : SmppConstants.STATUS_INVCMDID);
         }
     }
 
@@ -513,8 +553,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     /** Back on the event loop with the outcome of the password check. */
-    private void bindChecked(ChannelHandlerContext ctx, BaseBind<?> bind, BindType type,
-                             AccountRegistry.BindResult checked) {
+    private void bindChecked(
+            ChannelHandlerContext ctx, BaseBind<?> bind, BindType type, AccountRegistry.BindResult checked) {
         bindChecking = false;
         if (state != SessionState.OPEN) {
             return; // closed (bind timeout, peer gone) while the password was being checked
@@ -544,8 +584,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_OK);
         resp.setSystemId(gatewaySystemId);
         if (bind.getInterfaceVersion() >= INTERFACE_VERSION_34) {
-            resp.addOptionalParameter(new Tlv(SmppConstants.TAG_SC_INTERFACE_VERSION,
-                    new byte[] {INTERFACE_VERSION_34}));
+            resp.addOptionalParameter(
+                    new Tlv(SmppConstants.TAG_SC_INTERFACE_VERSION, new byte[] {INTERFACE_VERSION_34}));
         }
         ctx.writeAndFlush(resp, ctx.voidPromise());
         log.info("{} bound as {}", label, type.name().toLowerCase());
@@ -554,8 +594,12 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private void refuseBind(ChannelHandlerContext ctx, BaseBind<?> bind, AccountRegistry.BindResult result) {
         // One answer for every reason (docs/reliability.md: do not tell an attacker which part was wrong).
         // The system_id is the peer's: printed escaped and cut short, so it cannot forge log lines.
-        log.info("{} {} refused for system_id '{}': {}", label, bind.getName(),
-                LogSafe.text(bind.getSystemId(), LogSafe.SYSTEM_ID_CHARS), result.outcome());
+        log.info(
+                "{} {} refused for system_id '{}': {}",
+                label,
+                bind.getName(),
+                LogSafe.text(bind.getSystemId(), LogSafe.SYSTEM_ID_CHARS),
+                result.outcome());
         bindFailed = true;
         BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_BINDFAIL);
         resp.setSystemId(gatewaySystemId);
@@ -582,12 +626,19 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     }
 
     private void scheduleDrainTimeout() {
-        drainTimeout = channel.eventLoop().schedule(() -> {
-            log.info("{} {} requests still in flight after {}: failing them, then unbinding", label, inFlight,
-                    config.unbindDrainTimeout());
-            failAwaiting();
-            finishUnbind();
-        }, config.unbindDrainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        drainTimeout = channel.eventLoop()
+                .schedule(
+                        () -> {
+                            log.info(
+                                    "{} {} requests still in flight after {}: failing them, then unbinding",
+                                    label,
+                                    inFlight,
+                                    config.unbindDrainTimeout());
+                            failAwaiting();
+                            finishUnbind();
+                        },
+                        config.unbindDrainTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
     }
 
     /** Answers every request still awaiting its relayed response with an error, so no ESME waits forever. */
@@ -628,7 +679,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     private String peer() {
         return channel.remoteAddress() instanceof InetSocketAddress isa
-                ? isa.getAddress().getHostAddress() + ":" + isa.getPort() : String.valueOf(channel.remoteAddress());
+                ? isa.getAddress().getHostAddress() + ":" + isa.getPort()
+                : String.valueOf(channel.remoteAddress());
     }
 
     private static void reply(ChannelHandlerContext ctx, PduRequest<?> request, int status) {

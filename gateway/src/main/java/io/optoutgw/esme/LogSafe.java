@@ -10,8 +10,7 @@ public final class LogSafe {
     /** How much of a system_id a log line shows (SMPP allows 15 characters). */
     public static final int SYSTEM_ID_CHARS = 32;
 
-    private LogSafe() {
-    }
+    private LogSafe() {}
 
     /** {@code text} escaped ({@code \n}, {@code \x1b}, ...) and cut to {@code max} characters plus "...". */
     public static String text(String text, int max) {

@@ -46,8 +46,8 @@ public final class PasswordHash {
                 }
                 return new Credential(b64.decode(parts[1]), iterations, b64.decode(parts[2]));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("password hash must be " + PREFIX
-                        + "ITERATIONS$SALT$HASH (Base64): " + e.getMessage());
+                throw new IllegalArgumentException(
+                        "password hash must be " + PREFIX + "ITERATIONS$SALT$HASH (Base64): " + e.getMessage());
             }
         }
 
@@ -63,8 +63,7 @@ public final class PasswordHash {
         }
     }
 
-    private PasswordHash() {
-    }
+    private PasswordHash() {}
 
     /** A new hash of {@code password} with a random salt. */
     public static String hash(String password) {
@@ -78,8 +77,8 @@ public final class PasswordHash {
     public static boolean matches(String configured, String candidate) {
         String given = candidate == null ? "" : candidate;
         if (!configured.startsWith(PREFIX)) {
-            return MessageDigest.isEqual(configured.getBytes(StandardCharsets.UTF_8),
-                    given.getBytes(StandardCharsets.UTF_8));
+            return MessageDigest.isEqual(
+                    configured.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
         }
         try {
             return Credential.of(configured, DEFAULT_ITERATIONS).matches(given);
@@ -110,7 +109,9 @@ public final class PasswordHash {
         try {
             PBEKeySpec spec = new PBEKeySpec(password.toCharArray(), salt, iterations, HASH_BITS);
             SPENT.get()[0] += iterations;
-            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
+            return SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
+                    .generateSecret(spec)
+                    .getEncoded();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
         }

@@ -66,6 +66,7 @@ public final class AdminApi implements AutoCloseable {
      * traffic shares and which queues at most 10,000 commands. 2,000 measured no faster than 500.
      */
     static final int IMPORT_IN_FLIGHT = 500;
+
     private static final int DEFAULT_AUDIT_LIMIT = 1000;
     private static final int MAX_AUDIT_LIMIT = 5000;
     private static final String DISABLED = "admin API is disabled: set http.adminToken in the gateway configuration";
@@ -106,7 +107,8 @@ public final class AdminApi implements AutoCloseable {
     }
 
     static boolean isImport(HttpRequest r) {
-        return r.decoderResult().isSuccess() && HttpMethod.POST.equals(r.method())
+        return r.decoderResult().isSuccess()
+                && HttpMethod.POST.equals(r.method())
                 && new QueryStringDecoder(r.uri()).path().equals(IMPORT_PATH);
     }
 
@@ -136,13 +138,19 @@ public final class AdminApi implements AutoCloseable {
             Responses.send(ch, keepAlive, Responses.error(HttpResponseStatus.UNAUTHORIZED, denied));
             return;
         }
-        Call call = new Call(request.method(), new QueryStringDecoder(request.uri()),
-                ByteBufUtil.getBytes(request.content()), keepAlive, ch);
+        Call call = new Call(
+                request.method(),
+                new QueryStringDecoder(request.uri()),
+                ByteBufUtil.getBytes(request.content()),
+                keepAlive,
+                ch);
         try {
             pool.execute(() -> route(call));
         } catch (RejectedExecutionException e) {
-            Responses.send(ch, keepAlive, Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "admin API busy, try again"));
+            Responses.send(
+                    ch,
+                    keepAlive,
+                    Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin API busy, try again"));
         }
     }
 
@@ -195,10 +203,13 @@ public final class AdminApi implements AutoCloseable {
             reply(call, HttpResponseStatus.BAD_REQUEST, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (Exception e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            boolean unavailable = cause instanceof TimeoutException || cause instanceof RedisException
+            boolean unavailable = cause instanceof TimeoutException
+                    || cause instanceof RedisException
                     || cause instanceof JournalAppendException;
             log.warn("admin API: {} {} failed: {}", call.method(), loggable(call.path()), cause.toString());
-            reply(call, unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
+            reply(
+                    call,
+                    unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     new ApiBodies.ErrorBody((unavailable ? "list unavailable: " : "internal error: ") + cause));
         }
     }
@@ -206,7 +217,8 @@ public final class AdminApi implements AutoCloseable {
     /** The path without a phone number in it. */
     private static String loggable(String path) {
         return path.startsWith(SUPPRESSIONS + "/") && !path.equals(EXPORT_PATH) && !path.equals(IMPORT_PATH)
-                ? SUPPRESSIONS + "/{number}" : path;
+                ? SUPPRESSIONS + "/{number}"
+                : path;
     }
 
     private static void reply(Call call, HttpResponseStatus status, Object body) {
@@ -215,8 +227,9 @@ public final class AdminApi implements AutoCloseable {
 
     private static void allow(Call call, HttpMethod method) {
         if (!method.equals(call.method())) {
-            throw new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, call.method() + " not allowed on "
-                    + call.path() + " (use " + method + ")");
+            throw new ApiException(
+                    HttpResponseStatus.METHOD_NOT_ALLOWED,
+                    call.method() + " not allowed on " + call.path() + " (use " + method + ")");
         }
     }
 
@@ -236,7 +249,8 @@ public final class AdminApi implements AutoCloseable {
             throw new IllegalArgumentException("expected JSON {number, scope, reason, actor, category}");
         }
         String digits = digits(body.number(), call.param("region"));
-        Scope scope = body.scope() == null || body.scope().isBlank() ? Scope.Global.INSTANCE
+        Scope scope = body.scope() == null || body.scope().isBlank()
+                ? Scope.Global.INSTANCE
                 : admin.scopes().parse(body.scope());
         String category = admin.scopes().category(scope, body.category());
         String reason = SuppressionAdmin.text("reason", body.reason());
@@ -249,7 +263,9 @@ public final class AdminApi implements AutoCloseable {
     private Object remove(Call call, String number) throws Exception {
         String digits = digits(number, call.param("region"));
         String scopeText = call.param("scope");
-        Scope scope = scopeText == null || scopeText.isBlank() ? Scope.Global.INSTANCE : admin.scopes().parse(scopeText);
+        Scope scope = scopeText == null || scopeText.isBlank()
+                ? Scope.Global.INSTANCE
+                : admin.scopes().parse(scopeText);
         String reason = SuppressionAdmin.text("reason", call.param("reason"));
         if (reason == null) {
             throw new IllegalArgumentException("reason is required to remove a number from the list (reason=...)");
@@ -300,7 +316,8 @@ public final class AdminApi implements AutoCloseable {
         } catch (DateTimeParseException e) {
             try {
                 LocalDate d = LocalDate.parse(v);
-                return endOfDay ? d.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusMillis(1)
+                return endOfDay
+                        ? d.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).minusMillis(1)
                         : d.atStartOfDay().toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException e2) {
                 throw new IllegalArgumentException(name + " must be an ISO-8601 time such as 2024-05-01T12:00:00Z "
@@ -325,7 +342,9 @@ public final class AdminApi implements AutoCloseable {
         try {
             String region = SuppressionAdmin.region(first(p, "region"));
             String scopeText = first(p, "scope");
-            Scope scope = scopeText == null || scopeText.isBlank() ? Scope.Global.INSTANCE : admin.scopes().parse(scopeText);
+            Scope scope = scopeText == null || scopeText.isBlank()
+                    ? Scope.Global.INSTANCE
+                    : admin.scopes().parse(scopeText);
             String reason = SuppressionAdmin.text("reason", first(p, "reason"));
             actor = actor(first(p, "actor"));
             job = new CsvImport(admin, scope, reason == null ? "import" : reason, actor, region, IMPORT_IN_FLIGHT);
@@ -333,17 +352,26 @@ public final class AdminApi implements AutoCloseable {
             return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.BAD_REQUEST, e.getMessage()));
         }
         if (!importRunning.compareAndSet(false, true)) {
-            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.TOO_MANY_REQUESTS,
-                    "another import is running; try again when it is done"));
+            return ImportUpload.rejected(
+                    ch,
+                    request,
+                    Responses.error(
+                            HttpResponseStatus.TOO_MANY_REQUESTS,
+                            "another import is running; try again when it is done"));
         }
         log.info("admin: import {} started by {} from {}", job.importId(), actor, ch.remoteAddress());
         try {
-            return ImportUpload.start(ch, request, job, pool, admin.timeout().multipliedBy(4).plus(Duration.ofSeconds(5)),
+            return ImportUpload.start(
+                    ch,
+                    request,
+                    job,
+                    pool,
+                    admin.timeout().multipliedBy(4).plus(Duration.ofSeconds(5)),
                     () -> importRunning.set(false));
         } catch (RejectedExecutionException e) {
             importRunning.set(false);
-            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "admin API busy, try again"));
+            return ImportUpload.rejected(
+                    ch, request, Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin API busy, try again"));
         }
     }
 

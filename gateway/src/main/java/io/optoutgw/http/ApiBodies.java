@@ -3,8 +3,7 @@ package io.optoutgw.http;
 /** JSON request and error bodies of the admin API (the answers are the records of {@code io.optoutgw.admin}). */
 public final class ApiBodies {
 
-    private ApiBodies() {
-    }
+    private ApiBodies() {}
 
     /**
      * Body of {@code POST /api/suppressions}.
@@ -15,14 +14,11 @@ public final class ApiBodies {
      * @param actor  who (audited); default "api"
      * @param category one of the scope's account's categories, or all (default: all)
      */
-    public record AddRequest(String number, String scope, String reason, String actor, String category) {
-    }
+    public record AddRequest(String number, String scope, String reason, String actor, String category) {}
 
     /** Answer to {@code GET /api}: the token works; which gateway instance answered. */
-    public record Hello(String api, String instance) {
-    }
+    public record Hello(String api, String instance) {}
 
     /** Body of every error answer: one line for the operator. */
-    public record ErrorBody(String error) {
-    }
+    public record ErrorBody(String error) {}
 }

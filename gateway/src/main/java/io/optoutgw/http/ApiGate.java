@@ -30,7 +30,9 @@ final class ApiGate extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpRequest request) {
             refusing = false;
             String denied = request.decoderResult().isSuccess()
-                    && AdminApi.isApiPath(new QueryStringDecoder(request.uri()).path()) ? api.authError(request) : null;
+                            && AdminApi.isApiPath(new QueryStringDecoder(request.uri()).path())
+                    ? api.authError(request)
+                    : null;
             if (denied != null) {
                 refusing = true;
                 ctx.channel().config().setAutoRead(false);

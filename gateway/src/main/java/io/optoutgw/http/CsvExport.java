@@ -18,9 +18,7 @@ import io.optoutgw.suppression.SuppressionStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +37,7 @@ final class CsvExport {
     private static final int CHUNK_CHARS = 32 * 1024;
     private static final long WRITE_WAIT_SECONDS = 120;
 
-    private CsvExport() {
-    }
+    private CsvExport() {}
 
     static void stream(Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout) throws Exception {
         // Read the first batch before answering, so that an unavailable Redis is still a clean 503.
@@ -62,9 +59,13 @@ final class CsvExport {
                         if (!e.suppressed()) {
                             continue; // opted back in
                         }
-                        sb.append('+').append(e.digits()).append(',')
-                                .append(CsvFields.quote(ScopeNames.display(e.scope()))).append(',')
-                                .append(e.since()).append('\n');
+                        sb.append('+')
+                                .append(e.digits())
+                                .append(',')
+                                .append(CsvFields.quote(ScopeNames.display(e.scope())))
+                                .append(',')
+                                .append(e.since())
+                                .append('\n');
                         rows++;
                     }
                 }
@@ -93,8 +94,7 @@ final class CsvExport {
 
     private static List<List<SuppressionStore.ListEntry>> batch(SuppressionStore store, int from, Duration timeout)
             throws Exception {
-        return Reads.batch(from, Math.min(store.buckets(), from + BUCKET_BATCH), store::exportBucket,
-                timeout);
+        return Reads.batch(from, Math.min(store.buckets(), from + BUCKET_BATCH), store::exportBucket, timeout);
     }
 
     /** Writes the buffered rows as one chunk; waits while the client is not keeping up. */

@@ -80,7 +80,8 @@ public final class HttpServer {
                         if (open.incrementAndGet() > config.maxConnections()) {
                             open.decrementAndGet();
                             // debug only: a flood of refused connections must not flood the log
-                            log.debug("HTTP connection refused: {} open already (http.maxConnections)",
+                            log.debug(
+                                    "HTTP connection refused: {} open already (http.maxConnections)",
                                     config.maxConnections());
                             ch.close();
                             return;
@@ -98,7 +99,10 @@ public final class HttpServer {
                 });
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
         int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        log.info("HTTP on {}:{} (/health, /ready, /metrics, admin API {})", config.host(), port,
+        log.info(
+                "HTTP on {}:{} (/health, /ready, /metrics, admin API {})",
+                config.host(),
+                port,
                 api.enabled() ? "on /api" : "disabled");
         return port;
     }
@@ -123,9 +127,10 @@ public final class HttpServer {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            FullHttpResponse tooLarge = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
-            tooLarge.headers().set(HttpHeaderNames.CONTENT_LENGTH, 0)
+            FullHttpResponse tooLarge =
+                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            tooLarge.headers()
+                    .set(HttpHeaderNames.CONTENT_LENGTH, 0)
                     .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(tooLarge).addListener(ChannelFutureListener.CLOSE);
         }
@@ -139,8 +144,7 @@ public final class HttpServer {
                 // close, a header over the size limit) is not served: it would otherwise render
                 // /metrics, say, for a peer that has gone or that sent garbage.
                 if (ctx.channel().isActive()) {
-                    FullHttpResponse bad = json(HttpResponseStatus.BAD_REQUEST,
-                            "{\"error\":\"malformed request\"}");
+                    FullHttpResponse bad = json(HttpResponseStatus.BAD_REQUEST, "{\"error\":\"malformed request\"}");
                     HttpUtil.setKeepAlive(bad, false);
                     ctx.writeAndFlush(bad).addListener(ChannelFutureListener.CLOSE);
                 }
@@ -153,8 +157,13 @@ public final class HttpServer {
             }
             if ("/simulator/mo".equals(path) && demoMo != null) {
                 if (!demoMoAllowed(ctx.channel().remoteAddress(), request)) {
-                    Responses.send(ctx.channel(), false, json(HttpResponseStatus.FORBIDDEN, "{\"error\":\""
-                            + "/simulator/mo is accepted from this host only, or with the admin token\"}"));
+                    Responses.send(
+                            ctx.channel(),
+                            false,
+                            json(
+                                    HttpResponseStatus.FORBIDDEN,
+                                    "{\"error\":\""
+                                            + "/simulator/mo is accepted from this host only, or with the admin token\"}"));
                     return;
                 }
                 injectDemoMo(ctx, request);
@@ -166,13 +175,16 @@ public final class HttpServer {
                     String reason = readiness.notReadyReason();
                     yield reason == null
                             ? json(HttpResponseStatus.OK, "{\"ready\":true}")
-                            : json(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                            "{\"ready\":false,\"reason\":\"" + reason.replace("\"", "'") + "\"}");
+                            : json(
+                                    HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                    "{\"ready\":false,\"reason\":\"" + reason.replace("\"", "'") + "\"}");
                 }
-                case "/metrics" -> text(HttpResponseStatus.OK, metrics.get(),
-                        "text/plain; version=0.0.4; charset=utf-8");
-                default -> json(HttpResponseStatus.NOT_FOUND, "{\"error\":\"no such endpoint: "
-                        + path.replace("\"", "'") + "\"}");
+                case "/metrics" ->
+                    text(HttpResponseStatus.OK, metrics.get(), "text/plain; version=0.0.4; charset=utf-8");
+                default ->
+                    json(
+                            HttpResponseStatus.NOT_FOUND,
+                            "{\"error\":\"no such endpoint: " + path.replace("\"", "'") + "\"}");
             };
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
@@ -198,8 +210,8 @@ public final class HttpServer {
         // without "Connection: close" makes a client that reuses it read nothing.
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (!HttpMethod.POST.equals(request.method())) {
-            Responses.send(ctx.channel(), keepAlive, json(HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    "{\"error\":\"use POST\"}"));
+            Responses.send(
+                    ctx.channel(), keepAlive, json(HttpResponseStatus.METHOD_NOT_ALLOWED, "{\"error\":\"use POST\"}"));
             return;
         }
         Map<String, List<String>> q = new QueryStringDecoder(request.uri()).parameters();
@@ -207,22 +219,26 @@ public final class HttpServer {
         String to = first(q, "to");
         String text = first(q, "text");
         if (from == null || to == null || text == null) {
-            Responses.send(ctx.channel(), keepAlive, json(HttpResponseStatus.BAD_REQUEST,
-                    "{\"error\":\"from, to and text are required\"}"));
+            Responses.send(
+                    ctx.channel(),
+                    keepAlive,
+                    json(HttpResponseStatus.BAD_REQUEST, "{\"error\":\"from, to and text are required\"}"));
             return;
         }
         demoMo.inject(from, to, text).whenComplete((status, error) -> {
             FullHttpResponse r = error == null
                     ? json(HttpResponseStatus.OK, "{\"deliver_sm_resp\":\"" + String.format("0x%08X", status) + "\"}")
-                    : json(HttpResponseStatus.SERVICE_UNAVAILABLE, "{\"error\":\""
-                    + String.valueOf(error.getMessage()).replace("\"", "'") + "\"}");
+                    : json(
+                            HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "{\"error\":\"" + String.valueOf(error.getMessage()).replace("\"", "'") + "\"}");
             Responses.send(ctx.channel(), keepAlive, r);
         });
     }
 
     /** The demo MO hook: from a loopback address, or with the admin token (http.adminToken). */
     boolean demoMoAllowed(SocketAddress remote, HttpRequest request) {
-        boolean loopback = remote instanceof InetSocketAddress isa && isa.getAddress() != null
+        boolean loopback = remote instanceof InetSocketAddress isa
+                && isa.getAddress() != null
                 && isa.getAddress().isLoopbackAddress();
         return loopback || (api.enabled() && api.authError(request) == null);
     }
@@ -249,8 +265,8 @@ public final class HttpServer {
     }
 
     private static FullHttpResponse text(HttpResponseStatus status, String body, String type) {
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        FullHttpResponse r = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, status, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         return r;

@@ -25,6 +25,7 @@ final class HttpTimeouts extends ChannelDuplexHandler {
     private ScheduledFuture<?> timer;
     /** Between a request's last byte and the end of its response. */
     private boolean answering;
+
     private boolean streamingImport;
     /** The timer running is the wait for the next request on a kept-alive connection. */
     private boolean idleTimerRunning;
@@ -86,10 +87,14 @@ final class HttpTimeouts extends ChannelDuplexHandler {
 
     private void arm(ChannelHandlerContext ctx, long nanos) {
         cancel();
-        timer = ctx.executor().schedule(() -> {
-            timer = null;
-            ctx.close();
-        }, nanos, TimeUnit.NANOSECONDS);
+        timer = ctx.executor()
+                .schedule(
+                        () -> {
+                            timer = null;
+                            ctx.close();
+                        },
+                        nanos,
+                        TimeUnit.NANOSECONDS);
     }
 
     private void cancel() {

@@ -67,8 +67,8 @@ final class ImportUpload {
         return u;
     }
 
-    static ImportUpload start(Channel ch, HttpRequest request, CsvImport job, Executor pool, Duration finishWait,
-                              Runnable done) {
+    static ImportUpload start(
+            Channel ch, HttpRequest request, CsvImport job, Executor pool, Duration finishWait, Runnable done) {
         ImportUpload u = new ImportUpload(ch, HttpUtil.isKeepAlive(request), null, job);
         pool.execute(() -> {
             try {
@@ -78,8 +78,8 @@ final class ImportUpload {
             }
         });
         if (HttpUtil.is100ContinueExpected(request)) {
-            ch.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER));
+            ch.writeAndFlush(new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
         }
         return u;
     }
@@ -150,18 +150,25 @@ final class ImportUpload {
             return;
         } catch (RuntimeException e) {
             log.warn("admin: import {} failed: {}", job.importId(), e.toString());
-            Responses.send(ch, false, Responses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    "import failed: " + e));
+            Responses.send(ch, false, Responses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "import failed: " + e));
             return;
         }
         double seconds = Math.max(1, result.millis()) / 1000.0;
-        log.info("admin: import {} {}: {} rows, {} imported, {} bad, {} failed, {} skipped in {} ms ({} rows/s){}",
-                job.importId(), complete ? "done" : "stopped", result.rows(), result.imported(), result.bad(),
-                result.failed(), result.skipped(), result.millis(), Math.round(result.rows() / seconds),
+        log.info(
+                "admin: import {} {}: {} rows, {} imported, {} bad, {} failed, {} skipped in {} ms ({} rows/s){}",
+                job.importId(),
+                complete ? "done" : "stopped",
+                result.rows(),
+                result.imported(),
+                result.bad(),
+                result.failed(),
+                result.skipped(),
+                result.millis(),
+                Math.round(result.rows() / seconds),
                 result.aborted() == null ? "" : "; aborted: " + result.aborted());
         if (complete) {
-            FullHttpResponse r = Responses.json(result.aborted() == null ? HttpResponseStatus.OK
-                    : HttpResponseStatus.SERVICE_UNAVAILABLE, result);
+            FullHttpResponse r = Responses.json(
+                    result.aborted() == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, result);
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             Responses.send(ch, keepAlive, r);
         }

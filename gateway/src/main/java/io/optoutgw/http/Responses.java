@@ -23,8 +23,7 @@ final class Responses {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    private Responses() {
-    }
+    private Responses() {}
 
     static FullHttpResponse json(HttpResponseStatus status, Object body) {
         byte[] bytes;

@@ -11,92 +11,224 @@ import java.util.List;
  * by their own binders.
  */
 public enum GatewayMeter {
-
-    PDUS("smppgw.pdus", Kind.COUNTER, null,
+    PDUS(
+            "smppgw.pdus",
+            Kind.COUNTER,
+            null,
             "SMPP PDUs read and written, by side (esme or upstream), direction, command and status",
-            "side", "direction", "command", "status"),
-    ESME_BINDS("smppgw.esme.binds.bound", Kind.GAUGE, null,
-            "ESME sessions of this account that are bound now", "account"),
-    ESME_IN_FLIGHT("smppgw.esme.inflight", Kind.GAUGE, null,
-            "Requests from this account's ESMEs awaiting an answer", "account"),
-    ESME_DELIVERIES_WAITING("smppgw.esme.deliveries.waiting", Kind.GAUGE, null,
-            "deliver_sm for this account waiting for a free slot in a session's window", "account"),
-    UPSTREAM_BINDS("smppgw.upstream.binds.bound", Kind.GAUGE, null,
-            "Sessions to this SMSC that are bound now", "upstream"),
-    UPSTREAM_SESSIONS("smppgw.upstream.sessions", Kind.GAUGE, null,
-            "Sessions to this SMSC by state (bound, unbound)", "upstream", "state"),
-    UPSTREAM_IN_FLIGHT("smppgw.upstream.inflight", Kind.GAUGE, null,
-            "Requests sent to this SMSC awaiting a response, over all its sessions' windows", "upstream"),
-    UPSTREAM_WINDOW("smppgw.upstream.window.capacity", Kind.GAUGE, null,
-            "Total window size of this SMSC's bound sessions", "upstream"),
-    LATE_RESPONSES("smppgw.upstream.responses.late", Kind.COUNTER, null,
-            "Responses from this SMSC dropped because their request had expired or was unknown", "upstream"),
-    RELAY_LATENCY("smppgw.relay.latency", Kind.TIMER, "seconds",
-            "Time from an ESME request reaching the gateway to its response leaving it", "account", "command"),
-    MESSAGES_RELAYED("smppgw.messages.relayed", Kind.COUNTER, null,
+            "side",
+            "direction",
+            "command",
+            "status"),
+    ESME_BINDS(
+            "smppgw.esme.binds.bound", Kind.GAUGE, null, "ESME sessions of this account that are bound now", "account"),
+    ESME_IN_FLIGHT(
+            "smppgw.esme.inflight",
+            Kind.GAUGE,
+            null,
+            "Requests from this account's ESMEs awaiting an answer",
+            "account"),
+    ESME_DELIVERIES_WAITING(
+            "smppgw.esme.deliveries.waiting",
+            Kind.GAUGE,
+            null,
+            "deliver_sm for this account waiting for a free slot in a session's window",
+            "account"),
+    UPSTREAM_BINDS(
+            "smppgw.upstream.binds.bound", Kind.GAUGE, null, "Sessions to this SMSC that are bound now", "upstream"),
+    UPSTREAM_SESSIONS(
+            "smppgw.upstream.sessions",
+            Kind.GAUGE,
+            null,
+            "Sessions to this SMSC by state (bound, unbound)",
+            "upstream",
+            "state"),
+    UPSTREAM_IN_FLIGHT(
+            "smppgw.upstream.inflight",
+            Kind.GAUGE,
+            null,
+            "Requests sent to this SMSC awaiting a response, over all its sessions' windows",
+            "upstream"),
+    UPSTREAM_WINDOW(
+            "smppgw.upstream.window.capacity",
+            Kind.GAUGE,
+            null,
+            "Total window size of this SMSC's bound sessions",
+            "upstream"),
+    LATE_RESPONSES(
+            "smppgw.upstream.responses.late",
+            Kind.COUNTER,
+            null,
+            "Responses from this SMSC dropped because their request had expired or was unknown",
+            "upstream"),
+    RELAY_LATENCY(
+            "smppgw.relay.latency",
+            Kind.TIMER,
+            "seconds",
+            "Time from an ESME request reaching the gateway to its response leaving it",
+            "account",
+            "command"),
+    MESSAGES_RELAYED(
+            "smppgw.messages.relayed",
+            Kind.COUNTER,
+            null,
             "Messages accepted by an SMSC for this account and sender (opt-out rate denominator)",
-            "account", "sender"),
-    SUBMITS_CHECKED("smppgw.submits.checked", Kind.COUNTER, null,
-            "Submit destinations checked against the suppression list", "account"),
-    SUBMITS_REFUSED("smppgw.submits.refused", Kind.COUNTER, null,
-            "Submits the gateway refused instead of relaying, by reason", "account", "reason"),
-    FAIL_OPEN("smppgw.submits.fail.open", Kind.COUNTER, null,
-            "Submits relayed unchecked because the list could not be read and the account is fail-open", "account"),
-    CONSENT_EVENTS("smppgw.consent.events", Kind.COUNTER, null,
+            "account",
+            "sender"),
+    SUBMITS_CHECKED(
+            "smppgw.submits.checked",
+            Kind.COUNTER,
+            null,
+            "Submit destinations checked against the suppression list",
+            "account"),
+    SUBMITS_REFUSED(
+            "smppgw.submits.refused",
+            Kind.COUNTER,
+            null,
+            "Submits the gateway refused instead of relaying, by reason",
+            "account",
+            "reason"),
+    FAIL_OPEN(
+            "smppgw.submits.fail.open",
+            Kind.COUNTER,
+            null,
+            "Submits relayed unchecked because the list could not be read and the account is fail-open",
+            "account"),
+    CONSENT_EVENTS(
+            "smppgw.consent.events",
+            Kind.COUNTER,
+            null,
             "Opt-outs, opt-ins, HELP and reasons recorded, by keyword and language",
-            "account", "sender", "type", "scope", "keyword", "language"),
-    RECORD_FAILURES("smppgw.consent.record.failures", Kind.COUNTER, null,
+            "account",
+            "sender",
+            "type",
+            "scope",
+            "keyword",
+            "language"),
+    RECORD_FAILURES(
+            "smppgw.consent.record.failures",
+            Kind.COUNTER,
+            null,
             "Keyword MO that could not be made durable; the SMSC got ESME_RX_T_APPN and will retry",
-            "account", "cause"),
-    CONFIRMATION_DELAY("smppgw.confirmation.delay", Kind.TIMER, "seconds",
-            "Time from receiving a keyword MO to the SMSC accepting the gateway's reply", "account", "type"),
-    CONFIRMATION_FAILURES("smppgw.confirmation.failures", Kind.COUNTER, null,
-            "Replies (confirmation, HELP, opt-in) the SMSC did not accept", "account", "type"),
-    MO_DUPLICATES("smppgw.mo.duplicates", Kind.COUNTER, null,
+            "account",
+            "cause"),
+    CONFIRMATION_DELAY(
+            "smppgw.confirmation.delay",
+            Kind.TIMER,
+            "seconds",
+            "Time from receiving a keyword MO to the SMSC accepting the gateway's reply",
+            "account",
+            "type"),
+    CONFIRMATION_FAILURES(
+            "smppgw.confirmation.failures",
+            Kind.COUNTER,
+            null,
+            "Replies (confirmation, HELP, opt-in) the SMSC did not accept",
+            "account",
+            "type"),
+    MO_DUPLICATES(
+            "smppgw.mo.duplicates",
+            Kind.COUNTER,
+            null,
             "Keyword MO of the same intent, person and short code as one confirmed within optout.dedupWindow: "
-                    + "recorded, not confirmed again", "account"),
-    MO_LATIN1_FALLBACK("smppgw.mo.latin1.fallback", Kind.COUNTER, null,
+                    + "recorded, not confirmed again",
+            "account"),
+    MO_LATIN1_FALLBACK(
+            "smppgw.mo.latin1.fallback",
+            Kind.COUNTER,
+            null,
             "MO text announced as GSM 7-bit unpacked (data_coding 0 by default) with octets above 0x7F, "
-                    + "read as Latin-1 for keyword scanning", "account"),
-    OPTOUT_SOURCE_FALLBACK("smppgw.optout.source.fallback", Kind.COUNTER, null,
+                    + "read as Latin-1 for keyword scanning",
+            "account"),
+    OPTOUT_SOURCE_FALLBACK(
+            "smppgw.optout.source.fallback",
+            Kind.COUNTER,
+            null,
             "Keyword MO whose source the account's region cannot read, by how it was keyed: international "
-                    + "(+digits), digits (as sent), or none (not a phone number: not recorded)", "account", "how"),
-    PENDING_CANCELS("smppgw.pending.cancels", Kind.COUNTER, null,
+                    + "(+digits), digits (as sent), or none (not a phone number: not recorded)",
+            "account",
+            "how"),
+    PENDING_CANCELS(
+            "smppgw.pending.cancels",
+            Kind.COUNTER,
+            null,
             "cancel_sm sent after an opt-out for messages still pending at the SMSC (scheduled or long validity), "
-                    + "by result (cancelled, refused, failed, no_upstream)", "result"),
-    JOURNAL_FSYNC("smppgw.journal.fsync", Kind.TIMER, "seconds",
+                    + "by result (cancelled, refused, failed, no_upstream)",
+            "result"),
+    JOURNAL_FSYNC(
+            "smppgw.journal.fsync",
+            Kind.TIMER,
+            "seconds",
             "Time to force a batch of journal entries to disk (group commit)"),
-    JOURNAL_REPLAYED("smppgw.journal.replayed", Kind.COUNTER, null,
+    JOURNAL_REPLAYED(
+            "smppgw.journal.replayed",
+            Kind.COUNTER,
+            null,
             "Journal entries replayed into Redis at start-up and by reconciliation"),
-    JOURNAL_DISCREPANCIES("smppgw.journal.discrepancies", Kind.COUNTER, null,
+    JOURNAL_DISCREPANCIES(
+            "smppgw.journal.discrepancies",
+            Kind.COUNTER,
+            null,
             "Journal entries a replay found missing from Redis (Redis lost data)"),
-    JOURNAL_UNAPPLIED("smppgw.journal.unapplied", Kind.GAUGE, null,
+    JOURNAL_UNAPPLIED(
+            "smppgw.journal.unapplied",
+            Kind.GAUGE,
+            null,
             "Journaled consent events whose Redis write has not succeeded yet"),
-    CONSENT_LOCAL_ORDERS("smppgw.consent.local.orders", Kind.COUNTER, null,
+    CONSENT_LOCAL_ORDERS(
+            "smppgw.consent.local.orders",
+            Kind.COUNTER,
+            null,
             "Consent events journaled without an order from Redis (it could not be asked): placed on the list by "
                     + "this gateway's clock"),
-    CLOCK_SKEW("smppgw.clock.skew.seconds", Kind.GAUGE, null,
+    CLOCK_SKEW(
+            "smppgw.clock.skew.seconds",
+            Kind.GAUGE,
+            null,
             "This host's clock minus Redis TIME in seconds, the largest difference over the masters, measured on "
                     + "each reconciliation pass"),
-    JOURNAL_OPEN("smppgw.journal.open", Kind.GAUGE, null,
+    JOURNAL_OPEN(
+            "smppgw.journal.open",
+            Kind.GAUGE,
+            null,
             "1 when the opt-out journal can be written, 0 after a failed write (e.g. a full disk) until it writes again"),
-    JOURNAL_BYTES("smppgw.journal.bytes", Kind.GAUGE, null,
-            "Bytes of the opt-out journal's segment files on disk"),
-    JOURNAL_WRITE_FAILURES("smppgw.journal.write.failures", Kind.COUNTER, null,
+    JOURNAL_BYTES("smppgw.journal.bytes", Kind.GAUGE, null, "Bytes of the opt-out journal's segment files on disk"),
+    JOURNAL_WRITE_FAILURES(
+            "smppgw.journal.write.failures",
+            Kind.COUNTER,
+            null,
             "Journal batches whose write or fsync failed (their opt-outs got ESME_RX_T_APPN)"),
-    REDIS_UP("smppgw.redis.connected", Kind.GAUGE, null,
+    REDIS_UP(
+            "smppgw.redis.connected",
+            Kind.GAUGE,
+            null,
             "1 when the gateway's Redis connections (the shared one and one per event loop) are open, else 0"),
-    REDIS_ERRORS("smppgw.redis.errors", Kind.COUNTER, null,
+    REDIS_ERRORS(
+            "smppgw.redis.errors",
+            Kind.COUNTER,
+            null,
             "Redis operations that failed or timed out, by operation (check, messageid_write, receipt_lookup)",
             "operation"),
-    EVENT_LOOP_PENDING("smppgw.eventloop.pending.tasks", Kind.GAUGE, null,
-            "Tasks waiting in the gateway's Netty event loops", "group"),
-    ESME_CONNECTIONS_CLOSED("smppgw.esme.connections.closed", Kind.COUNTER, null,
+    EVENT_LOOP_PENDING(
+            "smppgw.eventloop.pending.tasks",
+            Kind.GAUGE,
+            null,
+            "Tasks waiting in the gateway's Netty event loops",
+            "group"),
+    ESME_CONNECTIONS_CLOSED(
+            "smppgw.esme.connections.closed",
+            Kind.COUNTER,
+            null,
             "ESME connections the gateway closed before a bind, by reason (connections_per_ip, connect_rate, "
-                    + "pre_bind_pdus)", "reason");
+                    + "pre_bind_pdus)",
+            "reason");
 
     /** Meter kinds. */
-    public enum Kind { COUNTER, GAUGE, TIMER }
+    public enum Kind {
+        COUNTER,
+        GAUGE,
+        TIMER
+    }
 
     private final String meterName;
     private final Kind kind;

@@ -21,17 +21,21 @@ public final class GatewayMeterBinder implements MeterBinder {
     /** A gauge of {@code meter} reading {@code value} of {@code target}, with the meter's tags set to {@code tagValues}. */
     public <T> GatewayMeterBinder gauge(GatewayMeter meter, T target, ToDoubleFunction<T> value, String... tagValues) {
         String[] tags = GatewayMetrics.tags(meter, tagValues);
-        meters.add(registry -> Gauge.builder(meter.meterName(), target, value).description(meter.description())
-                .tags(tags).register(registry));
+        meters.add(registry -> Gauge.builder(meter.meterName(), target, value)
+                .description(meter.description())
+                .tags(tags)
+                .register(registry));
         return this;
     }
 
     /** A counter of {@code meter} whose count is {@code value} of {@code target} (monotonic). */
-    public <T> GatewayMeterBinder functionCounter(GatewayMeter meter, T target, ToDoubleFunction<T> value,
-                                                  String... tagValues) {
+    public <T> GatewayMeterBinder functionCounter(
+            GatewayMeter meter, T target, ToDoubleFunction<T> value, String... tagValues) {
         String[] tags = GatewayMetrics.tags(meter, tagValues);
         meters.add(registry -> FunctionCounter.builder(meter.meterName(), target, value)
-                .description(meter.description()).tags(tags).register(registry));
+                .description(meter.description())
+                .tags(tags)
+                .register(registry));
         return this;
     }
 

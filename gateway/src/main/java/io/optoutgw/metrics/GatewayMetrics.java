@@ -15,7 +15,15 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayMetrics {
 
     /** Why a submit was refused. */
-    public enum RefusalReason { SUPPRESSED, FAIL_CLOSED, INVALID_NUMBER, SCHEDULE, NOT_OWNER, QUIET_HOURS, FREQUENCY_CAP }
+    public enum RefusalReason {
+        SUPPRESSED,
+        FAIL_CLOSED,
+        INVALID_NUMBER,
+        SCHEDULE,
+        NOT_OWNER,
+        QUIET_HOURS,
+        FREQUENCY_CAP
+    }
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -34,11 +42,13 @@ public final class GatewayMetrics {
         String key = meter.ordinal() + "\u0000" + String.join("\u0000", tagValues);
         Counter c = counters.get(key);
         if (c == null) {
-            c = counters.computeIfAbsent(key, k -> Counter.builder(meter.meterName())
-                    .description(meter.description())
-                    .baseUnit(meter.baseUnit())
-                    .tags(tags(meter, tagValues))
-                    .register(registry));
+            c = counters.computeIfAbsent(
+                    key,
+                    k -> Counter.builder(meter.meterName())
+                            .description(meter.description())
+                            .baseUnit(meter.baseUnit())
+                            .tags(tags(meter, tagValues))
+                            .register(registry));
         }
         return c;
     }
@@ -48,6 +58,7 @@ public final class GatewayMetrics {
      * hundreds of microseconds, below Micrometer's default lowest bucket of one millisecond.
      */
     static final Duration HISTOGRAM_MIN = Duration.ofNanos(20_000);
+
     static final Duration HISTOGRAM_MAX = Duration.ofSeconds(60);
 
     /** The timer {@code meter} (histogram published, so Prometheus can aggregate across instances). */
@@ -55,13 +66,15 @@ public final class GatewayMetrics {
         String key = meter.ordinal() + "\u0000" + String.join("\u0000", tagValues);
         Timer t = timers.get(key);
         if (t == null) {
-            t = timers.computeIfAbsent(key, k -> Timer.builder(meter.meterName())
-                    .description(meter.description())
-                    .tags(tags(meter, tagValues))
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(HISTOGRAM_MIN)
-                    .maximumExpectedValue(HISTOGRAM_MAX)
-                    .register(registry));
+            t = timers.computeIfAbsent(
+                    key,
+                    k -> Timer.builder(meter.meterName())
+                            .description(meter.description())
+                            .tags(tags(meter, tagValues))
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(HISTOGRAM_MIN)
+                            .maximumExpectedValue(HISTOGRAM_MAX)
+                            .register(registry));
         }
         return t;
     }
@@ -102,8 +115,9 @@ public final class GatewayMetrics {
     }
 
     /** Redis operations whose failures are counted in {@link GatewayMeter#REDIS_ERRORS}. */
-    public static final String[] REDIS_OPERATIONS = {"check", "messageid_write", "receipt_lookup", "pending_write",
-        "pending_read"};
+    public static final String[] REDIS_OPERATIONS = {
+        "check", "messageid_write", "receipt_lookup", "pending_write", "pending_read"
+    };
 
     public void redisError(String operation) {
         counter(GatewayMeter.REDIS_ERRORS, operation).increment();
@@ -120,7 +134,8 @@ public final class GatewayMetrics {
     }
 
     public void submitRefused(String account, RefusalReason reason) {
-        counter(GatewayMeter.SUBMITS_REFUSED, account, reason.name().toLowerCase()).increment();
+        counter(GatewayMeter.SUBMITS_REFUSED, account, reason.name().toLowerCase())
+                .increment();
     }
 
     public void failOpenPass(String account) {
@@ -165,9 +180,10 @@ public final class GatewayMetrics {
         t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    public void consentEvent(String account, String sender, String type, String scope, String keyword,
-                             String language) {
-        counter(GatewayMeter.CONSENT_EVENTS, account, sender, type, scope, keyword, language).increment();
+    public void consentEvent(
+            String account, String sender, String type, String scope, String keyword, String language) {
+        counter(GatewayMeter.CONSENT_EVENTS, account, sender, type, scope, keyword, language)
+                .increment();
     }
 
     public void recordFailed(String account, String cause) {

@@ -26,6 +26,7 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
     private final Map<Long, Counter> out = new ConcurrentHashMap<>();
     /** Status 0 counters by {@link #okSlot}, so that the common case boxes no key. */
     private final AtomicReferenceArray<Counter> inOk = new AtomicReferenceArray<>(512);
+
     private final AtomicReferenceArray<Counter> outOk = new AtomicReferenceArray<>(512);
 
     public PduMetricsHandler(GatewayMetrics metrics, String side) {
@@ -56,8 +57,10 @@ public final class PduMetricsHandler extends ChannelDuplexHandler {
             // keyed on the bounded label, never on the raw status: the peer chooses the status,
             // even before it binds (enquire_link)
             long key = ((long) pdu.getCommandId() << 32) | statusIndex(pdu.getCommandStatus());
-            c = cache.computeIfAbsent(key, k -> metrics.counter(GatewayMeter.PDUS, side, direction,
-                    pdu.getName(), statusLabel(pdu.getCommandStatus())));
+            c = cache.computeIfAbsent(
+                    key,
+                    k -> metrics.counter(
+                            GatewayMeter.PDUS, side, direction, pdu.getName(), statusLabel(pdu.getCommandStatus())));
             if (slot >= 0) {
                 ok.set(slot, c);
             }

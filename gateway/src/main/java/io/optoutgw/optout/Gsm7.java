@@ -12,8 +12,7 @@ final class Gsm7 {
     static final int ESCAPE = 0x1B;
 
     /** TS 23.038 section 6.2.1, indexed by septet; 0x1B is the escape and never looked up. */
-    private static final String DEFAULT_ALPHABET =
-            "@£$¥èéùìòÇ\nØø\rÅå"
+    private static final String DEFAULT_ALPHABET = "@£$¥èéùìòÇ\nØø\rÅå"
             + "Δ_ΦΓΛΩΠΨΣΘΞ\u001BÆæßÉ"
             + " !\"#¤%&'()*+,-./"
             + "0123456789:;<=>?"
@@ -41,8 +40,7 @@ final class Gsm7 {
         EXTENSION[0x65] = '€';
     }
 
-    private Gsm7() {
-    }
+    private Gsm7() {}
 
     /**
      * Encodes {@code text} one septet per octet (escape + extension for ^ { } \\ [ ~ ] | and the

@@ -65,9 +65,12 @@ public record KeywordConfig(MatchMode mode, List<Keyword> optOut, List<Keyword> 
     /** The keywords of one intent. */
     public List<Keyword> keywords(Intent intent) {
         switch (intent) {
-            case OPT_OUT: return optOut;
-            case OPT_IN: return optIn;
-            default: return help;
+            case OPT_OUT:
+                return optOut;
+            case OPT_IN:
+                return optIn;
+            default:
+                return help;
         }
     }
 }

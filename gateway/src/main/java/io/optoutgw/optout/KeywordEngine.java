@@ -54,8 +54,8 @@ public final class KeywordEngine {
                 }
                 KeywordMatch previous = map.putIfAbsent(key, new KeywordMatch(intent, k.text(), k.language(), k.all()));
                 if (previous != null && previous.intent() != intent) {
-                    throw new IllegalArgumentException("keyword " + k.text() + " is both " + previous.intent()
-                            + " and " + intent);
+                    throw new IllegalArgumentException(
+                            "keyword " + k.text() + " is both " + previous.intent() + " and " + intent);
                 }
                 max = Math.max(max, key.length());
                 maxWords = Math.max(maxWords, key.split(" ").length);
@@ -176,7 +176,8 @@ public final class KeywordEngine {
                 }
                 for (RevocationPhrases.Phrase phrase : candidates) {
                     if (phrase.matchesAt(clause, i) && !RevocationPhrases.negated(clause, i, phrase)) {
-                        String matched = String.join(" ", clause.subList(i, i + phrase.slots().size()));
+                        String matched = String.join(
+                                " ", clause.subList(i, i + phrase.slots().size()));
                         return new KeywordMatch(Intent.OPT_OUT, matched, phrase.language(), false);
                     }
                 }

@@ -32,7 +32,8 @@ final class KeywordEngines {
         if (lists == null) {
             return new KeywordEngine(defaults);
         }
-        return new KeywordEngine(new KeywordConfig(p.keywordMode(),
+        return new KeywordEngine(new KeywordConfig(
+                p.keywordMode(),
                 lists.optOut() != null ? lists.optOut() : defaults.optOut(),
                 lists.optIn() != null ? lists.optIn() : defaults.optIn(),
                 lists.help() != null ? lists.help() : defaults.help()));

@@ -27,8 +27,7 @@ public sealed interface MessageText permits MessageText.Text, MessageText.NotSca
     }
 
     /** No text to scan; {@code detail} is a short human-readable explanation for logs. */
-    record NotScannable(Reason reason, String detail, Concat concat) implements MessageText {
-    }
+    record NotScannable(Reason reason, String detail, Concat concat) implements MessageText {}
 
     /** Why a message is not scanned. */
     enum Reason {

@@ -18,7 +18,15 @@ import io.optoutgw.config.AccountConfig;
  * @param concat             the part of a concatenated message this is, or {@code null}
  * @param owner              the account that owns {@code destination}, or {@code null}
  */
-public record Mo(String label, String upstream, String smscReference, byte sourceTon, String source,
-                 byte destinationTon, String destination, int dataCoding, String text, Concat concat,
-                 AccountConfig owner) {
-}
+public record Mo(
+        String label,
+        String upstream,
+        String smscReference,
+        byte sourceTon,
+        String source,
+        byte destinationTon,
+        String destination,
+        int dataCoding,
+        String text,
+        Concat concat,
+        AccountConfig owner) {}

@@ -10,26 +10,20 @@ import io.optoutgw.suppression.ConsentEvent;
 public sealed interface MoOutcome {
 
     /** No keyword: relayed like any MO. */
-    record NotKeyword() implements MoOutcome {
-    }
+    record NotKeyword() implements MoOutcome {}
 
     /** A part of a concatenated MO, kept until the other parts arrive: relayed as is. */
-    record Incomplete() implements MoOutcome {
-    }
+    record Incomplete() implements MoOutcome {}
 
     /** A keyword from an address that is not a phone number: not recorded, relayed as is. */
-    record NotAPhoneNumber(KeywordMatch keyword) implements MoOutcome {
-    }
+    record NotAPhoneNumber(KeywordMatch keyword) implements MoOutcome {}
 
     /** The event (or, for a part, the part) could not be made durable: the SMSC must deliver it again. */
-    record NotDurable(Throwable cause) implements MoOutcome {
-    }
+    record NotDurable(Throwable cause) implements MoOutcome {}
 
     /** Recorded and durable; its reply was already sent within {@code optout.dedupWindow}, so none goes out. */
-    record Duplicate(ConsentEvent event) implements MoOutcome {
-    }
+    record Duplicate(ConsentEvent event) implements MoOutcome {}
 
     /** Recorded and durable; {@code reply} of {@code kind} is to be sent to the person. */
-    record Recorded(ConsentEvent event, Replies.Kind kind, ReplyText reply) implements MoOutcome {
-    }
+    record Recorded(ConsentEvent event, Replies.Kind kind, ReplyText reply) implements MoOutcome {}
 }

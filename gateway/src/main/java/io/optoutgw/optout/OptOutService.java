@@ -58,10 +58,14 @@ public final class OptOutService {
     private final SetArgs dedupArgs;
     private final SetArgs reasonArgs;
     private final KeywordEngines engines = new KeywordEngines();
-    private volatile BiConsumer<String, Scope> onOptOut = (digits, scope) -> { };
+    private volatile BiConsumer<String, Scope> onOptOut = (digits, scope) -> {};
 
-    public OptOutService(OptOutConfig config, String instanceId, ConsentLedger recorder,
-                         RedisClusterAsyncCommands<String, String> redis, GatewayMetrics metrics) {
+    public OptOutService(
+            OptOutConfig config,
+            String instanceId,
+            ConsentLedger recorder,
+            RedisClusterAsyncCommands<String, String> redis,
+            GatewayMetrics metrics) {
         this.instanceId = instanceId;
         this.recorder = recorder;
         this.reassembly = new Reassembly(redis, config.reassemblyTimeout());
@@ -82,12 +86,12 @@ public final class OptOutService {
                 probe.forSender(a, null);
                 a.optOut().senderKeywords().keySet().forEach(sender -> probe.forSender(a, sender));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("accounts[" + a.systemId() + "].optOut keywords: " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "accounts[" + a.systemId() + "].optOut keywords: " + e.getMessage(), e);
             }
         }
         Replies.validate(accounts);
     }
-
 
     /** Called with the person and scope of every opt-out once it is durable (e.g. to cancel pending messages). */
     public void onOptOut(BiConsumer<String, Scope> listener) {
@@ -98,10 +102,11 @@ public final class OptOutService {
     public CompletionStage<MoOutcome> handle(Mo mo) {
         Concat concat = mo.concat();
         if (concat == null) {
-            return match(mo, mo.text(), () -> { });
+            return match(mo, mo.text(), () -> {});
         }
         String destination = mo.destination() == null ? "" : mo.destination();
-        return reassembly.add(mo.source(), destination, concat, mo.text())
+        return reassembly
+                .add(mo.source(), destination, concat, mo.text())
                 .handle((whole, error) -> {
                     if (error != null) {
                         // the part could not be kept: the SMSC delivers it again later
@@ -144,21 +149,31 @@ public final class OptOutService {
             String how = person.reading().name().toLowerCase();
             metrics.optOutSourceFallback(ownerName(mo), how);
             if (!person.ok()) {
-                log.warn("{} {} from an address that is not a phone number (TON {}, {}): not recorded, relayed as is",
-                        mo.label(), k.keyword(), ton, person.problem());
+                log.warn(
+                        "{} {} from an address that is not a phone number (TON {}, {}): not recorded, relayed as is",
+                        mo.label(),
+                        k.keyword(),
+                        ton,
+                        person.problem());
                 settled.run();
                 return done(new MoOutcome.NotAPhoneNumber(k));
             }
-            log.warn("{} {} from {} (TON {}), which region {} cannot read ({}): recorded under {} reading {}",
-                    mo.label(), k.keyword(), PhoneNumbers.mask(mo.source()), ton, region,
-                    person.problem(), how, PhoneNumbers.mask(person.digits()));
+            log.warn(
+                    "{} {} from {} (TON {}), which region {} cannot read ({}): recorded under {} reading {}",
+                    mo.label(),
+                    k.keyword(),
+                    PhoneNumbers.mask(mo.source()),
+                    ton,
+                    region,
+                    person.problem(),
+                    how,
+                    PhoneNumbers.mask(person.digits()));
         }
         return record(mo, text, k, named == null ? null : named.category(), person.digits(), settled);
     }
 
     /** "STOP marketing": an opt-out or opt-in keyword followed by one of the account's categories. */
-    record NamedCategory(KeywordMatch match, String category) {
-    }
+    record NamedCategory(KeywordMatch match, String category) {}
 
     /**
      * {@code text} as an opt-out or opt-in keyword (not one asking for everything) followed by the
@@ -205,8 +220,8 @@ public final class OptOutService {
      * writer wins on the list), so a STOP after a START, or after an administrative removal, is
      * never mistaken for a redelivery. Only the confirmation is deduplicated, see {@link #confirm}.
      */
-    private CompletionStage<MoOutcome> record(Mo mo, String text, KeywordMatch k, String named, String digits,
-                                              Runnable settled) {
+    private CompletionStage<MoOutcome> record(
+            Mo mo, String text, KeywordMatch k, String named, String digits, Runnable settled) {
         AccountConfig owner = mo.owner();
         OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.optOut();
         String sender = senderOf(mo);
@@ -218,32 +233,64 @@ public final class OptOutService {
         };
         Instant now = Instant.now();
         String category = categoryFor(policy, sender, k, named, now);
-        ConsentEvent event = new ConsentEvent(ConsentEvent.newId(), now, type, digits, scope.code(),
-                k.keyword(), k.language(), text, mo.dataCoding(), mo.upstream(),
-                mo.smscReference(), instanceId, null, null, owner == null ? null : owner.systemId(), sender)
+        ConsentEvent event = new ConsentEvent(
+                        ConsentEvent.newId(),
+                        now,
+                        type,
+                        digits,
+                        scope.code(),
+                        k.keyword(),
+                        k.language(),
+                        text,
+                        mo.dataCoding(),
+                        mo.upstream(),
+                        mo.smscReference(),
+                        instanceId,
+                        null,
+                        null,
+                        owner == null ? null : owner.systemId(),
+                        sender)
                 .withCategory(category);
-        return recorder.record(event).handle((ok, error) -> {
-            if (error != null) {
-                metrics.recordFailed(ownerName(mo), failureCause(error));
-                log.warn("{} {} from {} could not be made durable ({}): SMSC told to retry", mo.label(),
-                        k.keyword(), PhoneNumbers.mask(digits), error.toString());
-                return done(new MoOutcome.NotDurable(error));
-            }
-            settled.run();
-            metrics.consentEvent(ownerName(mo), owner == null ? "other" : owner.senderTag(sender),
-                    type.name().toLowerCase(), scope.kind(), keywordTag(text, k), k.language());
-            log.info("{} {} ({}) from {} recorded, scope {}{}", mo.label(), type, k.keyword(),
-                    PhoneNumbers.mask(digits), scope.kind(), policy.hasCategories() && type != ConsentEvent.Type.HELP
-                            ? ", category " + (category == null ? OptOutPolicy.ALL : category) : "");
-            // issued before the SMSC is answered, so that the next MO it sends finds the keys updated
-            CompletionStage<MoOutcome> outcome = confirm(mo, policy, k, digits, event);
-            if (type == ConsentEvent.Type.OPT_OUT) {
-                onOptOut.accept(digits, scope);
-                // free text the person sends next, within the window, is kept as the reason they left
-                redis.set(reasonKey(digits, sender), event.id(), reasonArgs);
-            }
-            return outcome;
-        }).thenCompose(outcome -> outcome);
+        return recorder.record(event)
+                .handle((ok, error) -> {
+                    if (error != null) {
+                        metrics.recordFailed(ownerName(mo), failureCause(error));
+                        log.warn(
+                                "{} {} from {} could not be made durable ({}): SMSC told to retry",
+                                mo.label(),
+                                k.keyword(),
+                                PhoneNumbers.mask(digits),
+                                error.toString());
+                        return done(new MoOutcome.NotDurable(error));
+                    }
+                    settled.run();
+                    metrics.consentEvent(
+                            ownerName(mo),
+                            owner == null ? "other" : owner.senderTag(sender),
+                            type.name().toLowerCase(),
+                            scope.kind(),
+                            keywordTag(text, k),
+                            k.language());
+                    log.info(
+                            "{} {} ({}) from {} recorded, scope {}{}",
+                            mo.label(),
+                            type,
+                            k.keyword(),
+                            PhoneNumbers.mask(digits),
+                            scope.kind(),
+                            policy.hasCategories() && type != ConsentEvent.Type.HELP
+                                    ? ", category " + (category == null ? OptOutPolicy.ALL : category)
+                                    : "");
+                    // issued before the SMSC is answered, so that the next MO it sends finds the keys updated
+                    CompletionStage<MoOutcome> outcome = confirm(mo, policy, k, digits, event);
+                    if (type == ConsentEvent.Type.OPT_OUT) {
+                        onOptOut.accept(digits, scope);
+                        // free text the person sends next, within the window, is kept as the reason they left
+                        redis.set(reasonKey(digits, sender), event.id(), reasonArgs);
+                    }
+                    return outcome;
+                })
+                .thenCompose(outcome -> outcome);
     }
 
     /**
@@ -252,8 +299,8 @@ public final class OptOutService {
      * row, get one confirmation. Recording one intent clears the other's key, so STOP, START,
      * STOP gets three. HELP has its own key and clears none.
      */
-    private CompletionStage<MoOutcome> confirm(Mo mo, OptOutPolicy policy, KeywordMatch k, String digits,
-                                               ConsentEvent event) {
+    private CompletionStage<MoOutcome> confirm(
+            Mo mo, OptOutPolicy policy, KeywordMatch k, String digits, ConsentEvent event) {
         String sender = senderOf(mo);
         Intent opposite = switch (k.intent()) {
             case OPT_OUT -> Intent.OPT_IN;
@@ -263,25 +310,32 @@ public final class OptOutService {
         if (opposite != null) {
             redis.del(confirmKey(digits, sender, opposite));
         }
-        return redis.set(confirmKey(digits, sender, k.intent()), instanceId, dedupArgs).handle((set, e) -> {
-            if (e == null && set == null) {
-                metrics.duplicateMo(ownerName(mo));
-                log.info("{} {} from {} already confirmed within optout.dedupWindow: recorded, not confirmed again",
-                        mo.label(), k.keyword(), PhoneNumbers.mask(digits));
-                return new MoOutcome.Duplicate(event);
-            }
-            if (e != null) {
-                // a second confirmation costs less than none
-                log.info("{} confirmation key for {} not set ({}): confirming anyway", mo.label(),
-                        PhoneNumbers.mask(digits), e.toString());
-            }
-            Replies.Kind kind = switch (k.intent()) {
-                case OPT_OUT -> Replies.Kind.OPT_OUT;
-                case OPT_IN -> Replies.Kind.OPT_IN;
-                case HELP -> Replies.Kind.HELP;
-            };
-            return new MoOutcome.Recorded(event, kind, Replies.text(policy, sender, kind, k.language()));
-        });
+        return redis.set(confirmKey(digits, sender, k.intent()), instanceId, dedupArgs)
+                .handle((set, e) -> {
+                    if (e == null && set == null) {
+                        metrics.duplicateMo(ownerName(mo));
+                        log.info(
+                                "{} {} from {} already confirmed within optout.dedupWindow: recorded, not confirmed again",
+                                mo.label(),
+                                k.keyword(),
+                                PhoneNumbers.mask(digits));
+                        return new MoOutcome.Duplicate(event);
+                    }
+                    if (e != null) {
+                        // a second confirmation costs less than none
+                        log.info(
+                                "{} confirmation key for {} not set ({}): confirming anyway",
+                                mo.label(),
+                                PhoneNumbers.mask(digits),
+                                e.toString());
+                    }
+                    Replies.Kind kind = switch (k.intent()) {
+                        case OPT_OUT -> Replies.Kind.OPT_OUT;
+                        case OPT_IN -> Replies.Kind.OPT_IN;
+                        case HELP -> Replies.Kind.HELP;
+                    };
+                    return new MoOutcome.Recorded(event, kind, Replies.text(policy, sender, kind, k.language()));
+                });
     }
 
     /** Same hash tag for every intent of a person, so that the keys of one person share a slot on Redis Cluster. */
@@ -306,13 +360,32 @@ public final class OptOutService {
             }
             OptOutPolicy policy = owner == null ? OptOutPolicy.defaults() : owner.optOut();
             Scope scope = scopeFor(owner, policy, sender, new KeywordMatch(Intent.OPT_OUT, "", null, false));
-            ConsentEvent reason = new ConsentEvent(ConsentEvent.newId(), Instant.now(), ConsentEvent.Type.REASON,
-                    digits, scope.code(), null, null, text, mo.dataCoding(), mo.upstream(),
-                    "reason for " + optOutId, instanceId, null, null, owner == null ? null : owner.systemId(), sender);
+            ConsentEvent reason = new ConsentEvent(
+                    ConsentEvent.newId(),
+                    Instant.now(),
+                    ConsentEvent.Type.REASON,
+                    digits,
+                    scope.code(),
+                    null,
+                    null,
+                    text,
+                    mo.dataCoding(),
+                    mo.upstream(),
+                    "reason for " + optOutId,
+                    instanceId,
+                    null,
+                    null,
+                    owner == null ? null : owner.systemId(),
+                    sender);
             recorder.record(reason).whenComplete((ok, e) -> {
                 if (e == null) {
-                    metrics.consentEvent(ownerName(mo), owner == null ? "other" : owner.senderTag(sender),
-                            "reason", scope.kind(), "", "");
+                    metrics.consentEvent(
+                            ownerName(mo),
+                            owner == null ? "other" : owner.senderTag(sender),
+                            "reason",
+                            scope.kind(),
+                            "",
+                            "");
                 } else {
                     log.info("{} reason after opt-out not recorded: {}", mo.label(), e.toString());
                 }
@@ -335,8 +408,7 @@ public final class OptOutService {
 
     /** A bounded label for why recording failed: journal, timeout or redis. */
     static String failureCause(Throwable error) {
-        Throwable e = error instanceof CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (e instanceof JournalAppendException) {
             return "journal";
         }
@@ -356,7 +428,9 @@ public final class OptOutService {
      * the form submits from that number are authorised and checked in.
      */
     private static String senderOf(Mo mo) {
-        return Senders.canonical(mo.destinationTon(), mo.destination(),
+        return Senders.canonical(
+                mo.destinationTon(),
+                mo.destination(),
                 mo.owner() == null ? DEFAULT_REGION : mo.owner().defaultRegion());
     }
 

@@ -44,9 +44,14 @@ final class Reassembly {
      * arrives again after that, until {@link #release}), else with {@code null}.
      */
     CompletionStage<String> add(String source, String destination, Concat concat, String text) {
-        CompletionStage<List<Object>> result = redis.eval(ADD_PART, ScriptOutputType.MULTI,
+        CompletionStage<List<Object>> result = redis.eval(
+                ADD_PART,
+                ScriptOutputType.MULTI,
                 new String[] {key(source, destination, concat)},
-                Integer.toString(concat.sequence()), text, ttlMillis, Integer.toString(concat.total()));
+                Integer.toString(concat.sequence()),
+                text,
+                ttlMillis,
+                Integer.toString(concat.total()));
         return result.thenApply(flat -> {
             if (flat.isEmpty()) {
                 return null;

@@ -14,10 +14,13 @@ import java.util.Map;
 public final class Replies {
 
     /** What kind of reply. */
-    public enum Kind { OPT_OUT, OPT_IN, HELP }
-
-    private Replies() {
+    public enum Kind {
+        OPT_OUT,
+        OPT_IN,
+        HELP
     }
+
+    private Replies() {}
 
     /**
      * Checks every template of every account at start-up: each must fit one SMS. Throws
@@ -27,8 +30,8 @@ public final class Replies {
         for (AccountConfig a : accounts) {
             OptOutPolicy p = a.optOut();
             check(a.systemId(), "", p.templates(), p.surveyUrl());
-            p.senderTemplates().forEach((sender, t) -> check(a.systemId(), sender, t.withDefaults(p.templates()),
-                    p.surveyUrl()));
+            p.senderTemplates()
+                    .forEach((sender, t) -> check(a.systemId(), sender, t.withDefaults(p.templates()), p.surveyUrl()));
         }
     }
 
@@ -46,7 +49,8 @@ public final class Replies {
     }
 
     static String render(String template, String surveyUrl) {
-        return template.replace("{surveyUrl}", surveyUrl == null ? "" : surveyUrl).strip();
+        return template.replace("{surveyUrl}", surveyUrl == null ? "" : surveyUrl)
+                .strip();
     }
 
     /** The reply text for {@code kind} in {@code language} from {@code sender}'s templates. */

@@ -18,8 +18,8 @@ public record ReplyText(String text, byte dataCoding, byte[] bytes) {
         byte[] gsm = Gsm7.encodeUnpacked(text);
         if (gsm != null) {
             if (gsm.length > GSM7_MAX_SEPTETS) {
-                throw new IllegalArgumentException("is " + gsm.length + " GSM 7-bit septets; one SMS holds "
-                        + GSM7_MAX_SEPTETS);
+                throw new IllegalArgumentException(
+                        "is " + gsm.length + " GSM 7-bit septets; one SMS holds " + GSM7_MAX_SEPTETS);
             }
             return new ReplyText(text, (byte) 0x00, gsm);
         }

@@ -26,9 +26,12 @@ final class RevocationPhrases {
         /** A phrase of {@code slots} ("A|B" = A or B); a last slot "$" anchors it at the clause's end. */
         static Phrase of(String language, String... slots) {
             boolean atEnd = slots[slots.length - 1].equals("$");
-            return new Phrase(language, Arrays.stream(slots, 0, atEnd ? slots.length - 1 : slots.length)
-                    .map(s -> Set.of(s.split("\\|")))
-                    .toList(), atEnd);
+            return new Phrase(
+                    language,
+                    Arrays.stream(slots, 0, atEnd ? slots.length - 1 : slots.length)
+                            .map(s -> Set.of(s.split("\\|")))
+                            .toList(),
+                    atEnd);
         }
 
         /** Whether the phrase matches {@code tokens} at {@code start}. */
@@ -60,18 +63,21 @@ final class RevocationPhrases {
     private static final String CONTACT_VERBS = "TEXT|TXT|CONTACT|MESSAGE|MSG|SMS|EMAIL|CALL";
     /** Words before a list or texts: "take me off YOUR list", "I don't want THESE texts". */
     private static final String DETERMINERS = "THE|THESE|THIS|THOSE|YOUR|UR|ANY|ALL|YALLS";
+
     private static final String LISTS = "LIST|LISTS|TEXTING|MAILING|TEXT|SMS|CONTACT|CONTACTS|DATABASE";
     private static final String FR_MESSAGES =
             "MESSAGES|MESSAGE|TEXTOS|TEXTO|SMS|TEXTES|MSG|MSGS|PUB|PUBS|PUBLICITE|PUBLICITES|NOTIFICATIONS";
-    private static final String FR_REMOVE = "RETIREZ|RETIRER|RETIRE|SUPPRIMEZ|SUPPRIMER|SUPPRIME|ENLEVEZ|ENLEVER"
-            + "|ENLEVE|EFFACEZ|EFFACER|EFFACE";
+    private static final String FR_REMOVE =
+            "RETIREZ|RETIRER|RETIRE|SUPPRIMEZ|SUPPRIMER|SUPPRIME|ENLEVEZ|ENLEVER" + "|ENLEVE|EFFACEZ|EFFACER|EFFACE";
     private static final String FR_WANT = "VEUX|VEUT|VOULONS|VEULENT";
     private static final String ES_MESSAGES =
             "MENSAJES|MENSAJE|SMS|TEXTOS|TEXTO|PROMOCIONES|OFERTAS|NOTIFICACIONES|ALERTAS|PUBLICIDAD";
 
     static final List<Phrase> PHRASES = List.of(
             // English
-            Phrase.of("en", "STOP|QUIT|CEASE|END",
+            Phrase.of(
+                    "en",
+                    "STOP|QUIT|CEASE|END",
                     "TEXTING|TEXTIN|TXTING|MESSAGING|MSGING|SENDING|CONTACTING|CALLING|SPAMMING|EMAILING"
                             + "|BOTHERING|HARASSING"),
             Phrase.of("en", "STOP", "THE|THESE|THIS|THOSE|ALL|YOUR|UR|THEM|THAT", MESSAGES),
@@ -116,7 +122,10 @@ final class RevocationPhrases {
             Phrase.of("en", "LEAVE", "ME|US", "ALONE"),
             Phrase.of("en", "REVOKE|WITHDRAW", "MY|CONSENT|PERMISSION"),
             // French
-            Phrase.of("fr", "ARRETEZ|ARRETER|ARRETE|CESSEZ|CESSER|CESSE", "DE",
+            Phrase.of(
+                    "fr",
+                    "ARRETEZ|ARRETER|ARRETE|CESSEZ|CESSER|CESSE",
+                    "DE",
                     "MENVOYER|MECRIRE|ME|NOUS|TEXTER|ENVOYER"),
             Phrase.of("fr", "ARRETEZ|ARRETER|ARRETE|CESSEZ|CESSER|CESSE", "DE", "M", "ENVOYER|ECRIRE"),
             Phrase.of("fr", "ARRETEZ|ARRETER|ARRETE", "LES|CES|VOS|TES|LA", FR_MESSAGES),
@@ -126,8 +135,13 @@ final class RevocationPhrases {
             Phrase.of("fr", "NE", "ME", "TEXTEZ|TEXTE|ECRIVEZ|ECRIS|CONTACTEZ|CONTACTE|DERANGEZ|DERANGE|RECONTACTEZ"),
             Phrase.of("fr", "NE", "PLUS", "MENVOYER|MECRIRE|ME|NOUS"),
             Phrase.of("fr", "NE", FR_WANT, "PLUS", "RECEVOIR"),
-            Phrase.of("fr", "NE", FR_WANT, "PLUS", "ETRE", "CONTACTE|CONTACTEE|CONTACTES|SOLLICITE|SOLLICITEE|DERANGE"
-                    + "|DERANGEE"),
+            Phrase.of(
+                    "fr",
+                    "NE",
+                    FR_WANT,
+                    "PLUS",
+                    "ETRE",
+                    "CONTACTE|CONTACTEE|CONTACTES|SOLLICITE|SOLLICITEE|DERANGE" + "|DERANGEE"),
             Phrase.of("fr", "STOP|ARRET", "AUX", FR_MESSAGES),
             Phrase.of("fr", "FINI|FINIS", "LES", FR_MESSAGES),
             Phrase.of("fr", "ME", "DESABONNE|DESINSCRIS"),
@@ -140,17 +154,33 @@ final class RevocationPhrases {
             Phrase.of("fr", "LAISSEZ|LAISSE|FOUTEZ|FOUS|FICHEZ|FICHE", "MOI|NOUS", "EN|LA", "PAIX"),
             Phrase.of("fr", "RETIRE|RETIRONS|REVOQUE|REVOQUONS", "MON|NOTRE", "CONSENTEMENT"),
             // Spanish
-            Phrase.of("es", "DEJEN|DEJA|DEJE|DEJAR|PAREN|PARE|PARA|PARAR", "DE",
+            Phrase.of(
+                    "es",
+                    "DEJEN|DEJA|DEJE|DEJAR|PAREN|PARE|PARA|PARAR",
+                    "DE",
                     "ENVIAR|ENVIARME|ENVIARNOS|MANDAR|MANDARME|ESCRIBIR|ESCRIBIRME|ESCRIBIRNOS|TEXTEAR"
                             + "|TEXTEARME|MOLESTAR|MOLESTARME"),
-            Phrase.of("es", "NO", "ME|NOS", "ENVIEN|MANDEN|ESCRIBAN|ENVIE|MANDE|ESCRIBA|CONTACTEN|CONTACTE"
-                    + "|MOLESTEN|MOLESTE"),
+            Phrase.of(
+                    "es",
+                    "NO",
+                    "ME|NOS",
+                    "ENVIEN|MANDEN|ESCRIBAN|ENVIE|MANDE|ESCRIBA|CONTACTEN|CONTACTE" + "|MOLESTEN|MOLESTE"),
             Phrase.of("es", "DARME|DARNOS|DAR|DARSE|DENME|DAME|DEME|DENNOS", "DE", "BAJA"),
             Phrase.of("es", "NO", "MAS", ES_MESSAGES),
-            Phrase.of("es", "NO", "ME|NOS", "VUELVAN|VUELVA|VUELVAS", "A",
+            Phrase.of(
+                    "es",
+                    "NO",
+                    "ME|NOS",
+                    "VUELVAN|VUELVA|VUELVAS",
+                    "A",
                     "ESCRIBIR|MANDAR|ENVIAR|CONTACTAR|TEXTEAR|LLAMAR|MOLESTAR"),
             Phrase.of("es", "NO", "QUIERO|QUEREMOS", "RECIBIR", "NADA"),
-            Phrase.of("es", "ME|NOS", "BORREN|SAQUEN|QUITEN|ELIMINEN|BAJEN", "DE", "SU|LA|SUS|LAS|ESTA|TU",
+            Phrase.of(
+                    "es",
+                    "ME|NOS",
+                    "BORREN|SAQUEN|QUITEN|ELIMINEN|BAJEN",
+                    "DE",
+                    "SU|LA|SUS|LAS|ESTA|TU",
                     "LISTA|LISTAS"),
             Phrase.of("es", "PARAR|PAREN|PARE", ES_MESSAGES),
             Phrase.of("es", "PARAR|PAREN|PARE", "LOS|ESTOS|SUS", ES_MESSAGES),
@@ -158,8 +188,13 @@ final class RevocationPhrases {
             Phrase.of("es", "NO", "QUIERO|QUEREMOS", "RECIBIR", ES_MESSAGES),
             Phrase.of("es", "NO", "QUIERO|QUEREMOS", "RECIBIR", "MAS|SUS|ESTOS|LOS|NINGUN", ES_MESSAGES),
             Phrase.of("es", "ELIMINAR|ELIMINEN|ELIMINA|BORRAR|BORREN|BORRA", "MI", "NUMERO"),
-            Phrase.of("es", "SAQUENME|SACAME|SAQUEME|QUITENME|QUITAME|QUITEME|BAJENME|BAJAME|BORRENME|BORRAME"
-                    + "|ELIMINENME|ELIMINAME", "DE", "SU|LA|SUS|LAS|ESTA|TU", "LISTA|LISTAS"),
+            Phrase.of(
+                    "es",
+                    "SAQUENME|SACAME|SAQUEME|QUITENME|QUITAME|QUITEME|BAJENME|BAJAME|BORRENME|BORRAME"
+                            + "|ELIMINENME|ELIMINAME",
+                    "DE",
+                    "SU|LA|SUS|LAS|ESTA|TU",
+                    "LISTA|LISTAS"),
             Phrase.of("es", "CANCELAR|CANCELEN|CANCELA|CANCELE", "MI|LA", "SUSCRIPCION|SUBSCRIPCION"),
             Phrase.of("es", "CANCELAR|CANCELEN|CANCELA|CANCELE", "SUSCRIPCION|SUBSCRIPCION"),
             Phrase.of("es", "CANCELAR|CANCELEN|CANCELA|CANCELE", "LOS|ESTOS|SUS|MIS", ES_MESSAGES),
@@ -186,8 +221,22 @@ final class RevocationPhrases {
 
     /** Words that, just before a phrase, turn it around ("don't stop texting me"). */
     static final Set<String> NEGATIONS = Set.of(
-            "DONT", "NOT", "NEVER", "CANT", "CANNOT", "WONT", "DIDNT", "DOESNT", "SHOULDNT", "WOULDNT",
-            "COULDNT", "ISNT", "ARENT", "WASNT", "NOR", "NE");
+            "DONT",
+            "NOT",
+            "NEVER",
+            "CANT",
+            "CANNOT",
+            "WONT",
+            "DIDNT",
+            "DOESNT",
+            "SHOULDNT",
+            "WOULDNT",
+            "COULDNT",
+            "ISNT",
+            "ARENT",
+            "WASNT",
+            "NOR",
+            "NE");
 
     /** Words that make a clause a condition, where a negation is a threat, not a wish. */
     static final Set<String> CONDITIONS = Set.of("IF", "UNLESS", "SI");
@@ -197,10 +246,40 @@ final class RevocationPhrases {
      * ("please stop", "STOP IT NOW", "unsubscribe, thanks", "arrêtez s'il vous plaît").
      */
     static final Set<String> POLITENESS = Set.of(
-            "PLEASE", "PLS", "PLZ", "PLEASEE", "KINDLY", "NOW", "IT", "THANKS", "THX", "THANK", "YOU", "TY",
-            "OK", "OKAY", "JUST", "SIMPLY", "RIGHT", "AWAY", "IMMEDIATELY", "ASAP", "SVP", "MERCI",
-            "POR", "FAVOR", "GRACIAS", "YA",
-            "STP", "SIL", "VOUS", "TE", "PLAIT", "S", "V", "P"); // s'il vous plaît, s'il te plaît, s.v.p.
+            "PLEASE",
+            "PLS",
+            "PLZ",
+            "PLEASEE",
+            "KINDLY",
+            "NOW",
+            "IT",
+            "THANKS",
+            "THX",
+            "THANK",
+            "YOU",
+            "TY",
+            "OK",
+            "OKAY",
+            "JUST",
+            "SIMPLY",
+            "RIGHT",
+            "AWAY",
+            "IMMEDIATELY",
+            "ASAP",
+            "SVP",
+            "MERCI",
+            "POR",
+            "FAVOR",
+            "GRACIAS",
+            "YA",
+            "STP",
+            "SIL",
+            "VOUS",
+            "TE",
+            "PLAIT",
+            "S",
+            "V",
+            "P"); // s'il vous plaît, s'il te plaît, s.v.p.
 
     /**
      * Reasons people give next to a bare opt-out keyword ("Wrong number, stop", "Not interested.
@@ -209,16 +288,52 @@ final class RevocationPhrases {
      * taken off.
      */
     static final List<List<String>> REASONS = Stream.of(
-                    "WRONG NUMBER", "THIS IS THE WRONG NUMBER", "THIS IS A WRONG NUMBER", "WRONG PERSON",
-                    "NOT INTERESTED", "IM NOT INTERESTED", "I AM NOT INTERESTED", "NO THANKS", "NO THANK YOU",
-                    "ENOUGH", "ENOUGH ALREADY", "THATS ENOUGH", "I SAID", "I ALREADY SAID", "I TOLD YOU",
-                    "I NEVER SIGNED UP", "I NEVER SIGNED UP FOR THIS", "I DIDNT SIGN UP", "I DIDNT SIGN UP FOR THIS",
-                    "MAUVAIS NUMERO", "PAS INTERESSE", "PAS INTERESSEE", "JE NE SUIS PAS INTERESSE",
-                    "JE NE SUIS PAS INTERESSEE", "NON MERCI", "CEST ASSEZ", "ASSEZ",
-                    "NUMERO EQUIVOCADO", "NO ME INTERESA", "NO ESTOY INTERESADO", "NO ESTOY INTERESADA",
-                    "NO GRACIAS", "BASTA", "BASTA YA", "YA BASTA",
-                    "CAN YOU", "CAN U", "COULD YOU", "WOULD YOU", "WILL YOU", "I MEAN IT", "I MEAN", "ALREADY",
-                    "WHO IS THIS", "WHOS THIS", "WHO GAVE YOU MY NUMBER")
+                    "WRONG NUMBER",
+                    "THIS IS THE WRONG NUMBER",
+                    "THIS IS A WRONG NUMBER",
+                    "WRONG PERSON",
+                    "NOT INTERESTED",
+                    "IM NOT INTERESTED",
+                    "I AM NOT INTERESTED",
+                    "NO THANKS",
+                    "NO THANK YOU",
+                    "ENOUGH",
+                    "ENOUGH ALREADY",
+                    "THATS ENOUGH",
+                    "I SAID",
+                    "I ALREADY SAID",
+                    "I TOLD YOU",
+                    "I NEVER SIGNED UP",
+                    "I NEVER SIGNED UP FOR THIS",
+                    "I DIDNT SIGN UP",
+                    "I DIDNT SIGN UP FOR THIS",
+                    "MAUVAIS NUMERO",
+                    "PAS INTERESSE",
+                    "PAS INTERESSEE",
+                    "JE NE SUIS PAS INTERESSE",
+                    "JE NE SUIS PAS INTERESSEE",
+                    "NON MERCI",
+                    "CEST ASSEZ",
+                    "ASSEZ",
+                    "NUMERO EQUIVOCADO",
+                    "NO ME INTERESA",
+                    "NO ESTOY INTERESADO",
+                    "NO ESTOY INTERESADA",
+                    "NO GRACIAS",
+                    "BASTA",
+                    "BASTA YA",
+                    "YA BASTA",
+                    "CAN YOU",
+                    "CAN U",
+                    "COULD YOU",
+                    "WOULD YOU",
+                    "WILL YOU",
+                    "I MEAN IT",
+                    "I MEAN",
+                    "ALREADY",
+                    "WHO IS THIS",
+                    "WHOS THIS",
+                    "WHO GAVE YOU MY NUMBER")
             .map(r -> List.of(r.split(" ")))
             .sorted(Comparator.comparingInt(r -> -r.size())) // longest first: "ENOUGH ALREADY" before "ENOUGH"
             .toList();
@@ -239,8 +354,7 @@ final class RevocationPhrases {
 
     static final int NEGATION_WINDOW = 3;
 
-    private RevocationPhrases() {
-    }
+    private RevocationPhrases() {}
 
     /**
      * Whether a phrase found at {@code start} of {@code clause} is cancelled by a negation: one of
@@ -249,7 +363,9 @@ final class RevocationPhrases {
      */
     static boolean negated(List<String> clause, int start, Phrase phrase) {
         for (int j = Math.max(0, start - NEGATION_WINDOW); j < start; j++) {
-            boolean spanishNo = j == start - 1 && phrase.language().equals("es") && clause.get(j).equals("NO")
+            boolean spanishNo = j == start - 1
+                    && phrase.language().equals("es")
+                    && clause.get(j).equals("NO")
                     && !phrase.slots().get(0).contains("NO");
             if (NEGATIONS.contains(clause.get(j)) || spanishNo) {
                 for (int k = 0; k < j; k++) {

@@ -27,8 +27,8 @@ public record SmContent(int dataCoding, int esmClass, byte[] shortMessage, byte[
 
     /** Reads the fields from a ch-smpp PDU; never throws on odd TLV lengths. */
     public static SmContent from(BaseSm<?> sm) {
-        return new SmContent(sm.getDataCoding(), sm.getEsmClass(), sm.getShortMessage(),
-                value(sm, TAG_MESSAGE_PAYLOAD), sar(sm));
+        return new SmContent(
+                sm.getDataCoding(), sm.getEsmClass(), sm.getShortMessage(), value(sm, TAG_MESSAGE_PAYLOAD), sar(sm));
     }
 
     private static Concat sar(BaseSm<?> sm) {
@@ -40,8 +40,7 @@ public record SmContent(int dataCoding, int esmClass, byte[] shortMessage, byte[
 
     /** SAR concat from raw TLV values (ref: 2 octets, total and seq: 1 octet), or {@code null}. */
     static Concat sar(byte[] ref, byte[] total, byte[] seq) {
-        if (ref == null || total == null || seq == null
-                || ref.length != 2 || total.length != 1 || seq.length != 1) {
+        if (ref == null || total == null || seq == null || ref.length != 2 || total.length != 1 || seq.length != 1) {
             return null;
         }
         int t = total[0] & 0xFF;

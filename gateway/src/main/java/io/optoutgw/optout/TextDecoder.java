@@ -54,8 +54,10 @@ public final class TextDecoder {
             }
             int headerOctets = 1 + (ud[0] & 0xFF);
             if (headerOctets > ud.length) {
-                return new NotScannable(Reason.MALFORMED,
-                        "UDH length " + (headerOctets - 1) + " exceeds user data of " + ud.length, concat);
+                return new NotScannable(
+                        Reason.MALFORMED,
+                        "UDH length " + (headerOctets - 1) + " exceeds user data of " + ud.length,
+                        concat);
             }
             Udh udh = parseUdh(ud, headerOctets);
             if (!udh.wellFormed()) {
@@ -89,8 +91,11 @@ public final class TextDecoder {
                 if (text == null) {
                     // No GSM 7-bit reading exists; the SMSC sent Latin-1 (ARRÊT, désabonner) under
                     // its default alphabet. Missing a STOP costs more than a wrong guess.
-                    return new Text(new String(ud, offset, length, StandardCharsets.ISO_8859_1), TextEncoding.LATIN1,
-                            concat, true);
+                    return new Text(
+                            new String(ud, offset, length, StandardCharsets.ISO_8859_1),
+                            TextEncoding.LATIN1,
+                            concat,
+                            true);
                 }
                 return new Text(text, encoding, concat);
             }
@@ -123,8 +128,8 @@ public final class TextDecoder {
         }
     }
 
-    private static MessageText charset(String name, TextEncoding encoding, byte[] ud, int offset, int length,
-                                       Concat concat) {
+    private static MessageText charset(
+            String name, TextEncoding encoding, byte[] ud, int offset, int length, Concat concat) {
         Charset cs;
         try {
             cs = Charset.forName(name);
@@ -138,20 +143,34 @@ public final class TextDecoder {
     private Plan plan(int dc) {
         if (dc < 0x10) {
             switch (dc) {
-                case 0x00: return zero();
-                case 0x01: return Plan.of(TextEncoding.IA5);
-                case 0x02: return Plan.refuse(Reason.BINARY, "data_coding 0x02 (8-bit binary)");
-                case 0x03: return Plan.of(TextEncoding.LATIN1);
-                case 0x04: return Plan.refuse(Reason.BINARY, "data_coding 0x04 (8-bit binary)");
-                case 0x05: return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x05 (JIS X 0208)");
-                case 0x06: return Plan.of(TextEncoding.CYRILLIC);
-                case 0x07: return Plan.of(TextEncoding.HEBREW);
-                case 0x08: return Plan.of(TextEncoding.UCS2);
-                case 0x09: return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x09 (pictogram)");
-                case 0x0A: return Plan.of(TextEncoding.ISO_2022_JP);
-                case 0x0D: return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x0D (extended kanji JIS)");
-                case 0x0E: return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x0E (KS C 5601)");
-                default: return zero(); // 0x0B, 0x0C, 0x0F reserved
+                case 0x00:
+                    return zero();
+                case 0x01:
+                    return Plan.of(TextEncoding.IA5);
+                case 0x02:
+                    return Plan.refuse(Reason.BINARY, "data_coding 0x02 (8-bit binary)");
+                case 0x03:
+                    return Plan.of(TextEncoding.LATIN1);
+                case 0x04:
+                    return Plan.refuse(Reason.BINARY, "data_coding 0x04 (8-bit binary)");
+                case 0x05:
+                    return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x05 (JIS X 0208)");
+                case 0x06:
+                    return Plan.of(TextEncoding.CYRILLIC);
+                case 0x07:
+                    return Plan.of(TextEncoding.HEBREW);
+                case 0x08:
+                    return Plan.of(TextEncoding.UCS2);
+                case 0x09:
+                    return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x09 (pictogram)");
+                case 0x0A:
+                    return Plan.of(TextEncoding.ISO_2022_JP);
+                case 0x0D:
+                    return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x0D (extended kanji JIS)");
+                case 0x0E:
+                    return Plan.refuse(Reason.UNSUPPORTED_CODING, "data_coding 0x0E (KS C 5601)");
+                default:
+                    return zero(); // 0x0B, 0x0C, 0x0F reserved
             }
         }
         if (dc < 0x80) {
@@ -160,10 +179,14 @@ public final class TextDecoder {
                 return Plan.refuse(Reason.COMPRESSED, String.format("data_coding 0x%02X (compressed)", dc));
             }
             switch ((dc >>> 2) & 0x03) {
-                case 0: return gsm7();
-                case 1: return Plan.refuse(Reason.EIGHT_BIT_DATA, String.format("data_coding 0x%02X (8-bit data)", dc));
-                case 2: return Plan.of(TextEncoding.UCS2);
-                default: return zero(); // reserved alphabet
+                case 0:
+                    return gsm7();
+                case 1:
+                    return Plan.refuse(Reason.EIGHT_BIT_DATA, String.format("data_coding 0x%02X (8-bit data)", dc));
+                case 2:
+                    return Plan.of(TextEncoding.UCS2);
+                default:
+                    return zero(); // reserved alphabet
             }
         }
         if (dc < 0xC0) {
@@ -183,14 +206,18 @@ public final class TextDecoder {
 
     private Plan zero() {
         switch (dataCodingZero) {
-            case GSM7_PACKED: return Plan.of(TextEncoding.GSM7_PACKED);
-            case LATIN1: return Plan.of(TextEncoding.LATIN1);
-            default: return Plan.of(TextEncoding.GSM7_UNPACKED);
+            case GSM7_PACKED:
+                return Plan.of(TextEncoding.GSM7_PACKED);
+            case LATIN1:
+                return Plan.of(TextEncoding.LATIN1);
+            default:
+                return Plan.of(TextEncoding.GSM7_UNPACKED);
         }
     }
 
     private Plan gsm7() {
-        return Plan.of(dataCodingZero == DataCodingZero.GSM7_PACKED ? TextEncoding.GSM7_PACKED : TextEncoding.GSM7_UNPACKED);
+        return Plan.of(
+                dataCodingZero == DataCodingZero.GSM7_PACKED ? TextEncoding.GSM7_PACKED : TextEncoding.GSM7_UNPACKED);
     }
 
     /**
@@ -215,8 +242,8 @@ public final class TextDecoder {
                 if (iei == IEI_CONCAT_8BIT && iel == 3) {
                     concat = concat(ud[data] & 0xFF, ud[data + 1] & 0xFF, ud[data + 2] & 0xFF);
                 } else if (iei == IEI_CONCAT_16BIT && iel == 4) {
-                    concat = concat(((ud[data] & 0xFF) << 8) | (ud[data + 1] & 0xFF),
-                            ud[data + 2] & 0xFF, ud[data + 3] & 0xFF);
+                    concat = concat(
+                            ((ud[data] & 0xFF) << 8) | (ud[data + 1] & 0xFF), ud[data + 2] & 0xFF, ud[data + 3] & 0xFF);
                 }
             }
             i = data + iel;

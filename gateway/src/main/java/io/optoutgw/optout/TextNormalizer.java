@@ -13,8 +13,7 @@ import java.util.Locale;
  */
 final class TextNormalizer {
 
-    private TextNormalizer() {
-    }
+    private TextNormalizer() {}
 
     /** Normalises any text; returns "" when nothing but punctuation/space is left. */
     static String normalize(String raw) {

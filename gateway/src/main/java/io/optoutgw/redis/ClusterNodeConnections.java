@@ -36,8 +36,8 @@ final class ClusterNodeConnections implements AutoCloseable {
     }
 
     /** Opens all node connections, waiting up to {@code wait}, and keeps doing so on topology changes. */
-    static ClusterNodeConnections open(StatefulRedisClusterConnection<String, String> connection, EventBus events,
-                                       Duration wait) {
+    static ClusterNodeConnections open(
+            StatefulRedisClusterConnection<String, String> connection, EventBus events, Duration wait) {
         ClusterNodeConnections nodes = new ClusterNodeConnections(connection, events);
         try {
             CompletableFuture.allOf(nodes.openAll().toArray(CompletableFuture[]::new))
@@ -58,10 +58,14 @@ final class ClusterNodeConnections implements AutoCloseable {
                 continue;
             }
             RedisURI uri = node.getUri();
-            opening.add(connection.getConnectionAsync(uri.getHost(), uri.getPort(), ConnectionIntent.WRITE)
+            opening.add(connection
+                    .getConnectionAsync(uri.getHost(), uri.getPort(), ConnectionIntent.WRITE)
                     .whenComplete((c, e) -> {
                         if (e != null) {
-                            log.debug("redis cluster: connection to {}:{} not opened: {}", uri.getHost(), uri.getPort(),
+                            log.debug(
+                                    "redis cluster: connection to {}:{} not opened: {}",
+                                    uri.getHost(),
+                                    uri.getPort(),
                                     e.toString());
                         }
                     }));

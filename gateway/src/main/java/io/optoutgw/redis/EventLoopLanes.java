@@ -44,10 +44,13 @@ final class EventLoopLanes {
     /** Flushes at most this many commands late: as FlushConsolidationHandler's explicit limit. */
     private static final int FLUSH_AFTER = 256;
 
-    private record Lane(EventLoop loop, RedisClient client, ClientResources resources,
-                        StatefulRedisConnection<String, String> connection,
-                        RedisClusterAsyncCommands<String, String> async, CommandDeadlines deadlines) {
-    }
+    private record Lane(
+            EventLoop loop,
+            RedisClient client,
+            ClientResources resources,
+            StatefulRedisConnection<String, String> connection,
+            RedisClusterAsyncCommands<String, String> async,
+            CommandDeadlines deadlines) {}
 
     private final Lane[] lanes;
 
@@ -60,8 +63,12 @@ final class EventLoopLanes {
      *                       {@code commandTimeout}, kept on each loop ({@link CommandDeadlines})
      *                       instead of Lettuce's timer
      */
-    static EventLoopLanes open(EventLoopGroup loops, RedisURI uri, ClientResources shared, ClientOptions options,
-                               Duration commandTimeout) {
+    static EventLoopLanes open(
+            EventLoopGroup loops,
+            RedisURI uri,
+            ClientResources shared,
+            ClientOptions options,
+            Duration commandTimeout) {
         ClientOptions laneOptions = options.mutate()
                 .timeoutOptions(TimeoutOptions.builder().timeoutCommands(false).build())
                 .build();

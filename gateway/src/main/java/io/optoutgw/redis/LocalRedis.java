@@ -1,10 +1,5 @@
 package io.optoutgw.redis;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import redis.embedded.core.ExecutableProvider;
-import redis.embedded.model.OsArchitecture;
-
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +18,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.embedded.core.ExecutableProvider;
+import redis.embedded.model.OsArchitecture;
 
 /**
  * A redis-server child process bound to 127.0.0.1, started for the gateway's {@code embedded} mode.
@@ -37,7 +36,11 @@ public final class LocalRedis implements AutoCloseable {
     static final String LOG_FILE = "redis.log";
 
     /** Which redis-server binary to run. */
-    enum Executable { AUTO, PATH, BUNDLED }
+    enum Executable {
+        AUTO,
+        PATH,
+        BUNDLED
+    }
 
     private final Process process;
     private final int port;
@@ -141,7 +144,9 @@ public final class LocalRedis implements AutoCloseable {
         process.destroy();
         try {
             if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.warn("embedded redis pid {} did not stop within {} s, killing it", process.pid(),
+                log.warn(
+                        "embedded redis pid {} did not stop within {} s, killing it",
+                        process.pid(),
                         STOP_TIMEOUT.toSeconds());
                 process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -228,8 +233,8 @@ public final class LocalRedis implements AutoCloseable {
                 throw new IllegalStateException("redis: interrupted while waiting for redis-server", e);
             }
         }
-        throw new IllegalStateException("redis: redis-server did not answer PING on " + HOST + ":" + port
-                + " within " + STARTUP_TIMEOUT.toSeconds() + " s; output:\n" + tail(logFile));
+        throw new IllegalStateException("redis: redis-server did not answer PING on " + HOST + ":" + port + " within "
+                + STARTUP_TIMEOUT.toSeconds() + " s; output:\n" + tail(logFile));
     }
 
     /** True if a Redis server on 127.0.0.1:{@code port} answers PING with PONG. */

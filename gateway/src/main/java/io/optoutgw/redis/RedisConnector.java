@@ -47,6 +47,7 @@ public final class RedisConnector implements AutoCloseable {
     static final Duration MAX_RECONNECT_DELAY = Duration.ofSeconds(2);
     /** Cluster topology is also re-read this often, besides on MOVED/ASK and reconnects. */
     static final Duration TOPOLOGY_REFRESH_PERIOD = Duration.ofSeconds(30);
+
     private static final Pattern CLUSTER = Pattern.compile("^(rediss?)-cluster://(?:([^@/]*)@)?([^/?#]+)(/0?)?$");
 
     private final ClientResources resources;
@@ -57,6 +58,7 @@ public final class RedisConnector implements AutoCloseable {
     private final ClusterNodeConnections nodeConnections;
     /** Standalone/Sentinel: the address the lanes connect to; {@code null} for a cluster. */
     private RedisURI laneUri;
+
     private String uriText;
     private Duration commandTimeout;
     private volatile EventLoopLanes lanes;
@@ -66,15 +68,24 @@ public final class RedisConnector implements AutoCloseable {
         this(resources, client, c, c.async(), c.sync(), null);
     }
 
-    private RedisConnector(ClientResources resources, RedisClusterClient client,
-                           StatefulRedisClusterConnection<String, String> c) {
-        this(resources, client, c, c.async(), c.sync(),
+    private RedisConnector(
+            ClientResources resources, RedisClusterClient client, StatefulRedisClusterConnection<String, String> c) {
+        this(
+                resources,
+                client,
+                c,
+                c.async(),
+                c.sync(),
                 ClusterNodeConnections.open(c, resources.eventBus(), CONNECT_TIMEOUT.plusSeconds(1)));
     }
 
-    private RedisConnector(ClientResources resources, AbstractRedisClient client,
-                           StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> async,
-                           RedisClusterCommands<String, String> sync, ClusterNodeConnections nodeConnections) {
+    private RedisConnector(
+            ClientResources resources,
+            AbstractRedisClient client,
+            StatefulConnection<String, String> connection,
+            RedisClusterAsyncCommands<String, String> async,
+            RedisClusterCommands<String, String> sync,
+            ClusterNodeConnections nodeConnections) {
         this.resources = resources;
         this.client = client;
         this.connection = connection;
@@ -96,8 +107,7 @@ public final class RedisConnector implements AutoCloseable {
      * latency in it ({@code lettuce.command.completion} and {@code lettuce.command.firstresponse},
      * tagged by command type and Redis address).
      */
-    public static RedisConnector connect(String uri, Duration commandTimeout,
-                                         MeterRegistry registry) {
+    public static RedisConnector connect(String uri, Duration commandTimeout, MeterRegistry registry) {
         boolean isCluster = uri != null && (uri.startsWith("redis-cluster://") || uri.startsWith("rediss-cluster://"));
         List<RedisURI> seeds;
         try {
@@ -107,14 +117,19 @@ public final class RedisConnector implements AutoCloseable {
         }
         seeds.forEach(s -> s.setTimeout(commandTimeout));
         DefaultClientResources.Builder builder = DefaultClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS));
+                .reconnectDelay(
+                        Delay.exponential(Duration.ofMillis(50), MAX_RECONNECT_DELAY, 2, TimeUnit.MILLISECONDS));
         if (registry != null) {
-            builder.commandLatencyRecorder(new MicrometerCommandLatencyRecorder(registry,
-                    MicrometerOptions.builder().histogram(true)
+            builder.commandLatencyRecorder(new MicrometerCommandLatencyRecorder(
+                    registry,
+                    MicrometerOptions.builder()
+                            .histogram(true)
                             // buckets from 10 us (a loopback round trip is ~30-50 us); no client-side
                             // percentiles, which cost more per command than the command itself
-                            .minLatency(Duration.ofNanos(10_000)).maxLatency(Duration.ofSeconds(30))
-                            .targetPercentiles(new double[0]).build()));
+                            .minLatency(Duration.ofNanos(10_000))
+                            .maxLatency(Duration.ofSeconds(30))
+                            .targetPercentiles(new double[0])
+                            .build()));
         }
         ClientResources resources = builder.build();
         AbstractRedisClient client = null;
@@ -128,15 +143,15 @@ public final class RedisConnector implements AutoCloseable {
             RedisClient standalone = RedisClient.create(resources);
             client = standalone;
             standalone.setOptions(clientOptions(commandTimeout));
-            RedisConnector connector = new RedisConnector(resources, standalone, standalone.connect(Utf8Codec.INSTANCE, seeds.get(0)));
+            RedisConnector connector =
+                    new RedisConnector(resources, standalone, standalone.connect(Utf8Codec.INSTANCE, seeds.get(0)));
             connector.laneUri = seeds.get(0);
             connector.uriText = uri;
             connector.commandTimeout = commandTimeout;
             return connector;
         } catch (RuntimeException e) {
             shutdown(client, resources);
-            throw new RedisConnectException("redis: cannot connect to " + mask(uri) + ": "
-                    + scrub(reason(e), uri), e);
+            throw new RedisConnectException("redis: cannot connect to " + mask(uri) + ": " + scrub(reason(e), uri), e);
         }
     }
 
@@ -147,7 +162,8 @@ public final class RedisConnector implements AutoCloseable {
     static List<RedisURI> clusterSeeds(String uri) {
         Matcher m = CLUSTER.matcher(uri);
         if (!m.matches()) {
-            throw new IllegalArgumentException("expected " + "redis-cluster://[user:password@]host:port[,host:port...]");
+            throw new IllegalArgumentException(
+                    "expected " + "redis-cluster://[user:password@]host:port[,host:port...]");
         }
         String userInfo = m.group(2) == null ? "" : m.group(2) + "@";
         List<RedisURI> seeds = new ArrayList<>();
@@ -189,7 +205,10 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     private static SocketOptions socketOptions() {
-        return SocketOptions.builder().connectTimeout(CONNECT_TIMEOUT).keepAlive(true).build();
+        return SocketOptions.builder()
+                .connectTimeout(CONNECT_TIMEOUT)
+                .keepAlive(true)
+                .build();
     }
 
     /** Async commands on the shared connection; auto-flush is on, so they are pipelined. */
@@ -215,8 +234,8 @@ public final class RedisConnector implements AutoCloseable {
         try {
             lanes = EventLoopLanes.open(loops, laneUri, resources, clientOptions(commandTimeout), commandTimeout);
         } catch (RuntimeException e) {
-            throw new RedisConnectException("redis: cannot connect to " + mask(uriText) + ": "
-                    + scrub(reason(e), uriText), e);
+            throw new RedisConnectException(
+                    "redis: cannot connect to " + mask(uriText) + ": " + scrub(reason(e), uriText), e);
         }
     }
 

@@ -18,8 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisSafety {
 
-    private RedisSafety() {
-    }
+    private RedisSafety() {}
 
     /** Every problem found, as one line each; empty when none. */
     public static List<String> check(RedisClusterAsyncCommands<String, String> redis, String uri) {
@@ -28,7 +27,8 @@ public final class RedisSafety {
             Map<String, String> policy = redis.configGet("maxmemory-policy").get(2, TimeUnit.SECONDS);
             String p = policy.get("maxmemory-policy");
             if (p != null && !"noeviction".equals(p)) {
-                problems.add("maxmemory-policy is " + p + ": Redis may evict opt-outs under memory pressure; set noeviction");
+                problems.add("maxmemory-policy is " + p
+                        + ": Redis may evict opt-outs under memory pressure; set noeviction");
             }
             Map<String, String> aof = redis.configGet("appendonly").get(2, TimeUnit.SECONDS);
             if ("no".equals(aof.get("appendonly"))) {
@@ -36,7 +36,8 @@ public final class RedisSafety {
                         + "but enable AOF with appendfsync always or everysec)");
             }
         } catch (Exception e) {
-            problems.add("could not read Redis configuration (" + rootMessage(e) + "): eviction policy and AOF unchecked");
+            problems.add(
+                    "could not read Redis configuration (" + rootMessage(e) + "): eviction policy and AOF unchecked");
         }
         String plaintext = plaintextToPublicAddress(uri);
         if (plaintext != null) {
@@ -57,12 +58,19 @@ public final class RedisSafety {
                     continue;
                 }
                 InetAddress a = host.matches("[0-9.]+|\\[?[0-9a-fA-F:]+\\]?")
-                        ? InetAddress.getByName(host.replace("[", "").replace("]", "")) : null;
-                boolean internal = a != null ? a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-                        : host.equals("localhost") || !host.contains(".") || host.endsWith(".internal")
-                        || host.endsWith(".local") || host.endsWith(".svc") || host.endsWith(".cluster.local");
+                        ? InetAddress.getByName(host.replace("[", "").replace("]", ""))
+                        : null;
+                boolean internal = a != null
+                        ? a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
+                        : host.equals("localhost")
+                                || !host.contains(".")
+                                || host.endsWith(".internal")
+                                || host.endsWith(".local")
+                                || host.endsWith(".svc")
+                                || host.endsWith(".cluster.local");
                 if (!internal) {
-                    return "plaintext connection to " + host + ", which is not a loopback or private address; use rediss://";
+                    return "plaintext connection to " + host
+                            + ", which is not a loopback or private address; use rediss://";
                 }
             }
         } catch (Exception e) {

@@ -19,8 +19,7 @@ public final class Utf8Codec implements RedisCodec<String, String>, ToByteBufEnc
 
     public static final Utf8Codec INSTANCE = new Utf8Codec();
 
-    private Utf8Codec() {
-    }
+    private Utf8Codec() {}
 
     @Override
     public boolean isEstimateExact() {

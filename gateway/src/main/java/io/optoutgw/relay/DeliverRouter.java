@@ -5,12 +5,12 @@ import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import io.optoutgw.codec.Pdus;
-import io.optoutgw.metrics.GatewayMetrics;
-import io.optoutgw.metrics.LogLimiter;
-import io.optoutgw.optout.OptOutService;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
 import io.optoutgw.esme.EsmeSession;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.optout.OptOutService;
 import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.UpstreamTraffic;
@@ -40,12 +40,18 @@ public final class DeliverRouter implements UpstreamTraffic {
     private final GatewayMetrics metrics;
     private final KeywordMo keywordMo;
 
-    public DeliverRouter(AccountRegistry accounts, Upstreams upstreams, MessageIdStore messageIds, OptOutService optOut,
-                         GatewayMetrics metrics, Duration requestTimeout) {
+    public DeliverRouter(
+            AccountRegistry accounts,
+            Upstreams upstreams,
+            MessageIdStore messageIds,
+            OptOutService optOut,
+            GatewayMetrics metrics,
+            Duration requestTimeout) {
         this.accounts = accounts;
         this.messageIds = messageIds;
         this.metrics = metrics;
-        this.keywordMo = new KeywordMo(optOut, new ReplySender(upstreams, messageIds, metrics, requestTimeout), metrics);
+        this.keywordMo =
+                new KeywordMo(optOut, new ReplySender(upstreams, messageIds, metrics, requestTimeout), metrics);
     }
 
     @Override
@@ -60,7 +66,9 @@ public final class DeliverRouter implements UpstreamTraffic {
             if (messageId == null) {
                 long skipped = unroutableLog.admit();
                 if (skipped >= 0) {
-                    log.info("{} receipt without a message id cannot be routed{}", bind.label(),
+                    log.info(
+                            "{} receipt without a message id cannot be routed{}",
+                            bind.label(),
                             LogLimiter.leftOut(skipped));
                 }
                 retryLater(bind, request, smscSequence);
@@ -69,13 +77,17 @@ public final class DeliverRouter implements UpstreamTraffic {
             routeReceipt(bind, request, smscSequence, messageId, 0);
             return;
         }
-        String destination = sm.getDestAddress() == null ? null : sm.getDestAddress().getAddress();
+        String destination =
+                sm.getDestAddress() == null ? null : sm.getDestAddress().getAddress();
         Account owner = accounts.ownerOf(destination);
         Runnable routeNormally = () -> {
             if (owner == null) {
                 long skipped = unroutableLog.admit();
                 if (skipped >= 0) {
-                    log.info("{} {} to a number no account owns{}", bind.label(), request.getName(),
+                    log.info(
+                            "{} {} to a number no account owns{}",
+                            bind.label(),
+                            request.getName(),
                             LogLimiter.leftOut(skipped));
                 }
             }
@@ -90,8 +102,8 @@ public final class DeliverRouter implements UpstreamTraffic {
      * stores the mapping. So an unknown id is looked up again after short pauses before the SMSC
      * is told to retry later.
      */
-    private void routeReceipt(UpstreamBind bind, PduRequest<?> request, int smscSequence, String messageId,
-                              int attempt) {
+    private void routeReceipt(
+            UpstreamBind bind, PduRequest<?> request, int smscSequence, String messageId, int attempt) {
         messageIds.lookup(bind.upstreamName(), messageId).whenComplete((systemId, error) -> {
             if (error != null) {
                 log.warn("{} receipt lookup failed: {}", bind.label(), error.toString());
@@ -100,7 +112,8 @@ public final class DeliverRouter implements UpstreamTraffic {
                 return;
             }
             if (systemId == null && attempt < RECEIPT_LOOKUP_RETRY_MILLIS.length) {
-                bind.schedule(() -> routeReceipt(bind, request, smscSequence, messageId, attempt + 1),
+                bind.schedule(
+                        () -> routeReceipt(bind, request, smscSequence, messageId, attempt + 1),
                         RECEIPT_LOOKUP_RETRY_MILLIS[attempt]);
                 return;
             }
@@ -113,7 +126,9 @@ public final class DeliverRouter implements UpstreamTraffic {
             if (account == null) {
                 long skipped = unroutableLog.admit();
                 if (skipped >= 0) {
-                    log.info("{} receipt for unknown message id: no account to route it to{}", bind.label(),
+                    log.info(
+                            "{} receipt for unknown message id: no account to route it to{}",
+                            bind.label(),
                             LogLimiter.leftOut(skipped));
                 }
             }
@@ -127,8 +142,12 @@ public final class DeliverRouter implements UpstreamTraffic {
             if (account != null) {
                 long skipped = unroutableLog.admit();
                 if (skipped >= 0) {
-                    log.info("{} no bound receiver of account {} for {}{}", bind.label(), account.systemId(),
-                            request.getName(), LogLimiter.leftOut(skipped));
+                    log.info(
+                            "{} no bound receiver of account {} for {}{}",
+                            bind.label(),
+                            account.systemId(),
+                            request.getName(),
+                            LogLimiter.leftOut(skipped));
                 }
             }
             retryLater(bind, request, smscSequence);
@@ -144,7 +163,12 @@ public final class DeliverRouter implements UpstreamTraffic {
             public void onFailure(RequestWindow.Failure failure) {
                 long skipped = deliveryFailureLog.admit();
                 if (skipped >= 0) {
-                    log.info("{} {} to {}: {}{}", bind.label(), request.getName(), session.label(), failure,
+                    log.info(
+                            "{} {} to {}: {}{}",
+                            bind.label(),
+                            request.getName(),
+                            session.label(),
+                            failure,
                             LogLimiter.leftOut(skipped));
                 }
                 retryLater(bind, request, smscSequence);

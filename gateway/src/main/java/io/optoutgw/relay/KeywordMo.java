@@ -6,14 +6,14 @@ import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.type.Address;
 import io.netty.channel.EventLoop;
 import io.optoutgw.codec.Pdus;
+import io.optoutgw.esme.Account;
+import io.optoutgw.esme.EsmeSession;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.optout.MessageText;
 import io.optoutgw.optout.Mo;
 import io.optoutgw.optout.MoOutcome;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.TextDecoder;
-import io.optoutgw.esme.Account;
-import io.optoutgw.esme.EsmeSession;
 import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import java.util.List;
@@ -59,30 +59,49 @@ final class KeywordMo {
         if (text.latin1Fallback()) {
             metrics.latin1Fallback(ownerName(owner));
             if (latin1Logged.add(bind.upstreamName())) {
-                log.info("{} MO under data_coding {} has octets above 0x7F, which GSM 7-bit unpacked cannot carry: "
-                        + "read as Latin-1 (set dataCodingZero: latin1 on upstream {} if it always sends Latin-1; "
-                        + "counted in smppgw_mo_latin1_fallback_total, logged once)", bind.label(),
-                        sm.getDataCoding() & 0xFF, bind.upstreamName());
+                log.info(
+                        "{} MO under data_coding {} has octets above 0x7F, which GSM 7-bit unpacked cannot carry: "
+                                + "read as Latin-1 (set dataCodingZero: latin1 on upstream {} if it always sends Latin-1; "
+                                + "counted in smppgw_mo_latin1_fallback_total, logged once)",
+                        bind.label(),
+                        sm.getDataCoding() & 0xFF,
+                        bind.upstreamName());
             }
         }
         Address source = sm.getSourceAddress();
         Address destination = sm.getDestAddress();
-        Mo mo = new Mo(bind.label(), bind.upstreamName(), bind.label() + " seq " + smscSequence,
-                source == null ? 0 : source.getTon(), addr(source),
-                destination == null ? 0 : destination.getTon(), destination == null ? null : destination.getAddress(),
-                sm.getDataCoding() & 0xFF, text.text(), text.concat(), owner == null ? null : owner.config());
-        optOut.handle(mo).whenComplete((outcome, error) -> onLoop(bind.eventLoop(),
-                () -> act(bind, sm, owner, routeNormally, receivedNanos, outcome, error)));
+        Mo mo = new Mo(
+                bind.label(),
+                bind.upstreamName(),
+                bind.label() + " seq " + smscSequence,
+                source == null ? 0 : source.getTon(),
+                addr(source),
+                destination == null ? 0 : destination.getTon(),
+                destination == null ? null : destination.getAddress(),
+                sm.getDataCoding() & 0xFF,
+                text.text(),
+                text.concat(),
+                owner == null ? null : owner.config());
+        optOut.handle(mo)
+                .whenComplete((outcome, error) -> onLoop(
+                        bind.eventLoop(), () -> act(bind, sm, owner, routeNormally, receivedNanos, outcome, error)));
     }
 
     /** What the SMSC hears, and what else happens, for each outcome. */
-    private void act(UpstreamBind bind, BaseSm<?> sm, Account owner, Runnable routeNormally, long receivedNanos,
-                     MoOutcome outcome, Throwable error) {
+    private void act(
+            UpstreamBind bind,
+            BaseSm<?> sm,
+            Account owner,
+            Runnable routeNormally,
+            long receivedNanos,
+            MoOutcome outcome,
+            Throwable error) {
         if (error != null) {
             // not expected: the service reports its failures as outcomes; never ESME_ROK on doubt
             log.warn("{} MO not handled ({}): SMSC told to retry", bind.label(), error.toString());
             retryLater(bind, sm);
-        } else if (outcome instanceof MoOutcome.NotKeyword || outcome instanceof MoOutcome.Incomplete
+        } else if (outcome instanceof MoOutcome.NotKeyword
+                || outcome instanceof MoOutcome.Incomplete
                 || outcome instanceof MoOutcome.NotAPhoneNumber) {
             routeNormally.run();
         } else if (outcome instanceof MoOutcome.NotDurable) {
@@ -92,8 +111,14 @@ final class KeywordMo {
         } else if (outcome instanceof MoOutcome.Recorded recorded) {
             acknowledge(bind, sm, owner);
             List<String> route = owner == null ? List.of() : owner.config().route();
-            replies.send(ownerName(owner), route, recorded.kind(), sm.getDestAddress(), sm.getSourceAddress(),
-                    recorded.reply(), receivedNanos);
+            replies.send(
+                    ownerName(owner),
+                    route,
+                    recorded.kind(),
+                    sm.getDestAddress(),
+                    sm.getSourceAddress(),
+                    recorded.reply(),
+                    receivedNanos);
         } else {
             throw new IllegalStateException("unknown MO outcome " + outcome);
         }
@@ -115,8 +140,7 @@ final class KeywordMo {
         }
         session.deliver(sm, new RequestWindow.Callback() {
             @Override
-            public void onResponse(PduResponse response) {
-            }
+            public void onResponse(PduResponse response) {}
 
             @Override
             public void onFailure(RequestWindow.Failure failure) {
@@ -126,7 +150,8 @@ final class KeywordMo {
     }
 
     private TextDecoder decoder(UpstreamBind bind) {
-        return decoders.computeIfAbsent(bind.upstreamName(), n -> new TextDecoder(bind.config().dataCodingZero()));
+        return decoders.computeIfAbsent(
+                bind.upstreamName(), n -> new TextDecoder(bind.config().dataCodingZero()));
     }
 
     /** ESME_RX_T_APPN: a temporary failure, so the SMSC delivers again later. */

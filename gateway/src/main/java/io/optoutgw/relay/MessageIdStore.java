@@ -51,6 +51,7 @@ public final class MessageIdStore {
     private final long batchDelayNanos;
     /** Recent mappings kept locally (about the last this many; see {@link RecentMessageIds}). */
     static final int LOCAL_ENTRIES = 131_072;
+
     private final RecentMessageIds recent = new RecentMessageIds(LOCAL_ENTRIES);
 
     /** The calling event loop's gathered writes; {@code null} on other threads. */
@@ -66,9 +67,10 @@ public final class MessageIdStore {
             return batch;
         }
     };
+
     private final List<Batch> allBatches = new CopyOnWriteArrayList<>();
 
-    private Runnable onWriteError = () -> { };
+    private Runnable onWriteError = () -> {};
 
     /** Called (on a Redis thread) for every mapping write that failed, e.g. to count it. */
     public void onWriteError(Runnable callback) {
@@ -84,8 +86,8 @@ public final class MessageIdStore {
      * @param batchDelay how long a mapping written on an event loop may wait for others; zero writes
      *                   each one at once
      */
-    public MessageIdStore(Supplier<RedisClusterAsyncCommands<String, String>> redis,
-                          Duration ttl, Duration batchDelay) {
+    public MessageIdStore(
+            Supplier<RedisClusterAsyncCommands<String, String>> redis, Duration ttl, Duration batchDelay) {
         this.redis = redis;
         this.ttl = SetArgs.Builder.px(ttl.toMillis());
         this.batchDelayNanos = batchDelay.toNanos();
@@ -124,8 +126,10 @@ public final class MessageIdStore {
     private void warnNotStored(Throwable error) {
         long skipped = notStoredLog.admit();
         if (skipped >= 0) {
-            log.warn("{} message id mapping(s) not stored in Redis, so their receipts may not be routed: {}",
-                    skipped + 1, error.toString());
+            log.warn(
+                    "{} message id mapping(s) not stored in Redis, so their receipts may not be routed: {}",
+                    skipped + 1,
+                    error.toString());
         }
     }
 

@@ -64,8 +64,11 @@ public final class PendingMessages {
     private final long cancelTimeoutNanos;
     private final LogLimiter writeFailureLog = new LogLimiter(Duration.ofSeconds(1));
 
-    public PendingMessages(Supplier<RedisClusterAsyncCommands<String, String>> redis, Upstreams upstreams,
-                           GatewayMetrics metrics, Duration cancelTimeout) {
+    public PendingMessages(
+            Supplier<RedisClusterAsyncCommands<String, String>> redis,
+            Upstreams upstreams,
+            GatewayMetrics metrics,
+            Duration cancelTimeout) {
         this.redis = redis;
         this.upstreams = upstreams;
         this.metrics = metrics;
@@ -93,20 +96,36 @@ public final class PendingMessages {
     }
 
     /** Remembers a relayed message to {@code digits}; best effort (a failure is counted and logged). */
-    public void remember(String digits, String upstream, String messageId, String account, String sender,
-                         Address source, Address destination, Instant until) {
+    public void remember(
+            String digits,
+            String upstream,
+            String messageId,
+            String account,
+            String sender,
+            Address source,
+            Address destination,
+            Instant until) {
         long ttl = Math.max(1, until.toEpochMilli() - System.currentTimeMillis());
-        String value = account + "\n" + sender + "\n" + addr(source) + "\n" + addr(destination) + "\n"
-                + until.toEpochMilli();
-        CompletionStage<Object> written = redis.get().eval(REMEMBER, ScriptOutputType.INTEGER,
-                new String[] {key(digits)}, upstream + "\n" + messageId, value, Long.toString(ttl));
+        String value =
+                account + "\n" + sender + "\n" + addr(source) + "\n" + addr(destination) + "\n" + until.toEpochMilli();
+        CompletionStage<Object> written = redis.get()
+                .eval(
+                        REMEMBER,
+                        ScriptOutputType.INTEGER,
+                        new String[] {key(digits)},
+                        upstream + "\n" + messageId,
+                        value,
+                        Long.toString(ttl));
         written.whenComplete((ok, error) -> {
             if (error != null) {
                 metrics.redisError("pending_write");
                 long skipped = writeFailureLog.admit();
                 if (skipped >= 0) {
-                    log.warn("pending message to {} not remembered, so an opt-out cannot cancel it: {}{}",
-                            PhoneNumbers.mask(digits), error.toString(), LogLimiter.leftOut(skipped));
+                    log.warn(
+                            "pending message to {} not remembered, so an opt-out cannot cancel it: {}{}",
+                            PhoneNumbers.mask(digits),
+                            error.toString(),
+                            LogLimiter.leftOut(skipped));
                 }
             }
         });
@@ -117,11 +136,15 @@ public final class PendingMessages {
      * number of cancel_sm the SMSCs accepted; never exceptionally.
      */
     public CompletableFuture<Integer> cancelFor(String digits, Scope scope) {
-        return redis.get().hgetall(key(digits)).toCompletableFuture()
+        return redis.get()
+                .hgetall(key(digits))
+                .toCompletableFuture()
                 .thenCompose(all -> cancel(digits, scope, all))
                 .exceptionally(error -> {
                     metrics.redisError("pending_read");
-                    log.warn("pending messages to {} not read, none cancelled: {}", PhoneNumbers.mask(digits),
+                    log.warn(
+                            "pending messages to {} not read, none cancelled: {}",
+                            PhoneNumbers.mask(digits),
                             error.toString());
                     return 0;
                 });
@@ -130,29 +153,37 @@ public final class PendingMessages {
     private CompletableFuture<Integer> cancel(String digits, Scope scope, Map<String, String> all) {
         long now = System.currentTimeMillis();
         AtomicInteger accepted = new AtomicInteger();
-        CompletableFuture<?>[] cancels = all.entrySet().stream().map(e -> {
-            String[] f = e.getKey().split("\n", 2);
-            String[] v = e.getValue().split("\n", -1);
-            if (f.length != 2 || v.length != 5) {
-                return CompletableFuture.completedFuture(null);
-            }
-            Entry entry = new Entry(f[0], f[1], v[0], v[1], parseAddr(v[2]), parseAddr(v[3]), Long.parseLong(v[4]));
-            if (entry.untilMillis < now || !covers(scope, entry)) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return cancelOne(entry).thenAccept(ok -> {
-                if (ok) {
-                    accepted.incrementAndGet();
-                    redis.get().hdel(key(digits), e.getKey());
-                }
-            });
-        }).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] cancels = all.entrySet().stream()
+                .map(e -> {
+                    String[] f = e.getKey().split("\n", 2);
+                    String[] v = e.getValue().split("\n", -1);
+                    if (f.length != 2 || v.length != 5) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    Entry entry =
+                            new Entry(f[0], f[1], v[0], v[1], parseAddr(v[2]), parseAddr(v[3]), Long.parseLong(v[4]));
+                    if (entry.untilMillis < now || !covers(scope, entry)) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return cancelOne(entry).thenAccept(ok -> {
+                        if (ok) {
+                            accepted.incrementAndGet();
+                            redis.get().hdel(key(digits), e.getKey());
+                        }
+                    });
+                })
+                .toArray(CompletableFuture[]::new);
         return CompletableFuture.allOf(cancels).thenApply(x -> accepted.get());
     }
 
-    private record Entry(String upstream, String messageId, String account, String sender, Address source,
-                         Address destination, long untilMillis) {
-    }
+    private record Entry(
+            String upstream,
+            String messageId,
+            String account,
+            String sender,
+            Address source,
+            Address destination,
+            long untilMillis) {}
 
     /** Whether an opt-out recorded in {@code scope} covers a message of this account and (canonical) sender. */
     static boolean covers(Scope scope, String account, String sender) {
@@ -164,7 +195,6 @@ public final class PendingMessages {
                     && s.sender().equals(sender);
         }
         return true; // global
-
     }
 
     private static boolean covers(Scope scope, Entry entry) {
@@ -176,8 +206,10 @@ public final class PendingMessages {
         UpstreamBind bind = pool == null ? null : pool.pick();
         if (bind == null) {
             metrics.pendingCancel("no_upstream");
-            log.warn("pending message {} via {} not cancelled: no session of that upstream can send now",
-                    entry.messageId, entry.upstream);
+            log.warn(
+                    "pending message {} via {} not cancelled: no session of that upstream can send now",
+                    entry.messageId,
+                    entry.upstream);
             return CompletableFuture.completedFuture(false);
         }
         CancelSm cancel = new CancelSm();
@@ -192,8 +224,11 @@ public final class PendingMessages {
                 boolean ok = response.getCommandStatus() == SmppConstants.STATUS_OK;
                 metrics.pendingCancel(ok ? "cancelled" : "refused");
                 if (!ok) {
-                    log.info("cancel_sm for pending message {} via {} refused by the SMSC: 0x{}", entry.messageId,
-                            entry.upstream, Integer.toHexString(response.getCommandStatus()));
+                    log.info(
+                            "cancel_sm for pending message {} via {} refused by the SMSC: 0x{}",
+                            entry.messageId,
+                            entry.upstream,
+                            Integer.toHexString(response.getCommandStatus()));
                 }
                 done.complete(ok);
             }

@@ -18,8 +18,7 @@ public final class Receipts {
     private static final int SMSC_DELIVERY_RECEIPT = 0x04;
     private static final int INTERMEDIATE_NOTIFICATION = 0x20;
 
-    private Receipts() {
-    }
+    private Receipts() {}
 
     /**
      * Whether {@code sm} is a receipt: esm_class says so, or it carries receipted_message_id or

@@ -27,6 +27,7 @@ final class RecentMessageIds {
 
     /** Longest message id kept (SMPP allows 64 characters plus the terminating NUL). */
     static final int MAX_ID = 64;
+
     private static final int SLOT_BYTES = MAX_ID;
     private static final int MAX_NAMES = Short.MAX_VALUE;
 

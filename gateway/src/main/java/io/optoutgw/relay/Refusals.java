@@ -33,6 +33,7 @@ final class Refusals {
     private static final DateTimeFormatter RECEIPT_DATE = DateTimeFormatter.ofPattern("yyMMddHHmm");
     /** message_state REJECTED (SMPP 3.4 section 5.2.28). */
     private static final byte STATE_REJECTED = 8;
+
     private static final int RECEIPT_ATTEMPTS = 5;
     private static final long RECEIPT_RETRY_MILLIS = 1000;
 
@@ -75,8 +76,8 @@ final class Refusals {
             log.warn("{} REJECTD receipt not delivered after {} attempts ({})", origin.label(), attempt, why);
             return;
         }
-        origin.executor().schedule(() -> sendReceipt(origin, receipt, attempt + 1), RECEIPT_RETRY_MILLIS,
-                TimeUnit.MILLISECONDS);
+        origin.executor()
+                .schedule(() -> sendReceipt(origin, receipt, attempt + 1), RECEIPT_RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** A receipt in the SMPP 3.4 Appendix B format with receipted_message_id and message_state TLVs. */

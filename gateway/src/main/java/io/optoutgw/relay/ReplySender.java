@@ -49,13 +49,26 @@ final class ReplySender {
      * Sends {@code reply} from {@code from} (the short code) to {@code to} (the person), retrying a
      * few times if no upstream can take it. {@code receivedNanos} is when the MO arrived.
      */
-    void send(String account, List<String> route, Replies.Kind kind, Address from, Address to, ReplyText reply,
-                     long receivedNanos) {
+    void send(
+            String account,
+            List<String> route,
+            Replies.Kind kind,
+            Address from,
+            Address to,
+            ReplyText reply,
+            long receivedNanos) {
         attempt(account, route, kind, from, to, reply, receivedNanos, 1);
     }
 
-    private void attempt(String account, List<String> route, Replies.Kind kind, Address from, Address to, ReplyText reply,
-                         long receivedNanos, int attempt) {
+    private void attempt(
+            String account,
+            List<String> route,
+            Replies.Kind kind,
+            Address from,
+            Address to,
+            ReplyText reply,
+            long receivedNanos,
+            int attempt) {
         UpstreamBind bind = upstreams.pick(route);
         if (bind == null) {
             retry(account, route, kind, from, to, reply, receivedNanos, attempt, "no upstream bound", null);
@@ -76,13 +89,24 @@ final class ReplySender {
             @Override
             public void onResponse(PduResponse response) {
                 if (response.getCommandStatus() == SmppConstants.STATUS_OK) {
-                    if (response instanceof BaseSmResp r && r.getMessageId() != null && !r.getMessageId().isEmpty()) {
+                    if (response instanceof BaseSmResp r
+                            && r.getMessageId() != null
+                            && !r.getMessageId().isEmpty()) {
                         messageIds.remember(bind.upstreamName(), r.getMessageId(), GATEWAY_ACCOUNT);
                     }
                     metrics.confirmationSent(account, type, Duration.ofNanos(System.nanoTime() - receivedNanos));
                 } else {
-                    retry(account, route, kind, from, to, reply, receivedNanos, attempt,
-                            "SMSC answered " + Pdus.status(response.getCommandStatus()), bind);
+                    retry(
+                            account,
+                            route,
+                            kind,
+                            from,
+                            to,
+                            reply,
+                            receivedNanos,
+                            attempt,
+                            "SMSC answered " + Pdus.status(response.getCommandStatus()),
+                            bind);
                 }
             }
 
@@ -93,8 +117,17 @@ final class ReplySender {
         });
     }
 
-    private void retry(String account, List<String> route, Replies.Kind kind, Address from, Address to, ReplyText reply,
-                       long receivedNanos, int attempt, String why, UpstreamBind via) {
+    private void retry(
+            String account,
+            List<String> route,
+            Replies.Kind kind,
+            Address from,
+            Address to,
+            ReplyText reply,
+            long receivedNanos,
+            int attempt,
+            String why,
+            UpstreamBind via) {
         if (attempt >= ATTEMPTS) {
             metrics.confirmationFailed(account, kind.name().toLowerCase());
             log.warn("{} reply for account {} not sent after {} attempts: {}", kind, account, attempt, why);
@@ -105,7 +138,8 @@ final class ReplySender {
             metrics.confirmationFailed(account, kind.name().toLowerCase());
             return;
         }
-        scheduler.schedule(() -> attempt(account, route, kind, from, to, reply, receivedNanos, attempt + 1),
+        scheduler.schedule(
+                () -> attempt(account, route, kind, from, to, reply, receivedNanos, attempt + 1),
                 RETRY_MILLIS * attempt);
     }
 }

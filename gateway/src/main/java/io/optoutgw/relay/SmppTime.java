@@ -14,12 +14,10 @@ import java.time.ZonedDateTime;
  */
 public final class SmppTime {
 
-    private SmppTime() {
-    }
+    private SmppTime() {}
 
     /** What a time field said. */
-    public sealed interface Parsed permits NotSet, At, Invalid {
-    }
+    public sealed interface Parsed permits NotSet, At, Invalid {}
 
     /** The field is empty: immediate delivery, or the SMSC's default validity. */
     public record NotSet() implements Parsed {
@@ -27,12 +25,10 @@ public final class SmppTime {
     }
 
     /** The field names this instant. */
-    public record At(Instant instant) implements Parsed {
-    }
+    public record At(Instant instant) implements Parsed {}
 
     /** The field is not a valid SMPP time; {@code problem} says why. */
-    public record Invalid(String problem) implements Parsed {
-    }
+    public record Invalid(String problem) implements Parsed {}
 
     /** Reads {@code field} relative to {@code now}; never throws. */
     public static Parsed parse(String field, Instant now) {
@@ -60,8 +56,13 @@ public final class SmppTime {
         try {
             switch (p) {
                 case 'R', 'r' -> {
-                    ZonedDateTime at = now.atZone(ZoneOffset.UTC).plusYears(yy).plusMonths(mo).plusDays(dd)
-                            .plusHours(hh).plusMinutes(mi).plusSeconds(ss);
+                    ZonedDateTime at = now.atZone(ZoneOffset.UTC)
+                            .plusYears(yy)
+                            .plusMonths(mo)
+                            .plusDays(dd)
+                            .plusHours(hh)
+                            .plusMinutes(mi)
+                            .plusSeconds(ss);
                     return new At(at.toInstant());
                 }
                 case '+', '-' -> {

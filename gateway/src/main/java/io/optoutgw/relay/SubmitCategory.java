@@ -18,8 +18,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class SubmitCategory {
 
-    private SubmitCategory() {
-    }
+    private SubmitCategory() {}
 
     static String of(OptOutPolicy policy, PduRequest<?> request, String canonicalSender) {
         if (!policy.hasCategories()) {

@@ -16,8 +16,7 @@ sealed interface SubmitDecision {
      * Relayed. {@code digits} is the checked number (to remember a message that may stay pending
      * at the SMSC), {@code null} when the list could not be read and the account is fail-open.
      */
-    record Relay(String digits) implements SubmitDecision {
-    }
+    record Relay(String digits) implements SubmitDecision {}
 
     /** Refused: an ESME status, and the reason counted in {@code smppgw_submits_refused_total}. */
     sealed interface Refusal extends SubmitDecision {

@@ -51,6 +51,7 @@ public final class SubmitRelay implements EsmeTraffic {
     private static final Logger log = LoggerFactory.getLogger(SubmitRelay.class);
     /** Per-message lines: at most one of each kind a second (the events are counted in metrics). */
     private static final Duration LOG_INTERVAL = Duration.ofSeconds(1);
+
     private final LogLimiter wrongSenderLog = new LogLimiter(LOG_INTERVAL);
     private final LogLimiter multiRefusedLog = new LogLimiter(LOG_INTERVAL);
     private final LogLimiter upstreamFailureLog = new LogLimiter(LOG_INTERVAL);
@@ -68,9 +69,15 @@ public final class SubmitRelay implements EsmeTraffic {
     private final Refusals refusals;
     private final PendingMessages pending;
 
-    public SubmitRelay(RelayConfig config, Upstreams upstreams, MessageIdStore messageIds, SuppressionGuard guard,
-                       PendingMessages pending, GatewayMetrics metrics, RelayedStats relayedStats,
-                       SendTimeGate sendTime) {
+    public SubmitRelay(
+            RelayConfig config,
+            Upstreams upstreams,
+            MessageIdStore messageIds,
+            SuppressionGuard guard,
+            PendingMessages pending,
+            GatewayMetrics metrics,
+            RelayedStats relayedStats,
+            SendTimeGate sendTime) {
         this.sendTime = sendTime;
         this.relayedStats = relayedStats;
         this.guard = guard;
@@ -97,13 +104,17 @@ public final class SubmitRelay implements EsmeTraffic {
             // an account submits only with its own sender IDs and numbers (docs/reliability.md, "Security")
             long skipped = wrongSenderLog.admit();
             if (skipped >= 0) {
-                log.info("{} {} refused: source address is not one of the account's senders{}", session.label(),
-                        request.getName(), LogLimiter.leftOut(skipped));
+                log.info(
+                        "{} {} refused: source address is not one of the account's senders{}",
+                        session.label(),
+                        request.getName(),
+                        LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSRCADR), esmeSequence);
             return;
         }
-        if (command == SmppConstants.CMD_ID_QUERY_SM || command == SmppConstants.CMD_ID_CANCEL_SM
+        if (command == SmppConstants.CMD_ID_QUERY_SM
+                || command == SmppConstants.CMD_ID_CANCEL_SM
                 || command == SmppConstants.CMD_ID_REPLACE_SM) {
             String messageId = messageIdOf(request);
             if (messageId != null && !messageId.isEmpty()) {
@@ -115,9 +126,14 @@ public final class SubmitRelay implements EsmeTraffic {
         String scheduleProblem = scheduleProblem(account.config().optOut(), request);
         if (scheduleProblem != null) {
             metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.SCHEDULE);
-            long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.SCHEDULE).admit();
+            long skipped =
+                    refusalLogs.get(GatewayMetrics.RefusalReason.SCHEDULE).admit();
             if (skipped >= 0) {
-                log.info("{} {} refused: {}{}", session.label(), request.getName(), scheduleProblem,
+                log.info(
+                        "{} {} refused: {}{}",
+                        session.label(),
+                        request.getName(),
+                        scheduleProblem,
                         LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSCHED), esmeSequence);
@@ -129,8 +145,8 @@ public final class SubmitRelay implements EsmeTraffic {
             metrics.submitChecked(account.systemId());
             String category = SubmitCategory.of(account.config().optOut(), sm, sender);
             guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender, category)
-                    .whenComplete((decision, never) -> onLoop(session.executor(),
-                            () -> enforce(session, sm, esmeSequence, decision, startNanos)));
+                    .whenComplete((decision, never) ->
+                            onLoop(session.executor(), () -> enforce(session, sm, esmeSequence, decision, startNanos)));
             return;
         }
         if (command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
@@ -161,7 +177,9 @@ public final class SubmitRelay implements EsmeTraffic {
             return null;
         }
         if (a == null) {
-            return request instanceof BaseSm<?> || request instanceof SubmitMulti ? null : account.config().sender((byte) 0, "");
+            return request instanceof BaseSm<?> || request instanceof SubmitMulti
+                    ? null
+                    : account.config().sender((byte) 0, "");
         }
         return account.config().sender(a.getTon(), a.getAddress());
     }
@@ -184,7 +202,8 @@ public final class SubmitRelay implements EsmeTraffic {
      * Only submit_sm and submit_multi carry a schedule_delivery_time.
      */
     static String scheduleProblem(OptOutPolicy policy, PduRequest<?> request) {
-        String schedule = request instanceof BaseSm<?> sm ? sm.getScheduleDeliveryTime()
+        String schedule = request instanceof BaseSm<?> sm
+                ? sm.getScheduleDeliveryTime()
                 : request instanceof SubmitMulti m ? m.getScheduleDeliveryTime() : null;
         if (schedule == null || schedule.isEmpty() || policy.scheduled() == OptOutPolicy.Scheduled.ALLOW) {
             return null;
@@ -196,7 +215,8 @@ public final class SubmitRelay implements EsmeTraffic {
         if (at instanceof SmppTime.Invalid invalid) {
             return "schedule_delivery_time is not an SMPP time: " + invalid.problem();
         }
-        if (at instanceof SmppTime.At when && when.instant().isAfter(Instant.now().plus(policy.maxScheduleAhead()))) {
+        if (at instanceof SmppTime.At when
+                && when.instant().isAfter(Instant.now().plus(policy.maxScheduleAhead()))) {
             return "schedule_delivery_time is more than " + policy.maxScheduleAhead() + " ahead";
         }
         return null;
@@ -204,8 +224,7 @@ public final class SubmitRelay implements EsmeTraffic {
 
     /** When a relayed message may still wait at the SMSC after its submit: worth remembering; else null. */
     private Instant pendingUntil(Account account, String schedule, String validity) {
-        if (!account.config().optOut().cancelPendingOnOptOut()
-                || (isEmpty(schedule) && isEmpty(validity))) {
+        if (!account.config().optOut().cancelPendingOnOptOut() || (isEmpty(schedule) && isEmpty(validity))) {
             return null;
         }
         Instant now = Instant.now();
@@ -222,20 +241,20 @@ public final class SubmitRelay implements EsmeTraffic {
      * when no upstream of the account's route accepted it for this account (another account's
      * message, or an unknown id).
      */
-    private void relayToOwner(EsmeSession session, PduRequest<?> request, int esmeSequence, String messageId,
-                              long startNanos) {
+    private void relayToOwner(
+            EsmeSession session, PduRequest<?> request, int esmeSequence, String messageId, long startNanos) {
         Account account = session.account();
         List<String> names = upstreams.routeNames(account.config().route());
         List<CompletableFuture<String>> owners = new ArrayList<>(names.size());
         for (String name : names) {
             owners.add(messageIds.lookup(name, messageId).toCompletableFuture());
         }
-        CompletableFuture.allOf(owners.toArray(CompletableFuture[]::new)).whenComplete((ignored, error) ->
-                onLoop(session.executor(), () -> {
+        CompletableFuture.allOf(owners.toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, error) -> onLoop(session.executor(), () -> {
                     if (error != null) {
                         metrics.redisError("receipt_lookup");
-                        session.respond(Pdus.response(request, account.config().optOut().failClosedStatus()),
-                                esmeSequence);
+                        session.respond(
+                                Pdus.response(request, account.config().optOut().failClosedStatus()), esmeSequence);
                         return;
                     }
                     for (int i = 0; i < names.size(); i++) {
@@ -250,10 +269,15 @@ public final class SubmitRelay implements EsmeTraffic {
                         }
                     }
                     metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.NOT_OWNER);
-                    long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.NOT_OWNER).admit();
+                    long skipped = refusalLogs
+                            .get(GatewayMetrics.RefusalReason.NOT_OWNER)
+                            .admit();
                     if (skipped >= 0) {
-                        log.info("{} {} refused: message id is not one this account submitted{}", session.label(),
-                                request.getName(), LogLimiter.leftOut(skipped));
+                        log.info(
+                                "{} {} refused: message id is not one this account submitted{}",
+                                session.label(),
+                                request.getName(),
+                                LogLimiter.leftOut(skipped));
                     }
                     session.respond(Pdus.response(request, SmppConstants.STATUS_INVMSGID), esmeSequence);
                 }));
@@ -274,17 +298,27 @@ public final class SubmitRelay implements EsmeTraffic {
         String category = SubmitCategory.of(account.config().optOut(), multi, sender);
         for (SubmitMulti.Destination d : destinations) {
             metrics.submitChecked(account.systemId());
-            checks.add(d.isDistributionList()
-                    ? CompletableFuture.completedFuture(new SuppressionGuard.InvalidNumber("distribution list"))
-                    : guard.check(account.systemId(), account.config().defaultRegion(), d.address(), sender, category)
-                    .toCompletableFuture());
+            checks.add(
+                    d.isDistributionList()
+                            ? CompletableFuture.completedFuture(new SuppressionGuard.InvalidNumber("distribution list"))
+                            : guard.check(
+                                            account.systemId(),
+                                            account.config().defaultRegion(),
+                                            d.address(),
+                                            sender,
+                                            category)
+                                    .toCompletableFuture());
         }
-        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new)).whenComplete((ignored, never) ->
-                onLoop(session.executor(), () -> decideMulti(session, multi, esmeSequence, checks)));
+        CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, never) ->
+                        onLoop(session.executor(), () -> decideMulti(session, multi, esmeSequence, checks)));
     }
 
-    private void decideMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
-                             List<CompletableFuture<SuppressionGuard.Decision>> checks) {
+    private void decideMulti(
+            EsmeSession session,
+            SubmitMulti multi,
+            int esmeSequence,
+            List<CompletableFuture<SuppressionGuard.Decision>> checks) {
         Account account = session.account();
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         OptOutPolicy policy = account.config().optOut();
@@ -302,16 +336,20 @@ public final class SubmitRelay implements EsmeTraffic {
                 session.respond(Pdus.response(multi, failClosed.status()), esmeSequence);
                 return;
             } else {
-                Address address = d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList())
-                        : d.address();
+                Address address =
+                        d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList()) : d.address();
                 refused.add(new SubmitMultiResp.Unsuccess(address, ((SubmitDecision.Refusal) decision).status()));
             }
         }
         if (!refused.isEmpty()) {
             long skipped = multiRefusedLog.admit();
             if (skipped >= 0) {
-                log.info("{} submit_multi: {} of {} destinations refused{}", session.label(), refused.size(),
-                        destinations.size(), LogLimiter.leftOut(skipped));
+                log.info(
+                        "{} submit_multi: {} of {} destinations refused{}",
+                        session.label(),
+                        refused.size(),
+                        destinations.size(),
+                        LogLimiter.leftOut(skipped));
             }
         }
         if (allowed.isEmpty()) {
@@ -321,8 +359,13 @@ public final class SubmitRelay implements EsmeTraffic {
             return;
         }
         Instant until = pendingUntil(account, multi.getScheduleDeliveryTime(), multi.getValidityPeriod());
-        relayMulti(session, multi.withDestinations(allowed), esmeSequence, refused,
-                until == null ? null : allowedDigits, until);
+        relayMulti(
+                session,
+                multi.withDestinations(allowed),
+                esmeSequence,
+                refused,
+                until == null ? null : allowedDigits,
+                until);
     }
 
     /**
@@ -337,9 +380,13 @@ public final class SubmitRelay implements EsmeTraffic {
         }
     }
 
-    private void relayMulti(EsmeSession session, SubmitMulti multi, int esmeSequence,
-                            List<SubmitMultiResp.Unsuccess> refusedHere, List<String> pendingDigits,
-                            Instant pendingUntil) {
+    private void relayMulti(
+            EsmeSession session,
+            SubmitMulti multi,
+            int esmeSequence,
+            List<SubmitMultiResp.Unsuccess> refusedHere,
+            List<String> pendingDigits,
+            Instant pendingUntil) {
         Account account = session.account();
         UpstreamBind bind = upstreams.pick(account.config().route());
         if (bind == null) {
@@ -353,15 +400,22 @@ public final class SubmitRelay implements EsmeTraffic {
                     session.respond(Pdus.adapt(multi, response), esmeSequence);
                     return;
                 }
-                if (smscResp.getCommandStatus() == SmppConstants.STATUS_OK && !smscResp.getMessageId().isEmpty()) {
+                if (smscResp.getCommandStatus() == SmppConstants.STATUS_OK
+                        && !smscResp.getMessageId().isEmpty()) {
                     messageIds.remember(bind.upstreamName(), smscResp.getMessageId(), account.systemId());
                     if (pendingDigits != null) {
                         List<SubmitMulti.Destination> sent = multi.getDestinations();
                         for (int i = 0; i < sent.size(); i++) {
                             if (pendingDigits.get(i) != null) {
-                                pending.remember(pendingDigits.get(i), bind.upstreamName(), smscResp.getMessageId(),
-                                        account.systemId(), senderOf(account, multi), multi.getSourceAddress(),
-                                        sent.get(i).address(), pendingUntil);
+                                pending.remember(
+                                        pendingDigits.get(i),
+                                        bind.upstreamName(),
+                                        smscResp.getMessageId(),
+                                        account.systemId(),
+                                        senderOf(account, multi),
+                                        multi.getSourceAddress(),
+                                        sent.get(i).address(),
+                                        pendingUntil);
                             }
                         }
                     }
@@ -381,8 +435,8 @@ public final class SubmitRelay implements EsmeTraffic {
     }
 
     /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */
-    private void enforce(EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision checked,
-                         long startNanos) {
+    private void enforce(
+            EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision checked, long startNanos) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
         SubmitDecision decision = SubmitDecision.of(checked, policy);
@@ -404,11 +458,16 @@ public final class SubmitRelay implements EsmeTraffic {
                 return;
             }
             // send-time rules (quiet hours in the recipient's zones, the 24 h cap) after the list allowed it
-            sendTime.check(account.systemId(), relay.digits(), rules, scheduledAt(sm.getScheduleDeliveryTime()),
+            sendTime.check(
+                            account.systemId(),
+                            relay.digits(),
+                            rules,
+                            scheduledAt(sm.getScheduleDeliveryTime()),
                             bind.config().honoursSchedule())
-                    .whenComplete((outcome, error) -> onLoop(session.executor(),
-                            () -> afterSendTime(session, sm, esmeSequence, startNanos, bind, relay.digits(), outcome,
-                                    error)));
+                    .whenComplete((outcome, error) -> onLoop(
+                            session.executor(),
+                            () -> afterSendTime(
+                                    session, sm, esmeSequence, startNanos, bind, relay.digits(), outcome, error)));
         } else if (decision instanceof SubmitDecision.OptedOut) {
             refusals.refuse(session, sm, esmeSequence, policy);
         } else {
@@ -417,15 +476,22 @@ public final class SubmitRelay implements EsmeTraffic {
     }
 
     /** Relays a submit the list allowed, remembering it as possibly pending at the SMSC. */
-    private void relayChecked(EsmeSession session, BaseSm<?> sm, int esmeSequence, long startNanos, UpstreamBind bind,
-                              String digits) {
+    private void relayChecked(
+            EsmeSession session, BaseSm<?> sm, int esmeSequence, long startNanos, UpstreamBind bind, String digits) {
         Instant until = pendingUntil(session.account(), sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
         send(bind, session, sm, esmeSequence, startNanos, until == null ? null : digits, until);
     }
 
     /** Acts on the send-time rules' outcome for a submit the list allowed. */
-    private void afterSendTime(EsmeSession session, BaseSm<?> sm, int esmeSequence, long startNanos, UpstreamBind bind,
-                               String digits, SendTimeGate.Outcome outcome, Throwable error) {
+    private void afterSendTime(
+            EsmeSession session,
+            BaseSm<?> sm,
+            int esmeSequence,
+            long startNanos,
+            UpstreamBind bind,
+            String digits,
+            SendTimeGate.Outcome outcome,
+            Throwable error) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
         if (error != null) {
@@ -442,14 +508,21 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         if (outcome instanceof SendTimeGate.Refuse refuse) {
             GatewayMetrics.RefusalReason reason = refuse.reason() == SendTimeGate.Reason.QUIET_HOURS
-                    ? GatewayMetrics.RefusalReason.QUIET_HOURS : GatewayMetrics.RefusalReason.FREQUENCY_CAP;
+                    ? GatewayMetrics.RefusalReason.QUIET_HOURS
+                    : GatewayMetrics.RefusalReason.FREQUENCY_CAP;
             metrics.submitRefused(account.systemId(), reason);
             long skipped = refusalLogs.get(reason).admit();
             if (skipped >= 0) {
-                log.info("{} {} to {} refused: {} (allowed again at {}){}", session.label(), sm.getName(),
-                        PhoneNumbers.mask(digits), reason == GatewayMetrics.RefusalReason.QUIET_HOURS
-                                ? "quiet hours in the recipient's time" : "at most optOut.sendTime.maxPer24h a day",
-                        refuse.retryAt(), LogLimiter.leftOut(skipped));
+                log.info(
+                        "{} {} to {} refused: {} (allowed again at {}){}",
+                        session.label(),
+                        sm.getName(),
+                        PhoneNumbers.mask(digits),
+                        reason == GatewayMetrics.RefusalReason.QUIET_HOURS
+                                ? "quiet hours in the recipient's time"
+                                : "at most optOut.sendTime.maxPer24h a day",
+                        refuse.retryAt(),
+                        LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(sm, refuse.status()), esmeSequence);
             return;
@@ -489,15 +562,28 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         if (refusal instanceof SubmitDecision.OptedOut optedOut) {
             SuppressionGuard.Suppressed s = optedOut.suppressed();
-            log.info("{} {} to {} refused: opted out ({}{}){}", session.label(), what,
-                    PhoneNumbers.mask(s.digits()), s.scope().kind(),
-                    s.category() == null ? "" : ", category " + s.category(), LogLimiter.leftOut(skipped));
+            log.info(
+                    "{} {} to {} refused: opted out ({}{}){}",
+                    session.label(),
+                    what,
+                    PhoneNumbers.mask(s.digits()),
+                    s.scope().kind(),
+                    s.category() == null ? "" : ", category " + s.category(),
+                    LogLimiter.leftOut(skipped));
         } else if (refusal instanceof SubmitDecision.Uncheckable uncheckable) {
-            log.info("{} {} refused: destination cannot be checked ({}){}", session.label(), what,
-                    uncheckable.problem(), LogLimiter.leftOut(skipped));
+            log.info(
+                    "{} {} refused: destination cannot be checked ({}){}",
+                    session.label(),
+                    what,
+                    uncheckable.problem(),
+                    LogLimiter.leftOut(skipped));
         } else if (refusal instanceof SubmitDecision.FailClosed failClosed) {
-            log.warn("{} {} refused: suppression list unavailable ({}){}", session.label(), what,
-                    failClosed.cause().toString(), LogLimiter.leftOut(skipped));
+            log.warn(
+                    "{} {} refused: suppression list unavailable ({}){}",
+                    session.label(),
+                    what,
+                    failClosed.cause().toString(),
+                    LogLimiter.leftOut(skipped));
         }
     }
 
@@ -515,8 +601,14 @@ public final class SubmitRelay implements EsmeTraffic {
      * Sends {@code request} on {@code bind}; {@code pendingDigits} and {@code pendingUntil}, when
      * set, remember the accepted message as possibly pending at the SMSC until then.
      */
-    private void send(UpstreamBind bind, EsmeSession session, PduRequest<?> request, int esmeSequence,
-                      long startNanos, String pendingDigits, Instant pendingUntil) {
+    private void send(
+            UpstreamBind bind,
+            EsmeSession session,
+            PduRequest<?> request,
+            int esmeSequence,
+            long startNanos,
+            String pendingDigits,
+            Instant pendingUntil) {
         Account account = session.account();
         bind.send(request, timeoutNanos, new RequestWindow.Callback() {
             @Override
@@ -527,16 +619,25 @@ public final class SubmitRelay implements EsmeTraffic {
                 if (message && adapted.getCommandStatus() == SmppConstants.STATUS_OK) {
                     BaseSm<?> sm = (BaseSm<?>) request;
                     String senderTag = account.senderTag(
-                            sm.getSourceAddress() == null ? null : sm.getSourceAddress().getAddress());
+                            sm.getSourceAddress() == null
+                                    ? null
+                                    : sm.getSourceAddress().getAddress());
                     metrics.messageRelayed(account.systemId(), senderTag);
                     relayedStats.relayed(account.systemId(), senderTag);
-                    if (adapted instanceof BaseSmResp smResp && smResp.getMessageId() != null
+                    if (adapted instanceof BaseSmResp smResp
+                            && smResp.getMessageId() != null
                             && !smResp.getMessageId().isEmpty()) {
                         messageIds.remember(bind.upstreamName(), smResp.getMessageId(), account.systemId());
                         if (pendingDigits != null) {
-                            pending.remember(pendingDigits, bind.upstreamName(), smResp.getMessageId(),
-                                    account.systemId(), senderOf(account, sm), sm.getSourceAddress(),
-                                    sm.getDestAddress(), pendingUntil);
+                            pending.remember(
+                                    pendingDigits,
+                                    bind.upstreamName(),
+                                    smResp.getMessageId(),
+                                    account.systemId(),
+                                    senderOf(account, sm),
+                                    sm.getSourceAddress(),
+                                    sm.getDestAddress(),
+                                    pendingUntil);
                         }
                     }
                 }
@@ -549,8 +650,15 @@ public final class SubmitRelay implements EsmeTraffic {
                 int status = failure == RequestWindow.Failure.REFUSED ? config.noRouteStatus() : config.expiredStatus();
                 long skipped = failure == RequestWindow.Failure.REFUSED ? -1 : upstreamFailureLog.admit();
                 if (skipped >= 0) {
-                    log.info("{} {} seq {} via {}: {}, answering {}{}", session.label(), request.getName(),
-                            esmeSequence, bind.label(), failure, Pdus.status(status), LogLimiter.leftOut(skipped));
+                    log.info(
+                            "{} {} seq {} via {}: {}, answering {}{}",
+                            session.label(),
+                            request.getName(),
+                            esmeSequence,
+                            bind.label(),
+                            failure,
+                            Pdus.status(status),
+                            LogLimiter.leftOut(skipped));
                 }
                 session.respond(Pdus.response(request, status), esmeSequence);
             }

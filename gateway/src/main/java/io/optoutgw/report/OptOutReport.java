@@ -33,29 +33,37 @@ public final class OptOutReport {
     }
 
     /** A reason someone gave after opting out. */
-    public record Reason(Instant time, String maskedNumber, String account, String sender, String text) {
-    }
+    public record Reason(Instant time, String maskedNumber, String account, String sender, String text) {}
 
     /** The whole report. */
-    public record Result(LocalDate from, LocalDate to, Map<LocalDate, Map<String, Long>> optOutsPerDayByKeyword,
-                         List<String> keywords, List<SenderRate> senders, List<Reason> reasons, long optIns,
-                         long help) {
+    public record Result(
+            LocalDate from,
+            LocalDate to,
+            Map<LocalDate, Map<String, Long>> optOutsPerDayByKeyword,
+            List<String> keywords,
+            List<SenderRate> senders,
+            List<Reason> reasons,
+            long optIns,
+            long help) {
         public long totalOptOuts() {
-            return optOutsPerDayByKeyword.values().stream().flatMap(m -> m.values().stream())
-                    .mapToLong(Long::longValue).sum();
+            return optOutsPerDayByKeyword.values().stream()
+                    .flatMap(m -> m.values().stream())
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 
     private static final int PAGE = 5_000;
     private static final long TIMEOUT_SECONDS = 30;
 
-    private OptOutReport() {
-    }
+    private OptOutReport() {}
 
     /** Builds the report for the last {@code since} up to now. */
     public static Result build(RedisClusterAsyncCommands<String, String> redis, Duration since) throws Exception {
-        Integer buckets = SuppressionStore.bucketsInUse(redis).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        SuppressionStore store = new SuppressionStore(redis, buckets == null ? SuppressionStore.DEFAULT_BUCKETS : buckets);
+        Integer buckets =
+                SuppressionStore.bucketsInUse(redis).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        SuppressionStore store =
+                new SuppressionStore(redis, buckets == null ? SuppressionStore.DEFAULT_BUCKETS : buckets);
         Instant now = Instant.now();
         long fromMs = now.minus(since).toEpochMilli();
         long toMs = now.toEpochMilli();
@@ -64,8 +72,8 @@ public final class OptOutReport {
         long first = store.auditIndexRank(fromMs).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         pages:
         for (long at = first; ; at += PAGE) {
-            List<SuppressionStore.AuditRef> page = store.auditIndexPage(at, PAGE).toCompletableFuture()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            List<SuppressionStore.AuditRef> page =
+                    store.auditIndexPage(at, PAGE).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             for (SuppressionStore.AuditRef entry : page) {
                 if (entry.epochMillis() > toMs) {
                     break pages;
@@ -83,8 +91,8 @@ public final class OptOutReport {
         long optIns = 0;
         long help = 0;
         for (String digits : numbers) {
-            for (ConsentEvent e : store.history(digits, fromMs, toMs).toCompletableFuture()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            for (ConsentEvent e :
+                    store.history(digits, fromMs, toMs).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 switch (e.type()) {
                     case OPT_OUT -> {
                         LocalDate day = LocalDate.ofInstant(e.time(), ZoneOffset.UTC);
@@ -95,10 +103,10 @@ public final class OptOutReport {
                     }
                     case OPT_IN -> optIns++;
                     case HELP -> help++;
-                    case REASON -> reasons.add(new Reason(e.time(), PhoneNumbers.mask(e.number()), e.account(),
-                            e.sender(), e.text()));
-                    default -> {
-                    }
+                    case REASON ->
+                        reasons.add(
+                                new Reason(e.time(), PhoneNumbers.mask(e.number()), e.account(), e.sender(), e.text()));
+                    default -> {}
                 }
             }
         }
@@ -106,8 +114,8 @@ public final class OptOutReport {
         LocalDate toDay = LocalDate.ofInstant(now, ZoneOffset.UTC);
         Map<String, Long> relayed = new TreeMap<>();
         for (LocalDate d = fromDay; !d.isAfter(toDay); d = d.plusDays(1)) {
-            Map<String, String> counts = redis.hgetall(RelayedStats.key(d)).toCompletableFuture()
-                    .get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            Map<String, String> counts =
+                    redis.hgetall(RelayedStats.key(d)).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             counts.forEach((k, v) -> relayed.merge(k, Long.parseLong(v), Long::sum));
         }
         Set<String> senderKeys = new TreeSet<>(optOutsBySender.keySet());
@@ -134,16 +142,28 @@ public final class OptOutReport {
     /** The report as a terminal table. */
     public static String table(Result r) {
         StringBuilder sb = new StringBuilder();
-        sb.append("Opt-out report ").append(r.from()).append(" .. ").append(r.to()).append(" (UTC)\n");
-        sb.append("opt-outs ").append(r.totalOptOuts()).append(", opt-ins ").append(r.optIns())
-                .append(", help ").append(r.help()).append(", reasons ").append(r.reasons().size()).append("\n\n");
+        sb.append("Opt-out report ")
+                .append(r.from())
+                .append(" .. ")
+                .append(r.to())
+                .append(" (UTC)\n");
+        sb.append("opt-outs ")
+                .append(r.totalOptOuts())
+                .append(", opt-ins ")
+                .append(r.optIns())
+                .append(", help ")
+                .append(r.help())
+                .append(", reasons ")
+                .append(r.reasons().size())
+                .append("\n\n");
         sb.append("Opt-outs per day by keyword\n");
         sb.append(String.format("%-10s", "day"));
         for (String k : r.keywords()) {
             sb.append(String.format(" %10s", k));
         }
         sb.append(String.format(" %8s%n", "total"));
-        for (Map.Entry<LocalDate, Map<String, Long>> day : r.optOutsPerDayByKeyword().entrySet()) {
+        for (Map.Entry<LocalDate, Map<String, Long>> day :
+                r.optOutsPerDayByKeyword().entrySet()) {
             sb.append(String.format("%-10s", day.getKey()));
             long total = 0;
             for (String k : r.keywords()) {
@@ -157,12 +177,18 @@ public final class OptOutReport {
         sb.append(String.format("%-16s %-14s %9s %10s %8s%n", "account", "sender", "opt-outs", "relayed", "rate"));
         for (SenderRate s : r.senders()) {
             String rate = s.relayed() == 0 ? "n/a" : String.format("%.2f%%", 100 * s.rate());
-            sb.append(String.format("%-16s %-14s %9d %10d %8s%n", s.account(), s.sender(), s.optOuts(), s.relayed(), rate));
+            sb.append(String.format(
+                    "%-16s %-14s %9d %10d %8s%n", s.account(), s.sender(), s.optOuts(), s.relayed(), rate));
         }
         sb.append("\nReasons given after opting out (newest first)\n");
         for (Reason reason : r.reasons().subList(0, Math.min(20, r.reasons().size()))) {
-            sb.append(String.format("%s %s %s/%s: %s%n", reason.time(), reason.maskedNumber(), reason.account(),
-                    reason.sender(), reason.text().replace('\n', ' ')));
+            sb.append(String.format(
+                    "%s %s %s/%s: %s%n",
+                    reason.time(),
+                    reason.maskedNumber(),
+                    reason.account(),
+                    reason.sender(),
+                    reason.text().replace('\n', ' ')));
         }
         return sb.toString();
     }

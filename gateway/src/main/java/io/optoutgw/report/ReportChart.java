@@ -18,12 +18,20 @@ public final class ReportChart {
 
     private static final int WIDTH = 1000;
     private static final int HEIGHT = 720;
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
-        new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
-        new Color(0xbcbd22), new Color(0x17becf)};
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4),
+        new Color(0xff7f0e),
+        new Color(0x2ca02c),
+        new Color(0xd62728),
+        new Color(0x9467bd),
+        new Color(0x8c564b),
+        new Color(0xe377c2),
+        new Color(0x7f7f7f),
+        new Color(0xbcbd22),
+        new Color(0x17becf)
+    };
 
-    private ReportChart() {
-    }
+    private ReportChart() {}
 
     public static void write(OptOutReport.Result r, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
@@ -86,7 +94,8 @@ public final class ReportChart {
     }
 
     private static void drawSenders(Graphics2D g, List<OptOutReport.SenderRate> senders, int x, int y, int w, int h) {
-        List<OptOutReport.SenderRate> top = senders.stream().filter(s -> s.relayed() > 0).limit(8).toList();
+        List<OptOutReport.SenderRate> top =
+                senders.stream().filter(s -> s.relayed() > 0).limit(8).toList();
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         if (top.isEmpty()) {
             g.setColor(Color.DARK_GRAY);
@@ -103,8 +112,10 @@ public final class ReportChart {
             g.fillRect(x, by + 4, Math.max(1, bw), rowH - 8);
             g.setColor(Color.BLACK);
             g.drawString(s.account() + " / " + s.sender(), x - 180, by + rowH / 2 + 4);
-            g.drawString(String.format("%.2f%% (%d / %d)", 100 * s.rate(), s.optOuts(), s.relayed()),
-                    x + Math.max(1, bw) + 8, by + rowH / 2 + 4);
+            g.drawString(
+                    String.format("%.2f%% (%d / %d)", 100 * s.rate(), s.optOuts(), s.relayed()),
+                    x + Math.max(1, bw) + 8,
+                    by + rowH / 2 + 4);
         }
     }
 }

@@ -67,8 +67,7 @@ public final class FrequencyCap {
             """;
 
     /** The outcome of one {@link #acquire}. */
-    public record Result(boolean admitted, int count, Instant freesAt) {
-    }
+    public record Result(boolean admitted, int count, Instant freesAt) {}
 
     private final Supplier<RedisClusterAsyncCommands<String, String>> redis;
     private final Clock clock;
@@ -92,9 +91,14 @@ public final class FrequencyCap {
             throw new IllegalArgumentException("cap must be at least 1, got " + cap);
         }
         long now = clock.millis();
-        CompletionStage<List<Object>> reply = redis.get().eval(ACQUIRE, ScriptOutputType.MULTI,
-                new String[] {key(account, digits)}, Long.toString(now), Long.toString(window.toMillis()),
-                Integer.toString(cap));
+        CompletionStage<List<Object>> reply = redis.get()
+                .eval(
+                        ACQUIRE,
+                        ScriptOutputType.MULTI,
+                        new String[] {key(account, digits)},
+                        Long.toString(now),
+                        Long.toString(window.toMillis()),
+                        Integer.toString(cap));
         return reply.thenApply(r -> {
             boolean admitted = ((Number) r.get(0)).longValue() == 1;
             int count = ((Number) r.get(1)).intValue();

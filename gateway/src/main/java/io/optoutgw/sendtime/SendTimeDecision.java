@@ -11,14 +11,12 @@ public sealed interface SendTimeDecision permits SendTimeDecision.Allowed, SendT
     List<ZoneId> zones();
 
     /** Inside an allowed band in every zone of the recipient. */
-    record Allowed(List<ZoneId> zones) implements SendTimeDecision {
-    }
+    record Allowed(List<ZoneId> zones) implements SendTimeDecision {}
 
     /**
      * Quiet hours in at least one zone of the recipient. {@code nextAllowed} is the earliest later
      * instant inside a band in every zone, or {@code null} when the bands never overlap across
      * those zones within a week (the message can then only be refused).
      */
-    record Quiet(Instant nextAllowed, List<ZoneId> zones) implements SendTimeDecision {
-    }
+    record Quiet(Instant nextAllowed, List<ZoneId> zones) implements SendTimeDecision {}
 }

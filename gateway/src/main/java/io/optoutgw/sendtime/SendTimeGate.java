@@ -18,29 +18,28 @@ public final class SendTimeGate {
     public static final Duration CAP_WINDOW = Duration.ofHours(24);
 
     /** Why a message was refused. */
-    public enum Reason { QUIET_HOURS, FREQUENCY_CAP }
+    public enum Reason {
+        QUIET_HOURS,
+        FREQUENCY_CAP
+    }
 
     /** What the submit path does with the message. */
-    public sealed interface Outcome permits Relay, Schedule, Refuse {
-    }
+    public sealed interface Outcome permits Relay, Schedule, Refuse {}
 
     /** Relay as submitted. */
-    public record Relay() implements Outcome {
-    }
+    public record Relay() implements Outcome {}
 
     /**
      * Relay with schedule_delivery_time set to {@code scheduleDeliveryTime} (the SMPP form of
      * {@code at}, the next allowed time).
      */
-    public record Schedule(Instant at, String scheduleDeliveryTime) implements Outcome {
-    }
+    public record Schedule(Instant at, String scheduleDeliveryTime) implements Outcome {}
 
     /**
      * Answer submit_sm_resp with {@code status} (retryable); {@code retryAt} is when the message
      * would be allowed, {@code null} when unknown.
      */
-    public record Refuse(int status, Reason reason, Instant retryAt) implements Outcome {
-    }
+    public record Refuse(int status, Reason reason, Instant retryAt) implements Outcome {}
 
     private static final Relay RELAY = new Relay();
 
@@ -65,8 +64,12 @@ public final class SendTimeGate {
      * @return completes exceptionally only when the cap cannot be checked (Redis unreachable): the
      *         caller then fails open or closed as for the opt-out list
      */
-    public CompletionStage<Outcome> check(String account, String digits, SendTimeConfig config,
-                                          Instant requestedSchedule, boolean upstreamHonoursSchedule) {
+    public CompletionStage<Outcome> check(
+            String account,
+            String digits,
+            SendTimeConfig config,
+            Instant requestedSchedule,
+            boolean upstreamHonoursSchedule) {
         if (config == null) {
             return CompletableFuture.completedFuture(RELAY);
         }
@@ -74,7 +77,8 @@ public final class SendTimeGate {
         Instant deliverAt = requestedSchedule != null && requestedSchedule.isAfter(now) ? requestedSchedule : now;
         Outcome pass = RELAY;
         if (rules.check(digits, deliverAt, config) instanceof SendTimeDecision.Quiet quiet) {
-            boolean reschedule = config.action() == SendTimeConfig.Action.SCHEDULE && upstreamHonoursSchedule
+            boolean reschedule = config.action() == SendTimeConfig.Action.SCHEDULE
+                    && upstreamHonoursSchedule
                     && quiet.nextAllowed() != null;
             if (!reschedule) {
                 return CompletableFuture.completedFuture(
@@ -86,7 +90,8 @@ public final class SendTimeGate {
             return CompletableFuture.completedFuture(pass);
         }
         Outcome admitted = pass;
-        return cap.acquire(account, digits, config.maxPer24h(), CAP_WINDOW).thenApply(r -> r.admitted() ? admitted
-                : new Refuse(config.refuseStatus(), Reason.FREQUENCY_CAP, r.freesAt()));
+        return cap.acquire(account, digits, config.maxPer24h(), CAP_WINDOW)
+                .thenApply(r ->
+                        r.admitted() ? admitted : new Refuse(config.refuseStatus(), Reason.FREQUENCY_CAP, r.freesAt()));
     }
 }

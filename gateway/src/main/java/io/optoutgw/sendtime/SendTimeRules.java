@@ -32,6 +32,7 @@ public final class SendTimeRules {
 
     /** How far ahead the next allowed time is looked for. */
     private static final int SEARCH_DAYS = 8;
+
     private static final String UNKNOWN_ZONE = PhoneNumberToTimeZonesMapper.getUnknownTimeZone();
 
     private final PhoneNumberUtil util = PhoneNumberUtil.getInstance();
@@ -110,7 +111,9 @@ public final class SendTimeRules {
                 LocalDate day = today.plusDays(d);
                 for (Band band : bands) {
                     // a start inside a skipped hour (spring forward) moves an hour later: never early
-                    Instant s = day.atTime(band.startMinute() / 60, band.startMinute() % 60).atZone(zone).toInstant();
+                    Instant s = day.atTime(band.startMinute() / 60, band.startMinute() % 60)
+                            .atZone(zone)
+                            .toInstant();
                     if (s.isAfter(at)) {
                         starts.add(s);
                     }

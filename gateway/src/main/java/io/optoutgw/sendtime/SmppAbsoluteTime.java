@@ -13,8 +13,7 @@ import java.util.Locale;
  */
 public final class SmppAbsoluteTime {
 
-    private SmppAbsoluteTime() {
-    }
+    private SmppAbsoluteTime() {}
 
     /** {@code at} written in UTC ({@code ...00+}), the form every SMSC reads alike. */
     public static String format(Instant at) {
@@ -36,8 +35,17 @@ public final class SmppAbsoluteTime {
             throw new IllegalArgumentException("year " + t.getYear() + " cannot be written in an SMPP time field");
         }
         int quarters = Math.abs(seconds) / (15 * 60);
-        return String.format(Locale.ROOT, "%02d%02d%02d%02d%02d%02d%d%02d%c", t.getYear() % 100, t.getMonthValue(),
-                t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 100_000_000, quarters,
+        return String.format(
+                Locale.ROOT,
+                "%02d%02d%02d%02d%02d%02d%d%02d%c",
+                t.getYear() % 100,
+                t.getMonthValue(),
+                t.getDayOfMonth(),
+                t.getHour(),
+                t.getMinute(),
+                t.getSecond(),
+                t.getNano() / 100_000_000,
+                quarters,
                 seconds < 0 ? '-' : '+');
     }
 }

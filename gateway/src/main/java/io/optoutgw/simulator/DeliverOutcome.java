@@ -5,5 +5,4 @@ package io.optoutgw.simulator;
  * generic_nack) from the session with {@code systemId}; {@code receipt} tells a delivery receipt
  * from a mobile-originated message.
  */
-public record DeliverOutcome(String systemId, boolean receipt, int commandStatus) {
-}
+public record DeliverOutcome(String systemId, boolean receipt, int commandStatus) {}

@@ -25,13 +25,12 @@ final class DeliveryReceipts {
     private static final int TEXT_CHARS = 20;
     private static final byte DATA_CODING_UCS2 = 0x08;
 
-    private DeliveryReceipts() {
-    }
+    private DeliveryReceipts() {}
 
     /** A deliver_sm reporting {@code submitted} (a submit_sm or data_sm) as delivered. */
     static DeliverSm delivered(BaseSm<?> submitted, String messageId, Instant submitDate, Instant doneDate) {
-        String text = "id:" + messageId + " sub:001 dlvrd:001 submit date:" + DATE.format(submitDate)
-                + " done date:" + DATE.format(doneDate) + " stat:DELIVRD err:000 text:" + textOf(submitted);
+        String text = "id:" + messageId + " sub:001 dlvrd:001 submit date:" + DATE.format(submitDate) + " done date:"
+                + DATE.format(doneDate) + " stat:DELIVRD err:000 text:" + textOf(submitted);
         DeliverSm receipt = new DeliverSm();
         receipt.setEsmClass(ESM_CLASS_RECEIPT);
         receipt.setSourceAddress(copy(submitted.getDestAddress()));
@@ -42,10 +41,10 @@ final class DeliveryReceipts {
         } catch (SmppInvalidArgumentException e) {
             throw new IllegalStateException("receipt text too long", e);
         }
-        receipt.addOptionalParameter(new Tlv(SmppConstants.TAG_RECEIPTED_MSG_ID, cString(messageId),
-                "receipted_message_id"));
-        receipt.addOptionalParameter(new Tlv(SmppConstants.TAG_MSG_STATE, new byte[] {STATE_DELIVERED},
-                "message_state"));
+        receipt.addOptionalParameter(
+                new Tlv(SmppConstants.TAG_RECEIPTED_MSG_ID, cString(messageId), "receipted_message_id"));
+        receipt.addOptionalParameter(
+                new Tlv(SmppConstants.TAG_MSG_STATE, new byte[] {STATE_DELIVERED}, "message_state"));
         return receipt;
     }
 

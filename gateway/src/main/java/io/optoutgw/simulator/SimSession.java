@@ -7,7 +7,6 @@ import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.BaseSmResp;
 import com.cloudhopper.smpp.pdu.DeliverSm;
 import com.cloudhopper.smpp.pdu.GenericNack;
-import com.cloudhopper.smpp.pdu.PartialPduResp;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.pdu.QuerySm;
@@ -56,8 +55,7 @@ final class SimSession extends ChannelInboundHandlerAdapter {
     private int nextSequence = 1;
     private boolean flushNeeded;
 
-    private record Pending(CompletableFuture<Integer> future, ScheduledFuture<?> timer) {
-    }
+    private record Pending(CompletableFuture<Integer> future, ScheduledFuture<?> timer) {}
 
     SimSession(SmscSimulator sim) {
         this.sim = sim;
@@ -194,21 +192,30 @@ final class SimSession extends ChannelInboundHandlerAdapter {
         }
         int forced = sim.takeForcedBindStatus();
         if (forced != 0) {
-            log.info("bind from {} answered with forced status 0x{}", ctx.channel().remoteAddress(),
+            log.info(
+                    "bind from {} answered with forced status 0x{}",
+                    ctx.channel().remoteAddress(),
                     Integer.toHexString(forced));
             sim.bindFailed();
             reply(ctx, withStatus(resp, forced));
             return;
         }
         if (!sim.acceptsCredentials(bind.getSystemId(), bind.getPassword())) {
-            log.info("bind rejected for system_id {} from {}", bind.getSystemId(), ctx.channel().remoteAddress());
+            log.info(
+                    "bind rejected for system_id {} from {}",
+                    bind.getSystemId(),
+                    ctx.channel().remoteAddress());
             sim.bindFailed();
             reply(ctx, withStatus(resp, SmppConstants.STATUS_BINDFAIL));
             return;
         }
         systemId = bind.getSystemId();
         bindType = BindType.of(bind.getCommandId());
-        log.info("session {} bound as {} from {}", systemId, bindType, ctx.channel().remoteAddress());
+        log.info(
+                "session {} bound as {} from {}",
+                systemId,
+                bindType,
+                ctx.channel().remoteAddress());
         sim.sessionBound(this);
         reply(ctx, resp);
     }
@@ -245,8 +252,11 @@ final class SimSession extends ChannelInboundHandlerAdapter {
     private void onDecodeFailure(ChannelHandlerContext ctx, PduDecodeFailure failure) {
         GenericNack nack = DecodeFailures.nack(failure);
         if (nack == null) {
-            log.debug("undecodable response 0x{} seq {}: {}", Integer.toHexString(failure.commandId()),
-                    failure.sequenceNumber(), failure.reason());
+            log.debug(
+                    "undecodable response 0x{} seq {}: {}",
+                    Integer.toHexString(failure.commandId()),
+                    failure.sequenceNumber(),
+                    failure.reason());
             return;
         }
         reply(ctx, nack);
@@ -278,13 +288,18 @@ final class SimSession extends ChannelInboundHandlerAdapter {
         int sequence = nextSequence();
         deliverSm.setSequenceNumber(sequence);
         long timeoutMillis = sim.options().responseTimeout().toMillis();
-        ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> {
-            Pending p = pending.remove(sequence);
-            if (p != null) {
-                p.future().completeExceptionally(new TimeoutException(
-                        "no deliver_sm_resp for seq " + sequence + " within " + timeoutMillis + " ms"));
-            }
-        }, timeoutMillis, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> timer = channel.eventLoop()
+                .schedule(
+                        () -> {
+                            Pending p = pending.remove(sequence);
+                            if (p != null) {
+                                p.future()
+                                        .completeExceptionally(new TimeoutException("no deliver_sm_resp for seq "
+                                                + sequence + " within " + timeoutMillis + " ms"));
+                            }
+                        },
+                        timeoutMillis,
+                        TimeUnit.MILLISECONDS);
         pending.put(sequence, new Pending(future, timer));
         channel.writeAndFlush(deliverSm).addListener(written -> {
             if (!written.isSuccess()) {

@@ -86,11 +86,17 @@ public record SimulatorOptions(
     /** A builder starting from these options. */
     public Builder toBuilder() {
         return new Builder()
-                .host(host).port(port).credentials(credentials)
+                .host(host)
+                .port(port)
+                .credentials(credentials)
                 .responseDelay(responseDelayMin, responseDelayMax)
-                .receiptDelay(receiptDelay).responseTimeout(responseTimeout)
-                .receiptsOnAnySession(receiptsOnAnySession).messageIdPrefix(messageIdPrefix)
-                .recordLimit(recordLimit).ioThreads(ioThreads).tls(certificateFile, privateKeyFile);
+                .receiptDelay(receiptDelay)
+                .responseTimeout(responseTimeout)
+                .receiptsOnAnySession(receiptsOnAnySession)
+                .messageIdPrefix(messageIdPrefix)
+                .recordLimit(recordLimit)
+                .ioThreads(ioThreads)
+                .tls(certificateFile, privateKeyFile);
     }
 
     /** Passwords are left out on purpose. */
@@ -134,8 +140,7 @@ public record SimulatorOptions(
         private Path certificateFile;
         private Path privateKeyFile;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder host(String host) {
             this.host = host;
@@ -202,9 +207,20 @@ public record SimulatorOptions(
         }
 
         public SimulatorOptions build() {
-            return new SimulatorOptions(host, port, credentials, responseDelayMin, responseDelayMax,
-                    receiptDelay, responseTimeout, receiptsOnAnySession, messageIdPrefix, recordLimit, ioThreads,
-                    certificateFile, privateKeyFile);
+            return new SimulatorOptions(
+                    host,
+                    port,
+                    credentials,
+                    responseDelayMin,
+                    responseDelayMax,
+                    receiptDelay,
+                    responseTimeout,
+                    receiptsOnAnySession,
+                    messageIdPrefix,
+                    recordLimit,
+                    ioThreads,
+                    certificateFile,
+                    privateKeyFile);
         }
     }
 }

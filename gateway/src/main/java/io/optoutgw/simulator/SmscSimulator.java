@@ -11,10 +11,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
@@ -75,6 +73,7 @@ public final class SmscSimulator implements AutoCloseable {
     private volatile boolean silent;
     /** [remaining count, status] of binds to refuse regardless of credentials. */
     private final int[] forcedBinds = new int[2];
+
     private volatile Channel serverChannel;
 
     /** A simulator with its own event loop group of {@code options.ioThreads()} threads. */
@@ -103,8 +102,7 @@ public final class SmscSimulator implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
-        SslContext tls = options.tls()
-                ? TlsContexts.server(options.certificateFile(), options.privateKeyFile()) : null;
+        SslContext tls = options.tls() ? TlsContexts.server(options.certificateFile(), options.privateKeyFile()) : null;
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(ownsGroup ? Transports.serverChannel() : NioServerSocketChannel.class)
@@ -119,18 +117,26 @@ public final class SmscSimulator implements AutoCloseable {
                             ssl = TlsContexts.serverHandler(tls, ch.alloc(), Duration.ofSeconds(10));
                             ssl.handshakeFuture().addListener(f -> {
                                 if (!f.isSuccess()) {
-                                    log.info("TLS handshake from {} failed: {}", ch.remoteAddress(),
+                                    log.info(
+                                            "TLS handshake from {} failed: {}",
+                                            ch.remoteAddress(),
                                             TlsFailures.reason(f.cause()));
                                 }
                             });
                         }
                         // the responses and receipts written in one timer tick leave in one flush
-                        SmppPipeline.of(ch).tls(ssl).consolidateFlushes().codec(MAX_FRAME_BYTES)
+                        SmppPipeline.of(ch)
+                                .tls(ssl)
+                                .consolidateFlushes()
+                                .codec(MAX_FRAME_BYTES)
                                 .session(new SimSession(SmscSimulator.this));
                     }
                 });
         try {
-            serverChannel = bootstrap.bind(options.host(), options.port()).syncUninterruptibly().channel();
+            serverChannel = bootstrap
+                    .bind(options.host(), options.port())
+                    .syncUninterruptibly()
+                    .channel();
         } catch (RuntimeException e) {
             if (ownsGroup) {
                 group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -222,8 +228,8 @@ public final class SmscSimulator implements AutoCloseable {
      * round-robin. Completes with the deliver_sm_resp command_status, or exceptionally when no such
      * session is bound, the connection closes or no response arrives within the response timeout.
      */
-    public CompletableFuture<Integer> injectMo(String sourceAddr, String destAddr, byte[] shortMessage,
-                                               byte dataCoding) {
+    public CompletableFuture<Integer> injectMo(
+            String sourceAddr, String destAddr, byte[] shortMessage, byte dataCoding) {
         DeliverSm mo = new DeliverSm();
         mo.setSourceAddress(address(sourceAddr));
         mo.setDestAddress(address(destAddr));
@@ -325,8 +331,10 @@ public final class SmscSimulator implements AutoCloseable {
             return true;
         }
         String expected = systemId == null ? null : options.credentials().get(systemId);
-        return expected != null && password != null && MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
+        return expected != null
+                && password != null
+                && MessageDigest.isEqual(
+                        expected.getBytes(StandardCharsets.UTF_8), password.getBytes(StandardCharsets.UTF_8));
     }
 
     void sessionBound(SimSession session) {
@@ -490,7 +498,8 @@ public final class SmscSimulator implements AutoCloseable {
                 return origin;
             } else {
                 List<SimSession> sameAccount = candidates.stream()
-                        .filter(s -> systemId != null && systemId.equals(s.systemId())).toList();
+                        .filter(s -> systemId != null && systemId.equals(s.systemId()))
+                        .toList();
                 if (!sameAccount.isEmpty()) {
                     candidates = new ArrayList<>(sameAccount);
                 }

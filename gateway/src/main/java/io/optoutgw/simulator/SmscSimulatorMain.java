@@ -14,8 +14,7 @@ public final class SmscSimulatorMain {
 
     static final int DEFAULT_PORT = 2776;
 
-    private SmscSimulatorMain() {
-    }
+    private SmscSimulatorMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         SimulatorOptions options;
@@ -31,10 +30,13 @@ public final class SmscSimulatorMain {
         SmscSimulator simulator = new SmscSimulator(options).start();
         System.out.println("SMSC simulator listening on " + options.host() + ":" + simulator.port());
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            simulator.close();
-            stopped.countDown();
-        }, "smsc-sim-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            simulator.close();
+                            stopped.countDown();
+                        },
+                        "smsc-sim-shutdown"));
         stopped.await();
     }
 

@@ -14,8 +14,7 @@ import io.optoutgw.codec.Pdus;
  */
 public final class DecodeFailures {
 
-    private DecodeFailures() {
-    }
+    private DecodeFailures() {}
 
     /** The generic_nack that answers {@code failure}, or {@code null} when it is a response. */
     public static GenericNack nack(PduDecodeFailure failure) {
@@ -23,7 +22,8 @@ public final class DecodeFailures {
             return null;
         }
         int status = failure.kind() == PduDecodeFailure.Kind.UNKNOWN_COMMAND
-                ? SmppConstants.STATUS_INVCMDID : SmppConstants.STATUS_INVMSGLEN;
+                ? SmppConstants.STATUS_INVCMDID
+                : SmppConstants.STATUS_INVMSGLEN;
         return Pdus.genericNack(failure.sequenceNumber(), status);
     }
 

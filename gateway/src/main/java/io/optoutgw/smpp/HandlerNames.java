@@ -21,6 +21,5 @@ public final class HandlerNames {
     /** The session: bind state, window, requests and responses. Always last. */
     public static final String SESSION = "session";
 
-    private HandlerNames() {
-    }
+    private HandlerNames() {}
 }

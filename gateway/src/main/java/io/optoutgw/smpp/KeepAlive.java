@@ -12,8 +12,7 @@ import io.netty.channel.Channel;
  */
 public final class KeepAlive {
 
-    private KeepAlive() {
-    }
+    private KeepAlive() {}
 
     /**
      * Sends enquire_link on {@code channel} (from its event loop), tracked in {@code window}; runs
@@ -26,8 +25,7 @@ public final class KeepAlive {
         probe.setSequenceNumber(seq);
         window.add(seq, timeoutNanos, new RequestWindow.Callback() {
             @Override
-            public void onResponse(PduResponse response) {
-            }
+            public void onResponse(PduResponse response) {}
 
             @Override
             public void onFailure(RequestWindow.Failure failure) {

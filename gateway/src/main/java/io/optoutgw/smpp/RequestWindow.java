@@ -47,6 +47,7 @@ public final class RequestWindow {
 
     /** Slots of the open-addressed table: a request with sequence s sits in slot {@code s & mask}. */
     private int[] sequences;
+
     private long[] deadlines;
     private Callback[] callbacks;
     private int mask;
@@ -119,7 +120,8 @@ public final class RequestWindow {
     public void add(int sequenceNumber, long timeoutNanos, Callback callback) {
         int i = sequenceNumber & mask;
         if (sequenceNumber <= 0 || sequences[i] != 0) {
-            throw new IllegalArgumentException("sequence number " + sequenceNumber + " was not taken from nextSequence()");
+            throw new IllegalArgumentException(
+                    "sequence number " + sequenceNumber + " was not taken from nextSequence()");
         }
         sequences[i] = sequenceNumber;
         deadlines[i] = System.nanoTime() + timeoutNanos;

@@ -13,8 +13,7 @@ import java.util.function.ToIntFunction;
  */
 public final class SessionPick {
 
-    private SessionPick() {
-    }
+    private SessionPick() {}
 
     /**
      * @param sessions   the candidates (a list that may shrink meanwhile is fine)
@@ -25,8 +24,8 @@ public final class SessionPick {
      *                   {@code null} for none
      * @return the session, or {@code null}
      */
-    public static <T> T mostRoom(List<T> sessions, int start, ToIntFunction<T> room, Predicate<T> onThisLoop,
-                                 Predicate<T> fallback) {
+    public static <T> T mostRoom(
+            List<T> sessions, int start, ToIntFunction<T> room, Predicate<T> onThisLoop, Predicate<T> fallback) {
         int n = sessions.size();
         T bestHere = null;
         int roomHere = 0;

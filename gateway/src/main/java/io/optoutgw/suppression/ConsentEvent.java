@@ -61,7 +61,12 @@ public record ConsentEvent(
 
     /** Kinds of events. */
     public enum Type {
-        OPT_OUT, OPT_IN, HELP, REASON, ADMIN_ADD, ADMIN_REMOVE;
+        OPT_OUT,
+        OPT_IN,
+        HELP,
+        REASON,
+        ADMIN_ADD,
+        ADMIN_REMOVE;
 
         /** +1 suppresses, -1 lifts a suppression, 0 only documents. */
         public int effect() {
@@ -74,39 +79,165 @@ public record ConsentEvent(
     }
 
     /** An event whose order on the list is not assigned yet (see {@link #withOrder}). */
-    public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
-                        String language, String text, Integer dataCoding, String upstream, String smscRef,
-                        String instance, String actor, String reason, String account, String sender) {
-        this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
-                reason, account, sender, null, null);
+    public ConsentEvent(
+            String id,
+            Instant time,
+            Type type,
+            String number,
+            String scope,
+            String keyword,
+            String language,
+            String text,
+            Integer dataCoding,
+            String upstream,
+            String smscRef,
+            String instance,
+            String actor,
+            String reason,
+            String account,
+            String sender) {
+        this(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                null,
+                null);
     }
 
     /** An event about every category (see {@link #withCategory}). */
-    public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
-                        String language, String text, Integer dataCoding, String upstream, String smscRef,
-                        String instance, String actor, String reason, String account, String sender, Long order) {
-        this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
-                reason, account, sender, order, null);
+    public ConsentEvent(
+            String id,
+            Instant time,
+            Type type,
+            String number,
+            String scope,
+            String keyword,
+            String language,
+            String text,
+            Integer dataCoding,
+            String upstream,
+            String smscRef,
+            String instance,
+            String actor,
+            String reason,
+            String account,
+            String sender,
+            Long order) {
+        this(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                null);
     }
 
     /** An event not tied to an MO (administrative changes): no account or sender. */
-    public ConsentEvent(String id, Instant time, Type type, String number, String scope, String keyword,
-                        String language, String text, Integer dataCoding, String upstream, String smscRef,
-                        String instance, String actor, String reason) {
-        this(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef, instance, actor,
-                reason, null, null, null, null);
+    public ConsentEvent(
+            String id,
+            Instant time,
+            Type type,
+            String number,
+            String scope,
+            String keyword,
+            String language,
+            String text,
+            Integer dataCoding,
+            String upstream,
+            String smscRef,
+            String instance,
+            String actor,
+            String reason) {
+        this(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** This event with its order on the list. */
     public ConsentEvent withOrder(long listOrder) {
-        return new ConsentEvent(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef,
-                instance, actor, reason, account, sender, listOrder, category);
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                listOrder,
+                category);
     }
 
     /** This event about {@code category} only ({@code null}: every category). */
     public ConsentEvent withCategory(String category) {
-        return new ConsentEvent(id, time, type, number, scope, keyword, language, text, dataCoding, upstream, smscRef,
-                instance, actor, reason, account, sender, order, category);
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category);
     }
 
     /**

@@ -6,8 +6,6 @@ import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.optoutgw.suppression.journal.OptOutJournal;
-import io.optoutgw.suppression.ConsentEvent;
-import io.optoutgw.suppression.SuppressionStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,8 +58,12 @@ public final class ConsentLedger {
     private volatile double clockSkewSeconds = Double.NaN;
     private volatile boolean replayDone;
 
-    public ConsentLedger(OptOutJournal journal, SuppressionStore store, RedisClusterAsyncCommands<String, String> redis,
-                           String instanceId, Duration recordTimeout) {
+    public ConsentLedger(
+            OptOutJournal journal,
+            SuppressionStore store,
+            RedisClusterAsyncCommands<String, String> redis,
+            String instanceId,
+            Duration recordTimeout) {
         this.journal = journal;
         this.store = store;
         this.redis = redis;
@@ -98,8 +100,12 @@ public final class ConsentLedger {
             long due = nextLocalOrderLog.get();
             if (now - due >= 0 && nextLocalOrderLog.compareAndSet(due, now + TimeUnit.SECONDS.toNanos(1))) {
                 // at most one line a second: with Redis down, every keyword MO and import row lands here
-                log.warn("no order from Redis for a {} ({}): journaled in the order of this gateway's clock "
-                        + "({} so far)", event.type(), error.toString(), localOrders.sum());
+                log.warn(
+                        "no order from Redis for a {} ({}): journaled in the order of this gateway's clock "
+                                + "({} so far)",
+                        event.type(),
+                        error.toString(),
+                        localOrders.sum());
             }
             return event;
         });
@@ -147,14 +153,19 @@ public final class ConsentLedger {
         Markers markers = readMarkers(keys, timeout);
         long from = markers.missing().isEmpty() ? markers.oldest() : 0;
         if (from > journal.lastSequence()) {
-            log.warn("journal marker {} is ahead of the journal ({}): another journal was used before; replaying all",
-                    from, journal.lastSequence());
+            log.warn(
+                    "journal marker {} is ahead of the journal ({}): another journal was used before; replaying all",
+                    from,
+                    journal.lastSequence());
             from = 0;
         }
         int n = replayFrom(from, timeout);
         writeMarkers(keys, journal.lastSequence(), timeout);
         replayDone = true;
-        log.info("journal replayed into Redis: {} entries after sequence {} ({} were missing)", n, from,
+        log.info(
+                "journal replayed into Redis: {} entries after sequence {} ({} were missing)",
+                n,
+                from,
                 discrepancies.sum());
     }
 
@@ -168,8 +179,10 @@ public final class ConsentLedger {
         Markers markers = readMarkers(keys, timeout);
         long from;
         if (!markers.missing().isEmpty() && lastJournaled.get() > 0) {
-            log.warn("journal marker {} missing from Redis: {} lost data (restart without persistence, FLUSHALL or "
-                    + "failover); replaying the whole journal", markers.missing(),
+            log.warn(
+                    "journal marker {} missing from Redis: {} lost data (restart without persistence, FLUSHALL or "
+                            + "failover); replaying the whole journal",
+                    markers.missing(),
                     keys.size() == 1 ? "it" : "the master holding it");
             from = 0;
         } else {
@@ -192,8 +205,7 @@ public final class ConsentLedger {
     }
 
     /** The oldest sequence the present markers hold (0 when none is present) and the markers that are missing. */
-    private record Markers(long oldest, List<String> missing) {
-    }
+    private record Markers(long oldest, List<String> missing) {}
 
     /**
      * The marker keys: the one key on a single Redis; on Redis Cluster, one per master serving
@@ -263,7 +275,8 @@ public final class ConsentLedger {
             for (String key : keys) {
                 long before = System.currentTimeMillis();
                 List<Object> time = redis.<List<Object>>eval(TIME, ScriptOutputType.MULTI, key)
-                        .toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                        .toCompletableFuture()
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                 long after = System.currentTimeMillis();
                 double redisSeconds = Long.parseLong(time.get(0).toString())
                         + Long.parseLong(time.get(1).toString()) / 1e6;

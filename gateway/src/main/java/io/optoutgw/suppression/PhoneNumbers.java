@@ -24,8 +24,7 @@ public final class PhoneNumbers {
     private static final byte TON_NATIONAL = 2;
     private static final byte TON_ALPHANUMERIC = 5;
 
-    private PhoneNumbers() {
-    }
+    private PhoneNumbers() {}
 
     /** Result of normalising one address: the E.164 digits, or why there are none. */
     public record Normalized(String digits, String problem) {
@@ -71,13 +70,15 @@ public final class PhoneNumbers {
             return new Normalized(null, "alphanumeric address is not a phone number");
         }
         String raw = address.strip();
-        boolean national = ton != TON_INTERNATIONAL && !raw.startsWith("+")
-                && !(ton != TON_NATIONAL && raw.startsWith("00"));
+        boolean national =
+                ton != TON_INTERNATIONAL && !raw.startsWith("+") && !(ton != TON_NATIONAL && raw.startsWith("00"));
         boolean mustBeValid = validNational && national;
         String nanp = nanpFastPath(ton, raw, defaultRegion);
         if (nanp != null) {
-            if (mustBeValid && !UTIL.isValidNumber(new PhoneNumber().setCountryCode(1)
-                    .setNationalNumber(Long.parseLong(nanp, 1, nanp.length(), 10)))) {
+            if (mustBeValid
+                    && !UTIL.isValidNumber(new PhoneNumber()
+                            .setCountryCode(1)
+                            .setNationalNumber(Long.parseLong(nanp, 1, nanp.length(), 10)))) {
                 return notValidIn(defaultRegion);
             }
             return new Normalized(nanp, null);

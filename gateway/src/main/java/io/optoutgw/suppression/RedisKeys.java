@@ -34,8 +34,7 @@ public final class RedisKeys {
 
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 
-    private RedisKeys() {
-    }
+    private RedisKeys() {}
 
     /** List bucket {@code bucket} of the suppression list. */
     public static String listBucket(int bucket) {

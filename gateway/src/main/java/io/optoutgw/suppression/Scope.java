@@ -78,7 +78,8 @@ public sealed interface Scope permits Scope.Global, Scope.Account, Scope.Sender 
             case "global" -> Global.INSTANCE;
             case "account" -> new Account(account);
             case "sender" -> new Sender(account, sender);
-            default -> throw new IllegalArgumentException("scope must be global, account or sender, got '" + kind + "'");
+            default ->
+                throw new IllegalArgumentException("scope must be global, account or sender, got '" + kind + "'");
         };
     }
 }

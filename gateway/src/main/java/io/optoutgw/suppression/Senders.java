@@ -21,10 +21,10 @@ public final class Senders {
 
     /** Numbers this short are short codes: never read as national numbers. */
     static final int SHORT_CODE_MAX_DIGITS = 6;
+
     private static final byte TON_INTERNATIONAL = 1;
 
-    private Senders() {
-    }
+    private Senders() {}
 
     /** The senders an account may submit with: any, or those canonical forms. */
     public record Allowed(boolean any, Set<String> senders) {

@@ -14,12 +14,10 @@ import java.util.concurrent.TimeUnit;
 public final class SuppressionGuard {
 
     /** What to do with one destination. */
-    public sealed interface Decision permits Allow, Suppressed, InvalidNumber, Unavailable {
-    }
+    public sealed interface Decision permits Allow, Suppressed, InvalidNumber, Unavailable {}
 
     /** Not on the list: relay. */
-    public record Allow(String digits) implements Decision {
-    }
+    public record Allow(String digits) implements Decision {}
 
     /**
      * On the list in {@code scope}: refuse per the account's policy. {@code category}: the category
@@ -32,12 +30,10 @@ public final class SuppressionGuard {
     }
 
     /** Not a number that can be checked: refuse. */
-    public record InvalidNumber(String problem) implements Decision {
-    }
+    public record InvalidNumber(String problem) implements Decision {}
 
     /** The list could not be read in time: fail closed (or open, if the account chose so). */
-    public record Unavailable(Throwable cause) implements Decision {
-    }
+    public record Unavailable(Throwable cause) implements Decision {}
 
     private final SuppressionStore store;
     private final long timeoutMillis;
@@ -68,20 +64,22 @@ public final class SuppressionGuard {
      * {@link #check(String, String, Address, String)} for a message of {@code category} (one of the
      * account's categories; {@code null} when it declares none): still one Redis round trip.
      */
-    public CompletionStage<Decision> check(String account, String defaultRegion, Address destination, String sender,
-                                           String category) {
+    public CompletionStage<Decision> check(
+            String account, String defaultRegion, Address destination, String sender, String category) {
         if (destination == null) {
             return CompletableFuture.completedFuture(new InvalidNumber("no destination address"));
         }
-        PhoneNumbers.Normalized n = PhoneNumbers.normalizeDestination(destination.getTon(), destination.getAddress(),
-                defaultRegion);
+        PhoneNumbers.Normalized n =
+                PhoneNumbers.normalizeDestination(destination.getTon(), destination.getAddress(), defaultRegion);
         if (!n.ok()) {
             return CompletableFuture.completedFuture(new InvalidNumber(n.problem()));
         }
         CompletableFuture<Decision> result;
         try {
-            result = store.check(n.digits(), account, sender == null ? "" : sender, category).toCompletableFuture()
-                    .thenApply(v -> v.suppressed() ? new Suppressed(n.digits(), v.suppressedBy(), v.category())
+            result = store.check(n.digits(), account, sender == null ? "" : sender, category)
+                    .toCompletableFuture()
+                    .thenApply(v -> v.suppressed()
+                            ? new Suppressed(n.digits(), v.suppressedBy(), v.category())
                             : new Allow(n.digits()));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(new Unavailable(e));

@@ -54,6 +54,7 @@ public final class SuppressionStore {
      * (512 fields); measured at 38.7 bytes a number at 1 million numbers and 19.9 at 10 million (docs/performance.md, "Redis memory").
      */
     public static final int DEFAULT_BUCKETS = 1 << 18;
+
     static final String AUDIT_INDEX = RedisKeys.AUDIT_INDEX;
     static final String META_BUCKETS = RedisKeys.META_BUCKETS;
 
@@ -140,9 +141,10 @@ public final class SuppressionStore {
      * @param checks the commands {@link #check} uses (the calling event loop's own connection where
      *               it has one); everything else uses {@code redis}
      */
-    public SuppressionStore(RedisClusterAsyncCommands<String, String> redis,
-                            Supplier<RedisClusterAsyncCommands<String, String>> checks,
-                            int buckets) {
+    public SuppressionStore(
+            RedisClusterAsyncCommands<String, String> redis,
+            Supplier<RedisClusterAsyncCommands<String, String>> checks,
+            int buckets) {
         this.checks = checks;
         if (Integer.bitCount(buckets) != 1) {
             throw new IllegalArgumentException("buckets must be a power of two: " + buckets);
@@ -160,8 +162,9 @@ public final class SuppressionStore {
                 .thenCompose(created -> redis.get(META_BUCKETS))
                 .thenAccept(stored -> {
                     if (!Integer.toString(buckets).equals(stored)) {
-                        throw new IllegalStateException("suppression.buckets is " + buckets + " but this Redis holds a list "
-                                + "laid out in " + stored + " buckets; set suppression.buckets: " + stored);
+                        throw new IllegalStateException(
+                                "suppression.buckets is " + buckets + " but this Redis holds a list " + "laid out in "
+                                        + stored + " buckets; set suppression.buckets: " + stored);
                     }
                 });
     }
@@ -275,8 +278,12 @@ public final class SuppressionStore {
      * the opt-out).
      */
     public CompletionStage<Verdict> check(String digits, String account, String sender, String category) {
-        Scope[] scopes = {Scope.Global.INSTANCE, new Scope.Account(account), new Scope.Sender(account, sender),
-            new Scope.Sender(Scope.ANY_ACCOUNT, sender)};
+        Scope[] scopes = {
+            Scope.Global.INSTANCE,
+            new Scope.Account(account),
+            new Scope.Sender(account, sender),
+            new Scope.Sender(Scope.ANY_ACCOUNT, sender)
+        };
         int categoryFields = category == null ? 0 : 3;
         String[] fields = new String[scopes.length + categoryFields];
         for (int i = 0; i < scopes.length; i++) {
@@ -313,8 +320,7 @@ public final class SuppressionStore {
     }
 
     /** Whether the event changed the list (it may be older than what is there) and whether its audit entry is new. */
-    public record Applied(boolean listChanged, boolean auditAdded) {
-    }
+    public record Applied(boolean listChanged, boolean auditAdded) {}
 
     /**
      * The order {@code event} takes on the list if it is recorded now (see {@link ConsentEvent#order()}),
@@ -325,7 +331,10 @@ public final class SuppressionStore {
         if (event.type().effect() == 0) {
             return CompletableFuture.completedFuture(event.time().getEpochSecond());
         }
-        return redis.eval(ORDER, ScriptOutputType.INTEGER, new String[] {bucketKey(event.number())},
+        return redis.eval(
+                ORDER,
+                ScriptOutputType.INTEGER,
+                new String[] {bucketKey(event.number())},
                 orderArgs(event.number(), event.parsedScope(), event.category()));
     }
 
@@ -338,12 +347,18 @@ public final class SuppressionStore {
         long ms = event.time().toEpochMilli();
         String json = event.toJsonString();
         String[] keys = {bucketKey(digits), auditKey(digits)};
-        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys,
-                field(digits, event.parsedScope(), event.category()), Integer.toString(event.type().effect()),
-                Long.toString(event.listOrder()), Long.toString(ms), json);
+        CompletionStage<List<Object>> script = redis.eval(
+                APPLY,
+                ScriptOutputType.MULTI,
+                keys,
+                field(digits, event.parsedScope(), event.category()),
+                Integer.toString(event.type().effect()),
+                Long.toString(event.listOrder()),
+                Long.toString(ms),
+                json);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
-        return script.thenCombine(index, (result, ignored) ->
-                new Applied(((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L));
+        return script.thenCombine(
+                index, (result, ignored) -> new Applied(((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L));
     }
 
     /**
@@ -449,21 +464,22 @@ public final class SuppressionStore {
     }
 
     /** One member of the global audit index {@code gw:audit}: an event of a number at a time. */
-    public record AuditRef(String digits, String eventId, long epochMillis) {
-    }
+    public record AuditRef(String digits, String eventId, long epochMillis) {}
 
     /**
      * A page of the global audit index, oldest first: events with {@code fromMs <= time <= toMs},
      * skipping {@code offset}, at most {@code count}.
      */
     public CompletionStage<List<AuditRef>> auditIndex(long fromMs, long toMs, long offset, long count) {
-        return redis.zrangebyscoreWithScores(AUDIT_INDEX, Range.create((double) fromMs, (double) toMs),
-                Limit.create(offset, count)).thenApply(page -> {
+        return redis.zrangebyscoreWithScores(
+                        AUDIT_INDEX, Range.create((double) fromMs, (double) toMs), Limit.create(offset, count))
+                .thenApply(page -> {
                     List<AuditRef> out = new ArrayList<>(page.size());
                     for (ScoredValue<String> sv : page) {
                         String member = sv.getValue();
                         int bar = member.indexOf('|');
-                        out.add(new AuditRef(member.substring(0, bar), member.substring(bar + 1), (long) sv.getScore()));
+                        out.add(new AuditRef(
+                                member.substring(0, bar), member.substring(bar + 1), (long) sv.getScore()));
                     }
                     return out;
                 });
@@ -481,8 +497,8 @@ public final class SuppressionStore {
 
     /** Position in the global audit index of the first event at or after {@code fromMs}. */
     public CompletionStage<Long> auditIndexRank(long fromMs) {
-        return redis.zcount(AUDIT_INDEX, Range.from(Range.Boundary.unbounded(),
-                Range.Boundary.excluding((double) fromMs)));
+        return redis.zcount(
+                AUDIT_INDEX, Range.from(Range.Boundary.unbounded(), Range.Boundary.excluding((double) fromMs)));
     }
 
     private static List<AuditRef> auditRefs(List<ScoredValue<String>> page) {

@@ -11,8 +11,7 @@ import org.slf4j.Logger;
  */
 public final class ConnectionErrors {
 
-    private ConnectionErrors() {
-    }
+    private ConnectionErrors() {}
 
     /** Logs {@code cause} under {@code label} (the connection's log prefix) at the level it deserves. */
     public static void log(Logger log, String label, Throwable cause) {

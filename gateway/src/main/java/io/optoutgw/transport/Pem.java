@@ -26,12 +26,11 @@ import java.util.regex.Pattern;
  */
 public final class Pem {
 
-    private static final Pattern BLOCK = Pattern.compile(
-            "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+    private static final Pattern BLOCK =
+            Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
     private static final List<String> KEY_ALGORITHMS = List.of("EC", "RSA", "EdDSA", "RSASSA-PSS");
 
-    private Pem() {
-    }
+    private Pem() {}
 
     /** Every {@code CERTIFICATE} block of the file, in order; at least one. */
     public static X509Certificate[] certificates(String key, Path file) {
@@ -65,12 +64,16 @@ public final class Pem {
                 return decode(key, file, Base64.getMimeDecoder().decode(m.group(2)));
             }
             if (type.equals("ENCRYPTED PRIVATE KEY")) {
-                throw new ConfigException(key, file + " holds an encrypted key; give an unencrypted PKCS#8 key "
-                        + "(openssl pkcs8 -topk8 -nocrypt) and protect the file instead");
+                throw new ConfigException(
+                        key,
+                        file + " holds an encrypted key; give an unencrypted PKCS#8 key "
+                                + "(openssl pkcs8 -topk8 -nocrypt) and protect the file instead");
             }
             if (type.endsWith(" PRIVATE KEY")) {
-                throw new ConfigException(key, file + " holds a " + type + " (PKCS#1/SEC1); convert it to "
-                        + "PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in OLD -out NEW");
+                throw new ConfigException(
+                        key,
+                        file + " holds a " + type + " (PKCS#1/SEC1); convert it to "
+                                + "PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in OLD -out NEW");
             }
         }
         throw new ConfigException(key, file + " holds no PEM private key (-----BEGIN PRIVATE KEY-----)");
@@ -121,7 +124,8 @@ public final class Pem {
         try {
             return Files.readString(file, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            throw new ConfigException(key, "cannot read " + file + ": " + e.getClass().getSimpleName());
+            throw new ConfigException(
+                    key, "cannot read " + file + ": " + e.getClass().getSimpleName());
         }
     }
 }

@@ -33,13 +33,13 @@ public final class TlsContexts {
     /** The only protocol versions ever enabled, newest first. */
     public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    private TlsContexts() {
-    }
+    private TlsContexts() {}
 
     /** The ESME listener's server context (certificate, key and optional client authentication). */
     public static SslContext esmeServer(SmppTlsConfig c) {
         String k = "smpp.tls.";
-        X509Certificate[] trusted = c.trustedClientCertificatesFile() == null ? null
+        X509Certificate[] trusted = c.trustedClientCertificatesFile() == null
+                ? null
                 : Pem.certificates(k + "trustedClientCertificatesFile", Path.of(c.trustedClientCertificatesFile()));
         ClientAuth auth = switch (c.clientAuth()) {
             case NONE -> ClientAuth.NONE;
@@ -54,8 +54,8 @@ public final class TlsContexts {
         return server("", certificateFile, privateKeyFile, ClientAuth.NONE, null);
     }
 
-    private static SslContext server(String k, Path certificateFile, Path privateKeyFile, ClientAuth auth,
-                                     X509Certificate[] trustedClients) {
+    private static SslContext server(
+            String k, Path certificateFile, Path privateKeyFile, ClientAuth auth, X509Certificate[] trustedClients) {
         X509Certificate[] chain = Pem.certificates(k + "certificateFile", certificateFile);
         PrivateKey key = Pem.privateKey(k + "privateKeyFile", privateKeyFile);
         Pem.checkPair(k + "privateKeyFile", key, chain, k + "certificateFile");
@@ -100,8 +100,13 @@ public final class TlsContexts {
      * A client handler for {@code host:port} (the name is sent as SNI and, with
      * {@code verifyHostname}, checked against the certificate's subject alternative names).
      */
-    public static SslHandler clientHandler(SslContext context, ByteBufAllocator alloc, String host, int port,
-                                           boolean verifyHostname, Duration handshakeTimeout) {
+    public static SslHandler clientHandler(
+            SslContext context,
+            ByteBufAllocator alloc,
+            String host,
+            int port,
+            boolean verifyHostname,
+            Duration handshakeTimeout) {
         SslHandler handler = context.newHandler(alloc, host, port);
         SSLEngine engine = handler.engine();
         SSLParameters params = engine.getSSLParameters();
@@ -130,10 +135,16 @@ public final class TlsContexts {
         try {
             cert.checkValidity();
         } catch (CertificateExpiredException e) {
-            log.warn("{}: certificate {} expired on {}", key, cert.getSubjectX500Principal().getName(),
+            log.warn(
+                    "{}: certificate {} expired on {}",
+                    key,
+                    cert.getSubjectX500Principal().getName(),
                     cert.getNotAfter().toInstant());
         } catch (CertificateNotYetValidException e) {
-            log.warn("{}: certificate {} is not valid before {}", key, cert.getSubjectX500Principal().getName(),
+            log.warn(
+                    "{}: certificate {} is not valid before {}",
+                    key,
+                    cert.getSubjectX500Principal().getName(),
                     cert.getNotBefore().toInstant());
         }
     }

@@ -17,8 +17,7 @@ public final class TlsFailures {
 
     private static final String NOT_TLS = "peer does not speak TLS";
 
-    private TlsFailures() {
-    }
+    private TlsFailures() {}
 
     /** Whether {@code t} (or a cause) is a TLS failure, already reported through the handshake outcome. */
     public static boolean isTls(Throwable t) {
@@ -77,10 +76,12 @@ public final class TlsFailures {
         if (m.contains("pkix path") || m.contains("unable to find valid certification path")) {
             return "certificate not trusted";
         }
-        if (m.contains("protocol") && (m.contains("version") || m.contains("not enabled") || m.contains("appropriate"))) {
+        if (m.contains("protocol")
+                && (m.contains("version") || m.contains("not enabled") || m.contains("appropriate"))) {
             return "no common protocol version";
         }
-        if (m.contains("certificate_required") || m.contains("empty client certificate chain")
+        if (m.contains("certificate_required")
+                || m.contains("empty client certificate chain")
                 || m.contains("empty server certificate chain")) {
             return "certificate required but not presented";
         }

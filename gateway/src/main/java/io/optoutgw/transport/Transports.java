@@ -18,8 +18,7 @@ public final class Transports {
 
     private static final boolean EPOLL = !Boolean.getBoolean("gateway.nio") && Epoll.isAvailable();
 
-    private Transports() {
-    }
+    private Transports() {}
 
     public static EventLoopGroup group(int threads) {
         IoHandlerFactory factory = EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

@@ -55,10 +55,12 @@ public final class UpstreamBind {
     private final UpstreamConfig config;
     /** What this session may carry. */
     private final BindType role;
+
     private final int index;
     private final EventLoop loop;
     /** Set by {@link #start} before the first connection; read on the loop only. */
     private UpstreamTraffic traffic;
+
     private final int maxFrameBytes;
     private final Backoff backoff;
     private final String label;
@@ -78,11 +80,16 @@ public final class UpstreamBind {
     private final LongAdder orphanedAnswers = new LongAdder();
 
     /** Where a request from the SMSC came from: its connection and its sequence number there. */
-    private record Origin(Channel channel, int sequence) {
-    }
+    private record Origin(Channel channel, int sequence) {}
 
-    UpstreamBind(UpstreamConfig config, BindType role, int index, EventLoopGroup group,
-                 int maxFrameBytes, ChannelHandler pduMetrics, SslContext tls) {
+    UpstreamBind(
+            UpstreamConfig config,
+            BindType role,
+            int index,
+            EventLoopGroup group,
+            int maxFrameBytes,
+            ChannelHandler pduMetrics,
+            SslContext tls) {
         this.tls = tls;
         this.pduMetrics = pduMetrics;
         this.config = config;
@@ -91,7 +98,8 @@ public final class UpstreamBind {
         this.loop = group.next();
         this.maxFrameBytes = maxFrameBytes;
         this.backoff = new Backoff(config.reconnectInitialDelay(), config.reconnectMaxDelay());
-        this.label = "[upstream=" + config.name() + "#" + index + " " + role.name().toLowerCase() + "]";
+        this.label =
+                "[upstream=" + config.name() + "#" + index + " " + role.name().toLowerCase() + "]";
     }
 
     /** The event loop this session's state is confined to. */
@@ -207,7 +215,10 @@ public final class UpstreamBind {
             c.writeAndFlush(response, c.voidPromise());
         } else {
             orphanedAnswers.increment();
-            log.debug("{} {} seq {} dropped: the connection it belongs to has closed", label, response.getName(),
+            log.debug(
+                    "{} {} seq {} dropped: the connection it belongs to has closed",
+                    label,
+                    response.getName(),
                     origin.sequence());
         }
     }
@@ -241,15 +252,24 @@ public final class UpstreamBind {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(Transports.clientChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
+                        config.connectTimeout().toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         SmppPipeline.of(ch)
-                                .tls(tls == null ? null : TlsContexts.clientHandler(tls, ch.alloc(), config.host(),
-                                        config.port(), config.tls().hostnameVerification(), config.connectTimeout()))
+                                .tls(
+                                        tls == null
+                                                ? null
+                                                : TlsContexts.clientHandler(
+                                                        tls,
+                                                        ch.alloc(),
+                                                        config.host(),
+                                                        config.port(),
+                                                        config.tls().hostnameVerification(),
+                                                        config.connectTimeout()))
                                 .consolidateFlushes()
                                 .codec(maxFrameBytes)
                                 .metrics(pduMetrics)
@@ -316,13 +336,21 @@ public final class UpstreamBind {
 
     private void startKeepAlive() {
         long every = config.enquireLinkInterval().toMillis();
-        keepAlive = loop.scheduleAtFixedRate(() -> {
-            if (!bound || !window.hasRoom()) {
-                return;
-            }
-            KeepAlive.probe(channel, window, config.responseTimeout().toNanos(), () -> close(
-                    "enquire_link unanswered within " + config.responseTimeout() + ": connection is half-open, closing"));
-        }, every, every, TimeUnit.MILLISECONDS);
+        keepAlive = loop.scheduleAtFixedRate(
+                () -> {
+                    if (!bound || !window.hasRoom()) {
+                        return;
+                    }
+                    KeepAlive.probe(
+                            channel,
+                            window,
+                            config.responseTimeout().toNanos(),
+                            () -> close("enquire_link unanswered within " + config.responseTimeout()
+                                    + ": connection is half-open, closing"));
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -344,8 +372,8 @@ public final class UpstreamBind {
         public void channelActive(ChannelHandlerContext ctx) {
             channel = ctx.channel();
             window = new RequestWindow(config.windowSize());
-            sweeper = loop.scheduleAtFixedRate(() -> window.expire(System.nanoTime()),
-                    SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            sweeper = loop.scheduleAtFixedRate(
+                    () -> window.expire(System.nanoTime()), SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
             if (tls == null) {
                 sendBind();
             }
@@ -357,7 +385,11 @@ public final class UpstreamBind {
             if (evt instanceof SslHandshakeCompletionEvent done) {
                 if (done.isSuccess()) {
                     SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                    log.debug("{} TLS established with {}:{} ({})", label, config.host(), config.port(),
+                    log.debug(
+                            "{} TLS established with {}:{} ({})",
+                            label,
+                            config.host(),
+                            config.port(),
                             ssl == null ? "?" : ssl.engine().getSession().getProtocol());
                     sendBind();
                 } else if (tlsFailure == null) {
@@ -385,12 +417,14 @@ public final class UpstreamBind {
             window.failAll(RequestWindow.Failure.CLOSED);
             if (tlsFailure != null) {
                 // logged once per attempt, with the reason
-                scheduleReconnect("TLS handshake with " + config.host() + ":" + config.port() + " failed: "
-                        + tlsFailure, true);
+                scheduleReconnect(
+                        "TLS handshake with " + config.host() + ":" + config.port() + " failed: " + tlsFailure, true);
                 return;
             }
-            scheduleReconnect(wasBound ? "connection lost (" + inFlight + " requests in flight failed)"
-                    : "connection closed before bind");
+            scheduleReconnect(
+                    wasBound
+                            ? "connection lost (" + inFlight + " requests in flight failed)"
+                            : "connection closed before bind");
         }
 
         @Override
@@ -404,13 +438,19 @@ public final class UpstreamBind {
             if (msg instanceof PduResponse response) {
                 if (!window.complete(response)) {
                     lateResponses.increment();
-                    log.debug("{} dropped late or unknown {} seq {}", label, response.getName(),
+                    log.debug(
+                            "{} dropped late or unknown {} seq {}",
+                            label,
+                            response.getName(),
                             response.getSequenceNumber());
                 }
             } else if (msg instanceof PduRequest<?> request) {
                 onRequest(ctx, request);
             } else if (msg instanceof PduDecodeFailure failure) {
-                log.info("{} undecodable PDU 0x{}: {}", label, Integer.toHexString(failure.commandId()),
+                log.info(
+                        "{} undecodable PDU 0x{}: {}",
+                        label,
+                        Integer.toHexString(failure.commandId()),
                         failure.reason());
                 DecodeFailures.answer(ctx, failure);
             }
@@ -419,7 +459,7 @@ public final class UpstreamBind {
         private void onRequest(ChannelHandlerContext ctx, PduRequest<?> request) {
             switch (request.getCommandId()) {
                 case SmppConstants.CMD_ID_ENQUIRE_LINK ->
-                        ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_OK), ctx.voidPromise());
+                    ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_OK), ctx.voidPromise());
                 case SmppConstants.CMD_ID_UNBIND -> {
                     log.info("{} SMSC unbound us", label);
                     bound = false;
@@ -432,12 +472,10 @@ public final class UpstreamBind {
                         request.setReferenceObject(new Origin(ctx.channel(), request.getSequenceNumber()));
                         traffic.fromUpstream(UpstreamBind.this, request);
                     } else {
-                        ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVBNDSTS),
-                                ctx.voidPromise());
+                        ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVBNDSTS), ctx.voidPromise());
                     }
                 }
-                default -> ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVCMDID),
-                        ctx.voidPromise());
+                default -> ctx.writeAndFlush(Pdus.response(request, SmppConstants.STATUS_INVCMDID), ctx.voidPromise());
             }
         }
 

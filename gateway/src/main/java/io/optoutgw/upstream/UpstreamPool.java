@@ -18,8 +18,8 @@ public final class UpstreamPool {
     private final List<UpstreamBind> binds = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
 
-    UpstreamPool(UpstreamConfig config, EventLoopGroup group, int maxFrameBytes,
-                 ChannelHandler pduMetrics, SslContext tls) {
+    UpstreamPool(
+            UpstreamConfig config, EventLoopGroup group, int maxFrameBytes, ChannelHandler pduMetrics, SslContext tls) {
         this.config = config;
         for (int i = 0; i < config.binds(); i++) {
             if (config.bindMode() == UpstreamConfig.BindMode.TRANSCEIVER) {
@@ -66,8 +66,10 @@ public final class UpstreamPool {
 
     /** Window capacity of the bound sessions that can carry submits. */
     public int windowCapacity() {
-        return binds.stream().filter(b -> b.isBound() && b.role().canTransmit())
-                .mapToInt(b -> config.windowSize()).sum();
+        return binds.stream()
+                .filter(b -> b.isBound() && b.role().canTransmit())
+                .mapToInt(b -> config.windowSize())
+                .sum();
     }
 
     public long boundCount() {
@@ -80,7 +82,11 @@ public final class UpstreamPool {
      */
     public UpstreamBind pick() {
         int window = config.windowSize();
-        return SessionPick.mostRoom(binds, next.getAndIncrement(), b -> b.canSubmit() ? window - b.inFlight() : 0,
-                UpstreamBind::onThisLoop, null);
+        return SessionPick.mostRoom(
+                binds,
+                next.getAndIncrement(),
+                b -> b.canSubmit() ? window - b.inFlight() : 0,
+                UpstreamBind::onThisLoop,
+                null);
     }
 }

@@ -16,14 +16,17 @@ public final class Upstreams {
 
     private final Map<String, UpstreamPool> pools = new LinkedHashMap<>();
 
-    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes,
-                     ChannelHandler pduMetrics) {
+    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes, ChannelHandler pduMetrics) {
         this(configs, group, maxFrameBytes, pduMetrics, Map.of());
     }
 
     /** {@code tls}: client TLS context by upstream name; an upstream without one uses plain TCP. */
-    public Upstreams(List<UpstreamConfig> configs, EventLoopGroup group, int maxFrameBytes,
-                     ChannelHandler pduMetrics, Map<String, SslContext> tls) {
+    public Upstreams(
+            List<UpstreamConfig> configs,
+            EventLoopGroup group,
+            int maxFrameBytes,
+            ChannelHandler pduMetrics,
+            Map<String, SslContext> tls) {
         for (UpstreamConfig c : configs) {
             pools.put(c.name(), new UpstreamPool(c, group, maxFrameBytes, pduMetrics, tls.get(c.name())));
         }
@@ -36,7 +39,8 @@ public final class Upstreams {
 
     /** Unbinds every session, waiting at most {@code timeout}. */
     public void stop(Duration timeout) {
-        CompletableFuture<?>[] all = pools.values().stream().map(UpstreamPool::stop).toArray(CompletableFuture[]::new);
+        CompletableFuture<?>[] all =
+                pools.values().stream().map(UpstreamPool::stop).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(all).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {

@@ -43,8 +43,7 @@ class AdminCliTest {
     private SuppressionStore store;
 
     /** Exit status, standard output and standard error of one command. */
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     @BeforeEach
     void start() throws Exception {
@@ -100,11 +99,22 @@ class AdminCliTest {
 
     @Test
     void addCheckRemoveCheck() throws Exception {
-        Result add = admin("suppression", "add", "+15557030001", "--scope", "account:acme", "--reason", "called in",
-                "--actor", "alice");
+        Result add = admin(
+                "suppression",
+                "add",
+                "+15557030001",
+                "--scope",
+                "account:acme",
+                "--reason",
+                "called in",
+                "--actor",
+                "alice");
         assertEquals(0, add.code(), add.err());
         assertTrue(add.out().startsWith("+15557030001: added to account:acme (event "), add.out());
-        assertTrue(store.check("15557030001", "acme", "12345").toCompletableFuture().get().suppressed());
+        assertTrue(store.check("15557030001", "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
 
         Result check = admin("suppression", "check", "5557030001");
         assertEquals(0, check.code(), check.err());
@@ -121,18 +131,29 @@ class AdminCliTest {
         Result remove = admin("suppression", "remove", "+15557030001", "--scope", "a:acme", "--reason", "mistake");
         assertEquals(0, remove.code(), remove.out() + remove.err());
         assertTrue(remove.out().contains("removed from account:acme"), remove.out());
-        assertFalse(store.check("15557030001", "acme", "12345").toCompletableFuture().get().suppressed());
+        assertFalse(store.check("15557030001", "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
         Result after = admin("suppression", "check", "+15557030001");
         assertTrue(after.out().startsWith("+15557030001: not suppressed"), after.out());
         assertTrue(after.out().contains("ADMIN_REMOVE"), after.out());
 
-        Result audit = admin("audit", "list", "--number", "+15557030001", "--from", "2000-01-01",
-                "--to", Instant.now().plusSeconds(10).toString());
+        Result audit = admin(
+                "audit",
+                "list",
+                "--number",
+                "+15557030001",
+                "--from",
+                "2000-01-01",
+                "--to",
+                Instant.now().plusSeconds(10).toString());
         assertEquals(0, audit.code(), audit.err());
         List<String> lines = audit.out().strip().lines().toList();
         assertEquals(2, lines.size(), audit.out());
         assertTrue(lines.get(0).contains("ADMIN_ADD") && lines.get(1).contains("ADMIN_REMOVE"), audit.out());
-        Result all = admin("audit", "list", "--from", Instant.now().minusSeconds(300).toString());
+        Result all =
+                admin("audit", "list", "--from", Instant.now().minusSeconds(300).toString());
         assertTrue(all.out().contains("+15557030001"), all.out());
     }
 
@@ -170,14 +191,25 @@ class AdminCliTest {
     @Test
     void importReportsBadLinesAndExportRoundTrips(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("list.csv");
-        Files.writeString(csv, String.join("\n", "+15557030010", "+15557030011,a:acme,asked", "nonsense",
-                "+15557030012,s:beta:67890", "+15557030013,planet") + "\n");
+        Files.writeString(
+                csv,
+                String.join(
+                                "\n",
+                                "+15557030010",
+                                "+15557030011,a:acme,asked",
+                                "nonsense",
+                                "+15557030012,s:beta:67890",
+                                "+15557030013,planet")
+                        + "\n");
         Result imp = admin("suppression", "import", csv.toString(), "--reason", "legacy");
         assertEquals(1, imp.code(), imp.out() + imp.err());
         assertTrue(imp.out().startsWith("imported 3 of 5 rows"), imp.out());
         assertTrue(imp.out().contains("line 3: not a phone number"), imp.out());
         assertTrue(imp.out().contains("line 5: not a scope"), imp.out());
-        assertTrue(store.check("15557030012", "beta", "67890").toCompletableFuture().get().suppressed());
+        assertTrue(store.check("15557030012", "beta", "67890")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
 
         Path good = dir.resolve("good.csv");
         Files.writeString(good, "number,scope\n+15557030020,global\n");
@@ -204,14 +236,20 @@ class AdminCliTest {
 
     @Test
     void verifyExitsNonZeroOnADiscrepancy() throws Exception {
-        assertEquals(0, admin("suppression", "add", "+15557030030", "--reason", "r").code());
+        assertEquals(
+                0, admin("suppression", "add", "+15557030030", "--reason", "r").code());
         Result ok = admin("audit", "verify");
         assertEquals(0, ok.code(), ok.out() + ok.err());
         assertTrue(ok.out().startsWith("OK: "), ok.out());
 
         String planted = "15557030031";
-        inspector.async().hset(AdminApiTestConfig.bucketKey(planted), planted,
-                Long.toString(Instant.now().getEpochSecond())).get();
+        inspector
+                .async()
+                .hset(
+                        AdminApiTestConfig.bucketKey(planted),
+                        planted,
+                        Long.toString(Instant.now().getEpochSecond()))
+                .get();
         Result bad = admin("audit", "verify");
         assertEquals(1, bad.code(), bad.out() + bad.err());
         assertTrue(bad.out().startsWith("1 discrepancies"), bad.out());

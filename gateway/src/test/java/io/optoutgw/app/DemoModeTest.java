@@ -44,13 +44,18 @@ class DemoModeTest {
                 awaitBound(g);
                 HttpClient http = HttpClient.newHttpClient();
                 String base = "http://127.0.0.1:" + g.httpPort() + "/simulator/mo";
-                HttpResponse<String> mo = http.send(HttpRequest.newBuilder(URI.create(base
-                        + "?from=15551112222&to=12345&text=STOP")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse<String> mo = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "?from=15551112222&to=12345&text=STOP"))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, mo.statusCode(), mo.body());
                 assertEquals("{\"deliver_sm_resp\":\"0x00000000\"}", mo.body());
-                HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(base + "?from=1"))
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> bad = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "?from=1"))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertEquals(400, bad.statusCode());
                 assertTwoAnswersOnOneConnection(g.httpPort());
 
@@ -71,8 +76,15 @@ class DemoModeTest {
                 int code;
                 try {
                     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                    code = GatewayCli.commandLine().execute("send", "--port", Integer.toString(g.smppPort()),
-                            "--to", "+15551112222", "--wait-receipt", "0");
+                    code = GatewayCli.commandLine()
+                            .execute(
+                                    "send",
+                                    "--port",
+                                    Integer.toString(g.smppPort()),
+                                    "--to",
+                                    "+15551112222",
+                                    "--wait-receipt",
+                                    "0");
                 } finally {
                     System.setOut(old);
                 }

@@ -111,16 +111,17 @@ class GatewayCliTest {
 
     @Test
     void simulatorTakesItsOwnOptions() {
-        picocli.CommandLine.ParseResult parsed = GatewayCli.commandLine()
-                .parseArgs("simulator", "--host", "0.0.0.0", "--port", "2776");
-        GatewayCli.Simulator sim = (GatewayCli.Simulator) parsed.subcommand().commandSpec().userObject();
+        picocli.CommandLine.ParseResult parsed =
+                GatewayCli.commandLine().parseArgs("simulator", "--host", "0.0.0.0", "--port", "2776");
+        GatewayCli.Simulator sim =
+                (GatewayCli.Simulator) parsed.subcommand().commandSpec().userObject();
         assertEquals(List.of("--host", "0.0.0.0", "--port", "2776"), sim.args);
     }
 
     @Test
     void instanceIdFlagIsParsed() {
-        picocli.CommandLine.ParseResult parsed = GatewayCli.commandLine()
-                .parseArgs("run", "--instance-id", "smpp-optout-gateway-0");
+        picocli.CommandLine.ParseResult parsed =
+                GatewayCli.commandLine().parseArgs("run", "--instance-id", "smpp-optout-gateway-0");
         GatewayCli.Run run = (GatewayCli.Run) parsed.subcommand().commandSpec().userObject();
         assertEquals("smpp-optout-gateway-0", run.instanceId);
     }

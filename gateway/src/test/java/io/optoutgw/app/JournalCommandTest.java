@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.suppression.journal.JournalCorruptException;
-import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.JournalCorruptException;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.RedisServerProcess;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -35,8 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class JournalCommandTest {
 
-    record Result(int code, String out, String err) {
-    }
+    record Result(int code, String out, String err) {}
 
     @TempDir
     Path tmp;
@@ -52,8 +51,21 @@ class JournalCommandTest {
     }
 
     private static ConsentEvent event(ConsentEvent.Type type, String number, long second) {
-        return new ConsentEvent(ConsentEvent.newId(), Instant.ofEpochSecond(second), type, number, "g", "STOP", "en",
-                "text", 0, "sim", "ref", "gw-retired", null, null);
+        return new ConsentEvent(
+                ConsentEvent.newId(),
+                Instant.ofEpochSecond(second),
+                type,
+                number,
+                "g",
+                "STOP",
+                "en",
+                "text",
+                0,
+                "sim",
+                "ref",
+                "gw-retired",
+                null,
+                null);
     }
 
     private static long bytes(Path dir) throws Exception {
@@ -79,7 +91,8 @@ class JournalCommandTest {
     void replayOfACompactedJournalAfterRedisLostDataRestoresTheSameList() throws Exception {
         Path dir = tmp.resolve("journal");
         List<String> numbers = new ArrayList<>();
-        try (OptOutJournal j = OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(8192))) {
+        try (OptOutJournal j =
+                OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(8192))) {
             j.enableCompaction(new ConsentJournalCompaction(), 0);
             for (int i = 0; i < 30; i++) {
                 String number = "1555703" + String.format("%04d", i);
@@ -87,20 +100,26 @@ class JournalCommandTest {
                 long t = 1_700_000_000L + i;
                 j.append(event(ConsentEvent.Type.OPT_OUT, number, t).toJson()).get();
                 j.append(event(ConsentEvent.Type.HELP, number, t + 5).toJson()).get();
-                j.append(event(ConsentEvent.Type.OPT_IN, number, t + 10).toJson()).get();
+                j.append(event(ConsentEvent.Type.OPT_IN, number, t + 10).toJson())
+                        .get();
                 if (i % 2 == 0) {
-                    j.append(event(ConsentEvent.Type.OPT_OUT, number, t + 20).toJson()).get();
+                    j.append(event(ConsentEvent.Type.OPT_OUT, number, t + 20).toJson())
+                            .get();
                 }
                 // the same second: the opt-out wins, whatever the order
-                j.append(event(ConsentEvent.Type.ADMIN_ADD, number, t + 30).toJson()).get();
-                j.append(event(ConsentEvent.Type.ADMIN_REMOVE, number, t + 30).toJson()).get();
+                j.append(event(ConsentEvent.Type.ADMIN_ADD, number, t + 30).toJson())
+                        .get();
+                j.append(event(ConsentEvent.Type.ADMIN_REMOVE, number, t + 30).toJson())
+                        .get();
                 if (i % 3 == 0) {
-                    j.append(event(ConsentEvent.Type.ADMIN_REMOVE, number, t + 40).toJson()).get();
+                    j.append(event(ConsentEvent.Type.ADMIN_REMOVE, number, t + 40)
+                                    .toJson())
+                            .get();
                 }
             }
         }
         try (RedisServerProcess redis = RedisServerProcess.start();
-             RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
+                RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
             Path config = tmp.resolve("gateway.yaml");
             Files.writeString(config, """
                     instanceId: gw-replayer
@@ -124,7 +143,8 @@ class JournalCommandTest {
             assertTrue(expected.values().stream().allMatch(m -> m.size() == 1), expected.toString());
 
             long before = bytes(dir);
-            try (OptOutJournal j = OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(8192))) {
+            try (OptOutJournal j =
+                    OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(8192))) {
                 j.enableCompaction(new ConsentJournalCompaction(), 0);
                 assertTrue(j.compactThrough(j.lastSequence()) > 0);
             }
@@ -153,19 +173,23 @@ class JournalCommandTest {
         }
         Path segment;
         try (var s = Files.list(dir)) {
-            segment = s.filter(p -> p.getFileName().toString().startsWith("journal-")).findFirst().orElseThrow();
+            segment = s.filter(p -> p.getFileName().toString().startsWith("journal-"))
+                    .findFirst()
+                    .orElseThrow();
         }
         int frame = 17 + 6;
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(frame), 16 + 2L * frame);  // zero record 3
+            ch.write(ByteBuffer.allocate(frame), 16 + 2L * frame); // zero record 3
         }
-        JournalCorruptException e = assertThrows(JournalCorruptException.class,
-                () -> OptOutJournal.open(dir, OptOutJournal.Options.defaults()));
+        JournalCorruptException e = assertThrows(
+                JournalCorruptException.class, () -> OptOutJournal.open(dir, OptOutJournal.Options.defaults()));
         assertTrue(e.getMessage().contains("gateway journal repair --dir"), e.getMessage());
 
         Result repaired = cli("journal", "repair", "--dir", dir.toString());
         assertEquals(0, repaired.code(), repaired.err());
-        assertTrue(repaired.out().contains("damaged region(s) dropped") && repaired.out().contains("1-2, 4-4"),
+        assertTrue(
+                repaired.out().contains("damaged region(s) dropped")
+                        && repaired.out().contains("1-2, 4-4"),
                 repaired.out());
 
         try (OptOutJournal j = OptOutJournal.open(dir, OptOutJournal.Options.defaults())) {

@@ -36,7 +36,7 @@ class SendCommandTest {
     @Test
     void sendShowsTheMessageIdAndReceiptThenTheRefusalAfterAStop() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
-             SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
+                SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
             Gateway g = TestGateways.start("gw-send", redis.uri(), """
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
                     accounts: [ { systemId: demo, password: demo-pw, numbers: ["12345"] } ]
@@ -49,8 +49,10 @@ class SendCommandTest {
                 assertTrue(ok[1].contains("submit_sm accepted, message_id"), ok[1]);
                 assertTrue(ok[1].contains("receipt: id:"), ok[1]);
 
-                assertEquals(0, smsc.injectMo("15554443333", "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1),
-                        (byte) 0).get(10, TimeUnit.SECONDS));
+                assertEquals(
+                        0,
+                        smsc.injectMo("15554443333", "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                                .get(10, TimeUnit.SECONDS));
                 String[] refused = send("send", "--port", port, "--to", "+15554443333", "--wait-receipt", "0");
                 assertEquals("1", refused[0], refused[1]);
                 assertTrue(refused[1].contains("refused: 0x0000000B"), refused[1]);

@@ -50,8 +50,8 @@ class SmppDecoderFuzzTest {
             int offset = 0;
             int piece = 0;
             while (offset < data.length) {
-                int length = fragmented ? Math.min(data.length - offset, 1 + (piece * 7 + data.length) % 23)
-                        : data.length;
+                int length =
+                        fragmented ? Math.min(data.length - offset, 1 + (piece * 7 + data.length) % 23) : data.length;
                 piece++;
                 ByteBuf buf = PooledByteBufAllocator.DEFAULT.buffer(length);
                 buf.writeBytes(data, offset, length);
@@ -81,8 +81,8 @@ class SmppDecoderFuzzTest {
         while ((msg = ch.readInbound()) != null) {
             if (msg instanceof PduDecodeFailure failure) {
                 // the reason text may name buffer internals (capacities) that differ between the runs
-                seen.add("failure " + failure.kind() + " command " + Integer.toHexString(failure.commandId())
-                        + " seq " + failure.sequenceNumber());
+                seen.add("failure " + failure.kind() + " command " + Integer.toHexString(failure.commandId()) + " seq "
+                        + failure.sequenceNumber());
             } else {
                 seen.add(roundTrip(assertInstanceOf(Pdu.class, msg)));
             }
@@ -98,8 +98,8 @@ class SmppDecoderFuzzTest {
         try {
             again.writeInbound(bytes);
             Object back = again.readInbound();
-            Pdu redecoded = assertInstanceOf(Pdu.class, back,
-                    () -> "the encoding of a decoded " + pdu.getName() + " does not decode: " + back);
+            Pdu redecoded = assertInstanceOf(
+                    Pdu.class, back, () -> "the encoding of a decoded " + pdu.getName() + " does not decode: " + back);
             assertEquals(first, encode(redecoded), "re-encoding differs for " + pdu.getName());
             assertFalse(again.finishAndReleaseAll(), "one PDU in, one PDU out");
         } finally {

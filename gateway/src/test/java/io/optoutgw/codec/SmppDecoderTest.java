@@ -78,8 +78,14 @@ class SmppDecoderTest {
         assertInstanceOf(EnquireLink.class, ch.readInbound());
         DeliverSm dlr = ch.readInbound();
         assertEquals(0x04, dlr.getEsmClass());
-        assertEquals("38601fa", new String(dlr.getOptionalParameter(SmppConstants.TAG_RECEIPTED_MSG_ID).getValue(),
-                0, 7, StandardCharsets.US_ASCII));
+        assertEquals(
+                "38601fa",
+                new String(
+                        dlr.getOptionalParameter(SmppConstants.TAG_RECEIPTED_MSG_ID)
+                                .getValue(),
+                        0,
+                        7,
+                        StandardCharsets.US_ASCII));
         assertInstanceOf(SubmitSm.class, ch.readInbound());
         assertNull(ch.readInbound());
         assertFalse(ch.finish());
@@ -148,8 +154,8 @@ class SmppDecoderTest {
 
         SubmitMultiResp resp = back.createResponse();
         resp.setMessageId("m1");
-        resp.setUnsuccessful(List.of(new SubmitMultiResp.Unsuccess(
-                new Address((byte) 1, (byte) 1, "15551230002"), 0x0B)));
+        resp.setUnsuccessful(
+                List.of(new SubmitMultiResp.Unsuccess(new Address((byte) 1, (byte) 1, "15551230002"), 0x0B)));
         enc.writeOutbound(resp);
         dec.writeInbound((ByteBuf) enc.readOutbound());
         SubmitMultiResp respBack = dec.readInbound();

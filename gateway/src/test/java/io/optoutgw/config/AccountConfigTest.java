@@ -66,12 +66,21 @@ class AccountConfigTest {
     void everyAcceptedSpellingHasTheSameCanonicalForm() {
         AccountConfig a = account(List.of("67890", "+12015550100"), List.of("Acme"));
         String[][] spellings = {
-                {"0", "67890", "67890"}, {"0", "+67890", "67890"}, {"0", " 67890", "67890"}, {"0", "67890 ", "67890"},
-                {"1", "67890", "67890"}, {"2", "67890", "67890"}, {"5", "+67890", "67890"},
-                {"1", "12015550100", "12015550100"}, {"0", "+12015550100", "12015550100"},
-                {"0", "12015550100", "12015550100"}, {"2", "2015550100", "12015550100"},
-                {"0", "2015550100", "12015550100"},
-                {"5", "ACME", "ACME"}, {"5", "acme", "ACME"}, {"0", " Acme ", "ACME"},
+            {"0", "67890", "67890"},
+            {"0", "+67890", "67890"},
+            {"0", " 67890", "67890"},
+            {"0", "67890 ", "67890"},
+            {"1", "67890", "67890"},
+            {"2", "67890", "67890"},
+            {"5", "+67890", "67890"},
+            {"1", "12015550100", "12015550100"},
+            {"0", "+12015550100", "12015550100"},
+            {"0", "12015550100", "12015550100"},
+            {"2", "2015550100", "12015550100"},
+            {"0", "2015550100", "12015550100"},
+            {"5", "ACME", "ACME"},
+            {"5", "acme", "ACME"},
+            {"0", " Acme ", "ACME"},
         };
         for (String[] s : spellings) {
             byte ton = Byte.parseByte(s[0]);
@@ -84,8 +93,8 @@ class AccountConfigTest {
 
     @Test
     void aLongNationalNumberIsReadInTheAccountsRegion() {
-        AccountConfig gb = new AccountConfig("uk", "pw", null, 1, 10, 0, null, List.of("447911123456"), null, "GB",
-                null, null);
+        AccountConfig gb =
+                new AccountConfig("uk", "pw", null, 1, 10, 0, null, List.of("447911123456"), null, "GB", null, null);
         assertTrue(gb.maySendFrom((byte) 0, "07911123456"));
         assertEquals("447911123456", gb.sender((byte) 0, "07911123456"));
         assertEquals("447911123456", gb.sender((byte) 1, "447911123456"));

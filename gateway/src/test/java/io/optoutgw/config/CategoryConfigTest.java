@@ -97,19 +97,40 @@ class CategoryConfigTest {
         assertNull(p.serviceTypeCategory("MARK"));
         assertNull(p.serviceTypeCategory("CMT"));
         ConfigException e = fails("categories: [marketing, market-research]");
-        assertTrue(e.getMessage().contains("optOut.categories") && e.getMessage().contains("'marke'"), e.getMessage());
-        assertEquals(2, policy("categories: [marketing, market-research]\ncategorySource: sender").categories().size());
+        assertTrue(
+                e.getMessage().contains("optOut.categories") && e.getMessage().contains("'marke'"), e.getMessage());
+        assertEquals(
+                2,
+                policy("categories: [marketing, market-research]\ncategorySource: sender")
+                        .categories()
+                        .size());
     }
 
     @Test
     void badSettingsNameTheirKey() {
         String[][] cases = {
-            {"categories: [marketing]; defaultCategory: promo", "optOut.defaultCategory", "'promo' is not one of optOut.categories"},
-            {"categories: [marketing]; senderCategories: {\"12345\": promo}", "optOut.senderCategories.12345", "'promo' is not one"},
+            {
+                "categories: [marketing]; defaultCategory: promo",
+                "optOut.defaultCategory",
+                "'promo' is not one of optOut.categories"
+            },
+            {
+                "categories: [marketing]; senderCategories: {\"12345\": promo}",
+                "optOut.senderCategories.12345",
+                "'promo' is not one"
+            },
             {"categories: [marketing]; categorySource: tlv:1400", "optOut.categorySource", "tlv:0xNNNN"},
             {"categories: [marketing]; categorySource: tlv:0x12345", "optOut.categorySource", "tlv:0xNNNN"},
-            {"categories: [marketing]; categorySource: header", "optOut.categorySource", "expected service_type, sender or tlv"},
-            {"categories: [marketing]; revokeAll: 2025-13-01", "optOut.revokeAll", "expected true, false or a date YYYY-MM-DD"},
+            {
+                "categories: [marketing]; categorySource: header",
+                "optOut.categorySource",
+                "expected service_type, sender or tlv"
+            },
+            {
+                "categories: [marketing]; revokeAll: 2025-13-01",
+                "optOut.revokeAll",
+                "expected true, false or a date YYYY-MM-DD"
+            },
             {"categories: [marketing]; revokeAll: sometimes", "optOut.revokeAll", "expected true, false or a date"},
             {"categories: [all]", "optOut.categories", "'all' is reserved"},
             {"categories: [marketing, Marketing]", "optOut.categories", "listed twice"},

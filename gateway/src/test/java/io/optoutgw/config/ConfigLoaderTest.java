@@ -2,12 +2,11 @@ package io.optoutgw.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.smpp.BindType;
 import io.optoutgw.config.UpstreamConfig.BindMode;
+import io.optoutgw.smpp.BindType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +51,14 @@ class ConfigLoaderTest {
         return fails(() -> parse(yaml));
     }
 
-    private static ConfigOverrides overrides(Integer smppPort, Integer httpPort, String upstream,
-            String systemId, String password, List<String> accounts, String redisUri) {
+    private static ConfigOverrides overrides(
+            Integer smppPort,
+            Integer httpPort,
+            String upstream,
+            String systemId,
+            String password,
+            List<String> accounts,
+            String redisUri) {
         return new ConfigOverrides(smppPort, httpPort, upstream, systemId, password, accounts, redisUri);
     }
 
@@ -125,23 +130,31 @@ class ConfigLoaderTest {
         GatewayConfig c = parse(withUpstreamKey("bindMode: transmitter_receiver")
                 .replace("    password: secret\n", "    password: secret\n    bindTypes: [Transmitter, RECEIVER]\n"));
         assertEquals(BindMode.TRANSMITTER_RECEIVER, c.upstreams().get(0).bindMode());
-        assertEquals(EnumSet.of(BindType.TRANSMITTER, BindType.RECEIVER), c.account("alice").bindTypes());
-        assertEquals(BindMode.TRANSCEIVER, parse(withUpstreamKey("bindMode: Transceiver")).upstreams().get(0).bindMode());
+        assertEquals(
+                EnumSet.of(BindType.TRANSMITTER, BindType.RECEIVER),
+                c.account("alice").bindTypes());
+        assertEquals(
+                BindMode.TRANSCEIVER,
+                parse(withUpstreamKey("bindMode: Transceiver"))
+                        .upstreams()
+                        .get(0)
+                        .bindMode());
     }
 
     @Test
     void unquotedNumbersAreReadAsText() {
-        GatewayConfig c = parse(MINIMAL.replace("    password: secret\n",
-                "    password: secret\n    numbers: [12345, \"67890\"]\n"));
+        GatewayConfig c = parse(
+                MINIMAL.replace("    password: secret\n", "    password: secret\n    numbers: [12345, \"67890\"]\n"));
         assertEquals(List.of("12345", "67890"), c.account("alice").numbers());
     }
 
     @Test
     void numbersKeepTheirTextAsWritten() {
         // YAML 1.1 would read 012345 as octal 5349, and drop the '+'
-        GatewayConfig c = parse(MINIMAL.replace("    password: secret\n",
-                "    password: secret\n    numbers: [012345, +447700900123, 0x1F]\n"));
-        assertEquals(List.of("012345", "+447700900123", "0x1F"), c.account("alice").numbers());
+        GatewayConfig c = parse(MINIMAL.replace(
+                "    password: secret\n", "    password: secret\n    numbers: [012345, +447700900123, 0x1F]\n"));
+        assertEquals(
+                List.of("012345", "+447700900123", "0x1F"), c.account("alice").numbers());
     }
 
     @Test
@@ -152,7 +165,9 @@ class ConfigLoaderTest {
 
     @Test
     void booleansMustBeTrueOrFalse() {
-        assertTrue(parse(MINIMAL + "simulator:\n  enabled: TRUE\n  port: 2776\n").simulator().enabled());
+        assertTrue(parse(MINIMAL + "simulator:\n  enabled: TRUE\n  port: 2776\n")
+                .simulator()
+                .enabled());
         ConfigException e = failsToParse(MINIMAL + "simulator:\n  enabled: yes\n");
         assertEquals("simulator.enabled: expected true or false, got 'yes'", e.getMessage());
     }
@@ -174,16 +189,16 @@ class ConfigLoaderTest {
 
     @ParameterizedTest
     @CsvSource({
-            "500ms, PT0.5S",
-            "5s, PT5S",
-            "1.5s, PT1.5S",
-            "2m, PT2M",
-            "72h, PT72H",
-            "1d, PT24H",
-            "'10 s', PT10S",
-            "PT5S, PT5S",
-            "pt1m30s, PT1M30S",
-            "P1D, PT24H",
+        "500ms, PT0.5S",
+        "5s, PT5S",
+        "1.5s, PT1.5S",
+        "2m, PT2M",
+        "72h, PT72H",
+        "1d, PT24H",
+        "'10 s', PT10S",
+        "PT5S, PT5S",
+        "pt1m30s, PT1M30S",
+        "P1D, PT24H",
     })
     void durationsInEveryForm(String written, String expected) {
         GatewayConfig c = parse(MINIMAL + "relay:\n  requestTimeout: " + written + "\n");
@@ -195,11 +210,14 @@ class ConfigLoaderTest {
     @ParameterizedTest
     @CsvSource({"soon", "5", "5x", "-5s", "s", "1.2.3s", "PTXS"})
     void badDurationsNameTheKey(String written) {
-        ConfigException e = failsToParse(MINIMAL.replace("  uri: embedded\n",
-                "  uri: embedded\n  commandTimeout: " + written + "\n"));
+        ConfigException e = failsToParse(
+                MINIMAL.replace("  uri: embedded\n", "  uri: embedded\n  commandTimeout: " + written + "\n"));
         assertEquals("redis.commandTimeout", e.key());
-        assertTrue(e.getMessage().startsWith(
-                "redis.commandTimeout: expected a duration like 500ms, 5s, 2m, got '" + written + "'"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "redis.commandTimeout: expected a duration like 500ms, 5s, 2m, got '" + written + "'"),
+                e.getMessage());
     }
 
     @Test
@@ -223,8 +241,9 @@ class ConfigLoaderTest {
     void unknownKeyListsTheKnownOnes() {
         ConfigException e = failsToParse(MINIMAL + "smpp:\n  prot: 2775\n");
         assertEquals("smpp.prot", e.key());
-        assertEquals("smpp.prot: unknown key (known: host, port, maxFrameBytes, bindTimeout, "
-                + "unbindDrainTimeout, enquireLinkIdle, maxConnectionsPerIp, bindRate, maxBindFailures, bindLockout, connectRatePerIp, preBindPduLimit, tls)",
+        assertEquals(
+                "smpp.prot: unknown key (known: host, port, maxFrameBytes, bindTimeout, "
+                        + "unbindDrainTimeout, enquireLinkIdle, maxConnectionsPerIp, bindRate, maxBindFailures, bindLockout, connectRatePerIp, preBindPduLimit, tls)",
                 e.getMessage());
     }
 
@@ -232,14 +251,15 @@ class ConfigLoaderTest {
     void unknownTopLevelKey() {
         ConfigException e = failsToParse(MINIMAL + "upstream: []\n");
         assertEquals("upstream", e.key());
-        assertTrue(e.getMessage().startsWith("upstream: unknown key (known: instanceId, smpp, http, redis,"),
+        assertTrue(
+                e.getMessage().startsWith("upstream: unknown key (known: instanceId, smpp, http, redis,"),
                 e.getMessage());
     }
 
     @Test
     void unknownKeyInsideAListEntryNamesTheIndex() {
-        ConfigException e = failsToParse(MINIMAL.replace("    password: secret\n",
-                "    password: secret\n    shortCodes: [\"1\"]\n"));
+        ConfigException e = failsToParse(
+                MINIMAL.replace("    password: secret\n", "    password: secret\n    shortCodes: [\"1\"]\n"));
         assertEquals("accounts[0].shortCodes", e.key());
         assertTrue(e.getMessage().contains("numbers"), e.getMessage());
     }
@@ -273,30 +293,32 @@ class ConfigLoaderTest {
     @Test
     void badEnumListsTheChoices() {
         ConfigException e = failsToParse(withUpstreamKey("bindMode: foo"));
-        assertEquals("upstreams[0].bindMode: expected one of transceiver, transmitter_receiver, got 'foo'",
-                e.getMessage());
+        assertEquals(
+                "upstreams[0].bindMode: expected one of transceiver, transmitter_receiver, got 'foo'", e.getMessage());
     }
 
     @Test
     void badEnumInsideASet() {
-        ConfigException e = failsToParse(MINIMAL.replace("    password: secret\n",
-                "    password: secret\n    bindTypes: [transmitter, sender]\n"));
-        assertEquals("accounts[0].bindTypes[1]: expected one of transmitter, receiver, transceiver, got 'sender'",
+        ConfigException e = failsToParse(MINIMAL.replace(
+                "    password: secret\n", "    password: secret\n    bindTypes: [transmitter, sender]\n"));
+        assertEquals(
+                "accounts[0].bindTypes[1]: expected one of transmitter, receiver, transceiver, got 'sender'",
                 e.getMessage());
     }
 
     @Test
     void scalarWhereAListBelongs() {
-        ConfigException e = failsToParse(MINIMAL.replace("    password: secret\n",
-                "    password: secret\n    numbers: 12345\n"));
+        ConfigException e =
+                failsToParse(MINIMAL.replace("    password: secret\n", "    password: secret\n    numbers: 12345\n"));
         assertEquals("accounts[0].numbers", e.key());
         assertTrue(e.getMessage().startsWith("accounts[0].numbers: expected a list, got "), e.getMessage());
     }
 
     @Test
     void mappingWhereAListBelongs() {
-        ConfigException e = failsToParse(MINIMAL.replace("upstreams:\n  - name: smsc\n", "upstreams:\n  smsc:\n    name: smsc\n")
-                .replace("\n    host", "\n    host"));
+        ConfigException e =
+                failsToParse(MINIMAL.replace("upstreams:\n  - name: smsc\n", "upstreams:\n  smsc:\n    name: smsc\n")
+                        .replace("\n    host", "\n    host"));
         assertEquals("upstreams", e.key());
         assertTrue(e.getMessage().contains("expected a list"), e.getMessage());
     }
@@ -341,7 +363,8 @@ class ConfigLoaderTest {
 
     @Test
     void missingAccountSystemIdNamesTheListIndex() {
-        ConfigException e = failsToParse(MINIMAL.replace("  - systemId: alice\n    password: secret\n",
+        ConfigException e = failsToParse(MINIMAL.replace(
+                "  - systemId: alice\n    password: secret\n",
                 "  - systemId: alice\n    password: secret\n  - password: other\n"));
         assertEquals("accounts[1].systemId: required setting is missing", e.getMessage());
     }
@@ -362,8 +385,8 @@ class ConfigLoaderTest {
 
     @Test
     void routeToUnknownUpstream() {
-        ConfigException e = failsToParse(MINIMAL.replace("    password: secret\n",
-                "    password: secret\n    route: [nowhere]\n"));
+        ConfigException e =
+                failsToParse(MINIMAL.replace("    password: secret\n", "    password: secret\n    route: [nowhere]\n"));
         assertEquals("accounts[0].route", e.key());
         assertTrue(e.getMessage().contains("'nowhere'"), e.getMessage());
     }
@@ -422,27 +445,30 @@ class ConfigLoaderTest {
 
     @Test
     void portOverrides() {
-        GatewayConfig c = ConfigLoader.parse(MINIMAL + "smpp:\n  port: 2775\n",
-                overrides(3775, 9090, null, null, null, null, null));
+        GatewayConfig c = ConfigLoader.parse(
+                MINIMAL + "smpp:\n  port: 2775\n", overrides(3775, 9090, null, null, null, null, null));
         assertEquals(3775, c.smpp().port());
         assertEquals(9090, c.http().port());
     }
 
     @Test
     void instanceIdOverrideReplacesTheFilesValue() {
-        GatewayConfig c = ConfigLoader.parse(MINIMAL,
-                new ConfigOverrides(null, null, null, null, null, null, null, " smpp-optout-gateway-1 "));
+        GatewayConfig c = ConfigLoader.parse(
+                MINIMAL, new ConfigOverrides(null, null, null, null, null, null, null, " smpp-optout-gateway-1 "));
         assertEquals("smpp-optout-gateway-1", c.instanceId());
         assertEquals("gw-test", parse(MINIMAL).instanceId());
     }
 
     @Test
     void instanceIdOverrideSuppliesAMissingInstanceId() {
-        GatewayConfig c = ConfigLoader.parse(MINIMAL.replace("instanceId: gw-test\n", ""),
+        GatewayConfig c = ConfigLoader.parse(
+                MINIMAL.replace("instanceId: gw-test\n", ""),
                 new ConfigOverrides(null, null, null, null, null, null, null, "pod-0"));
         assertEquals("pod-0", c.instanceId());
-        assertEquals("--instance-id",
-                fails(() -> new ConfigOverrides(null, null, null, null, null, null, null, " ")).key());
+        assertEquals(
+                "--instance-id",
+                fails(() -> new ConfigOverrides(null, null, null, null, null, null, null, " "))
+                        .key());
     }
 
     @Test
@@ -453,15 +479,19 @@ class ConfigLoaderTest {
 
     @Test
     void redisUriOverride() {
-        GatewayConfig c = ConfigLoader.parse(MINIMAL,
-                overrides(null, null, null, null, null, null, "redis://cache:6379/2"));
+        GatewayConfig c =
+                ConfigLoader.parse(MINIMAL, overrides(null, null, null, null, null, null, "redis://cache:6379/2"));
         assertEquals("redis://cache:6379/2", c.redis().uri());
         assertFalse(c.redis().embedded());
     }
 
     @ParameterizedTest
-    @CsvSource({"redis-cluster://r1:7000,r2:7001", "rediss-cluster://gw:pw@r1:7000,r2:7001",
-        "redis-sentinel://s1:26379,s2:26379/0#mymaster", "rediss://gw:pw@cache:6380/0"})
+    @CsvSource({
+        "redis-cluster://r1:7000,r2:7001",
+        "rediss-cluster://gw:pw@r1:7000,r2:7001",
+        "redis-sentinel://s1:26379,s2:26379/0#mymaster",
+        "rediss://gw:pw@cache:6380/0"
+    })
     void clusterSentinelAndTlsUrisAreAccepted(String uri) {
         GatewayConfig c = ConfigLoader.parse(MINIMAL, overrides(null, null, null, null, null, null, uri));
         assertEquals(uri, c.redis().uri());
@@ -476,8 +506,8 @@ class ConfigLoaderTest {
                     port: 2776
                     systemId: sim
                 """) + "simulator:\n  enabled: true\n  port: 2776\n";
-        GatewayConfig c = ConfigLoader.parse(yaml,
-                overrides(null, null, "smsc.example.com:3000", "real", "pw", null, null));
+        GatewayConfig c =
+                ConfigLoader.parse(yaml, overrides(null, null, "smsc.example.com:3000", "real", "pw", null, null));
         UpstreamConfig first = c.upstreams().get(0);
         assertEquals("first", first.name());
         assertEquals("smsc.example.com", first.host());
@@ -498,8 +528,7 @@ class ConfigLoaderTest {
     @Test
     void upstreamOverrideCreatesAnUpstreamWhenTheFileHasNone() {
         String yaml = MINIMAL.replaceAll("(?s)upstreams:.*?(?=accounts:)", "");
-        GatewayConfig c = ConfigLoader.parse(yaml,
-                overrides(null, null, "10.1.1.1:2775", "gw", "pw", null, null));
+        GatewayConfig c = ConfigLoader.parse(yaml, overrides(null, null, "10.1.1.1:2775", "gw", "pw", null, null));
         assertEquals(1, c.upstreams().size());
         UpstreamConfig up = c.upstreams().get(0);
         assertEquals("upstream", up.name());
@@ -518,9 +547,11 @@ class ConfigLoaderTest {
 
     @Test
     void accountOverridesReplaceTheFileAccounts() {
-        GatewayConfig c = ConfigLoader.parse(MINIMAL,
-                overrides(null, null, null, null, null, List.of("bob:bobpw:111,222", "carol:carolpw"), null));
-        assertEquals(List.of("bob", "carol"), c.accounts().stream().map(AccountConfig::systemId).toList());
+        GatewayConfig c = ConfigLoader.parse(
+                MINIMAL, overrides(null, null, null, null, null, List.of("bob:bobpw:111,222", "carol:carolpw"), null));
+        assertEquals(
+                List.of("bob", "carol"),
+                c.accounts().stream().map(AccountConfig::systemId).toList());
         AccountConfig bob = c.account("bob");
         assertEquals("bobpw", bob.password());
         assertEquals(List.of("111", "222"), bob.numbers());
@@ -532,8 +563,8 @@ class ConfigLoaderTest {
     @Test
     void accountOverrideMayCarryAHashedPassword() {
         String hash = "pbkdf2-sha256$210000$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA==";
-        GatewayConfig c = ConfigLoader.parse(MINIMAL,
-                overrides(null, null, null, null, null, List.of("bob:" + hash + ":111"), null));
+        GatewayConfig c = ConfigLoader.parse(
+                MINIMAL, overrides(null, null, null, null, null, List.of("bob:" + hash + ":111"), null));
         assertEquals(hash, c.account("bob").password());
         assertEquals(List.of("111"), c.account("bob").numbers());
     }
@@ -546,18 +577,19 @@ class ConfigLoaderTest {
 
     @Test
     void overrideValuesStillGoThroughTheRecordChecks() {
-        ConfigException e = fails(() -> ConfigLoader.parse(MINIMAL,
-                overrides(null, null, null, null, null, List.of("bob:waytoolongpw"), null)));
+        ConfigException e = fails(() -> ConfigLoader.parse(
+                MINIMAL, overrides(null, null, null, null, null, List.of("bob:waytoolongpw"), null)));
         assertEquals("accounts[bob].password", e.key());
-        ConfigException redis = fails(() -> ConfigLoader.parse(MINIMAL,
-                overrides(null, null, null, null, null, null, "http://nope")));
+        ConfigException redis =
+                fails(() -> ConfigLoader.parse(MINIMAL, overrides(null, null, null, null, null, null, "http://nope")));
         assertEquals("redis.uri", redis.key());
     }
 
     @ParameterizedTest
     @CsvSource({"foo", "host:", ":2775", "host:abc", "a:b:2775", "[::1]", "[::1]2775", "host:123456"})
     void malformedUpstreamOverride(String value) {
-        ConfigException e = fails(() -> ConfigLoader.parse(MINIMAL, overrides(null, null, value, null, null, null, null)));
+        ConfigException e =
+                fails(() -> ConfigLoader.parse(MINIMAL, overrides(null, null, value, null, null, null, null)));
         assertEquals("--upstream: expected HOST:PORT, got '" + value + "'", e.getMessage());
     }
 
@@ -570,21 +602,29 @@ class ConfigLoaderTest {
     @ParameterizedTest
     @CsvSource({"x, x", "x:, x:", "':pw', ':***'", "'bob:pw:1,,2', 'bob:***:1,,2'", "'bob:pw:', 'bob:***:'"})
     void malformedAccountOverrideMasksThePassword(String value, String shown) {
-        ConfigException e = fails(() -> ConfigLoader.parse(MINIMAL,
-                overrides(null, null, null, null, null, List.of("ok:pw", value), null)));
+        ConfigException e = fails(() ->
+                ConfigLoader.parse(MINIMAL, overrides(null, null, null, null, null, List.of("ok:pw", value), null)));
         assertEquals("--account: expected SYSTEM_ID:PASSWORD[:SHORTCODE,...], got '" + shown + "'", e.getMessage());
     }
 
     @Test
     void malformedPortOverrides() {
-        assertEquals("--smpp-port", fails(() -> overrides(70000, null, null, null, null, null, null)).key());
-        assertEquals("--http-port", fails(() -> overrides(null, -2, null, null, null, null, null)).key());
-        assertEquals("--redis", fails(() -> overrides(null, null, null, null, null, null, " ")).key());
+        assertEquals(
+                "--smpp-port",
+                fails(() -> overrides(70000, null, null, null, null, null, null))
+                        .key());
+        assertEquals(
+                "--http-port",
+                fails(() -> overrides(null, -2, null, null, null, null, null)).key());
+        assertEquals(
+                "--redis",
+                fails(() -> overrides(null, null, null, null, null, null, " ")).key());
     }
 
     @Test
     void overridesToStringHidesPasswords() {
-        String s = overrides(null, null, null, "gw", "gwsecret", List.of("bob:bobsecret"), null).toString();
+        String s = overrides(null, null, null, "gw", "gwsecret", List.of("bob:bobsecret"), null)
+                .toString();
         assertFalse(s.contains("secret"), s);
     }
 
@@ -596,7 +636,8 @@ class ConfigLoaderTest {
                 return p;
             }
         }
-        throw new AssertionError("config/gateway.yaml not found above " + Path.of("").toAbsolutePath());
+        throw new AssertionError(
+                "config/gateway.yaml not found above " + Path.of("").toAbsolutePath());
     }
 
     @Test
@@ -619,7 +660,8 @@ class ConfigLoaderTest {
 
     @Test
     void demoConfigWithARealSmsc() {
-        GatewayConfig c = ConfigLoader.load(repoRoot().resolve("config/gateway.yaml"),
+        GatewayConfig c = ConfigLoader.load(
+                repoRoot().resolve("config/gateway.yaml"),
                 overrides(null, null, "smsc.example.com:2775", "acct", "pw", null, null));
         assertEquals("smsc.example.com", c.upstreams().get(0).host());
         assertFalse(c.simulator().enabled());
@@ -627,11 +669,12 @@ class ConfigLoaderTest {
 
     @Test
     void productionExampleLoads() {
-        GatewayConfig c = ConfigLoader.load(repoRoot().resolve("config/production.example.yaml"),
-                ConfigOverrides.NONE);
+        GatewayConfig c = ConfigLoader.load(repoRoot().resolve("config/production.example.yaml"), ConfigOverrides.NONE);
         assertFalse(c.redis().embedded());
         assertFalse(c.simulator().enabled());
-        assertEquals(List.of("smsc-a", "smsc-b"), c.upstreams().stream().map(UpstreamConfig::name).toList());
+        assertEquals(
+                List.of("smsc-a", "smsc-b"),
+                c.upstreams().stream().map(UpstreamConfig::name).toList());
         AccountConfig acme = c.account("acme");
         assertTrue(acme.password().startsWith("pbkdf2-sha256$"));
         assertEquals(List.of("smsc-a", "smsc-b"), acme.route());

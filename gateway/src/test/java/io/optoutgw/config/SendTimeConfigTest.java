@@ -29,7 +29,9 @@ class SendTimeConfigTest {
             """;
 
     private static SendTimeConfig parse(String sendTime) {
-        return ConfigLoader.parse(ACCOUNT.formatted(sendTime), ConfigOverrides.NONE).account("alice").optOut()
+        return ConfigLoader.parse(ACCOUNT.formatted(sendTime), ConfigOverrides.NONE)
+                .account("alice")
+                .optOut()
                 .sendTime();
     }
 
@@ -39,8 +41,8 @@ class SendTimeConfigTest {
 
     @Test
     void leftOutMeansNoRules() {
-        GatewayConfig c = ConfigLoader.parse(ACCOUNT.replace("    optOut:\n      sendTime: %s\n", ""),
-                ConfigOverrides.NONE);
+        GatewayConfig c =
+                ConfigLoader.parse(ACCOUNT.replace("    optOut:\n      sendTime: %s\n", ""), ConfigOverrides.NONE);
         assertNull(c.account("alice").optOut().sendTime());
     }
 
@@ -82,38 +84,52 @@ class SendTimeConfigTest {
     @Test
     void unknownKeysFail() {
         ConfigException e = fails("{preset: us-fl-ok, quietHours: 21-8}");
-        assertTrue(e.getMessage().startsWith("accounts[0].optOut.sendTime.quietHours: unknown key (known: preset,"
-                + " bands, maxPer24h, action, refuseStatus, timeZone)"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("accounts[0].optOut.sendTime.quietHours: unknown key (known: preset,"
+                                + " bands, maxPer24h, action, refuseStatus, timeZone)"),
+                e.getMessage());
     }
 
     @Test
     void invalidSettingsAreNamed() {
-        assertEquals("optOut.sendTime.preset: unknown preset 'us-ca' (known: us-tcpa, us-fl-ok)",
+        assertEquals(
+                "optOut.sendTime.preset: unknown preset 'us-ca' (known: us-tcpa, us-fl-ok)",
                 fails("{preset: us-ca}").getMessage());
-        assertEquals("optOut.sendTime.bands: set either preset or bands, not both",
+        assertEquals(
+                "optOut.sendTime.bands: set either preset or bands, not both",
                 fails("{preset: us-tcpa, bands: [\"08:00-20:00\"]}").getMessage());
-        assertEquals("optOut.sendTime: set a preset (us-tcpa, us-fl-ok), bands or maxPer24h",
+        assertEquals(
+                "optOut.sendTime: set a preset (us-tcpa, us-fl-ok), bands or maxPer24h",
                 fails("{action: refuse}").getMessage());
-        assertEquals("optOut.sendTime.maxPer24h: the preset us-fl-ok allows at most 3, got 4",
+        assertEquals(
+                "optOut.sendTime.maxPer24h: the preset us-fl-ok allows at most 3, got 4",
                 fails("{preset: us-fl-ok, maxPer24h: 4}").getMessage());
         assertEquals(2, parse("{preset: us-fl-ok, maxPer24h: 2}").maxPer24h());
-        assertEquals("optOut.sendTime.maxPer24h: must be 1..100, got 101", fails("{maxPer24h: 101}").getMessage());
-        assertEquals("optOut.sendTime.refuseStatus: must be an error status, not ESME_ROK",
+        assertEquals(
+                "optOut.sendTime.maxPer24h: must be 1..100, got 101",
+                fails("{maxPer24h: 101}").getMessage());
+        assertEquals(
+                "optOut.sendTime.refuseStatus: must be an error status, not ESME_ROK",
                 fails("{preset: us-tcpa, refuseStatus: 0}").getMessage());
-        assertTrue(fails("{preset: us-tcpa, timeZone: Mars/Olympus}").getMessage()
+        assertTrue(fails("{preset: us-tcpa, timeZone: Mars/Olympus}")
+                .getMessage()
                 .startsWith("optOut.sendTime.timeZone: not a time zone: 'Mars/Olympus'"));
-        assertTrue(fails("{preset: us-tcpa, action: later}").getMessage()
-                .contains("expected one of refuse, schedule"));
+        assertTrue(fails("{preset: us-tcpa, action: later}").getMessage().contains("expected one of refuse, schedule"));
     }
 
     @Test
     void bandsCrossingMidnightOrMalformedAreRefused() {
-        assertTrue(fails("{bands: [\"21:00-08:00\"]}").getMessage().startsWith(
-                "optOut.sendTime.bands: '21:00-08:00': the start must come before the end within one day (a band"
-                        + " crossing midnight is two bands"));
-        assertEquals("optOut.sendTime.bands: expected a band like \"08:00-20:00\", got '8-20'",
+        assertTrue(fails("{bands: [\"21:00-08:00\"]}")
+                .getMessage()
+                .startsWith(
+                        "optOut.sendTime.bands: '21:00-08:00': the start must come before the end within one day (a band"
+                                + " crossing midnight is two bands"));
+        assertEquals(
+                "optOut.sendTime.bands: expected a band like \"08:00-20:00\", got '8-20'",
                 fails("{bands: [\"8-20\"]}").getMessage());
-        assertEquals("optOut.sendTime.bands: not a time of day: '24:30' in '08:00-24:30'",
+        assertEquals(
+                "optOut.sendTime.bands: not a time of day: '24:30' in '08:00-24:30'",
                 fails("{bands: [\"08:00-24:30\"]}").getMessage());
         assertTrue(fails("{bands: [\"09:00-09:00\"]}").getMessage().contains("'09:00-09:00'"));
     }

@@ -32,7 +32,11 @@ import java.util.Map;
 final class ConsentModel {
 
     /** What a keyword does. */
-    enum Effect { OPT_OUT, OPT_IN, NONE }
+    enum Effect {
+        OPT_OUT,
+        OPT_IN,
+        NONE
+    }
 
     /**
      * Entry ("g", "a:acme", "s:beta:67890", or "a:cato~marketing" for one category) -> the signed
@@ -46,6 +50,7 @@ final class ConsentModel {
     private final long[] eventSeq;
     /** Replies each person must have had at least / may have had at most. */
     private final int[] minReplies;
+
     private final int[] maxReplies;
     /**
      * (person, short code) -> intent -> whether a reply for that intent was sent within the

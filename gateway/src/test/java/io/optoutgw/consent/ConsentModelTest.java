@@ -50,14 +50,19 @@ class ConsentModelTest {
     private static ConsentWorld world;
     private static long firstFailureNanos;
 
-    @Property(tries = DEFAULT_TRIES, shrinking = ShrinkingMode.FULL, edgeCases = EdgeCasesMode.NONE,
-            afterFailure = AfterFailureMode.RANDOM_SEED, seed = DEFAULT_SEED)
+    @Property(
+            tries = DEFAULT_TRIES,
+            shrinking = ShrinkingMode.FULL,
+            edgeCases = EdgeCasesMode.NONE,
+            afterFailure = AfterFailureMode.RANDOM_SEED,
+            seed = DEFAULT_SEED)
     void consentHoldsAcrossTwoInstances(@ForAll("chains") ActionChain<ConsentWorld> chain) throws Exception {
         if (shrinkingBudgetSpent()) {
             return; // stop shrinking: the smallest failing chain so far is the one reported
         }
         try {
-            ConsentWorld w = chain.withInvariant("replies", ConsentModelTest::checkReplies).run();
+            ConsentWorld w = chain.withInvariant("replies", ConsentModelTest::checkReplies)
+                    .run();
             w.finalCheck();
         } catch (Throwable t) {
             if (firstFailureNanos == 0) {
@@ -106,20 +111,38 @@ class ConsentModelTest {
         return ActionChain.startWith(ConsentModelTest::begin)
                 .withAction(10, action(keywordMo()))
                 .withAction(1, action(freeTextMo()))
-                .withAction(3, action(Combinators.combine(Arbitraries.integers().between(0, 3), instance())
-                        .as(Step.Redeliver::new)))
+                .withAction(
+                        3,
+                        action(Combinators.combine(Arbitraries.integers().between(0, 3), instance())
+                                .as(Step.Redeliver::new)))
                 .withAction(2, action(concatenatedStop()))
-                .withAction(3, action(Combinators.combine(person(), adminScope(), spelling(), instance())
-                        .as(Step.AdminAdd::new)))
-                .withAction(3, action(Combinators.combine(person(), adminScope(), spelling(), instance())
-                        .as(Step.AdminRemove::new)))
-                .withAction(1, action(Combinators.combine(
-                        Combinators.combine(person(), importScope(), spelling()).as(List::of).list().ofMinSize(1).ofMaxSize(3),
-                        instance()).as(Step.Import::new)))
+                .withAction(
+                        3,
+                        action(Combinators.combine(person(), adminScope(), spelling(), instance())
+                                .as(Step.AdminAdd::new)))
+                .withAction(
+                        3,
+                        action(Combinators.combine(person(), adminScope(), spelling(), instance())
+                                .as(Step.AdminRemove::new)))
+                .withAction(
+                        1,
+                        action(Combinators.combine(
+                                        Combinators.combine(person(), importScope(), spelling())
+                                                .as(List::of)
+                                                .list()
+                                                .ofMinSize(1)
+                                                .ofMaxSize(3),
+                                        instance())
+                                .as(Step.Import::new)))
                 .withAction(8, action(submit()))
                 .withAction(2, action(submitMulti()))
-                .withAction(1, action(Arbitraries.oneOf(keywordMo(), submit(), submitMulti()).list().ofMinSize(1)
-                        .ofMaxSize(2).map(Step.RedisFrozen::new)))
+                .withAction(
+                        1,
+                        action(Arbitraries.oneOf(keywordMo(), submit(), submitMulti())
+                                .list()
+                                .ofMinSize(1)
+                                .ofMaxSize(2)
+                                .map(Step.RedisFrozen::new)))
                 .withAction(1, action(Arbitraries.just(new Step.RedisRestartedEmpty())))
                 .withAction(1, action(instance().map(Step.GatewayRestarted::new)))
                 .withMaxTransformations(MAX_STEPS);
@@ -172,38 +195,63 @@ class ConsentModelTest {
     }
 
     private static Arbitrary<Step> keywordMo() {
-        return Combinators.combine(person(), shortCode(), Arbitraries.of("STOP", "stop", "STOP ALL", "START", "Start", "HELP",
-                        "STOP marketing", "START alerts"),
-                spelling(), instance()).as(Step.Mo::new);
+        return Combinators.combine(
+                        person(),
+                        shortCode(),
+                        Arbitraries.of(
+                                "STOP", "stop", "STOP ALL", "START", "Start", "HELP", "STOP marketing", "START alerts"),
+                        spelling(),
+                        instance())
+                .as(Step.Mo::new);
     }
 
     private static Arbitrary<Step> freeTextMo() {
-        return Combinators.combine(person(), shortCode(), Arbitraries.of("hello there", "you text me too often"),
-                spelling(), instance()).as(Step.Mo::new);
+        return Combinators.combine(
+                        person(),
+                        shortCode(),
+                        Arbitraries.of("hello there", "you text me too often"),
+                        spelling(),
+                        instance())
+                .as(Step.Mo::new);
     }
 
     private static Arbitrary<Step> submit() {
-        return Combinators.combine(Arbitraries.of(ConsentWorld.SubmitKind.class), account(),
-                Arbitraries.integers().between(0, 4), person(),
-                Arbitraries.integers().between(0, ConsentWorld.DEST_SPELLINGS - 1), serviceType(), instance())
+        return Combinators.combine(
+                        Arbitraries.of(ConsentWorld.SubmitKind.class),
+                        account(),
+                        Arbitraries.integers().between(0, 4),
+                        person(),
+                        Arbitraries.integers().between(0, ConsentWorld.DEST_SPELLINGS - 1),
+                        serviceType(),
+                        instance())
                 .as(Step.Submit::new);
     }
 
     private static Arbitrary<Step> submitMulti() {
         Arbitrary<List<List<Integer>>> dests = Combinators.combine(
-                person().set().ofMinSize(1).ofMaxSize(ConsentWorld.PERSONS),
-                Arbitraries.integers().between(0, ConsentWorld.DEST_SPELLINGS - 1).list().ofSize(ConsentWorld.PERSONS))
-                .as((persons, spellings) -> persons.stream().sorted().map(p -> List.of(p, spellings.get(p))).toList());
-        return Combinators.combine(account(), Arbitraries.integers().between(0, 4), dests, serviceType(),
-                instance()).as(Step.SubmitMulti::new);
+                        person().set().ofMinSize(1).ofMaxSize(ConsentWorld.PERSONS),
+                        Arbitraries.integers()
+                                .between(0, ConsentWorld.DEST_SPELLINGS - 1)
+                                .list()
+                                .ofSize(ConsentWorld.PERSONS))
+                .as((persons, spellings) -> persons.stream()
+                        .sorted()
+                        .map(p -> List.of(p, spellings.get(p)))
+                        .toList());
+        return Combinators.combine(account(), Arbitraries.integers().between(0, 4), dests, serviceType(), instance())
+                .as(Step.SubmitMulti::new);
     }
 
     private static Arbitrary<Step> concatenatedStop() {
-        Arbitrary<List<Integer>> cuts = Arbitraries.of(List.of(1), List.of(2), List.of(3), List.of(1, 2), List.of(1, 3),
-                List.of(2, 3));
-        return cuts.flatMap(c -> Combinators.combine(person(), shortCode(),
-                Arbitraries.shuffle(IntStream.rangeClosed(0, c.size()).boxed().toList()),
-                instance().list().ofSize(c.size() + 1), Arbitraries.integers().between(0, 255))
+        Arbitrary<List<Integer>> cuts =
+                Arbitraries.of(List.of(1), List.of(2), List.of(3), List.of(1, 2), List.of(1, 3), List.of(2, 3));
+        return cuts.flatMap(c -> Combinators.combine(
+                        person(),
+                        shortCode(),
+                        Arbitraries.shuffle(
+                                IntStream.rangeClosed(0, c.size()).boxed().toList()),
+                        instance().list().ofSize(c.size() + 1),
+                        Arbitraries.integers().between(0, 255))
                 .as((p, code, order, instances, ref) -> new Step.ConcatStop(p, code, c, order, instances, ref)));
     }
 

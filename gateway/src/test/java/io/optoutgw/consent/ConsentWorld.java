@@ -79,6 +79,7 @@ final class ConsentWorld implements AutoCloseable {
         {"55501", "+55501", "55502", "55503", " 55503"},
         {"55504", "+55504", " 55504", "55504", "+55504"},
     };
+
     static final String[][] CANONICAL_SENDERS = {
         {"12345", "12345", "12345", "ACME", "ACME"},
         {"67890", "67890", "67890", "67891", "67891"},
@@ -86,15 +87,27 @@ final class ConsentWorld implements AutoCloseable {
         {"55504", "55504", "55504", "55504", "55504"},
     };
     /** Admin scopes (short codes as stored; "~category" for one category, sent as the category parameter). */
-    static final String[] ADMIN_SCOPES = {"g", "a:acme", "a:beta", "s:acme:12345", "s:acme:ACME", "s:beta:67890",
-        "s:beta:67891", "a:cato", "a:cato~marketing", "a:catr~alerts"};
+    static final String[] ADMIN_SCOPES = {
+        "g",
+        "a:acme",
+        "a:beta",
+        "s:acme:12345",
+        "s:acme:ACME",
+        "s:beta:67890",
+        "s:beta:67891",
+        "a:cato",
+        "a:cato~marketing",
+        "a:catr~alerts"
+    };
     /** The scopes a CSV import may name (it takes no category). */
-    static final String[] IMPORT_SCOPES = {"g", "a:acme", "a:beta", "s:acme:12345", "s:acme:ACME", "s:beta:67890",
-        "s:beta:67891", "a:cato"};
+    static final String[] IMPORT_SCOPES = {
+        "g", "a:acme", "a:beta", "s:acme:12345", "s:acme:ACME", "s:beta:67890", "s:beta:67891", "a:cato"
+    };
 
     private static final Duration WAIT = Duration.ofSeconds(5);
     /** Redis command timeout: long enough that a busy machine is not mistaken for a frozen Redis. */
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(1500);
+
     private static final String TOKEN = "consent-model-token";
     private static final int ROK = 0;
     private static final int RINVDSTADR = 0x0B;
@@ -107,7 +120,8 @@ final class ConsentWorld implements AutoCloseable {
     private final Gateway[] gateways = new Gateway[INSTANCES];
     private final String[] journals = new String[INSTANCES];
     private final SMPPSession[][] esmes = new SMPPSession[INSTANCES][ACCOUNTS.length];
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private long run;
     private long markerCounter;
@@ -122,8 +136,7 @@ final class ConsentWorld implements AutoCloseable {
     private final List<Object[]> unacknowledged = new ArrayList<>();
 
     /** A single-part MO as the SMSC delivers it. */
-    record MoSpec(int person, byte sourceTon, String source, String shortCode, String text) {
-    }
+    record MoSpec(int person, byte sourceTon, String source, String shortCode, String text) {}
 
     // ---- life cycle ---------------------------------------------------------------------------
 
@@ -243,8 +256,13 @@ final class ConsentWorld implements AutoCloseable {
     public String toString() {
         StringBuilder b = new StringBuilder("model:");
         for (int p = 0; p < PERSONS; p++) {
-            b.append(" p").append(p + 1).append(" opted out ").append(model.describe(p)).append(", replies ")
-                    .append(model.minReplies(p)).append(model.minReplies(p) == model.maxReplies(p) ? "" : ".." + model.maxReplies(p))
+            b.append(" p")
+                    .append(p + 1)
+                    .append(" opted out ")
+                    .append(model.describe(p))
+                    .append(", replies ")
+                    .append(model.minReplies(p))
+                    .append(model.minReplies(p) == model.maxReplies(p) ? "" : ".." + model.maxReplies(p))
                     .append(p < PERSONS - 1 ? ";" : "");
         }
         return b.toString();
@@ -296,8 +314,11 @@ final class ConsentWorld implements AutoCloseable {
                 return all ? "g" : "a:acme";
             case "55501", "55502", "55503": {
                 // revokeAll false: STOP ALL is every category, a named category that one, else the code's
-                String category = all ? null : named != null ? named
-                        : shortCode.equals("55501") ? "marketing" : shortCode.equals("55502") ? "alerts" : null;
+                String category = all
+                        ? null
+                        : named != null
+                                ? named
+                                : shortCode.equals("55501") ? "marketing" : shortCode.equals("55502") ? "alerts" : null;
                 return category == null ? "a:cato" : "a:cato~" + category;
             }
             case "55504":
@@ -331,8 +352,14 @@ final class ConsentWorld implements AutoCloseable {
     /** Delivers one single-part MO to instance {@code i} and checks the answer against the model. */
     void mo(MoSpec spec, int i) throws Exception {
         history.add(spec);
-        int status = inject(i, deliverSm(spec.sourceTon(), spec.source(), spec.shortCode(),
-                spec.text().getBytes(StandardCharsets.ISO_8859_1), 0));
+        int status = inject(
+                i,
+                deliverSm(
+                        spec.sourceTon(),
+                        spec.source(),
+                        spec.shortCode(),
+                        spec.text().getBytes(StandardCharsets.ISO_8859_1),
+                        0));
         acknowledged(spec, i, status);
     }
 
@@ -360,26 +387,33 @@ final class ConsentWorld implements AutoCloseable {
             return; // free text: relayed to the owner's ESME, not consent
         }
         if (status != ROK) {
-            throw new AssertionError("keyword MO " + spec + " on gw" + i + " answered 0x"
-                    + Integer.toHexString(status) + " instead of ESME_ROK");
+            throw new AssertionError("keyword MO " + spec + " on gw" + i + " answered 0x" + Integer.toHexString(status)
+                    + " instead of ESME_ROK");
         }
-        model.keywordAcknowledged(spec.person(), spec.shortCode(), spec.text(), e, scopeOf(spec.shortCode(), spec.text()));
+        model.keywordAcknowledged(
+                spec.person(), spec.shortCode(), spec.text(), e, scopeOf(spec.shortCode(), spec.text()));
     }
 
     /** Redelivers {@code spec} to instance {@code i} until it is acknowledged (the SMSC's retry). */
     void redeliverUntilAcknowledged(MoSpec spec, int i) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (true) {
-            int status = inject(i, deliverSm(spec.sourceTon(), spec.source(), spec.shortCode(),
-                    spec.text().getBytes(StandardCharsets.ISO_8859_1), 0));
+            int status = inject(
+                    i,
+                    deliverSm(
+                            spec.sourceTon(),
+                            spec.source(),
+                            spec.shortCode(),
+                            spec.text().getBytes(StandardCharsets.ISO_8859_1),
+                            0));
             if (status == ROK) {
                 history.add(spec);
                 acknowledged(spec, i, status);
                 return;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("MO " + spec + " still answered 0x" + Integer.toHexString(status)
-                        + " on gw" + i + " 10 s after Redis came back");
+                throw new AssertionError("MO " + spec + " still answered 0x" + Integer.toHexString(status) + " on gw"
+                        + i + " 10 s after Redis came back");
             }
             Thread.sleep(100);
         }
@@ -390,8 +424,9 @@ final class ConsentWorld implements AutoCloseable {
      * (part indexes), part k to instance {@code instances.get(k)}. Only the part that completes the
      * message carries the outcome; the others are relayed as ordinary MO.
      */
-    void concatenatedStop(int person, String shortCode, List<Integer> cuts, List<Integer> order, List<Integer> instances,
-                          int ref) throws Exception {
+    void concatenatedStop(
+            int person, String shortCode, List<Integer> cuts, List<Integer> order, List<Integer> instances, int ref)
+            throws Exception {
         String text = "STOP";
         List<String> parts = new ArrayList<>();
         int from = 0;
@@ -453,25 +488,36 @@ final class ConsentWorld implements AutoCloseable {
 
     void adminAdd(int person, String scope, int spelling, int i) throws Exception {
         int tilde = scope.indexOf('~');
-        var node = JSON.createObjectNode().put("number", adminNumber(person, spelling))
-                .put("scope", tilde < 0 ? scope : scope.substring(0, tilde)).put("reason", "model").put("actor", "model");
+        var node = JSON.createObjectNode()
+                .put("number", adminNumber(person, spelling))
+                .put("scope", tilde < 0 ? scope : scope.substring(0, tilde))
+                .put("reason", "model")
+                .put("actor", "model");
         if (tilde >= 0) {
             node.put("category", scope.substring(tilde + 1));
         }
         String body = node.toString();
-        HttpResponse<String> r = send(i, HttpRequest.newBuilder(api(i, "/api/suppressions?region=US"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+        HttpResponse<String> r = send(
+                i,
+                HttpRequest.newBuilder(api(i, "/api/suppressions?region=US"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
         expect200(r, "add " + scope);
         model.adminChange(person, scope, true);
     }
 
     void adminRemove(int person, String scope, int spelling, int i) throws Exception {
         int tilde = scope.indexOf('~');
-        String where = tilde < 0 ? "&scope=" + enc(scope)
+        String where = tilde < 0
+                ? "&scope=" + enc(scope)
                 : "&scope=" + enc(scope.substring(0, tilde)) + "&category=" + enc(scope.substring(tilde + 1));
-        HttpResponse<String> r = send(i, HttpRequest.newBuilder(api(i, "/api/suppressions/"
-                + enc(adminNumber(person, spelling)) + "?region=US" + where + "&reason=model&actor=model"))
-                .DELETE());
+        HttpResponse<String> r = send(
+                i,
+                HttpRequest.newBuilder(api(
+                                i,
+                                "/api/suppressions/" + enc(adminNumber(person, spelling)) + "?region=US" + where
+                                        + "&reason=model&actor=model"))
+                        .DELETE());
         expect200(r, "remove " + scope);
         model.adminChange(person, scope, false);
     }
@@ -480,11 +526,15 @@ final class ConsentWorld implements AutoCloseable {
     void importCsv(List<int[]> rows, int i) throws Exception {
         StringBuilder csv = new StringBuilder("number,scope\n");
         for (int[] row : rows) {
-            csv.append(adminNumber(row[0], row[2])).append(',').append(IMPORT_SCOPES[row[1] % IMPORT_SCOPES.length])
+            csv.append(adminNumber(row[0], row[2]))
+                    .append(',')
+                    .append(IMPORT_SCOPES[row[1] % IMPORT_SCOPES.length])
                     .append('\n');
         }
-        HttpResponse<String> r = send(i, HttpRequest.newBuilder(api(i, "/api/suppressions/import?region=US&reason=model"
-                + "&actor=model")).POST(HttpRequest.BodyPublishers.ofString(csv.toString())));
+        HttpResponse<String> r = send(
+                i,
+                HttpRequest.newBuilder(api(i, "/api/suppressions/import?region=US&reason=model" + "&actor=model"))
+                        .POST(HttpRequest.BodyPublishers.ofString(csv.toString())));
         expect200(r, "import");
         JsonNode result = JSON.readTree(r.body());
         if (result.get("imported").asLong() != rows.size()) {
@@ -500,7 +550,10 @@ final class ConsentWorld implements AutoCloseable {
     }
 
     private HttpResponse<String> send(int i, HttpRequest.Builder b) throws Exception {
-        return http.send(b.header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(30)).build(),
+        return http.send(
+                b.header("Authorization", "Bearer " + TOKEN)
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -517,7 +570,10 @@ final class ConsentWorld implements AutoCloseable {
     // ---- submits ------------------------------------------------------------------------------
 
     /** Kinds of submit an ESME can send. */
-    enum SubmitKind { SUBMIT_SM, DATA_SM }
+    enum SubmitKind {
+        SUBMIT_SM,
+        DATA_SM
+    }
 
     /** Every spelling of a destination that authorization accepts for the person: TON and address. */
     static final int DEST_SPELLINGS = 7;
@@ -533,10 +589,10 @@ final class ConsentWorld implements AutoCloseable {
     private String destAddress(int person, int spelling) {
         String d = persons[person];
         return switch (spelling % DEST_SPELLINGS) {
-            case 0, 3 -> d;               // TON 1 "1555...", TON 0 "1555..."
-            case 1, 2 -> "+" + d;         // TON 1 "+1555...", TON 0 "+1555..."
-            case 4, 5 -> d.substring(1);  // TON 2 / TON 0 national "555..."
-            default -> "00" + d;          // TON 0 "001555..."
+            case 0, 3 -> d; // TON 1 "1555...", TON 0 "1555..."
+            case 1, 2 -> "+" + d; // TON 1 "+1555...", TON 0 "+1555..."
+            case 4, 5 -> d.substring(1); // TON 2 / TON 0 national "555..."
+            default -> "00" + d; // TON 0 "001555..."
         };
     }
 
@@ -553,7 +609,8 @@ final class ConsentWorld implements AutoCloseable {
     }
 
     /** submit_sm or data_sm from {@code account}'s ESME on instance {@code i}; the answer and the SMSC are checked. */
-    void submit(SubmitKind kind, int account, int senderSpelling, int person, int destSpelling, int i) throws Exception {
+    void submit(SubmitKind kind, int account, int senderSpelling, int person, int destSpelling, int i)
+            throws Exception {
         submit(kind, account, senderSpelling, person, destSpelling, 0, i);
     }
 
@@ -570,14 +627,35 @@ final class ConsentWorld implements AutoCloseable {
         int status;
         try {
             if (kind == SubmitKind.SUBMIT_SM) {
-                s.submitShortMessage(st, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
-                        destTon(destSpelling), NumberingPlanIndicator.ISDN, destAddress(person, destSpelling),
-                        new ESMClass(), (byte) 0, (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                        (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, text);
+                s.submitShortMessage(
+                        st,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        sender,
+                        destTon(destSpelling),
+                        NumberingPlanIndicator.ISDN,
+                        destAddress(person, destSpelling),
+                        new ESMClass(),
+                        (byte) 0,
+                        (byte) 1,
+                        null,
+                        null,
+                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                        (byte) 0,
+                        new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                        (byte) 0,
+                        text);
             } else {
-                s.dataShortMessage(st, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
-                        destTon(destSpelling), NumberingPlanIndicator.ISDN, destAddress(person, destSpelling),
-                        new ESMClass(), new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                s.dataShortMessage(
+                        st,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        sender,
+                        destTon(destSpelling),
+                        NumberingPlanIndicator.ISDN,
+                        destAddress(person, destSpelling),
+                        new ESMClass(),
+                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
                         new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
                         new OptionalParameter.OctetString(OptionalParameter.Tag.MESSAGE_PAYLOAD.code(), text));
             }
@@ -586,8 +664,9 @@ final class ConsentWorld implements AutoCloseable {
             status = e.getCommandStatus();
         }
         boolean relayed = relayed(marker);
-        String what = kind + " " + ACCOUNTS[account] + " from \"" + sender + "\"" + (category == null ? ""
-                : " category " + category) + " to p" + (person + 1) + " (" + describeDest(destSpelling) + ") on gw" + i;
+        String what = kind + " " + ACCOUNTS[account] + " from \"" + sender + "\""
+                + (category == null ? "" : " category " + category) + " to p" + (person + 1) + " ("
+                + describeDest(destSpelling) + ") on gw" + i;
         if (redisPaused) {
             if (status != RTHROTTLED || relayed) {
                 throw new AssertionError(what + " while Redis was frozen: expected ESME_RTHROTTLED and nothing at the "
@@ -629,31 +708,54 @@ final class ConsentWorld implements AutoCloseable {
         Set<String> expectRelayed = new TreeSet<>();
         for (int k = 0; k < dests.size(); k++) {
             int p = dests.get(k)[0];
-            addresses[k] = new org.jsmpp.bean.Address(destTon(dests.get(k)[1]), NumberingPlanIndicator.ISDN,
-                    destAddress(p, dests.get(k)[1]));
-            (model.suppressed(p, ACCOUNTS[account], canonical, category) ? expectRefused : expectRelayed).add(persons[p]);
+            addresses[k] = new org.jsmpp.bean.Address(
+                    destTon(dests.get(k)[1]), NumberingPlanIndicator.ISDN, destAddress(p, dests.get(k)[1]));
+            (model.suppressed(p, ACCOUNTS[account], canonical, category) ? expectRefused : expectRelayed)
+                    .add(persons[p]);
         }
         int status;
         Set<String> refused = new TreeSet<>();
         try {
-            SubmitMultiResult result = esmes[i][account].submitMultiple(st, TypeOfNumber.UNKNOWN,
-                    NumberingPlanIndicator.UNKNOWN, sender, addresses, new ESMClass(), (byte) 0, (byte) 1, null, null,
-                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), ReplaceIfPresentFlag.DEFAULT,
-                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, marker.getBytes(StandardCharsets.ISO_8859_1));
+            SubmitMultiResult result = esmes[i][account].submitMultiple(
+                    st,
+                    TypeOfNumber.UNKNOWN,
+                    NumberingPlanIndicator.UNKNOWN,
+                    sender,
+                    addresses,
+                    new ESMClass(),
+                    (byte) 0,
+                    (byte) 1,
+                    null,
+                    null,
+                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                    ReplaceIfPresentFlag.DEFAULT,
+                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                    (byte) 0,
+                    marker.getBytes(StandardCharsets.ISO_8859_1));
             status = ROK;
             if (result.getUnsuccessDeliveries() != null) {
                 for (UnsuccessDelivery u : result.getUnsuccessDeliveries()) {
-                    refused.add(digits(u.getDestinationAddress().getTon(), u.getDestinationAddress().getAddress()));
+                    refused.add(digits(
+                            u.getDestinationAddress().getTon(),
+                            u.getDestinationAddress().getAddress()));
                 }
             }
         } catch (NegativeResponseException e) {
             status = e.getCommandStatus();
         }
         Set<String> atSmsc = relayedMulti(marker);
-        StringBuilder what = new StringBuilder("submit_multi ").append(ACCOUNTS[account]).append(" from \"")
-                .append(sender).append(category == null ? "\"" : "\" category " + category).append(" to");
+        StringBuilder what = new StringBuilder("submit_multi ")
+                .append(ACCOUNTS[account])
+                .append(" from \"")
+                .append(sender)
+                .append(category == null ? "\"" : "\" category " + category)
+                .append(" to");
         for (int[] d : dests) {
-            what.append(" p").append(d[0] + 1).append(" (").append(describeDest(d[1])).append(')');
+            what.append(" p")
+                    .append(d[0] + 1)
+                    .append(" (")
+                    .append(describeDest(d[1]))
+                    .append(')');
         }
         what.append(" on gw").append(i);
         if (redisPaused) {
@@ -726,7 +828,9 @@ final class ConsentWorld implements AutoCloseable {
         for (SmscSimulator sim : sims) {
             for (ReceivedMessage m : sim.receivedMessages()) {
                 Address to = m.pdu().getDestAddress();
-                if (to != null && digits.equals(digits(to.getTon(), to.getAddress())) && !text(m.pdu()).startsWith("mk-")) {
+                if (to != null
+                        && digits.equals(digits(to.getTon(), to.getAddress()))
+                        && !text(m.pdu()).startsWith("mk-")) {
                     n++;
                 }
             }
@@ -746,7 +850,8 @@ final class ConsentWorld implements AutoCloseable {
             int got = replies(persons[p]);
             if (got < min || got > model.maxReplies(p)) {
                 throw new AssertionError("p" + (p + 1) + " got " + got + " replies (confirmation / opt-in / HELP); "
-                        + "expected " + (min == model.maxReplies(p) ? Integer.toString(min) : min + ".." + model.maxReplies(p))
+                        + "expected "
+                        + (min == model.maxReplies(p) ? Integer.toString(min) : min + ".." + model.maxReplies(p))
                         + ": one per recorded STOP/START/HELP, none for a redelivery");
             }
         }
@@ -802,8 +907,9 @@ final class ConsentWorld implements AutoCloseable {
         int status = -1;
         while (status != ROK && System.nanoTime() < deadline) {
             try {
-                status = sims[i].injectMo(deliverSm((byte) 1, marker, "12345", "HELP".getBytes(StandardCharsets.ISO_8859_1),
-                        0)).get(5, TimeUnit.SECONDS);
+                status = sims[i].injectMo(
+                                deliverSm((byte) 1, marker, "12345", "HELP".getBytes(StandardCharsets.ISO_8859_1), 0))
+                        .get(5, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 status = -1;
             }
@@ -815,8 +921,10 @@ final class ConsentWorld implements AutoCloseable {
             throw new AssertionError("gw" + i + " did not record a HELP within 15 s (last answer 0x"
                     + Integer.toHexString(status) + ")");
         }
-        if (!eventually(Duration.ofSeconds(10), () -> sims[i].receivedMessages().stream()
-                .anyMatch(m -> marker.equals(m.pdu().getDestAddress().getAddress())))) {
+        if (!eventually(
+                Duration.ofSeconds(10),
+                () -> sims[i].receivedMessages().stream()
+                        .anyMatch(m -> marker.equals(m.pdu().getDestAddress().getAddress())))) {
             throw new AssertionError("gw" + i + " did not answer the HELP of " + marker + " within 10 s");
         }
     }
@@ -881,10 +989,23 @@ final class ConsentWorld implements AutoCloseable {
             String sender = SENDERS[a][0];
             boolean ok = eventually(Duration.ofSeconds(10), () -> {
                 try {
-                    s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
-                            TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, probe, new ESMClass(), (byte) 0,
-                            (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0,
+                    s.submitShortMessage(
+                            "",
+                            TypeOfNumber.UNKNOWN,
+                            NumberingPlanIndicator.UNKNOWN,
+                            sender,
+                            TypeOfNumber.INTERNATIONAL,
+                            NumberingPlanIndicator.ISDN,
+                            probe,
+                            new ESMClass(),
+                            (byte) 0,
+                            (byte) 1,
+                            null,
+                            null,
+                            new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                            (byte) 0,
+                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                            (byte) 0,
                             "probe".getBytes(StandardCharsets.ISO_8859_1));
                     return true;
                 } catch (Exception e) {
@@ -892,7 +1013,8 @@ final class ConsentWorld implements AutoCloseable {
                 }
             });
             if (!ok) {
-                throw new AssertionError("gw" + i + " still refused submits from " + sender + " 10 s after Redis came back");
+                throw new AssertionError(
+                        "gw" + i + " still refused submits from " + sender + " 10 s after Redis came back");
             }
         }
     }

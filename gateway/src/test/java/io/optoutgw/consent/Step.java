@@ -86,19 +86,28 @@ sealed interface Step {
     record Import(List<List<Integer>> rows, int instance) implements Step {
         @Override
         public void run(ConsentWorld w) throws Exception {
-            w.importCsv(rows.stream().map(r -> new int[] {r.get(0), r.get(1), r.get(2)}).toList(), instance);
+            w.importCsv(
+                    rows.stream()
+                            .map(r -> new int[] {r.get(0), r.get(1), r.get(2)})
+                            .toList(),
+                    instance);
         }
 
         @Override
         public String toString() {
-            return "import CSV " + rows.stream().map(r -> "p" + (r.get(0) + 1) + " " + ConsentWorld.IMPORT_SCOPES[r.get(1) % ConsentWorld.IMPORT_SCOPES.length])
-                    .collect(Collectors.joining(", ", "[", "]")) + " @gw" + instance;
+            return "import CSV "
+                    + rows.stream()
+                            .map(r -> "p" + (r.get(0) + 1) + " "
+                                    + ConsentWorld.IMPORT_SCOPES[r.get(1) % ConsentWorld.IMPORT_SCOPES.length])
+                            .collect(Collectors.joining(", ", "[", "]"))
+                    + " @gw" + instance;
         }
     }
 
     /** submit_sm or data_sm. */
-    record Submit(ConsentWorld.SubmitKind kind, int account, int sender, int person, int dest, int serviceType,
-                  int instance) implements Step {
+    record Submit(
+            ConsentWorld.SubmitKind kind, int account, int sender, int person, int dest, int serviceType, int instance)
+            implements Step {
         @Override
         public void run(ConsentWorld w) throws Exception {
             w.submit(kind, account, sender, person, dest, serviceType, instance);
@@ -106,7 +115,8 @@ sealed interface Step {
 
         @Override
         public String toString() {
-            return (kind == ConsentWorld.SubmitKind.SUBMIT_SM ? "submit_sm " : "data_sm ") + ConsentWorld.ACCOUNTS[account]
+            return (kind == ConsentWorld.SubmitKind.SUBMIT_SM ? "submit_sm " : "data_sm ")
+                    + ConsentWorld.ACCOUNTS[account]
                     + " from \"" + ConsentWorld.SENDERS[account][sender] + "\" service_type \""
                     + ConsentWorld.SERVICE_TYPES[serviceType] + "\" to p" + (person + 1) + " ("
                     + ConsentWorld.describeDest(dest) + ") @gw" + instance;
@@ -118,15 +128,22 @@ sealed interface Step {
             implements Step {
         @Override
         public void run(ConsentWorld w) throws Exception {
-            w.submitMulti(account, sender, dests.stream().map(d -> new int[] {d.get(0), d.get(1)}).toList(), serviceType,
+            w.submitMulti(
+                    account,
+                    sender,
+                    dests.stream().map(d -> new int[] {d.get(0), d.get(1)}).toList(),
+                    serviceType,
                     instance);
         }
 
         @Override
         public String toString() {
             return "submit_multi " + ConsentWorld.ACCOUNTS[account] + " from \"" + ConsentWorld.SENDERS[account][sender]
-                    + "\" service_type \"" + ConsentWorld.SERVICE_TYPES[serviceType] + "\" to " + dests.stream().map(d -> "p" + (d.get(0) + 1) + " (" + ConsentWorld.describeDest(d.get(1)) + ")")
-                    .collect(Collectors.joining(", ")) + " @gw" + instance;
+                    + "\" service_type \"" + ConsentWorld.SERVICE_TYPES[serviceType] + "\" to "
+                    + dests.stream()
+                            .map(d -> "p" + (d.get(0) + 1) + " (" + ConsentWorld.describeDest(d.get(1)) + ")")
+                            .collect(Collectors.joining(", "))
+                    + " @gw" + instance;
         }
     }
 

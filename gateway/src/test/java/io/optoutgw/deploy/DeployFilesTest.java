@@ -54,8 +54,9 @@ class DeployFilesTest {
     private static final Set<String> PROMETHEUS_GENERATED = Set.of("up");
     /** Labels Prometheus adds to every scraped series. */
     private static final Set<String> TARGET_LABELS = Set.of("instance", "job");
-    private static final Set<String> PROMQL_KEYWORDS = Set.of("and", "or", "unless", "bool", "offset",
-            "inf", "nan", "Inf", "NaN");
+
+    private static final Set<String> PROMQL_KEYWORDS =
+            Set.of("and", "or", "unless", "bool", "offset", "inf", "nan", "Inf", "NaN");
 
     private static TrafficScrape run;
     /** Sample name to the label sets of its series. */
@@ -96,13 +97,25 @@ class DeployFilesTest {
         });
         assertEquals(List.of(), problems);
         // the brief's panels and alerts are all there
-        for (String name : List.of("up", "smppgw_pdus_total", "smppgw_relay_latency_seconds_bucket",
-                "smppgw_esme_binds_bound", "smppgw_upstream_binds_bound", "smppgw_esme_inflight",
+        for (String name : List.of(
+                "up",
+                "smppgw_pdus_total",
+                "smppgw_relay_latency_seconds_bucket",
+                "smppgw_esme_binds_bound",
+                "smppgw_upstream_binds_bound",
+                "smppgw_esme_inflight",
                 "smppgw_esme_deliveries_waiting",
-                "smppgw_consent_events_total", "smppgw_messages_relayed_total", "smppgw_submits_refused_total",
-                "smppgw_confirmation_delay_seconds_bucket", "smppgw_confirmation_delay_seconds_max",
-                "smppgw_journal_fsync_seconds_bucket", "smppgw_eventloop_pending_tasks", "jvm_memory_used_bytes",
-                "smppgw_journal_discrepancies_total", "smppgw_journal_unapplied", "smppgw_redis_connected",
+                "smppgw_consent_events_total",
+                "smppgw_messages_relayed_total",
+                "smppgw_submits_refused_total",
+                "smppgw_confirmation_delay_seconds_bucket",
+                "smppgw_confirmation_delay_seconds_max",
+                "smppgw_journal_fsync_seconds_bucket",
+                "smppgw_eventloop_pending_tasks",
+                "jvm_memory_used_bytes",
+                "smppgw_journal_discrepancies_total",
+                "smppgw_journal_unapplied",
+                "smppgw_redis_connected",
                 "smppgw_consent_record_failures_total")) {
             assertTrue(used.contains(name), name + " is used nowhere");
         }
@@ -129,8 +142,8 @@ class DeployFilesTest {
                     checked++;
                     String label = m.group(1);
                     String value = m.group(3);
-                    boolean found = series.getOrDefault(name, List.of()).stream()
-                            .anyMatch(l -> value.equals(l.get(label)));
+                    boolean found =
+                            series.getOrDefault(name, List.of()).stream().anyMatch(l -> value.equals(l.get(label)));
                     if (!found) {
                         problems.add(e.getKey() + ": no series " + name + "{" + label + "=\"" + value + "\"}");
                     }
@@ -164,9 +177,11 @@ class DeployFilesTest {
 
     @Test
     void metricNameExtractionIgnoresFunctionsLabelsAndVariables() {
-        assertEquals(Set.of("a_total", "b_seconds_bucket"), metricNames(
-                "sum by (account, le) (rate(a_total{x=\"y\", instance=~\"$instance\"}[$__rate_interval])) * 60"
-                        + " / on (account) group_left histogram_quantile(0.99, rate(b_seconds_bucket[5m])) > bool 1e3"));
+        assertEquals(
+                Set.of("a_total", "b_seconds_bucket"),
+                metricNames(
+                        "sum by (account, le) (rate(a_total{x=\"y\", instance=~\"$instance\"}[$__rate_interval])) * 60"
+                                + " / on (account) group_left histogram_quantile(0.99, rate(b_seconds_bucket[5m])) > bool 1e3"));
         assertEquals(Set.of("up"), metricNames("up{job=\"smpp-optout-gateway\"} == 0"));
         assertEquals(Set.of("c"), metricNames("label_values(c, account)"));
         assertEquals(Set.of("d"), metricNames("max_over_time(d[10m]) offset 5m"));
@@ -175,18 +190,21 @@ class DeployFilesTest {
     /** Metric names in a PromQL expression (or a Grafana label_values() query). */
     static Set<String> metricNames(String expr) {
         String s = expr.replaceAll("label_values\\(\\s*([^,()]+?)\\s*,\\s*\\w+\\s*\\)", "$1");
-        s = s.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"");      // string literals
-        s = s.replaceAll("\\{[^}]*}", " ");                         // label matchers
-        s = s.replaceAll("\\[[^]]*]", " ");                         // range selectors
+        s = s.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\""); // string literals
+        s = s.replaceAll("\\{[^}]*}", " "); // label matchers
+        s = s.replaceAll("\\[[^]]*]", " "); // range selectors
         s = s.replaceAll("\\b(?:by|without|on|ignoring|group_left|group_right)\\s*\\([^)]*\\)", " ");
-        s = s.replaceAll("\\b(?:offset)\\s+\\S+", " ");             // offset 5m
-        s = s.replaceAll("\\$\\{?\\w+}?", " ");                     // Grafana variables
+        s = s.replaceAll("\\b(?:offset)\\s+\\S+", " "); // offset 5m
+        s = s.replaceAll("\\$\\{?\\w+}?", " "); // Grafana variables
         Set<String> names = new LinkedHashSet<>();
-        Matcher m = Pattern.compile("(?<![\\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?").matcher(s);
+        Matcher m = Pattern.compile("(?<![\\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(\\s*\\()?")
+                .matcher(s);
         while (m.find()) {
             String token = m.group(1);
-            if (m.group(2) != null || PROMQL_KEYWORDS.contains(token)
-                    || token.equals("group_left") || token.equals("group_right")) {
+            if (m.group(2) != null
+                    || PROMQL_KEYWORDS.contains(token)
+                    || token.equals("group_left")
+                    || token.equals("group_right")) {
                 continue; // a function call, aggregation or keyword
             }
             names.add(token);
@@ -200,20 +218,26 @@ class DeployFilesTest {
         JsonNode rules = YAML.readTree(DEPLOY.resolve("prometheus/alerts.yml").toFile());
         for (JsonNode group : rules.get("groups")) {
             for (JsonNode rule : group.get("rules")) {
-                String name = rule.has("alert") ? rule.get("alert").asText() : rule.get("record").asText();
+                String name = rule.has("alert")
+                        ? rule.get("alert").asText()
+                        : rule.get("record").asText();
                 exprs.put("alerts.yml " + name, rule.get("expr").asText());
             }
         }
         JsonNode dash = dashboard();
         for (JsonNode panel : allPanels(dash)) {
             for (JsonNode target : panel.path("targets")) {
-                exprs.put("dashboard \"" + panel.get("title").asText() + "\" " + target.get("refId").asText(),
+                exprs.put(
+                        "dashboard \"" + panel.get("title").asText() + "\" "
+                                + target.get("refId").asText(),
                         target.get("expr").asText());
             }
         }
         for (JsonNode var : dash.path("templating").path("list")) {
             if (var.path("type").asText().equals("query")) {
-                exprs.put("dashboard variable " + var.get("name").asText(), var.get("query").asText());
+                exprs.put(
+                        "dashboard variable " + var.get("name").asText(),
+                        var.get("query").asText());
             }
         }
         return exprs;
@@ -248,7 +272,10 @@ class DeployFilesTest {
     private static void promtool(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("promtool"));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(cmd)
+                .directory(ROOT.toFile())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not finish");
         assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
@@ -260,7 +287,10 @@ class DeployFilesTest {
     void everyDeployYamlFileParses() throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(DEPLOY)) {
-            files = walk.filter(p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml")).sorted().toList();
+            files = walk.filter(
+                            p -> p.toString().endsWith(".yml") || p.toString().endsWith(".yaml"))
+                    .sorted()
+                    .toList();
         }
         assertTrue(files.size() >= 12, "found " + files);
         for (Path f : files) {
@@ -291,14 +321,18 @@ class DeployFilesTest {
                 }
             }
         }
-        assertEquals(new TreeSet<>(List.of("ConfigMap", "Kustomization", "PodDisruptionBudget", "Secret",
-                "Service", "StatefulSet")), kinds);
-        JsonNode sts = yamlDocuments(DEPLOY.resolve("kubernetes/statefulset.yaml")).get(0);
+        assertEquals(
+                new TreeSet<>(List.of(
+                        "ConfigMap", "Kustomization", "PodDisruptionBudget", "Secret", "Service", "StatefulSet")),
+                kinds);
+        JsonNode sts =
+                yamlDocuments(DEPLOY.resolve("kubernetes/statefulset.yaml")).get(0);
         JsonNode container = sts.at("/spec/template/spec/containers/0");
         assertEquals("/ready", container.at("/readinessProbe/httpGet/path").asText());
         assertEquals("/health", container.at("/livenessProbe/httpGet/path").asText());
         assertTrue(sts.at("/spec/template/spec/securityContext/runAsNonRoot").asBoolean());
-        assertEquals("journal", sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText());
+        assertEquals(
+                "journal", sts.at("/spec/volumeClaimTemplates/0/metadata/name").asText());
         assertTrue(container.path("env").toString().contains("GATEWAY_INSTANCE_ID"));
     }
 
@@ -310,8 +344,10 @@ class DeployFilesTest {
         assertFalse(compose.simulator().enabled());
 
         // the ConfigMap's file has no instanceId: the pod name supplies it
-        JsonNode configMap = yamlDocuments(DEPLOY.resolve("kubernetes/configmap.yaml")).get(0);
-        GatewayConfig k8s = ConfigLoader.parse(configMap.at("/data/gateway.yaml").asText(),
+        JsonNode configMap =
+                yamlDocuments(DEPLOY.resolve("kubernetes/configmap.yaml")).get(0);
+        GatewayConfig k8s = ConfigLoader.parse(
+                configMap.at("/data/gateway.yaml").asText(),
                 new ConfigOverrides(null, null, null, null, null, null, null, "smpp-optout-gateway-0"));
         assertEquals("smpp-optout-gateway-0", k8s.instanceId());
         assertEquals("/var/lib/smpp-optout-gateway/journal", k8s.optout().journalDir());
@@ -324,12 +360,13 @@ class DeployFilesTest {
             assertTrue(compose.path("services").has(service), "no service " + service);
         }
         List<String> missing = new ArrayList<>();
-        compose.path("services").forEach(svc -> svc.path("volumes").forEach(v -> {
-            String source = v.asText().split(":")[0];
-            if (source.startsWith("./") && !Files.exists(DEPLOY.resolve(source))) {
-                missing.add(source);
-            }
-        }));
+        compose.path("services")
+                .forEach(svc -> svc.path("volumes").forEach(v -> {
+                    String source = v.asText().split(":")[0];
+                    if (source.startsWith("./") && !Files.exists(DEPLOY.resolve(source))) {
+                        missing.add(source);
+                    }
+                }));
         assertEquals(List.of(), missing);
         assertTrue(compose.at("/services/redis/command").toString().contains("noeviction"));
     }
@@ -345,7 +382,8 @@ class DeployFilesTest {
                 assertTrue(p.path("targets").size() > 0, p.get("title") + " has no query");
             }
         }
-        JsonNode ds = YAML.readTree(DEPLOY.resolve("grafana/provisioning/datasources/prometheus.yml").toFile());
+        JsonNode ds = YAML.readTree(DEPLOY.resolve("grafana/provisioning/datasources/prometheus.yml")
+                .toFile());
         assertEquals("prometheus", ds.at("/datasources/0/type").asText());
     }
 
@@ -357,14 +395,17 @@ class DeployFilesTest {
         assertTrue(df.contains("EXPOSE 2775 8080"));
         assertTrue(df.contains("/health"));
         assertTrue(Pattern.compile("(?m)^USER (?!root|0\\b)").matcher(df).find());
-        assertTrue(Pattern.compile("(?m)^ENTRYPOINT \\[\"java\", \"-jar\", \"[^\"]*gateway.jar\", \"run\"]").matcher(df).find());
+        assertTrue(Pattern.compile("(?m)^ENTRYPOINT \\[\"java\", \"-jar\", \"[^\"]*gateway.jar\", \"run\"]")
+                .matcher(df)
+                .find());
         assertTrue(df.contains("VOLUME"));
     }
 
     // --- helpers -------------------------------------------------------------------------------
 
     private static JsonNode dashboard() throws IOException {
-        return JSON.readTree(DEPLOY.resolve("grafana/dashboards/smpp-optout-gateway.json").toFile());
+        return JSON.readTree(
+                DEPLOY.resolve("grafana/dashboards/smpp-optout-gateway.json").toFile());
     }
 
     private static List<JsonNode> yamlDocuments(Path f) throws IOException {
@@ -402,7 +443,8 @@ class DeployFilesTest {
             p = p.getParent();
         }
         if (p == null) {
-            throw new IllegalStateException("no config/gateway.yaml above " + Path.of("").toAbsolutePath());
+            throw new IllegalStateException(
+                    "no config/gateway.yaml above " + Path.of("").toAbsolutePath());
         }
         return p;
     }

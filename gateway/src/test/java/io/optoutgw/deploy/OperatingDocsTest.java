@@ -35,7 +35,8 @@ class OperatingDocsTest {
     /** First-column name (in backticks) to the row's cells, for every table row of the section. */
     private static Map<String, List<String>> tableRows(String section) {
         Map<String, List<String>> rows = new LinkedHashMap<>();
-        Matcher m = Pattern.compile("(?m)^\\|\\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\\s*\\|(.*)\\|\\s*$").matcher(section);
+        Matcher m = Pattern.compile("(?m)^\\|\\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\\s*\\|(.*)\\|\\s*$")
+                .matcher(section);
         while (m.find()) {
             List<String> cells = new ArrayList<>();
             for (String c : m.group(2).split("\\|")) {

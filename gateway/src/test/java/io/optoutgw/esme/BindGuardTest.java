@@ -1,8 +1,8 @@
 package io.optoutgw.esme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.SmppConstants;
@@ -37,7 +37,8 @@ class BindGuardTest {
     private static String hash(String password, int iterations) throws Exception {
         byte[] salt = new byte[16];
         byte[] h = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256")
-                .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256)).getEncoded();
+                .generateSecret(new PBEKeySpec(password.toCharArray(), salt, iterations, 256))
+                .getEncoded();
         Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
         return PasswordHash.PREFIX + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
     }
@@ -50,8 +51,10 @@ class BindGuardTest {
 
     @Test
     void everyPasswordCheckCostsTheSameIterationsWhateverTheAccount() throws Exception {
-        AccountRegistry registry = new AccountRegistry(List.of(account("plain", "pw", null),
-                account("hashed", PasswordHash.hash("pw"), null), account("strong", hash("pw", 150_000), null)));
+        AccountRegistry registry = new AccountRegistry(List.of(
+                account("plain", "pw", null),
+                account("hashed", PasswordHash.hash("pw"), null),
+                account("strong", hash("pw", 150_000), null)));
         long unknown = cost(registry, "nobody", "guess");
         assertEquals(150_000, unknown, "the dummy hash costs what the strongest account's does");
         assertEquals(unknown, cost(registry, "plain", "guess"), "a plain text password costs a hash too");
@@ -62,22 +65,25 @@ class BindGuardTest {
 
     @Test
     void aLockedOutSystemIdDoesNotSpendTheGatewayBindRate() {
-        AccountRegistry registry = new AccountRegistry(List.of(account("acme", "secret", null),
-                account("other", "pw", null)));
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, null, null);
+        AccountRegistry registry =
+                new AccountRegistry(List.of(account("acme", "secret", null), account("other", "pw", null)));
+        SmppServerConfig cfg =
+                new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, null, null);
         BindGuard guard = new BindGuard(100, 2, 1, Duration.ofHours(1));
         List<Integer> statuses = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             statuses.add(bind(cfg, registry, guard, "acme", "guess" + i));
         }
         assertEquals(List.of(0x0D, 0x0D, 0x0D, 0x0D, 0x0D, 0x0D), statuses, "locked out after the first failure");
-        assertEquals(SmppConstants.STATUS_OK, bind(cfg, registry, guard, "other", "pw"),
+        assertEquals(
+                SmppConstants.STATUS_OK,
+                bind(cfg, registry, guard, "other", "pw"),
                 "the locked-out binds left the second of two tokens for someone else");
     }
 
     private static int bind(SmppServerConfig cfg, AccountRegistry registry, BindGuard guard, String user, String pw) {
-        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(cfg, registry, (s, r) -> { }, "gw",
-                TimeUnit.SECONDS.toNanos(1), 1, guard, null));
+        EmbeddedChannel ch = new EmbeddedChannel(
+                new EsmeSession(cfg, registry, (s, r) -> {}, "gw", TimeUnit.SECONDS.toNanos(1), 1, guard, null));
         BindTransceiver b = new BindTransceiver();
         b.setSystemId(user);
         b.setPassword(pw);
@@ -96,7 +102,8 @@ class BindGuardTest {
         guard.bindFailed(attacker, "x2", true);
         guard.bindSucceeded(attacker, "valid");
         guard.bindFailed(attacker, "x3", true);
-        assertTrue(guard.lockedOut(attacker, "anything"), "three failures from one address, whatever succeeded between");
+        assertTrue(
+                guard.lockedOut(attacker, "anything"), "three failures from one address, whatever succeeded between");
     }
 
     @Test
@@ -114,8 +121,8 @@ class BindGuardTest {
     @Test
     void failuresFromOutsideTheAllowlistDoNotLockTheAccount() throws Exception {
         AccountRegistry registry = new AccountRegistry(List.of(account("office", "pw", List.of("10.0.0.0/8"))));
-        AccountRegistry.BindResult outside = registry.authenticate("office", "guess", ip("127.0.0.7"),
-                BindType.TRANSCEIVER);
+        AccountRegistry.BindResult outside =
+                registry.authenticate("office", "guess", ip("127.0.0.7"), BindType.TRANSCEIVER);
         assertEquals(AccountRegistry.BindOutcome.BAD_CREDENTIALS, outside.outcome());
         assertFalse(outside.countsAgainstAccount());
         assertTrue(registry.authenticate("office", "guess", ip("10.1.2.3"), BindType.TRANSCEIVER)
@@ -146,7 +153,8 @@ class BindGuardTest {
         for (int i = 0; i < 30; i++) {
             expiring.bindFailed(ip("127.0.2.1"), "late", true);
         }
-        assertTrue(expiring.trackedEntries() < 20, "entries past their window are dropped: " + expiring.trackedEntries());
+        assertTrue(
+                expiring.trackedEntries() < 20, "entries past their window are dropped: " + expiring.trackedEntries());
     }
 
     @Test

@@ -54,7 +54,7 @@ class BindOffLoopTest {
     void aBindStormNeitherStallsBoundSessionsNorQueuesWithoutLimit() throws Exception {
         String hashed = PasswordHash.hash("pw");
         try (RedisServerProcess redis = RedisServerProcess.start();
-             SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
+                SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
             Gateway gateway = TestGateways.start("gw-bindpool", redis.uri(), """
                     smpp: { host: 127.0.0.1, port: 0, bindRate: 10000, maxBindFailures: 1000 }
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
@@ -109,14 +109,18 @@ class BindOffLoopTest {
                     r.close();
                 }
                 long throttled = statuses.stream().filter(s -> s == 0x58).count();
-                long answered = statuses.stream().filter(s -> s == 0 || s == 0x0D || s == 0x58).count();
+                long answered = statuses.stream()
+                        .filter(s -> s == 0 || s == 0x0D || s == 0x58)
+                        .count();
                 assertEquals(binds, answered, "every bind answered: " + statuses);
                 assertTrue(throttled > 0, "binds beyond the checking pool's queue are throttled: " + statuses);
                 assertTrue(statuses.contains(0) && statuses.contains(0x0D), "the rest are checked: " + statuses);
-                assertTrue(maxRtt < stormNanos / 4, "enquire_link round trips (max "
-                        + TimeUnit.NANOSECONDS.toMillis(maxRtt) + " ms over " + probes
-                        + " probes) stay far below the time the password checks took ("
-                        + TimeUnit.NANOSECONDS.toMillis(stormNanos) + " ms)");
+                assertTrue(
+                        maxRtt < stormNanos / 4,
+                        "enquire_link round trips (max "
+                                + TimeUnit.NANOSECONDS.toMillis(maxRtt) + " ms over " + probes
+                                + " probes) stay far below the time the password checks took ("
+                                + TimeUnit.NANOSECONDS.toMillis(stormNanos) + " ms)");
             } finally {
                 gateway.close();
             }

@@ -101,14 +101,24 @@ class BindSecurityTest {
     void anAccountMaySubmitOnlyWithItsOwnSenders() throws Exception {
         SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TX, "acme", "acme-pw", null);
         open.add(acme);
-        assertTrue(Esmes.submit(acme, "12345", "15551239999", "own number", false).getMessageId().length() > 0);
-        assertTrue(Esmes.submit(acme, "ACME", "15551239999", "own sender id", false).getMessageId().length() > 0);
-        NegativeResponseException e = assertThrows(NegativeResponseException.class,
+        assertTrue(Esmes.submit(acme, "12345", "15551239999", "own number", false)
+                        .getMessageId()
+                        .length()
+                > 0);
+        assertTrue(Esmes.submit(acme, "ACME", "15551239999", "own sender id", false)
+                        .getMessageId()
+                        .length()
+                > 0);
+        NegativeResponseException e = assertThrows(
+                NegativeResponseException.class,
                 () -> Esmes.submit(acme, "67890", "15551239999", "someone else's short code", false));
         assertEquals(0x0A, e.getCommandStatus(), "ESME_RINVSRCADR");
         SMPPSession other = Esmes.bind(gateway.smppPort(), BindType.BIND_TX, "other", "other-pw", null);
         open.add(other);
-        assertFalse(Esmes.submit(other, "ANY", "15551239999", "unrestricted", false).getMessageId().isEmpty(),
+        assertFalse(
+                Esmes.submit(other, "ANY", "15551239999", "unrestricted", false)
+                        .getMessageId()
+                        .isEmpty(),
                 "an account with senderIds [\"*\"] is not restricted");
     }
 
@@ -122,7 +132,10 @@ class BindSecurityTest {
                   - { systemId: local, password: pw, allowedIps: ["127.0.0.0/8"] }
                 """.formatted(smsc.port()));
         awaitBound(gateway);
-        assertEquals(0x0D, bindStatus(gateway, "office", "pw"), "127.0.0.1 is outside 10.0.0.0/8: same answer as a bad password");
+        assertEquals(
+                0x0D,
+                bindStatus(gateway, "office", "pw"),
+                "127.0.0.1 is outside 10.0.0.0/8: same answer as a bad password");
         assertEquals(0, bindStatus(gateway, "local", "pw"));
     }
 

@@ -1,6 +1,5 @@
 package io.optoutgw.esme;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -84,8 +83,10 @@ class EsmeSessionFuzzTest {
         try {
             new Run(data).run();
             for (ILoggingEvent e : warnings.list) {
-                if (e.getLevel().isGreaterOrEqual(Level.WARN) && e.getFormattedMessage().contains("closing:")) {
-                    assertTrue(e.getFormattedMessage().contains("SmppFramingException"),
+                if (e.getLevel().isGreaterOrEqual(Level.WARN)
+                        && e.getFormattedMessage().contains("closing:")) {
+                    assertTrue(
+                            e.getFormattedMessage().contains("SmppFramingException"),
                             "the session closed a connection on an exception: " + e.getFormattedMessage());
                 }
             }
@@ -109,20 +110,32 @@ class EsmeSessionFuzzTest {
         }
 
         void run() {
-            AccountConfig acme = new AccountConfig("acme", "secret", null, 2, WINDOW, 0, null,
-                    List.of("12345"), null, null, null, null);
-            AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(BindType.RECEIVER), 1, WINDOW,
-                    0, null, null, null, null, null, null);
-            SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
-                    Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);
+            AccountConfig acme = new AccountConfig(
+                    "acme", "secret", null, 2, WINDOW, 0, null, List.of("12345"), null, null, null, null);
+            AccountConfig rx = new AccountConfig(
+                    "rxonly", "pw", Set.of(BindType.RECEIVER), 1, WINDOW, 0, null, null, null, null, null, null);
+            SmppServerConfig cfg = new SmppServerConfig(
+                    "127.0.0.1",
+                    0,
+                    4096,
+                    Duration.ofSeconds(2),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(60),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
             EsmeTraffic relay = (session, request) -> {
                 relayed.add(new Object[] {session, request});
                 maxRelayed = Math.max(maxRelayed, relayed.size());
             };
-            EsmeSession session = new EsmeSession(cfg, new AccountRegistry(List.of(acme, rx)), relay, "optout-gw",
-                    TimeUnit.SECONDS.toNanos(5), 1);
-            EmbeddedChannel ch = new EmbeddedChannel(new SmppDecoder(4096), SmppEncoder.INSTANCE, session,
-                    new ChannelInboundHandlerAdapter() {
+            EsmeSession session = new EsmeSession(
+                    cfg, new AccountRegistry(List.of(acme, rx)), relay, "optout-gw", TimeUnit.SECONDS.toNanos(5), 1);
+            EmbeddedChannel ch = new EmbeddedChannel(
+                    new SmppDecoder(4096), SmppEncoder.INSTANCE, session, new ChannelInboundHandlerAdapter() {
                         @Override
                         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                             atTail.add(cause);
@@ -144,8 +157,9 @@ class EsmeSessionFuzzTest {
                 assertTrue(atTail.isEmpty(), "exception reached the end of the pipeline: " + atTail);
                 if (ch.isActive()) {
                     unanswered.values().removeIf(n -> n <= 0);
-                    assertTrue(unanswered.isEmpty(), "requests neither answered nor the connection closed: "
-                            + unanswered.keySet());
+                    assertTrue(
+                            unanswered.isEmpty(),
+                            "requests neither answered nor the connection closed: " + unanswered.keySet());
                 }
             } finally {
                 ch.finishAndReleaseAll();
@@ -163,9 +177,16 @@ class EsmeSessionFuzzTest {
             int seq = data.consumeBoolean() ? data.consumeInt(1, 8) : data.consumeInt();
             switch (data.consumeInt(0, 15)) {
                 case 0 -> send(ch, bind(new BindTransceiver(), "acme", "secret", seq));
-                case 1 -> send(ch, bind(data.consumeBoolean() ? new BindTransmitter() : new BindReceiver(),
-                        data.consumeBoolean() ? "acme" : "rxonly", data.consumeBoolean() ? "secret" : "pw", seq));
-                case 2 -> send(ch, bind(new BindTransceiver(), data.consumeAsciiString(16), data.consumeAsciiString(9), seq));
+                case 1 ->
+                    send(
+                            ch,
+                            bind(
+                                    data.consumeBoolean() ? new BindTransmitter() : new BindReceiver(),
+                                    data.consumeBoolean() ? "acme" : "rxonly",
+                                    data.consumeBoolean() ? "secret" : "pw",
+                                    seq));
+                case 2 ->
+                    send(ch, bind(new BindTransceiver(), data.consumeAsciiString(16), data.consumeAsciiString(9), seq));
                 case 3, 4 -> send(ch, submit(seq));
                 case 5 -> {
                     EnquireLink el = new EnquireLink();
@@ -193,7 +214,10 @@ class EsmeSessionFuzzTest {
                 case 8 -> {
                     // an unknown command id, or a known one with a header only
                     ByteBuf b = Unpooled.buffer(16);
-                    b.writeInt(16).writeInt(data.consumeInt()).writeInt(data.consumeInt()).writeInt(seq);
+                    b.writeInt(16)
+                            .writeInt(data.consumeInt())
+                            .writeInt(data.consumeInt())
+                            .writeInt(seq);
                     write(ch, b);
                 }
                 case 9 -> write(ch, Unpooled.wrappedBuffer(data.consumeBytes(data.consumeInt(0, 300))));
@@ -237,12 +261,10 @@ class EsmeSessionFuzzTest {
         private static RequestWindow.Callback ignoring() {
             return new RequestWindow.Callback() {
                 @Override
-                public void onResponse(PduResponse response) {
-                }
+                public void onResponse(PduResponse response) {}
 
                 @Override
-                public void onFailure(RequestWindow.Failure failure) {
-                }
+                public void onFailure(RequestWindow.Failure failure) {}
             };
         }
 
@@ -297,7 +319,8 @@ class EsmeSessionFuzzTest {
         private SubmitSm submit(int seq) {
             SubmitSm sm = new SubmitSm();
             sm.setSequenceNumber(seq);
-            sm.setSourceAddress(new Address((byte) 0, (byte) 0, data.consumeBoolean() ? "12345" : data.consumeAsciiString(20)));
+            sm.setSourceAddress(
+                    new Address((byte) 0, (byte) 0, data.consumeBoolean() ? "12345" : data.consumeAsciiString(20)));
             sm.setDestAddress(new Address((byte) 1, (byte) 1, "15551234567"));
             return sm;
         }

@@ -40,14 +40,26 @@ class EsmeSessionTest {
     private final EsmeTraffic recorder = (session, request) -> relayed.add(request);
 
     private EmbeddedChannel channel(int windowSize, int submitRate) {
-        AccountConfig acme = new AccountConfig("acme", "secret", null, 2, windowSize, submitRate, null,
-                List.of("12345"), null, null, null, null);
-        AccountConfig rx = new AccountConfig("rxonly", "pw", Set.of(BindType.RECEIVER), 1, 0, 0,
-                null, null, null, null, null, null);
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, Duration.ofSeconds(2),
-                Duration.ofSeconds(1), Duration.ofSeconds(60), null, null, null, null, null, null, null);
-        return new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme, rx)), recorder,
-                "optout-gw", TimeUnit.SECONDS.toNanos(5), 1));
+        AccountConfig acme = new AccountConfig(
+                "acme", "secret", null, 2, windowSize, submitRate, null, List.of("12345"), null, null, null, null);
+        AccountConfig rx = new AccountConfig(
+                "rxonly", "pw", Set.of(BindType.RECEIVER), 1, 0, 0, null, null, null, null, null, null);
+        SmppServerConfig cfg = new SmppServerConfig(
+                "127.0.0.1",
+                0,
+                4096,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(60),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+        return new EmbeddedChannel(new EsmeSession(
+                cfg, new AccountRegistry(List.of(acme, rx)), recorder, "optout-gw", TimeUnit.SECONDS.toNanos(5), 1));
     }
 
     private static <T extends BaseBind<?>> T bind(T bind, String systemId, String password, int seq) {
@@ -105,7 +117,9 @@ class EsmeSessionTest {
         assertEquals(SmppConstants.STATUS_BINDFAIL, a.getCommandStatus());
         assertEquals(SmppConstants.STATUS_BINDFAIL, b.getCommandStatus());
         wrongPassword.writeInbound(bind(new BindTransceiver(), "acme", "secret", 2));
-        assertEquals(SmppConstants.STATUS_BINDFAIL, ((PduResponse) wrongPassword.readOutbound()).getCommandStatus(),
+        assertEquals(
+                SmppConstants.STATUS_BINDFAIL,
+                ((PduResponse) wrongPassword.readOutbound()).getCommandStatus(),
                 "no second try on a connection whose bind failed");
         wrongPassword.advanceTimeBy(600, TimeUnit.MILLISECONDS);
         unknownUser.advanceTimeBy(600, TimeUnit.MILLISECONDS);
@@ -220,7 +234,10 @@ class EsmeSessionTest {
         ch.runScheduledPendingTasks();
         SubmitSmResp failed = ch.readOutbound();
         assertEquals(5, failed.getSequenceNumber());
-        assertEquals(SmppConstants.STATUS_SYSERR, failed.getCommandStatus(), "the request in flight is failed, not left hanging");
+        assertEquals(
+                SmppConstants.STATUS_SYSERR,
+                failed.getCommandStatus(),
+                "the request in flight is failed, not left hanging");
         assertInstanceOf(UnbindResp.class, ch.readOutbound());
         EsmeSession session = ch.pipeline().get(EsmeSession.class);
         session.respond(new SubmitSmResp(), 5);
@@ -241,9 +258,10 @@ class EsmeSessionTest {
 
     @Test
     void accountBindLimitIsEnforced() {
-        AccountRegistry registry = new AccountRegistry(List.of(new AccountConfig("acme", "secret", null, 1, 0, 0,
-                null, null, null, null, null, null)));
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, null, null);
+        AccountRegistry registry = new AccountRegistry(
+                List.of(new AccountConfig("acme", "secret", null, 1, 0, 0, null, null, null, null, null, null)));
+        SmppServerConfig cfg =
+                new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, null, null);
         EmbeddedChannel first = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 1));
         EmbeddedChannel second = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 2));
         first.writeInbound(bind(new BindTransceiver(), "acme", "secret", 1));
@@ -253,7 +271,9 @@ class EsmeSessionTest {
         first.close();
         EmbeddedChannel third = new EmbeddedChannel(new EsmeSession(cfg, registry, recorder, "gw", 1_000_000_000L, 3));
         third.writeInbound(bind(new BindTransceiver(), "acme", "secret", 1));
-        assertEquals(SmppConstants.STATUS_OK, ((PduResponse) third.readOutbound()).getCommandStatus(),
+        assertEquals(
+                SmppConstants.STATUS_OK,
+                ((PduResponse) third.readOutbound()).getCommandStatus(),
                 "a closed session frees its bind slot");
     }
 
@@ -268,13 +288,13 @@ class EsmeSessionTest {
 
     @Test
     void aConnectionThatSendsMoreThanItsPreBindBudgetIsClosedAndCounted() {
-        AccountConfig acme = new AccountConfig("acme", "secret", null, 2, 64, 0, null, List.of("12345"), null, null,
-                null, null);
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null,
-                null, 5, null);
+        AccountConfig acme =
+                new AccountConfig("acme", "secret", null, 2, 64, 0, null, List.of("12345"), null, null, null, null);
+        SmppServerConfig cfg =
+                new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, 5, null);
         BindGuard guard = new BindGuard(100, 1000, 5, Duration.ofMinutes(5));
-        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme)), recorder,
-                "gw", TimeUnit.SECONDS.toNanos(5), 1, guard, null));
+        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(
+                cfg, new AccountRegistry(List.of(acme)), recorder, "gw", TimeUnit.SECONDS.toNanos(5), 1, guard, null));
         for (int seq = 1; seq <= 4; seq++) {
             EnquireLink el = new EnquireLink();
             el.setSequenceNumber(seq);
@@ -295,12 +315,12 @@ class EsmeSessionTest {
 
     @Test
     void theBudgetCountsOnlyUntilTheBindSucceeds() {
-        AccountConfig acme = new AccountConfig("acme", "secret", null, 2, 64, 0, null, List.of("12345"), null, null,
-                null, null);
-        SmppServerConfig cfg = new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null,
-                null, 2, null);
-        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(cfg, new AccountRegistry(List.of(acme)), recorder,
-                "gw", TimeUnit.SECONDS.toNanos(5), 1));
+        AccountConfig acme =
+                new AccountConfig("acme", "secret", null, 2, 64, 0, null, List.of("12345"), null, null, null, null);
+        SmppServerConfig cfg =
+                new SmppServerConfig("127.0.0.1", 0, 4096, null, null, null, null, null, null, null, null, 2, null);
+        EmbeddedChannel ch = new EmbeddedChannel(new EsmeSession(
+                cfg, new AccountRegistry(List.of(acme)), recorder, "gw", TimeUnit.SECONDS.toNanos(5), 1));
         EnquireLink el = new EnquireLink();
         el.setSequenceNumber(1);
         ch.writeInbound(el);

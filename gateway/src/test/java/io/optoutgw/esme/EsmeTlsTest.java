@@ -32,7 +32,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.session.SMPPSession;
@@ -74,8 +73,10 @@ class EsmeTlsTest {
         redis = RedisServerProcess.start();
         smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
         open = TestGateways.start("gw-tls-esme", redis.uri(), gatewayYaml(""));
-        mutual = TestGateways.start("gw-tls-mtls", redis.uri(), gatewayYaml(
-                ", clientAuth: require, trustedClientCertificatesFile: \"" + client.certPath() + "\""));
+        mutual = TestGateways.start(
+                "gw-tls-mtls",
+                redis.uri(),
+                gatewayYaml(", clientAuth: require, trustedClientCertificatesFile: \"" + client.certPath() + "\""));
         TestGateways.awaitBound(open);
         TestGateways.awaitBound(mutual);
     }
@@ -111,9 +112,10 @@ class EsmeTlsTest {
     @Test
     void rawBindAndEnquireLinkOverTls() throws Exception {
         assertTrue(open.smppTlsPort() > 0 && open.smppTlsPort() != open.smppPort());
-        try (SSLSocket socket = TestCertificates.connect(TestCertificates.clientContext(server, null),
-                open.smppTlsPort())) {
-            assertTrue(List.of("TLSv1.3", "TLSv1.2").contains(socket.getSession().getProtocol()),
+        try (SSLSocket socket =
+                TestCertificates.connect(TestCertificates.clientContext(server, null), open.smppTlsPort())) {
+            assertTrue(
+                    List.of("TLSv1.3", "TLSv1.2").contains(socket.getSession().getProtocol()),
                     socket.getSession().getProtocol());
             assertEquals(0, bind(socket), "ESME_ROK over TLS");
             write(socket, ENQUIRE_LINK, 2, new byte[0]);
@@ -126,11 +128,17 @@ class EsmeTlsTest {
 
     @Test
     void jsmppSessionOverTlsRelaysLikeAPlainOne() throws Exception {
-        SMPPSession esme = Esmes.bindTls(open.smppTlsPort(), TestCertificates.clientContext(server, null),
-                BindType.BIND_TRX, "acme", PASSWORD, null);
+        SMPPSession esme = Esmes.bindTls(
+                open.smppTlsPort(),
+                TestCertificates.clientContext(server, null),
+                BindType.BIND_TRX,
+                "acme",
+                PASSWORD,
+                null);
         try {
             long before = smsc.submitCount();
-            assertTrue(Esmes.submit(esme, "12345", "15551239999", "via tls", false).getMessageId() != null);
+            assertTrue(
+                    Esmes.submit(esme, "12345", "15551239999", "via tls", false).getMessageId() != null);
             smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
         } finally {
             esme.unbindAndClose();
@@ -152,11 +160,19 @@ class EsmeTlsTest {
                 // the gateway may close as soon as the first bytes show that this is not TLS
             }
             byte[] answer = readUntilClosed(socket.getInputStream());
-            boolean bindResp = answer.length >= 8 && (((answer[4] & 0xff) << 24) | ((answer[5] & 0xff) << 16)
-                    | ((answer[6] & 0xff) << 8) | (answer[7] & 0xff)) == BIND_TRANSCEIVER_RESP;
+            boolean bindResp = answer.length >= 8
+                    && (((answer[4] & 0xff) << 24)
+                                    | ((answer[5] & 0xff) << 16)
+                                    | ((answer[6] & 0xff) << 8)
+                                    | (answer[7] & 0xff))
+                            == BIND_TRANSCEIVER_RESP;
             assertTrue(!bindResp, "no bind_resp in clear text");
-            assertTrue(TestGateways.eventually(Duration.ofSeconds(5), () -> snapshot(logs).stream()
-                    .anyMatch(m -> m.contains("TLS handshake failed: peer does not speak TLS"))), "failure logged");
+            assertTrue(
+                    TestGateways.eventually(
+                            Duration.ofSeconds(5),
+                            () -> snapshot(logs).stream()
+                                    .anyMatch(m -> m.contains("TLS handshake failed: peer does not speak TLS"))),
+                    "failure logged");
         } finally {
             ours.detachAppender(logs);
             ours.setLevel(previous);
@@ -190,21 +206,21 @@ class EsmeTlsTest {
     void clientCertificateRequired() throws Exception {
         // no certificate: the server aborts the handshake (TLS 1.3 may report it only on first read)
         assertThrows(IOException.class, () -> {
-            try (SSLSocket socket = TestCertificates.connect(TestCertificates.clientContext(server, null),
-                    mutual.smppTlsPort())) {
+            try (SSLSocket socket =
+                    TestCertificates.connect(TestCertificates.clientContext(server, null), mutual.smppTlsPort())) {
                 bind(socket);
             }
         });
         // an untrusted certificate: refused as well
         assertThrows(IOException.class, () -> {
-            try (SSLSocket socket = TestCertificates.connect(TestCertificates.clientContext(server, stranger),
-                    mutual.smppTlsPort())) {
+            try (SSLSocket socket =
+                    TestCertificates.connect(TestCertificates.clientContext(server, stranger), mutual.smppTlsPort())) {
                 bind(socket);
             }
         });
         // the trusted certificate binds
-        try (SSLSocket socket = TestCertificates.connect(TestCertificates.clientContext(server, client),
-                mutual.smppTlsPort())) {
+        try (SSLSocket socket =
+                TestCertificates.connect(TestCertificates.clientContext(server, client), mutual.smppTlsPort())) {
             assertEquals(0, bind(socket));
         }
     }

@@ -63,7 +63,8 @@ class AdminApiTest {
     private Gateway gateway;
     private RedisConnector inspector;
     private SuppressionStore store;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<AutoCloseable> extra = new ArrayList<>();
 
     static String config(int smscPort) {
@@ -124,7 +125,8 @@ class AdminApiTest {
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return send(HttpRequest.newBuilder(URI.create(base() + path)).POST(HttpRequest.BodyPublishers.ofString(body)),
+        return send(
+                HttpRequest.newBuilder(URI.create(base() + path)).POST(HttpRequest.BodyPublishers.ofString(body)),
                 TOKEN);
     }
 
@@ -133,8 +135,9 @@ class AdminApiTest {
     }
 
     private HttpResponse<String> add(String number, String scope, String reason) throws Exception {
-        return post("/api/suppressions", JSON.writeValueAsString(Map.of("number", number, "scope", scope,
-                "reason", reason, "actor", "alice")));
+        return post(
+                "/api/suppressions",
+                JSON.writeValueAsString(Map.of("number", number, "scope", scope, "reason", reason, "actor", "alice")));
     }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {
@@ -147,26 +150,32 @@ class AdminApiTest {
 
     @Test
     void everyApiEndpointNeedsTheToken() throws Exception {
-        String[] paths = {"/api/suppressions/" + enc("+15557010001"), "/api/suppressions/export", "/api/audit",
-            "/api/audit/verify"};
+        String[] paths = {
+            "/api/suppressions/" + enc("+15557010001"), "/api/suppressions/export", "/api/audit", "/api/audit/verify"
+        };
         for (String p : paths) {
-            HttpResponse<String> none = send(HttpRequest.newBuilder(URI.create(base() + p)).GET(), null);
+            HttpResponse<String> none =
+                    send(HttpRequest.newBuilder(URI.create(base() + p)).GET(), null);
             assertStatus(401, none);
             assertTrue(json(none).get("error").asText().contains("missing bearer token"), none.body());
             assertTrue(none.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Bearer"));
-            HttpResponse<String> wrong = send(HttpRequest.newBuilder(URI.create(base() + p)).GET(), TOKEN + "x");
+            HttpResponse<String> wrong =
+                    send(HttpRequest.newBuilder(URI.create(base() + p)).GET(), TOKEN + "x");
             assertStatus(401, wrong);
             assertEquals("invalid token", json(wrong).get("error").asText());
         }
-        HttpResponse<String> importNoToken = send(HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/import"))
-                .POST(HttpRequest.BodyPublishers.ofString("+15557010001\n")), null);
+        HttpResponse<String> importNoToken = send(
+                HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/import"))
+                        .POST(HttpRequest.BodyPublishers.ofString("+15557010001\n")),
+                null);
         assertStatus(401, importNoToken);
         // Expect: 100-continue with a wrong token: answered 401 at once, before any body is sent
         try (Socket socket = new Socket("127.0.0.1", gateway.httpPort())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("POST /api/suppressions/import HTTP/1.1\r\nHost: x\r\n"
-                    + "Authorization: Bearer nope\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write(("POST /api/suppressions/import HTTP/1.1\r\nHost: x\r\n"
+                                    + "Authorization: Bearer nope\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(answer.startsWith("HTTP/1.1 401"), answer);
             assertTrue(answer.contains("invalid token"), answer);
@@ -174,12 +183,16 @@ class AdminApiTest {
         assertFalse(store.entries("15557010001").toCompletableFuture().get().containsKey("g"));
 
         // the operations endpoints are unchanged and need no token
-        assertStatus(200, send(HttpRequest.newBuilder(URI.create(base() + "/health")).GET(), null));
-        assertStatus(200, send(HttpRequest.newBuilder(URI.create(base() + "/ready")).GET(), null));
-        HttpResponse<String> metrics = send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).GET(), null);
+        assertStatus(
+                200, send(HttpRequest.newBuilder(URI.create(base() + "/health")).GET(), null));
+        assertStatus(
+                200, send(HttpRequest.newBuilder(URI.create(base() + "/ready")).GET(), null));
+        HttpResponse<String> metrics =
+                send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).GET(), null);
         assertStatus(200, metrics);
         assertTrue(metrics.body().contains("smppgw_"), "prometheus text");
-        assertStatus(404, send(HttpRequest.newBuilder(URI.create(base() + "/nope")).GET(), null));
+        assertStatus(
+                404, send(HttpRequest.newBuilder(URI.create(base() + "/nope")).GET(), null));
     }
 
     @Test
@@ -187,15 +200,22 @@ class AdminApiTest {
         Gateway off = TestGateways.start("gw-off", redis.uri(), config(smsc.port()), null);
         extra.add(off);
         for (String token : new String[] {null, TOKEN}) {
-            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base(off) + "/api/audit/verify")).GET(), token);
+            HttpResponse<String> r = send(
+                    HttpRequest.newBuilder(URI.create(base(off) + "/api/audit/verify"))
+                            .GET(),
+                    token);
             assertStatus(401, r);
             assertTrue(json(r).get("error").asText().contains("admin API is disabled"), r.body());
-            HttpResponse<String> imp = send(HttpRequest.newBuilder(URI.create(base(off) + "/api/suppressions/import"))
-                    .POST(HttpRequest.BodyPublishers.ofString("+15557010001\n")), token);
+            HttpResponse<String> imp = send(
+                    HttpRequest.newBuilder(URI.create(base(off) + "/api/suppressions/import"))
+                            .POST(HttpRequest.BodyPublishers.ofString("+15557010001\n")),
+                    token);
             assertStatus(401, imp);
             assertTrue(json(imp).get("error").asText().contains("admin API is disabled"), imp.body());
         }
-        assertStatus(200, send(HttpRequest.newBuilder(URI.create(base(off) + "/health")).GET(), null));
+        assertStatus(
+                200,
+                send(HttpRequest.newBuilder(URI.create(base(off) + "/health")).GET(), null));
     }
 
     @Test
@@ -209,7 +229,8 @@ class AdminApiTest {
         assertTrue(json(badScope).get("error").asText().contains("not a scope"), badScope.body());
         HttpResponse<String> unknownAccount = add(person(), "account:ACME", "test");
         assertStatus(400, unknownAccount);
-        assertTrue(json(unknownAccount).get("error").asText().contains("unknown account 'ACME'"), unknownAccount.body());
+        assertTrue(
+                json(unknownAccount).get("error").asText().contains("unknown account 'ACME'"), unknownAccount.body());
         assertStatus(400, post("/api/suppressions", "{not json"));
         assertStatus(400, post("/api/suppressions", "{\"number\":\"+15557010001\",\"colour\":\"red\"}"));
         HttpResponse<String> noReason = delete("/api/suppressions/" + enc(person()) + "?scope=global");
@@ -218,8 +239,12 @@ class AdminApiTest {
         assertStatus(400, get("/api/suppressions/12?region=US"));
         assertStatus(400, get("/api/suppressions/" + enc(person()) + "?region=XX"));
         assertStatus(400, get("/api/audit?from=yesterday"));
-        assertStatus(405, send(HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/export"))
-                .POST(HttpRequest.BodyPublishers.noBody()), TOKEN));
+        assertStatus(
+                405,
+                send(
+                        HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/export"))
+                                .POST(HttpRequest.BodyPublishers.noBody()),
+                        TOKEN));
         assertStatus(404, get("/api/nothing-here"));
         HttpResponse<String> badImportScope = post("/api/suppressions/import?scope=galaxy", "+15557010001\n");
         assertStatus(400, badImportScope);
@@ -243,14 +268,15 @@ class AdminApiTest {
         assertEquals("ADMIN_ADD", a.get("type").asText());
         assertTrue(a.get("suppressed").asBoolean());
 
-        NegativeResponseException refused = assertThrows(NegativeResponseException.class,
-                () -> Esmes.submit(acme, "12345", digits, "buy now", false));
+        NegativeResponseException refused = assertThrows(
+                NegativeResponseException.class, () -> Esmes.submit(acme, "12345", digits, "buy now", false));
         assertEquals(0x0B, refused.getCommandStatus());
-        assertNotNull(Esmes.submit(beta, "67890", digits, "other brand", false).getMessageId(),
+        assertNotNull(
+                Esmes.submit(beta, "67890", digits, "other brand", false).getMessageId(),
                 "account scope: another account may still send");
 
-        HttpResponse<String> removed = delete("/api/suppressions/" + enc(p) + "?scope=a:acme&reason="
-                + enc("added by mistake") + "&actor=bob");
+        HttpResponse<String> removed = delete(
+                "/api/suppressions/" + enc(p) + "?scope=a:acme&reason=" + enc("added by mistake") + "&actor=bob");
         assertStatus(200, removed);
         assertFalse(json(removed).get("suppressed").asBoolean());
         assertEquals("ADMIN_REMOVE", json(removed).get("type").asText());
@@ -298,10 +324,16 @@ class AdminApiTest {
         assertEquals(0, unknown.get("scopes").size());
 
         // audit by number and time range, and across numbers
-        JsonNode audit = json(get("/api/audit?number=" + enc(p) + "&from=2000-01-01&to=" + enc(Instant.now().plusSeconds(5).toString())));
+        JsonNode audit = json(get("/api/audit?number=" + enc(p) + "&from=2000-01-01&to="
+                + enc(Instant.now().plusSeconds(5).toString())));
         assertEquals(3, audit.get("events").size());
-        assertEquals(0, json(get("/api/audit?number=" + enc(p) + "&to=2000-01-01")).get("events").size());
-        JsonNode recent = json(get("/api/audit?from=" + enc(Instant.now().minusSeconds(60).toString()) + "&limit=2"));
+        assertEquals(
+                0,
+                json(get("/api/audit?number=" + enc(p) + "&to=2000-01-01"))
+                        .get("events")
+                        .size());
+        JsonNode recent =
+                json(get("/api/audit?from=" + enc(Instant.now().minusSeconds(60).toString()) + "&limit=2"));
         assertEquals(2, recent.get("events").size());
         assertTrue(recent.get("truncated").asBoolean());
     }
@@ -312,16 +344,19 @@ class AdminApiTest {
         String b = person();
         String c = person();
         String d = person();
-        String csv = String.join("\n",
-                "number,scope,reason",           // 1 header
-                a,                                // 2 default scope
-                b + ",account:acme,asked by email", // 3
-                "",                               // 4 blank: ignored
-                "hello,global,x",                 // 5 bad number
-                c + ",galaxy",                    // 6 bad scope
-                d.substring(2) + ",s:beta:67890,\"said \"\"stop\"\", twice\"", // 7 national number, quoted reason
-                "+1555,,",                        // 8 bad number
-                a + ",a:nobody") + "\r\n";        // 9 unknown account
+        String csv = String.join(
+                        "\n",
+                        "number,scope,reason", // 1 header
+                        a, // 2 default scope
+                        b + ",account:acme,asked by email", // 3
+                        "", // 4 blank: ignored
+                        "hello,global,x", // 5 bad number
+                        c + ",galaxy", // 6 bad scope
+                        d.substring(2)
+                                + ",s:beta:67890,\"said \"\"stop\"\", twice\"", // 7 national number, quoted reason
+                        "+1555,,", // 8 bad number
+                        a + ",a:nobody")
+                + "\r\n"; // 9 unknown account
         HttpResponse<String> r = post("/api/suppressions/import?actor=ops&reason=" + enc("legacy list"), csv);
         assertStatus(200, r);
         JsonNode res = json(r);
@@ -333,16 +368,33 @@ class AdminApiTest {
         assertEquals(List.of(5, 6, 8, 9), lines, r.body());
         assertTrue(res.get("errors").get(1).get("error").asText().contains("not a scope"), r.body());
 
-        assertTrue(store.check(a.substring(1), "acme", "12345").toCompletableFuture().get().suppressed());
-        assertTrue(store.check(b.substring(1), "acme", "12345").toCompletableFuture().get().suppressed());
-        assertFalse(store.check(b.substring(1), "beta", "67890").toCompletableFuture().get().suppressed());
-        assertFalse(store.check(c.substring(1), "acme", "12345").toCompletableFuture().get().suppressed());
-        assertTrue(store.check(d.substring(1), "beta", "67890").toCompletableFuture().get().suppressed());
+        assertTrue(store.check(a.substring(1), "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
+        assertTrue(store.check(b.substring(1), "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
+        assertFalse(store.check(b.substring(1), "beta", "67890")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
+        assertFalse(store.check(c.substring(1), "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
+        assertTrue(store.check(d.substring(1), "beta", "67890")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
         var ev = store.history(d.substring(1)).toCompletableFuture().get().get(0);
         assertEquals("said \"stop\", twice", ev.reason());
         assertEquals("ops", ev.actor());
         assertEquals("ADMIN_ADD", ev.type().name());
-        assertEquals("legacy list", store.history(a.substring(1)).toCompletableFuture().get().get(0).reason());
+        assertEquals(
+                "legacy list",
+                store.history(a.substring(1)).toCompletableFuture().get().get(0).reason());
 
         // the connection still serves ordinary requests after a streamed import
         assertStatus(200, get("/api/suppressions/" + enc(a)));
@@ -353,17 +405,26 @@ class AdminApiTest {
         StringBuilder csv = new StringBuilder();
         int n = 10_000;
         for (int i = 0; i < n; i++) {
-            csv.append("+1555702").append(String.format("%04d", i % 5_000)).append(i < 5_000 ? ",g" : ",a:acme")
-                    .append(",bulk row ").append(i).append('\n');
+            csv.append("+1555702")
+                    .append(String.format("%04d", i % 5_000))
+                    .append(i < 5_000 ? ",g" : ",a:acme")
+                    .append(",bulk row ")
+                    .append(i)
+                    .append('\n');
         }
         assertTrue(csv.length() > 4 * 64 * 1024, "well over the 64 KiB the aggregator allows");
-        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/import"))
-                .expectContinue(true)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
-                        csv.toString().getBytes(StandardCharsets.UTF_8)))), TOKEN);
+        HttpResponse<String> r = send(
+                HttpRequest.newBuilder(URI.create(base() + "/api/suppressions/import"))
+                        .expectContinue(true)
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new ByteArrayInputStream(csv.toString().getBytes(StandardCharsets.UTF_8)))),
+                TOKEN);
         assertStatus(200, r);
         assertEquals(n, json(r).get("imported").asLong(), r.body());
-        assertTrue(store.check("15557024999", "acme", "12345").toCompletableFuture().get().suppressed());
+        assertTrue(store.check("15557024999", "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
         HttpResponse<String> verify = get("/api/audit/verify");
         assertStatus(200, verify);
         assertTrue(json(verify).get("ok").asBoolean(), verify.body());
@@ -394,13 +455,17 @@ class AdminApiTest {
         assertEquals(expected, rowsOf(lines), "opted-in numbers are not exported");
 
         try (RedisServerProcess redis2 = RedisServerProcess.start();
-             Gateway fresh = TestGateways.start("gw-fresh", redis2.uri(), config(smsc.port()), TOKEN)) {
-            HttpResponse<String> imported = send(HttpRequest.newBuilder(URI.create(base(fresh) + "/api/suppressions/import"))
-                    .POST(HttpRequest.BodyPublishers.ofString(export.body())), TOKEN);
+                Gateway fresh = TestGateways.start("gw-fresh", redis2.uri(), config(smsc.port()), TOKEN)) {
+            HttpResponse<String> imported = send(
+                    HttpRequest.newBuilder(URI.create(base(fresh) + "/api/suppressions/import"))
+                            .POST(HttpRequest.BodyPublishers.ofString(export.body())),
+                    TOKEN);
             assertStatus(200, imported);
             assertEquals(30, json(imported).get("imported").asLong(), imported.body());
-            HttpResponse<String> again = send(HttpRequest.newBuilder(URI.create(base(fresh) + "/api/suppressions/export"))
-                    .GET(), TOKEN);
+            HttpResponse<String> again = send(
+                    HttpRequest.newBuilder(URI.create(base(fresh) + "/api/suppressions/export"))
+                            .GET(),
+                    TOKEN);
             assertEquals(expected, rowsOf(again.body().lines().toList()));
         }
     }
@@ -429,16 +494,23 @@ class AdminApiTest {
         // a list entry written behind the gateway's back, with no event
         String planted = person().substring(1);
         long now = Instant.now().getEpochSecond();
-        inspector.async().hset(bucketKey(planted), planted + "|a:beta", Long.toString(now)).get();
+        inspector
+                .async()
+                .hset(bucketKey(planted), planted + "|a:beta", Long.toString(now))
+                .get();
         // a list entry that contradicts its latest event (the number was added, the list says opted in)
-        inspector.async().hset(bucketKey(p.substring(1)), p.substring(1), Long.toString(-now - 10)).get();
+        inspector
+                .async()
+                .hset(bucketKey(p.substring(1)), p.substring(1), Long.toString(-now - 10))
+                .get();
 
         JsonNode report = json(get("/api/audit/verify"));
         assertFalse(report.get("ok").asBoolean(), report.toString());
         assertEquals(2, report.get("discrepancyCount").asLong(), report.toString());
         List<String> kinds = new ArrayList<>();
-        report.get("discrepancies").forEach(d -> kinds.add(d.get("kind").asText() + " " + d.get("number").asText()
-                + " " + d.get("scope").asText()));
+        report.get("discrepancies")
+                .forEach(d -> kinds.add(d.get("kind").asText() + " "
+                        + d.get("number").asText() + " " + d.get("scope").asText()));
         assertTrue(kinds.contains("LIST_ENTRY_WITHOUT_EVENT +" + planted + " account:beta"), kinds.toString());
         assertTrue(kinds.contains("LIST_DISAGREES_WITH_EVENTS " + p + " global"), kinds.toString());
     }
@@ -463,8 +535,10 @@ class AdminApiTest {
         assertEquals(1_500, report.get("discrepancyCount").asLong());
         assertEquals(ListVerifier.MAX_LISTED, report.get("discrepancies").size());
         List<String> listed = new ArrayList<>();
-        report.get("discrepancies").forEach(d -> listed.add(d.get("number").asText().substring(1)));
-        List<String> expected = planted.stream().sorted().limit(ListVerifier.MAX_LISTED).toList();
+        report.get("discrepancies")
+                .forEach(d -> listed.add(d.get("number").asText().substring(1)));
+        List<String> expected =
+                planted.stream().sorted().limit(ListVerifier.MAX_LISTED).toList();
         assertEquals(expected, listed);
     }
 

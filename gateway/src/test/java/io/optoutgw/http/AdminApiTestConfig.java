@@ -6,8 +6,7 @@ import io.optoutgw.testsupport.TestGateways;
 /** Gateway YAML and Redis layout helpers shared by the admin API and CLI tests. */
 public final class AdminApiTestConfig {
 
-    private AdminApiTestConfig() {
-    }
+    private AdminApiTestConfig() {}
 
     /** Two accounts (acme owning 12345, beta owning 67890), one upstream: the simulator on {@code smscPort}. */
     public static String config(int smscPort) {

@@ -93,8 +93,10 @@ class HttpLimitsTest {
     void aHalfSentRequestIsClosedAfterTheRequestTimeout() throws Exception {
         start("requestTimeout: 1s, idleTimeout: 1s");
         Socket body = connect();
-        write(body, "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-                + "\r\nContent-Length: 100\r\n\r\n{\"num");
+        write(
+                body,
+                "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                        + "\r\nContent-Length: 100\r\n\r\n{\"num");
         Socket headers = connect();
         write(headers, "GET /health HTTP/1.1\r\nHost: x\r\n");
         assertEquals(-1, body.getInputStream().read(), "closed without an answer: the body never came whole");
@@ -118,8 +120,11 @@ class HttpLimitsTest {
         start("requestTimeout: 60s");
         Socket s = connect();
         // keep-alive (HTTP/1.1 default): the body is not drained, the connection goes
-        write(s, "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + (32L << 20) + "\r\n\r\n{\"numbers\"");
+        write(
+                s,
+                "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + (32L << 20)
+                        + "\r\n\r\n{\"numbers\"");
         BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
         assertEquals("HTTP/1.1 413 Request Entity Too Large", in.readLine());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -154,7 +159,8 @@ class HttpLimitsTest {
         assertEquals(-1, extra.getInputStream().read(), "the fourth connection is closed at once");
         Socket first = sockets.get(0);
         write(first, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
-        BufferedReader in = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII));
+        BufferedReader in =
+                new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.US_ASCII));
         assertEquals("HTTP/1.1 200 OK", in.readLine());
     }
 
@@ -162,16 +168,18 @@ class HttpLimitsTest {
     void smppBindsWhileManyHalfOpenHttpConnectionsAreHeld() throws Exception {
         start("maxConnections: 300, requestTimeout: 60s");
         for (int i = 0; i < 200; i++) {
-            write(connect(), "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
-                    + "\r\nContent-Length: 60000\r\n\r\nxxxx");
+            write(
+                    connect(),
+                    "POST /api/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TOKEN
+                            + "\r\nContent-Length: 60000\r\n\r\nxxxx");
         }
         Esmes.bind(gateway.smppPort(), BindType.BIND_TX, "acme", "pw", null).unbindAndClose();
     }
 
     @Test
     void theDemoMoHookTakesLoopbackOrTheAdminToken() throws Exception {
-        HttpServer server = new HttpServer(new HttpConfig("127.0.0.1", 0, TOKEN), () -> null, () -> "",
-                new AdminApi(TOKEN, null, null));
+        HttpServer server = new HttpServer(
+                new HttpConfig("127.0.0.1", 0, TOKEN), () -> null, () -> "", new AdminApi(TOKEN, null, null));
         HttpRequest plain = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/simulator/mo");
         HttpRequest withToken = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/simulator/mo");
         withToken.headers().set("Authorization", "Bearer " + TOKEN);

@@ -60,6 +60,8 @@ class LogLimiterTest {
         }
         assertEquals(1, written.get());
         // the next line written (an hour later) reports every other call as left out
-        assertEquals(threads * each - 1, limiter.admit(System.nanoTime() + Duration.ofHours(2).toNanos()));
+        assertEquals(
+                threads * each - 1,
+                limiter.admit(System.nanoTime() + Duration.ofHours(2).toNanos()));
     }
 }

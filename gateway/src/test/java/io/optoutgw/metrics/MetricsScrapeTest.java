@@ -49,23 +49,27 @@ class MetricsScrapeTest {
             if (!scrape.contains("\n" + sample + "{") && !scrape.contains("\n" + sample + " ")) {
                 missing.add(sample);
             }
-            String help = "# HELP " + (m.kind() == GatewayMeter.Kind.COUNTER
-                    ? m.prometheusName() : m.prometheusName()) + " " + m.description();
+            String help = "# HELP " + (m.kind() == GatewayMeter.Kind.COUNTER ? m.prometheusName() : m.prometheusName())
+                    + " " + m.description();
             if (!scrape.contains(help)) {
                 missing.add("help of " + m.prometheusName());
             }
         }
         assertEquals(List.of(), missing);
         Matcher delay = Pattern.compile(
-                "smppgw_confirmation_delay_seconds_sum\\{account=\"acme\",type=\"opt_out\"\\} ([0-9.Ee-]+)").matcher(scrape);
+                        "smppgw_confirmation_delay_seconds_sum\\{account=\"acme\",type=\"opt_out\"\\} ([0-9.Ee-]+)")
+                .matcher(scrape);
         assertTrue(delay.find(), "the confirmation delay was measured");
         double seconds = Double.parseDouble(delay.group(1));
         assertTrue(seconds > 0 && seconds < 300, "confirmation within the FCC's 5 minutes: " + seconds + " s");
         System.out.printf("confirmation delay, MO received -> SMSC accepted the reply: %.1f ms%n", seconds * 1000);
-        assertTrue(scrape.contains("smppgw_pdus_total{command=\"submit_sm\",direction=\"in\",side=\"esme\",status=\"0x00\"}"));
+        assertTrue(scrape.contains(
+                "smppgw_pdus_total{command=\"submit_sm\",direction=\"in\",side=\"esme\",status=\"0x00\"}"));
         assertTrue(scrape.contains("smppgw_mo_duplicates_total{account=\"acme\"} 1.0"));
-        assertTrue(scrape.contains("smppgw_consent_events_total{account=\"acme\",keyword=\"STOP\",language=\"en\","
-                + "scope=\"account\",sender=\"12345\",type=\"opt_out\"} 2.0"), "the redelivery is recorded too");
+        assertTrue(
+                scrape.contains("smppgw_consent_events_total{account=\"acme\",keyword=\"STOP\",language=\"en\","
+                        + "scope=\"account\",sender=\"12345\",type=\"opt_out\"} 2.0"),
+                "the redelivery is recorded too");
         assertTrue(scrape.contains("smppgw_messages_relayed_total{account=\"acme\",sender=\"12345\"} 1.0"));
     }
 
@@ -76,7 +80,7 @@ class MetricsScrapeTest {
     @Test
     void relayLatencyHistogramResolvesMicroseconds() {
         Matcher bucket = Pattern.compile(
-                "smppgw_relay_latency_seconds_bucket\\{account=\"acme\",command=\"submit_sm\",le=\"([0-9.Ee+-]+)\"\\}")
+                        "smppgw_relay_latency_seconds_bucket\\{account=\"acme\",command=\"submit_sm\",le=\"([0-9.Ee+-]+)\"\\}")
                 .matcher(scrape);
         List<Double> bounds = new ArrayList<>();
         while (bucket.find()) {
@@ -97,7 +101,9 @@ class MetricsScrapeTest {
 
     @Test
     void promtoolAcceptsTheScrape() throws Exception {
-        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("promtool", "check", "metrics")
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().write(scrape.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -16,8 +16,9 @@ class PduMetricsHandlerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
     private double count(String direction, String command, String status) {
-        Counter c = registry.find("smppgw.pdus").tags("side", "esme", "direction", direction,
-                "command", command, "status", status).counter();
+        Counter c = registry.find("smppgw.pdus")
+                .tags("side", "esme", "direction", direction, "command", command, "status", status)
+                .counter();
         return c == null ? 0 : c.count();
     }
 
@@ -58,10 +59,12 @@ class PduMetricsHandlerTest {
             ch.writeInbound(el);
             ch.readInbound();
         }
-        assertTrue(handler.cachedCounters() <= 3, "one cache entry per bounded label, not per raw status: "
-                + handler.cachedCounters());
-        assertEquals(100_000, count("in", new EnquireLink().getName(), "vendor")
-                + count("in", new EnquireLink().getName(), "other"));
+        assertTrue(
+                handler.cachedCounters() <= 3,
+                "one cache entry per bounded label, not per raw status: " + handler.cachedCounters());
+        assertEquals(
+                100_000,
+                count("in", new EnquireLink().getName(), "vendor") + count("in", new EnquireLink().getName(), "other"));
         ch.finishAndReleaseAll();
     }
 

@@ -13,14 +13,116 @@ import org.junit.jupiter.api.Test;
 class AsciiWordsTest {
 
     /** Pieces of ASCII messages: words of the phrase rules, other words, separators, punctuation. */
-    private static final String[] PIECES = {"stop", "STOP", "Stop", "texting", "me", "don't", "DON'T", "dont", "never",
-        "if", "you", "please", "pls", "thanks", "now", "opt", "out", "opt-out", "optout", "unsubscribe", "UNSUB",
-        "remove", "my", "number", "take", "off", "no", "more", "texts", "leave", "alone", "do", "not", "contact",
-        "us", "arretez", "de", "m'envoyer", "dejen", "enviar", "start", "help", "info", "cancel", "end", "quit",
-        "O'Neil", "hello", "bridge", "42", "x1", "wrong", "number", "not", "interested", "sotp", "STOPP", "want",
-        "this", "list", "your", "svp", "s.v.p.", "arretez", "tout", "already", "subscription", "be", "removed",
-        "no", "quiero", "recibir", "mensajes", "moi", "retirez", "de", "baja", "denme", "'", "`", "-", "_", "--", " ", " ", " ", "  ", "\t", "\n",
-        "\r\n", ".", ",", ";", ":", "!", "?", "...", "(", ")", "\"", "#", "@", "*", "/", "&", "+", "=", "\u007f"};
+    private static final String[] PIECES = {
+        "stop",
+        "STOP",
+        "Stop",
+        "texting",
+        "me",
+        "don't",
+        "DON'T",
+        "dont",
+        "never",
+        "if",
+        "you",
+        "please",
+        "pls",
+        "thanks",
+        "now",
+        "opt",
+        "out",
+        "opt-out",
+        "optout",
+        "unsubscribe",
+        "UNSUB",
+        "remove",
+        "my",
+        "number",
+        "take",
+        "off",
+        "no",
+        "more",
+        "texts",
+        "leave",
+        "alone",
+        "do",
+        "not",
+        "contact",
+        "us",
+        "arretez",
+        "de",
+        "m'envoyer",
+        "dejen",
+        "enviar",
+        "start",
+        "help",
+        "info",
+        "cancel",
+        "end",
+        "quit",
+        "O'Neil",
+        "hello",
+        "bridge",
+        "42",
+        "x1",
+        "wrong",
+        "number",
+        "not",
+        "interested",
+        "sotp",
+        "STOPP",
+        "want",
+        "this",
+        "list",
+        "your",
+        "svp",
+        "s.v.p.",
+        "arretez",
+        "tout",
+        "already",
+        "subscription",
+        "be",
+        "removed",
+        "no",
+        "quiero",
+        "recibir",
+        "mensajes",
+        "moi",
+        "retirez",
+        "de",
+        "baja",
+        "denme",
+        "'",
+        "`",
+        "-",
+        "_",
+        "--",
+        " ",
+        " ",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        ".",
+        ",",
+        ";",
+        ":",
+        "!",
+        "?",
+        "...",
+        "(",
+        ")",
+        "\"",
+        "#",
+        "@",
+        "*",
+        "/",
+        "&",
+        "+",
+        "=",
+        "\u007f"
+    };
 
     private static String randomText(SplittableRandom random) {
         StringBuilder sb = new StringBuilder();
@@ -46,7 +148,9 @@ class AsciiWordsTest {
         for (int n = 0; n < 20_000; n++) {
             String text = randomText(random);
             List<List<String>> expected = TextNormalizer.clauses(TextNormalizer.normalize(text)).stream()
-                    .map(clause -> clause.stream().map(w -> known.contains(w) ? w : AsciiWords.OTHER).toList())
+                    .map(clause -> clause.stream()
+                            .map(w -> known.contains(w) ? w : AsciiWords.OTHER)
+                            .toList())
                     .toList();
             assertEquals(expected, words.clauses(text), () -> "clauses differ for \"" + text + "\"");
         }
@@ -75,6 +179,8 @@ class AsciiWordsTest {
                 matched++;
             }
         }
-        assertTrue(matched > 2_000, "too few texts matched a keyword or phrase for the comparison to mean much: " + matched);
+        assertTrue(
+                matched > 2_000,
+                "too few texts matched a keyword or phrase for the comparison to mean much: " + matched);
     }
 }

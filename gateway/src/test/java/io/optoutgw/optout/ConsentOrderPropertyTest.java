@@ -2,11 +2,11 @@ package io.optoutgw.optout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.optoutgw.suppression.ConsentLedger;
-import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.RedisServerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,33 +86,47 @@ class ConsentOrderPropertyTest {
     }
 
     /** One event: which field, what, and which instance (by its clock error) records it. */
-    record Step(int number, int scope, ConsentEvent.Type type, int instance, int gapMs) {
-    }
+    record Step(int number, int scope, ConsentEvent.Type type, int instance, int gapMs) {}
 
     @Provide
     Arbitrary<List<Step>> sequences() {
-        Arbitrary<Step> step = Combinators.combine(Arbitraries.integers().between(0, NUMBERS.length - 1),
-                Arbitraries.integers().between(0, SCOPES.length - 1),
-                Arbitraries.of(ConsentEvent.Type.class),
-                Arbitraries.integers().between(0, SKEW_MS.length - 1),
-                Arbitraries.integers().between(0, 300)).as(Step::new);
+        Arbitrary<Step> step = Combinators.combine(
+                        Arbitraries.integers().between(0, NUMBERS.length - 1),
+                        Arbitraries.integers().between(0, SCOPES.length - 1),
+                        Arbitraries.of(ConsentEvent.Type.class),
+                        Arbitraries.integers().between(0, SKEW_MS.length - 1),
+                        Arbitraries.integers().between(0, 300))
+                .as(Step::new);
         return step.list().ofMinSize(1).ofMaxSize(12);
     }
 
     @Property(tries = 80)
-    void theLastRecordedChangeDecidesAndReplaysInAnyOrderConverge(@ForAll("sequences") List<Step> steps,
-                                                                    @ForAll long shuffleSeed) throws Exception {
+    void theLastRecordedChangeDecidesAndReplaysInAnyOrderConverge(
+            @ForAll("sequences") List<Step> steps, @ForAll long shuffleSeed) throws Exception {
         connector.async().flushall().get(5, TimeUnit.SECONDS);
         Map<String, Boolean> model = new HashMap<>();
         Instant clock = Instant.now();
         for (Step s : steps) {
             clock = clock.plusMillis(s.gapMs());
-            ConsentEvent e = new ConsentEvent(ConsentEvent.newId(), clock.plusMillis(SKEW_MS[s.instance()]), s.type(),
-                    NUMBERS[s.number()], SCOPES[s.scope()], null, null, null, null, null, null, "gw-" + s.instance(),
-                    "prop", null);
+            ConsentEvent e = new ConsentEvent(
+                    ConsentEvent.newId(),
+                    clock.plusMillis(SKEW_MS[s.instance()]),
+                    s.type(),
+                    NUMBERS[s.number()],
+                    SCOPES[s.scope()],
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    "gw-" + s.instance(),
+                    "prop",
+                    null);
             recorder.record(e).get(5, TimeUnit.SECONDS);
             if (s.type().effect() != 0) {
-                model.put(NUMBERS[s.number()] + "/" + SCOPES[s.scope()], s.type().effect() > 0);
+                model.put(
+                        NUMBERS[s.number()] + "/" + SCOPES[s.scope()], s.type().effect() > 0);
             }
         }
         Map<String, Boolean> live = listState();
@@ -151,7 +165,9 @@ class ConsentOrderPropertyTest {
     private static Map<String, Boolean> listState() throws Exception {
         Map<String, Boolean> state = new HashMap<>();
         for (String n : NUMBERS) {
-            store.entries(n).toCompletableFuture().get(5, TimeUnit.SECONDS)
+            store.entries(n)
+                    .toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS)
                     .forEach((scope, value) -> state.put(n + "/" + scope, value > 0));
         }
         return state;

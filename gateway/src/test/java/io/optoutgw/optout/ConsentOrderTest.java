@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.suppression.ConsentLedger;
-import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
-import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.RedisServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,8 +67,23 @@ class ConsentOrderTest {
     }
 
     private static ConsentEvent event(ConsentEvent.Type type, String number, Instant time, String instance) {
-        return new ConsentEvent(ConsentEvent.newId(), time, type, number, "g", type == ConsentEvent.Type.OPT_IN
-                ? "START" : "STOP", "en", "x", 0, "sim", "sim#0 seq 1", instance, null, null, "acme", "12345");
+        return new ConsentEvent(
+                ConsentEvent.newId(),
+                time,
+                type,
+                number,
+                "g",
+                type == ConsentEvent.Type.OPT_IN ? "START" : "STOP",
+                "en",
+                "x",
+                0,
+                "sim",
+                "sim#0 seq 1",
+                instance,
+                null,
+                null,
+                "acme",
+                "12345");
     }
 
     private OptOutJournal journal(String name) throws Exception {
@@ -100,15 +114,18 @@ class ConsentOrderTest {
     void aLaterStopWinsOverAStartStampedByAnInstanceWhoseClockIsAhead() throws Exception {
         String n = "15551240002";
         Instant now = Instant.now();
-        try (OptOutJournal ja = journal("a"); OptOutJournal jb = journal("b")) {
+        try (OptOutJournal ja = journal("a");
+                OptOutJournal jb = journal("b")) {
             ConsentLedger ahead = new ConsentLedger(ja, store, connector.async(), "gw-a", TIMEOUT);
             ConsentLedger onTime = new ConsentLedger(jb, store, connector.async(), "gw-b", TIMEOUT);
             ahead.replayAtStartup(TIMEOUT);
             onTime.replayAtStartup(TIMEOUT);
             // gw-a's clock runs 60 s ahead: its START carries a time 60 s in the future
-            ahead.record(event(ConsentEvent.Type.OPT_IN, n, now.plusSeconds(60), "gw-a")).get(5, TimeUnit.SECONDS);
+            ahead.record(event(ConsentEvent.Type.OPT_IN, n, now.plusSeconds(60), "gw-a"))
+                    .get(5, TimeUnit.SECONDS);
             assertFalse(suppressed(n));
-            onTime.record(event(ConsentEvent.Type.OPT_OUT, n, now.plusMillis(30), "gw-b")).get(5, TimeUnit.SECONDS);
+            onTime.record(event(ConsentEvent.Type.OPT_OUT, n, now.plusMillis(30), "gw-b"))
+                    .get(5, TimeUnit.SECONDS);
             assertTrue(suppressed(n), "the STOP came after the START");
 
             // Redis loses everything; both journals are replayed (in either order): same outcome
@@ -136,7 +153,9 @@ class ConsentOrderTest {
         assertTrue(suppressed(out));
         assertEquals(-optedInAt, get(store.entries(in)).get("g"));
         SuppressionStore.ListEntry stored = get(store.exportBucket(bucketOf(out))).stream()
-                .filter(e -> e.digits().equals(out)).findFirst().orElseThrow();
+                .filter(e -> e.digits().equals(out))
+                .findFirst()
+                .orElseThrow();
         assertTrue(stored.suppressed());
         assertEquals("a:acme", stored.scope());
         assertEquals(Instant.ofEpochSecond(optedOutAt), stored.since());
@@ -146,12 +165,14 @@ class ConsentOrderTest {
         assertFalse(suppressed(in));
         try (OptOutJournal j = journal("a")) {
             ConsentLedger recorder = new ConsentLedger(j, store, connector.async(), "gw-a", TIMEOUT);
-            recorder.record(event(ConsentEvent.Type.OPT_OUT, in, Instant.now(), "gw-a")).get(5, TimeUnit.SECONDS);
+            recorder.record(event(ConsentEvent.Type.OPT_OUT, in, Instant.now(), "gw-a"))
+                    .get(5, TimeUnit.SECONDS);
             assertTrue(suppressed(in));
             long value = get(store.entries(in)).get("g");
             assertTrue(Math.abs(value - Instant.now().getEpochSecond()) < 5, "still epoch seconds: " + value);
         }
-        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_OUT),
+        assertEquals(
+                List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_OUT),
                 get(store.history(in)).stream().map(ConsentEvent::type).toList());
     }
 

@@ -5,14 +5,12 @@ import java.io.ByteArrayOutputStream;
 /** Test-only GSM 03.38 encoder and septet packer, written independently of the decoder. */
 final class GsmTestCodec {
 
-    private static final String BASIC =
-            "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001BÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    private static final String BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001BÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
             + "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
     private static final String EXT_CHARS = "\f^{}\\[~]|€";
     private static final int[] EXT_CODES = {0x0A, 0x14, 0x28, 0x29, 0x2F, 0x3C, 0x3D, 0x3E, 0x40, 0x65};
 
-    private GsmTestCodec() {
-    }
+    private GsmTestCodec() {}
 
     /** Septets (one per array element) for {@code text}. */
     static byte[] septets(String text) {

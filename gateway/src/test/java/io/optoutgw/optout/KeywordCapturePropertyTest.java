@@ -44,8 +44,10 @@ class KeywordCapturePropertyTest {
                     case GSM7_UNPACKED -> GsmTestCodec.septets(text);
                     case GSM7_PACKED -> GsmTestCodec.pack(GsmTestCodec.septets(text));
                     case UCS2_DC8 -> text.getBytes(StandardCharsets.UTF_16BE);
-                    default -> StandardCharsets.ISO_8859_1.newEncoder().canEncode(text)
-                            ? text.getBytes(StandardCharsets.ISO_8859_1) : null;
+                    default ->
+                        StandardCharsets.ISO_8859_1.newEncoder().canEncode(text)
+                                ? text.getBytes(StandardCharsets.ISO_8859_1)
+                                : null;
                 };
             } catch (IllegalArgumentException notGsm) {
                 return null;
@@ -58,8 +60,11 @@ class KeywordCapturePropertyTest {
 
     @Property(tries = 2000)
     void anyOptOutKeywordInAnyEncodingWithAnyCaseAndPunctuationIsRecognised(
-            @ForAll("optOutKeywords") String keyword, @ForAll("punctuation") String before,
-            @ForAll("punctuation") String after, @ForAll long caseSeed, @ForAll Sending sending) {
+            @ForAll("optOutKeywords") String keyword,
+            @ForAll("punctuation") String before,
+            @ForAll("punctuation") String after,
+            @ForAll long caseSeed,
+            @ForAll Sending sending) {
         String text = before + randomCase(keyword, caseSeed) + after;
         byte[] ud = sending.encode(text);
         Assume.that(ud != null);
@@ -69,17 +74,36 @@ class KeywordCapturePropertyTest {
         }
         assertEquals(text, t.text(), sending + " round trip");
         for (KeywordEngine engine : new KeywordEngine[] {EXACT, PHRASE}) {
-            KeywordMatch m = engine.match(t.text()).orElseThrow(
-                    () -> new AssertionError(sending + " [" + text + "]: no keyword recognised"));
+            KeywordMatch m = engine.match(t.text())
+                    .orElseThrow(() -> new AssertionError(sending + " [" + text + "]: no keyword recognised"));
             assertEquals(Intent.OPT_OUT, m.intent(), sending + " [" + text + "]");
         }
     }
 
     @Provide
     Arbitrary<String> optOutKeywords() {
-        return Arbitraries.of("STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE",
-                "OPTOUT", "OPT OUT", "OPT-OUT", "REMOVE", "ARRET", "ARRETE", "ARRÊT", "ARRÊTE", "ARRÉT",
-                "ALTO", "BAJA", "PARAR", "CANCELAR");
+        return Arbitraries.of(
+                "STOP",
+                "STOPALL",
+                "STOP ALL",
+                "UNSUBSCRIBE",
+                "CANCEL",
+                "END",
+                "QUIT",
+                "REVOKE",
+                "OPTOUT",
+                "OPT OUT",
+                "OPT-OUT",
+                "REMOVE",
+                "ARRET",
+                "ARRETE",
+                "ARRÊT",
+                "ARRÊTE",
+                "ARRÉT",
+                "ALTO",
+                "BAJA",
+                "PARAR",
+                "CANCELAR");
     }
 
     @Provide

@@ -30,34 +30,34 @@ class KeywordEngineTest {
 
     @ParameterizedTest(name = "{0} -> {1} {2} all={3}")
     @CsvSource({
-            "STOP, OPT_OUT, en, false",
-            "STOPALL, OPT_OUT, en, true",
-            "STOP ALL, OPT_OUT, en, true",
-            "UNSUBSCRIBE, OPT_OUT, en, false",
-            "CANCEL, OPT_OUT, en, false",
-            "END, OPT_OUT, en, false",
-            "QUIT, OPT_OUT, en, false",
-            "REVOKE, OPT_OUT, en, false",
-            "OPTOUT, OPT_OUT, en, false",
-            "OPT OUT, OPT_OUT, en, false",
-            "OPT-OUT, OPT_OUT, en, false",
-            "REMOVE, OPT_OUT, en, false",
-            "ARRET, OPT_OUT, fr, false",
-            "ARRETE, OPT_OUT, fr, false",
-            "ARRETT, OPT_OUT, fr, false",
-            "ALTO, OPT_OUT, es, false",
-            "BAJA, OPT_OUT, es, false",
-            "PARAR, OPT_OUT, es, false",
-            "CANCELAR, OPT_OUT, es, false",
-            "START, OPT_IN, en, false",
-            "UNSTOP, OPT_IN, en, false",
-            "YES, OPT_IN, en, false",
-            "SUBSCRIBE, OPT_IN, en, false",
-            "ALTA, OPT_IN, es, false",
-            "HELP, HELP, en, false",
-            "INFO, HELP, en, false",
-            "AIDE, HELP, fr, false",
-            "AYUDA, HELP, es, false",
+        "STOP, OPT_OUT, en, false",
+        "STOPALL, OPT_OUT, en, true",
+        "STOP ALL, OPT_OUT, en, true",
+        "UNSUBSCRIBE, OPT_OUT, en, false",
+        "CANCEL, OPT_OUT, en, false",
+        "END, OPT_OUT, en, false",
+        "QUIT, OPT_OUT, en, false",
+        "REVOKE, OPT_OUT, en, false",
+        "OPTOUT, OPT_OUT, en, false",
+        "OPT OUT, OPT_OUT, en, false",
+        "OPT-OUT, OPT_OUT, en, false",
+        "REMOVE, OPT_OUT, en, false",
+        "ARRET, OPT_OUT, fr, false",
+        "ARRETE, OPT_OUT, fr, false",
+        "ARRETT, OPT_OUT, fr, false",
+        "ALTO, OPT_OUT, es, false",
+        "BAJA, OPT_OUT, es, false",
+        "PARAR, OPT_OUT, es, false",
+        "CANCELAR, OPT_OUT, es, false",
+        "START, OPT_IN, en, false",
+        "UNSTOP, OPT_IN, en, false",
+        "YES, OPT_IN, en, false",
+        "SUBSCRIBE, OPT_IN, en, false",
+        "ALTA, OPT_IN, es, false",
+        "HELP, HELP, en, false",
+        "INFO, HELP, en, false",
+        "AIDE, HELP, fr, false",
+        "AYUDA, HELP, es, false",
     })
     void defaultTable(String text, Intent intent, String language, boolean all) {
         for (KeywordEngine engine : List.of(EXACT, PHRASE)) {
@@ -71,9 +71,26 @@ class KeywordEngineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "Stop.", " STOP!! ", "stop", "sToP", "ｓｔｏｐ", "ＳＴＯＰ", "\tSTOP\r\n", "...stop...", "STOP 🛑",
-            "\u00A0STOP\u3000", "S\u200BTOP", "\uFEFFSTOP", "Ŝtöp", "STOP\u0301", "(stop)", "¡STOP!", "*STOP*"})
+    @ValueSource(
+            strings = {
+                "Stop.",
+                " STOP!! ",
+                "stop",
+                "sToP",
+                "ｓｔｏｐ",
+                "ＳＴＯＰ",
+                "\tSTOP\r\n",
+                "...stop...",
+                "STOP 🛑",
+                "\u00A0STOP\u3000",
+                "S\u200BTOP",
+                "\uFEFFSTOP",
+                "Ŝtöp",
+                "STOP\u0301",
+                "(stop)",
+                "¡STOP!",
+                "*STOP*"
+            })
     void stopInManyForms(String text) {
         KeywordMatch m = match(EXACT, text);
         assertEquals(Intent.OPT_OUT, m.intent());
@@ -118,13 +135,40 @@ class KeywordEngineTest {
     // --- exact mode negatives ----------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "", "   ", "!!!", "stopwatch", "STOPS", "nonstop", "non-stop", "non-stop deals", "unstoppable",
-            "please stop texting me", "stop texting me", "STOP IT", "Please stop", "don't stop", "bus stop",
-            "I'll stop by later", "stop by the store", "S T O P", "ST0P", "STOPP", "STO", "endless", "friend",
-            "help me with my order", "yes please", "remove me", "opt me out", "cancelled", "quitting",
-            "id:123 sub:001 dlvrd:001 submit date:2401010000 done date:2401010000 stat:DELIVRD err:000 text:STOP",
-            "STOP STOP"})
+    @ValueSource(
+            strings = {
+                "",
+                "   ",
+                "!!!",
+                "stopwatch",
+                "STOPS",
+                "nonstop",
+                "non-stop",
+                "non-stop deals",
+                "unstoppable",
+                "please stop texting me",
+                "stop texting me",
+                "STOP IT",
+                "Please stop",
+                "don't stop",
+                "bus stop",
+                "I'll stop by later",
+                "stop by the store",
+                "S T O P",
+                "ST0P",
+                "STOPP",
+                "STO",
+                "endless",
+                "friend",
+                "help me with my order",
+                "yes please",
+                "remove me",
+                "opt me out",
+                "cancelled",
+                "quitting",
+                "id:123 sub:001 dlvrd:001 submit date:2401010000 done date:2401010000 stat:DELIVRD err:000 text:STOP",
+                "STOP STOP"
+            })
     void exactModeNegatives(String text) {
         assertEquals(Optional.empty(), EXACT.match(text), text);
     }
@@ -139,139 +183,146 @@ class KeywordEngineTest {
     void longTextsAreRejectedCorrectly() {
         String padding = " ".repeat(500);
         assertEquals(Intent.OPT_OUT, match(EXACT, padding + "STOP" + padding).intent());
-        assertEquals(Intent.OPT_OUT, match(EXACT, "\u3000".repeat(300) + "ｓｔｏｐ" + "!".repeat(300)).intent());
+        assertEquals(
+                Intent.OPT_OUT,
+                match(EXACT, "\u3000".repeat(300) + "ｓｔｏｐ" + "!".repeat(300)).intent());
         assertEquals(Optional.empty(), EXACT.match("x".repeat(160)));
         assertEquals(Optional.empty(), EXACT.match("é".repeat(160)));
         // Zalgo-style combining marks do not hide the keyword.
-        assertEquals(Intent.OPT_OUT, match(EXACT, "S\u0336\u0336T\u0336\u0336O\u0336\u0336P\u0336\u0336").intent());
+        assertEquals(
+                Intent.OPT_OUT,
+                match(EXACT, "S\u0336\u0336T\u0336\u0336O\u0336\u0336P\u0336\u0336")
+                        .intent());
     }
 
     // --- phrase mode ------------------------------------------------------------------------
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "please stop texting me",
-            "Stop texting me",
-            "stop texting me!!",
-            "Can you stop sending me messages?",
-            "STOP SENDING ME THESE",
-            "stop messaging me",
-            "quit texting me",
-            "stop contacting me",
-            "Who is this? Stop texting me.",
-            "I don't know who this is, stop texting me",
-            "If you don't stop texting me I'll report you",
-            "stop these messages",
-            "Stop the texts please",
-            "stop all messages",
-            "stop spam",
-            "opt me out",
-            "Please opt me out.",
-            "I want to opt out",
-            "please opt-out",
-            "take me off your list",
-            "Take my number off your list",
-            "remove me",
-            "Remove me from this list",
-            "remove my number",
-            "delete my number please",
-            "unsubscribe me",
-            "I want to unsubscribe",
-            "how do I unsubscribe?",
-            "no more texts",
-            "No more messages please",
-            "don't text me",
-            "Do not contact me again",
-            "never text me again",
-            "leave me alone",
-            "I revoke my consent",
-            "please stop",
-            "Stop please",
-            "STOP IT",
-            "stop now!",
-            "just stop.",
-            "Cancel please",
-            "STOP ALL please",
-            "unsubscribe, thank you",
-            "Arrêtez de m'envoyer des messages",
-            "arrête les textos",
-            "Ne m'envoyez plus de messages",
-            "laissez-moi tranquille",
-            "me désabonner",
-            "Dejen de enviarme mensajes",
-            "no me envíen más mensajes",
-            "quiero darme de baja",
-            "No más mensajes",
-            "Stop, thanks",
-            "STOP STOP",
-            "Stop. STOP! stop",
-            "Wrong number, please remove",
-            "Not interested. STOP",
-            "STOPP",
-            "sotp",
-            "Unsubscrib",
-            "Arrêtez svp",
-            "Arrêt s.v.p.",
-            "Pas intéressé, arrêtez",
-            "I want out please",
-            "Retirez-moi svp",
-            "Denme de baja",
-            "No me vuelvan a escribir",
-    })
+    @ValueSource(
+            strings = {
+                "please stop texting me",
+                "Stop texting me",
+                "stop texting me!!",
+                "Can you stop sending me messages?",
+                "STOP SENDING ME THESE",
+                "stop messaging me",
+                "quit texting me",
+                "stop contacting me",
+                "Who is this? Stop texting me.",
+                "I don't know who this is, stop texting me",
+                "If you don't stop texting me I'll report you",
+                "stop these messages",
+                "Stop the texts please",
+                "stop all messages",
+                "stop spam",
+                "opt me out",
+                "Please opt me out.",
+                "I want to opt out",
+                "please opt-out",
+                "take me off your list",
+                "Take my number off your list",
+                "remove me",
+                "Remove me from this list",
+                "remove my number",
+                "delete my number please",
+                "unsubscribe me",
+                "I want to unsubscribe",
+                "how do I unsubscribe?",
+                "no more texts",
+                "No more messages please",
+                "don't text me",
+                "Do not contact me again",
+                "never text me again",
+                "leave me alone",
+                "I revoke my consent",
+                "please stop",
+                "Stop please",
+                "STOP IT",
+                "stop now!",
+                "just stop.",
+                "Cancel please",
+                "STOP ALL please",
+                "unsubscribe, thank you",
+                "Arrêtez de m'envoyer des messages",
+                "arrête les textos",
+                "Ne m'envoyez plus de messages",
+                "laissez-moi tranquille",
+                "me désabonner",
+                "Dejen de enviarme mensajes",
+                "no me envíen más mensajes",
+                "quiero darme de baja",
+                "No más mensajes",
+                "Stop, thanks",
+                "STOP STOP",
+                "Stop. STOP! stop",
+                "Wrong number, please remove",
+                "Not interested. STOP",
+                "STOPP",
+                "sotp",
+                "Unsubscrib",
+                "Arrêtez svp",
+                "Arrêt s.v.p.",
+                "Pas intéressé, arrêtez",
+                "I want out please",
+                "Retirez-moi svp",
+                "Denme de baja",
+                "No me vuelvan a escribir",
+            })
     void phrasePositives(String text) {
         KeywordMatch m = match(PHRASE, text);
         assertEquals(Intent.OPT_OUT, m.intent(), text);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-            "non-stop deals",
-            "nonstop deals all weekend",
-            "don't stop",
-            "Don't stop texting me, I love these deals",
-            "please don't stop sending me messages",
-            "I can't stop laughing",
-            "can't stop won't stop",
-            "stopwatch",
-            "bus stop",
-            "I'm at the bus stop",
-            "I'll stop by later",
-            "stop by the store",
-            "Can we stop at the bar",
-            "The show will not end",
-            "the end",
-            "quit my job today lol",
-            "weekend deals",
-            "stop sign ahead",
-            "where is the nearest stop",
-            "I won't unsubscribe",
-            "please don't remove me",
-            "take me to the store",
-            "Send me more texts",
-            "Yes",
-            "Help",
-            "Start",
-            "please help",
-            "non stop action",
-            "remove the item from my cart",
-            "my order was cancelled",
-            "I never stop texting my mom",
-            // around the reasons, aliases, slips and end-anchored phrases
-            "No thanks, I'll stop by later",
-            "wrong stop, I got off too early",
-            "Take me off the waitlist, I found one",
-            "I want out of my contract",
-            "stoop",
-            "alot",
-            "Arrêtez-vous au dépanneur",
-            "Je ne veux plus de dessert",
-            "Retirer l'article de mon panier",
-            "No dejen de mandarme las ofertas",
-            "Can you cancel my order",
-            "remove this number from my account",
-            "I don't want to get any charges",
-            "Stop pub crawl tonight?",
-    })
+    @ValueSource(
+            strings = {
+                "non-stop deals",
+                "nonstop deals all weekend",
+                "don't stop",
+                "Don't stop texting me, I love these deals",
+                "please don't stop sending me messages",
+                "I can't stop laughing",
+                "can't stop won't stop",
+                "stopwatch",
+                "bus stop",
+                "I'm at the bus stop",
+                "I'll stop by later",
+                "stop by the store",
+                "Can we stop at the bar",
+                "The show will not end",
+                "the end",
+                "quit my job today lol",
+                "weekend deals",
+                "stop sign ahead",
+                "where is the nearest stop",
+                "I won't unsubscribe",
+                "please don't remove me",
+                "take me to the store",
+                "Send me more texts",
+                "Yes",
+                "Help",
+                "Start",
+                "please help",
+                "non stop action",
+                "remove the item from my cart",
+                "my order was cancelled",
+                "I never stop texting my mom",
+                // around the reasons, aliases, slips and end-anchored phrases
+                "No thanks, I'll stop by later",
+                "wrong stop, I got off too early",
+                "Take me off the waitlist, I found one",
+                "I want out of my contract",
+                "stoop",
+                "alot",
+                "Arrêtez-vous au dépanneur",
+                "Je ne veux plus de dessert",
+                "Retirer l'article de mon panier",
+                "No dejen de mandarme las ofertas",
+                "Can you cancel my order",
+                "remove this number from my account",
+                "I don't want to get any charges",
+                "Stop pub crawl tonight?",
+            })
     void phraseNegatives(String text) {
         Optional<KeywordMatch> m = PHRASE.match(text);
         assertFalse(m.isPresent() && m.get().intent() == Intent.OPT_OUT, () -> text + " -> " + m);
@@ -307,7 +358,8 @@ class KeywordEngineTest {
 
     @Test
     void customListsReplaceDefaults() {
-        KeywordConfig config = new KeywordConfig(MatchMode.EXACT,
+        KeywordConfig config = new KeywordConfig(
+                MatchMode.EXACT,
                 List.of(new Keyword("HALT", "en"), new Keyword("Tout arrêter", "fr", true)),
                 List.of(new Keyword("GO", "en")),
                 List.of());
@@ -328,10 +380,17 @@ class KeywordEngineTest {
 
     @Test
     void conflictingIntentsRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new KeywordEngine(new KeywordConfig(MatchMode.EXACT,
-                List.of(new Keyword("STOP", "en")), List.of(new Keyword("stop", "en")), List.of())));
-        assertThrows(IllegalArgumentException.class, () -> new KeywordEngine(new KeywordConfig(MatchMode.EXACT,
-                List.of(new Keyword("!!!", "en")), List.of(), List.of())));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new KeywordEngine(new KeywordConfig(
+                        MatchMode.EXACT,
+                        List.of(new Keyword("STOP", "en")),
+                        List.of(new Keyword("stop", "en")),
+                        List.of())));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new KeywordEngine(
+                        new KeywordConfig(MatchMode.EXACT, List.of(new Keyword("!!!", "en")), List.of(), List.of())));
     }
 
     @Test
@@ -347,6 +406,7 @@ class KeywordEngineTest {
     void worksOnDecodedText() {
         TextDecoder decoder = new TextDecoder(DataCodingZero.GSM7_PACKED);
         MessageText text = decoder.decode(new SmContent(0, 0, GsmTestCodec.pack(GsmTestCodec.septets("Stop.")), null));
-        assertEquals(Intent.OPT_OUT, match(EXACT, ((MessageText.Text) text).text()).intent());
+        assertEquals(
+                Intent.OPT_OUT, match(EXACT, ((MessageText.Text) text).text()).intent());
     }
 }

@@ -4,7 +4,6 @@ import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static io.optoutgw.testsupport.TestGateways.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -131,7 +130,10 @@ class OptOutCaptureTest {
     }
 
     private boolean suppressed(String number, String account, String sender) throws Exception {
-        return store.check(number, account, sender).toCompletableFuture().get(5, TimeUnit.SECONDS).suppressed();
+        return store.check(number, account, sender)
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS)
+                .suppressed();
     }
 
     private List<ConsentEvent> history(String number) throws Exception {
@@ -141,7 +143,8 @@ class OptOutCaptureTest {
     /** The gateway's replies to {@code person}, as the SMSC received them. */
     private List<ReceivedMessage> repliesTo(String person) {
         return smsc.receivedMessages().stream()
-                .filter(m -> m.pdu().getDestAddress().getAddress().equals(person)).toList();
+                .filter(m -> m.pdu().getDestAddress().getAddress().equals(person))
+                .toList();
     }
 
     private ReceivedMessage awaitReply(String person) throws Exception {
@@ -151,7 +154,8 @@ class OptOutCaptureTest {
 
     private static String text(ReceivedMessage m) {
         byte[] b = m.pdu().getShortMessage();
-        return m.pdu().getDataCoding() == 8 ? new String(b, StandardCharsets.UTF_16BE)
+        return m.pdu().getDataCoding() == 8
+                ? new String(b, StandardCharsets.UTF_16BE)
                 : new String(b, StandardCharsets.ISO_8859_1);
     }
 
@@ -171,20 +175,26 @@ class OptOutCaptureTest {
 
         ReceivedMessage reply = awaitReply(p);
         assertEquals("12345", reply.pdu().getSourceAddress().getAddress(), "from the short code the person texted");
-        assertEquals("You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
+        assertEquals(
+                "You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
                 text(reply));
         assertEquals(0, reply.pdu().getRegisteredDelivery());
 
-        NegativeResponseException refused = assertThrows(NegativeResponseException.class,
-                () -> Esmes.submit(acme, "12345", p, "buy now", false));
+        NegativeResponseException refused =
+                assertThrows(NegativeResponseException.class, () -> Esmes.submit(acme, "12345", p, "buy now", false));
         assertEquals(0x0B, refused.getCommandStatus());
-        assertNotNull(Esmes.submit(beta, "67890", p, "another brand", false).getMessageId(),
+        assertNotNull(
+                Esmes.submit(beta, "67890", p, "another brand", false).getMessageId(),
                 "account scope: another account may still send");
 
-        var scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertTrue(scrape.contains("smppgw_confirmation_delay_seconds_count{account=\"acme\",type=\"opt_out\"} 1"),
+        var scrape = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertTrue(
+                scrape.contains("smppgw_confirmation_delay_seconds_count{account=\"acme\",type=\"opt_out\"} 1"),
                 "the delay from MO to confirmation is measured");
         assertTrue(scrape.contains("smppgw_submits_refused_total{account=\"acme\",reason=\"suppressed\"} 1"));
     }
@@ -196,9 +206,11 @@ class OptOutCaptureTest {
         assertEquals(0, inject(p, "12345", "Stop".getBytes(StandardCharsets.ISO_8859_1), 0));
         assertTrue(suppressed(p, "acme", "12345"));
         // both deliveries are recorded (harmless: the list holds one opt-out), the second is not confirmed
-        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_OUT),
+        assertEquals(
+                List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_OUT),
                 history(p).stream().map(ConsentEvent::type).toList());
-        assertTrue(eventually(Duration.ofSeconds(5), () -> metric("smppgw_mo_duplicates_total{account=\"acme\"}") == 1));
+        assertTrue(
+                eventually(Duration.ofSeconds(5), () -> metric("smppgw_mo_duplicates_total{account=\"acme\"}") == 1));
         awaitHelpReply(p);
         assertEquals(1, optOutRepliesTo(p), "one confirmation");
     }
@@ -210,7 +222,8 @@ class OptOutCaptureTest {
             assertEquals(0, inject(p, "12345", spelling.getBytes(StandardCharsets.ISO_8859_1), 3), spelling);
         }
         assertEquals(4, history(p).size());
-        assertTrue(eventually(Duration.ofSeconds(5), () -> metric("smppgw_mo_duplicates_total{account=\"acme\"}") == 3));
+        assertTrue(
+                eventually(Duration.ofSeconds(5), () -> metric("smppgw_mo_duplicates_total{account=\"acme\"}") == 3));
         awaitHelpReply(p);
         assertEquals(1, optOutRepliesTo(p), "one confirmation");
     }
@@ -222,13 +235,14 @@ class OptOutCaptureTest {
             assertEquals(0, inject(p, "12345", word.getBytes(StandardCharsets.ISO_8859_1), 0), word);
         }
         assertTrue(suppressed(p, "acme", "12345"), "the last word was STOP");
-        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_IN, ConsentEvent.Type.OPT_OUT),
+        assertEquals(
+                List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_IN, ConsentEvent.Type.OPT_OUT),
                 history(p).stream().map(ConsentEvent::type).toList());
         assertTrue(eventually(Duration.ofSeconds(10), () -> repliesTo(p).size() == 3), "three confirmations");
         assertEquals(2, optOutRepliesTo(p));
         assertEquals(0, metric("smppgw_mo_duplicates_total{account=\"acme\"}"));
-        NegativeResponseException refused = assertThrows(NegativeResponseException.class,
-                () -> Esmes.submit(acme, "12345", p, "welcome back", false));
+        NegativeResponseException refused = assertThrows(
+                NegativeResponseException.class, () -> Esmes.submit(acme, "12345", p, "welcome back", false));
         assertEquals(0x0B, refused.getCommandStatus());
     }
 
@@ -237,13 +251,28 @@ class OptOutCaptureTest {
         String p = person();
         assertEquals(0, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0));
         awaitNextSecond(); // the removal must be later than the opt-out for the list to take it
-        store.apply(new ConsentEvent(ConsentEvent.newId(), Instant.now(), ConsentEvent.Type.ADMIN_REMOVE, p,
-                "a:acme", null, null, null, null, null, null, "test", "support", "re-subscribed by mistake"))
-                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        store.apply(new ConsentEvent(
+                        ConsentEvent.newId(),
+                        Instant.now(),
+                        ConsentEvent.Type.ADMIN_REMOVE,
+                        p,
+                        "a:acme",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "test",
+                        "support",
+                        "re-subscribed by mistake"))
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
         assertTrue(!suppressed(p, "acme", "12345"), "removed by an administrator");
         assertEquals(0, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0));
         assertTrue(suppressed(p, "acme", "12345"), "the person's new STOP counts");
-        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.ADMIN_REMOVE, ConsentEvent.Type.OPT_OUT),
+        assertEquals(
+                List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.ADMIN_REMOVE, ConsentEvent.Type.OPT_OUT),
                 history(p).stream().map(ConsentEvent::type).toList());
     }
 
@@ -255,7 +284,9 @@ class OptOutCaptureTest {
         String bucket = store.bucketKey(p);
         inspector.async().set(bucket, "not a hash").get(5, TimeUnit.SECONDS);
         try {
-            assertEquals(0x64, inject(mo(p, "12345", part(0x51, 2, 2, "OP"), 0, 0x40)),
+            assertEquals(
+                    0x64,
+                    inject(mo(p, "12345", part(0x51, 2, 2, "OP"), 0, 0x40)),
                     "recording failed: the SMSC is told to retry");
         } finally {
             inspector.async().del(bucket).get(5, TimeUnit.SECONDS);
@@ -264,13 +295,19 @@ class OptOutCaptureTest {
         assertEquals(0, inject(mo(p, "12345", part(0x51, 2, 2, "OP"), 0, 0x40)), "the SMSC redelivers part 2");
         assertTrue(suppressed(p, "acme", "12345"), "the redelivered part completed the STOP again");
         awaitReply(p);
-        assertTrue(eventually(Duration.ofSeconds(5), () -> {
-            try {
-                return inspector.async().keys("gw:cat:*").get(5, TimeUnit.SECONDS).isEmpty();
-            } catch (Exception e) {
-                return false;
-            }
-        }), "the parts are released once the opt-out is durable");
+        assertTrue(
+                eventually(Duration.ofSeconds(5), () -> {
+                    try {
+                        return inspector
+                                .async()
+                                .keys("gw:cat:*")
+                                .get(5, TimeUnit.SECONDS)
+                                .isEmpty();
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }),
+                "the parts are released once the opt-out is durable");
     }
 
     @Test
@@ -315,12 +352,16 @@ class OptOutCaptureTest {
     /** The value of one sample in the gateway's scrape (the whole line up to the value). */
     private double metric(String sample) {
         try {
-            String scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String scrape = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             for (String line : scrape.split("\n")) {
                 if (line.startsWith(sample + " ")) {
-                    return Double.parseDouble(line.substring(sample.length() + 1).trim());
+                    return Double.parseDouble(
+                            line.substring(sample.length() + 1).trim());
                 }
             }
             throw new AssertionError(sample + " not in the scrape");
@@ -338,15 +379,20 @@ class OptOutCaptureTest {
      */
     private void awaitHelpReply(String p) throws Exception {
         assertEquals(0, inject(p, "12345", "HELP".getBytes(StandardCharsets.ISO_8859_1), 0));
-        assertTrue(eventually(Duration.ofSeconds(10),
-                () -> repliesTo(p).stream().anyMatch(m -> text(m).contains("Reply STOP to cancel"))), "HELP answered");
+        assertTrue(
+                eventually(
+                        Duration.ofSeconds(10),
+                        () -> repliesTo(p).stream().anyMatch(m -> text(m).contains("Reply STOP to cancel"))),
+                "HELP answered");
     }
 
     private long optOutRepliesTo(String p) {
-        return repliesTo(p).stream().filter(m -> {
-            String t = text(m);
-            return t.startsWith("You have successfully unsubscribed") || t.startsWith("Vous etes desabonne");
-        }).count();
+        return repliesTo(p).stream()
+                .filter(m -> {
+                    String t = text(m);
+                    return t.startsWith("You have successfully unsubscribed") || t.startsWith("Vous etes desabonne");
+                })
+                .count();
     }
 
     private static void awaitNextSecond() throws InterruptedException {
@@ -376,7 +422,8 @@ class OptOutCaptureTest {
     void spanishBajaInMessagePayloadIsRecorded() throws Exception {
         String p = person();
         DeliverSm mo = mo(p, "12345", new byte[0], 0, 0);
-        mo.addOptionalParameter(new Tlv(SmppConstants.TAG_MESSAGE_PAYLOAD, "Baja".getBytes(StandardCharsets.ISO_8859_1)));
+        mo.addOptionalParameter(
+                new Tlv(SmppConstants.TAG_MESSAGE_PAYLOAD, "Baja".getBytes(StandardCharsets.ISO_8859_1)));
         assertEquals(0, inject(mo));
         assertTrue(suppressed(p, "acme", "12345"));
         assertEquals("es", history(p).get(0).language());
@@ -424,11 +471,22 @@ class OptOutCaptureTest {
     @Test
     void receiptWhoseTextContainsStopIsNotAnOptOut() throws Exception {
         String p = person();
-        DeliverSm receipt = mo(p, "12345", ("id:77 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 "
-                + "stat:DELIVRD err:000 text:STOP").getBytes(StandardCharsets.ISO_8859_1), 0, 0x04);
+        DeliverSm receipt = mo(
+                p,
+                "12345",
+                ("id:77 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 "
+                                + "stat:DELIVRD err:000 text:STOP")
+                        .getBytes(StandardCharsets.ISO_8859_1),
+                0,
+                0x04);
         inject(receipt);
-        DeliverSm plain = mo(p, "12345", "id:78 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 stat:DELIVRD err:000 text:STOP"
-                .getBytes(StandardCharsets.ISO_8859_1), 0, 0);
+        DeliverSm plain = mo(
+                p,
+                "12345",
+                "id:78 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 stat:DELIVRD err:000 text:STOP"
+                        .getBytes(StandardCharsets.ISO_8859_1),
+                0,
+                0);
         inject(plain);
         assertTrue(history(p).isEmpty());
         assertTrue(repliesTo(p).isEmpty());
@@ -452,7 +510,8 @@ class OptOutCaptureTest {
         assertTrue(!suppressed(p, "acme", "12345"));
         assertTrue(eventually(Duration.ofSeconds(10), () -> repliesTo(p).size() == 2));
         assertTrue(text(repliesTo(p).get(1)).startsWith("You are subscribed again"));
-        assertEquals(List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_IN),
+        assertEquals(
+                List.of(ConsentEvent.Type.OPT_OUT, ConsentEvent.Type.OPT_IN),
                 history(p).stream().map(ConsentEvent::type).toList());
     }
 
@@ -461,8 +520,8 @@ class OptOutCaptureTest {
         String p = person();
         assertEquals(0, inject(p, "12345", "STOP ALL".getBytes(StandardCharsets.ISO_8859_1), 0));
         assertEquals("g", history(p).get(0).scope());
-        NegativeResponseException refused = assertThrows(NegativeResponseException.class,
-                () -> Esmes.submit(beta, "67890", p, "other brand", false));
+        NegativeResponseException refused = assertThrows(
+                NegativeResponseException.class, () -> Esmes.submit(beta, "67890", p, "other brand", false));
         assertEquals(0x0B, refused.getCommandStatus());
     }
 
@@ -517,18 +576,22 @@ class OptOutCaptureTest {
         String p = person();
         redis.pause();
         try {
-            assertEquals(0x64, inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0),
+            assertEquals(
+                    0x64,
+                    inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0),
                     "ESME_RX_T_APPN while Redis is frozen");
         } finally {
             redis.resume();
         }
-        assertTrue(eventually(Duration.ofSeconds(5), () -> {
-            try {
-                return inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0) == 0;
-            } catch (Exception e) {
-                return false;
-            }
-        }), "the SMSC's redelivery is acknowledged once Redis is back");
+        assertTrue(
+                eventually(Duration.ofSeconds(5), () -> {
+                    try {
+                        return inject(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), 0) == 0;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }),
+                "the SMSC's redelivery is acknowledged once Redis is back");
         assertTrue(suppressed(p, "acme", "12345"));
     }
 
@@ -584,15 +647,33 @@ class OptOutCaptureTest {
         String p = person();
         String journalDir = TestGateways.tempJournalDir("replay");
         // A gateway that wrote its journal and died before Redis: the journal alone holds the opt-out.
-        ConsentEvent stop = new ConsentEvent(ConsentEvent.newId(), Instant.now(), ConsentEvent.Type.OPT_OUT,
-                p, "a:acme", "STOP", "en", "STOP", 0, "sim", "sim#0 seq 9", "gw-dead", null, null, "acme", "12345");
-        try (OptOutJournal j = OptOutJournal.open(Path.of(journalDir),
-                OptOutJournal.Options.defaults())) {
+        ConsentEvent stop = new ConsentEvent(
+                ConsentEvent.newId(),
+                Instant.now(),
+                ConsentEvent.Type.OPT_OUT,
+                p,
+                "a:acme",
+                "STOP",
+                "en",
+                "STOP",
+                0,
+                "sim",
+                "sim#0 seq 9",
+                "gw-dead",
+                null,
+                null,
+                "acme",
+                "12345");
+        try (OptOutJournal j = OptOutJournal.open(Path.of(journalDir), OptOutJournal.Options.defaults())) {
             j.append(stop.toJson()).get(5, TimeUnit.SECONDS);
         }
         assertTrue(!suppressed(p, "acme", "12345"));
-        Gateway restarted = TestGateways.start("gw-dead", redis.uri(), "optout: { journalDir: \"" + journalDir + "\" }\n"
-                + config(smsc.port(), "gsm7_unpacked").replace("optout: { recordTimeout: 1500ms, reconcileInterval: 1h }\n", ""));
+        Gateway restarted = TestGateways.start(
+                "gw-dead",
+                redis.uri(),
+                "optout: { journalDir: \"" + journalDir + "\" }\n"
+                        + config(smsc.port(), "gsm7_unpacked")
+                                .replace("optout: { recordTimeout: 1500ms, reconcileInterval: 1h }\n", ""));
         try {
             assertTrue(suppressed(p, "acme", "12345"), "replayed before the gateway accepted any ESME");
         } finally {

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class OptOutTextFuzzTest {
 
-    private static final TextDecoder[] DECODERS = Arrays.stream(DataCodingZero.values())
-            .map(TextDecoder::new).toArray(TextDecoder[]::new);
+    private static final TextDecoder[] DECODERS =
+            Arrays.stream(DataCodingZero.values()).map(TextDecoder::new).toArray(TextDecoder[]::new);
     private static final KeywordEngine EXACT = KeywordEngine.defaults(MatchMode.EXACT);
     private static final KeywordEngine PHRASE = KeywordEngine.defaults(MatchMode.PHRASE);
 
@@ -44,8 +44,10 @@ class OptOutTextFuzzTest {
         int offset = 3;
         Concat sar = null;
         if ((flags & 0x08) != 0 && data.length >= offset + 4) {
-            sar = SmContent.sar(Arrays.copyOfRange(data, offset, offset + 2),
-                    Arrays.copyOfRange(data, offset + 2, offset + 3), Arrays.copyOfRange(data, offset + 3, offset + 4));
+            sar = SmContent.sar(
+                    Arrays.copyOfRange(data, offset, offset + 2),
+                    Arrays.copyOfRange(data, offset + 2, offset + 3),
+                    Arrays.copyOfRange(data, offset + 3, offset + 4));
             offset += 4;
         }
         byte[] userData = Arrays.copyOfRange(data, offset, data.length);
@@ -69,7 +71,9 @@ class OptOutTextFuzzTest {
         Optional<KeywordMatch> phrase = PHRASE.match(s);
         assertNotNull(exact);
         assertNotNull(phrase);
-        exact.ifPresent(m -> assertEquals(Optional.of(m.intent()), phrase.map(KeywordMatch::intent),
+        exact.ifPresent(m -> assertEquals(
+                Optional.of(m.intent()),
+                phrase.map(KeywordMatch::intent),
                 () -> "exact mode matched " + m + " but phrase mode " + phrase + " for " + escape(s)));
     }
 

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.config.MatchMode;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
+import io.optoutgw.config.MatchMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -77,11 +77,13 @@ class PhraseRecallTest {
 
     /** The engines production uses for an account with {@code keywordMode: phrase} and one with the default. */
     private static KeywordEngine phrase;
+
     private static KeywordEngine exact;
 
     @BeforeAll
     static void engines() {
-        List<AccountConfig> accounts = ConfigLoader.parse(YAML, ConfigOverrides.NONE).accounts();
+        List<AccountConfig> accounts =
+                ConfigLoader.parse(YAML, ConfigOverrides.NONE).accounts();
         KeywordEngines engines = new KeywordEngines();
         phrase = engines.forSender(accounts.get(0), null);
         exact = engines.forSender(accounts.get(1), null);
@@ -137,7 +139,11 @@ class PhraseRecallTest {
                 if (optOut(phrase, text)) {
                     found++;
                 } else {
-                    misses.append("  missed [").append(lang).append("] ").append(text).append('\n');
+                    misses.append("  missed [")
+                            .append(lang)
+                            .append("] ")
+                            .append(text)
+                            .append('\n');
                 }
                 if (optOut(exact, text)) {
                     foundExact++;
@@ -147,20 +153,40 @@ class PhraseRecallTest {
             for (String text : negatives) {
                 if (optOut(phrase, text)) {
                     falsePositives++;
-                    misses.append("  false positive [").append(lang).append("] ").append(text).append(" -> ")
-                            .append(phrase.match(text).orElseThrow().keyword()).append('\n');
+                    misses.append("  false positive [")
+                            .append(lang)
+                            .append("] ")
+                            .append(text)
+                            .append(" -> ")
+                            .append(phrase.match(text).orElseThrow().keyword())
+                            .append('\n');
                 }
                 // exact mode never takes a look-alike for an opt-out
                 assertTrue(!optOut(exact, text), () -> "exact mode took a look-alike for an opt-out: " + text);
             }
             double recall = percent(found, positives.size());
             double fp = percent(falsePositives, negatives.size());
-            table.append("| ").append(lang.replace("-heldout", " (held-out)"))
-                    .append(" | ").append(positives.size())
-                    .append(" | ").append(recall).append(" % (").append(found).append(')')
-                    .append(" | ").append(percent(foundExact, positives.size())).append(" % (").append(foundExact).append(')')
-                    .append(" | ").append(negatives.size())
-                    .append(" | ").append(fp).append(" % (").append(falsePositives).append(")")
+            table.append("| ")
+                    .append(lang.replace("-heldout", " (held-out)"))
+                    .append(" | ")
+                    .append(positives.size())
+                    .append(" | ")
+                    .append(recall)
+                    .append(" % (")
+                    .append(found)
+                    .append(')')
+                    .append(" | ")
+                    .append(percent(foundExact, positives.size()))
+                    .append(" % (")
+                    .append(foundExact)
+                    .append(')')
+                    .append(" | ")
+                    .append(negatives.size())
+                    .append(" | ")
+                    .append(fp)
+                    .append(" % (")
+                    .append(falsePositives)
+                    .append(")")
                     .append(" |\n");
             if (recall < e.getValue()[0]) {
                 failures.add(lang + " recall " + recall + " % is under its floor " + e.getValue()[0] + " %");
@@ -170,11 +196,14 @@ class PhraseRecallTest {
             }
         }
         System.out.println("Phrase recall (PhraseRecallTest)\n" + table + misses);
-        assertTrue(optOuts >= 200 && lookAlikes >= 200,
+        assertTrue(
+                optOuts >= 200 && lookAlikes >= 200,
                 "the corpus needs at least 200 opt-outs and 200 look-alikes: " + optOuts + " / " + lookAlikes);
         assertTrue(failures.isEmpty(), () -> String.join("\n", failures) + "\n" + table + misses);
         String doc = Files.readString(repoRoot().resolve("docs/keywords.md"));
-        assertTrue(doc.contains(table), () -> "docs/keywords.md (Phrase recall) does not show the measured table:\n" + table);
+        assertTrue(
+                doc.contains(table),
+                () -> "docs/keywords.md (Phrase recall) does not show the measured table:\n" + table);
     }
 
     private static Path repoRoot() {
@@ -192,7 +221,8 @@ class PhraseRecallTest {
         for (String lang : LIMITS.keySet()) {
             for (String name : List.of(file(lang, "optout"), file(lang, "not-optout"))) {
                 for (String text : corpus(name)) {
-                    assertEquals(phrase.matchNormalized(text), phrase.match(text).orElse(null), text);
+                    assertEquals(
+                            phrase.matchNormalized(text), phrase.match(text).orElse(null), text);
                 }
             }
         }
@@ -201,12 +231,31 @@ class PhraseRecallTest {
     /** Phrase mode leaves the exact keywords as they are: same match for a bare keyword in both modes. */
     @Test
     void bareKeywordsMatchTheSameInBothModes() {
-        for (String text : List.of("STOP", "stop", "Stop.", " STOP!! ", "ＳＴＯＰ", "ARRÊT", "Baja", "STOP ALL",
-                "stopall", "UNSUBSCRIBE", "cancel", "END", "quit", "Opt-Out", "START", "HELP", "Ayuda", "AIDE")) {
+        for (String text : List.of(
+                "STOP",
+                "stop",
+                "Stop.",
+                " STOP!! ",
+                "ＳＴＯＰ",
+                "ARRÊT",
+                "Baja",
+                "STOP ALL",
+                "stopall",
+                "UNSUBSCRIBE",
+                "cancel",
+                "END",
+                "quit",
+                "Opt-Out",
+                "START",
+                "HELP",
+                "Ayuda",
+                "AIDE")) {
             assertEquals(exact.match(text), phrase.match(text), text);
             assertTrue(exact.match(text).isPresent(), text);
         }
-        assertEquals(new KeywordMatch(Intent.OPT_OUT, "STOP", "en", false), exact.match("Stop!").orElseThrow());
+        assertEquals(
+                new KeywordMatch(Intent.OPT_OUT, "STOP", "en", false),
+                exact.match("Stop!").orElseThrow());
         assertEquals(Optional.empty(), exact.match("please stop"));
         assertEquals(Optional.empty(), exact.match("stop texting me"));
     }

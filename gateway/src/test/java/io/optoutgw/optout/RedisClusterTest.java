@@ -88,8 +88,21 @@ class RedisClusterTest {
     }
 
     private static ConsentEvent event(ConsentEvent.Type type, String number, Scope scope, long epochSecond) {
-        return new ConsentEvent(ConsentEvent.newId(), Instant.ofEpochSecond(epochSecond), type, number, scope.code(),
-                "STOP", "en", "Stop", 0, "sim", "sim#0/7", "gw-cluster", null, null);
+        return new ConsentEvent(
+                ConsentEvent.newId(),
+                Instant.ofEpochSecond(epochSecond),
+                type,
+                number,
+                scope.code(),
+                "STOP",
+                "en",
+                "Stop",
+                0,
+                "sim",
+                "sim#0/7",
+                "gw-cluster",
+                null,
+                null);
     }
 
     private static Scope scopeOf(int i) {
@@ -113,7 +126,8 @@ class RedisClusterTest {
         List<CompletableFuture<SuppressionStore.Applied>> applied = new ArrayList<>();
         for (int i = 0; i < NUMBERS; i++) {
             String n = number(i);
-            applied.add(store.apply(event(ConsentEvent.Type.OPT_OUT, n, scopeOf(i), 1000 + i)).toCompletableFuture());
+            applied.add(store.apply(event(ConsentEvent.Type.OPT_OUT, n, scopeOf(i), 1000 + i))
+                    .toCompletableFuture());
         }
         for (CompletableFuture<SuppressionStore.Applied> a : applied) {
             SuppressionStore.Applied result = a.get(10, TimeUnit.SECONDS);
@@ -131,7 +145,8 @@ class RedisClusterTest {
         }
         assertEquals(NUMBERS, connector.sync().zcard("gw:audit"));
         for (RedisServerProcess node : cluster.nodes()) {
-            try (RedisConnector direct = RedisConnector.connect("redis://127.0.0.1:" + node.port(), Duration.ofSeconds(2))) {
+            try (RedisConnector direct =
+                    RedisConnector.connect("redis://127.0.0.1:" + node.port(), Duration.ofSeconds(2))) {
                 assertTrue(direct.sync().dbsize() > NUMBERS / 10, "every master holds part of the list");
             }
         }
@@ -158,8 +173,10 @@ class RedisClusterTest {
         }
         for (int i = 0; i < 300; i++) {
             String key = "gw:mid:sim:mid-" + i;
-            assertTrue(TestGateways.eventually(Duration.ofSeconds(5),
-                    () -> connector.sync().exists(key) == 1L), key);
+            assertTrue(
+                    TestGateways.eventually(
+                            Duration.ofSeconds(5), () -> connector.sync().exists(key) == 1L),
+                    key);
             assertEquals("acct-" + (i % 7), get(ids.lookup("sim", "mid-" + i)));
         }
         assertNull(get(ids.lookup("sim", "unknown")));
@@ -167,10 +184,10 @@ class RedisClusterTest {
 
     @Test
     void recorderWritesJournalAndClusterAndReconcilesAfterDataLoss(@TempDir Path dir) throws Exception {
-        try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
-                OptOutJournal.Options.defaults())) {
-            ConsentLedger recorder = new ConsentLedger(journal, store, connector.async(), "gw-cluster",
-                    Duration.ofSeconds(5));
+        try (OptOutJournal journal =
+                OptOutJournal.open(Files.createDirectories(dir.resolve("journal")), OptOutJournal.Options.defaults())) {
+            ConsentLedger recorder =
+                    new ConsentLedger(journal, store, connector.async(), "gw-cluster", Duration.ofSeconds(5));
             recorder.replayAtStartup(Duration.ofSeconds(10));
             List<CompletableFuture<Void>> recorded = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -194,22 +211,31 @@ class RedisClusterTest {
     /** The master serving {@code key}'s slot, as the connection's topology says. */
     private static RedisServerProcess masterOf(String key) {
         int port = ((RedisAdvancedClusterAsyncCommands<String, String>) connector.async())
-                .getStatefulConnection().getPartitions()
-                .getPartitionBySlot(SlotHash.getSlot(key)).getUri().getPort();
-        return cluster.nodes().stream().filter(n -> n.port() == port).findFirst().orElseThrow();
+                .getStatefulConnection()
+                .getPartitions()
+                .getPartitionBySlot(SlotHash.getSlot(key))
+                .getUri()
+                .getPort();
+        return cluster.nodes().stream()
+                .filter(n -> n.port() == port)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
     void aMasterThatLosesItsDataIsRepairedByReconciliationAndAtStartUp(@TempDir Path dir) throws Exception {
         // the instance's marker key lives on one master; empty another one
         RedisServerProcess markerHolder = masterOf("gw:journal:gw-cluster:applied");
-        RedisServerProcess victim = cluster.nodes().stream().filter(n -> n != markerHolder).findFirst().orElseThrow();
+        RedisServerProcess victim = cluster.nodes().stream()
+                .filter(n -> n != markerHolder)
+                .findFirst()
+                .orElseThrow();
         List<String> onVictim = new ArrayList<>();
         Set<Integer> mastersHit = new HashSet<>();
-        try (OptOutJournal journal = OptOutJournal.open(Files.createDirectories(dir.resolve("journal")),
-                OptOutJournal.Options.defaults())) {
-            ConsentLedger recorder = new ConsentLedger(journal, store, connector.async(), "gw-cluster",
-                    Duration.ofSeconds(5));
+        try (OptOutJournal journal =
+                OptOutJournal.open(Files.createDirectories(dir.resolve("journal")), OptOutJournal.Options.defaults())) {
+            ConsentLedger recorder =
+                    new ConsentLedger(journal, store, connector.async(), "gw-cluster", Duration.ofSeconds(5));
             recorder.replayAtStartup(Duration.ofSeconds(10));
             for (int i = 0; i < 60; i++) {
                 String n = number(i);
@@ -239,8 +265,8 @@ class RedisClusterTest {
 
             // the same loss while the gateway is down: its start-up replay repairs it
             flushNode(victim);
-            ConsentLedger restarted = new ConsentLedger(journal, store, connector.async(), "gw-cluster",
-                    Duration.ofSeconds(5));
+            ConsentLedger restarted =
+                    new ConsentLedger(journal, store, connector.async(), "gw-cluster", Duration.ofSeconds(5));
             restarted.replayAtStartup(Duration.ofSeconds(20));
             assertTrue(restarted.discrepancies() >= onVictim.size(), "counted: " + restarted.discrepancies());
             for (String n : onVictim) {
@@ -250,7 +276,8 @@ class RedisClusterTest {
     }
 
     private static void flushNode(RedisServerProcess node) throws Exception {
-        try (RedisConnector direct = RedisConnector.connect("redis://127.0.0.1:" + node.port(), Duration.ofSeconds(2))) {
+        try (RedisConnector direct =
+                RedisConnector.connect("redis://127.0.0.1:" + node.port(), Duration.ofSeconds(2))) {
             direct.sync().flushall();
         }
     }
@@ -277,7 +304,8 @@ class RedisClusterTest {
     @Test
     void aGatewayOnTheClusterRecordsStopAndRefuses(@TempDir Path dir) throws Exception {
         try (SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
-             Gateway gateway = TestGateways.start("gw-cl", cluster.uri(), """
+                Gateway gateway = TestGateways.start(
+                        "gw-cl", cluster.uri(), """
                      relay: { requestTimeout: 2s }
                      optout: { journalDir: "%s", recordTimeout: 2s, reconcileInterval: 1h }
                      upstreams:

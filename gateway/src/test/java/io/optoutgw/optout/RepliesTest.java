@@ -20,13 +20,17 @@ class RepliesTest {
                 upstreams: [ { name: u, host: 127.0.0.1, port: 1, systemId: gw } ]
                 accounts:
                   - { systemId: acme, password: pw, optOut: %s }
-                """.formatted(optOutYaml), ConfigOverrides.NONE).accounts().get(0).optOut();
+                """.formatted(optOutYaml), ConfigOverrides.NONE)
+                .accounts()
+                .get(0)
+                .optOut();
     }
 
     @Test
     void defaultConfirmationIsTheStandardEnglishTextInGsm7() {
         ReplyText r = Replies.text(OptOutPolicy.defaults(), "12345", Replies.Kind.OPT_OUT, "en");
-        assertEquals("You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
+        assertEquals(
+                "You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
                 r.text());
         assertEquals(0, r.dataCoding());
         assertEquals(r.text(), new String(r.bytes(), StandardCharsets.ISO_8859_1));
@@ -43,10 +47,14 @@ class RepliesTest {
         OptOutPolicy p = policy("""
                 { surveyUrl: "https://ex.am/why", templates: { optOut: { en: "Acme: unsubscribed. Tell us why: {surveyUrl}" } },
                   senderTemplates: { "777": { optOut: { en: "Shop 777: you are out." } } } }""");
-        assertEquals("Acme: unsubscribed. Tell us why: https://ex.am/why",
+        assertEquals(
+                "Acme: unsubscribed. Tell us why: https://ex.am/why",
                 Replies.text(p, "12345", Replies.Kind.OPT_OUT, "en").text());
-        assertEquals("Shop 777: you are out.", Replies.text(p, "777", Replies.Kind.OPT_OUT, "en").text());
-        assertTrue(Replies.text(p, "777", Replies.Kind.HELP, "en").text().contains("STOP"),
+        assertEquals(
+                "Shop 777: you are out.",
+                Replies.text(p, "777", Replies.Kind.OPT_OUT, "en").text());
+        assertTrue(
+                Replies.text(p, "777", Replies.Kind.HELP, "en").text().contains("STOP"),
                 "kinds the sender does not override come from the account");
     }
 

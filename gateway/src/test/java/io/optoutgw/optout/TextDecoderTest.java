@@ -59,10 +59,14 @@ class TextDecoderTest {
     @Test
     void gsmUnpackedSpecialCharactersAndEscapes() {
         // '@' is 0x00, '$' 0x02, '_' 0x11, 'É' 0x1F, '¤' 0x24, '¡' 0x40, 'à' 0x7F.
-        assertEquals("@$_É¤¡à", text(UNPACKED.decode(sm(0, bytes(0x00, 0x02, 0x11, 0x1F, 0x24, 0x40, 0x7F)))).text());
+        assertEquals(
+                "@$_É¤¡à",
+                text(UNPACKED.decode(sm(0, bytes(0x00, 0x02, 0x11, 0x1F, 0x24, 0x40, 0x7F))))
+                        .text());
         // Escape table: ^ { } \ [ ~ ] | € and form feed.
-        byte[] esc = bytes(0x1B, 0x14, 0x1B, 0x28, 0x1B, 0x29, 0x1B, 0x2F, 0x1B, 0x3C, 0x1B, 0x3D,
-                0x1B, 0x3E, 0x1B, 0x40, 0x1B, 0x65);
+        byte[] esc = bytes(
+                0x1B, 0x14, 0x1B, 0x28, 0x1B, 0x29, 0x1B, 0x2F, 0x1B, 0x3C, 0x1B, 0x3D, 0x1B, 0x3E, 0x1B, 0x40, 0x1B,
+                0x65);
         assertEquals("^{}\\[~]|€", text(UNPACKED.decode(sm(0, esc))).text());
     }
 
@@ -90,8 +94,9 @@ class TextDecoderTest {
             Text t = text(UNPACKED.decode(sm(dc, words.getBytes(StandardCharsets.ISO_8859_1))));
             assertEquals(words, t.text());
             assertTrue(t.latin1Fallback());
-            KeywordMatch m = KeywordEngine.defaults(MatchMode.PHRASE).match(t.text()).orElseThrow(
-                    () -> new AssertionError("no opt-out recognised in " + words));
+            KeywordMatch m = KeywordEngine.defaults(MatchMode.PHRASE)
+                    .match(t.text())
+                    .orElseThrow(() -> new AssertionError("no opt-out recognised in " + words));
             assertEquals(Intent.OPT_OUT, m.intent());
             assertEquals("fr", m.language());
         }
@@ -149,9 +154,12 @@ class TextDecoderTest {
     @Test
     void gsmPackedSevenSeptetPaddingDropped() {
         // 7 septets fill 7 octets with 7 spare bits (zero): the phantom 8th '@' is dropped.
-        assertEquals("ABCDEFG", text(PACKED.decode(sm(0, pack(septets("ABCDEFG"))))).text());
+        assertEquals(
+                "ABCDEFG", text(PACKED.decode(sm(0, pack(septets("ABCDEFG"))))).text());
         // ... and so is a CR used as padding (TS 23.038 6.1.2.3.1).
-        assertEquals("ABCDEFG", text(PACKED.decode(sm(0, pack(septets("ABCDEFG\r"))))).text());
+        assertEquals(
+                "ABCDEFG",
+                text(PACKED.decode(sm(0, pack(septets("ABCDEFG\r"))))).text());
         // A genuine '@' not on the boundary is kept.
         assertEquals("AB@", text(PACKED.decode(sm(0, pack(septets("AB@"))))).text());
     }
@@ -171,7 +179,10 @@ class TextDecoderTest {
         assertEquals("Stop!", t.text());
         assertEquals(TextEncoding.IA5, t.encoding());
         // Octets above 0x7F are read as Latin-1 rather than rejected.
-        assertEquals("Arrêt", text(UNPACKED.decode(sm(0x01, "Arrêt".getBytes(StandardCharsets.ISO_8859_1)))).text());
+        assertEquals(
+                "Arrêt",
+                text(UNPACKED.decode(sm(0x01, "Arrêt".getBytes(StandardCharsets.ISO_8859_1))))
+                        .text());
     }
 
     @Test
@@ -197,14 +208,17 @@ class TextDecoderTest {
     @ParameterizedTest
     @ValueSource(ints = {0x02, 0x04})
     void binaryIsNotScanned(int dc) {
-        assertEquals(Reason.BINARY, refused(UNPACKED.decode(sm(dc, ascii("STOP")))).reason());
+        assertEquals(
+                Reason.BINARY, refused(UNPACKED.decode(sm(dc, ascii("STOP")))).reason());
     }
 
     @ParameterizedTest
     @ValueSource(ints = {0xF0, 0xF1, 0xF2, 0xF3, 0xF8, 0xFB})
     void messageClassGroupGsm7(int dc) {
         assertEquals("STOP", text(UNPACKED.decode(sm(dc, ascii("STOP")))).text());
-        assertEquals("STOP", text(PACKED.decode(sm(dc, bytes(0x53, 0xEA, 0x13, 0x0A)))).text());
+        assertEquals(
+                "STOP",
+                text(PACKED.decode(sm(dc, bytes(0x53, 0xEA, 0x13, 0x0A)))).text());
         // With a Latin-1 upstream, class-group GSM 7-bit is still GSM (unpacked).
         Text t = text(LATIN1.decode(sm(dc, bytes(0x00, 0x53))));
         assertEquals("@S", t.text());
@@ -213,23 +227,37 @@ class TextDecoderTest {
     @ParameterizedTest
     @ValueSource(ints = {0xF4, 0xF5, 0xF6, 0xF7, 0xFC, 0xFF})
     void messageClassGroup8BitIsNotScanned(int dc) {
-        assertEquals(Reason.EIGHT_BIT_DATA, refused(UNPACKED.decode(sm(dc, ascii("STOP")))).reason());
+        assertEquals(
+                Reason.EIGHT_BIT_DATA,
+                refused(UNPACKED.decode(sm(dc, ascii("STOP")))).reason());
     }
 
     @Test
     void generalDataCodingGroup() {
         assertEquals("STOP", text(UNPACKED.decode(sm(0x10, ascii("STOP")))).text());
-        assertEquals(Reason.EIGHT_BIT_DATA, refused(UNPACKED.decode(sm(0x14, ascii("STOP")))).reason());
-        assertEquals("STOP", text(UNPACKED.decode(sm(0x18, "STOP".getBytes(StandardCharsets.UTF_16BE)))).text());
-        assertEquals(Reason.COMPRESSED, refused(UNPACKED.decode(sm(0x20, ascii("STOP")))).reason());
-        assertEquals(Reason.COMPRESSED, refused(UNPACKED.decode(sm(0x38, ascii("STOP")))).reason());
+        assertEquals(
+                Reason.EIGHT_BIT_DATA,
+                refused(UNPACKED.decode(sm(0x14, ascii("STOP")))).reason());
+        assertEquals(
+                "STOP",
+                text(UNPACKED.decode(sm(0x18, "STOP".getBytes(StandardCharsets.UTF_16BE))))
+                        .text());
+        assertEquals(
+                Reason.COMPRESSED,
+                refused(UNPACKED.decode(sm(0x20, ascii("STOP")))).reason());
+        assertEquals(
+                Reason.COMPRESSED,
+                refused(UNPACKED.decode(sm(0x38, ascii("STOP")))).reason());
     }
 
     @Test
     void messageWaitingGroups() {
         assertEquals("STOP", text(UNPACKED.decode(sm(0xC0, ascii("STOP")))).text());
         assertEquals("STOP", text(UNPACKED.decode(sm(0xD8, ascii("STOP")))).text());
-        assertEquals("STOP", text(UNPACKED.decode(sm(0xE0, "STOP".getBytes(StandardCharsets.UTF_16BE)))).text());
+        assertEquals(
+                "STOP",
+                text(UNPACKED.decode(sm(0xE0, "STOP".getBytes(StandardCharsets.UTF_16BE))))
+                        .text());
     }
 
     @Test
@@ -242,8 +270,12 @@ class TextDecoderTest {
 
     @Test
     void unsupportedNationalCharsets() {
-        assertEquals(Reason.UNSUPPORTED_CODING, refused(UNPACKED.decode(sm(0x05, ascii("STOP")))).reason());
-        assertEquals(Reason.UNSUPPORTED_CODING, refused(UNPACKED.decode(sm(0x0E, ascii("STOP")))).reason());
+        assertEquals(
+                Reason.UNSUPPORTED_CODING,
+                refused(UNPACKED.decode(sm(0x05, ascii("STOP")))).reason());
+        assertEquals(
+                Reason.UNSUPPORTED_CODING,
+                refused(UNPACKED.decode(sm(0x0E, ascii("STOP")))).reason());
         assertEquals("STOP", text(UNPACKED.decode(sm(0x06, ascii("STOP")))).text());
     }
 
@@ -251,8 +283,13 @@ class TextDecoderTest {
 
     @Test
     void textInMessagePayloadWhenShortMessageEmpty() {
-        assertEquals("STOP", text(UNPACKED.decode(new SmContent(0, 0, new byte[0], ascii("STOP")))).text());
-        assertEquals("STOP", text(UNPACKED.decode(new SmContent(0, 0, null, ascii("STOP")))).text());
+        assertEquals(
+                "STOP",
+                text(UNPACKED.decode(new SmContent(0, 0, new byte[0], ascii("STOP"))))
+                        .text());
+        assertEquals(
+                "STOP",
+                text(UNPACKED.decode(new SmContent(0, 0, null, ascii("STOP")))).text());
         assertEquals("", text(UNPACKED.decode(new SmContent(0, 0, null, null))).text());
     }
 
@@ -328,7 +365,9 @@ class TextDecoderTest {
         }
         byte[] ud = pack(bytes(0x05, 0x00, 0x03, 0x01, 0x02, 0x01), septets(sb.toString()));
         assertEquals(140, ud.length);
-        assertEquals(sb.toString(), text(PACKED.decode(new SmContent(0, 0x40, ud, null))).text());
+        assertEquals(
+                sb.toString(),
+                text(PACKED.decode(new SmContent(0, 0x40, ud, null))).text());
     }
 
     @Test
@@ -349,12 +388,23 @@ class TextDecoderTest {
 
     @Test
     void malformedUdh() {
-        assertEquals(Reason.MALFORMED, refused(UNPACKED.decode(new SmContent(0, 0x40, bytes(0x09, 0x00, 0x03), null))).reason());
-        assertEquals(Reason.MALFORMED, refused(UNPACKED.decode(new SmContent(0, 0x40, bytes(0x03, 0x00, 0x03, 0x01), null))).reason());
-        assertEquals(Reason.MALFORMED, refused(UNPACKED.decode(new SmContent(0, 0x40, new byte[0], null))).reason());
+        assertEquals(
+                Reason.MALFORMED,
+                refused(UNPACKED.decode(new SmContent(0, 0x40, bytes(0x09, 0x00, 0x03), null)))
+                        .reason());
+        assertEquals(
+                Reason.MALFORMED,
+                refused(UNPACKED.decode(new SmContent(0, 0x40, bytes(0x03, 0x00, 0x03, 0x01), null)))
+                        .reason());
+        assertEquals(
+                Reason.MALFORMED,
+                refused(UNPACKED.decode(new SmContent(0, 0x40, new byte[0], null)))
+                        .reason());
         // UCS-2 body of odd length after the header.
         byte[] ud = concat(bytes(0x05, 0x00, 0x03, 0x01, 0x02, 0x01), bytes(0x00, 0x53, 0x00));
-        assertEquals(Reason.MALFORMED, refused(UNPACKED.decode(new SmContent(0x08, 0x40, ud, null))).reason());
+        assertEquals(
+                Reason.MALFORMED,
+                refused(UNPACKED.decode(new SmContent(0x08, 0x40, ud, null))).reason());
     }
 
     @Test
@@ -364,8 +414,8 @@ class TextDecoderTest {
         for (int i = 0; i < 20_000; i++) {
             byte[] b = new byte[random.nextInt(20)];
             random.nextBytes(b);
-            MessageText m = decoders[i % 3].decode(new SmContent(random.nextInt(256), random.nextInt(256), b,
-                    random.nextBoolean() ? null : b));
+            MessageText m = decoders[i % 3].decode(
+                    new SmContent(random.nextInt(256), random.nextInt(256), b, random.nextBoolean() ? null : b));
             assertTrue(m instanceof Text || m instanceof NotScannable);
         }
         assertFalse(refused(UNPACKED.decode(sm(0x02, null))).scannable());

@@ -1,11 +1,16 @@
 package io.optoutgw.redis;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.SetArgs;
 import io.netty.channel.EventLoop;
 import io.optoutgw.testsupport.RedisLanes;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,12 +24,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Per-event-loop Redis connections for the per-message commands, against a real redis-server:
@@ -48,10 +47,11 @@ class EventLoopLanesTest {
     }
 
     /** The values of an HMGET, {@code null} where absent. */
-    private static CompletableFuture<List<String>> values(
-            CompletionStage<List<KeyValue<String, String>>> kvs) {
-        return kvs.toCompletableFuture().thenApply(l -> l.stream().map(kv -> kv.hasValue() ? kv.getValue() : null)
-                .collect(Collectors.toList()));
+    private static CompletableFuture<List<String>> values(CompletionStage<List<KeyValue<String, String>>> kvs) {
+        return kvs.toCompletableFuture()
+                .thenApply(l -> l.stream()
+                        .map(kv -> kv.hasValue() ? kv.getValue() : null)
+                        .collect(Collectors.toList()));
     }
 
     private long calls(String command) {
@@ -68,13 +68,17 @@ class EventLoopLanesTest {
     private List<CompletableFuture<?>> burst(EventLoop loop, int n, int w) throws Exception {
         List<CompletableFuture<?>> results = new ArrayList<>();
         loop.submit(() -> {
-            for (int i = 0; i < n; i++) {
-                results.add(values(redis.connector.loopAsync().hmget("h" + (i % 3), "a", "b", "missing")));
-            }
-            for (int i = 0; i < w; i++) {
-                results.add(redis.connector.loopAsync().set("k" + i, "v" + i, SetArgs.Builder.px(60_000)).toCompletableFuture());
-            }
-        }).get(5, TimeUnit.SECONDS);
+                    for (int i = 0; i < n; i++) {
+                        results.add(values(redis.connector.loopAsync().hmget("h" + (i % 3), "a", "b", "missing")));
+                    }
+                    for (int i = 0; i < w; i++) {
+                        results.add(redis.connector
+                                .loopAsync()
+                                .set("k" + i, "v" + i, SetArgs.Builder.px(60_000))
+                                .toCompletableFuture());
+                    }
+                })
+                .get(5, TimeUnit.SECONDS);
         return results;
     }
 
@@ -84,7 +88,14 @@ class EventLoopLanesTest {
         redis.connector.sync().hset("h0", "a", "1");
         redis.connector.sync().hset("h1", "b", "-2");
         redis.connector.sync().configResetstat();
-        assertEquals(3, redis.connector.sync().clientList().lines().filter(l -> l.contains("cmd=")).count(),
+        assertEquals(
+                3,
+                redis.connector
+                        .sync()
+                        .clientList()
+                        .lines()
+                        .filter(l -> l.contains("cmd="))
+                        .count(),
                 "one connection per event loop (2 here) besides the shared one");
         EventLoop loop = redis.loops.next();
 
@@ -110,7 +121,8 @@ class EventLoopLanesTest {
         assertEquals(0, calls("eval"), "plain commands, no script");
         // the shared connection's last command is one of the test's own (GET/PTTL/INFO/CLIENT);
         // the burst ran on a lane, whose last command was a SET
-        assertTrue(redis.connector.sync().clientList().lines().anyMatch(l -> l.contains("cmd=set")),
+        assertTrue(
+                redis.connector.sync().clientList().lines().anyMatch(l -> l.contains("cmd=set")),
                 "a loop's own connection ran the burst");
     }
 
@@ -118,10 +130,19 @@ class EventLoopLanesTest {
     @Timeout(30)
     void offTheLoopsTheSharedConnectionAnswers() throws Exception {
         redis.connector.sync().hset("h0", "a", "3");
-        assertEquals(Arrays.asList("3", null, null),
-                values(redis.connector.loopAsync().hmget("h0", "a", "b", "missing")).get(5, TimeUnit.SECONDS));
-        assertEquals("OK", redis.connector.loopAsync().set("x", "y", SetArgs.Builder.px(1000)).toCompletableFuture().get(5, TimeUnit.SECONDS));
-        assertEquals("y", redis.connector.loopAsync().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals(
+                Arrays.asList("3", null, null),
+                values(redis.connector.loopAsync().hmget("h0", "a", "b", "missing"))
+                        .get(5, TimeUnit.SECONDS));
+        assertEquals(
+                "OK",
+                redis.connector
+                        .loopAsync()
+                        .set("x", "y", SetArgs.Builder.px(1000))
+                        .toCompletableFuture()
+                        .get(5, TimeUnit.SECONDS));
+        assertEquals(
+                "y", redis.connector.loopAsync().get("x").toCompletableFuture().get(5, TimeUnit.SECONDS));
         assertTrue(redis.connector.isOpen());
     }
 
@@ -147,7 +168,8 @@ class EventLoopLanesTest {
     void aFrozenRedisTimesTheChecksOutAfterTheCommandTimeoutOnTheLoop() throws Exception {
         EventLoop loop = redis.loops.next();
         burst(loop, 2, 0).get(0).get(5, TimeUnit.SECONDS); // lane connected and warm
-        long timedOutBefore = loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get();
+        long timedOutBefore =
+                loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get();
         redis.server.pause();
         try {
             long start = System.nanoTime();
@@ -155,12 +177,16 @@ class EventLoopLanesTest {
             List<CompletableFuture<?>> results = burst(loop, 300, 10);
             for (CompletableFuture<?> r : results) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
-                assertTrue(e.getCause() instanceof RedisCommandTimeoutException, e.getCause().toString());
+                assertTrue(
+                        e.getCause() instanceof RedisCommandTimeoutException,
+                        e.getCause().toString());
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             // 500 ms command timeout, swept every 10 ms
             assertTrue(millis >= 490 && millis < 1500, "failed after the command timeout, took " + millis + " ms");
-            assertEquals(timedOutBefore + 310, (long) loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get());
+            assertEquals(timedOutBefore + 310, (long)
+                    loop.submit(() -> redis.connector.loopDeadlines().timedOut())
+                            .get());
         } finally {
             redis.server.resume();
         }
@@ -170,7 +196,8 @@ class EventLoopLanesTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         int outstanding;
         do {
-            outstanding = loop.submit(() -> redis.connector.loopDeadlines().outstanding()).get();
+            outstanding = loop.submit(() -> redis.connector.loopDeadlines().outstanding())
+                    .get();
         } while (outstanding > 0 && System.nanoTime() < deadline);
         assertEquals(0, outstanding);
     }
@@ -184,7 +211,9 @@ class EventLoopLanesTest {
             CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
         }
         Thread.sleep(700); // past the command timeout of the last ones
-        assertEquals(0L, (long) loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get());
-        assertEquals(0, (int) loop.submit(() -> redis.connector.loopDeadlines().outstanding()).get());
+        assertEquals(0L, (long)
+                loop.submit(() -> redis.connector.loopDeadlines().timedOut()).get());
+        assertEquals(0, (int)
+                loop.submit(() -> redis.connector.loopDeadlines().outstanding()).get());
     }
 }

@@ -1,24 +1,23 @@
 package io.optoutgw.redis;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.optoutgw.testsupport.FreePorts;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("integration")
 class LocalRedisTest {
@@ -48,7 +47,8 @@ class LocalRedisTest {
             assertEquals("noeviction", sync.configGet("maxmemory-policy").get("maxmemory-policy"));
             assertEquals("", sync.configGet("save").get("save"));
             assertEquals("127.0.0.1", sync.configGet("bind").get("bind").trim());
-            assertTrue(Files.exists(dataDir.resolve("appendonlydir")) || Files.exists(dataDir.resolve("appendonly.aof")),
+            assertTrue(
+                    Files.exists(dataDir.resolve("appendonlydir")) || Files.exists(dataDir.resolve("appendonly.aof")),
                     "an AOF appears in the data dir");
             assertTrue(Files.size(dataDir.resolve(LocalRedis.LOG_FILE)) > 0, "redis.log has the server output");
         } finally {
@@ -58,7 +58,7 @@ class LocalRedisTest {
 
         // the AOF (fsync always) brings the data back on the next start over the same dir
         try (LocalRedis again = LocalRedis.start(dataDir, FreePorts.find());
-             RedisConnector connector = RedisConnector.connect(again.uri(), TIMEOUT)) {
+                RedisConnector connector = RedisConnector.connect(again.uri(), TIMEOUT)) {
             assertEquals("yes", connector.sync().get("optout:1"));
         }
     }
@@ -74,7 +74,8 @@ class LocalRedisTest {
             assertEquals(port, redis.port());
             assertNotEquals(LocalRedis.findOnPath("redis-server").orElse(null), binary);
             assertTrue(Files.isExecutable(binary));
-            Optional<String> command = ProcessHandle.of(pid).flatMap(h -> h.info().command());
+            Optional<String> command =
+                    ProcessHandle.of(pid).flatMap(h -> h.info().command());
             String realBinary = binary.toRealPath().toString();
             command.ifPresent(c -> assertEquals(realBinary, c));
             RedisClusterCommands<String, String> sync = connector.sync();
@@ -92,8 +93,10 @@ class LocalRedisTest {
     @Timeout(30)
     void failsWithRedisOutputWhenThePortIsTaken() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> LocalRedis.start(tmp.resolve("taken"), taken.getLocalPort()).close());
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> LocalRedis.start(tmp.resolve("taken"), taken.getLocalPort())
+                            .close());
             assertTrue(e.getMessage().contains("exited"), e.getMessage());
             assertTrue(e.getMessage().contains("in use"), e.getMessage());
         }

@@ -1,5 +1,12 @@
 package io.optoutgw.redis;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisException;
@@ -19,13 +26,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 @Tag("integration")
 class RedisConnectorTest {
@@ -74,8 +74,8 @@ class RedisConnectorTest {
             assertTrue(elapsedMs < 2_000, "timed out after " + elapsedMs + " ms: " + e.getMessage());
             assertTrue(elapsedMs >= 250, "failed only after the command timeout, not before: " + elapsedMs + " ms");
 
-            ExecutionException async = assertThrows(ExecutionException.class,
-                    () -> connector.async().get("a").get(2, TimeUnit.SECONDS));
+            ExecutionException async = assertThrows(
+                    ExecutionException.class, () -> connector.async().get("a").get(2, TimeUnit.SECONDS));
             assertInstanceOf(RedisCommandTimeoutException.class, async.getCause());
         } finally {
             server.resume();
@@ -133,15 +133,19 @@ class RedisConnectorTest {
     void connectFailsFastWithAClearMessageAndNoPassword() {
         int port = FreePorts.find();
         long start = System.nanoTime();
-        RedisConnectException e = assertThrows(RedisConnectException.class,
+        RedisConnectException e = assertThrows(
+                RedisConnectException.class,
                 () -> RedisConnector.connect("redis://127.0.0.1:" + port, COMMAND_TIMEOUT));
         assertTrue((System.nanoTime() - start) / 1_000_000 < 5_000);
-        assertTrue(e.getMessage().startsWith("redis: cannot connect to redis://127.0.0.1:" + port + ": "), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith("redis: cannot connect to redis://127.0.0.1:" + port + ": "), e.getMessage());
         assertTrue(e.getMessage().length() > ("redis: cannot connect to redis://127.0.0.1:" + port + ": ").length());
 
-        RedisConnectException withPassword = assertThrows(RedisConnectException.class,
+        RedisConnectException withPassword = assertThrows(
+                RedisConnectException.class,
                 () -> RedisConnector.connect("redis://gw:s3cretPw@127.0.0.1:" + port + "/0", COMMAND_TIMEOUT));
-        assertTrue(withPassword.getMessage().startsWith("redis: cannot connect to redis://***@127.0.0.1:" + port + "/0: "),
+        assertTrue(
+                withPassword.getMessage().startsWith("redis: cannot connect to redis://***@127.0.0.1:" + port + "/0: "),
                 withPassword.getMessage());
         assertFalse(withPassword.getMessage().contains("s3cretPw"));
     }
@@ -152,14 +156,16 @@ class RedisConnectorTest {
         try (RedisConnector admin = RedisConnector.connect(server.uri(), COMMAND_TIMEOUT)) {
             assertEquals("OK", admin.sync().configSet("requirepass", "rightPw"));
         }
-        RedisConnectException e = assertThrows(RedisConnectException.class,
+        RedisConnectException e = assertThrows(
+                RedisConnectException.class,
                 () -> RedisConnector.connect("redis://:wr0ngPw@127.0.0.1:" + server.port(), COMMAND_TIMEOUT));
-        assertTrue(e.getMessage().startsWith("redis: cannot connect to redis://***@127.0.0.1:" + server.port() + ": "),
+        assertTrue(
+                e.getMessage().startsWith("redis: cannot connect to redis://***@127.0.0.1:" + server.port() + ": "),
                 e.getMessage());
         assertFalse(e.getMessage().contains("wr0ngPw"), e.getMessage());
 
-        try (RedisConnector authed = RedisConnector.connect("redis://:rightPw@127.0.0.1:" + server.port(),
-                COMMAND_TIMEOUT)) {
+        try (RedisConnector authed =
+                RedisConnector.connect("redis://:rightPw@127.0.0.1:" + server.port(), COMMAND_TIMEOUT)) {
             assertEquals("PONG", authed.sync().ping());
         }
     }
@@ -168,16 +174,18 @@ class RedisConnectorTest {
     void masksUserInfo() {
         assertEquals("redis://***@host:6379/0", RedisConnector.mask("redis://user:pw@host:6379/0"));
         assertEquals("rediss://***@host", RedisConnector.mask("rediss://pw@host"));
-        assertEquals("redis-sentinel://***@s1:26379,s2:26379/0#main",
+        assertEquals(
+                "redis-sentinel://***@s1:26379,s2:26379/0#main",
                 RedisConnector.mask("redis-sentinel://pw@s1:26379,s2:26379/0#main"));
         assertEquals("redis://host:6379", RedisConnector.mask("redis://host:6379"));
-        assertEquals("redis://***@host:6379", RedisConnector.mask("redis://user:p@ss@host:6379"),
+        assertEquals(
+                "redis://***@host:6379",
+                RedisConnector.mask("redis://user:p@ss@host:6379"),
                 "a password containing '@' is masked whole");
         assertEquals("redis://***@host", RedisConnector.mask("redis://:a/b@c@host"));
     }
 
-    private static void awaitTrue(BooleanSupplier condition, Duration max, String what)
-            throws InterruptedException {
+    private static void awaitTrue(BooleanSupplier condition, Duration max, String what) throws InterruptedException {
         long deadline = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -195,13 +203,18 @@ class RedisConnectorTest {
         assertEquals(7001, seeds.get(1).getPort());
         for (RedisURI seed : seeds) {
             assertTrue(seed.isSsl());
-            RedisCredentials credentials = seed.getCredentialsProvider().resolveCredentials().block();
+            RedisCredentials credentials =
+                    seed.getCredentialsProvider().resolveCredentials().block();
             assertEquals("gw", credentials.getUsername());
             assertEquals("s3cret", new String(credentials.getPassword()));
         }
-        assertFalse(RedisConnector.clusterSeeds("redis-cluster://127.0.0.1:7000").get(0).isSsl());
-        assertEquals("redis-cluster://***@h1:7000,h2:7001", RedisConnector.mask("redis-cluster://u:pw@h1:7000,h2:7001"));
-        RedisConnectException bad = assertThrows(RedisConnectException.class,
+        assertFalse(RedisConnector.clusterSeeds("redis-cluster://127.0.0.1:7000")
+                .get(0)
+                .isSsl());
+        assertEquals(
+                "redis-cluster://***@h1:7000,h2:7001", RedisConnector.mask("redis-cluster://u:pw@h1:7000,h2:7001"));
+        RedisConnectException bad = assertThrows(
+                RedisConnectException.class,
                 () -> RedisConnector.connect("redis-cluster://u:s3cret@h1:7000/3", COMMAND_TIMEOUT));
         assertFalse(bad.getMessage().contains("s3cret"), bad.getMessage());
     }
@@ -210,7 +223,8 @@ class RedisConnectorTest {
     @Timeout(20)
     void noClusterNodeListeningFailsToConnect() {
         int port = FreePorts.find();
-        RedisConnectException e = assertThrows(RedisConnectException.class,
+        RedisConnectException e = assertThrows(
+                RedisConnectException.class,
                 () -> RedisConnector.connect("redis-cluster://127.0.0.1:" + port, COMMAND_TIMEOUT));
         assertTrue(e.getMessage().contains("cannot connect"), e.getMessage());
     }

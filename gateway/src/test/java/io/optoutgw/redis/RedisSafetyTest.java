@@ -22,7 +22,7 @@ class RedisSafetyTest {
     @Test
     void evictionAndMissingAofAreReported() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
-             RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
+                RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
             c.async().configSet("maxmemory-policy", "allkeys-lru").get(2, TimeUnit.SECONDS);
             List<String> problems = RedisSafety.check(c.async(), redis.uri());
             assertEquals(2, problems.size(), problems.toString());
@@ -34,7 +34,7 @@ class RedisSafetyTest {
     @Test
     void aSafeRedisHasNoFindings() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start(true);
-             RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
+                RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
             assertEquals(List.of(), RedisSafety.check(c.async(), redis.uri()));
         }
     }
@@ -48,14 +48,15 @@ class RedisSafetyTest {
         assertNull(RedisSafety.plaintextToPublicAddress("redis://redis.internal:6379"));
         assertNull(RedisSafety.plaintextToPublicAddress("rediss://8.8.8.8:6380"));
         assertTrue(RedisSafety.plaintextToPublicAddress("redis://8.8.8.8:6379").contains("8.8.8.8"));
-        assertTrue(RedisSafety.plaintextToPublicAddress("redis://cache.example.com:6379").contains("rediss://"));
+        assertTrue(RedisSafety.plaintextToPublicAddress("redis://cache.example.com:6379")
+                .contains("rediss://"));
     }
 
     @Test
     void requireSafeStopsStartUpNamingTheProblem() {
         try (RedisServerProcess redis = RedisServerProcess.start()) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> TestGateways.start("gw-safe",
-                    redis.uri(), """
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class, () -> TestGateways.start("gw-safe", redis.uri(), """
                             upstreams: [ { name: u, host: 127.0.0.1, port: 1, systemId: gw } ]
                             accounts: [ { systemId: acme, password: pw } ]
                             """, true));

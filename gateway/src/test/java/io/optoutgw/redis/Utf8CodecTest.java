@@ -14,8 +14,15 @@ import org.junit.jupiter.api.Test;
 /** The codec writes exactly the bytes Lettuce's own UTF-8 codec writes, and reads them back. */
 class Utf8CodecTest {
 
-    private static final List<String> SAMPLES = List.of("", "optout:b:1234", "15551234567",
-            "Arrêt", "退订", "stop \uD83D\uDED1 now", "lone \uD800 surrogate", "ß".repeat(300));
+    private static final List<String> SAMPLES = List.of(
+            "",
+            "optout:b:1234",
+            "15551234567",
+            "Arrêt",
+            "退订",
+            "stop \uD83D\uDED1 now",
+            "lone \uD800 surrogate",
+            "ß".repeat(300));
 
     @Test
     void commandBytesAreThoseOfStringCodec() {

@@ -83,8 +83,12 @@ class GatewayRelayTest {
     @BeforeAll
     static void start() throws Exception {
         redis = RedisServerProcess.start();
-        smsc = new SmscSimulator(SimulatorOptions.builder().credentials(Map.of("gw", "gwpass")).build()).start();
-        String yaml = """
+        smsc = new SmscSimulator(SimulatorOptions.builder()
+                        .credentials(Map.of("gw", "gwpass"))
+                        .build())
+                .start();
+        String yaml =
+                """
                 instanceId: it-1
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
                 http: { host: 127.0.0.1, port: 0 }
@@ -142,19 +146,36 @@ class GatewayRelayTest {
         if (listener != null) {
             s.setMessageReceiverListener(listener);
         }
-        s.connectAndBind("127.0.0.1", gateway.smppPort(), new BindParameter(type, systemId, password, "",
-                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 5000);
+        s.connectAndBind(
+                "127.0.0.1",
+                gateway.smppPort(),
+                new BindParameter(
+                        type, systemId, password, "", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null),
+                5000);
         sessions.add(s);
         return s;
     }
 
     private static SubmitSmResult submit(SMPPSession s, String from, String to, String text, boolean receipt)
             throws Exception {
-        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
-                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
-                null, null, new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE
-                        : SMSCDeliveryReceipt.DEFAULT), (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                (byte) 0, text.getBytes(StandardCharsets.ISO_8859_1));
+        return s.submitShortMessage(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                from,
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                to,
+                new ESMClass(),
+                (byte) 0,
+                (byte) 1,
+                null,
+                null,
+                new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE : SMSCDeliveryReceipt.DEFAULT),
+                (byte) 0,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
+                text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /** Collects what the gateway delivers to one ESME session. */
@@ -167,8 +188,7 @@ class GatewayRelayTest {
         }
 
         @Override
-        public void onAcceptAlertNotification(AlertNotification alertNotification) {
-        }
+        public void onAcceptAlertNotification(AlertNotification alertNotification) {}
 
         @Override
         public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) {
@@ -201,7 +221,8 @@ class GatewayRelayTest {
         assertEquals(got.get(0).messageId(), result.getMessageId());
         assertEquals("gw", got.get(0).systemId());
         assertEquals("15551230001", got.get(0).pdu().getDestAddress().getAddress());
-        assertEquals("hello through the gateway",
+        assertEquals(
+                "hello through the gateway",
                 new String(got.get(0).pdu().getShortMessage(), StandardCharsets.ISO_8859_1));
     }
 
@@ -215,7 +236,9 @@ class GatewayRelayTest {
         DeliverSm receipt = acmeInbox.delivered.poll(5, TimeUnit.SECONDS);
         assertNotNull(receipt, "acme got its receipt");
         assertTrue(receipt.isSmscDeliveryReceipt());
-        assertEquals(result.getMessageId(), receipt.getShortMessageAsDeliveryReceipt().getId());
+        assertEquals(
+                result.getMessageId(),
+                receipt.getShortMessageAsDeliveryReceipt().getId());
         assertNull(betaInbox.delivered.poll(300, TimeUnit.MILLISECONDS), "beta got nothing");
     }
 
@@ -225,8 +248,8 @@ class GatewayRelayTest {
         Listener betaInbox = new Listener();
         bind(BindType.BIND_RX, "acme", "acme-pw", acmeInbox);
         bind(BindType.BIND_RX, "beta", "beta-pw", betaInbox);
-        CompletableFuture<Integer> status = smsc.injectMo("15557654321", "67890",
-                "hi beta".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+        CompletableFuture<Integer> status =
+                smsc.injectMo("15557654321", "67890", "hi beta".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
         assertEquals(0, status.get(5, TimeUnit.SECONDS), "SMSC got ESME_ROK once beta took it");
         DeliverSm mo = betaInbox.delivered.poll(5, TimeUnit.SECONDS);
         assertNotNull(mo);
@@ -237,11 +260,11 @@ class GatewayRelayTest {
 
     @Test
     void moForAnAccountWithNoBoundReceiverGetsTemporaryErrorSoTheSmscRetries() throws Exception {
-        CompletableFuture<Integer> status = smsc.injectMo("15557654321", "99999",
-                "nobody home".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+        CompletableFuture<Integer> status =
+                smsc.injectMo("15557654321", "99999", "nobody home".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
         assertEquals(0x64, status.get(5, TimeUnit.SECONDS), "ESME_RX_T_APPN, never ESME_ROK");
-        CompletableFuture<Integer> unowned = smsc.injectMo("15557654321", "11111",
-                "no owner".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+        CompletableFuture<Integer> unowned =
+                smsc.injectMo("15557654321", "11111", "no owner".getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
         assertEquals(0x64, unowned.get(5, TimeUnit.SECONDS));
     }
 
@@ -250,8 +273,8 @@ class GatewayRelayTest {
         SMPPSession s = bind(BindType.BIND_TX, "acme", "acme-pw", null);
         smsc.setSilent(true);
         long start = System.nanoTime();
-        NegativeResponseException e = assertThrows(NegativeResponseException.class,
-                () -> submit(s, "12345", "15551230003", "into the void", false));
+        NegativeResponseException e = assertThrows(
+                NegativeResponseException.class, () -> submit(s, "12345", "15551230003", "into the void", false));
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertEquals(0x08, e.getCommandStatus(), "ESME_RSYSERR after relay.requestTimeout");
         assertTrue(millis >= 900 && millis < 4000, "expired after about 1 s, took " + millis + " ms");
@@ -272,8 +295,8 @@ class GatewayRelayTest {
             }
         });
         Thread.sleep(300);
-        NegativeResponseException second = assertThrows(NegativeResponseException.class,
-                () -> submit(s, "55555", "15551230005", "two", false));
+        NegativeResponseException second =
+                assertThrows(NegativeResponseException.class, () -> submit(s, "55555", "15551230005", "two", false));
         assertEquals(0x58, second.getCommandStatus(), "ESME_RTHROTTLED");
         assertEquals(0x08, first.get(5, TimeUnit.SECONDS));
     }
@@ -298,18 +321,39 @@ class GatewayRelayTest {
         smsc.clearRecords();
         SMPPSession s = bind(BindType.BIND_TRX, "acme", "acme-pw", new Listener());
         String id = submit(s, "12345", "15551230007", "to be queried", false).getMessageId();
-        QuerySmResult query = s.queryShortMessage(id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345");
+        QuerySmResult query = s.queryShortMessage(id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345");
         assertEquals(MessageState.DELIVERED, query.getMessageState());
-        s.replaceShortMessage(id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345", null, null,
-                new RegisteredDelivery(), (byte) 0, "replaced".getBytes(StandardCharsets.ISO_8859_1));
-        s.cancelShortMessage("", id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345",
-                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, "15551230007");
-        DataSmResult data = s.dataShortMessage("", TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
-                "15551230008", new ESMClass(), new RegisteredDelivery(), new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                new OptionalParameter.OctetString(OptionalParameter.Tag.MESSAGE_PAYLOAD.code(),
-                        "data sm payload"));
+        s.replaceShortMessage(
+                id,
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                "12345",
+                null,
+                null,
+                new RegisteredDelivery(),
+                (byte) 0,
+                "replaced".getBytes(StandardCharsets.ISO_8859_1));
+        s.cancelShortMessage(
+                "",
+                id,
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                "12345",
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                "15551230007");
+        DataSmResult data = s.dataShortMessage(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                "12345",
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                "15551230008",
+                new ESMClass(),
+                new RegisteredDelivery(),
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                new OptionalParameter.OctetString(OptionalParameter.Tag.MESSAGE_PAYLOAD.code(), "data sm payload"));
         assertNotNull(data.getMessageId());
         List<ReceivedMessage> got = smsc.awaitSubmits(2, Duration.ofSeconds(5));
         assertEquals(data.getMessageId(), got.get(1).messageId());
@@ -337,8 +381,9 @@ class GatewayRelayTest {
             int window = 4;
             List<CompletableFuture<Integer>> statuses = new ArrayList<>();
             for (int i = 0; i < sent; i++) {
-                CompletableFuture<Integer> status = smsc.injectMo("155576543" + (10 + i), "44444",
-                        ("hello " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0);
+                CompletableFuture<Integer> status = smsc.injectMo(
+                        "155576543" + (10 + i), "44444", ("hello " + i).getBytes(StandardCharsets.ISO_8859_1), (byte)
+                                0);
                 statuses.add(status);
                 try {
                     status.get(200, TimeUnit.MILLISECONDS);
@@ -355,8 +400,8 @@ class GatewayRelayTest {
                     assertEquals(0x64, status, "ESME_RX_T_APPN for an MO the silent receiver held");
                 }
             }
-            assertTrue(ok >= sent - window, ok + " of " + sent + " MO accepted; the silent receiver can hold "
-                    + window);
+            assertTrue(
+                    ok >= sent - window, ok + " of " + sent + " MO accepted; the silent receiver can hold " + window);
             int got = 0;
             while (inbox.delivered.poll(200, TimeUnit.MILLISECONDS) != null) {
                 got++;
@@ -371,7 +416,7 @@ class GatewayRelayTest {
      */
     @Test
     void aBurstLargerThanTheWindowWaitsForSlotsInsteadOfBeingRefused() throws Exception {
-                Listener slow = new Listener() {
+        Listener slow = new Listener() {
             @Override
             public void onAcceptDeliverSm(DeliverSm deliverSm) {
                 try {
@@ -385,17 +430,18 @@ class GatewayRelayTest {
         bind(BindType.BIND_RX, "slowrx", "slow-pw", slow);
         List<CompletableFuture<Integer>> statuses = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            statuses.add(smsc.injectMo("15557654399", "33333",
-                    ("burst " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
+            statuses.add(smsc.injectMo(
+                    "15557654399", "33333", ("burst " + i).getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
         }
         // two of them wait for a slot while the first two are answered: the gauge shows them
         var http = HttpClient.newHttpClient();
-        var scrape = HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build();
+        var scrape = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics"))
+                .build();
         double maxWaiting = 0;
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
         while (System.nanoTime() < until && maxWaiting < 2) {
-            String body = http.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
+            String body =
+                    http.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
             var m = Pattern.compile("smppgw_esme_deliveries_waiting\\{account=\"slowrx\"[^}]*} (\\S+)")
                     .matcher(body);
             assertTrue(m.find(), "gauge published");
@@ -421,7 +467,11 @@ class GatewayRelayTest {
         body.writeBytes((systemId + "\0" + password + "\0" + "\0").getBytes(StandardCharsets.US_ASCII));
         body.writeBytes(new byte[] {0x34, 0, 0, 0});
         ByteBuffer pdu = ByteBuffer.allocate(16 + body.size());
-        pdu.putInt(16 + body.size()).putInt(0x00000001).putInt(0).putInt(sequence).put(body.toByteArray());
+        pdu.putInt(16 + body.size())
+                .putInt(0x00000001)
+                .putInt(0)
+                .putInt(sequence)
+                .put(body.toByteArray());
         return pdu.array();
     }
 
@@ -454,12 +504,14 @@ class GatewayRelayTest {
     @Test
     void healthAndReadinessAnswerOverHttp() throws Exception {
         var client = HttpClient.newHttpClient();
-        var ready = client.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/ready")).build(),
+        var ready = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/ready"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, ready.statusCode(), ready.body());
-        var metrics = client.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
+        var metrics = client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertTrue(metrics.body().contains("smppgw_upstream_binds_bound{upstream=\"sim\"}"), metrics.body());
         assertFalse(metrics.body().isEmpty());

@@ -71,7 +71,8 @@ class IndependentSmscTest {
         redis = RedisServerProcess.start();
         smsc = JsmppSmsc.start("gw", "gwpass");
         // a Redis command timeout of 5 s: the connection is made at start-up, on a loaded machine too
-        gateway = Gateway.start(ConfigLoader.parse("""
+        gateway = Gateway.start(ConfigLoader.parse(
+                """
                 instanceId: gw-jsmpp
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
                 http: { host: 127.0.0.1, port: 0 }
@@ -117,7 +118,9 @@ class IndependentSmscTest {
 
     /** submit_sm at the SMSC addressed to {@code to}. */
     private static List<SubmitSm> submitsTo(String to) {
-        return smsc.submits().stream().filter(s -> to.equals(s.getDestAddress())).toList();
+        return smsc.submits().stream()
+                .filter(s -> to.equals(s.getDestAddress()))
+                .toList();
     }
 
     /** STOP from {@code person} to 12345, answered ESME_ROK, and the confirmation received by the SMSC. */
@@ -132,11 +135,24 @@ class IndependentSmscTest {
         SMPPSession acme = bind(BindType.BIND_TX, "acme", null);
         String to = person();
         byte[] text = "Grüße, 5 € off".getBytes(StandardCharsets.UTF_16BE);
-        SubmitSmResult result = acme.submitShortMessage("CMT", TypeOfNumber.NATIONAL, NumberingPlanIndicator.ISDN,
-                "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(0x03),
-                (byte) 0x39, (byte) 2, null, "000001000000000R",
+        SubmitSmResult result = acme.submitShortMessage(
+                "CMT",
+                TypeOfNumber.NATIONAL,
+                NumberingPlanIndicator.ISDN,
+                "12345",
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                to,
+                new ESMClass(0x03),
+                (byte) 0x39,
+                (byte) 2,
+                null,
+                "000001000000000R",
                 new RegisteredDelivery(SMSCDeliveryReceipt.SUCCESS_FAILURE),
-                (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_UCS2), (byte) 0, text,
+                (byte) 0,
+                new GeneralDataCoding(Alphabet.ALPHA_UCS2),
+                (byte) 0,
+                text,
                 new OptionalParameter.Short(OptionalParameter.Tag.USER_MESSAGE_REFERENCE, (short) 4242));
 
         List<SubmitSm> got = submitsTo(to);
@@ -212,23 +228,39 @@ class IndependentSmscTest {
                 .map(n -> new Address(TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, n))
                 .toArray(Address[]::new);
         int multisBefore = smsc.submitMultis().size();
-        SubmitMultiResult result = acme.submitMultiple("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN,
-                "12345", dests, new ESMClass(), (byte) 0, (byte) 1, null, null,
-                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), ReplaceIfPresentFlag.DEFAULT,
-                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0,
+        SubmitMultiResult result = acme.submitMultiple(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                "12345",
+                dests,
+                new ESMClass(),
+                (byte) 0,
+                (byte) 1,
+                null,
+                null,
+                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                ReplaceIfPresentFlag.DEFAULT,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
                 "hello all".getBytes(StandardCharsets.ISO_8859_1));
 
         List<SubmitMulti> got = smsc.submitMultis();
         assertEquals(multisBefore + 1, got.size(), "one submit_multi reached the SMSC");
         SubmitMulti relayed = got.get(got.size() - 1);
-        assertEquals(List.of(ok, failing), Arrays.stream(relayed.getDestAddresses())
-                .map(d -> ((Address) d).getAddress()).toList(), "the opted-out number was left out");
+        assertEquals(
+                List.of(ok, failing),
+                Arrays.stream(relayed.getDestAddresses())
+                        .map(d -> ((Address) d).getAddress())
+                        .toList(),
+                "the opted-out number was left out");
         assertEquals("12345", relayed.getSourceAddr());
         assertArrayEquals("hello all".getBytes(StandardCharsets.ISO_8859_1), relayed.getShortMessage());
         assertEquals(smsc.submitMultiIds().get(got.size() - 1), result.getMessageId());
 
-        Map<String, Integer> unsuccess = Arrays.stream(result.getUnsuccessDeliveries()).collect(Collectors.toMap(
-                u -> u.getDestinationAddress().getAddress(), UnsuccessDelivery::getErrorStatusCode));
+        Map<String, Integer> unsuccess = Arrays.stream(result.getUnsuccessDeliveries())
+                .collect(Collectors.toMap(
+                        u -> u.getDestinationAddress().getAddress(), UnsuccessDelivery::getErrorStatusCode));
         assertEquals(Map.of(blocked, 0x0B, failing, JsmppSmsc.SMSC_FAILURE), unsuccess);
     }
 }

@@ -1,5 +1,9 @@
 package io.optoutgw.relay;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.netty.channel.EventLoop;
 import io.optoutgw.testsupport.RedisLanes;
 import java.time.Duration;
@@ -10,10 +14,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Receipt-routing mappings against a real redis-server: written from an event loop they are
@@ -83,12 +83,15 @@ class MessageIdStoreTest {
 
         assertNull(stored("early"), "gathered, not yet written");
         assertEquals("acct", ids.lookup("smsc", "early").toCompletableFuture().get(), "this instance knows it at once");
-        assertNull(otherInstance.lookup("smsc", "early").toCompletableFuture().get(5, TimeUnit.SECONDS),
+        assertNull(
+                otherInstance.lookup("smsc", "early").toCompletableFuture().get(5, TimeUnit.SECONDS),
                 "another instance only finds it in Redis");
 
         assertEquals(0, ids.flush(Duration.ofSeconds(5)));
         assertEquals("acct", stored("early"), "written by the flush, long before the timer");
-        assertEquals("acct", otherInstance.lookup("smsc", "early").toCompletableFuture().get(5, TimeUnit.SECONDS));
+        assertEquals(
+                "acct",
+                otherInstance.lookup("smsc", "early").toCompletableFuture().get(5, TimeUnit.SECONDS));
     }
 
     @Test

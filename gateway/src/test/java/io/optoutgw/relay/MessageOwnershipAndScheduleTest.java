@@ -64,7 +64,9 @@ class MessageOwnershipAndScheduleTest {
     void start() throws Exception {
         redis = RedisServerProcess.start();
         smscA = new SmscSimulator(SimulatorOptions.defaults()).start();
-        smscB = new SmscSimulator(SimulatorOptions.builder().messageIdPrefix("b").build()).start();
+        smscB = new SmscSimulator(
+                        SimulatorOptions.builder().messageIdPrefix("b").build())
+                .start();
         String config = """
                 optout: { journalDir: "%s", reconcileInterval: 1h }
                 upstreams:
@@ -116,10 +118,24 @@ class MessageOwnershipAndScheduleTest {
 
     private static String submit(SMPPSession s, String from, String to, String schedule, String validity)
             throws Exception {
-        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
-                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
-                schedule, validity, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, "hello".getBytes(StandardCharsets.ISO_8859_1))
+        return s.submitShortMessage(
+                        "",
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        from,
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        to,
+                        new ESMClass(),
+                        (byte) 0,
+                        (byte) 1,
+                        schedule,
+                        validity,
+                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                        (byte) 0,
+                        new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                        (byte) 0,
+                        "hello".getBytes(StandardCharsets.ISO_8859_1))
                 .getMessageId();
     }
 
@@ -134,34 +150,82 @@ class MessageOwnershipAndScheduleTest {
         String id = submit(acme, "12345", "15550001111", null, null);
 
         // beta, from its own short code, names acme's message: refused, nothing reaches the SMSC
-        assertEquals(ESME_RINVMSGID, status(() -> beta.queryShortMessage(id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "67890")));
-        assertEquals(ESME_RINVMSGID, status(() -> beta.cancelShortMessage("", id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "67890", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
-                "15550001111")));
-        assertEquals(ESME_RINVMSGID, status(() -> beta.replaceShortMessage(id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "67890", null, null,
-                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                "injected".getBytes(StandardCharsets.ISO_8859_1))));
+        assertEquals(
+                ESME_RINVMSGID,
+                status(() ->
+                        beta.queryShortMessage(id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "67890")));
+        assertEquals(
+                ESME_RINVMSGID,
+                status(() -> beta.cancelShortMessage(
+                        "",
+                        id,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "67890",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        "15550001111")));
+        assertEquals(
+                ESME_RINVMSGID,
+                status(() -> beta.replaceShortMessage(
+                        id,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "67890",
+                        null,
+                        null,
+                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                        (byte) 0,
+                        "injected".getBytes(StandardCharsets.ISO_8859_1))));
         // nor with acme's source address: the source check applies to these requests too
-        assertEquals(ESME_RINVSRCADR, status(() -> beta.cancelShortMessage("", id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
-                "15550001111")));
+        assertEquals(
+                ESME_RINVSRCADR,
+                status(() -> beta.cancelShortMessage(
+                        "",
+                        id,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "12345",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        "15550001111")));
         // an id nobody submitted
-        assertEquals(ESME_RINVMSGID, status(() -> acme.queryShortMessage("no-such-id", TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345")));
-        assertEquals(0, smscA.receivedByMessageId().size() + smscB.receivedByMessageId().size());
+        assertEquals(
+                ESME_RINVMSGID,
+                status(() -> acme.queryShortMessage(
+                        "no-such-id", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345")));
+        assertEquals(
+                0,
+                smscA.receivedByMessageId().size() + smscB.receivedByMessageId().size());
 
         // the owner may: each request reaches the SMSC with the message id
-        assertEquals(0, status(() -> acme.queryShortMessage(id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345")));
-        assertEquals(0, status(() -> acme.replaceShortMessage(id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345", null, null,
-                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                "fixed".getBytes(StandardCharsets.ISO_8859_1))));
-        assertEquals(0, status(() -> acme.cancelShortMessage("", id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
-                "15550001111")));
+        assertEquals(
+                0,
+                status(() ->
+                        acme.queryShortMessage(id, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345")));
+        assertEquals(
+                0,
+                status(() -> acme.replaceShortMessage(
+                        id,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "12345",
+                        null,
+                        null,
+                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                        (byte) 0,
+                        "fixed".getBytes(StandardCharsets.ISO_8859_1))));
+        assertEquals(
+                0,
+                status(() -> acme.cancelShortMessage(
+                        "",
+                        id,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "12345",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        "15550001111")));
         assertEquals(1, count(smscA, r -> r instanceof QuerySm q && id.equals(q.getMessageId())));
         assertEquals(1, count(smscA, r -> r instanceof ReplaceSm q && id.equals(q.getMessageId())));
         assertEquals(1, count(smscA, r -> r instanceof CancelSm q && id.equals(q.getMessageId())));
@@ -172,9 +236,17 @@ class MessageOwnershipAndScheduleTest {
         SMPPSession onb = bind("onb");
         String id = submit(onb, "44444", "15550002222", null, null);
         assertTrue(id.startsWith("b"), "submitted through upstream b: " + id);
-        assertEquals(0, status(() -> onb.cancelShortMessage("", id, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "44444", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
-                "15550002222")));
+        assertEquals(
+                0,
+                status(() -> onb.cancelShortMessage(
+                        "",
+                        id,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "44444",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        "15550002222")));
         assertEquals(1, count(smscB, r -> r instanceof CancelSm c && id.equals(c.getMessageId())));
         assertEquals(0, smscA.receivedByMessageId().size());
     }
@@ -199,48 +271,69 @@ class MessageOwnershipAndScheduleTest {
         SMPPSession acme = bind("acme");
         SMPPSession keep = bind("keep");
         String person = "15550004444";
-        String scheduled = submit(acme, "12345", person, "000001000000000R", null);     // in a day
-        String longLived = submit(acme, "12345", person, null, "000003000000000R");      // valid 3 days
+        String scheduled = submit(acme, "12345", person, "000001000000000R", null); // in a day
+        String longLived = submit(acme, "12345", person, null, "000003000000000R"); // valid 3 days
         String ordinary = submit(acme, "12345", person, null, null);
-        String other = submit(acme, "12345", "15550005555", "000001000000000R", null);  // someone else
-        String keepIt = submit(keep, "77777", person, "000001000000000R", null);        // account opted not to
+        String other = submit(acme, "12345", "15550005555", "000001000000000R", null); // someone else
+        String keepIt = submit(keep, "77777", person, "000001000000000R", null); // account opted not to
 
         long submitsBefore = smscA.submitCount();
-        assertEquals(0, smscA.injectMo(person, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
-                .get(10, TimeUnit.SECONDS));
+        assertEquals(
+                0,
+                smscA.injectMo(person, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
         smscA.awaitSubmits((int) submitsBefore + 1, Duration.ofSeconds(10)); // the confirmation
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (count(smscA, r -> r instanceof CancelSm) < 2 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         // barrier: a cancel of acme's own ordinary message, sent after, arrives after the gateway's
-        assertEquals(0, status(() -> acme.cancelShortMessage("", ordinary, TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN, "12345", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN,
-                person)));
-        List<String> cancelled = smscA.receivedByMessageId().stream().filter(r -> r instanceof CancelSm)
-                .map(r -> ((CancelSm) r).getMessageId()).toList();
-        assertEquals(List.of(scheduled, longLived, ordinary), cancelled.stream().sorted((x, y) ->
-                x.equals(ordinary) ? 1 : y.equals(ordinary) ? -1 : x.compareTo(y)).toList(),
+        assertEquals(
+                0,
+                status(() -> acme.cancelShortMessage(
+                        "",
+                        ordinary,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "12345",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        person)));
+        List<String> cancelled = smscA.receivedByMessageId().stream()
+                .filter(r -> r instanceof CancelSm)
+                .map(r -> ((CancelSm) r).getMessageId())
+                .toList();
+        assertEquals(
+                List.of(scheduled, longLived, ordinary),
+                cancelled.stream()
+                        .sorted((x, y) -> x.equals(ordinary) ? 1 : y.equals(ordinary) ? -1 : x.compareTo(y))
+                        .toList(),
                 "the scheduled and long-lived messages, then the ESME's own cancel: " + cancelled);
         assertTrue(!cancelled.contains(other) && !cancelled.contains(keepIt));
-        CancelSm first = (CancelSm) smscA.receivedByMessageId().stream().filter(r -> r instanceof CancelSm)
-                .findFirst().orElseThrow();
+        CancelSm first = (CancelSm) smscA.receivedByMessageId().stream()
+                .filter(r -> r instanceof CancelSm)
+                .findFirst()
+                .orElseThrow();
         assertEquals("12345", first.getSourceAddress().getAddress());
         assertEquals(person, first.getDestAddress().getAddress());
-        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String metrics = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
         assertTrue(metrics.contains("smppgw_pending_cancels_total{result=\"cancelled\"} 2.0"), metrics);
     }
 
     @Test
     void smppTimesAreRead() {
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
-        assertEquals(new SmppTime.At(Instant.parse("2026-12-03T11:30:00Z")),
-                SmppTime.parse("000001013000000R", now));
-        assertEquals(new SmppTime.At(Instant.parse("2026-12-24T08:00:00Z")),
+        assertEquals(new SmppTime.At(Instant.parse("2026-12-03T11:30:00Z")), SmppTime.parse("000001013000000R", now));
+        assertEquals(
+                new SmppTime.At(Instant.parse("2026-12-24T08:00:00Z")),
                 SmppTime.parse("261224100000008+", now)); // 10:00 local, 2 hours ahead of UTC
-        assertEquals(new SmppTime.At(Instant.parse("2026-12-24T11:15:00.500Z")),
+        assertEquals(
+                new SmppTime.At(Instant.parse("2026-12-24T11:15:00.500Z")),
                 SmppTime.parse("261224100000505-", now)); // 10:00:00.5 local, 1h15 behind UTC
         assertEquals(new SmppTime.NotSet(), SmppTime.parse("", now));
         assertTrue(SmppTime.parse("2612241000000", now) instanceof SmppTime.Invalid);
@@ -248,11 +341,13 @@ class MessageOwnershipAndScheduleTest {
         assertTrue(SmppTime.parse("261224100000000X", now) instanceof SmppTime.Invalid);
         // pending: a schedule in the future or a validity over an hour; ordinary messages are not kept
         assertEquals(null, PendingMessages.pendingUntil(new SmppTime.NotSet(), new SmppTime.NotSet(), now));
-        assertEquals(null, PendingMessages.pendingUntil(new SmppTime.NotSet(),
-                new SmppTime.At(now.plusSeconds(1800)), now));
-        assertEquals(now.plusSeconds(7200), PendingMessages.pendingUntil(new SmppTime.NotSet(),
-                new SmppTime.At(now.plusSeconds(7200)), now));
-        assertEquals(now.plusSeconds(60).plus(PendingMessages.DEFAULT_PENDING),
+        assertEquals(
+                null, PendingMessages.pendingUntil(new SmppTime.NotSet(), new SmppTime.At(now.plusSeconds(1800)), now));
+        assertEquals(
+                now.plusSeconds(7200),
+                PendingMessages.pendingUntil(new SmppTime.NotSet(), new SmppTime.At(now.plusSeconds(7200)), now));
+        assertEquals(
+                now.plusSeconds(60).plus(PendingMessages.DEFAULT_PENDING),
                 PendingMessages.pendingUntil(new SmppTime.At(now.plusSeconds(60)), new SmppTime.NotSet(), now));
     }
 }

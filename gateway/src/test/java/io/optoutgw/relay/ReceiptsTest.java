@@ -57,7 +57,8 @@ class ReceiptsTest {
             assertTrue(Receipts.isReceipt(deliver(0x04, RECEIPT_TEXT.formatted("1")), textReceipts));
             assertTrue(Receipts.isReceipt(deliver(0x20, "intermediate"), textReceipts));
             DeliverSm tlv = deliver(0, "anything");
-            tlv.addOptionalParameter(new Tlv(SmppConstants.TAG_RECEIPTED_MSG_ID, "9a\0".getBytes(StandardCharsets.ISO_8859_1)));
+            tlv.addOptionalParameter(
+                    new Tlv(SmppConstants.TAG_RECEIPTED_MSG_ID, "9a\0".getBytes(StandardCharsets.ISO_8859_1)));
             assertTrue(Receipts.isReceipt(tlv, textReceipts));
             assertEquals("9a", Receipts.messageId(tlv));
             assertFalse(Receipts.isReceipt(deliver(0, "STOP"), textReceipts));
@@ -72,7 +73,7 @@ class ReceiptsTest {
     @ValueSource(booleans = {false, true})
     void receiptShapedMoIsRoutedByMessageIdOnlyWithTextReceipts(boolean textReceipts) throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
-             SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
+                SmscSimulator smsc = new SmscSimulator(SimulatorOptions.defaults()).start()) {
             Gateway g = TestGateways.start("gw-r", redis.uri(), """
                     upstreams:
                       - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, textReceipts: %s }
@@ -88,9 +89,11 @@ class ReceiptsTest {
                 Esmes.Inbox betaInbox = new Esmes.Inbox();
                 acme = Esmes.bind(g.smppPort(), BindType.BIND_TRX, "acme", "pw", acmeInbox);
                 beta = Esmes.bind(g.smppPort(), BindType.BIND_RX, "beta", "pw", betaInbox);
-                String messageId = Esmes.submit(acme, "12345", "15551230001", "hello", false).getMessageId();
+                String messageId = Esmes.submit(acme, "12345", "15551230001", "hello", false)
+                        .getMessageId();
 
-                int status = smsc.injectMo(deliver(0, RECEIPT_TEXT.formatted(messageId))).get(10, TimeUnit.SECONDS);
+                int status = smsc.injectMo(deliver(0, RECEIPT_TEXT.formatted(messageId)))
+                        .get(10, TimeUnit.SECONDS);
                 assertEquals(0, status, "delivered to an ESME and acknowledged");
                 // the SMSC had its answer, so the ESME that answered already holds the message
                 if (textReceipts) {

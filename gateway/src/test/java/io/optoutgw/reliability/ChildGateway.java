@@ -35,10 +35,19 @@ final class ChildGateway implements AutoCloseable {
         Path config = workDir.resolve(name + ".yaml");
         Files.writeString(config, yaml);
         Path log = workDir.resolve(name + ".log");
-        String java = ProcessHandle.current().info().command()
+        String java = ProcessHandle.current()
+                .info()
+                .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                GatewayCli.class.getName(), "run", "--config", config.toString()))
+        Process p = new ProcessBuilder(List.of(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        GatewayCli.class.getName(),
+                        "run",
+                        "--config",
+                        config.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
@@ -47,15 +56,18 @@ final class ChildGateway implements AutoCloseable {
 
     /** Waits until {@code /ready} answers 200 (journal replayed, upstream bound). */
     ChildGateway awaitReady(Duration timeout) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new AssertionError("child gateway exited with " + process.exitValue() + ":\n" + log());
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + httpPort + "/ready")).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready"))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return this;
@@ -86,7 +98,9 @@ final class ChildGateway implements AutoCloseable {
         if (!process.isAlive()) {
             return;
         }
-        Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             process.destroyForcibly(); // SIGKILL as well
         }

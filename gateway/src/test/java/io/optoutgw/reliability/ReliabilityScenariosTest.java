@@ -161,18 +161,23 @@ class ReliabilityScenariosTest {
     }
 
     private static boolean suppressed(SuppressionStore store, String number) throws Exception {
-        return store.check(number, "acme", "12345").toCompletableFuture().get(5, TimeUnit.SECONDS).suppressed();
+        return store.check(number, "acme", "12345")
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS)
+                .suppressed();
     }
 
     private static long optOutEvents(SuppressionStore store, String number) throws Exception {
         return store.history(number).toCompletableFuture().get(5, TimeUnit.SECONDS).stream()
-                .filter(e -> e.type() == ConsentEvent.Type.OPT_OUT).count();
+                .filter(e -> e.type() == ConsentEvent.Type.OPT_OUT)
+                .count();
     }
 
     /** Confirmations (replies) the gateway sent to {@code person}, as the SMSC received them. */
     private static List<ReceivedMessage> repliesTo(SmscSimulator smsc, String person) {
         return smsc.receivedMessages().stream()
-                .filter(m -> m.pdu().getDestAddress().getAddress().equals(person)).toList();
+                .filter(m -> m.pdu().getDestAddress().getAddress().equals(person))
+                .toList();
     }
 
     private static int status(Exception e) {
@@ -180,11 +185,16 @@ class ReliabilityScenariosTest {
     }
 
     private static double metric(Gateway g, String prefix) throws Exception {
-        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith(prefix))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        String body = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        return body.lines()
+                .filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private static boolean quietly(Check check) {
@@ -216,15 +226,16 @@ class ReliabilityScenariosTest {
         } finally {
             redis.resume();
         }
-        assertTrue(eventually(Duration.ofSeconds(20), () -> quietly(() -> inject(smsc, p, "12345", STOP, 0) == 0)),
+        assertTrue(
+                eventually(Duration.ofSeconds(20), () -> quietly(() -> inject(smsc, p, "12345", STOP, 0) == 0)),
                 "the SMSC's redelivery is acknowledged once Redis answers");
         assertTrue(suppressed(store, p));
         assertTrue(eventually(Duration.ofSeconds(10), () -> repliesTo(smsc, p).size() == 1), "one confirmation");
     }
 
     /** Config of a child-JVM gateway whose Redis writes wait up to 5 s, so a kill fits between journal and response. */
-    private static String childConfig(String instanceId, RedisServerProcess redis, Path journal, int smscPort,
-                                      int smppPort, int httpPort) {
+    private static String childConfig(
+            String instanceId, RedisServerProcess redis, Path journal, int smscPort, int smppPort, int httpPort) {
         return """
                 instanceId: %s
                 smpp: { host: 127.0.0.1, port: %d, bindTimeout: 5s }
@@ -236,8 +247,10 @@ class ReliabilityScenariosTest {
 
     private static long journalBytes(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().startsWith("journal-"))
-                    .mapToLong(f -> f.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().startsWith("journal-"))
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
         }
     }
 
@@ -245,16 +258,18 @@ class ReliabilityScenariosTest {
      * Starts a child-JVM gateway, freezes Redis, injects STOP and kills the gateway with SIGKILL once
      * the journal holds the STOP, before any deliver_sm_resp. Returns the injection's future.
      */
-    private CompletableFuture<Integer> stopThenKill(ChildGateway child, RedisServerProcess redis, SmscSimulator smsc,
-                                                    Path journal, String p) throws Exception {
+    private CompletableFuture<Integer> stopThenKill(
+            ChildGateway child, RedisServerProcess redis, SmscSimulator smsc, Path journal, String p) throws Exception {
         long before = journalBytes(journal);
         redis.pause();
         CompletableFuture<Integer> firstPass = smsc.injectMo(p, "12345", STOP, (byte) 0);
         // the gateway journals the STOP and waits up to 5 s for the Redis write: kill it in that gap.
-        assertTrue(eventually(Duration.ofSeconds(30), () -> quietly(() -> journalBytes(journal) > before)),
+        assertTrue(
+                eventually(Duration.ofSeconds(30), () -> quietly(() -> journalBytes(journal) > before)),
                 "the STOP reached the journal:\n" + child.log());
         child.kill9();
-        assertFalse(firstPass.isDone() && !firstPass.isCompletedExceptionally() && firstPass.get() == 0,
+        assertFalse(
+                firstPass.isDone() && !firstPass.isCompletedExceptionally() && firstPass.get() == 0,
                 "the SMSC never got ESME_ROK for the first pass");
         redis.resume();
         return firstPass;
@@ -276,11 +291,13 @@ class ReliabilityScenariosTest {
         int smpp = FreePorts.find();
         int http = FreePorts.find();
         String yaml = childConfig("gw-s02", redis, journal, smsc.port(), smpp, http);
-        ChildGateway first = keep(ChildGateway.launch(tmp, "gw-s02-a", yaml, smpp, http)).awaitReady(Duration.ofSeconds(60));
+        ChildGateway first =
+                keep(ChildGateway.launch(tmp, "gw-s02-a", yaml, smpp, http)).awaitReady(Duration.ofSeconds(60));
         String p = person();
         stopThenKill(first, redis, smsc, journal, p);
 
-        ChildGateway second = keep(ChildGateway.launch(tmp, "gw-s02-b", yaml, smpp, http)).awaitReady(Duration.ofSeconds(60));
+        ChildGateway second =
+                keep(ChildGateway.launch(tmp, "gw-s02-b", yaml, smpp, http)).awaitReady(Duration.ofSeconds(60));
         assertTrue(eventually(Duration.ofSeconds(20), () -> smsc.boundSessionCount() > 0));
         assertEquals(0, inject(smsc, p, "12345", STOP, 0), "the redelivery is acknowledged");
         assertEquals(0, inject(smsc, p, "12345", STOP, 0), "and so is one more");
@@ -302,7 +319,8 @@ class ReliabilityScenariosTest {
         int smpp = FreePorts.find();
         int http = FreePorts.find();
         String yaml = childConfig("gw-s03", redis, journal, smsc.port(), smpp, http);
-        ChildGateway first = keep(ChildGateway.launch(tmp, "gw-s03-a", yaml, smpp, http)).awaitReady(Duration.ofSeconds(60));
+        ChildGateway first =
+                keep(ChildGateway.launch(tmp, "gw-s03-a", yaml, smpp, http)).awaitReady(Duration.ofSeconds(60));
         String p = person();
         stopThenKill(first, redis, smsc, journal, p);
         try (OptOutJournal j = OptOutJournal.open(journal, OptOutJournal.Options.defaults())) {
@@ -318,18 +336,21 @@ class ReliabilityScenariosTest {
 
         ChildGateway second = keep(ChildGateway.launch(tmp, "gw-s03-b", yaml, smpp, http));
         // the first moment an ESME could bind is when the SMPP port accepts a connection
-        assertTrue(eventually(Duration.ofSeconds(60), () -> {
-            try (Socket s = new Socket("127.0.0.1", smpp)) {
-                return true;
-            } catch (IOException e) {
-                return false;
-            }
-        }), "restarted gateway listens:\n" + second.log());
+        assertTrue(
+                eventually(Duration.ofSeconds(60), () -> {
+                    try (Socket s = new Socket("127.0.0.1", smpp)) {
+                        return true;
+                    } catch (IOException e) {
+                        return false;
+                    }
+                }),
+                "restarted gateway listens:\n" + second.log());
         assertTrue(suppressed(store, p), "replayed into Redis before the SMPP port opened");
         second.awaitReady(Duration.ofSeconds(30));
         SMPPSession acme = keep(Esmes.bind(smpp, BindType.BIND_TX, "acme", "pw", null));
-        assertEquals(ESME_RINVDSTADR, status(assertThrows(Exception.class,
-                () -> Esmes.submit(acme, "12345", p, "hello again", false))));
+        assertEquals(
+                ESME_RINVDSTADR,
+                status(assertThrows(Exception.class, () -> Esmes.submit(acme, "12345", p, "hello again", false))));
     }
 
     /** NL. Deeper: OptOutCaptureTest#redisRestartedEmptyIsRestoredFromTheJournalByReconciliation. */
@@ -367,7 +388,9 @@ class ReliabilityScenariosTest {
         redis.kill();
         Path incr;
         try (Stream<Path> files = Files.list(redis.dir().resolve("appendonlydir"))) {
-            incr = files.filter(f -> f.getFileName().toString().endsWith(".incr.aof")).findFirst().orElseThrow();
+            incr = files.filter(f -> f.getFileName().toString().endsWith(".incr.aof"))
+                    .findFirst()
+                    .orElseThrow();
         }
         byte[] aof = Files.readAllBytes(incr);
         int cut = new String(aof, StandardCharsets.ISO_8859_1).indexOf(torn);
@@ -376,14 +399,19 @@ class ReliabilityScenariosTest {
             f.setLength(cut - 1); // mid-command: a torn tail
         }
         redis.restart(); // aof-load-truncated yes (the default) loads the intact prefix
-        assertTrue(eventually(Duration.ofSeconds(10), () -> quietly(() -> suppressed(store, kept))),
+        assertTrue(
+                eventually(Duration.ofSeconds(10), () -> quietly(() -> suppressed(store, kept))),
                 "the intact prefix was loaded");
         assertFalse(suppressed(store, torn), "the torn write is gone from Redis");
         double before = metric(g, "smppgw_journal_discrepancies_total");
-        assertTrue(eventually(Duration.ofSeconds(20), () -> quietly(() -> {
-            g.reconcileNow();
-            return suppressed(store, torn);
-        })), "reconciliation restored the opt-out the torn AOF lost");
+        assertTrue(
+                eventually(
+                        Duration.ofSeconds(20),
+                        () -> quietly(() -> {
+                            g.reconcileNow();
+                            return suppressed(store, torn);
+                        })),
+                "reconciliation restored the opt-out the torn AOF lost");
         assertTrue(metric(g, "smppgw_journal_discrepancies_total") > before, "the alert metric rose");
     }
 
@@ -415,7 +443,10 @@ class ReliabilityScenariosTest {
         SuppressionStore store = store(redis);
         String p = person();
         assertEquals(0, inject(smsc, p, "99999", "Quit".getBytes(StandardCharsets.ISO_8859_1), 0));
-        assertTrue(store.check(p, "absent", "99999").toCompletableFuture().get(5, TimeUnit.SECONDS).suppressed());
+        assertTrue(store.check(p, "absent", "99999")
+                .toCompletableFuture()
+                .get(5, TimeUnit.SECONDS)
+                .suppressed());
         assertTrue(eventually(Duration.ofSeconds(10), () -> repliesTo(smsc, p).size() == 1));
     }
 
@@ -435,7 +466,8 @@ class ReliabilityScenariosTest {
         assertEquals(0, inject(smsc, ucs2, "12345", " Stop! ".getBytes(StandardCharsets.UTF_16BE), 8));
         String payload = person();
         DeliverSm mo = mo(payload, new byte[0], 3, 0);
-        mo.addOptionalParameter(new Tlv(SmppConstants.TAG_MESSAGE_PAYLOAD, "stop.".getBytes(StandardCharsets.ISO_8859_1)));
+        mo.addOptionalParameter(
+                new Tlv(SmppConstants.TAG_MESSAGE_PAYLOAD, "stop.".getBytes(StandardCharsets.ISO_8859_1)));
         assertEquals(0, smsc.injectMo(mo).get(30, TimeUnit.SECONDS));
         String concat = person();
         for (int seq = 2; seq >= 1; seq--) {
@@ -447,8 +479,13 @@ class ReliabilityScenariosTest {
             assertEquals(0, smsc.injectMo(mo(concat, sm, 0, 0x40)).get(30, TimeUnit.SECONDS));
         }
         String receipt = person();
-        smsc.injectMo(mo(receipt, "id:1 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 stat:DELIVRD err:000 text:STOP"
-                .getBytes(StandardCharsets.ISO_8859_1), 0, 0x04)).get(30, TimeUnit.SECONDS);
+        smsc.injectMo(mo(
+                        receipt,
+                        "id:1 sub:001 dlvrd:001 submit date:2611260900 done date:2611260901 stat:DELIVRD err:000 text:STOP"
+                                .getBytes(StandardCharsets.ISO_8859_1),
+                        0,
+                        0x04))
+                .get(30, TimeUnit.SECONDS);
         for (String p : List.of(ucs2, payload, concat)) {
             assertTrue(suppressed(store, p), p);
         }
@@ -494,14 +531,17 @@ class ReliabilityScenariosTest {
         long before = smsc.submitCount();
         redis.pause();
         try {
-            assertEquals(ESME_RTHROTTLED, status(assertThrows(Exception.class,
-                    () -> Esmes.submit(acme, "12345", person(), "frozen", false))));
+            assertEquals(
+                    ESME_RTHROTTLED,
+                    status(assertThrows(
+                            Exception.class, () -> Esmes.submit(acme, "12345", person(), "frozen", false))));
         } finally {
             redis.resume();
         }
         redis.kill();
-        assertEquals(ESME_RTHROTTLED, status(assertThrows(Exception.class,
-                () -> Esmes.submit(acme, "12345", person(), "down", false))));
+        assertEquals(
+                ESME_RTHROTTLED,
+                status(assertThrows(Exception.class, () -> Esmes.submit(acme, "12345", person(), "down", false))));
         assertEquals(before, smsc.submitCount(), "nothing reached the SMSC");
     }
 
@@ -524,7 +564,8 @@ class ReliabilityScenariosTest {
             many.add(c.async().ping().toCompletableFuture());
         }
         for (CompletableFuture<String> f : many) {
-            assertThrows(Exception.class, () -> f.get(30, TimeUnit.SECONDS), "rejected or timed out, never queued forever");
+            assertThrows(
+                    Exception.class, () -> f.get(30, TimeUnit.SECONDS), "rejected or timed out, never queued forever");
         }
     }
 
@@ -539,8 +580,12 @@ class ReliabilityScenariosTest {
         SMPPSession onB = esme(b, BindType.BIND_TX);
         String p = person();
         assertEquals(0, inject(smsc, p, "12345", STOP, 0));
-        assertEquals(ESME_RINVDSTADR, status(assertThrows(Exception.class, () -> Esmes.submit(onA, "12345", p, "x", false))));
-        assertEquals(ESME_RINVDSTADR, status(assertThrows(Exception.class, () -> Esmes.submit(onB, "12345", p, "x", false))));
+        assertEquals(
+                ESME_RINVDSTADR,
+                status(assertThrows(Exception.class, () -> Esmes.submit(onA, "12345", p, "x", false))));
+        assertEquals(
+                ESME_RINVDSTADR,
+                status(assertThrows(Exception.class, () -> Esmes.submit(onB, "12345", p, "x", false))));
     }
 
     /** FC. Deeper: PhoneNumbersTest, SuppressionEnforcementTest#everyVariantOfAnOptedOutNumberIsRefused. */
@@ -554,13 +599,32 @@ class ReliabilityScenariosTest {
         assertEquals(0, inject(smsc, p, "12345", STOP, 0));
         String national = p.substring(1);
         Object[][] variants = {
-                {TypeOfNumber.INTERNATIONAL, "+" + p}, {TypeOfNumber.INTERNATIONAL, "00" + p},
-                {TypeOfNumber.UNKNOWN, "+1 " + national.substring(0, 3) + " " + national.substring(3, 6) + " " + national.substring(6)},
-                {TypeOfNumber.UNKNOWN, "+1-" + national.substring(0, 3) + "-" + national.substring(3, 6) + "-" + national.substring(6)},
-                {TypeOfNumber.NATIONAL, national}, {TypeOfNumber.UNKNOWN, p}};
+            {TypeOfNumber.INTERNATIONAL, "+" + p},
+            {TypeOfNumber.INTERNATIONAL, "00" + p},
+            {
+                TypeOfNumber.UNKNOWN,
+                "+1 " + national.substring(0, 3) + " " + national.substring(3, 6) + " " + national.substring(6)
+            },
+            {
+                TypeOfNumber.UNKNOWN,
+                "+1-" + national.substring(0, 3) + "-" + national.substring(3, 6) + "-" + national.substring(6)
+            },
+            {TypeOfNumber.NATIONAL, national},
+            {TypeOfNumber.UNKNOWN, p}
+        };
         for (Object[] v : variants) {
-            assertEquals(ESME_RINVDSTADR, status(assertThrows(Exception.class, () -> Esmes.submitTo(acme, "12345",
-                    (TypeOfNumber) v[0], NumberingPlanIndicator.ISDN, (String) v[1], (byte) 0, "x".getBytes()))),
+            assertEquals(
+                    ESME_RINVDSTADR,
+                    status(assertThrows(
+                            Exception.class,
+                            () -> Esmes.submitTo(
+                                    acme,
+                                    "12345",
+                                    (TypeOfNumber) v[0],
+                                    NumberingPlanIndicator.ISDN,
+                                    (String) v[1],
+                                    (byte) 0,
+                                    "x".getBytes()))),
                     v[0] + " " + v[1]);
         }
     }
@@ -595,11 +659,21 @@ class ReliabilityScenariosTest {
             assertTrue(body.contains(out), "the opted-out destination is listed in unsuccess_sme");
             assertFalse(body.contains(ok));
         }
-        assertTrue(eventually(Duration.ofSeconds(10), () -> smsc.receivedSubmitMultis().size()
-                + smsc.receivedMessages().stream().filter(m -> m.pdu().getDestAddress().getAddress().equals(ok)).count() > 0));
+        assertTrue(eventually(
+                Duration.ofSeconds(10),
+                () -> smsc.receivedSubmitMultis().size()
+                                + smsc.receivedMessages().stream()
+                                        .filter(m -> m.pdu()
+                                                .getDestAddress()
+                                                .getAddress()
+                                                .equals(ok))
+                                        .count()
+                        > 0));
         assertTrue(repliesTo(smsc, out).size() <= 1, "only the confirmation went to the opted-out number");
-        assertTrue(smsc.receivedSubmitMultis().stream().noneMatch(m -> m.getDestinations().stream()
-                .anyMatch(d -> d.address() != null && out.equals(d.address().getAddress()))));
+        assertTrue(smsc.receivedSubmitMultis().stream()
+                .noneMatch(m -> m.getDestinations().stream()
+                        .anyMatch(d ->
+                                d.address() != null && out.equals(d.address().getAddress()))));
     }
 
     // ---------------------------------------------------------------- sessions
@@ -609,30 +683,41 @@ class ReliabilityScenariosTest {
     void s13_smscNeverAnswers_requestExpiresWindowSlotFreesEsmeGetsAnError() throws Exception {
         RedisServerProcess redis = redis();
         SmscSimulator smsc = smsc();
-        Gateway g = keep(TestGateways.start("gw-s13", redis.uri(), "relay: { requestTimeout: 500ms }\n"
-                + upstream(smsc.port(), ", windowSize: 1") + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], windowSize: 1 } ]\n"));
+        Gateway g = keep(TestGateways.start(
+                "gw-s13",
+                redis.uri(),
+                "relay: { requestTimeout: 500ms }\n" + upstream(smsc.port(), ", windowSize: 1")
+                        + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], windowSize: 1 } ]\n"));
         awaitBound(g);
         SMPPSession acme = esme(g, BindType.BIND_TX);
         smsc.setSilent(true);
         for (int i = 0; i < 3; i++) { // three in a row through a window of one: each slot was freed
-            assertEquals(ESME_RSYSERR, status(assertThrows(Exception.class,
-                    () -> Esmes.submit(acme, "12345", person(), "into the void", false))));
+            assertEquals(
+                    ESME_RSYSERR,
+                    status(assertThrows(
+                            Exception.class, () -> Esmes.submit(acme, "12345", person(), "into the void", false))));
         }
         smsc.setSilent(false);
-        assertTrue(eventually(Duration.ofSeconds(20), () -> quietly(() ->
-                Esmes.submit(acme, "12345", person(), "answered", false).getMessageId() != null)));
+        assertTrue(eventually(
+                Duration.ofSeconds(20),
+                () -> quietly(() ->
+                        Esmes.submit(acme, "12345", person(), "answered", false).getMessageId() != null)));
     }
 
     /** AL. Deeper: UpstreamResilienceTest#lateResponseAfterExpiryIsDropped. */
     @Test
     void s14_lateSubmitSmRespIsDroppedNeverResentBlindly() throws Exception {
         RedisServerProcess redis = redis();
-        SmscSimulator smsc = smsc(SimulatorOptions.builder().responseDelay(Duration.ofMillis(1500)).build());
+        SmscSimulator smsc = smsc(SimulatorOptions.builder()
+                .responseDelay(Duration.ofMillis(1500))
+                .build());
         Gateway g = gateway("gw-s14", redis, smsc, "relay: { requestTimeout: 400ms }\n");
         SMPPSession acme = esme(g, BindType.BIND_TX);
-        assertEquals(ESME_RSYSERR, status(assertThrows(Exception.class,
-                () -> Esmes.submit(acme, "12345", person(), "slow smsc", false))));
-        assertTrue(eventually(Duration.ofSeconds(10), () -> g.upstreams().pool("sim").lateResponses() == 1));
+        assertEquals(
+                ESME_RSYSERR,
+                status(assertThrows(Exception.class, () -> Esmes.submit(acme, "12345", person(), "slow smsc", false))));
+        assertTrue(eventually(
+                Duration.ofSeconds(10), () -> g.upstreams().pool("sim").lateResponses() == 1));
         Thread.sleep(500);
         assertEquals(1, smsc.submitCount(), "the request was not resent");
         assertTrue(acme.getSessionState().isBound());
@@ -643,16 +728,20 @@ class ReliabilityScenariosTest {
     void s15_halfOpenSmscLinkDetectedByEnquireLink_reconnectWithBackoff_alreadyBoundRetried() throws Exception {
         RedisServerProcess redis = redis();
         SmscSimulator smsc = smsc();
-        Gateway g = keep(TestGateways.start("gw-s15", redis.uri(),
+        Gateway g = keep(TestGateways.start(
+                "gw-s15",
+                redis.uri(),
                 upstream(smsc.port(), ", enquireLinkInterval: 200ms, responseTimeout: 300ms") + ACCOUNTS));
         awaitBound(g);
         long binds = smsc.bindCount();
         smsc.refuseNextBinds(2, 0x05); // ESME_RALYBND on the next two attempts
         smsc.setSilent(true);
-        assertTrue(eventually(Duration.ofSeconds(20), () -> smsc.failedBindCount() >= 1 || smsc.bindCount() > binds),
+        assertTrue(
+                eventually(Duration.ofSeconds(20), () -> smsc.failedBindCount() >= 1 || smsc.bindCount() > binds),
                 "the silent link was noticed and a new bind attempted");
         smsc.setSilent(false);
-        assertTrue(eventually(Duration.ofSeconds(30), () -> g.upstreams().boundCount() == 1 && smsc.bindCount() > binds),
+        assertTrue(
+                eventually(Duration.ofSeconds(30), () -> g.upstreams().boundCount() == 1 && smsc.bindCount() > binds),
                 "ESME_RALYBND retried until bound again");
     }
 
@@ -660,7 +749,8 @@ class ReliabilityScenariosTest {
     @Test
     void s16_unbindFromEitherSideWithRequestsInFlight_noDeadlockWindowsDrained() throws Exception {
         RedisServerProcess redis = redis();
-        SmscSimulator smsc = smsc(SimulatorOptions.builder().responseDelay(Duration.ofMillis(700)).build());
+        SmscSimulator smsc = smsc(
+                SimulatorOptions.builder().responseDelay(Duration.ofMillis(700)).build());
         Gateway g = gateway("gw-s16", redis, smsc, "relay: { requestTimeout: 5s }\n");
         // ESME side: unbind while its submit is in flight -> the submit is answered, then the unbind.
         SMPPSession acme = Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null);
@@ -689,7 +779,8 @@ class ReliabilityScenariosTest {
         int status = dropped.get(20, TimeUnit.SECONDS);
         assertTrue(status == 0 || status == ESME_RSYSERR, "an answer, never a hang: " + status);
         assertTrue(eventually(Duration.ofSeconds(20), () -> g.upstreams().boundCount() == 1));
-        assertTrue(eventually(Duration.ofSeconds(10), () -> quietly(() -> metric(g, "smppgw_esme_inflight") == 0)),
+        assertTrue(
+                eventually(Duration.ofSeconds(10), () -> quietly(() -> metric(g, "smppgw_esme_inflight") == 0)),
                 "no request left in any ESME window");
     }
 
@@ -707,31 +798,35 @@ class ReliabilityScenariosTest {
         try (Raw esme = new Raw(g.smppPort())) {
             esme.bind(0x02, "acme", "pw");
             AtomicLong written = new AtomicLong();
-            Thread writer = new Thread(() -> {
-                byte[] chunk = new byte[16 * 4096];
-                ByteBuffer b = ByteBuffer.wrap(chunk);
-                for (int i = 0; i < 4096; i++) {
-                    b.putInt(16).putInt(0x15).putInt(0).putInt(1000 + i);
-                }
-                try {
-                    while (written.get() < total) {
-                        esme.out.write(chunk);
-                        written.addAndGet(chunk.length);
-                    }
-                } catch (IOException e) {
-                    // closed at the end of the test
-                }
-            }, "never-reading-esme");
+            Thread writer = new Thread(
+                    () -> {
+                        byte[] chunk = new byte[16 * 4096];
+                        ByteBuffer b = ByteBuffer.wrap(chunk);
+                        for (int i = 0; i < 4096; i++) {
+                            b.putInt(16).putInt(0x15).putInt(0).putInt(1000 + i);
+                        }
+                        try {
+                            while (written.get() < total) {
+                                esme.out.write(chunk);
+                                written.addAndGet(chunk.length);
+                            }
+                        } catch (IOException e) {
+                            // closed at the end of the test
+                        }
+                    },
+                    "never-reading-esme");
             writer.setDaemon(true);
             writer.start();
             long[] last = {-1};
-            assertTrue(eventually(Duration.ofSeconds(60), () -> {
-                long now = written.get();
-                boolean stalled = now == last[0] && now > 0;
-                last[0] = now;
-                sleep(1000);
-                return stalled;
-            }), "the writer stalled: TCP back-pressure from a gateway that stopped reading");
+            assertTrue(
+                    eventually(Duration.ofSeconds(60), () -> {
+                        long now = written.get();
+                        boolean stalled = now == last[0] && now > 0;
+                        last[0] = now;
+                        sleep(1000);
+                        return stalled;
+                    }),
+                    "the writer stalled: TCP back-pressure from a gateway that stopped reading");
             long stalledAt = written.get();
             assertTrue(stalledAt < total, "the gateway did not take all " + total + " bytes: " + stalledAt);
             // reading again lets the gateway flush and read again
@@ -750,20 +845,25 @@ class ReliabilityScenariosTest {
         SmscSimulator smsc = smsc();
         int deadRedis = FreePorts.find();
         String rest = upstream(smsc.port(), "") + ACCOUNTS;
-        Exception e = assertThrows(Exception.class,
-                () -> keep(TestGateways.start("gw-s18", "redis://127.0.0.1:" + deadRedis, rest)));
+        Exception e = assertThrows(
+                Exception.class, () -> keep(TestGateways.start("gw-s18", "redis://127.0.0.1:" + deadRedis, rest)));
         assertInstanceOf(RedisConnectException.class, e, e.toString());
 
         // the CLI exits non-zero, and its SMPP port never opened
         int smpp = FreePorts.find();
         int http = FreePorts.find();
-        ChildGateway cli = keep(ChildGateway.launch(tmp, "gw-s18-cli", """
+        ChildGateway cli = keep(ChildGateway.launch(
+                tmp,
+                "gw-s18-cli",
+                """
                 instanceId: gw-s18
                 smpp: { host: 127.0.0.1, port: %d }
                 http: { host: 127.0.0.1, port: %d }
                 redis: { uri: "redis://127.0.0.1:%d" }
                 optout: { journalDir: "%s" }
-                """.formatted(smpp, http, deadRedis, tmp.resolve("journal-cli")) + rest, smpp, http));
+                """.formatted(smpp, http, deadRedis, tmp.resolve("journal-cli")) + rest,
+                smpp,
+                http));
         int exit = cli.awaitExit(Duration.ofSeconds(60));
         assertNotEquals(-1, exit, "the CLI did not give up");
         assertNotEquals(0, exit, cli.log());
@@ -775,12 +875,15 @@ class ReliabilityScenariosTest {
         try (OptOutJournal j = OptOutJournal.open(journal, OptOutJournal.Options.defaults())) {
             for (int i = 0; i < 3; i++) {
                 j.append(("{\"entry\":" + i + ",\"padding\":\"" + "x".repeat(200) + "\"}")
-                        .getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+                                .getBytes(StandardCharsets.UTF_8))
+                        .get(10, TimeUnit.SECONDS);
             }
         }
         Path segment;
         try (Stream<Path> files = Files.list(journal)) {
-            segment = files.filter(f -> f.getFileName().toString().startsWith("journal-")).findFirst().orElseThrow();
+            segment = files.filter(f -> f.getFileName().toString().startsWith("journal-"))
+                    .findFirst()
+                    .orElseThrow();
         }
         try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
             long at = f.length() / 4; // inside the first of three records
@@ -789,8 +892,10 @@ class ReliabilityScenariosTest {
             f.seek(at);
             f.write(b ^ 0xFF);
         }
-        Exception corrupt = assertThrows(Exception.class, () -> keep(TestGateways.start("gw-s18j", redis.uri(),
-                "optout: { journalDir: \"" + journal + "\" }\n" + rest)));
+        Exception corrupt = assertThrows(
+                Exception.class,
+                () -> keep(TestGateways.start(
+                        "gw-s18j", redis.uri(), "optout: { journalDir: \"" + journal + "\" }\n" + rest)));
         assertInstanceOf(JournalCorruptException.class, corrupt, corrupt.toString());
     }
 
@@ -799,10 +904,13 @@ class ReliabilityScenariosTest {
     void s19_hundredsOfEsmesReconnectingAtOnce_bindsRateLimitedGatewayStaysResponsive() throws Exception {
         RedisServerProcess redis = redis();
         SmscSimulator smsc = smsc();
-        Gateway g = keep(TestGateways.start("gw-s19", redis.uri(),
+        Gateway g = keep(TestGateways.start(
+                "gw-s19",
+                redis.uri(),
                 "smpp: { host: 127.0.0.1, port: 0, bindRate: 20, maxConnectionsPerIp: 1000, connectRatePerIp: 1000,"
                         + " maxBindFailures: 1000, bindTimeout: 30s }\n"
-                        + upstream(smsc.port(), "") + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], maxBinds: 1000 } ]\n"));
+                        + upstream(smsc.port(), "")
+                        + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], maxBinds: 1000 } ]\n"));
         awaitBound(g);
         try (Raw existing = new Raw(g.smppPort())) {
             existing.bind(0x02, "acme", "pw");
@@ -850,8 +958,7 @@ class ReliabilityScenariosTest {
 
     /** A blocking SMPP client for bytes and behaviour jSMPP would not produce. */
     static final class Raw implements AutoCloseable {
-        record Frame(int commandId, int status, int sequence, byte[] body) {
-        }
+        record Frame(int commandId, int status, int sequence, byte[] body) {}
 
         private final Socket socket;
         final DataInputStream in;
@@ -868,8 +975,17 @@ class ReliabilityScenariosTest {
             byte[] sys = (systemId + "\0").getBytes(StandardCharsets.ISO_8859_1);
             byte[] pw = (password + "\0").getBytes(StandardCharsets.ISO_8859_1);
             ByteBuffer b = ByteBuffer.allocate(16 + sys.length + pw.length + 1 + 3 + 1);
-            b.putInt(b.capacity()).putInt(commandId).putInt(0).putInt(1).put(sys).put(pw)
-                    .put((byte) 0).put((byte) 0x34).put((byte) 0).put((byte) 0).put((byte) 0);
+            b.putInt(b.capacity())
+                    .putInt(commandId)
+                    .putInt(0)
+                    .putInt(1)
+                    .put(sys)
+                    .put(pw)
+                    .put((byte) 0)
+                    .put((byte) 0x34)
+                    .put((byte) 0)
+                    .put((byte) 0)
+                    .put((byte) 0);
             out.write(b.array());
             out.flush();
         }
@@ -881,7 +997,12 @@ class ReliabilityScenariosTest {
         }
 
         void sendHeader(int commandId, int sequence) throws IOException {
-            out.write(ByteBuffer.allocate(16).putInt(16).putInt(commandId).putInt(0).putInt(sequence).array());
+            out.write(ByteBuffer.allocate(16)
+                    .putInt(16)
+                    .putInt(commandId)
+                    .putInt(0)
+                    .putInt(sequence)
+                    .array());
             out.flush();
         }
 

@@ -30,30 +30,62 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OptOutReportTest {
 
-    private static ConsentEvent event(ConsentEvent.Type type, String number, Instant at, String keyword, String text,
-                                      String sender) {
-        return new ConsentEvent(ConsentEvent.newId(), at, type, number, "a:acme", keyword, "en", text, 0, "sim",
-                "ref", "gw-1", null, null, "acme", sender);
+    private static ConsentEvent event(
+            ConsentEvent.Type type, String number, Instant at, String keyword, String text, String sender) {
+        return new ConsentEvent(
+                ConsentEvent.newId(),
+                at,
+                type,
+                number,
+                "a:acme",
+                keyword,
+                "en",
+                text,
+                0,
+                "sim",
+                "ref",
+                "gw-1",
+                null,
+                null,
+                "acme",
+                sender);
     }
 
     @Test
     void reportCountsOptOutsPerDayRanksSendersAndListsReasons(@TempDir Path dir) throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
-             RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
+                RedisConnector c = RedisConnector.connect(redis.uri(), Duration.ofSeconds(2))) {
             SuppressionStore store = new SuppressionStore(c.async(), SuppressionStore.DEFAULT_BUCKETS);
             store.checkLayout().toCompletableFuture().get();
             Instant today = Instant.now();
             Instant yesterday = today.minus(Duration.ofDays(1));
             store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000001", yesterday, "STOP", "STOP", "12345"))
-                    .toCompletableFuture().get();
+                    .toCompletableFuture()
+                    .get();
             store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000002", today, "STOP", "stop", "12345"))
-                    .toCompletableFuture().get();
+                    .toCompletableFuture()
+                    .get();
             store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000003", today, "ARRET", "arret", "777"))
-                    .toCompletableFuture().get();
-            store.apply(event(ConsentEvent.Type.REASON, "15550000002", today.minusSeconds(2), null, "too many texts",
-                    "12345")).toCompletableFuture().get();
-            store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000009", today.minus(Duration.ofDays(40)), "QUIT",
-                    "quit", "12345")).toCompletableFuture().get();
+                    .toCompletableFuture()
+                    .get();
+            store.apply(event(
+                            ConsentEvent.Type.REASON,
+                            "15550000002",
+                            today.minusSeconds(2),
+                            null,
+                            "too many texts",
+                            "12345"))
+                    .toCompletableFuture()
+                    .get();
+            store.apply(event(
+                            ConsentEvent.Type.OPT_OUT,
+                            "15550000009",
+                            today.minus(Duration.ofDays(40)),
+                            "QUIT",
+                            "quit",
+                            "12345"))
+                    .toCompletableFuture()
+                    .get();
             RelayedStats stats = new RelayedStats(c.async());
             for (int i = 0; i < 200; i++) {
                 stats.relayed("acme", "12345");
@@ -80,8 +112,10 @@ class OptOutReportTest {
             Path png = dir.resolve("report.png");
             try {
                 System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                assertEquals(0, GatewayCli.commandLine().execute("report", "--since", "30d", "--redis", redis.uri(),
-                        "--png", png.toString()));
+                assertEquals(
+                        0,
+                        GatewayCli.commandLine()
+                                .execute("report", "--since", "30d", "--redis", redis.uri(), "--png", png.toString()));
             } finally {
                 System.setOut(oldOut);
             }

@@ -53,16 +53,20 @@ class LogHygieneTest {
         root.addAppender(appender);
         ours.setLevel(Level.DEBUG);
         try (RedisServerProcess redis = RedisServerProcess.start();
-             SmscSimulator smsc = new SmscSimulator(SimulatorOptions.builder()
-                     .credentials(Map.of("gw", UPSTREAM_PASSWORD)).build()).start()) {
-            Gateway gateway = TestGateways.start("gw-logs", redis.uri(), """
+                SmscSimulator smsc = new SmscSimulator(SimulatorOptions.builder()
+                                .credentials(Map.of("gw", UPSTREAM_PASSWORD))
+                                .build())
+                        .start()) {
+            Gateway gateway = TestGateways.start(
+                    "gw-logs", redis.uri(), """
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw, password: %s } ]
                     accounts: [ { systemId: acme, password: %s, numbers: ["12345"] } ]
                     """.formatted(smsc.port(), UPSTREAM_PASSWORD, ESME_PASSWORD));
             try {
                 awaitBound(gateway);
                 try {
-                    Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", WRONG_PASSWORD, null).unbindAndClose();
+                    Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", WRONG_PASSWORD, null)
+                            .unbindAndClose();
                 } catch (IOException expected) {
                     // refused
                 }
@@ -73,11 +77,13 @@ class LogHygieneTest {
                 } catch (IOException expected) {
                     // refused
                 }
-                SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", ESME_PASSWORD,
-                        new Esmes.Inbox());
+                SMPPSession acme =
+                        Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", ESME_PASSWORD, new Esmes.Inbox());
                 Esmes.submit(acme, "12345", OTHER, "hello", true);
-                assertEquals(0, smsc.injectMo(PERSON, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
-                        .get(10, TimeUnit.SECONDS));
+                assertEquals(
+                        0,
+                        smsc.injectMo(PERSON, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                                .get(10, TimeUnit.SECONDS));
                 try {
                     Esmes.submit(acme, "12345", PERSON, "after stop", false);
                 } catch (NegativeResponseException expected) {
@@ -102,7 +108,10 @@ class LogHygieneTest {
                 continue; // third-party client libraries used by the test itself
             }
             ourLines++;
-            String line = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage());
+            String line = e.getFormattedMessage()
+                    + (e.getThrowableProxy() == null
+                            ? ""
+                            : " " + e.getThrowableProxy().getMessage());
             if (line.contains("\nFORGED") || line.contains("\u001b")) {
                 leaks.add("raw control characters from a peer: " + e.getLoggerName() + ": " + line);
             }

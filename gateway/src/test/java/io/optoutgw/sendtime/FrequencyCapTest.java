@@ -64,8 +64,7 @@ class FrequencyCapTest {
         return new FrequencyCap(connection::async, clock);
     }
 
-    private static FrequencyCap.Result get(CompletionStage<FrequencyCap.Result> r)
-            throws Exception {
+    private static FrequencyCap.Result get(CompletionStage<FrequencyCap.Result> r) throws Exception {
         return r.toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
@@ -103,7 +102,8 @@ class FrequencyCapTest {
         assertFalse(get(cap.acquire("acme", "13055550123", 1, DAY)).admitted());
         assertTrue(get(cap.acquire("acme", "13055550124", 1, DAY)).admitted());
         assertTrue(get(cap.acquire("other", "13055550123", 1, DAY)).admitted());
-        assertEquals(List.of("gw:cap:acme:13055550123", "gw:cap:acme:13055550124", "gw:cap:other:13055550123"),
+        assertEquals(
+                List.of("gw:cap:acme:13055550123", "gw:cap:acme:13055550124", "gw:cap:other:13055550123"),
                 a.sync().keys("gw:cap:*").stream().sorted().toList());
     }
 
@@ -126,7 +126,9 @@ class FrequencyCapTest {
         FrequencyCap.Result r = get(cap.acquire("acme", "13055550123", 3, DAY));
         assertTrue(r.admitted());
         assertEquals(2, r.count());
-        assertEquals(T0.plus(Duration.ofHours(2)).toEpochMilli() + "," + clock.millis(), a.sync().get(key));
+        assertEquals(
+                T0.plus(Duration.ofHours(2)).toEpochMilli() + "," + clock.millis(),
+                a.sync().get(key));
     }
 
     @Test
@@ -175,7 +177,8 @@ class FrequencyCapTest {
         clock.advance(Duration.ofMinutes(1));
         get(cap.acquire("acme", "13055550123", 3, DAY));
         long three = sync.memoryUsage(key);
-        System.out.printf("gw:cap memory per number: %d bytes with 1 entry, %d bytes with 3 (key %d chars)%n",
+        System.out.printf(
+                "gw:cap memory per number: %d bytes with 1 entry, %d bytes with 3 (key %d chars)%n",
                 one, three, key.length());
         assertTrue(three <= 128, "3 entries: " + three + " bytes");
         assertTrue(one <= three, one + " > " + three);

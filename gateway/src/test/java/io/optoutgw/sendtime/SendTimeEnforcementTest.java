@@ -107,10 +107,23 @@ class SendTimeEnforcementTest {
             sessions.put(account, s);
         }
         try {
-            s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
-                    TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
-                    null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0,
+            s.submitShortMessage(
+                    "",
+                    TypeOfNumber.UNKNOWN,
+                    NumberingPlanIndicator.UNKNOWN,
+                    from,
+                    TypeOfNumber.INTERNATIONAL,
+                    NumberingPlanIndicator.ISDN,
+                    to,
+                    new ESMClass(),
+                    (byte) 0,
+                    (byte) 1,
+                    null,
+                    null,
+                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                    (byte) 0,
+                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                    (byte) 0,
                     "hello".getBytes(StandardCharsets.ISO_8859_1));
             return 0;
         } catch (NegativeResponseException e) {
@@ -131,16 +144,20 @@ class SendTimeEnforcementTest {
         assertEquals(0, submit("sched", "23456", to));
         smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
         ReceivedMessage m = smsc.receivedMessages().stream()
-                .filter(r -> r.pdu().getDestAddress().getAddress().endsWith(to)).findFirst().orElse(null);
+                .filter(r -> r.pdu().getDestAddress().getAddress().endsWith(to))
+                .findFirst()
+                .orElse(null);
         assertNotNull(m, "relayed to the SMSC");
         String at = m.pdu().getScheduleDeliveryTime();
         assertNotNull(at);
         assertEquals(16, at.length(), "an absolute SMPP time: " + at);
         String startHour = bandOutsideNow().substring(0, 2);
         // the next allowed time is the band's start in New York
-        Instant when = ((SmppTime.At) SmppTime.parse(at,
-                Instant.now())).instant();
-        assertEquals(Integer.parseInt(startHour), when.atZone(ZoneId.of("America/New_York")).getHour(), at);
+        Instant when = ((SmppTime.At) SmppTime.parse(at, Instant.now())).instant();
+        assertEquals(
+                Integer.parseInt(startHour),
+                when.atZone(ZoneId.of("America/New_York")).getHour(),
+                at);
         assertTrue(when.isAfter(Instant.now()), at);
     }
 

@@ -65,7 +65,8 @@ class SendTimeGateTest {
     }
 
     private Outcome check(SendTimeConfig config, boolean upstreamHonoursSchedule) throws Exception {
-        return gate.check("acme", MIAMI, config, null, upstreamHonoursSchedule).toCompletableFuture()
+        return gate.check("acme", MIAMI, config, null, upstreamHonoursSchedule)
+                .toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);
     }
 
@@ -82,8 +83,8 @@ class SendTimeGateTest {
 
     @Test
     void at2130RecipientTimeScheduleSetsTheNextAllowedTime() throws Exception {
-        SendTimeConfig schedule = new SendTimeConfig("us-fl-ok", null, null, SendTimeConfig.Action.SCHEDULE, 0x14,
-                null);
+        SendTimeConfig schedule =
+                new SendTimeConfig("us-fl-ok", null, null, SendTimeConfig.Action.SCHEDULE, 0x14, null);
         clock.set(local("2026-01-15T21:30"));
         Schedule s = assertInstanceOf(Schedule.class, check(schedule, true));
         assertEquals(local("2026-01-16T08:00"), s.at());
@@ -116,12 +117,16 @@ class SendTimeGateTest {
     void aMessageTheEsmeScheduledIsJudgedAtItsSchedule() throws Exception {
         SendTimeConfig tcpa = SendTimeConfig.preset("us-tcpa");
         clock.set(local("2026-01-15T21:30"));
-        Outcome o = gate.check("acme", MIAMI, tcpa, local("2026-01-16T10:00"), true).toCompletableFuture()
+        Outcome o = gate.check("acme", MIAMI, tcpa, local("2026-01-16T10:00"), true)
+                .toCompletableFuture()
                 .get(5, TimeUnit.SECONDS);
         assertInstanceOf(Relay.class, o);
         clock.set(local("2026-01-15T10:00"));
-        Refuse late = assertInstanceOf(Refuse.class, gate.check("acme", MIAMI, tcpa, local("2026-01-15T22:00"), true)
-                .toCompletableFuture().get(5, TimeUnit.SECONDS));
+        Refuse late = assertInstanceOf(
+                Refuse.class,
+                gate.check("acme", MIAMI, tcpa, local("2026-01-15T22:00"), true)
+                        .toCompletableFuture()
+                        .get(5, TimeUnit.SECONDS));
         assertEquals(local("2026-01-16T08:00"), late.retryAt());
     }
 

@@ -83,21 +83,21 @@ class SendTimeRulesTest {
     @Test
     void tcpaAllows2030AndRefuses2100() {
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T20:30", NEW_YORK), MIAMI, tcpa));
-        SendTimeDecision.Quiet quiet = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-01-15T21:00", NEW_YORK), MIAMI, tcpa));
+        SendTimeDecision.Quiet quiet =
+                assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T21:00", NEW_YORK), MIAMI, tcpa));
         assertEquals(local("2026-01-16T08:00", NEW_YORK), quiet.nextAllowed());
     }
 
     @Test
     void aPrefixSpanningZonesTakesTheStrictest() {
         // 08:30 in Boise is 07:30 in Los Angeles: quiet until 08:00 Pacific
-        SendTimeDecision.Quiet morning = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-01-15T08:30", BOISE), IDAHO, tcpa));
+        SendTimeDecision.Quiet morning =
+                assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T08:30", BOISE), IDAHO, tcpa));
         assertEquals(local("2026-01-15T08:00", LOS_ANGELES), morning.nextAllowed());
         assertEquals(local("2026-01-15T09:00", BOISE), morning.nextAllowed());
         // 21:15 in Boise is 20:15 in Los Angeles: quiet in Boise, so quiet, until 08:00 Pacific next day
-        SendTimeDecision.Quiet evening = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-01-15T21:15", BOISE), IDAHO, tcpa));
+        SendTimeDecision.Quiet evening =
+                assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T21:15", BOISE), IDAHO, tcpa));
         assertEquals(local("2026-01-16T08:00", LOS_ANGELES), evening.nextAllowed());
         // 20:30 in Boise is 19:30 in Los Angeles: allowed in both
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T20:30", BOISE), IDAHO, tcpa));
@@ -107,8 +107,11 @@ class SendTimeRulesTest {
     void anInvalidNanpNumberIsReadInEveryNanpZone() {
         // area code 999 is not assigned: the +1 prefix places it in all NANP zones, Guam to St John's
         List<ZoneId> zones = rules.zonesFor("19995550123", ZoneOffset.UTC);
-        assertTrue(zones.contains(ZoneId.of("Pacific/Guam")) && zones.contains(ZoneId.of("America/St_Johns"))
-                && zones.contains(NEW_YORK), zones::toString);
+        assertTrue(
+                zones.contains(ZoneId.of("Pacific/Guam"))
+                        && zones.contains(ZoneId.of("America/St_Johns"))
+                        && zones.contains(NEW_YORK),
+                zones::toString);
         // 09:00 New York is 00:00 next day in Guam: quiet
         assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T09:00", NEW_YORK), "19995550123", tcpa));
     }
@@ -116,12 +119,12 @@ class SendTimeRulesTest {
     @Test
     void aNumberThatCannotBePlacedIsReadInTheConfiguredTimeZone() {
         ZoneId paris = ZoneId.of("Europe/Paris");
-        SendTimeConfig config = new SendTimeConfig(null, List.of(Band.parse("08:00-20:00")), null, null, null,
-                "Europe/Paris");
+        SendTimeConfig config =
+                new SendTimeConfig(null, List.of(Band.parse("08:00-20:00")), null, null, null, "Europe/Paris");
         // country calling code 999 does not exist
         assertEquals(List.of(paris), rules.zonesFor("9995550123", config.fallbackZone()));
-        SendTimeDecision.Quiet quiet = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-01-15T07:30", paris), "9995550123", config));
+        SendTimeDecision.Quiet quiet = assertInstanceOf(
+                SendTimeDecision.Quiet.class, at(local("2026-01-15T07:30", paris), "9995550123", config));
         assertEquals(local("2026-01-15T08:00", paris), quiet.nextAllowed());
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T12:00", paris), "9995550123", config));
         // without a timeZone the fallback is UTC
@@ -131,22 +134,22 @@ class SendTimeRulesTest {
 
     @Test
     void severalBandsLeaveAGap() {
-        SendTimeConfig config = new SendTimeConfig(null,
-                List.of(Band.parse("14:00-18:00"), Band.parse("09:00-12:00")), null, null, null, null);
+        SendTimeConfig config = new SendTimeConfig(
+                null, List.of(Band.parse("14:00-18:00"), Band.parse("09:00-12:00")), null, null, null, null);
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T11:59", NEW_YORK), MIAMI, config));
-        SendTimeDecision.Quiet gap = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-01-15T12:30", NEW_YORK), MIAMI, config));
+        SendTimeDecision.Quiet gap =
+                assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T12:30", NEW_YORK), MIAMI, config));
         assertEquals(local("2026-01-15T14:00", NEW_YORK), gap.nextAllowed());
-        SendTimeDecision.Quiet night = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-01-15T18:00", NEW_YORK), MIAMI, config));
+        SendTimeDecision.Quiet night =
+                assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T18:00", NEW_YORK), MIAMI, config));
         assertEquals(local("2026-01-16T09:00", NEW_YORK), night.nextAllowed());
     }
 
     @Test
     void theNextAllowedTimeFollowsDaylightSavingTime() {
         // 2026-03-08: New York moves from UTC-5 to UTC-4 at 02:00
-        SendTimeDecision.Quiet quiet = assertInstanceOf(SendTimeDecision.Quiet.class,
-                at(local("2026-03-07T21:30", NEW_YORK), MIAMI, tcpa));
+        SendTimeDecision.Quiet quiet =
+                assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-03-07T21:30", NEW_YORK), MIAMI, tcpa));
         assertEquals(Instant.parse("2026-03-08T12:00:00Z"), quiet.nextAllowed());
     }
 
@@ -154,8 +157,8 @@ class SendTimeRulesTest {
     void bandsThatNeverOverlapAcrossTheZonesHaveNoNextTime() {
         // 08:00-09:00 in Guam (UTC+10) and in Honolulu (UTC-10) never coincide
         List<ZoneId> zones = List.of(ZoneId.of("Pacific/Guam"), ZoneId.of("Pacific/Honolulu"));
-        SendTimeDecision d = SendTimeRules.decide(zones, List.of(Band.parse("08:00-09:00")),
-                Instant.parse("2026-01-15T00:00:00Z"));
+        SendTimeDecision d =
+                SendTimeRules.decide(zones, List.of(Band.parse("08:00-09:00")), Instant.parse("2026-01-15T00:00:00Z"));
         assertNull(assertInstanceOf(SendTimeDecision.Quiet.class, d).nextAllowed());
     }
 

@@ -25,8 +25,13 @@ class SmppAbsoluteTimeTest {
 
     @Test
     void readsBackAsTheSameInstant() {
-        for (ZoneOffset offset : new ZoneOffset[] {ZoneOffset.UTC, ZoneOffset.ofHours(-5),
-                ZoneOffset.ofHoursMinutes(5, 45), ZoneOffset.ofHours(12), ZoneOffset.ofHours(-12)}) {
+        for (ZoneOffset offset : new ZoneOffset[] {
+            ZoneOffset.UTC,
+            ZoneOffset.ofHours(-5),
+            ZoneOffset.ofHoursMinutes(5, 45),
+            ZoneOffset.ofHours(12),
+            ZoneOffset.ofHours(-12)
+        }) {
             String field = SmppAbsoluteTime.format(AT, offset);
             assertEquals(new SmppTime.At(AT), SmppTime.parse(field, Instant.EPOCH), field);
         }
@@ -34,10 +39,10 @@ class SmppAbsoluteTimeTest {
 
     @Test
     void refusesWhatTheFieldCannotSay() {
-        assertThrows(IllegalArgumentException.class,
-                () -> SmppAbsoluteTime.format(AT, ZoneOffset.ofHoursMinutes(5, 20)));
+        assertThrows(
+                IllegalArgumentException.class, () -> SmppAbsoluteTime.format(AT, ZoneOffset.ofHoursMinutes(5, 20)));
         assertThrows(IllegalArgumentException.class, () -> SmppAbsoluteTime.format(AT, ZoneOffset.ofHours(14)));
-        assertThrows(IllegalArgumentException.class,
-                () -> SmppAbsoluteTime.format(Instant.parse("2100-01-01T00:00:00Z")));
+        assertThrows(
+                IllegalArgumentException.class, () -> SmppAbsoluteTime.format(Instant.parse("2100-01-01T00:00:00Z")));
     }
 }

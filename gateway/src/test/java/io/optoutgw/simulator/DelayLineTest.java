@@ -1,5 +1,8 @@
 package io.optoutgw.simulator;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.optoutgw.transport.Transports;
@@ -10,9 +13,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The simulator's shared timer ticks: every action runs, on its loop, not before its tick, in few tasks. */
 @Timeout(30)
@@ -34,22 +34,23 @@ class DelayLineTest {
         AtomicInteger early = new AtomicInteger();
         AtomicInteger offLoop = new AtomicInteger();
         loop.submit(() -> {
-            for (int i = 0; i < n; i++) {
-                long delay = ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(5),
-                        TimeUnit.MILLISECONDS.toNanos(10) + 1);
-                long earliest = System.nanoTime() + delay - DelayLine.GRAIN_NANOS / 2;
-                line.after(delay, () -> {
-                    // an action may run up to half a grain before its exact time, never earlier
-                    if (System.nanoTime() < earliest) {
-                        early.incrementAndGet();
+                    for (int i = 0; i < n; i++) {
+                        long delay = ThreadLocalRandom.current()
+                                .nextLong(TimeUnit.MILLISECONDS.toNanos(5), TimeUnit.MILLISECONDS.toNanos(10) + 1);
+                        long earliest = System.nanoTime() + delay - DelayLine.GRAIN_NANOS / 2;
+                        line.after(delay, () -> {
+                            // an action may run up to half a grain before its exact time, never earlier
+                            if (System.nanoTime() < earliest) {
+                                early.incrementAndGet();
+                            }
+                            if (!loop.inEventLoop()) {
+                                offLoop.incrementAndGet();
+                            }
+                            done.countDown();
+                        });
                     }
-                    if (!loop.inEventLoop()) {
-                        offLoop.incrementAndGet();
-                    }
-                    done.countDown();
-                });
-            }
-        }).get(10, TimeUnit.SECONDS);
+                })
+                .get(10, TimeUnit.SECONDS);
 
         assertTrue(done.await(10, TimeUnit.SECONDS), "every action ran");
         assertEquals(0, early.get(), "actions run before their tick");

@@ -50,7 +50,8 @@ class SmscSimulatorRawProtocolTest {
             dataSm.setSourceAddress(new Address((byte) 1, (byte) 1, "4915112345678"));
             dataSm.setDestAddress(new Address((byte) 1, (byte) 1, "4917000000001"));
             dataSm.setRegisteredDelivery((byte) 0x01);
-            dataSm.addOptionalParameter(new Tlv(SmppConstants.TAG_MESSAGE_PAYLOAD,
+            dataSm.addOptionalParameter(new Tlv(
+                    SmppConstants.TAG_MESSAGE_PAYLOAD,
                     "payload text longer than twenty".getBytes(StandardCharsets.ISO_8859_1)));
             dataSm.setSequenceNumber(2);
             esme.send(dataSm);
@@ -67,7 +68,9 @@ class SmscSimulatorRawProtocolTest {
             String body = new String(receipt.body(), StandardCharsets.ISO_8859_1);
             assertTrue(body.contains("id:" + messageId + " "), body);
             assertTrue(body.contains("text:payload text longer"), body);
-            assertEquals("4917000000001", sim.receivedMessages().get(0).pdu().getDestAddress().getAddress());
+            assertEquals(
+                    "4917000000001",
+                    sim.receivedMessages().get(0).pdu().getDestAddress().getAddress());
         }
     }
 
@@ -125,8 +128,8 @@ class SmscSimulatorRawProtocolTest {
         assertEquals(2776, defaults.port());
         assertEquals("127.0.0.1", defaults.host());
 
-        SimulatorOptions parsed = SmscSimulatorMain.parse(
-                new String[] {"--host", "0.0.0.0", "--port", "3000", "--delay-ms", "25"});
+        SimulatorOptions parsed =
+                SmscSimulatorMain.parse(new String[] {"--host", "0.0.0.0", "--port", "3000", "--delay-ms", "25"});
         assertEquals("0.0.0.0", parsed.host());
         assertEquals(3000, parsed.port());
         assertEquals(Duration.ofMillis(25), parsed.responseDelayMin());
@@ -138,7 +141,8 @@ class SmscSimulatorRawProtocolTest {
     @Test
     void optionsToStringDoesNotRevealPasswords() {
         SimulatorOptions options = SimulatorOptions.builder()
-                .credentials(Map.of("acme", "s3cr3t-value")).build();
+                .credentials(Map.of("acme", "s3cr3t-value"))
+                .build();
 
         assertFalse(options.toString().contains("s3cr3t-value"));
         assertTrue(options.toString().contains("acme"));

@@ -33,7 +33,6 @@ import org.jsmpp.bean.DataCodings;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
 import org.jsmpp.bean.ESMClass;
-import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.MessageState;
 import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.OptionalParameter;
@@ -91,8 +90,10 @@ class SmscSimulatorTest {
         assertEquals("4917000000001", receipt.getSourceAddr());
         assertEquals("4915112345678", receipt.getDestAddress());
         String text = new String(receipt.getShortMessage(), StandardCharsets.ISO_8859_1);
-        assertTrue(text.matches("id:" + messageId + " sub:001 dlvrd:001 submit date:\\d{10} done date:\\d{10}"
-                + " stat:DELIVRD err:000 text:Hello from the simul"), text);
+        assertTrue(
+                text.matches("id:" + messageId + " sub:001 dlvrd:001 submit date:\\d{10} done date:\\d{10}"
+                        + " stat:DELIVRD err:000 text:Hello from the simul"),
+                text);
 
         List<ReceivedMessage> received = sim.awaitSubmits(1, WAIT);
         assertEquals("acme", received.get(0).systemId());
@@ -256,10 +257,8 @@ class SmscSimulatorTest {
     void wrongPasswordIsRejectedWhenCredentialsConfigured() throws Exception {
         start(SimulatorOptions.builder().credentials(Map.of("acme", "secret")).build());
 
-        assertThrows(IOException.class,
-                () -> bind(BindType.BIND_TRX, "acme", "wrong", new Inbox()));
-        assertThrows(IOException.class,
-                () -> bind(BindType.BIND_TRX, "nobody", "secret", new Inbox()));
+        assertThrows(IOException.class, () -> bind(BindType.BIND_TRX, "acme", "wrong", new Inbox()));
+        assertThrows(IOException.class, () -> bind(BindType.BIND_TRX, "nobody", "secret", new Inbox()));
         bind(BindType.BIND_TRX, "acme", "secret", new Inbox());
 
         assertEquals(2, sim.failedBindCount());
@@ -338,7 +337,8 @@ class SmscSimulatorTest {
         sim.dropConnections();
 
         awaitCondition(() -> sim.boundSessionCount() == 0);
-        awaitCondition(() -> !a.getSessionState().isBound() && !b.getSessionState().isBound());
+        awaitCondition(
+                () -> !a.getSessionState().isBound() && !b.getSessionState().isBound());
     }
 
     @Test
@@ -367,14 +367,16 @@ class SmscSimulatorTest {
         sim = new SmscSimulator(options).start();
     }
 
-    private SMPPSession bind(BindType type, String systemId, String password, Inbox inbox)
-            throws IOException {
+    private SMPPSession bind(BindType type, String systemId, String password, Inbox inbox) throws IOException {
         SMPPSession session = new SMPPSession();
         session.setTransactionTimer(2000);
         session.setMessageReceiverListener(inbox);
         try {
-            session.connectAndBind("127.0.0.1", sim.port(), new BindParameter(type, systemId, password, "",
-                    TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null));
+            session.connectAndBind(
+                    "127.0.0.1",
+                    sim.port(),
+                    new BindParameter(
+                            type, systemId, password, "", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null));
         } catch (IOException e) {
             session.close();
             throw e;
@@ -385,11 +387,26 @@ class SmscSimulatorTest {
 
     private static String submit(SMPPSession esme, String from, String to, String text, boolean receipt)
             throws Exception {
-        return esme.submitShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, from,
-                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 0,
-                null, null,
-                new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE : SMSCDeliveryReceipt.DEFAULT),
-                (byte) 0, DataCodings.ZERO, (byte) 0, text.getBytes(StandardCharsets.ISO_8859_1)).getMessageId();
+        return esme.submitShortMessage(
+                        "",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        from,
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        to,
+                        new ESMClass(),
+                        (byte) 0,
+                        (byte) 0,
+                        null,
+                        null,
+                        new RegisteredDelivery(
+                                receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE : SMSCDeliveryReceipt.DEFAULT),
+                        (byte) 0,
+                        DataCodings.ZERO,
+                        (byte) 0,
+                        text.getBytes(StandardCharsets.ISO_8859_1))
+                .getMessageId();
     }
 
     private static String cString(DeliverSm pdu, OptionalParameter.Tag tag) {
@@ -423,8 +440,7 @@ class SmscSimulatorTest {
         }
 
         @Override
-        public void onAcceptAlertNotification(AlertNotification alertNotification) {
-        }
+        public void onAcceptAlertNotification(AlertNotification alertNotification) {}
 
         @Override
         public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {

@@ -19,9 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,8 +145,10 @@ class CategoryEnforcementTest {
     /** {@code text} from {@code person} to {@code shortCode}, acknowledged, its confirmation received. */
     private static void mo(String person, String shortCode, String text) throws Exception {
         long before = smsc.submitCount();
-        assertEquals(0, smsc.injectMo(person, shortCode, text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
-                .get(10, TimeUnit.SECONDS));
+        assertEquals(
+                0,
+                smsc.injectMo(person, shortCode, text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
         smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
     }
 
@@ -156,11 +156,26 @@ class CategoryEnforcementTest {
     private static int submit(String account, String from, String to, String serviceType, OptionalParameter... tlvs)
             throws Exception {
         try {
-            esme(account).submitShortMessage(serviceType, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
-                    TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
-                    null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0,
-                    "hello".getBytes(StandardCharsets.ISO_8859_1), tlvs);
+            esme(account)
+                    .submitShortMessage(
+                            serviceType,
+                            TypeOfNumber.UNKNOWN,
+                            NumberingPlanIndicator.UNKNOWN,
+                            from,
+                            TypeOfNumber.INTERNATIONAL,
+                            NumberingPlanIndicator.ISDN,
+                            to,
+                            new ESMClass(),
+                            (byte) 0,
+                            (byte) 1,
+                            null,
+                            null,
+                            new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                            (byte) 0,
+                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                            (byte) 0,
+                            "hello".getBytes(StandardCharsets.ISO_8859_1),
+                            tlvs);
             return 0;
         } catch (NegativeResponseException e) {
             return e.getCommandStatus();
@@ -265,8 +280,10 @@ class CategoryEnforcementTest {
     void anEntryWithoutCategoryBlocksEveryCategoryAndAccountsWithoutCategoriesAreUnchanged() throws Exception {
         String p = person();
         // what every entry recorded before categories existed looks like: no category
-        HttpResponse<String> added = api("POST", "/api/suppressions", "{\"number\":\"+" + p
-                + "\",\"scope\":\"account:acme\",\"reason\":\"legacy\"}");
+        HttpResponse<String> added = api(
+                "POST",
+                "/api/suppressions",
+                "{\"number\":\"+" + p + "\",\"scope\":\"account:acme\",\"reason\":\"legacy\"}");
         assertEquals(200, added.statusCode(), added.body());
         assertEquals("all", json(added).get("category").asText());
         assertEquals(REFUSED, submit("acme", "12345", p, "MARKE"));
@@ -289,17 +306,23 @@ class CategoryEnforcementTest {
         }
         assertEquals(Map.of("account:acme", "marketing", "account:strict", "all"), categories);
         // an operator lifts the marketing entry by its category
-        HttpResponse<String> removed = api("DELETE", "/api/suppressions/" + enc("+" + p)
-                + "?scope=account:acme&category=marketing&reason=test", null);
+        HttpResponse<String> removed = api(
+                "DELETE",
+                "/api/suppressions/" + enc("+" + p) + "?scope=account:acme&category=marketing&reason=test",
+                null);
         assertEquals(200, removed.statusCode(), removed.body());
         assertEquals("marketing", json(removed).get("category").asText());
         assertEquals(0, submit("acme", "12345", p, "MARKE"));
-        HttpResponse<String> bad = api("POST", "/api/suppressions", "{\"number\":\"+" + p
-                + "\",\"scope\":\"account:acme\",\"reason\":\"x\",\"category\":\"promo\"}");
+        HttpResponse<String> bad = api(
+                "POST",
+                "/api/suppressions",
+                "{\"number\":\"+" + p + "\",\"scope\":\"account:acme\",\"reason\":\"x\",\"category\":\"promo\"}");
         assertEquals(400, bad.statusCode());
         assertTrue(bad.body().contains("unknown category 'promo'"), bad.body());
-        HttpResponse<String> added = api("POST", "/api/suppressions", "{\"number\":\"+" + p
-                + "\",\"scope\":\"account:acme\",\"reason\":\"x\",\"category\":\"alerts\"}");
+        HttpResponse<String> added = api(
+                "POST",
+                "/api/suppressions",
+                "{\"number\":\"+" + p + "\",\"scope\":\"account:acme\",\"reason\":\"x\",\"category\":\"alerts\"}");
         assertEquals(200, added.statusCode(), added.body());
         assertEquals(REFUSED, submit("acme", "12345", p, "ALERT"));
         assertEquals(0, submit("acme", "12345", p, "MARKE"));
@@ -307,8 +330,10 @@ class CategoryEnforcementTest {
 
     private static HttpResponse<String> api(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path))
-                .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(30));
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(30));
+        b.method(
+                method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 

@@ -29,15 +29,33 @@ class ConsentEventCategoryTest {
 
     @Test
     void aCategoryEventRoundTrips() {
-        ConsentEvent e = new ConsentEvent("id", Instant.parse("2025-01-02T03:04:05Z"), ConsentEvent.Type.OPT_OUT,
-                "15551230001", "a:acme", "STOP", "en", "STOP", 0, "sim", null, "gw-a", null, null, "acme", "12345")
-                .withCategory("marketing").withOrder(42);
+        ConsentEvent e = new ConsentEvent(
+                        "id",
+                        Instant.parse("2025-01-02T03:04:05Z"),
+                        ConsentEvent.Type.OPT_OUT,
+                        "15551230001",
+                        "a:acme",
+                        "STOP",
+                        "en",
+                        "STOP",
+                        0,
+                        "sim",
+                        null,
+                        "gw-a",
+                        null,
+                        null,
+                        "acme",
+                        "12345")
+                .withCategory("marketing")
+                .withOrder(42);
         ConsentEvent back = ConsentEvent.fromJson(e.toJson());
         assertEquals(e, back);
         assertEquals("marketing", back.category());
         assertEquals("a:acme~marketing", back.slot());
-        assertEquals("15551230001~marketing|a:acme", SuppressionStore.field("15551230001", back.parsedScope(), "marketing"));
-        assertEquals("15551230001~marketing", SuppressionStore.field("15551230001", Scope.Global.INSTANCE, "marketing"));
+        assertEquals(
+                "15551230001~marketing|a:acme", SuppressionStore.field("15551230001", back.parsedScope(), "marketing"));
+        assertEquals(
+                "15551230001~marketing", SuppressionStore.field("15551230001", Scope.Global.INSTANCE, "marketing"));
     }
 
     @Test

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.SmppConstants;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
-import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
@@ -64,7 +64,8 @@ class OtherSubmitPathsTest {
         redis = RedisServerProcess.start();
         smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
         // a Redis command timeout of 5 s: the connection is made at start-up, on a loaded machine too
-        gateway = Gateway.start(ConfigLoader.parse("""
+        gateway = Gateway.start(ConfigLoader.parse(
+                """
                 instanceId: gw-paths
                 smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }
                 http: { host: 127.0.0.1, port: 0 }
@@ -109,14 +110,24 @@ class OtherSubmitPathsTest {
 
     private void optOut(String person, String shortCode) throws Exception {
         long before = smsc.submitCount();
-        assertEquals(0, smsc.injectMo(person, shortCode, "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
-                .get(10, TimeUnit.SECONDS));
+        assertEquals(
+                0,
+                smsc.injectMo(person, shortCode, "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
         smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
     }
 
     private static DataSmResult dataSm(SMPPSession s, String to, String text) throws Exception {
-        return s.dataShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345",
-                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), new RegisteredDelivery(),
+        return s.dataShortMessage(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                "12345",
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                to,
+                new ESMClass(),
+                new RegisteredDelivery(),
                 new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
                 new OptionalParameter.OctetString(OptionalParameter.Tag.MESSAGE_PAYLOAD.code(), text));
     }
@@ -126,9 +137,21 @@ class OtherSubmitPathsTest {
         for (int i = 0; i < to.length; i++) {
             dests[i] = new Address(TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to[i]);
         }
-        return s.submitMultiple("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from, dests,
-                new ESMClass(), (byte) 0, (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                ReplaceIfPresentFlag.DEFAULT, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0,
+        return s.submitMultiple(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                from,
+                dests,
+                new ESMClass(),
+                (byte) 0,
+                (byte) 1,
+                null,
+                null,
+                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                ReplaceIfPresentFlag.DEFAULT,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
                 "hello all".getBytes(StandardCharsets.ISO_8859_1));
     }
 
@@ -149,9 +172,12 @@ class OtherSubmitPathsTest {
 
     /** Destinations of the data_sm PDUs the simulator received (the STOP confirmation is a submit_sm). */
     private List<String> dataSmDestinationsReceived() {
-        return smsc.receivedMessages().stream().map(ReceivedMessage::pdu)
+        return smsc.receivedMessages().stream()
+                .map(ReceivedMessage::pdu)
                 .filter(pdu -> pdu.getCommandId() == SmppConstants.CMD_ID_DATA_SM)
-                .map(pdu -> pdu.getDestAddress() == null ? "" : pdu.getDestAddress().getAddress()).toList();
+                .map(pdu ->
+                        pdu.getDestAddress() == null ? "" : pdu.getDestAddress().getAddress())
+                .toList();
     }
 
     @Test
@@ -170,8 +196,7 @@ class OtherSubmitPathsTest {
     }
 
     @Test
-    void submitMultiWhileRedisIsFrozenIsRefusedWholeForAFailClosedAccountAndRelayedForAFailOpenOne()
-            throws Exception {
+    void submitMultiWhileRedisIsFrozenIsRefusedWholeForAFailClosedAccountAndRelayedForAFailOpenOne() throws Exception {
         SMPPSession acme = bind("acme");
         SMPPSession open = bind("open");
         String a1 = person();
@@ -190,8 +215,11 @@ class OtherSubmitPathsTest {
         }
         List<SubmitMulti> got = smsc.receivedSubmitMultis();
         assertEquals(1, got.size(), "only the fail-open account's submit_multi reached the SMSC");
-        assertEquals(List.of(o1, o2), got.get(0).getDestinations().stream()
-                .map(d -> d.address().getAddress()).toList());
+        assertEquals(
+                List.of(o1, o2),
+                got.get(0).getDestinations().stream()
+                        .map(d -> d.address().getAddress())
+                        .toList());
     }
 
     /**
@@ -208,22 +236,37 @@ class OtherSubmitPathsTest {
         assertEquals(0x0B, status(() -> Esmes.submit(brand, "44441", p, "from the short code texted", false)));
         SubmitMultiResult mixed = multi(brand, "44441", p, q);
         assertEquals(1, mixed.getUnsuccessDeliveries().length);
-        assertEquals(p, mixed.getUnsuccessDeliveries()[0].getDestinationAddress().getAddress());
+        assertEquals(
+                p, mixed.getUnsuccessDeliveries()[0].getDestinationAddress().getAddress());
         assertEquals(0x0B, mixed.getUnsuccessDeliveries()[0].getErrorStatusCode());
 
         // the brand's other sender may still send, on both paths
-        assertNotNull(Esmes.submit(brand, "44442", p, "from the other short code", false).getMessageId());
+        assertNotNull(Esmes.submit(brand, "44442", p, "from the other short code", false)
+                .getMessageId());
         SubmitMultiResult other = multi(brand, "44442", p);
         assertEquals(0, other.getUnsuccessDeliveries().length);
         List<SubmitMulti> got = smsc.receivedSubmitMultis();
         assertEquals(2, got.size());
-        assertEquals(List.of(q), got.get(0).getDestinations().stream().map(d -> d.address().getAddress()).toList());
-        assertEquals(List.of(p), got.get(1).getDestinations().stream().map(d -> d.address().getAddress()).toList());
+        assertEquals(
+                List.of(q),
+                got.get(0).getDestinations().stream()
+                        .map(d -> d.address().getAddress())
+                        .toList());
+        assertEquals(
+                List.of(p),
+                got.get(1).getDestinations().stream()
+                        .map(d -> d.address().getAddress())
+                        .toList());
         List<ReceivedMessage> received = smsc.receivedMessages();
-        assertEquals(List.of("44442"), received.subList(mark, received.size()).stream().map(ReceivedMessage::pdu)
-                .filter(pdu -> pdu.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM)
-                .filter(pdu -> pdu.getDestAddress() != null && p.equals(pdu.getDestAddress().getAddress()))
-                .map(pdu -> pdu.getSourceAddress().getAddress())
-                .toList(), "of the submit_sm to the opted-out number only the other sender's was relayed");
+        assertEquals(
+                List.of("44442"),
+                received.subList(mark, received.size()).stream()
+                        .map(ReceivedMessage::pdu)
+                        .filter(pdu -> pdu.getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM)
+                        .filter(pdu -> pdu.getDestAddress() != null
+                                && p.equals(pdu.getDestAddress().getAddress()))
+                        .map(pdu -> pdu.getSourceAddress().getAddress())
+                        .toList(),
+                "of the submit_sm to the opted-out number only the other sender's was relayed");
     }
 }

@@ -83,10 +83,24 @@ class SenderScopeSpellingTest {
 
     private static int submit(SMPPSession s, TypeOfNumber sourceTon, String from, String to) {
         try {
-            s.submitShortMessage("", sourceTon, NumberingPlanIndicator.UNKNOWN, from, TypeOfNumber.INTERNATIONAL,
-                    NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1, null, null,
-                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT), (byte) 0,
-                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, "hi".getBytes(StandardCharsets.ISO_8859_1));
+            s.submitShortMessage(
+                    "",
+                    sourceTon,
+                    NumberingPlanIndicator.UNKNOWN,
+                    from,
+                    TypeOfNumber.INTERNATIONAL,
+                    NumberingPlanIndicator.ISDN,
+                    to,
+                    new ESMClass(),
+                    (byte) 0,
+                    (byte) 1,
+                    null,
+                    null,
+                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                    (byte) 0,
+                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                    (byte) 0,
+                    "hi".getBytes(StandardCharsets.ISO_8859_1));
             return 0;
         } catch (NegativeResponseException e) {
             return e.getCommandStatus();
@@ -105,7 +119,9 @@ class SenderScopeSpellingTest {
     private void assertAllRefused(SMPPSession s, String person, Object[][] spellings) {
         long before = smsc.submitCount();
         for (Object[] v : spellings) {
-            assertEquals(0x0B, submit(s, (TypeOfNumber) v[0], (String) v[1], person),
+            assertEquals(
+                    0x0B,
+                    submit(s, (TypeOfNumber) v[0], (String) v[1], person),
                     "from " + v[0] + " '" + v[1] + "' to a person who opted out of that sender");
         }
         assertEquals(before, smsc.submitCount(), "none of them reached the SMSC");
@@ -117,14 +133,14 @@ class SenderScopeSpellingTest {
         stop(person, (byte) 0, "67890");
         SMPPSession beta = bind("beta");
         assertAllRefused(beta, person, new Object[][] {
-                {TypeOfNumber.UNKNOWN, "67890"},
-                {TypeOfNumber.UNKNOWN, "+67890"},
-                {TypeOfNumber.UNKNOWN, " 67890"},
-                {TypeOfNumber.UNKNOWN, "67890 "},
-                {TypeOfNumber.UNKNOWN, " +67890 "},
-                {TypeOfNumber.INTERNATIONAL, "67890"},
-                {TypeOfNumber.NATIONAL, "67890"},
-                {TypeOfNumber.ALPHANUMERIC, "+67890"},
+            {TypeOfNumber.UNKNOWN, "67890"},
+            {TypeOfNumber.UNKNOWN, "+67890"},
+            {TypeOfNumber.UNKNOWN, " 67890"},
+            {TypeOfNumber.UNKNOWN, "67890 "},
+            {TypeOfNumber.UNKNOWN, " +67890 "},
+            {TypeOfNumber.INTERNATIONAL, "67890"},
+            {TypeOfNumber.NATIONAL, "67890"},
+            {TypeOfNumber.ALPHANUMERIC, "+67890"},
         });
         // the opt-out is from that sender only: the account's other sender still reaches the person
         long before = smsc.submitCount();
@@ -137,8 +153,8 @@ class SenderScopeSpellingTest {
         String person = "12015551002";
         stop(person, (byte) 1, "+67890");
         assertAllRefused(bind("beta"), person, new Object[][] {
-                {TypeOfNumber.UNKNOWN, "67890"},
-                {TypeOfNumber.UNKNOWN, "+67890"},
+            {TypeOfNumber.UNKNOWN, "67890"},
+            {TypeOfNumber.UNKNOWN, "+67890"},
         });
     }
 
@@ -147,12 +163,12 @@ class SenderScopeSpellingTest {
         String person = "12015551003";
         stop(person, (byte) 1, "12015550100");
         assertAllRefused(bind("beta"), person, new Object[][] {
-                {TypeOfNumber.INTERNATIONAL, "12015550100"},
-                {TypeOfNumber.UNKNOWN, "+12015550100"},
-                {TypeOfNumber.UNKNOWN, " +12015550100"},
-                {TypeOfNumber.UNKNOWN, "12015550100"},
-                {TypeOfNumber.NATIONAL, "2015550100"},
-                {TypeOfNumber.UNKNOWN, "2015550100"},
+            {TypeOfNumber.INTERNATIONAL, "12015550100"},
+            {TypeOfNumber.UNKNOWN, "+12015550100"},
+            {TypeOfNumber.UNKNOWN, " +12015550100"},
+            {TypeOfNumber.UNKNOWN, "12015550100"},
+            {TypeOfNumber.NATIONAL, "2015550100"},
+            {TypeOfNumber.UNKNOWN, "2015550100"},
         });
     }
 
@@ -161,10 +177,10 @@ class SenderScopeSpellingTest {
         String person = "12015551004";
         stop(person, (byte) 0, "55555");
         assertAllRefused(bind("open"), person, new Object[][] {
-                {TypeOfNumber.UNKNOWN, "55555"},
-                {TypeOfNumber.UNKNOWN, "+55555"},
-                {TypeOfNumber.UNKNOWN, " 55555"},
-                {TypeOfNumber.INTERNATIONAL, "55555"},
+            {TypeOfNumber.UNKNOWN, "55555"},
+            {TypeOfNumber.UNKNOWN, "+55555"},
+            {TypeOfNumber.UNKNOWN, " 55555"},
+            {TypeOfNumber.INTERNATIONAL, "55555"},
         });
     }
 

@@ -3,7 +3,6 @@ package io.optoutgw.suppression;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.optoutgw.app.Gateway;
@@ -73,7 +72,9 @@ class SuppressionEnforcementTest {
     }
 
     private Gateway start(String instance) throws Exception {
-        Gateway g = TestGateways.start(instance, redis.uri(),
+        Gateway g = TestGateways.start(
+                instance,
+                redis.uri(),
                 config(smsc.port()).formatted(TestGateways.tempJournalDir(instance), smsc.port()));
         awaitBound(g);
         return g;
@@ -100,8 +101,10 @@ class SuppressionEnforcementTest {
     /** STOP from {@code person}, acknowledged, and its confirmation received by the SMSC. */
     private void optOut(String person, String shortCode) throws Exception {
         long before = smsc.submitCount();
-        assertEquals(0, smsc.injectMo(person, shortCode, "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
-                .get(10, TimeUnit.SECONDS));
+        assertEquals(
+                0,
+                smsc.injectMo(person, shortCode, "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
         // the confirmation may leave after the deliver_sm_resp: wait for it, so that the tests'
         // "nothing reached the SMSC" counts only their own submits
         smsc.awaitSubmits((int) before + 1, Duration.ofSeconds(10));
@@ -130,22 +133,29 @@ class SuppressionEnforcementTest {
         SMPPSession acme = bind(gateway, "acme", BindType.BIND_TX, null);
         String national = p.substring(1);
         Object[][] variants = {
-                {TypeOfNumber.INTERNATIONAL, p},
-                {TypeOfNumber.INTERNATIONAL, "+" + p},
-                {TypeOfNumber.UNKNOWN, "+" + p},
-                {TypeOfNumber.UNKNOWN, "00" + p},
-                {TypeOfNumber.UNKNOWN, p},
-                {TypeOfNumber.NATIONAL, national},
-                {TypeOfNumber.UNKNOWN, "+1 " + national.substring(0, 3) + "-" + national.substring(3, 6) + "-"
-                        + national.substring(6)},
+            {TypeOfNumber.INTERNATIONAL, p},
+            {TypeOfNumber.INTERNATIONAL, "+" + p},
+            {TypeOfNumber.UNKNOWN, "+" + p},
+            {TypeOfNumber.UNKNOWN, "00" + p},
+            {TypeOfNumber.UNKNOWN, p},
+            {TypeOfNumber.NATIONAL, national},
+            {
+                TypeOfNumber.UNKNOWN,
+                "+1 " + national.substring(0, 3) + "-" + national.substring(3, 6) + "-" + national.substring(6)
+            },
         };
         for (Object[] v : variants) {
-            int status = status(() -> Esmes.submitTo(acme, "12345", (TypeOfNumber) v[0], NumberingPlanIndicator.ISDN,
-                    (String) v[1], (byte) 0, "msg".getBytes(StandardCharsets.ISO_8859_1)));
+            int status = status(() -> Esmes.submitTo(
+                    acme,
+                    "12345",
+                    (TypeOfNumber) v[0],
+                    NumberingPlanIndicator.ISDN,
+                    (String) v[1],
+                    (byte) 0,
+                    "msg".getBytes(StandardCharsets.ISO_8859_1)));
             assertEquals(0x0B, status, "variant " + v[0] + " '" + v[1] + "'");
         }
-        assertTrue(TestGateways.eventually(Duration.ofSeconds(5),
-                () -> smsc.submitCount() == before + 1));
+        assertTrue(TestGateways.eventually(Duration.ofSeconds(5), () -> smsc.submitCount() == before + 1));
         Thread.sleep(200);
         assertEquals(before + 1, smsc.submitCount(), "only the confirmation reached the SMSC");
     }
@@ -154,10 +164,26 @@ class SuppressionEnforcementTest {
     void aDestinationThatIsNotANumberIsRefusedNeverPassed() throws Exception {
         SMPPSession acme = bind(gateway, "acme", BindType.BIND_TX, null);
         long before = smsc.submitCount();
-        assertEquals(0x0B, status(() -> Esmes.submitTo(acme, "12345", TypeOfNumber.ALPHANUMERIC,
-                NumberingPlanIndicator.UNKNOWN, "ACME", (byte) 0, "msg".getBytes(StandardCharsets.ISO_8859_1))));
-        assertEquals(0x0B, status(() -> Esmes.submitTo(acme, "12345", TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.ISDN, "12", (byte) 0, "msg".getBytes(StandardCharsets.ISO_8859_1))));
+        assertEquals(
+                0x0B,
+                status(() -> Esmes.submitTo(
+                        acme,
+                        "12345",
+                        TypeOfNumber.ALPHANUMERIC,
+                        NumberingPlanIndicator.UNKNOWN,
+                        "ACME",
+                        (byte) 0,
+                        "msg".getBytes(StandardCharsets.ISO_8859_1))));
+        assertEquals(
+                0x0B,
+                status(() -> Esmes.submitTo(
+                        acme,
+                        "12345",
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.ISDN,
+                        "12",
+                        (byte) 0,
+                        "msg".getBytes(StandardCharsets.ISO_8859_1))));
         assertEquals(before, smsc.submitCount());
     }
 
@@ -173,8 +199,17 @@ class SuppressionEnforcementTest {
             byte[] sm = new byte[udh.length + body.length];
             System.arraycopy(udh, 0, sm, 0, udh.length);
             System.arraycopy(body, 0, sm, udh.length, body.length);
-            assertEquals(0x0B, status(() -> Esmes.submitTo(acme, "12345", TypeOfNumber.INTERNATIONAL,
-                    NumberingPlanIndicator.ISDN, p, (byte) 0x40, sm)), "part " + part);
+            assertEquals(
+                    0x0B,
+                    status(() -> Esmes.submitTo(
+                            acme,
+                            "12345",
+                            TypeOfNumber.INTERNATIONAL,
+                            NumberingPlanIndicator.ISDN,
+                            p,
+                            (byte) 0x40,
+                            sm)),
+                    "part " + part);
         }
         assertEquals(before, smsc.submitCount());
     }
@@ -190,9 +225,13 @@ class SuppressionEnforcementTest {
         assertTrue(accepted.getMessageId().startsWith("GW"), accepted.getMessageId());
         DeliverSm receipt = inbox.delivered.poll(5, TimeUnit.SECONDS);
         assertNotNull(receipt);
-        assertEquals(accepted.getMessageId(), receipt.getShortMessageAsDeliveryReceipt().getId());
+        assertEquals(
+                accepted.getMessageId(),
+                receipt.getShortMessageAsDeliveryReceipt().getId());
         assertTrue(new String(receipt.getShortMessage(), StandardCharsets.ISO_8859_1).contains("stat:REJECTD err:011"));
-        assertEquals(0x0B, status(() -> Esmes.submit(rcpt, "22222", p, "no receipt asked", false)),
+        assertEquals(
+                0x0B,
+                status(() -> Esmes.submit(rcpt, "22222", p, "no receipt asked", false)),
                 "without a receipt request the refusal is a reject");
         assertEquals(before, smsc.submitCount(), "nothing reached the SMSC");
     }
@@ -206,11 +245,16 @@ class SuppressionEnforcementTest {
         SMPPSession acme = bind(gateway, "acme", BindType.BIND_TX, null);
         SubmitMultiResult mixed = multi(acme, blocked, ok1, ok2);
         assertEquals(1, mixed.getUnsuccessDeliveries().length);
-        assertEquals(blocked, mixed.getUnsuccessDeliveries()[0].getDestinationAddress().getAddress());
+        assertEquals(
+                blocked,
+                mixed.getUnsuccessDeliveries()[0].getDestinationAddress().getAddress());
         assertEquals(0x0B, mixed.getUnsuccessDeliveries()[0].getErrorStatusCode());
         assertEquals(1, smsc.receivedSubmitMultis().size());
-        assertEquals(List.of(ok1, ok2), smsc.receivedSubmitMultis().get(0).getDestinations().stream()
-                .map(d -> d.address().getAddress()).toList());
+        assertEquals(
+                List.of(ok1, ok2),
+                smsc.receivedSubmitMultis().get(0).getDestinations().stream()
+                        .map(d -> d.address().getAddress())
+                        .toList());
 
         SubmitMultiResult allRefused = multi(acme, blocked, "+" + blocked);
         assertEquals(2, allRefused.getUnsuccessDeliveries().length);
@@ -222,9 +266,21 @@ class SuppressionEnforcementTest {
         for (int i = 0; i < to.length; i++) {
             dests[i] = new Address(TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to[i]);
         }
-        return s.submitMultiple("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, "12345", dests,
-                new ESMClass(), (byte) 0, (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                ReplaceIfPresentFlag.DEFAULT, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0,
+        return s.submitMultiple(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                "12345",
+                dests,
+                new ESMClass(),
+                (byte) 0,
+                (byte) 1,
+                null,
+                null,
+                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                ReplaceIfPresentFlag.DEFAULT,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
                 "hello all".getBytes(StandardCharsets.ISO_8859_1));
     }
 
@@ -241,7 +297,8 @@ class SuppressionEnforcementTest {
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertTrue(millis < 2000, "refused within the bound, took " + millis + " ms");
             assertEquals(before, smsc.submitCount(), "nothing reached the SMSC");
-            assertNotNull(Esmes.submit(open, "33333", p, "one-time password", false).getMessageId(),
+            assertNotNull(
+                    Esmes.submit(open, "33333", p, "one-time password", false).getMessageId(),
                     "a fail-open account is relayed");
         } finally {
             redis.resume();

@@ -30,7 +30,8 @@ class SuppressionLayoutTest {
         assertEquals("gw:s:{12}", SuppressionStore.bucketKeyFor("1", 16));
         for (String digits : new String[] {"15551234567", "447700900123", "4915112345678", "1"}) {
             assertEquals(new SuppressionStore(null, 16).bucketKey(digits), SuppressionStore.bucketKeyFor(digits, 16));
-            assertEquals(new SuppressionStore(null, DEFAULT_BUCKETS).bucketKey(digits),
+            assertEquals(
+                    new SuppressionStore(null, DEFAULT_BUCKETS).bucketKey(digits),
                     SuppressionStore.bucketKeyFor(digits, DEFAULT_BUCKETS));
         }
     }

@@ -52,8 +52,23 @@ class SuppressionStoreTest {
     }
 
     private static ConsentEvent event(ConsentEvent.Type type, String number, Scope scope, long epochSecond) {
-        return new ConsentEvent(ConsentEvent.newId(), Instant.ofEpochSecond(epochSecond), type, number, scope.code(),
-                "STOP", "en", "Stop", 0, "sim", "sim#0/7", "gw-1", null, null, "acme", "12345");
+        return new ConsentEvent(
+                ConsentEvent.newId(),
+                Instant.ofEpochSecond(epochSecond),
+                type,
+                number,
+                scope.code(),
+                "STOP",
+                "en",
+                "Stop",
+                0,
+                "sim",
+                "sim#0/7",
+                "gw-1",
+                null,
+                null,
+                "acme",
+                "12345");
     }
 
     private <T> T get(CompletionStage<T> stage) throws Exception {
@@ -105,14 +120,16 @@ class SuppressionStoreTest {
     void helpIsAuditedWithoutTouchingTheList() throws Exception {
         get(store.apply(event(ConsentEvent.Type.HELP, "15551230007", Scope.Global.INSTANCE, 1000)));
         assertFalse(get(store.check("15551230007", "acme", "1")).suppressed());
-        assertEquals(ConsentEvent.Type.HELP, get(store.history("15551230007")).get(0).type());
+        assertEquals(
+                ConsentEvent.Type.HELP, get(store.history("15551230007")).get(0).type());
         assertTrue(get(store.entries("15551230007")).isEmpty());
     }
 
     @Test
     void aDifferentBucketCountIsRefused() {
         SuppressionStore other = new SuppressionStore(connector.async(), 2048);
-        ExecutionException e = assertThrows(ExecutionException.class,
+        ExecutionException e = assertThrows(
+                ExecutionException.class,
                 () -> other.checkLayout().toCompletableFuture().get());
         assertTrue(e.getCause().getMessage().contains("1024"), e.getCause().getMessage());
     }
@@ -121,8 +138,11 @@ class SuppressionStoreTest {
     void theAuditIndexIsWalkedByPositionFromTheFirstEventInRange() throws Exception {
         for (int i = 0; i < 25; i++) {
             // two events a second: ties on the score cross page boundaries
-            get(store.apply(event(ConsentEvent.Type.OPT_OUT, "155512300" + String.format("%02d", i),
-                    Scope.Global.INSTANCE, 1000 + i / 2)));
+            get(store.apply(event(
+                    ConsentEvent.Type.OPT_OUT,
+                    "155512300" + String.format("%02d", i),
+                    Scope.Global.INSTANCE,
+                    1000 + i / 2)));
         }
         assertEquals(0L, get(store.auditIndexRank(0)));
         assertEquals(10L, get(store.auditIndexRank(1005_000)), "events at 1000..1004 s come before");

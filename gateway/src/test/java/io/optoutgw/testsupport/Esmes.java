@@ -27,8 +27,7 @@ import org.jsmpp.session.connection.socket.SocketConnection;
 /** jSMPP (an SMPP client nobody here wrote) as the ESME in integration tests. */
 public final class Esmes {
 
-    private Esmes() {
-    }
+    private Esmes() {}
 
     /** Collects what the gateway delivers to one ESME session. */
     public static final class Inbox implements MessageReceiverListener {
@@ -40,8 +39,7 @@ public final class Esmes {
         }
 
         @Override
-        public void onAcceptAlertNotification(AlertNotification alertNotification) {
-        }
+        public void onAcceptAlertNotification(AlertNotification alertNotification) {}
 
         @Override
         public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) {
@@ -56,39 +54,81 @@ public final class Esmes {
         if (inbox != null) {
             s.setMessageReceiverListener(inbox);
         }
-        s.connectAndBind("127.0.0.1", port, new BindParameter(type, systemId, password, "",
-                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 5000);
+        s.connectAndBind(
+                "127.0.0.1",
+                port,
+                new BindParameter(
+                        type, systemId, password, "", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null),
+                5000);
         return s;
     }
 
     /** As {@link #bind}, over TLS with {@code tls} (see {@link TestCertificates#clientContext}). */
-    public static SMPPSession bindTls(int port, SSLContext tls, BindType type, String systemId,
-                                      String password, Inbox inbox) throws IOException {
-        SMPPSession s = new SMPPSession((host, p) -> new SocketConnection(
-                TestCertificates.connect(tls, p)));
+    public static SMPPSession bindTls(
+            int port, SSLContext tls, BindType type, String systemId, String password, Inbox inbox) throws IOException {
+        SMPPSession s = new SMPPSession((host, p) -> new SocketConnection(TestCertificates.connect(tls, p)));
         s.setTransactionTimer(5000);
         if (inbox != null) {
             s.setMessageReceiverListener(inbox);
         }
-        s.connectAndBind("127.0.0.1", port, new BindParameter(type, systemId, password, "",
-                TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null), 5000);
+        s.connectAndBind(
+                "127.0.0.1",
+                port,
+                new BindParameter(
+                        type, systemId, password, "", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, null),
+                5000);
         return s;
     }
 
     /** submit_sm to {@code to} with the given TON/NPI (for number-variant tests). */
-    public static SubmitSmResult submitTo(SMPPSession s, String from, TypeOfNumber ton, NumberingPlanIndicator npi,
-                                          String to, byte esmClass, byte[] message) throws Exception {
-        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from, ton, npi, to,
-                new ESMClass(esmClass), (byte) 0, (byte) 1, null, null, new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), (byte) 0, message);
+    public static SubmitSmResult submitTo(
+            SMPPSession s,
+            String from,
+            TypeOfNumber ton,
+            NumberingPlanIndicator npi,
+            String to,
+            byte esmClass,
+            byte[] message)
+            throws Exception {
+        return s.submitShortMessage(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                from,
+                ton,
+                npi,
+                to,
+                new ESMClass(esmClass),
+                (byte) 0,
+                (byte) 1,
+                null,
+                null,
+                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                (byte) 0,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
+                message);
     }
 
     public static SubmitSmResult submit(SMPPSession s, String from, String to, String text, boolean receipt)
             throws Exception {
-        return s.submitShortMessage("", TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, from,
-                TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, to, new ESMClass(), (byte) 0, (byte) 1,
-                null, null, new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE
-                        : SMSCDeliveryReceipt.DEFAULT), (byte) 0, new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                (byte) 0, text.getBytes(StandardCharsets.ISO_8859_1));
+        return s.submitShortMessage(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                from,
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                to,
+                new ESMClass(),
+                (byte) 0,
+                (byte) 1,
+                null,
+                null,
+                new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE : SMSCDeliveryReceipt.DEFAULT),
+                (byte) 0,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
+                text.getBytes(StandardCharsets.ISO_8859_1));
     }
 }

@@ -8,8 +8,7 @@ import java.net.ServerSocket;
 /** Finds a free TCP port on 127.0.0.1. */
 public final class FreePorts {
 
-    private FreePorts() {
-    }
+    private FreePorts() {}
 
     public static int find() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

@@ -181,10 +181,21 @@ public final class JsmppSmsc implements AutoCloseable {
      * on an error status.
      */
     public void deliverMo(String from, String to, String text) throws Exception {
-        awaitBound(Duration.ofSeconds(10)).deliverShortMessage("", TypeOfNumber.INTERNATIONAL,
-                NumberingPlanIndicator.ISDN, from, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, to,
-                new ESMClass(), (byte) 0, (byte) 0, new RegisteredDelivery(),
-                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT), text.getBytes(StandardCharsets.ISO_8859_1));
+        awaitBound(Duration.ofSeconds(10))
+                .deliverShortMessage(
+                        "",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        from,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        to,
+                        new ESMClass(),
+                        (byte) 0,
+                        (byte) 0,
+                        new RegisteredDelivery(),
+                        new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                        text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     /**
@@ -195,13 +206,24 @@ public final class JsmppSmsc implements AutoCloseable {
     public void deliverReceipt(String messageId, String handset, String sender) throws Exception {
         String text = "id:" + messageId + " sub:001 dlvrd:001 submit date:2601010000 done date:2601010001"
                 + " stat:DELIVRD err:000 text:";
-        awaitBound(Duration.ofSeconds(10)).deliverShortMessage("", TypeOfNumber.INTERNATIONAL,
-                NumberingPlanIndicator.ISDN, handset, TypeOfNumber.UNKNOWN, NumberingPlanIndicator.UNKNOWN, sender,
-                new ESMClass(MessageMode.DEFAULT, MessageType.SMSC_DEL_RECEIPT, GSMSpecificFeature.DEFAULT),
-                (byte) 0, (byte) 0, new RegisteredDelivery(), new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                text.getBytes(StandardCharsets.ISO_8859_1),
-                new OptionalParameter.COctetString(OptionalParameter.Tag.RECEIPTED_MESSAGE_ID.code(), messageId),
-                new OptionalParameter.Byte(OptionalParameter.Tag.MESSAGE_STATE, (byte) 2));
+        awaitBound(Duration.ofSeconds(10))
+                .deliverShortMessage(
+                        "",
+                        TypeOfNumber.INTERNATIONAL,
+                        NumberingPlanIndicator.ISDN,
+                        handset,
+                        TypeOfNumber.UNKNOWN,
+                        NumberingPlanIndicator.UNKNOWN,
+                        sender,
+                        new ESMClass(MessageMode.DEFAULT, MessageType.SMSC_DEL_RECEIPT, GSMSpecificFeature.DEFAULT),
+                        (byte) 0,
+                        (byte) 0,
+                        new RegisteredDelivery(),
+                        new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                        text.getBytes(StandardCharsets.ISO_8859_1),
+                        new OptionalParameter.COctetString(
+                                OptionalParameter.Tag.RECEIPTED_MESSAGE_ID.code(), messageId),
+                        new OptionalParameter.Byte(OptionalParameter.Tag.MESSAGE_STATE, (byte) 2));
     }
 
     private void acceptLoop() {
@@ -272,8 +294,7 @@ public final class JsmppSmsc implements AutoCloseable {
             String id = newId().getValue();
             multiIds.add(id);
             multis.add(submitMulti);
-            return new SubmitMultiResult(id, failed.toArray(UnsuccessDelivery[]::new),
-                    new OptionalParameter[0]);
+            return new SubmitMultiResult(id, failed.toArray(UnsuccessDelivery[]::new), new OptionalParameter[0]);
         }
 
         @Override
@@ -283,8 +304,7 @@ public final class JsmppSmsc implements AutoCloseable {
         }
 
         @Override
-        public QuerySmResult onAcceptQuerySm(QuerySm querySm, SMPPServerSession source)
-                throws ProcessRequestException {
+        public QuerySmResult onAcceptQuerySm(QuerySm querySm, SMPPServerSession source) throws ProcessRequestException {
             throw unsupported();
         }
 
@@ -311,9 +331,8 @@ public final class JsmppSmsc implements AutoCloseable {
         }
 
         @Override
-        public QueryBroadcastSmResult onAcceptQueryBroadcastSm(QueryBroadcastSm queryBroadcastSm,
-                                                               SMPPServerSession source)
-                throws ProcessRequestException {
+        public QueryBroadcastSmResult onAcceptQueryBroadcastSm(
+                QueryBroadcastSm queryBroadcastSm, SMPPServerSession source) throws ProcessRequestException {
             throw unsupported();
         }
 

@@ -18,8 +18,7 @@ import java.time.Duration;
 public final class RawSmpp implements AutoCloseable {
 
     /** Header of a PDU read, plus its body. */
-    public record Frame(int commandId, int status, int sequence, byte[] body) {
-    }
+    public record Frame(int commandId, int status, int sequence, byte[] body) {}
 
     private final Socket socket;
     private final DataInputStream in;
@@ -59,7 +58,12 @@ public final class RawSmpp implements AutoCloseable {
 
     /** A bare 16-byte header: command_length 16, the given command_id, status 0, sequence. */
     public void sendHeader(int commandId, int sequence) throws IOException {
-        writeRaw(ByteBuffer.allocate(16).putInt(16).putInt(commandId).putInt(0).putInt(sequence).array());
+        writeRaw(ByteBuffer.allocate(16)
+                .putInt(16)
+                .putInt(commandId)
+                .putInt(0)
+                .putInt(sequence)
+                .array());
     }
 
     /** Writes {@code bytes} as they are (frames the codec would never produce). */

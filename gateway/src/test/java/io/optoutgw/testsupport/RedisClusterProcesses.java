@@ -17,8 +17,7 @@ public final class RedisClusterProcesses implements AutoCloseable {
 
     private final List<RedisServerProcess> nodes = new ArrayList<>();
 
-    private RedisClusterProcesses() {
-    }
+    private RedisClusterProcesses() {}
 
     /** Starts {@code masters} cluster-enabled servers, assigns all slots and waits for cluster_state:ok. */
     public static RedisClusterProcesses start(int masters) {
@@ -43,7 +42,9 @@ public final class RedisClusterProcesses implements AutoCloseable {
     public String uri() {
         StringBuilder sb = new StringBuilder("redis-cluster://");
         for (int i = 0; i < nodes.size(); i++) {
-            sb.append(i == 0 ? "" : ",").append("127.0.0.1:").append(nodes.get(i).port());
+            sb.append(i == 0 ? "" : ",")
+                    .append("127.0.0.1:")
+                    .append(nodes.get(i).port());
         }
         return sb.toString();
     }
@@ -70,7 +71,9 @@ public final class RedisClusterProcesses implements AutoCloseable {
         while (System.currentTimeMillis() < deadline) {
             boolean allOk = true;
             for (RedisServerProcess node : nodes) {
-                last = run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(node.port()), "cluster", "info"), 5);
+                last = run(
+                        List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(node.port()), "cluster", "info"),
+                        5);
                 allOk &= last.contains("cluster_state:ok");
             }
             if (allOk) {

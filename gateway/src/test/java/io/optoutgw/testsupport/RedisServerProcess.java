@@ -30,7 +30,10 @@ public final class RedisServerProcess implements AutoCloseable {
     private Process process;
 
     /** What kind of redis-server to run. */
-    private enum Mode { PLAIN, SENTINEL }
+    private enum Mode {
+        PLAIN,
+        SENTINEL
+    }
 
     private RedisServerProcess(Path dir, int port, boolean appendOnly, Mode mode, List<String> extraArgs) {
         this.dir = dir;
@@ -69,8 +72,8 @@ public final class RedisServerProcess implements AutoCloseable {
             if (port == 6379) {
                 port = FreePorts.find();
             }
-            RedisServerProcess server = new RedisServerProcess(Files.createTempDirectory("redis-test-"), port, appendOnly,
-                    mode, extraArgs);
+            RedisServerProcess server =
+                    new RedisServerProcess(Files.createTempDirectory("redis-test-"), port, appendOnly, mode, extraArgs);
             try {
                 server.launch();
             } catch (RuntimeException e) {
@@ -151,23 +154,40 @@ public final class RedisServerProcess implements AutoCloseable {
         if (mode == Mode.SENTINEL) {
             Path conf = dir.resolve("sentinel.conf");
             if (!Files.exists(conf)) {
-                Files.writeString(conf, "sentinel monitor " + extraArgs.get(0) + " 127.0.0.1 " + extraArgs.get(1) + " 1\n"
-                        + "sentinel down-after-milliseconds " + extraArgs.get(0) + " 5000\n");
+                Files.writeString(
+                        conf,
+                        "sentinel monitor " + extraArgs.get(0) + " 127.0.0.1 " + extraArgs.get(1) + " 1\n"
+                                + "sentinel down-after-milliseconds " + extraArgs.get(0) + " 5000\n");
             }
-            return List.of("redis-server", conf.toString(), "--sentinel",
-                    "--bind", "127.0.0.1",
-                    "--port", Integer.toString(port),
-                    "--dir", dir.toString(),
-                    "--daemonize", "no",
-                    "--protected-mode", "no");
+            return List.of(
+                    "redis-server",
+                    conf.toString(),
+                    "--sentinel",
+                    "--bind",
+                    "127.0.0.1",
+                    "--port",
+                    Integer.toString(port),
+                    "--dir",
+                    dir.toString(),
+                    "--daemonize",
+                    "no",
+                    "--protected-mode",
+                    "no");
         }
-        List<String> cmd = new ArrayList<>(List.of("redis-server",
-                "--bind", "127.0.0.1",
-                "--port", Integer.toString(port),
-                "--dir", dir.toString(),
-                "--save", "",
-                "--daemonize", "no",
-                "--protected-mode", "yes"));
+        List<String> cmd = new ArrayList<>(List.of(
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--dir",
+                dir.toString(),
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--protected-mode",
+                "yes"));
         if (appendOnly) {
             cmd.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
         } else {
@@ -226,7 +246,9 @@ public final class RedisServerProcess implements AutoCloseable {
             throw new IllegalStateException("redis-server is not running");
         }
         try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid())).inheritIO().start();
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid()))
+                    .inheritIO()
+                    .start();
             if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new IllegalStateException("kill " + signal + " " + pid() + " failed");
             }

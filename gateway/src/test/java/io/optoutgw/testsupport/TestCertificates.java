@@ -45,8 +45,7 @@ public final class TestCertificates {
         }
     }
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     /** {@code CN=localhost} with SANs localhost and 127.0.0.1: matches what the tests connect to. */
     public static Cert localhost(String name) {
@@ -107,7 +106,8 @@ public final class TestCertificates {
             Path d = Files.createTempDirectory("test-certs-");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try (var paths = Files.walk(d)) {
-                    paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    paths.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 } catch (IOException ignored) {
                     // best effort at JVM exit
                 }
@@ -121,11 +121,32 @@ public final class TestCertificates {
         try {
             Path d = dir();
             Path keystore = d.resolve(name + ".p12");
-            String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-            run(List.of(keytool, "-genkeypair", "-alias", "x", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-dname", "CN=" + commonName, "-ext", "SAN=" + san, "-validity", "2",
-                    "-storetype", "PKCS12", "-keystore", keystore.toString(),
-                    "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD), "-noprompt"));
+            String keytool =
+                    Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+            run(List.of(
+                    keytool,
+                    "-genkeypair",
+                    "-alias",
+                    "x",
+                    "-keyalg",
+                    "EC",
+                    "-groupname",
+                    "secp256r1",
+                    "-dname",
+                    "CN=" + commonName,
+                    "-ext",
+                    "SAN=" + san,
+                    "-validity",
+                    "2",
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    keystore.toString(),
+                    "-storepass",
+                    new String(PASSWORD),
+                    "-keypass",
+                    new String(PASSWORD),
+                    "-noprompt"));
             KeyStore ks = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(keystore)) {
                 ks.load(in, PASSWORD);
@@ -147,7 +168,8 @@ public final class TestCertificates {
 
     /** PEM text of one DER block (64-character lines). */
     public static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
 

@@ -14,8 +14,7 @@ import java.util.function.BooleanSupplier;
 /** Starts gateways on free loopback ports from YAML written in the test. */
 public final class TestGateways {
 
-    private TestGateways() {
-    }
+    private TestGateways() {}
 
     /**
      * A gateway on 127.0.0.1 with the given Redis URI ({@code redis://}, {@code redis-cluster://}, ...);
@@ -40,25 +39,40 @@ public final class TestGateways {
      * As {@link #start(String, String, String, String)}, with {@code redis.commandTimeout} set as
      * given (for tests that must not mistake a slow, busy machine for a Redis outage).
      */
-    public static Gateway start(String instanceId, String redisUri, String rest, String adminToken,
-                                Duration redisCommandTimeout) throws Exception {
+    public static Gateway start(
+            String instanceId, String redisUri, String rest, String adminToken, Duration redisCommandTimeout)
+            throws Exception {
         return start(instanceId, redisUri, rest, false, adminToken, redisCommandTimeout);
     }
 
-    private static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe,
-                                 String adminToken) throws Exception {
+    private static Gateway start(
+            String instanceId, String redisUri, String rest, boolean requireSafe, String adminToken) throws Exception {
         return start(instanceId, redisUri, rest, requireSafe, adminToken, Duration.ofMillis(500));
     }
 
-    private static Gateway start(String instanceId, String redisUri, String rest, boolean requireSafe,
-                                 String adminToken, Duration redisCommandTimeout) throws Exception {
-        String smpp = rest.contains("smpp:") ? "" : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
-        String yaml = smpp + """
+    private static Gateway start(
+            String instanceId,
+            String redisUri,
+            String rest,
+            boolean requireSafe,
+            String adminToken,
+            Duration redisCommandTimeout)
+            throws Exception {
+        String smpp = rest.contains("smpp:")
+                ? ""
+                : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
+        String yaml = smpp
+                + """
                 instanceId: %s
                 http: { host: 127.0.0.1, port: 0%s }
                 redis: { uri: "%s", commandTimeout: %dms, requireSafe: %s }
-                """.formatted(instanceId, adminToken == null ? "" : ", adminToken: \"" + adminToken + "\"", redisUri,
-                redisCommandTimeout.toMillis(), requireSafe) + withJournalDir(instanceId, rest);
+                """.formatted(
+                                instanceId,
+                                adminToken == null ? "" : ", adminToken: \"" + adminToken + "\"",
+                                redisUri,
+                                redisCommandTimeout.toMillis(),
+                                requireSafe)
+                + withJournalDir(instanceId, rest);
         return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
     }
 
@@ -100,8 +114,7 @@ public final class TestGateways {
     }
 
     /** Polls {@code condition} every 20 ms until it holds or {@code timeout} passes. */
-    public static boolean eventually(Duration timeout, BooleanSupplier condition)
-            throws InterruptedException {
+    public static boolean eventually(Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.getAsBoolean()) {

@@ -52,16 +52,18 @@ public final class TrafficScrape implements AutoCloseable {
             try {
                 Esmes.submit(acme, "12345", "15550001111", "hello", true);
                 byte[] stop = "STOP".getBytes(StandardCharsets.ISO_8859_1);
-                assertEquals(0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
-                assertEquals(0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
+                assertEquals(
+                        0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
+                assertEquals(
+                        0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
                 try {
                     Esmes.submit(acme, "12345", "15550002222", "after stop", false);
                 } catch (NegativeResponseException expected) {
                     // refused as suppressed: counted
                 }
                 Gateway g = gateway;
-                assertTrue(TestGateways.eventually(Duration.ofSeconds(10),
-                        () -> fetch(g).contains("smppgw_confirmation_delay_seconds_count")));
+                assertTrue(TestGateways.eventually(
+                        Duration.ofSeconds(10), () -> fetch(g).contains("smppgw_confirmation_delay_seconds_count")));
                 return new TrafficScrape(redis, smsc, gateway, fetch(gateway));
             } finally {
                 acme.unbindAndClose();
@@ -85,9 +87,12 @@ public final class TrafficScrape implements AutoCloseable {
 
     private static String fetch(Gateway g) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
         } catch (Exception e) {
             return "";
         }

@@ -34,7 +34,7 @@ class UpstreamAnswerConnectionTest {
     @Test
     void anAnswerForARequestFromAClosedConnectionIsNotSentOnTheNextOne() throws Exception {
         try (RedisServerProcess redis = RedisServerProcess.start();
-             ServerSocket smsc = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+                ServerSocket smsc = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             smsc.setSoTimeout(10_000);
             Gateway g = TestGateways.start("gw-a", redis.uri(), """
                     upstreams:
@@ -47,14 +47,18 @@ class UpstreamAnswerConnectionTest {
                     accounts:
                       - { systemId: acme, password: pw, numbers: ["12345"] }
                     """.formatted(smsc.getLocalPort()));
-            try (RawSmpp conn1 = acceptBind(smsc); RawSmpp esme = RawSmpp.connect(g.smppPort())) {
+            try (RawSmpp conn1 = acceptBind(smsc);
+                    RawSmpp esme = RawSmpp.connect(g.smppPort())) {
                 awaitBound(g);
                 BindTransceiver bind = new BindTransceiver();
                 bind.setSystemId("acme");
                 bind.setPassword("pw");
                 bind.setSequenceNumber(1);
                 esme.send(bind);
-                assertEquals(SmppConstants.STATUS_OK, esme.readUntil(SmppConstants.CMD_ID_BIND_TRANSCEIVER_RESP).status());
+                assertEquals(
+                        SmppConstants.STATUS_OK,
+                        esme.readUntil(SmppConstants.CMD_ID_BIND_TRANSCEIVER_RESP)
+                                .status());
 
                 conn1.send(mo(7, "first"));
                 RawSmpp.Frame first = esme.readUntil(SmppConstants.CMD_ID_DELIVER_SM); // the ESME holds its answer
@@ -67,10 +71,13 @@ class UpstreamAnswerConnectionTest {
                     List<Integer> answered = new ArrayList<>();
                     int seq;
                     do {
-                        seq = conn2.readUntil(SmppConstants.CMD_ID_DELIVER_SM_RESP).sequence();
+                        seq = conn2.readUntil(SmppConstants.CMD_ID_DELIVER_SM_RESP)
+                                .sequence();
                         answered.add(seq);
                     } while (seq != 8);
-                    assertEquals(List.of(8), answered,
+                    assertEquals(
+                            List.of(8),
+                            answered,
                             "the answer to conn1's seq 7 must not acknowledge conn2's seq 7 (a different message)");
                 }
             } finally {

@@ -81,8 +81,11 @@ class UpstreamResilienceTest {
     void alreadyBoundIsRetriedWithBackoffUntilTheSmscAccepts() throws Exception {
         SmscSimulator smsc = simulator(SimulatorOptions.defaults());
         smsc.refuseNextBinds(3, 0x05); // ESME_RALYBND: the SMSC still holds an old bind
-        Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
+        Gateway g = keep(TestGateways.start(
+                "gw-a",
+                redis.uri(),
+                "upstreams:\n" + upstream("sim", smsc.port(), "")
+                        + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         assertEquals(3, smsc.failedBindCount(), "three refusals, then bound");
     }
@@ -90,28 +93,41 @@ class UpstreamResilienceTest {
     @Test
     void halfOpenUpstreamIsDetectedByEnquireLinkAndReconnected() throws Exception {
         SmscSimulator smsc = simulator(SimulatorOptions.defaults());
-        Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(),
-                "    enquireLinkInterval: 200ms\n    responseTimeout: 300ms\n")
-                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
+        Gateway g = keep(TestGateways.start(
+                "gw-a",
+                redis.uri(),
+                "upstreams:\n"
+                        + upstream("sim", smsc.port(), "    enquireLinkInterval: 200ms\n    responseTimeout: 300ms\n")
+                        + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         long binds = smsc.bindCount();
         smsc.setSilent(true); // TCP stays up but nothing is answered: a half-open link as the gateway sees it
-        assertTrue(eventually(Duration.ofSeconds(10), () -> smsc.bindCount() > binds),
+        assertTrue(
+                eventually(Duration.ofSeconds(10), () -> smsc.bindCount() > binds),
                 "gateway noticed the dead link and bound again");
     }
 
     @Test
     void routeFailsOverToTheNextUpstreamWhenTheFirstIsDown() throws Exception {
-        SmscSimulator primary = simulator(SimulatorOptions.builder().messageIdPrefix("P").build());
-        SmscSimulator backup = simulator(SimulatorOptions.builder().messageIdPrefix("B").build());
-        Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n"
-                + upstream("primary", primary.port(), "") + upstream("backup", backup.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"], route: [primary, backup] }\n"));
+        SmscSimulator primary =
+                simulator(SimulatorOptions.builder().messageIdPrefix("P").build());
+        SmscSimulator backup =
+                simulator(SimulatorOptions.builder().messageIdPrefix("B").build());
+        Gateway g = keep(
+                TestGateways.start(
+                        "gw-a",
+                        redis.uri(),
+                        "upstreams:\n"
+                                + upstream("primary", primary.port(), "") + upstream("backup", backup.port(), "")
+                                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"], route: [primary, backup] }\n"));
         awaitBound(g);
         SMPPSession esme = keep(Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null));
-        assertTrue(Esmes.submit(esme, "12345", "15551230001", "one", false).getMessageId().startsWith("P"));
+        assertTrue(Esmes.submit(esme, "12345", "15551230001", "one", false)
+                .getMessageId()
+                .startsWith("P"));
         primary.close();
-        assertTrue(eventually(Duration.ofSeconds(5), () -> g.upstreams().pool("primary").boundCount() == 0));
+        assertTrue(eventually(
+                Duration.ofSeconds(5), () -> g.upstreams().pool("primary").boundCount() == 0));
         SubmitSmResult viaBackup = Esmes.submit(esme, "12345", "15551230002", "two", false);
         assertTrue(viaBackup.getMessageId().startsWith("B"), viaBackup.getMessageId());
         assertEquals(1, backup.submitCount());
@@ -120,28 +136,39 @@ class UpstreamResilienceTest {
     @Test
     void noUpstreamBoundMeansThrottledNotAHang() throws Exception {
         SmscSimulator smsc = simulator(SimulatorOptions.defaults());
-        Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
+        Gateway g = keep(TestGateways.start(
+                "gw-a",
+                redis.uri(),
+                "upstreams:\n" + upstream("sim", smsc.port(), "")
+                        + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         SMPPSession esme = keep(Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null));
         smsc.close();
         assertTrue(eventually(Duration.ofSeconds(5), () -> g.upstreams().boundCount() == 0));
-        NegativeResponseException e = assertThrows(NegativeResponseException.class,
+        NegativeResponseException e = assertThrows(
+                NegativeResponseException.class,
                 () -> Esmes.submit(esme, "12345", "15551230003", "nowhere to go", false));
         assertEquals(0x58, e.getCommandStatus());
     }
 
     @Test
     void lateResponseAfterExpiryIsDropped() throws Exception {
-        SmscSimulator smsc = simulator(SimulatorOptions.builder().responseDelay(Duration.ofMillis(1200)).build());
-        Gateway g = keep(TestGateways.start("gw-a", redis.uri(), "relay: { requestTimeout: 400ms }\nupstreams:\n"
-                + upstream("sim", smsc.port(), "") + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
+        SmscSimulator smsc = simulator(SimulatorOptions.builder()
+                .responseDelay(Duration.ofMillis(1200))
+                .build());
+        Gateway g = keep(TestGateways.start(
+                "gw-a",
+                redis.uri(),
+                "relay: { requestTimeout: 400ms }\nupstreams:\n" + upstream("sim", smsc.port(), "")
+                        + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n"));
         awaitBound(g);
         SMPPSession esme = keep(Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null));
-        NegativeResponseException e = assertThrows(NegativeResponseException.class,
-                () -> Esmes.submit(esme, "12345", "15551230004", "slow smsc", false));
+        NegativeResponseException e = assertThrows(
+                NegativeResponseException.class, () -> Esmes.submit(esme, "12345", "15551230004", "slow smsc", false));
         assertEquals(0x08, e.getCommandStatus());
-        assertTrue(eventually(Duration.ofSeconds(5), () -> g.upstreams().pool("sim").lateResponses() == 1),
+        assertTrue(
+                eventually(
+                        Duration.ofSeconds(5), () -> g.upstreams().pool("sim").lateResponses() == 1),
                 "the SMSC's late submit_sm_resp was counted and dropped");
         assertTrue(esme.getSessionState().isBound(), "the ESME session is unaffected");
     }
@@ -149,7 +176,8 @@ class UpstreamResilienceTest {
     @Test
     void receiptArrivingOnAnotherGatewayInstanceReachesTheSubmittingAccount() throws Exception {
         // Receipts go out on a session other than the submitter's: here, the other gateway's.
-        SmscSimulator smsc = simulator(SimulatorOptions.builder().receiptsOnAnySession(true).build());
+        SmscSimulator smsc =
+                simulator(SimulatorOptions.builder().receiptsOnAnySession(true).build());
         String rest = "upstreams:\n" + upstream("sim", smsc.port(), "")
                 + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n  - { systemId: beta, password: pw, senderIds: [\"*\"] }\n";
         Gateway a = keep(TestGateways.start("gw-a", redis.uri(), rest));
@@ -165,21 +193,28 @@ class UpstreamResilienceTest {
         SubmitSmResult result = Esmes.submit(acmeOnA, "12345", "15551230005", "receipt via b", true);
         DeliverSm receipt = acmeOnB.delivered.poll(5, TimeUnit.SECONDS);
         assertNotNull(receipt, "gateway b routed the receipt using the mapping gateway a stored in Redis");
-        assertEquals(result.getMessageId(), receipt.getShortMessageAsDeliveryReceipt().getId());
+        assertEquals(
+                result.getMessageId(),
+                receipt.getShortMessageAsDeliveryReceipt().getId());
         assertTrue(betaOnB.delivered.isEmpty());
     }
 
     @Test
     void shutdownDrainsRequestsInFlightBeforeUnbindingTheEsme() throws Exception {
-        SmscSimulator smsc = simulator(SimulatorOptions.builder().responseDelay(Duration.ofMillis(600)).build());
-        Gateway g = TestGateways.start("gw-a", redis.uri(), "upstreams:\n" + upstream("sim", smsc.port(), "")
-                + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n");
+        SmscSimulator smsc = simulator(
+                SimulatorOptions.builder().responseDelay(Duration.ofMillis(600)).build());
+        Gateway g = TestGateways.start(
+                "gw-a",
+                redis.uri(),
+                "upstreams:\n" + upstream("sim", smsc.port(), "")
+                        + "accounts:\n  - { systemId: acme, password: pw, senderIds: [\"*\"] }\n");
         awaitBound(g);
         SMPPSession esme = Esmes.bind(g.smppPort(), BindType.BIND_TX, "acme", "pw", null);
         try {
             CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return Esmes.submit(esme, "12345", "15551230006", "draining", false).getMessageId();
+                    return Esmes.submit(esme, "12345", "15551230006", "draining", false)
+                            .getMessageId();
                 } catch (Exception e) {
                     return "failed: " + e;
                 }
@@ -188,7 +223,9 @@ class UpstreamResilienceTest {
             g.close(); // what SIGTERM does
             String messageId = inFlight.get(5, TimeUnit.SECONDS);
             assertFalse(messageId.startsWith("failed"), messageId);
-            assertTrue(eventually(Duration.ofSeconds(5), () -> !esme.getSessionState().isBound()),
+            assertTrue(
+                    eventually(
+                            Duration.ofSeconds(5), () -> !esme.getSessionState().isBound()),
                     "the gateway unbound the ESME after draining");
         } finally {
             esme.close();

@@ -57,18 +57,30 @@ class UpstreamTlsTest {
         untrustedSim = tlsSimulator(untrusted, "U");
         mismatchSim = tlsSimulator(otherHost, "M");
         noVerifySim = tlsSimulator(otherHost, "N");
-        gateway = TestGateways.start("gw-tls-up", redis.uri(), "upstreams:\n"
-                + upstream("trusted", trustedSim, "{ trustedCertificatesFile: \"" + trusted.certPath() + "\" }")
-                + upstream("untrusted", untrustedSim, "{ enabled: true }")
-                + upstream("mismatch", mismatchSim, "{ trustedCertificatesFile: \"" + otherHost.certPath() + "\" }")
-                + upstream("noverify", noVerifySim, "{ trustedCertificatesFile: \"" + otherHost.certPath()
-                        + "\", hostnameVerification: false }")
-                + "accounts:\n  - { systemId: acme, password: pw, numbers: [\"12345\"], route: [trusted] }\n");
+        gateway = TestGateways.start(
+                "gw-tls-up",
+                redis.uri(),
+                "upstreams:\n"
+                        + upstream("trusted", trustedSim, "{ trustedCertificatesFile: \"" + trusted.certPath() + "\" }")
+                        + upstream("untrusted", untrustedSim, "{ enabled: true }")
+                        + upstream(
+                                "mismatch",
+                                mismatchSim,
+                                "{ trustedCertificatesFile: \"" + otherHost.certPath() + "\" }")
+                        + upstream(
+                                "noverify",
+                                noVerifySim,
+                                "{ trustedCertificatesFile: \"" + otherHost.certPath()
+                                        + "\", hostnameVerification: false }")
+                        + "accounts:\n  - { systemId: acme, password: pw, numbers: [\"12345\"], route: [trusted] }\n");
     }
 
     private static SmscSimulator tlsSimulator(Cert cert, String prefix) {
-        return new SmscSimulator(SimulatorOptions.builder().messageIdPrefix(prefix)
-                .tls(cert.certificate(), cert.privateKey()).build()).start();
+        return new SmscSimulator(SimulatorOptions.builder()
+                        .messageIdPrefix(prefix)
+                        .tls(cert.certificate(), cert.privateKey())
+                        .build())
+                .start();
     }
 
     private static String upstream(String name, SmscSimulator sim, String tls) {
@@ -106,14 +118,22 @@ class UpstreamTlsTest {
 
     @Test
     void explicitlyTrustedSmscBindsAndRelaysEndToEnd() throws Exception {
-        assertTrue(eventually(Duration.ofSeconds(20), () -> pool("trusted").boundCount() > 0),
+        assertTrue(
+                eventually(Duration.ofSeconds(20), () -> pool("trusted").boundCount() > 0),
                 "bound over TLS to the explicitly trusted simulator");
         SMPPSession esme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", "pw", null);
         try {
-            String id = Esmes.submit(esme, "12345", "15551230001", "over tls", false).getMessageId();
+            String id = Esmes.submit(esme, "12345", "15551230001", "over tls", false)
+                    .getMessageId();
             assertTrue(id.startsWith("T"), id);
-            assertEquals("15551230001", trustedSim.awaitSubmits(1, Duration.ofSeconds(10)).get(0)
-                    .pdu().getDestAddress().getAddress());
+            assertEquals(
+                    "15551230001",
+                    trustedSim
+                            .awaitSubmits(1, Duration.ofSeconds(10))
+                            .get(0)
+                            .pdu()
+                            .getDestAddress()
+                            .getAddress());
         } finally {
             esme.unbindAndClose();
         }
@@ -122,7 +142,8 @@ class UpstreamTlsTest {
     @Test
     void selfSignedSmscIsRefusedUnlessExplicitlyTrusted() throws Exception {
         // the same kind of certificate is accepted when trusted (other test); here only the JDK trust store applies
-        assertTrue(eventually(Duration.ofSeconds(20), () -> pool("untrusted").tlsHandshakeFailures() >= 2),
+        assertTrue(
+                eventually(Duration.ofSeconds(20), () -> pool("untrusted").tlsHandshakeFailures() >= 2),
                 "handshakes were attempted and failed, with reconnects in between");
         Thread.sleep(1000);
         assertEquals(0, pool("untrusted").boundCount());
@@ -140,7 +161,8 @@ class UpstreamTlsTest {
 
     @Test
     void hostnameVerificationCanBeTurnedOff() throws Exception {
-        assertTrue(eventually(Duration.ofSeconds(20), () -> pool("noverify").boundCount() > 0),
+        assertTrue(
+                eventually(Duration.ofSeconds(20), () -> pool("noverify").boundCount() > 0),
                 "trusted certificate, other host name, verification off: bound");
         assertEquals(0, pool("noverify").tlsHandshakeFailures());
         assertTrue(noVerifySim.bindCount() > 0);
@@ -155,14 +177,22 @@ class UpstreamTlsTest {
             lines = List.copyOf(LOGS.list);
         }
         long failures = pool(upstream).tlsHandshakeFailures();
-        List<String> mine = lines.stream().map(ILoggingEvent::getFormattedMessage)
-                .filter(m -> m.contains("[upstream=" + upstream + "#")).toList();
-        List<String> tlsLines = mine.stream().filter(m -> m.contains("TLS handshake with 127.0.0.1:")).toList();
-        assertTrue(tlsLines.stream().allMatch(m -> m.contains("failed: " + reason) && m.contains("reconnecting in")),
+        List<String> mine = lines.stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("[upstream=" + upstream + "#"))
+                .toList();
+        List<String> tlsLines = mine.stream()
+                .filter(m -> m.contains("TLS handshake with 127.0.0.1:"))
+                .toList();
+        assertTrue(
+                tlsLines.stream().allMatch(m -> m.contains("failed: " + reason) && m.contains("reconnecting in")),
                 tlsLines.toString());
-        assertTrue(tlsLines.size() >= 1 && tlsLines.size() <= failures && failures <= tlsLines.size() + 1,
+        assertTrue(
+                tlsLines.size() >= 1 && tlsLines.size() <= failures && failures <= tlsLines.size() + 1,
                 "one line per failed attempt: " + tlsLines.size() + " lines, " + failures + " failures");
-        assertEquals(tlsLines.size(), mine.stream().filter(m -> !m.contains("TLS error")).count(),
+        assertEquals(
+                tlsLines.size(),
+                mine.stream().filter(m -> !m.contains("TLS error")).count(),
                 "nothing else logged for the failed attempts: " + mine);
     }
 }

@@ -60,11 +60,19 @@ final class AbuseAttacker {
         int seconds = Integer.parseInt(args[3]);
         AbuseAttacker a = new AbuseAttacker(args[5], args[6], Integer.parseInt(args[4]));
         a.attack(smppPort, httpPort, connections, seconds);
-        StringBuilder line = new StringBuilder("attack ").append(a.floodPdus.sum()).append(' ')
-                .append(a.floodReconnects.sum()).append(' ').append(a.badBinds.sum()).append(' ')
-                .append(a.halfOpen.sum()).append(' ').append(a.oversize.sum());
-        new TreeMap<>(a.oversizeAnswers).forEach((k, v) -> line.append(' ').append(k.replace(' ', '_')).append('=')
-                .append(v));
+        StringBuilder line = new StringBuilder("attack ")
+                .append(a.floodPdus.sum())
+                .append(' ')
+                .append(a.floodReconnects.sum())
+                .append(' ')
+                .append(a.badBinds.sum())
+                .append(' ')
+                .append(a.halfOpen.sum())
+                .append(' ')
+                .append(a.oversize.sum());
+        new TreeMap<>(a.oversizeAnswers)
+                .forEach((k, v) ->
+                        line.append(' ').append(k.replace(' ', '_')).append('=').append(v));
         System.out.println(line);
         System.out.flush();
         System.exit(0);
@@ -104,7 +112,9 @@ final class AbuseAttacker {
             return;
         }
         SplittableRandom random = new SplittableRandom(index);
-        new Bootstrap().group(group).channel(Transports.clientChannel())
+        new Bootstrap()
+                .group(group)
+                .channel(Transports.clientChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .handler(new ChannelInboundHandlerAdapter() {
                     @Override
@@ -131,7 +141,8 @@ final class AbuseAttacker {
                         ctx.close();
                     }
                 })
-                .connect("127.0.0.1", port).addListener(f -> {
+                .connect("127.0.0.1", port)
+                .addListener(f -> {
                     if (!f.isSuccess() && attacking) {
                         group.schedule(() -> flood(group, port, index), 200, TimeUnit.MILLISECONDS);
                     }
@@ -162,7 +173,9 @@ final class AbuseAttacker {
         byte[] sid = account.getBytes(StandardCharsets.US_ASCII);
         byte[] pw = "wrongpw".getBytes(StandardCharsets.US_ASCII);
         while (attacking && !Thread.currentThread().isInterrupted()) {
-            new Bootstrap().group(group).channel(Transports.clientChannel())
+            new Bootstrap()
+                    .group(group)
+                    .channel(Transports.clientChannel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                     .handler(new ChannelInboundHandlerAdapter() {
                         @Override
@@ -170,8 +183,15 @@ final class AbuseAttacker {
                             ByteBuf b = ctx.alloc().buffer();
                             int len = 16 + sid.length + 1 + pw.length + 1 + 1 + 1 + 1 + 1 + 1;
                             b.writeInt(len).writeInt(0x00000009).writeInt(0).writeInt(1);
-                            b.writeBytes(sid).writeByte(0).writeBytes(pw).writeByte(0).writeByte(0) // system_type
-                                    .writeByte(0x34).writeByte(0).writeByte(0).writeByte(0);
+                            b.writeBytes(sid)
+                                    .writeByte(0)
+                                    .writeBytes(pw)
+                                    .writeByte(0)
+                                    .writeByte(0) // system_type
+                                    .writeByte(0x34)
+                                    .writeByte(0)
+                                    .writeByte(0)
+                                    .writeByte(0);
                             ctx.writeAndFlush(b);
                             badBinds.increment();
                             ctx.channel().eventLoop().schedule(() -> ctx.close(), 2, TimeUnit.SECONDS);
@@ -208,7 +228,8 @@ final class AbuseAttacker {
                 open.removeIf(Socket::isClosed);
                 for (Socket s : new ArrayList<>(open)) {
                     try {
-                        if (s.getInputStream().available() > 0 || s.getInputStream().read() < 0) {
+                        if (s.getInputStream().available() > 0
+                                || s.getInputStream().read() < 0) {
                             s.close();
                         }
                     } catch (IOException closed) {
@@ -221,8 +242,9 @@ final class AbuseAttacker {
                     try {
                         s.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
                         s.setSoTimeout(1);
-                        s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-                                .getBytes(StandardCharsets.US_ASCII));
+                        s.getOutputStream()
+                                .write(("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+                                        .getBytes(StandardCharsets.US_ASCII));
                         s.getOutputStream().flush();
                         open.add(s);
                         halfOpen.increment();
@@ -251,7 +273,7 @@ final class AbuseAttacker {
                 s.setSoTimeout(10_000);
                 OutputStream out = s.getOutputStream();
                 out.write(("POST /api/suppressions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                        + "Authorization: Bearer " + adminToken + "\r\nContent-Length: " + size + "\r\n\r\n")
+                                + "Authorization: Bearer " + adminToken + "\r\nContent-Length: " + size + "\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 oversize.increment();
                 String answer = "none";
@@ -292,5 +314,4 @@ final class AbuseAttacker {
             // closing
         }
     }
-
 }

@@ -2,24 +2,10 @@ package io.optoutgw.loadtest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.util.ReferenceCountUtil;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
-import io.optoutgw.transport.Transports;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -28,10 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -53,20 +37,42 @@ final class AbuseRun {
      *                     on another machine: the attacker's own CPU is then not taken from the
      *                     gateway and the honest ESME, while idle cores are still all its own.
      */
-    record Options(int seconds, double rate, int connections, int unloadedSeconds, Path gatewayJar, String heap,
-                   Path work, int attackerNice) {
-    }
+    record Options(
+            int seconds,
+            double rate,
+            int connections,
+            int unloadedSeconds,
+            Path gatewayJar,
+            String heap,
+            Path work,
+            int attackerNice) {}
 
-    record Result(double unloadedP99Ms, long unloadedErrors, double attackP99Ms, long attackErrors, long honestSent,
-                  double heapBeforeMiB, double heapAfterMiB, long floodPdus, long floodReconnects, long badBinds,
-                  long halfOpenHttp, long oversizeBodies, Map<String, Long> oversizeAnswers,
-                  boolean heapTargetMet, boolean p99TargetMet, boolean errorsTargetMet) {
-    }
+    record Result(
+            double unloadedP99Ms,
+            long unloadedErrors,
+            double attackP99Ms,
+            long attackErrors,
+            long honestSent,
+            double heapBeforeMiB,
+            double heapAfterMiB,
+            long floodPdus,
+            long floodReconnects,
+            long badBinds,
+            long halfOpenHttp,
+            long oversizeBodies,
+            Map<String, Long> oversizeAnswers,
+            boolean heapTargetMet,
+            boolean p99TargetMet,
+            boolean errorsTargetMet) {}
 
     /** What the attacking process reported. */
-    record Attack(long floodPdus, long floodReconnects, long badBinds, long halfOpen, long oversize,
-                  Map<String, Long> answers) {
-    }
+    record Attack(
+            long floodPdus,
+            long floodReconnects,
+            long badBinds,
+            long halfOpen,
+            long oversize,
+            Map<String, Long> answers) {}
 
     private final Options o;
     private final PrintStream out;
@@ -79,11 +85,28 @@ final class AbuseRun {
     Result run() throws Exception {
         Files.createDirectories(o.work());
         try (RedisProcess redis = RedisProcess.start(o.work().resolve("redis"), GatewayProcess.freePort());
-             SmscSimulator sim = new SmscSimulator(SimulatorOptions.builder().recordLimit(0).ioThreads(1).build()).start();
-             GatewayNode gw = new GatewayNode("gw-abuse", o.work().resolve("gw"), o.gatewayJar(), o.heap())) {
-            gw.start(redis.uri(), sim.port(), ", maxConnectionsPerIp: " + (o.connections() + 100) + ", bindRate: " + BIND_RATE);
-            LoadGenerator.Options honest = new LoadGenerator.Options("127.0.0.1", gw.smppPort, GatewayNode.ACCOUNT,
-                    GatewayNode.PASSWORD, 1, 32, o.rate(), 0.0, 0, false, 1);
+                SmscSimulator sim = new SmscSimulator(SimulatorOptions.builder()
+                                .recordLimit(0)
+                                .ioThreads(1)
+                                .build())
+                        .start();
+                GatewayNode gw = new GatewayNode("gw-abuse", o.work().resolve("gw"), o.gatewayJar(), o.heap())) {
+            gw.start(
+                    redis.uri(),
+                    sim.port(),
+                    ", maxConnectionsPerIp: " + (o.connections() + 100) + ", bindRate: " + BIND_RATE);
+            LoadGenerator.Options honest = new LoadGenerator.Options(
+                    "127.0.0.1",
+                    gw.smppPort,
+                    GatewayNode.ACCOUNT,
+                    GatewayNode.PASSWORD,
+                    1,
+                    32,
+                    o.rate(),
+                    0.0,
+                    0,
+                    false,
+                    1);
             try (LoadGenerator gen = new LoadGenerator(honest)) {
                 gen.bindAll(30_000);
                 gen.start();
@@ -96,8 +119,12 @@ final class AbuseRun {
                 LoadGenerator.Counters u = c1.minus(c0);
                 long unloadedErrors = u.refused() + u.otherStatus() + u.lost(); // in-flight ones are not errors
                 double heapBefore = heapAfterGcMiB(gw);
-                out.printf(Locale.ROOT, "unloaded: p99 %.2f ms, %d errors; gateway heap after GC %.1f MiB%n",
-                        ms(unloaded, 99), unloadedErrors, heapBefore);
+                out.printf(
+                        Locale.ROOT,
+                        "unloaded: p99 %.2f ms, %d errors; gateway heap after GC %.1f MiB%n",
+                        ms(unloaded, 99),
+                        unloadedErrors,
+                        heapBefore);
 
                 gen.intervalHistogram();
                 LoadGenerator.Counters a0 = gen.counters();
@@ -110,10 +137,23 @@ final class AbuseRun {
                 double heapAfter = heapAfterGcMiB(gw);
                 double p0 = ms(unloaded, 99);
                 double p1 = ms(attack, 99);
-                return new Result(p0, unloadedErrors, p1, attackErrors, a1.sent() - a0.sent(), heapBefore, heapAfter,
-                        attack1.floodPdus(), attack1.floodReconnects(), attack1.badBinds(), attack1.halfOpen(),
-                        attack1.oversize(), attack1.answers(),
-                        heapBefore >= 0 && heapAfter >= 0 && heapAfter - heapBefore <= 20, p1 <= 2 * p0, attackErrors == 0);
+                return new Result(
+                        p0,
+                        unloadedErrors,
+                        p1,
+                        attackErrors,
+                        a1.sent() - a0.sent(),
+                        heapBefore,
+                        heapAfter,
+                        attack1.floodPdus(),
+                        attack1.floodReconnects(),
+                        attack1.badBinds(),
+                        attack1.halfOpen(),
+                        attack1.oversize(),
+                        attack1.answers(),
+                        heapBefore >= 0 && heapAfter >= 0 && heapAfter - heapBefore <= 20,
+                        p1 <= 2 * p0,
+                        attackErrors == 0);
             }
         }
     }
@@ -124,13 +164,24 @@ final class AbuseRun {
         if (o.attackerNice() != 0) {
             cmd.addAll(List.of("nice", "-n", Integer.toString(o.attackerNice())));
         }
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), AbuseAttacker.class.getName(),
-                Integer.toString(gw.smppPort), Integer.toString(gw.httpPort), Integer.toString(o.connections()),
-                Integer.toString(o.seconds()), Integer.toString(BIND_RATE), GatewayNode.ACCOUNT,
+        cmd.addAll(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                AbuseAttacker.class.getName(),
+                Integer.toString(gw.smppPort),
+                Integer.toString(gw.httpPort),
+                Integer.toString(o.connections()),
+                Integer.toString(o.seconds()),
+                Integer.toString(BIND_RATE),
+                GatewayNode.ACCOUNT,
                 GatewayNode.ADMIN_TOKEN));
         Path log = o.work().resolve("attacker.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         ChildProcesses.register(p);
         try {
             if (!p.waitFor(o.seconds() + 60L, TimeUnit.SECONDS)) {
@@ -139,7 +190,9 @@ final class AbuseRun {
         } finally {
             ChildProcesses.stop(p);
         }
-        String line = Files.readAllLines(log).stream().filter(l -> l.startsWith("attack ")).findFirst()
+        String line = Files.readAllLines(log).stream()
+                .filter(l -> l.startsWith("attack "))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("the attacking process reported nothing; see " + log));
         String[] f = line.split(" ");
         Map<String, Long> answers = new TreeMap<>();
@@ -147,8 +200,13 @@ final class AbuseRun {
             int eq = f[i].lastIndexOf('=');
             answers.put(f[i].substring(0, eq).replace('_', ' '), Long.parseLong(f[i].substring(eq + 1)));
         }
-        return new Attack(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
-                Long.parseLong(f[5]), answers);
+        return new Attack(
+                Long.parseLong(f[1]),
+                Long.parseLong(f[2]),
+                Long.parseLong(f[3]),
+                Long.parseLong(f[4]),
+                Long.parseLong(f[5]),
+                answers);
     }
 
     /** Responses other than ESME_ROK plus submits never answered. */
@@ -172,8 +230,13 @@ final class AbuseRun {
         }
         double fullGcs = GatewayProcess.majorGcCount(before);
         try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(gw.pid()), "GC.run").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                    .toString(),
+                            Long.toString(gw.pid()),
+                            "GC.run")
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             p.waitFor(60, TimeUnit.SECONDS);
         } catch (IOException e) {
@@ -192,15 +255,36 @@ final class AbuseRun {
     }
 
     static String summary(Options o, Result r) {
-        return String.format(Locale.ROOT, """
+        return String.format(
+                Locale.ROOT,
+                """
                 abuse: %d s, %d connections flooding pre-bind PDUs, wrong-password binds at %d/s, half-sent HTTP requests and %s (attacking process at nice %d)
                   honest ESME at %.0f/s: p99 %.2f ms unloaded (%d errors) -> %.2f ms under attack (%d errors, %d sent)   [target p99 <= 2x: %s, no errors: %s]
                   gateway heap after GC: %.1f MiB before -> %.1f MiB after   [target <= +20 MiB: %s]
                   attack: %d pre-bind PDUs, %d flood reconnects, %d bad binds, %d half-sent HTTP requests, %d oversize bodies %s
-                """, o.seconds(), o.connections(), BIND_RATE, "32 MiB bodies", o.attackerNice(), o.rate(), r.unloadedP99Ms(), r.unloadedErrors(),
-                r.attackP99Ms(), r.attackErrors(), r.honestSent(), met(r.p99TargetMet()), met(r.errorsTargetMet()),
-                r.heapBeforeMiB(), r.heapAfterMiB(), met(r.heapTargetMet()), r.floodPdus(), r.floodReconnects(),
-                r.badBinds(), r.halfOpenHttp(), r.oversizeBodies(), r.oversizeAnswers());
+                """,
+                o.seconds(),
+                o.connections(),
+                BIND_RATE,
+                "32 MiB bodies",
+                o.attackerNice(),
+                o.rate(),
+                r.unloadedP99Ms(),
+                r.unloadedErrors(),
+                r.attackP99Ms(),
+                r.attackErrors(),
+                r.honestSent(),
+                met(r.p99TargetMet()),
+                met(r.errorsTargetMet()),
+                r.heapBeforeMiB(),
+                r.heapAfterMiB(),
+                met(r.heapTargetMet()),
+                r.floodPdus(),
+                r.floodReconnects(),
+                r.badBinds(),
+                r.halfOpenHttp(),
+                r.oversizeBodies(),
+                r.oversizeAnswers());
     }
 
     private static String met(boolean ok) {
@@ -211,10 +295,26 @@ final class AbuseRun {
         Files.createDirectories(dir);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("when", Instant.now().toString());
-        m.put("options", Map.of("seconds", o.seconds(), "rate", o.rate(), "connections", o.connections(),
-                "unloadedSeconds", o.unloadedSeconds(), "heap", o.heap(), "attackerNice", o.attackerNice(), "cores", Runtime.getRuntime().availableProcessors()));
+        m.put(
+                "options",
+                Map.of(
+                        "seconds",
+                        o.seconds(),
+                        "rate",
+                        o.rate(),
+                        "connections",
+                        o.connections(),
+                        "unloadedSeconds",
+                        o.unloadedSeconds(),
+                        "heap",
+                        o.heap(),
+                        "attackerNice",
+                        o.attackerNice(),
+                        "cores",
+                        Runtime.getRuntime().availableProcessors()));
         m.put("result", r);
-        Files.writeString(dir.resolve("abuse-latest.json"),
+        Files.writeString(
+                dir.resolve("abuse-latest.json"),
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
         Files.writeString(dir.resolve("abuse-latest.txt"), summary(o, r));
     }

@@ -38,9 +38,22 @@ final class BenchRedis implements AutoCloseable {
             port = s.getLocalPort();
         }
         Path dir = Files.createTempDirectory("bench-redis-");
-        Process p = new ProcessBuilder(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
-                "--dir", dir.toString(), "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--protected-mode", "yes"))
+        Process p = new ProcessBuilder(List.of(
+                        "redis-server",
+                        "--bind",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--dir",
+                        dir.toString(),
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--daemonize",
+                        "no",
+                        "--protected-mode",
+                        "yes"))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();

@@ -46,6 +46,7 @@ final class ChaosRun {
 
     /** A number of the pool: POOL_BASE + index. */
     static final long POOL_BASE = 12124000000L;
+
     private static final byte[] STOP = "STOP".getBytes(StandardCharsets.ISO_8859_1);
 
     /**
@@ -62,16 +63,42 @@ final class ChaosRun {
      * @param heap           gateway heap (-Xmx)
      * @param work           scratch directory
      */
-    record Options(int seconds, double rate, int pool, int stops, double stopShare, int gateways,
-                   int sessionsPerGateway, Path gatewayJar, String heap, Path work) {
-    }
+    record Options(
+            int seconds,
+            double rate,
+            int pool,
+            int stops,
+            double stopShare,
+            int gateways,
+            int sessionsPerGateway,
+            Path gatewayJar,
+            String heap,
+            Path work) {}
 
     /** What happened, and the verdict. */
-    record Result(int stopsSent, long stopAttempts, int stopsAcked, int stopsAckedOnList, int stopsLost,
-                  int stopsUnknown, int submitsSent, long submitsOk, long submitsRefused, long submitsOther,
-                  long submitsUnanswered, long notSent, long relayed, long relayedAfterAck, int violations,
-                  Map<String, Long> otherStatuses, List<Integer> auditExitCodes, List<String> auditOutputs,
-                  long masterFailoverMillis, long gatewayRestartMillis, double seconds, List<String> events) {
+    record Result(
+            int stopsSent,
+            long stopAttempts,
+            int stopsAcked,
+            int stopsAckedOnList,
+            int stopsLost,
+            int stopsUnknown,
+            int submitsSent,
+            long submitsOk,
+            long submitsRefused,
+            long submitsOther,
+            long submitsUnanswered,
+            long notSent,
+            long relayed,
+            long relayedAfterAck,
+            int violations,
+            Map<String, Long> otherStatuses,
+            List<Integer> auditExitCodes,
+            List<String> auditOutputs,
+            long masterFailoverMillis,
+            long gatewayRestartMillis,
+            double seconds,
+            List<String> events) {
 
         boolean auditClean() {
             return auditExitCodes.stream().allMatch(c -> c == 0);
@@ -103,16 +130,20 @@ final class ChaosRun {
         for (int i : stopIdx) {
             stopSet.add(i);
         }
-        int[] others = IntStream.range(0, o.pool()).filter(i -> !stopSet.contains(i)).toArray();
+        int[] others =
+                IntStream.range(0, o.pool()).filter(i -> !stopSet.contains(i)).toArray();
         AtomicLongArray ackNanos = new AtomicLongArray(o.pool());
         AtomicIntegerArray attempts = new AtomicIntegerArray(o.pool());
         LongAdder stopAttempts = new LongAdder();
         t0 = System.nanoTime();
         List<GatewayNode> gws = new ArrayList<>();
-        SimulatorOptions so = SimulatorOptions.builder().recordLimit(capacity + 10 * o.stops() + 10_000).ioThreads(1)
-                .responseTimeout(Duration.ofSeconds(5)).build();
+        SimulatorOptions so = SimulatorOptions.builder()
+                .recordLimit(capacity + 10 * o.stops() + 10_000)
+                .ioThreads(1)
+                .responseTimeout(Duration.ofSeconds(5))
+                .build();
         try (SmscSimulator sim = new SmscSimulator(so).start();
-             RedisCluster cluster = RedisCluster.start(o.work().resolve("cluster"), 3)) {
+                RedisCluster cluster = RedisCluster.start(o.work().resolve("cluster"), 3)) {
             event("redis cluster up: " + cluster.uri() + " (3 masters, 3 replicas)");
             for (int i = 1; i <= o.gateways(); i++) {
                 gws.add(new GatewayNode("gw-chaos-" + i, o.work().resolve("gw-" + i), o.gatewayJar(), o.heap()));
@@ -122,8 +153,12 @@ final class ChaosRun {
                 g.start(cluster.uri(), sim.port(), "");
                 event(g.instanceId + " ready: pid " + g.pid() + ", smpp " + g.smppPort + ", http " + g.httpPort);
             }
-            try (TrackedEsmes esmes = new TrackedEsmes(GatewayNode.ACCOUNT, GatewayNode.PASSWORD,
-                    gws.stream().map(g -> g.smppPort).toList(), o.sessionsPerGateway(), capacity)) {
+            try (TrackedEsmes esmes = new TrackedEsmes(
+                    GatewayNode.ACCOUNT,
+                    GatewayNode.PASSWORD,
+                    gws.stream().map(g -> g.smppPort).toList(),
+                    o.sessionsPerGateway(),
+                    capacity)) {
                 esmes.awaitBound(30_000);
                 event("ESMEs bound: " + o.gateways() * o.sessionsPerGateway() + " transceivers");
                 ScheduledExecutorService stops = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -138,8 +173,10 @@ final class ChaosRun {
                 for (int k = 0; k < stopIdx.length; k++) {
                     int idx = stopIdx[k];
                     long at = (long) (runNanos * (0.05 + 0.75 * k / Math.max(1, stopIdx.length)));
-                    stops.schedule(() -> sendStop(sim, stops, idx, ackNanos, attempts, stopAttempts, running),
-                            at, TimeUnit.NANOSECONDS);
+                    stops.schedule(
+                            () -> sendStop(sim, stops, idx, ackNanos, attempts, stopAttempts, running),
+                            at,
+                            TimeUnit.NANOSECONDS);
                 }
                 Thread pacer = new Thread(() -> pace(esmes, start, runNanos, stopIdx, others), "chaos-pacer");
                 pacer.setDaemon(true);
@@ -177,8 +214,17 @@ final class ChaosRun {
                 Thread.sleep(2_000 + 6_000);
                 double secs = (System.nanoTime() - start) / 1e9;
 
-                Result r = verdict(sim, gws, esmes, stopIdx, ackNanos, attempts, stopAttempts.sum(), masterFailover,
-                        gatewayRestart, secs);
+                Result r = verdict(
+                        sim,
+                        gws,
+                        esmes,
+                        stopIdx,
+                        ackNanos,
+                        attempts,
+                        stopAttempts.sum(),
+                        masterFailover,
+                        gatewayRestart,
+                        secs);
                 return r;
             }
         } finally {
@@ -215,8 +261,14 @@ final class ChaosRun {
         }
     }
 
-    private void sendStop(SmscSimulator sim, ScheduledExecutorService stops, int idx, AtomicLongArray ackNanos,
-                          AtomicIntegerArray attempts, LongAdder stopAttempts, boolean[] running) {
+    private void sendStop(
+            SmscSimulator sim,
+            ScheduledExecutorService stops,
+            int idx,
+            AtomicLongArray ackNanos,
+            AtomicIntegerArray attempts,
+            LongAdder stopAttempts,
+            boolean[] running) {
         if (!running[0] || ackNanos.get(idx) != 0) {
             return;
         }
@@ -229,8 +281,10 @@ final class ChaosRun {
             } else if (running[0] && attempts.get(idx) < 20) {
                 // an SMSC redelivers what was not acknowledged
                 try {
-                    stops.schedule(() -> sendStop(sim, stops, idx, ackNanos, attempts, stopAttempts, running),
-                            1, TimeUnit.SECONDS);
+                    stops.schedule(
+                            () -> sendStop(sim, stops, idx, ackNanos, attempts, stopAttempts, running),
+                            1,
+                            TimeUnit.SECONDS);
                 } catch (RejectedExecutionException ignored) {
                     // run over
                 }
@@ -269,9 +323,18 @@ final class ChaosRun {
         }
     }
 
-    private Result verdict(SmscSimulator sim, List<GatewayNode> gws, TrackedEsmes esmes, int[] stopIdx,
-                           AtomicLongArray ackNanos, AtomicIntegerArray attempts, long stopAttempts,
-                           long masterFailover, long gatewayRestart, double secs) throws Exception {
+    private Result verdict(
+            SmscSimulator sim,
+            List<GatewayNode> gws,
+            TrackedEsmes esmes,
+            int[] stopIdx,
+            AtomicLongArray ackNanos,
+            AtomicIntegerArray attempts,
+            long stopAttempts,
+            long masterFailover,
+            long gatewayRestart,
+            double secs)
+            throws Exception {
         // STOPs: every acknowledged one must be on the list
         int acked = 0;
         int onList = 0;
@@ -343,8 +406,13 @@ final class ChaosRun {
                 violations++;
                 afterAck++;
                 if (violations <= 20) {
-                    event(String.format(Locale.ROOT, "VIOLATION: submit %d to +%d sent %.3f s after its STOP was "
-                            + "acknowledged reached the SMSC at %s", id, dest, (esmes.sentNanos.get(id) - ack) / 1e9,
+                    event(String.format(
+                            Locale.ROOT,
+                            "VIOLATION: submit %d to +%d sent %.3f s after its STOP was "
+                                    + "acknowledged reached the SMSC at %s",
+                            id,
+                            dest,
+                            (esmes.sentNanos.get(id) - ack) / 1e9,
                             m.receivedAt()));
                 }
             }
@@ -360,24 +428,65 @@ final class ChaosRun {
             event("gateway audit verify on " + gws.get(i).instanceId + ": exit " + v.exitCode() + ": "
                     + v.output().lines().findFirst().orElse(""));
         }
-        return new Result(sent, stopAttempts, acked, onList, lost, unknown, esmes.sent(), ok, refused, other, unanswered,
-                esmes.notSent.sum(), relayedIds.size(), afterAck, violations, otherStatuses, codes, outputs,
-                masterFailover, gatewayRestart, secs, List.copyOf(events));
+        return new Result(
+                sent,
+                stopAttempts,
+                acked,
+                onList,
+                lost,
+                unknown,
+                esmes.sent(),
+                ok,
+                refused,
+                other,
+                unanswered,
+                esmes.notSent.sum(),
+                relayedIds.size(),
+                afterAck,
+                violations,
+                otherStatuses,
+                codes,
+                outputs,
+                masterFailover,
+                gatewayRestart,
+                secs,
+                List.copyOf(events));
     }
 
     /** The counts as a few lines of text. */
     static String summary(Options o, Result r) {
-        return String.format(Locale.ROOT, """
+        return String.format(
+                Locale.ROOT,
+                """
                 chaos: %d gateways, redis cluster 3 masters + 3 replicas, %d s at %.0f submits/s to %d numbers, %d of them send STOP
                   faults: redis master kill -9 (failover %d ms), gateway kill -9 and restart on its journal (ready after %d ms)
                   STOPs: %d sent (%d attempts), %d acknowledged ESME_ROK, %d of those on the list, %d lost, %d unreadable
                   submits: %d sent, %d relayed (in the simulator's log), %d ESME_ROK, %d refused (0x0B), %d other %s, %d unanswered, %d not sent (no bound session)
                   violations (relayed though sent after the STOP was acknowledged): %d
                   gateway audit verify: exit codes %s
-                """, o.gateways(), o.seconds(), o.rate(), o.pool(), o.stops(), r.masterFailoverMillis(),
-                r.gatewayRestartMillis(), r.stopsSent(), r.stopAttempts(), r.stopsAcked(), r.stopsAckedOnList(),
-                r.stopsLost(), r.stopsUnknown(), r.submitsSent(), r.relayed(), r.submitsOk(), r.submitsRefused(),
-                r.submitsOther(), r.otherStatuses(), r.submitsUnanswered(), r.notSent(), r.violations(),
+                """,
+                o.gateways(),
+                o.seconds(),
+                o.rate(),
+                o.pool(),
+                o.stops(),
+                r.masterFailoverMillis(),
+                r.gatewayRestartMillis(),
+                r.stopsSent(),
+                r.stopAttempts(),
+                r.stopsAcked(),
+                r.stopsAckedOnList(),
+                r.stopsLost(),
+                r.stopsUnknown(),
+                r.submitsSent(),
+                r.relayed(),
+                r.submitsOk(),
+                r.submitsRefused(),
+                r.submitsOther(),
+                r.otherStatuses(),
+                r.submitsUnanswered(),
+                r.notSent(),
+                r.violations(),
                 r.auditExitCodes());
     }
 
@@ -386,13 +495,31 @@ final class ChaosRun {
         Files.createDirectories(dir);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("when", Instant.now().toString());
-        m.put("options", Map.of("seconds", o.seconds(), "rate", o.rate(), "pool", o.pool(), "stops", o.stops(),
-                "stopShare", o.stopShare(), "gateways", o.gateways(), "sessionsPerGateway", o.sessionsPerGateway(),
-                "cores", Runtime.getRuntime().availableProcessors()));
+        m.put(
+                "options",
+                Map.of(
+                        "seconds",
+                        o.seconds(),
+                        "rate",
+                        o.rate(),
+                        "pool",
+                        o.pool(),
+                        "stops",
+                        o.stops(),
+                        "stopShare",
+                        o.stopShare(),
+                        "gateways",
+                        o.gateways(),
+                        "sessionsPerGateway",
+                        o.sessionsPerGateway(),
+                        "cores",
+                        Runtime.getRuntime().availableProcessors()));
         m.put("result", r);
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Files.writeString(dir.resolve("chaos-latest.json"), json.writeValueAsString(m));
-        Files.writeString(dir.resolve("chaos-latest.txt"), summary(o, r) + "\nevents:\n  "
-                + String.join("\n  ", r.events()) + "\n\naudit verify:\n  " + String.join("\n  ", r.auditOutputs()) + "\n");
+        Files.writeString(
+                dir.resolve("chaos-latest.txt"),
+                summary(o, r) + "\nevents:\n  " + String.join("\n  ", r.events()) + "\n\naudit verify:\n  "
+                        + String.join("\n  ", r.auditOutputs()) + "\n");
     }
 }

@@ -22,8 +22,7 @@ final class ChildProcesses {
     /** CPUs (taskset list, e.g. "1") for child processes; null = not pinned. */
     private static volatile String childCpus;
 
-    private ChildProcesses() {
-    }
+    private ChildProcesses() {}
 
     /**
      * Pins the harness (every thread of this JVM, and the threads it starts later) to CPU 0 and
@@ -35,8 +34,15 @@ final class ChildProcesses {
         if (cpus < 2) {
             throw new IllegalStateException("--pin needs at least 2 CPUs, this machine has " + cpus);
         }
-        Process p = new ProcessBuilder("taskset", "-a", "-p", "-c", "0", Long.toString(ProcessHandle.current().pid()))
-                .redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "taskset",
+                        "-a",
+                        "-p",
+                        "-c",
+                        "0",
+                        Long.toString(ProcessHandle.current().pid()))
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
             throw new IllegalStateException("taskset failed: " + out.strip());

@@ -72,8 +72,8 @@ final class CloudhopperLeg implements AutoCloseable {
         sc.setDefaultWindowWaitTimeout(60_000);
         sc.setDefaultSessionCountersEnabled(false);
         sc.setJmxEnabled(false);
-        server = new DefaultSmppServer(sc, new ServerHandler(), monitor,
-                new NioEventLoopGroup(1), new NioEventLoopGroup(ioThreads));
+        server = new DefaultSmppServer(
+                sc, new ServerHandler(), monitor, new NioEventLoopGroup(1), new NioEventLoopGroup(ioThreads));
         startOnLoopback(server, port);
         clientGroup = new NioEventLoopGroup(ioThreads);
         client = new DefaultSmppClient(clientGroup, monitor);
@@ -133,7 +133,9 @@ final class CloudhopperLeg implements AutoCloseable {
             try {
                 SubmitSm sm = new SubmitSm();
                 sm.setSourceAddress(new Address((byte) 3, (byte) 0, LoadGenerator.SHORT_CODE));
-                sm.setDestAddress(new Address((byte) 1, (byte) 1,
+                sm.setDestAddress(new Address(
+                        (byte) 1,
+                        (byte) 1,
                         Long.toString(LoadGenerator.NON_LIST_BASE + random.nextInt(LoadGenerator.NON_LIST_SIZE))));
                 sm.setShortMessage(LoadGenerator.TEXT);
                 sm.setReferenceObject(System.nanoTime());

@@ -32,9 +32,14 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     /** Settings the harness varies. */
-    record Settings(int upstreamBinds, int upstreamWindow, int esmeWindow, int maxBinds, int buckets,
-                    String heap, List<String> extraJvmArgs) {
-    }
+    record Settings(
+            int upstreamBinds,
+            int upstreamWindow,
+            int esmeWindow,
+            int maxBinds,
+            int buckets,
+            String heap,
+            List<String> extraJvmArgs) {}
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -74,25 +79,43 @@ final class GatewayProcess implements AutoCloseable {
                     optOut: { scope: account, maxScope: global, keywordMode: phrase, forwardMo: true, refusal: reject, failOpen: false }
                 suppression: { buckets: %d }
                 optout: { journalDir: "%s", dedupWindow: 10m, reconcileInterval: 1m, recordTimeout: 2s }
-                """.formatted(smppPort, httpPort, redisUri, simPort, s.upstreamBinds(), s.upstreamWindow(),
-                ACCOUNT, PASSWORD, s.maxBinds(), s.esmeWindow(), LoadGenerator.SHORT_CODE, s.buckets(),
-                journal.toAbsolutePath());
+                """.formatted(
+                        smppPort,
+                        httpPort,
+                        redisUri,
+                        simPort,
+                        s.upstreamBinds(),
+                        s.upstreamWindow(),
+                        ACCOUNT,
+                        PASSWORD,
+                        s.maxBinds(),
+                        s.esmeWindow(),
+                        LoadGenerator.SHORT_CODE,
+                        s.buckets(),
+                        journal.toAbsolutePath());
     }
 
-    static GatewayProcess start(Path gatewayJar, Path dir, Settings s, String redisUri, int simPort)
-            throws Exception {
+    static GatewayProcess start(Path gatewayJar, Path dir, Settings s, String redisUri, int simPort) throws Exception {
         Files.createDirectories(dir);
         int smppPort = freePort();
         int httpPort = freePort();
         Path cfg = dir.resolve("gateway.yaml");
         Files.writeString(cfg, config(s, smppPort, httpPort, redisUri, simPort, dir.resolve("journal")));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xms" + s.heap(), "-Xmx" + s.heap(),
-                "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"));
+        List<String> cmd = new ArrayList<>(List.of(
+                java, "-Xms" + s.heap(), "-Xmx" + s.heap(), "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"));
         cmd.addAll(s.extraJvmArgs());
-        cmd.addAll(List.of("-jar", gatewayJar.toAbsolutePath().toString(), "run", "--config", cfg.toAbsolutePath().toString()));
-        Process p = new ProcessBuilder(ChildProcesses.command(cmd)).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("gateway.log").toFile()).start();
+        cmd.addAll(List.of(
+                "-jar",
+                gatewayJar.toAbsolutePath().toString(),
+                "run",
+                "--config",
+                cfg.toAbsolutePath().toString()));
+        Process p = new ProcessBuilder(ChildProcesses.command(cmd))
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("gateway.log").toFile())
+                .start();
         ChildProcesses.register(p);
         GatewayProcess g = new GatewayProcess(p, smppPort, httpPort, dir);
         try {
@@ -110,12 +133,13 @@ final class GatewayProcess implements AutoCloseable {
         String last = "";
         while (System.currentTimeMillis() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("gateway exited with " + process.exitValue() + "; see "
-                        + dir.resolve("gateway.log"));
+                throw new IllegalStateException(
+                        "gateway exited with " + process.exitValue() + "; see " + dir.resolve("gateway.log"));
             }
             try {
                 HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/ready")
-                        .toURL().openConnection();
+                        .toURL()
+                        .openConnection();
                 c.setConnectTimeout(500);
                 c.setReadTimeout(1000);
                 int code = c.getResponseCode();
@@ -128,8 +152,8 @@ final class GatewayProcess implements AutoCloseable {
             }
             Thread.sleep(200);
         }
-        throw new IllegalStateException("gateway not ready within " + timeoutMillis + " ms (" + last + "); see "
-                + dir.resolve("gateway.log"));
+        throw new IllegalStateException(
+                "gateway not ready within " + timeoutMillis + " ms (" + last + "); see " + dir.resolve("gateway.log"));
     }
 
     /**
@@ -145,7 +169,8 @@ final class GatewayProcess implements AutoCloseable {
     String metrics() {
         try {
             HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/metrics")
-                    .toURL().openConnection();
+                    .toURL()
+                    .openConnection();
             c.setConnectTimeout(1000);
             c.setReadTimeout(5000);
             if (c.getResponseCode() != 200) {

@@ -27,13 +27,19 @@ import picocli.CommandLine.Option;
  * simulators and the gateway (a child JVM), then runs the legs of each scenario alternately
  * (direct, proxied, cloudhopper), repeats them and writes a table, JSON and a PNG chart.
  */
-@Command(name = "loadtest", mixinStandardHelpOptions = true,
+@Command(
+        name = "loadtest",
+        mixinStandardHelpOptions = true,
         description = "Direct vs proxied vs cloudhopper SMPP load test (see docs/performance.md).")
 public final class Harness implements Callable<Integer> {
 
-    @Option(names = "--scenario", split = ",", defaultValue = "saturation",
-            description = "saturation, binds-sweep, fixed-rate, window1, carrier, redis-paths, binds1000, soak, chaos, abuse "
-                    + "(comma-separated)")
+    @Option(
+            names = "--scenario",
+            split = ",",
+            defaultValue = "saturation",
+            description =
+                    "saturation, binds-sweep, fixed-rate, window1, carrier, redis-paths, binds1000, soak, chaos, abuse "
+                            + "(comma-separated)")
     List<String> scenarios;
 
     @Option(names = "--binds", description = "ESME binds (default per scenario: 8; carrier 16; window1 1)")
@@ -42,7 +48,10 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--window", description = "window per bind (default per scenario: 64; carrier 10; window1 1)")
     Integer window;
 
-    @Option(names = "--rate", split = ",", defaultValue = "5000,20000,half",
+    @Option(
+            names = "--rate",
+            split = ",",
+            defaultValue = "5000,20000,half",
             description = "fixed-rate scenario rates (msg/s); 'half' = 50%% of the proxied saturation median")
     List<String> rates;
 
@@ -55,16 +64,23 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", description = "runs of each leg (alternating A/B)")
     int repeat;
 
-    @Option(names = "--others-warmup", description = "warm-up seconds for scenarios other than saturation (default --warmup)")
+    @Option(
+            names = "--others-warmup",
+            description = "warm-up seconds for scenarios other than saturation (default --warmup)")
     Integer othersWarmup;
 
-    @Option(names = "--others-duration", description = "measured seconds for scenarios other than saturation (default --duration)")
+    @Option(
+            names = "--others-duration",
+            description = "measured seconds for scenarios other than saturation (default --duration)")
     Integer othersDuration;
 
     @Option(names = "--others-repeat", description = "runs for scenarios other than saturation (default --repeat)")
     Integer othersRepeat;
 
-    @Option(names = "--soak-duration", defaultValue = "60", description = "seconds of the soak scenario (600 for the 10-minute soak)")
+    @Option(
+            names = "--soak-duration",
+            defaultValue = "60",
+            description = "seconds of the soak scenario (600 for the 10-minute soak)")
     int soakDuration;
 
     @Option(names = "--suppressed", defaultValue = "1000000", description = "numbers on the suppression list")
@@ -103,15 +119,22 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--gateway-jvm-arg", description = "extra JVM argument for the gateway process (repeatable)")
     List<String> gatewayJvmArgs = new ArrayList<>();
 
-    @Option(names = "--pin", description = "run the harness on CPU 0 and the gateway and Redis on the other CPUs "
-            + "(taskset), so that neither leg's harness competes with the gateway for a core")
+    @Option(
+            names = "--pin",
+            description = "run the harness on CPU 0 and the gateway and Redis on the other CPUs "
+                    + "(taskset), so that neither leg's harness competes with the gateway for a core")
     boolean pin;
 
-    @Option(names = "--sweep-binds", split = ",", defaultValue = "1,32",
+    @Option(
+            names = "--sweep-binds",
+            split = ",",
+            defaultValue = "1,32",
             description = "bind counts of the binds-sweep scenario (saturation, window 64)")
     List<Integer> sweepBinds;
 
-    @Option(names = "--redis-pause-ms", defaultValue = "200",
+    @Option(
+            names = "--redis-pause-ms",
+            defaultValue = "200",
             description = "redis-paths 'slow' leg: CLIENT PAUSE of this many ms once a second")
     int redisPauseMs;
 
@@ -121,7 +144,10 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--chaos-seconds", defaultValue = "150", description = "traffic time of the chaos scenario")
     int chaosSeconds;
 
-    @Option(names = "--chaos-rate", defaultValue = "500", description = "submits/s of the chaos scenario (over all gateways)")
+    @Option(
+            names = "--chaos-rate",
+            defaultValue = "500",
+            description = "submits/s of the chaos scenario (over all gateways)")
     double chaosRate;
 
     @Option(names = "--chaos-stops", defaultValue = "600", description = "numbers that send STOP in the chaos scenario")
@@ -130,15 +156,24 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--abuse-seconds", defaultValue = "60", description = "time under attack in the abuse scenario")
     int abuseSeconds;
 
-    @Option(names = "--abuse-rate", defaultValue = "200", description = "submits/s of the honest ESME in the abuse scenario")
+    @Option(
+            names = "--abuse-rate",
+            defaultValue = "200",
+            description = "submits/s of the honest ESME in the abuse scenario")
     double abuseRate;
 
-    @Option(names = "--abuse-attacker-nice", defaultValue = "19", description = "nice value of the attacking "
-            + "process in the abuse scenario (0: same priority as the gateway; 19, the default, stands for an attacker "
-            + "on another machine: its own CPU is not taken from the gateway and the honest ESME)")
+    @Option(
+            names = "--abuse-attacker-nice",
+            defaultValue = "19",
+            description = "nice value of the attacking "
+                    + "process in the abuse scenario (0: same priority as the gateway; 19, the default, stands for an attacker "
+                    + "on another machine: its own CPU is not taken from the gateway and the honest ESME)")
     int abuseAttackerNice;
 
-    @Option(names = "--abuse-connections", defaultValue = "200", description = "attacking connections in the abuse scenario")
+    @Option(
+            names = "--abuse-connections",
+            defaultValue = "200",
+            description = "attacking connections in the abuse scenario")
     int abuseConnections;
 
     @Option(names = "--out", defaultValue = "loadtest/results", description = "results directory")
@@ -166,25 +201,29 @@ public final class Harness implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(Duration.ofMinutes(maxMinutes).toMillis());
-                System.err.println("\nloadtest: --max-minutes " + maxMinutes + " reached, stopping");
-                ChildProcesses.stopAll();
-                Runtime.getRuntime().halt(4);
-            } catch (InterruptedException ignored) {
-                // finished in time
-            }
-        }, "watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(Duration.ofMinutes(maxMinutes).toMillis());
+                        System.err.println("\nloadtest: --max-minutes " + maxMinutes + " reached, stopping");
+                        ChildProcesses.stopAll();
+                        Runtime.getRuntime().halt(4);
+                    } catch (InterruptedException ignored) {
+                        // finished in time
+                    }
+                },
+                "watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         boolean needsRedis = scenarios.stream().anyMatch(s -> !OWN_REDIS.contains(s.trim()));
         if (!Files.isRegularFile(gatewayJar)) {
             if (needsRedis) {
-                System.err.println("no gateway jar at " + gatewayJar + "; build first: ./mvnw -q -B -DskipTests package");
+                System.err.println(
+                        "no gateway jar at " + gatewayJar + "; build first: ./mvnw -q -B -DskipTests package");
                 return 2;
             }
-            System.out.println("no gateway jar at " + gatewayJar + ": the gateways run GatewayCli from this class path");
+            System.out.println(
+                    "no gateway jar at " + gatewayJar + ": the gateways run GatewayCli from this class path");
         }
         Files.createDirectories(out);
         Files.createDirectories(work);
@@ -206,7 +245,8 @@ public final class Harness implements Callable<Integer> {
                 return 0;
             }
             redis = RedisProcess.start(work.resolve("redis"), GatewayProcess.freePort());
-            System.out.printf("redis-server pid %d on port %d; loading %,d suppressed numbers ...%n",
+            System.out.printf(
+                    "redis-server pid %d on port %d; loading %,d suppressed numbers ...%n",
                     redis.pid(), redis.port, suppressed);
             long ms = redis.loadList(LoadGenerator.LIST_BASE, suppressed, SuppressionStore.DEFAULT_BUCKETS);
             System.out.printf("loaded in %.1f s; redis memory %s%n", ms / 1000.0, redis.info());
@@ -226,17 +266,27 @@ public final class Harness implements Callable<Integer> {
                     duration = soakDuration;
                 }
                 switch (s.trim()) {
-                    case "saturation" -> runAb("saturation", def(binds, 8), def(window, 64), 0, 0, List.of(0.0), !noCloudhopper,
-                            !noTcpRelay);
+                    case "saturation" ->
+                        runAb(
+                                "saturation",
+                                def(binds, 8),
+                                def(window, 64),
+                                0,
+                                0,
+                                List.of(0.0),
+                                !noCloudhopper,
+                                !noTcpRelay);
                     case "binds-sweep" -> {
                         for (int b : sweepBinds) {
                             runAb("saturation-" + b + "b", b, def(window, 64), 0, 0, List.of(0.0), false, false);
                         }
                     }
                     case "redis-paths" -> runRedisPaths();
-                    case "fixed-rate" -> runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false, false);
+                    case "fixed-rate" ->
+                        runAb("fixed-rate", def(binds, 8), def(window, 64), 0, 0, fixedRates(), false, false);
                     case "window1" -> runAb("window1", def(binds, 1), def(window, 1), 0, 0, List.of(0.0), false, false);
-                    case "carrier" -> runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false, false);
+                    case "carrier" ->
+                        runAb("carrier", def(binds, 16), def(window, 10), 5, 10, List.of(0.0), false, false);
                     case "binds1000" -> runBinds1000();
                     case "soak" -> runSoak();
                     case "chaos" -> runChaos();
@@ -267,9 +317,10 @@ public final class Harness implements Callable<Integer> {
 
     /** Redis Cluster with a failover, three gateways, one killed and restarted: see {@link ChaosRun}. */
     private void runChaos() throws Exception {
-        ChaosRun.Options o = new ChaosRun.Options(chaosSeconds, chaosRate, 3000, chaosStops, 0.5, 3, 2,
-                gatewayJar, "256m", work.resolve("chaos"));
-        System.out.printf("%n== chaos: %d s at %.0f submits/s, %d STOPs, 3 gateways, redis cluster 3+3 ==%n",
+        ChaosRun.Options o = new ChaosRun.Options(
+                chaosSeconds, chaosRate, 3000, chaosStops, 0.5, 3, 2, gatewayJar, "256m", work.resolve("chaos"));
+        System.out.printf(
+                "%n== chaos: %d s at %.0f submits/s, %d STOPs, 3 gateways, redis cluster 3+3 ==%n",
                 o.seconds(), o.rate(), o.stops());
         ChaosRun.Result r = new ChaosRun(o, System.out).run();
         System.out.println(ChaosRun.summary(o, r));
@@ -279,9 +330,17 @@ public final class Harness implements Callable<Integer> {
 
     /** Flood of pre-bind PDUs, bad binds and broken HTTP beside one honest ESME: see {@link AbuseRun}. */
     private void runAbuse() throws Exception {
-        AbuseRun.Options o = new AbuseRun.Options(abuseSeconds, abuseRate, abuseConnections, 20, gatewayJar, gatewayHeap,
-                work.resolve("abuse"), abuseAttackerNice);
-        System.out.printf("%n== abuse: %d s, %d attacking connections, honest ESME at %.0f/s ==%n",
+        AbuseRun.Options o = new AbuseRun.Options(
+                abuseSeconds,
+                abuseRate,
+                abuseConnections,
+                20,
+                gatewayJar,
+                gatewayHeap,
+                work.resolve("abuse"),
+                abuseAttackerNice);
+        System.out.printf(
+                "%n== abuse: %d s, %d attacking connections, honest ESME at %.0f/s ==%n",
                 o.seconds(), o.connections(), o.rate());
         AbuseRun.Result r = new AbuseRun(o, System.out).run();
         System.out.println(AbuseRun.summary(o, r));
@@ -321,8 +380,10 @@ public final class Harness implements Callable<Integer> {
         for (String r : rates) {
             if (r.equals("half")) {
                 double max = Report.median(results.stream()
-                        .filter(x -> x.scenario().equals("saturation") && x.leg().equals("proxied"))
-                        .mapToDouble(LegResult::throughput).toArray());
+                        .filter(x ->
+                                x.scenario().equals("saturation") && x.leg().equals("proxied"))
+                        .mapToDouble(LegResult::throughput)
+                        .toArray());
                 if (Double.isNaN(max)) {
                     max = Report.previousProxiedSaturation(this.out.resolve("latest.json"));
                 }
@@ -340,8 +401,11 @@ public final class Harness implements Callable<Integer> {
 
     private SmscSimulator simulator(long delayMinMs, long delayMaxMs) {
         return new SmscSimulator(SimulatorOptions.builder()
-                .responseDelay(Duration.ofMillis(delayMinMs), Duration.ofMillis(delayMaxMs))
-                .recordLimit(0).ioThreads(simThreads).build()).start();
+                        .responseDelay(Duration.ofMillis(delayMinMs), Duration.ofMillis(delayMaxMs))
+                        .recordLimit(0)
+                        .ioThreads(simThreads)
+                        .build())
+                .start();
     }
 
     /**
@@ -377,21 +441,40 @@ public final class Harness implements Callable<Integer> {
      * also the generator -> {@link TcpRelay} -> simulator leg ({@code tcp-relay}), and with
      * {@code withCloudhopper} cloudhopper's client -> server.
      */
-    private void runAb(String scenario, int nBinds, int w, long delayMin, long delayMax, List<Double> legRates,
-                       boolean withCloudhopper, boolean withRelay) throws Exception {
-        System.out.printf("%n== %s: %d binds x window %d, simulator delay %d-%d ms, rates %s ==%n",
+    private void runAb(
+            String scenario,
+            int nBinds,
+            int w,
+            long delayMin,
+            long delayMax,
+            List<Double> legRates,
+            boolean withCloudhopper,
+            boolean withRelay)
+            throws Exception {
+        System.out.printf(
+                "%n== %s: %d binds x window %d, simulator delay %d-%d ms, rates %s ==%n",
                 scenario, nBinds, w, delayMin, delayMax, legRates);
         try (SmscSimulator direct = simulator(delayMin, delayMax);
-             SmscSimulator behind = simulator(delayMin, delayMax);
-             GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-" + scenario),
-                     new GatewayProcess.Settings(nBinds, upstreamWindow(w), w, maxBinds(nBinds), SuppressionStore.DEFAULT_BUCKETS,
-                             gatewayHeap, gatewayJvmArgs(scenario)), redis.uri(), behind.port())) {
+                SmscSimulator behind = simulator(delayMin, delayMax);
+                GatewayProcess gw = GatewayProcess.start(
+                        gatewayJar,
+                        work.resolve("gw-" + scenario),
+                        new GatewayProcess.Settings(
+                                nBinds,
+                                upstreamWindow(w),
+                                w,
+                                maxBinds(nBinds),
+                                SuppressionStore.DEFAULT_BUCKETS,
+                                gatewayHeap,
+                                gatewayJvmArgs(scenario)),
+                        redis.uri(),
+                        behind.port())) {
             System.out.printf("gateway pid %d on port %d; upstream binds %d%n", gw.pid(), gw.smppPort, nBinds);
             for (double rate : legRates) {
                 for (int run = 1; run <= repeat; run++) {
                     LoadGenerator.Options d = genOptions("127.0.0.1", direct.port(), "direct", "x", nBinds, w, rate);
-                    LoadGenerator.Options p = genOptions("127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT,
-                            GatewayProcess.PASSWORD, nBinds, w, rate);
+                    LoadGenerator.Options p = genOptions(
+                            "127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT, GatewayProcess.PASSWORD, nBinds, w, rate);
                     // alternate the order so neither leg always runs first
                     if (run % 2 == 1) {
                         results.add(runLeg(scenario, "direct", run, rate, d, direct, gw));
@@ -415,13 +498,24 @@ public final class Harness implements Callable<Integer> {
     /** One leg through a proxy that does no work, with as many threads as the gateway's event loops. */
     private LegResult runRelay(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
             throws Exception {
-        try (TcpRelay.Child relay = TcpRelay.Child.start(sim.port(), Math.max(2, Runtime.getRuntime().availableProcessors()))) {
+        try (TcpRelay.Child relay = TcpRelay.Child.start(
+                sim.port(), Math.max(2, Runtime.getRuntime().availableProcessors()))) {
             double c0 = ChildProcesses.cpuSeconds(relay.pid());
-            LegResult r = runLeg(scenario, "tcp-relay", run, rate,
-                    genOptions("127.0.0.1", relay.port, "direct", "x", nBinds, w, rate), sim, null);
+            LegResult r = runLeg(
+                    scenario,
+                    "tcp-relay",
+                    run,
+                    rate,
+                    genOptions("127.0.0.1", relay.port, "direct", "x", nBinds, w, rate),
+                    sim,
+                    null);
             double cpu = ChildProcesses.cpuSeconds(relay.pid()) - c0;
-            notes.add(String.format(Locale.ROOT, "%s tcp-relay #%d: relay CPU at most %.1f us per submit (its CPU"
-                    + " over warm-up, measurement and drain over the measured submits)", scenario, run,
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "%s tcp-relay #%d: relay CPU at most %.1f us per submit (its CPU"
+                            + " over warm-up, measurement and drain over the measured submits)",
+                    scenario,
+                    run,
                     cpu * 1e6 / Math.max(1, r.throughput() * r.seconds())));
             return r;
         }
@@ -431,27 +525,44 @@ public final class Harness implements Callable<Integer> {
     private void noteGatewayLog(String scenario, GatewayProcess gw) {
         try {
             List<String> lines = Files.readAllLines(gw.dir.resolve("gateway.log"));
-            long unavailable = lines.stream().filter(l -> l.contains("suppression list unavailable")).count();
-            long warn = lines.stream().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
+            long unavailable = lines.stream()
+                    .filter(l -> l.contains("suppression list unavailable"))
+                    .count();
+            long warn = lines.stream()
+                    .filter(l -> l.contains(" WARN ") || l.contains(" ERROR "))
+                    .count();
             if (warn > 0) {
-                notes.add(String.format(Locale.ROOT, "%s: gateway logged %d WARN/ERROR lines, %d of them "
-                        + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout, "
-                        + "failed closed with 0x58)", scenario, warn, unavailable));
+                notes.add(String.format(
+                        Locale.ROOT,
+                        "%s: gateway logged %d WARN/ERROR lines, %d of them "
+                                + "'submit_sm refused: suppression list unavailable' (check slower than checkTimeout, "
+                                + "failed closed with 0x58)",
+                        scenario,
+                        warn,
+                        unavailable));
             }
         } catch (IOException ignored) {
             // no log
         }
     }
 
-    private LoadGenerator.Options genOptions(String host, int port, String systemId, String password, int nBinds,
-                                             int w, double rate) {
+    private LoadGenerator.Options genOptions(
+            String host, int port, String systemId, String password, int nBinds, int w, double rate) {
         return genOptions(host, port, systemId, password, nBinds, w, rate, suppressedShare, suppressed);
     }
 
-    private LoadGenerator.Options genOptions(String host, int port, String systemId, String password, int nBinds,
-                                             int w, double rate, double share, int listSize) {
-        return new LoadGenerator.Options(host, port, systemId, password, nBinds, w, rate, share, listSize,
-                receipts, genThreads);
+    private LoadGenerator.Options genOptions(
+            String host,
+            int port,
+            String systemId,
+            String password,
+            int nBinds,
+            int w,
+            double rate,
+            double share,
+            int listSize) {
+        return new LoadGenerator.Options(
+                host, port, systemId, password, nBinds, w, rate, share, listSize, receipts, genThreads);
     }
 
     /**
@@ -469,22 +580,49 @@ public final class Harness implements Callable<Integer> {
         int listSize = Math.min(suppressed, 100_000);
         int port = GatewayProcess.freePort();
         Path dir = work.resolve("redis-paths");
-        System.out.printf("%n== redis-paths: %d binds x window %d at %.0f/s, own redis-server on port %d with %,d numbers ==%n",
+        System.out.printf(
+                "%n== redis-paths: %d binds x window %d at %.0f/s, own redis-server on port %d with %,d numbers ==%n",
                 nBinds, w, rate, port, listSize);
         RedisProcess[] own = {RedisProcess.start(dir.resolve("redis"), port)};
         try (SmscSimulator behind = simulator(0, 0);
-             GatewayProcess gw = GatewayProcess.start(gatewayJar, dir.resolve("gw"),
-                     new GatewayProcess.Settings(nBinds, upstreamWindow(w), w, maxBinds(nBinds), SuppressionStore.DEFAULT_BUCKETS, gatewayHeap,
-                             gatewayJvmArgs("redis-paths")), own[0].uri(), behind.port())) {
+                GatewayProcess gw = GatewayProcess.start(
+                        gatewayJar,
+                        dir.resolve("gw"),
+                        new GatewayProcess.Settings(
+                                nBinds,
+                                upstreamWindow(w),
+                                w,
+                                maxBinds(nBinds),
+                                SuppressionStore.DEFAULT_BUCKETS,
+                                gatewayHeap,
+                                gatewayJvmArgs("redis-paths")),
+                        own[0].uri(),
+                        behind.port())) {
             own[0].loadList(LoadGenerator.LIST_BASE, listSize, SuppressionStore.DEFAULT_BUCKETS);
             String user = GatewayProcess.ACCOUNT;
             String pw = GatewayProcess.PASSWORD;
-            results.add(runLeg("redis-miss", "proxied", 1, rate,
-                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, 0.0, listSize), behind, gw, own[0], null));
-            results.add(runLeg("redis-hit", "proxied", 1, rate,
-                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, 1.0, listSize), behind, gw, own[0], null));
-            LoadGenerator.Options mix = genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, suppressedShare,
-                    listSize);
+            results.add(runLeg(
+                    "redis-miss",
+                    "proxied",
+                    1,
+                    rate,
+                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, 0.0, listSize),
+                    behind,
+                    gw,
+                    own[0],
+                    null));
+            results.add(runLeg(
+                    "redis-hit",
+                    "proxied",
+                    1,
+                    rate,
+                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, 1.0, listSize),
+                    behind,
+                    gw,
+                    own[0],
+                    null));
+            LoadGenerator.Options mix =
+                    genOptions("127.0.0.1", gw.smppPort, user, pw, nBinds, w, rate, suppressedShare, listSize);
             results.add(runLeg("redis-slow", "proxied", 1, rate, mix, behind, gw, own[0], pauser(own[0])));
             LegResult down = runLeg("redis-down", "proxied", 1, rate, mix, behind, gw, own[0], new Disturbance() {
                 @Override
@@ -493,9 +631,13 @@ public final class Harness implements Callable<Integer> {
                 }
             });
             results.add(down);
-            notes.add(String.format(Locale.ROOT, "redis-down: %.0f submits accepted after redis-server had exited "
-                    + "(submits checked before it exited and still in flight: at most %d), %.0f refused fail-closed",
-                    down.accepted() * down.seconds(), nBinds * w, down.otherStatus() * down.seconds()));
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "redis-down: %.0f submits accepted after redis-server had exited "
+                            + "(submits checked before it exited and still in flight: at most %d), %.0f refused fail-closed",
+                    down.accepted() * down.seconds(),
+                    nBinds * w,
+                    down.otherStatus() * down.seconds()));
             long t0 = System.nanoTime();
             own[0] = RedisProcess.start(dir.resolve("redis-restarted"), port);
             own[0].loadList(LoadGenerator.LIST_BASE, listSize, SuppressionStore.DEFAULT_BUCKETS);
@@ -517,22 +659,24 @@ public final class Harness implements Callable<Integer> {
 
             @Override
             public void start() {
-                thread = new Thread(() -> {
-                    try {
-                        while (!Thread.currentThread().isInterrupted()) {
-                            String reply = r.command("CLIENT", "PAUSE", Integer.toString(redisPauseMs), "ALL");
-                            if (!reply.startsWith("+OK")) {
-                                notes.add("redis-slow: CLIENT PAUSE answered " + reply);
-                                return;
+                thread = new Thread(
+                        () -> {
+                            try {
+                                while (!Thread.currentThread().isInterrupted()) {
+                                    String reply = r.command("CLIENT", "PAUSE", Integer.toString(redisPauseMs), "ALL");
+                                    if (!reply.startsWith("+OK")) {
+                                        notes.add("redis-slow: CLIENT PAUSE answered " + reply);
+                                        return;
+                                    }
+                                    Thread.sleep(1000);
+                                }
+                            } catch (InterruptedException ignored) {
+                                // leg over
+                            } catch (IOException e) {
+                                notes.add("redis-slow: CLIENT PAUSE failed: " + e);
                             }
-                            Thread.sleep(1000);
-                        }
-                    } catch (InterruptedException ignored) {
-                        // leg over
-                    } catch (IOException e) {
-                        notes.add("redis-slow: CLIENT PAUSE failed: " + e);
-                    }
-                }, "redis-pauser");
+                        },
+                        "redis-pauser");
                 thread.setDaemon(true);
                 thread.start();
             }
@@ -545,8 +689,15 @@ public final class Harness implements Callable<Integer> {
         };
     }
 
-    private LegResult runLeg(String scenario, String leg, int run, double rate, LoadGenerator.Options o,
-                             SmscSimulator sim, GatewayProcess gw) throws Exception {
+    private LegResult runLeg(
+            String scenario,
+            String leg,
+            int run,
+            double rate,
+            LoadGenerator.Options o,
+            SmscSimulator sim,
+            GatewayProcess gw)
+            throws Exception {
         return runLeg(scenario, leg, run, rate, o, sim, gw, redis, null);
     }
 
@@ -556,14 +707,26 @@ public final class Harness implements Callable<Integer> {
         void start() throws Exception;
 
         /** At its end. */
-        default void stop() throws Exception {
-        }
+        default void stop() throws Exception {}
     }
 
-    private LegResult runLeg(String scenario, String leg, int run, double rate, LoadGenerator.Options o,
-                             SmscSimulator sim, GatewayProcess gw, RedisProcess redis, Disturbance disturbance)
+    private LegResult runLeg(
+            String scenario,
+            String leg,
+            int run,
+            double rate,
+            LoadGenerator.Options o,
+            SmscSimulator sim,
+            GatewayProcess gw,
+            RedisProcess redis,
+            Disturbance disturbance)
             throws Exception {
-        String label = String.format(Locale.ROOT, "%s %s #%d%s", scenario, leg, run,
+        String label = String.format(
+                Locale.ROOT,
+                "%s %s #%d%s",
+                scenario,
+                leg,
+                run,
                 rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
         try (LoadGenerator gen = new LoadGenerator(o)) {
             gen.bindAll(60_000);
@@ -600,20 +763,40 @@ public final class Harness implements Callable<Integer> {
                 RelayHistogram span = span1 == null ? null : span1.minus(span0);
                 gen.stopSending();
                 waitOutstanding(gen);
-                LegResult r = new LegResult(scenario, leg, run, rate, secs, c.responses() / secs, c.ok() / secs,
-                        c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
-                        us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0,
+                LegResult r = new LegResult(
+                        scenario,
+                        leg,
+                        run,
+                        rate,
+                        secs,
+                        c.responses() / secs,
+                        c.ok() / secs,
+                        c.refused() / secs,
+                        c.otherStatus() / secs,
+                        c.receipts() / secs,
+                        c.mo() / secs,
+                        us(h, 50),
+                        us(h, 99),
+                        us(h, 99.9),
+                        h.getMaxValue() / 1000.0,
                         leg.equals("proxied") ? g : 0,
-                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0, hc, rc, c.lost(), -1,
-                        span == null ? Double.NaN : span.quantileUs(0.50), span == null ? Double.NaN : span.quantileUs(0.99));
+                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0,
+                        hc,
+                        rc,
+                        c.lost(),
+                        -1,
+                        span == null ? Double.NaN : span.quantileUs(0.50),
+                        span == null ? Double.NaN : span.quantileUs(0.99));
                 System.out.println(Report.line(r));
                 if (!gen.otherByStatus.isEmpty()) {
                     StringBuilder sb = new StringBuilder();
-                    gen.otherByStatus.forEach((st, n) -> sb.append(String.format(Locale.ROOT, " 0x%08X x %d", st, n.sum())));
+                    gen.otherByStatus.forEach(
+                            (st, n) -> sb.append(String.format(Locale.ROOT, " 0x%08X x %d", st, n.sum())));
                     notes.add(label + ": other submit_sm_resp statuses (warm-up included):" + sb);
                 }
                 if (mo.failed.sum() > 0) {
-                    notes.add(label + ": " + mo.failed.sum() + " of " + mo.injected.sum() + " injected MO not acknowledged");
+                    notes.add(label + ": " + mo.failed.sum() + " of " + mo.injected.sum()
+                            + " injected MO not acknowledged");
                 }
                 return r;
             }
@@ -652,9 +835,28 @@ public final class Harness implements Callable<Integer> {
             long n = ch.responses.sum() - c0;
             double hc = ChildProcesses.ownCpuSeconds() - h0;
             ch.stopSending();
-            LegResult r = new LegResult(scenario, "cloudhopper", run, 0, secs, n / secs, n / secs, 0,
-                    ch.errors.sum() / secs, 0, 0, us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0,
-                    0, 0, hc, 0, 0, -1);
+            LegResult r = new LegResult(
+                    scenario,
+                    "cloudhopper",
+                    run,
+                    0,
+                    secs,
+                    n / secs,
+                    n / secs,
+                    0,
+                    ch.errors.sum() / secs,
+                    0,
+                    0,
+                    us(h, 50),
+                    us(h, 99),
+                    us(h, 99.9),
+                    h.getMaxValue() / 1000.0,
+                    0,
+                    0,
+                    hc,
+                    0,
+                    0,
+                    -1);
             System.out.println(Report.line(r));
             return r;
         } catch (Throwable e) {
@@ -662,8 +864,28 @@ public final class Harness implements Callable<Integer> {
             System.out.println(msg);
             notes.add(msg);
             e.printStackTrace(System.out);
-            return new LegResult(scenario, "cloudhopper", run, 0, 0, Double.NaN, Double.NaN, 0, 0, 0, 0,
-                    Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0, 0, 0, 0, -1);
+            return new LegResult(
+                    scenario,
+                    "cloudhopper",
+                    run,
+                    0,
+                    0,
+                    Double.NaN,
+                    Double.NaN,
+                    0,
+                    0,
+                    0,
+                    0,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    Double.NaN,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    -1);
         }
     }
 
@@ -672,29 +894,63 @@ public final class Harness implements Callable<Integer> {
         int n = def(binds, 1000);
         System.out.printf("%n== binds1000: %d ESME sessions, gateway heap %s ==%n", n, gatewayHeap);
         try (SmscSimulator behind = simulator(0, 0);
-             GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-binds1000"),
-                     new GatewayProcess.Settings(8, upstreamWindow(def(window, 10)), def(window, 10), n + 10, SuppressionStore.DEFAULT_BUCKETS,
-                             gatewayHeap, gatewayJvmArgs("binds1000")), redis.uri(), behind.port())) {
+                GatewayProcess gw = GatewayProcess.start(
+                        gatewayJar,
+                        work.resolve("gw-binds1000"),
+                        new GatewayProcess.Settings(
+                                8,
+                                upstreamWindow(def(window, 10)),
+                                def(window, 10),
+                                n + 10,
+                                SuppressionStore.DEFAULT_BUCKETS,
+                                gatewayHeap,
+                                gatewayJvmArgs("binds1000")),
+                        redis.uri(),
+                        behind.port())) {
             double before = gw.heapUsedAfterGcMiB();
             double rate = ratesOr(2000);
-            LoadGenerator.Options o = genOptions("127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT,
-                    GatewayProcess.PASSWORD, n, def(window, 10), rate);
+            LoadGenerator.Options o = genOptions(
+                    "127.0.0.1",
+                    gw.smppPort,
+                    GatewayProcess.ACCOUNT,
+                    GatewayProcess.PASSWORD,
+                    n,
+                    def(window, 10),
+                    rate);
             long t0 = System.nanoTime();
             try (LoadGenerator gen = new LoadGenerator(o)) {
                 gen.bindAll(120_000);
                 double bindSecs = (System.nanoTime() - t0) / 1e9;
                 double bound = gw.heapUsedAfterGcMiB();
-                System.out.printf("%d sessions bound in %.1f s; gateway heap after GC: %.1f MiB idle -> %.1f MiB bound%n",
+                System.out.printf(
+                        "%d sessions bound in %.1f s; gateway heap after GC: %.1f MiB idle -> %.1f MiB bound%n",
                         n, bindSecs, before, bound);
-                extras.put("binds1000", Map.of("sessions", n, "bindSeconds", bindSecs, "heapIdleMiB", before,
-                        "heapBoundMiB", bound, "heapMax", gatewayHeap));
+                extras.put(
+                        "binds1000",
+                        Map.of(
+                                "sessions",
+                                n,
+                                "bindSeconds",
+                                bindSecs,
+                                "heapIdleMiB",
+                                before,
+                                "heapBoundMiB",
+                                bound,
+                                "heapMax",
+                                gatewayHeap));
                 gen.start();
-                Progress.run("binds1000 @" + (long) rate + "/s warm-up", Math.min(warmup, 5), () -> gen.counters().responses());
+                Progress.run(
+                        "binds1000 @" + (long) rate + "/s warm-up",
+                        Math.min(warmup, 5),
+                        () -> gen.counters().responses());
                 gen.intervalHistogram();
                 LoadGenerator.Counters c0 = gen.counters();
                 double g0 = gw.cpuSeconds();
                 long m0 = System.nanoTime();
-                Progress.run("binds1000 @" + (long) rate + "/s", duration, () -> gen.counters().responses());
+                Progress.run(
+                        "binds1000 @" + (long) rate + "/s",
+                        duration,
+                        () -> gen.counters().responses());
                 Histogram h = gen.intervalHistogram();
                 LoadGenerator.Counters c = gen.counters().minus(c0);
                 double secs = (System.nanoTime() - m0) / 1e9;
@@ -702,10 +958,28 @@ public final class Harness implements Callable<Integer> {
                 gen.stopSending();
                 waitOutstanding(gen);
                 double after = gw.heapUsedAfterGcMiB();
-                LegResult r = new LegResult("binds1000", "proxied", 1, rate, secs, c.responses() / secs, c.ok() / secs,
-                        c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
-                        us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, g,
-                        c.responses() > 0 ? g * 1e6 / c.responses() : 0, 0, 0, c.lost(), after);
+                LegResult r = new LegResult(
+                        "binds1000",
+                        "proxied",
+                        1,
+                        rate,
+                        secs,
+                        c.responses() / secs,
+                        c.ok() / secs,
+                        c.refused() / secs,
+                        c.otherStatus() / secs,
+                        c.receipts() / secs,
+                        c.mo() / secs,
+                        us(h, 50),
+                        us(h, 99),
+                        us(h, 99.9),
+                        h.getMaxValue() / 1000.0,
+                        g,
+                        c.responses() > 0 ? g * 1e6 / c.responses() : 0,
+                        0,
+                        0,
+                        c.lost(),
+                        after);
                 results.add(r);
                 System.out.println(Report.line(r) + String.format(Locale.ROOT, "  heap after traffic %.1f MiB", after));
             }
@@ -729,11 +1003,21 @@ public final class Harness implements Callable<Integer> {
         double rate = fr.isEmpty() ? 5000 : fr.get(fr.size() - 1);
         System.out.printf("%n== soak: %d binds x %d at %.0f/s for %d s ==%n", nBinds, w, rate, duration);
         try (SmscSimulator behind = simulator(0, 0);
-             GatewayProcess gw = GatewayProcess.start(gatewayJar, work.resolve("gw-soak"),
-                     new GatewayProcess.Settings(nBinds, upstreamWindow(w), w, maxBinds(nBinds), SuppressionStore.DEFAULT_BUCKETS, gatewayHeap,
-                             gatewayJvmArgs("soak")), redis.uri(), behind.port());
-             LoadGenerator gen = new LoadGenerator(genOptions("127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT,
-                     GatewayProcess.PASSWORD, nBinds, w, rate))) {
+                GatewayProcess gw = GatewayProcess.start(
+                        gatewayJar,
+                        work.resolve("gw-soak"),
+                        new GatewayProcess.Settings(
+                                nBinds,
+                                upstreamWindow(w),
+                                w,
+                                maxBinds(nBinds),
+                                SuppressionStore.DEFAULT_BUCKETS,
+                                gatewayHeap,
+                                gatewayJvmArgs("soak")),
+                        redis.uri(),
+                        behind.port());
+                LoadGenerator gen = new LoadGenerator(genOptions(
+                        "127.0.0.1", gw.smppPort, GatewayProcess.ACCOUNT, GatewayProcess.PASSWORD, nBinds, w, rate))) {
             gen.bindAll(60_000);
             try (MoInjector mo = new MoInjector(behind, () -> gen.sent.sum(), moShare, stopShare)) {
                 gen.start();
@@ -747,7 +1031,10 @@ public final class Harness implements Callable<Integer> {
                 int step = Math.max(10, duration / 10);
                 for (int done = 0; done < duration; done += step) {
                     int s = Math.min(step, duration - done);
-                    Progress.run("soak " + (done + s) + "/" + duration + " s", s, () -> gen.counters().responses());
+                    Progress.run(
+                            "soak " + (done + s) + "/" + duration + " s",
+                            s,
+                            () -> gen.counters().responses());
                     samples.add(new double[] {(System.nanoTime() - t0) / 1e9, gw.heapUsedAfterGcMiB()});
                 }
                 Histogram h = gen.intervalHistogram();
@@ -756,12 +1043,35 @@ public final class Harness implements Callable<Integer> {
                 gen.stopSending();
                 waitOutstanding(gen);
                 double last = samples.get(samples.size() - 1)[1];
-                results.add(new LegResult("soak", "proxied", 1, rate, secs, c.responses() / secs, c.ok() / secs,
-                        c.refused() / secs, c.otherStatus() / secs, c.receipts() / secs, c.mo() / secs,
-                        us(h, 50), us(h, 99), us(h, 99.9), h.getMaxValue() / 1000.0, 0, 0, 0, 0, c.lost(), last));
-                extras.put("soakHeapAfterGcMiB", samples.stream().map(a -> List.of(a[0], a[1])).toList());
-                System.out.println("soak heap after GC (s, MiB): " + samples.stream()
-                        .map(a -> String.format(Locale.ROOT, "(%.0f, %.1f)", a[0], a[1])).toList());
+                results.add(new LegResult(
+                        "soak",
+                        "proxied",
+                        1,
+                        rate,
+                        secs,
+                        c.responses() / secs,
+                        c.ok() / secs,
+                        c.refused() / secs,
+                        c.otherStatus() / secs,
+                        c.receipts() / secs,
+                        c.mo() / secs,
+                        us(h, 50),
+                        us(h, 99),
+                        us(h, 99.9),
+                        h.getMaxValue() / 1000.0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        c.lost(),
+                        last));
+                extras.put(
+                        "soakHeapAfterGcMiB",
+                        samples.stream().map(a -> List.of(a[0], a[1])).toList());
+                System.out.println("soak heap after GC (s, MiB): "
+                        + samples.stream()
+                                .map(a -> String.format(Locale.ROOT, "(%.0f, %.1f)", a[0], a[1]))
+                                .toList());
             }
         }
     }
@@ -789,8 +1099,15 @@ public final class Harness implements Callable<Integer> {
                 char[] bar = new char[30];
                 Arrays.fill(bar, 0, filled, '#');
                 Arrays.fill(bar, filled, 30, '.');
-                System.err.printf(Locale.ROOT, "\r%-40s [%s] %3.0f/%d s %,12d msgs %,9.0f/s ", label, new String(bar),
-                        Math.min(seconds, (t - start) / 1e9), seconds, c - c0, rate);
+                System.err.printf(
+                        Locale.ROOT,
+                        "\r%-40s [%s] %3.0f/%d s %,12d msgs %,9.0f/s ",
+                        label,
+                        new String(bar),
+                        Math.min(seconds, (t - start) / 1e9),
+                        seconds,
+                        c - c0,
+                        rate);
             }
             System.err.print("\r" + " ".repeat(110) + "\r");
         }

@@ -44,28 +44,43 @@ public final class ListMemoryBenchmark {
 
     /** Commands in flight at once; below the connector's request queue bound. */
     private static final int WINDOW = 5_000;
+
     private static final long EPOCH_2026 = 1_767_225_600L;
     private static final int ENCODING_SAMPLE = 2_000;
 
     /** One measurement of the list: {@code numbers} global opt-outs in {@code buckets} hashes. */
-    record ListResult(int buckets, long numbers, long usedMemoryBytes, double bytesPerNumber, double fieldsPerBucket,
-                      int sampledBuckets, int listpackBuckets, int hashtableBuckets) {
-    }
+    record ListResult(
+            int buckets,
+            long numbers,
+            long usedMemoryBytes,
+            double bytesPerNumber,
+            double fieldsPerBucket,
+            int sampledBuckets,
+            int listpackBuckets,
+            int hashtableBuckets) {}
 
     /** What audit events cost: the per-number sorted sets and the global index, per event. */
-    record AuditResult(int events, double bytesPerEvent, double trailBytesPerEvent, double indexBytesPerEvent,
-                       double listBytesPerEvent, double averageJsonBytes) {
-    }
+    record AuditResult(
+            int events,
+            double bytesPerEvent,
+            double trailBytesPerEvent,
+            double indexBytesPerEvent,
+            double listBytesPerEvent,
+            double averageJsonBytes) {}
 
-    private ListMemoryBenchmark() {
-    }
+    private ListMemoryBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = options(args);
-        long[] numbers = Arrays.stream(opts.getOrDefault("numbers", "1000000,10000000").split(","))
-                .mapToLong(s -> Long.parseLong(s.strip())).sorted().toArray();
-        int[] bits = Arrays.stream(opts.getOrDefault("bucket-bits", "16,17,18,20").split(","))
-                .mapToInt(s -> Integer.parseInt(s.strip())).toArray();
+        long[] numbers = Arrays.stream(
+                        opts.getOrDefault("numbers", "1000000,10000000").split(","))
+                .mapToLong(s -> Long.parseLong(s.strip()))
+                .sorted()
+                .toArray();
+        int[] bits = Arrays.stream(
+                        opts.getOrDefault("bucket-bits", "16,17,18,20").split(","))
+                .mapToInt(s -> Integer.parseInt(s.strip()))
+                .toArray();
         int auditEvents = Integer.parseInt(opts.getOrDefault("audit-events", "100000"));
         long seed = Long.parseLong(opts.getOrDefault("seed", "42"));
         Path out = Path.of(opts.getOrDefault("out", "loadtest/results/list-memory.json"));
@@ -75,7 +90,7 @@ public final class ListMemoryBenchmark {
         String redisVersion;
         Map<String, String> settings;
         try (BenchRedis server = BenchRedis.start();
-             RedisConnector redis = RedisConnector.connect(server.uri(), Duration.ofSeconds(120))) {
+                RedisConnector redis = RedisConnector.connect(server.uri(), Duration.ofSeconds(120))) {
             redisVersion = info(redis.sync(), "server", "redis_version");
             settings = new TreeMap<>();
             for (String pattern : new String[] {"hash-max-listpack-*", "zset-max-listpack-*", "maxmemory-policy"}) {
@@ -115,19 +130,31 @@ public final class ListMemoryBenchmark {
             }
             long bytes = usedMemory(sync) - base;
             int[] encodings = sampleEncodings(sync, buckets, rnd);
-            ListResult result = new ListResult(buckets, loaded, bytes, (double) bytes / loaded, (double) loaded / buckets,
-                    encodings[0], encodings[1], encodings[2]);
+            ListResult result = new ListResult(
+                    buckets,
+                    loaded,
+                    bytes,
+                    (double) bytes / loaded,
+                    (double) loaded / buckets,
+                    encodings[0],
+                    encodings[1],
+                    encodings[2]);
             results.add(result);
-            System.out.printf("buckets 2^%d, %,d numbers: %.1f bytes/number (loaded in %.1f s)%n",
-                    Integer.numberOfTrailingZeros(buckets), loaded, result.bytesPerNumber(),
+            System.out.printf(
+                    "buckets 2^%d, %,d numbers: %.1f bytes/number (loaded in %.1f s)%n",
+                    Integer.numberOfTrailingZeros(buckets),
+                    loaded,
+                    result.bytesPerNumber(),
                     (System.nanoTime() - started) / 1e9);
         }
         return results;
     }
 
     /** Runs {@code count} commands, {@link #WINDOW} at a time; returns how many of them answered true (a new field). */
-    private static long load(RedisClusterAsyncCommands<String, String> redis, long count,
-                             BiFunction<RedisClusterAsyncCommands<String, String>, Long, CompletionStage<Boolean>> command)
+    private static long load(
+            RedisClusterAsyncCommands<String, String> redis,
+            long count,
+            BiFunction<RedisClusterAsyncCommands<String, String>, Long, CompletionStage<Boolean>> command)
             throws InterruptedException {
         Semaphore window = new Semaphore(WINDOW);
         LongAdder added = new LongAdder();
@@ -153,7 +180,8 @@ public final class ListMemoryBenchmark {
     /** A US number in E.164 digits: 1, area code and exchange 200-999, four digits. */
     static String usNumber(SplittableRandom rnd) {
         long line = 10_000 + rnd.nextInt(10_000);
-        return "1" + (200 + rnd.nextInt(800)) + (200 + rnd.nextInt(800)) + Long.toString(line).substring(1);
+        return "1" + (200 + rnd.nextInt(800)) + (200 + rnd.nextInt(800))
+                + Long.toString(line).substring(1);
     }
 
     /** {sampled, listpack, hashtable} for random buckets. */
@@ -185,10 +213,21 @@ public final class ListMemoryBenchmark {
         while (done < events) {
             done += load(redis.async(), events - done, (r, i) -> {
                 String digits = usNumber(rnd);
-                ConsentEvent e = new ConsentEvent(ConsentEvent.newId(),
+                ConsentEvent e = new ConsentEvent(
+                        ConsentEvent.newId(),
                         Instant.ofEpochMilli(EPOCH_2026 * 1000 + rnd.nextLong(31_536_000_000L)),
-                        ConsentEvent.Type.OPT_OUT, digits, "g", "STOP", "en", "Stop", 0, "smsc-a",
-                        "smsc-a#0/" + rnd.nextInt(1_000_000), "gw-1", null, null);
+                        ConsentEvent.Type.OPT_OUT,
+                        digits,
+                        "g",
+                        "STOP",
+                        "en",
+                        "Stop",
+                        0,
+                        "smsc-a",
+                        "smsc-a#0/" + rnd.nextInt(1_000_000),
+                        "gw-1",
+                        null,
+                        null);
                 jsonBytes.add(e.toJson().length);
                 return store.apply(e).thenApply(SuppressionStore.Applied::auditAdded);
             });
@@ -206,8 +245,13 @@ public final class ListMemoryBenchmark {
             cursor = page;
         } while (!cursor.isFinished());
         long m3 = usedMemory(sync);
-        AuditResult result = new AuditResult(events, (double) (m1 - m3) / events, (double) (m2 - m3) / events,
-                (double) (m1 - m2) / events, (double) (m3 - m0) / events, (double) jsonBytes.sum() / events);
+        AuditResult result = new AuditResult(
+                events,
+                (double) (m1 - m3) / events,
+                (double) (m2 - m3) / events,
+                (double) (m1 - m2) / events,
+                (double) (m3 - m0) / events,
+                (double) jsonBytes.sum() / events);
         System.out.printf("audit, %,d events: %.1f bytes/event%n", events, result.bytesPerEvent());
         return result;
     }
@@ -227,22 +271,40 @@ public final class ListMemoryBenchmark {
 
     private static void printTable(List<ListResult> lists, AuditResult audit) {
         System.out.println();
-        System.out.println("| buckets | numbers | used_memory delta | bytes/number | numbers/bucket | sampled buckets listpack / hashtable |");
+        System.out.println(
+                "| buckets | numbers | used_memory delta | bytes/number | numbers/bucket | sampled buckets listpack / hashtable |");
         System.out.println("|---|---|---|---|---|---|");
         for (ListResult r : lists) {
-            System.out.printf("| 2^%d | %,d | %,.1f MB | %.1f | %.1f | %d / %d |%n", Integer.numberOfTrailingZeros(r.buckets()),
-                    r.numbers(), r.usedMemoryBytes() / 1e6, r.bytesPerNumber(), r.fieldsPerBucket(), r.listpackBuckets(),
+            System.out.printf(
+                    "| 2^%d | %,d | %,.1f MB | %.1f | %.1f | %d / %d |%n",
+                    Integer.numberOfTrailingZeros(r.buckets()),
+                    r.numbers(),
+                    r.usedMemoryBytes() / 1e6,
+                    r.bytesPerNumber(),
+                    r.fieldsPerBucket(),
+                    r.listpackBuckets(),
                     r.hashtableBuckets());
         }
         if (audit != null) {
-            System.out.printf("%naudit: %,d events, %.0f bytes/event (trail zsets %.0f + gw:audit index %.0f); "
-                            + "event JSON %.0f bytes on average%n", audit.events(), audit.bytesPerEvent(),
-                    audit.trailBytesPerEvent(), audit.indexBytesPerEvent(), audit.averageJsonBytes());
+            System.out.printf(
+                    "%naudit: %,d events, %.0f bytes/event (trail zsets %.0f + gw:audit index %.0f); "
+                            + "event JSON %.0f bytes on average%n",
+                    audit.events(),
+                    audit.bytesPerEvent(),
+                    audit.trailBytesPerEvent(),
+                    audit.indexBytesPerEvent(),
+                    audit.averageJsonBytes());
         }
     }
 
-    private static void write(Path out, List<ListResult> lists, AuditResult audit, String redisVersion,
-                              Map<String, String> settings, Map<String, String> opts) throws IOException {
+    private static void write(
+            Path out,
+            List<ListResult> lists,
+            AuditResult audit,
+            String redisVersion,
+            Map<String, String> settings,
+            Map<String, String> opts)
+            throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("date", Instant.now().atOffset(ZoneOffset.UTC).toString());
         doc.put("machine", machine());
@@ -261,7 +323,10 @@ public final class ListMemoryBenchmark {
 
     private static Map<String, Object> machine() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        m.put(
+                "os",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
         m.put("cpus", Runtime.getRuntime().availableProcessors());
         m.put("cpu", procLine("/proc/cpuinfo", "model name"));
         m.put("memory", procLine("/proc/meminfo", "MemTotal"));

@@ -48,19 +48,31 @@ public final class LoadGenerator implements AutoCloseable {
     public static final long LIST_BASE = 12122000000L;
     /** Destinations not on the list: NON_LIST_BASE .. NON_LIST_BASE + 7,000,000. */
     static final long NON_LIST_BASE = 12123000000L;
+
     static final int NON_LIST_SIZE = 7_000_000;
     public static final String SHORT_CODE = "12345";
-    static final byte[] TEXT = String.format("%-160.160s", "Your one-time code is 482913. Do not share it with anyone."
-            + " Our staff will never ask for it. Reply HELP for help. Msg&data rates may apply. Thank you!")
+    static final byte[] TEXT = String.format(
+                    "%-160.160s",
+                    "Your one-time code is 482913. Do not share it with anyone."
+                            + " Our staff will never ask for it. Reply HELP for help. Msg&data rates may apply. Thank you!")
             .getBytes(StandardCharsets.ISO_8859_1);
 
     /**
      * @param rate submits per second over all binds; 0 = saturation
      * @param listSize numbers on the suppression list (destinations drawn from it with {@code suppressedShare})
      */
-    public record Options(String host, int port, String systemId, String password, int binds, int window,
-                          double rate, double suppressedShare, int listSize, boolean receipts, int ioThreads) {
-    }
+    public record Options(
+            String host,
+            int port,
+            String systemId,
+            String password,
+            int binds,
+            int window,
+            double rate,
+            double suppressedShare,
+            int listSize,
+            boolean receipts,
+            int ioThreads) {}
 
     private final Options options;
     private final EventLoopGroup group;
@@ -73,6 +85,7 @@ public final class LoadGenerator implements AutoCloseable {
     final LongAdder otherStatus = new LongAdder();
     /** submit_sm_resp statuses other than ESME_ROK and ESME_RINVDSTADR, by status, over the whole run. */
     final ConcurrentHashMap<Integer, LongAdder> otherByStatus = new ConcurrentHashMap<>();
+
     final LongAdder receipts = new LongAdder();
     final LongAdder mo = new LongAdder();
     final LongAdder lost = new LongAdder();
@@ -88,7 +101,9 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Connects and binds every session; returns once all are bound (or throws). */
     public void bindAll(long timeoutMillis) throws Exception {
-        Bootstrap b = new Bootstrap().group(group).channel(Transports.clientChannel())
+        Bootstrap b = new Bootstrap()
+                .group(group)
+                .channel(Transports.clientChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
         List<CompletableFuture<Void>> bound = new ArrayList<>();
@@ -143,16 +158,30 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     public Counters counters() {
-        return new Counters(sent.sum(), responses.sum(), ok.sum(), refused.sum(), otherStatus.sum(),
-                receipts.sum(), mo.sum(), lost.sum());
+        return new Counters(
+                sent.sum(),
+                responses.sum(),
+                ok.sum(),
+                refused.sum(),
+                otherStatus.sum(),
+                receipts.sum(),
+                mo.sum(),
+                lost.sum());
     }
 
     /** Cumulative counts. */
-    public record Counters(long sent, long responses, long ok, long refused, long otherStatus, long receipts,
-                           long mo, long lost) {
+    public record Counters(
+            long sent, long responses, long ok, long refused, long otherStatus, long receipts, long mo, long lost) {
         public Counters minus(Counters o) {
-            return new Counters(sent - o.sent, responses - o.responses, ok - o.ok, refused - o.refused,
-                    otherStatus - o.otherStatus, receipts - o.receipts, mo - o.mo, lost - o.lost);
+            return new Counters(
+                    sent - o.sent,
+                    responses - o.responses,
+                    ok - o.ok,
+                    refused - o.refused,
+                    otherStatus - o.otherStatus,
+                    receipts - o.receipts,
+                    mo - o.mo,
+                    lost - o.lost);
         }
     }
 

@@ -47,8 +47,7 @@ final class RedisCluster implements AutoCloseable {
 
     private final List<Node> nodes = new ArrayList<>();
 
-    private RedisCluster() {
-    }
+    private RedisCluster() {}
 
     static RedisCluster start(Path dir, int masters) throws Exception {
         RedisCluster c = new RedisCluster();
@@ -76,19 +75,39 @@ final class RedisCluster implements AutoCloseable {
     private static Node startNode(Path dir) throws Exception {
         Files.createDirectories(dir);
         int port = freeClusterPort();
-        Process p = new ProcessBuilder(ChildProcesses.command(List.of("redis-server", "--bind", "127.0.0.1",
-                "--port", Integer.toString(port), "--save", "", "--appendonly", "no", "--protected-mode", "yes",
-                "--daemonize", "no", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", Integer.toString(NODE_TIMEOUT_MILLIS),
-                "--dir", dir.toAbsolutePath().toString())))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        Process p = new ProcessBuilder(ChildProcesses.command(List.of(
+                        "redis-server",
+                        "--bind",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--protected-mode",
+                        "yes",
+                        "--daemonize",
+                        "no",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        Integer.toString(NODE_TIMEOUT_MILLIS),
+                        "--dir",
+                        dir.toAbsolutePath().toString())))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.log").toFile())
+                .start();
         ChildProcesses.register(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("redis-server exited: see " + dir.resolve("redis.log"));
             }
-            if (run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port), "ping"), 5).contains("PONG")) {
+            if (run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port), "ping"), 5)
+                    .contains("PONG")) {
                 return new Node(port, dir, p);
             }
             Thread.sleep(50);
@@ -102,7 +121,8 @@ final class RedisCluster implements AutoCloseable {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         for (int i = 0; i < 200; i++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 45_000);
-            try (ServerSocket a = new ServerSocket(port, 1, lo); ServerSocket b = new ServerSocket(port + 10_000, 1, lo)) {
+            try (ServerSocket a = new ServerSocket(port, 1, lo);
+                    ServerSocket b = new ServerSocket(port + 10_000, 1, lo)) {
                 return port;
             } catch (IOException busy) {
                 // try another
@@ -146,7 +166,8 @@ final class RedisCluster implements AutoCloseable {
             if (!n.alive()) {
                 continue;
             }
-            String out = run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(n.port), "cluster", "nodes"), 5);
+            String out =
+                    run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(n.port), "cluster", "nodes"), 5);
             Map<Integer, String[]> m = new LinkedHashMap<>();
             for (String line : out.split("\n")) {
                 String[] f = line.trim().split(" ");
@@ -174,7 +195,9 @@ final class RedisCluster implements AutoCloseable {
     }
 
     static void kill9(Process p) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-9", Long.toString(p.pid())).redirectErrorStream(true).start();
+        Process kill = new ProcessBuilder("kill", "-9", Long.toString(p.pid()))
+                .redirectErrorStream(true)
+                .start();
         kill.getInputStream().readAllBytes();
         if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
             p.destroyForcibly();
@@ -206,7 +229,9 @@ final class RedisCluster implements AutoCloseable {
             boolean ok = live.size() == masters && !live.contains(deadPort);
             for (Node n : nodes) {
                 if (n.alive()) {
-                    last = run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(n.port), "cluster", "info"), 5);
+                    last = run(
+                            List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(n.port), "cluster", "info"),
+                            5);
                     ok &= last.contains("cluster_state:ok");
                 }
             }

@@ -30,9 +30,22 @@ final class RedisProcess implements AutoCloseable {
 
     static RedisProcess start(Path dir, int port) throws Exception {
         Files.createDirectories(dir);
-        Process p = new ProcessBuilder(ChildProcesses.command(List.of("redis-server", "--bind", "127.0.0.1", "--port", Integer.toString(port),
-                "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no",
-                "--dir", dir.toAbsolutePath().toString())))
+        Process p = new ProcessBuilder(ChildProcesses.command(List.of(
+                        "redis-server",
+                        "--bind",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(port),
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--protected-mode",
+                        "yes",
+                        "--daemonize",
+                        "no",
+                        "--dir",
+                        dir.toAbsolutePath().toString())))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
@@ -77,25 +90,27 @@ final class RedisProcess implements AutoCloseable {
             long[] replies = {0};
             Exception[] readError = {null};
             int total = count + 2;
-            Thread reader = new Thread(() -> {
-                try {
-                    while (replies[0] < total) {
-                        int c = in.read();
-                        if (c < 0) {
-                            throw new IOException("redis closed the connection");
+            Thread reader = new Thread(
+                    () -> {
+                        try {
+                            while (replies[0] < total) {
+                                int c = in.read();
+                                if (c < 0) {
+                                    throw new IOException("redis closed the connection");
+                                }
+                                if (c == '-') {
+                                    throw new IOException("redis error during load");
+                                }
+                                while (c != '\n') {
+                                    c = in.read();
+                                }
+                                replies[0]++;
+                            }
+                        } catch (Exception e) {
+                            readError[0] = e;
                         }
-                        if (c == '-') {
-                            throw new IOException("redis error during load");
-                        }
-                        while (c != '\n') {
-                            c = in.read();
-                        }
-                        replies[0]++;
-                    }
-                } catch (Exception e) {
-                    readError[0] = e;
-                }
-            }, "redis-load-reader");
+                    },
+                    "redis-load-reader");
             reader.start();
             write(out, "FLUSHDB");
             write(out, "SET", "gw:meta:buckets", Integer.toString(buckets));

@@ -34,8 +34,12 @@ final class Report {
     private final Map<String, Object> settings;
     private final long elapsedSeconds;
 
-    Report(List<LegResult> results, Map<String, Object> extras, List<String> notes, Map<String, Object> settings,
-           long elapsedSeconds) {
+    Report(
+            List<LegResult> results,
+            Map<String, Object> extras,
+            List<String> notes,
+            Map<String, Object> settings,
+            long elapsedSeconds) {
         this.results = results;
         this.extras = extras;
         this.notes = notes;
@@ -52,19 +56,37 @@ final class Report {
     }
 
     static String line(LegResult r) {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "  %-15s %-11s #%d %8s  %9.0f/s  ok %8.0f  refused %6.0f  other %5.0f  rcpt %8.0f  mo %6.0f"
                         + "  p50 %8.1f  p99 %8.1f  p99.9 %8.1f us  gwCPU %6.2f us/msg  lost %d%s",
-                r.scenario(), r.leg(), r.run(), r.targetRate() > 0 ? String.format(Locale.ROOT, "@%.0f", r.targetRate()) : "max",
-                r.throughput(), r.accepted(), r.refused(), r.otherStatus(), r.receipts(), r.mo(), r.p50us(), r.p99us(),
-                r.p999us(), r.gatewayCpuUsPerMsg(), r.lost(), Double.isNaN(r.gatewayP50us()) ? ""
-                        : String.format(Locale.ROOT, "  in-gw p50 %.1f p99 %.1f us", r.gatewayP50us(), r.gatewayP99us()));
+                r.scenario(),
+                r.leg(),
+                r.run(),
+                r.targetRate() > 0 ? String.format(Locale.ROOT, "@%.0f", r.targetRate()) : "max",
+                r.throughput(),
+                r.accepted(),
+                r.refused(),
+                r.otherStatus(),
+                r.receipts(),
+                r.mo(),
+                r.p50us(),
+                r.p99us(),
+                r.p999us(),
+                r.gatewayCpuUsPerMsg(),
+                r.lost(),
+                Double.isNaN(r.gatewayP50us())
+                        ? ""
+                        : String.format(
+                                Locale.ROOT, "  in-gw p50 %.1f p99 %.1f us", r.gatewayP50us(), r.gatewayP99us()));
     }
 
     /** Median of {@code f} over the runs of (scenario, leg, rate). */
     private double med(String scenario, String leg, double rate, ToDoubleFunction<LegResult> f) {
-        return median(results.stream().filter(r -> r.scenario().equals(scenario) && r.leg().equals(leg)
-                && r.targetRate() == rate).mapToDouble(f).toArray());
+        return median(results.stream()
+                .filter(r -> r.scenario().equals(scenario) && r.leg().equals(leg) && r.targetRate() == rate)
+                .mapToDouble(f)
+                .toArray());
     }
 
     /** Group keys (scenario, rate) in run order. */
@@ -87,8 +109,9 @@ final class Report {
             String sc = (String) g[0];
             double rate = (Double) g[1];
             for (String leg : LEGS) {
-                long n = results.stream().filter(r -> r.scenario().equals(sc) && r.leg().equals(leg)
-                        && r.targetRate() == rate).count();
+                long n = results.stream()
+                        .filter(r -> r.scenario().equals(sc) && r.leg().equals(leg) && r.targetRate() == rate)
+                        .count();
                 if (n == 0) {
                     continue;
                 }
@@ -142,16 +165,19 @@ final class Report {
             double p99 = med(s, "proxied", rate, LegResult::p99us) - med(s, "direct", rate, LegResult::p99us);
             String name = s + (rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
             boolean underHalf = s.equals("window1") || rate <= 0.5 * (Double.isNaN(sp) ? Double.MAX_VALUE : sp);
-            out.add(target(name + " added p50 (us)", p50, "<= 100" + (underHalf ? "" : " (rate above 50% load)"),
-                    p50 <= 100));
-            out.add(target(name + " added p99 (us)", p99, "<= 300" + (underHalf ? "" : " (rate above 50% load)"),
-                    p99 <= 300));
+            out.add(target(
+                    name + " added p50 (us)", p50, "<= 100" + (underHalf ? "" : " (rate above 50% load)"), p50 <= 100));
+            out.add(target(
+                    name + " added p99 (us)", p99, "<= 300" + (underHalf ? "" : " (rate above 50% load)"), p99 <= 300));
         }
         Object b = extras.get("binds1000");
         if (b instanceof Map<?, ?> m) {
             double heap = ((Number) m.get("heapBoundMiB")).doubleValue();
-            out.add(target("1000 bound sessions: heap after GC (MiB)", heap, "fits -Xmx" + m.get("heapMax"), heap > 0
-                    && heap < 512));
+            out.add(target(
+                    "1000 bound sessions: heap after GC (MiB)",
+                    heap,
+                    "fits -Xmx" + m.get("heapMax"),
+                    heap > 0 && heap < 512));
         }
         Object soak = extras.get("soakHeapAfterGcMiB");
         if (soak instanceof List<?> l && l.size() >= 3) {
@@ -173,7 +199,10 @@ final class Report {
                 sxx += (t[i] - meanT) * (t[i] - meanT);
             }
             double growth = sxx == 0 ? 0 : sxy / sxx * (t[n - 1] - t[0]);
-            out.add(target("soak heap trend after GC over the run (MiB)", growth, "flat (< 10% of mean)",
+            out.add(target(
+                    "soak heap trend after GC over the run (MiB)",
+                    growth,
+                    "flat (< 10% of mean)",
                     growth < 0.1 * meanM));
         }
         return out;
@@ -190,9 +219,13 @@ final class Report {
             return null;
         }
         double redis = ((Number) p.get("p50")).doubleValue();
-        return String.format(Locale.ROOT, "added-latency floor on this machine: one more SMPP round trip (window1 "
-                + "direct p50 %.0f us) + one Redis round trip (PING p50 %.0f us) = %.0f us before any gateway work",
-                hop, redis, hop + redis);
+        return String.format(
+                Locale.ROOT,
+                "added-latency floor on this machine: one more SMPP round trip (window1 "
+                        + "direct p50 %.0f us) + one Redis round trip (PING p50 %.0f us) = %.0f us before any gateway work",
+                hop,
+                redis,
+                hop + redis);
     }
 
     /**
@@ -206,8 +239,13 @@ final class Report {
         if (Double.isNaN(d) || Double.isNaN(t)) {
             return null;
         }
-        return String.format(Locale.ROOT, "reference: a TCP relay doing no work carried %.0f/s at saturation, %.2f of"
-                + " direct; the gateway carried %.2f of the relay's rate", t, t / d, p / t);
+        return String.format(
+                Locale.ROOT,
+                "reference: a TCP relay doing no work carried %.0f/s at saturation, %.2f of"
+                        + " direct; the gateway carried %.2f of the relay's rate",
+                t,
+                t / d,
+                p / t);
     }
 
     private static Map<String, Object> target(String name, double value, String target, boolean met) {
@@ -230,20 +268,51 @@ final class Report {
             out.println(line(r));
         }
         out.println();
-        out.printf("%-16s %8s %-12s %4s %12s %10s %10s %10s %10s %10s %10s %12s %10s %10s%n", "scenario", "rate", "leg",
-                "runs", "msg/s (med)", "refused/s", "other/s", "p50 us", "p99 us", "p99.9 us", "rcpt/s", "gw CPU us/msg",
-                "in-gw p50", "in-gw p99");
+        out.printf(
+                "%-16s %8s %-12s %4s %12s %10s %10s %10s %10s %10s %10s %12s %10s %10s%n",
+                "scenario",
+                "rate",
+                "leg",
+                "runs",
+                "msg/s (med)",
+                "refused/s",
+                "other/s",
+                "p50 us",
+                "p99 us",
+                "p99.9 us",
+                "rcpt/s",
+                "gw CPU us/msg",
+                "in-gw p50",
+                "in-gw p99");
         for (Map<String, Object> m : summary()) {
             double rate = (Double) m.get("rate");
-            out.printf(Locale.ROOT, "%-16s %8s %-12s %4d %12.0f %10.0f %10.0f %10.1f %10.1f %10.1f %10.0f %12.2f %10.1f %10.1f%n",
-                    m.get("scenario"), rate > 0 ? String.format(Locale.ROOT, "%.0f", rate) : "max", m.get("leg"), m.get("runs"),
-                    m.get("throughput"), m.get("refusedPerSec"), m.get("otherPerSec"), m.get("p50us"), m.get("p99us"), m.get("p999us"), m.get("receiptsPerSec"),
-                    m.get("gatewayCpuUsPerMsg"), m.get("gatewayP50us"), m.get("gatewayP99us"));
+            out.printf(
+                    Locale.ROOT,
+                    "%-16s %8s %-12s %4d %12.0f %10.0f %10.0f %10.1f %10.1f %10.1f %10.0f %12.2f %10.1f %10.1f%n",
+                    m.get("scenario"),
+                    rate > 0 ? String.format(Locale.ROOT, "%.0f", rate) : "max",
+                    m.get("leg"),
+                    m.get("runs"),
+                    m.get("throughput"),
+                    m.get("refusedPerSec"),
+                    m.get("otherPerSec"),
+                    m.get("p50us"),
+                    m.get("p99us"),
+                    m.get("p999us"),
+                    m.get("receiptsPerSec"),
+                    m.get("gatewayCpuUsPerMsg"),
+                    m.get("gatewayP50us"),
+                    m.get("gatewayP99us"));
         }
         out.println();
         out.println("Targets:");
         for (Map<String, Object> t : targets()) {
-            out.printf(Locale.ROOT, "  %-48s %10.2f  target %-28s %s%n", t.get("name"), t.get("value"), t.get("target"),
+            out.printf(
+                    Locale.ROOT,
+                    "  %-48s %10.2f  target %-28s %s%n",
+                    t.get("name"),
+                    t.get("value"),
+                    t.get("target"),
                     Boolean.TRUE.equals(t.get("met")) ? "MET" : "MISSED");
         }
         for (String n : notes) {
@@ -262,9 +331,15 @@ final class Report {
     void writeJson(Path file) throws IOException {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("date", LocalDate.now().toString());
-        root.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-                "os", System.getProperty("os.name") + " " + System.getProperty("os.version"),
-                "java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
+        root.put(
+                "machine",
+                Map.of(
+                        "cores",
+                        Runtime.getRuntime().availableProcessors(),
+                        "os",
+                        System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                        "java",
+                        System.getProperty("java.vm.name") + " " + System.getProperty("java.version")));
         root.put("settings", settings);
         root.put("elapsedSeconds", elapsedSeconds);
         root.put("targets", targets());
@@ -282,7 +357,8 @@ final class Report {
         try {
             JsonNode root = new ObjectMapper().readTree(file.toFile());
             for (JsonNode s : root.path("summary")) {
-                if (s.path("scenario").asText().equals("saturation") && s.path("leg").asText().equals("proxied")) {
+                if (s.path("scenario").asText().equals("saturation")
+                        && s.path("leg").asText().equals("proxied")) {
                     return s.path("throughput").asDouble(Double.NaN);
                 }
             }
@@ -292,8 +368,9 @@ final class Report {
         return Double.NaN;
     }
 
-    private static final Color[] LEG_COLORS = {new Color(0x4C78A8), new Color(0xF58518), new Color(0x54A24B),
-        new Color(0x9D755D)};
+    private static final Color[] LEG_COLORS = {
+        new Color(0x4C78A8), new Color(0xF58518), new Color(0x54A24B), new Color(0x9D755D)
+    };
 
     /** Left: median throughput per scenario and leg. Right: median p50/p99/p99.9 per scenario/rate and leg (log scale). */
     void writePng(Path file) throws IOException {
@@ -308,8 +385,12 @@ final class Report {
         g.fillRect(0, 0, w, h);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString("SMPP opt-out gateway load test " + LocalDate.now() + " (" + Runtime.getRuntime().availableProcessors()
-                + " cores, medians of " + settings.get("repeat") + " runs)", 20, 26);
+        g.drawString(
+                "SMPP opt-out gateway load test " + LocalDate.now() + " ("
+                        + Runtime.getRuntime().availableProcessors() + " cores, medians of " + settings.get("repeat")
+                        + " runs)",
+                20,
+                26);
         List<Map<String, Object>> sum = summary();
         // legend
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -331,7 +412,10 @@ final class Report {
         int ly = 60;
         int lw = 520;
         int lh = 480;
-        double maxTp = niceCeil(sum.stream().mapToDouble(m -> nz((Double) m.get("throughput"))).max().orElse(1));
+        double maxTp = niceCeil(sum.stream()
+                .mapToDouble(m -> nz((Double) m.get("throughput")))
+                .max()
+                .orElse(1));
         axis(g, lx, ly, lw, lh, "throughput (submit_sm/s)");
         for (int i = 0; i <= 5; i++) {
             int y = ly + lh - i * lh / 5;
@@ -373,8 +457,16 @@ final class Report {
         return m.get("scenario") + (rate > 0 ? String.format(Locale.ROOT, " %.0fk", rate / 1000) : "");
     }
 
-    private void drawBars(Graphics2D g, List<Map<String, Object>> sum, List<String> groups, int x0, int y0, int w,
-                          int h, ToDoubleFunction<Map<String, Object>> height, boolean marks) {
+    private void drawBars(
+            Graphics2D g,
+            List<Map<String, Object>> sum,
+            List<String> groups,
+            int x0,
+            int y0,
+            int w,
+            int h,
+            ToDoubleFunction<Map<String, Object>> height,
+            boolean marks) {
         if (groups.isEmpty()) {
             return;
         }

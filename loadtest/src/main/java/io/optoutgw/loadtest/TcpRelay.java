@@ -29,8 +29,7 @@ import java.util.List;
  */
 public final class TcpRelay {
 
-    private TcpRelay() {
-    }
+    private TcpRelay() {}
 
     public static void main(String[] args) throws Exception {
         int listen = Integer.parseInt(args[0]);
@@ -38,7 +37,9 @@ public final class TcpRelay {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         EventLoopGroup boss = Transports.group(1);
         EventLoopGroup workers = Transports.group(threads);
-        new ServerBootstrap().group(boss, workers).channel(Transports.serverChannel())
+        new ServerBootstrap()
+                .group(boss, workers)
+                .channel(Transports.serverChannel())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -47,7 +48,11 @@ public final class TcpRelay {
                         inbound.pipeline().addLast(new Front(target));
                     }
                 })
-                .bind("127.0.0.1", listen).sync().channel().closeFuture().sync();
+                .bind("127.0.0.1", listen)
+                .sync()
+                .channel()
+                .closeFuture()
+                .sync();
     }
 
     /** The client side: connects to the target on the same event loop, then forwards both ways. */
@@ -62,10 +67,13 @@ public final class TcpRelay {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             Channel inbound = ctx.channel();
-            new Bootstrap().group(inbound.eventLoop()).channel(Transports.clientChannel())
+            new Bootstrap()
+                    .group(inbound.eventLoop())
+                    .channel(Transports.clientChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new Forward(inbound))
-                    .connect("127.0.0.1", target).addListener((ChannelFutureListener) f -> {
+                    .connect("127.0.0.1", target)
+                    .addListener((ChannelFutureListener) f -> {
                         if (f.isSuccess()) {
                             other = f.channel();
                             inbound.config().setAutoRead(true);
@@ -124,13 +132,23 @@ public final class TcpRelay {
 
         static Child start(int targetPort, int threads) throws Exception {
             int port = GatewayProcess.freePort();
-            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String javaBin =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cp = System.getProperty("java.class.path");
-            List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx256m", "-Dio.netty.leakDetection.level=disabled",
-                    "-cp", cp, TcpRelay.class.getName(), Integer.toString(port), Integer.toString(targetPort),
+            List<String> cmd = new ArrayList<>(List.of(
+                    javaBin,
+                    "-Xmx256m",
+                    "-Dio.netty.leakDetection.level=disabled",
+                    "-cp",
+                    cp,
+                    TcpRelay.class.getName(),
+                    Integer.toString(port),
+                    Integer.toString(targetPort),
                     Integer.toString(threads)));
-            Process p = new ProcessBuilder(ChildProcesses.command(cmd)).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(ChildProcesses.command(cmd))
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             ChildProcesses.register(p);
             Child c = new Child(port, p);
             long deadline = System.currentTimeMillis() + 30_000;

@@ -38,6 +38,7 @@ final class TrackedEsmes implements AutoCloseable {
 
     /** Status of a submit not answered (yet). */
     static final int UNANSWERED = -1;
+
     static final String TEXT_PREFIX = "chaos ";
 
     private final String systemId;
@@ -178,7 +179,9 @@ final class TrackedEsmes implements AutoCloseable {
             if (!running) {
                 return;
             }
-            Bootstrap b = new Bootstrap().group(group).channel(Transports.clientChannel())
+            Bootstrap b = new Bootstrap()
+                    .group(group)
+                    .channel(Transports.clientChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2_000)
                     .handler(new ChannelInitializer<SocketChannel>() {

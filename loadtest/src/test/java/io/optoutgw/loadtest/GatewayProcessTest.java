@@ -24,7 +24,9 @@ class GatewayProcessTest {
         assertEquals(2.6036224E7, GatewayProcess.gauge(SCRAPE, "jvm_gc_live_data_size_bytes"));
         assertEquals(-1, GatewayProcess.gauge(SCRAPE, "jvm_gc_max_data_size_bytes"));
         assertEquals(4, GatewayProcess.majorGcCount(SCRAPE));
-        assertEquals(0, GatewayProcess.majorGcCount(
-                "jvm_gc_pause_seconds_count{action=\"end of minor GC\",cause=\"G1 Evacuation Pause\"} 9\n"));
+        assertEquals(
+                0,
+                GatewayProcess.majorGcCount(
+                        "jvm_gc_pause_seconds_count{action=\"end of minor GC\",cause=\"G1 Evacuation Pause\"} 9\n"));
     }
 }

@@ -23,7 +23,8 @@ class LoadGeneratorTest {
 
     @Test
     void saturationLegAccountsForEverySubmitResponseAndReceipt() throws Exception {
-        try (SmscSimulator sim = simulator(); LoadGenerator gen = generator(sim, 0, true)) {
+        try (SmscSimulator sim = simulator();
+                LoadGenerator gen = generator(sim, 0, true)) {
             LoadGenerator.Counters c = saturate(gen);
             Histogram h = gen.intervalHistogram();
             assertEquals(c.sent(), c.responses(), "every submit answered once");
@@ -38,7 +39,8 @@ class LoadGeneratorTest {
 
     @Test
     void fixedRateLegSendsOnItsScheduleAndStops() throws Exception {
-        try (SmscSimulator sim = simulator(); LoadGenerator gen = generator(sim, 1_000, false)) {
+        try (SmscSimulator sim = simulator();
+                LoadGenerator gen = generator(sim, 1_000, false)) {
             gen.bindAll(10_000);
             long t0 = System.nanoTime();
             gen.start();
@@ -58,9 +60,10 @@ class LoadGeneratorTest {
     /** The harness's tcp-relay leg: the relay runs as a child process and passes every PDU both ways. */
     @Test
     void throughTheTcpRelayEverySubmitIsAnsweredAndEveryReceiptArrives() throws Exception {
-        try (SmscSimulator sim = simulator(); TcpRelay.Child relay = TcpRelay.Child.start(sim.port(), 2);
-             LoadGenerator gen = new LoadGenerator(new LoadGenerator.Options("127.0.0.1", relay.port, "direct", "x",
-                     2, 8, 0, 0.0, 0, true, 1))) {
+        try (SmscSimulator sim = simulator();
+                TcpRelay.Child relay = TcpRelay.Child.start(sim.port(), 2);
+                LoadGenerator gen = new LoadGenerator(
+                        new LoadGenerator.Options("127.0.0.1", relay.port, "direct", "x", 2, 8, 0, 0.0, 0, true, 1))) {
             assertTrue(relay.pid() != ProcessHandle.current().pid(), "a process of its own");
             LoadGenerator.Counters c = saturate(gen);
             assertEquals(c.sent(), c.responses(), "every submit answered once");
@@ -83,19 +86,22 @@ class LoadGeneratorTest {
         assertTrue(eventually(20, () -> gen.counters().responses() >= 2_000), "2,000 responses");
         gen.stopSending();
         assertTrue(eventually(10, () -> gen.outstanding() <= 0), "window drained");
-        assertTrue(eventually(10, () -> gen.counters().receipts() >= gen.counters().ok()), "receipts in");
+        assertTrue(
+                eventually(10, () -> gen.counters().receipts() >= gen.counters().ok()), "receipts in");
         return gen.counters();
     }
 
     /** The simulator in the harness's fast mode: no record keeping, one I/O thread. */
     private static SmscSimulator simulator() {
-        return new SmscSimulator(SimulatorOptions.builder().recordLimit(0).ioThreads(1).build()).start();
+        return new SmscSimulator(
+                        SimulatorOptions.builder().recordLimit(0).ioThreads(1).build())
+                .start();
     }
 
     /** 2 binds x window 8, no destination on a list; {@code rate} 0 = saturation. */
     private static LoadGenerator generator(SmscSimulator sim, double rate, boolean receipts) {
-        return new LoadGenerator(new LoadGenerator.Options("127.0.0.1", sim.port(), "direct", "x", 2, 8, rate, 0.0, 0,
-                receipts, 1));
+        return new LoadGenerator(
+                new LoadGenerator.Options("127.0.0.1", sim.port(), "direct", "x", 2, 8, rate, 0.0, 0, receipts, 1));
     }
 
     private static boolean eventually(int seconds, BooleanSupplier condition) throws InterruptedException {

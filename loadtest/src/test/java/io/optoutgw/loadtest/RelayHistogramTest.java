@@ -1,9 +1,9 @@
 package io.optoutgw.loadtest;
 
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
 
 /** The gateway's relay-time histogram as the harness reads it from two scrapes. */
 class RelayHistogramTest {

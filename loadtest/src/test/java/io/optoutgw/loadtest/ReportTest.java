@@ -22,8 +22,28 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportTest {
 
     private static LegResult leg(String scenario, String leg, int run, double rate, double throughput, double p50) {
-        return new LegResult(scenario, leg, run, rate, 10, throughput, throughput, 0, 0, throughput, 0, p50, p50 * 2,
-                p50 * 3, p50 * 4, 0, leg.equals("proxied") ? 12.5 : 0, 0, 0, 0, -1);
+        return new LegResult(
+                scenario,
+                leg,
+                run,
+                rate,
+                10,
+                throughput,
+                throughput,
+                0,
+                0,
+                throughput,
+                0,
+                p50,
+                p50 * 2,
+                p50 * 3,
+                p50 * 4,
+                0,
+                leg.equals("proxied") ? 12.5 : 0,
+                0,
+                0,
+                0,
+                -1);
     }
 
     @Test
@@ -44,8 +64,9 @@ class ReportTest {
         settings.put("repeat", 3);
         Map<String, Object> extras = new LinkedHashMap<>();
         // heap after GC at 0, 60, 120, 180 s: scattered, trend -6 MiB over the run
-        extras.put("soakHeapAfterGcMiB", List.of(List.of(0.0, 70.0), List.of(60.0, 80.0), List.of(120.0, 60.0),
-                List.of(180.0, 70.0)));
+        extras.put(
+                "soakHeapAfterGcMiB",
+                List.of(List.of(0.0, 70.0), List.of(60.0, 80.0), List.of(120.0, 60.0), List.of(180.0, 70.0)));
         Report report = new Report(legs, extras, new ArrayList<>(List.of("a note")), settings, 42);
         report.writeJson(dir.resolve("latest.json"));
         report.writePng(dir.resolve("latest.png"));
@@ -58,10 +79,20 @@ class ReportTest {
         assertNotNull(ratio, targets.keySet().toString());
         assertEquals(0.5, ratio.path("value").asDouble(), 1e-9);
         assertFalse(ratio.path("met").asBoolean());
-        assertEquals(2.0, targets.get("saturation proxied/cloudhopper throughput").path("value").asDouble(), 1e-9);
-        assertEquals("reference: a TCP relay doing no work carried 108000/s at saturation, 0.90 of direct; the gateway"
-                + " carried 0.56 of the relay's rate", root.path("relayReference").asText());
-        assertEquals(2.0, targets.get("harness headroom direct/proxied").path("value").asDouble(), 1e-9);
+        assertEquals(
+                2.0,
+                targets.get("saturation proxied/cloudhopper throughput")
+                        .path("value")
+                        .asDouble(),
+                1e-9);
+        assertEquals(
+                "reference: a TCP relay doing no work carried 108000/s at saturation, 0.90 of direct; the gateway"
+                        + " carried 0.56 of the relay's rate",
+                root.path("relayReference").asText());
+        assertEquals(
+                2.0,
+                targets.get("harness headroom direct/proxied").path("value").asDouble(),
+                1e-9);
         assertTrue(targets.get("harness headroom direct/proxied").path("met").asBoolean());
         assertEquals(110.0, targets.get("window1 added p50 (us)").path("value").asDouble(), 1e-9);
         assertFalse(targets.get("window1 added p50 (us)").path("met").asBoolean());
@@ -71,8 +102,10 @@ class ReportTest {
         assertTrue(soak.path("met").asBoolean());
 
         List<String> summaryRows = new ArrayList<>();
-        root.path("summary").forEach(s -> summaryRows.add(s.path("scenario").asText() + "/" + s.path("leg").asText()
-                + "/" + s.path("runs").asInt() + "/" + s.path("throughput").asDouble()));
+        root.path("summary")
+                .forEach(s -> summaryRows.add(s.path("scenario").asText() + "/"
+                        + s.path("leg").asText() + "/" + s.path("runs").asInt() + "/"
+                        + s.path("throughput").asDouble()));
         assertTrue(summaryRows.contains("saturation/direct/3/120000.0"), summaryRows.toString());
         assertTrue(summaryRows.contains("redis-down/proxied/1/5000.0"), summaryRows.toString());
         assertEquals(11, root.path("legs").size());

@@ -10,8 +10,7 @@ package io.optoutgw.suppression.journal;
 public interface JournalCompaction {
 
     /** A record's key and rank. */
-    record Kept(String key, long rank) {
-    }
+    record Kept(String key, long rank) {}
 
     /** The key and rank of {@code payload}, or {@code null} to drop it when compacting. */
     Kept classify(byte[] payload) throws Exception;

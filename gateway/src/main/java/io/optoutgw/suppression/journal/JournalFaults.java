@@ -13,7 +13,7 @@ import java.nio.file.Path;
 @FunctionalInterface
 interface JournalFaults {
 
-    JournalFaults NONE = segment -> { };
+    JournalFaults NONE = segment -> {};
 
     /** Called before each force of {@code segment}; throwing fails the batch. */
     void beforeForce(Path segment) throws IOException;

@@ -37,6 +37,7 @@ final class JournalFormat {
 
     /** Record marker: high nibble 0xA identifies a record, low nibble is the record version. */
     static final byte RECORD_MARKER = (byte) 0xA1;
+
     static final int RECORD_HEADER_SIZE = 1 + 4 + 4 + 8;
 
     /**
@@ -48,8 +49,7 @@ final class JournalFormat {
     private static final Pattern SEGMENT_NAME = Pattern.compile("journal-(\\d{1,19})\\.log");
     private static final Pattern SNAPSHOT_NAME = Pattern.compile("snapshot-(\\d{1,19})\\.log");
 
-    private JournalFormat() {
-    }
+    private JournalFormat() {}
 
     static String segmentName(long firstSeq) {
         return String.format("journal-%019d.log", firstSeq);
@@ -101,7 +101,11 @@ final class JournalFormat {
 
     /** Appends one framed record to {@code dst}, which must have {@link #frameSize} bytes remaining. */
     static void putRecord(ByteBuffer dst, long seq, byte[] payload) {
-        dst.put(RECORD_MARKER).putInt(payload.length).putInt(crc(payload, 0, payload.length)).putLong(seq).put(payload);
+        dst.put(RECORD_MARKER)
+                .putInt(payload.length)
+                .putInt(crc(payload, 0, payload.length))
+                .putLong(seq)
+                .put(payload);
     }
 
     static int crc(byte[] data, int offset, int length) {

@@ -1,7 +1,6 @@
 package io.optoutgw.suppression.journal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_HEADER_SIZE;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -13,8 +12,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
-
-import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_HEADER_SIZE;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Validates every segment when the journal opens and truncates a torn tail of the last one, so that new
@@ -26,11 +25,9 @@ final class JournalRecovery {
     private static final Logger log = LoggerFactory.getLogger(JournalRecovery.class);
 
     /** The recovered journal: its segments (the last is active), where the active one ends, the last sequence. */
-    record Recovered(List<SegmentSet.Segment> segments, long activeEnd, long lastSeq, int skipped) {
-    }
+    record Recovered(List<SegmentSet.Segment> segments, long activeEnd, long lastSeq, int skipped) {}
 
-    private JournalRecovery() {
-    }
+    private JournalRecovery() {}
 
     static Recovered recover(Path dir, OptOutJournal.Options options) throws IOException {
         List<SegmentSet.Segment> files = listSegments(dir);
@@ -47,8 +44,8 @@ final class JournalRecovery {
             SegmentSet.Segment seg = files.get(i);
             boolean last = i == files.size() - 1;
             // a segment followed by one opened after a failed write may end with that batch's torn tail
-            boolean endsEarly = !last && SegmentScanner.flags(files.get(i + 1).path())
-                    == JournalFormat.FLAG_AFTER_FAILED_WRITE;
+            boolean endsEarly =
+                    !last && SegmentScanner.flags(files.get(i + 1).path()) == JournalFormat.FLAG_AFTER_FAILED_WRITE;
             if (good.isEmpty()) {
                 nextSeq = seg.firstSeq();
             }
@@ -56,8 +53,10 @@ final class JournalRecovery {
                     ? FileChannel.open(seg.path(), StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(seg.path(), StandardOpenOption.READ)) {
                 if (last && SegmentScanner.headerIsTorn(ch)) {
-                    log.warn("journal: {} has a torn header ({} bytes, created just before a crash); removing it",
-                            seg.path().getFileName(), ch.size());
+                    log.warn(
+                            "journal: {} has a torn header ({} bytes, created just before a crash); removing it",
+                            seg.path().getFileName(),
+                            ch.size());
                     ch.close();
                     Files.delete(seg.path());
                     JournalWriter.syncDirectory(dir);
@@ -71,14 +70,26 @@ final class JournalRecovery {
                     if (!options.skipCorruptRecords() || firstSeq < nextSeq) {
                         throw new JournalCorruptException(seg.path(), 0, detail);
                     }
-                    log.error("journal corrupt: {}: {}; skipping the gap", seg.path().getFileName(), detail);
+                    log.error(
+                            "journal corrupt: {}: {}; skipping the gap",
+                            seg.path().getFileName(),
+                            detail);
                     skipped++;
                 }
-                SegmentScanner.Result r = SegmentScanner.scan(seg.path(), ch, firstSeq, ch.size(),
+                SegmentScanner.Result r = SegmentScanner.scan(
+                        seg.path(),
+                        ch,
+                        firstSeq,
+                        ch.size(),
                         new SegmentScanner.Mode(last || endsEarly, options.skipCorruptRecords(), Long.MAX_VALUE, null));
                 if (r.tornAt() >= 0) {
-                    log.warn("journal: torn tail in {} at offset {}: {}; truncating {} bytes after sequence {}",
-                            seg.path().getFileName(), r.tornAt(), r.tornReason(), ch.size() - r.tornAt(), r.lastSeq());
+                    log.warn(
+                            "journal: torn tail in {} at offset {}: {}; truncating {} bytes after sequence {}",
+                            seg.path().getFileName(),
+                            r.tornAt(),
+                            r.tornReason(),
+                            ch.size() - r.tornAt(),
+                            r.lastSeq());
                     ch.truncate(r.tornAt());
                     ch.force(true);
                 }
@@ -88,7 +99,8 @@ final class JournalRecovery {
                 activeEnd = r.validEnd();
             }
         }
-        if (good.isEmpty() || good.get(good.size() - 1).snapshot()
+        if (good.isEmpty()
+                || good.get(good.size() - 1).snapshot()
                 || good.size() - (snapshot == null ? 0 : 1) < files.size()) {
             // empty directory, or a torn-header segment was removed: start a fresh one after the last good record
             JournalWriter.createSegment(dir, nextSeq).close();
@@ -104,8 +116,8 @@ final class JournalRecovery {
      * it replaced (left when a crash interrupted compaction after the snapshot was in place), and validates it.
      * The snapshot was forced before it got its name, so any damage in it is corruption.
      */
-    private static SegmentSet.Segment recoverSnapshot(Path dir, List<SegmentSet.Segment> files,
-                                                      OptOutJournal.Options options) throws IOException {
+    private static SegmentSet.Segment recoverSnapshot(
+            Path dir, List<SegmentSet.Segment> files, OptOutJournal.Options options) throws IOException {
         Path newest = null;
         long through = -1;
         List<Path> stale = new ArrayList<>();
@@ -140,7 +152,10 @@ final class JournalRecovery {
         }
         for (SegmentSet.Segment seg : new ArrayList<>(files)) {
             if (seg.firstSeq() <= through) {
-                log.info("journal: removing {} (its records are in {})", seg.path().getFileName(), newest.getFileName());
+                log.info(
+                        "journal: removing {} (its records are in {})",
+                        seg.path().getFileName(),
+                        newest.getFileName());
                 Files.deleteIfExists(seg.path());
                 files.remove(seg);
             }
@@ -154,11 +169,17 @@ final class JournalRecovery {
             }
             long firstSeq = SegmentScanner.readAt(ch, 0, SEGMENT_HEADER_SIZE).getLong(8);
             SegmentScanner.readHeader(newest, ch, firstSeq);
-            SegmentScanner.Result r = SegmentScanner.scan(newest, ch, firstSeq, ch.size(),
+            SegmentScanner.Result r = SegmentScanner.scan(
+                    newest,
+                    ch,
+                    firstSeq,
+                    ch.size(),
                     new SegmentScanner.Mode(false, options.skipCorruptRecords(), Long.MAX_VALUE, null));
             if (r.lastSeq() != through) {
-                throw new JournalCorruptException(newest, r.validEnd(), "snapshot ends at sequence " + r.lastSeq()
-                        + ", its name says " + through);
+                throw new JournalCorruptException(
+                        newest,
+                        r.validEnd(),
+                        "snapshot ends at sequence " + r.lastSeq() + ", its name says " + through);
             }
             return new SegmentSet.Segment(firstSeq, newest, false, true);
         }

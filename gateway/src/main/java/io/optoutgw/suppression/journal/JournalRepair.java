@@ -14,7 +14,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-
 /**
  * Makes a damaged journal openable again ({@code gateway journal repair}): drops damaged records and torn
  * tails from every segment and reports what it dropped. A segment whose records no longer run on without a
@@ -25,21 +24,18 @@ import java.util.stream.Stream;
 public final class JournalRepair {
 
     /** What the repair did: one line per changed file, and the records kept overall. */
-    public record Result(List<String> actions, long recordsKept) {
-    }
+    public record Result(List<String> actions, long recordsKept) {}
 
-    private record Run(long firstSeq, List<byte[]> payloads) {
-    }
+    private record Run(long firstSeq, List<byte[]> payloads) {}
 
-    private JournalRepair() {
-    }
+    private JournalRepair() {}
 
     public static Result repair(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("journal directory " + dir + " does not exist");
         }
-        try (FileChannel lockChannel = FileChannel.open(dir.resolve("journal.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel lockChannel =
+                FileChannel.open(dir.resolve("journal.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
             FileLock lock;
             try {
                 lock = lockChannel.tryLock();
@@ -47,7 +43,8 @@ public final class JournalRepair {
                 lock = null;
             }
             if (lock == null) {
-                throw new IOException("journal " + dir + " is open in a running gateway (journal.lock is locked); stop it first");
+                throw new IOException(
+                        "journal " + dir + " is open in a running gateway (journal.lock is locked); stop it first");
             }
             try {
                 return repairLocked(dir);
@@ -62,7 +59,8 @@ public final class JournalRepair {
         try (Stream<Path> s = Files.list(dir)) {
             s.filter(p -> JournalFormat.parseSegmentName(p).isPresent()).forEach(files::add);
         }
-        files.sort(Comparator.comparingLong(p -> JournalFormat.parseSegmentName(p).getAsLong()));
+        files.sort(
+                Comparator.comparingLong(p -> JournalFormat.parseSegmentName(p).getAsLong()));
         List<String> actions = new ArrayList<>();
         long kept = 0;
         long expectedNext = -1;
@@ -85,10 +83,11 @@ public final class JournalRepair {
                     continue;
                 }
                 flags = (short) SegmentScanner.readFlags(ch);
-                r = SegmentScanner.scan(file, ch, nameSeq, size, new SegmentScanner.Mode(true, true, Long.MIN_VALUE,
-                        (seq, payload) -> {
+                r = SegmentScanner.scan(
+                        file, ch, nameSeq, size, new SegmentScanner.Mode(true, true, Long.MIN_VALUE, (seq, payload) -> {
                             Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-                            if (last == null || last.firstSeq() + last.payloads().size() != seq) {
+                            if (last == null
+                                    || last.firstSeq() + last.payloads().size() != seq) {
                                 last = new Run(seq, new ArrayList<>());
                                 runs.add(last);
                             }
@@ -98,12 +97,17 @@ public final class JournalRepair {
             for (Run run : runs) {
                 kept += run.payloads().size();
             }
-            boolean damaged = r.skipped() > 0 || r.tornAt() >= 0 || runs.size() > 1
+            boolean damaged = r.skipped() > 0
+                    || r.tornAt() >= 0
+                    || runs.size() > 1
                     || (!runs.isEmpty() && runs.get(0).firstSeq() != nameSeq);
             boolean gapBefore = expectedNext >= 0 && nameSeq > expectedNext;
             if (expectedNext >= 0 && nameSeq < expectedNext) {
-                throw new JournalCorruptException(file, 0, "first sequence " + nameSeq + " overlaps sequence "
-                        + (expectedNext - 1) + " of the previous segment; cannot repair automatically");
+                throw new JournalCorruptException(
+                        file,
+                        0,
+                        "first sequence " + nameSeq + " overlaps sequence " + (expectedNext - 1)
+                                + " of the previous segment; cannot repair automatically");
             }
             if (!damaged) {
                 if (gapBefore && (flags & JournalFormat.FLAG_AFTER_FAILED_WRITE) == 0) {
@@ -124,7 +128,8 @@ public final class JournalRepair {
             }
             for (int i = 0; i < runs.size(); i++) {
                 Run run = runs.get(i);
-                short runFlags = i == 0 ? (short) (flags | (gapBefore ? JournalFormat.FLAG_AFTER_FAILED_WRITE : 0))
+                short runFlags = i == 0
+                        ? (short) (flags | (gapBefore ? JournalFormat.FLAG_AFTER_FAILED_WRITE : 0))
                         : JournalFormat.FLAG_AFTER_FAILED_WRITE;
                 write(dir, run, runFlags);
             }
@@ -133,14 +138,20 @@ public final class JournalRepair {
                 sb.append(r.skipped()).append(" damaged region(s) dropped; ");
             }
             if (r.tornAt() >= 0) {
-                sb.append("dropped ").append(size - r.tornAt()).append(" bytes at offset ").append(r.tornAt())
-                        .append(" (").append(r.tornReason()).append("); ");
+                sb.append("dropped ")
+                        .append(size - r.tornAt())
+                        .append(" bytes at offset ")
+                        .append(r.tornAt())
+                        .append(" (")
+                        .append(r.tornReason())
+                        .append("); ");
             }
             sb.append("kept ");
             List<String> ranges = new ArrayList<>();
             for (Run run : runs) {
                 if (!run.payloads().isEmpty()) {
-                    ranges.add(run.firstSeq() + "-" + (run.firstSeq() + run.payloads().size() - 1));
+                    ranges.add(run.firstSeq() + "-"
+                            + (run.firstSeq() + run.payloads().size() - 1));
                 }
             }
             sb.append(ranges.isEmpty() ? "no records" : "sequences " + String.join(", ", ranges));
@@ -155,8 +166,8 @@ public final class JournalRepair {
     private static void write(Path dir, Run run, short flags) throws IOException {
         Path target = dir.resolve(JournalFormat.segmentName(run.firstSeq()));
         Path tmp = dir.resolve(target.getFileName() + ".repair");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel ch = FileChannel.open(
+                tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             long pos = 0;
             ByteBuffer header = JournalFormat.segmentHeader(run.firstSeq(), flags);
             while (header.hasRemaining()) {
@@ -175,5 +186,4 @@ public final class JournalRepair {
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
-
 }

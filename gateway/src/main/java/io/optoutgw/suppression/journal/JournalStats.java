@@ -10,5 +10,4 @@ package io.optoutgw.suppression.journal;
  * @param rejectedQueueFull appends refused because the queue was full
  * @param skippedCorrupt    corrupt regions skipped at open (only with {@code skipCorruptRecords})
  */
-public record JournalStats(long appended, long batches, long bytes, long rejectedQueueFull, long skippedCorrupt) {
-}
+public record JournalStats(long appended, long batches, long bytes, long rejectedQueueFull, long skippedCorrupt) {}

@@ -1,7 +1,6 @@
 package io.optoutgw.suppression.journal;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_HEADER_SIZE;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_HEADER_SIZE;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes batches of records to the active segment and forces them once per batch (group commit); owned by
@@ -27,8 +26,7 @@ final class JournalWriter implements AutoCloseable {
     private static final AtomicBoolean dirSyncWarned = new AtomicBoolean();
 
     /** A queued append: the caller's payload and the future completed once it is durable. */
-    record Pending(byte[] payload, CompletableFuture<Long> future) {
-    }
+    record Pending(byte[] payload, CompletableFuture<Long> future) {}
 
     private final Path dir;
     private final OptOutJournal.Options options;
@@ -45,8 +43,15 @@ final class JournalWriter implements AutoCloseable {
     private long nextSeq;
     private ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER_SIZE);
 
-    JournalWriter(Path dir, OptOutJournal.Options options, SegmentSet segments, Path activePath,
-                  long activeSize, long nextSeq, JournalFaults faults) throws IOException {
+    JournalWriter(
+            Path dir,
+            OptOutJournal.Options options,
+            SegmentSet segments,
+            Path activePath,
+            long activeSize,
+            long nextSeq,
+            JournalFaults faults)
+            throws IOException {
         this.dir = dir;
         this.options = options;
         this.segments = segments;
@@ -101,11 +106,13 @@ final class JournalWriter implements AutoCloseable {
                 ch.truncate(durableEnd);
             }
         } catch (IOException e) {
-            log.warn("journal: cannot cut the failed batch from {} ({}); recovery and replay skip its torn tail",
-                    last.path().getFileName(), e.toString());
+            log.warn(
+                    "journal: cannot cut the failed batch from {} ({}); recovery and replay skip its torn tail",
+                    last.path().getFileName(),
+                    e.toString());
         }
         Path next = dir.resolve(JournalFormat.segmentName(nextSeq));
-        Files.deleteIfExists(next);  // left by an earlier attempt that failed half-way; never part of the journal
+        Files.deleteIfExists(next); // left by an earlier attempt that failed half-way; never part of the journal
         FileChannel ch = createSegment(dir, nextSeq, JournalFormat.FLAG_AFTER_FAILED_WRITE, faults);
         active = ch;
         activePath = next;
@@ -176,8 +183,8 @@ final class JournalWriter implements AutoCloseable {
 
     static FileChannel createSegment(Path dir, long firstSeq, short flags, JournalFaults faults) throws IOException {
         Path path = dir.resolve(JournalFormat.segmentName(firstSeq));
-        FileChannel ch = faults.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch =
+                faults.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             ByteBuffer header = JournalFormat.segmentHeader(firstSeq, flags);
             while (header.hasRemaining()) {
@@ -198,8 +205,10 @@ final class JournalWriter implements AutoCloseable {
             ch.force(true);
         } catch (IOException e) {
             if (dirSyncWarned.compareAndSet(false, true)) {
-                log.warn("journal: cannot fsync directory {} on this platform ({}); new segment names rely on the OS",
-                        dir, e.toString());
+                log.warn(
+                        "journal: cannot fsync directory {} on this platform ({}); new segment names rely on the OS",
+                        dir,
+                        e.toString());
             }
         }
     }

@@ -56,8 +56,14 @@ public final class OptOutJournal implements AutoCloseable {
      * @param closeTimeout       how long {@link #close()} waits for pending appends to be written
      * @param fsyncLatencyNanos  receives the duration of every force, in nanoseconds
      */
-    public record Options(long segmentSizeBytes, int queueCapacity, int maxRecordSize, int maxBatchRecords,
-                          boolean skipCorruptRecords, Duration closeTimeout, LongConsumer fsyncLatencyNanos) {
+    public record Options(
+            long segmentSizeBytes,
+            int queueCapacity,
+            int maxRecordSize,
+            int maxBatchRecords,
+            boolean skipCorruptRecords,
+            Duration closeTimeout,
+            LongConsumer fsyncLatencyNanos) {
 
         public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
         public static final int DEFAULT_QUEUE_CAPACITY = 100_000;
@@ -75,51 +81,104 @@ public final class OptOutJournal implements AutoCloseable {
                 throw new IllegalArgumentException("maxRecordSize out of range: " + maxRecordSize);
             }
             Objects.requireNonNull(closeTimeout, "closeTimeout");
-            fsyncLatencyNanos = fsyncLatencyNanos == null ? nanos -> { } : fsyncLatencyNanos;
+            fsyncLatencyNanos = fsyncLatencyNanos == null ? nanos -> {} : fsyncLatencyNanos;
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_SEGMENT_SIZE, DEFAULT_QUEUE_CAPACITY, DEFAULT_MAX_RECORD_SIZE,
-                    DEFAULT_MAX_BATCH, false, Duration.ofSeconds(10), null);
+            return new Options(
+                    DEFAULT_SEGMENT_SIZE,
+                    DEFAULT_QUEUE_CAPACITY,
+                    DEFAULT_MAX_RECORD_SIZE,
+                    DEFAULT_MAX_BATCH,
+                    false,
+                    Duration.ofSeconds(10),
+                    null);
         }
 
         public Options withSegmentSizeBytes(long v) {
-            return new Options(v, queueCapacity, maxRecordSize, maxBatchRecords, skipCorruptRecords, closeTimeout,
+            return new Options(
+                    v,
+                    queueCapacity,
+                    maxRecordSize,
+                    maxBatchRecords,
+                    skipCorruptRecords,
+                    closeTimeout,
                     fsyncLatencyNanos);
         }
 
         public Options withQueueCapacity(int v) {
-            return new Options(segmentSizeBytes, v, maxRecordSize, maxBatchRecords, skipCorruptRecords, closeTimeout,
+            return new Options(
+                    segmentSizeBytes,
+                    v,
+                    maxRecordSize,
+                    maxBatchRecords,
+                    skipCorruptRecords,
+                    closeTimeout,
                     fsyncLatencyNanos);
         }
 
         public Options withMaxRecordSize(int v) {
-            return new Options(segmentSizeBytes, queueCapacity, v, maxBatchRecords, skipCorruptRecords, closeTimeout,
+            return new Options(
+                    segmentSizeBytes,
+                    queueCapacity,
+                    v,
+                    maxBatchRecords,
+                    skipCorruptRecords,
+                    closeTimeout,
                     fsyncLatencyNanos);
         }
 
         public Options withMaxBatchRecords(int v) {
-            return new Options(segmentSizeBytes, queueCapacity, maxRecordSize, v, skipCorruptRecords, closeTimeout,
+            return new Options(
+                    segmentSizeBytes,
+                    queueCapacity,
+                    maxRecordSize,
+                    v,
+                    skipCorruptRecords,
+                    closeTimeout,
                     fsyncLatencyNanos);
         }
 
         public Options withSkipCorruptRecords(boolean v) {
-            return new Options(segmentSizeBytes, queueCapacity, maxRecordSize, maxBatchRecords, v, closeTimeout,
+            return new Options(
+                    segmentSizeBytes,
+                    queueCapacity,
+                    maxRecordSize,
+                    maxBatchRecords,
+                    v,
+                    closeTimeout,
                     fsyncLatencyNanos);
         }
 
         public Options withCloseTimeout(Duration v) {
-            return new Options(segmentSizeBytes, queueCapacity, maxRecordSize, maxBatchRecords, skipCorruptRecords, v,
+            return new Options(
+                    segmentSizeBytes,
+                    queueCapacity,
+                    maxRecordSize,
+                    maxBatchRecords,
+                    skipCorruptRecords,
+                    v,
                     fsyncLatencyNanos);
         }
 
         public Options withFsyncLatencyNanos(LongConsumer v) {
-            return new Options(segmentSizeBytes, queueCapacity, maxRecordSize, maxBatchRecords, skipCorruptRecords,
-                    closeTimeout, v);
+            return new Options(
+                    segmentSizeBytes,
+                    queueCapacity,
+                    maxRecordSize,
+                    maxBatchRecords,
+                    skipCorruptRecords,
+                    closeTimeout,
+                    v);
         }
     }
 
-    private enum State { OPEN, CLOSING, FAILED, CLOSED }
+    private enum State {
+        OPEN,
+        CLOSING,
+        FAILED,
+        CLOSED
+    }
 
     private final Path dir;
     private final Options options;
@@ -136,21 +195,29 @@ public final class OptOutJournal implements AutoCloseable {
     private volatile Throwable failure;
     /** The last write failure while the writer cannot write (it retries in a new segment), else null. */
     private volatile IOException writeFailure;
+
     private final AtomicLong writeFailures = new AtomicLong();
     private volatile JournalCompaction compactionPolicy;
     private volatile long compactAfterBytes;
 
-    private OptOutJournal(Path dir, Options options, JournalRecovery.Recovered recovered, JournalFaults faults,
-                          FileChannel lockChannel, FileLock lock) throws IOException {
+    private OptOutJournal(
+            Path dir,
+            Options options,
+            JournalRecovery.Recovered recovered,
+            JournalFaults faults,
+            FileChannel lockChannel,
+            FileLock lock)
+            throws IOException {
         this.dir = dir;
         this.options = options;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.skippedCorrupt = recovered.skipped();
         this.segments = new SegmentSet(recovered.segments(), recovered.activeEnd(), recovered.lastSeq());
-        SegmentSet.Segment active = recovered.segments().get(recovered.segments().size() - 1);
-        this.writer = new JournalWriter(dir, options, segments, active.path(), recovered.activeEnd(),
-                recovered.lastSeq() + 1, faults);
+        SegmentSet.Segment active =
+                recovered.segments().get(recovered.segments().size() - 1);
+        this.writer = new JournalWriter(
+                dir, options, segments, active.path(), recovered.activeEnd(), recovered.lastSeq() + 1, faults);
         this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
         this.writerThread = new Thread(this::runWriter, "optout-journal-writer");
         this.writerThread.setDaemon(true);
@@ -169,8 +236,8 @@ public final class OptOutJournal implements AutoCloseable {
 
     static OptOutJournal open(Path dir, Options options, JournalFaults faults) throws IOException {
         Files.createDirectories(dir);
-        FileChannel lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
+        FileChannel lockChannel =
+                FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock lock;
             try {
@@ -208,8 +275,10 @@ public final class OptOutJournal implements AutoCloseable {
         JournalWriter.Pending p = new JournalWriter.Pending(payload.clone(), new CompletableFuture<>());
         if (!queue.offer(p)) {
             rejectedQueueFull.incrementAndGet();
-            return CompletableFuture.failedFuture(new JournalAppendException(JournalAppendException.Reason.QUEUE_FULL,
-                    "journal queue full (" + options.queueCapacity() + " appends pending)", null));
+            return CompletableFuture.failedFuture(new JournalAppendException(
+                    JournalAppendException.Reason.QUEUE_FULL,
+                    "journal queue full (" + options.queueCapacity() + " appends pending)",
+                    null));
         }
         if (state.get() != State.OPEN && queue.remove(p)) {
             p.future().completeExceptionally(closedException());
@@ -245,8 +314,12 @@ public final class OptOutJournal implements AutoCloseable {
                     long limit = active ? snap.activeEnd() : ch.size();
                     // a snapshot's records are renumbered: a replay from inside its range reads all of it
                     long from = seg.snapshot() ? Long.MIN_VALUE : fromSeqExclusive;
-                    SegmentScanner.scan(seg.path(), ch, firstSeq, limit, new SegmentScanner.Mode(endsEarly,
-                            options.skipCorruptRecords(), from, consumer));
+                    SegmentScanner.scan(
+                            seg.path(),
+                            ch,
+                            firstSeq,
+                            limit,
+                            new SegmentScanner.Mode(endsEarly, options.skipCorruptRecords(), from, consumer));
                 }
             }
         } finally {
@@ -345,8 +418,13 @@ public final class OptOutJournal implements AutoCloseable {
             } finally {
                 compaction.writeLock().unlock();
             }
-            log.info("journal: compacted {} file(s) with records up to sequence {} into {} ({} -> {} bytes)",
-                    removed.size(), through, snapshot.path().getFileName(), before, sizeOf(snapshot.path()));
+            log.info(
+                    "journal: compacted {} file(s) with records up to sequence {} into {} ({} -> {} bytes)",
+                    removed.size(),
+                    through,
+                    snapshot.path().getFileName(),
+                    before,
+                    sizeOf(snapshot.path()));
             return removed.size();
         } catch (Exception e) {
             log.warn("journal: compaction up to sequence {} failed, journal left as it was: {}", through, e.toString());
@@ -360,24 +438,30 @@ public final class OptOutJournal implements AutoCloseable {
     }
 
     /** Writes the snapshot of {@code covered} (all but the last element, which follows them) and renames it. */
-    private SegmentSet.Segment writeSnapshot(List<SegmentSet.Segment> covered, long through, JournalCompaction policy,
-                                             Path tmp) throws Exception {
-        record Entry(long rank, long seq, byte[] payload) {
-        }
+    private SegmentSet.Segment writeSnapshot(
+            List<SegmentSet.Segment> covered, long through, JournalCompaction policy, Path tmp) throws Exception {
+        record Entry(long rank, long seq, byte[] payload) {}
         Map<String, Entry> keep = new HashMap<>();
         for (int i = 0; i < covered.size() - 1; i++) {
             SegmentSet.Segment seg = covered.get(i);
             boolean endsEarly = covered.get(i + 1).afterFailedWrite();
             try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.READ)) {
                 long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
-                SegmentScanner.scan(seg.path(), ch, firstSeq, ch.size(), new SegmentScanner.Mode(endsEarly,
-                        options.skipCorruptRecords(), Long.MIN_VALUE, (s, payload) -> {
-                            JournalCompaction.Kept k = policy.classify(payload);
-                            if (k != null) {
-                                keep.merge(k.key(), new Entry(k.rank(), s, payload),
-                                        (a, b) -> b.rank() >= a.rank() ? b : a);
-                            }
-                        }));
+                SegmentScanner.scan(
+                        seg.path(),
+                        ch,
+                        firstSeq,
+                        ch.size(),
+                        new SegmentScanner.Mode(
+                                endsEarly, options.skipCorruptRecords(), Long.MIN_VALUE, (s, payload) -> {
+                                    JournalCompaction.Kept k = policy.classify(payload);
+                                    if (k != null) {
+                                        keep.merge(
+                                                k.key(),
+                                                new Entry(k.rank(), s, payload),
+                                                (a, b) -> b.rank() >= a.rank() ? b : a);
+                                    }
+                                }));
             }
         }
         List<Entry> entries = new ArrayList<>(keep.values());
@@ -404,8 +488,7 @@ public final class OptOutJournal implements AutoCloseable {
             ch.force(true);
         }
         Path target = dir.resolve(JournalFormat.snapshotName(through));
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         JournalWriter.syncDirectory(dir);
         return new SegmentSet.Segment(first, target, false, true);
     }
@@ -443,8 +526,12 @@ public final class OptOutJournal implements AutoCloseable {
     }
 
     public JournalStats stats() {
-        return new JournalStats(writer.appended.get(), writer.batches.get(), writer.bytes.get(),
-                rejectedQueueFull.get(), skippedCorrupt);
+        return new JournalStats(
+                writer.appended.get(),
+                writer.batches.get(),
+                writer.bytes.get(),
+                rejectedQueueFull.get(),
+                skippedCorrupt);
     }
 
     /** False once closed or after an unrecoverable failure; appends then fail at once. */
@@ -515,8 +602,10 @@ public final class OptOutJournal implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             if (writerThread.isAlive()) {
-                log.error("journal: writer did not finish within {}; failing {} pending appends",
-                        options.closeTimeout(), queue.size());
+                log.error(
+                        "journal: writer did not finish within {}; failing {} pending appends",
+                        options.closeTimeout(),
+                        queue.size());
             }
         }
         state.set(State.CLOSED);
@@ -577,10 +666,13 @@ public final class OptOutJournal implements AutoCloseable {
             }
             failure = t;
             state.getAndUpdate(s -> s == State.CLOSED ? s : State.FAILED);
-            log.error("journal: write failed, journal is now closed for appends ({} in batch, {} queued)",
-                    batch.size(), queue.size(), t);
-            JournalAppendException e = new JournalAppendException(JournalAppendException.Reason.WRITE_FAILED,
-                    "journal write failed: " + t, t);
+            log.error(
+                    "journal: write failed, journal is now closed for appends ({} in batch, {} queued)",
+                    batch.size(),
+                    queue.size(),
+                    t);
+            JournalAppendException e = new JournalAppendException(
+                    JournalAppendException.Reason.WRITE_FAILED, "journal write failed: " + t, t);
             batch.forEach(p -> p.future().completeExceptionally(e));
             failQueued();
             writer.close();
@@ -594,11 +686,12 @@ public final class OptOutJournal implements AutoCloseable {
     private void writeFailed(IOException e, List<JournalWriter.Pending> batch) {
         writeFailures.incrementAndGet();
         if (writeFailure == null) {
-            log.error("journal: write failed ({} appends in the batch fail); retrying in a new segment", batch.size(), e);
+            log.error(
+                    "journal: write failed ({} appends in the batch fail); retrying in a new segment", batch.size(), e);
         }
         writeFailure = e;
-        JournalAppendException failed = new JournalAppendException(JournalAppendException.Reason.WRITE_FAILED,
-                "journal write failed: " + e, e);
+        JournalAppendException failed =
+                new JournalAppendException(JournalAppendException.Reason.WRITE_FAILED, "journal write failed: " + e, e);
         batch.forEach(p -> p.future().completeExceptionally(failed));
     }
 
@@ -623,7 +716,9 @@ public final class OptOutJournal implements AutoCloseable {
 
     private JournalAppendException closedException() {
         Throwable cause = failure;
-        return new JournalAppendException(JournalAppendException.Reason.CLOSED,
-                cause == null ? "journal is closed" : "journal failed earlier: " + cause, cause);
+        return new JournalAppendException(
+                JournalAppendException.Reason.CLOSED,
+                cause == null ? "journal is closed" : "journal failed earlier: " + cause,
+                cause);
     }
 }

@@ -1,5 +1,12 @@
 package io.optoutgw.suppression.journal;
 
+import static io.optoutgw.suppression.journal.JournalFormat.FORMAT_VERSION;
+import static io.optoutgw.suppression.journal.JournalFormat.MAX_PAYLOAD;
+import static io.optoutgw.suppression.journal.JournalFormat.RECORD_HEADER_SIZE;
+import static io.optoutgw.suppression.journal.JournalFormat.RECORD_MARKER;
+import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_HEADER_SIZE;
+import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_MAGIC;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -7,13 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import static io.optoutgw.suppression.journal.JournalFormat.FORMAT_VERSION;
-import static io.optoutgw.suppression.journal.JournalFormat.MAX_PAYLOAD;
-import static io.optoutgw.suppression.journal.JournalFormat.RECORD_HEADER_SIZE;
-import static io.optoutgw.suppression.journal.JournalFormat.RECORD_MARKER;
-import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_HEADER_SIZE;
-import static io.optoutgw.suppression.journal.JournalFormat.SEGMENT_MAGIC;
 
 /**
  * Reads and validates one journal segment, telling a torn tail (damage with nothing valid after it, the
@@ -34,15 +34,12 @@ final class SegmentScanner {
      * @param tornReason what was found at {@code tornAt}
      * @param skipped    corrupt regions skipped (only when skipping is allowed)
      */
-    record Result(long lastSeq, long validEnd, long tornAt, String tornReason, int skipped) {
-    }
+    record Result(long lastSeq, long validEnd, long tornAt, String tornReason, int skipped) {}
 
     /** How to treat damage and which records to deliver. */
-    record Mode(boolean tailTolerant, boolean skipCorrupt, long fromSeqExclusive, RecordConsumer consumer) {
-    }
+    record Mode(boolean tailTolerant, boolean skipCorrupt, long fromSeqExclusive, RecordConsumer consumer) {}
 
-    private SegmentScanner() {
-    }
+    private SegmentScanner() {}
 
     /** True if the header is incomplete or all zero: the segment was created but its header never hit the disk. */
     static boolean headerIsTorn(FileChannel ch) throws IOException {
@@ -84,8 +81,10 @@ final class SegmentScanner {
         }
         short version = b.getShort(4);
         if (version != FORMAT_VERSION) {
-            throw new JournalCorruptException(file, 4, "unsupported format version " + version
-                    + " (this build reads version " + FORMAT_VERSION + ")");
+            throw new JournalCorruptException(
+                    file,
+                    4,
+                    "unsupported format version " + version + " (this build reads version " + FORMAT_VERSION + ")");
         }
         short flags = b.getShort(6);
         if ((flags & ~(JournalFormat.FLAG_AFTER_FAILED_WRITE | JournalFormat.FLAG_SNAPSHOT)) != 0) {
@@ -93,8 +92,8 @@ final class SegmentScanner {
         }
         long firstSeq = b.getLong(8);
         if (firstSeq != nameSeq) {
-            throw new JournalCorruptException(file, 8, "header first sequence " + firstSeq
-                    + " does not match the file name");
+            throw new JournalCorruptException(
+                    file, 8, "header first sequence " + firstSeq + " does not match the file name");
         }
         return firstSeq;
     }
@@ -121,17 +120,27 @@ final class SegmentScanner {
             if (next < 0 && mode.tailTolerant()) {
                 return new Result(lastSeq, pos, pos, problem, skipped);
             }
-            String where = next < 0 ? "no valid record follows, but this is not the active segment"
+            String where = next < 0
+                    ? "no valid record follows, but this is not the active segment"
                     : "a valid record follows at offset " + next;
             if (!mode.skipCorrupt()) {
-                throw new JournalCorruptException(file, pos, problem + "; " + where
-                        + " (records after sequence " + lastSeq + " may be lost; with the gateway stopped, run"
-                        + " 'gateway journal repair --dir " + file.toAbsolutePath().getParent()
-                        + "' to drop the damaged records and open anyway)");
+                throw new JournalCorruptException(
+                        file,
+                        pos,
+                        problem + "; " + where
+                                + " (records after sequence " + lastSeq + " may be lost; with the gateway stopped, run"
+                                + " 'gateway journal repair --dir "
+                                + file.toAbsolutePath().getParent()
+                                + "' to drop the damaged records and open anyway)");
             }
             long resume = next < 0 ? limit : next;
-            log.error("journal corrupt: {} at offset {}: {}; skipping {} bytes after sequence {}",
-                    file.getFileName(), pos, problem, resume - pos, lastSeq);
+            log.error(
+                    "journal corrupt: {} at offset {}: {}; skipping {} bytes after sequence {}",
+                    file.getFileName(),
+                    pos,
+                    problem,
+                    resume - pos,
+                    lastSeq);
             skipped++;
             gapAllowed = true;
             pos = resume;
@@ -179,8 +188,11 @@ final class SegmentScanner {
             int len = w.intAt(q + 1);
             long seq = w.longAt(q + 9);
             long maxSeq = lastSeq + 1 + (q - bad) / RECORD_HEADER_SIZE;
-            if (len < 0 || len > MAX_PAYLOAD || len > w.limit - q - RECORD_HEADER_SIZE
-                    || seq <= lastSeq || seq > maxSeq) {
+            if (len < 0
+                    || len > MAX_PAYLOAD
+                    || len > w.limit - q - RECORD_HEADER_SIZE
+                    || seq <= lastSeq
+                    || seq > maxSeq) {
                 continue;
             }
             w.ensure(q, RECORD_HEADER_SIZE + len);

@@ -29,8 +29,7 @@ final class SegmentSet {
     }
 
     /** A consistent view: every segment but the last is complete; the last is readable up to {@code activeEnd}. */
-    record Snapshot(List<Segment> segments, long activeEnd, long durableSeq) {
-    }
+    record Snapshot(List<Segment> segments, long activeEnd, long durableSeq) {}
 
     private final List<Segment> segments;
     private long activeEnd;

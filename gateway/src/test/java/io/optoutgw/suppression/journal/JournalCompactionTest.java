@@ -1,8 +1,7 @@
 package io.optoutgw.suppression.journal;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Compaction of closed segments into a snapshot that keeps the highest-ranked record per key. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -32,7 +31,8 @@ class JournalCompactionTest {
     @TempDir
     Path dir;
 
-    private static final OptOutJournal.Options SMALL = OptOutJournal.Options.defaults().withSegmentSizeBytes(256);
+    private static final OptOutJournal.Options SMALL =
+            OptOutJournal.Options.defaults().withSegmentSizeBytes(256);
 
     private static List<String> replayAll(OptOutJournal j, long from) throws IOException {
         List<String> out = new ArrayList<>();
@@ -58,7 +58,10 @@ class JournalCompactionTest {
 
     private List<String> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".log")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".log"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -138,7 +141,8 @@ class JournalCompactionTest {
                 append(j, (i % 2 == 0 ? "x=" : "y=") + i);
             }
             try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.filter(p -> p.getFileName().toString().startsWith("journal-")).toList()) {
+                for (Path p : s.filter(p -> p.getFileName().toString().startsWith("journal-"))
+                        .toList()) {
                     copies.put(p, Files.readAllBytes(p));
                 }
             }

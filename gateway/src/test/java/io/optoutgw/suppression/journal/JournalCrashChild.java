@@ -16,15 +16,14 @@ public final class JournalCrashChild {
     static final String ACK = "ACK ";
     static final String READY = "READY";
 
-    private JournalCrashChild() {
-    }
+    private JournalCrashChild() {}
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         String tag = args.length > 1 ? args[1] : "r";
-        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true,
-                StandardCharsets.UTF_8);
-        OptOutJournal journal = OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(64 * 1024));
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        OptOutJournal journal =
+                OptOutJournal.open(dir, OptOutJournal.Options.defaults().withSegmentSizeBytes(64 * 1024));
         out.println(READY);
         int threads = 4;
         for (int t = 0; t < threads; t++) {

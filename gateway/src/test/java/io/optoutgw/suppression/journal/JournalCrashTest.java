@@ -1,12 +1,8 @@
 package io.optoutgw.suppression.journal;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,10 +13,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Kills a process that is appending with SIGKILL and checks that every acknowledged record survives
@@ -66,7 +65,8 @@ class JournalCrashTest {
                 replayed.put(seq, new String(payload, StandardCharsets.UTF_8));
             });
             assertEquals(replayed.size(), journal.lastSequence());
-            long next = journal.append("after-crash".getBytes(StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+            long next = journal.append("after-crash".getBytes(StandardCharsets.UTF_8))
+                    .get(30, TimeUnit.SECONDS);
             assertEquals(journal.lastSequence(), next);
         }
         for (Map.Entry<Long, String> ack : acked.entrySet()) {
@@ -77,16 +77,24 @@ class JournalCrashTest {
     }
 
     private void runAndKillChild(Path dir, int round, Map<Long, String> acked) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String java = ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Path stderr = tmp.resolve("child-" + round + "-stderr.log");
-        child = new ProcessBuilder(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                JournalCrashChild.class.getName(), dir.toString(), "r" + round)
+        child = new ProcessBuilder(
+                        java,
+                        "-Xmx128m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        JournalCrashChild.class.getName(),
+                        dir.toString(),
+                        "r" + round)
                 .redirectError(stderr.toFile())
                 .start();
         int seen = 0;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(),
-                StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while (seen < ACKS_BEFORE_KILL && (line = in.readLine()) != null) {
                 seen += parseAck(line, acked);
@@ -99,8 +107,12 @@ class JournalCrashTest {
                 seen += parseAck(line, acked);
             }
         }
-        log.info("round {}: child {} killed (exit code {}) after {} acknowledged appends", round, child.pid(),
-                child.exitValue(), seen);
+        log.info(
+                "round {}: child {} killed (exit code {}) after {} acknowledged appends",
+                round,
+                child.pid(),
+                child.exitValue(),
+                seen);
     }
 
     private static int parseAck(String line, Map<Long, String> acked) {
@@ -119,7 +131,9 @@ class JournalCrashTest {
     /** Sends SIGKILL by PID (Process.destroyForcibly() does the same on Linux, used where kill is missing). */
     private static void kill9(Process p) throws Exception {
         if (Files.isExecutable(Path.of("/bin/kill"))) {
-            Process kill = new ProcessBuilder(List.of("/bin/kill", "-9", Long.toString(p.pid()))).inheritIO().start();
+            Process kill = new ProcessBuilder(List.of("/bin/kill", "-9", Long.toString(p.pid())))
+                    .inheritIO()
+                    .start();
             if (kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0) {
                 return;
             }

@@ -1,8 +1,11 @@
 package io.optoutgw.suppression.journal;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,13 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The journal through a full disk, a failing fsync and a power loss ({@link SimulatedDisk}). */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -52,7 +51,9 @@ class JournalFaultRecoveryTest {
 
     private List<Path> segmentFiles() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> JournalFormat.parseSegmentName(p).isPresent()).sorted().toList();
+            return s.filter(p -> JournalFormat.parseSegmentName(p).isPresent())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -152,7 +153,7 @@ class JournalFaultRecoveryTest {
         }
         CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         assertEquals(600, acked.size());
-        j.close();  // closing forces nothing: only what the writer forced is on "disk"
+        j.close(); // closing forces nothing: only what the writer forced is on "disk"
         disk.powerLoss();
         try (OptOutJournal again = OptOutJournal.open(dir, small)) {
             Map<Long, String> replayed = replayAll(again);

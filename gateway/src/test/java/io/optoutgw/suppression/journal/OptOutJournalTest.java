@@ -1,5 +1,11 @@
 package io.optoutgw.suppression.journal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -28,20 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OptOutJournalTest {
 
     /** Payloads "rec-NN" are 6 bytes, so every record frame is 23 bytes. */
     private static final int FRAME = JournalFormat.RECORD_HEADER_SIZE + 6;
 
-    record Rec(long seq, String payload) {
-    }
+    record Rec(long seq, String payload) {}
 
     @TempDir
     Path dir;
@@ -82,7 +81,9 @@ class OptOutJournalTest {
 
     private List<Path> segmentFiles() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> JournalFormat.parseSegmentName(p).isPresent()).sorted().toList();
+            return s.filter(p -> JournalFormat.parseSegmentName(p).isPresent())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -101,7 +102,8 @@ class OptOutJournalTest {
     @Test
     void appendThenReplayRoundTrip() throws Exception {
         AtomicLong fsyncs = new AtomicLong();
-        try (OptOutJournal j = OptOutJournal.open(dir, options().withFsyncLatencyNanos(n -> fsyncs.incrementAndGet()))) {
+        try (OptOutJournal j =
+                OptOutJournal.open(dir, options().withFsyncLatencyNanos(n -> fsyncs.incrementAndGet()))) {
             assertEquals(0, j.lastSequence());
             assertEquals(1L, j.append(bytes("{\"msisdn\":\"15551230001\"}")).get());
             assertEquals(2L, j.append(new byte[0]).get());
@@ -186,7 +188,13 @@ class OptOutJournalTest {
         }
     }
 
-    enum TornTail { TRUNCATED_MID_RECORD, GARBAGE_APPENDED, ZERO_FILLED, BAD_CRC_IN_LAST_RECORD, TRUNCATED_HEADER }
+    enum TornTail {
+        TRUNCATED_MID_RECORD,
+        GARBAGE_APPENDED,
+        ZERO_FILLED,
+        BAD_CRC_IN_LAST_RECORD,
+        TRUNCATED_HEADER
+    }
 
     @ParameterizedTest
     @EnumSource(TornTail.class)
@@ -255,8 +263,8 @@ class OptOutJournalTest {
         try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {'#'}), badOffset + JournalFormat.RECORD_HEADER_SIZE + 2);
         }
-        JournalCorruptException e = assertThrows(JournalCorruptException.class,
-                () -> OptOutJournal.open(dir, options()));
+        JournalCorruptException e =
+                assertThrows(JournalCorruptException.class, () -> OptOutJournal.open(dir, options()));
         assertEquals(seg, e.segment());
         assertEquals(badOffset, e.offset());
         assertTrue(e.getMessage().contains(seg.getFileName().toString()), e.getMessage());
@@ -337,7 +345,9 @@ class OptOutJournalTest {
             }
             CompletableFuture<Long> rejected = j.append(bytes(rec(6)));
             assertTrue(rejected.isDone(), "a full queue must not block the caller");
-            assertEquals(JournalAppendException.Reason.QUEUE_FULL, appendFailure(rejected).reason());
+            assertEquals(
+                    JournalAppendException.Reason.QUEUE_FULL,
+                    appendFailure(rejected).reason());
             assertEquals(1, j.stats().rejectedQueueFull());
             assertFalse(first.isDone(), "not acknowledged before the force returned");
 
@@ -357,8 +367,10 @@ class OptOutJournalTest {
         j.close();
         j.close();
         assertFalse(j.isOpen());
-        assertEquals(JournalAppendException.Reason.CLOSED, appendFailure(j.append(bytes(rec(2)))).reason());
-        assertThrows(IllegalStateException.class, () -> j.replay(0, (s, p) -> { }));
+        assertEquals(
+                JournalAppendException.Reason.CLOSED,
+                appendFailure(j.append(bytes(rec(2)))).reason());
+        assertThrows(IllegalStateException.class, () -> j.replay(0, (s, p) -> {}));
     }
 
     @Test
@@ -475,7 +487,8 @@ class OptOutJournalTest {
             assertEquals(3, j.segmentCount());
             assertEquals(0, j.compactBefore(3));
             assertEquals(1, j.compactBefore(4));
-            assertEquals(List.of(dir.resolve(JournalFormat.segmentName(5)), dir.resolve(JournalFormat.segmentName(9))),
+            assertEquals(
+                    List.of(dir.resolve(JournalFormat.segmentName(5)), dir.resolve(JournalFormat.segmentName(9))),
                     segmentFiles());
             assertEquals(1, j.compactBefore(100));
             assertEquals(List.of(dir.resolve(JournalFormat.segmentName(9))), segmentFiles());

@@ -61,8 +61,7 @@ final class SimulatedDisk implements JournalFaults {
     }
 
     @Override
-    public void beforeForce(Path segment) {
-    }
+    public void beforeForce(Path segment) {}
 
     @Override
     public FileChannel open(Path file, OpenOption... options) throws IOException {
