@@ -126,6 +126,13 @@ public enum GatewayMeter {
             "Replies (confirmation, HELP, opt-in) the SMSC did not accept",
             "account",
             "type"),
+    REPLIES_WITHHELD(
+            "smppgw.replies.withheld",
+            Kind.COUNTER,
+            null,
+            "Replies not sent because the keyword MO came from an alphanumeric sender or a short code "
+                    + "(a reply could start a loop with another automated system); the opt-out is recorded",
+            "account"),
     MO_DUPLICATES(
             "smppgw.mo.duplicates",
             Kind.COUNTER,

@@ -103,6 +103,7 @@ public final class GatewayMetrics {
         counter(GatewayMeter.SUBMITS_CHECKED, account);
         counter(GatewayMeter.MO_DUPLICATES, account);
         counter(GatewayMeter.MO_LATIN1_FALLBACK, account);
+        counter(GatewayMeter.REPLIES_WITHHELD, account);
         for (String how : new String[] {"international", "digits", "none"}) {
             counter(GatewayMeter.OPTOUT_SOURCE_FALLBACK, account, how);
         }
@@ -196,6 +197,11 @@ public final class GatewayMetrics {
 
     public void confirmationFailed(String account, String type) {
         counter(GatewayMeter.CONFIRMATION_FAILURES, account, type).increment();
+    }
+
+    /** A reply withheld: the keyword MO came from an alphanumeric sender or a short code. */
+    public void replyWithheld(String account) {
+        counter(GatewayMeter.REPLIES_WITHHELD, account).increment();
     }
 
     /** A cancel_sm the gateway sent for a pending message after an opt-out: cancelled, refused, failed, no_upstream. */

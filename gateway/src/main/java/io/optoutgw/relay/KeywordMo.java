@@ -9,6 +9,7 @@ import io.optoutgw.codec.Pdus;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.EsmeSession;
 import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.optout.MessageText;
 import io.optoutgw.optout.Mo;
 import io.optoutgw.optout.MoOutcome;
@@ -16,6 +17,7 @@ import io.optoutgw.optout.OptOutService;
 import io.optoutgw.optout.TextDecoder;
 import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +40,7 @@ final class KeywordMo {
     private final GatewayMetrics metrics;
     private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
     private final Set<String> latin1Logged = ConcurrentHashMap.newKeySet();
+    private final LogLimiter withheldLog = new LogLimiter(Duration.ofSeconds(1));
 
     KeywordMo(OptOutService optOut, ReplySender replies, GatewayMetrics metrics) {
         this.optOut = optOut;
@@ -87,6 +90,35 @@ final class KeywordMo {
                         bind.eventLoop(), () -> act(bind, sm, owner, routeNormally, receivedNanos, outcome, error)));
     }
 
+    /** Longest number treated as a short code (national short codes run from 3 to 6 digits). */
+    static final int SHORT_CODE_MAX_DIGITS = 6;
+
+    /**
+     * Whether a keyword MO's originator is an automated one that must not get an auto-reply: an
+     * alphanumeric sender (TON 5, or any letter in the address) or a short code (at most
+     * {@value #SHORT_CODE_MAX_DIGITS} digits). People text from full phone numbers.
+     */
+    static boolean automatedOriginator(Address source) {
+        if (source == null || source.getAddress() == null) {
+            return false;
+        }
+        if (source.getTon() == SmppConstants.TON_ALPHANUMERIC) {
+            return true;
+        }
+        String a = source.getAddress();
+        int digits = 0;
+        for (int i = 0; i < a.length(); i++) {
+            char c = a.charAt(i);
+            if (Character.isLetter(c)) {
+                return true;
+            }
+            if (c >= '0' && c <= '9') {
+                digits++;
+            }
+        }
+        return digits > 0 && digits <= SHORT_CODE_MAX_DIGITS;
+    }
+
     /** What the SMSC hears, and what else happens, for each outcome. */
     private void act(
             UpstreamBind bind,
@@ -110,6 +142,20 @@ final class KeywordMo {
             acknowledge(bind, sm, owner);
         } else if (outcome instanceof MoOutcome.Recorded recorded) {
             acknowledge(bind, sm, owner);
+            if (automatedOriginator(sm.getSourceAddress())) {
+                // recorded and acknowledged, but no auto-reply: two automated systems answering
+                // each other's confirmations would loop
+                metrics.replyWithheld(ownerName(owner));
+                long skipped = withheldLog.admit();
+                if (skipped >= 0) {
+                    log.info(
+                            "{} {} from an alphanumeric sender or short code: recorded, no reply sent{}",
+                            bind.label(),
+                            recorded.kind(),
+                            LogLimiter.leftOut(skipped));
+                }
+                return;
+            }
             List<String> route = owner == null ? List.of() : owner.config().route();
             replies.send(
                     ownerName(owner),
