@@ -50,17 +50,6 @@ public final class BindGuard {
         }
     }
 
-    /** A connect-rate bucket for one address. Guarded by the bucket table's lock. */
-    private static final class Bucket {
-        double tokens;
-        long lastNanos;
-
-        Bucket(double tokens, long now) {
-            this.tokens = tokens;
-            this.lastNanos = now;
-        }
-    }
-
     /** Default size of the failure table. */
     public static final int DEFAULT_MAX_TRACKED = 100_000;
     /** Expired entries looked at (oldest first) per recorded failure. */
@@ -90,7 +79,7 @@ public final class BindGuard {
     private final Map<InetAddress, AtomicInteger> connections = new ConcurrentHashMap<>();
     private final int connectRatePerIp;
     /** Access-ordered connect-rate buckets; guarded by itself. */
-    private final LinkedHashMap<InetAddress, Bucket> buckets = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<InetAddress, RateLimiter> buckets = new LinkedHashMap<>(64, 0.75f, true);
 
     private final LongAdder[] closed = new LongAdder[Closed.values().length];
     /** Access-ordered: the eldest entry is the least recently touched. Guarded by {@code this}. */
@@ -139,7 +128,7 @@ public final class BindGuard {
         if (ip == null) {
             return null;
         }
-        if (!connectToken(ip, System.nanoTime())) {
+        if (!connectToken(ip)) {
             return count(Closed.CONNECT_RATE);
         }
         AtomicInteger n = connections.computeIfAbsent(ip, k -> new AtomicInteger());
@@ -162,32 +151,24 @@ public final class BindGuard {
     }
 
     /** Takes one token from the address's connect-rate bucket. */
-    private boolean connectToken(InetAddress ip, long now) {
-        double burst = Math.max(1, connectRatePerIp);
-        double perNano = connectRatePerIp / 1e9;
+    private boolean connectToken(InetAddress ip) {
+        RateLimiter b;
         synchronized (buckets) {
-            Bucket b = buckets.get(ip);
+            b = buckets.get(ip);
             if (b == null) {
-                trimBuckets(now, burst, perNano); // before the new one goes in: it is full too
-                b = new Bucket(burst, now);
+                trimBuckets(); // before the new one goes in: it is idle too
+                b = new RateLimiter(connectRatePerIp);
                 buckets.put(ip, b);
             }
-            b.tokens = Math.min(burst, b.tokens + (now - b.lastNanos) * perNano);
-            b.lastNanos = now;
-            if (b.tokens < 1) {
-                return false;
-            }
-            b.tokens -= 1;
-            return true;
         }
+        return b.tryAcquire();
     }
 
-    /** Drops full (idle) buckets among the least recently used, and the eldest over the cap. */
-    private void trimBuckets(long now, double burst, double perNano) {
-        Iterator<Bucket> it = buckets.values().iterator();
+    /** Drops idle (refilled) buckets among the least recently used, and the eldest over the cap. */
+    private void trimBuckets() {
+        Iterator<RateLimiter> it = buckets.values().iterator();
         for (int i = 0; i < EXPIRE_PER_CALL && it.hasNext(); i++) {
-            Bucket b = it.next();
-            if (b.tokens + (now - b.lastNanos) * perNano >= burst) {
+            if (it.next().idle()) {
                 it.remove();
             }
         }

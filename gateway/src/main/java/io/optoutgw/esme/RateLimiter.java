@@ -1,8 +1,9 @@
 package io.optoutgw.esme;
 
 /**
- * Token bucket shared by all sessions of one account: {@code ratePerSecond} tokens a second,
- * bursts up to one second's worth. A rate of 0 means unlimited.
+ * Token bucket: {@code ratePerSecond} tokens a second, bursts up to one second's worth. A rate of
+ * 0 means unlimited. Shared by all sessions of one account (submit rate); one per client address
+ * for the connect rate ({@link BindGuard}).
  */
 public final class RateLimiter {
 
@@ -35,5 +36,10 @@ public final class RateLimiter {
             return true;
         }
         return false;
+    }
+
+    /** Whether the bucket has refilled to its burst: taking nothing from it changes nothing. */
+    public synchronized boolean idle() {
+        return unlimited() || tokens + (System.nanoTime() - lastNanos) * ratePerNano >= burst;
     }
 }

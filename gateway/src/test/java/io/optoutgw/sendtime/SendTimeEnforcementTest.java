@@ -13,7 +13,6 @@ import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -22,15 +21,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
-import org.jsmpp.bean.ESMClass;
-import org.jsmpp.bean.GeneralDataCoding;
-import org.jsmpp.bean.NumberingPlanIndicator;
-import org.jsmpp.bean.RegisteredDelivery;
-import org.jsmpp.bean.SMSCDeliveryReceipt;
-import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,29 +97,7 @@ class SendTimeEnforcementTest {
             s = Esmes.bind(gateway.smppPort(), BindType.BIND_TX, account, "pw", null);
             sessions.put(account, s);
         }
-        try {
-            s.submitShortMessage(
-                    "",
-                    TypeOfNumber.UNKNOWN,
-                    NumberingPlanIndicator.UNKNOWN,
-                    from,
-                    TypeOfNumber.INTERNATIONAL,
-                    NumberingPlanIndicator.ISDN,
-                    to,
-                    new ESMClass(),
-                    (byte) 0,
-                    (byte) 1,
-                    null,
-                    null,
-                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                    (byte) 0,
-                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                    (byte) 0,
-                    "hello".getBytes(StandardCharsets.ISO_8859_1));
-            return 0;
-        } catch (NegativeResponseException e) {
-            return e.getCommandStatus();
-        }
+        return Esmes.status(s, "", from, to);
     }
 
     @Test

@@ -23,16 +23,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
-import org.jsmpp.bean.ESMClass;
-import org.jsmpp.bean.GeneralDataCoding;
-import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.OptionalParameter;
-import org.jsmpp.bean.RegisteredDelivery;
-import org.jsmpp.bean.SMSCDeliveryReceipt;
-import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -155,31 +147,7 @@ class CategoryEnforcementTest {
     /** The command_status a submit_sm gets (0 = relayed). */
     private static int submit(String account, String from, String to, String serviceType, OptionalParameter... tlvs)
             throws Exception {
-        try {
-            esme(account)
-                    .submitShortMessage(
-                            serviceType,
-                            TypeOfNumber.UNKNOWN,
-                            NumberingPlanIndicator.UNKNOWN,
-                            from,
-                            TypeOfNumber.INTERNATIONAL,
-                            NumberingPlanIndicator.ISDN,
-                            to,
-                            new ESMClass(),
-                            (byte) 0,
-                            (byte) 1,
-                            null,
-                            null,
-                            new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                            (byte) 0,
-                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                            (byte) 0,
-                            "hello".getBytes(StandardCharsets.ISO_8859_1),
-                            tlvs);
-            return 0;
-        } catch (NegativeResponseException e) {
-            return e.getCommandStatus();
-        }
+        return Esmes.status(esme(account), serviceType, from, to, tlvs);
     }
 
     private static OptionalParameter tlv(String value) {

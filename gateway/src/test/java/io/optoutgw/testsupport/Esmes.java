@@ -13,9 +13,11 @@ import org.jsmpp.bean.DeliverSm;
 import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.OptionalParameter;
 import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.BindParameter;
 import org.jsmpp.session.DataSmResult;
 import org.jsmpp.session.MessageReceiverListener;
@@ -130,5 +132,37 @@ public final class Esmes {
                 new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
                 (byte) 0,
                 text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * The command_status a submit_sm of "hello" from {@code from} to the international number
+     * {@code to} gets: 0 when relayed, else the refusal status.
+     */
+    public static int status(SMPPSession s, String serviceType, String from, String to, OptionalParameter... tlvs)
+            throws Exception {
+        try {
+            s.submitShortMessage(
+                    serviceType,
+                    TypeOfNumber.UNKNOWN,
+                    NumberingPlanIndicator.UNKNOWN,
+                    from,
+                    TypeOfNumber.INTERNATIONAL,
+                    NumberingPlanIndicator.ISDN,
+                    to,
+                    new ESMClass(),
+                    (byte) 0,
+                    (byte) 1,
+                    null,
+                    null,
+                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                    (byte) 0,
+                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                    (byte) 0,
+                    "hello".getBytes(StandardCharsets.ISO_8859_1),
+                    tlvs);
+            return 0;
+        } catch (NegativeResponseException e) {
+            return e.getCommandStatus();
+        }
     }
 }
