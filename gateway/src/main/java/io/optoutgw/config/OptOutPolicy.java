@@ -57,6 +57,13 @@ import java.util.regex.Pattern;
  *                         canonical sender form once the account is built
  * @param revokeAll        {@code true}, {@code false} (default) or a date {@code YYYY-MM-DD} (on from
  *                         00:00 UTC that day): when on, every STOP covers all categories
+ * @param clarify          answer a STOP to a category's short code with a clarification (the
+ *                         {@code clarify} template: "Reply 1 to stop marketing only, 2 to stop all")
+ *                         instead of the confirmation; the opt-out covers every category until a reply
+ *                         "1" narrows it to that category (docs/consent-rules.md, "Clarification").
+ *                         Needs two or more {@code categories}; default false
+ * @param clarifyWindow    how long a reply "1" or "2" is taken as the answer (default 5 minutes);
+ *                         silence means every category
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -81,7 +88,9 @@ public record OptOutPolicy(
         String categorySource,
         String defaultCategory,
         Map<String, String> senderCategories,
-        String revokeAll) {
+        String revokeAll,
+        Boolean clarify,
+        Duration clarifyWindow) {
 
     /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
@@ -115,6 +124,9 @@ public record OptOutPolicy(
         REFUSE,
         CAP
     }
+
+    /** Default of {@code optOut.clarifyWindow}: the FCC's five minutes for the one confirmation text. */
+    public static final Duration DEFAULT_CLARIFY_WINDOW = Duration.ofMinutes(5);
 
     public OptOutPolicy {
         scope = scope == null ? ScopeKind.ACCOUNT : scope;
@@ -226,6 +238,17 @@ public record OptOutPolicy(
                 throw new ConfigException(
                         "optOut.revokeAll", "expected true, false or a date YYYY-MM-DD, got '" + revokeAll + "'");
             }
+        }
+        clarify = clarify != null && clarify;
+        if (clarify && categories.size() < 2) {
+            throw new ConfigException(
+                    "optOut.clarify",
+                    "needs two or more optOut.categories (a clarification asks which of them a STOP means), got "
+                            + categories);
+        }
+        clarifyWindow = clarifyWindow == null ? DEFAULT_CLARIFY_WINDOW : clarifyWindow;
+        if (clarifyWindow.isNegative() || clarifyWindow.isZero()) {
+            throw new ConfigException("optOut.clarifyWindow", "must be positive, got " + clarifyWindow);
         }
     }
 
@@ -352,13 +375,15 @@ public record OptOutPolicy(
                 categorySource,
                 defaultCategory,
                 sc,
-                revokeAll);
+                revokeAll,
+                clarify,
+                clarifyWindow);
     }
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -133,6 +133,14 @@ public enum GatewayMeter {
             "Replies not sent because the keyword MO came from an alphanumeric sender or a short code "
                     + "(a reply could start a loop with another automated system); the opt-out is recorded",
             "account"),
+    CLARIFICATIONS(
+            "smppgw.clarifications",
+            Kind.COUNTER,
+            null,
+            "Clarifications under optOut.clarify: asked (sent instead of the confirmation), narrowed (the person"
+                    + " replied 1: one category only) and all (replied 2); silence keeps every category stopped",
+            "account",
+            "result"),
     MO_DUPLICATES(
             "smppgw.mo.duplicates",
             Kind.COUNTER,

@@ -110,7 +110,7 @@ public final class GatewayMetrics {
         for (String cause : new String[] {"journal", "timeout", "redis", "reassembly"}) {
             counter(GatewayMeter.RECORD_FAILURES, account, cause);
         }
-        for (String type : new String[] {"opt_out", "opt_in", "help"}) {
+        for (String type : new String[] {"opt_out", "opt_in", "help", "clarify"}) {
             counter(GatewayMeter.CONFIRMATION_FAILURES, account, type);
         }
     }
@@ -207,6 +207,11 @@ public final class GatewayMetrics {
     /** A cancel_sm the gateway sent for a pending message after an opt-out: cancelled, refused, failed, no_upstream. */
     public void pendingCancel(String result) {
         counter(GatewayMeter.PENDING_CANCELS, result).increment();
+    }
+
+    /** A clarification asked, or answered: asked, narrowed or all. */
+    public void clarification(String account, String result) {
+        counter(GatewayMeter.CLARIFICATIONS, account, result).increment();
     }
 
     public void duplicateMo(String account) {

@@ -24,6 +24,12 @@ public sealed interface MoOutcome {
     /** Recorded and durable; its reply was already sent within {@code optout.dedupWindow}, so none goes out. */
     record Duplicate(ConsentEvent event) implements MoOutcome {}
 
+    /**
+     * A reply to a clarification ("1" or "2"), recorded and durable: acknowledged and forwarded like a
+     * keyword MO; no reply goes out (the clarification was the one text the person gets).
+     */
+    record Clarified(ConsentEvent event) implements MoOutcome {}
+
     /** Recorded and durable; {@code reply} of {@code kind} is to be sent to the person. */
     record Recorded(ConsentEvent event, Replies.Kind kind, ReplyText reply) implements MoOutcome {}
 }

@@ -136,8 +136,12 @@ public final class OptOutService {
         String region = account == null ? DEFAULT_REGION : account.defaultRegion();
         byte ton = mo.sourceTon();
         if (match.isEmpty()) {
-            settled.run();
             PhoneNumbers.Normalized person = PhoneNumbers.normalize(ton, mo.source(), region);
+            String answer = account != null && account.optOut().clarify() && person.ok() ? clarifyAnswer(text) : null;
+            if (answer != null) {
+                return answerClarification(mo, text, answer, person.digits(), sender, settled);
+            }
+            settled.run();
             if (person.ok()) {
                 keepReason(mo, person.digits(), sender, text);
             }
@@ -201,7 +205,8 @@ public final class OptOutService {
      * The category an opt-out or opt-in covers, {@code null} for every category
      * (docs/consent-rules.md, "Categories and revoke-all"): none when the account declares no
      * categories; every one for STOPALL and, while {@code optOut.revokeAll} is on, for any opt-out
-     * and a plain opt-in; else the category the person named ("STOP marketing"), else the one of
+     * and a plain opt-in; under {@code optOut.clarify} every one for a plain opt-in (a plain STOP
+     * covers every category until the person narrows it); else the category the person named ("STOP marketing"), else the one of
      * the short code they texted ({@code optOut.senderCategories}), else every one (the safe side:
      * a person who texts STOP to a number expects to hear nothing more from it).
      */
@@ -212,7 +217,153 @@ public final class OptOutService {
         if (policy.revokeAllAt(at)) {
             return k.intent() == Intent.OPT_IN ? named : null;
         }
+        if (policy.clarify() && k.intent() == Intent.OPT_IN) {
+            // a plain STOP covers every category until clarified, so a plain START undoes it all
+            return named;
+        }
         return named != null ? named : policy.senderCategory(sender);
+    }
+
+    /**
+     * The category a STOP is about that the person is to be asked, under {@code optOut.clarify}:
+     * their STOP named no category, asked for no more than a plain STOP, and revoke-all is off; it
+     * is the category of the short code texted, else the account's default. {@code null}: no
+     * clarification (the STOP is recorded as {@link #categoryFor} says).
+     */
+    static String clarificationCategory(OptOutPolicy policy, String sender, KeywordMatch k, String named, Instant at) {
+        if (!policy.clarify() || k.intent() != Intent.OPT_OUT || k.all() || named != null || policy.revokeAllAt(at)) {
+            return null;
+        }
+        String category = policy.senderCategory(sender);
+        return category != null ? category : policy.defaultCategory();
+    }
+
+    /** "1" (only the category asked about) or "2" (every category) as the whole text; else null. */
+    static String clarifyAnswer(String text) {
+        if (text == null || text.length() > 20) {
+            return null;
+        }
+        String n = TextNormalizer.normalize(text);
+        return n.equals("1") || n.equals("2") ? n : null;
+    }
+
+    /**
+     * A "1" or "2" from a person: the answer to the clarification they were sent, when one awaits
+     * its reply from this sender; otherwise free text like any other. "1" records an OPT_OUT of the
+     * category asked about and then a NARROWED event, of the same order, that lifts the opt-out of
+     * every category (in that order, so that a failure between the two leaves everything
+     * suppressed); "2" records an
+     * OPT_OUT of every category again. Acknowledged only once durable; the awaiting key goes last,
+     * so a redelivery after a failure finds it.
+     */
+    private CompletionStage<MoOutcome> answerClarification(
+            Mo mo, String text, String answer, String digits, String sender, Runnable settled) {
+        String key = RedisKeys.clarification(digits, sender);
+        return redis.get(key)
+                .handle((awaiting, error) -> {
+                    if (error != null) {
+                        // whether this answers a clarification cannot be told: the SMSC delivers it again
+                        metrics.recordFailed(ownerName(mo), failureCause(error));
+                        log.warn(
+                                "{} reply \"{}\" from {}: clarification state not readable ({}): SMSC told to retry",
+                                mo.label(),
+                                answer,
+                                PhoneNumbers.mask(digits),
+                                error.toString());
+                        return done(new MoOutcome.NotDurable(error));
+                    }
+                    if (awaiting == null) {
+                        settled.run();
+                        keepReason(mo, digits, sender, text);
+                        return done(NOT_KEYWORD);
+                    }
+                    return recordAnswer(mo, text, answer, digits, sender, key, awaiting, settled);
+                })
+                .thenCompose(outcome -> outcome);
+    }
+
+    private CompletionStage<MoOutcome> recordAnswer(
+            Mo mo,
+            String text,
+            String answer,
+            String digits,
+            String sender,
+            String key,
+            String awaiting,
+            Runnable settled) {
+        AccountConfig owner = mo.owner();
+        OptOutPolicy policy = owner.optOut();
+        int space = awaiting.indexOf(' ');
+        String category = policy.category(space < 0 ? awaiting : awaiting.substring(0, space));
+        String stopId = space < 0 ? "" : awaiting.substring(space + 1);
+        Scope scope = scopeFor(owner, policy, sender, new KeywordMatch(Intent.OPT_OUT, "", null, false));
+        boolean narrow = answer.equals("1") && category != null;
+        String reason = "clarification of " + stopId + ": reply " + answer + ", "
+                + (narrow ? category + " only" : "every category");
+        ConsentEvent optOut = moEvent(mo, ConsentEvent.Type.OPT_OUT, digits, scope, null, null, text, reason)
+                .withCategory(narrow ? category : null);
+        CompletionStage<ConsentEvent> recorded = recorder.recordOrdered(optOut);
+        if (narrow) {
+            // the same order as the category's opt-out: of the two entries, the later decides and a
+            // tie keeps the opt-out, so the category stays stopped and every other one is lifted
+            ConsentEvent narrowed = moEvent(mo, ConsentEvent.Type.NARROWED, digits, scope, null, null, text, reason);
+            recorded = recorded.thenCompose(out -> recorder.recordOrdered(narrowed.withOrder(out.listOrder())));
+        }
+        return recorded.handle((event, error) -> {
+            if (error != null) {
+                metrics.recordFailed(ownerName(mo), failureCause(error));
+                log.warn(
+                        "{} clarification reply from {} could not be made durable ({}): SMSC told to retry",
+                        mo.label(),
+                        PhoneNumbers.mask(digits),
+                        error.toString());
+                return (MoOutcome) new MoOutcome.NotDurable(error);
+            }
+            settled.run();
+            redis.del(key);
+            String tag = owner.senderTag(sender);
+            metrics.consentEvent(ownerName(mo), tag, "opt_out", scope.kind(), "clarification", "");
+            if (narrow) {
+                metrics.consentEvent(ownerName(mo), tag, "narrowed", scope.kind(), "clarification", "");
+            }
+            metrics.clarification(ownerName(mo), narrow ? "narrowed" : "all");
+            log.info(
+                    "{} clarification reply from {} recorded: opt-out of {}",
+                    mo.label(),
+                    PhoneNumbers.mask(digits),
+                    narrow ? "category " + category + " only" : "every category");
+            return new MoOutcome.Clarified(event);
+        });
+    }
+
+    /** An event about an MO from {@code digits}, with the MO's account, sender and SMSC reference. */
+    private ConsentEvent moEvent(
+            Mo mo,
+            ConsentEvent.Type type,
+            String digits,
+            Scope scope,
+            String keyword,
+            String language,
+            String text,
+            String reason) {
+        AccountConfig owner = mo.owner();
+        return new ConsentEvent(
+                ConsentEvent.newId(),
+                Instant.now(),
+                type,
+                digits,
+                scope.code(),
+                keyword,
+                language,
+                text,
+                mo.dataCoding(),
+                mo.upstream(),
+                mo.smscReference(),
+                instanceId,
+                null,
+                reason,
+                owner == null ? null : owner.systemId(),
+                senderOf(mo));
     }
 
     /**
@@ -232,7 +383,9 @@ public final class OptOutService {
             case HELP -> ConsentEvent.Type.HELP;
         };
         Instant now = Instant.now();
-        String category = categoryFor(policy, sender, k, named, now);
+        String clarifyAbout = clarificationCategory(policy, sender, k, named, now);
+        // until the person answers the clarification, the STOP covers every category
+        String category = clarifyAbout != null ? null : categoryFor(policy, sender, k, named, now);
         ConsentEvent event = new ConsentEvent(
                         ConsentEvent.newId(),
                         now,
@@ -282,7 +435,8 @@ public final class OptOutService {
                                     ? ", category " + (category == null ? OptOutPolicy.ALL : category)
                                     : "");
                     // issued before the SMSC is answered, so that the next MO it sends finds the keys updated
-                    CompletionStage<MoOutcome> outcome = confirm(mo, policy, k, digits, event);
+                    CompletionStage<MoOutcome> outcome = awaitClarification(mo, policy, k, digits, clarifyAbout, event)
+                            .thenCompose(asking -> confirm(mo, policy, k, digits, event, asking));
                     if (type == ConsentEvent.Type.OPT_OUT) {
                         onOptOut.accept(digits, scope);
                         // free text the person sends next, within the window, is kept as the reason they left
@@ -294,13 +448,45 @@ public final class OptOutService {
     }
 
     /**
+     * Under {@code optOut.clarify}: a STOP about {@code category} leaves the key a reply "1" or "2"
+     * is matched with (set again by a repeated STOP, which restarts the window); any other keyword
+     * from the person to this sender but HELP clears it, as the person has said what they mean.
+     * Completes with the category the clarification asks about, or {@code null} when none is to
+     * be sent (not this case, or the key could not be set: the plain confirmation goes out, and the
+     * STOP covers every category).
+     */
+    private CompletionStage<String> awaitClarification(
+            Mo mo, OptOutPolicy policy, KeywordMatch k, String digits, String category, ConsentEvent event) {
+        if (!policy.clarify() || k.intent() == Intent.HELP) {
+            return CompletableFuture.completedFuture(null);
+        }
+        String key = RedisKeys.clarification(digits, senderOf(mo));
+        if (category == null) {
+            redis.del(key);
+            return CompletableFuture.completedFuture(null);
+        }
+        SetArgs window = SetArgs.Builder.px(policy.clarifyWindow().toMillis());
+        return redis.set(key, category + " " + event.id(), window).handle((ok, e) -> {
+            if (e != null) {
+                log.info(
+                        "{} clarification for {} not awaited ({}): plain confirmation, every category stays stopped",
+                        mo.label(),
+                        PhoneNumbers.mask(digits),
+                        e.toString());
+                return null;
+            }
+            return category;
+        });
+    }
+
+    /**
      * Decides the reply to a recorded keyword MO: at most one per (person, short code, intent)
      * within {@code optout.dedupWindow}, so a redelivered STOP, or "STOP", "stop" and "Stop!" in a
      * row, get one confirmation. Recording one intent clears the other's key, so STOP, START,
      * STOP gets three. HELP has its own key and clears none.
      */
     private CompletionStage<MoOutcome> confirm(
-            Mo mo, OptOutPolicy policy, KeywordMatch k, String digits, ConsentEvent event) {
+            Mo mo, OptOutPolicy policy, KeywordMatch k, String digits, ConsentEvent event, String clarifyAbout) {
         String sender = senderOf(mo);
         Intent opposite = switch (k.intent()) {
             case OPT_OUT -> Intent.OPT_IN;
@@ -328,6 +514,13 @@ public final class OptOutService {
                                 mo.label(),
                                 PhoneNumbers.mask(digits),
                                 e.toString());
+                    }
+                    if (clarifyAbout != null) {
+                        metrics.clarification(ownerName(mo), "asked");
+                        return new MoOutcome.Recorded(
+                                event,
+                                Replies.Kind.CLARIFY,
+                                Replies.clarification(policy, sender, clarifyAbout, k.language()));
                     }
                     Replies.Kind kind = switch (k.intent()) {
                         case OPT_OUT -> Replies.Kind.OPT_OUT;

@@ -138,7 +138,7 @@ final class KeywordMo {
             routeNormally.run();
         } else if (outcome instanceof MoOutcome.NotDurable) {
             retryLater(bind, sm);
-        } else if (outcome instanceof MoOutcome.Duplicate) {
+        } else if (outcome instanceof MoOutcome.Duplicate || outcome instanceof MoOutcome.Clarified) {
             acknowledge(bind, sm, owner);
         } else if (outcome instanceof MoOutcome.Recorded recorded) {
             acknowledge(bind, sm, owner);

@@ -66,13 +66,18 @@ public record ConsentEvent(
         HELP,
         REASON,
         ADMIN_ADD,
-        ADMIN_REMOVE;
+        ADMIN_REMOVE,
+        /**
+         * A clarification reply narrowed an opt-out of every category to one: lifts the entry for
+         * every category, after the OPT_OUT of the named category was recorded (not an opt-in).
+         */
+        NARROWED;
 
         /** +1 suppresses, -1 lifts a suppression, 0 only documents. */
         public int effect() {
             return switch (this) {
                 case OPT_OUT, ADMIN_ADD -> 1;
-                case OPT_IN, ADMIN_REMOVE -> -1;
+                case OPT_IN, ADMIN_REMOVE, NARROWED -> -1;
                 case HELP, REASON -> 0;
             };
         }

@@ -77,11 +77,19 @@ public final class ConsentLedger {
      * in time; an event Redis could not order is still journaled.
      */
     public CompletableFuture<Void> record(ConsentEvent event) {
+        return recordOrdered(event).thenApply(e -> null);
+    }
+
+    /** {@link #record}, completing with the event as it was journaled: with its order on the list. */
+    public CompletableFuture<ConsentEvent> recordOrdered(ConsentEvent event) {
         return ordered(event)
                 .thenCompose(e -> journal.append(e.toJson()).thenCompose(seq -> {
                     unapplied.add(seq);
                     lastJournaled.accumulateAndGet(seq, Math::max);
-                    return store.apply(e).toCompletableFuture().thenRun(() -> unapplied.remove(seq));
+                    return store.apply(e).toCompletableFuture().thenApply(v -> {
+                        unapplied.remove(seq);
+                        return e;
+                    });
                 }))
                 .orTimeout(recordTimeoutMillis, TimeUnit.MILLISECONDS);
     }

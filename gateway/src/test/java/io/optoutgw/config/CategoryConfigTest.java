@@ -143,4 +143,42 @@ class CategoryConfigTest {
             assertTrue(e.getMessage().contains(c[2]), c[0] + " -> " + e.getMessage());
         }
     }
+
+    @Test
+    void clarifyReadsWithItsWindowAndNeedsTwoCategories() {
+        OptOutPolicy p = policy("""
+                categories: [marketing, alerts]
+                clarify: true
+                clarifyWindow: 2m
+                """);
+        assertTrue(p.clarify());
+        assertEquals(java.time.Duration.ofMinutes(2), p.clarifyWindow());
+        assertEquals(
+                OptOutPolicy.DEFAULT_CLARIFY_WINDOW,
+                policy("categories: [a, b]\nclarify: true").clarifyWindow());
+        assertFalse(policy("scope: account").clarify());
+        ConfigException one = fails("categories: [marketing]\nclarify: true");
+        assertTrue(one.getMessage().contains("optOut.clarify"), one.getMessage());
+        assertTrue(one.getMessage().contains("two or more optOut.categories"), one.getMessage());
+        ConfigException none = fails("clarify: true");
+        assertTrue(none.getMessage().contains("optOut.clarify"), none.getMessage());
+        ConfigException window = fails("categories: [a, b]\nclarify: true\nclarifyWindow: 0s");
+        assertTrue(window.getMessage().contains("optOut.clarifyWindow"), window.getMessage());
+    }
+
+    @Test
+    void aClarificationTemplateMustFitOneSmsWithTheLongestCategory() {
+        String yaml = BASE + """
+                categories: [marketing, a-very-long-category-name-32-chr]
+                clarify: true
+                templates:
+                  clarify:
+                    en: "%s {category}"
+                """.formatted("x".repeat(130)).indent(6);
+        GatewayConfig config = ConfigLoader.parse(yaml, ConfigOverrides.NONE);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> io.optoutgw.optout.OptOutService.validateConfig(config.accounts()));
+        assertTrue(e.getMessage().contains("templates.clarify.en"), e.getMessage());
+    }
 }
