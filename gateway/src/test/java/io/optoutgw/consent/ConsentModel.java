@@ -24,7 +24,11 @@ import java.util.Map;
  *   <li>at most one reply per (person, short code, intent) within the confirmation window (the
  *       tests' window outlasts a chain): a redelivered STOP, or STOP then "stop", get one reply;
  *       recording an opt-out re-arms the opt-in reply and the other way round, so STOP, START,
- *       STOP gets three; HELP has its own and re-arms nothing; admin changes re-arm nothing.</li>
+ *       STOP gets three; HELP has its own and re-arms nothing; admin changes re-arm nothing;</li>
+ *   <li>under {@code optOut.clarify}, a plain STOP to a category's short code covers every category
+ *       and its reply is the clarification; a "1" while the question stands narrows the opt-out to
+ *       that category, a "2" keeps every category, and neither gets a reply; otherwise "1" and "2"
+ *       are free text. A plain START there covers every category.</li>
  * </ul>
  * After Redis lost its data the confirmation memory may be gone, so the next keyword of each
  * intent may or may not be answered (0 or 1 reply).
@@ -83,7 +87,9 @@ final class ConsentModel {
         for (String scope : List.of("g", "a:" + account, "s:" + account + ":" + canonicalSender)) {
             long all = s.getOrDefault(scope, 0L);
             long one = category == null ? 0 : s.getOrDefault(scope + "~" + category, 0L);
-            if ((Math.abs(all) >= Math.abs(one) ? all : one) > 0) {
+            // the later decides; on a tie (a clarification's narrowing) the opt-out
+            long later = Math.abs(all) > Math.abs(one) ? all : Math.abs(one) > Math.abs(all) ? one : Math.max(all, one);
+            if (later > 0) {
                 return true;
             }
         }
@@ -143,9 +149,50 @@ final class ConsentModel {
         }
     }
 
-    /** Redis lost everything but the journals: which replies were sent may be forgotten. */
+    /** Redis lost everything but the journals: which replies were sent may be forgotten, awaited clarifications are gone. */
     void redisLostData() {
         confirmed.values().forEach(m -> m.replaceAll((intent, sent) -> false));
+        awaiting.clear();
+    }
+
+    /**
+     * (person, short code) -> the category a reply "1" narrows to: set by a plain STOP to a short
+     * code of an account with {@code optOut.clarify} (again by each one), cleared by any other
+     * opt-out or opt-in keyword from the person to it, by an answer, and by Redis losing its data.
+     */
+    private final Map<String, String> awaiting = new HashMap<>();
+
+    /** A plain STOP to a clarifying short code was acknowledged: a reply "1" narrows to {@code category}. */
+    void clarificationAsked(int person, String shortCode, String category) {
+        awaiting.put(person + "|" + shortCode, category);
+    }
+
+    /** Another opt-out or opt-in keyword to a clarifying short code: the question no longer stands. */
+    void clarificationDropped(int person, String shortCode) {
+        awaiting.remove(person + "|" + shortCode);
+    }
+
+    /** The category a reply "1" from {@code person} to {@code shortCode} narrows to, or null when no question stands. */
+    String awaitingClarification(int person, String shortCode) {
+        return awaiting.get(person + "|" + shortCode);
+    }
+
+    /**
+     * An answer acknowledged: "1" is an opt-out of the category and the lifting of the entry for
+     * every category at the same time (the tie keeps the category stopped); "2" an opt-out of every
+     * category. No reply goes out.
+     */
+    void clarificationAnswered(int person, String shortCode, String scope, String answer) {
+        String category = awaiting.remove(person + "|" + shortCode);
+        clock++;
+        if (answer.equals("1")) {
+            scopes.get(person).put(scope + "~" + category, clock);
+            scopes.get(person).put(scope, -clock);
+            eventSeq[person] += 2;
+        } else {
+            scopes.get(person).put(scope, clock);
+            eventSeq[person]++;
+        }
     }
 
     private static boolean opposite(Effect a, Effect b) {

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Tag;
  * concatenated STOP in any order and over both instances), admin adds / removes / CSV imports,
  * submit_sm / data_sm / submit_multi with every accepted spelling of destination and sender, consent
  * categories (accounts with and without revoke-all; STOP to a category's short code, "STOP
- * marketing", "START alerts", STOP ALL; submits of each category by service_type), and
+ * marketing", "START alerts", STOP ALL; submits of each category by service_type), the
+ * clarification flow (a STOP to the clarifying account's short code, answered "1" or "2", or not), and
  * faults (Redis frozen, Redis restarted empty, a gateway restarted on its journal) against two
  * gateway instances sharing one real redis-server. After each step the gateways' answers, the SMSC
  * simulators' received messages and the replies sent are compared with {@link ConsentModel}; a
@@ -111,6 +112,7 @@ class ConsentModelTest {
         return ActionChain.startWith(ConsentModelTest::begin)
                 .withAction(10, action(keywordMo()))
                 .withAction(1, action(freeTextMo()))
+                .withAction(4, action(clarifyingMo()))
                 .withAction(
                         3,
                         action(Combinators.combine(Arbitraries.integers().between(0, 3), instance())
@@ -199,10 +201,26 @@ class ConsentModelTest {
                         person(),
                         shortCode(),
                         Arbitraries.of(
-                                "STOP", "stop", "STOP ALL", "START", "Start", "HELP", "STOP marketing", "START alerts"),
+                                "STOP",
+                                "stop",
+                                "STOP ALL",
+                                "START",
+                                "Start",
+                                "HELP",
+                                "STOP marketing",
+                                "START alerts",
+                                "1",
+                                "2"),
                         spelling(),
                         instance())
                 .as(Step.Mo::new);
+    }
+
+    /** STOP, "1" or "2" to the short code of the account that asks for clarification. */
+    private static Arbitrary<Step> clarifyingMo() {
+        int code = List.of(ConsentWorld.SHORT_CODES).indexOf(ConsentWorld.CLARIFYING);
+        return Combinators.combine(person(), Arbitraries.of("STOP", "1", "2", "1"), spelling(), instance())
+                .as((person, text, spelling, instance) -> new Step.Mo(person, code, text, spelling, instance));
     }
 
     private static Arbitrary<Step> freeTextMo() {

@@ -62,14 +62,17 @@ final class ConsentWorld implements AutoCloseable {
 
     static final int PERSONS = 3;
     static final int INSTANCES = 2;
-    static final String[] ACCOUNTS = {"acme", "beta", "cato", "catr"};
+    static final String[] ACCOUNTS = {"acme", "beta", "cato", "catr", "catc"};
     /**
      * Short codes: acme owns 12345 (scope account, STOP ALL global), beta owns 67890 and 67891
      * (scope sender); cato (categories marketing, alerts; revokeAll false; scope account) owns 55501
      * (marketing), 55502 (alerts) and 55503 (no category); catr (the same categories, revokeAll
-     * true) owns 55504 (marketing).
+     * true) owns 55504 (marketing); catc (the same categories, clarify, default alerts) owns 55505
+     * (marketing).
      */
-    static final String[] SHORT_CODES = {"12345", "67890", "67891", "55501", "55502", "55503", "55504"};
+    static final String[] SHORT_CODES = {"12345", "67890", "67891", "55501", "55502", "55503", "55504", "55505"};
+    /** The short code of the account with {@code optOut.clarify}. */
+    static final String CLARIFYING = "55505";
     /** service_type of a submit: none, marketing, alerts (by their first five characters), not a category. */
     static final String[] SERVICE_TYPES = {"", "MARKE", "ALERT", "CMT"};
     /** Every sender spelling authorization accepts, per account, and the configured entry it stands for. */
@@ -78,6 +81,7 @@ final class ConsentWorld implements AutoCloseable {
         {"67890", "+67890", " 67890", "67891", "+67891"},
         {"55501", "+55501", "55502", "55503", " 55503"},
         {"55504", "+55504", " 55504", "55504", "+55504"},
+        {"55505", "+55505", " 55505", "55505", "+55505"},
     };
 
     static final String[][] CANONICAL_SENDERS = {
@@ -85,6 +89,7 @@ final class ConsentWorld implements AutoCloseable {
         {"67890", "67890", "67890", "67891", "67891"},
         {"55501", "55501", "55502", "55503", "55503"},
         {"55504", "55504", "55504", "55504", "55504"},
+        {"55505", "55505", "55505", "55505", "55505"},
     };
     /** Admin scopes (short codes as stored; "~category" for one category, sent as the category parameter). */
     static final String[] ADMIN_SCOPES = {
@@ -197,6 +202,9 @@ final class ConsentWorld implements AutoCloseable {
                   - { systemId: catr, password: pw, numbers: ["55504"],
                       optOut: { scope: account, categories: [marketing, alerts],
                                 senderCategories: {"55504": marketing}, revokeAll: true } }
+                  - { systemId: catc, password: pw, numbers: ["55505"],
+                      optOut: { scope: account, categories: [marketing, alerts], defaultCategory: alerts,
+                                senderCategories: {"55505": marketing}, clarify: true, clarifyWindow: 1h } }
                 """.formatted(journals[i], sims[i].port());
         for (int attempt = 1; ; attempt++) {
             try {
@@ -324,6 +332,9 @@ final class ConsentWorld implements AutoCloseable {
             case "55504":
                 // revokeAll true: every opt-out and a plain opt-in cover every category; "START alerts" alerts
                 return e == ConsentModel.Effect.OPT_IN && named != null ? "a:catr~" + named : "a:catr";
+            case CLARIFYING:
+                // clarify: a plain STOP covers every category until answered, a plain START every one too
+                return named != null && !all ? "a:catc~" + named : "a:catc";
             default:
                 return all ? "a:beta" : "s:beta:" + shortCode;
         }
@@ -335,6 +346,7 @@ final class ConsentWorld implements AutoCloseable {
         return switch (ACCOUNTS[account]) {
             case "cato" -> st.equals("MARKE") ? "marketing" : "alerts"; // defaultCategory alerts
             case "catr" -> st.equals("ALERT") ? "alerts" : "marketing"; // default: the first, marketing
+            case "catc" -> st.equals("MARKE") ? "marketing" : "alerts"; // defaultCategory alerts
             default -> null;
         };
     }
@@ -371,7 +383,32 @@ final class ConsentWorld implements AutoCloseable {
         mo(history.get(Math.max(0, history.size() - 1 - back % history.size())), i);
     }
 
+    /** "1" or "2" to the clarifying short code: an answer when a question stands, else free text. */
+    static boolean clarifyAnswer(MoSpec spec) {
+        return spec.shortCode().equals(CLARIFYING)
+                && (spec.text().equals("1") || spec.text().equals("2"));
+    }
+
     private void acknowledged(MoSpec spec, int i, int status) {
+        if (clarifyAnswer(spec)) {
+            // whether it answers a question is read from Redis: while it is frozen the SMSC must retry
+            if (redisPaused) {
+                if (status == ROK) {
+                    throw new AssertionError("\"" + spec.text() + "\" " + spec + " acknowledged ESME_ROK on gw" + i
+                            + " while Redis was frozen: whether it answers a clarification cannot be known");
+                }
+                unacknowledged.add(new Object[] {spec, i});
+                return;
+            }
+            if (status != ROK) {
+                throw new AssertionError("MO " + spec + " on gw" + i + " answered 0x" + Integer.toHexString(status)
+                        + " instead of ESME_ROK");
+            }
+            if (model.awaitingClarification(spec.person(), spec.shortCode()) != null) {
+                model.clarificationAnswered(spec.person(), spec.shortCode(), "a:catc", spec.text());
+            }
+            return;
+        }
         ConsentModel.Effect e = effect(spec.shortCode(), spec.text());
         if (redisPaused) {
             if (e != null && status == ROK) {
@@ -392,6 +429,13 @@ final class ConsentWorld implements AutoCloseable {
         }
         model.keywordAcknowledged(
                 spec.person(), spec.shortCode(), spec.text(), e, scopeOf(spec.shortCode(), spec.text()));
+        if (spec.shortCode().equals(CLARIFYING) && e != ConsentModel.Effect.NONE) {
+            if (spec.text().equalsIgnoreCase("STOP")) {
+                model.clarificationAsked(spec.person(), spec.shortCode(), "marketing");
+            } else {
+                model.clarificationDropped(spec.person(), spec.shortCode());
+            }
+        }
     }
 
     /** Redelivers {@code spec} to instance {@code i} until it is acknowledged (the SMSC's retry). */
