@@ -57,6 +57,8 @@ import java.util.regex.Pattern;
  *                         canonical sender form once the account is built
  * @param revokeAll        {@code true}, {@code false} (default) or a date {@code YYYY-MM-DD} (on from
  *                         00:00 UTC that day): when on, every STOP covers all categories
+ * @param optOutInstruction the opt-out instruction check on relayed messages (docs/consent-rules.md,
+ *                         "Opt-out instructions"); {@code null} when left out: no check
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -81,7 +83,8 @@ public record OptOutPolicy(
         String categorySource,
         String defaultCategory,
         Map<String, String> senderCategories,
-        String revokeAll) {
+        String revokeAll,
+        OptOutInstructionConfig optOutInstruction) {
 
     /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
@@ -227,6 +230,9 @@ public record OptOutPolicy(
                         "optOut.revokeAll", "expected true, false or a date YYYY-MM-DD, got '" + revokeAll + "'");
             }
         }
+        if (optOutInstruction != null) {
+            optOutInstruction.checkCategories(categories);
+        }
     }
 
     private static List<String> checkCategories(List<String> categories) {
@@ -352,13 +358,14 @@ public record OptOutPolicy(
                 categorySource,
                 defaultCategory,
                 sc,
-                revokeAll);
+                revokeAll,
+                optOutInstruction);
     }
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */
