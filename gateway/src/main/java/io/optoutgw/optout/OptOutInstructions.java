@@ -177,7 +177,7 @@ public final class OptOutInstructions {
         }
         String why = concat != null ? "a concatenated message: its earlier parts were relayed" : null;
         return switch (config.action()) {
-            case COUNT -> Outcome.of(Result.MISSING, "action count");
+            case COUNT -> Outcome.of(Result.MISSING, null);
             case REFUSE -> concat != null ? Outcome.of(Result.MISSING, why) : Outcome.of(Result.REFUSED, null);
             case APPEND -> {
                 String language = language(text.text(), languageIndicator, config);

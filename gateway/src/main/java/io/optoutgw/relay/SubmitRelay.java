@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * {@link SubmitDecision}; what may go is sent on a session of the account's route, with that
  * session's own sequence number, and the response goes back with the ESME's original sequence
  * number. submit_sm_resp message ids are recorded for receipt routing. The decision is taken in
- * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here.
+ * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here. A message the
+ * list allows then goes through the account's opt-out instruction check ({@link
+ * OptOutInstructions}: appended to, refused or counted) and, for submit_sm and data_sm, its
+ * send-time rules ({@link SendTimeGate}).
  */
 public final class SubmitRelay implements EsmeTraffic {
 
