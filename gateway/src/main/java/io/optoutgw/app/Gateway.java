@@ -14,6 +14,7 @@ import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.config.GatewayConfig;
+import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
@@ -331,6 +332,14 @@ public final class Gateway implements AutoCloseable {
         }
         for (Account account : accounts.accounts()) {
             metrics.initAccount(account.systemId());
+            OptOutInstructionConfig instruction = account.config().optOut().optOutInstruction();
+            if (instruction != null) {
+                List<String> checked = !instruction.categories().isEmpty()
+                        ? instruction.categories()
+                        : account.config().optOut().categories();
+                metrics.initOptOutInstruction(
+                        account.systemId(), checked.isEmpty() ? List.of(GatewayMetrics.NO_CATEGORY) : checked);
+            }
             meters.gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId())
                     .gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId())
                     .gauge(

@@ -129,6 +129,10 @@ public final class SubmitMulti extends PduRequest<SubmitMultiResp> {
         return dataCoding;
     }
 
+    public byte getEsmClass() {
+        return esmClass;
+    }
+
     @Override
     public void readBody(ByteBuf buffer) throws UnrecoverablePduException, RecoverablePduException {
         serviceType = ByteBufUtil.readNullTerminatedString(buffer);

@@ -64,6 +64,8 @@ import java.util.regex.Pattern;
  *                         Needs two or more {@code categories}; default false
  * @param clarifyWindow    how long a reply "1" or "2" is taken as the answer (default 5 minutes);
  *                         silence means every category
+ * @param optOutInstruction the opt-out instruction check on relayed messages (docs/consent-rules.md,
+ *                         "Opt-out instructions"); {@code null} when left out: no check
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -90,7 +92,8 @@ public record OptOutPolicy(
         Map<String, String> senderCategories,
         String revokeAll,
         Boolean clarify,
-        Duration clarifyWindow) {
+        Duration clarifyWindow,
+        OptOutInstructionConfig optOutInstruction) {
 
     /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
@@ -250,6 +253,9 @@ public record OptOutPolicy(
         if (clarifyWindow.isNegative() || clarifyWindow.isZero()) {
             throw new ConfigException("optOut.clarifyWindow", "must be positive, got " + clarifyWindow);
         }
+        if (optOutInstruction != null) {
+            optOutInstruction.checkCategories(categories);
+        }
     }
 
     private static List<String> checkCategories(List<String> categories) {
@@ -377,13 +383,14 @@ public record OptOutPolicy(
                 sc,
                 revokeAll,
                 clarify,
-                clarifyWindow);
+                clarifyWindow,
+                optOutInstruction);
     }
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -22,8 +22,16 @@ public final class GatewayMetrics {
         SCHEDULE,
         NOT_OWNER,
         QUIET_HOURS,
-        FREQUENCY_CAP
+        FREQUENCY_CAP,
+        /** A message without an opt-out instruction, under {@code optOut.optOutInstruction}. */
+        NO_INSTRUCTION
     }
+
+    /** The {@code result} values of {@link GatewayMeter#OPTOUT_INSTRUCTION}. */
+    public static final String[] INSTRUCTION_RESULTS = {"present", "appended", "refused", "missing", "skipped"};
+
+    /** The {@code category} value of {@link GatewayMeter#OPTOUT_INSTRUCTION} for an account without categories. */
+    public static final String NO_CATEGORY = "none";
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -113,6 +121,24 @@ public final class GatewayMetrics {
         for (String type : new String[] {"opt_out", "opt_in", "help", "clarify"}) {
             counter(GatewayMeter.CONFIRMATION_FAILURES, account, type);
         }
+    }
+
+    /**
+     * Creates the opt-out instruction counters of an account that checks messages, at zero, for
+     * each of {@code categories} (the categories it checks).
+     */
+    public void initOptOutInstruction(String account, Iterable<String> categories) {
+        for (String category : categories) {
+            for (String result : INSTRUCTION_RESULTS) {
+                counter(GatewayMeter.OPTOUT_INSTRUCTION, account, category, result);
+            }
+        }
+    }
+
+    /** One message checked for an opt-out instruction; {@code category} null: the account declares none. */
+    public void optOutInstruction(String account, String category, String result) {
+        counter(GatewayMeter.OPTOUT_INSTRUCTION, account, category == null ? NO_CATEGORY : category, result)
+                .increment();
     }
 
     /** Redis operations whose failures are counted in {@link GatewayMeter#REDIS_ERRORS}. */

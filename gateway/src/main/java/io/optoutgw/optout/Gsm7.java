@@ -125,6 +125,36 @@ final class Gsm7 {
         return sb.toString();
     }
 
+    /**
+     * Packs {@code septets} (TS 23.038 section 6.1.2.1) after {@code prefix} octets (a User Data
+     * Header): septet i goes at bit 7 * (skipSeptets + i), so {@code skipSeptets} must cover the
+     * prefix and its fill bits (TS 23.040 section 9.2.3.24). When exactly seven bits are left over
+     * in the last octet they hold CR (TS 23.038 section 6.1.2.3.1), so that no reader takes them
+     * for a final '@'.
+     */
+    static byte[] pack(byte[] prefix, int skipSeptets, byte[] septets) {
+        int total = skipSeptets + septets.length;
+        byte[] out = new byte[Math.max(prefix.length, (total * 7 + 7) / 8)];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        for (int i = 0; i < septets.length; i++) {
+            put(out, skipSeptets + i, septets[i]);
+        }
+        if ((total * 7) % 8 == 1) {
+            put(out, total, '\r');
+        }
+        return out;
+    }
+
+    private static void put(byte[] out, int index, int septet) {
+        int bit = index * 7;
+        int pos = bit >>> 3;
+        int shift = bit & 7;
+        out[pos] |= (byte) ((septet & 0x7F) << shift);
+        if (shift > 1) {
+            out[pos + 1] |= (byte) ((septet & 0x7F) >>> (8 - shift));
+        }
+    }
+
     /** Septet number {@code index} of a packed array. */
     static int septet(byte[] data, int offset, int index) {
         int bit = index * 7;

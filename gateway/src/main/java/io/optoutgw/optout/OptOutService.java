@@ -77,7 +77,7 @@ public final class OptOutService {
 
     /**
      * Checks what start-up must refuse before anything is started: every keyword list builds and
-     * every reply template fits one SMS. Throws IllegalArgumentException naming the setting.
+     * every reply template fits one SMS, every opt-out instruction text names a keyword. Throws IllegalArgumentException naming the setting.
      */
     public static void validateConfig(List<AccountConfig> accounts) {
         KeywordEngines probe = new KeywordEngines();
@@ -91,6 +91,7 @@ public final class OptOutService {
             }
         }
         Replies.validate(accounts);
+        OptOutInstructions.validate(accounts);
     }
 
     /** Called with the person and scope of every opt-out once it is durable (e.g. to cancel pending messages). */

@@ -1,6 +1,7 @@
 package io.optoutgw.optout;
 
 import com.cloudhopper.smpp.pdu.BaseSm;
+import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.tlv.Tlv;
 
 /**
@@ -27,11 +28,18 @@ public record SmContent(int dataCoding, int esmClass, byte[] shortMessage, byte[
 
     /** Reads the fields from a ch-smpp PDU; never throws on odd TLV lengths. */
     public static SmContent from(BaseSm<?> sm) {
-        return new SmContent(
-                sm.getDataCoding(), sm.getEsmClass(), sm.getShortMessage(), value(sm, TAG_MESSAGE_PAYLOAD), sar(sm));
+        return of(sm, sm.getDataCoding(), sm.getEsmClass(), sm.getShortMessage());
     }
 
-    private static Concat sar(BaseSm<?> sm) {
+    /**
+     * The content of a PDU whose class is not a {@link BaseSm} (submit_multi): its fixed fields as
+     * given, message_payload and the SAR TLVs read from {@code pdu}.
+     */
+    public static SmContent of(PduRequest<?> pdu, int dataCoding, int esmClass, byte[] shortMessage) {
+        return new SmContent(dataCoding, esmClass, shortMessage, value(pdu, TAG_MESSAGE_PAYLOAD), sar(pdu));
+    }
+
+    private static Concat sar(PduRequest<?> sm) {
         byte[] ref = value(sm, TAG_SAR_MSG_REF_NUM);
         byte[] total = value(sm, TAG_SAR_TOTAL_SEGMENTS);
         byte[] seq = value(sm, TAG_SAR_SEGMENT_SEQNUM);
@@ -51,7 +59,7 @@ public record SmContent(int dataCoding, int esmClass, byte[] shortMessage, byte[
         return new Concat(((ref[0] & 0xFF) << 8) | (ref[1] & 0xFF), t, s);
     }
 
-    private static byte[] value(BaseSm<?> sm, short tag) {
+    private static byte[] value(PduRequest<?> sm, short tag) {
         Tlv tlv = sm.getOptionalParameter(tag);
         return tlv == null ? null : tlv.getValue();
     }

@@ -20,6 +20,25 @@ final class TextNormalizer {
         if (isAscii(raw)) {
             return collapse(raw, Integer.MAX_VALUE, true);
         }
+        String upper = stripMarks(raw).toUpperCase(Locale.ROOT);
+        upper = Normalizer.normalize(upper, Normalizer.Form.NFC); // recompose e.g. Hangul jamo
+        return collapse(upper, Integer.MAX_VALUE, false);
+    }
+
+    /**
+     * The first steps of {@link #normalize} without the change of case and the trimming: NFKC,
+     * accents removed, recomposed (NFC). "Répondez ＡＲＲÊＴ" becomes "Repondez ARRET", so a
+     * reader can still tell the words written in capitals. ASCII text comes back as it is.
+     */
+    static String fold(String raw) {
+        if (isAscii(raw)) {
+            return raw;
+        }
+        return Normalizer.normalize(stripMarks(raw), Normalizer.Form.NFC);
+    }
+
+    /** NFKC, then NFD with non-spacing and enclosing marks and format characters dropped. */
+    private static String stripMarks(String raw) {
         String s = Normalizer.normalize(raw, Normalizer.Form.NFKC);
         s = Normalizer.normalize(s, Normalizer.Form.NFD);
         StringBuilder sb = new StringBuilder(s.length());
@@ -31,9 +50,7 @@ final class TextNormalizer {
                 sb.appendCodePoint(cp);
             }
         }
-        String upper = sb.toString().toUpperCase(Locale.ROOT);
-        upper = Normalizer.normalize(upper, Normalizer.Form.NFC); // recompose e.g. Hangul jamo
-        return collapse(upper, Integer.MAX_VALUE, false);
+        return sb.toString();
     }
 
     /**

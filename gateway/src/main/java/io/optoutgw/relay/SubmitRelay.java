@@ -7,12 +7,15 @@ import com.cloudhopper.smpp.pdu.CancelSm;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.pdu.QuerySm;
+import com.cloudhopper.smpp.tlv.Tlv;
 import com.cloudhopper.smpp.type.Address;
+import com.cloudhopper.smpp.type.SmppInvalidArgumentException;
 import io.netty.channel.EventLoop;
 import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.ReplaceSm;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
+import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.config.RelayConfig;
 import io.optoutgw.config.SendTimeConfig;
@@ -21,6 +24,8 @@ import io.optoutgw.esme.EsmeSession;
 import io.optoutgw.esme.EsmeTraffic;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.LogLimiter;
+import io.optoutgw.optout.OptOutInstructions;
+import io.optoutgw.optout.SmContent;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.SendTimeGate;
 import io.optoutgw.smpp.RequestWindow;
@@ -44,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * {@link SubmitDecision}; what may go is sent on a session of the account's route, with that
  * session's own sequence number, and the response goes back with the ESME's original sequence
  * number. submit_sm_resp message ids are recorded for receipt routing. The decision is taken in
- * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here.
+ * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here. A message the
+ * list allows then goes through the account's opt-out instruction check ({@link
+ * OptOutInstructions}: appended to, refused or counted) and, for submit_sm and data_sm, its
+ * send-time rules ({@link SendTimeGate}).
  */
 public final class SubmitRelay implements EsmeTraffic {
 
@@ -55,6 +63,13 @@ public final class SubmitRelay implements EsmeTraffic {
     private final LogLimiter wrongSenderLog = new LogLimiter(LOG_INTERVAL);
     private final LogLimiter multiRefusedLog = new LogLimiter(LOG_INTERVAL);
     private final LogLimiter upstreamFailureLog = new LogLimiter(LOG_INTERVAL);
+    private final LogLimiter instructionMissingLog = new LogLimiter(LOG_INTERVAL);
+    private final OptOutInstructions instructions = new OptOutInstructions();
+
+    /** language_indicator (SMPP 3.4 section 5.3.2.19). */
+    private static final short TAG_LANGUAGE_INDICATOR = 0x020D;
+
+    private static final Runnable NOTHING = () -> {};
     private final Map<GatewayMetrics.RefusalReason, LogLimiter> refusalLogs =
             new EnumMap<>(GatewayMetrics.RefusalReason.class);
 
@@ -145,8 +160,9 @@ public final class SubmitRelay implements EsmeTraffic {
             metrics.submitChecked(account.systemId());
             String category = SubmitCategory.of(account.config().optOut(), sm, sender);
             guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender, category)
-                    .whenComplete((decision, never) ->
-                            onLoop(session.executor(), () -> enforce(session, sm, esmeSequence, decision, startNanos)));
+                    .whenComplete((decision, never) -> onLoop(
+                            session.executor(),
+                            () -> enforce(session, sm, esmeSequence, decision, startNanos, sender, category)));
             return;
         }
         if (command == SmppConstants.CMD_ID_SUBMIT_MULTI) {
@@ -310,15 +326,17 @@ public final class SubmitRelay implements EsmeTraffic {
                                     .toCompletableFuture());
         }
         CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
-                .whenComplete((ignored, never) ->
-                        onLoop(session.executor(), () -> decideMulti(session, multi, esmeSequence, checks)));
+                .whenComplete((ignored, never) -> onLoop(
+                        session.executor(), () -> decideMulti(session, multi, esmeSequence, checks, sender, category)));
     }
 
     private void decideMulti(
             EsmeSession session,
             SubmitMulti multi,
             int esmeSequence,
-            List<CompletableFuture<SuppressionGuard.Decision>> checks) {
+            List<CompletableFuture<SuppressionGuard.Decision>> checks,
+            String sender,
+            String category) {
         Account account = session.account();
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         OptOutPolicy policy = account.config().optOut();
@@ -358,14 +376,20 @@ public final class SubmitRelay implements EsmeTraffic {
             session.respond(resp, esmeSequence);
             return;
         }
+        UpstreamBind bind = upstreams.pick(account.config().route());
+        if (bind == null) {
+            session.respond(Pdus.response(multi, config.noRouteStatus()), esmeSequence);
+            return;
+        }
+        // one message to every allowed destination: checked once for an opt-out instruction
+        SubmitMulti out = multi.withDestinations(allowed);
+        Runnable instructionCounted = checkInstruction(session, out, multi, esmeSequence, bind, sender, category);
+        if (instructionCounted == null) {
+            return;
+        }
+        instructionCounted.run();
         Instant until = pendingUntil(account, multi.getScheduleDeliveryTime(), multi.getValidityPeriod());
-        relayMulti(
-                session,
-                multi.withDestinations(allowed),
-                esmeSequence,
-                refused,
-                until == null ? null : allowedDigits,
-                until);
+        relayMulti(session, bind, out, esmeSequence, refused, until == null ? null : allowedDigits, until);
     }
 
     /**
@@ -382,17 +406,13 @@ public final class SubmitRelay implements EsmeTraffic {
 
     private void relayMulti(
             EsmeSession session,
+            UpstreamBind bind,
             SubmitMulti multi,
             int esmeSequence,
             List<SubmitMultiResp.Unsuccess> refusedHere,
             List<String> pendingDigits,
             Instant pendingUntil) {
         Account account = session.account();
-        UpstreamBind bind = upstreams.pick(account.config().route());
-        if (bind == null) {
-            session.respond(Pdus.response(multi, config.noRouteStatus()), esmeSequence);
-            return;
-        }
         bind.send(multi, timeoutNanos, new RequestWindow.Callback() {
             @Override
             public void onResponse(PduResponse response) {
@@ -434,27 +454,44 @@ public final class SubmitRelay implements EsmeTraffic {
         });
     }
 
-    /** Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). */
+    /**
+     * Relays, or refuses per the account's policy (docs/domain.md, "How the field refuses"). Order:
+     * the opt-out list, then the opt-out instruction check (a refusal there is permanent and must
+     * not take a slot of the frequency cap), then the send-time rules. The instruction outcome is
+     * counted once the message is relayed, or when the check itself refuses it.
+     */
     private void enforce(
-            EsmeSession session, BaseSm<?> sm, int esmeSequence, SuppressionGuard.Decision checked, long startNanos) {
+            EsmeSession session,
+            BaseSm<?> sm,
+            int esmeSequence,
+            SuppressionGuard.Decision checked,
+            long startNanos,
+            String sender,
+            String category) {
         Account account = session.account();
         OptOutPolicy policy = account.config().optOut();
         SubmitDecision decision = SubmitDecision.of(checked, policy);
         count(session, sm.getName(), decision);
         if (decision instanceof SubmitDecision.Relay relay) {
-            if (relay.digits() == null) {
-                // passed fail-open: the number is unknown, so nothing is remembered as pending
-                relay(session, sm, esmeSequence, startNanos);
-                return;
-            }
             UpstreamBind bind = upstreams.pick(account.config().route());
             if (bind == null) {
+                log.debug("{} no upstream can take {} now", session.label(), sm.getName());
                 session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
+                return;
+            }
+            Runnable instructionCounted = checkInstruction(session, sm, esmeSequence, bind, sender, category);
+            if (instructionCounted == null) {
+                return; // refused: no instruction
+            }
+            if (relay.digits() == null) {
+                // passed fail-open: the number is unknown, so nothing is remembered as pending
+                instructionCounted.run();
+                send(bind, session, sm, esmeSequence, startNanos, null, null);
                 return;
             }
             SendTimeConfig rules = policy.sendTime();
             if (rules == null) {
-                relayChecked(session, sm, esmeSequence, startNanos, bind, relay.digits());
+                relayChecked(session, sm, esmeSequence, startNanos, bind, relay.digits(), instructionCounted);
                 return;
             }
             // send-time rules (quiet hours in the recipient's zones, the 24 h cap) after the list allowed it
@@ -467,7 +504,15 @@ public final class SubmitRelay implements EsmeTraffic {
                     .whenComplete((outcome, error) -> onLoop(
                             session.executor(),
                             () -> afterSendTime(
-                                    session, sm, esmeSequence, startNanos, bind, relay.digits(), outcome, error)));
+                                    session,
+                                    sm,
+                                    esmeSequence,
+                                    startNanos,
+                                    bind,
+                                    relay.digits(),
+                                    instructionCounted,
+                                    outcome,
+                                    error)));
         } else if (decision instanceof SubmitDecision.OptedOut) {
             refusals.refuse(session, sm, esmeSequence, policy);
         } else {
@@ -475,9 +520,107 @@ public final class SubmitRelay implements EsmeTraffic {
         }
     }
 
+    /**
+     * The opt-out instruction check of a submit the list allowed ({@link OptOutInstructions}):
+     * appends the account's text to {@code sm} when that is the outcome, answers the ESME when
+     * the outcome is a refusal (then returns null), and otherwise returns what counts the outcome
+     * once the message is relayed.
+     */
+    private Runnable checkInstruction(
+            EsmeSession session, BaseSm<?> sm, int esmeSequence, UpstreamBind bind, String sender, String category) {
+        return checkInstruction(session, sm, sm, esmeSequence, bind, sender, category);
+    }
+
+    /**
+     * {@link #checkInstruction(EsmeSession, BaseSm, int, UpstreamBind, String, String)} for a
+     * submit_sm, data_sm ({@code pdu} a {@link BaseSm}) or submit_multi ({@code pdu} the
+     * {@link SubmitMulti} to relay); {@code request} is the ESME's request, answered on a refusal.
+     */
+    private Runnable checkInstruction(
+            EsmeSession session,
+            PduRequest<?> pdu,
+            PduRequest<?> request,
+            int esmeSequence,
+            UpstreamBind bind,
+            String sender,
+            String category) {
+        Account account = session.account();
+        OptOutInstructionConfig instruction = account.config().optOut().optOutInstruction();
+        if (instruction == null) {
+            return NOTHING;
+        }
+        SmContent content = pdu instanceof BaseSm<?> sm
+                ? SmContent.from(sm)
+                : SmContent.of(
+                        pdu,
+                        ((SubmitMulti) pdu).getDataCoding(),
+                        ((SubmitMulti) pdu).getEsmClass(),
+                        ((SubmitMulti) pdu).getShortMessage());
+        OptOutInstructions.Outcome outcome = instructions.check(
+                account.config(), sender, category, content, bind.config().dataCodingZero(), languageIndicator(pdu));
+        if (outcome == null) {
+            return NOTHING;
+        }
+        String result = outcome.result().label();
+        if (outcome.result() == OptOutInstructions.Result.REFUSED) {
+            metrics.optOutInstruction(account.systemId(), category, result);
+            metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.NO_INSTRUCTION);
+            long skipped =
+                    refusalLogs.get(GatewayMetrics.RefusalReason.NO_INSTRUCTION).admit();
+            if (skipped >= 0) {
+                log.info(
+                        "{} {} refused: no opt-out instruction{}{}",
+                        session.label(),
+                        request.getName(),
+                        outcome.detail() == null ? "" : " (" + outcome.detail() + ")",
+                        LogLimiter.leftOut(skipped));
+            }
+            session.respond(Pdus.response(request, instruction.refuseStatus()), esmeSequence);
+            return null;
+        }
+        if (outcome.result() == OptOutInstructions.Result.APPENDED) {
+            if (outcome.shortMessage() == null) {
+                pdu.setOptionalParameter(new Tlv(SmppConstants.TAG_MESSAGE_PAYLOAD, outcome.messagePayload()));
+            } else if (pdu instanceof SubmitMulti m) {
+                m.setShortMessage(outcome.shortMessage());
+            } else {
+                try {
+                    ((BaseSm<?>) pdu).setShortMessage(outcome.shortMessage());
+                } catch (SmppInvalidArgumentException e) {
+                    // cannot happen: the new short_message is at most 254 octets
+                    throw new IllegalStateException(e);
+                }
+            }
+        } else if (outcome.result() == OptOutInstructions.Result.MISSING && outcome.detail() != null) {
+            long skipped = instructionMissingLog.admit();
+            if (skipped >= 0) {
+                log.info(
+                        "{} {} relayed without an opt-out instruction ({}){}",
+                        session.label(),
+                        request.getName(),
+                        outcome.detail(),
+                        LogLimiter.leftOut(skipped));
+            }
+        }
+        return () -> metrics.optOutInstruction(account.systemId(), category, result);
+    }
+
+    /** The submit's language_indicator (SMPP 3.4 section 5.3.2.19), or -1 when it has none. */
+    private static int languageIndicator(PduRequest<?> request) {
+        Tlv tlv = request.getOptionalParameter(TAG_LANGUAGE_INDICATOR);
+        return tlv == null || tlv.getValue() == null || tlv.getValue().length != 1 ? -1 : tlv.getValue()[0] & 0xFF;
+    }
+
     /** Relays a submit the list allowed, remembering it as possibly pending at the SMSC. */
     private void relayChecked(
-            EsmeSession session, BaseSm<?> sm, int esmeSequence, long startNanos, UpstreamBind bind, String digits) {
+            EsmeSession session,
+            BaseSm<?> sm,
+            int esmeSequence,
+            long startNanos,
+            UpstreamBind bind,
+            String digits,
+            Runnable instructionCounted) {
+        instructionCounted.run();
         Instant until = pendingUntil(session.account(), sm.getScheduleDeliveryTime(), sm.getValidityPeriod());
         send(bind, session, sm, esmeSequence, startNanos, until == null ? null : digits, until);
     }
@@ -490,6 +633,7 @@ public final class SubmitRelay implements EsmeTraffic {
             long startNanos,
             UpstreamBind bind,
             String digits,
+            Runnable instructionCounted,
             SendTimeGate.Outcome outcome,
             Throwable error) {
         Account account = session.account();
@@ -499,7 +643,7 @@ public final class SubmitRelay implements EsmeTraffic {
             metrics.redisError("check");
             if (policy.failOpen()) {
                 metrics.failOpenPass(account.systemId());
-                relayChecked(session, sm, esmeSequence, startNanos, bind, digits);
+                relayChecked(session, sm, esmeSequence, startNanos, bind, digits, instructionCounted);
             } else {
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
                 session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
@@ -530,7 +674,7 @@ public final class SubmitRelay implements EsmeTraffic {
         if (outcome instanceof SendTimeGate.Schedule schedule) {
             sm.setScheduleDeliveryTime(schedule.scheduleDeliveryTime());
         }
-        relayChecked(session, sm, esmeSequence, startNanos, bind, digits);
+        relayChecked(session, sm, esmeSequence, startNanos, bind, digits, instructionCounted);
     }
 
     /** The submit's own schedule_delivery_time as an instant, or null when unset or unreadable. */

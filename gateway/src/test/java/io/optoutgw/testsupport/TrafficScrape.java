@@ -45,7 +45,8 @@ public final class TrafficScrape implements AutoCloseable {
             smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
             gateway = TestGateways.start(instanceId, redis.uri(), """
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
-                    accounts: [ { systemId: acme, password: pw, numbers: ["12345"] } ]
+                    accounts: [ { systemId: acme, password: pw, numbers: ["12345"],
+                                  optOut: { optOutInstruction: { action: count } } } ]
                     """.formatted(smsc.port()));
             TestGateways.awaitBound(gateway);
             SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", "pw", new Esmes.Inbox());
