@@ -19,7 +19,8 @@ import org.jsmpp.session.SMPPSession;
 
 /**
  * A gateway (real redis-server, SMSC simulator) that has carried representative traffic: a submit
- * with a receipt, the same STOP twice (both recorded, one confirmed: one duplicate), and a submit refused because
+ * with a receipt, the same STOP twice (both recorded, one confirmed: one duplicate), a STOP answered with a
+ * clarification and its reply "1", and a submit refused because
  * of it; then a scrape of its /metrics. Shared by the tests that check the metrics and the
  * deployment files against a real scrape.
  */
@@ -46,7 +47,10 @@ public final class TrafficScrape implements AutoCloseable {
             gateway = TestGateways.start(instanceId, redis.uri(), """
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
                     accounts: [ { systemId: acme, password: pw, numbers: ["12345"],
-                                  optOut: { optOutInstruction: { action: count } } } ]
+                                  optOut: { optOutInstruction: { action: count } } },
+                                { systemId: clar, password: pw, numbers: ["23456"],
+                                  optOut: { categories: [marketing, alerts], senderCategories: {"23456": marketing},
+                                            clarify: true } } ]
                     """.formatted(smsc.port()));
             TestGateways.awaitBound(gateway);
             SMPPSession acme = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", "pw", new Esmes.Inbox());
@@ -57,6 +61,13 @@ public final class TrafficScrape implements AutoCloseable {
                         0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
                 assertEquals(
                         0, smsc.injectMo("15550002222", "12345", stop, (byte) 0).get(10, TimeUnit.SECONDS));
+                // a STOP to an account that asks for clarification, answered "1"
+                assertEquals(
+                        0, smsc.injectMo("15550003333", "23456", stop, (byte) 0).get(10, TimeUnit.SECONDS));
+                assertEquals(
+                        0,
+                        smsc.injectMo("15550003333", "23456", "1".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                                .get(10, TimeUnit.SECONDS));
                 try {
                     Esmes.submit(acme, "12345", "15550002222", "after stop", false);
                 } catch (NegativeResponseException expected) {
