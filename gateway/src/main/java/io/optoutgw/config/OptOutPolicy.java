@@ -99,6 +99,9 @@ public record OptOutPolicy(
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
 
     private static final Pattern TLV = Pattern.compile("tlv:0x([0-9a-f]{1,4})");
+    /** Most categories one account may declare. */
+    public static final int MAX_CATEGORIES = 32;
+
     /** The category name an all-categories entry shows under, reserved. */
     public static final String ALL = "all";
 
@@ -278,6 +281,11 @@ public record OptOutPolicy(
                 throw new ConfigException("optOut.categories", "'" + c + "' is listed twice");
             }
             out.add(n);
+        }
+        if (out.size() > MAX_CATEGORIES) {
+            // categories are metric label values: their number per account stays bounded
+            throw new ConfigException(
+                    "optOut.categories", "at most " + MAX_CATEGORIES + " categories per account, got " + out.size());
         }
         return List.copyOf(out);
     }

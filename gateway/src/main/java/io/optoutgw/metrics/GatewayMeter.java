@@ -142,6 +142,15 @@ public enum GatewayMeter {
             "Replies not sent because the keyword MO came from an alphanumeric sender or a short code "
                     + "(a reply could start a loop with another automated system); the opt-out is recorded",
             "account"),
+    CATEGORY_CONSENT_EVENTS(
+            "smppgw.category.consent.events",
+            Kind.COUNTER,
+            null,
+            "Opt-outs, opt-ins and narrowings recorded from MO for accounts with consent categories, by the"
+                    + " category they cover (one of the account's optOut.categories, or all)",
+            "account",
+            "category",
+            "type"),
     CLARIFICATIONS(
             "smppgw.clarifications",
             Kind.COUNTER,

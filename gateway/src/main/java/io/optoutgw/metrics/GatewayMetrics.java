@@ -235,6 +235,14 @@ public final class GatewayMetrics {
         counter(GatewayMeter.PENDING_CANCELS, result).increment();
     }
 
+    /**
+     * A consent change from an MO for an account with categories: {@code category} is one of the
+     * account's (bounded by its configuration) or {@code all}; {@code type} opt_out, opt_in or narrowed.
+     */
+    public void categoryConsentEvent(String account, String category, String type) {
+        counter(GatewayMeter.CATEGORY_CONSENT_EVENTS, account, category, type).increment();
+    }
+
     /** A clarification asked, or answered: asked, narrowed or all. */
     public void clarification(String account, String result) {
         counter(GatewayMeter.CLARIFICATIONS, account, result).increment();

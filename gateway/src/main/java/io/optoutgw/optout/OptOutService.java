@@ -328,6 +328,10 @@ public final class OptOutService {
                 metrics.consentEvent(ownerName(mo), tag, "narrowed", scope.kind(), "clarification", "");
             }
             metrics.clarification(ownerName(mo), narrow ? "narrowed" : "all");
+            metrics.categoryConsentEvent(ownerName(mo), narrow ? category : OptOutPolicy.ALL, "opt_out");
+            if (narrow) {
+                metrics.categoryConsentEvent(ownerName(mo), OptOutPolicy.ALL, "narrowed");
+            }
             log.info(
                     "{} clarification reply from {} recorded: opt-out of {}",
                     mo.label(),
@@ -425,6 +429,12 @@ public final class OptOutService {
                             scope.kind(),
                             keywordTag(text, k),
                             k.language());
+                    if (policy.hasCategories() && type != ConsentEvent.Type.HELP) {
+                        metrics.categoryConsentEvent(
+                                ownerName(mo),
+                                category == null ? OptOutPolicy.ALL : category,
+                                type.name().toLowerCase());
+                    }
                     log.info(
                             "{} {} ({}) from {} recorded, scope {}{}",
                             mo.label(),

@@ -210,7 +210,7 @@ public final class SuppressionStore {
      * for every category ({@code null}), else the digits, {@code ~category}, then the scope part:
      * {@code 15551234567~marketing|a:acme}, {@code 15551234567~alerts} (global).
      */
-    static String field(String digits, Scope scope, String category) {
+    public static String field(String digits, Scope scope, String category) {
         if (category == null) {
             return field(digits, scope);
         }

@@ -233,6 +233,27 @@ class ClarificationFlowTest {
         assertEquals(0, submit("acme", "23456", p, "ALERT"), "STOP marketing: marketing only, no question");
     }
 
+    @Test
+    void clarificationsAndCategoryChangesAreCounted() throws Exception {
+        String p = person();
+        stop(p, "12345");
+        assertEquals(0, inject(p, "12345", "1"));
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        for (String series : List.of(
+                "smppgw_clarifications_total{account=\"acme\",result=\"asked\"}",
+                "smppgw_clarifications_total{account=\"acme\",result=\"narrowed\"}",
+                "smppgw_category_consent_events_total{account=\"acme\",category=\"marketing\",type=\"opt_out\"}",
+                "smppgw_category_consent_events_total{account=\"acme\",category=\"all\",type=\"narrowed\"}")) {
+            assertTrue(
+                    metrics.lines().anyMatch(l -> l.startsWith(series + " ") && !l.endsWith(" 0.0")),
+                    series + " not counted");
+        }
+    }
+
     private static List<String> auditTypes(String digits) throws Exception {
         JsonNode audit = json(api("GET", "/api/audit?number=" + enc("+" + digits)));
         List<String> types = new ArrayList<>();

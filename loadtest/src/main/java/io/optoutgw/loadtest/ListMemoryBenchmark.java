@@ -9,6 +9,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,8 +49,37 @@ public final class ListMemoryBenchmark {
     private static final long EPOCH_2026 = 1_767_225_600L;
     private static final int ENCODING_SAMPLE = 2_000;
 
-    /** One measurement of the list: {@code numbers} global opt-outs in {@code buckets} hashes. */
+    /**
+     * The kind of list entry each number gets: a global opt-out ({@code 15551234567}), an
+     * account-scoped one ({@code 15551234567|a:acme}), or an account-scoped opt-out of one consent
+     * category ({@code 15551234567~marketing|a:acme}), the fields {@link SuppressionStore#field}
+     * writes.
+     */
+    enum Shape {
+        GLOBAL(Scope.Global.INSTANCE, null),
+        ACCOUNT(new Scope.Account("acme"), null),
+        ACCOUNT_CATEGORY(new Scope.Account("acme"), "marketing");
+
+        final Scope scope;
+        final String category;
+
+        Shape(Scope scope, String category) {
+            this.scope = scope;
+            this.category = category;
+        }
+
+        String label() {
+            return name().toLowerCase().replace('_', '-');
+        }
+
+        static Shape parse(String s) {
+            return valueOf(s.strip().toUpperCase().replace('-', '_'));
+        }
+    }
+
+    /** One measurement of the list: {@code numbers} opt-outs of one {@code shape} in {@code buckets} hashes. */
     record ListResult(
+            String shape,
             int buckets,
             long numbers,
             long usedMemoryBytes,
@@ -81,6 +111,9 @@ public final class ListMemoryBenchmark {
                         opts.getOrDefault("bucket-bits", "16,17,18,20").split(","))
                 .mapToInt(s -> Integer.parseInt(s.strip()))
                 .toArray();
+        List<Shape> shapes = Arrays.stream(opts.getOrDefault("shapes", "global").split(","))
+                .map(Shape::parse)
+                .toList();
         int auditEvents = Integer.parseInt(opts.getOrDefault("audit-events", "100000"));
         long seed = Long.parseLong(opts.getOrDefault("seed", "42"));
         Path out = Path.of(opts.getOrDefault("out", "loadtest/results/list-memory.json"));
@@ -97,8 +130,10 @@ public final class ListMemoryBenchmark {
                 settings.putAll(redis.sync().configGet(pattern));
             }
             System.out.printf("redis-server %s (pid %d) at %s%n", redisVersion, server.pid(), server.uri());
-            for (int b : bits) {
-                lists.addAll(measureList(redis, 1 << b, numbers, new SplittableRandom(seed)));
+            for (Shape shape : shapes) {
+                for (int b : bits) {
+                    lists.addAll(measureList(redis, shape, 1 << b, numbers, new SplittableRandom(seed)));
+                }
             }
             if (auditEvents > 0) {
                 audit = measureAudit(redis, auditEvents, new SplittableRandom(seed + 1));
@@ -110,8 +145,8 @@ public final class ListMemoryBenchmark {
         System.out.println("wrote " + out.toAbsolutePath());
     }
 
-    private static List<ListResult> measureList(RedisConnector redis, int buckets, long[] targets, SplittableRandom rnd)
-            throws Exception {
+    private static List<ListResult> measureList(
+            RedisConnector redis, Shape shape, int buckets, long[] targets, SplittableRandom rnd) throws Exception {
         RedisClusterCommands<String, String> sync = redis.sync();
         sync.flushall();
         SuppressionStore store = new SuppressionStore(redis.async(), buckets);
@@ -125,12 +160,16 @@ public final class ListMemoryBenchmark {
                 loaded += load(redis.async(), target - loaded, (r, i) -> {
                     String digits = usNumber(rnd);
                     String value = Long.toString(EPOCH_2026 + rnd.nextInt(31_536_000));
-                    return r.hset(store.bucketKey(digits), digits, value);
+                    return r.hset(
+                            store.bucketKey(digits),
+                            SuppressionStore.field(digits, shape.scope, shape.category),
+                            value);
                 });
             }
             long bytes = usedMemory(sync) - base;
             int[] encodings = sampleEncodings(sync, buckets, rnd);
             ListResult result = new ListResult(
+                    shape.label(),
                     buckets,
                     loaded,
                     bytes,
@@ -141,7 +180,8 @@ public final class ListMemoryBenchmark {
                     encodings[2]);
             results.add(result);
             System.out.printf(
-                    "buckets 2^%d, %,d numbers: %.1f bytes/number (loaded in %.1f s)%n",
+                    "%s, buckets 2^%d, %,d numbers: %.1f bytes/number (loaded in %.1f s)%n",
+                    shape.label(),
                     Integer.numberOfTrailingZeros(buckets),
                     loaded,
                     result.bytesPerNumber(),
@@ -272,11 +312,12 @@ public final class ListMemoryBenchmark {
     private static void printTable(List<ListResult> lists, AuditResult audit) {
         System.out.println();
         System.out.println(
-                "| buckets | numbers | used_memory delta | bytes/number | numbers/bucket | sampled buckets listpack / hashtable |");
-        System.out.println("|---|---|---|---|---|---|");
+                "| entry | buckets | numbers | used_memory delta | bytes/number | numbers/bucket | sampled buckets listpack / hashtable |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (ListResult r : lists) {
             System.out.printf(
-                    "| 2^%d | %,d | %,.1f MB | %.1f | %.1f | %d / %d |%n",
+                    "| %s | 2^%d | %,d | %,.1f MB | %.1f | %.1f | %d / %d |%n",
+                    r.shape(),
                     Integer.numberOfTrailingZeros(r.buckets()),
                     r.numbers(),
                     r.usedMemoryBytes() / 1e6,
@@ -351,7 +392,8 @@ public final class ListMemoryBenchmark {
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: [--numbers N,N] [--bucket-bits B,B] [--audit-events N] "
+                throw new IllegalArgumentException("usage: [--numbers N,N] [--bucket-bits B,B] [--shapes"
+                        + " global,account,account-category] [--audit-events N] "
                         + "[--seed S] [--out FILE]; got " + args[i]);
             }
             opts.put(args[i].substring(2), args[++i]);
