@@ -25,6 +25,7 @@ import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMeterBinder;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
+import io.optoutgw.optout.ConsentMeters;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.redis.LocalRedis;
 import io.optoutgw.redis.RedisConnector;
@@ -179,6 +180,7 @@ public final class Gateway implements AutoCloseable {
                 redis.async(),
                 config.instanceId(),
                 config.optout().recordTimeout());
+        recorder.onRecorded(new ConsentMeters(metrics).init());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
 

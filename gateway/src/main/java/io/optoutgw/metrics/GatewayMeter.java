@@ -105,6 +105,21 @@ public enum GatewayMeter {
             "scope",
             "keyword",
             "language"),
+    RESUBSCRIBES(
+            "smppgw.resubscribes",
+            Kind.COUNTER,
+            null,
+            "Opt-outs a person had sent that were lifted again, by how: the person's START (start), an operator "
+                    + "with a consent evidence reference (evidence) or an audited override (override)",
+            "account",
+            "via"),
+    OPTOUT_HONOUR_BUSINESS_DAYS(
+            "smppgw.optout.honour.business.days",
+            Kind.HISTOGRAM,
+            null,
+            "Business days (the jurisdiction's calendar) from a person's request in another channel (receivedAt) "
+                    + "to the opt-out taking effect at the gateway",
+            "jurisdiction"),
     RECORD_FAILURES(
             "smppgw.consent.record.failures",
             Kind.COUNTER,
@@ -234,7 +249,9 @@ public enum GatewayMeter {
     public enum Kind {
         COUNTER,
         GAUGE,
-        TIMER
+        TIMER,
+        /** A distribution of plain numbers (not times): {@code _bucket}, {@code _count}, {@code _sum}, {@code _max}. */
+        HISTOGRAM
     }
 
     private final String meterName;
@@ -271,13 +288,16 @@ public enum GatewayMeter {
         return tagKeys;
     }
 
-    /** The name as Prometheus shows it (without the {@code _total} / {@code _seconds_*} suffixes). */
+    /**
+     * The name as Prometheus shows it (with the {@code _total} / {@code _seconds} suffixes, without
+     * a timer's or histogram's {@code _count}, {@code _bucket}, ...).
+     */
     public String prometheusName() {
         String base = meterName.replace('.', '_');
         return switch (kind) {
             case COUNTER -> base + "_total";
             case TIMER -> base + "_seconds";
-            case GAUGE -> base;
+            case GAUGE, HISTOGRAM -> base;
         };
     }
 }

@@ -250,7 +250,8 @@ public final class OptOutService {
                         null,
                         owner == null ? null : owner.systemId(),
                         sender)
-                .withCategory(category);
+                .withCategory(category)
+                .withSource(moSource(text, k, named));
         return recorder.record(event)
                 .handle((ok, error) -> {
                     if (error != null) {
@@ -377,7 +378,7 @@ public final class OptOutService {
                     null,
                     owner == null ? null : owner.systemId(),
                     sender);
-            recorder.record(reason).whenComplete((ok, e) -> {
+            recorder.record(reason.withSource(ConsentEvent.Source.MO_PHRASE)).whenComplete((ok, e) -> {
                 if (e == null) {
                     metrics.consentEvent(
                             ownerName(mo),
@@ -416,6 +417,17 @@ public final class OptOutService {
             return "timeout";
         }
         return "redis";
+    }
+
+    /**
+     * The source of a keyword MO's event: {@code mo_keyword} for a configured keyword as such (also
+     * followed by a category the account declares, "STOP marketing"), {@code mo_phrase} for what
+     * phrase mode recognised (a revocation phrase, a slip), as {@link #keywordTag} tells them apart.
+     */
+    static ConsentEvent.Source moSource(String text, KeywordMatch k, String namedCategory) {
+        return namedCategory != null || k.keyword().equals(TextNormalizer.normalize(text))
+                ? ConsentEvent.Source.MO_KEYWORD
+                : ConsentEvent.Source.MO_PHRASE;
     }
 
     /** The keyword for metrics, or "phrase" for a revocation phrase (its wording is not a bounded label). */
