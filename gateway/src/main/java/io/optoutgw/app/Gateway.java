@@ -229,7 +229,7 @@ public final class Gateway implements AutoCloseable {
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
             HttpServer httpServer =
-                    new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
+                    new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list, metrics));
             if (simulator != null) {
                 SmscSimulator sim = simulator;
                 httpServer.enableDemoMo((from, to, text) ->
@@ -259,7 +259,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The admin API on the HTTP port (/api); every request is answered 401 "disabled" unless http.adminToken is set. */
-    private AdminApi adminApi(SuppressionStore list) {
+    private AdminApi adminApi(SuppressionStore list, GatewayMetrics metrics) {
         if (!config.http().adminEnabled()) {
             return AdminApi.disabled();
         }
@@ -267,7 +267,12 @@ public final class Gateway implements AutoCloseable {
         config.accounts().forEach(a -> accounts.add(a.systemId()));
         Duration timeout = Duration.ofSeconds(5);
         var admin = new SuppressionAdmin(
-                list, recorder, new ScopeNames(accounts, categoriesByAccount(config)), config.instanceId(), timeout);
+                list,
+                recorder,
+                new ScopeNames(accounts, categoriesByAccount(config)),
+                config.instanceId(),
+                timeout,
+                metrics);
         var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
         return new AdminApi(config.http().adminToken(), admin, verifier);
     }
