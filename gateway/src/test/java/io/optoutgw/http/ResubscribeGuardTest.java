@@ -285,9 +285,9 @@ class ResubscribeGuardTest {
         body.put("actor", "crm");
         body.put("source", "api");
         body.put("receivedAt", asked.toString());
-        double countBefore = metric("smppgw_optout_honour_business_days_count{jurisdiction=\"us\"}");
-        double sumBefore = metric("smppgw_optout_honour_business_days_sum{jurisdiction=\"us\"}");
-        double inTimeBefore = metric("smppgw_optout_honour_business_days_bucket{jurisdiction=\"us\",le=\"10.0\"}");
+        double countBefore = metric("smppgw_optout_honour_businessdays_count{jurisdiction=\"us\"}");
+        double sumBefore = metric("smppgw_optout_honour_businessdays_sum{jurisdiction=\"us\"}");
+        double inTimeBefore = metric("smppgw_optout_honour_businessdays_bucket{jurisdiction=\"us\",le=\"10.0\"}");
         HttpResponse<String> added = add(body);
         assertStatus(200, added);
         assertEquals("api", JSON.readTree(added.body()).get("source").asText());
@@ -297,11 +297,11 @@ class ResubscribeGuardTest {
         assertEquals(asked, event.receivedAt());
         int days = HonourClock.businessDays(asked, event.time(), HonourClock.Jurisdiction.US);
         assertTrue(days > 10 && days <= 15, "20 calendar days: " + days + " business days");
-        assertEquals(countBefore + 1, metric("smppgw_optout_honour_business_days_count{jurisdiction=\"us\"}"));
-        assertEquals(sumBefore + days, metric("smppgw_optout_honour_business_days_sum{jurisdiction=\"us\"}"));
+        assertEquals(countBefore + 1, metric("smppgw_optout_honour_businessdays_count{jurisdiction=\"us\"}"));
+        assertEquals(sumBefore + days, metric("smppgw_optout_honour_businessdays_sum{jurisdiction=\"us\"}"));
         assertEquals(
                 inTimeBefore,
-                metric("smppgw_optout_honour_business_days_bucket{jurisdiction=\"us\",le=\"10.0\"}"),
+                metric("smppgw_optout_honour_businessdays_bucket{jurisdiction=\"us\",le=\"10.0\"}"),
                 "past the 10 business days");
         JsonNode entry = status(p).get("scopes").get(0);
         assertEquals("api", entry.get("source").asText());
@@ -312,14 +312,14 @@ class ResubscribeGuardTest {
         // an Australian number is read in its own jurisdiction
         body.put("number", "+61412345678");
         body.put("receivedAt", Instant.now().minus(Duration.ofHours(1)).toString());
-        double auBefore = metric("smppgw_optout_honour_business_days_count{jurisdiction=\"au\"}");
+        double auBefore = metric("smppgw_optout_honour_businessdays_count{jurisdiction=\"au\"}");
         assertStatus(200, add(body));
-        assertEquals(auBefore + 1, metric("smppgw_optout_honour_business_days_count{jurisdiction=\"au\"}"));
+        assertEquals(auBefore + 1, metric("smppgw_optout_honour_businessdays_count{jurisdiction=\"au\"}"));
 
         // an operator's addition without a time of request is not observed
-        double usCount = metric("smppgw_optout_honour_business_days_count{jurisdiction=\"us\"}");
+        double usCount = metric("smppgw_optout_honour_businessdays_count{jurisdiction=\"us\"}");
         assertStatus(200, add(Map.of("number", "+" + person(), "reason", "r")));
-        assertEquals(usCount, metric("smppgw_optout_honour_business_days_count{jurisdiction=\"us\"}"));
+        assertEquals(usCount, metric("smppgw_optout_honour_businessdays_count{jurisdiction=\"us\"}"));
     }
 
     @Test
