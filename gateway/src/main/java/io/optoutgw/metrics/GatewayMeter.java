@@ -6,7 +6,7 @@ import java.util.List;
  * Every meter the gateway publishes: name (Micrometer dotted form; Prometheus turns dots into
  * underscores and adds {@code _total}, {@code _seconds} suffixes), kind, base unit, description
  * and tag keys. Tags take bounded values only: account, upstream, side, direction, command,
- * status, reason, type, scope, keyword, language, how, sender (a configured short code or "other"),
+ * status, reason, type, scope, keyword, language, how, via, jurisdiction, sender (a configured short code or "other"),
  * never a phone number or a message id. JVM, and Lettuce's Redis command meters, are registered
  * by their own binders.
  */
