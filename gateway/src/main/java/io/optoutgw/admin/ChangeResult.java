@@ -10,6 +10,16 @@ package io.optoutgw.admin;
  * @param eventId    id of the audit event
  * @param suppressed whether the number is suppressed in that scope now (an older event never overrides a newer one)
  * @param category   the category the change is about, or {@code all}
+ * @param source     the source recorded on the event (admin, api, external_list, deactivation)
+ * @param resubscribe when the removal lifted the person's own opt-out: how it was justified
+ *                   ({@code evidence} or {@code override}); {@code null} otherwise
  */
 public record ChangeResult(
-        String number, String scope, String type, String eventId, boolean suppressed, String category) {}
+        String number,
+        String scope,
+        String type,
+        String eventId,
+        boolean suppressed,
+        String category,
+        String source,
+        String resubscribe) {}

@@ -6,6 +6,7 @@ import io.optoutgw.suppression.journal.JournalAppendException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,10 +21,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One bulk import of {@code number[,scope[,reason]]} CSV rows (optional header naming the columns;
- * other columns such as an export's {@code since} are ignored), fed in chunks as the body arrives.
- * Every valid row becomes an ADMIN_ADD recorded through the ConsentLedger with a bounded number
- * of records in flight; invalid rows are reported by line number and the rest kept. Not thread-safe:
- * one thread feeds it.
+ * a header may also name a {@code receivedAt} column: when the person asked in another channel,
+ * an ISO-8601 instant; other columns such as an export's {@code since} are ignored), fed in chunks
+ * as the body arrives. Every valid row becomes an ADMIN_ADD with the import's source (default
+ * {@code import}) recorded through the ConsentLedger with a bounded number of records in flight;
+ * invalid rows are reported by line number and the rest kept. Not thread-safe: one thread feeds it.
  */
 public final class CsvImport {
 
@@ -43,6 +45,7 @@ public final class CsvImport {
     private final String defaultReason;
     private final String actor;
     private final String region;
+    private final ConsentEvent.Source source;
     private final int maxInFlight;
     private final Semaphore inFlight;
     private final String importId;
@@ -57,6 +60,7 @@ public final class CsvImport {
     private int numberColumn = 0;
     private int scopeColumn = 1;
     private int reasonColumn = 2;
+    private int receivedAtColumn = -1;
     private int columns = 3;
     private boolean header;
 
@@ -83,11 +87,27 @@ public final class CsvImport {
             String actor,
             String region,
             int maxInFlight) {
+        this(admin, defaultScope, defaultReason, actor, region, ConsentEvent.Source.IMPORT, maxInFlight);
+    }
+
+    /**
+     * @param source the source recorded on every row's event (import, or api, external_list,
+     *               deactivation for a file that came from such a channel)
+     */
+    public CsvImport(
+            SuppressionAdmin admin,
+            Scope defaultScope,
+            String defaultReason,
+            String actor,
+            String region,
+            ConsentEvent.Source source,
+            int maxInFlight) {
         this.admin = admin;
         this.defaultScope = defaultScope;
         this.defaultReason = defaultReason;
         this.actor = actor;
         this.region = region;
+        this.source = source;
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
         this.importId = "i" + Long.toString(RANDOM.nextLong() >>> 16, 36);
@@ -205,11 +225,13 @@ public final class CsvImport {
         numberColumn = 0;
         scopeColumn = -1;
         reasonColumn = -1;
+        receivedAtColumn = -1;
         columns = fields.size();
         for (int i = 1; i < fields.size(); i++) {
             switch (fields.get(i).strip().toLowerCase(Locale.ROOT)) {
                 case "scope" -> scopeColumn = i;
                 case "reason" -> reasonColumn = i;
+                case "receivedat", "received_at" -> receivedAtColumn = i;
                 default -> {
                     // other columns (an export's "since") are ignored
                 }
@@ -232,13 +254,15 @@ public final class CsvImport {
             String scopeText = column(f, scopeColumn);
             Scope scope = scopeText == null ? defaultScope : scope(scopeText);
             String reason = SuppressionAdmin.text("reason", column(f, reasonColumn));
+            Instant receivedAt = SuppressionAdmin.receivedAt(column(f, receivedAtColumn), Instant.now());
             event = admin.event(
                     importId + "." + lineNo,
                     ConsentEvent.Type.ADMIN_ADD,
                     digits,
                     scope,
                     reason == null ? defaultReason : reason,
-                    actor);
+                    actor,
+                    new SuppressionAdmin.Provenance(source, receivedAt));
         } catch (IllegalArgumentException e) {
             bad++;
             rowError(lineNo, e.getMessage());

@@ -23,6 +23,19 @@ public record NumberStatus(String number, boolean suppressed, List<ScopeStatus> 
      * @param category   the consent category the entry is about, or {@code all} (every category:
      *                   the entries of accounts without categories, STOPALL, revoke-all, and every
      *                   entry recorded before categories existed)
+     * @param source     the source of the event that set the entry ({@code ConsentEvent.Source} code, or
+     *                   {@code unknown} for one recorded before sources existed); {@code null} when the
+     *                   audit trail holds no such event
+     * @param fromPerson whether the entry is an opt-out the person sent themselves: removing it needs
+     *                   a START from them, a consent evidence reference or an override (the
+     *                   re-subscribe guard)
      */
-    public record ScopeStatus(String scope, String code, boolean suppressed, Instant since, String category) {}
+    public record ScopeStatus(
+            String scope,
+            String code,
+            boolean suppressed,
+            Instant since,
+            String category,
+            String source,
+            boolean fromPerson) {}
 }

@@ -2,6 +2,8 @@ package io.optoutgw.admin;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.optout.ConsentMeters;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.PhoneNumbers;
@@ -9,18 +11,25 @@ import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Administrative reads and changes of the do-not-contact list. Every change is a
- * {@link ConsentEvent} (ADMIN_ADD / ADMIN_REMOVE with actor and reason) recorded through
+ * {@link ConsentEvent} (ADMIN_ADD / ADMIN_REMOVE with actor, reason and source) recorded through
  * {@link ConsentLedger}, so it is journaled, applied and audited like an SMS opt-out.
- * Blocking methods: call them off the event loops.
+ *
+ * <p>The re-subscribe guard (docs/consent-rules.md, "Re-subscribe guard"): an entry whose opt-out
+ * in force came from the person (an MO, see {@link ConsentEvent#fromPerson()}) is lifted only
+ * with a consent evidence reference or an override with actor and reason, both recorded on the
+ * removal; otherwise {@link ResubscribeRefused}. Entries an operator or an import added are
+ * removed as before. Blocking methods: call them off the event loops.
  */
 public final class SuppressionAdmin {
 
@@ -28,6 +37,20 @@ public final class SuppressionAdmin {
     public static final String DEFAULT_REGION = "US";
 
     static final int MAX_TEXT = 500;
+    /** How far in the future a {@code receivedAt} may lie (the other channel's clock may run ahead). */
+    public static final Duration RECEIVED_AT_SKEW = Duration.ofMinutes(2);
+    /** Sources the admin API accepts on an addition or removal. */
+    public static final Set<ConsentEvent.Source> API_SOURCES = Set.of(
+            ConsentEvent.Source.ADMIN,
+            ConsentEvent.Source.API,
+            ConsentEvent.Source.EXTERNAL_LIST,
+            ConsentEvent.Source.DEACTIVATION);
+    /** Sources an import may declare for its rows. */
+    public static final Set<ConsentEvent.Source> IMPORT_SOURCES = Set.of(
+            ConsentEvent.Source.IMPORT,
+            ConsentEvent.Source.API,
+            ConsentEvent.Source.EXTERNAL_LIST,
+            ConsentEvent.Source.DEACTIVATION);
     /** Redis reads issued at once; the shared connection queues at most 10,000 commands. */
     static final int FETCH_BATCH = 500;
 
@@ -36,17 +59,116 @@ public final class SuppressionAdmin {
     private final ScopeNames scopes;
     private final String instanceId;
     private final Duration timeout;
+    private final GatewayMetrics metrics;
 
     /**
      * @param timeout bound on each blocking Redis read or recorded change
      */
     public SuppressionAdmin(
             SuppressionStore store, ConsentLedger recorder, ScopeNames scopes, String instanceId, Duration timeout) {
+        this(store, recorder, scopes, instanceId, timeout, null);
+    }
+
+    /**
+     * @param timeout bound on each blocking Redis read or recorded change
+     * @param metrics where re-subscribes through the guard are counted; {@code null}: nowhere
+     */
+    public SuppressionAdmin(
+            SuppressionStore store,
+            ConsentLedger recorder,
+            ScopeNames scopes,
+            String instanceId,
+            Duration timeout,
+            GatewayMetrics metrics) {
         this.store = store;
         this.recorder = recorder;
         this.scopes = scopes;
         this.instanceId = instanceId;
         this.timeout = timeout;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Where an administrative change comes from: its source and, for a request the person made in
+     * another channel, when they made it there ({@code null}: not given).
+     */
+    public record Provenance(ConsentEvent.Source source, Instant receivedAt) {
+        /** An operator's own change. */
+        public static final Provenance ADMIN = new Provenance(ConsentEvent.Source.ADMIN, null);
+    }
+
+    /**
+     * What justifies lifting a person's own opt-out: a reference to consent evidence (a recorded
+     * opt-in), and/or an explicit override (audited with the change's actor and reason).
+     */
+    public record Justification(String evidence, boolean override) {
+        public static final Justification NONE = new Justification(null, false);
+
+        public boolean given() {
+            return evidence != null || override;
+        }
+    }
+
+    /**
+     * Reads the {@code source} and {@code receivedAt} parameters of a change: {@code source} one of
+     * {@code allowed} (default {@code fallback}); {@code receivedAt} an ISO-8601 instant not later
+     * than {@code now} plus {@link #RECEIVED_AT_SKEW}. IllegalArgumentException naming the field.
+     */
+    public static Provenance provenance(
+            String source,
+            String receivedAt,
+            Set<ConsentEvent.Source> allowed,
+            ConsentEvent.Source fallback,
+            Instant now) {
+        ConsentEvent.Source s = fallback;
+        if (source != null && !source.isBlank()) {
+            String code = source.strip().toLowerCase(Locale.ROOT);
+            try {
+                s = ConsentEvent.Source.of(code);
+            } catch (IllegalArgumentException e) {
+                s = null;
+            }
+            if (s == null || !allowed.contains(s)) {
+                throw new IllegalArgumentException(
+                        "source must be one of " + codes(allowed) + ", got '" + abbreviate(source.strip(), 40) + "'");
+            }
+        }
+        return new Provenance(s, receivedAt(receivedAt, now));
+    }
+
+    /**
+     * A {@code receivedAt} value: an ISO-8601 instant (2026-05-01T12:00:00Z), not later than
+     * {@code now} plus {@link #RECEIVED_AT_SKEW}; {@code null} when blank. IllegalArgumentException
+     * naming the field.
+     */
+    public static Instant receivedAt(String value, Instant now) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String v = value.strip();
+        Instant at;
+        try {
+            at = Instant.parse(v);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(
+                    "receivedAt must be an ISO-8601 instant such as 2026-05-01T12:00:00Z, got '" + abbreviate(v, 40)
+                            + "'");
+        }
+        if (at.isAfter(now.plus(RECEIVED_AT_SKEW))) {
+            throw new IllegalArgumentException("receivedAt " + v + " is in the future (now " + now
+                    + "): it is when the person asked in the other channel");
+        }
+        return at;
+    }
+
+    private static String codes(Set<ConsentEvent.Source> sources) {
+        StringBuilder sb = new StringBuilder();
+        for (ConsentEvent.Source s : ConsentEvent.Source.values()) {
+            if (sources.contains(s)) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(s.code());
+            }
+        }
+        return sb.toString();
     }
 
     public SuppressionStore store() {
@@ -128,17 +250,20 @@ public final class SuppressionAdmin {
         for (SuppressionStore.ListEntry en : e) {
             boolean suppressed = en.suppressed();
             any |= suppressed;
+            ConsentEvent latest = settingEvent(h, en.slot(), en.value());
             out.add(new NumberStatus.ScopeStatus(
                     ScopeNames.display(en.scope()),
                     en.scope(),
                     suppressed,
                     en.since(),
-                    en.category() == null ? OptOutPolicy.ALL : en.category()));
+                    en.category() == null ? OptOutPolicy.ALL : en.category(),
+                    latest == null ? null : latest.sourceLabel(),
+                    suppressed && latest != null && latest.fromPerson()));
         }
         return new NumberStatus("+" + digits, any, out, h);
     }
 
-    /** Records an ADMIN_ADD or ADMIN_REMOVE and answers with the resulting state of that scope. */
+    /** Records an operator's ADMIN_ADD or ADMIN_REMOVE and answers with the resulting state of that scope. */
     public ChangeResult change(ConsentEvent.Type type, String digits, Scope scope, String reason, String actor)
             throws Exception {
         return change(type, digits, scope, null, reason, actor);
@@ -151,63 +276,144 @@ public final class SuppressionAdmin {
     public ChangeResult change(
             ConsentEvent.Type type, String digits, Scope scope, String category, String reason, String actor)
             throws Exception {
+        return change(type, digits, scope, category, reason, actor, Provenance.ADMIN, Justification.NONE);
+    }
+
+    /**
+     * Records an ADMIN_ADD or ADMIN_REMOVE from {@code provenance} and answers with the resulting
+     * state of that entry. A removal of an entry the person's own opt-out holds needs
+     * {@code justification} (the re-subscribe guard): otherwise {@link ResubscribeRefused}, and
+     * nothing is recorded. An override needs an actor and a reason (IllegalArgumentException).
+     */
+    public ChangeResult change(
+            ConsentEvent.Type type,
+            String digits,
+            Scope scope,
+            String category,
+            String reason,
+            String actor,
+            Provenance provenance,
+            Justification justification)
+            throws Exception {
         if (type != ConsentEvent.Type.ADMIN_ADD && type != ConsentEvent.Type.ADMIN_REMOVE) {
             throw new IllegalArgumentException("not an administrative change: " + type);
         }
-        if (type == ConsentEvent.Type.ADMIN_REMOVE) {
-            awaitLaterSecondThanOptOut(digits, SuppressionStore.slot(scope.code(), category));
+        if (justification.override() && (actor == null || reason == null)) {
+            throw new IllegalArgumentException("override needs an actor and a reason (both are audited)");
         }
-        ConsentEvent event =
-                event(ConsentEvent.newId(), type, digits, scope, reason, actor).withCategory(category);
+        String slot = SuppressionStore.slot(scope.code(), category);
+        String via = null;
+        if (type == ConsentEvent.Type.ADMIN_REMOVE) {
+            Long current = await(store.entries(digits)).get(slot);
+            if (current != null && current > 0) {
+                ConsentEvent optOut = settingEvent(await(store.history(digits)), slot, current);
+                if (optOut != null && optOut.fromPerson()) {
+                    if (!justification.given()) {
+                        throw new ResubscribeRefused(refusal(digits, scope, category, optOut));
+                    }
+                    via = justification.evidence() != null ? "evidence" : "override";
+                }
+                awaitLaterSecondThan(current);
+            }
+        }
+        ConsentEvent event = ConsentEvent.administrative(
+                        ConsentEvent.newId(),
+                        type,
+                        digits,
+                        scope,
+                        instanceId,
+                        actor,
+                        reason,
+                        provenance.source(),
+                        provenance.receivedAt())
+                .withCategory(category);
+        if (type == ConsentEvent.Type.ADMIN_REMOVE) {
+            event = event.withJustification(justification.evidence(), justification.override());
+        }
         recorder.record(event).get(timeout.toMillis() * 2, TimeUnit.MILLISECONDS);
-        Map<String, Long> now =
-                store.entries(digits).toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Long value = now.get(event.slot());
+        Long value = await(store.entries(digits)).get(event.slot());
+        boolean suppressed = value != null && value > 0;
+        if (via != null && !suppressed && metrics != null) {
+            metrics.resubscribed(ConsentMeters.accountOf(event), via);
+        }
         return new ChangeResult(
                 "+" + digits,
                 ScopeNames.display(scope),
                 type.name(),
                 event.id(),
-                value != null && value > 0,
-                category == null ? OptOutPolicy.ALL : category);
+                suppressed,
+                category == null ? OptOutPolicy.ALL : category,
+                event.sourceLabel(),
+                suppressed ? null : via);
+    }
+
+    private <T> T await(CompletionStage<T> stage) throws Exception {
+        return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The 409 message: what the person did, and the three ways to lift it. */
+    private static String refusal(String digits, Scope scope, String category, ConsentEvent optOut) {
+        String what = optOut.keyword() != null
+                ? optOut.type() + " (" + optOut.keyword() + ")"
+                : optOut.type().name();
+        return "+" + digits + " opted out in " + ScopeNames.display(scope)
+                + (category == null ? "" : " (category " + category + ")") + " by their own message: " + what
+                + ", source " + optOut.sourceLabel() + ", at " + optOut.time()
+                + ". Lifting it needs a START from the person, a consent evidence reference (evidence=REFERENCE "
+                + "of a recorded opt-in), or override=true with actor and reason (audited)";
+    }
+
+    /**
+     * The event that set an entry ({@code slot}) to its signed order {@code value}, from the number's
+     * trail: one of the same sign and order (a person's, if several), else the latest of the same
+     * sign; {@code null} when the trail has none (an entry written behind the gateway's back).
+     */
+    static ConsentEvent settingEvent(List<ConsentEvent> history, String slot, long value) {
+        ConsentEvent exact = null;
+        ConsentEvent latest = null;
+        for (ConsentEvent e : history) {
+            int effect = e.type().effect();
+            if (effect == 0 || (effect > 0) != (value > 0) || !e.slot().equals(slot)) {
+                continue;
+            }
+            if (e.listOrder() == Math.abs(value) && (exact == null || (!exact.fromPerson() && e.fromPerson()))) {
+                exact = e;
+            }
+            if (latest == null || e.listOrder() >= latest.listOrder()) {
+                latest = e;
+            }
+        }
+        return exact != null ? exact : latest;
     }
 
     /**
      * Within one second an opt-out beats an opt-in (the list's tie rule, the safe side), so a
      * removal in the same second as the opt-out it lifts would be ignored: wait for the next second.
      */
-    private void awaitLaterSecondThanOptOut(String digits, String slot) throws Exception {
-        Long current = store.entries(digits)
-                .toCompletableFuture()
-                .get(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .get(slot);
-        if (current == null || current <= 0) {
-            return;
-        }
+    private static void awaitLaterSecondThan(long current) throws InterruptedException {
         long waitMs = (current + 1) * 1000 - System.currentTimeMillis();
         if (waitMs > 0 && waitMs <= 1000) {
             Thread.sleep(waitMs);
         }
     }
 
-    /** An administrative event (no message text: compact, so bulk imports stay affordable in Redis). */
+    /** An administrative event of an operator (no message text: compact, so bulk imports stay affordable in Redis). */
     public ConsentEvent event(
             String id, ConsentEvent.Type type, String digits, Scope scope, String reason, String actor) {
-        return new ConsentEvent(
-                id,
-                Instant.now(),
-                type,
-                digits,
-                scope.code(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                instanceId,
-                actor,
-                reason);
+        return event(id, type, digits, scope, reason, actor, Provenance.ADMIN);
+    }
+
+    /** An administrative event from {@code provenance}. */
+    public ConsentEvent event(
+            String id,
+            ConsentEvent.Type type,
+            String digits,
+            Scope scope,
+            String reason,
+            String actor,
+            Provenance provenance) {
+        return ConsentEvent.administrative(
+                id, type, digits, scope, instanceId, actor, reason, provenance.source(), provenance.receivedAt());
     }
 
     /**

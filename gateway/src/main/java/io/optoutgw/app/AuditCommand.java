@@ -38,7 +38,10 @@ final class AuditCommand implements Runnable {
                 "%-12s %s",
                 e.path("type").asText(),
                 ScopeNames.display(e.path("scope").asText())));
-        for (String f : new String[] {"actor", "reason", "keyword", "upstream", "instance"}) {
+        sb.append("  source=").append(e.hasNonNull("source") ? e.get("source").asText() : "unknown");
+        for (String f :
+                new String[] {"receivedAt", "actor", "reason", "evidence", "override", "keyword", "upstream", "instance"
+                }) {
             if (e.hasNonNull(f)) {
                 sb.append("  ").append(f).append('=').append(quote(e.get(f).asText()));
             }

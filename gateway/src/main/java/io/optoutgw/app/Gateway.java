@@ -26,6 +26,7 @@ import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMeterBinder;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.PduMetricsHandler;
+import io.optoutgw.optout.ConsentMeters;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.redis.LocalRedis;
 import io.optoutgw.redis.RedisConnector;
@@ -180,6 +181,7 @@ public final class Gateway implements AutoCloseable {
                 redis.async(),
                 config.instanceId(),
                 config.optout().recordTimeout());
+        recorder.onRecorded(new ConsentMeters(metrics).init());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
 
@@ -228,7 +230,7 @@ public final class Gateway implements AutoCloseable {
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
             HttpServer httpServer =
-                    new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list));
+                    new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list, metrics));
             if (simulator != null) {
                 SmscSimulator sim = simulator;
                 httpServer.enableDemoMo((from, to, text) ->
@@ -258,7 +260,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The admin API on the HTTP port (/api); every request is answered 401 "disabled" unless http.adminToken is set. */
-    private AdminApi adminApi(SuppressionStore list) {
+    private AdminApi adminApi(SuppressionStore list, GatewayMetrics metrics) {
         if (!config.http().adminEnabled()) {
             return AdminApi.disabled();
         }
@@ -266,7 +268,12 @@ public final class Gateway implements AutoCloseable {
         config.accounts().forEach(a -> accounts.add(a.systemId()));
         Duration timeout = Duration.ofSeconds(5);
         var admin = new SuppressionAdmin(
-                list, recorder, new ScopeNames(accounts, categoriesByAccount(config)), config.instanceId(), timeout);
+                list,
+                recorder,
+                new ScopeNames(accounts, categoriesByAccount(config)),
+                config.instanceId(),
+                timeout,
+                metrics);
         var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
         return new AdminApi(config.http().adminToken(), admin, verifier);
     }

@@ -85,11 +85,18 @@ final class SuppressionCommand implements Runnable {
                 String category = sc.hasNonNull("category") ? sc.get("category").asText() : "all";
                 out().printf(
                                 Locale.ROOT,
-                                "  %-28s %s %s%s%n",
+                                "  %-28s %s %s%s%s%s%n",
                                 sc.get("scope").asText(),
                                 sc.get("suppressed").asBoolean() ? "suppressed since" : "opted in at",
                                 sc.get("since").asText(),
-                                "all".equals(category) ? "" : " (category " + category + ")");
+                                "all".equals(category) ? "" : " (category " + category + ")",
+                                sc.hasNonNull("source")
+                                        ? " source " + sc.get("source").asText()
+                                        : "",
+                                sc.path("fromPerson").asBoolean()
+                                        ? " [the person's own opt-out: removal needs their START, --evidence or"
+                                                + " --override]"
+                                        : "");
             }
             if (!s.get("history").isEmpty()) {
                 out().println("history:");
@@ -125,12 +132,23 @@ final class SuppressionCommand implements Runnable {
         @Option(names = "--region", description = "Region of a number without '+' (default US)")
         String region;
 
+        @Option(
+                names = "--source",
+                description = "Where the request comes from: admin (default), api (another channel), external_list, "
+                        + "deactivation")
+        String source;
+
+        @Option(
+                names = "--received-at",
+                description = "When the person asked in the other channel (ISO-8601, e.g. 2026-05-01T12:00:00Z)")
+        String receivedAt;
+
         @Override
         int run(AdminClient client) throws CliFailure {
             String body;
             try {
-                body = AdminClient.JSON.writeValueAsString(
-                        new ApiBodies.AddRequest(number, scope, reason, actor == null ? user() : actor, category));
+                body = AdminClient.JSON.writeValueAsString(new ApiBodies.AddRequest(
+                        number, scope, reason, actor == null ? user() : actor, category, source, receivedAt));
             } catch (IOException e) {
                 throw new CliFailure(CliFailure.REFUSED, e.getMessage());
             }
@@ -149,11 +167,12 @@ final class SuppressionCommand implements Runnable {
         }
     }
 
-    /** {@code gateway suppression remove NUMBER --scope S --reason R}. */
+    /** {@code gateway suppression remove NUMBER --scope S --reason R [--evidence REF | --override]}. */
     @Command(
             name = "remove",
             mixinStandardHelpOptions = true,
-            description = "Remove a number from the list (audited; reason required).")
+            description = "Remove a number from the list (audited; reason required). An opt-out the person sent "
+                    + "themselves is lifted only with --evidence or --override (else exit 2).")
     static final class Remove extends AdminCommand {
         @Parameters(paramLabel = "NUMBER", description = "+E.164, or a national number read in --region")
         String number;
@@ -176,6 +195,17 @@ final class SuppressionCommand implements Runnable {
         @Option(names = "--region", description = "Region of a number without '+' (default US)")
         String region;
 
+        @Option(
+                names = "--evidence",
+                description = "Reference to the consent evidence (a recorded opt-in) that allows lifting the "
+                        + "person's own opt-out (audited)")
+        String evidence;
+
+        @Option(
+                names = "--override",
+                description = "Lift the person's own opt-out without evidence (audited with --actor and --reason)")
+        boolean override;
+
         @Override
         int run(AdminClient client) throws CliFailure {
             JsonNode r = client.json(
@@ -191,11 +221,19 @@ final class SuppressionCommand implements Runnable {
                                             "actor",
                                             actor == null ? user() : actor,
                                             "region",
-                                            region)))
+                                            region,
+                                            "evidence",
+                                            evidence,
+                                            "override",
+                                            override ? "true" : null)))
                             .DELETE(),
                     TIMEOUT);
             out().println(r.get("number").asText() + ": removed from "
-                    + r.get("scope").asText() + " (event " + r.get("eventId").asText() + ")");
+                    + r.get("scope").asText() + " (event " + r.get("eventId").asText() + ")"
+                    + (r.hasNonNull("resubscribe")
+                            ? "; the person's own opt-out lifted by "
+                                    + r.get("resubscribe").asText()
+                            : ""));
             if (r.get("suppressed").asBoolean()) {
                 err().println("warning: still suppressed in this scope: a newer opt-out wins");
                 return 1;
@@ -209,7 +247,8 @@ final class SuppressionCommand implements Runnable {
             name = "import",
             mixinStandardHelpOptions = true,
             description =
-                    "Add every number of a CSV file (number[,scope[,reason]], optional header) to the list. "
+                    "Add every number of a CSV file (number[,scope[,reason]], optional header, which may name a "
+                            + "receivedAt column) to the list. "
                             + "Bad rows are reported by line number; the good ones are kept. Exit status 1 when any row was not imported.")
     static final class Import extends AdminCommand {
         @Parameters(paramLabel = "FILE", description = "CSV file")
@@ -226,6 +265,11 @@ final class SuppressionCommand implements Runnable {
 
         @Option(names = "--region", description = "Region of numbers without '+' (default US)")
         String region;
+
+        @Option(
+                names = "--source",
+                description = "Source recorded on every row: import (default), api, external_list, deactivation")
+        String source;
 
         @Override
         int run(AdminClient client) throws CliFailure {
@@ -252,7 +296,9 @@ final class SuppressionCommand implements Runnable {
                                     "actor",
                                     actor == null ? user() : actor,
                                     "region",
-                                    region)))
+                                    region,
+                                    "source",
+                                    source)))
                     .header("Content-Type", "text/csv")
                     .POST(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent)))
                     .build();

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.CsvImport;
 import io.optoutgw.admin.ListVerifier;
+import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
@@ -27,6 +28,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -44,12 +46,17 @@ import org.slf4j.LoggerFactory;
  * add, remove, streamed CSV import and export, audit queries and verification. Requests are
  * answered on a small pool of admin threads, never on the event loop.
  *
+ * <p>A removal of an entry whose opt-out the person sent themselves is answered 409 unless it
+ * carries {@code evidence} (a consent evidence reference) or {@code override=true} with an
+ * explicit {@code actor} and a {@code reason} (the re-subscribe guard, {@link SuppressionAdmin}).
+ *
  * <pre>
  * GET    /api                                checks the token; names the instance
  * GET    /api/suppressions/{number}          status per scope and history
- * POST   /api/suppressions                   {number, scope, reason, actor, category}
- * DELETE /api/suppressions/{number}?scope=&amp;category=&amp;reason=&amp;actor=
- * POST   /api/suppressions/import            CSV body number[,scope[,reason]], streamed
+ * POST   /api/suppressions                   {number, scope, reason, actor, category, source, receivedAt}
+ * DELETE /api/suppressions/{number}?scope=&amp;category=&amp;reason=&amp;actor=&amp;source=&amp;receivedAt=
+ *                                            &amp;evidence=&amp;override=   (409: the person's own opt-out, see below)
+ * POST   /api/suppressions/import?source=     CSV body number[,scope[,reason]] (a header may add receivedAt), streamed
  * GET    /api/suppressions/export            CSV number,scope,since, streamed
  * GET    /api/audit?number=&amp;from=&amp;to=&amp;limit=
  * GET    /api/audit/verify                   list vs journal vs audit trail
@@ -199,6 +206,8 @@ public final class AdminApi implements AutoCloseable {
             }
         } catch (ApiException e) {
             reply(call, e.status(), new ApiBodies.ErrorBody(e.getMessage()));
+        } catch (ResubscribeRefused e) {
+            reply(call, HttpResponseStatus.CONFLICT, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (IllegalArgumentException e) {
             reply(call, HttpResponseStatus.BAD_REQUEST, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (Exception e) {
@@ -242,11 +251,11 @@ public final class AdminApi implements AutoCloseable {
         try {
             body = Responses.JSON.readValue(call.body(), ApiBodies.AddRequest.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException("expected JSON {number, scope, reason, actor, category}: "
-                    + e.getMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException(
+                    ADD_BODY + ": " + e.getMessage().lines().findFirst().orElse(""));
         }
         if (body == null) {
-            throw new IllegalArgumentException("expected JSON {number, scope, reason, actor, category}");
+            throw new IllegalArgumentException(ADD_BODY);
         }
         String digits = digits(body.number(), call.param("region"));
         Scope scope = body.scope() == null || body.scope().isBlank()
@@ -255,9 +264,30 @@ public final class AdminApi implements AutoCloseable {
         String category = admin.scopes().category(scope, body.category());
         String reason = SuppressionAdmin.text("reason", body.reason());
         String actor = actor(body.actor());
-        var result = admin.change(ConsentEvent.Type.ADMIN_ADD, digits, scope, category, reason, actor);
-        log.info("admin: {} added to the list, scope {}, by {}", PhoneNumbers.mask(digits), scope.kind(), actor);
+        SuppressionAdmin.Provenance from = provenance(body.source(), body.receivedAt());
+        var result = admin.change(
+                ConsentEvent.Type.ADMIN_ADD,
+                digits,
+                scope,
+                category,
+                reason,
+                actor,
+                from,
+                SuppressionAdmin.Justification.NONE);
+        log.info(
+                "admin: {} added to the list, scope {}, source {}, by {}",
+                PhoneNumbers.mask(digits),
+                scope.kind(),
+                from.source().code(),
+                actor);
         return result;
+    }
+
+    private static final String ADD_BODY = "expected JSON {number, scope, reason, actor, category, source, receivedAt}";
+
+    private static SuppressionAdmin.Provenance provenance(String source, String receivedAt) {
+        return SuppressionAdmin.provenance(
+                source, receivedAt, SuppressionAdmin.API_SOURCES, ConsentEvent.Source.ADMIN, Instant.now());
     }
 
     private Object remove(Call call, String number) throws Exception {
@@ -272,9 +302,45 @@ public final class AdminApi implements AutoCloseable {
         }
         String category = admin.scopes().category(scope, call.param("category"));
         String actor = actor(call.param("actor"));
-        var result = admin.change(ConsentEvent.Type.ADMIN_REMOVE, digits, scope, category, reason, actor);
-        log.info("admin: {} removed from the list, scope {}, by {}", PhoneNumbers.mask(digits), scope.kind(), actor);
+        SuppressionAdmin.Provenance from = provenance(call.param("source"), call.param("receivedAt"));
+        String evidence = SuppressionAdmin.text("evidence", call.param("evidence"));
+        boolean override = flag("override", call.param("override"));
+        if (override && SuppressionAdmin.text("actor", call.param("actor")) == null) {
+            throw new IllegalArgumentException("override=true needs actor=NAME: who lifts the opt-out is audited");
+        }
+        var result = admin.change(
+                ConsentEvent.Type.ADMIN_REMOVE,
+                digits,
+                scope,
+                category,
+                reason,
+                actor,
+                from,
+                new SuppressionAdmin.Justification(evidence, override));
+        if (result.resubscribe() != null) {
+            log.info(
+                    "admin: {} re-subscribed in scope {} by {} ({}; the person's own opt-out lifted)",
+                    PhoneNumbers.mask(digits),
+                    scope.kind(),
+                    actor,
+                    result.resubscribe());
+        } else {
+            log.info(
+                    "admin: {} removed from the list, scope {}, by {}", PhoneNumbers.mask(digits), scope.kind(), actor);
+        }
         return result;
+    }
+
+    /** A boolean query parameter: true or false (absent: false). */
+    private static boolean flag(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, got '" + value.strip() + "'");
+        };
     }
 
     private static String actor(String given) {
@@ -347,7 +413,15 @@ public final class AdminApi implements AutoCloseable {
                     : admin.scopes().parse(scopeText);
             String reason = SuppressionAdmin.text("reason", first(p, "reason"));
             actor = actor(first(p, "actor"));
-            job = new CsvImport(admin, scope, reason == null ? "import" : reason, actor, region, IMPORT_IN_FLIGHT);
+            ConsentEvent.Source source = SuppressionAdmin.provenance(
+                            first(p, "source"),
+                            null,
+                            SuppressionAdmin.IMPORT_SOURCES,
+                            ConsentEvent.Source.IMPORT,
+                            Instant.now())
+                    .source();
+            job = new CsvImport(
+                    admin, scope, reason == null ? "import" : reason, actor, region, source, IMPORT_IN_FLIGHT);
         } catch (IllegalArgumentException e) {
             return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.BAD_REQUEST, e.getMessage()));
         }

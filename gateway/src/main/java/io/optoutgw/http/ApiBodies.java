@@ -13,8 +13,23 @@ public final class ApiBodies {
      * @param reason why (audited)
      * @param actor  who (audited); default "api"
      * @param category one of the scope's account's categories, or all (default: all)
+     * @param source where the request comes from: admin (default), api (another channel),
+     *               external_list or deactivation
+     * @param receivedAt when the person asked in the other channel (ISO-8601 instant; not in the future)
      */
-    public record AddRequest(String number, String scope, String reason, String actor, String category) {}
+    public record AddRequest(
+            String number,
+            String scope,
+            String reason,
+            String actor,
+            String category,
+            String source,
+            String receivedAt) {
+        /** A request of an operator. */
+        public AddRequest(String number, String scope, String reason, String actor, String category) {
+            this(number, scope, reason, actor, category, null, null);
+        }
+    }
 
     /** Answer to {@code GET /api}: the token works; which gateway instance answered. */
     public record Hello(String api, String instance) {}

@@ -6,7 +6,7 @@ import java.util.List;
  * Every meter the gateway publishes: name (Micrometer dotted form; Prometheus turns dots into
  * underscores and adds {@code _total}, {@code _seconds} suffixes), kind, base unit, description
  * and tag keys. Tags take bounded values only: account, upstream, side, direction, command,
- * status, reason, type, scope, keyword, language, how, category, result, sender (a configured short code or "other"),
+ * status, reason, type, scope, keyword, language, how, category, result, via, jurisdiction, sender (a configured short code or "other"),
  * never a phone number or a message id. JVM, and Lettuce's Redis command meters, are registered
  * by their own binders.
  */
@@ -114,6 +114,22 @@ public enum GatewayMeter {
             "scope",
             "keyword",
             "language"),
+    RESUBSCRIBES(
+            "smppgw.resubscribes",
+            Kind.COUNTER,
+            null,
+            "Opt-outs a person had sent that were lifted again, by how: the person's START (start), an operator "
+                    + "with a consent evidence reference (evidence) or an audited override (override)",
+            "account",
+            "via"),
+    // "businessdays" in one word: promtool's lint reads a name ending in _days as a time that should be in seconds
+    OPTOUT_HONOUR_BUSINESS_DAYS(
+            "smppgw.optout.honour.businessdays",
+            Kind.HISTOGRAM,
+            null,
+            "Business days (the jurisdiction's calendar) from a person's request in another channel (receivedAt) "
+                    + "to the opt-out taking effect at the gateway",
+            "jurisdiction"),
     RECORD_FAILURES(
             "smppgw.consent.record.failures",
             Kind.COUNTER,
@@ -260,7 +276,9 @@ public enum GatewayMeter {
     public enum Kind {
         COUNTER,
         GAUGE,
-        TIMER
+        TIMER,
+        /** A distribution of plain numbers (not times): {@code _bucket}, {@code _count}, {@code _sum}, {@code _max}. */
+        HISTOGRAM
     }
 
     private final String meterName;
@@ -297,13 +315,16 @@ public enum GatewayMeter {
         return tagKeys;
     }
 
-    /** The name as Prometheus shows it (without the {@code _total} / {@code _seconds_*} suffixes). */
+    /**
+     * The name as Prometheus shows it (with the {@code _total} / {@code _seconds} suffixes, without
+     * a timer's or histogram's {@code _count}, {@code _bucket}, ...).
+     */
     public String prometheusName() {
         String base = meterName.replace('.', '_');
         return switch (kind) {
             case COUNTER -> base + "_total";
             case TIMER -> base + "_seconds";
-            case GAUGE -> base;
+            case GAUGE, HISTOGRAM -> base;
         };
     }
 }

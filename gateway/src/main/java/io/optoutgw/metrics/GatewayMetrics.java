@@ -1,6 +1,7 @@
 package io.optoutgw.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -36,6 +37,17 @@ public final class GatewayMetrics {
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, DistributionSummary> histograms = new ConcurrentHashMap<>();
+
+    /**
+     * Buckets of {@link GatewayMeter#OPTOUT_HONOUR_BUSINESS_DAYS}: every day up to 10 (the first,
+     * {@code le="1.0"}, holds the same day and the next business day), then the deadlines and beyond,
+     * so that the alerts can read "more than 4, 5, 8, 10, 12, 15 days".
+     */
+    static final double[] BUSINESS_DAY_BUCKETS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 30, 60};
+
+    /** How a person's opt-out was lifted again ({@link GatewayMeter#RESUBSCRIBES}). */
+    public static final String[] RESUBSCRIBE_VIA = {"start", "evidence", "override"};
 
     public GatewayMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -87,6 +99,23 @@ public final class GatewayMetrics {
         return t;
     }
 
+    /** The histogram {@code meter} with fixed {@code buckets} (upper bounds, published as {@code le}). */
+    public DistributionSummary histogram(GatewayMeter meter, double[] buckets, String... tagValues) {
+        String key = meter.ordinal() + "\u0000" + String.join("\u0000", tagValues);
+        DistributionSummary h = histograms.get(key);
+        if (h == null) {
+            h = histograms.computeIfAbsent(
+                    key,
+                    k -> DistributionSummary.builder(meter.meterName())
+                            .description(meter.description())
+                            .baseUnit(meter.baseUnit())
+                            .tags(tags(meter, tagValues))
+                            .serviceLevelObjectives(buckets)
+                            .register(registry));
+        }
+        return h;
+    }
+
     static String[] tags(GatewayMeter meter, String... values) {
         if (values.length != meter.tagKeys().size()) {
             throw new IllegalArgumentException(meter + " takes tags " + meter.tagKeys());
@@ -121,6 +150,27 @@ public final class GatewayMetrics {
         for (String type : new String[] {"opt_out", "opt_in", "help", "clarify"}) {
             counter(GatewayMeter.CONFIRMATION_FAILURES, account, type);
         }
+        for (String via : RESUBSCRIBE_VIA) {
+            counter(GatewayMeter.RESUBSCRIBES, account, via);
+        }
+    }
+
+    /** Creates the honour-clock histogram of each jurisdiction label at zero, so that its alerts have series. */
+    public void initHonourClock(String... jurisdictions) {
+        for (String j : jurisdictions) {
+            histogram(GatewayMeter.OPTOUT_HONOUR_BUSINESS_DAYS, BUSINESS_DAY_BUCKETS, j);
+        }
+    }
+
+    /** An opt-out from another channel took effect {@code businessDays} after the person asked there. */
+    public void optOutHonoured(String jurisdiction, int businessDays) {
+        histogram(GatewayMeter.OPTOUT_HONOUR_BUSINESS_DAYS, BUSINESS_DAY_BUCKETS, jurisdiction)
+                .record(businessDays);
+    }
+
+    /** A person's opt-out was lifted: {@code via} start, evidence or override. */
+    public void resubscribed(String account, String via) {
+        counter(GatewayMeter.RESUBSCRIBES, account, via).increment();
     }
 
     /**

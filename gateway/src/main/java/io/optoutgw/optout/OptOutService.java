@@ -341,7 +341,7 @@ public final class OptOutService {
         });
     }
 
-    /** An event about an MO from {@code digits}, with the MO's account, sender and SMSC reference. */
+    /** An event about a clarification reply from {@code digits}, with the MO's account, sender and SMSC reference. */
     private ConsentEvent moEvent(
             Mo mo,
             ConsentEvent.Type type,
@@ -353,22 +353,23 @@ public final class OptOutService {
             String reason) {
         AccountConfig owner = mo.owner();
         return new ConsentEvent(
-                ConsentEvent.newId(),
-                Instant.now(),
-                type,
-                digits,
-                scope.code(),
-                keyword,
-                language,
-                text,
-                mo.dataCoding(),
-                mo.upstream(),
-                mo.smscReference(),
-                instanceId,
-                null,
-                reason,
-                owner == null ? null : owner.systemId(),
-                senderOf(mo));
+                        ConsentEvent.newId(),
+                        Instant.now(),
+                        type,
+                        digits,
+                        scope.code(),
+                        keyword,
+                        language,
+                        text,
+                        mo.dataCoding(),
+                        mo.upstream(),
+                        mo.smscReference(),
+                        instanceId,
+                        null,
+                        reason,
+                        owner == null ? null : owner.systemId(),
+                        senderOf(mo))
+                .withSource(ConsentEvent.Source.MO_CLARIFICATION);
     }
 
     /**
@@ -408,7 +409,8 @@ public final class OptOutService {
                         null,
                         owner == null ? null : owner.systemId(),
                         sender)
-                .withCategory(category);
+                .withCategory(category)
+                .withSource(moSource(text, k, named));
         return recorder.record(event)
                 .handle((ok, error) -> {
                     if (error != null) {
@@ -581,7 +583,7 @@ public final class OptOutService {
                     null,
                     owner == null ? null : owner.systemId(),
                     sender);
-            recorder.record(reason).whenComplete((ok, e) -> {
+            recorder.record(reason.withSource(ConsentEvent.Source.MO_PHRASE)).whenComplete((ok, e) -> {
                 if (e == null) {
                     metrics.consentEvent(
                             ownerName(mo),
@@ -620,6 +622,17 @@ public final class OptOutService {
             return "timeout";
         }
         return "redis";
+    }
+
+    /**
+     * The source of a keyword MO's event: {@code mo_keyword} for a configured keyword as such (also
+     * followed by a category the account declares, "STOP marketing"), {@code mo_phrase} for what
+     * phrase mode recognised (a revocation phrase, a slip), as {@link #keywordTag} tells them apart.
+     */
+    static ConsentEvent.Source moSource(String text, KeywordMatch k, String namedCategory) {
+        return namedCategory != null || k.keyword().equals(TextNormalizer.normalize(text))
+                ? ConsentEvent.Source.MO_KEYWORD
+                : ConsentEvent.Source.MO_PHRASE;
     }
 
     /** The keyword for metrics, or "phrase" for a revocation phrase (its wording is not a bounded label). */

@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Why people leave, from the audit trail: opt-outs per day by keyword, senders ranked by opt-out
- * rate (opt-outs / messages relayed from that sender, see {@link RelayedStats}), and the free-text
- * reasons people sent after opting out. Read-only; numbers are masked.
+ * rate (opt-outs / messages relayed from that sender, see {@link RelayedStats}), the free-text
+ * reasons people sent after opting out, and every event counted by source and type (events
+ * recorded before sources existed count as {@code unknown}). Read-only; numbers are masked.
  */
 public final class OptOutReport {
 
@@ -44,7 +45,8 @@ public final class OptOutReport {
             List<SenderRate> senders,
             List<Reason> reasons,
             long optIns,
-            long help) {
+            long help,
+            Map<String, Map<String, Long>> eventsBySource) {
         public long totalOptOuts() {
             return optOutsPerDayByKeyword.values().stream()
                     .flatMap(m -> m.values().stream())
@@ -88,11 +90,14 @@ public final class OptOutReport {
         Map<String, long[]> optOutsBySender = new TreeMap<>();
         Set<String> keywords = new TreeSet<>();
         List<Reason> reasons = new ArrayList<>();
+        Map<String, Map<String, Long>> bySource = new TreeMap<>();
         long optIns = 0;
         long help = 0;
         for (String digits : numbers) {
             for (ConsentEvent e :
                     store.history(digits, fromMs, toMs).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                bySource.computeIfAbsent(e.sourceLabel(), s -> new TreeMap<>())
+                        .merge(e.type().name(), 1L, Long::sum);
                 switch (e.type()) {
                     case OPT_OUT -> {
                         LocalDate day = LocalDate.ofInstant(e.time(), ZoneOffset.UTC);
@@ -132,7 +137,7 @@ public final class OptOutReport {
         }
         senders.sort(Comparator.comparingDouble(SenderRate::rate).reversed().thenComparing(SenderRate::sender));
         reasons.sort(Comparator.comparing(Reason::time).reversed());
-        return new Result(fromDay, toDay, perDay, List.copyOf(keywords), senders, reasons, optIns, help);
+        return new Result(fromDay, toDay, perDay, List.copyOf(keywords), senders, reasons, optIns, help, bySource);
     }
 
     private static String key(String account, String sender) {
@@ -179,6 +184,28 @@ public final class OptOutReport {
             String rate = s.relayed() == 0 ? "n/a" : String.format("%.2f%%", 100 * s.rate());
             sb.append(String.format(
                     "%-16s %-14s %9d %10d %8s%n", s.account(), s.sender(), s.optOuts(), s.relayed(), rate));
+        }
+        sb.append("\nEvents by source\n");
+        List<String> types = new ArrayList<>();
+        for (ConsentEvent.Type t : ConsentEvent.Type.values()) {
+            if (r.eventsBySource().values().stream().anyMatch(m -> m.containsKey(t.name()))) {
+                types.add(t.name());
+            }
+        }
+        sb.append(String.format("%-16s", "source"));
+        for (String t : types) {
+            sb.append(String.format(" %12s", t));
+        }
+        sb.append(String.format(" %8s%n", "total"));
+        for (Map.Entry<String, Map<String, Long>> source : r.eventsBySource().entrySet()) {
+            sb.append(String.format("%-16s", source.getKey()));
+            long total = 0;
+            for (String t : types) {
+                long n = source.getValue().getOrDefault(t, 0L);
+                total += n;
+                sb.append(String.format(" %12d", n));
+            }
+            sb.append(String.format(" %8d%n", total));
         }
         sb.append("\nReasons given after opting out (newest first)\n");
         for (Reason reason : r.reasons().subList(0, Math.min(20, r.reasons().size()))) {

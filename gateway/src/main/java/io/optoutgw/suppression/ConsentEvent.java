@@ -1,7 +1,9 @@
 package io.optoutgw.suppression;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -37,6 +39,16 @@ import java.util.UUID;
  * @param category   the consent category the change is about (one of the account's
  *                   {@code optOut.categories}); {@code null} = every category, as in every event
  *                   recorded before categories existed
+ * @param source     how the event reached the gateway ({@link Source}); {@code null} in events recorded
+ *                   before sources existed (see {@link #sourceLabel()})
+ * @param receivedAt for an event from another channel: when the person asked there (the event's
+ *                   {@link #time()} is when it took effect here); {@code null} otherwise. Never set
+ *                   on an event from an MO (the person asked by that very message)
+ * @param evidence   a reference to the consent evidence (a recorded opt-in elsewhere) that justified
+ *                   lifting the person's own opt-out
+ * @param override   {@code true} when an operator lifted the person's own opt-out without a START
+ *                   or evidence (audited with {@link #actor()} and {@link #reason()}); {@code null}
+ *                   otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConsentEvent(
@@ -57,7 +69,76 @@ public record ConsentEvent(
         String account,
         String sender,
         Long order,
-        String category) {
+        String category,
+        Source source,
+        Instant receivedAt,
+        String evidence,
+        Boolean override) {
+
+    /**
+     * How a consent event reached the gateway. Serialised as its {@link #code()} (the value the
+     * admin API and the reports show).
+     */
+    public enum Source {
+        /** The person texted a configured keyword (STOP, START, HELP, "STOP marketing"). */
+        MO_KEYWORD("mo_keyword"),
+        /**
+         * The person texted something that is not one keyword as configured: a revocation phrase
+         * ("please stop texting me"), a slip ("STOPP"), or the free-text reason after an opt-out.
+         */
+        MO_PHRASE("mo_phrase"),
+        /** The person answered the clarification question that followed an opt-out. */
+        MO_CLARIFICATION("mo_clarification"),
+        /** An operator, through the admin API or the CLI. */
+        ADMIN("admin"),
+        /** A row of a CSV import. */
+        IMPORT("import"),
+        /** Another channel (web form, e-mail, call centre system) through the admin API. */
+        API("api"),
+        /** An external list (a do-not-call list, a partner's suppression list). */
+        EXTERNAL_LIST("external_list"),
+        /** A carrier's deactivation (number disconnected or reassigned) file. */
+        DEACTIVATION("deactivation");
+
+        private final String code;
+
+        Source(String code) {
+            this.code = code;
+        }
+
+        @JsonValue
+        public String code() {
+            return code;
+        }
+
+        /** Whether the person asked by a message of their own (the re-subscribe guard protects these). */
+        public boolean fromPerson() {
+            return this == MO_KEYWORD || this == MO_PHRASE || this == MO_CLARIFICATION;
+        }
+
+        /** The source of {@code code} (as {@link #code()} writes it); IllegalArgumentException listing the known ones. */
+        @JsonCreator
+        public static Source of(String code) {
+            for (Source s : values()) {
+                if (s.code.equals(code)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown source '" + code + "' (expected one of " + codes() + ")");
+        }
+
+        /** Every code, comma-separated. */
+        public static String codes() {
+            StringBuilder sb = new StringBuilder();
+            for (Source s : values()) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(s.code);
+            }
+            return sb.toString();
+        }
+    }
+
+    /** What {@link #sourceLabel()} answers for an event recorded before sources existed. */
+    public static final String UNKNOWN_SOURCE = "unknown";
 
     /** Kinds of events. */
     public enum Type {
@@ -81,6 +162,51 @@ public record ConsentEvent(
                 case HELP, REASON -> 0;
             };
         }
+    }
+
+    /** An event without a source (see {@link #withSource}). */
+    public ConsentEvent(
+            String id,
+            Instant time,
+            Type type,
+            String number,
+            String scope,
+            String keyword,
+            String language,
+            String text,
+            Integer dataCoding,
+            String upstream,
+            String smscRef,
+            String instance,
+            String actor,
+            String reason,
+            String account,
+            String sender,
+            Long order,
+            String category) {
+        this(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                null,
+                null,
+                null,
+                null);
     }
 
     /** An event whose order on the list is not assigned yet (see {@link #withOrder}). */
@@ -219,7 +345,11 @@ public record ConsentEvent(
                 account,
                 sender,
                 listOrder,
-                category);
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override);
     }
 
     /** This event about {@code category} only ({@code null}: every category). */
@@ -242,7 +372,135 @@ public record ConsentEvent(
                 account,
                 sender,
                 order,
-                category);
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override);
+    }
+
+    /** This event from {@code source}. */
+    public ConsentEvent withSource(Source source) {
+        return withSource(source, null);
+    }
+
+    /**
+     * This event from {@code source}, which the person asked for at {@code receivedAt} in another
+     * channel ({@code null}: not known, or the event is that request). IllegalArgumentException
+     * when a time of request is given for an MO source: the MO is the request.
+     */
+    public ConsentEvent withSource(Source source, Instant receivedAt) {
+        if (receivedAt != null && source != null && source.fromPerson()) {
+            throw new IllegalArgumentException(
+                    "receivedAt is only for events from other channels, not " + source.code());
+        }
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override);
+    }
+
+    /**
+     * This event with what justified lifting the person's own opt-out: a reference to consent
+     * evidence, and/or an audited override ({@code false} leaves the field out).
+     */
+    public ConsentEvent withJustification(String evidence, boolean override) {
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override ? Boolean.TRUE : null);
+    }
+
+    /**
+     * An administrative event (no message text: compact, so bulk imports stay affordable in Redis)
+     * from {@code source}, recorded now.
+     */
+    public static ConsentEvent administrative(
+            String id,
+            Type type,
+            String digits,
+            Scope scope,
+            String instance,
+            String actor,
+            String reason,
+            Source source,
+            Instant receivedAt) {
+        return new ConsentEvent(
+                        id,
+                        Instant.now(),
+                        type,
+                        digits,
+                        scope.code(),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        instance,
+                        actor,
+                        reason)
+                .withSource(source, receivedAt);
+    }
+
+    /**
+     * The source as the admin API and the reports show it: {@link Source#code()}, or
+     * {@value #UNKNOWN_SOURCE} for an event recorded before sources existed.
+     */
+    @JsonIgnore
+    public String sourceLabel() {
+        return source == null ? UNKNOWN_SOURCE : source.code();
+    }
+
+    /**
+     * Whether the person asked for this change by a message of their own: an event from an MO
+     * source, or, for an event recorded before sources existed, an opt-out or opt-in (only MO
+     * keywords and phrases recorded those).
+     */
+    @JsonIgnore
+    public boolean fromPerson() {
+        if (source != null) {
+            return source.fromPerson();
+        }
+        return type == Type.OPT_OUT || type == Type.OPT_IN;
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +58,7 @@ public final class ConsentLedger {
     private final AtomicLong nextLocalOrderLog = new AtomicLong(System.nanoTime());
     private volatile double clockSkewSeconds = Double.NaN;
     private volatile boolean replayDone;
+    private volatile BiConsumer<ConsentEvent, SuppressionStore.Applied> onRecorded = (event, applied) -> {};
 
     public ConsentLedger(
             OptOutJournal journal,
@@ -73,6 +75,15 @@ public final class ConsentLedger {
     }
 
     /**
+     * Called with every event {@link #record} made durable (journal and Redis) and what applying it
+     * did, on the thread that completed the Redis write (e.g. for metrics: re-subscribes, the
+     * honour clock). Not called for replays. A listener that throws is logged and ignored.
+     */
+    public void onRecorded(BiConsumer<ConsentEvent, SuppressionStore.Applied> listener) {
+        this.onRecorded = listener;
+    }
+
+    /**
      * Order (from Redis), journal, then Redis. Fails when the journal or Redis cannot take the event
      * in time; an event Redis could not order is still journaled.
      */
@@ -86,12 +97,21 @@ public final class ConsentLedger {
                 .thenCompose(e -> journal.append(e.toJson()).thenCompose(seq -> {
                     unapplied.add(seq);
                     lastJournaled.accumulateAndGet(seq, Math::max);
-                    return store.apply(e).toCompletableFuture().thenApply(v -> {
+                    return store.apply(e).toCompletableFuture().thenApply(applied -> {
                         unapplied.remove(seq);
+                        notifyRecorded(e, applied);
                         return e;
                     });
                 }))
                 .orTimeout(recordTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void notifyRecorded(ConsentEvent event, SuppressionStore.Applied applied) {
+        try {
+            onRecorded.accept(event, applied);
+        } catch (RuntimeException e) {
+            log.warn("listener of recorded consent events failed: {}", e.toString());
+        }
     }
 
     /** The event with its order on the list, or as it is when it has one, needs none or Redis cannot say. */

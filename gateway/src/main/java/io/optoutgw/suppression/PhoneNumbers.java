@@ -153,6 +153,24 @@ public final class PhoneNumbers {
         return d.startsWith("00") ? d.substring(2) : d;
     }
 
+    /**
+     * The ISO 3166 region of E.164 {@code digits}: the one libphonenumber assigns to the number, else
+     * the main region of its country calling code (US for a +1 number no NANP region claims, such
+     * as a 555 test number), else "ZZ".
+     */
+    public static String regionOf(String digits) {
+        try {
+            PhoneNumber n = UTIL.parse("+" + digits, "ZZ");
+            String region = UTIL.getRegionCodeForNumber(n);
+            if (region == null || "ZZ".equals(region)) {
+                region = UTIL.getRegionCodeForCountryCode(n.getCountryCode());
+            }
+            return region;
+        } catch (NumberParseException e) {
+            return "ZZ";
+        }
+    }
+
     /** A number for logs: all but the last 4 digits hidden. */
     public static String mask(String number) {
         if (number == null) {

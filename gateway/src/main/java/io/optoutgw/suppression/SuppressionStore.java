@@ -103,9 +103,11 @@ public final class SuppressionStore {
      * Greatest-order-wins update of one field plus the audit entry. ARGV: field, effect (1, -1, 0),
      * order, epoch ms, event JSON. A tie keeps an opt-out (the safe side). The outcome depends only
      * on the set of events applied, not on the order they are applied in, so replays converge.
+     * Returns {changed, audit entry added, an opt-out in force was lifted}.
      */
     private static final String APPLY = """
             local changed = 0
+            local lifted = 0
             if ARGV[2] ~= '0' then
               local t = tonumber(ARGV[3])
               local cur = redis.call('HGET', KEYS[1], ARGV[1])
@@ -122,11 +124,12 @@ public final class SuppressionStore {
                 if cur ~= tostring(v) then
                   redis.call('HSET', KEYS[1], ARGV[1], v)
                   changed = 1
+                  if v < 0 and cur and tonumber(cur) > 0 then lifted = 1 end
                 end
               end
             end
             local added = redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-            return {changed, added}
+            return {changed, added, lifted}
             """;
 
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -319,8 +322,16 @@ public final class SuppressionStore {
         return Math.max(a, b);
     }
 
-    /** Whether the event changed the list (it may be older than what is there) and whether its audit entry is new. */
-    public record Applied(boolean listChanged, boolean auditAdded) {}
+    /**
+     * Whether the event changed the list (it may be older than what is there), whether its audit
+     * entry is new, and whether it lifted an opt-out that was in force in its entry (an opt-in or
+     * removal that took effect where the number had been suppressed).
+     */
+    public record Applied(boolean listChanged, boolean auditAdded, boolean liftedOptOut) {
+        public Applied(boolean listChanged, boolean auditAdded) {
+            this(listChanged, auditAdded, false);
+        }
+    }
 
     /**
      * The order {@code event} takes on the list if it is recorded now (see {@link ConsentEvent#order()}),
@@ -358,7 +369,9 @@ public final class SuppressionStore {
                 json);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
         return script.thenCombine(
-                index, (result, ignored) -> new Applied(((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L));
+                index,
+                (result, ignored) -> new Applied(
+                        ((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L, ((Long) result.get(2)) == 1L));
     }
 
     /**

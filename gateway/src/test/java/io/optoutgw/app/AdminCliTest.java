@@ -15,6 +15,7 @@ import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -155,6 +156,52 @@ class AdminCliTest {
         Result all =
                 admin("audit", "list", "--from", Instant.now().minusSeconds(300).toString());
         assertTrue(all.out().contains("+15557030001"), all.out());
+    }
+
+    @Test
+    void removingThePersonsOwnStopNeedsEvidenceOrAnOverride() throws Exception {
+        assertEquals(
+                0,
+                smsc.injectMo("15557030020", "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
+        Result check = admin("suppression", "check", "+15557030020");
+        assertTrue(check.out().contains("source mo_keyword [the person's own opt-out"), check.out());
+
+        Result refused = admin("suppression", "remove", "+15557030020", "--scope", "a:acme", "--reason", "asked");
+        assertEquals(2, refused.code());
+        assertOneErrorLine(refused, "409: +15557030020 opted out in account:acme by their own message");
+        assertTrue(store.check("15557030020", "acme", "12345")
+                .toCompletableFuture()
+                .get()
+                .suppressed());
+
+        Result lifted = admin(
+                "suppression",
+                "remove",
+                "+15557030020",
+                "--scope",
+                "a:acme",
+                "--reason",
+                "opted in on the web",
+                "--evidence",
+                "webform-17");
+        assertEquals(0, lifted.code(), lifted.err());
+        assertTrue(lifted.out().contains("the person's own opt-out lifted by evidence"), lifted.out());
+
+        Result added = admin(
+                "suppression",
+                "add",
+                "+15557030021",
+                "--source",
+                "api",
+                "--received-at",
+                Instant.now().minusSeconds(3600).toString());
+        assertEquals(0, added.code(), added.err());
+        Result audit =
+                admin("audit", "list", "--from", Instant.now().minusSeconds(300).toString());
+        assertTrue(audit.out().contains("source=mo_keyword"), audit.out());
+        assertTrue(audit.out().contains("source=admin") && audit.out().contains("evidence=webform-17"), audit.out());
+        assertTrue(audit.out().contains("source=api  receivedAt="), audit.out());
     }
 
     @Test

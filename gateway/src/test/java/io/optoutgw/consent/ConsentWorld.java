@@ -555,12 +555,14 @@ final class ConsentWorld implements AutoCloseable {
         String where = tilde < 0
                 ? "&scope=" + enc(scope)
                 : "&scope=" + enc(scope.substring(0, tilde)) + "&category=" + enc(scope.substring(tilde + 1));
+        // an override, so that the person's own STOP is lifted as any other entry (the model has no re-subscribe
+        // guard; AdminApiTest tests the guard)
         HttpResponse<String> r = send(
                 i,
                 HttpRequest.newBuilder(api(
                                 i,
                                 "/api/suppressions/" + enc(adminNumber(person, spelling)) + "?region=US" + where
-                                        + "&reason=model&actor=model"))
+                                        + "&reason=model&actor=model&override=true"))
                         .DELETE());
         expect200(r, "remove " + scope);
         model.adminChange(person, scope, false);

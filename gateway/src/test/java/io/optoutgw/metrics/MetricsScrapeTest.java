@@ -45,7 +45,8 @@ class MetricsScrapeTest {
     void everyCataloguedMeterIsInTheScrapeWithItsHelpText() {
         List<String> missing = new ArrayList<>();
         for (GatewayMeter m : GatewayMeter.values()) {
-            String sample = m.kind() == GatewayMeter.Kind.TIMER ? m.prometheusName() + "_count" : m.prometheusName();
+            boolean distribution = m.kind() == GatewayMeter.Kind.TIMER || m.kind() == GatewayMeter.Kind.HISTOGRAM;
+            String sample = distribution ? m.prometheusName() + "_count" : m.prometheusName();
             if (!scrape.contains("\n" + sample + "{") && !scrape.contains("\n" + sample + " ")) {
                 missing.add(sample);
             }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.optoutgw.app.GatewayCli;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.RedisServerProcess;
 import java.awt.image.BufferedImage;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Tag;
@@ -86,6 +88,29 @@ class OptOutReportTest {
                             "12345"))
                     .toCompletableFuture()
                     .get();
+            store.apply(event(
+                                    ConsentEvent.Type.REASON,
+                                    "15550000003",
+                                    today.minusSeconds(10),
+                                    null,
+                                    "moved abroad",
+                                    "777")
+                            .withSource(ConsentEvent.Source.MO_PHRASE))
+                    .toCompletableFuture()
+                    .get();
+            store.apply(ConsentEvent.administrative(
+                                    "dnc-1",
+                                    ConsentEvent.Type.ADMIN_ADD,
+                                    "15550000005",
+                                    Scope.Global.INSTANCE,
+                                    "gw-1",
+                                    "sync",
+                                    "national list",
+                                    ConsentEvent.Source.EXTERNAL_LIST,
+                                    today.minus(Duration.ofDays(2)))
+                            .withOrder(today.getEpochSecond()))
+                    .toCompletableFuture()
+                    .get();
             RelayedStats stats = new RelayedStats(c.async());
             for (int i = 0; i < 200; i++) {
                 stats.relayed("acme", "12345");
@@ -97,6 +122,13 @@ class OptOutReportTest {
 
             OptOutReport.Result r = OptOutReport.build(c.async(), Duration.ofDays(30));
             assertEquals(3, r.totalOptOuts(), "the 40-day-old opt-out is outside the period");
+            // events recorded before sources existed count as unknown
+            assertEquals(
+                    Map.of(
+                            "unknown", Map.of("OPT_OUT", 3L, "REASON", 1L),
+                            "mo_phrase", Map.of("REASON", 1L),
+                            "external_list", Map.of("ADMIN_ADD", 1L)),
+                    r.eventsBySource());
             LocalDate d0 = LocalDate.ofInstant(yesterday, ZoneOffset.UTC);
             LocalDate d1 = LocalDate.ofInstant(today, ZoneOffset.UTC);
             assertEquals(1L, r.optOutsPerDayByKeyword().get(d0).get("STOP"));
@@ -121,6 +153,12 @@ class OptOutReportTest {
             }
             String table = out.toString(StandardCharsets.UTF_8);
             assertTrue(table.contains("opt-outs 3"), table);
+            assertTrue(table.contains("Events by source"), table);
+            assertTrue(
+                    table.lines()
+                            .anyMatch(l ->
+                                    l.startsWith("external_list") && l.strip().endsWith(" 1")),
+                    table);
             assertTrue(table.contains("10.00%"), table);
             assertTrue(table.contains("too many texts"), table);
             assertFalse(table.contains("15550000002"), "numbers are masked");

@@ -273,10 +273,11 @@ class CategoryEnforcementTest {
             assertTrue(sc.get("suppressed").asBoolean());
         }
         assertEquals(Map.of("account:acme", "marketing", "account:strict", "all"), categories);
-        // an operator lifts the marketing entry by its category
+        // an operator lifts the marketing entry by its category (the person's own STOP: with evidence of an opt-in)
         HttpResponse<String> removed = api(
                 "DELETE",
-                "/api/suppressions/" + enc("+" + p) + "?scope=account:acme&category=marketing&reason=test",
+                "/api/suppressions/" + enc("+" + p)
+                        + "?scope=account:acme&category=marketing&reason=test&evidence=web-opt-in-1",
                 null);
         assertEquals(200, removed.statusCode(), removed.body());
         assertEquals("marketing", json(removed).get("category").asText());

@@ -259,6 +259,9 @@ class ClarificationFlowTest {
         List<String> types = new ArrayList<>();
         for (JsonNode e : audit.has("events") ? audit.get("events") : audit) {
             types.add(e.get("type").asText());
+            if (e.get("type").asText().equals("NARROWED")) {
+                assertEquals("mo_clarification", e.path("source").asText(), e.toString());
+            }
         }
         return types;
     }
