@@ -21,8 +21,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Why people leave, from the audit trail: opt-outs per day by keyword, senders ranked by opt-out
  * rate (opt-outs / messages relayed from that sender, see {@link RelayedStats}), the free-text
- * reasons people sent after opting out, and every event counted by source and type (events
- * recorded before sources existed count as {@code unknown}). Read-only; numbers are masked.
+ * reasons people sent after opting out, every event counted by source and type (events
+ * recorded before sources existed count as {@code unknown}), and list changes by scope and
+ * consent category. Read-only; numbers are masked.
  */
 public final class OptOutReport {
 
@@ -46,7 +47,8 @@ public final class OptOutReport {
             List<Reason> reasons,
             long optIns,
             long help,
-            Map<String, Map<String, Long>> eventsBySource) {
+            Map<String, Map<String, Long>> eventsBySource,
+            Map<String, Map<String, Long>> changesByCategory) {
         public long totalOptOuts() {
             return optOutsPerDayByKeyword.values().stream()
                     .flatMap(m -> m.values().stream())
@@ -91,6 +93,7 @@ public final class OptOutReport {
         Set<String> keywords = new TreeSet<>();
         List<Reason> reasons = new ArrayList<>();
         Map<String, Map<String, Long>> bySource = new TreeMap<>();
+        Map<String, Map<String, Long>> byCategory = new TreeMap<>();
         long optIns = 0;
         long help = 0;
         for (String digits : numbers) {
@@ -98,6 +101,11 @@ public final class OptOutReport {
                     store.history(digits, fromMs, toMs).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 bySource.computeIfAbsent(e.sourceLabel(), s -> new TreeMap<>())
                         .merge(e.type().name(), 1L, Long::sum);
+                if (e.type().effect() != 0) {
+                    byCategory
+                            .computeIfAbsent(categoryKey(e), c -> new TreeMap<>())
+                            .merge(e.type().name(), 1L, Long::sum);
+                }
                 switch (e.type()) {
                     case OPT_OUT -> {
                         LocalDate day = LocalDate.ofInstant(e.time(), ZoneOffset.UTC);
@@ -137,7 +145,18 @@ public final class OptOutReport {
         }
         senders.sort(Comparator.comparingDouble(SenderRate::rate).reversed().thenComparing(SenderRate::sender));
         reasons.sort(Comparator.comparing(Reason::time).reversed());
-        return new Result(fromDay, toDay, perDay, List.copyOf(keywords), senders, reasons, optIns, help, bySource);
+        return new Result(
+                fromDay, toDay, perDay, List.copyOf(keywords), senders, reasons, optIns, help, bySource, byCategory);
+    }
+
+    /**
+     * The row a list change counts under in {@link Result#changesByCategory}: its scope and
+     * category, {@code a:acme/marketing}, or {@code a:acme/all} for a change of every category
+     * (every change recorded before categories existed, and every change of an account without
+     * categories).
+     */
+    static String categoryKey(ConsentEvent e) {
+        return e.scope() + "/" + (e.category() == null ? "all" : e.category());
     }
 
     private static String key(String account, String sender) {
@@ -206,6 +225,28 @@ public final class OptOutReport {
                 sb.append(String.format(" %12d", n));
             }
             sb.append(String.format(" %8d%n", total));
+        }
+        if (r.changesByCategory().keySet().stream().anyMatch(k -> !k.endsWith("/all"))) {
+            sb.append("\nList changes by scope and category\n");
+            List<String> kinds = new ArrayList<>();
+            for (ConsentEvent.Type t : ConsentEvent.Type.values()) {
+                if (r.changesByCategory().values().stream().anyMatch(m -> m.containsKey(t.name()))) {
+                    kinds.add(t.name());
+                }
+            }
+            sb.append(String.format("%-32s", "scope/category"));
+            for (String t : kinds) {
+                sb.append(String.format(" %12s", t));
+            }
+            sb.append('\n');
+            for (Map.Entry<String, Map<String, Long>> row :
+                    r.changesByCategory().entrySet()) {
+                sb.append(String.format("%-32s", row.getKey()));
+                for (String t : kinds) {
+                    sb.append(String.format(" %12d", row.getValue().getOrDefault(t, 0L)));
+                }
+                sb.append('\n');
+            }
         }
         sb.append("\nReasons given after opting out (newest first)\n");
         for (Reason reason : r.reasons().subList(0, Math.min(20, r.reasons().size()))) {

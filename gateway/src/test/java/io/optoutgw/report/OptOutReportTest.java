@@ -111,6 +111,10 @@ class OptOutReportTest {
                             .withOrder(today.getEpochSecond()))
                     .toCompletableFuture()
                     .get();
+            store.apply(event(ConsentEvent.Type.OPT_OUT, "15550000006", today, "STOP", "STOP marketing", "12345")
+                            .withCategory("marketing"))
+                    .toCompletableFuture()
+                    .get();
             RelayedStats stats = new RelayedStats(c.async());
             for (int i = 0; i < 200; i++) {
                 stats.relayed("acme", "12345");
@@ -121,11 +125,19 @@ class OptOutReportTest {
             stats.flush();
 
             OptOutReport.Result r = OptOutReport.build(c.async(), Duration.ofDays(30));
-            assertEquals(3, r.totalOptOuts(), "the 40-day-old opt-out is outside the period");
+            assertEquals(4, r.totalOptOuts(), "the 40-day-old opt-out is outside the period");
+            assertEquals(
+                    Map.of(
+                            "a:acme/all", Map.of("OPT_OUT", 3L),
+                            "a:acme/marketing", Map.of("OPT_OUT", 1L),
+                            "g/all", Map.of("ADMIN_ADD", 1L)),
+                    r.changesByCategory(),
+                    "list changes by scope and category; reasons change nothing");
+            assertTrue(OptOutReport.table(r).contains("a:acme/marketing"), OptOutReport.table(r));
             // events recorded before sources existed count as unknown
             assertEquals(
                     Map.of(
-                            "unknown", Map.of("OPT_OUT", 3L, "REASON", 1L),
+                            "unknown", Map.of("OPT_OUT", 4L, "REASON", 1L),
                             "mo_phrase", Map.of("REASON", 1L),
                             "external_list", Map.of("ADMIN_ADD", 1L)),
                     r.eventsBySource());
@@ -135,7 +147,7 @@ class OptOutReportTest {
             assertEquals(1L, r.optOutsPerDayByKeyword().get(d1).get("ARRET"));
             assertEquals("777", r.senders().get(0).sender(), "1 of 10 beats 2 of 200");
             assertEquals(0.1, r.senders().get(0).rate(), 1e-9);
-            assertEquals(0.01, r.senders().get(1).rate(), 1e-9);
+            assertEquals(0.015, r.senders().get(1).rate(), 1e-9);
             assertEquals("too many texts", r.reasons().get(0).text());
             assertEquals("*******0002", r.reasons().get(0).maskedNumber());
 
@@ -152,7 +164,7 @@ class OptOutReportTest {
                 System.setOut(oldOut);
             }
             String table = out.toString(StandardCharsets.UTF_8);
-            assertTrue(table.contains("opt-outs 3"), table);
+            assertTrue(table.contains("opt-outs 4"), table);
             assertTrue(table.contains("Events by source"), table);
             assertTrue(
                     table.lines()
