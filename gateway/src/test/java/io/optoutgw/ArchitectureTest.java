@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  *   esme, upstream                      (the proxy's two SMPP sides: smpp, codec, transport, config,
  *                                        metrics, suppression; neither knows the other)
  *   relay                               (the routing between the two sides)
+ *   feed                                (suppression, metrics: the consent event feed from the journal)
  *   admin, report, http, simulator
  *   app                                 (the composition root: nothing depends on it)
  * </pre>
@@ -93,6 +94,11 @@ class ArchitectureTest {
                 .check(main);
         mayUseOnly("upstream", "smpp", "codec", "transport", "config", "metrics")
                 .check(main);
+    }
+
+    @Test
+    void theEventFeedReadsTheLedgerOnly() {
+        mayUseOnly("feed", "suppression", "metrics").check(main);
     }
 
     @Test

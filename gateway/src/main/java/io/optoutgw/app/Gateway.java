@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
@@ -20,11 +21,13 @@ import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
 import io.optoutgw.esme.BindGuard;
 import io.optoutgw.esme.EsmeServer;
+import io.optoutgw.feed.EventFeed;
 import io.optoutgw.http.AdminApi;
 import io.optoutgw.http.HttpServer;
 import io.optoutgw.metrics.GatewayMeter;
 import io.optoutgw.metrics.GatewayMeterBinder;
 import io.optoutgw.metrics.GatewayMetrics;
+import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.metrics.PduMetricsHandler;
 import io.optoutgw.optout.ConsentMeters;
 import io.optoutgw.optout.OptOutService;
@@ -87,6 +90,7 @@ public final class Gateway implements AutoCloseable {
     private Upstreams upstreams;
     private PrometheusMeterRegistry registry;
     private OptOutJournal journal;
+    private EventFeed feed;
     private ConsentLedger recorder;
     private RelayedStats relayedStats;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
@@ -184,6 +188,11 @@ public final class Gateway implements AutoCloseable {
         recorder.onRecorded(new ConsentMeters(metrics).init());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
+        feed = new EventFeed(
+                journal, redis.async(), config.instanceId(), config.feed().streamMaxLength(), STARTUP_REDIS_TIMEOUT);
+        // the journal is the feed's outbox: nothing the feed has not published is compacted away
+        recorder.compactionLimit(feed::published);
+        startFeed();
 
         OptOutService optOut =
                 new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(), metrics);
@@ -275,7 +284,50 @@ public final class Gateway implements AutoCloseable {
                 timeout,
                 metrics);
         var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
-        return new AdminApi(config.http().adminToken(), admin, verifier);
+        var inbound = new InboundEvents(
+                recorder,
+                new ScopeNames(accounts, categoriesByAccount(config)),
+                redis.async(),
+                config.instanceId(),
+                config.feed().idempotencyWindow(),
+                timeout);
+        return new AdminApi(config.http().adminToken(), admin, verifier).withEvents(feed, inbound);
+    }
+
+    /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */
+    private void startFeed() {
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "event-feed");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.feed().publishInterval().toMillis();
+        LogLimiter failures = new LogLimiter(Duration.ofMinutes(1));
+        publisher.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        feed.publish();
+                    } catch (Exception e) {
+                        long skipped = failures.admit();
+                        if (skipped >= 0) {
+                            log.warn(
+                                    "event feed: publishing failed ({}), retrying{}",
+                                    e.toString(),
+                                    LogLimiter.leftOut(skipped));
+                        }
+                    }
+                },
+                0,
+                every,
+                TimeUnit.MILLISECONDS);
+        started.push(() -> {
+            publisher.shutdownNow();
+            try {
+                publisher.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     private void startReconciler() {
@@ -321,6 +373,8 @@ public final class Gateway implements AutoCloseable {
                 .functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentLedger::discrepancies)
                 .functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentLedger::localOrders)
                 .gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentLedger::clockSkewSeconds)
+                .gauge(GatewayMeter.FEED_BACKLOG, feed, EventFeed::backlog)
+                .functionCounter(GatewayMeter.FEED_PUBLISHED, feed, EventFeed::publishedEntries)
                 .gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0)
                 .gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
         for (UpstreamPool pool : upstreams.pools()) {

@@ -12,9 +12,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.CsvImport;
+import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.SuppressionAdmin;
+import io.optoutgw.feed.EventFeed;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
@@ -27,6 +29,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,6 +61,8 @@ import org.slf4j.LoggerFactory;
  *                                            &amp;evidence=&amp;override=   (409: the person's own opt-out, see below)
  * POST   /api/suppressions/import?source=     CSV body number[,scope[,reason]] (a header may add receivedAt), streamed
  * GET    /api/suppressions/export            CSV number,scope,since, streamed
+ * GET    /api/events?after=CURSOR&amp;limit=N   the consent event feed, resumable from a cursor
+ * POST   /api/events                         opt-outs and opt-ins from other channels (JSON array)
  * GET    /api/audit?number=&amp;from=&amp;to=&amp;limit=
  * GET    /api/audit/verify                   list vs journal vs audit trail
  * </pre>
@@ -83,6 +88,8 @@ public final class AdminApi implements AutoCloseable {
     private final ListVerifier verifier;
     private final ThreadPoolExecutor pool;
     private final AtomicBoolean importRunning = new AtomicBoolean();
+    private volatile EventFeed feed;
+    private volatile InboundEvents inbound;
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -98,6 +105,13 @@ public final class AdminApi implements AutoCloseable {
             return t;
         });
         this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** Serves the consent event feed ({@code GET /api/events}) and inbound events ({@code POST /api/events}). */
+    public AdminApi withEvents(EventFeed feed, InboundEvents inbound) {
+        this.feed = feed;
+        this.inbound = inbound;
+        return this;
     }
 
     /** An API that answers every request 401 "disabled". */
@@ -195,6 +209,13 @@ public final class AdminApi implements AutoCloseable {
                     allow(call, HttpMethod.GET);
                     reply(call, HttpResponseStatus.OK, admin.lookup(digits(number, call.param("region"))));
                 }
+            } else if (path.equals(EVENTS_PATH)) {
+                if (HttpMethod.POST.equals(call.method())) {
+                    reply(call, HttpResponseStatus.OK, inboundEvents(call));
+                } else {
+                    allow(call, HttpMethod.GET);
+                    reply(call, HttpResponseStatus.OK, events(call));
+                }
             } else if (path.equals("/api/audit")) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, audit(call));
@@ -281,6 +302,62 @@ public final class AdminApi implements AutoCloseable {
                 from.source().code(),
                 actor);
         return result;
+    }
+
+    static final String EVENTS_PATH = "/api/events";
+    static final int DEFAULT_EVENTS_LIMIT = 100;
+    static final int MAX_EVENTS_LIMIT = 1000;
+
+    /** {@code GET /api/events?after=CURSOR&limit=N}: the consent event feed from a cursor. */
+    private Object events(Call call) throws Exception {
+        EventFeed f = feed;
+        if (f == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "the event feed is not enabled");
+        }
+        int limit = DEFAULT_EVENTS_LIMIT;
+        String l = call.param("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l.strip());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_EVENTS_LIMIT) {
+                throw new IllegalArgumentException("limit must be 1 to " + MAX_EVENTS_LIMIT + ", got '" + l + "'");
+            }
+        }
+        String after = call.param("after");
+        EventFeed.Page page = f.read(after == null || after.isBlank() ? null : after.strip(), limit);
+        List<Map<String, Object>> events = page.events().stream()
+                .map(e -> FeedEvents.body(e.cursor(), e.event()))
+                .toList();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("events", events);
+        body.put("cursor", page.cursor());
+        body.put("more", page.more());
+        return body;
+    }
+
+    /** {@code POST /api/events}: a JSON array of opt-outs and opt-ins from other channels. */
+    private Object inboundEvents(Call call) throws Exception {
+        InboundEvents in = inbound;
+        if (in == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "inbound events are not enabled");
+        }
+        List<InboundEvents.Row> rows;
+        try {
+            rows = Responses.JSON.readValue(
+                    call.body(),
+                    Responses.JSON.getTypeFactory().constructCollectionType(List.class, InboundEvents.Row.class));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("expected a JSON array of {type: opt_out|opt_in, number, source,"
+                    + " receivedAt, idempotencyKey, scope?, category?}: "
+                    + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (rows == null) {
+            throw new IllegalArgumentException("expected a JSON array of events");
+        }
+        return in.record(rows);
     }
 
     private static final String ADD_BODY = "expected JSON {number, scope, reason, actor, category, source, receivedAt}";

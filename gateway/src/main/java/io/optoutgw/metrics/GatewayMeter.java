@@ -167,6 +167,13 @@ public enum GatewayMeter {
             "account",
             "category",
             "type"),
+    FEED_BACKLOG(
+            "smppgw.feed.backlog",
+            Kind.GAUGE,
+            null,
+            "Consent events this instance journaled that the event feed (GET /api/events) does not hold yet"),
+    FEED_PUBLISHED(
+            "smppgw.feed.published", Kind.COUNTER, null, "Consent events this instance published to the event feed"),
     CLARIFICATIONS(
             "smppgw.clarifications",
             Kind.COUNTER,

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,7 @@ public final class ConsentLedger {
     private final AtomicLong nextLocalOrderLog = new AtomicLong(System.nanoTime());
     private volatile double clockSkewSeconds = Double.NaN;
     private volatile boolean replayDone;
+    private volatile LongSupplier compactionLimit = () -> Long.MAX_VALUE;
     private volatile BiConsumer<ConsentEvent, SuppressionStore.Applied> onRecorded = (event, applied) -> {};
 
     public ConsentLedger(
@@ -79,6 +81,14 @@ public final class ConsentLedger {
      * did, on the thread that completed the Redis write (e.g. for metrics: re-subscribes, the
      * honour clock). Not called for replays. A listener that throws is logged and ignored.
      */
+    /**
+     * The journal is compacted only up to this sequence as well (another reader of the journal,
+     * the event feed, has not read further yet); -1 or less: nothing.
+     */
+    public void compactionLimit(LongSupplier limit) {
+        this.compactionLimit = limit;
+    }
+
     public void onRecorded(BiConsumer<ConsentEvent, SuppressionStore.Applied> listener) {
         this.onRecorded = listener;
     }
@@ -228,7 +238,7 @@ public final class ConsentLedger {
         replayFrom(from, timeout);
         unapplied.removeIf(seq -> seq <= watermark);
         writeMarkers(keys, watermark, timeout);
-        journal.compactThrough(watermark);
+        journal.compactThrough(Math.min(watermark, compactionLimit.getAsLong()));
         return (int) (discrepancies.sum() - missingBefore);
     }
 

@@ -19,6 +19,9 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:cat:SOURCE:DESTINATION:REF:TOTAL}</td><td>hash</td><td>parts of a concatenated MO</td><td>{@code optout.reassemblyTimeout}</td></tr>
  *   <tr><td>{@code gw:confirm:{DIGITS}:SENDER:INTENT}</td><td>string</td><td>reply deduplication</td><td>{@code optout.dedupWindow}</td></tr>
  *   <tr><td>{@code gw:clarify:{DIGITS}:SENDER}</td><td>string</td><td>a clarification awaiting its reply: the category "1" means and the opt-out's id</td><td>{@code optOut.clarifyWindow}</td></tr>
+ *   <tr><td>{@code gw:{feed}:events}</td><td>stream</td><td>the consent event feed: every journaled event of every instance</td><td>capped at {@code feed.streamMaxLength} entries</td></tr>
+ *   <tr><td>{@code gw:{feed}:published:INSTANCE}</td><td>string</td><td>the last journal sequence the instance published to the feed</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:idem:KEY}</td><td>string</td><td>an inbound event's idempotency key: the id of the event it recorded</td><td>{@code feed.idempotencyWindow}</td></tr>
  *   <tr><td>{@code gw:reason:DIGITS:SENDER}</td><td>string</td><td>the opt-out a following free-text reason belongs to</td><td>{@code optout.reasonWindow}</td></tr>
  *   <tr><td>{@code gw:stats:relayed:YYYYMMDD}</td><td>hash</td><td>relayed messages a day, for the report</td><td>400 days</td></tr>
  *   <tr><td>{@code gw:cap:ACCOUNT:DIGITS}</td><td>string</td><td>send-time frequency cap: admission times in the last 24 h</td><td>24 h after the newest</td></tr>
@@ -70,6 +73,21 @@ public final class RedisKeys {
     /** Set while a reply of {@code intent} (lower case) to {@code digits} from {@code sender} is deduplicated. */
     public static String confirmation(String digits, String sender, String intent) {
         return "gw:confirm:{" + digits + "}:" + sender + ":" + intent;
+    }
+
+    /** The consent event feed (one stream for every instance; hash tag {@code feed}). */
+    public static String feedStream() {
+        return "gw:{feed}:events";
+    }
+
+    /** The last journal sequence {@code instanceId} published to the feed (same slot as the stream). */
+    public static String feedPublished(String instanceId) {
+        return "gw:{feed}:published:" + instanceId;
+    }
+
+    /** What an inbound event with idempotency key {@code key} recorded. */
+    public static String idempotency(String key) {
+        return "gw:idem:" + key;
     }
 
     /** A clarification sent to {@code digits} from {@code sender} that awaits its reply. */

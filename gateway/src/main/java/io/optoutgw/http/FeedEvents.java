@@ -1,0 +1,69 @@
+package io.optoutgw.http;
+
+import io.optoutgw.admin.ScopeNames;
+import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.suppression.ConsentEvent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * How a consent event reads on the feed: CloudEvents-style attributes ({@code id}, {@code type},
+ * {@code time}, {@code source}) and the consent data, the number in E.164 with '+'.
+ */
+final class FeedEvents {
+
+    private FeedEvents() {}
+
+    /**
+     * The feed type of {@code e}: opt_out, opt_in, help, reason, clarification (a reply that
+     * narrowed an opt-out) or admin (an operator's or import's change; {@code action} says which).
+     */
+    static String type(ConsentEvent e) {
+        return switch (e.type()) {
+            case OPT_OUT -> "opt_out";
+            case OPT_IN -> "opt_in";
+            case HELP -> "help";
+            case REASON -> "reason";
+            case NARROWED -> "clarification";
+            case ADMIN_ADD, ADMIN_REMOVE -> "admin";
+        };
+    }
+
+    static Map<String, Object> body(String cursor, ConsentEvent e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cursor", cursor);
+        m.put("id", e.id());
+        m.put("type", type(e));
+        if (e.type() == ConsentEvent.Type.ADMIN_ADD || e.type() == ConsentEvent.Type.ADMIN_REMOVE) {
+            m.put("action", e.type() == ConsentEvent.Type.ADMIN_ADD ? "add" : "remove");
+        }
+        m.put("time", e.time().toString());
+        m.put("number", "+" + e.number());
+        m.put("scope", scope(e.scope()));
+        m.put("category", e.category() == null ? OptOutPolicy.ALL : e.category());
+        m.put("source", e.sourceLabel());
+        put(m, "receivedAt", e.receivedAt() == null ? null : e.receivedAt().toString());
+        put(m, "keyword", e.keyword());
+        put(m, "language", e.language());
+        put(m, "account", e.account());
+        put(m, "sender", e.sender());
+        put(m, "actor", e.actor());
+        put(m, "reason", e.reason());
+        m.put("instance", e.instance());
+        return m;
+    }
+
+    private static String scope(String code) {
+        try {
+            return ScopeNames.display(code);
+        } catch (RuntimeException ex) {
+            return code;
+        }
+    }
+
+    private static void put(Map<String, Object> m, String k, Object v) {
+        if (v != null) {
+            m.put(k, v);
+        }
+    }
+}
