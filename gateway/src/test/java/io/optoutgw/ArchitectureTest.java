@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  *   esme, upstream                      (the proxy's two SMPP sides: smpp, codec, transport, config,
  *                                        metrics, suppression; neither knows the other)
  *   relay                               (the routing between the two sides)
- *   feed                                (suppression, metrics: the consent event feed from the journal)
+ *   feed                                (suppression, metrics, config: the consent event feed from the
+ *                                        journal, and its webhooks)
  *   admin, report, http, simulator
  *   app                                 (the composition root: nothing depends on it)
  * </pre>
@@ -98,7 +99,7 @@ class ArchitectureTest {
 
     @Test
     void theEventFeedReadsTheLedgerOnly() {
-        mayUseOnly("feed", "suppression", "metrics").check(main);
+        mayUseOnly("feed", "suppression", "metrics", "config").check(main);
     }
 
     @Test

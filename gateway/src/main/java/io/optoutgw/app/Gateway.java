@@ -17,11 +17,13 @@ import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.UpstreamConfig;
+import io.optoutgw.config.WebhookConfig;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
 import io.optoutgw.esme.BindGuard;
 import io.optoutgw.esme.EsmeServer;
 import io.optoutgw.feed.EventFeed;
+import io.optoutgw.feed.WebhookDelivery;
 import io.optoutgw.http.AdminApi;
 import io.optoutgw.http.HttpServer;
 import io.optoutgw.metrics.GatewayMeter;
@@ -57,6 +59,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -91,6 +94,7 @@ public final class Gateway implements AutoCloseable {
     private PrometheusMeterRegistry registry;
     private OptOutJournal journal;
     private EventFeed feed;
+    private final List<WebhookDelivery> webhooks = new ArrayList<>();
     private ConsentLedger recorder;
     private RelayedStats relayedStats;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
@@ -193,6 +197,12 @@ public final class Gateway implements AutoCloseable {
         // the journal is the feed's outbox: nothing the feed has not published is compacted away
         recorder.compactionLimit(feed::published);
         startFeed();
+        for (WebhookConfig w : config.webhooks()) {
+            WebhookDelivery delivery =
+                    new WebhookDelivery(w, redis.async(), config.instanceId(), STARTUP_REDIS_TIMEOUT).start();
+            webhooks.add(delivery);
+            started.push(delivery::close);
+        }
 
         OptOutService optOut =
                 new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(), metrics);
@@ -291,7 +301,7 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(),
                 config.feed().idempotencyWindow(),
                 timeout);
-        return new AdminApi(config.http().adminToken(), admin, verifier).withEvents(feed, inbound);
+        return new AdminApi(config.http().adminToken(), admin, verifier).withEvents(feed, inbound, webhooks);
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */
@@ -377,6 +387,12 @@ public final class Gateway implements AutoCloseable {
                 .functionCounter(GatewayMeter.FEED_PUBLISHED, feed, EventFeed::publishedEntries)
                 .gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0)
                 .gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
+        for (WebhookDelivery w : webhooks) {
+            meters.functionCounter(GatewayMeter.WEBHOOK_DELIVERED, w, WebhookDelivery::delivered, w.name())
+                    .functionCounter(GatewayMeter.WEBHOOK_FAILED, w, WebhookDelivery::failedAttempts, w.name())
+                    .functionCounter(GatewayMeter.WEBHOOK_DEAD_LETTERS, w, WebhookDelivery::deadLettered, w.name())
+                    .gauge(GatewayMeter.WEBHOOK_LAG, w, WebhookDelivery::lagSeconds, w.name());
+        }
         for (UpstreamPool pool : upstreams.pools()) {
             String name = pool.name();
             meters.gauge(GatewayMeter.UPSTREAM_BINDS, pool, UpstreamPool::boundCount, name)

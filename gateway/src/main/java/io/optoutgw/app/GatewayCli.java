@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
             SendCommand.class,
             SuppressionCommand.class,
             AuditCommand.class,
+            EventsCommand.class,
             JournalCommand.class
         })
 public final class GatewayCli implements Runnable {

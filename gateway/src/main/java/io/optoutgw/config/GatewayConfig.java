@@ -18,7 +18,8 @@ public record GatewayConfig(
         SimulatorConfig simulator,
         SuppressionConfig suppression,
         OptOutConfig optout,
-        FeedConfig feed) {
+        FeedConfig feed,
+        List<WebhookConfig> webhooks) {
 
     public GatewayConfig {
         ConfigChecks.notBlank("instanceId", instanceId);
@@ -32,6 +33,7 @@ public record GatewayConfig(
         ConfigChecks.present("suppression", suppression);
         ConfigChecks.present("optout", optout);
         ConfigChecks.present("feed", feed);
+        webhooks = webhooks == null ? List.of() : nameWebhooks(webhooks);
         ConfigChecks.unique(
                 "upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
         ConfigChecks.unique(
@@ -57,5 +59,16 @@ public record GatewayConfig(
             }
         }
         return null;
+    }
+
+    /** Each webhook with its name (default {@code webhook-N}); names must differ. */
+    private static List<WebhookConfig> nameWebhooks(List<WebhookConfig> webhooks) {
+        java.util.List<WebhookConfig> named = new java.util.ArrayList<>();
+        for (int i = 0; i < webhooks.size(); i++) {
+            WebhookConfig w = webhooks.get(i);
+            named.add(w.name() == null ? w.named("webhook-" + (i + 1)) : w);
+        }
+        ConfigChecks.unique("webhooks", named.stream().map(WebhookConfig::name).toList());
+        return List.copyOf(named);
     }
 }

@@ -17,6 +17,8 @@ import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.feed.EventFeed;
+import io.optoutgw.feed.FeedEvents;
+import io.optoutgw.feed.WebhookDelivery;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
@@ -29,6 +31,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +66,8 @@ import org.slf4j.LoggerFactory;
  * GET    /api/suppressions/export            CSV number,scope,since, streamed
  * GET    /api/events?after=CURSOR&amp;limit=N   the consent event feed, resumable from a cursor
  * POST   /api/events                         opt-outs and opt-ins from other channels (JSON array)
+ * GET    /api/events/dead-letter?webhook=&amp;limit=   each webhook's dead letters
+ * POST   /api/events/dead-letter/replay?webhook=    send them again
  * GET    /api/audit?number=&amp;from=&amp;to=&amp;limit=
  * GET    /api/audit/verify                   list vs journal vs audit trail
  * </pre>
@@ -90,6 +95,7 @@ public final class AdminApi implements AutoCloseable {
     private final AtomicBoolean importRunning = new AtomicBoolean();
     private volatile EventFeed feed;
     private volatile InboundEvents inbound;
+    private volatile List<WebhookDelivery> webhooks = List.of();
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -108,9 +114,10 @@ public final class AdminApi implements AutoCloseable {
     }
 
     /** Serves the consent event feed ({@code GET /api/events}) and inbound events ({@code POST /api/events}). */
-    public AdminApi withEvents(EventFeed feed, InboundEvents inbound) {
+    public AdminApi withEvents(EventFeed feed, InboundEvents inbound, List<WebhookDelivery> webhooks) {
         this.feed = feed;
         this.inbound = inbound;
+        this.webhooks = List.copyOf(webhooks);
         return this;
     }
 
@@ -216,6 +223,16 @@ public final class AdminApi implements AutoCloseable {
                     allow(call, HttpMethod.GET);
                     reply(call, HttpResponseStatus.OK, events(call));
                 }
+            } else if (path.equals(DEAD_LETTER_PATH)) {
+                allow(call, HttpMethod.GET);
+                reply(call, HttpResponseStatus.OK, deadLetters(call));
+            } else if (path.equals(DEAD_LETTER_PATH + "/replay")) {
+                allow(call, HttpMethod.POST);
+                List<WebhookDelivery.Replay> replays = new ArrayList<>();
+                for (WebhookDelivery w : webhooksNamed(call.param("webhook"))) {
+                    replays.add(w.replayDeadLetters());
+                }
+                reply(call, HttpResponseStatus.OK, Map.of("replays", replays));
             } else if (path.equals("/api/audit")) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, audit(call));
@@ -336,6 +353,47 @@ public final class AdminApi implements AutoCloseable {
         body.put("cursor", page.cursor());
         body.put("more", page.more());
         return body;
+    }
+
+    static final String DEAD_LETTER_PATH = "/api/events/dead-letter";
+
+    /** {@code GET /api/events/dead-letter?webhook=NAME&limit=N}: each endpoint's dead letters, oldest first. */
+    private Object deadLetters(Call call) throws Exception {
+        int limit = 100;
+        String l = call.param("limit");
+        if (l != null) {
+            try {
+                limit = Integer.parseInt(l.strip());
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > MAX_EVENTS_LIMIT) {
+                throw new IllegalArgumentException("limit must be 1 to " + MAX_EVENTS_LIMIT + ", got '" + l + "'");
+            }
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (WebhookDelivery w : webhooksNamed(call.param("webhook"))) {
+            out.put(w.name(), w.deadLetters(limit));
+        }
+        return Map.of("webhooks", out);
+    }
+
+    /** The webhook named {@code name}, or every one when {@code name} is absent. */
+    private List<WebhookDelivery> webhooksNamed(String name) {
+        if (name == null || name.isBlank()) {
+            return webhooks;
+        }
+        for (WebhookDelivery w : webhooks) {
+            if (w.name().equals(name.strip())) {
+                return List.of(w);
+            }
+        }
+        throw new ApiException(
+                HttpResponseStatus.NOT_FOUND,
+                "no webhook named '" + name.strip() + "' (configured: "
+                        + String.join(
+                                ", ",
+                                webhooks.stream().map(WebhookDelivery::name).toList()) + ")");
     }
 
     /** {@code POST /api/events}: a JSON array of opt-outs and opt-ins from other channels. */

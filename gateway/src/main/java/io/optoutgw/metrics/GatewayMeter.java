@@ -174,6 +174,32 @@ public enum GatewayMeter {
             "Consent events this instance journaled that the event feed (GET /api/events) does not hold yet"),
     FEED_PUBLISHED(
             "smppgw.feed.published", Kind.COUNTER, null, "Consent events this instance published to the event feed"),
+    WEBHOOK_DELIVERED(
+            "smppgw.webhook.delivered",
+            Kind.COUNTER,
+            null,
+            "Consent events this webhook endpoint took (2xx)",
+            "webhook"),
+    WEBHOOK_FAILED(
+            "smppgw.webhook.failed",
+            Kind.COUNTER,
+            null,
+            "Attempts at this webhook endpoint that failed (timeout, connection error or a status other than 2xx);"
+                    + " each is retried",
+            "webhook"),
+    WEBHOOK_DEAD_LETTERS(
+            "smppgw.webhook.dead.letters",
+            Kind.COUNTER,
+            null,
+            "Consent events this webhook endpoint did not take within its retryFor: moved to its dead-letter list",
+            "webhook"),
+    WEBHOOK_LAG(
+            "smppgw.webhook.lag.seconds",
+            Kind.GAUGE,
+            null,
+            "Age of the oldest consent event this webhook endpoint has not received yet (0 when caught up; on the"
+                    + " instance that delivers to it)",
+            "webhook"),
     CLARIFICATIONS(
             "smppgw.clarifications",
             Kind.COUNTER,

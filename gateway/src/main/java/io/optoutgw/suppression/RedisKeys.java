@@ -21,6 +21,10 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:clarify:{DIGITS}:SENDER}</td><td>string</td><td>a clarification awaiting its reply: the category "1" means and the opt-out's id</td><td>{@code optOut.clarifyWindow}</td></tr>
  *   <tr><td>{@code gw:{feed}:events}</td><td>stream</td><td>the consent event feed: every journaled event of every instance</td><td>capped at {@code feed.streamMaxLength} entries</td></tr>
  *   <tr><td>{@code gw:{feed}:published:INSTANCE}</td><td>string</td><td>the last journal sequence the instance published to the feed</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:{feed}:wh:NAME:cursor}</td><td>string</td><td>the feed entry up to which webhook NAME has had every event</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:{feed}:wh:NAME:failing}</td><td>string</td><td>the entry webhook NAME is retrying and when it first failed</td><td>until delivered or dead-lettered</td></tr>
+ *   <tr><td>{@code gw:{feed}:wh:NAME:dead}</td><td>list</td><td>webhook NAME's dead letters</td><td>the newest 100,000</td></tr>
+ *   <tr><td>{@code gw:{feed}:wh:NAME:lease}</td><td>string</td><td>the instance delivering to webhook NAME</td><td>15 s, renewed while it runs</td></tr>
  *   <tr><td>{@code gw:idem:KEY}</td><td>string</td><td>an inbound event's idempotency key: the id of the event it recorded</td><td>{@code feed.idempotencyWindow}</td></tr>
  *   <tr><td>{@code gw:reason:DIGITS:SENDER}</td><td>string</td><td>the opt-out a following free-text reason belongs to</td><td>{@code optout.reasonWindow}</td></tr>
  *   <tr><td>{@code gw:stats:relayed:YYYYMMDD}</td><td>hash</td><td>relayed messages a day, for the report</td><td>400 days</td></tr>
@@ -83,6 +87,26 @@ public final class RedisKeys {
     /** The last journal sequence {@code instanceId} published to the feed (same slot as the stream). */
     public static String feedPublished(String instanceId) {
         return "gw:{feed}:published:" + instanceId;
+    }
+
+    /** The feed entry up to which webhook {@code name} has had every event. */
+    public static String webhookCursor(String name) {
+        return "gw:{feed}:wh:" + name + ":cursor";
+    }
+
+    /** The entry webhook {@code name} is retrying, and when it first failed. */
+    public static String webhookFailing(String name) {
+        return "gw:{feed}:wh:" + name + ":failing";
+    }
+
+    /** Webhook {@code name}'s dead letters. */
+    public static String webhookDeadLetters(String name) {
+        return "gw:{feed}:wh:" + name + ":dead";
+    }
+
+    /** The instance delivering to webhook {@code name}. */
+    public static String webhookLease(String name) {
+        return "gw:{feed}:wh:" + name + ":lease";
     }
 
     /** What an inbound event with idempotency key {@code key} recorded. */

@@ -1,8 +1,7 @@
-package io.optoutgw.http;
+package io.optoutgw.feed;
 
-import io.optoutgw.admin.ScopeNames;
-import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.Scope;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,7 +9,7 @@ import java.util.Map;
  * How a consent event reads on the feed: CloudEvents-style attributes ({@code id}, {@code type},
  * {@code time}, {@code source}) and the consent data, the number in E.164 with '+'.
  */
-final class FeedEvents {
+public final class FeedEvents {
 
     private FeedEvents() {}
 
@@ -18,7 +17,7 @@ final class FeedEvents {
      * The feed type of {@code e}: opt_out, opt_in, help, reason, clarification (a reply that
      * narrowed an opt-out) or admin (an operator's or import's change; {@code action} says which).
      */
-    static String type(ConsentEvent e) {
+    public static String type(ConsentEvent e) {
         return switch (e.type()) {
             case OPT_OUT -> "opt_out";
             case OPT_IN -> "opt_in";
@@ -29,7 +28,8 @@ final class FeedEvents {
         };
     }
 
-    static Map<String, Object> body(String cursor, ConsentEvent e) {
+    /** The event as the feed and webhooks show it; {@code cursor} its place in the feed. */
+    public static Map<String, Object> body(String cursor, ConsentEvent e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cursor", cursor);
         m.put("id", e.id());
@@ -40,7 +40,7 @@ final class FeedEvents {
         m.put("time", e.time().toString());
         m.put("number", "+" + e.number());
         m.put("scope", scope(e.scope()));
-        m.put("category", e.category() == null ? OptOutPolicy.ALL : e.category());
+        m.put("category", e.category() == null ? "all" : e.category());
         m.put("source", e.sourceLabel());
         put(m, "receivedAt", e.receivedAt() == null ? null : e.receivedAt().toString());
         put(m, "keyword", e.keyword());
@@ -53,9 +53,17 @@ final class FeedEvents {
         return m;
     }
 
-    private static String scope(String code) {
+    /** {@code global}, {@code account:ACME}, {@code sender:ACME:12345}; the code itself if it does not parse. */
+    static String scope(String code) {
         try {
-            return ScopeNames.display(code);
+            Scope scope = Scope.parse(code);
+            if (scope instanceof Scope.Account a) {
+                return "account:" + a.account();
+            }
+            if (scope instanceof Scope.Sender s) {
+                return "sender:" + s.account() + ":" + s.sender();
+            }
+            return "global";
         } catch (RuntimeException ex) {
             return code;
         }
