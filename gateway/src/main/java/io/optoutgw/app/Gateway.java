@@ -198,12 +198,19 @@ public final class Gateway implements AutoCloseable {
         PendingMessages pending = new PendingMessages(
                 redis::loopAsync, upstreams, metrics, config.relay().requestTimeout());
         optOut.onOptOut(pending::cancelFor);
-        SendTimeGate sendTime = new SendTimeGate(
-                new SendTimeRules(), new FrequencyCap(redis::loopAsync, Clock.systemUTC()), Clock.systemUTC());
+        FrequencyCap counters = new FrequencyCap(redis::loopAsync, Clock.systemUTC());
+        SendTimeGate sendTime = new SendTimeGate(new SendTimeRules(), counters, Clock.systemUTC());
         SubmitRelay submits =
                 new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics, relayedStats, sendTime);
         DeliverRouter delivers = new DeliverRouter(
-                accounts, upstreams, messageIds, optOut, metrics, config.relay().requestTimeout());
+                accounts,
+                upstreams,
+                messageIds,
+                optOut,
+                metrics,
+                config.relay().requestTimeout(),
+                counters,
+                config.optout().replyCap());
         upstreams.start(delivers);
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics);

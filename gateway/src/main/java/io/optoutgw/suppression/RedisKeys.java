@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:pend:DIGITS}</td><td>hash</td><td>messages that may still wait at the SMSC</td><td>until they can no longer be delivered</td></tr>
  *   <tr><td>{@code gw:cat:SOURCE:DESTINATION:REF:TOTAL}</td><td>hash</td><td>parts of a concatenated MO</td><td>{@code optout.reassemblyTimeout}</td></tr>
  *   <tr><td>{@code gw:confirm:{DIGITS}:SENDER:INTENT}</td><td>string</td><td>reply deduplication</td><td>{@code optout.dedupWindow}</td></tr>
+ *   <tr><td>{@code gw:replies:{DIGITS}:SENDER}</td><td>string</td><td>reply cap: times of the gateway's own replies to a person from one sender</td><td>{@code optout.replyCap.window} after the newest</td></tr>
  *   <tr><td>{@code gw:clarify:{DIGITS}:SENDER}</td><td>string</td><td>a clarification awaiting its reply: the category "1" means and the opt-out's id</td><td>{@code optOut.clarifyWindow}</td></tr>
  *   <tr><td>{@code gw:reason:DIGITS:SENDER}</td><td>string</td><td>the opt-out a following free-text reason belongs to</td><td>{@code optout.reasonWindow}</td></tr>
  *   <tr><td>{@code gw:stats:relayed:YYYYMMDD}</td><td>hash</td><td>relayed messages a day, for the report</td><td>400 days</td></tr>
@@ -70,6 +71,14 @@ public final class RedisKeys {
     /** Set while a reply of {@code intent} (lower case) to {@code digits} from {@code sender} is deduplicated. */
     public static String confirmation(String digits, String sender, String intent) {
         return "gw:confirm:{" + digits + "}:" + sender + ":" + intent;
+    }
+
+    /**
+     * The gateway's own replies (of any intent) sent to {@code digits} from {@code sender} within
+     * {@code optout.replyCap.window}: the send times, at most {@code optout.replyCap.max} of them.
+     */
+    public static String replyCap(String digits, String sender) {
+        return "gw:replies:{" + digits + "}:" + sender;
     }
 
     /** A clarification sent to {@code digits} from {@code sender} that awaits its reply. */
