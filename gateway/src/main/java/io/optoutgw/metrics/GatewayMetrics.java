@@ -24,7 +24,9 @@ public final class GatewayMetrics {
         QUIET_HOURS,
         FREQUENCY_CAP,
         /** A message without an opt-out instruction, under {@code optOut.optOutInstruction}. */
-        NO_INSTRUCTION
+        NO_INSTRUCTION,
+        /** A message to India without its DLT registration TLVs, under {@code optOut.indiaDlt: require}. */
+        MISSING_DLT
     }
 
     /** The {@code result} values of {@link GatewayMeter#OPTOUT_INSTRUCTION}. */

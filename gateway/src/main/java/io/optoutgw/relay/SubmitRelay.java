@@ -48,7 +48,9 @@ import org.slf4j.LoggerFactory;
  * destination of a submit is checked against the suppression list and answered from one
  * {@link SubmitDecision}; what may go is sent on a session of the account's route, with that
  * session's own sequence number, and the response goes back with the ESME's original sequence
- * number. submit_sm_resp message ids are recorded for receipt routing. The decision is taken in
+ * number. submit_sm_resp message ids are recorded for receipt routing. Before the list, a message
+ * to India is refused when the account requires its DLT registration TLVs and it lacks them
+ * ({@link DltRegistration}). The decision is taken in
  * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here. A message the
  * list allows then goes through the account's opt-out instruction check ({@link
  * OptOutInstructions}: appended to, refused or counted) and, for submit_sm and data_sm, its
@@ -156,6 +158,13 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         if (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM) {
             BaseSm<?> sm = (BaseSm<?>) request;
+            OptOutPolicy policy = account.config().optOut();
+            if (DltRegistration.refuses(
+                    policy, sm, sm.getDestAddress(), account.config().defaultRegion())) {
+                refuseUnregistered(session, sm.getName(), sm.getDestAddress());
+                session.respond(Pdus.response(sm, policy.indiaDltStatus()), esmeSequence);
+                return;
+            }
             String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
             String category = SubmitCategory.of(account.config().optOut(), sm, sender);
@@ -170,6 +179,24 @@ public final class SubmitRelay implements EsmeTraffic {
             return;
         }
         relay(session, request, esmeSequence, startNanos);
+    }
+
+    /**
+     * Counts and logs (at most a line a second) a message to an Indian number refused for lacking
+     * its DLT registration TLVs ({@code optOut.indiaDlt: require}).
+     */
+    private void refuseUnregistered(EsmeSession session, String what, Address destination) {
+        metrics.submitRefused(session.account().systemId(), GatewayMetrics.RefusalReason.MISSING_DLT);
+        long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.MISSING_DLT).admit();
+        if (skipped >= 0) {
+            log.info(
+                    "{} {} to {} refused: a message to India without both DLT TLVs (0x1400 entity id,"
+                            + " 0x1401 template id){}",
+                    session.label(),
+                    what,
+                    PhoneNumbers.mask(destination == null ? "" : destination.getAddress()),
+                    LogLimiter.leftOut(skipped));
+        }
     }
 
     /**
@@ -311,8 +338,20 @@ public final class SubmitRelay implements EsmeTraffic {
         String sender = source == null ? "" : account.config().sender(source.getTon(), source.getAddress());
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
-        String category = SubmitCategory.of(account.config().optOut(), multi, sender);
-        for (SubmitMulti.Destination d : destinations) {
+        OptOutPolicy policy = account.config().optOut();
+        String category = SubmitCategory.of(policy, multi, sender);
+        // the DLT TLVs are the message's: when they are missing, every Indian destination is refused
+        boolean unregistered = DltRegistration.required(policy) && !DltRegistration.registered(multi);
+        boolean[] dltRefused = new boolean[destinations.size()];
+        for (int i = 0; i < destinations.size(); i++) {
+            SubmitMulti.Destination d = destinations.get(i);
+            if (unregistered
+                    && !d.isDistributionList()
+                    && DltRegistration.indian(d.address(), account.config().defaultRegion())) {
+                dltRefused[i] = true;
+                checks.add(CompletableFuture.completedFuture(null));
+                continue;
+            }
             metrics.submitChecked(account.systemId());
             checks.add(
                     d.isDistributionList()
@@ -327,7 +366,8 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
                 .whenComplete((ignored, never) -> onLoop(
-                        session.executor(), () -> decideMulti(session, multi, esmeSequence, checks, sender, category)));
+                        session.executor(),
+                        () -> decideMulti(session, multi, esmeSequence, checks, dltRefused, sender, category)));
     }
 
     private void decideMulti(
@@ -335,6 +375,7 @@ public final class SubmitRelay implements EsmeTraffic {
             SubmitMulti multi,
             int esmeSequence,
             List<CompletableFuture<SuppressionGuard.Decision>> checks,
+            boolean[] dltRefused,
             String sender,
             String category) {
         Account account = session.account();
@@ -345,6 +386,11 @@ public final class SubmitRelay implements EsmeTraffic {
         List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
         for (int i = 0; i < destinations.size(); i++) {
             SubmitMulti.Destination d = destinations.get(i);
+            if (dltRefused[i]) {
+                refuseUnregistered(session, multi.getName(), d.address());
+                refused.add(new SubmitMultiResp.Unsuccess(d.address(), policy.indiaDltStatus()));
+                continue;
+            }
             SubmitDecision decision = SubmitDecision.of(checks.get(i).join(), policy);
             count(session, multi.getName(), decision);
             if (decision instanceof SubmitDecision.Relay relay) {
