@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  *                         were relayed with a future schedule or a validity longer than an hour and may
  *                         still be pending at the SMSC (default true)
  * @param sendTime         send-time rules (quiet hours in the recipient's local time, a cap per number
- *                         in 24 h); {@code null} when left out: no such rules
+ *                         in 24 h), for every message or those of {@code sendTime.categories};
+ *                         {@code null} when left out: no such rules
  * @param categories       the account's consent categories (marketing, alerts, program names); empty:
  *                         none, every opt-out covers everything (docs/consent-rules.md, "Categories and
  *                         revoke-all"). Lower case; {@code all} is reserved
@@ -273,6 +274,9 @@ public record OptOutPolicy(
         }
         if (optOutInstruction != null) {
             optOutInstruction.checkCategories(categories);
+        }
+        if (sendTime != null) {
+            sendTime.checkCategories(categories);
         }
         indiaDlt = indiaDlt == null ? IndiaDlt.PASS : indiaDlt;
         indiaDltStatus = indiaDltStatus == null ? DEFAULT_INDIA_DLT_STATUS : indiaDltStatus;
