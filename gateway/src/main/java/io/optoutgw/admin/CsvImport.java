@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One bulk import of {@code number[,scope[,reason]]} CSV rows (optional header naming the columns;
- * other columns such as an export's {@code since} are ignored), fed in chunks as the body arrives.
+ * a header may name a {@code category} column, one of the scope's account's categories or
+ * {@code all}, empty meaning all; other columns such as an export's {@code since} are ignored),
+ * fed in chunks as the body arrives.
  * Every valid row becomes an ADMIN_ADD recorded through the ConsentLedger with a bounded number
  * of records in flight; invalid rows are reported by line number and the rest kept. Not thread-safe:
  * one thread feeds it.
@@ -57,6 +59,7 @@ public final class CsvImport {
     private int numberColumn = 0;
     private int scopeColumn = 1;
     private int reasonColumn = 2;
+    private int categoryColumn = -1;
     private int columns = 3;
     private boolean header;
 
@@ -210,6 +213,7 @@ public final class CsvImport {
             switch (fields.get(i).strip().toLowerCase(Locale.ROOT)) {
                 case "scope" -> scopeColumn = i;
                 case "reason" -> reasonColumn = i;
+                case "category" -> categoryColumn = i;
                 default -> {
                     // other columns (an export's "since") are ignored
                 }
@@ -232,13 +236,15 @@ public final class CsvImport {
             String scopeText = column(f, scopeColumn);
             Scope scope = scopeText == null ? defaultScope : scope(scopeText);
             String reason = SuppressionAdmin.text("reason", column(f, reasonColumn));
+            String category = admin.scopes().category(scope, column(f, categoryColumn));
             event = admin.event(
-                    importId + "." + lineNo,
-                    ConsentEvent.Type.ADMIN_ADD,
-                    digits,
-                    scope,
-                    reason == null ? defaultReason : reason,
-                    actor);
+                            importId + "." + lineNo,
+                            ConsentEvent.Type.ADMIN_ADD,
+                            digits,
+                            scope,
+                            reason == null ? defaultReason : reason,
+                            actor)
+                    .withCategory(category);
         } catch (IllegalArgumentException e) {
             bad++;
             rowError(lineNo, e.getMessage());

@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * GET    /api/suppressions/{number}          status per scope and history
  * POST   /api/suppressions                   {number, scope, reason, actor, category}
  * DELETE /api/suppressions/{number}?scope=&amp;category=&amp;reason=&amp;actor=
- * POST   /api/suppressions/import            CSV body number[,scope[,reason]], streamed
+ * POST   /api/suppressions/import            CSV body number[,scope[,reason]], streamed (a header may add category)
  * GET    /api/suppressions/export            CSV number,scope,since, streamed
  * GET    /api/audit?number=&amp;from=&amp;to=&amp;limit=
  * GET    /api/audit/verify                   list vs journal vs audit trail
