@@ -22,10 +22,12 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One bulk import of {@code number[,scope[,reason]]} CSV rows (optional header naming the columns;
  * a header may also name a {@code receivedAt} column: when the person asked in another channel,
- * an ISO-8601 instant; other columns such as an export's {@code since} are ignored), fed in chunks
- * as the body arrives. Every valid row becomes an ADMIN_ADD with the import's source (default
- * {@code import}) recorded through the ConsentLedger with a bounded number of records in flight;
- * invalid rows are reported by line number and the rest kept. Not thread-safe: one thread feeds it.
+ * an ISO-8601 instant, and a {@code category} column, one of the scope's account's categories or
+ * {@code all}, empty meaning all; other columns such as an export's {@code since} are ignored), fed
+ * in chunks as the body arrives. Every valid row becomes an ADMIN_ADD with the import's source
+ * (default {@code import}) recorded through the ConsentLedger with a bounded number of records in
+ * flight; invalid rows are reported by line number and the rest kept. Not thread-safe: one thread
+ * feeds it.
  */
 public final class CsvImport {
 
@@ -61,6 +63,7 @@ public final class CsvImport {
     private int scopeColumn = 1;
     private int reasonColumn = 2;
     private int receivedAtColumn = -1;
+    private int categoryColumn = -1;
     private int columns = 3;
     private boolean header;
 
@@ -232,6 +235,7 @@ public final class CsvImport {
                 case "scope" -> scopeColumn = i;
                 case "reason" -> reasonColumn = i;
                 case "receivedat", "received_at" -> receivedAtColumn = i;
+                case "category" -> categoryColumn = i;
                 default -> {
                     // other columns (an export's "since") are ignored
                 }
@@ -255,14 +259,16 @@ public final class CsvImport {
             Scope scope = scopeText == null ? defaultScope : scope(scopeText);
             String reason = SuppressionAdmin.text("reason", column(f, reasonColumn));
             Instant receivedAt = SuppressionAdmin.receivedAt(column(f, receivedAtColumn), Instant.now());
+            String category = admin.scopes().category(scope, column(f, categoryColumn));
             event = admin.event(
-                    importId + "." + lineNo,
-                    ConsentEvent.Type.ADMIN_ADD,
-                    digits,
-                    scope,
-                    reason == null ? defaultReason : reason,
-                    actor,
-                    new SuppressionAdmin.Provenance(source, receivedAt));
+                            importId + "." + lineNo,
+                            ConsentEvent.Type.ADMIN_ADD,
+                            digits,
+                            scope,
+                            reason == null ? defaultReason : reason,
+                            actor,
+                            new SuppressionAdmin.Provenance(source, receivedAt))
+                    .withCategory(category);
         } catch (IllegalArgumentException e) {
             bad++;
             rowError(lineNo, e.getMessage());

@@ -102,14 +102,24 @@ public final class Gateway implements AutoCloseable {
     private int smppTlsPort = -1;
     private int httpPort = -1;
     private volatile boolean closed;
+    private final Clock clock;
 
-    private Gateway(GatewayConfig config) {
+    private Gateway(GatewayConfig config, Clock clock) {
         this.config = config;
+        this.clock = clock;
     }
 
     /** Starts a gateway; on failure everything already started is stopped again. */
     public static Gateway start(GatewayConfig config) throws Exception {
-        Gateway g = new Gateway(config);
+        return start(config, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(GatewayConfig)}, with the send-time rules, their frequency cap and the reply
+     * cap reading {@code clock} (tests move it through quiet hours and windows).
+     */
+    public static Gateway start(GatewayConfig config, Clock clock) throws Exception {
+        Gateway g = new Gateway(config, clock);
         try {
             g.startAll();
             return g;
@@ -219,12 +229,19 @@ public final class Gateway implements AutoCloseable {
         PendingMessages pending = new PendingMessages(
                 redis::loopAsync, upstreams, metrics, config.relay().requestTimeout());
         optOut.onOptOut(pending::cancelFor);
-        SendTimeGate sendTime = new SendTimeGate(
-                new SendTimeRules(), new FrequencyCap(redis::loopAsync, Clock.systemUTC()), Clock.systemUTC());
+        FrequencyCap counters = new FrequencyCap(redis::loopAsync, clock);
+        SendTimeGate sendTime = new SendTimeGate(new SendTimeRules(), counters, clock);
         SubmitRelay submits =
                 new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics, relayedStats, sendTime);
         DeliverRouter delivers = new DeliverRouter(
-                accounts, upstreams, messageIds, optOut, metrics, config.relay().requestTimeout());
+                accounts,
+                upstreams,
+                messageIds,
+                optOut,
+                metrics,
+                config.relay().requestTimeout(),
+                counters,
+                config.optout().replyCap());
         upstreams.start(delivers);
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics);

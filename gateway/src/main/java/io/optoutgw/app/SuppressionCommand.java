@@ -248,7 +248,7 @@ final class SuppressionCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description =
                     "Add every number of a CSV file (number[,scope[,reason]], optional header, which may name a "
-                            + "receivedAt column) to the list. "
+                            + "receivedAt and a category column) to the list. "
                             + "Bad rows are reported by line number; the good ones are kept. Exit status 1 when any row was not imported.")
     static final class Import extends AdminCommand {
         @Parameters(paramLabel = "FILE", description = "CSV file")
@@ -362,7 +362,7 @@ final class SuppressionCommand implements Runnable {
     @Command(
             name = "export",
             mixinStandardHelpOptions = true,
-            description = "Write the list as CSV (number,scope,since) to a file or standard output.")
+            description = "Write the list as CSV (number,scope,since,category) to a file or standard output.")
     static final class Export extends AdminCommand {
         @Option(
                 names = {"-o", "--output"},

@@ -17,6 +17,8 @@ import java.time.Duration;
  *                          reason they left (a REASON audit event, listed by {@code gateway report})
  * @param journalCompactAfterBytes after a reconciliation, the journal's segments that Redis holds are
  *                          compacted once they hold this many bytes (0: after every reconciliation)
+ * @param replyCap          at most this many replies of any intent to one person from one sender
+ *                          within a window ({@link ReplyCapConfig}; default 3 in 10 minutes)
  */
 public record OptOutConfig(
         String journalDir,
@@ -25,7 +27,8 @@ public record OptOutConfig(
         Duration reconcileInterval,
         Duration recordTimeout,
         Duration reasonWindow,
-        Long journalCompactAfterBytes) {
+        Long journalCompactAfterBytes,
+        ReplyCapConfig replyCap) {
 
     /** Default of {@code optout.journalCompactAfterBytes}: 64 MiB, one journal segment. */
     public static final long DEFAULT_JOURNAL_COMPACT_AFTER_BYTES = 64L << 20;
@@ -44,6 +47,7 @@ public record OptOutConfig(
                 "optout.reasonWindow", ConfigChecks.orDefault(reasonWindow, Duration.ofHours(24)));
         journalCompactAfterBytes =
                 journalCompactAfterBytes == null ? DEFAULT_JOURNAL_COMPACT_AFTER_BYTES : journalCompactAfterBytes;
+        replyCap = replyCap == null ? ReplyCapConfig.defaults() : replyCap;
         if (journalCompactAfterBytes < 0) {
             throw new ConfigException(
                     "optout.journalCompactAfterBytes", "must be 0 or more, got " + journalCompactAfterBytes);

@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
  *                         were relayed with a future schedule or a validity longer than an hour and may
  *                         still be pending at the SMSC (default true)
  * @param sendTime         send-time rules (quiet hours in the recipient's local time, a cap per number
- *                         in 24 h); {@code null} when left out: no such rules
+ *                         in 24 h), for every message or those of {@code sendTime.categories};
+ *                         {@code null} when left out: no such rules
  * @param categories       the account's consent categories (marketing, alerts, program names); empty:
  *                         none, every opt-out covers everything (docs/consent-rules.md, "Categories and
  *                         revoke-all"). Lower case; {@code all} is reserved
@@ -66,6 +67,11 @@ import java.util.regex.Pattern;
  *                         silence means every category
  * @param optOutInstruction the opt-out instruction check on relayed messages (docs/consent-rules.md,
  *                         "Opt-out instructions"); {@code null} when left out: no check
+ * @param indiaDlt         India's DLT registration TLVs (0x1400 entity id, 0x1401 template id):
+ *                         {@code pass} (default: relayed untouched, never checked) or {@code require}
+ *                         (a submit_sm, data_sm or submit_multi destination in India, +91, without
+ *                         both is refused; docs/consent-rules.md, "India: DLT registration")
+ * @param indiaDltStatus   command_status of that refusal (default ESME_RMISSINGOPTPARAM 0xC3)
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -93,7 +99,9 @@ public record OptOutPolicy(
         String revokeAll,
         Boolean clarify,
         Duration clarifyWindow,
-        OptOutInstructionConfig optOutInstruction) {
+        OptOutInstructionConfig optOutInstruction,
+        IndiaDlt indiaDlt,
+        Integer indiaDltStatus) {
 
     /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
@@ -130,6 +138,17 @@ public record OptOutPolicy(
         REFUSE,
         CAP
     }
+
+    /** What {@code optOut.indiaDlt} asks of a message to India. */
+    public enum IndiaDlt {
+        /** Relay as submitted: the DLT TLVs, when present, reach the SMSC untouched. */
+        PASS,
+        /** Refuse a message to an Indian number that lacks either DLT TLV. */
+        REQUIRE
+    }
+
+    /** Default of {@code optOut.indiaDltStatus}: ESME_RMISSINGOPTPARAM (SMPP 3.4 section 5.1.3). */
+    public static final int DEFAULT_INDIA_DLT_STATUS = 0xC3;
 
     /** Default of {@code optOut.clarifyWindow}: the FCC's five minutes for the one confirmation text. */
     public static final Duration DEFAULT_CLARIFY_WINDOW = Duration.ofMinutes(5);
@@ -258,6 +277,14 @@ public record OptOutPolicy(
         }
         if (optOutInstruction != null) {
             optOutInstruction.checkCategories(categories);
+        }
+        if (sendTime != null) {
+            sendTime.checkCategories(categories);
+        }
+        indiaDlt = indiaDlt == null ? IndiaDlt.PASS : indiaDlt;
+        indiaDltStatus = indiaDltStatus == null ? DEFAULT_INDIA_DLT_STATUS : indiaDltStatus;
+        if (indiaDltStatus == 0) {
+            throw new ConfigException("optOut.indiaDltStatus", "must be an error status, not ESME_ROK");
         }
     }
 
@@ -392,13 +419,15 @@ public record OptOutPolicy(
                 revokeAll,
                 clarify,
                 clarifyWindow,
-                optOutInstruction);
+                optOutInstruction,
+                indiaDlt,
+                indiaDltStatus);
     }
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -29,9 +29,18 @@ import java.util.Locale;
  *                     ESME_RTHROTTLED 0x58: ESMEs treat it as "retry later")
  * @param timeZone     the zone for a destination libphonenumber cannot place at all (IANA id,
  *                     default UTC)
+ * @param categories   the consent categories the rules hold for, each one of {@code optOut.categories}
+ *                     ({@link #checkCategories}); empty or left out: every message of the account.
+ *                     A message of another category is neither held nor counted against the cap
  */
 public record SendTimeConfig(
-        String preset, List<Band> bands, Integer maxPer24h, Action action, Integer refuseStatus, String timeZone) {
+        String preset,
+        List<Band> bands,
+        Integer maxPer24h,
+        Action action,
+        Integer refuseStatus,
+        String timeZone,
+        List<String> categories) {
 
     /** Configuration key prefix used in error messages. */
     static final String KEY = "optOut.sendTime";
@@ -89,6 +98,20 @@ public record SendTimeConfig(
         if (refuseStatus == 0) {
             throw new ConfigException(KEY + ".refuseStatus", "must be an error status, not ESME_ROK");
         }
+        List<String> cs = new ArrayList<>();
+        if (categories != null) {
+            for (String c : categories) {
+                String n = c == null ? "" : c.strip().toLowerCase(Locale.ROOT);
+                if (n.isEmpty()) {
+                    throw new ConfigException(KEY + ".categories", "empty category name");
+                }
+                if (cs.contains(n)) {
+                    throw new ConfigException(KEY + ".categories", "'" + c + "' is listed twice");
+                }
+                cs.add(n);
+            }
+        }
+        categories = List.copyOf(cs);
         timeZone = timeZone == null ? "UTC" : timeZone.strip();
         try {
             ZoneId.of(timeZone);
@@ -101,7 +124,37 @@ public record SendTimeConfig(
 
     /** The rules of {@code preset} with every other setting left to its default. */
     public static SendTimeConfig preset(String preset) {
-        return new SendTimeConfig(preset, null, null, null, null, null);
+        return new SendTimeConfig(preset, null, null, null, null, null, null);
+    }
+
+    /**
+     * Refuses {@code categories} naming one the account does not declare in {@code declared}
+     * ({@code optOut.categories}), or any at all when it declares none.
+     */
+    void checkCategories(List<String> declared) {
+        if (categories.isEmpty()) {
+            return;
+        }
+        if (declared.isEmpty()) {
+            throw new ConfigException(
+                    KEY + ".categories",
+                    "needs optOut.categories (the account declares no categories); leave it out to hold every"
+                            + " message of the account to the rules");
+        }
+        for (String c : categories) {
+            if (!declared.contains(c)) {
+                throw new ConfigException(
+                        KEY + ".categories", "'" + c + "' is not one of optOut.categories " + declared);
+            }
+        }
+    }
+
+    /**
+     * Whether the rules hold for a message of {@code category} ({@code null}: the account declares
+     * no categories): every message when {@code categories} is empty, else those of the listed ones.
+     */
+    public boolean appliesTo(String category) {
+        return categories.isEmpty() || (category != null && categories.contains(category));
     }
 
     /** Whether messages are counted against a cap. */

@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * POST   /api/suppressions                   {number, scope, reason, actor, category, source, receivedAt}
  * DELETE /api/suppressions/{number}?scope=&amp;category=&amp;reason=&amp;actor=&amp;source=&amp;receivedAt=
  *                                            &amp;evidence=&amp;override=   (409: the person's own opt-out, see below)
- * POST   /api/suppressions/import?source=     CSV body number[,scope[,reason]] (a header may add receivedAt), streamed
+ * POST   /api/suppressions/import?source=     CSV body number[,scope[,reason]] (a header may add receivedAt, category), streamed
  * GET    /api/suppressions/export            CSV number,scope,since, streamed
  * GET    /api/events?after=CURSOR&amp;limit=N   the consent event feed, resumable from a cursor
  * POST   /api/events                         opt-outs and opt-ins from other channels (JSON array)

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.optoutgw.admin.CsvFields;
 import io.optoutgw.admin.Reads;
 import io.optoutgw.admin.ScopeNames;
+import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.suppression.SuppressionStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,14 +26,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/suppressions/export}: walks every bucket of the list and streams the suppressed
- * entries as chunked CSV {@code number,scope,since}, waiting for the client whenever the
+ * entries as chunked CSV {@code number,scope,since,category} ({@code category}: the consent
+ * category an entry covers, {@code all} for every category), waiting for the client whenever the
  * connection's outbound buffer is full. An error after the first byte closes the connection
  * without the final chunk, so a client cannot mistake a cut export for a complete one.
  */
 final class CsvExport {
 
     private static final Logger log = LoggerFactory.getLogger(CsvExport.class);
-    static final String HEADER = "number,scope,since\n";
+    static final String HEADER = "number,scope,since,category\n";
     private static final int BUCKET_BATCH = 256;
     private static final int CHUNK_CHARS = 32 * 1024;
     private static final long WRITE_WAIT_SECONDS = 120;
@@ -65,6 +67,8 @@ final class CsvExport {
                                 .append(CsvFields.quote(ScopeNames.display(e.scope())))
                                 .append(',')
                                 .append(e.since())
+                                .append(',')
+                                .append(e.category() == null ? OptOutPolicy.ALL : e.category())
                                 .append('\n');
                         rows++;
                     }

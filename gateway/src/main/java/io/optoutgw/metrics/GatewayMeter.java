@@ -155,9 +155,12 @@ public enum GatewayMeter {
             "smppgw.replies.withheld",
             Kind.COUNTER,
             null,
-            "Replies not sent because the keyword MO came from an alphanumeric sender or a short code "
-                    + "(a reply could start a loop with another automated system); the opt-out is recorded",
-            "account"),
+            "Replies not sent, by reason: automated (the keyword MO came from an alphanumeric sender or a short"
+                    + " code; a reply could start a loop with another automated system) or cap (optout.replyCap:"
+                    + " the person already got the most replies the window allows from that sender); the event is"
+                    + " recorded",
+            "account",
+            "reason"),
     CATEGORY_CONSENT_EVENTS(
             "smppgw.category.consent.events",
             Kind.COUNTER,
@@ -289,7 +292,8 @@ public enum GatewayMeter {
             "smppgw.redis.errors",
             Kind.COUNTER,
             null,
-            "Redis operations that failed or timed out, by operation (check, messageid_write, receipt_lookup)",
+            "Redis operations that failed or timed out, by operation (check, messageid_write, receipt_lookup,"
+                    + " pending_write, pending_read, reply_cap)",
             "operation"),
     EVENT_LOOP_PENDING(
             "smppgw.eventloop.pending.tasks",

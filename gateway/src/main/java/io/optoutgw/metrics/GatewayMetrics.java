@@ -25,7 +25,9 @@ public final class GatewayMetrics {
         QUIET_HOURS,
         FREQUENCY_CAP,
         /** A message without an opt-out instruction, under {@code optOut.optOutInstruction}. */
-        NO_INSTRUCTION
+        NO_INSTRUCTION,
+        /** A message to India without its DLT registration TLVs, under {@code optOut.indiaDlt: require}. */
+        MISSING_DLT
     }
 
     /** The {@code result} values of {@link GatewayMeter#OPTOUT_INSTRUCTION}. */
@@ -140,7 +142,9 @@ public final class GatewayMetrics {
         counter(GatewayMeter.SUBMITS_CHECKED, account);
         counter(GatewayMeter.MO_DUPLICATES, account);
         counter(GatewayMeter.MO_LATIN1_FALLBACK, account);
-        counter(GatewayMeter.REPLIES_WITHHELD, account);
+        for (String reason : REPLY_WITHHELD_REASONS) {
+            counter(GatewayMeter.REPLIES_WITHHELD, account, reason);
+        }
         for (String how : new String[] {"international", "digits", "none"}) {
             counter(GatewayMeter.OPTOUT_SOURCE_FALLBACK, account, how);
         }
@@ -193,7 +197,7 @@ public final class GatewayMetrics {
 
     /** Redis operations whose failures are counted in {@link GatewayMeter#REDIS_ERRORS}. */
     public static final String[] REDIS_OPERATIONS = {
-        "check", "messageid_write", "receipt_lookup", "pending_write", "pending_read"
+        "check", "messageid_write", "receipt_lookup", "pending_write", "pending_read", "reply_cap"
     };
 
     public void redisError(String operation) {
@@ -275,9 +279,16 @@ public final class GatewayMetrics {
         counter(GatewayMeter.CONFIRMATION_FAILURES, account, type).increment();
     }
 
-    /** A reply withheld: the keyword MO came from an alphanumeric sender or a short code. */
-    public void replyWithheld(String account) {
-        counter(GatewayMeter.REPLIES_WITHHELD, account).increment();
+    /** The {@code reason} values of {@link GatewayMeter#REPLIES_WITHHELD}. */
+    public static final String[] REPLY_WITHHELD_REASONS = {"automated", "cap"};
+
+    /**
+     * A reply withheld, {@code reason} one of {@link #REPLY_WITHHELD_REASONS}: {@code automated}
+     * (the keyword MO came from an alphanumeric sender or a short code) or {@code cap} (the
+     * person's reply cap for that sender is reached).
+     */
+    public void replyWithheld(String account, String reason) {
+        counter(GatewayMeter.REPLIES_WITHHELD, account, reason).increment();
     }
 
     /** A cancel_sm the gateway sent for a pending message after an opt-out: cancelled, refused, failed, no_upstream. */

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the MO is forwarded to the owning ESME if the account wants it (best effort: the opt-out
  *       never depends on that ESME being bound, scenario 5);</li>
  *   <li>one reply goes back: the confirmation, the HELP text or the opt-in confirmation, at most
- *       once per person, short code and intent within {@code optout.dedupWindow}.</li>
+ *       once per person, short code and intent within {@code optout.dedupWindow} (the SMPP side
+ *       also withholds it from automated originators and beyond {@code optout.replyCap}).</li>
  * </ol>
  * Knows no SMPP session: the outcome completes on a Redis or journal thread.
  */

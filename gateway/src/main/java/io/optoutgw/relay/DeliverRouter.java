@@ -5,12 +5,14 @@ import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import io.optoutgw.codec.Pdus;
+import io.optoutgw.config.ReplyCapConfig;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
 import io.optoutgw.esme.EsmeSession;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.optout.OptOutService;
+import io.optoutgw.sendtime.FrequencyCap;
 import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.UpstreamTraffic;
@@ -46,12 +48,17 @@ public final class DeliverRouter implements UpstreamTraffic {
             MessageIdStore messageIds,
             OptOutService optOut,
             GatewayMetrics metrics,
-            Duration requestTimeout) {
+            Duration requestTimeout,
+            FrequencyCap counters,
+            ReplyCapConfig replyCap) {
         this.accounts = accounts;
         this.messageIds = messageIds;
         this.metrics = metrics;
-        this.keywordMo =
-                new KeywordMo(optOut, new ReplySender(upstreams, messageIds, metrics, requestTimeout), metrics);
+        this.keywordMo = new KeywordMo(
+                optOut,
+                new ReplySender(upstreams, messageIds, metrics, requestTimeout),
+                new ReplyCap(counters, replyCap, metrics),
+                metrics);
     }
 
     @Override

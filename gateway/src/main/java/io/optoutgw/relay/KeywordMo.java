@@ -41,10 +41,14 @@ final class KeywordMo {
     private final Map<String, TextDecoder> decoders = new ConcurrentHashMap<>();
     private final Set<String> latin1Logged = ConcurrentHashMap.newKeySet();
     private final LogLimiter withheldLog = new LogLimiter(Duration.ofSeconds(1));
+    private final LogLimiter cappedLog = new LogLimiter(Duration.ofSeconds(1));
+    private final LogLimiter uncheckedLog = new LogLimiter(Duration.ofSeconds(1));
+    private final ReplyCap replyCap;
 
-    KeywordMo(OptOutService optOut, ReplySender replies, GatewayMetrics metrics) {
+    KeywordMo(OptOutService optOut, ReplySender replies, ReplyCap replyCap, GatewayMetrics metrics) {
         this.optOut = optOut;
         this.replies = replies;
+        this.replyCap = replyCap;
         this.metrics = metrics;
     }
 
@@ -145,7 +149,7 @@ final class KeywordMo {
             if (automatedOriginator(sm.getSourceAddress())) {
                 // recorded and acknowledged, but no auto-reply: two automated systems answering
                 // each other's confirmations would loop
-                metrics.replyWithheld(ownerName(owner));
+                metrics.replyWithheld(ownerName(owner), "automated");
                 long skipped = withheldLog.admit();
                 if (skipped >= 0) {
                     log.info(
@@ -156,18 +160,54 @@ final class KeywordMo {
                 }
                 return;
             }
-            List<String> route = owner == null ? List.of() : owner.config().route();
-            replies.send(
-                    ownerName(owner),
-                    route,
-                    recorded.kind(),
-                    sm.getDestAddress(),
-                    sm.getSourceAddress(),
-                    recorded.reply(),
-                    receivedNanos);
+            // the reply cap, across intents: the event is recorded and acknowledged whatever it says
+            replyCap.admit(recorded.event().number(), recorded.event().sender())
+                    .whenComplete((verdict, capError) ->
+                            onLoop(bind.eventLoop(), () -> reply(bind, sm, owner, recorded, receivedNanos, verdict)));
         } else {
             throw new IllegalStateException("unknown MO outcome " + outcome);
         }
+    }
+
+    /** Sends the reply to a recorded keyword MO unless the person's reply cap for that sender is reached. */
+    private void reply(
+            UpstreamBind bind,
+            BaseSm<?> sm,
+            Account owner,
+            MoOutcome.Recorded recorded,
+            long receivedNanos,
+            ReplyCap.Verdict verdict) {
+        if (verdict == ReplyCap.Verdict.CAPPED) {
+            metrics.replyWithheld(ownerName(owner), "cap");
+            long skipped = cappedLog.admit();
+            if (skipped >= 0) {
+                log.info(
+                        "{} {}: recorded, no reply sent: optout.replyCap reached for this person and sender{}",
+                        bind.label(),
+                        recorded.kind(),
+                        LogLimiter.leftOut(skipped));
+            }
+            return;
+        }
+        if (verdict == ReplyCap.Verdict.UNCHECKED) {
+            long skipped = uncheckedLog.admit();
+            if (skipped >= 0) {
+                log.info(
+                        "{} {}: optout.replyCap could not be read from Redis: reply sent anyway{}",
+                        bind.label(),
+                        recorded.kind(),
+                        LogLimiter.leftOut(skipped));
+            }
+        }
+        List<String> route = owner == null ? List.of() : owner.config().route();
+        replies.send(
+                ownerName(owner),
+                route,
+                recorded.kind(),
+                sm.getDestAddress(),
+                sm.getSourceAddress(),
+                recorded.reply(),
+                receivedNanos);
     }
 
     /** ESME_ROK for a durable event, then the MO goes to the owning ESME if the account wants it. */

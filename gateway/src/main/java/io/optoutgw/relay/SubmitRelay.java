@@ -48,11 +48,13 @@ import org.slf4j.LoggerFactory;
  * destination of a submit is checked against the suppression list and answered from one
  * {@link SubmitDecision}; what may go is sent on a session of the account's route, with that
  * session's own sequence number, and the response goes back with the ESME's original sequence
- * number. submit_sm_resp message ids are recorded for receipt routing. The decision is taken in
+ * number. submit_sm_resp message ids are recorded for receipt routing. Before the list, a message
+ * to India is refused when the account requires its DLT registration TLVs and it lacks them
+ * ({@link DltRegistration}). The decision is taken in
  * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here. A message the
  * list allows then goes through the account's opt-out instruction check ({@link
- * OptOutInstructions}: appended to, refused or counted) and, for submit_sm and data_sm, its
- * send-time rules ({@link SendTimeGate}).
+ * OptOutInstructions}: appended to, refused or counted) and its send-time rules ({@link
+ * SendTimeGate}) when they hold for its category: per destination for a submit_multi.
  */
 public final class SubmitRelay implements EsmeTraffic {
 
@@ -156,6 +158,13 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         if (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM) {
             BaseSm<?> sm = (BaseSm<?>) request;
+            OptOutPolicy policy = account.config().optOut();
+            if (DltRegistration.refuses(
+                    policy, sm, sm.getDestAddress(), account.config().defaultRegion())) {
+                refuseUnregistered(session, sm.getName(), sm.getDestAddress());
+                session.respond(Pdus.response(sm, policy.indiaDltStatus()), esmeSequence);
+                return;
+            }
             String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
             String category = SubmitCategory.of(account.config().optOut(), sm, sender);
@@ -170,6 +179,24 @@ public final class SubmitRelay implements EsmeTraffic {
             return;
         }
         relay(session, request, esmeSequence, startNanos);
+    }
+
+    /**
+     * Counts and logs (at most a line a second) a message to an Indian number refused for lacking
+     * its DLT registration TLVs ({@code optOut.indiaDlt: require}).
+     */
+    private void refuseUnregistered(EsmeSession session, String what, Address destination) {
+        metrics.submitRefused(session.account().systemId(), GatewayMetrics.RefusalReason.MISSING_DLT);
+        long skipped = refusalLogs.get(GatewayMetrics.RefusalReason.MISSING_DLT).admit();
+        if (skipped >= 0) {
+            log.info(
+                    "{} {} to {} refused: a message to India without both DLT TLVs (0x1400 entity id,"
+                            + " 0x1401 template id){}",
+                    session.label(),
+                    what,
+                    PhoneNumbers.mask(destination == null ? "" : destination.getAddress()),
+                    LogLimiter.leftOut(skipped));
+        }
     }
 
     /**
@@ -311,8 +338,20 @@ public final class SubmitRelay implements EsmeTraffic {
         String sender = source == null ? "" : account.config().sender(source.getTon(), source.getAddress());
         List<SubmitMulti.Destination> destinations = multi.getDestinations();
         List<CompletableFuture<SuppressionGuard.Decision>> checks = new ArrayList<>(destinations.size());
-        String category = SubmitCategory.of(account.config().optOut(), multi, sender);
-        for (SubmitMulti.Destination d : destinations) {
+        OptOutPolicy policy = account.config().optOut();
+        String category = SubmitCategory.of(policy, multi, sender);
+        // the DLT TLVs are the message's: when they are missing, every Indian destination is refused
+        boolean unregistered = DltRegistration.required(policy) && !DltRegistration.registered(multi);
+        boolean[] dltRefused = new boolean[destinations.size()];
+        for (int i = 0; i < destinations.size(); i++) {
+            SubmitMulti.Destination d = destinations.get(i);
+            if (unregistered
+                    && !d.isDistributionList()
+                    && DltRegistration.indian(d.address(), account.config().defaultRegion())) {
+                dltRefused[i] = true;
+                checks.add(CompletableFuture.completedFuture(null));
+                continue;
+            }
             metrics.submitChecked(account.systemId());
             checks.add(
                     d.isDistributionList()
@@ -327,7 +366,8 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
                 .whenComplete((ignored, never) -> onLoop(
-                        session.executor(), () -> decideMulti(session, multi, esmeSequence, checks, sender, category)));
+                        session.executor(),
+                        () -> decideMulti(session, multi, esmeSequence, checks, dltRefused, sender, category)));
     }
 
     private void decideMulti(
@@ -335,6 +375,7 @@ public final class SubmitRelay implements EsmeTraffic {
             SubmitMulti multi,
             int esmeSequence,
             List<CompletableFuture<SuppressionGuard.Decision>> checks,
+            boolean[] dltRefused,
             String sender,
             String category) {
         Account account = session.account();
@@ -345,6 +386,11 @@ public final class SubmitRelay implements EsmeTraffic {
         List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
         for (int i = 0; i < destinations.size(); i++) {
             SubmitMulti.Destination d = destinations.get(i);
+            if (dltRefused[i]) {
+                refuseUnregistered(session, multi.getName(), d.address());
+                refused.add(new SubmitMultiResp.Unsuccess(d.address(), policy.indiaDltStatus()));
+                continue;
+            }
             SubmitDecision decision = SubmitDecision.of(checks.get(i).join(), policy);
             count(session, multi.getName(), decision);
             if (decision instanceof SubmitDecision.Relay relay) {
@@ -387,9 +433,152 @@ public final class SubmitRelay implements EsmeTraffic {
         if (instructionCounted == null) {
             return;
         }
+        SendTimeConfig rules = policy.sendTime();
+        if (rules == null || !rules.appliesTo(category)) {
+            relayMultiChecked(session, bind, out, esmeSequence, refused, allowedDigits, instructionCounted);
+            return;
+        }
+        sendTimeMulti(session, bind, out, esmeSequence, refused, allowedDigits, instructionCounted, rules);
+    }
+
+    /** Relays a submit_multi whose destinations passed every check, remembering it as possibly pending. */
+    private void relayMultiChecked(
+            EsmeSession session,
+            UpstreamBind bind,
+            SubmitMulti out,
+            int esmeSequence,
+            List<SubmitMultiResp.Unsuccess> refused,
+            List<String> digits,
+            Runnable instructionCounted) {
         instructionCounted.run();
-        Instant until = pendingUntil(account, multi.getScheduleDeliveryTime(), multi.getValidityPeriod());
-        relayMulti(session, bind, out, esmeSequence, refused, until == null ? null : allowedDigits, until);
+        Instant until = pendingUntil(session.account(), out.getScheduleDeliveryTime(), out.getValidityPeriod());
+        relayMulti(session, bind, out, esmeSequence, refused, until == null ? null : digits, until);
+    }
+
+    /**
+     * The send-time rules for each destination of a submit_multi the list and the instruction check
+     * let through. Quiet hours are judged for every destination first (no Redis); then the message
+     * can be rescheduled only as a whole: under {@code action: schedule} it is when every
+     * destination is quiet until the same instant (one zone), otherwise the quiet destinations are
+     * refused with {@code refuseStatus}, like under {@code action: refuse}, and the others go now.
+     * Only the destinations that will be sent then take a slot of the cap; those over it are
+     * refused. Every refusal is listed in unsuccess_sme.
+     */
+    private void sendTimeMulti(
+            EsmeSession session,
+            UpstreamBind bind,
+            SubmitMulti out,
+            int esmeSequence,
+            List<SubmitMultiResp.Unsuccess> refused,
+            List<String> digits,
+            Runnable instructionCounted,
+            SendTimeConfig rules) {
+        Account account = session.account();
+        Instant requested = scheduledAt(out.getScheduleDeliveryTime());
+        boolean honours = bind.config().honoursSchedule();
+        int n = digits.size();
+        SendTimeGate.Outcome[] hours = new SendTimeGate.Outcome[n];
+        Instant common = null;
+        boolean oneSchedule = true;
+        for (int i = 0; i < n; i++) {
+            // a destination that passed fail-open has no number to judge: it goes as submitted
+            hours[i] = digits.get(i) == null
+                    ? new SendTimeGate.Relay()
+                    : sendTime.hours(digits.get(i), rules, requested, honours);
+            if (hours[i] instanceof SendTimeGate.Schedule schedule) {
+                oneSchedule &= common == null || common.equals(schedule.at());
+                common = schedule.at();
+            } else {
+                oneSchedule = false;
+            }
+        }
+        String scheduleDeliveryTime = null;
+        for (int i = 0; i < n; i++) {
+            if (hours[i] instanceof SendTimeGate.Schedule schedule) {
+                if (oneSchedule) {
+                    scheduleDeliveryTime = schedule.scheduleDeliveryTime();
+                } else {
+                    hours[i] = new SendTimeGate.Refuse(
+                            rules.refuseStatus(), SendTimeGate.Reason.QUIET_HOURS, schedule.at());
+                }
+            }
+        }
+        List<CompletableFuture<SendTimeGate.Outcome>> outcomes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            outcomes.add(
+                    hours[i] instanceof SendTimeGate.Refuse || digits.get(i) == null
+                            ? CompletableFuture.completedFuture(hours[i])
+                            : sendTime.cap(account.systemId(), digits.get(i), rules, hours[i])
+                                    .toCompletableFuture());
+        }
+        String schedule = scheduleDeliveryTime;
+        CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, error) -> onLoop(
+                        session.executor(),
+                        () -> afterSendTimeMulti(
+                                session,
+                                bind,
+                                out,
+                                esmeSequence,
+                                refused,
+                                digits,
+                                instructionCounted,
+                                outcomes,
+                                schedule)));
+    }
+
+    /** Acts on the send-time outcome of each destination of a submit_multi. */
+    private void afterSendTimeMulti(
+            EsmeSession session,
+            UpstreamBind bind,
+            SubmitMulti out,
+            int esmeSequence,
+            List<SubmitMultiResp.Unsuccess> refused,
+            List<String> digits,
+            Runnable instructionCounted,
+            List<CompletableFuture<SendTimeGate.Outcome>> outcomes,
+            String scheduleDeliveryTime) {
+        Account account = session.account();
+        OptOutPolicy policy = account.config().optOut();
+        List<SubmitMulti.Destination> destinations = out.getDestinations();
+        List<SubmitMulti.Destination> send = new ArrayList<>();
+        List<String> sendDigits = new ArrayList<>();
+        List<SubmitMultiResp.Unsuccess> allRefused = new ArrayList<>(refused);
+        for (int i = 0; i < destinations.size(); i++) {
+            SubmitMulti.Destination d = destinations.get(i);
+            CompletableFuture<SendTimeGate.Outcome> f = outcomes.get(i);
+            if (f.isCompletedExceptionally()) {
+                // this destination's cap could not be read: fail open or closed per the account
+                metrics.redisError("check");
+                if (policy.failOpen()) {
+                    metrics.failOpenPass(account.systemId());
+                    send.add(d);
+                    sendDigits.add(digits.get(i));
+                } else {
+                    metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
+                    allRefused.add(new SubmitMultiResp.Unsuccess(d.address(), policy.failClosedStatus()));
+                }
+                continue;
+            }
+            if (f.join() instanceof SendTimeGate.Refuse refuse) {
+                refuseForSendTime(session, out.getName(), digits.get(i), refuse);
+                allRefused.add(new SubmitMultiResp.Unsuccess(d.address(), refuse.status()));
+                continue;
+            }
+            send.add(d);
+            sendDigits.add(digits.get(i));
+        }
+        if (send.isEmpty()) {
+            SubmitMultiResp resp = out.createResponse();
+            resp.setUnsuccessful(allRefused);
+            session.respond(resp, esmeSequence);
+            return;
+        }
+        SubmitMulti relayed = send.size() == destinations.size() ? out : out.withDestinations(send);
+        if (scheduleDeliveryTime != null) {
+            relayed.setScheduleDeliveryTime(scheduleDeliveryTime);
+        }
+        relayMultiChecked(session, bind, relayed, esmeSequence, allRefused, sendDigits, instructionCounted);
     }
 
     /**
@@ -490,7 +679,7 @@ public final class SubmitRelay implements EsmeTraffic {
                 return;
             }
             SendTimeConfig rules = policy.sendTime();
-            if (rules == null) {
+            if (rules == null || !rules.appliesTo(category)) {
                 relayChecked(session, sm, esmeSequence, startNanos, bind, relay.digits(), instructionCounted);
                 return;
             }
@@ -651,23 +840,7 @@ public final class SubmitRelay implements EsmeTraffic {
             return;
         }
         if (outcome instanceof SendTimeGate.Refuse refuse) {
-            GatewayMetrics.RefusalReason reason = refuse.reason() == SendTimeGate.Reason.QUIET_HOURS
-                    ? GatewayMetrics.RefusalReason.QUIET_HOURS
-                    : GatewayMetrics.RefusalReason.FREQUENCY_CAP;
-            metrics.submitRefused(account.systemId(), reason);
-            long skipped = refusalLogs.get(reason).admit();
-            if (skipped >= 0) {
-                log.info(
-                        "{} {} to {} refused: {} (allowed again at {}){}",
-                        session.label(),
-                        sm.getName(),
-                        PhoneNumbers.mask(digits),
-                        reason == GatewayMetrics.RefusalReason.QUIET_HOURS
-                                ? "quiet hours in the recipient's time"
-                                : "at most optOut.sendTime.maxPer24h a day",
-                        refuse.retryAt(),
-                        LogLimiter.leftOut(skipped));
-            }
+            refuseForSendTime(session, sm.getName(), digits, refuse);
             session.respond(Pdus.response(sm, refuse.status()), esmeSequence);
             return;
         }
@@ -675,6 +848,27 @@ public final class SubmitRelay implements EsmeTraffic {
             sm.setScheduleDeliveryTime(schedule.scheduleDeliveryTime());
         }
         relayChecked(session, sm, esmeSequence, startNanos, bind, digits, instructionCounted);
+    }
+
+    /** Counts and logs (at most a line a second per reason) a message to {@code digits} the send-time rules refused. */
+    private void refuseForSendTime(EsmeSession session, String what, String digits, SendTimeGate.Refuse refuse) {
+        GatewayMetrics.RefusalReason reason = refuse.reason() == SendTimeGate.Reason.QUIET_HOURS
+                ? GatewayMetrics.RefusalReason.QUIET_HOURS
+                : GatewayMetrics.RefusalReason.FREQUENCY_CAP;
+        metrics.submitRefused(session.account().systemId(), reason);
+        long skipped = refusalLogs.get(reason).admit();
+        if (skipped >= 0) {
+            log.info(
+                    "{} {} to {} refused: {} (allowed again at {}){}",
+                    session.label(),
+                    what,
+                    PhoneNumbers.mask(digits),
+                    reason == GatewayMetrics.RefusalReason.QUIET_HOURS
+                            ? "quiet hours in the recipient's time"
+                            : "at most optOut.sendTime.maxPer24h a day",
+                    refuse.retryAt(),
+                    LogLimiter.leftOut(skipped));
+        }
     }
 
     /** The submit's own schedule_delivery_time as an instant, or null when unset or unreadable. */

@@ -87,6 +87,15 @@ public final class FrequencyCap {
      * be asked: the caller decides whether to fail open or closed.
      */
     public CompletionStage<Result> acquire(String account, String digits, int cap, Duration window) {
+        return acquire(key(account, digits), cap, window);
+    }
+
+    /**
+     * As {@link #acquire(String, String, int, Duration)} for any counter {@code key} (at most
+     * {@code cap} admissions within {@code window}); the gateway's reply cap counts its own replies
+     * to a person this way ({@link RedisKeys#replyCap}).
+     */
+    public CompletionStage<Result> acquire(String key, int cap, Duration window) {
         if (cap < 1) {
             throw new IllegalArgumentException("cap must be at least 1, got " + cap);
         }
@@ -95,7 +104,7 @@ public final class FrequencyCap {
                 .eval(
                         ACQUIRE,
                         ScriptOutputType.MULTI,
-                        new String[] {key(account, digits)},
+                        new String[] {key},
                         Long.toString(now),
                         Long.toString(window.toMillis()),
                         Integer.toString(cap));

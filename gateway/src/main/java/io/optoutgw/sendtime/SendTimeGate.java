@@ -73,25 +73,50 @@ public final class SendTimeGate {
         if (config == null) {
             return CompletableFuture.completedFuture(RELAY);
         }
+        Outcome pass = hours(digits, config, requestedSchedule, upstreamHonoursSchedule);
+        if (pass instanceof Refuse) {
+            return CompletableFuture.completedFuture(pass);
+        }
+        return cap(account, digits, config, pass);
+    }
+
+    /**
+     * The quiet-hours half of {@link #check} (no Redis): {@link Relay} inside the bands, else
+     * {@link Schedule} to the next allowed time when {@code action: schedule} and the upstream
+     * honours it, else {@link Refuse} with reason {@link Reason#QUIET_HOURS}. A submit_multi asks
+     * this for each destination first, and takes cap slots only for those it will send.
+     */
+    public Outcome hours(
+            String digits, SendTimeConfig config, Instant requestedSchedule, boolean upstreamHonoursSchedule) {
+        if (config == null) {
+            return RELAY;
+        }
         Instant now = clock.instant();
         Instant deliverAt = requestedSchedule != null && requestedSchedule.isAfter(now) ? requestedSchedule : now;
-        Outcome pass = RELAY;
         if (rules.check(digits, deliverAt, config) instanceof SendTimeDecision.Quiet quiet) {
             boolean reschedule = config.action() == SendTimeConfig.Action.SCHEDULE
                     && upstreamHonoursSchedule
                     && quiet.nextAllowed() != null;
             if (!reschedule) {
-                return CompletableFuture.completedFuture(
-                        new Refuse(config.refuseStatus(), Reason.QUIET_HOURS, quiet.nextAllowed()));
+                return new Refuse(config.refuseStatus(), Reason.QUIET_HOURS, quiet.nextAllowed());
             }
-            pass = new Schedule(quiet.nextAllowed(), SmppAbsoluteTime.format(quiet.nextAllowed()));
+            return new Schedule(quiet.nextAllowed(), SmppAbsoluteTime.format(quiet.nextAllowed()));
         }
-        if (!config.capped()) {
+        return RELAY;
+    }
+
+    /**
+     * The frequency-cap half of {@link #check}: takes a slot of {@code maxPer24h} for a message to
+     * {@code digits} that the hours let through as {@code pass}, and completes with {@code pass},
+     * or with {@link Refuse} (reason {@link Reason#FREQUENCY_CAP}) when the cap is reached.
+     * Completes exceptionally when the cap cannot be read.
+     */
+    public CompletionStage<Outcome> cap(String account, String digits, SendTimeConfig config, Outcome pass) {
+        if (config == null || !config.capped()) {
             return CompletableFuture.completedFuture(pass);
         }
-        Outcome admitted = pass;
         return cap.acquire(account, digits, config.maxPer24h(), CAP_WINDOW)
                 .thenApply(r ->
-                        r.admitted() ? admitted : new Refuse(config.refuseStatus(), Reason.FREQUENCY_CAP, r.freesAt()));
+                        r.admitted() ? pass : new Refuse(config.refuseStatus(), Reason.FREQUENCY_CAP, r.freesAt()));
     }
 }

@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:pend:DIGITS}</td><td>hash</td><td>messages that may still wait at the SMSC</td><td>until they can no longer be delivered</td></tr>
  *   <tr><td>{@code gw:cat:SOURCE:DESTINATION:REF:TOTAL}</td><td>hash</td><td>parts of a concatenated MO</td><td>{@code optout.reassemblyTimeout}</td></tr>
  *   <tr><td>{@code gw:confirm:{DIGITS}:SENDER:INTENT}</td><td>string</td><td>reply deduplication</td><td>{@code optout.dedupWindow}</td></tr>
+ *   <tr><td>{@code gw:replies:{DIGITS}:SENDER}</td><td>string</td><td>reply cap: times of the gateway's own replies to a person from one sender</td><td>{@code optout.replyCap.window} after the newest</td></tr>
  *   <tr><td>{@code gw:clarify:{DIGITS}:SENDER}</td><td>string</td><td>a clarification awaiting its reply: the category "1" means and the opt-out's id</td><td>{@code optOut.clarifyWindow}</td></tr>
  *   <tr><td>{@code gw:{feed}:events}</td><td>stream</td><td>the consent event feed: every journaled event of every instance</td><td>capped at {@code feed.streamMaxLength} entries</td></tr>
  *   <tr><td>{@code gw:{feed}:published:INSTANCE}</td><td>string</td><td>the last journal sequence the instance published to the feed</td><td>forever</td></tr>
@@ -112,6 +113,14 @@ public final class RedisKeys {
     /** What an inbound event with idempotency key {@code key} recorded. */
     public static String idempotency(String key) {
         return "gw:idem:" + key;
+    }
+
+    /**
+     * The gateway's own replies (of any intent) sent to {@code digits} from {@code sender} within
+     * {@code optout.replyCap.window}: the send times, at most {@code optout.replyCap.max} of them.
+     */
+    public static String replyCap(String digits, String sender) {
+        return "gw:replies:{" + digits + "}:" + sender;
     }
 
     /** A clarification sent to {@code digits} from {@code sender} that awaits its reply. */

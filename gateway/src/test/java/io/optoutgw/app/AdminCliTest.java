@@ -267,7 +267,7 @@ class AdminCliTest {
         assertEquals(0, exp.code(), exp.err());
         assertTrue(exp.err().contains("exported 4 rows to " + out), exp.err());
         List<String> rows = Files.readAllLines(out);
-        assertEquals("number,scope,since", rows.get(0));
+        assertEquals("number,scope,since,category", rows.get(0));
         assertEquals(5, rows.size(), rows.toString());
         assertTrue(rows.stream().anyMatch(r -> r.startsWith("+15557030011,account:acme,")), rows.toString());
 

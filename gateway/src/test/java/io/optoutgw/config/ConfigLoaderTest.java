@@ -235,6 +235,43 @@ class ConfigLoaderTest {
         assertTrue(e.getMessage().contains("must be a positive duration"), e.getMessage());
     }
 
+    @Test
+    void replyCapDefaultsToThreeInTenMinutes() {
+        ReplyCapConfig cap = parse(MINIMAL).optout().replyCap();
+        assertEquals(3, cap.max());
+        assertEquals(Duration.ofMinutes(10), cap.window());
+        assertTrue(cap.enabled());
+    }
+
+    @Test
+    void replyCapIsConfigurableAndMaxZeroTurnsItOff() {
+        ReplyCapConfig cap = parse(MINIMAL + "optout:\n  replyCap: { max: 5, window: 1h }\n")
+                .optout()
+                .replyCap();
+        assertEquals(5, cap.max());
+        assertEquals(Duration.ofHours(1), cap.window());
+        ReplyCapConfig off =
+                parse(MINIMAL + "optout:\n  replyCap: { max: 0 }\n").optout().replyCap();
+        assertFalse(off.enabled());
+        assertEquals(Duration.ofMinutes(10), off.window(), "the left-out window keeps its default");
+    }
+
+    @Test
+    void replyCapOutOfRangeNamesTheKey() {
+        assertEquals(
+                "optout.replyCap.max: must be 0..100, got -1",
+                failsToParse(MINIMAL + "optout:\n  replyCap: { max: -1 }\n").getMessage());
+        assertEquals(
+                "optout.replyCap.max",
+                failsToParse(MINIMAL + "optout:\n  replyCap: { max: 101 }\n").key());
+        assertEquals(
+                "optout.replyCap.window",
+                failsToParse(MINIMAL + "optout:\n  replyCap: { window: 0s }\n").key());
+        assertEquals(
+                "optout.replyCap.windw",
+                failsToParse(MINIMAL + "optout:\n  replyCap: { windw: 5m }\n").key());
+    }
+
     // --- error kinds ---------------------------------------------------------------------------
 
     @Test

@@ -87,7 +87,7 @@ class SendTimeConfigTest {
         assertTrue(
                 e.getMessage()
                         .startsWith("accounts[0].optOut.sendTime.quietHours: unknown key (known: preset,"
-                                + " bands, maxPer24h, action, refuseStatus, timeZone)"),
+                                + " bands, maxPer24h, action, refuseStatus, timeZone, categories)"),
                 e.getMessage());
     }
 
@@ -132,5 +132,44 @@ class SendTimeConfigTest {
                 "optOut.sendTime.bands: not a time of day: '24:30' in '08:00-24:30'",
                 fails("{bands: [\"08:00-24:30\"]}").getMessage());
         assertTrue(fails("{bands: [\"09:00-09:00\"]}").getMessage().contains("'09:00-09:00'"));
+    }
+
+    /** {@code optOut.sendTime} of an account that declares {@code categories} (a YAML flow list). */
+    private static SendTimeConfig withCategories(String categories, String sendTime) {
+        String yaml = ACCOUNT.formatted(sendTime)
+                .replace("    optOut:\n", "    optOut:\n      categories: " + categories + "\n");
+        return ConfigLoader.parse(yaml, ConfigOverrides.NONE)
+                .account("alice")
+                .optOut()
+                .sendTime();
+    }
+
+    @Test
+    void categoriesLimitTheRulesToThoseMessages() {
+        SendTimeConfig c = withCategories("[marketing, alerts]", "{preset: us-tcpa, categories: [Marketing]}");
+        assertEquals(List.of("marketing"), c.categories());
+        assertTrue(c.appliesTo("marketing"));
+        assertTrue(!c.appliesTo("alerts"));
+        SendTimeConfig every = withCategories("[marketing, alerts]", "{preset: us-tcpa}");
+        assertEquals(List.of(), every.categories());
+        assertTrue(every.appliesTo("alerts") && every.appliesTo("marketing"), "left out: every message");
+        assertTrue(parse("{preset: us-tcpa}").appliesTo(null), "an account without categories: every message");
+    }
+
+    @Test
+    void categoriesMustBeAmongTheAccountsCategories() {
+        ConfigException unknown = assertThrows(
+                ConfigException.class,
+                () -> withCategories("[marketing, alerts]", "{preset: us-tcpa, categories: [promo]}"));
+        assertEquals(
+                "optOut.sendTime.categories: 'promo' is not one of optOut.categories [marketing, alerts]",
+                unknown.getMessage());
+        ConfigException none = fails("{preset: us-tcpa, categories: [marketing]}");
+        assertEquals("optOut.sendTime.categories", none.key());
+        assertTrue(none.getMessage().contains("needs optOut.categories"), none.getMessage());
+        ConfigException twice = assertThrows(
+                ConfigException.class,
+                () -> withCategories("[marketing]", "{preset: us-tcpa, categories: [marketing, MARKETING]}"));
+        assertTrue(twice.getMessage().contains("listed twice"), twice.getMessage());
     }
 }

@@ -451,7 +451,7 @@ class AdminApiTest {
         assertStatus(200, export);
         assertTrue(export.headers().firstValue("Content-Type").orElse("").startsWith("text/csv"));
         List<String> lines = export.body().lines().toList();
-        assertEquals("number,scope,since", lines.get(0));
+        assertEquals("number,scope,since,category", lines.get(0));
         assertEquals(expected, rowsOf(lines), "opted-in numbers are not exported");
 
         try (RedisServerProcess redis2 = RedisServerProcess.start();
@@ -474,8 +474,9 @@ class AdminApiTest {
         Set<String> rows = new HashSet<>();
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split(",");
-            assertEquals(3, f.length, l);
+            assertEquals(4, f.length, l);
             assertNotNull(Instant.parse(f[2]));
+            assertEquals("all", f[3], "added without a category: every category");
             rows.add(f[0] + "," + f[1]);
         }
         return rows;

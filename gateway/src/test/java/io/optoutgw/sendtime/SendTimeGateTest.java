@@ -84,7 +84,7 @@ class SendTimeGateTest {
     @Test
     void at2130RecipientTimeScheduleSetsTheNextAllowedTime() throws Exception {
         SendTimeConfig schedule =
-                new SendTimeConfig("us-fl-ok", null, null, SendTimeConfig.Action.SCHEDULE, 0x14, null);
+                new SendTimeConfig("us-fl-ok", null, null, SendTimeConfig.Action.SCHEDULE, 0x14, null, null);
         clock.set(local("2026-01-15T21:30"));
         Schedule s = assertInstanceOf(Schedule.class, check(schedule, true));
         assertEquals(local("2026-01-16T08:00"), s.at());

@@ -120,7 +120,7 @@ class SendTimeRulesTest {
     void aNumberThatCannotBePlacedIsReadInTheConfiguredTimeZone() {
         ZoneId paris = ZoneId.of("Europe/Paris");
         SendTimeConfig config =
-                new SendTimeConfig(null, List.of(Band.parse("08:00-20:00")), null, null, null, "Europe/Paris");
+                new SendTimeConfig(null, List.of(Band.parse("08:00-20:00")), null, null, null, "Europe/Paris", null);
         // country calling code 999 does not exist
         assertEquals(List.of(paris), rules.zonesFor("9995550123", config.fallbackZone()));
         SendTimeDecision.Quiet quiet = assertInstanceOf(
@@ -135,7 +135,7 @@ class SendTimeRulesTest {
     @Test
     void severalBandsLeaveAGap() {
         SendTimeConfig config = new SendTimeConfig(
-                null, List.of(Band.parse("14:00-18:00"), Band.parse("09:00-12:00")), null, null, null, null);
+                null, List.of(Band.parse("14:00-18:00"), Band.parse("09:00-12:00")), null, null, null, null, null);
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T11:59", NEW_YORK), MIAMI, config));
         SendTimeDecision.Quiet gap =
                 assertInstanceOf(SendTimeDecision.Quiet.class, at(local("2026-01-15T12:30", NEW_YORK), MIAMI, config));
@@ -164,7 +164,7 @@ class SendTimeRulesTest {
 
     @Test
     void aCapAloneAllowsAllDay() {
-        SendTimeConfig capOnly = new SendTimeConfig(null, null, 5, null, null, null);
+        SendTimeConfig capOnly = new SendTimeConfig(null, null, 5, null, null, null, null);
         assertEquals(List.of(new Band(0, Band.DAY)), capOnly.bands());
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T03:00", NEW_YORK), MIAMI, capOnly));
         assertInstanceOf(SendTimeDecision.Allowed.class, at(local("2026-01-15T23:59:59", NEW_YORK), MIAMI, capOnly));

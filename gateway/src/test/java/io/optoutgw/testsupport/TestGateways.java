@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.function.BooleanSupplier;
@@ -45,6 +46,15 @@ public final class TestGateways {
         return start(instanceId, redisUri, rest, false, adminToken, redisCommandTimeout);
     }
 
+    /**
+     * As {@link #start(String, String, String, String)}, with the send-time rules and the caps
+     * reading {@code clock} instead of the system clock.
+     */
+    public static Gateway start(String instanceId, String redisUri, String rest, String adminToken, Clock clock)
+            throws Exception {
+        return start(instanceId, redisUri, rest, false, adminToken, Duration.ofMillis(500), clock);
+    }
+
     private static Gateway start(
             String instanceId, String redisUri, String rest, boolean requireSafe, String adminToken) throws Exception {
         return start(instanceId, redisUri, rest, requireSafe, adminToken, Duration.ofMillis(500));
@@ -57,6 +67,18 @@ public final class TestGateways {
             boolean requireSafe,
             String adminToken,
             Duration redisCommandTimeout)
+            throws Exception {
+        return start(instanceId, redisUri, rest, requireSafe, adminToken, redisCommandTimeout, Clock.systemUTC());
+    }
+
+    private static Gateway start(
+            String instanceId,
+            String redisUri,
+            String rest,
+            boolean requireSafe,
+            String adminToken,
+            Duration redisCommandTimeout,
+            Clock clock)
             throws Exception {
         String smpp = rest.contains("smpp:")
                 ? ""
@@ -73,7 +95,7 @@ public final class TestGateways {
                                 redisCommandTimeout.toMillis(),
                                 requireSafe)
                 + withJournalDir(instanceId, rest);
-        return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE));
+        return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE), clock);
     }
 
     /** Every test gateway journals into its own temporary directory unless the test names one. */
