@@ -556,11 +556,24 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private void bindChecked(
             ChannelHandlerContext ctx, BaseBind<?> bind, BindType type, AccountRegistry.BindResult checked) {
         bindChecking = false;
-        if (state != SessionState.OPEN) {
-            return; // closed (bind timeout, peer gone) while the password was being checked
-        }
         AccountRegistry.BindResult result = checked;
         AccountRegistry.BindOutcome outcome = result.outcome();
+        if (state != SessionState.OPEN) {
+            // closed (bind timeout, peer gone) while the password was being checked: a wrong
+            // password still counts towards the lockout, and is logged like any refusal
+            if (outcome != AccountRegistry.BindOutcome.OK) {
+                if (bindGuard != null && outcome == AccountRegistry.BindOutcome.BAD_CREDENTIALS) {
+                    bindGuard.bindFailed(remoteAddress(), bind.getSystemId(), result.countsAgainstAccount());
+                }
+                log.info(
+                        "{} {} refused for system_id '{}': {} (the connection had already closed)",
+                        label,
+                        bind.getName(),
+                        LogSafe.text(bind.getSystemId(), LogSafe.SYSTEM_ID_CHARS),
+                        outcome);
+            }
+            return;
+        }
         if (bindGuard != null) {
             if (outcome == AccountRegistry.BindOutcome.BAD_CREDENTIALS) {
                 bindGuard.bindFailed(remoteAddress(), bind.getSystemId(), result.countsAgainstAccount());
