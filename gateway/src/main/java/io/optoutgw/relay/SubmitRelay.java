@@ -549,7 +549,7 @@ public final class SubmitRelay implements EsmeTraffic {
             CompletableFuture<SendTimeGate.Outcome> f = outcomes.get(i);
             if (f.isCompletedExceptionally()) {
                 // this destination's cap could not be read: fail open or closed per the account
-                metrics.redisError("check");
+                metrics.redisError("frequency_cap");
                 if (policy.failOpen()) {
                     metrics.failOpenPass(account.systemId());
                     send.add(d);
@@ -829,7 +829,7 @@ public final class SubmitRelay implements EsmeTraffic {
         OptOutPolicy policy = account.config().optOut();
         if (error != null) {
             // the cap could not be read: as for the list, fail open or closed per the account
-            metrics.redisError("check");
+            metrics.redisError("frequency_cap");
             if (policy.failOpen()) {
                 metrics.failOpenPass(account.systemId());
                 relayChecked(session, sm, esmeSequence, startNanos, bind, digits, instructionCounted);
