@@ -87,6 +87,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private final IntObjectHashMap<PduRequest<?>> awaiting = new IntObjectHashMap<>();
 
     private int unbindSequence;
+    /** The ESME's unbind awaits its unbind_resp (whatever its sequence number, 0 included). */
+    private boolean unbindPending;
+
     private boolean gatewayUnbind;
     private boolean bindFailed;
     /** Requests received while not bound (loop-confined); see {@link #withinPreBindBudget}. */
@@ -630,6 +633,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         state = SessionState.UNBINDING;
         gatewayUnbind = false; // the ESME's own unbind is answered instead of sending ours
         unbindSequence = unbind.getSequenceNumber();
+        unbindPending = true;
         if (inFlight == 0) {
             finishUnbind();
             return;
@@ -674,12 +678,12 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             channel.eventLoop().schedule(this::sendUnbind, UNBIND_AFTER_DRAIN_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
-        if (unbindSequence == 0) {
+        if (!unbindPending) {
             return;
         }
         Pdu resp = new UnbindResp();
         resp.setSequenceNumber(unbindSequence);
-        unbindSequence = 0;
+        unbindPending = false;
         channel.writeAndFlush(resp, channel.voidPromise());
         // The ESME closes after reading unbind_resp (SMPP 3.4 section 2.3); close ourselves only if
         // it does not, so that the response is never cut off by our own close.
