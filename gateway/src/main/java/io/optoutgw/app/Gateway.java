@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.optoutgw.admin.ListVerifier;
+import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.config.GatewayConfig;
@@ -42,6 +43,7 @@ import io.optoutgw.sendtime.SendTimeRules;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.journal.OptOutJournal;
@@ -89,6 +91,7 @@ public final class Gateway implements AutoCloseable {
     private OptOutJournal journal;
     private ConsentLedger recorder;
     private RelayedStats relayedStats;
+    private EvidenceLedger evidence;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int smppTlsPort = -1;
@@ -206,6 +209,14 @@ public final class Gateway implements AutoCloseable {
                 new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics, relayedStats, sendTime);
         DeliverRouter delivers = new DeliverRouter(
                 accounts, upstreams, messageIds, optOut, metrics, config.relay().requestTimeout());
+        // refusals, fail-open passes and confirmations per number, beside the audit trail
+        evidence = new EvidenceLedger(
+                redis::loopAsync,
+                list,
+                config.evidence().refusalDetail(),
+                config.evidence().maxDetailPerNumber());
+        submits.recordEvidence(evidence, config.evidence());
+        delivers.recordEvidence(evidence, config.evidence());
         upstreams.start(delivers);
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics);
@@ -275,7 +286,8 @@ public final class Gateway implements AutoCloseable {
                 timeout,
                 metrics);
         var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
-        return new AdminApi(config.http().adminToken(), admin, verifier);
+        var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
+        return new AdminApi(config.http().adminToken(), admin, verifier, traces);
     }
 
     private void startReconciler() {

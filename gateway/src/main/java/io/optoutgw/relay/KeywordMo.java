@@ -164,7 +164,8 @@ final class KeywordMo {
                     sm.getDestAddress(),
                     sm.getSourceAddress(),
                     recorded.reply(),
-                    receivedNanos);
+                    receivedNanos,
+                    recorded.event());
         } else {
             throw new IllegalStateException("unknown MO outcome " + outcome);
         }

@@ -15,6 +15,7 @@ import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.ReplaceSm;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
+import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.config.RelayConfig;
@@ -29,6 +30,7 @@ import io.optoutgw.optout.SmContent;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.SendTimeGate;
 import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.upstream.UpstreamBind;
@@ -83,6 +85,8 @@ public final class SubmitRelay implements EsmeTraffic {
     private final GatewayMetrics metrics;
     private final Refusals refusals;
     private final PendingMessages pending;
+    /** Where refused destinations and relays that matter for proof are recorded (set before ESMEs bind). */
+    private Evidence evidence = Evidence.OFF;
 
     public SubmitRelay(
             RelayConfig config,
@@ -106,6 +110,14 @@ public final class SubmitRelay implements EsmeTraffic {
         for (GatewayMetrics.RefusalReason reason : GatewayMetrics.RefusalReason.values()) {
             refusalLogs.put(reason, new LogLimiter(LOG_INTERVAL));
         }
+    }
+
+    /**
+     * Records every refused destination, every fail-open pass and every relay to a number the check
+     * saw an entry for in {@code ledger} ({@link Evidence}); call before ESMEs bind.
+     */
+    public void recordEvidence(EvidenceLedger ledger, EvidenceConfig config) {
+        this.evidence = new Evidence(ledger, config, metrics);
     }
 
     @Override
@@ -152,6 +164,17 @@ public final class SubmitRelay implements EsmeTraffic {
                         LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSCHED), esmeSequence);
+            if (evidence.enabled()) {
+                String sender = source == null ? "" : source;
+                evidence.refusedAll(
+                        account,
+                        request,
+                        sender,
+                        SubmitCategory.of(account.config().optOut(), request, sender),
+                        GatewayMetrics.RefusalReason.SCHEDULE,
+                        SmppConstants.STATUS_INVSCHED,
+                        esmeSequence);
+            }
             return;
         }
         if (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM) {
@@ -343,6 +366,7 @@ public final class SubmitRelay implements EsmeTraffic {
         List<SubmitMulti.Destination> allowed = new ArrayList<>();
         List<String> allowedDigits = new ArrayList<>();
         List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
+        List<Runnable> relaysToRecord = new ArrayList<>(0);
         for (int i = 0; i < destinations.size(); i++) {
             SubmitMulti.Destination d = destinations.get(i);
             SubmitDecision decision = SubmitDecision.of(checks.get(i).join(), policy);
@@ -350,13 +374,33 @@ public final class SubmitRelay implements EsmeTraffic {
             if (decision instanceof SubmitDecision.Relay relay) {
                 allowed.add(d);
                 allowedDigits.add(relay.digits());
+                if (evidence.matters(relay.digits(), relay.known())) {
+                    relaysToRecord.add(() -> evidence.relayed(
+                            account, relay.digits(), relay.known(), d.address(), sender, category, esmeSequence, null));
+                }
             } else if (decision instanceof SubmitDecision.FailClosed failClosed) {
                 session.respond(Pdus.response(multi, failClosed.status()), esmeSequence);
+                evidence.refusedAll(
+                        account, multi, sender, category, failClosed.reason(), failClosed.status(), esmeSequence);
                 return;
             } else {
                 Address address =
                         d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList()) : d.address();
-                refused.add(new SubmitMultiResp.Unsuccess(address, ((SubmitDecision.Refusal) decision).status()));
+                SubmitDecision.Refusal refusal = (SubmitDecision.Refusal) decision;
+                refused.add(new SubmitMultiResp.Unsuccess(address, refusal.status()));
+                if (!d.isDistributionList()) {
+                    evidence.refused(
+                            account,
+                            null,
+                            d.address(),
+                            sender,
+                            category,
+                            refusal.reason(),
+                            refusal instanceof SubmitDecision.OptedOut o ? o.suppressed() : null,
+                            refusal.status(),
+                            esmeSequence,
+                            null);
+                }
             }
         }
         if (!refused.isEmpty()) {
@@ -388,6 +432,7 @@ public final class SubmitRelay implements EsmeTraffic {
             return;
         }
         instructionCounted.run();
+        relaysToRecord.forEach(Runnable::run);
         Instant until = pendingUntil(account, multi.getScheduleDeliveryTime(), multi.getValidityPeriod());
         relayMulti(session, bind, out, esmeSequence, refused, until == null ? null : allowedDigits, until);
     }
@@ -479,10 +524,26 @@ public final class SubmitRelay implements EsmeTraffic {
                 session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
                 return;
             }
-            Runnable instructionCounted = checkInstruction(session, sm, esmeSequence, bind, sender, category);
-            if (instructionCounted == null) {
+            Runnable counted = checkInstruction(session, sm, esmeSequence, bind, sender, category);
+            if (counted == null) {
                 return; // refused: no instruction
             }
+            // a relay that matters for proof (fail-open, or a number the check saw an entry for) is
+            // recorded when it is handed to the SMSC, with the instruction outcome
+            Runnable instructionCounted = !evidence.matters(relay.digits(), relay.known())
+                    ? counted
+                    : () -> {
+                        counted.run();
+                        evidence.relayed(
+                                account,
+                                relay.digits(),
+                                relay.known(),
+                                sm.getDestAddress(),
+                                sender,
+                                category,
+                                esmeSequence,
+                                null);
+                    };
             if (relay.digits() == null) {
                 // passed fail-open: the number is unknown, so nothing is remembered as pending
                 instructionCounted.run();
@@ -513,10 +574,33 @@ public final class SubmitRelay implements EsmeTraffic {
                                     instructionCounted,
                                     outcome,
                                     error)));
-        } else if (decision instanceof SubmitDecision.OptedOut) {
-            refusals.refuse(session, sm, esmeSequence, policy);
+        } else if (decision instanceof SubmitDecision.OptedOut optedOut) {
+            String receiptId = refusals.refuse(session, sm, esmeSequence, policy);
+            evidence.refused(
+                    account,
+                    optedOut.suppressed().digits(),
+                    sm.getDestAddress(),
+                    sender,
+                    category,
+                    optedOut.reason(),
+                    optedOut.suppressed(),
+                    receiptId == null ? policy.refusalStatus() : SmppConstants.STATUS_OK,
+                    esmeSequence,
+                    receiptId);
         } else {
-            session.respond(Pdus.response(sm, ((SubmitDecision.Refusal) decision).status()), esmeSequence);
+            SubmitDecision.Refusal refusal = (SubmitDecision.Refusal) decision;
+            session.respond(Pdus.response(sm, refusal.status()), esmeSequence);
+            evidence.refused(
+                    account,
+                    null,
+                    sm.getDestAddress(),
+                    sender,
+                    category,
+                    refusal.reason(),
+                    null,
+                    refusal.status(),
+                    esmeSequence,
+                    null);
         }
     }
 
@@ -576,6 +660,14 @@ public final class SubmitRelay implements EsmeTraffic {
                         LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(request, instruction.refuseStatus()), esmeSequence);
+            evidence.refusedAll(
+                    account,
+                    pdu,
+                    sender,
+                    category,
+                    GatewayMetrics.RefusalReason.NO_INSTRUCTION,
+                    instruction.refuseStatus(),
+                    esmeSequence);
             return null;
         }
         if (outcome.result() == OptOutInstructions.Result.APPENDED) {
@@ -647,6 +739,13 @@ public final class SubmitRelay implements EsmeTraffic {
             } else {
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
                 session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
+                refusedAtSendTime(
+                        account,
+                        sm,
+                        digits,
+                        GatewayMetrics.RefusalReason.FAIL_CLOSED,
+                        policy.failClosedStatus(),
+                        esmeSequence);
             }
             return;
         }
@@ -669,12 +768,24 @@ public final class SubmitRelay implements EsmeTraffic {
                         LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(sm, refuse.status()), esmeSequence);
+            refusedAtSendTime(account, sm, digits, reason, refuse.status(), esmeSequence);
             return;
         }
         if (outcome instanceof SendTimeGate.Schedule schedule) {
             sm.setScheduleDeliveryTime(schedule.scheduleDeliveryTime());
         }
         relayChecked(session, sm, esmeSequence, startNanos, bind, digits, instructionCounted);
+    }
+
+    /** Records a submit the send-time rules refused (its sender and category read again: a refusal path). */
+    private void refusedAtSendTime(
+            Account account, BaseSm<?> sm, String digits, GatewayMetrics.RefusalReason reason, int status, int seq) {
+        if (evidence.enabled()) {
+            String sender = senderOf(account, sm);
+            sender = sender == null ? "" : sender;
+            String category = SubmitCategory.of(account.config().optOut(), sm, sender);
+            evidence.refused(account, digits, sm.getDestAddress(), sender, category, reason, null, status, seq, null);
+        }
     }
 
     /** The submit's own schedule_delivery_time as an instant, or null when unset or unreadable. */
