@@ -51,6 +51,7 @@ public record NumberTrace(
      *                     confirmation_receipt (a receipt whose reply is not listed); refused,
      *                     relayed_unchecked (passed while the list could not be read), relayed (a
      *                     number the check saw an entry for); rollup (counts whose detail was trimmed)
+     * @param command      a refused or relayed message's request: submit_sm, data_sm or submit_multi
      * @param account      the ESME account (a consent event: the account owning the short code)
      * @param sender       the message's sender (a consent event, a confirmation: the short code)
      * @param category     the consent category of the event or of the message
@@ -79,6 +80,7 @@ public record NumberTrace(
     public record Line(
             Instant time,
             String type,
+            String command,
             String account,
             String sender,
             String category,

@@ -88,7 +88,11 @@ public final class NumberTraces {
     /** A line and where it sorts among lines of the same time (consent events first). */
     private record Ranked(NumberTrace.Line line, int rank) {}
 
-    static NumberTrace build(
+    /**
+     * The timeline from what {@link #trace} read: {@code history} the audit trail, {@code detail},
+     * {@code rollups} and {@code confirmations} the ledger's; {@code detailSince} as in {@link NumberTrace}.
+     */
+    public static NumberTrace build(
             String digits,
             List<ConsentEvent> history,
             List<Entry> detail,
@@ -141,30 +145,13 @@ public final class NumberTraces {
                 maybe = true;
                 possible += more;
             }
-            lines.add(new Ranked(
-                    new NumberTrace.Line(
-                            r.day().atStartOfDay().toInstant(ZoneOffset.UTC),
-                            NumberTrace.ROLLUP,
-                            r.account(),
-                            null,
-                            null,
-                            null,
-                            r.reason(),
-                            null,
-                            null,
-                            null,
-                            null,
-                            null,
-                            null,
-                            null,
-                            null,
-                            null,
-                            null,
-                            maybe,
-                            null,
-                            r.kind().label(),
-                            more),
-                    3));
+            LineBuilder l = new LineBuilder(r.day().atStartOfDay().toInstant(ZoneOffset.UTC), NumberTrace.ROLLUP);
+            l.account = r.account();
+            l.reason = r.reason();
+            l.violation = maybe;
+            l.kind = r.kind().label();
+            l.count = more;
+            lines.add(new Ranked(l.build(), 3));
         }
 
         lines.sort(Comparator.comparing((Ranked r) -> r.line().time()).thenComparingInt(Ranked::rank));
@@ -194,29 +181,17 @@ public final class NumberTraces {
     }
 
     private static NumberTrace.Line consentLine(ConsentEvent e) {
-        String scope = e.scope() == null ? null : ScopeNames.display(e.scope());
-        return new NumberTrace.Line(
-                e.time(),
-                e.type().name().toLowerCase(),
-                e.account(),
-                e.sender(),
-                e.category(),
-                scope,
-                e.reason(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                e.id(),
-                e.sourceLabel(),
-                e.keyword(),
-                e.actor(),
-                null,
-                null,
-                null,
-                null);
+        LineBuilder l = new LineBuilder(e.time(), e.type().name().toLowerCase());
+        l.account = e.account();
+        l.sender = e.sender();
+        l.category = e.category();
+        l.scope = e.scope() == null ? null : ScopeNames.display(e.scope());
+        l.reason = e.reason();
+        l.eventId = e.id();
+        l.source = e.sourceLabel();
+        l.keyword = e.keyword();
+        l.actor = e.actor();
+        return l.build();
     }
 
     /** Confirmations with their receipts merged in; receipts and failures of no listed confirmation on lines of their own. */
@@ -232,143 +207,71 @@ public final class NumberTraces {
         }
         Map<String, Boolean> listed = new HashMap<>();
         for (Entry c : confirmations) {
-            if (c.kind() == Kind.CONFIRMATION) {
-                Entry r = c.messageId() == null ? null : receipts.get(c.messageId());
-                listed.put(c.messageId(), true);
-                lines.add(new Ranked(
-                        new NumberTrace.Line(
-                                c.time(),
-                                NumberTrace.CONFIRMATION,
-                                c.account(),
-                                c.sender(),
-                                null,
-                                null,
-                                c.reason(),
-                                null,
-                                null,
-                                c.messageId(),
-                                r == null ? null : r.reason(),
-                                r == null ? null : r.time(),
-                                r == null ? null : r.status(),
-                                c.ref(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null),
-                        1));
-            } else if (c.kind() == Kind.CONFIRMATION_FAILED) {
-                lines.add(new Ranked(
-                        new NumberTrace.Line(
-                                c.time(),
-                                NumberTrace.CONFIRMATION_FAILED,
-                                c.account(),
-                                c.sender(),
-                                null,
-                                null,
-                                c.reason(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                c.ref(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null),
-                        1));
+            if (c.kind() != Kind.CONFIRMATION && c.kind() != Kind.CONFIRMATION_FAILED) {
+                continue;
             }
+            boolean sent = c.kind() == Kind.CONFIRMATION;
+            LineBuilder l =
+                    new LineBuilder(c.time(), sent ? NumberTrace.CONFIRMATION : NumberTrace.CONFIRMATION_FAILED);
+            l.account = c.account();
+            l.sender = c.sender();
+            l.reason = c.reason();
+            l.eventId = c.ref();
+            if (sent) {
+                l.messageId = c.messageId();
+                listed.put(c.messageId(), true);
+                Entry r = c.messageId() == null ? null : receipts.get(c.messageId());
+                if (r != null) {
+                    l.receipt = r.reason();
+                    l.receiptAt = r.time();
+                    l.receiptError = r.status();
+                }
+            }
+            lines.add(new Ranked(l.build(), 1));
         }
         for (Entry r : receipts.values()) {
             if (!listed.containsKey(r.messageId())) {
-                lines.add(new Ranked(
-                        new NumberTrace.Line(
-                                r.time(),
-                                NumberTrace.CONFIRMATION_RECEIPT,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                r.messageId(),
-                                r.reason(),
-                                r.time(),
-                                r.status(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null),
-                        1));
+                LineBuilder l = new LineBuilder(r.time(), NumberTrace.CONFIRMATION_RECEIPT);
+                l.messageId = r.messageId();
+                l.receipt = r.reason();
+                l.receiptAt = r.time();
+                l.receiptError = r.status();
+                lines.add(new Ranked(l.build(), 1));
             }
         }
     }
 
     private static NumberTrace.Line refusedLine(Entry e) {
-        boolean receipt = e.messageId() != null && "0".equals(e.status());
-        return new NumberTrace.Line(
-                e.time(),
-                NumberTrace.REFUSED,
-                e.account(),
-                e.sender(),
-                e.category(),
-                matchedScope(e),
-                e.reason(),
-                status(e.status()),
-                e.sequence(),
-                e.messageId(),
-                receipt ? "REJECTD" : null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        LineBuilder l = message(e, NumberTrace.REFUSED);
+        l.scope = matchedScope(e);
+        l.reason = e.reason();
+        l.receipt = e.messageId() != null && "0".equals(e.status()) ? "REJECTD" : null;
+        return l.build();
     }
 
     private static NumberTrace.Line relayLine(Entry e, ConsentEvent violated) {
-        return new NumberTrace.Line(
-                e.time(),
-                e.kind() == Kind.RELAYED_UNCHECKED ? NumberTrace.RELAYED_UNCHECKED : NumberTrace.RELAYED,
-                e.account(),
-                e.sender(),
-                e.category(),
-                null,
-                null,
-                status(e.status()),
-                e.sequence(),
-                e.messageId(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                violated == null ? null : Boolean.TRUE,
-                violated == null
-                        ? null
-                        : "event " + violated.id() + " ("
-                                + violated.type().name().toLowerCase() + ", " + ScopeNames.displaySlot(violated.slot())
-                                + ", " + violated.time() + ")",
-                null,
-                null);
+        LineBuilder l =
+                message(e, e.kind() == Kind.RELAYED_UNCHECKED ? NumberTrace.RELAYED_UNCHECKED : NumberTrace.RELAYED);
+        if (violated != null) {
+            l.violation = true;
+            l.violates =
+                    "event " + violated.id() + " (" + violated.type().name().toLowerCase() + ", "
+                            + ScopeNames.displaySlot(violated.slot()) + ", " + violated.time() + ")";
+        }
+        return l.build();
+    }
+
+    /** The fields every refused or relayed message has. */
+    private static LineBuilder message(Entry e, String type) {
+        LineBuilder l = new LineBuilder(e.time(), type);
+        l.command = e.command();
+        l.account = e.account();
+        l.sender = e.sender();
+        l.category = e.category();
+        l.status = status(e.status());
+        l.sequence = e.sequence();
+        l.messageId = e.messageId();
+        return l;
     }
 
     /** The list entry that refused an opt-out refusal, in its long form; {@code null} for other refusals. */
@@ -422,6 +325,63 @@ public final class NumberTraces {
             }
         }
         return false;
+    }
+
+    /** Builds a {@link NumberTrace.Line}: fields not set stay null (left out of the JSON). */
+    private static final class LineBuilder {
+        private final Instant time;
+        private final String type;
+        String command;
+        String account;
+        String sender;
+        String category;
+        String scope;
+        String reason;
+        String status;
+        Integer sequence;
+        String messageId;
+        String receipt;
+        Instant receiptAt;
+        String receiptError;
+        String eventId;
+        String source;
+        String keyword;
+        String actor;
+        Boolean violation;
+        String violates;
+        String kind;
+        Long count;
+
+        LineBuilder(Instant time, String type) {
+            this.time = time;
+            this.type = type;
+        }
+
+        NumberTrace.Line build() {
+            return new NumberTrace.Line(
+                    time,
+                    type,
+                    command,
+                    account,
+                    sender,
+                    category,
+                    scope,
+                    reason,
+                    status,
+                    sequence,
+                    messageId,
+                    receipt,
+                    receiptAt,
+                    receiptError,
+                    eventId,
+                    source,
+                    keyword,
+                    actor,
+                    violation,
+                    violates,
+                    kind,
+                    count);
+        }
     }
 
     /**

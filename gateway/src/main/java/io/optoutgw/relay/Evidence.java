@@ -66,6 +66,7 @@ final class Evidence {
      */
     void refused(
             Account account,
+            PduRequest<?> request,
             String digits,
             Address destination,
             String sender,
@@ -86,6 +87,7 @@ final class Evidence {
                 number,
                 new Entry(
                         Kind.REFUSED,
+                        request.getName(),
                         System.currentTimeMillis(),
                         account.systemId(),
                         empty(sender),
@@ -115,11 +117,11 @@ final class Evidence {
             return;
         }
         if (request instanceof BaseSm<?> sm) {
-            refused(account, null, sm.getDestAddress(), sender, category, reason, null, status, sequence, null);
+            refused(account, sm, null, sm.getDestAddress(), sender, category, reason, null, status, sequence, null);
         } else if (request instanceof SubmitMulti multi) {
             for (SubmitMulti.Destination d : multi.getDestinations()) {
                 if (!d.isDistributionList()) {
-                    refused(account, null, d.address(), sender, category, reason, null, status, sequence, null);
+                    refused(account, multi, null, d.address(), sender, category, reason, null, status, sequence, null);
                 }
             }
         }
@@ -133,6 +135,7 @@ final class Evidence {
      */
     void relayed(
             Account account,
+            PduRequest<?> request,
             String digits,
             boolean known,
             Address destination,
@@ -151,6 +154,7 @@ final class Evidence {
                 number,
                 new Entry(
                         digits == null ? Kind.RELAYED_UNCHECKED : Kind.RELAYED,
+                        request.getName(),
                         System.currentTimeMillis(),
                         account.systemId(),
                         empty(sender),
@@ -178,6 +182,7 @@ final class Evidence {
                 digits,
                 new Entry(
                         Kind.CONFIRMATION,
+                        null,
                         System.currentTimeMillis(),
                         empty(account),
                         empty(shortCode),
@@ -200,6 +205,7 @@ final class Evidence {
                 digits,
                 new Entry(
                         Kind.CONFIRMATION_FAILED,
+                        null,
                         System.currentTimeMillis(),
                         empty(account),
                         empty(shortCode),
@@ -221,6 +227,7 @@ final class Evidence {
                 digits,
                 new Entry(
                         Kind.CONFIRMATION_RECEIPT,
+                        null,
                         System.currentTimeMillis(),
                         null,
                         null,

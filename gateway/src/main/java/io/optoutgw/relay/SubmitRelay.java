@@ -376,7 +376,15 @@ public final class SubmitRelay implements EsmeTraffic {
                 allowedDigits.add(relay.digits());
                 if (evidence.matters(relay.digits(), relay.known())) {
                     relaysToRecord.add(() -> evidence.relayed(
-                            account, relay.digits(), relay.known(), d.address(), sender, category, esmeSequence, null));
+                            account,
+                            multi,
+                            relay.digits(),
+                            relay.known(),
+                            d.address(),
+                            sender,
+                            category,
+                            esmeSequence,
+                            null));
                 }
             } else if (decision instanceof SubmitDecision.FailClosed failClosed) {
                 session.respond(Pdus.response(multi, failClosed.status()), esmeSequence);
@@ -391,6 +399,7 @@ public final class SubmitRelay implements EsmeTraffic {
                 if (!d.isDistributionList()) {
                     evidence.refused(
                             account,
+                            multi,
                             null,
                             d.address(),
                             sender,
@@ -536,6 +545,7 @@ public final class SubmitRelay implements EsmeTraffic {
                         counted.run();
                         evidence.relayed(
                                 account,
+                                sm,
                                 relay.digits(),
                                 relay.known(),
                                 sm.getDestAddress(),
@@ -578,6 +588,7 @@ public final class SubmitRelay implements EsmeTraffic {
             String receiptId = refusals.refuse(session, sm, esmeSequence, policy);
             evidence.refused(
                     account,
+                    sm,
                     optedOut.suppressed().digits(),
                     sm.getDestAddress(),
                     sender,
@@ -592,6 +603,7 @@ public final class SubmitRelay implements EsmeTraffic {
             session.respond(Pdus.response(sm, refusal.status()), esmeSequence);
             evidence.refused(
                     account,
+                    sm,
                     null,
                     sm.getDestAddress(),
                     sender,
@@ -784,7 +796,8 @@ public final class SubmitRelay implements EsmeTraffic {
             String sender = senderOf(account, sm);
             sender = sender == null ? "" : sender;
             String category = SubmitCategory.of(account.config().optOut(), sm, sender);
-            evidence.refused(account, digits, sm.getDestAddress(), sender, category, reason, null, status, seq, null);
+            evidence.refused(
+                    account, sm, digits, sm.getDestAddress(), sender, category, reason, null, status, seq, null);
         }
     }
 

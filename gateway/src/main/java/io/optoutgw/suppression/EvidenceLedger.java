@@ -35,7 +35,7 @@ import java.util.function.Supplier;
  * </ul>
  *
  * <p>A member is short so that a number with few entries stays in Redis's compact listpack
- * encoding (members of at most 64 bytes, at most 128 of them): {@code KIND|ACCOUNT|SENDER|CATEGORY|REASON|MATCHED|STATUS|SEQ|MESSAGE_ID|REF|NONCE},
+ * encoding (members of at most 64 bytes, at most 128 of them): {@code KIND|COMMAND|ACCOUNT|SENDER|CATEGORY|REASON|MATCHED|STATUS|SEQ|MESSAGE_ID|REF|NONCE},
  * with {@code |} and {@code %} in a field percent-encoded and empty fields left empty. The nonce
  * keeps two otherwise identical entries of the same millisecond apart.
  */
@@ -109,10 +109,14 @@ public final class EvidenceLedger {
         {"n", "invalid_number"}
     };
 
+    /** Commands as stored (one letter) and as shown. */
+    private static final String[][] COMMANDS = {{"s", "submit_sm"}, {"d", "data_sm"}, {"m", "submit_multi"}};
+
     /**
      * One entry. Fields that do not apply are {@code null}.
      *
      * @param kind        what happened
+     * @param command     the ESME's request: submit_sm, data_sm or submit_multi
      * @param epochMillis when (the gateway's clock)
      * @param account     the ESME account of the message (for a confirmation: the account owning the short code)
      * @param sender      the message's sender in the account's canonical form (a confirmation: the short code)
@@ -132,6 +136,7 @@ public final class EvidenceLedger {
      */
     public record Entry(
             Kind kind,
+            String command,
             long epochMillis,
             String account,
             String sender,
@@ -147,10 +152,11 @@ public final class EvidenceLedger {
         String encode(String nonce) {
             StringBuilder sb = new StringBuilder(48).append(kind.code);
             for (String f : new String[] {
+                code(COMMANDS, command),
                 account,
                 sender,
                 category,
-                reasonCode(reason),
+                code(REASONS, reason),
                 matched,
                 status,
                 sequence == null ? null : sequence.toString(),
@@ -168,22 +174,23 @@ public final class EvidenceLedger {
 
         static Entry decode(String member, long epochMillis) {
             String[] f = member.split("\\|", -1);
-            if (f.length < 11) {
+            if (f.length < 12) {
                 throw new IllegalArgumentException("not a ledger entry: '" + member + "'");
             }
-            String seq = field(f[7]);
+            String seq = field(f[8]);
             return new Entry(
                     Kind.ofCode(f[0]),
+                    name(COMMANDS, field(f[1])),
                     epochMillis,
-                    field(f[1]),
                     field(f[2]),
                     field(f[3]),
-                    reasonName(field(f[4])),
-                    field(f[5]),
+                    field(f[4]),
+                    name(REASONS, field(f[5])),
                     field(f[6]),
+                    field(f[7]),
                     seq == null ? null : Integer.valueOf(seq),
-                    field(f[8]),
-                    field(f[9]));
+                    field(f[9]),
+                    field(f[10]));
         }
 
         public Instant time() {
@@ -192,7 +199,7 @@ public final class EvidenceLedger {
 
         /** The roll-up code of this entry: the kind, and for a refusal its reason. */
         String rollupCode() {
-            return kind == Kind.REFUSED ? kind.code + reasonCode(reason) : kind.code;
+            return kind == Kind.REFUSED ? kind.code + code(REASONS, reason) : kind.code;
         }
     }
 
@@ -312,7 +319,7 @@ public final class EvidenceLedger {
                 return; // not written by this class
             }
             Kind kind = Kind.ofCode(f[2].substring(0, 1));
-            String reason = kind == Kind.REFUSED ? reasonName(f[2].substring(1)) : null;
+            String reason = kind == Kind.REFUSED ? name(REASONS, f[2].substring(1)) : null;
             out.add(new Rollup(LocalDate.parse(f[0], DAY), unescape(f[1]), kind, reason, Long.parseLong(count)));
         });
         out.sort((a, b) -> a.day().compareTo(b.day()) != 0
@@ -325,23 +332,24 @@ public final class EvidenceLedger {
         return Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
     }
 
-    static String reasonCode(String reason) {
-        if (reason == null) {
+    /** The stored code of {@code name} in {@code table}; a name not listed is stored as is. */
+    private static String code(String[][] table, String name) {
+        if (name == null) {
             return null;
         }
-        for (String[] r : REASONS) {
-            if (r[1].equals(reason)) {
+        for (String[] r : table) {
+            if (r[1].equals(name)) {
                 return r[0];
             }
         }
-        return reason;
+        return name;
     }
 
-    static String reasonName(String code) {
+    private static String name(String[][] table, String code) {
         if (code == null) {
             return null;
         }
-        for (String[] r : REASONS) {
+        for (String[] r : table) {
             if (r[0].equals(code)) {
                 return r[1];
             }
