@@ -54,7 +54,8 @@ import org.slf4j.LoggerFactory;
  * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here. A message the
  * list allows then goes through the account's opt-out instruction check ({@link
  * OptOutInstructions}: appended to, refused or counted) and, for submit_sm and data_sm, its
- * send-time rules ({@link SendTimeGate}).
+ * send-time rules ({@link SendTimeGate}). Every refused destination, and every relay that matters
+ * for proof, is recorded in the evidence ledger after the ESME is answered ({@link Evidence}).
  */
 public final class SubmitRelay implements EsmeTraffic {
 
