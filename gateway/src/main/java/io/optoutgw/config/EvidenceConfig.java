@@ -41,7 +41,7 @@ public record EvidenceConfig(
                 "evidence.maxDetailPerNumber",
                 maxDetailPerNumber == null ? DEFAULT_MAX_DETAIL : maxDetailPerNumber,
                 1,
-                1_000_000);
+                100_000);
         relayedKnown = relayedKnown == null || relayedKnown;
         confirmationReceipts = confirmationReceipts == null || confirmationReceipts;
     }
