@@ -411,6 +411,60 @@ class EvidenceTraceTest {
     }
 
     @Test
+    void withTheLedgerOffNothingIsWrittenRepliesAskForNoReceiptAndTheTraceIsTheAuditTrail() throws Exception {
+        try (SmscSimulator sim = new SmscSimulator(SimulatorOptions.defaults()).start()) {
+            Gateway off = TestGateways.start("gw-evidence-off", redis.uri(), """
+                    optout: { reconcileInterval: 1h }
+                    evidence: { enabled: false }
+                    upstreams:
+                      - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, binds: 1 }
+                    accounts:
+                      - { systemId: acme, password: pw, numbers: ["12345"] }
+                    """.formatted(sim.port()), TOKEN);
+            try {
+                awaitBound(off);
+                String p = person();
+                assertEquals(
+                        0,
+                        sim.injectMo(p, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                                .get(10, TimeUnit.SECONDS));
+                ReceivedMessage reply =
+                        sim.awaitSubmits(1, Duration.ofSeconds(10)).get(0);
+                assertEquals(0, reply.pdu().getRegisteredDelivery(), "no receipt asked for: nothing to record it in");
+                SMPPSession acme = Esmes.bind(off.smppPort(), BindType.BIND_TX, "acme", "pw", null);
+                sessions.add(acme);
+                assertEquals(REFUSED, status(() -> Esmes.submit(acme, "12345", p, "refused", false)));
+
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + off.httpPort() + "/api/trace/%2B" + p))
+                                .header("Authorization", "Bearer " + TOKEN)
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                JsonNode t = JSON.readTree(r.body());
+                assertTrue(!t.get("ledger").asBoolean());
+                assertEquals(1, t.get("lines").size(), "the opt-out only: " + t);
+                assertEquals("opt_out", t.get("lines").get(0).get("type").asText());
+                int bucket = new SuppressionStore(inspector.async(), SuppressionStore.DEFAULT_BUCKETS).bucket(p);
+                assertEquals(
+                        0L,
+                        inspector
+                                .async()
+                                .exists(
+                                        RedisKeys.refusalLedger(bucket, p),
+                                        RedisKeys.refusalRollup(bucket, p),
+                                        RedisKeys.confirmations(bucket, p))
+                                .toCompletableFuture()
+                                .get(5, TimeUnit.SECONDS),
+                        "no ledger key written");
+            } finally {
+                off.close();
+            }
+        }
+    }
+
+    @Test
     void aLedgerWriteThatFailsIsCountedAndTheSubmitIsAnsweredAsAlways() throws Exception {
         String p = person();
         stop(p, "12345");
