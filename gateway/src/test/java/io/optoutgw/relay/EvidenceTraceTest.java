@@ -90,6 +90,10 @@ class EvidenceTraceTest {
                   - { systemId: acme, password: pw, numbers: ["12345"], optOut: { scope: global } }
                   - { systemId: rcpt, password: pw, numbers: ["22222"], optOut: { refusal: receipt } }
                   - { systemId: open, password: pw, numbers: ["33333"], optOut: { failOpen: true } }
+                  - { systemId: sched, password: pw, numbers: ["44444"], optOut: { scheduled: refuse } }
+                  - { systemId: capped, password: pw, numbers: ["55555"],
+                      optOut: { sendTime: { bands: ["00:00-24:00"], maxPer24h: 1 } } }
+                  - { systemId: instr, password: pw, numbers: ["66666"], optOut: { optOutInstruction: { action: refuse } } }
                 """.formatted(smsc.port()), TOKEN, Duration.ofSeconds(5));
         awaitBound(gateway);
         inspector = RedisConnector.connect(redis.uri(), Duration.ofSeconds(5));
@@ -327,6 +331,93 @@ class EvidenceTraceTest {
         String[] json = cli("audit", "trace", p.substring(1), "--json");
         assertEquals("0", json[0], json[2]);
         assertEquals(4, JSON.readTree(json[1]).get("refused").asLong());
+    }
+
+    private static void scheduled(SMPPSession s, String from, String to) throws Exception {
+        s.submitShortMessage(
+                "",
+                TypeOfNumber.UNKNOWN,
+                NumberingPlanIndicator.UNKNOWN,
+                from,
+                TypeOfNumber.INTERNATIONAL,
+                NumberingPlanIndicator.ISDN,
+                to,
+                new ESMClass(),
+                (byte) 0,
+                (byte) 1,
+                "000000010000000R",
+                null,
+                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                (byte) 0,
+                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                (byte) 0,
+                "later".getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void refusalsOfTheScheduleTheFrequencyCapAndTheOptOutInstructionAreRecordedToo() throws Exception {
+        String p = person();
+        String q = person();
+        SMPPSession sched = bind("sched");
+        SMPPSession capped = bind("capped");
+        SMPPSession instr = bind("instr");
+        int schedStatus = status(() -> scheduled(sched, "44444", p));
+        assertEquals(0x61, schedStatus, "ESME_RINVSCHED");
+        assertEquals(0, status(() -> Esmes.submit(capped, "55555", p, "first", false)));
+        int capStatus = status(() -> Esmes.submit(capped, "55555", p, "second", false));
+        assertTrue(capStatus != 0, "the second within 24 h is refused");
+        int instrStatus = status(() -> Esmes.submit(instr, "66666", p, "no way out", false));
+        assertTrue(instrStatus != 0, "no opt-out instruction: refused");
+        SMPPSession instrMulti = instr;
+        int multiStatus = status(() -> {
+            SubmitMultiResult r = instrMulti.submitMultiple(
+                    "",
+                    TypeOfNumber.UNKNOWN,
+                    NumberingPlanIndicator.UNKNOWN,
+                    "66666",
+                    new Address[] {
+                        new Address(TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, p),
+                        new Address(TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, q)
+                    },
+                    new ESMClass(),
+                    (byte) 0,
+                    (byte) 1,
+                    null,
+                    null,
+                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
+                    ReplaceIfPresentFlag.DEFAULT,
+                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
+                    (byte) 0,
+                    "no way out".getBytes(StandardCharsets.ISO_8859_1));
+            assertNotNull(r);
+        });
+        assertEquals(instrStatus, multiStatus, "the whole submit_multi refused");
+
+        assertTrue(eventually(Duration.ofSeconds(10), () -> {
+            try {
+                return trace("+" + p).get("refused").asLong() == 4
+                        && trace("+" + q).get("refused").asLong() == 1;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }));
+        List<JsonNode> refused = lines(trace("+" + p), "refused");
+        assertEquals(
+                List.of("schedule", "frequency_cap", "no_instruction", "no_instruction"),
+                refused.stream().map(l -> l.get("reason").asText()).toList());
+        assertEquals(
+                List.of("sched", "capped", "instr", "instr"),
+                refused.stream().map(l -> l.get("account").asText()).toList());
+        assertEquals(
+                String.format("0x%08X", schedStatus),
+                refused.get(0).get("status").asText());
+        assertEquals(
+                String.format("0x%08X", capStatus), refused.get(1).get("status").asText());
+        assertEquals("submit_multi", refused.get(3).get("command").asText());
+        JsonNode other = lines(trace("+" + q), "refused").get(0);
+        assertEquals("submit_multi", other.get("command").asText());
+        assertEquals("no_instruction", other.get("reason").asText());
+        assertEquals(0, lines(trace("+" + p), "relayed").size(), "the first capped message: no entry, not recorded");
     }
 
     @Test
