@@ -556,6 +556,33 @@ class EvidenceTraceTest {
     }
 
     @Test
+    void theTraceNeedsTheTokenAndANumberAndReadsNationalNumbersInTheRegion() throws Exception {
+        String base = "http://127.0.0.1:" + gateway.httpPort() + "/api/trace/";
+        HttpResponse<String> noToken = http.send(
+                HttpRequest.newBuilder(URI.create(base + "%2B12025550100"))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, noToken.statusCode());
+        HttpResponse<String> notANumber = http.send(
+                HttpRequest.newBuilder(URI.create(base + "hello"))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, notANumber.statusCode(), notANumber.body());
+        String p = person();
+        stop(p, "12345");
+        // 202555xxxx read in the default region (US) is the same number
+        JsonNode national = trace(p.substring(1));
+        assertEquals("+" + p, national.get("number").asText());
+        assertEquals("opt_out", national.get("lines").get(0).get("type").asText());
+        String[] r = cli("audit", "trace", "hello");
+        assertEquals("2", r[0], "refused: " + r[2]);
+        assertTrue(r[2].startsWith("error: gateway answered 400"), r[2]);
+    }
+
+    @Test
     void aLedgerWriteThatFailsIsCountedAndTheSubmitIsAnsweredAsAlways() throws Exception {
         String p = person();
         stop(p, "12345");
