@@ -12,6 +12,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
+import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.config.GatewayConfig;
@@ -47,6 +48,7 @@ import io.optoutgw.sendtime.SendTimeRules;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.journal.OptOutJournal;
@@ -97,6 +99,7 @@ public final class Gateway implements AutoCloseable {
     private final List<WebhookDelivery> webhooks = new ArrayList<>();
     private ConsentLedger recorder;
     private RelayedStats relayedStats;
+    private EvidenceLedger evidence;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int smppTlsPort = -1;
@@ -242,6 +245,14 @@ public final class Gateway implements AutoCloseable {
                 config.relay().requestTimeout(),
                 counters,
                 config.optout().replyCap());
+        // refusals, fail-open passes and confirmations per number, beside the audit trail
+        evidence = new EvidenceLedger(
+                redis::loopAsync,
+                list,
+                config.evidence().refusalDetail(),
+                config.evidence().maxDetailPerNumber());
+        submits.recordEvidence(evidence, config.evidence());
+        delivers.recordEvidence(evidence, config.evidence());
         upstreams.start(delivers);
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics);
@@ -318,7 +329,8 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(),
                 config.feed().idempotencyWindow(),
                 timeout);
-        return new AdminApi(config.http().adminToken(), admin, verifier).withEvents(feed, inbound, webhooks);
+        var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
+        return new AdminApi(config.http().adminToken(), admin, verifier, traces).withEvents(feed, inbound, webhooks);
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */

@@ -19,7 +19,8 @@ public record GatewayConfig(
         SuppressionConfig suppression,
         OptOutConfig optout,
         FeedConfig feed,
-        List<WebhookConfig> webhooks) {
+        List<WebhookConfig> webhooks,
+        EvidenceConfig evidence) {
 
     public GatewayConfig {
         ConfigChecks.notBlank("instanceId", instanceId);
@@ -34,6 +35,7 @@ public record GatewayConfig(
         ConfigChecks.present("optout", optout);
         ConfigChecks.present("feed", feed);
         webhooks = webhooks == null ? List.of() : nameWebhooks(webhooks);
+        evidence = evidence == null ? EvidenceConfig.defaults() : evidence;
         ConfigChecks.unique(
                 "upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
         ConfigChecks.unique(

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.CsvImport;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
+import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.feed.EventFeed;
@@ -70,6 +71,9 @@ import org.slf4j.LoggerFactory;
  * POST   /api/events/dead-letter/replay?webhook=    send them again
  * GET    /api/audit?number=&amp;from=&amp;to=&amp;limit=
  * GET    /api/audit/verify                   list vs journal vs audit trail
+ * GET    /api/trace/{number}?region=&amp;from=&amp;to=&amp;limit=
+ *                                            one timeline: consent events, confirmations, refusals,
+ *                                            recorded relays; violations flagged ({@link NumberTraces})
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -78,6 +82,7 @@ public final class AdminApi implements AutoCloseable {
     static final String IMPORT_PATH = "/api/suppressions/import";
     static final String EXPORT_PATH = "/api/suppressions/export";
     private static final String SUPPRESSIONS = "/api/suppressions";
+    private static final String TRACE = "/api/trace";
     /**
      * Rows of an import being recorded at once: two Redis commands each, on the connection SMPP
      * traffic shares and which queues at most 10,000 commands. 2,000 measured no faster than 500.
@@ -91,6 +96,7 @@ public final class AdminApi implements AutoCloseable {
     private final byte[] token;
     private final SuppressionAdmin admin;
     private final ListVerifier verifier;
+    private final NumberTraces traces;
     private final ThreadPoolExecutor pool;
     private final AtomicBoolean importRunning = new AtomicBoolean();
     private volatile EventFeed feed;
@@ -101,9 +107,18 @@ public final class AdminApi implements AutoCloseable {
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
      */
     public AdminApi(String adminToken, SuppressionAdmin admin, ListVerifier verifier) {
+        this(adminToken, admin, verifier, null);
+    }
+
+    /**
+     * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
+     * @param traces     answers {@code GET /api/trace/{number}}; {@code null}: from the audit trail only
+     */
+    public AdminApi(String adminToken, SuppressionAdmin admin, ListVerifier verifier, NumberTraces traces) {
         this.token = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.admin = admin;
         this.verifier = verifier;
+        this.traces = traces != null || admin == null ? traces : new NumberTraces(admin.store(), null, admin.timeout());
         AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(4, 4, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(64), r -> {
             Thread t = new Thread(r, "admin-api-" + n.incrementAndGet());
@@ -239,6 +254,9 @@ public final class AdminApi implements AutoCloseable {
             } else if (path.equals("/api/audit/verify")) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, verifier.verify());
+            } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
+                allow(call, HttpMethod.GET);
+                reply(call, HttpResponseStatus.OK, trace(call, path.substring(TRACE.length() + 1)));
             } else {
                 throw new ApiException(HttpResponseStatus.NOT_FOUND, "no such endpoint: " + call.method() + " " + path);
             }
@@ -263,6 +281,9 @@ public final class AdminApi implements AutoCloseable {
 
     /** The path without a phone number in it. */
     private static String loggable(String path) {
+        if (path.startsWith(TRACE + "/")) {
+            return TRACE + "/{number}";
+        }
         return path.startsWith(SUPPRESSIONS + "/") && !path.equals(EXPORT_PATH) && !path.equals(IMPORT_PATH)
                 ? SUPPRESSIONS + "/{number}"
                 : path;
@@ -481,6 +502,34 @@ public final class AdminApi implements AutoCloseable {
     private static String actor(String given) {
         String a = SuppressionAdmin.text("actor", given);
         return a == null ? "api" : a;
+    }
+
+    private Object trace(Call call, String number) throws Exception {
+        String digits = digits(number, call.param("region"));
+        Instant from = time("from", call.param("from"), false);
+        Instant to = time("to", call.param("to"), true);
+        if (from != null && to != null && from.isAfter(to)) {
+            throw new IllegalArgumentException("from is after to");
+        }
+        int limit = limit(call.param("limit"), NumberTraces.DEFAULT_LIMIT, NumberTraces.MAX_LIMIT);
+        return traces.trace(digits, from, to, limit);
+    }
+
+    /** A {@code limit} parameter: 1..max, {@code fallback} when absent. */
+    private static int limit(String l, int fallback, int max) {
+        if (l == null) {
+            return fallback;
+        }
+        int limit;
+        try {
+            limit = Integer.parseInt(l.strip());
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > max) {
+            throw new IllegalArgumentException("limit must be 1.." + max + ", got '" + l + "'");
+        }
+        return limit;
     }
 
     private Object audit(Call call) throws Exception {

@@ -197,7 +197,14 @@ public final class GatewayMetrics {
 
     /** Redis operations whose failures are counted in {@link GatewayMeter#REDIS_ERRORS}. */
     public static final String[] REDIS_OPERATIONS = {
-        "check", "messageid_write", "receipt_lookup", "pending_write", "pending_read", "reply_cap", "frequency_cap"
+        "check",
+        "messageid_write",
+        "receipt_lookup",
+        "pending_write",
+        "pending_read",
+        "reply_cap",
+        "frequency_cap",
+        "refusal_ledger"
     };
 
     public void redisError(String operation) {

@@ -5,6 +5,7 @@ import com.cloudhopper.smpp.pdu.BaseSm;
 import com.cloudhopper.smpp.pdu.PduRequest;
 import com.cloudhopper.smpp.pdu.PduResponse;
 import io.optoutgw.codec.Pdus;
+import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.config.ReplyCapConfig;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
@@ -14,6 +15,7 @@ import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.optout.OptOutService;
 import io.optoutgw.sendtime.FrequencyCap;
 import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.UpstreamTraffic;
 import io.optoutgw.upstream.Upstreams;
@@ -41,6 +43,8 @@ public final class DeliverRouter implements UpstreamTraffic {
     private final MessageIdStore messageIds;
     private final GatewayMetrics metrics;
     private final KeywordMo keywordMo;
+    private final ReplySender replies;
+    private Evidence evidence = Evidence.OFF;
 
     public DeliverRouter(
             AccountRegistry accounts,
@@ -54,11 +58,17 @@ public final class DeliverRouter implements UpstreamTraffic {
         this.accounts = accounts;
         this.messageIds = messageIds;
         this.metrics = metrics;
-        this.keywordMo = new KeywordMo(
-                optOut,
-                new ReplySender(upstreams, messageIds, metrics, requestTimeout),
-                new ReplyCap(counters, replyCap, metrics),
-                metrics);
+        this.replies = new ReplySender(upstreams, messageIds, metrics, requestTimeout);
+        this.keywordMo = new KeywordMo(optOut, replies, new ReplyCap(counters, replyCap, metrics), metrics);
+    }
+
+    /**
+     * Records the gateway's own replies and the receipts that come back for them in {@code ledger}
+     * ({@link Evidence}); call before the upstreams start.
+     */
+    public void recordEvidence(EvidenceLedger ledger, EvidenceConfig config) {
+        this.evidence = new Evidence(ledger, config, metrics);
+        replies.recordEvidence(evidence);
     }
 
     @Override
@@ -124,9 +134,14 @@ public final class DeliverRouter implements UpstreamTraffic {
                         RECEIPT_LOOKUP_RETRY_MILLIS[attempt]);
                 return;
             }
-            if (ReplySender.GATEWAY_ACCOUNT.equals(systemId)) {
-                // a receipt for one of the gateway's own replies: nobody to forward it to
+            if (ReplySender.isGatewayOwner(systemId)) {
+                // a receipt for one of the gateway's own replies: recorded, nobody to forward it to
                 bind.respond(request, Pdus.response(request, SmppConstants.STATUS_OK));
+                String digits = ReplySender.gatewayOwnerDigits(systemId);
+                if (digits != null) {
+                    BaseSm<?> receipt = (BaseSm<?>) request;
+                    evidence.confirmationReceipt(digits, messageId, Receipts.stat(receipt), Receipts.error(receipt));
+                }
                 return;
             }
             Account account = systemId == null ? null : accounts.account(systemId);

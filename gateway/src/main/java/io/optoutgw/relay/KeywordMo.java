@@ -207,7 +207,8 @@ final class KeywordMo {
                 sm.getDestAddress(),
                 sm.getSourceAddress(),
                 recorded.reply(),
-                receivedNanos);
+                receivedNanos,
+                recorded.event());
     }
 
     /** ESME_ROK for a durable event, then the MO goes to the owning ESME if the account wants it. */

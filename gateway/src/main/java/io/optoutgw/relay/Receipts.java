@@ -56,6 +56,36 @@ public final class Receipts {
         return m.find() ? m.group(1) : null;
     }
 
+    private static final Pattern STAT = Pattern.compile("\\bstat:(\\S+)");
+    private static final Pattern ERR = Pattern.compile("\\berr:(\\S+)");
+    /** message_state values (SMPP 3.4 section 5.2.28) as the receipt text spells them. */
+    private static final String[] STATES = {
+        null, "ENROUTE", "DELIVRD", "EXPIRED", "DELETED", "UNDELIV", "ACCEPTD", "UNKNOWN", "REJECTD"
+    };
+
+    /**
+     * A receipt's final state as its text spells it ({@code stat:DELIVRD}), else from its
+     * message_state TLV in the same spelling; {@code null} when it carries neither.
+     */
+    public static String stat(BaseSm<?> sm) {
+        Matcher m = STAT.matcher(asciiText(sm));
+        if (m.find()) {
+            return m.group(1);
+        }
+        Tlv tlv = sm.getOptionalParameter(SmppConstants.TAG_MSG_STATE);
+        if (tlv != null && tlv.getValue() != null && tlv.getValue().length == 1) {
+            int state = tlv.getValue()[0] & 0xFF;
+            return state < STATES.length ? STATES[state] : Integer.toString(state);
+        }
+        return null;
+    }
+
+    /** A receipt's error code as its text gives it ({@code err:000}), or {@code null}. */
+    public static String error(BaseSm<?> sm) {
+        Matcher m = ERR.matcher(asciiText(sm));
+        return m.find() ? m.group(1) : null;
+    }
+
     private static String asciiText(BaseSm<?> sm) {
         byte[] text = sm.getShortMessage();
         if (text == null || text.length == 0) {

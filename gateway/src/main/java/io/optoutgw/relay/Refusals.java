@@ -37,17 +37,22 @@ final class Refusals {
     private static final int RECEIPT_ATTEMPTS = 5;
     private static final long RECEIPT_RETRY_MILLIS = 1000;
 
-    void refuse(EsmeSession session, BaseSm<?> sm, int esmeSequence, OptOutPolicy policy) {
+    /**
+     * Answers the refused submit; returns the message id answered with ESME_ROK (a REJECTD receipt
+     * follows), or {@code null} when the submit got the refusal status.
+     */
+    String refuse(EsmeSession session, BaseSm<?> sm, int esmeSequence, OptOutPolicy policy) {
         boolean wantsReceipt = (sm.getRegisteredDelivery() & 0x03) != 0;
         if (policy.refusal() != OptOutPolicy.Refusal.RECEIPT || !wantsReceipt) {
             session.respond(Pdus.response(sm, policy.refusalStatus()), esmeSequence);
-            return;
+            return null;
         }
         String messageId = "GW" + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE);
         PduResponse ok = Pdus.response(sm, SmppConstants.STATUS_OK);
         ((BaseSmResp) ok).setMessageId(messageId);
         session.respond(ok, esmeSequence);
         sendReceipt(session, rejectedReceipt(sm, messageId, policy.receiptErrorCode()), 1);
+        return messageId;
     }
 
     private void sendReceipt(EsmeSession origin, DeliverSm receipt, int attempt) {

@@ -11,6 +11,7 @@ import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.optout.Replies;
 import io.optoutgw.optout.ReplyText;
 import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.upstream.UpstreamBind;
 import io.optoutgw.upstream.Upstreams;
 import java.time.Duration;
@@ -21,13 +22,33 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends the gateway's own replies to keyword MO: one submit_sm from the short code the person
  * texted to the person, sent through the account's route and never through the suppression check
- * (the confirmation of an opt-out goes to a number that is now suppressed, by design). No
- * delivery receipt is requested; any that comes back is acknowledged and dropped.
+ * (the confirmation of an opt-out goes to a number that is now suppressed, by design). Each reply
+ * the SMSC accepts is recorded in the evidence ledger with its message id and the consent event it
+ * answers ({@link Evidence}); under {@code evidence.confirmationReceipts} a delivery receipt is
+ * requested, and when it comes back it is acknowledged, recorded and dropped (never forwarded).
+ * The message id is then stored for receipt routing under {@code __gateway__:DIGITS}.
  */
 final class ReplySender {
 
     /** The pseudo-account under which the gateway's own message ids are stored for receipt routing. */
     static final String GATEWAY_ACCOUNT = "__gateway__";
+
+    /** The receipt-routing owner of a reply to {@code digits}: {@code __gateway__:DIGITS}. */
+    static String gatewayOwner(String digits) {
+        return GATEWAY_ACCOUNT + ":" + digits;
+    }
+
+    /** Whether a receipt-routing owner is the gateway itself (with or without the person's digits). */
+    static boolean isGatewayOwner(String owner) {
+        return owner != null
+                && owner.startsWith(GATEWAY_ACCOUNT)
+                && (owner.length() == GATEWAY_ACCOUNT.length() || owner.charAt(GATEWAY_ACCOUNT.length()) == ':');
+    }
+
+    /** The person's digits in a receipt-routing owner {@code __gateway__:DIGITS}, or {@code null}. */
+    static String gatewayOwnerDigits(String owner) {
+        return owner.length() > GATEWAY_ACCOUNT.length() + 1 ? owner.substring(GATEWAY_ACCOUNT.length() + 1) : null;
+    }
 
     private static final Logger log = LoggerFactory.getLogger(ReplySender.class);
     private static final int ATTEMPTS = 4;
@@ -37,6 +58,7 @@ final class ReplySender {
     private final MessageIdStore messageIds;
     private final GatewayMetrics metrics;
     private final long timeoutNanos;
+    private Evidence evidence = Evidence.OFF;
 
     ReplySender(Upstreams upstreams, MessageIdStore messageIds, GatewayMetrics metrics, Duration timeout) {
         this.upstreams = upstreams;
@@ -45,9 +67,15 @@ final class ReplySender {
         this.timeoutNanos = timeout.toNanos();
     }
 
+    /** Records the replies in the evidence ledger; call before traffic flows. */
+    void recordEvidence(Evidence evidence) {
+        this.evidence = evidence;
+    }
+
     /**
      * Sends {@code reply} from {@code from} (the short code) to {@code to} (the person), retrying a
-     * few times if no upstream can take it. {@code receivedNanos} is when the MO arrived.
+     * few times if no upstream can take it. {@code receivedNanos} is when the MO arrived;
+     * {@code event} the consent event the reply answers ({@code null}: not recorded as evidence).
      */
     void send(
             String account,
@@ -56,8 +84,9 @@ final class ReplySender {
             Address from,
             Address to,
             ReplyText reply,
-            long receivedNanos) {
-        attempt(account, route, kind, from, to, reply, receivedNanos, 1);
+            long receivedNanos,
+            ConsentEvent event) {
+        attempt(account, route, kind, from, to, reply, receivedNanos, 1, event);
     }
 
     private void attempt(
@@ -68,17 +97,19 @@ final class ReplySender {
             Address to,
             ReplyText reply,
             long receivedNanos,
-            int attempt) {
+            int attempt,
+            ConsentEvent event) {
         UpstreamBind bind = upstreams.pick(route);
         if (bind == null) {
-            retry(account, route, kind, from, to, reply, receivedNanos, attempt, "no upstream bound", null);
+            retry(account, route, kind, from, to, reply, receivedNanos, attempt, "no upstream bound", null, event);
             return;
         }
         SubmitSm submit = new SubmitSm();
         submit.setSourceAddress(new Address(from.getTon(), from.getNpi(), from.getAddress()));
         submit.setDestAddress(new Address(to.getTon(), to.getNpi(), to.getAddress()));
         submit.setDataCoding(reply.dataCoding());
-        submit.setRegisteredDelivery((byte) 0);
+        // a receipt is asked for only to record whether the confirmation was delivered
+        submit.setRegisteredDelivery(event != null && evidence.confirmationReceipts() ? (byte) 1 : (byte) 0);
         try {
             submit.setShortMessage(reply.bytes());
         } catch (SmppInvalidArgumentException e) {
@@ -92,7 +123,15 @@ final class ReplySender {
                     if (response instanceof BaseSmResp r
                             && r.getMessageId() != null
                             && !r.getMessageId().isEmpty()) {
-                        messageIds.remember(bind.upstreamName(), r.getMessageId(), GATEWAY_ACCOUNT);
+                        boolean recorded = event != null && evidence.enabled();
+                        messageIds.remember(
+                                bind.upstreamName(),
+                                r.getMessageId(),
+                                recorded ? gatewayOwner(event.number()) : GATEWAY_ACCOUNT);
+                        if (recorded) {
+                            evidence.confirmation(
+                                    event.number(), account, from.getAddress(), type, event.id(), r.getMessageId());
+                        }
                     }
                     metrics.confirmationSent(account, type, Duration.ofNanos(System.nanoTime() - receivedNanos));
                 } else {
@@ -106,13 +145,14 @@ final class ReplySender {
                             receivedNanos,
                             attempt,
                             "SMSC answered " + Pdus.status(response.getCommandStatus()),
-                            bind);
+                            bind,
+                            event);
                 }
             }
 
             @Override
             public void onFailure(RequestWindow.Failure failure) {
-                retry(account, route, kind, from, to, reply, receivedNanos, attempt, failure.name(), bind);
+                retry(account, route, kind, from, to, reply, receivedNanos, attempt, failure.name(), bind, event);
             }
         });
     }
@@ -127,19 +167,28 @@ final class ReplySender {
             long receivedNanos,
             int attempt,
             String why,
-            UpstreamBind via) {
+            UpstreamBind via,
+            ConsentEvent event) {
+        String type = kind.name().toLowerCase();
         if (attempt >= ATTEMPTS) {
-            metrics.confirmationFailed(account, kind.name().toLowerCase());
+            metrics.confirmationFailed(account, type);
             log.warn("{} reply for account {} not sent after {} attempts: {}", kind, account, attempt, why);
+            if (event != null) {
+                evidence.confirmationFailed(event.number(), account, from.getAddress(), type, event.id(), why);
+            }
             return;
         }
         UpstreamBind scheduler = via != null ? via : upstreams.anyBind();
         if (scheduler == null) {
-            metrics.confirmationFailed(account, kind.name().toLowerCase());
+            metrics.confirmationFailed(account, type);
+            if (event != null) {
+                evidence.confirmationFailed(
+                        event.number(), account, from.getAddress(), type, event.id(), "no upstream bound");
+            }
             return;
         }
         scheduler.schedule(
-                () -> attempt(account, route, kind, from, to, reply, receivedNanos, attempt + 1),
+                () -> attempt(account, route, kind, from, to, reply, receivedNanos, attempt + 1, event),
                 RETRY_MILLIS * attempt);
     }
 }

@@ -15,8 +15,14 @@ sealed interface SubmitDecision {
     /**
      * Relayed. {@code digits} is the checked number (to remember a message that may stay pending
      * at the SMSC), {@code null} when the list could not be read and the account is fail-open.
+     * {@code known}: the check saw an entry for the number (an opt-out lifted again).
      */
-    record Relay(String digits) implements SubmitDecision {}
+    record Relay(String digits, boolean known) implements SubmitDecision {
+        /** Passed without a check: the list could not be read and the account is fail-open. */
+        boolean unchecked() {
+            return digits == null;
+        }
+    }
 
     /** Refused: an ESME status, and the reason counted in {@code smppgw_submits_refused_total}. */
     sealed interface Refusal extends SubmitDecision {
@@ -60,7 +66,7 @@ sealed interface SubmitDecision {
     /** The decision table (docs/domain.md, "How the field refuses"). */
     static SubmitDecision of(SuppressionGuard.Decision decision, OptOutPolicy policy) {
         if (decision instanceof SuppressionGuard.Allow allow) {
-            return new Relay(allow.digits());
+            return new Relay(allow.digits(), allow.known());
         }
         if (decision instanceof SuppressionGuard.Suppressed suppressed) {
             return new OptedOut(suppressed, policy.refusalStatus());
@@ -69,7 +75,9 @@ sealed interface SubmitDecision {
             return new Uncheckable(invalid.problem());
         }
         if (decision instanceof SuppressionGuard.Unavailable unavailable) {
-            return policy.failOpen() ? new Relay(null) : new FailClosed(unavailable.cause(), policy.failClosedStatus());
+            return policy.failOpen()
+                    ? new Relay(null, false)
+                    : new FailClosed(unavailable.cause(), policy.failClosedStatus());
         }
         throw new IllegalArgumentException("unknown suppression decision " + decision);
     }

@@ -15,6 +15,7 @@ import io.optoutgw.codec.Pdus;
 import io.optoutgw.codec.ReplaceSm;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.codec.SubmitMultiResp;
+import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.config.RelayConfig;
@@ -29,6 +30,7 @@ import io.optoutgw.optout.SmContent;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.SendTimeGate;
 import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.upstream.UpstreamBind;
@@ -54,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * {@code suppression} ({@link SuppressionGuard}); the refusal is answered here. A message the
  * list allows then goes through the account's opt-out instruction check ({@link
  * OptOutInstructions}: appended to, refused or counted) and its send-time rules ({@link
- * SendTimeGate}) when they hold for its category: per destination for a submit_multi.
+ * SendTimeGate}) when they hold for its category: per destination for a submit_multi. Every
+ * refused destination, and every relay that matters for proof, is recorded in the evidence ledger
+ * after the ESME is answered ({@link Evidence}).
  */
 public final class SubmitRelay implements EsmeTraffic {
 
@@ -85,6 +89,8 @@ public final class SubmitRelay implements EsmeTraffic {
     private final GatewayMetrics metrics;
     private final Refusals refusals;
     private final PendingMessages pending;
+    /** Where refused destinations and relays that matter for proof are recorded (set before ESMEs bind). */
+    private Evidence evidence = Evidence.OFF;
 
     public SubmitRelay(
             RelayConfig config,
@@ -108,6 +114,14 @@ public final class SubmitRelay implements EsmeTraffic {
         for (GatewayMetrics.RefusalReason reason : GatewayMetrics.RefusalReason.values()) {
             refusalLogs.put(reason, new LogLimiter(LOG_INTERVAL));
         }
+    }
+
+    /**
+     * Records every refused destination, every fail-open pass and every relay to a number the check
+     * saw an entry for in {@code ledger} ({@link Evidence}); call before ESMEs bind.
+     */
+    public void recordEvidence(EvidenceLedger ledger, EvidenceConfig config) {
+        this.evidence = new Evidence(ledger, config, metrics);
     }
 
     @Override
@@ -154,6 +168,17 @@ public final class SubmitRelay implements EsmeTraffic {
                         LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(request, SmppConstants.STATUS_INVSCHED), esmeSequence);
+            if (evidence.enabled()) {
+                String sender = source == null ? "" : source;
+                evidence.refusedAll(
+                        account,
+                        request,
+                        sender,
+                        SubmitCategory.of(account.config().optOut(), request, sender),
+                        GatewayMetrics.RefusalReason.SCHEDULE,
+                        SmppConstants.STATUS_INVSCHED,
+                        esmeSequence);
+            }
             return;
         }
         if (command == SmppConstants.CMD_ID_SUBMIT_SM || command == SmppConstants.CMD_ID_DATA_SM) {
@@ -384,6 +409,7 @@ public final class SubmitRelay implements EsmeTraffic {
         List<SubmitMulti.Destination> allowed = new ArrayList<>();
         List<String> allowedDigits = new ArrayList<>();
         List<SubmitMultiResp.Unsuccess> refused = new ArrayList<>();
+        List<Runnable> relaysToRecord = new ArrayList<>(0);
         for (int i = 0; i < destinations.size(); i++) {
             SubmitMulti.Destination d = destinations.get(i);
             if (dltRefused[i]) {
@@ -396,13 +422,42 @@ public final class SubmitRelay implements EsmeTraffic {
             if (decision instanceof SubmitDecision.Relay relay) {
                 allowed.add(d);
                 allowedDigits.add(relay.digits());
+                if (evidence.matters(relay.digits(), relay.known())) {
+                    relaysToRecord.add(() -> evidence.relayed(
+                            account,
+                            multi,
+                            relay.digits(),
+                            relay.known(),
+                            d.address(),
+                            sender,
+                            category,
+                            esmeSequence,
+                            null));
+                }
             } else if (decision instanceof SubmitDecision.FailClosed failClosed) {
                 session.respond(Pdus.response(multi, failClosed.status()), esmeSequence);
+                evidence.refusedAll(
+                        account, multi, sender, category, failClosed.reason(), failClosed.status(), esmeSequence);
                 return;
             } else {
                 Address address =
                         d.isDistributionList() ? new Address((byte) 0, (byte) 0, d.distributionList()) : d.address();
-                refused.add(new SubmitMultiResp.Unsuccess(address, ((SubmitDecision.Refusal) decision).status()));
+                SubmitDecision.Refusal refusal = (SubmitDecision.Refusal) decision;
+                refused.add(new SubmitMultiResp.Unsuccess(address, refusal.status()));
+                if (!d.isDistributionList()) {
+                    evidence.refused(
+                            account,
+                            multi,
+                            null,
+                            d.address(),
+                            sender,
+                            category,
+                            refusal.reason(),
+                            refusal instanceof SubmitDecision.OptedOut o ? o.suppressed() : null,
+                            refusal.status(),
+                            esmeSequence,
+                            null);
+                }
             }
         }
         if (!refused.isEmpty()) {
@@ -429,10 +484,15 @@ public final class SubmitRelay implements EsmeTraffic {
         }
         // one message to every allowed destination: checked once for an opt-out instruction
         SubmitMulti out = multi.withDestinations(allowed);
-        Runnable instructionCounted = checkInstruction(session, out, multi, esmeSequence, bind, sender, category);
-        if (instructionCounted == null) {
+        Runnable instructionChecked = checkInstruction(session, out, multi, esmeSequence, bind, sender, category);
+        if (instructionChecked == null) {
             return;
         }
+        // run when the message goes to the SMSC: the relays that matter for proof are recorded then
+        Runnable instructionCounted = () -> {
+            instructionChecked.run();
+            relaysToRecord.forEach(Runnable::run);
+        };
         SendTimeConfig rules = policy.sendTime();
         if (rules == null || !rules.appliesTo(category)) {
             relayMultiChecked(session, bind, out, esmeSequence, refused, allowedDigits, instructionCounted);
@@ -561,8 +621,9 @@ public final class SubmitRelay implements EsmeTraffic {
                 continue;
             }
             if (f.join() instanceof SendTimeGate.Refuse refuse) {
-                refuseForSendTime(session, out.getName(), digits.get(i), refuse);
+                GatewayMetrics.RefusalReason reason = refuseForSendTime(session, out.getName(), digits.get(i), refuse);
                 allRefused.add(new SubmitMultiResp.Unsuccess(d.address(), refuse.status()));
+                refusedAtSendTime(account, out, digits.get(i), d.address(), reason, refuse.status(), esmeSequence);
                 continue;
             }
             send.add(d);
@@ -668,10 +729,27 @@ public final class SubmitRelay implements EsmeTraffic {
                 session.respond(Pdus.response(sm, config.noRouteStatus()), esmeSequence);
                 return;
             }
-            Runnable instructionCounted = checkInstruction(session, sm, esmeSequence, bind, sender, category);
-            if (instructionCounted == null) {
+            Runnable counted = checkInstruction(session, sm, esmeSequence, bind, sender, category);
+            if (counted == null) {
                 return; // refused: no instruction
             }
+            // a relay that matters for proof (fail-open, or a number the check saw an entry for) is
+            // recorded when it is handed to the SMSC, with the instruction outcome
+            Runnable instructionCounted = !evidence.matters(relay.digits(), relay.known())
+                    ? counted
+                    : () -> {
+                        counted.run();
+                        evidence.relayed(
+                                account,
+                                sm,
+                                relay.digits(),
+                                relay.known(),
+                                sm.getDestAddress(),
+                                sender,
+                                category,
+                                esmeSequence,
+                                null);
+                    };
             if (relay.digits() == null) {
                 // passed fail-open: the number is unknown, so nothing is remembered as pending
                 instructionCounted.run();
@@ -702,10 +780,35 @@ public final class SubmitRelay implements EsmeTraffic {
                                     instructionCounted,
                                     outcome,
                                     error)));
-        } else if (decision instanceof SubmitDecision.OptedOut) {
-            refusals.refuse(session, sm, esmeSequence, policy);
+        } else if (decision instanceof SubmitDecision.OptedOut optedOut) {
+            String receiptId = refusals.refuse(session, sm, esmeSequence, policy);
+            evidence.refused(
+                    account,
+                    sm,
+                    optedOut.suppressed().digits(),
+                    sm.getDestAddress(),
+                    sender,
+                    category,
+                    optedOut.reason(),
+                    optedOut.suppressed(),
+                    receiptId == null ? policy.refusalStatus() : SmppConstants.STATUS_OK,
+                    esmeSequence,
+                    receiptId);
         } else {
-            session.respond(Pdus.response(sm, ((SubmitDecision.Refusal) decision).status()), esmeSequence);
+            SubmitDecision.Refusal refusal = (SubmitDecision.Refusal) decision;
+            session.respond(Pdus.response(sm, refusal.status()), esmeSequence);
+            evidence.refused(
+                    account,
+                    sm,
+                    null,
+                    sm.getDestAddress(),
+                    sender,
+                    category,
+                    refusal.reason(),
+                    null,
+                    refusal.status(),
+                    esmeSequence,
+                    null);
         }
     }
 
@@ -765,6 +868,14 @@ public final class SubmitRelay implements EsmeTraffic {
                         LogLimiter.leftOut(skipped));
             }
             session.respond(Pdus.response(request, instruction.refuseStatus()), esmeSequence);
+            evidence.refusedAll(
+                    account,
+                    pdu,
+                    sender,
+                    category,
+                    GatewayMetrics.RefusalReason.NO_INSTRUCTION,
+                    instruction.refuseStatus(),
+                    esmeSequence);
             return null;
         }
         if (outcome.result() == OptOutInstructions.Result.APPENDED) {
@@ -836,12 +947,21 @@ public final class SubmitRelay implements EsmeTraffic {
             } else {
                 metrics.submitRefused(account.systemId(), GatewayMetrics.RefusalReason.FAIL_CLOSED);
                 session.respond(Pdus.response(sm, policy.failClosedStatus()), esmeSequence);
+                refusedAtSendTime(
+                        account,
+                        sm,
+                        digits,
+                        sm.getDestAddress(),
+                        GatewayMetrics.RefusalReason.FAIL_CLOSED,
+                        policy.failClosedStatus(),
+                        esmeSequence);
             }
             return;
         }
         if (outcome instanceof SendTimeGate.Refuse refuse) {
-            refuseForSendTime(session, sm.getName(), digits, refuse);
+            GatewayMetrics.RefusalReason reason = refuseForSendTime(session, sm.getName(), digits, refuse);
             session.respond(Pdus.response(sm, refuse.status()), esmeSequence);
+            refusedAtSendTime(account, sm, digits, sm.getDestAddress(), reason, refuse.status(), esmeSequence);
             return;
         }
         if (outcome instanceof SendTimeGate.Schedule schedule) {
@@ -850,8 +970,12 @@ public final class SubmitRelay implements EsmeTraffic {
         relayChecked(session, sm, esmeSequence, startNanos, bind, digits, instructionCounted);
     }
 
-    /** Counts and logs (at most a line a second per reason) a message to {@code digits} the send-time rules refused. */
-    private void refuseForSendTime(EsmeSession session, String what, String digits, SendTimeGate.Refuse refuse) {
+    /**
+     * Counts and logs (at most a line a second per reason) a message to {@code digits} the send-time
+     * rules refused; returns the reason.
+     */
+    private GatewayMetrics.RefusalReason refuseForSendTime(
+            EsmeSession session, String what, String digits, SendTimeGate.Refuse refuse) {
         GatewayMetrics.RefusalReason reason = refuse.reason() == SendTimeGate.Reason.QUIET_HOURS
                 ? GatewayMetrics.RefusalReason.QUIET_HOURS
                 : GatewayMetrics.RefusalReason.FREQUENCY_CAP;
@@ -868,6 +992,24 @@ public final class SubmitRelay implements EsmeTraffic {
                             : "at most optOut.sendTime.maxPer24h a day",
                     refuse.retryAt(),
                     LogLimiter.leftOut(skipped));
+        }
+        return reason;
+    }
+
+    /** Records a submit the send-time rules refused (its sender and category read again: a refusal path). */
+    private void refusedAtSendTime(
+            Account account,
+            PduRequest<?> sm,
+            String digits,
+            Address destination,
+            GatewayMetrics.RefusalReason reason,
+            int status,
+            int seq) {
+        if (evidence.enabled()) {
+            String sender = senderOf(account, sm);
+            sender = sender == null ? "" : sender;
+            String category = SubmitCategory.of(account.config().optOut(), sm, sender);
+            evidence.refused(account, sm, digits, destination, sender, category, reason, null, status, seq, null);
         }
     }
 

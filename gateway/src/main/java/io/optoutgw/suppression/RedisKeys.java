@@ -11,6 +11,9 @@ import java.time.format.DateTimeFormatter;
  *   <tr><th>key</th><th>type</th><th>written by</th><th>lifetime</th></tr>
  *   <tr><td>{@code gw:s:{B}}</td><td>hash</td><td>the suppression list, bucket B</td><td>forever</td></tr>
  *   <tr><td>{@code gw:a:{B}:DIGITS}</td><td>sorted set</td><td>the audit trail of one number</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:r:{B}:DIGITS}</td><td>sorted set</td><td>the evidence ledger of one number: refused destinations and relays that matter for proof, compact entries scored by time in ms</td><td>{@code evidence.refusalDetail} (trimmed on write, at most {@code evidence.maxDetailPerNumber} entries; expires that long after the last write)</td></tr>
+ *   <tr><td>{@code gw:rr:{B}:DIGITS}</td><td>hash</td><td>daily roll-up of the ledger: {@code YYYYMMDD|ACCOUNT|KIND} -> count, every entry counted, trimmed or not</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:c:{B}:DIGITS}</td><td>sorted set</td><td>the gateway's own replies (confirmations) to one number with their SMSC message ids and receipt states</td><td>forever</td></tr>
  *   <tr><td>{@code gw:audit}</td><td>sorted set</td><td>the index of all audit events by time</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
  *   <tr><td>{@code gw:journal:INSTANCE:applied[:{T}]}</td><td>string</td><td>the consent ledger's replay marker (one per Cluster master)</td><td>forever</td></tr>
@@ -53,6 +56,21 @@ public final class RedisKeys {
     /** The audit trail of {@code digits}, in list bucket {@code bucket} (same hash tag). */
     public static String auditTrail(int bucket, String digits) {
         return "gw:a:{" + bucket + "}:" + digits;
+    }
+
+    /** The evidence ledger of {@code digits} (refusals, relays that matter for proof), in list bucket {@code bucket}. */
+    public static String refusalLedger(int bucket, String digits) {
+        return "gw:r:{" + bucket + "}:" + digits;
+    }
+
+    /** The daily roll-up of the evidence ledger of {@code digits}, in list bucket {@code bucket}. */
+    public static String refusalRollup(int bucket, String digits) {
+        return "gw:rr:{" + bucket + "}:" + digits;
+    }
+
+    /** The gateway's own replies to {@code digits} and their receipts, in list bucket {@code bucket}. */
+    public static String confirmations(int bucket, String digits) {
+        return "gw:c:{" + bucket + "}:" + digits;
     }
 
     /** The consent ledger's replay marker of {@code instanceId} (on Redis Cluster, suffixed with a hash tag per master). */

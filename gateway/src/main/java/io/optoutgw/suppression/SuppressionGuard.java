@@ -16,8 +16,15 @@ public final class SuppressionGuard {
     /** What to do with one destination. */
     public sealed interface Decision permits Allow, Suppressed, InvalidNumber, Unavailable {}
 
-    /** Not on the list: relay. */
-    public record Allow(String digits) implements Decision {}
+    /**
+     * Not on the list: relay. {@code known}: the check saw an entry for the number in a scope it
+     * read (an opt-out lifted again), see {@link SuppressionStore.Verdict#known()}.
+     */
+    public record Allow(String digits, boolean known) implements Decision {
+        public Allow(String digits) {
+            this(digits, false);
+        }
+    }
 
     /**
      * On the list in {@code scope}: refuse per the account's policy. {@code category}: the category
@@ -80,7 +87,7 @@ public final class SuppressionGuard {
                     .toCompletableFuture()
                     .thenApply(v -> v.suppressed()
                             ? new Suppressed(n.digits(), v.suppressedBy(), v.category())
-                            : new Allow(n.digits()));
+                            : new Allow(n.digits(), v.known()));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(new Unavailable(e));
         }

@@ -256,9 +256,14 @@ public final class SuppressionStore {
     /**
      * Result of a check: the scope that suppresses the number and, when a category entry decided
      * it, that category ({@code null}: the entry for every category); {@code suppressedBy} is
-     * {@code null} when nothing does.
+     * {@code null} when nothing does. {@code known}: some field the check read held an entry (for
+     * a number that is not suppressed: an opt-out lifted again), which the evidence ledger records.
      */
-    public record Verdict(Scope suppressedBy, String category) {
+    public record Verdict(Scope suppressedBy, String category, boolean known) {
+        public Verdict(Scope suppressedBy, String category) {
+            this(suppressedBy, category, suppressedBy != null);
+        }
+
         public Verdict(Scope suppressedBy) {
             this(suppressedBy, null);
         }
@@ -296,6 +301,10 @@ public final class SuppressionStore {
             fields[scopes.length + i] = field(digits, scopes[i], category);
         }
         return checks.get().hmget(bucketKey(digits), fields).thenApply(values -> {
+            boolean known = false;
+            for (KeyValue<String, String> v : values) {
+                known |= v.hasValue();
+            }
             for (int i = 0; i < scopes.length; i++) {
                 long all = value(values.get(i));
                 long cat = i < categoryFields ? value(values.get(scopes.length + i)) : 0;
@@ -304,7 +313,7 @@ public final class SuppressionStore {
                     return new Verdict(scopes[i], decides == cat && Math.abs(cat) >= Math.abs(all) ? category : null);
                 }
             }
-            return new Verdict(null);
+            return new Verdict(null, null, known);
         });
     }
 

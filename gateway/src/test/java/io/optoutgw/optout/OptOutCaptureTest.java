@@ -178,7 +178,10 @@ class OptOutCaptureTest {
         assertEquals(
                 "You have successfully unsubscribed. No further messages will be sent. Reply START to resubscribe.",
                 text(reply));
-        assertEquals(0, reply.pdu().getRegisteredDelivery());
+        assertEquals(
+                1,
+                reply.pdu().getRegisteredDelivery(),
+                "a receipt is asked for, to record whether the confirmation was delivered (evidence.confirmationReceipts)");
 
         NegativeResponseException refused =
                 assertThrows(NegativeResponseException.class, () -> Esmes.submit(acme, "12345", p, "buy now", false));

@@ -52,6 +52,19 @@ class ReceiptsTest {
     }
 
     @Test
+    void aReceiptsStateIsReadFromItsTextElseFromItsMessageStateTlv() throws Exception {
+        DeliverSm text = deliver(
+                0x04, RECEIPT_TEXT.formatted("9").replace("DELIVRD", "UNDELIV").replace("000", "042"));
+        assertEquals("UNDELIV", Receipts.stat(text));
+        assertEquals("042", Receipts.error(text));
+        DeliverSm tlvOnly = deliver(0x04, "");
+        tlvOnly.addOptionalParameter(new Tlv(SmppConstants.TAG_MSG_STATE, new byte[] {2}));
+        assertEquals("DELIVRD", Receipts.stat(tlvOnly), "message_state 2 = DELIVERED");
+        assertNull(Receipts.error(tlvOnly));
+        assertNull(Receipts.stat(deliver(0x04, "no state at all")));
+    }
+
+    @Test
     void esmClassAndReceiptTlvsMakeAReceiptWhateverTheSetting() throws Exception {
         for (boolean textReceipts : new boolean[] {false, true}) {
             assertTrue(Receipts.isReceipt(deliver(0x04, RECEIPT_TEXT.formatted("1")), textReceipts));
