@@ -124,7 +124,7 @@ public final class ConfigLoader {
     private static void applySectionDefaults(ObjectNode root) {
         defaultPort(root, "smpp", SmppServerConfig.DEFAULT_PORT);
         defaultPort(root, "http", HttpConfig.DEFAULT_PORT);
-        for (String optionalSection : new String[] {"suppression", "optout"}) {
+        for (String optionalSection : new String[] {"suppression", "optout", "evidence"}) {
             if (!root.hasNonNull(optionalSection)) {
                 root.putObject(optionalSection);
             }

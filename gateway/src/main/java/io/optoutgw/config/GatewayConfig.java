@@ -17,7 +17,8 @@ public record GatewayConfig(
         List<AccountConfig> accounts,
         SimulatorConfig simulator,
         SuppressionConfig suppression,
-        OptOutConfig optout) {
+        OptOutConfig optout,
+        EvidenceConfig evidence) {
 
     public GatewayConfig {
         ConfigChecks.notBlank("instanceId", instanceId);
@@ -30,6 +31,7 @@ public record GatewayConfig(
         ConfigChecks.present("simulator", simulator);
         ConfigChecks.present("suppression", suppression);
         ConfigChecks.present("optout", optout);
+        ConfigChecks.present("evidence", evidence);
         ConfigChecks.unique(
                 "upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
         ConfigChecks.unique(

@@ -1,0 +1,52 @@
+package io.optoutgw.evidence;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.admin.Reads;
+import io.optoutgw.suppression.RedisKeys;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/** The checkpoints Redis keeps, {@code gw:chk:CHAIN} sorted sets of checkpoint JSON scored by seq. Blocking reads. */
+public final class CheckpointStore {
+
+    private final RedisClusterAsyncCommands<String, String> redis;
+    private final Duration timeout;
+
+    public CheckpointStore(RedisClusterAsyncCommands<String, String> redis, Duration timeout) {
+        this.redis = redis;
+        this.timeout = timeout;
+    }
+
+    /** Every chain Redis holds checkpoints of (a SCAN over the key space). */
+    public List<String> chains() throws Exception {
+        TreeSet<String> out = new TreeSet<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        ScanArgs args =
+                ScanArgs.Builder.matches(RedisKeys.CHECKPOINTS_PREFIX + "*").limit(1000);
+        do {
+            ScanCursor at = cursor;
+            KeyScanCursor<String> page = Reads.one(i -> redis.scan(at, args), timeout);
+            for (String key : page.getKeys()) {
+                out.add(key.substring(RedisKeys.CHECKPOINTS_PREFIX.length()));
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        return new ArrayList<>(out);
+    }
+
+    /** The checkpoints of {@code chain} from position {@code start} (0: the lowest seq), at most {@code count}. */
+    public List<String> page(String chain, long start, int count) throws Exception {
+        return Reads.one(i -> redis.zrange(RedisKeys.checkpoints(chain), start, start + count - 1), timeout);
+    }
+
+    /** The checkpoint of {@code chain} with the greatest seq, or {@code null}. */
+    public Checkpoint latest(String chain) throws Exception {
+        List<String> last = Reads.one(i -> redis.zrange(RedisKeys.checkpoints(chain), -1, -1), timeout);
+        return last.isEmpty() ? null : Checkpoint.fromJson(last.get(0));
+    }
+}
