@@ -214,7 +214,11 @@ final class ChainAudit {
                         "the signature of the checkpoint made at " + c.time() + " (key " + c.key()
                                 + ") does not fit its content: forged or edited");
         }
-        if (sig != Checkpoint.Signature.INVALID && c.time() != null) {
+        if (sig == Checkpoint.Signature.INVALID) {
+            // what it says cannot be trusted: not compared with the chain
+            return sig;
+        }
+        if (c.time() != null) {
             chainStarted(c.chain(), c.time().toEpochMilli());
         }
         spill(ch, c.seq(), out -> {
@@ -223,7 +227,7 @@ final class ChainAudit {
             out.write(EventChain.prefix(c.hash()));
             out.writeLong(c.time() == null ? 0 : c.time().toEpochMilli());
             out.writeUTF(where);
-            out.writeLong(c.compactedFrom() == null || sig == Checkpoint.Signature.INVALID ? -1 : c.compactedFrom());
+            out.writeLong(c.compactedFrom() == null ? -1 : c.compactedFrom());
         });
         return sig;
     }

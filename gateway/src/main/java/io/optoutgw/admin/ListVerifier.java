@@ -421,7 +421,11 @@ public final class ListVerifier {
     private static void deleteAll(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(f);
+                if (Files.isDirectory(f)) {
+                    deleteAll(f);
+                } else {
+                    Files.deleteIfExists(f);
+                }
             }
         }
         Files.deleteIfExists(dir);
