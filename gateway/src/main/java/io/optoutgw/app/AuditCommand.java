@@ -225,6 +225,22 @@ final class AuditCommand implements Runnable {
                     r.get("auditEvents").asLong(),
                     r.get("journalEvents").asLong(),
                     r.get("millis").asLong() / 1000.0);
+            boolean ok = r.get("ok").asBoolean();
+            if (ok) {
+                out.println("OK: the list, the audit trail, the journal and their hash chains agree (" + summary + ")");
+            } else {
+                out.printf(
+                        Locale.ROOT,
+                        "%,d discrepancies (%s):%n",
+                        r.get("discrepancyCount").asLong(),
+                        summary);
+                for (JsonNode d : r.get("discrepancies")) {
+                    out.println("  " + describeFinding(d));
+                }
+                if (r.get("discrepancyCount").asLong() > r.get("discrepancies").size()) {
+                    out.println("  ... more not listed");
+                }
+            }
             for (JsonNode c : r.path("chain").path("chains")) {
                 out.println(chainLine(c));
             }
@@ -232,22 +248,7 @@ final class AuditCommand implements Runnable {
             if (before > 0) {
                 out.printf(Locale.ROOT, "%,d events recorded before the hash chain began (not chained)%n", before);
             }
-            if (r.get("ok").asBoolean()) {
-                out.println("OK: the list, the audit trail, the journal and their hash chains agree (" + summary + ")");
-                return 0;
-            }
-            out.printf(
-                    Locale.ROOT,
-                    "%,d discrepancies (%s):%n",
-                    r.get("discrepancyCount").asLong(),
-                    summary);
-            for (JsonNode d : r.get("discrepancies")) {
-                out.println("  " + describeFinding(d));
-            }
-            if (r.get("discrepancyCount").asLong() > r.get("discrepancies").size()) {
-                out.println("  ... more not listed");
-            }
-            return 1;
+            return ok ? 0 : 1;
         }
 
         private static String chainLine(JsonNode c) {
