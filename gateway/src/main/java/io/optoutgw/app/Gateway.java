@@ -387,11 +387,6 @@ public final class Gateway implements AutoCloseable {
         checkpointer.checkpointNow();
     }
 
-    /** Runs the full audit verification now, as the schedule does. */
-    public VerifyReport verifyNow() throws Exception {
-        return verifySchedule.run("schedule", null);
-    }
-
     /** Runs one reconciliation pass now (what the periodic task does). */
     public int reconcileNow() throws Exception {
         return recorder.reconcile(STARTUP_REDIS_TIMEOUT);

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,17 +89,25 @@ public final class Checkpointer {
 
     private Checkpoint write(EventChain.Head head, Instant now) {
         Checkpoint c = Checkpoint.of(head, now.truncatedTo(ChronoUnit.MILLIS)).signedBy(signer);
+        AtomicBoolean journaled = new AtomicBoolean();
         try {
-            ledger.recordCheckpoint(c).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ledger.recordCheckpoint(c, () -> journaled.set(true)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            failures.incrementAndGet();
-            log.warn(
-                    "evidence: checkpoint of chain {} at seq {} not written: {}",
+            if (!journaled.get()) {
+                failures.incrementAndGet();
+                log.warn(
+                        "evidence: checkpoint of chain {} at seq {} not written (tried again later): {}",
+                        head.chain(),
+                        head.seq(),
+                        e.toString());
+                return null;
+            }
+            // the journal holds it: reconciliation brings it to Redis, no need to write another
+            log.info(
+                    "evidence: checkpoint of chain {} at seq {} journaled; Redis gets it by reconciliation ({})",
                     head.chain(),
                     head.seq(),
                     e.toString());
-            // written again at the next tick (if the journal took this one, reconciliation brings it to Redis)
-            return null;
         }
         last = head;
         lastTime = c.time();

@@ -153,12 +153,14 @@ public final class ConsentLedger {
     /**
      * Journals {@code checkpoint} and adds it to {@code gw:chk:CHAIN} in Redis. Completes once both hold
      * it; a checkpoint the journal holds but Redis did not take is replayed by reconciliation.
+     * {@code onJournaled} runs (on the journal's writer thread) once the journal holds it.
      */
-    public CompletableFuture<Void> recordCheckpoint(Checkpoint checkpoint) {
+    public CompletableFuture<Void> recordCheckpoint(Checkpoint checkpoint, Runnable onJournaled) {
         return journal.append(checkpoint.toRecord())
                 .thenCompose(seq -> {
                     unapplied.add(seq);
                     lastJournaled.accumulateAndGet(seq, Math::max);
+                    onJournaled.run();
                     return applyCheckpoint(checkpoint).thenApply(added -> {
                         unapplied.remove(seq);
                         return (Void) null;
