@@ -553,7 +553,10 @@ final class ChainAudit {
                     }
                     journal.last = j;
                     redisSinceJournal = null;
-                    journalSinceRedis++;
+                    if (redis.last == null || s > redis.last.seq()) {
+                        // a journal event of a seq the audit trails have not shown yet
+                        journalSinceRedis++;
+                    }
                 }
                 if (r != null && j != null && !Arrays.equals(r.hash(), j.hash())) {
                     finding(
