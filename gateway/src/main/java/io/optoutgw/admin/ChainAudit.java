@@ -1,10 +1,10 @@
 package io.optoutgw.admin;
 
-import io.optoutgw.evidence.Checkpoint;
-import io.optoutgw.evidence.CheckpointStore;
-import io.optoutgw.evidence.EventChain;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.evidence.Checkpoint;
+import io.optoutgw.suppression.evidence.CheckpointStore;
+import io.optoutgw.suppression.evidence.EventChain;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

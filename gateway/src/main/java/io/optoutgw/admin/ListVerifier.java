@@ -1,10 +1,10 @@
 package io.optoutgw.admin;
 
 import io.lettuce.core.ScoredValue;
-import io.optoutgw.evidence.Checkpoint;
-import io.optoutgw.evidence.CheckpointStore;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.evidence.Checkpoint;
+import io.optoutgw.suppression.evidence.CheckpointStore;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -74,7 +74,7 @@ public final class ListVerifier {
     /**
      * @param checkpoints the checkpoints in Redis ({@code null}: only the journal's are checked)
      * @param trustedKeys public keys checkpoint signatures are checked with, by key id
-     *                    ({@link io.optoutgw.evidence.EvidenceKeys#keyId})
+     *                    ({@link io.optoutgw.suppression.evidence.EvidenceKeys#keyId})
      */
     public ListVerifier(
             SuppressionStore store,

@@ -5,7 +5,7 @@ import static io.optoutgw.app.AdminClient.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.optoutgw.admin.ScopeNames;
-import io.optoutgw.evidence.EvidenceKeys;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.optoutgw.app;
 
-import io.optoutgw.evidence.Checkpoint;
-import io.optoutgw.evidence.CompactionSummary;
-import io.optoutgw.evidence.EvidenceKeys;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.evidence.Checkpoint;
+import io.optoutgw.suppression.evidence.CompactionSummary;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
 import io.optoutgw.suppression.journal.JournalCompaction;
 
 /**

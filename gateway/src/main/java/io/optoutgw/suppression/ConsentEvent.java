@@ -86,7 +86,7 @@ public record ConsentEvent(
      * @param seq  1 for the chain's first event, then one more for each event
      * @param prev the hash of the chain's previous event ({@link #GENESIS} before the first)
      * @param hash SHA-256 (hex) over the chain id, {@code seq}, {@code prev} and the event's JSON without
-     *             its chain ({@code io.optoutgw.evidence.EventChain#hash})
+     *             its chain ({@code io.optoutgw.suppression.evidence.EventChain#hash})
      */
     public record Chain(String id, long seq, String prev, String hash) {
         /** The {@link #prev} of a chain's first event. */

@@ -3,8 +3,8 @@ package io.optoutgw.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.optoutgw.evidence.EventChain;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.evidence.EventChain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;

@@ -1,17 +1,18 @@
-package io.optoutgw.evidence;
+package io.optoutgw.suppression.evidence;
 
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.optoutgw.admin.Reads;
 import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
-/** The checkpoints Redis keeps, {@code gw:chk:CHAIN} sorted sets of checkpoint JSON scored by seq. Blocking reads. */
+/** The checkpoints Redis keeps, {@code gw:chk:CHAIN} sorted sets of checkpoint JSON scored by seq. Blocking reads, each bounded by the timeout. */
 public final class CheckpointStore {
 
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -30,7 +31,7 @@ public final class CheckpointStore {
                 ScanArgs.Builder.matches(RedisKeys.CHECKPOINTS_PREFIX + "*").limit(1000);
         do {
             ScanCursor at = cursor;
-            KeyScanCursor<String> page = Reads.one(i -> redis.scan(at, args), timeout);
+            KeyScanCursor<String> page = get(redis.scan(at, args));
             for (String key : page.getKeys()) {
                 out.add(key.substring(RedisKeys.CHECKPOINTS_PREFIX.length()));
             }
@@ -41,12 +42,16 @@ public final class CheckpointStore {
 
     /** The checkpoints of {@code chain} from position {@code start} (0: the lowest seq), at most {@code count}. */
     public List<String> page(String chain, long start, int count) throws Exception {
-        return Reads.one(i -> redis.zrange(RedisKeys.checkpoints(chain), start, start + count - 1), timeout);
+        return get(redis.zrange(RedisKeys.checkpoints(chain), start, start + count - 1));
     }
 
     /** The checkpoint of {@code chain} with the greatest seq, or {@code null}. */
     public Checkpoint latest(String chain) throws Exception {
-        List<String> last = Reads.one(i -> redis.zrange(RedisKeys.checkpoints(chain), -1, -1), timeout);
+        List<String> last = get(redis.zrange(RedisKeys.checkpoints(chain), -1, -1));
         return last.isEmpty() ? null : Checkpoint.fromJson(last.get(0));
+    }
+
+    private <T> T get(CompletionStage<T> read) throws Exception {
+        return read.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 }

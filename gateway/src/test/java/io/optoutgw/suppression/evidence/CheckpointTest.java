@@ -1,4 +1,4 @@
-package io.optoutgw.evidence;
+package io.optoutgw.suppression.evidence;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.optoutgw.evidence;
+package io.optoutgw.suppression.evidence;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.optoutgw.evidence;
+package io.optoutgw.suppression.evidence;
 
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.journal.JournalCompaction;

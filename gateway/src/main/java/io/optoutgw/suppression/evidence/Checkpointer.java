@@ -1,4 +1,4 @@
-package io.optoutgw.evidence;
+package io.optoutgw.suppression.evidence;
 
 import io.optoutgw.suppression.ConsentLedger;
 import java.time.Clock;

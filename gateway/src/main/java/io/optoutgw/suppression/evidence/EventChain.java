@@ -1,4 +1,4 @@
-package io.optoutgw.evidence;
+package io.optoutgw.suppression.evidence;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
