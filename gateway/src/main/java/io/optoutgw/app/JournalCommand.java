@@ -132,6 +132,8 @@ final class JournalCommand implements Runnable {
                         batch.add(redis.async()
                                 .zadd(RedisKeys.checkpoints(c.chain()), (double) c.seq(), c.toJson())
                                 .toCompletableFuture());
+                        batch.add(
+                                redis.async().sadd(RedisKeys.CHAINS, c.chain()).toCompletableFuture());
                         if (batch.size() == BATCH) {
                             await(batch);
                         }

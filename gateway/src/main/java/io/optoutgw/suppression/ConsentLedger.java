@@ -170,8 +170,10 @@ public final class ConsentLedger {
     }
 
     private CompletableFuture<Long> applyCheckpoint(Checkpoint c) {
+        CompletableFuture<Long> listed = redis.sadd(RedisKeys.CHAINS, c.chain()).toCompletableFuture();
         return redis.zadd(RedisKeys.checkpoints(c.chain()), (double) c.seq(), c.toJson())
-                .toCompletableFuture();
+                .toCompletableFuture()
+                .thenCombine(listed, (added, ignored) -> added);
     }
 
     private void notifyRecorded(ConsentEvent event, SuppressionStore.Applied applied) {

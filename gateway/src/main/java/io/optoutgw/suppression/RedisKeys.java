@@ -13,6 +13,7 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:a:{B}:DIGITS}</td><td>sorted set</td><td>the audit trail of one number</td><td>forever</td></tr>
  *   <tr><td>{@code gw:audit}</td><td>sorted set</td><td>the index of all audit events by time</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:chains}</td><td>set</td><td>the hash chains that have checkpoints (their {@code gw:chk:CHAIN} keys)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chk:CHAIN}</td><td>sorted set</td><td>checkpoints of a hash chain of consent events (signed JSON), scored by seq</td><td>forever</td></tr>
  *   <tr><td>{@code gw:verify:last:INSTANCE}</td><td>string</td><td>the last audit verification an instance ran: time, result, findings (JSON)</td><td>until the next one</td></tr>
  *   <tr><td>{@code gw:journal:INSTANCE:applied[:{T}]}</td><td>string</td><td>the consent ledger's replay marker (one per Cluster master)</td><td>forever</td></tr>
@@ -51,6 +52,9 @@ public final class RedisKeys {
 
     /** Prefix of every {@link #checkpoints} key. */
     public static final String CHECKPOINTS_PREFIX = "gw:chk:";
+
+    /** The ids of the hash chains that have checkpoints (a set: no key-space scan needed to find them). */
+    public static final String CHAINS = "gw:chains";
 
     /** The checkpoints of hash chain {@code chain} (docs/evidence.md), scored by seq. */
     public static String checkpoints(String chain) {

@@ -1,8 +1,5 @@
 package io.optoutgw.suppression.evidence;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
@@ -12,7 +9,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
-/** The checkpoints Redis keeps, {@code gw:chk:CHAIN} sorted sets of checkpoint JSON scored by seq. Blocking reads, each bounded by the timeout. */
+/** The checkpoints Redis keeps: {@code gw:chk:CHAIN} sorted sets of checkpoint JSON scored by seq. Blocking reads, each bounded by the timeout. */
 public final class CheckpointStore {
 
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -23,21 +20,9 @@ public final class CheckpointStore {
         this.timeout = timeout;
     }
 
-    /** Every chain Redis holds checkpoints of (a SCAN over the key space). */
+    /** Every chain Redis holds checkpoints of ({@code gw:chains}), in order. */
     public List<String> chains() throws Exception {
-        TreeSet<String> out = new TreeSet<>();
-        ScanCursor cursor = ScanCursor.INITIAL;
-        ScanArgs args =
-                ScanArgs.Builder.matches(RedisKeys.CHECKPOINTS_PREFIX + "*").limit(1000);
-        do {
-            ScanCursor at = cursor;
-            KeyScanCursor<String> page = get(redis.scan(at, args));
-            for (String key : page.getKeys()) {
-                out.add(key.substring(RedisKeys.CHECKPOINTS_PREFIX.length()));
-            }
-            cursor = page;
-        } while (!cursor.isFinished());
-        return new ArrayList<>(out);
+        return new ArrayList<>(new TreeSet<>(get(redis.smembers(RedisKeys.CHAINS))));
     }
 
     /** The checkpoints of {@code chain} from position {@code start} (0: the lowest seq), at most {@code count}. */
