@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * <pre>
  *   codec, metrics                      (nothing of the gateway)
  *   smpp -> codec                       (the session core every SMPP side shares)
- *   suppression (+ suppression.journal) (nothing of the gateway: the list, the ledger, the keys)
+ *   suppression (+ .journal, .evidence) (nothing of the gateway: the list, the ledger, the keys, the
+ *                                        hash chain and its checkpoints)
  *   config                              (suppression: canonical phone and sender forms; smpp: BindType)
  *   transport -> config;  redis -> transport
  *   optout                              (config, suppression, metrics: no SMPP session)

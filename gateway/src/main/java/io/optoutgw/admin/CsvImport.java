@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -275,15 +276,25 @@ public final class CsvImport {
             return;
         }
         inFlight.acquire();
-        admin.recorder().record(event).whenComplete((ok, error) -> {
+        CompletableFuture<ConsentEvent> journaled = new CompletableFuture<>();
+        admin.recorder().recordOrdered(event, journaled::complete).whenComplete((ok, error) -> {
             if (error == null) {
                 done(lineNo, null);
             } else if (unwrap(error) instanceof JournalAppendException) {
                 done(lineNo, "not recorded: " + unwrap(error));
             } else {
-                // journaled; only the Redis write failed (e.g. a command timeout under load): applying again is
-                // idempotent
-                retryApply(event, lineNo, REDIS_RETRIES, error);
+                // journaled (perhaps only after the record timeout); the Redis write failed or is late (e.g. a
+                // command timeout under load): applying the event as journaled, with its order and its link in
+                // the hash chain, again is idempotent
+                journaled
+                        .orTimeout(admin.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .whenComplete((linked, notJournaled) -> {
+                            if (linked != null) {
+                                retryApply(linked, lineNo, REDIS_RETRIES, error);
+                            } else {
+                                done(lineNo, "not recorded: " + unwrap(error));
+                            }
+                        });
             }
         });
     }

@@ -1,7 +1,10 @@
 package io.optoutgw.admin;
 
+import io.lettuce.core.ScoredValue;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.evidence.Checkpoint;
+import io.optoutgw.suppression.evidence.CheckpointStore;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -9,13 +12,16 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +40,11 @@ import java.util.TreeSet;
  * group is compared on its own (its list buckets, its numbers' audit trails, its journal events)
  * and dropped. The temporary files (about 60 bytes per journal event and audit entry) go to
  * {@code java.io.tmpdir} and are deleted when the check ends.
+ *
+ * <p>The same passes check the hash chains ({@link ChainAudit}, docs/evidence.md): every journal
+ * record and audit trail member against its own link, its place and its neighbours, each audit trail
+ * member against its entry in the audit index, and every checkpoint against its signature and the
+ * chain; their findings come first in the report.
  */
 public final class ListVerifier {
 
@@ -46,6 +57,8 @@ public final class ListVerifier {
 
     private final SuppressionStore store;
     private final OptOutJournal journal;
+    private final CheckpointStore checkpoints;
+    private final Map<String, PublicKey> trustedKeys;
     private final Duration timeout;
     private final Duration settle;
 
@@ -55,8 +68,25 @@ public final class ListVerifier {
      *                timeout): discrepancies that recent changes could explain are checked again after it
      */
     public ListVerifier(SuppressionStore store, OptOutJournal journal, Duration timeout, Duration settle) {
+        this(store, journal, null, Map.of(), timeout, settle);
+    }
+
+    /**
+     * @param checkpoints the checkpoints in Redis ({@code null}: only the journal's are checked)
+     * @param trustedKeys public keys checkpoint signatures are checked with, by key id
+     *                    ({@link io.optoutgw.suppression.evidence.EvidenceKeys#keyId})
+     */
+    public ListVerifier(
+            SuppressionStore store,
+            OptOutJournal journal,
+            CheckpointStore checkpoints,
+            Map<String, PublicKey> trustedKeys,
+            Duration timeout,
+            Duration settle) {
         this.store = store;
         this.journal = journal;
+        this.checkpoints = checkpoints;
+        this.trustedKeys = Map.copyOf(trustedKeys);
         this.timeout = timeout;
         this.settle = settle;
     }
@@ -74,7 +104,13 @@ public final class ListVerifier {
         }
     }
 
+    /** Verifies, checking checkpoint signatures with the keys this verifier was given. */
     public VerifyReport verify() throws Exception {
+        return verify(trustedKeys);
+    }
+
+    /** Verifies, checking checkpoint signatures with {@code keys} only (by key id). */
+    public VerifyReport verify(Map<String, PublicKey> keys) throws Exception {
         long start = System.nanoTime();
         Instant startedAt = Instant.now();
         int groups = Math.min(store.buckets(), GROUPS);
@@ -83,13 +119,26 @@ public final class ListVerifier {
             long[] counts = new long[2];
             long journalCount;
             long auditEvents;
+            ChainFindings chainFindings = new ChainFindings();
+            // events (and checkpoints) this recent may still be on their way to Redis: checked next time
+            long recentMs = startedAt.minus(settle.multipliedBy(2)).toEpochMilli() - 1_000;
+            ChainAudit chain =
+                    new ChainAudit(dir.resolve("chains"), checkpoints, Map.copyOf(keys), recentMs, chainFindings::add);
+            // pass 0: the checkpoints in Redis, before the journal: each names an event then on disk
+            chain.readRedisCheckpoints();
             // pass 1: the journal and the audit index, spilled to one file per bucket group
             try (Spill spill = new Spill(dir, groups)) {
                 long[] n = {0};
                 journal.replay(0, (seq, payload) -> {
-                    ConsentEvent e = ConsentEvent.fromJson(payload);
-                    spill.event(group(e.number(), groups), e);
-                    n[0]++;
+                    if (Checkpoint.isCheckpoint(payload)) {
+                        chain.journalCheckpoint(seq, payload);
+                        return;
+                    }
+                    ConsentEvent e = chain.journalEvent(seq, payload);
+                    if (e != null) {
+                        spill.event(group(e.number(), groups), e);
+                        n[0]++;
+                    }
                 });
                 journalCount = n[0];
                 auditEvents = spillAuditIndex(spill, groups);
@@ -99,8 +148,9 @@ public final class ListVerifier {
             long numbers = 0;
             for (int g = 0; g < groups; g++) {
                 Map<String, List<Ev>> journalEvents = new HashMap<>();
+                Map<String, Map<String, Double>> index = new HashMap<>();
                 Set<String> groupNumbers = new TreeSet<>();
-                readSpill(dir, g, journalEvents, groupNumbers);
+                readSpill(dir, g, journalEvents, groupNumbers, index);
                 Map<String, Map<String, Long>> list = new HashMap<>();
                 readListGroup(g, groups, list, counts);
                 groupNumbers.addAll(list.keySet());
@@ -108,31 +158,73 @@ public final class ListVerifier {
                 List<String> all = new ArrayList<>(groupNumbers);
                 for (int i = 0; i < all.size(); i += NUMBER_BATCH) {
                     List<String> batch = all.subList(i, Math.min(all.size(), i + NUMBER_BATCH));
-                    List<List<ConsentEvent>> histories =
-                            Reads.batch(0, batch.size(), j -> store.history(batch.get(j)), timeout);
+                    List<List<ScoredValue<String>>> trails =
+                            Reads.batch(0, batch.size(), j -> store.auditEntries(batch.get(j)), timeout);
                     for (int j = 0; j < batch.size(); j++) {
                         String digits = batch.get(j);
+                        Map<String, Double> indexed = index.remove(digits);
+                        Set<String> seen = new HashSet<>();
+                        List<ConsentEvent> history =
+                                new ArrayList<>(trails.get(j).size());
+                        for (ScoredValue<String> member : trails.get(j)) {
+                            ConsentEvent e =
+                                    chain.redisEvent(digits, member.getValue(), member.getScore(), indexed, seen);
+                            if (e != null) {
+                                history.add(e);
+                            }
+                        }
+                        if (indexed != null) {
+                            indexed.forEach((id, score) -> chain.indexWithoutEvent(digits, id, score));
+                        }
                         List<Ev> events = journalEvents.getOrDefault(digits, List.of());
                         findings.add(
-                                digits,
-                                check(digits, list.getOrDefault(digits, Map.of()), histories.get(j), events),
-                                events);
+                                digits, check(digits, list.getOrDefault(digits, Map.of()), history, events), events);
                     }
                 }
             }
+            // pass 3: each hash chain in seq order
+            VerifyReport.ChainSummary chains = chain.finish();
             findings.recheck(this::checkAgain);
+            Map<String, Long> byKind = new LinkedHashMap<>();
+            for (String kind : VerifyReport.KINDS) {
+                byKind.put(kind, findings.kinds.getOrDefault(kind, 0L) + chainFindings.kinds.getOrDefault(kind, 0L));
+            }
+            List<VerifyReport.Discrepancy> listed = new ArrayList<>(chainFindings.listed);
+            for (VerifyReport.Discrepancy d : findings.listed()) {
+                if (listed.size() < MAX_LISTED) {
+                    listed.add(d);
+                }
+            }
+            long total = findings.total + chainFindings.total;
             return new VerifyReport(
-                    findings.total == 0,
+                    total == 0,
                     counts[0],
                     counts[1],
                     numbers,
                     auditEvents,
                     journalCount,
-                    findings.total,
-                    findings.listed(),
-                    (System.nanoTime() - start) / 1_000_000);
+                    total,
+                    listed,
+                    (System.nanoTime() - start) / 1_000_000,
+                    byKind,
+                    chains);
         } finally {
             deleteAll(dir);
+        }
+    }
+
+    /** The chains' findings: counted by kind, the first {@link #MAX_LISTED} kept in the order found. */
+    private static final class ChainFindings {
+        final Map<String, Long> kinds = new HashMap<>();
+        final List<VerifyReport.Discrepancy> listed = new ArrayList<>();
+        long total;
+
+        void add(VerifyReport.Discrepancy d) {
+            total++;
+            kinds.merge(d.kind(), 1L, Long::sum);
+            if (listed.size() < MAX_LISTED) {
+                listed.add(d);
+            }
         }
     }
 
@@ -145,7 +237,14 @@ public final class ListVerifier {
 
     private List<VerifyReport.Discrepancy> checkAgain(String digits, List<Ev> journalEvents) throws Exception {
         Map<String, Long> entries = Reads.one(i -> store.entries(digits), timeout);
-        List<ConsentEvent> history = Reads.one(i -> store.history(digits), timeout);
+        List<ConsentEvent> history = new ArrayList<>();
+        for (ScoredValue<String> member : Reads.one(i -> store.auditEntries(digits), timeout)) {
+            try {
+                history.add(ConsentEvent.fromJson(member.getValue().getBytes(StandardCharsets.UTF_8)));
+            } catch (RuntimeException e) {
+                // reported by the chain's checks
+            }
+        }
         return check(digits, entries, history, journalEvents);
     }
 
@@ -162,7 +261,8 @@ public final class ListVerifier {
     private static final class Findings {
         private final TreeMap<String, List<VerifyReport.Discrepancy>> listed = new TreeMap<>();
         private final Map<String, List<Ev>> recent = new HashMap<>();
-        private final Map<String, Integer> recentCounts = new HashMap<>();
+        private final Map<String, List<VerifyReport.Discrepancy>> recentFound = new HashMap<>();
+        final Map<String, Long> kinds = new HashMap<>();
         private final Duration settle;
         private final long recentSecond;
         private int listedCount;
@@ -179,11 +279,12 @@ public final class ListVerifier {
                 return;
             }
             total += found.size();
+            count(found, 1);
             list(digits, found);
             if (journalEvents.stream().anyMatch(ev -> ev.second() >= recentSecond)) {
                 if (recent.size() < MAX_RECHECK) {
                     recent.put(digits, journalEvents);
-                    recentCounts.put(digits, found.size());
+                    recentFound.put(digits, found);
                 } else {
                     tooManyRecent = true;
                 }
@@ -206,7 +307,10 @@ public final class ListVerifier {
             for (Map.Entry<String, List<Ev>> e : recent.entrySet()) {
                 String digits = e.getKey();
                 List<VerifyReport.Discrepancy> now = again.check(digits, e.getValue());
-                total += now.size() - recentCounts.get(digits);
+                List<VerifyReport.Discrepancy> before = recentFound.get(digits);
+                total += now.size() - before.size();
+                count(before, -1);
+                count(now, 1);
                 List<VerifyReport.Discrepancy> old = listed.remove(digits);
                 if (old != null) {
                     listedCount -= old.size();
@@ -214,6 +318,12 @@ public final class ListVerifier {
                 if (!now.isEmpty()) {
                     list(digits, now);
                 }
+            }
+        }
+
+        private void count(List<VerifyReport.Discrepancy> found, long sign) {
+            for (VerifyReport.Discrepancy d : found) {
+                kinds.merge(d.kind(), sign, Long::sum);
             }
         }
 
@@ -261,9 +371,11 @@ public final class ListVerifier {
             }
         }
 
-        void number(int group, String digits) throws IOException {
+        void indexed(int group, SuppressionStore.AuditRef ref) throws IOException {
             out[group].writeByte(AUDITED_NUMBER);
-            out[group].writeUTF(digits);
+            out[group].writeUTF(ref.digits());
+            out[group].writeUTF(ref.eventId().length() > 1000 ? ref.eventId().substring(0, 1000) : ref.eventId());
+            out[group].writeLong(ref.epochMillis());
         }
 
         @Override
@@ -274,7 +386,12 @@ public final class ListVerifier {
         }
     }
 
-    private static void readSpill(Path dir, int group, Map<String, List<Ev>> events, Set<String> numbers)
+    private static void readSpill(
+            Path dir,
+            int group,
+            Map<String, List<Ev>> events,
+            Set<String> numbers,
+            Map<String, Map<String, Double>> index)
             throws IOException {
         try (DataInputStream in = new DataInputStream(
                 new BufferedInputStream(Files.newInputStream(dir.resolve(group + ".spill")), 65536))) {
@@ -292,6 +409,10 @@ public final class ListVerifier {
                     int effect = in.readByte();
                     String type = in.readUTF();
                     events.computeIfAbsent(digits, k -> new ArrayList<>(1)).add(new Ev(id, scope, order, effect, type));
+                } else {
+                    String id = in.readUTF();
+                    long ms = in.readLong();
+                    index.computeIfAbsent(digits, k -> new HashMap<>(2)).put(id, (double) ms);
                 }
             }
         }
@@ -300,7 +421,11 @@ public final class ListVerifier {
     private static void deleteAll(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(f);
+                if (Files.isDirectory(f)) {
+                    deleteAll(f);
+                } else {
+                    Files.deleteIfExists(f);
+                }
             }
         }
         Files.deleteIfExists(dir);
@@ -330,7 +455,7 @@ public final class ListVerifier {
             // by position, not by offset into a score range: each page costs the same at 10M entries
             List<SuppressionStore.AuditRef> page = Reads.one(i -> store.auditIndexPage(at, INDEX_PAGE), timeout);
             for (SuppressionStore.AuditRef ref : page) {
-                spill.number(group(ref.digits(), groups), ref.digits());
+                spill.indexed(group(ref.digits(), groups), ref);
             }
             count += page.size();
             if (page.size() < INDEX_PAGE) {

@@ -5,8 +5,26 @@ import static io.optoutgw.app.AdminClient.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.optoutgw.admin.ScopeNames;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,8 +33,14 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "audit",
         mixinStandardHelpOptions = true,
-        description = "List audit events, trace a number, or verify the list against the journal and the audit trail.",
-        subcommands = {AuditCommand.ListEvents.class, AuditCommand.Trace.class, AuditCommand.Verify.class})
+        description = "List audit events, trace a number, verify the list, the journal, the audit trail and their"
+                + " hash chains, or make a key to sign checkpoints with.",
+        subcommands = {
+            AuditCommand.ListEvents.class,
+            AuditCommand.Trace.class,
+            AuditCommand.Verify.class,
+            AuditCommand.Keygen.class
+        })
 final class AuditCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -24,7 +48,8 @@ final class AuditCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "choose a command: list, trace, verify");
+        throw new picocli.CommandLine.ParameterException(
+                spec.commandLine(), "choose a command: list, trace, verify, keygen");
     }
 
     /** One event on one line. */
@@ -232,24 +257,90 @@ final class AuditCommand implements Runnable {
         return sb.toString();
     }
 
-    /** {@code gateway audit verify}. */
+    /** {@code gateway audit verify [--last] [--public-key FILE]}. */
     @Command(
             name = "verify",
             mixinStandardHelpOptions = true,
-            description = "Compare the list with the journal and the audit trail (runs inside the gateway); "
-                    + "exit status 1 when they disagree.")
+            description = "Compare the list with the journal and the audit trail, and check their hash chains and "
+                    + "signed checkpoints (runs inside the gateway); exit status 1 when anything is found. With "
+                    + "--last, print the last verification the gateway ran (on its schedule or when asked).")
     static final class Verify extends AdminCommand {
         @Option(names = "--json", description = "Print the gateway's JSON answer")
         boolean json;
 
+        @Option(names = "--last", description = "Print the last verification instead of running one")
+        boolean last;
+
+        @Option(
+                names = "--instance",
+                description = "With --last: the last verification of this instance (default: the one answering)")
+        String instance;
+
+        @Option(
+                names = "--public-key",
+                paramLabel = "FILE",
+                description = "Check checkpoint signatures with the PUBLIC KEY block(s) of this PEM file only, "
+                        + "instead of the keys the gateway is configured with (repeatable)")
+        List<Path> publicKeys = new ArrayList<>();
+
         @Override
         int run(AdminClient client) throws CliFailure {
-            JsonNode r = client.json(client.request("/api/audit/verify").GET(), Duration.ofMinutes(30));
-            boolean ok = r.get("ok").asBoolean();
+            if (last) {
+                if (!publicKeys.isEmpty()) {
+                    throw new CliFailure(CliFailure.REFUSED, "--public-key is for a new verification, not --last");
+                }
+                return printLast(client);
+            }
+            if (instance != null) {
+                throw new CliFailure(CliFailure.REFUSED, "--instance goes with --last");
+            }
+            JsonNode r = client.json(client.request(verifyPath()).GET(), Duration.ofMinutes(30));
             if (json) {
                 out().println(r.toPrettyString());
-                return ok ? 0 : 1;
+                return r.get("ok").asBoolean() ? 0 : 1;
             }
+            return print(out(), r);
+        }
+
+        private String verifyPath() throws CliFailure {
+            StringJoiner q = new StringJoiner("&");
+            for (Path file : publicKeys) {
+                Map<String, PublicKey> keys;
+                try {
+                    keys = EvidenceKeys.publicKeys(Files.readString(file, StandardCharsets.US_ASCII));
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new CliFailure(CliFailure.REFUSED, "--public-key " + file + ": " + e.getMessage());
+                }
+                if (keys.isEmpty()) {
+                    throw new CliFailure(CliFailure.REFUSED, "--public-key " + file + ": no PUBLIC KEY block");
+                }
+                keys.values()
+                        .forEach(k -> q.add("publicKey="
+                                + AdminClient.enc(Base64.getEncoder().encodeToString(k.getEncoded()))));
+            }
+            return q.length() == 0 ? "/api/audit/verify" : "/api/audit/verify?" + q;
+        }
+
+        private int printLast(AdminClient client) throws CliFailure {
+            JsonNode r = client.json(
+                    client.request(path("/api/audit/verify/last", params("instance", instance)))
+                            .GET(),
+                    SuppressionCommand.TIMEOUT);
+            if (json) {
+                out().println(r.toPrettyString());
+                return r.path("report").path("ok").asBoolean(false) ? 0 : 1;
+            }
+            out().println("last verification by " + r.path("instance").asText() + " at "
+                    + r.path("time").asText() + " (" + r.path("trigger").asText() + ")");
+            if (r.hasNonNull("error")) {
+                out().println("FAILED: " + r.get("error").asText());
+                return 1;
+            }
+            return print(out(), r.get("report"));
+        }
+
+        /** One report, as the gateway answered it; the exit status. */
+        static int print(PrintWriter out, JsonNode r) {
             String summary = String.format(
                     Locale.ROOT,
                     "list: %,d entries (%,d suppressed), %,d numbers; audit index: %,d "
@@ -260,27 +351,151 @@ final class AuditCommand implements Runnable {
                     r.get("auditEvents").asLong(),
                     r.get("journalEvents").asLong(),
                     r.get("millis").asLong() / 1000.0);
+            boolean ok = r.get("ok").asBoolean();
             if (ok) {
-                out().println("OK: the list, the audit trail and the journal agree (" + summary + ")");
-                return 0;
+                out.println("OK: the list, the audit trail, the journal and their hash chains agree (" + summary + ")");
+            } else {
+                out.printf(
+                        Locale.ROOT,
+                        "%,d discrepancies (%s):%n",
+                        r.get("discrepancyCount").asLong(),
+                        summary);
+                for (JsonNode d : r.get("discrepancies")) {
+                    out.println("  " + describeFinding(d));
+                }
+                if (r.get("discrepancyCount").asLong() > r.get("discrepancies").size()) {
+                    out.println("  ... more not listed");
+                }
             }
-            out().printf(
-                            Locale.ROOT,
-                            "%,d discrepancies (%s):%n",
-                            r.get("discrepancyCount").asLong(),
-                            summary);
-            for (JsonNode d : r.get("discrepancies")) {
-                out().println("  " + d.get("kind").asText() + "  "
-                        + d.get("number").asText() + "  " + d.get("scope").asText() + ": "
-                        + d.get("detail").asText()
-                        + (d.hasNonNull("eventId")
-                                ? " (event " + d.get("eventId").asText() + ")"
-                                : ""));
+            for (JsonNode c : r.path("chain").path("chains")) {
+                out.println(chainLine(c));
             }
-            if (r.get("discrepancyCount").asLong() > r.get("discrepancies").size()) {
-                out().println("  ... more not listed");
+            long before = r.path("chain").path("eventsBeforeChain").asLong();
+            if (before > 0) {
+                out.printf(Locale.ROOT, "%,d events recorded before the hash chain began (not chained)%n", before);
             }
-            return 1;
+            return ok ? 0 : 1;
+        }
+
+        private static String chainLine(JsonNode c) {
+            StringBuilder sb = new StringBuilder(String.format(
+                    Locale.ROOT,
+                    "chain %s: seq 1..%,d; %,d events in the audit trail, %,d in the journal; checkpoints: %,d",
+                    c.path("chain").asText(),
+                    c.path("lastSeq").asLong(),
+                    c.path("redisEvents").asLong(),
+                    c.path("journalEvents").asLong(),
+                    c.path("checkpoints").asLong()));
+            long signed = c.path("signatureValid").asLong();
+            long unsigned = c.path("unsigned").asLong();
+            long unknown = c.path("unknownKey").asLong();
+            if (c.path("checkpoints").asLong() > 0) {
+                sb.append(" (")
+                        .append(signed)
+                        .append(" signature valid, ")
+                        .append(unsigned)
+                        .append(" unsigned, ")
+                        .append(unknown)
+                        .append(" signed by a key not trusted here: give it with --public-key)");
+            }
+            if (c.path("compactedThrough").asLong() > 0) {
+                sb.append("; the journal compacted it through seq ")
+                        .append(c.path("compactedThrough").asLong());
+            }
+            if (c.path("missingAfterRebuild").asLong() > 0) {
+                sb.append("; ")
+                        .append(c.path("missingAfterRebuild").asLong())
+                        .append(" events lost when Redis was rebuilt from the compacted journal (")
+                        .append(c.path("rebuiltRanges").toString())
+                        .append(')');
+            }
+            return sb.toString();
+        }
+
+        private static String describeFinding(JsonNode d) {
+            StringBuilder sb = new StringBuilder(d.get("kind").asText());
+            if (d.hasNonNull("where")) {
+                sb.append(" in ").append(d.get("where").asText());
+            }
+            for (String f : new String[] {"number", "scope"}) {
+                if (d.hasNonNull(f)) {
+                    sb.append("  ").append(d.get(f).asText());
+                }
+            }
+            if (d.hasNonNull("chain")) {
+                sb.append("  chain ").append(d.get("chain").asText());
+                if (d.hasNonNull("seq")) {
+                    sb.append(" seq ").append(d.get("seq").asLong());
+                }
+            }
+            sb.append(": ").append(d.get("detail").asText());
+            if (d.hasNonNull("eventId")) {
+                sb.append(" (event ").append(d.get("eventId").asText()).append(')');
+            }
+            return sb.toString();
+        }
+    }
+
+    /** {@code gateway audit keygen --out FILE}: an Ed25519 key pair for {@code evidence.signingKey}. */
+    @Command(
+            name = "keygen",
+            mixinStandardHelpOptions = true,
+            description = "Make an Ed25519 key pair to sign checkpoints with (evidence.signingKey): writes the private "
+                    + "and public key to --out (readable by its owner only) and prints the public key, which "
+                    + "auditors give to 'gateway audit verify --public-key'. Needs no gateway.")
+    static final class Keygen implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "FILE",
+                description = "Where to write the key pair (PEM)")
+        Path out;
+
+        @Option(
+                names = "--public-out",
+                paramLabel = "FILE",
+                description = "Also write the public key alone to this file (PEM)")
+        Path publicOut;
+
+        @Override
+        public Integer call() {
+            PrintWriter o = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            KeyPair pair = EvidenceKeys.generate();
+            String publicPem = EvidenceKeys.pem("PUBLIC KEY", pair.getPublic().getEncoded());
+            try {
+                writeNew(out, EvidenceKeys.pem(pair), true);
+                if (publicOut != null) {
+                    writeNew(publicOut, publicPem, false);
+                }
+            } catch (FileAlreadyExistsException e) {
+                err.println("error: " + e.getFile() + " exists; not overwritten");
+                return CliFailure.REFUSED;
+            } catch (IOException e) {
+                err.println("error: " + e.getMessage());
+                return CliFailure.UNAVAILABLE;
+            }
+            o.println("key " + EvidenceKeys.keyId(pair.getPublic()) + " written to " + out
+                    + " (set evidence.signingKey: " + out.toAbsolutePath() + ")");
+            o.print(publicPem);
+            o.flush();
+            return 0;
+        }
+
+        private static void writeNew(Path file, String text, boolean secret) throws IOException {
+            byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+            try {
+                Files.createFile(
+                        file,
+                        PosixFilePermissions.asFileAttribute(
+                                PosixFilePermissions.fromString(secret ? "rw-------" : "rw-r--r--")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(file);
+            }
+            Files.write(file, bytes, StandardOpenOption.TRUNCATE_EXISTING);
         }
     }
 }

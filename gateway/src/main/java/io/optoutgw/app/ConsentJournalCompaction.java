@@ -1,6 +1,9 @@
 package io.optoutgw.app;
 
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.evidence.Checkpoint;
+import io.optoutgw.suppression.evidence.CompactionSummary;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
 import io.optoutgw.suppression.journal.JournalCompaction;
 
 /**
@@ -9,17 +12,37 @@ import io.optoutgw.suppression.journal.JournalCompaction;
  * an opt-in), so a replay of
  * the compacted journal after Redis lost data restores the same list. Events that do not change the list
  * (HELP, REASON) are dropped, as are the older changes of each (number, scope); their audit entries stay
- * in Redis.
+ * in Redis. Checkpoints are dropped too (Redis keeps them): the snapshot starts with a
+ * {@link CompactionSummary} of each hash chain it covers instead.
  */
 final class ConsentJournalCompaction implements JournalCompaction {
 
+    private final EvidenceKeys.Signer signer;
+
+    ConsentJournalCompaction() {
+        this(null);
+    }
+
+    /** @param signer signs the snapshot's chain summaries ({@code null}: unsigned) */
+    ConsentJournalCompaction(EvidenceKeys.Signer signer) {
+        this.signer = signer;
+    }
+
     @Override
     public Kept classify(byte[] payload) {
+        if (Checkpoint.isCheckpoint(payload)) {
+            return null;
+        }
         ConsentEvent e = ConsentEvent.fromJson(payload);
         int effect = e.type().effect();
         if (effect == 0) {
             return null;
         }
         return new Kept(e.number() + '\u0000' + e.scope(), e.listOrder() * 2 + (effect > 0 ? 1 : 0));
+    }
+
+    @Override
+    public Summary summary() {
+        return new CompactionSummary(signer);
     }
 }

@@ -15,6 +15,10 @@ import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
+import io.optoutgw.admin.VerifyReport;
+import io.optoutgw.admin.VerifySchedule;
+import io.optoutgw.config.ConfigException;
+import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.UpstreamConfig;
@@ -51,13 +55,19 @@ import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.evidence.CheckpointStore;
+import io.optoutgw.suppression.evidence.Checkpointer;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.transport.TlsContexts;
 import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -65,6 +75,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -98,6 +109,8 @@ public final class Gateway implements AutoCloseable {
     private EventFeed feed;
     private final List<WebhookDelivery> webhooks = new ArrayList<>();
     private ConsentLedger recorder;
+    private Checkpointer checkpointer;
+    private VerifySchedule verifySchedule;
     private RelayedStats relayedStats;
     private EvidenceLedger evidence;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
@@ -195,7 +208,9 @@ public final class Gateway implements AutoCloseable {
                 OptOutJournal.Options.defaults()
                         .withFsyncLatencyNanos(nanos -> journalFsync.record(nanos, TimeUnit.NANOSECONDS)));
         started.push(journal::close);
-        journal.enableCompaction(new ConsentJournalCompaction(), config.optout().journalCompactAfterBytes());
+        EvidenceKeys.Signer signer = signer(config.evidence());
+        journal.enableCompaction(
+                new ConsentJournalCompaction(signer), config.optout().journalCompactAfterBytes());
         recorder = new ConsentLedger(
                 journal,
                 list,
@@ -205,6 +220,28 @@ public final class Gateway implements AutoCloseable {
         recorder.onRecorded(new ConsentMeters(metrics).init());
         // Before any ESME may bind, Redis must hold every opt-out the journal has (docs/reliability.md 3, 18).
         recorder.replayAtStartup(STARTUP_REDIS_TIMEOUT);
+        CheckpointStore checkpoints = new CheckpointStore(redis.async(), STARTUP_REDIS_TIMEOUT);
+        checkpointer = new Checkpointer(
+                recorder,
+                signer,
+                config.evidence().checkpointInterval(),
+                config.evidence().checkpointEvery(),
+                config.optout().recordTimeout().multipliedBy(2),
+                Clock.systemUTC());
+        checkpointer.init(checkpoints);
+        Duration adminTimeout = Duration.ofSeconds(5);
+        verifySchedule = new VerifySchedule(
+                new ListVerifier(
+                        list,
+                        journal,
+                        checkpoints,
+                        trustedKeys(config.evidence(), signer),
+                        adminTimeout,
+                        config.optout().recordTimeout()),
+                redis.async(),
+                config.instanceId(),
+                config.evidence().verifyInterval(),
+                adminTimeout);
         feed = new EventFeed(
                 journal, redis.async(), config.instanceId(), config.feed().streamMaxLength(), STARTUP_REDIS_TIMEOUT);
         // the journal is the feed's outbox: nothing the feed has not published is compacted away
@@ -255,8 +292,10 @@ public final class Gateway implements AutoCloseable {
         delivers.recordEvidence(evidence, config.evidence());
         upstreams.start(delivers);
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
-        registerMeters(accounts, metrics);
+        registerMeters(accounts, metrics, signer != null);
         startReconciler();
+        started.push(verifySchedule::close);
+        verifySchedule.start();
 
         EsmeServer esmeServer = new EsmeServer(
                 config.smpp(),
@@ -321,7 +360,6 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(),
                 timeout,
                 metrics);
-        var verifier = new ListVerifier(list, journal, timeout, config.optout().recordTimeout());
         var inbound = new InboundEvents(
                 recorder,
                 new ScopeNames(accounts, categoriesByAccount(config)),
@@ -330,7 +368,8 @@ public final class Gateway implements AutoCloseable {
                 config.feed().idempotencyWindow(),
                 timeout);
         var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
-        return new AdminApi(config.http().adminToken(), admin, verifier, traces).withEvents(feed, inbound, webhooks);
+        return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
+                .withEvents(feed, inbound, webhooks);
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */
@@ -369,6 +408,42 @@ public final class Gateway implements AutoCloseable {
         });
     }
 
+    /** The key that signs checkpoints, or null when {@code evidence.signingKey} is not set. */
+    private static EvidenceKeys.Signer signer(EvidenceConfig evidence) {
+        if (evidence.signingKey() == null) {
+            log.info("evidence: no evidence.signingKey: checkpoints of the hash chain are written unsigned");
+            return null;
+        }
+        try {
+            EvidenceKeys.Signer s = EvidenceKeys.readSigner(Path.of(evidence.signingKey()));
+            log.info("evidence: checkpoints are signed with key {}", s.keyId());
+            return s;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("evidence.signingKey", e.getMessage());
+        }
+    }
+
+    /** The public keys verification trusts: the signing key's and those of {@code evidence.publicKeys}. */
+    private static Map<String, PublicKey> trustedKeys(EvidenceConfig evidence, EvidenceKeys.Signer signer) {
+        Map<String, PublicKey> keys = new LinkedHashMap<>();
+        if (signer != null) {
+            keys.put(signer.keyId(), signer.publicKey());
+        }
+        for (int i = 0; i < evidence.publicKeys().size(); i++) {
+            String file = evidence.publicKeys().get(i);
+            try {
+                Map<String, PublicKey> found = EvidenceKeys.publicKeys(Files.readString(Path.of(file)));
+                if (found.isEmpty()) {
+                    throw new IllegalArgumentException(file + " holds no PUBLIC KEY block");
+                }
+                keys.putAll(found);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new ConfigException("evidence.publicKeys[" + i + "]", e.getMessage());
+            }
+        }
+        return keys;
+    }
+
     private void startReconciler() {
         ScheduledExecutorService reconciler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "journal-reconciler");
@@ -391,7 +466,17 @@ public final class Gateway implements AutoCloseable {
                 every,
                 TimeUnit.MILLISECONDS);
         reconciler.scheduleWithFixedDelay(relayedStats::flush, 5, 5, TimeUnit.SECONDS);
+        long checkpointEvery =
+                Math.min(config.evidence().checkpointInterval().toMillis(), TimeUnit.SECONDS.toMillis(10));
+        reconciler.scheduleWithFixedDelay(checkpointer::tick, checkpointEvery, checkpointEvery, TimeUnit.MILLISECONDS);
         started.push(reconciler::shutdownNow);
+        // the events since the last checkpoint are the chain's least protected: one more on the way out
+        started.push(checkpointer::checkpointNow);
+    }
+
+    /** Writes a checkpoint of the journal's hash chain now, if it has grown since the last one. */
+    public void checkpointNow() {
+        checkpointer.checkpointNow();
     }
 
     /** Runs one reconciliation pass now (what the periodic task does). */
@@ -399,7 +484,7 @@ public final class Gateway implements AutoCloseable {
         return recorder.reconcile(STARTUP_REDIS_TIMEOUT);
     }
 
-    private void registerMeters(AccountRegistry accounts, GatewayMetrics metrics) {
+    private void registerMeters(AccountRegistry accounts, GatewayMetrics metrics, boolean signed) {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -412,10 +497,28 @@ public final class Gateway implements AutoCloseable {
                 .functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentLedger::discrepancies)
                 .functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentLedger::localOrders)
                 .gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentLedger::clockSkewSeconds)
+                .gauge(
+                        GatewayMeter.AUDIT_CHAIN_SEQ,
+                        recorder,
+                        r -> r.chainHead().seq())
+                .functionCounter(
+                        GatewayMeter.AUDIT_CHECKPOINTS, checkpointer, Checkpointer::written, Boolean.toString(signed))
+                .functionCounter(GatewayMeter.AUDIT_CHECKPOINT_FAILURES, checkpointer, Checkpointer::failures)
+                .gauge(GatewayMeter.AUDIT_VERIFY_LAST, verifySchedule, VerifySchedule::lastTimestampSeconds)
+                .gauge(GatewayMeter.AUDIT_VERIFY_DURATION, verifySchedule, VerifySchedule::lastDurationSeconds)
+                .functionCounter(GatewayMeter.AUDIT_VERIFY_FAILURES, verifySchedule, VerifySchedule::failures)
+                .gauge(GatewayMeter.AUDIT_VERIFY_INTERVAL, verifySchedule, VerifySchedule::intervalSeconds)
                 .gauge(GatewayMeter.FEED_BACKLOG, feed, EventFeed::backlog)
                 .functionCounter(GatewayMeter.FEED_PUBLISHED, feed, EventFeed::publishedEntries)
                 .gauge(GatewayMeter.REDIS_UP, redis, r -> r.isOpen() ? 1 : 0)
                 .gauge(GatewayMeter.EVENT_LOOP_PENDING, workers, Gateway::pendingTasks, "workers");
+        for (String kind : VerifyReport.KINDS) {
+            meters.gauge(
+                    GatewayMeter.AUDIT_VERIFY_FINDINGS,
+                    verifySchedule,
+                    v -> v.findings(kind),
+                    kind.toLowerCase(java.util.Locale.ROOT));
+        }
         for (WebhookDelivery w : webhooks) {
             meters.functionCounter(GatewayMeter.WEBHOOK_DELIVERED, w, WebhookDelivery::delivered, w.name())
                     .functionCounter(GatewayMeter.WEBHOOK_FAILED, w, WebhookDelivery::failedAttempts, w.name())

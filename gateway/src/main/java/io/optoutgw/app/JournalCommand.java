@@ -7,7 +7,9 @@ import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.redis.RedisConnectException;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.journal.JournalRepair;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.IOException;
@@ -124,6 +126,19 @@ final class JournalCommand implements Runnable {
                 long[] counts = new long[2];
                 List<CompletableFuture<?>> batch = new ArrayList<>(BATCH);
                 journal.replay(0, (seq, payload) -> {
+                    if (Checkpoint.isCheckpoint(payload)) {
+                        // the chain's checkpoints go with its events (docs/evidence.md)
+                        Checkpoint c = Checkpoint.fromRecord(payload);
+                        batch.add(redis.async()
+                                .zadd(RedisKeys.checkpoints(c.chain()), (double) c.seq(), c.toJson())
+                                .toCompletableFuture());
+                        batch.add(
+                                redis.async().sadd(RedisKeys.CHAINS, c.chain()).toCompletableFuture());
+                        if (batch.size() == BATCH) {
+                            await(batch);
+                        }
+                        return;
+                    }
                     batch.add(store.apply(ConsentEvent.fromJson(payload))
                             .toCompletableFuture()
                             .thenAccept(a -> {

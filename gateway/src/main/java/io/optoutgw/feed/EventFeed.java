@@ -7,6 +7,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.RedisKeys;
+import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,8 +49,9 @@ public final class EventFeed {
 
     /**
      * KEYS: stream, marker. ARGV: maxlen, instance, then (sequence, event JSON) pairs in order.
-     * Appends each entry whose sequence is above the marker, then moves the marker; returns the
-     * marker and the number appended.
+     * Appends each entry whose sequence is above the marker (an empty JSON only moves the marker:
+     * a journal record that is no consent event), then moves the marker; returns the marker and the
+     * number appended.
      */
     private static final String PUBLISH = """
             local cur = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -57,9 +59,11 @@ public final class EventFeed {
             for i = 3, #ARGV, 2 do
               local seq = tonumber(ARGV[i])
               if seq > cur then
-                redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'i', ARGV[2], 's', ARGV[i], 'e', ARGV[i + 1])
+                if ARGV[i + 1] ~= '' then
+                  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'i', ARGV[2], 's', ARGV[i], 'e', ARGV[i + 1])
+                  n = n + 1
+                end
                 cur = seq
-                n = n + 1
               end
             end
             redis.call('SET', KEYS[2], cur)
@@ -146,7 +150,8 @@ public final class EventFeed {
         int[] appended = {0};
         journal.replay(from, (seq, payload) -> {
             batch.add(Long.toString(seq));
-            batch.add(new String(payload, StandardCharsets.UTF_8));
+            // a checkpoint of the hash chain is no consent event: the marker passes it, the stream does not get it
+            batch.add(Checkpoint.isCheckpoint(payload) ? "" : new String(payload, StandardCharsets.UTF_8));
             if (batch.size() >= 2 * BATCH) {
                 appended[0] += flush(batch);
             }

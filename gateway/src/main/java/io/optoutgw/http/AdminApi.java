@@ -13,26 +13,29 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.CsvImport;
 import io.optoutgw.admin.InboundEvents;
-import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.SuppressionAdmin;
+import io.optoutgw.admin.VerifySchedule;
 import io.optoutgw.feed.EventFeed;
 import io.optoutgw.feed.FeedEvents;
 import io.optoutgw.feed.WebhookDelivery;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
 import io.optoutgw.suppression.journal.JournalAppendException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -74,6 +77,10 @@ import org.slf4j.LoggerFactory;
  * GET    /api/trace/{number}?region=&amp;from=&amp;to=&amp;limit=
  *                                            one timeline: consent events, confirmations, refusals,
  *                                            recorded relays; violations flagged ({@link NumberTraces})
+ * GET    /api/audit/verify?publicKey=        list vs journal vs audit trail, hash chains and checkpoints
+ *                                            (publicKey: base64 X.509 Ed25519 keys to trust instead of the
+ *                                            configured ones, repeatable)
+ * GET    /api/audit/verify/last?instance=    the last verification this (or that) instance ran, findings listed
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -95,7 +102,7 @@ public final class AdminApi implements AutoCloseable {
 
     private final byte[] token;
     private final SuppressionAdmin admin;
-    private final ListVerifier verifier;
+    private final VerifySchedule verifier;
     private final NumberTraces traces;
     private final ThreadPoolExecutor pool;
     private final AtomicBoolean importRunning = new AtomicBoolean();
@@ -106,7 +113,7 @@ public final class AdminApi implements AutoCloseable {
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
      */
-    public AdminApi(String adminToken, SuppressionAdmin admin, ListVerifier verifier) {
+    public AdminApi(String adminToken, SuppressionAdmin admin, VerifySchedule verifier) {
         this(adminToken, admin, verifier, null);
     }
 
@@ -114,7 +121,7 @@ public final class AdminApi implements AutoCloseable {
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
      * @param traces     answers {@code GET /api/trace/{number}}; {@code null}: from the audit trail only
      */
-    public AdminApi(String adminToken, SuppressionAdmin admin, ListVerifier verifier, NumberTraces traces) {
+    public AdminApi(String adminToken, SuppressionAdmin admin, VerifySchedule verifier, NumberTraces traces) {
         this.token = adminToken == null ? null : adminToken.getBytes(StandardCharsets.UTF_8);
         this.admin = admin;
         this.verifier = verifier;
@@ -253,7 +260,19 @@ public final class AdminApi implements AutoCloseable {
                 reply(call, HttpResponseStatus.OK, audit(call));
             } else if (path.equals("/api/audit/verify")) {
                 allow(call, HttpMethod.GET);
-                reply(call, HttpResponseStatus.OK, verifier.verify());
+                reply(call, HttpResponseStatus.OK, verifier.run("request", publicKeys(call)));
+            } else if (path.equals("/api/audit/verify/last")) {
+                allow(call, HttpMethod.GET);
+                VerifySchedule.LastRun last = verifier.last(call.param("instance"));
+                if (last == null) {
+                    throw new ApiException(
+                            HttpResponseStatus.NOT_FOUND,
+                            "no audit verification recorded yet"
+                                    + (call.param("instance") == null
+                                            ? " by " + admin.instanceId()
+                                            : " by " + call.param("instance")));
+                }
+                reply(call, HttpResponseStatus.OK, last);
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, trace(call, path.substring(TRACE.length() + 1)));
@@ -277,6 +296,27 @@ public final class AdminApi implements AutoCloseable {
                     unavailable ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.INTERNAL_SERVER_ERROR,
                     new ApiBodies.ErrorBody((unavailable ? "list unavailable: " : "internal error: ") + cause));
         }
+    }
+
+    /** The {@code publicKey} parameters (base64 of X.509 Ed25519 keys) by key id, or null when none is given. */
+    private static Map<String, PublicKey> publicKeys(Call call) {
+        List<String> given = call.uri().parameters().get("publicKey");
+        if (given == null || given.isEmpty()) {
+            return null;
+        }
+        Map<String, PublicKey> keys = new LinkedHashMap<>();
+        for (String k : given) {
+            byte[] der;
+            try {
+                String b64 = k.strip().replace('-', '+').replace('_', '/').replace(' ', '+');
+                der = Base64.getDecoder().decode(b64);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("publicKey must be base64 (of an X.509 Ed25519 public key)");
+            }
+            PublicKey pub = EvidenceKeys.publicKey(der);
+            keys.put(EvidenceKeys.keyId(pub), pub);
+        }
+        return keys;
     }
 
     /** The path without a phone number in it. */

@@ -6,7 +6,7 @@ import java.util.List;
  * Every meter the gateway publishes: name (Micrometer dotted form; Prometheus turns dots into
  * underscores and adds {@code _total}, {@code _seconds} suffixes), kind, base unit, description
  * and tag keys. Tags take bounded values only: account, upstream, side, direction, command,
- * status, reason, type, scope, keyword, language, how, category, result, via, jurisdiction, sender (a configured short code or "other"),
+ * status, reason, type, scope, keyword, language, how, category, result, via, jurisdiction, kind (of an audit finding), signed, sender (a configured short code or "other"),
  * never a phone number or a message id. JVM, and Lettuce's Redis command meters, are registered
  * by their own binders.
  */
@@ -283,6 +283,50 @@ public enum GatewayMeter {
             Kind.COUNTER,
             null,
             "Journal batches whose write or fsync failed (their opt-outs got ESME_RX_T_APPN)"),
+    AUDIT_CHAIN_SEQ(
+            "smppgw.audit.chain.seq",
+            Kind.GAUGE,
+            null,
+            "Seq of the last event on disk in this journal's hash chain of consent events"),
+    AUDIT_CHECKPOINTS(
+            "smppgw.audit.checkpoints",
+            Kind.COUNTER,
+            null,
+            "Checkpoints of the hash chain written (journal and Redis), by whether they are signed (true, false)",
+            "signed"),
+    AUDIT_CHECKPOINT_FAILURES(
+            "smppgw.audit.checkpoint.failures",
+            Kind.COUNTER,
+            null,
+            "Checkpoints of the hash chain that could not be written (journal or Redis unavailable)"),
+    AUDIT_VERIFY_LAST(
+            "smppgw.audit.verify.last.timestamp.seconds",
+            Kind.GAUGE,
+            null,
+            "When the last completed audit verification (list, journal, audit trail, hash chains) finished, in "
+                    + "epoch seconds; 0 before the first"),
+    AUDIT_VERIFY_DURATION(
+            "smppgw.audit.verify.duration.seconds",
+            Kind.GAUGE,
+            null,
+            "How long the last completed audit verification took"),
+    AUDIT_VERIFY_FINDINGS(
+            "smppgw.audit.verify.findings",
+            Kind.GAUGE,
+            null,
+            "Findings of the last completed audit verification, by kind (event_edited, event_deleted, "
+                    + "event_reordered, chain_broken, checkpoint_invalid, list_disagrees_with_events, ...)",
+            "kind"),
+    AUDIT_VERIFY_FAILURES(
+            "smppgw.audit.verify.failures",
+            Kind.COUNTER,
+            null,
+            "Audit verifications that could not finish (Redis or the journal unreadable)"),
+    AUDIT_VERIFY_INTERVAL(
+            "smppgw.audit.verify.interval.seconds",
+            Kind.GAUGE,
+            null,
+            "evidence.verifyInterval in seconds: how often the gateway verifies by itself (0: it does not)"),
     REDIS_UP(
             "smppgw.redis.connected",
             Kind.GAUGE,

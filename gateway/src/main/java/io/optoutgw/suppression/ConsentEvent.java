@@ -49,6 +49,9 @@ import java.util.UUID;
  * @param override   {@code true} when an operator lifted the person's own opt-out without a START
  *                   or evidence (audited with {@link #actor()} and {@link #reason()}); {@code null}
  *                   otherwise
+ * @param chain      the event's link in the hash chain of the journal that recorded it (docs/evidence.md);
+ *                   {@code null} in events recorded before chains existed. Always the last property of the
+ *                   JSON: the event without it is what the link's hash covers
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConsentEvent(
@@ -73,7 +76,72 @@ public record ConsentEvent(
         Source source,
         Instant receivedAt,
         String evidence,
-        Boolean override) {
+        Boolean override,
+        Chain chain) {
+
+    /**
+     * An event's link in a journal's hash chain (docs/evidence.md).
+     *
+     * @param id   the chain: the recording instance's id and a random suffix chosen when the chain began
+     * @param seq  1 for the chain's first event, then one more for each event
+     * @param prev the hash of the chain's previous event ({@link #GENESIS} before the first)
+     * @param hash SHA-256 (hex) over the chain id, {@code seq}, {@code prev} and the event's JSON without
+     *             its chain ({@code io.optoutgw.suppression.evidence.EventChain#hash})
+     */
+    public record Chain(String id, long seq, String prev, String hash) {
+        /** The {@link #prev} of a chain's first event. */
+        public static final String GENESIS = "0".repeat(64);
+    }
+
+    /** An event without a chain link (see {@link #withChain}). */
+    public ConsentEvent(
+            String id,
+            Instant time,
+            Type type,
+            String number,
+            String scope,
+            String keyword,
+            String language,
+            String text,
+            Integer dataCoding,
+            String upstream,
+            String smscRef,
+            String instance,
+            String actor,
+            String reason,
+            String account,
+            String sender,
+            Long order,
+            String category,
+            Source source,
+            Instant receivedAt,
+            String evidence,
+            Boolean override) {
+        this(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                null);
+    }
 
     /**
      * How a consent event reached the gateway. Serialised as its {@link #code()} (the value the
@@ -349,7 +417,8 @@ public record ConsentEvent(
                 source,
                 receivedAt,
                 evidence,
-                override);
+                override,
+                chain);
     }
 
     /** This event about {@code category} only ({@code null}: every category). */
@@ -376,7 +445,8 @@ public record ConsentEvent(
                 source,
                 receivedAt,
                 evidence,
-                override);
+                override,
+                chain);
     }
 
     /** This event from {@code source}. */
@@ -416,7 +486,8 @@ public record ConsentEvent(
                 source,
                 receivedAt,
                 evidence,
-                override);
+                override,
+                chain);
     }
 
     /**
@@ -446,7 +517,36 @@ public record ConsentEvent(
                 source,
                 receivedAt,
                 evidence,
-                override ? Boolean.TRUE : null);
+                override ? Boolean.TRUE : null,
+                chain);
+    }
+
+    /** This event with its link in a hash chain ({@code null}: without one, as the link's hash covers it). */
+    public ConsentEvent withChain(Chain link) {
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                link);
     }
 
     /**

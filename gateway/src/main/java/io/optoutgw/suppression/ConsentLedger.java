@@ -5,8 +5,11 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.optoutgw.suppression.evidence.Checkpoint;
+import io.optoutgw.suppression.evidence.EventChain;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,10 +40,15 @@ import org.slf4j.LoggerFactory;
  * before any ESME may bind, every entry Redis has not yet seen is replayed; periodically, the
  * reconciler checks the instance's marker keys and replays what Redis lacks: entries whose Redis
  * write failed, or everything when a marker is gone (Redis restarted empty, FLUSHALL, failover to
- * an empty replica). On a single Redis the marker is {@code gw:journal:INSTANCE:applied}; on Redis
+ * an empty replica). Checkpoints of the journal's hash chain ({@link #recordCheckpoint}) are
+ * journaled and replayed the same way. On a single Redis the marker is {@code gw:journal:INSTANCE:applied}; on Redis
  * Cluster every master that serves slots holds its own, {@code gw:journal:INSTANCE:applied:{T}}
  * with a hash tag T in that master's slots (chosen again from the current topology on every
  * pass), so a master that loses its data loses its marker with it. Replays are idempotent.
+ *
+ * <p>Every event is linked into the journal's hash chain as the journal writes it ({@link EventChain},
+ * docs/evidence.md): what Redis gets, and what a replay gives it again, is the linked event, byte for
+ * byte the journal's record.
  */
 public final class ConsentLedger {
 
@@ -47,6 +56,7 @@ public final class ConsentLedger {
     private static final int REPLAY_BATCH = 512;
 
     private final OptOutJournal journal;
+    private final EventChain chain;
     private final SuppressionStore store;
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String markerKey;
@@ -69,6 +79,12 @@ public final class ConsentLedger {
             String instanceId,
             Duration recordTimeout) {
         this.journal = journal;
+        try {
+            this.chain = EventChain.open(journal, instanceId);
+        } catch (IOException e) {
+            throw new UncheckedIOException("journal " + journal.directory() + ": hash chain not readable", e);
+        }
+        journal.linkWith(chain);
         this.store = store;
         this.redis = redis;
         this.markerKey = RedisKeys.journalMarker(instanceId);
@@ -101,19 +117,73 @@ public final class ConsentLedger {
         return recordOrdered(event).thenApply(e -> null);
     }
 
-    /** {@link #record}, completing with the event as it was journaled: with its order on the list. */
+    /**
+     * {@link #record}, completing with the event as it was journaled: with its order on the list and its
+     * link in the hash chain.
+     */
     public CompletableFuture<ConsentEvent> recordOrdered(ConsentEvent event) {
-        return ordered(event)
-                .thenCompose(e -> journal.append(e.toJson()).thenCompose(seq -> {
+        return recordOrdered(event, journaled -> {});
+    }
+
+    /**
+     * {@link #recordOrdered(ConsentEvent)}, telling {@code onJournaled} the event as the journal holds it
+     * as soon as it is on disk (on the journal's writer thread; it must not block): whoever applies it to
+     * Redis again after a failed Redis write must apply that one, byte for byte.
+     */
+    public CompletableFuture<ConsentEvent> recordOrdered(ConsentEvent event, Consumer<ConsentEvent> onJournaled) {
+        ConsentEvent unlinked = event.chain() == null ? event : event.withChain(null);
+        return ordered(unlinked)
+                .thenCompose(e -> {
+                    byte[] canonical = e.toJson();
+                    return journal.appendLinked(canonical).thenCompose(appended -> {
+                        long seq = appended.seq();
+                        unapplied.add(seq);
+                        lastJournaled.accumulateAndGet(seq, Math::max);
+                        ConsentEvent linked = e.withChain(EventChain.linkOf(canonical, appended.payload()));
+                        try {
+                            onJournaled.accept(linked);
+                        } catch (RuntimeException x) {
+                            log.warn("listener of journaled consent events failed: {}", x.toString());
+                        }
+                        return store.apply(linked).toCompletableFuture().thenApply(applied -> {
+                            unapplied.remove(seq);
+                            notifyRecorded(linked, applied);
+                            return linked;
+                        });
+                    });
+                })
+                .orTimeout(recordTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** The journal's hash chain: its id and the last event on disk. */
+    public EventChain.Head chainHead() {
+        return chain.head();
+    }
+
+    /**
+     * Journals {@code checkpoint} and adds it to {@code gw:chk:CHAIN} in Redis. Completes once both hold
+     * it; a checkpoint the journal holds but Redis did not take is replayed by reconciliation.
+     * {@code onJournaled} runs (on the journal's writer thread) once the journal holds it.
+     */
+    public CompletableFuture<Void> recordCheckpoint(Checkpoint checkpoint, Runnable onJournaled) {
+        return journal.append(checkpoint.toRecord())
+                .thenCompose(seq -> {
                     unapplied.add(seq);
                     lastJournaled.accumulateAndGet(seq, Math::max);
-                    return store.apply(e).toCompletableFuture().thenApply(applied -> {
+                    onJournaled.run();
+                    return applyCheckpoint(checkpoint).thenApply(added -> {
                         unapplied.remove(seq);
-                        notifyRecorded(e, applied);
-                        return e;
+                        return (Void) null;
                     });
-                }))
+                })
                 .orTimeout(recordTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private CompletableFuture<Long> applyCheckpoint(Checkpoint c) {
+        CompletableFuture<Long> listed = redis.sadd(RedisKeys.CHAINS, c.chain()).toCompletableFuture();
+        return redis.zadd(RedisKeys.checkpoints(c.chain()), (double) c.seq(), c.toJson())
+                .toCompletableFuture()
+                .thenCombine(listed, (added, ignored) -> added);
     }
 
     private void notifyRecorded(ConsentEvent event, SuppressionStore.Applied applied) {
@@ -333,12 +403,20 @@ public final class ConsentLedger {
         List<CompletableFuture<?>> batch = new ArrayList<>(REPLAY_BATCH);
         int[] count = {0};
         journal.replay(fromExclusive, (seq, payload) -> {
-            ConsentEvent event = ConsentEvent.fromJson(payload);
-            batch.add(store.apply(event).toCompletableFuture().thenAccept(applied -> {
-                if (applied.auditAdded()) {
-                    discrepancies.increment();
-                }
-            }));
+            if (Checkpoint.isCheckpoint(payload)) {
+                batch.add(applyCheckpoint(Checkpoint.fromRecord(payload)).thenAccept(added -> {
+                    if (added != null && added > 0) {
+                        discrepancies.increment();
+                    }
+                }));
+            } else {
+                ConsentEvent event = ConsentEvent.fromJson(payload);
+                batch.add(store.apply(event).toCompletableFuture().thenAccept(applied -> {
+                    if (applied.auditAdded()) {
+                        discrepancies.increment();
+                    }
+                }));
+            }
             count[0]++;
             if (batch.size() == REPLAY_BATCH) {
                 awaitAll(batch, timeout);

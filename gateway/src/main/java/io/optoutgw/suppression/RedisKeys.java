@@ -16,6 +16,9 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:c:{B}:DIGITS}</td><td>sorted set</td><td>the gateway's own replies (confirmations) to one number with their SMSC message ids and receipt states</td><td>forever</td></tr>
  *   <tr><td>{@code gw:audit}</td><td>sorted set</td><td>the index of all audit events by time</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:chains}</td><td>set</td><td>the hash chains that have checkpoints (their {@code gw:chk:CHAIN} keys)</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:chk:CHAIN}</td><td>sorted set</td><td>checkpoints of a hash chain of consent events (signed JSON), scored by seq</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:verify:last:INSTANCE}</td><td>string</td><td>the last audit verification an instance ran: time, result, findings (JSON)</td><td>until the next one</td></tr>
  *   <tr><td>{@code gw:journal:INSTANCE:applied[:{T}]}</td><td>string</td><td>the consent ledger's replay marker (one per Cluster master)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:mid:UPSTREAM:MESSAGE_ID}</td><td>string</td><td>receipt routing: the account that submitted a message</td><td>{@code redis.messageIdTtl}</td></tr>
  *   <tr><td>{@code gw:pend:DIGITS}</td><td>hash</td><td>messages that may still wait at the SMSC</td><td>until they can no longer be delivered</td></tr>
@@ -71,6 +74,22 @@ public final class RedisKeys {
     /** The gateway's own replies to {@code digits} and their receipts, in list bucket {@code bucket}. */
     public static String confirmations(int bucket, String digits) {
         return "gw:c:{" + bucket + "}:" + digits;
+    }
+
+    /** Prefix of every {@link #checkpoints} key. */
+    public static final String CHECKPOINTS_PREFIX = "gw:chk:";
+
+    /** The ids of the hash chains that have checkpoints (a set: no key-space scan needed to find them). */
+    public static final String CHAINS = "gw:chains";
+
+    /** The checkpoints of hash chain {@code chain} (docs/evidence.md), scored by seq. */
+    public static String checkpoints(String chain) {
+        return CHECKPOINTS_PREFIX + chain;
+    }
+
+    /** The last audit verification {@code instanceId} ran (JSON). */
+    public static String lastVerify(String instanceId) {
+        return "gw:verify:last:" + instanceId;
     }
 
     /** The consent ledger's replay marker of {@code instanceId} (on Redis Cluster, suffixed with a hash tag per master). */

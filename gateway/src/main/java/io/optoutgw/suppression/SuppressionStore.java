@@ -446,6 +446,14 @@ public final class SuppressionStore {
     }
 
     /**
+     * The number's audit trail as Redis holds it: each member (an event's JSON) with its score (time in
+     * ms), oldest first; for verification, which checks the members byte for byte.
+     */
+    public CompletionStage<List<ScoredValue<String>>> auditEntries(String digits) {
+        return redis.zrangeWithScores(auditKey(digits), 0, -1);
+    }
+
+    /**
      * One field of the list: a number in one scope with the signed order of its latest change, in
      * epoch seconds (positive = suppressed since then, negative = opted back in then).
      */

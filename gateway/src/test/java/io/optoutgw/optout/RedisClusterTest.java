@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
+import io.optoutgw.admin.ListVerifier;
+import io.optoutgw.admin.VerifyReport;
 import io.optoutgw.app.Gateway;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.relay.MessageIdStore;
@@ -15,8 +17,13 @@ import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.suppression.evidence.CheckpointStore;
+import io.optoutgw.suppression.evidence.Checkpointer;
+import io.optoutgw.suppression.evidence.EvidenceKeys;
+import io.optoutgw.suppression.evidence.KeyFiles;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.RedisClusterProcesses;
 import io.optoutgw.testsupport.RedisServerProcess;
@@ -24,11 +31,13 @@ import io.optoutgw.testsupport.TestGateways;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -205,6 +214,63 @@ class RedisClusterTest {
                 assertTrue(get(store.check(number(i), "acme", "1")).suppressed(), number(i));
             }
             assertEquals(0, recorder.reconcile(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void theHashChainAndItsSignedCheckpointsVerifyOnTheClusterAndAnEditIsNamed(@TempDir Path dir) throws Exception {
+        // a small list, so the verification walks few buckets
+        SuppressionStore small = new SuppressionStore(connector.async(), 1024);
+        EvidenceKeys.Signer signer = KeyFiles.signer(dir);
+        long anHourAgo = Instant.now().minusSeconds(3600).getEpochSecond();
+        try (OptOutJournal journal =
+                OptOutJournal.open(Files.createDirectories(dir.resolve("journal")), OptOutJournal.Options.defaults())) {
+            ConsentLedger recorder =
+                    new ConsentLedger(journal, small, connector.async(), "gw-cluster", Duration.ofSeconds(5));
+            recorder.replayAtStartup(Duration.ofSeconds(10));
+            List<ConsentEvent> events = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                events.add(
+                        recorder.recordOrdered(event(ConsentEvent.Type.OPT_OUT, number(i), scopeOf(i), anHourAgo + i))
+                                .get(10, TimeUnit.SECONDS));
+            }
+            new Checkpointer(
+                            recorder,
+                            signer,
+                            Duration.ofHours(1),
+                            1_000_000,
+                            Duration.ofSeconds(5),
+                            Clock.offset(Clock.systemUTC(), Duration.ofHours(-1)))
+                    .checkpointNow();
+            ListVerifier verifier = new ListVerifier(
+                    small,
+                    journal,
+                    new CheckpointStore(connector.async(), Duration.ofSeconds(5)),
+                    Map.of(signer.keyId(), signer.publicKey()),
+                    Duration.ofSeconds(5),
+                    Duration.ofMillis(50));
+            VerifyReport clean = verifier.verify();
+            assertTrue(clean.ok(), clean.discrepancies().toString());
+            VerifyReport.ChainStatus chain = clean.chain().chains().get(0);
+            assertEquals(50, chain.redisEvents());
+            assertEquals(50, chain.journalEvents());
+            assertEquals(2, chain.signatureValid());
+
+            ConsentEvent victim = events.get(17);
+            String trail = RedisKeys.auditTrail(small.bucket(victim.number()), victim.number());
+            String member = victim.toJsonString();
+            double score = connector.async().zscore(trail, member).get();
+            connector.async().zrem(trail, member).get();
+            connector
+                    .async()
+                    .zadd(trail, score, member.replace("\"Stop\"", "\"Hello\""))
+                    .get();
+            VerifyReport edited = verifier.verify();
+            assertEquals(1, edited.discrepancyCount(), edited.discrepancies().toString());
+            VerifyReport.Discrepancy d = edited.discrepancies().get(0);
+            assertEquals(VerifyReport.EVENT_EDITED, d.kind());
+            assertEquals(victim.id(), d.eventId());
+            assertEquals(18L, d.seq());
         }
     }
 

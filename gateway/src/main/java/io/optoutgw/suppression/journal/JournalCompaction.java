@@ -1,5 +1,7 @@
 package io.optoutgw.suppression.journal;
 
+import java.util.List;
+
 /**
  * What compaction keeps of the journal's records, which are opaque to the journal: for each key only the
  * record of the highest rank survives (the later record on equal rank), and records without a key are
@@ -14,4 +16,20 @@ public interface JournalCompaction {
 
     /** The key and rank of {@code payload}, or {@code null} to drop it when compacting. */
     Kept classify(byte[] payload) throws Exception;
+
+    /**
+     * What one compaction says about the records it replaces: it sees every covered record in sequence
+     * order, then gives the records the snapshot starts with (before the kept ones), e.g. where a hash
+     * chain through the dropped records ended (docs/evidence.md).
+     */
+    interface Summary {
+        void see(byte[] payload) throws Exception;
+
+        List<byte[]> records() throws Exception;
+    }
+
+    /** A fresh summary for one compaction, or {@code null} for none. */
+    default Summary summary() {
+        return null;
+    }
 }

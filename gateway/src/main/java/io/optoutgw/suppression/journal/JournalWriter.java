@@ -25,8 +25,35 @@ final class JournalWriter implements AutoCloseable {
     private static final int BUFFER_SIZE = 1 << 20;
     private static final AtomicBoolean dirSyncWarned = new AtomicBoolean();
 
-    /** A queued append: the caller's payload and the future completed once it is durable. */
-    record Pending(byte[] payload, CompletableFuture<Long> future) {}
+    /**
+     * A queued append: the caller's payload, whether to {@link RecordLinker link} it, and the future
+     * completed once it is durable; {@link #written()} holds the bytes written (the linked ones).
+     */
+    static final class Pending {
+        private final byte[] payload;
+        private final boolean linked;
+        private final CompletableFuture<OptOutJournal.Appended> future;
+        private byte[] written;
+
+        Pending(byte[] payload, boolean linked, CompletableFuture<OptOutJournal.Appended> future) {
+            this.payload = payload;
+            this.linked = linked;
+            this.future = future;
+            this.written = payload;
+        }
+
+        byte[] payload() {
+            return payload;
+        }
+
+        CompletableFuture<OptOutJournal.Appended> future() {
+            return future;
+        }
+
+        byte[] written() {
+            return written;
+        }
+    }
 
     private final Path dir;
     private final OptOutJournal.Options options;
@@ -42,6 +69,9 @@ final class JournalWriter implements AutoCloseable {
     private long activeSize;
     private long nextSeq;
     private ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER_SIZE);
+    private volatile RecordLinker linker;
+    /** A record was linked and is not in the buffer yet (it goes to the next segment). */
+    private boolean linkedNotWritten;
 
     JournalWriter(
             Path dir,
@@ -62,6 +92,11 @@ final class JournalWriter implements AutoCloseable {
         this.nextSeq = nextSeq;
     }
 
+    /** Links the records appended with {@code linked} set from the next batch on. */
+    void linkWith(RecordLinker linker) {
+        this.linker = linker;
+    }
+
     /** True after a failed write or force, until {@link #reopen()} succeeded. */
     boolean broken() {
         return broken;
@@ -79,6 +114,12 @@ final class JournalWriter implements AutoCloseable {
             return write(batch);
         } catch (IOException | RuntimeException e) {
             broken = true;
+            linkedNotWritten = false;
+            RecordLinker l = linker;
+            if (l != null) {
+                // the links of records not forced are forgotten: the next one follows the last on disk
+                l.rollback();
+            }
             throw e;
         }
     }
@@ -126,8 +167,13 @@ final class JournalWriter implements AutoCloseable {
         long first = nextSeq;
         long batchBytes = 0;
         buf.clear();
+        RecordLinker l = linker;
         for (Pending p : batch) {
-            int frame = JournalFormat.frameSize(p.payload().length);
+            if (p.linked && l != null) {
+                p.written = l.link(p.payload);
+                linkedNotWritten = true;
+            }
+            int frame = JournalFormat.frameSize(p.written.length);
             long pendingEnd = activeSize + buf.position();
             if (pendingEnd > SEGMENT_HEADER_SIZE && pendingEnd + frame > options.segmentSizeBytes()) {
                 writeOut();
@@ -140,7 +186,8 @@ final class JournalWriter implements AutoCloseable {
                     buf = ByteBuffer.allocateDirect(frame);
                 }
             }
-            JournalFormat.putRecord(buf, nextSeq++, p.payload());
+            JournalFormat.putRecord(buf, nextSeq++, p.written);
+            linkedNotWritten = false;
             batchBytes += frame;
         }
         writeOut();
@@ -165,6 +212,10 @@ final class JournalWriter implements AutoCloseable {
         active.force(false);
         options.fsyncLatencyNanos().accept(System.nanoTime() - start);
         segments.durable(activeSize, nextSeq - 1);
+        RecordLinker l = linker;
+        if (l != null) {
+            l.durable(linkedNotWritten ? 1 : 0);
+        }
     }
 
     private void rotate() throws IOException {

@@ -258,12 +258,35 @@ public final class OptOutJournal implements AutoCloseable {
         }
     }
 
+    /** A record on disk: its sequence and the bytes written (for a linked append, as the linker made them). */
+    public record Appended(long seq, byte[] payload) {}
+
+    /**
+     * Links the payloads of {@link #appendLinked} with {@code linker} (on the writer thread, in sequence
+     * order). Set it before the first such append.
+     */
+    public void linkWith(RecordLinker linker) {
+        writer.linkWith(Objects.requireNonNull(linker, "linker"));
+    }
+
     /**
      * Queues {@code payload} (copied) for the journal. The future completes with the record's sequence once it
      * is on disk, or fails with {@link JournalAppendException} (queue full, closed, write failed) or
      * {@link IllegalArgumentException} (payload too large). Never blocks.
      */
     public CompletableFuture<Long> append(byte[] payload) {
+        return enqueue(payload, false).thenApply(Appended::seq);
+    }
+
+    /**
+     * As {@link #append}, the payload linked by the {@link #linkWith linker} when the writer writes it (as
+     * it is without one); the future completes with the sequence and the bytes written.
+     */
+    public CompletableFuture<Appended> appendLinked(byte[] payload) {
+        return enqueue(payload, true);
+    }
+
+    private CompletableFuture<Appended> enqueue(byte[] payload, boolean linked) {
         Objects.requireNonNull(payload, "payload");
         if (payload.length > options.maxRecordSize()) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
@@ -272,7 +295,7 @@ public final class OptOutJournal implements AutoCloseable {
         if (state.get() != State.OPEN) {
             return CompletableFuture.failedFuture(closedException());
         }
-        JournalWriter.Pending p = new JournalWriter.Pending(payload.clone(), new CompletableFuture<>());
+        JournalWriter.Pending p = new JournalWriter.Pending(payload.clone(), linked, new CompletableFuture<>());
         if (!queue.offer(p)) {
             rejectedQueueFull.incrementAndGet();
             return CompletableFuture.failedFuture(new JournalAppendException(
@@ -320,6 +343,44 @@ public final class OptOutJournal implements AutoCloseable {
                             firstSeq,
                             limit,
                             new SegmentScanner.Mode(endsEarly, options.skipCorruptRecords(), from, consumer));
+                }
+            }
+        } finally {
+            compaction.readLock().unlock();
+        }
+    }
+
+    /**
+     * Hands the records of one segment after another to {@code consumer}, the newest segment first (the
+     * records of each in order), until {@code enough} is true after a segment: to find the latest records
+     * of some kind without reading the whole journal. Reads only what is durable when the call starts.
+     */
+    public void replayNewestFirst(RecordConsumer consumer, java.util.function.BooleanSupplier enough)
+            throws IOException {
+        Objects.requireNonNull(consumer, "consumer");
+        if (state.get() == State.CLOSED) {
+            throw new IllegalStateException("journal is closed");
+        }
+        compaction.readLock().lock();
+        try {
+            SegmentSet.Snapshot snap = segments.snapshot();
+            List<SegmentSet.Segment> list = snap.segments();
+            for (int i = list.size() - 1; i >= 0; i--) {
+                boolean active = i == list.size() - 1;
+                SegmentSet.Segment seg = list.get(i);
+                boolean endsEarly = !active && list.get(i + 1).afterFailedWrite();
+                try (FileChannel ch = FileChannel.open(seg.path(), StandardOpenOption.READ)) {
+                    long firstSeq = SegmentScanner.readHeader(seg.path(), ch, seg.firstSeq());
+                    long limit = active ? snap.activeEnd() : ch.size();
+                    SegmentScanner.scan(
+                            seg.path(),
+                            ch,
+                            firstSeq,
+                            limit,
+                            new SegmentScanner.Mode(endsEarly, options.skipCorruptRecords(), Long.MIN_VALUE, consumer));
+                }
+                if (enough.getAsBoolean()) {
+                    return;
                 }
             }
         } finally {
@@ -442,6 +503,7 @@ public final class OptOutJournal implements AutoCloseable {
             List<SegmentSet.Segment> covered, long through, JournalCompaction policy, Path tmp) throws Exception {
         record Entry(long rank, long seq, byte[] payload) {}
         Map<String, Entry> keep = new HashMap<>();
+        JournalCompaction.Summary summary = policy.summary();
         for (int i = 0; i < covered.size() - 1; i++) {
             SegmentSet.Segment seg = covered.get(i);
             boolean endsEarly = covered.get(i + 1).afterFailedWrite();
@@ -454,6 +516,9 @@ public final class OptOutJournal implements AutoCloseable {
                         ch.size(),
                         new SegmentScanner.Mode(
                                 endsEarly, options.skipCorruptRecords(), Long.MIN_VALUE, (s, payload) -> {
+                                    if (summary != null) {
+                                        summary.see(payload);
+                                    }
                                     JournalCompaction.Kept k = policy.classify(payload);
                                     if (k != null) {
                                         keep.merge(
@@ -467,6 +532,14 @@ public final class OptOutJournal implements AutoCloseable {
         List<Entry> entries = new ArrayList<>(keep.values());
         keep.clear();
         entries.sort(Comparator.comparingLong(Entry::seq));
+        if (summary != null) {
+            // the summary's records lead the snapshot, before the kept records they speak about
+            List<byte[]> head = summary.records();
+            List<Entry> all = new ArrayList<>(head.size() + entries.size());
+            head.forEach(payload -> all.add(new Entry(0, 0, payload)));
+            all.addAll(entries);
+            entries = all;
+        }
         long first = through - entries.size() + 1;
         Files.deleteIfExists(tmp);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -656,7 +729,8 @@ public final class OptOutJournal implements AutoCloseable {
                     log.warn("journal: writing again after a failed write");
                 }
                 for (int i = 0; i < batch.size(); i++) {
-                    batch.get(i).future().complete(firstSeq + i);
+                    JournalWriter.Pending p = batch.get(i);
+                    p.future().complete(new Appended(firstSeq + i, p.written()));
                 }
                 batch.clear();
             }
