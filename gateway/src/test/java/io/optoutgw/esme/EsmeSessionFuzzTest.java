@@ -48,6 +48,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.slf4j.LoggerFactory;
 
@@ -334,8 +336,19 @@ class EsmeSessionFuzzTest {
         }
     }
 
-    static {
+    private static Level sessionLevel;
+
+    @BeforeAll
+    static void quietSession() {
         // keep the fuzzing output readable: the session logs every refused PDU at INFO
-        ((Logger) LoggerFactory.getLogger(EsmeSession.class)).setLevel(Level.WARN);
+        Logger session = (Logger) LoggerFactory.getLogger(EsmeSession.class);
+        sessionLevel = session.getLevel();
+        session.setLevel(Level.WARN);
+    }
+
+    @AfterAll
+    static void restoreSessionLevel() {
+        // other tests in this JVM read the session's INFO lines (refused binds, escaped)
+        ((Logger) LoggerFactory.getLogger(EsmeSession.class)).setLevel(sessionLevel);
     }
 }
