@@ -30,6 +30,8 @@ import java.util.Map;
  *       that category, a "2" keeps every category, and neither gets a reply; otherwise "1" and "2"
  *       are free text. A plain START there covers every category.</li>
  * </ul>
+ * The reply cap across intents ({@code optout.replyCap}) is off in this world: it would withhold a
+ * person's fourth reply within its window, which {@code ReplyCapTest} checks on its own.
  * After Redis lost its data the confirmation memory may be gone, so the next keyword of each
  * intent may or may not be answered (0 or 1 reply).
  */

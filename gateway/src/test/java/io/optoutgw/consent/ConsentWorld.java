@@ -188,7 +188,7 @@ final class ConsentWorld implements AutoCloseable {
         String rest = """
                 relay: { requestTimeout: 5s }
                 suppression: { checkTimeout: 1500ms }
-                optout: { recordTimeout: 2s, reconcileInterval: 1s, journalDir: "%s" }
+                optout: { recordTimeout: 2s, reconcileInterval: 1s, journalDir: "%s", replyCap: { max: 0 } }
                 upstreams:
                   - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, binds: 1,
                       reconnectInitialDelay: 50ms, reconnectMaxDelay: 200ms }
