@@ -77,6 +77,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -362,7 +363,7 @@ public final class Gateway implements AutoCloseable {
                 metrics);
         var inbound = new InboundEvents(
                 recorder,
-                new ScopeNames(accounts, categoriesByAccount(config)),
+                admin.scopes(),
                 redis.async(),
                 config.instanceId(),
                 config.feed().idempotencyWindow(),
@@ -517,7 +518,7 @@ public final class Gateway implements AutoCloseable {
                     GatewayMeter.AUDIT_VERIFY_FINDINGS,
                     verifySchedule,
                     v -> v.findings(kind),
-                    kind.toLowerCase(java.util.Locale.ROOT));
+                    kind.toLowerCase(Locale.ROOT));
         }
         for (WebhookDelivery w : webhooks) {
             meters.functionCounter(GatewayMeter.WEBHOOK_DELIVERED, w, WebhookDelivery::delivered, w.name())

@@ -392,18 +392,7 @@ public final class AdminApi implements AutoCloseable {
         if (f == null) {
             throw new ApiException(HttpResponseStatus.NOT_FOUND, "the event feed is not enabled");
         }
-        int limit = DEFAULT_EVENTS_LIMIT;
-        String l = call.param("limit");
-        if (l != null) {
-            try {
-                limit = Integer.parseInt(l.strip());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_EVENTS_LIMIT) {
-                throw new IllegalArgumentException("limit must be 1 to " + MAX_EVENTS_LIMIT + ", got '" + l + "'");
-            }
-        }
+        int limit = limit(call.param("limit"), DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT);
         String after = call.param("after");
         EventFeed.Page page = f.read(after == null || after.isBlank() ? null : after.strip(), limit);
         List<Map<String, Object>> events = page.events().stream()
@@ -420,18 +409,7 @@ public final class AdminApi implements AutoCloseable {
 
     /** {@code GET /api/events/dead-letter?webhook=NAME&limit=N}: each endpoint's dead letters, oldest first. */
     private Object deadLetters(Call call) throws Exception {
-        int limit = 100;
-        String l = call.param("limit");
-        if (l != null) {
-            try {
-                limit = Integer.parseInt(l.strip());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_EVENTS_LIMIT) {
-                throw new IllegalArgumentException("limit must be 1 to " + MAX_EVENTS_LIMIT + ", got '" + l + "'");
-            }
-        }
+        int limit = limit(call.param("limit"), DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT);
         Map<String, Object> out = new LinkedHashMap<>();
         for (WebhookDelivery w : webhooksNamed(call.param("webhook"))) {
             out.put(w.name(), w.deadLetters(limit));
@@ -567,7 +545,7 @@ public final class AdminApi implements AutoCloseable {
             limit = -1;
         }
         if (limit < 1 || limit > max) {
-            throw new IllegalArgumentException("limit must be 1.." + max + ", got '" + l + "'");
+            throw new IllegalArgumentException("limit must be 1 to " + max + ", got '" + l + "'");
         }
         return limit;
     }
@@ -580,18 +558,7 @@ public final class AdminApi implements AutoCloseable {
         if (from != null && to != null && from.isAfter(to)) {
             throw new IllegalArgumentException("from is after to");
         }
-        int limit = DEFAULT_AUDIT_LIMIT;
-        String l = call.param("limit");
-        if (l != null) {
-            try {
-                limit = Integer.parseInt(l.strip());
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > MAX_AUDIT_LIMIT) {
-                throw new IllegalArgumentException("limit must be 1.." + MAX_AUDIT_LIMIT + ", got '" + l + "'");
-            }
-        }
+        int limit = limit(call.param("limit"), DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT);
         return admin.audit(digits, from, to, limit);
     }
 

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.optoutgw.optout.OptOutService;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -152,7 +154,7 @@ class CategoryConfigTest {
                 clarifyWindow: 2m
                 """);
         assertTrue(p.clarify());
-        assertEquals(java.time.Duration.ofMinutes(2), p.clarifyWindow());
+        assertEquals(Duration.ofMinutes(2), p.clarifyWindow());
         assertEquals(
                 OptOutPolicy.DEFAULT_CLARIFY_WINDOW,
                 policy("categories: [a, b]\nclarify: true").clarifyWindow());
@@ -176,9 +178,8 @@ class CategoryConfigTest {
                     en: "%s {category}"
                 """.formatted("x".repeat(130)).indent(6);
         GatewayConfig config = ConfigLoader.parse(yaml, ConfigOverrides.NONE);
-        IllegalArgumentException e = assertThrows(
-                IllegalArgumentException.class,
-                () -> io.optoutgw.optout.OptOutService.validateConfig(config.accounts()));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> OptOutService.validateConfig(config.accounts()));
         assertTrue(e.getMessage().contains("templates.clarify.en"), e.getMessage());
     }
 }

@@ -14,6 +14,7 @@ import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.Scope;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import javax.crypto.Mac;
@@ -109,7 +110,7 @@ class WebhookConfigTest {
     private static ConsentEvent event(ConsentEvent.Type type, String account) {
         return new ConsentEvent(
                 ConsentEvent.newId(),
-                java.time.Instant.now(),
+                Instant.now(),
                 type,
                 "15551230001",
                 account == null ? "g" : new Scope.Account(account).code(),

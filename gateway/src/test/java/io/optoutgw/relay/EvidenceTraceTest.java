@@ -22,6 +22,7 @@ import io.optoutgw.testsupport.TestGateways;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -145,7 +146,7 @@ class EvidenceTraceTest {
     private static JsonNode trace(String number) throws Exception {
         HttpResponse<String> r = http.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/api/trace/"
-                                + java.net.URLEncoder.encode(number, StandardCharsets.UTF_8)))
+                                + URLEncoder.encode(number, StandardCharsets.UTF_8)))
                         .header("Authorization", "Bearer " + TOKEN)
                         .GET()
                         .build(),

@@ -25,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -223,7 +224,7 @@ class IndiaDltTest {
         byte[] text = ("hello " + marker).getBytes(StandardCharsets.ISO_8859_1);
         for (ReceivedMessage m : smsc.receivedMessages()) {
             if (m.pdu().getCommandId() == SmppConstants.CMD_ID_SUBMIT_SM
-                    && java.util.Arrays.equals(text, m.pdu().getShortMessage())) {
+                    && Arrays.equals(text, m.pdu().getShortMessage())) {
                 return m.pdu();
             }
         }

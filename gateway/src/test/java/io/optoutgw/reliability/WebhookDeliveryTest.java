@@ -28,6 +28,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -213,8 +215,7 @@ class WebhookDeliveryTest {
 
     /** The count in "legacy: N dead letter(s)", or -1. */
     private static int deadLetters(String listing) {
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("legacy: (\\d+) dead letter").matcher(listing);
+        Matcher m = Pattern.compile("legacy: (\\d+) dead letter").matcher(listing);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,7 +172,7 @@ class EventChainTest {
             assertEquals(1L, s.compactedFrom());
             assertEquals(0, s.breaks());
             assertTrue(s.seq() < 40 && s.seq() > 1, "covers the closed segments: " + s.seq());
-            assertEquals(Checkpoint.Signature.VALID, s.signature(java.util.Map.of(signer.keyId(), signer.publicKey())));
+            assertEquals(Checkpoint.Signature.VALID, s.signature(Map.of(signer.keyId(), signer.publicKey())));
         }
         try (OptOutJournal j = OptOutJournal.open(dir.resolve("j"), small)) {
             EventChain chain = EventChain.open(j, "gw-a");
