@@ -4,7 +4,7 @@ import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.cloudhopper.smpp.pdu.BindTransceiver;
+import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.EnquireLink;
 import io.optoutgw.app.Gateway;
 import io.optoutgw.simulator.SimulatorOptions;
@@ -41,12 +41,8 @@ class BindOffLoopTest {
     }
 
     /** Sends bind_transceiver and returns the status of the answer. */
-    private static int bind(RawSmpp raw, String user, String password, int seq) throws IOException {
-        BindTransceiver b = new BindTransceiver();
-        b.setSystemId(user);
-        b.setPassword(password);
-        b.setSequenceNumber(seq);
-        raw.send(b);
+    private static int bind(RawSmpp raw, String user, String password) throws IOException {
+        raw.sendBind(SmppConstants.CMD_ID_BIND_TRANSCEIVER, user, password);
         return raw.read().status();
     }
 
@@ -63,7 +59,7 @@ class BindOffLoopTest {
                     """.formatted(smsc.port(), hashed));
             try (RawSmpp bound = raw(gateway.smppPort())) {
                 awaitBound(gateway);
-                assertEquals(0, bind(bound, "acme", "pw", 1));
+                assertEquals(0, bind(bound, "acme", "pw"));
                 int binds = 40;
                 List<RawSmpp> storm = new ArrayList<>();
                 for (int i = 0; i < binds; i++) {
@@ -78,7 +74,7 @@ class BindOffLoopTest {
                     Thread t = new Thread(() -> {
                         try {
                             go.await();
-                            statuses.add(bind(r, "acme", n % 2 == 0 ? "pw" : "wrong", 1));
+                            statuses.add(bind(r, "acme", n % 2 == 0 ? "pw" : "wrong"));
                         } catch (Exception e) {
                             statuses.add(-1);
                         } finally {

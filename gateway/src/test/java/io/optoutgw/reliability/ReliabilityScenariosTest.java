@@ -11,13 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.cloudhopper.smpp.SmppConstants;
 import com.cloudhopper.smpp.pdu.DeliverSm;
-import com.cloudhopper.smpp.pdu.Pdu;
 import com.cloudhopper.smpp.tlv.Tlv;
 import com.cloudhopper.smpp.type.Address;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.optoutgw.app.Gateway;
-import io.optoutgw.codec.SmppEncoder;
 import io.optoutgw.codec.SubmitMulti;
 import io.optoutgw.redis.RedisConnectException;
 import io.optoutgw.redis.RedisConnector;
@@ -30,11 +26,10 @@ import io.optoutgw.suppression.journal.JournalCorruptException;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.FreePorts;
+import io.optoutgw.testsupport.RawSmpp;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.net.Socket;
 import java.net.URI;
@@ -642,7 +637,7 @@ class ReliabilityScenariosTest {
         String out = person();
         String ok = person();
         assertEquals(0, inject(smsc, out, "12345", STOP, 0));
-        try (Raw esme = new Raw(g.smppPort())) {
+        try (RawSmpp esme = raw(g.smppPort())) {
             esme.bind(0x02, "acme", "pw");
             SubmitMulti multi = new SubmitMulti();
             multi.setSourceAddress(new Address((byte) 0, (byte) 0, "12345"));
@@ -652,7 +647,7 @@ class ReliabilityScenariosTest {
             multi.setShortMessage("hi".getBytes(StandardCharsets.ISO_8859_1));
             multi.setSequenceNumber(2);
             esme.send(multi);
-            Raw.Frame resp = esme.read();
+            RawSmpp.Frame resp = esme.read();
             assertEquals(0x80000021, resp.commandId());
             assertEquals(0, resp.status());
             String body = new String(resp.body(), StandardCharsets.ISO_8859_1);
@@ -795,7 +790,7 @@ class ReliabilityScenariosTest {
         SmscSimulator smsc = smsc();
         Gateway g = gateway("gw-s17", redis, smsc, "");
         long total = 64L << 20; // 64 MiB of enquire_link: far more than socket buffers hold
-        try (Raw esme = new Raw(g.smppPort())) {
+        try (RawSmpp esme = raw(g.smppPort())) {
             esme.bind(0x02, "acme", "pw");
             AtomicLong written = new AtomicLong();
             Thread writer = new Thread(
@@ -807,7 +802,7 @@ class ReliabilityScenariosTest {
                         }
                         try {
                             while (written.get() < total) {
-                                esme.out.write(chunk);
+                                esme.writeRaw(chunk);
                                 written.addAndGet(chunk.length);
                             }
                         } catch (IOException e) {
@@ -833,7 +828,7 @@ class ReliabilityScenariosTest {
             byte[] sink = new byte[1 << 16];
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (written.get() <= stalledAt && System.nanoTime() < deadline) {
-                esme.in.read(sink);
+                esme.readRaw(sink);
             }
             assertTrue(written.get() > stalledAt, "the gateway resumed reading once its answers could go out");
         }
@@ -912,24 +907,24 @@ class ReliabilityScenariosTest {
                         + upstream(smsc.port(), "")
                         + "accounts: [ { systemId: acme, password: pw, senderIds: [\"*\"], maxBinds: 1000 } ]\n"));
         awaitBound(g);
-        try (Raw existing = new Raw(g.smppPort())) {
+        try (RawSmpp existing = raw(g.smppPort())) {
             existing.bind(0x02, "acme", "pw");
-            List<Raw> storm = new ArrayList<>();
+            List<RawSmpp> storm = new ArrayList<>();
             try {
                 for (int i = 0; i < 300; i++) {
-                    storm.add(new Raw(g.smppPort()));
+                    storm.add(raw(g.smppPort()));
                 }
-                for (Raw r : storm) {
+                for (RawSmpp r : storm) {
                     r.sendBind(0x02, "acme", "pw");
                 }
                 existing.sendHeader(0x15, 77); // enquire_link in the middle of the storm
-                Raw.Frame pong = existing.read();
+                RawSmpp.Frame pong = existing.read();
                 assertEquals(0x80000015, pong.commandId(), "enquire_link answered during the storm");
                 assertEquals(77, pong.sequence());
                 int ok = 0;
                 int throttled = 0;
-                for (Raw r : storm) {
-                    Raw.Frame resp = r.read();
+                for (RawSmpp r : storm) {
+                    RawSmpp.Frame resp = r.read();
                     assertEquals(0x80000002, resp.commandId());
                     if (resp.status() == 0) {
                         ok++;
@@ -941,11 +936,18 @@ class ReliabilityScenariosTest {
                 assertTrue(ok > 0, "some binds went through");
                 assertTrue(throttled > 0, "binds beyond the rate were throttled");
             } finally {
-                for (Raw r : storm) {
+                for (RawSmpp r : storm) {
                     r.close();
                 }
             }
         }
+    }
+
+    /** A raw SMPP connection to the gateway; answers may take up to a minute on a loaded machine. */
+    private static RawSmpp raw(int port) throws IOException {
+        RawSmpp raw = RawSmpp.connect(port);
+        raw.setReadTimeout(Duration.ofSeconds(60));
+        return raw;
     }
 
     private static void sleep(long millis) {
@@ -957,81 +959,4 @@ class ReliabilityScenariosTest {
     }
 
     /** A blocking SMPP client for bytes and behaviour jSMPP would not produce. */
-    static final class Raw implements AutoCloseable {
-        record Frame(int commandId, int status, int sequence, byte[] body) {}
-
-        private final Socket socket;
-        final DataInputStream in;
-        final OutputStream out;
-
-        Raw(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
-            socket.setSoTimeout(60_000);
-            in = new DataInputStream(socket.getInputStream());
-            out = socket.getOutputStream();
-        }
-
-        void sendBind(int commandId, String systemId, String password) throws IOException {
-            byte[] sys = (systemId + "\0").getBytes(StandardCharsets.ISO_8859_1);
-            byte[] pw = (password + "\0").getBytes(StandardCharsets.ISO_8859_1);
-            ByteBuffer b = ByteBuffer.allocate(16 + sys.length + pw.length + 1 + 3 + 1);
-            b.putInt(b.capacity())
-                    .putInt(commandId)
-                    .putInt(0)
-                    .putInt(1)
-                    .put(sys)
-                    .put(pw)
-                    .put((byte) 0)
-                    .put((byte) 0x34)
-                    .put((byte) 0)
-                    .put((byte) 0)
-                    .put((byte) 0);
-            out.write(b.array());
-            out.flush();
-        }
-
-        void bind(int commandId, String systemId, String password) throws IOException {
-            sendBind(commandId, systemId, password);
-            Frame resp = read();
-            assertEquals(0, resp.status(), "bind of " + systemId);
-        }
-
-        void sendHeader(int commandId, int sequence) throws IOException {
-            out.write(ByteBuffer.allocate(16)
-                    .putInt(16)
-                    .putInt(commandId)
-                    .putInt(0)
-                    .putInt(sequence)
-                    .array());
-            out.flush();
-        }
-
-        void send(Pdu pdu) throws IOException {
-            ByteBuf buf = Unpooled.buffer();
-            try {
-                SmppEncoder.encodeTo(pdu, buf);
-                byte[] bytes = new byte[buf.readableBytes()];
-                buf.readBytes(bytes);
-                out.write(bytes);
-                out.flush();
-            } finally {
-                buf.release();
-            }
-        }
-
-        Frame read() throws IOException {
-            int length = in.readInt();
-            int commandId = in.readInt();
-            int status = in.readInt();
-            int sequence = in.readInt();
-            byte[] body = new byte[length - 16];
-            in.readFully(body);
-            return new Frame(commandId, status, sequence, body);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
 }

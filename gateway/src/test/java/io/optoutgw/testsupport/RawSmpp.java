@@ -1,5 +1,10 @@
 package io.optoutgw.testsupport;
 
+import com.cloudhopper.smpp.SmppConstants;
+import com.cloudhopper.smpp.pdu.BaseBind;
+import com.cloudhopper.smpp.pdu.BindReceiver;
+import com.cloudhopper.smpp.pdu.BindTransceiver;
+import com.cloudhopper.smpp.pdu.BindTransmitter;
 import com.cloudhopper.smpp.pdu.Pdu;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -56,6 +61,34 @@ public final class RawSmpp implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a bind of type {@code commandId} (0x01 receiver, 0x02 transmitter, 0x09 transceiver)
+     * with sequence 1 and interface version 3.4, without waiting for the answer.
+     */
+    public void sendBind(int commandId, String systemId, String password) throws IOException {
+        BaseBind<?> bind = switch (commandId) {
+            case SmppConstants.CMD_ID_BIND_RECEIVER -> new BindReceiver();
+            case SmppConstants.CMD_ID_BIND_TRANSMITTER -> new BindTransmitter();
+            case SmppConstants.CMD_ID_BIND_TRANSCEIVER -> new BindTransceiver();
+            default -> throw new IllegalArgumentException("not a bind: 0x" + Integer.toHexString(commandId));
+        };
+        bind.setSystemId(systemId);
+        bind.setPassword(password);
+        bind.setInterfaceVersion(SmppConstants.VERSION_3_4);
+        bind.setSequenceNumber(1);
+        send(bind);
+    }
+
+    /** {@link #sendBind} and reads its answer, which must be ESME_ROK. */
+    public void bind(int commandId, String systemId, String password) throws IOException {
+        sendBind(commandId, systemId, password);
+        Frame resp = read();
+        if (resp.status() != 0) {
+            throw new AssertionError(
+                    "bind of " + systemId + " answered status 0x" + Integer.toHexString(resp.status()));
+        }
+    }
+
     /** A bare 16-byte header: command_length 16, the given command_id, status 0, sequence. */
     public void sendHeader(int commandId, int sequence) throws IOException {
         writeRaw(ByteBuffer.allocate(16)
@@ -70,6 +103,11 @@ public final class RawSmpp implements AutoCloseable {
     public void writeRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
+    }
+
+    /** Reads whatever bytes have arrived into {@code sink}, whole PDUs or not (to drain the connection). */
+    public int readRaw(byte[] sink) throws IOException {
+        return in.read(sink);
     }
 
     public Frame read() throws IOException {
