@@ -1,8 +1,6 @@
 package io.optoutgw.testsupport;
 
 import io.optoutgw.app.Gateway;
-import io.optoutgw.config.ConfigLoader;
-import io.optoutgw.config.ConfigOverrides;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,7 +10,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.function.BooleanSupplier;
 
-/** Starts gateways on free loopback ports from YAML written in the test. */
+/** Starts gateways on free loopback ports from YAML written in the test, completed by {@link TestConfig}. */
 public final class TestGateways {
 
     private TestGateways() {}
@@ -80,34 +78,22 @@ public final class TestGateways {
             Duration redisCommandTimeout,
             Clock clock)
             throws Exception {
-        String smpp = rest.contains("smpp:")
-                ? ""
-                : "smpp: { host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }\n";
-        String yaml = smpp
-                + """
-                instanceId: %s
-                http: { host: 127.0.0.1, port: 0%s }
-                redis: { uri: "%s", commandTimeout: %dms, requireSafe: %s }
-                """.formatted(
-                                instanceId,
-                                adminToken == null ? "" : ", adminToken: \"" + adminToken + "\"",
-                                redisUri,
-                                redisCommandTimeout.toMillis(),
-                                requireSafe)
-                + withJournalDir(instanceId, rest);
-        return Gateway.start(ConfigLoader.parse(yaml, ConfigOverrides.NONE), clock);
-    }
-
-    /** Every test gateway journals into its own temporary directory unless the test names one. */
-    private static String withJournalDir(String instanceId, String rest) {
-        if (rest.contains("journalDir")) {
-            return rest;
+        TestConfig config = TestConfig.of(rest)
+                .setIfAbsent(
+                        "smpp",
+                        TestConfig.yaml("{ host: 127.0.0.1, port: 0, bindTimeout: 3s, unbindDrainTimeout: 2s }"))
+                .set("instanceId", instanceId)
+                .set("http.host", "127.0.0.1")
+                .set("http.port", 0)
+                .set("redis.uri", redisUri)
+                .set("redis.commandTimeout", redisCommandTimeout.toMillis() + "ms")
+                .set("redis.requireSafe", requireSafe);
+        if (adminToken != null) {
+            config = config.set("http.adminToken", adminToken);
         }
-        String dir = "journalDir: \"" + tempJournalDir(instanceId) + "\"";
-        if (rest.contains("optout: {")) {
-            return rest.replace("optout: {", "optout: { " + dir + ",");
-        }
-        return "optout: { " + dir + " }\n" + rest;
+        // every test gateway journals into its own temporary directory unless the test names one
+        config = config.setIfAbsent("optout.journalDir", tempJournalDir(instanceId));
+        return Gateway.start(config.parse(), clock);
     }
 
     /** A fresh journal directory for one gateway instance, deleted when the JVM exits. */
