@@ -1,5 +1,6 @@
 package io.optoutgw.consent;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static io.optoutgw.testsupport.TestGateways.eventually;
 
@@ -673,24 +674,12 @@ final class ConsentWorld implements AutoCloseable {
         int status;
         try {
             if (kind == SubmitKind.SUBMIT_SM) {
-                s.submitShortMessage(
-                        st,
-                        TypeOfNumber.UNKNOWN,
-                        NumberingPlanIndicator.UNKNOWN,
-                        sender,
-                        destTon(destSpelling),
-                        NumberingPlanIndicator.ISDN,
-                        destAddress(person, destSpelling),
-                        new ESMClass(),
-                        (byte) 0,
-                        (byte) 1,
-                        null,
-                        null,
-                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                        (byte) 0,
-                        new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                        (byte) 0,
-                        text);
+                submitSm(s)
+                        .serviceType(st)
+                        .from(sender)
+                        .to(destTon(destSpelling), NumberingPlanIndicator.ISDN, destAddress(person, destSpelling))
+                        .message(text)
+                        .send();
             } else {
                 s.dataShortMessage(
                         st,
@@ -1035,24 +1024,7 @@ final class ConsentWorld implements AutoCloseable {
             String sender = SENDERS[a][0];
             boolean ok = eventually(Duration.ofSeconds(10), () -> {
                 try {
-                    s.submitShortMessage(
-                            "",
-                            TypeOfNumber.UNKNOWN,
-                            NumberingPlanIndicator.UNKNOWN,
-                            sender,
-                            TypeOfNumber.INTERNATIONAL,
-                            NumberingPlanIndicator.ISDN,
-                            probe,
-                            new ESMClass(),
-                            (byte) 0,
-                            (byte) 1,
-                            null,
-                            null,
-                            new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                            (byte) 0,
-                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                            (byte) 0,
-                            "probe".getBytes(StandardCharsets.ISO_8859_1));
+                    submitSm(s).from(sender).to(probe).text("probe").send();
                     return true;
                 } catch (Exception e) {
                     return false;

@@ -1,5 +1,6 @@
 package io.optoutgw.relay;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static io.optoutgw.testsupport.TestGateways.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -335,24 +336,7 @@ class EvidenceTraceTest {
     }
 
     private static void scheduled(SMPPSession s, String from, String to) throws Exception {
-        s.submitShortMessage(
-                "",
-                TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN,
-                from,
-                TypeOfNumber.INTERNATIONAL,
-                NumberingPlanIndicator.ISDN,
-                to,
-                new ESMClass(),
-                (byte) 0,
-                (byte) 1,
-                "000000010000000R",
-                null,
-                new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                (byte) 0,
-                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                (byte) 0,
-                "later".getBytes(StandardCharsets.ISO_8859_1));
+        submitSm(s).from(from).to(to).schedule("000000010000000R").text("later").send();
     }
 
     @Test

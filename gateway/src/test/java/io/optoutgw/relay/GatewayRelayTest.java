@@ -14,6 +14,7 @@ import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.simulator.ReceivedMessage;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.RedisServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -50,7 +51,6 @@ import org.jsmpp.bean.MessageState;
 import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.OptionalParameter;
 import org.jsmpp.bean.RegisteredDelivery;
-import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
 import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.BindParameter;
@@ -158,24 +158,7 @@ class GatewayRelayTest {
 
     private static SubmitSmResult submit(SMPPSession s, String from, String to, String text, boolean receipt)
             throws Exception {
-        return s.submitShortMessage(
-                "",
-                TypeOfNumber.UNKNOWN,
-                NumberingPlanIndicator.UNKNOWN,
-                from,
-                TypeOfNumber.INTERNATIONAL,
-                NumberingPlanIndicator.ISDN,
-                to,
-                new ESMClass(),
-                (byte) 0,
-                (byte) 1,
-                null,
-                null,
-                new RegisteredDelivery(receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE : SMSCDeliveryReceipt.DEFAULT),
-                (byte) 0,
-                new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                (byte) 0,
-                text.getBytes(StandardCharsets.ISO_8859_1));
+        return Esmes.submit(s, from, to, text, receipt);
     }
 
     /** Collects what the gateway delivers to one ESME session. */

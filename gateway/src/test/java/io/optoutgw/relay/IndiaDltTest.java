@@ -1,5 +1,6 @@
 package io.optoutgw.relay;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -142,31 +143,12 @@ class IndiaDltTest {
     private static int submit(
             String account, String from, TypeOfNumber ton, String to, String marker, OptionalParameter... tlvs)
             throws Exception {
-        try {
-            esme(account)
-                    .submitShortMessage(
-                            "",
-                            TypeOfNumber.UNKNOWN,
-                            NumberingPlanIndicator.UNKNOWN,
-                            from,
-                            ton,
-                            NumberingPlanIndicator.ISDN,
-                            to,
-                            new ESMClass(),
-                            (byte) 0,
-                            (byte) 1,
-                            null,
-                            null,
-                            new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                            (byte) 0,
-                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                            (byte) 0,
-                            ("hello " + marker).getBytes(StandardCharsets.ISO_8859_1),
-                            tlvs);
-            return 0;
-        } catch (NegativeResponseException e) {
-            return e.getCommandStatus();
-        }
+        return submitSm(esme(account))
+                .from(from)
+                .to(ton, NumberingPlanIndicator.ISDN, to)
+                .text("hello " + marker)
+                .tlvs(tlvs)
+                .status();
     }
 
     private static int dataSm(String account, String from, String to, OptionalParameter... tlvs) throws Exception {

@@ -1,5 +1,6 @@
 package io.optoutgw.relay;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,10 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
-import org.jsmpp.bean.ESMClass;
-import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.SMSCDeliveryReceipt;
@@ -118,24 +116,12 @@ class MessageOwnershipAndScheduleTest {
 
     private static String submit(SMPPSession s, String from, String to, String schedule, String validity)
             throws Exception {
-        return s.submitShortMessage(
-                        "",
-                        TypeOfNumber.UNKNOWN,
-                        NumberingPlanIndicator.UNKNOWN,
-                        from,
-                        TypeOfNumber.INTERNATIONAL,
-                        NumberingPlanIndicator.ISDN,
-                        to,
-                        new ESMClass(),
-                        (byte) 0,
-                        (byte) 1,
-                        schedule,
-                        validity,
-                        new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                        (byte) 0,
-                        new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                        (byte) 0,
-                        "hello".getBytes(StandardCharsets.ISO_8859_1))
+        return submitSm(s)
+                .from(from)
+                .to(to)
+                .schedule(schedule)
+                .validity(validity)
+                .send()
                 .getMessageId();
     }
 

@@ -1,5 +1,6 @@
 package io.optoutgw.relay;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,7 +40,6 @@ import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.ReplaceIfPresentFlag;
 import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,30 +115,12 @@ class OptOutInstructionEnforcementTest {
     /** The command_status of a submit_sm of {@code text} (GSM 7-bit, here all ASCII letters) with {@code serviceType}. */
     private static int submit(String account, String serviceType, String from, String to, byte[] text)
             throws Exception {
-        try {
-            session(account)
-                    .submitShortMessage(
-                            serviceType,
-                            TypeOfNumber.UNKNOWN,
-                            NumberingPlanIndicator.UNKNOWN,
-                            from,
-                            TypeOfNumber.INTERNATIONAL,
-                            NumberingPlanIndicator.ISDN,
-                            to,
-                            new ESMClass(),
-                            (byte) 0,
-                            (byte) 1,
-                            null,
-                            null,
-                            new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                            (byte) 0,
-                            new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                            (byte) 0,
-                            text);
-            return 0;
-        } catch (NegativeResponseException e) {
-            return e.getCommandStatus();
-        }
+        return submitSm(session(account))
+                .serviceType(serviceType)
+                .from(from)
+                .to(to)
+                .message(text)
+                .status();
     }
 
     private static byte[] ascii(String text) {

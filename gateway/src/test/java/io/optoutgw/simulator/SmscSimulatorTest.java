@@ -1,5 +1,6 @@
 package io.optoutgw.simulator;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -32,12 +33,9 @@ import org.jsmpp.bean.BindType;
 import org.jsmpp.bean.DataCodings;
 import org.jsmpp.bean.DataSm;
 import org.jsmpp.bean.DeliverSm;
-import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.MessageState;
 import org.jsmpp.bean.NumberingPlanIndicator;
 import org.jsmpp.bean.OptionalParameter;
-import org.jsmpp.bean.RegisteredDelivery;
-import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
 import org.jsmpp.extra.ProcessRequestException;
 import org.jsmpp.extra.ResponseTimeoutException;
@@ -387,25 +385,14 @@ class SmscSimulatorTest {
 
     private static String submit(SMPPSession esme, String from, String to, String text, boolean receipt)
             throws Exception {
-        return esme.submitShortMessage(
-                        "",
-                        TypeOfNumber.INTERNATIONAL,
-                        NumberingPlanIndicator.ISDN,
-                        from,
-                        TypeOfNumber.INTERNATIONAL,
-                        NumberingPlanIndicator.ISDN,
-                        to,
-                        new ESMClass(),
-                        (byte) 0,
-                        (byte) 0,
-                        null,
-                        null,
-                        new RegisteredDelivery(
-                                receipt ? SMSCDeliveryReceipt.SUCCESS_FAILURE : SMSCDeliveryReceipt.DEFAULT),
-                        (byte) 0,
-                        DataCodings.ZERO,
-                        (byte) 0,
-                        text.getBytes(StandardCharsets.ISO_8859_1))
+        return submitSm(esme)
+                .from(TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, from)
+                .to(to)
+                .priority(0)
+                .dataCoding(DataCodings.ZERO)
+                .text(text)
+                .receipt(receipt)
+                .send()
                 .getMessageId();
     }
 

@@ -1,5 +1,6 @@
 package io.optoutgw.suppression;
 
+import static io.optoutgw.testsupport.Esmes.submitSm;
 import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -16,15 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.jsmpp.bean.Alphabet;
 import org.jsmpp.bean.BindType;
-import org.jsmpp.bean.ESMClass;
-import org.jsmpp.bean.GeneralDataCoding;
 import org.jsmpp.bean.NumberingPlanIndicator;
-import org.jsmpp.bean.RegisteredDelivery;
-import org.jsmpp.bean.SMSCDeliveryReceipt;
 import org.jsmpp.bean.TypeOfNumber;
-import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.session.SMPPSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,27 +78,11 @@ class SenderScopeSpellingTest {
 
     private static int submit(SMPPSession s, TypeOfNumber sourceTon, String from, String to) {
         try {
-            s.submitShortMessage(
-                    "",
-                    sourceTon,
-                    NumberingPlanIndicator.UNKNOWN,
-                    from,
-                    TypeOfNumber.INTERNATIONAL,
-                    NumberingPlanIndicator.ISDN,
-                    to,
-                    new ESMClass(),
-                    (byte) 0,
-                    (byte) 1,
-                    null,
-                    null,
-                    new RegisteredDelivery(SMSCDeliveryReceipt.DEFAULT),
-                    (byte) 0,
-                    new GeneralDataCoding(Alphabet.ALPHA_DEFAULT),
-                    (byte) 0,
-                    "hi".getBytes(StandardCharsets.ISO_8859_1));
-            return 0;
-        } catch (NegativeResponseException e) {
-            return e.getCommandStatus();
+            return submitSm(s)
+                    .from(sourceTon, NumberingPlanIndicator.UNKNOWN, from)
+                    .to(to)
+                    .text("hi")
+                    .status();
         } catch (Exception e) {
             throw new AssertionError(e);
         }
