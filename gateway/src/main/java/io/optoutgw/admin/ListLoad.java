@@ -43,6 +43,7 @@ public final class ListLoad {
     private final String region;
     private final String origin;
     private final long version;
+    private final ExternalLists.Writing writing;
     private final ListWriter writer;
     private final MessageDigest sha256;
     private final long startNanos = System.nanoTime();
@@ -94,7 +95,8 @@ public final class ListLoad {
             throw new IllegalStateException(e);
         }
         this.version = lists.nextVersion(name);
-        this.writer = lists.writer(name, version);
+        this.writing = lists.writer(name, version);
+        this.writer = writing.writer();
     }
 
     /** What the log and the answer call this load. */
@@ -104,6 +106,15 @@ public final class ListLoad {
 
     /** Feeds the next bytes of the file. */
     public void accept(byte[] bytes, int offset, int length) throws Exception {
+        try {
+            feed(bytes, offset, length);
+        } catch (Exception | Error e) {
+            writing.close();
+            throw e;
+        }
+    }
+
+    private void feed(byte[] bytes, int offset, int length) throws Exception {
         sha256.update(bytes, offset, length);
         for (int i = offset; i < offset + length; i++) {
             byte b = bytes[i];
@@ -122,7 +133,12 @@ public final class ListLoad {
         if (lineLength > 0 || lineTooLong) {
             endOfLine();
         }
-        ListWriter.Result written = writer.finish();
+        ListWriter.Result written;
+        try {
+            written = writer.finish();
+        } finally {
+            writing.close();
+        }
         String checksum = HexFormat.of().formatHex(sha256.digest());
         if (written.count() == 0) {
             return result(written, checksum, null, "no number in the file: the live version stays", null);
@@ -153,6 +169,7 @@ public final class ListLoad {
 
     /** Stops early: nothing is made live; the version's keys are collected later. */
     public ListLoadResult abort(String why) {
+        writing.close();
         return result(new ListWriter.Result(0, 0, 0), null, null, why, null);
     }
 

@@ -1,5 +1,6 @@
 package io.optoutgw.app;
 
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -122,6 +123,8 @@ public final class Gateway implements AutoCloseable {
     private ListAdmin listAdmin;
     /** Grace period before a version that is neither live nor previous is deleted. */
     private static final Duration LIST_VERSION_GRACE = Duration.ofMinutes(2);
+    /** Command timeout of the connection a list version is written on. */
+    private static final Duration LIST_WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
@@ -266,6 +269,24 @@ public final class Gateway implements AutoCloseable {
 
         // external lists: every submit is checked against their live versions too, from the first one
         externalLists = new ExternalLists(redis.async(), STARTUP_REDIS_TIMEOUT);
+        // a version is written on a connection of its own: bulk writes hold up no opt-out, MO or admin command
+        String bulkUri = redisUri;
+        externalLists.bulk(
+                () -> {
+                    RedisConnector c = RedisConnector.connect(bulkUri, LIST_WRITE_TIMEOUT);
+                    return new ExternalLists.Bulk() {
+                        @Override
+                        public RedisClusterAsyncCommands<String, String> commands() {
+                            return c.async();
+                        }
+
+                        @Override
+                        public void close() {
+                            c.close();
+                        }
+                    };
+                },
+                LIST_WRITE_TIMEOUT);
         externalLists.refresh();
         list.lists(externalLists);
         listAdmin = new ListAdmin(

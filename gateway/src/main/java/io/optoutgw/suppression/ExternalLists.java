@@ -326,11 +326,57 @@ public final class ExternalLists {
     }
 
     /** Pipelined commands in flight while a version is written. */
-    static final int WRITE_IN_FLIGHT = 64;
+    static final int WRITE_IN_FLIGHT = 32;
 
-    /** A writer of version {@code version} of {@code name} (from {@link #nextVersion}). */
-    public ListWriter writer(String name, long version) throws Exception {
-        return new ListWriter(redis, name, version, WRITE_IN_FLIGHT, timeout);
+    /** A connection of its own for writing a version, so that bulk writes delay no other command. */
+    public interface Bulk extends AutoCloseable {
+        RedisClusterAsyncCommands<String, String> commands();
+
+        @Override
+        void close();
+    }
+
+    /** Opens a {@link Bulk} connection. */
+    public interface BulkOpener {
+        Bulk open();
+    }
+
+    private volatile BulkOpener bulk;
+    private volatile Duration bulkTimeout = Duration.ofSeconds(30);
+
+    /** Writes versions on connections {@code opener} opens, waiting up to {@code timeout} for Redis. */
+    public ExternalLists bulk(BulkOpener opener, Duration timeout) {
+        this.bulk = opener;
+        this.bulkTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * A writer of version {@code version} of {@code name} (from {@link #nextVersion}) on a bulk
+     * connection when one is set, else on the shared one; close it after ({@link Writing#close}).
+     */
+    public Writing writer(String name, long version) throws Exception {
+        BulkOpener opener = bulk;
+        if (opener == null) {
+            return new Writing(new ListWriter(redis, name, version, WRITE_IN_FLIGHT, timeout), null);
+        }
+        Bulk b = opener.open();
+        try {
+            return new Writing(new ListWriter(b.commands(), name, version, WRITE_IN_FLIGHT, bulkTimeout), b);
+        } catch (Exception | Error e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    /** A writer and the connection it writes on. */
+    public record Writing(ListWriter writer, Bulk connection) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (connection != null) {
+                connection.close();
+            }
+        }
     }
 
     /** A new version number for {@code name} (its keys are still empty). */

@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Writes one version of an external list ({@link ExternalLists}) from numbers fed in any order.
  * Numbers are gathered in chunks of {@value #CHUNK}, sorted, and written per block of 10,000
  * (the digits without the last four): while a block has at most {@value #MAX_SET} numbers they go
- * to a Redis set (an intset: 2 bytes a number), beyond that the block becomes a 1,250-byte bitmap
- * (one script turns the set into it, in Redis) and later numbers are set with BITFIELD. Commands
+ * to a Redis set (an intset: 2 bytes a number), beyond that the block becomes a 1,250-byte bitmap,
+ * allocated at its full size at once (a set already written is turned into it by a script, in
+ * Redis), and its numbers are set with BITFIELD, at most 1,024 a command. The count of distinct
+ * numbers is what SADD and BITFIELD report as new, so duplicates in the file count once. Commands
  * are pipelined, at most {@code maxInFlight} at once; nothing is one round trip per number. Not
  * thread-safe: one thread feeds it.
  */
@@ -37,21 +39,19 @@ public final class ListWriter {
     private static final int BITMAP_BYTES = BLOCK / 8;
     private static final int DENSE = -1;
 
-    /**
-     * A set block becomes a bitmap: KEYS[1] the block; ARGV the suffixes to add. Returns how many of
-     * ARGV were not in the block yet.
-     */
+    /** A set block becomes a bitmap of the same numbers: KEYS[1] the block. */
     private static final String TO_BITMAP = """
             local m = redis.call('SMEMBERS', KEYS[1])
             redis.call('DEL', KEYS[1])
             redis.call('SET', KEYS[1], string.rep('\\0', %d))
             for i = 1, #m do redis.call('SETBIT', KEYS[1], tonumber(m[i]), 1) end
-            local added = 0
-            for i = 1, #ARGV do
-              if redis.call('SETBIT', KEYS[1], tonumber(ARGV[i]), 1) == 0 then added = added + 1 end
-            end
-            return added
+            return 0
             """.formatted(BITMAP_BYTES);
+
+    /** A bitmap block's value when it is created: all zero, allocated once at its full size. */
+    private static final String EMPTY_BITMAP = "\0".repeat(BITMAP_BYTES);
+    /** Most numbers one command carries. */
+    private static final int MAX_ARGS = 1024;
 
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String name;
@@ -141,9 +141,29 @@ public final class ListWriter {
     private void write(long prefix, int[] run, int len) throws Exception {
         String key = RedisKeys.listBlock(name, version, prefix);
         int sent = blocks.getOrDefault(prefix, 0);
-        if (sent == DENSE) {
-            BitFieldArgs args = new BitFieldArgs();
+        if (sent != DENSE && sent + len <= MAX_SET) {
+            String[] members = new String[len];
             for (int k = 0; k < len; k++) {
+                members[k] = Integer.toString(run[k]);
+            }
+            blocks.put(prefix, sent + len);
+            track(redis.sadd(key, members), v -> v);
+            return;
+        }
+        if (sent != DENSE) {
+            blocks.put(prefix, DENSE);
+            denseBlocks++;
+            if (sent == 0) {
+                track(redis.set(key, EMPTY_BITMAP), v -> 0L);
+            } else {
+                // the numbers already in the block's set move into the bitmap, in Redis (at most MAX_SET of them)
+                track(redis.eval(TO_BITMAP, ScriptOutputType.INTEGER, new String[] {key}), v -> 0L);
+            }
+            track(redis.sadd(RedisKeys.listDenseIndex(name, version), Long.toString(prefix)), v -> 0L);
+        }
+        for (int from = 0; from < len; from += MAX_ARGS) {
+            BitFieldArgs args = new BitFieldArgs();
+            for (int k = from; k < Math.min(len, from + MAX_ARGS); k++) {
                 args.set(BitFieldArgs.unsigned(1), run[k], 1);
             }
             track(redis.bitfield(key, args), old -> {
@@ -155,21 +175,7 @@ public final class ListWriter {
                 }
                 return fresh;
             });
-            return;
         }
-        String[] members = new String[len];
-        for (int k = 0; k < len; k++) {
-            members[k] = Integer.toString(run[k]);
-        }
-        if (sent + len <= MAX_SET) {
-            blocks.put(prefix, sent + len);
-            track(redis.sadd(key, members), v -> v);
-            return;
-        }
-        blocks.put(prefix, DENSE);
-        denseBlocks++;
-        track(redis.eval(TO_BITMAP, ScriptOutputType.INTEGER, new String[] {key}, members), v -> (Long) v);
-        track(redis.sadd(RedisKeys.listDenseIndex(name, version), Long.toString(prefix)), v -> 0L);
     }
 
     private interface Count<T> {
