@@ -142,6 +142,7 @@ public final class ExternalLists {
     private record Live(
             String name,
             long version,
+            long loadedAt,
             String keyPrefix,
             long[] dense,
             String[] accounts,
@@ -484,7 +485,10 @@ public final class ExternalLists {
             }
             Live have = null;
             for (Live l : current) {
-                if (l.name.equals(m.name()) && l.version == m.live().version()) {
+                // the load time too: a Redis that lost its data hands out version numbers again
+                if (l.name.equals(m.name())
+                        && l.version == m.live().version()
+                        && l.loadedAt == m.live().loadedAt()) {
                     have = l;
                 }
             }
@@ -500,6 +504,7 @@ public final class ExternalLists {
                 have = new Live(
                         m.name(),
                         m.live().version(),
+                        m.live().loadedAt(),
                         RedisKeys.listVersionPrefix(m.name(), m.live().version()),
                         dense,
                         accounts,
