@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * flagged by a {@link ConsentEvent.Type#FLAGGED} event (it was the former holder's). Both are
  * consent events like any other: journaled, in the audit trail, on the feed, with source
  * {@code deactivation} and the list as actor. Loading the same file again records nothing twice
- * (a voided entry has changed after the deactivation; a flag names its deactivation date).
+ * (a flag or a void names its deactivation date and list, and an entry holding one is not flagged).
  * Entries changed after the deactivation (the new holder's) are left alone.
  */
 public final class Deactivations {
@@ -100,10 +100,11 @@ public final class Deactivations {
                 }
                 for (SuppressionStore.ListEntry e : flags) {
                     boolean already = events.stream()
-                            .anyMatch(ev -> ev.type() == ConsentEvent.Type.FLAGGED
-                                    && ev.slot().equals(e.slot())
-                                    && ev.reason() != null
-                                    && ev.reason().startsWith(tag));
+                            .anyMatch(ev ->
+                                    (ev.type() == ConsentEvent.Type.FLAGGED || ev.type() == ConsentEvent.Type.VOIDED)
+                                            && ev.slot().equals(e.slot())
+                                            && ev.reason() != null
+                                            && ev.reason().startsWith(tag));
                     if (!already) {
                         recorded.add(record(
                                 ConsentEvent.Type.FLAGGED,

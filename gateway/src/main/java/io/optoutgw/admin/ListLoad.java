@@ -24,7 +24,7 @@ import java.util.Locale;
  * mark, blank lines and {@code \r\n} are accepted; a bad row is reported by its line number (at most
  * {@value #MAX_ERRORS_LISTED} listed, all counted) and the rest loaded. A deactivation file may
  * give each number's date in a second column (or a header's {@code deactivated} / {@code date}
- * column): an ISO date (its end, UTC) or instant; without one the load's time. A file without a
+ * column): an ISO date (its start, UTC) or instant; without one the load's time. A file without a
  * single number is not made live. Not thread-safe: one thread feeds it.
  */
 public final class ListLoad {
@@ -269,7 +269,7 @@ public final class ListLoad {
         return true;
     }
 
-    /** A deactivation date: an ISO date (its end, UTC) or instant, not in the future; empty: now. */
+    /** A deactivation date: an ISO date (its start, UTC) or instant, not in the future; empty: now. */
     private Instant date(String v) {
         if (v.isEmpty()) {
             return now;
@@ -279,11 +279,8 @@ public final class ListLoad {
             at = Instant.parse(v);
         } catch (DateTimeParseException e) {
             try {
-                at = LocalDate.parse(v)
-                        .plusDays(1)
-                        .atStartOfDay()
-                        .toInstant(ZoneOffset.UTC)
-                        .minusSeconds(1);
+                // its start: an opt-in given on the deactivation day may be the new holder's
+                at = LocalDate.parse(v).atStartOfDay().toInstant(ZoneOffset.UTC);
             } catch (DateTimeParseException e2) {
                 throw new IllegalArgumentException(
                         "deactivation date must be an ISO date such as 2024-05-01 or an instant, got '"

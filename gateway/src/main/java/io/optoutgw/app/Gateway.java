@@ -671,6 +671,12 @@ public final class Gateway implements AutoCloseable {
         }
         for (Account account : accounts.accounts()) {
             metrics.initAccount(account.systemId());
+            for (ListConfig l : config.lists()) {
+                // the configured lists' refusal counters exist from start-up, at zero
+                if (l.accounts().isEmpty() || l.accounts().contains(account.systemId())) {
+                    metrics.counter(GatewayMeter.LIST_REFUSALS, account.systemId(), l.name());
+                }
+            }
             OptOutInstructionConfig instruction = account.config().optOut().optOutInstruction();
             if (instruction != null) {
                 List<String> checked = !instruction.categories().isEmpty()

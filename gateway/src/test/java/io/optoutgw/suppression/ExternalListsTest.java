@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -349,11 +350,12 @@ class ExternalListsTest {
         int refused = Esmes.status(acme, "", "12345", stopped);
         assertNotEquals(0, refused);
         assertEquals(0, Esmes.status(acme, "", "12345", optedIn));
-        Thread.sleep(1100); // the deactivation is later than the opt-in to the second
+        Thread.sleep(2100); // the deactivation is later than the opt-in (orders are in seconds)
+        String at = Instant.now().minusMillis(500).toString();
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         Path f = file(
                 "carrier.csv",
-                List.of("number,deactivated", "+" + stopped + "," + today, "+" + optedIn + "," + today, "+" + fresh));
+                List.of("number,deactivated", "+" + stopped + "," + at, "+" + optedIn + "," + at, "+" + fresh));
         Result load = cli("lists", "load", "carrier", f.toString(), "--kind", "deactivation");
         assertEquals(0, load.code(), load.out() + load.err());
         assertTrue(load.out().contains("1 opt-ins voided, 1 opt-outs flagged"), load.out());
