@@ -280,6 +280,9 @@ public final class NumberTraces {
         if (m == null || m.isEmpty()) {
             return null;
         }
+        if (m.startsWith("l:")) {
+            return "list:" + m.substring(2);
+        }
         boolean category = m.endsWith("~");
         String account = e.account() == null ? "" : e.account();
         String sender = e.sender() == null ? "" : e.sender();

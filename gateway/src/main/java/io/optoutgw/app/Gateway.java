@@ -1,5 +1,6 @@
 package io.optoutgw.app;
 
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -10,7 +11,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.Deactivations;
 import io.optoutgw.admin.InboundEvents;
+import io.optoutgw.admin.ListAdmin;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ScopeNames;
@@ -20,6 +23,7 @@ import io.optoutgw.admin.VerifySchedule;
 import io.optoutgw.config.ConfigException;
 import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.config.GatewayConfig;
+import io.optoutgw.config.ListConfig;
 import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.config.WebhookConfig;
@@ -53,6 +57,7 @@ import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
+import io.optoutgw.suppression.ExternalLists;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.CheckpointStore;
@@ -114,6 +119,13 @@ public final class Gateway implements AutoCloseable {
     private VerifySchedule verifySchedule;
     private RelayedStats relayedStats;
     private EvidenceLedger evidence;
+    private ExternalLists externalLists;
+    private ListAdmin listAdmin;
+    /** Grace period before a version that is neither live nor previous is deleted. */
+    private static final Duration LIST_VERSION_GRACE = Duration.ofMinutes(2);
+    /** Command timeout of the connection a list version is written on. */
+    private static final Duration LIST_WRITE_TIMEOUT = Duration.ofSeconds(30);
+
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int smppTlsPort = -1;
@@ -255,6 +267,40 @@ public final class Gateway implements AutoCloseable {
             started.push(delivery::close);
         }
 
+        // external lists: every submit is checked against their live versions too, from the first one
+        externalLists = new ExternalLists(redis.async(), STARTUP_REDIS_TIMEOUT);
+        // a version is written on a connection of its own: bulk writes hold up no opt-out, MO or admin command
+        String bulkUri = redisUri;
+        externalLists.bulk(
+                () -> {
+                    RedisConnector c = RedisConnector.connect(bulkUri, LIST_WRITE_TIMEOUT);
+                    return new ExternalLists.Bulk() {
+                        @Override
+                        public RedisClusterAsyncCommands<String, String> commands() {
+                            return c.async();
+                        }
+
+                        @Override
+                        public void close() {
+                            c.close();
+                        }
+                    };
+                },
+                LIST_WRITE_TIMEOUT);
+        externalLists.refresh();
+        list.lists(externalLists);
+        listAdmin = new ListAdmin(
+                externalLists,
+                new Deactivations(new SuppressionAdmin(
+                        list,
+                        recorder,
+                        new ScopeNames(accountNames(config), categoriesByAccount(config)),
+                        config.instanceId(),
+                        Duration.ofSeconds(5),
+                        metrics)),
+                config.lists());
+        listAdmin.refreshSnapshot();
+
         OptOutService optOut =
                 new OptOutService(config.optout(), config.instanceId(), recorder, redis.async(), metrics);
         SuppressionGuard guard = new SuppressionGuard(
@@ -295,6 +341,7 @@ public final class Gateway implements AutoCloseable {
         started.push(() -> upstreams.stop(Duration.ofSeconds(3)));
         registerMeters(accounts, metrics, signer != null);
         startReconciler();
+        startLists();
         started.push(verifySchedule::close);
         verifySchedule.start();
 
@@ -370,7 +417,89 @@ public final class Gateway implements AutoCloseable {
                 timeout);
         var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
-                .withEvents(feed, inbound, webhooks);
+                .withEvents(feed, inbound, webhooks)
+                .withLists(listAdmin);
+    }
+
+    private static Set<String> accountNames(GatewayConfig config) {
+        Set<String> accounts = new HashSet<>();
+        config.accounts().forEach(a -> accounts.add(a.systemId()));
+        return accounts;
+    }
+
+    /**
+     * External lists: every second the live versions are read again (a load or rollback by any
+     * instance is checked here within a second), with the metrics of every list; every minute
+     * versions no longer live nor previous are deleted after a grace period; configured URLs are
+     * fetched when due (one thread, apart, so a long fetch delays neither).
+     */
+    private void startLists() {
+        ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lists");
+            t.setDaemon(true);
+            return t;
+        });
+        Set<String> metered = new HashSet<>();
+        LogLimiter failures = new LogLimiter(Duration.ofMinutes(1));
+        Runnable refresh = () -> {
+            try {
+                externalLists.refresh();
+                listAdmin.refreshSnapshot();
+                for (String name : listAdmin.names()) {
+                    if (metered.add(name)) {
+                        listMeters(name).bindTo(registry);
+                    }
+                }
+            } catch (Exception e) {
+                long skipped = failures.admit();
+                if (skipped >= 0) {
+                    log.warn(
+                            "lists: reading the live versions failed ({}); checking against the last read{}",
+                            e.toString(),
+                            LogLimiter.leftOut(skipped));
+                }
+            }
+        };
+        refresh.run();
+        refresher.scheduleWithFixedDelay(refresh, 1, 1, TimeUnit.SECONDS);
+        refresher.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        long deleted = externalLists.collect(LIST_VERSION_GRACE);
+                        if (deleted > 0) {
+                            log.info("lists: {} keys of old list versions deleted", deleted);
+                        }
+                    } catch (Exception e) {
+                        log.warn("lists: deleting old versions failed (will retry): {}", e.toString());
+                    }
+                },
+                30,
+                60,
+                TimeUnit.SECONDS);
+        started.push(refresher::shutdownNow);
+        List<ListConfig> fetched =
+                config.lists().stream().filter(l -> l.url() != null).toList();
+        if (!fetched.isEmpty()) {
+            ScheduledExecutorService fetcher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "list-fetch");
+                t.setDaemon(true);
+                return t;
+            });
+            for (ListConfig l : fetched) {
+                fetcher.scheduleWithFixedDelay(() -> listAdmin.fetchIfDue(l.name()), 5, 60, TimeUnit.SECONDS);
+            }
+            started.push(fetcher::shutdownNow);
+        }
+    }
+
+    private GatewayMeterBinder listMeters(String name) {
+        return new GatewayMeterBinder()
+                .gauge(GatewayMeter.LIST_NUMBERS, listAdmin, a -> a.count(name), name)
+                .gauge(GatewayMeter.LIST_VERSION, externalLists, l -> l.liveVersion(name), name)
+                .gauge(GatewayMeter.LIST_LOADED, listAdmin, a -> a.loadedAtSeconds(name), name)
+                .gauge(GatewayMeter.LIST_AGE, listAdmin, a -> a.ageSeconds(name), name)
+                .gauge(GatewayMeter.LIST_MAX_AGE, listAdmin, a -> a.maxAgeSeconds(name), name)
+                .functionCounter(GatewayMeter.LIST_LOAD_FAILURES, listAdmin, a -> a.failures(name), name);
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */
@@ -542,6 +671,12 @@ public final class Gateway implements AutoCloseable {
         }
         for (Account account : accounts.accounts()) {
             metrics.initAccount(account.systemId());
+            for (ListConfig l : config.lists()) {
+                // the configured lists' refusal counters exist from start-up, at zero
+                if (l.accounts().isEmpty() || l.accounts().contains(account.systemId())) {
+                    metrics.counter(GatewayMeter.LIST_REFUSALS, account.systemId(), l.name());
+                }
+            }
             OptOutInstructionConfig instruction = account.config().optOut().optOutInstruction();
             if (instruction != null) {
                 List<String> checked = !instruction.categories().isEmpty()

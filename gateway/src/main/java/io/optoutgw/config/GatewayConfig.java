@@ -1,5 +1,6 @@
 package io.optoutgw.config;
 
+import io.optoutgw.suppression.ExternalLists;
 import java.util.List;
 
 /**
@@ -20,7 +21,8 @@ public record GatewayConfig(
         OptOutConfig optout,
         FeedConfig feed,
         List<WebhookConfig> webhooks,
-        EvidenceConfig evidence) {
+        EvidenceConfig evidence,
+        List<ListConfig> lists) {
 
     public GatewayConfig {
         ConfigChecks.notBlank("instanceId", instanceId);
@@ -36,10 +38,12 @@ public record GatewayConfig(
         ConfigChecks.present("feed", feed);
         webhooks = webhooks == null ? List.of() : nameWebhooks(webhooks);
         evidence = evidence == null ? EvidenceConfig.defaults() : evidence;
+        lists = lists == null ? List.of() : List.copyOf(lists);
         ConfigChecks.unique(
                 "upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
         ConfigChecks.unique(
                 "accounts", accounts.stream().map(AccountConfig::systemId).toList());
+        checkLists(lists, accounts);
         List<String> upstreamNames =
                 upstreams.stream().map(UpstreamConfig::name).toList();
         for (int i = 0; i < accounts.size(); i++) {
@@ -51,6 +55,45 @@ public record GatewayConfig(
                 }
             }
         }
+    }
+
+    /** Names unique, at most {@link ExternalLists#MAX_LISTS}; accounts and categories the accounts declare. */
+    private static void checkLists(List<ListConfig> lists, List<AccountConfig> accounts) {
+        ConfigChecks.unique("lists", lists.stream().map(ListConfig::name).toList());
+        if (lists.size() > ExternalLists.MAX_LISTS) {
+            throw new ConfigException("lists", "at most " + ExternalLists.MAX_LISTS + " lists, got " + lists.size());
+        }
+        List<String> known = accounts.stream().map(AccountConfig::systemId).toList();
+        for (int i = 0; i < lists.size(); i++) {
+            ListConfig l = lists.get(i);
+            for (String a : l.accounts()) {
+                if (!known.contains(a)) {
+                    throw new ConfigException(
+                            "lists[" + i + "].accounts",
+                            "names unknown account '" + a + "' (known: " + String.join(", ", known) + ")");
+                }
+            }
+            for (String c : l.categories()) {
+                boolean declared = accounts.stream()
+                        .filter(a -> l.accounts().isEmpty() || l.accounts().contains(a.systemId()))
+                        .anyMatch(a -> a.optOut().categories().contains(c));
+                if (!declared) {
+                    throw new ConfigException(
+                            "lists[" + i + "].categories",
+                            "no account it applies to declares the category '" + c + "' (optOut.categories)");
+                }
+            }
+        }
+    }
+
+    /** The configured list named {@code name}, or {@code null}. */
+    public ListConfig list(String name) {
+        for (ListConfig l : lists) {
+            if (l.name().equals(name)) {
+                return l;
+            }
+        }
+        return null;
     }
 
     /** The account with this system_id, or {@code null}. */

@@ -18,7 +18,7 @@ import java.util.Set;
  * @param accounts         deliver only events of these accounts (events of no account, such as
  *                         global changes by an operator, always go); empty: every account
  * @param events           deliver only these types (opt_out, opt_in, help, reason, clarification,
- *                         admin); empty: every type
+ *                         admin, deactivation); empty: every type
  * @param timeout          how long one delivery may take before it counts as failed
  * @param maxRetryInterval the longest wait between two attempts at one event
  * @param retryFor         how long an event is retried before it goes to the dead-letter list
@@ -34,7 +34,8 @@ public record WebhookConfig(
         Duration retryFor) {
 
     /** The feed's event types. */
-    public static final Set<String> TYPES = Set.of("opt_out", "opt_in", "help", "reason", "clarification", "admin");
+    public static final Set<String> TYPES =
+            Set.of("opt_out", "opt_in", "help", "reason", "clarification", "admin", "deactivation");
 
     public WebhookConfig {
         if (url == null || url.isBlank()) {

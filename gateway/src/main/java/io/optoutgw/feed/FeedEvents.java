@@ -15,7 +15,9 @@ public final class FeedEvents {
 
     /**
      * The feed type of {@code e}: opt_out, opt_in, help, reason, clarification (a reply that
-     * narrowed an opt-out) or admin (an operator's or import's change; {@code action} says which).
+     * narrowed an opt-out), admin (an operator's or import's change; {@code action} says which) or
+     * deactivation (a carrier's deactivation file voided an opt-in or flagged an opt-out; {@code
+     * action} says which).
      */
     public static String type(ConsentEvent e) {
         return switch (e.type()) {
@@ -25,6 +27,7 @@ public final class FeedEvents {
             case REASON -> "reason";
             case NARROWED -> "clarification";
             case ADMIN_ADD, ADMIN_REMOVE -> "admin";
+            case VOIDED, FLAGGED -> "deactivation";
         };
     }
 
@@ -36,6 +39,8 @@ public final class FeedEvents {
         m.put("type", type(e));
         if (e.type() == ConsentEvent.Type.ADMIN_ADD || e.type() == ConsentEvent.Type.ADMIN_REMOVE) {
             m.put("action", e.type() == ConsentEvent.Type.ADMIN_ADD ? "add" : "remove");
+        } else if (e.type() == ConsentEvent.Type.VOIDED || e.type() == ConsentEvent.Type.FLAGGED) {
+            m.put("action", e.type() == ConsentEvent.Type.VOIDED ? "opt_in_voided" : "opt_out_flagged");
         }
         m.put("time", e.time().toString());
         m.put("number", "+" + e.number());

@@ -12,7 +12,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.CsvImport;
+import io.optoutgw.admin.ImportResult;
 import io.optoutgw.admin.InboundEvents;
+import io.optoutgw.admin.ListAdmin;
+import io.optoutgw.admin.ListLoad;
+import io.optoutgw.admin.ListLoadResult;
 import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.SuppressionAdmin;
@@ -21,6 +25,7 @@ import io.optoutgw.feed.EventFeed;
 import io.optoutgw.feed.FeedEvents;
 import io.optoutgw.feed.WebhookDelivery;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.ExternalLists;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
 import io.optoutgw.suppression.evidence.EvidenceKeys;
@@ -81,6 +86,15 @@ import org.slf4j.LoggerFactory;
  *                                            (publicKey: base64 X.509 Ed25519 keys to trust instead of the
  *                                            configured ones, repeatable)
  * GET    /api/audit/verify/last?instance=    the last verification this (or that) instance ran, findings listed
+ * GET    /api/lists                          the external lists: live and previous version, count, loaded-at,
+ *                                            checksum, age, staleness
+ * GET    /api/lists/{name}                   one list
+ * PUT    /api/lists/{name}?kind=&amp;accounts=&amp;categories=&amp;region=
+ *                                            CSV body of numbers (POST too), streamed: a new version, made live
+ *                                            when complete ({@link ListLoad})
+ * POST   /api/lists/{name}/rollback          the previous version live again
+ * POST   /api/lists/{name}/fetch             fetch a configured list from its url now
+ * DELETE /api/lists/{name}                   stop checking against it; its versions are deleted
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -90,6 +104,7 @@ public final class AdminApi implements AutoCloseable {
     static final String EXPORT_PATH = "/api/suppressions/export";
     private static final String SUPPRESSIONS = "/api/suppressions";
     private static final String TRACE = "/api/trace";
+    static final String LISTS = "/api/lists";
     /**
      * Rows of an import being recorded at once: two Redis commands each, on the connection SMPP
      * traffic shares and which queues at most 10,000 commands. 2,000 measured no faster than 500.
@@ -109,6 +124,7 @@ public final class AdminApi implements AutoCloseable {
     private volatile EventFeed feed;
     private volatile InboundEvents inbound;
     private volatile List<WebhookDelivery> webhooks = List.of();
+    private volatile ListAdmin lists;
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -143,6 +159,12 @@ public final class AdminApi implements AutoCloseable {
         return this;
     }
 
+    /** Serves the external lists ({@code /api/lists}). */
+    public AdminApi withLists(ListAdmin lists) {
+        this.lists = lists;
+        return this;
+    }
+
     /** An API that answers every request 401 "disabled". */
     public static AdminApi disabled() {
         return new AdminApi(null, null, null);
@@ -160,6 +182,25 @@ public final class AdminApi implements AutoCloseable {
         return r.decoderResult().isSuccess()
                 && HttpMethod.POST.equals(r.method())
                 && new QueryStringDecoder(r.uri()).path().equals(IMPORT_PATH);
+    }
+
+    /** An upload whose body is streamed, not aggregated: an import, or a list load ({@code PUT /api/lists/{name}}). */
+    static boolean isStreamed(HttpRequest r) {
+        return isImport(r) || listLoadName(r) != null;
+    }
+
+    /** The list a {@code PUT} or {@code POST /api/lists/{name}} loads, or null. */
+    private static String listLoadName(HttpRequest r) {
+        if (!r.decoderResult().isSuccess()
+                || !(HttpMethod.PUT.equals(r.method()) || HttpMethod.POST.equals(r.method()))) {
+            return null;
+        }
+        String path = new QueryStringDecoder(r.uri()).path();
+        if (!path.startsWith(LISTS + "/") || path.indexOf('/', LISTS.length() + 1) >= 0) {
+            return null;
+        }
+        String name = path.substring(LISTS.length() + 1);
+        return name.isEmpty() ? null : name;
     }
 
     /** Null when the request carries the admin token, otherwise why it is refused (401). */
@@ -273,6 +314,8 @@ public final class AdminApi implements AutoCloseable {
                                             : " by " + call.param("instance")));
                 }
                 reply(call, HttpResponseStatus.OK, last);
+            } else if (path.equals(LISTS) || path.startsWith(LISTS + "/")) {
+                reply(call, HttpResponseStatus.OK, lists(call, path));
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, trace(call, path.substring(TRACE.length() + 1)));
@@ -281,6 +324,10 @@ public final class AdminApi implements AutoCloseable {
             }
         } catch (ApiException e) {
             reply(call, e.status(), new ApiBodies.ErrorBody(e.getMessage()));
+        } catch (ExternalLists.NoSuchElementException e) {
+            reply(call, HttpResponseStatus.NOT_FOUND, new ApiBodies.ErrorBody(e.getMessage()));
+        } catch (IllegalStateException e) {
+            reply(call, HttpResponseStatus.CONFLICT, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (ResubscribeRefused e) {
             reply(call, HttpResponseStatus.CONFLICT, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (IllegalArgumentException e) {
@@ -583,8 +630,54 @@ public final class AdminApi implements AutoCloseable {
         }
     }
 
-    /** Starts a streamed import, or a rejection that answers once the body is discarded. Called on the event loop. */
+    /** {@code /api/lists...} except the streamed load. */
+    private Object lists(Call call, String path) throws Exception {
+        ListAdmin l = lists;
+        if (l == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "external lists are not enabled");
+        }
+        if (path.equals(LISTS) || path.equals(LISTS + "/")) {
+            allow(call, HttpMethod.GET);
+            return Map.of("lists", l.status());
+        }
+        String rest = path.substring(LISTS.length() + 1);
+        int slash = rest.indexOf('/');
+        String name = slash < 0 ? rest : rest.substring(0, slash);
+        String action = slash < 0 ? "" : rest.substring(slash + 1);
+        switch (action) {
+            case "" -> {
+                if (HttpMethod.DELETE.equals(call.method())) {
+                    ExternalLists.Meta removed = l.remove(name);
+                    log.info(
+                            "admin: list {} removed (was v{})",
+                            name,
+                            removed.live() == null ? "-" : removed.live().version());
+                    return Map.of("removed", name);
+                }
+                allow(call, HttpMethod.GET);
+                return l.status(name);
+            }
+            case "rollback" -> {
+                allow(call, HttpMethod.POST);
+                ExternalLists.Meta m = l.rollback(name);
+                log.info("admin: list {} rolled back to v{}", name, m.live().version());
+                return l.status(name);
+            }
+            case "fetch" -> {
+                allow(call, HttpMethod.POST);
+                return l.fetch(name);
+            }
+            default ->
+                throw new ApiException(HttpResponseStatus.NOT_FOUND, "no such endpoint: " + call.method() + " " + path);
+        }
+    }
+
+    /** Starts a streamed import or list load, or a rejection that answers once the body is discarded (event loop). */
     ImportUpload beginImport(ChannelHandlerContext ctx, HttpRequest request) {
+        String list = listLoadName(request);
+        if (list != null) {
+            return beginListLoad(ctx, request, list);
+        }
         Channel ch = ctx.channel();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         ch.config().setAutoRead(true);
@@ -626,18 +719,149 @@ public final class AdminApi implements AutoCloseable {
         }
         log.info("admin: import {} started by {} from {}", job.importId(), actor, ch.remoteAddress());
         try {
-            return ImportUpload.start(
-                    ch,
-                    request,
-                    job,
-                    pool,
-                    admin.timeout().multipliedBy(4).plus(Duration.ofSeconds(5)),
-                    () -> importRunning.set(false));
+            Duration finishWait = admin.timeout().multipliedBy(4).plus(Duration.ofSeconds(5));
+            return ImportUpload.start(ch, request, csvJob(job, finishWait), pool, () -> importRunning.set(false));
         } catch (RejectedExecutionException e) {
             importRunning.set(false);
             return ImportUpload.rejected(
                     ch, request, Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin API busy, try again"));
         }
+    }
+
+    /** A CSV import as a streamed job. */
+    private static ImportUpload.Job csvJob(CsvImport job, Duration finishWait) {
+        return new ImportUpload.Job() {
+            @Override
+            public String id() {
+                return "import " + job.importId();
+            }
+
+            @Override
+            public void accept(byte[] bytes, int offset, int length) throws Exception {
+                job.accept(bytes, offset, length);
+            }
+
+            @Override
+            public ImportUpload.Answer finish() throws Exception {
+                return answer(job.finish(finishWait));
+            }
+
+            @Override
+            public ImportUpload.Answer abort(String why) throws Exception {
+                return answer(job.abort(why, finishWait));
+            }
+
+            private ImportUpload.Answer answer(ImportResult result) {
+                double seconds = Math.max(1, result.millis()) / 1000.0;
+                String summary = String.format(
+                        Locale.ROOT,
+                        "%d rows, %d imported, %d bad, %d failed, %d skipped in %d ms (%d rows/s)%s",
+                        result.rows(),
+                        result.imported(),
+                        result.bad(),
+                        result.failed(),
+                        result.skipped(),
+                        result.millis(),
+                        Math.round(result.rows() / seconds),
+                        result.aborted() == null ? "" : "; aborted: " + result.aborted());
+                return new ImportUpload.Answer(
+                        result.aborted() == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        result,
+                        summary);
+            }
+        };
+    }
+
+    /** {@code PUT /api/lists/{name}}: a streamed load of a new version of the list. */
+    private ImportUpload beginListLoad(ChannelHandlerContext ctx, HttpRequest request, String name) {
+        Channel ch = ctx.channel();
+        ch.config().setAutoRead(true);
+        String denied = authError(request);
+        if (denied != null) {
+            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.UNAUTHORIZED, denied));
+        }
+        ListAdmin l = lists;
+        if (l == null) {
+            return ImportUpload.rejected(
+                    ch, request, Responses.error(HttpResponseStatus.NOT_FOUND, "external lists are not enabled"));
+        }
+        Map<String, List<String>> p = new QueryStringDecoder(request.uri()).parameters();
+        ListLoad load;
+        try {
+            ExternalLists.checkName(name);
+            load = l.begin(
+                    name,
+                    first(p, "kind"),
+                    names(first(p, "accounts")),
+                    names(first(p, "categories")),
+                    first(p, "region"),
+                    "upload");
+        } catch (IllegalArgumentException e) {
+            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.BAD_REQUEST, e.getMessage()));
+        } catch (IllegalStateException e) {
+            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.CONFLICT, e.getMessage()));
+        } catch (Exception e) {
+            return ImportUpload.rejected(
+                    ch, request, Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "list unavailable: " + e));
+        }
+        log.info("admin: list load {} started from {}", load.id(), ch.remoteAddress());
+        boolean[] failed = {true};
+        ImportUpload.Job job = new ImportUpload.Job() {
+            @Override
+            public String id() {
+                return "list load " + load.id();
+            }
+
+            @Override
+            public void accept(byte[] bytes, int offset, int length) throws Exception {
+                load.accept(bytes, offset, length);
+            }
+
+            @Override
+            public ImportUpload.Answer finish() throws Exception {
+                ListLoadResult r = load.finish();
+                failed[0] = r.aborted() != null;
+                return answer(r);
+            }
+
+            @Override
+            public ImportUpload.Answer abort(String why) {
+                return answer(load.abort(why));
+            }
+
+            private ImportUpload.Answer answer(ListLoadResult r) {
+                String summary = String.format(
+                        Locale.ROOT,
+                        "%d rows, %d numbers, %d bad in %d ms%s",
+                        r.rows(),
+                        r.count(),
+                        r.bad(),
+                        r.millis(),
+                        r.aborted() == null ? "" : "; not made live: " + r.aborted());
+                return new ImportUpload.Answer(
+                        r.aborted() == null ? HttpResponseStatus.OK : HttpResponseStatus.UNPROCESSABLE_ENTITY,
+                        r,
+                        summary);
+            }
+        };
+        try {
+            return ImportUpload.start(ch, request, job, pool, () -> l.done(name, failed[0]));
+        } catch (RejectedExecutionException e) {
+            l.done(name, false);
+            return ImportUpload.rejected(
+                    ch, request, Responses.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "admin API busy, try again"));
+        }
+    }
+
+    /** A comma-separated list parameter; null when absent, empty for an empty value. */
+    private static List<String> names(String v) {
+        if (v == null) {
+            return null;
+        }
+        return java.util.Arrays.stream(v.split(","))
+                .map(String::strip)
+                .filter(x -> !x.isEmpty())
+                .toList();
     }
 
     private static String first(Map<String, List<String>> p, String name) {

@@ -9,7 +9,7 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * Sits between the HTTP codec and the aggregator: takes {@code POST /api/suppressions/import} and
- * its body chunks out of the pipeline and streams them to an {@link ImportUpload}; every other
+ * {@code PUT /api/lists/{name}} (a list load) with their body chunks out of the pipeline and streams them to an {@link ImportUpload}; every other
  * request goes on to be aggregated as before.
  */
 final class ImportRouter extends ChannelInboundHandlerAdapter {
@@ -23,7 +23,7 @@ final class ImportRouter extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (upload == null && msg instanceof HttpRequest request && AdminApi.isImport(request)) {
+        if (upload == null && msg instanceof HttpRequest request && AdminApi.isStreamed(request)) {
             upload = api.beginImport(ctx, request);
         }
         if (upload == null) {

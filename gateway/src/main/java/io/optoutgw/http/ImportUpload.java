@@ -14,9 +14,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.optoutgw.admin.CsvImport;
-import io.optoutgw.admin.ImportResult;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The body of one {@code POST /api/suppressions/import}, streamed: chunks go from the event loop to
+ * The body of one {@code POST /api/suppressions/import} or {@code PUT /api/lists/{name}}, streamed: chunks go from the event loop to
  * an admin thread that parses and records them; the connection stops reading while more than
  * {@value #HIGH_WATER} bytes wait, so memory stays bounded whatever the file size. A rejected
  * upload discards the body and then answers (or answers at once and closes when the client
@@ -44,11 +41,28 @@ final class ImportUpload {
     private final boolean keepAlive;
     private final FullHttpResponse rejection;
     private boolean answered;
-    private final CsvImport job;
+    private final Job job;
     private final BlockingQueue<byte[]> chunks;
     private final AtomicLong queued = new AtomicLong();
 
-    private ImportUpload(Channel ch, boolean keepAlive, FullHttpResponse rejection, CsvImport job) {
+    /** What consumes the body on the admin thread. */
+    interface Job {
+        /** How the log names it. */
+        String id();
+
+        void accept(byte[] bytes, int offset, int length) throws Exception;
+
+        /** The body ended: the answer. */
+        Answer finish() throws Exception;
+
+        /** The client went away before the end of the body: what is logged. */
+        Answer abort(String why) throws Exception;
+    }
+
+    /** The answer to a streamed upload: its status, JSON body and the log line's summary. */
+    record Answer(HttpResponseStatus status, Object body, String summary) {}
+
+    private ImportUpload(Channel ch, boolean keepAlive, FullHttpResponse rejection, Job job) {
         this.ch = ch;
         this.keepAlive = keepAlive;
         this.rejection = rejection;
@@ -67,12 +81,11 @@ final class ImportUpload {
         return u;
     }
 
-    static ImportUpload start(
-            Channel ch, HttpRequest request, CsvImport job, Executor pool, Duration finishWait, Runnable done) {
+    static ImportUpload start(Channel ch, HttpRequest request, Job job, Executor pool, Runnable done) {
         ImportUpload u = new ImportUpload(ch, HttpUtil.isKeepAlive(request), null, job);
         pool.execute(() -> {
             try {
-                u.work(finishWait);
+                u.work();
             } finally {
                 done.run();
             }
@@ -120,8 +133,8 @@ final class ImportUpload {
         }
     }
 
-    private void work(Duration finishWait) {
-        ImportResult result;
+    private void work() {
+        Answer result;
         boolean complete = false;
         try {
             while (true) {
@@ -130,12 +143,12 @@ final class ImportUpload {
                     continue;
                 }
                 if (b == END) {
-                    result = job.finish(finishWait);
+                    result = job.finish();
                     complete = true;
                     break;
                 }
                 if (b == GONE) {
-                    result = job.abort("the client closed the connection before the end of the body", finishWait);
+                    result = job.abort("the client closed the connection before the end of the body");
                     break;
                 }
                 job.accept(b, 0, b.length);
@@ -145,30 +158,24 @@ final class ImportUpload {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            log.warn("admin: import {} interrupted (gateway stopping)", job.importId());
+            log.warn("admin: {} interrupted (gateway stopping)", job.id());
             ch.close();
             return;
-        } catch (RuntimeException e) {
-            log.warn("admin: import {} failed: {}", job.importId(), e.toString());
-            Responses.send(ch, false, Responses.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "import failed: " + e));
+        } catch (Exception e) {
+            log.warn("admin: {} failed: {}", job.id(), e.toString());
+            Responses.send(
+                    ch,
+                    false,
+                    Responses.error(
+                            e instanceof RuntimeException
+                                    ? HttpResponseStatus.INTERNAL_SERVER_ERROR
+                                    : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            job.id() + " failed: " + e));
             return;
         }
-        double seconds = Math.max(1, result.millis()) / 1000.0;
-        log.info(
-                "admin: import {} {}: {} rows, {} imported, {} bad, {} failed, {} skipped in {} ms ({} rows/s){}",
-                job.importId(),
-                complete ? "done" : "stopped",
-                result.rows(),
-                result.imported(),
-                result.bad(),
-                result.failed(),
-                result.skipped(),
-                result.millis(),
-                Math.round(result.rows() / seconds),
-                result.aborted() == null ? "" : "; aborted: " + result.aborted());
+        log.info("admin: {} {}: {}", job.id(), complete ? "done" : "stopped", result.summary());
         if (complete) {
-            FullHttpResponse r = Responses.json(
-                    result.aborted() == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, result);
+            FullHttpResponse r = Responses.json(result.status(), result.body());
             r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             Responses.send(ch, keepAlive, r);
         }

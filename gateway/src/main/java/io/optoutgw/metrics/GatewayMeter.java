@@ -6,7 +6,7 @@ import java.util.List;
  * Every meter the gateway publishes: name (Micrometer dotted form; Prometheus turns dots into
  * underscores and adds {@code _total}, {@code _seconds} suffixes), kind, base unit, description
  * and tag keys. Tags take bounded values only: account, upstream, side, direction, command,
- * status, reason, type, scope, keyword, language, how, category, result, via, jurisdiction, kind (of an audit finding), signed, sender (a configured short code or "other"),
+ * status, reason, type, scope, keyword, language, how, category, result, via, jurisdiction, kind (of an audit finding), signed, list (an external list's name: at most 32 lists), sender (a configured short code or "other"),
  * never a phone number or a message id. JVM, and Lettuce's Redis command meters, are registered
  * by their own binders.
  */
@@ -327,6 +327,45 @@ public enum GatewayMeter {
             Kind.GAUGE,
             null,
             "evidence.verifyInterval in seconds: how often the gateway verifies by itself (0: it does not)"),
+    LIST_REFUSALS(
+            "smppgw.list.refusals",
+            Kind.COUNTER,
+            null,
+            "Destinations refused because an external list holds them, by account and list (the opt-out list had"
+                    + " allowed them)",
+            "account",
+            "list"),
+    LIST_NUMBERS(
+            "smppgw.list.numbers",
+            Kind.GAUGE,
+            null,
+            "Distinct numbers in the live version of the external list",
+            "list"),
+    LIST_VERSION(
+            "smppgw.list.version",
+            Kind.GAUGE,
+            null,
+            "The live version of the external list this instance checks submits against",
+            "list"),
+    LIST_LOADED(
+            "smppgw.list.loaded.timestamp.seconds",
+            Kind.GAUGE,
+            null,
+            "When the live version of the external list was loaded (epoch seconds)",
+            "list"),
+    LIST_AGE("smppgw.list.age.seconds", Kind.GAUGE, null, "Age of the live version of the external list", "list"),
+    LIST_MAX_AGE(
+            "smppgw.list.max.age.seconds",
+            Kind.GAUGE,
+            null,
+            "lists[].maxAge of the external list in seconds: older than this it is stale (0: no limit)",
+            "list"),
+    LIST_LOAD_FAILURES(
+            "smppgw.list.load.failures",
+            Kind.COUNTER,
+            null,
+            "Loads of the external list that failed on this instance (fetch, file or Redis; the live version stays)",
+            "list"),
     REDIS_UP(
             "smppgw.redis.connected",
             Kind.GAUGE,

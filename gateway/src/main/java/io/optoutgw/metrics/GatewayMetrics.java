@@ -18,6 +18,8 @@ public final class GatewayMetrics {
     /** Why a submit was refused. */
     public enum RefusalReason {
         SUPPRESSED,
+        /** On an external list (a do-not-call list, a deactivation file): refused as an opt-out is. */
+        LISTED,
         FAIL_CLOSED,
         INVALID_NUMBER,
         SCHEDULE,
@@ -224,6 +226,11 @@ public final class GatewayMetrics {
     public void submitRefused(String account, RefusalReason reason) {
         counter(GatewayMeter.SUBMITS_REFUSED, account, reason.name().toLowerCase())
                 .increment();
+    }
+
+    /** A destination refused because the external list {@code list} holds it. */
+    public void listRefused(String account, String list) {
+        counter(GatewayMeter.LIST_REFUSALS, account, list).increment();
     }
 
     public void failOpenPass(String account) {

@@ -276,9 +276,13 @@ final class Evidence {
 
     /**
      * The list entry that refused: {@code g}, {@code a}, {@code s} (this account's sender) or
-     * {@code *} (the sender, any account), then {@code ~} when a category entry decided.
+     * {@code *} (the sender, any account), then {@code ~} when a category entry decided; for an
+     * external list, {@code l:} and the list's name.
      */
     private static String matched(SuppressionGuard.Suppressed s) {
+        if (s.list() != null) {
+            return "l:" + s.list();
+        }
         String kind;
         if (s.scope() instanceof Scope.Global) {
             kind = "g";

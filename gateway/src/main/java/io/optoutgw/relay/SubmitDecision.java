@@ -32,13 +32,13 @@ sealed interface SubmitDecision {
     }
 
     /**
-     * The number opted out: refused with the account's refusal status, or, for a single submit under
+     * The number opted out, or an external list holds it: refused with the account's refusal status, or, for a single submit under
      * {@code refusal: receipt}, with ESME_ROK and a REJECTD receipt ({@link Refusals}).
      */
     record OptedOut(SuppressionGuard.Suppressed suppressed, int status) implements Refusal {
         @Override
         public RefusalReason reason() {
-            return RefusalReason.SUPPRESSED;
+            return suppressed.list() != null ? RefusalReason.LISTED : RefusalReason.SUPPRESSED;
         }
     }
 

@@ -1036,11 +1036,25 @@ public final class SubmitRelay implements EsmeTraffic {
             metrics.redisError("check");
         }
         metrics.submitRefused(account, refusal.reason());
+        if (refusal instanceof SubmitDecision.OptedOut listed
+                && listed.suppressed().list() != null) {
+            metrics.listRefused(account, listed.suppressed().list());
+        }
         long skipped = refusalLogs.get(refusal.reason()).admit();
         if (skipped < 0) {
             return;
         }
-        if (refusal instanceof SubmitDecision.OptedOut optedOut) {
+        if (refusal instanceof SubmitDecision.OptedOut optedOut
+                && optedOut.suppressed().list() != null) {
+            SuppressionGuard.Suppressed s = optedOut.suppressed();
+            log.info(
+                    "{} {} to {} refused: on list {}{}",
+                    session.label(),
+                    what,
+                    PhoneNumbers.mask(s.digits()),
+                    s.list(),
+                    LogLimiter.leftOut(skipped));
+        } else if (refusal instanceof SubmitDecision.OptedOut optedOut) {
             SuppressionGuard.Suppressed s = optedOut.suppressed();
             log.info(
                     "{} {} to {} refused: opted out ({}{}){}",

@@ -220,14 +220,25 @@ public record ConsentEvent(
          * A clarification reply narrowed an opt-out of every category to one: lifts the entry for
          * every category, after the OPT_OUT of the named category was recorded (not an opt-in).
          */
-        NARROWED;
+        NARROWED,
+        /**
+         * A carrier's deactivation file holds the number, deactivated after this entry's opt-in: the
+         * opt-in is void from the deactivation on (the person who gave it no longer has the number),
+         * so the entry suppresses again until a later opt-in (source {@code deactivation}).
+         */
+        VOIDED,
+        /**
+         * A carrier's deactivation file holds the number, deactivated after this entry's opt-out: the
+         * opt-out stays in force and is flagged as given by the number's former holder (documents only).
+         */
+        FLAGGED;
 
         /** +1 suppresses, -1 lifts a suppression, 0 only documents. */
         public int effect() {
             return switch (this) {
-                case OPT_OUT, ADMIN_ADD -> 1;
+                case OPT_OUT, ADMIN_ADD, VOIDED -> 1;
                 case OPT_IN, ADMIN_REMOVE, NARROWED -> -1;
-                case HELP, REASON -> 0;
+                case HELP, REASON, FLAGGED -> 0;
             };
         }
     }

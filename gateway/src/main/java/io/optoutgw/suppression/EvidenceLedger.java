@@ -101,6 +101,7 @@ public final class EvidenceLedger {
     /** Refusal reasons as stored (one letter) and as shown; a reason not listed is stored as is. */
     private static final String[][] REASONS = {
         {"s", "suppressed"},
+        {"l", "listed"},
         {"f", "fail_closed"},
         {"q", "quiet_hours"},
         {"c", "frequency_cap"},
@@ -127,7 +128,8 @@ public final class EvidenceLedger {
      *                    confirmation's cause
      * @param matched     for an opt-out refusal, the entry that refused it: {@code g} (global),
      *                    {@code a} (the account), {@code s} (the sender of the account), {@code *}
-     *                    (the sender, any account), followed by {@code ~} when a category entry decided
+     *                    (the sender, any account), followed by {@code ~} when a category entry decided;
+     *                    for a refusal by an external list ({@code listed}), {@code l:} and the list's name
      * @param status      the command_status the ESME got (hex, e.g. {@code 45}); a receipt's err
      * @param sequence    the ESME's sequence number of the submit
      * @param messageId   the message id: the one the gateway answered under {@code refusal: receipt}

@@ -36,6 +36,10 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:reason:DIGITS:SENDER}</td><td>string</td><td>the opt-out a following free-text reason belongs to</td><td>{@code optout.reasonWindow}</td></tr>
  *   <tr><td>{@code gw:stats:relayed:YYYYMMDD}</td><td>hash</td><td>relayed messages a day, for the report</td><td>400 days</td></tr>
  *   <tr><td>{@code gw:cap:ACCOUNT:DIGITS}</td><td>string</td><td>send-time frequency cap: admission times in the last 24 h</td><td>24 h after the newest</td></tr>
+ *   <tr><td>{@code gw:lists}</td><td>hash</td><td>external lists: name -> JSON of the list (kind, accounts, categories, live and previous version with count, loaded-at, checksum); the swap to a new version is one write of its field</td><td>until the list is removed</td></tr>
+ *   <tr><td>{@code gw:lists:seq}</td><td>hash</td><td>external lists: name -> the last version number handed out</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:l:NAME:V:PREFIX}</td><td>set or string</td><td>version V of list NAME, the numbers whose digits without the last four are PREFIX: a set of the last four digits as integers (at most 512, an intset) or a 10,000-bit bitmap</td><td>until V is neither live nor previous, plus a grace period</td></tr>
+ *   <tr><td>{@code gw:l:NAME:V:d}</td><td>set</td><td>the PREFIXes of version V of list NAME held as bitmaps (every other PREFIX is a set)</td><td>as the version</td></tr>
  * </table>
  *
  * A hash tag ({@code {...}}) keeps keys that one script or one person touches in one Redis Cluster slot.
@@ -173,6 +177,27 @@ public final class RedisKeys {
     /** Relayed messages on {@code day}, by account and sender. */
     public static String relayedStats(LocalDate day) {
         return "gw:stats:relayed:" + DAY.format(day);
+    }
+
+    /** External lists: list name -> JSON of the list and its live and previous versions. */
+    public static final String LISTS = "gw:lists";
+
+    /** External lists: list name -> the last version number handed out. */
+    public static final String LISTS_SEQ = "gw:lists:seq";
+
+    /** Prefix of every key of version {@code version} of list {@code name}. */
+    public static String listVersionPrefix(String name, long version) {
+        return "gw:l:" + name + ":" + version + ":";
+    }
+
+    /** The numbers of version {@code version} of list {@code name} whose digits without the last four are {@code prefix}. */
+    public static String listBlock(String name, long version, long prefix) {
+        return listVersionPrefix(name, version) + prefix;
+    }
+
+    /** The prefixes of version {@code version} of list {@code name} held as bitmaps. */
+    public static String listDenseIndex(String name, long version) {
+        return listVersionPrefix(name, version) + "d";
     }
 
     /** The send-time frequency cap of one number for one account. */

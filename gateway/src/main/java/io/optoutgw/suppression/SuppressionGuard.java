@@ -28,11 +28,21 @@ public final class SuppressionGuard {
 
     /**
      * On the list in {@code scope}: refuse per the account's policy. {@code category}: the category
-     * entry that decided it, {@code null} for the entry of every category.
+     * entry that decided it, {@code null} for the entry of every category. {@code list}: the
+     * external list that holds the number ({@code scope} then null), refused the same way.
      */
-    public record Suppressed(String digits, Scope scope, String category) implements Decision {
+    public record Suppressed(String digits, Scope scope, String category, String list) implements Decision {
+        public Suppressed(String digits, Scope scope, String category) {
+            this(digits, scope, category, null);
+        }
+
         public Suppressed(String digits, Scope scope) {
             this(digits, scope, null);
+        }
+
+        /** On the external list {@code list} (the opt-out list allowed it): {@link #scope} is null. */
+        public static Suppressed listed(String digits, String list) {
+            return new Suppressed(digits, null, null, list);
         }
     }
 
@@ -86,7 +96,9 @@ public final class SuppressionGuard {
             result = store.check(n.digits(), account, sender == null ? "" : sender, category)
                     .toCompletableFuture()
                     .thenApply(v -> v.suppressed()
-                            ? new Suppressed(n.digits(), v.suppressedBy(), v.category())
+                            ? (v.suppressedBy() == null
+                                    ? Suppressed.listed(n.digits(), v.list())
+                                    : new Suppressed(n.digits(), v.suppressedBy(), v.category()))
                             : new Allow(n.digits(), v.known()));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(new Unavailable(e));

@@ -259,7 +259,11 @@ public final class SuppressionStore {
      * {@code null} when nothing does. {@code known}: some field the check read held an entry (for
      * a number that is not suppressed: an opt-out lifted again), which the evidence ledger records.
      */
-    public record Verdict(Scope suppressedBy, String category, boolean known) {
+    public record Verdict(Scope suppressedBy, String category, boolean known, String list, boolean optedIn) {
+        public Verdict(Scope suppressedBy, String category, boolean known) {
+            this(suppressedBy, category, known, null, false);
+        }
+
         public Verdict(Scope suppressedBy, String category) {
             this(suppressedBy, category, suppressedBy != null);
         }
@@ -268,9 +272,30 @@ public final class SuppressionStore {
             this(suppressedBy, null);
         }
 
+        /** Refused: by the opt-out list ({@link #suppressedBy}) or by the external list named {@link #list}. */
         public boolean suppressed() {
-            return suppressedBy != null;
+            return suppressedBy != null || list != null;
         }
+
+        /**
+         * This verdict, or when the opt-out list allowed the number, the external list {@code name}
+         * refusing it; a deactivation list ({@code yieldsToOptIn}) does not refuse a number opted in
+         * (in a scope the check read) after its deactivation: every opt-in from before it was voided
+         * when the file was loaded, so one still in force is the number's new holder's.
+         */
+        Verdict listed(String name, boolean yieldsToOptIn) {
+            if (name == null || suppressedBy != null || (yieldsToOptIn && optedIn)) {
+                return this;
+            }
+            return new Verdict(null, null, known, name, optedIn);
+        }
+    }
+
+    private volatile ExternalLists lists;
+
+    /** Checks every submit against the live external lists too, on the same connection and round trip. */
+    public void lists(ExternalLists lists) {
+        this.lists = lists;
     }
 
     /** Whether {@code digits} may not receive messages from {@code account} via {@code sender}. */
@@ -283,7 +308,9 @@ public final class SuppressionStore {
      * declares none) from {@code account} via {@code sender}. One HMGET: the four all-categories
      * fields and, with a category, that category's field in the global, account and sender scopes.
      * In each scope the later of the all-categories entry and the category entry decides (a tie:
-     * the opt-out).
+     * the opt-out). The live external lists that apply ({@link ExternalLists}) are checked by
+     * commands pipelined behind the HMGET on the same connection: still one round trip; the
+     * opt-out list decides first, a list only refuses what it allows.
      */
     public CompletionStage<Verdict> check(String digits, String account, String sender, String category) {
         Scope[] scopes = {
@@ -300,11 +327,13 @@ public final class SuppressionStore {
         for (int i = 0; i < categoryFields; i++) {
             fields[scopes.length + i] = field(digits, scopes[i], category);
         }
-        return checks.get().hmget(bucketKey(digits), fields).thenApply(values -> {
+        RedisClusterAsyncCommands<String, String> conn = checks.get();
+        CompletionStage<Verdict> verdict = conn.hmget(bucketKey(digits), fields).thenApply(values -> {
             boolean known = false;
             for (KeyValue<String, String> v : values) {
                 known |= v.hasValue();
             }
+            boolean optedIn = false;
             for (int i = 0; i < scopes.length; i++) {
                 long all = value(values.get(i));
                 long cat = i < categoryFields ? value(values.get(scopes.length + i)) : 0;
@@ -312,9 +341,15 @@ public final class SuppressionStore {
                 if (decides > 0) {
                     return new Verdict(scopes[i], decides == cat && Math.abs(cat) >= Math.abs(all) ? category : null);
                 }
+                optedIn |= decides < 0;
             }
-            return new Verdict(null, null, known);
+            return new Verdict(null, null, known, null, optedIn);
         });
+        ExternalLists external = lists;
+        CompletableFuture<String> listed = external == null ? null : external.check(conn, digits, account, category);
+        return listed == null
+                ? verdict
+                : verdict.thenCombine(listed, (v, name) -> v.listed(name, external.yieldsToOptIn(name)));
     }
 
     private static long value(KeyValue<String, String> kv) {

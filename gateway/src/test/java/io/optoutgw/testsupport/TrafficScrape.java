@@ -46,6 +46,7 @@ public final class TrafficScrape implements AutoCloseable {
             smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
             gateway = TestGateways.start(instanceId, redis.uri(), """
                     upstreams: [ { name: sim, host: 127.0.0.1, port: %d, systemId: gw } ]
+                    lists: [ { name: dnc, maxAge: 31d } ]
                     webhooks: [ { name: crm, url: "http://127.0.0.1:9/hook",
                                   secret: "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3" } ]
                     accounts: [ { systemId: acme, password: pw, numbers: ["12345"],
