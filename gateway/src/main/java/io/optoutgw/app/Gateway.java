@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.ApiTokens;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
@@ -370,7 +371,8 @@ public final class Gateway implements AutoCloseable {
                 timeout);
         var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
-                .withEvents(feed, inbound, webhooks);
+                .withEvents(feed, inbound, webhooks)
+                .withTokens(new ApiTokens(redis.async(), () -> admin.scopes().accounts(), timeout));
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */

@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
             SuppressionCommand.class,
             AuditCommand.class,
             EventsCommand.class,
+            TokensCommand.class,
             JournalCommand.class
         })
 public final class GatewayCli implements Runnable {
@@ -62,7 +63,8 @@ public final class GatewayCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit, journal");
+                spec.commandLine(),
+                "choose a command: run, hash-password, simulator, suppression, audit, tokens, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */
