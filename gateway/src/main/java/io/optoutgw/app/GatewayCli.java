@@ -142,9 +142,17 @@ public final class GatewayCli implements Runnable {
                 accountSpecs = List.of(envAccounts.trim().split("\\s+"));
             }
             GatewayConfig cfg;
-            ConfigOverrides overrides = new ConfigOverrides(
-                    smppPort, httpPort, upstream, upstreamSystemId, upstreamPassword, accountSpecs, redis, instanceId);
+            ConfigOverrides overrides;
             try {
+                overrides = new ConfigOverrides(
+                        smppPort,
+                        httpPort,
+                        upstream,
+                        upstreamSystemId,
+                        upstreamPassword,
+                        accountSpecs,
+                        redis,
+                        instanceId);
                 cfg = ConfigLoader.load(config, overrides);
             } catch (ConfigException e) {
                 System.err.println("config error: " + e.getMessage());
