@@ -42,7 +42,7 @@ public final class InboundEvents {
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:@/+=-]{1,128}");
 
     private final ConsentLedger recorder;
-    private final ScopeNames scopes;
+    private volatile ScopeNames scopes;
     private final RedisClusterAsyncCommands<String, String> redis;
     private final String instanceId;
     private final Duration window;
@@ -61,6 +61,16 @@ public final class InboundEvents {
         this.instanceId = instanceId;
         this.window = idempotencyWindow;
         this.timeout = timeout;
+    }
+
+    /** Replaces the scope names (a configuration reload changed the accounts or their categories). */
+    public void scopes(ScopeNames names) {
+        this.scopes = names;
+    }
+
+    /** The same recorder, with scopes read by {@code names} (an account's token: its own scopes only). */
+    public InboundEvents withScopes(ScopeNames names) {
+        return new InboundEvents(recorder, names, redis, instanceId, window, timeout);
     }
 
     /** One row as sent. */
@@ -164,7 +174,7 @@ public final class InboundEvents {
         }
         SuppressionAdmin.Provenance from =
                 SuppressionAdmin.provenance(row.source(), row.receivedAt(), SOURCES, ConsentEvent.Source.API, now);
-        Scope scope = row.scope() == null || row.scope().isBlank() ? Scope.Global.INSTANCE : scopes.parse(row.scope());
+        Scope scope = row.scope() == null || row.scope().isBlank() ? scopes.defaultScope() : scopes.parse(row.scope());
         String category = scopes.category(scope, row.category());
         String channel = SuppressionAdmin.text("channel", row.channel());
         return ConsentEvent.administrative(

@@ -19,6 +19,8 @@ public final class ScopeNames {
 
     private final Set<String> accounts;
     private final Map<String, List<String>> categories;
+    /** The one account whose scopes {@link #parse} accepts (an account's API token); {@code null}: every scope. */
+    private final String only;
 
     /** @param accounts configured ESME system_ids */
     public ScopeNames(Set<String> accounts) {
@@ -30,8 +32,32 @@ public final class ScopeNames {
      * @param categories each account's {@code optOut.categories} (accounts without any may be left out)
      */
     public ScopeNames(Set<String> accounts, Map<String, List<String>> categories) {
+        this(accounts, categories, null);
+    }
+
+    private ScopeNames(Set<String> accounts, Map<String, List<String>> categories, String only) {
         this.accounts = Set.copyOf(accounts);
         this.categories = Map.copyOf(categories);
+        this.only = only;
+    }
+
+    /**
+     * The same names, accepting only {@code account}'s own scopes ({@code account:ACCOUNT},
+     * {@code sender:ACCOUNT:SENDER}): what an account's API token may change (rows of an import or
+     * of inbound events naming another scope are refused).
+     */
+    public ScopeNames restrictedTo(String account) {
+        return new ScopeNames(accounts, categories, account);
+    }
+
+    /** The scope of a change that names none: global, or the account's own for names {@link #restrictedTo} one. */
+    public Scope defaultScope() {
+        return only == null ? Scope.Global.INSTANCE : new Scope.Account(only);
+    }
+
+    /** The configured accounts. */
+    public Set<String> accounts() {
+        return accounts;
     }
 
     /**
@@ -94,6 +120,10 @@ public final class ScopeNames {
             if (!SENDER.matcher(snd.sender()).matches()) {
                 throw new IllegalArgumentException("not a sender: '" + snd.sender() + "'");
             }
+        }
+        if (only != null && !new ApiCaller(only, only, ApiRole.VIEWER).owns(scope)) {
+            throw new IllegalArgumentException(
+                    "scope " + display(scope) + " is outside account " + only + " (this token's account)");
         }
         return scope;
     }

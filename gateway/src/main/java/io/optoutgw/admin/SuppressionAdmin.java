@@ -56,7 +56,7 @@ public final class SuppressionAdmin {
 
     private final SuppressionStore store;
     private final ConsentLedger recorder;
-    private final ScopeNames scopes;
+    private volatile ScopeNames scopes;
     private final String instanceId;
     private final Duration timeout;
     private final GatewayMetrics metrics;
@@ -181,6 +181,16 @@ public final class SuppressionAdmin {
 
     public ScopeNames scopes() {
         return scopes;
+    }
+
+    /** Replaces the scope names (a configuration reload changed the accounts or their categories). */
+    public void scopes(ScopeNames names) {
+        this.scopes = names;
+    }
+
+    /** The same list and ledger, with scopes read by {@code names} (an account's token: its own scopes only). */
+    public SuppressionAdmin withScopes(ScopeNames names) {
+        return new SuppressionAdmin(store, recorder, names, instanceId, timeout, metrics);
     }
 
     public String instanceId() {

@@ -11,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.ApiTokens;
 import io.optoutgw.admin.Deactivations;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListAdmin;
@@ -21,6 +22,7 @@ import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.admin.VerifyReport;
 import io.optoutgw.admin.VerifySchedule;
 import io.optoutgw.config.ConfigException;
+import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.config.GatewayConfig;
 import io.optoutgw.config.ListConfig;
@@ -126,6 +128,7 @@ public final class Gateway implements AutoCloseable {
     /** Command timeout of the connection a list version is written on. */
     private static final Duration LIST_WRITE_TIMEOUT = Duration.ofSeconds(30);
 
+    private ConfigReloader reloader;
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int smppTlsPort = -1;
@@ -204,6 +207,8 @@ public final class Gateway implements AutoCloseable {
         redis.openLanes(workers);
         GatewayMetrics metrics = new GatewayMetrics(registry);
         AccountRegistry accounts = new AccountRegistry(config.accounts());
+        reloader = new ConfigReloader(config, accounts, metrics, a -> bindAccountMeters(a, metrics));
+        started.push(reloader::close);
         MessageIdStore messageIds =
                 new MessageIdStore(redis::loopAsync, config.redis().messageIdTtl(), MessageIdStore.DEFAULT_BATCH_DELAY);
         messageIds.onWriteError(() -> metrics.redisError("messageid_write"));
@@ -214,6 +219,8 @@ public final class Gateway implements AutoCloseable {
         SuppressionStore list = new SuppressionStore(
                 redis.async(), redis::loopAsync, config.suppression().buckets());
         list.categoriesInUse(config.accounts().stream().anyMatch(a -> a.optOut().hasCategories()));
+        reloader.onApplied(live -> list.categoriesInUse(
+                live.accounts().stream().anyMatch(a -> a.optOut().hasCategories())));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(
@@ -386,6 +393,27 @@ public final class Gateway implements AutoCloseable {
                 config.accounts().size());
     }
 
+    private static Set<String> accountIds(GatewayConfig config) {
+        Set<String> ids = new HashSet<>();
+        config.accounts().forEach(a -> ids.add(a.systemId()));
+        return ids;
+    }
+
+    /**
+     * Reloads the configuration from {@code file} (with {@code overrides} applied again) on SIGHUP
+     * or {@code POST /api/config/reload}, and when another instance sharing Redis reloads
+     * (docs/configuration.md, "Reloading the configuration").
+     */
+    public Gateway enableReload(Path file, ConfigOverrides overrides) {
+        reloader.enable(file, overrides, redis);
+        return this;
+    }
+
+    /** Reloads on the reload thread and tells the other instances (what SIGHUP does). */
+    public void reloadInBackground(String trigger) {
+        reloader.inBackground(trigger, true);
+    }
+
     /** Each account's declared consent categories, for checking those an operator types. */
     private static Map<String, List<String>> categoriesByAccount(GatewayConfig config) {
         Map<String, List<String>> out = new HashMap<>();
@@ -398,13 +426,11 @@ public final class Gateway implements AutoCloseable {
         if (!config.http().adminEnabled()) {
             return AdminApi.disabled();
         }
-        Set<String> accounts = new HashSet<>();
-        config.accounts().forEach(a -> accounts.add(a.systemId()));
         Duration timeout = Duration.ofSeconds(5);
         var admin = new SuppressionAdmin(
                 list,
                 recorder,
-                new ScopeNames(accounts, categoriesByAccount(config)),
+                new ScopeNames(accountIds(config), categoriesByAccount(config)),
                 config.instanceId(),
                 timeout,
                 metrics);
@@ -416,9 +442,16 @@ public final class Gateway implements AutoCloseable {
                 config.feed().idempotencyWindow(),
                 timeout);
         var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
+        reloader.onApplied(live -> {
+            ScopeNames names = new ScopeNames(accountIds(live), categoriesByAccount(live));
+            admin.scopes(names);
+            inbound.scopes(names);
+        });
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
                 .withEvents(feed, inbound, webhooks)
-                .withLists(listAdmin);
+                .withLists(listAdmin)
+                .withReload(reloader)
+                .withTokens(new ApiTokens(redis.async(), () -> admin.scopes().accounts(), timeout));
     }
 
     private static Set<String> accountNames(GatewayConfig config) {
@@ -669,30 +702,34 @@ public final class Gateway implements AutoCloseable {
                     .gauge(GatewayMeter.UPSTREAM_WINDOW, pool, UpstreamPool::windowCapacity, name)
                     .functionCounter(GatewayMeter.LATE_RESPONSES, pool, UpstreamPool::lateResponses, name);
         }
+        meters.gauge(GatewayMeter.CONFIG_RELOAD_LAST, reloader, ConfigReloader::lastSuccessSeconds);
+        meters.bindTo(registry);
         for (Account account : accounts.accounts()) {
-            metrics.initAccount(account.systemId());
-            for (ListConfig l : config.lists()) {
-                // the configured lists' refusal counters exist from start-up, at zero
-                if (l.accounts().isEmpty() || l.accounts().contains(account.systemId())) {
-                    metrics.counter(GatewayMeter.LIST_REFUSALS, account.systemId(), l.name());
-                }
-            }
-            OptOutInstructionConfig instruction = account.config().optOut().optOutInstruction();
-            if (instruction != null) {
-                List<String> checked = !instruction.categories().isEmpty()
-                        ? instruction.categories()
-                        : account.config().optOut().categories();
-                metrics.initOptOutInstruction(
-                        account.systemId(), checked.isEmpty() ? List.of(GatewayMetrics.NO_CATEGORY) : checked);
-            }
-            meters.gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId())
-                    .gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId())
-                    .gauge(
-                            GatewayMeter.ESME_DELIVERIES_WAITING,
-                            account,
-                            Account::deliveriesWaiting,
-                            account.systemId());
+            bindAccountMeters(account, metrics);
         }
+    }
+
+    /** An account's counters and gauges (at start, and for an account a reload added). */
+    private void bindAccountMeters(Account account, GatewayMetrics metrics) {
+        GatewayMeterBinder meters = new GatewayMeterBinder();
+        metrics.initAccount(account.systemId());
+        for (ListConfig l : config.lists()) {
+            // the configured lists' refusal counters exist from start-up, at zero
+            if (l.accounts().isEmpty() || l.accounts().contains(account.systemId())) {
+                metrics.counter(GatewayMeter.LIST_REFUSALS, account.systemId(), l.name());
+            }
+        }
+        OptOutInstructionConfig instruction = account.config().optOut().optOutInstruction();
+        if (instruction != null) {
+            List<String> checked = !instruction.categories().isEmpty()
+                    ? instruction.categories()
+                    : account.config().optOut().categories();
+            metrics.initOptOutInstruction(
+                    account.systemId(), checked.isEmpty() ? List.of(GatewayMetrics.NO_CATEGORY) : checked);
+        }
+        meters.gauge(GatewayMeter.ESME_BINDS, account, a -> a.sessions().size(), account.systemId())
+                .gauge(GatewayMeter.ESME_IN_FLIGHT, account, Account::inFlight, account.systemId())
+                .gauge(GatewayMeter.ESME_DELIVERIES_WAITING, account, Account::deliveriesWaiting, account.systemId());
         meters.bindTo(registry);
     }
 
@@ -750,8 +787,9 @@ public final class Gateway implements AutoCloseable {
         return simulator;
     }
 
+    /** The configuration in force: the one it started with, with the accounts of the last reload. */
     public GatewayConfig config() {
-        return config;
+        return reloader == null ? config : reloader.live();
     }
 
     /** Waits until at least one session of every upstream is bound. */

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Option;
             AuditCommand.class,
             EventsCommand.class,
             ListsCommand.class,
+            TokensCommand.class,
             JournalCommand.class
         })
 public final class GatewayCli implements Runnable {
@@ -64,7 +66,7 @@ public final class GatewayCli implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "choose a command: run, hash-password, simulator, suppression, audit, lists, journal");
+                "choose a command: run, hash-password, simulator, suppression, audit, lists, tokens, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */
@@ -141,22 +143,24 @@ public final class GatewayCli implements Runnable {
                 accountSpecs = List.of(envAccounts.trim().split("\\s+"));
             }
             GatewayConfig cfg;
+            ConfigOverrides overrides;
             try {
-                cfg = ConfigLoader.load(
-                        config,
-                        new ConfigOverrides(
-                                smppPort,
-                                httpPort,
-                                upstream,
-                                upstreamSystemId,
-                                upstreamPassword,
-                                accountSpecs,
-                                redis,
-                                instanceId));
+                overrides = new ConfigOverrides(
+                        smppPort,
+                        httpPort,
+                        upstream,
+                        upstreamSystemId,
+                        upstreamPassword,
+                        accountSpecs,
+                        redis,
+                        instanceId);
+                cfg = ConfigLoader.load(config, overrides);
             } catch (ConfigException e) {
                 System.err.println("config error: " + e.getMessage());
                 return 2;
             }
+            AtomicReference<Gateway> started = new AtomicReference<>();
+            ReloadSignal.install(started);
             Gateway gateway;
             try {
                 gateway = Gateway.start(cfg);
@@ -164,6 +168,9 @@ public final class GatewayCli implements Runnable {
                 System.err.println("cannot start: " + e.getMessage());
                 return 3;
             }
+            // SIGHUP and POST /api/config/reload re-read the file, with the same flags applied again
+            gateway.enableReload(config, overrides);
+            started.set(gateway);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(

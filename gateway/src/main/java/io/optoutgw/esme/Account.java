@@ -13,18 +13,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Account {
 
-    private final AccountConfig config;
-    private final IpAllowlist allowlist;
-    private final RateLimiter rateLimiter;
+    // replaced together by a configuration reload (update), read per PDU
+    private volatile AccountConfig config;
+    private volatile IpAllowlist allowlist;
+    private volatile RateLimiter rateLimiter;
     private final List<EsmeSession> sessions = new CopyOnWriteArrayList<>();
     private final AtomicInteger nextReceiver = new AtomicInteger();
-    private final Senders.Allowed senders;
+    private volatile Senders.Allowed senders;
 
     Account(AccountConfig config) {
         this.config = config;
         this.senders = config.allowedSenders();
         this.allowlist = new IpAllowlist(config.allowedIps());
         this.rateLimiter = new RateLimiter(config.submitRate());
+    }
+
+    /**
+     * Takes a reloaded configuration of this account: its senders, keywords, templates, routes,
+     * categories and send-time rules apply from the next PDU on; bound sessions stay bound (their
+     * window size and the bind limits apply to new binds). The submit rate limiter is replaced only
+     * when the rate changed.
+     */
+    void update(AccountConfig updated) {
+        if (!updated.systemId().equals(config.systemId())) {
+            throw new IllegalArgumentException("not this account: " + updated.systemId());
+        }
+        this.senders = updated.allowedSenders();
+        this.allowlist = new IpAllowlist(updated.allowedIps());
+        if (updated.submitRate() != config.submitRate()) {
+            this.rateLimiter = new RateLimiter(updated.submitRate());
+        }
+        this.config = updated;
     }
 
     /** {@link AccountConfig#senderTag}. */

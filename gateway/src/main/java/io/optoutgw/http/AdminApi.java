@@ -11,14 +11,21 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.optoutgw.admin.ApiCaller;
+import io.optoutgw.admin.ApiRole;
+import io.optoutgw.admin.ApiTokens;
+import io.optoutgw.admin.AuditEvents;
 import io.optoutgw.admin.CsvImport;
 import io.optoutgw.admin.ImportResult;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListAdmin;
 import io.optoutgw.admin.ListLoad;
 import io.optoutgw.admin.ListLoadResult;
+import io.optoutgw.admin.NumberStatus;
+import io.optoutgw.admin.NumberTrace;
 import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ResubscribeRefused;
+import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.admin.VerifySchedule;
 import io.optoutgw.feed.EventFeed;
@@ -95,7 +102,16 @@ import org.slf4j.LoggerFactory;
  * POST   /api/lists/{name}/rollback          the previous version live again
  * POST   /api/lists/{name}/fetch             fetch a configured list from its url now
  * DELETE /api/lists/{name}                   stop checking against it; its versions are deleted
+ * GET    /api/tokens                         accounts' API tokens (global admin token only)
+ * POST   /api/tokens                         {account, role, name}: a new token, shown once
+ * DELETE /api/tokens/{name}                  revokes a token
+ * POST   /api/config/reload                  re-reads the configuration file (global admin token only)
  * </pre>
+ *
+ * <p>Two kinds of token (docs/admin.md, "Tenant access"): the global admin token
+ * ({@code http.adminToken}), and accounts' tokens ({@link ApiTokens}), each with a role
+ * ({@link ApiRole}) and confined to its account's scopes: other accounts' entries and events are
+ * left out of what it reads, and a change in another scope is answered 403.
  */
 public final class AdminApi implements AutoCloseable {
 
@@ -125,6 +141,19 @@ public final class AdminApi implements AutoCloseable {
     private volatile InboundEvents inbound;
     private volatile List<WebhookDelivery> webhooks = List.of();
     private volatile ListAdmin lists;
+    private volatile ApiTokens tokens;
+    private volatile ConfigReload reload;
+
+    /** Re-reads the configuration ({@code POST /api/config/reload}); the answer is sent as JSON. */
+    public interface ConfigReload {
+        /** The outcome; {@code ok()} false answers 400 (the file was refused, nothing changed). */
+        Outcome reload();
+
+        /** What a reload did: the JSON body, and whether the file was applied. */
+        interface Outcome {
+            boolean ok();
+        }
+    }
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -162,6 +191,18 @@ public final class AdminApi implements AutoCloseable {
     /** Serves the external lists ({@code /api/lists}). */
     public AdminApi withLists(ListAdmin lists) {
         this.lists = lists;
+        return this;
+    }
+
+    /** Accepts accounts' tokens besides the admin token, and serves {@code /api/tokens}. */
+    public AdminApi withTokens(ApiTokens tokens) {
+        this.tokens = tokens;
+        return this;
+    }
+
+    /** Serves {@code POST /api/config/reload}. */
+    public AdminApi withReload(ConfigReload reload) {
+        this.reload = reload;
         return this;
     }
 
@@ -203,20 +244,51 @@ public final class AdminApi implements AutoCloseable {
         return name.isEmpty() ? null : name;
     }
 
-    /** Null when the request carries the admin token, otherwise why it is refused (401). */
-    String authError(HttpRequest r) {
+    /** Who a request is from, or why it is refused ({@code status} 401, or 503 when tokens cannot be read). */
+    record Auth(ApiCaller caller, HttpResponseStatus status, String error) {
+        static Auth refused(String error) {
+            return new Auth(null, HttpResponseStatus.UNAUTHORIZED, error);
+        }
+    }
+
+    /** Whether the request carries the global admin token. */
+    boolean isAdminToken(HttpRequest r) {
+        Auth a = authenticate(r, false);
+        return a.caller() != null && a.caller().global();
+    }
+
+    /** The caller of a request: the global admin token, or (with tokens enabled) an account's token. */
+    Auth authenticate(HttpRequest r) {
+        return authenticate(r, true);
+    }
+
+    private Auth authenticate(HttpRequest r, boolean accountTokens) {
         if (token == null) {
-            return DISABLED;
+            return Auth.refused(DISABLED);
         }
         String auth = r.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (auth == null || auth.isBlank()) {
-            return "missing bearer token (Authorization: Bearer TOKEN)";
+            return Auth.refused("missing bearer token (Authorization: Bearer TOKEN)");
         }
         if (!auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return "expected Authorization: Bearer TOKEN";
+            return Auth.refused("expected Authorization: Bearer TOKEN");
         }
-        byte[] given = auth.substring(7).strip().getBytes(StandardCharsets.UTF_8);
-        return MessageDigest.isEqual(given, token) ? null : "invalid token";
+        String presented = auth.substring(7).strip();
+        if (MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token)) {
+            return new Auth(ApiCaller.GLOBAL_ADMIN, null, null);
+        }
+        ApiTokens t = tokens;
+        if (!accountTokens || t == null || !presented.startsWith(ApiTokens.PREFIX)) {
+            return Auth.refused("invalid token");
+        }
+        try {
+            ApiCaller caller = t.resolve(presented);
+            return caller == null ? Auth.refused("invalid token") : new Auth(caller, null, null);
+        } catch (Exception e) {
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            log.warn("admin API: API tokens cannot be read: {}", cause.toString());
+            return new Auth(null, HttpResponseStatus.SERVICE_UNAVAILABLE, "API tokens unavailable: " + cause);
+        }
     }
 
     /** Answers an aggregated /api request (anything but the streamed import). Called on the event loop. */
@@ -224,12 +296,13 @@ public final class AdminApi implements AutoCloseable {
         Channel ch = ctx.channel();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         ch.config().setAutoRead(false);
-        String denied = authError(request);
-        if (denied != null) {
-            Responses.send(ch, keepAlive, Responses.error(HttpResponseStatus.UNAUTHORIZED, denied));
+        Auth auth = authenticate(request);
+        if (auth.caller() == null) {
+            Responses.send(ch, keepAlive, Responses.error(auth.status(), auth.error()));
             return;
         }
         Call call = new Call(
+                auth.caller(),
                 request.method(),
                 new QueryStringDecoder(request.uri()),
                 ByteBufUtil.getBytes(request.content()),
@@ -246,7 +319,13 @@ public final class AdminApi implements AutoCloseable {
     }
 
     /** One request, copied off the Netty buffers. */
-    private record Call(HttpMethod method, QueryStringDecoder uri, byte[] body, boolean keepAlive, Channel channel) {
+    private record Call(
+            ApiCaller caller,
+            HttpMethod method,
+            QueryStringDecoder uri,
+            byte[] body,
+            boolean keepAlive,
+            Channel channel) {
         String path() {
             return uri.path();
         }
@@ -262,25 +341,54 @@ public final class AdminApi implements AutoCloseable {
             String path = call.path();
             if (path.equals("/api") || path.equals("/api/")) {
                 allow(call, HttpMethod.GET);
-                reply(call, HttpResponseStatus.OK, new ApiBodies.Hello("admin", admin.instanceId()));
+                ApiCaller c = call.caller();
+                reply(
+                        call,
+                        HttpResponseStatus.OK,
+                        c.global()
+                                ? new ApiBodies.Hello("admin", admin.instanceId())
+                                : new ApiBodies.Hello(
+                                        "account",
+                                        admin.instanceId(),
+                                        c.name(),
+                                        c.account(),
+                                        c.role().label()));
+            } else if (path.equals(TOKENS) || path.startsWith(TOKENS + "/")) {
+                require(call, ApiRole.Permission.GLOBAL);
+                reply(call, HttpResponseStatus.OK, tokens(call, path));
+            } else if (path.equals(RELOAD)) {
+                require(call, ApiRole.Permission.GLOBAL);
+                allow(call, HttpMethod.POST);
+                ConfigReload r = reload;
+                if (r == null) {
+                    throw new ApiException(HttpResponseStatus.NOT_FOUND, "configuration reload is not available");
+                }
+                ConfigReload.Outcome outcome = r.reload();
+                reply(call, outcome.ok() ? HttpResponseStatus.OK : HttpResponseStatus.BAD_REQUEST, outcome);
             } else if (path.equals(SUPPRESSIONS)) {
                 allow(call, HttpMethod.POST);
+                require(call, ApiRole.Permission.CHANGE);
                 reply(call, HttpResponseStatus.OK, add(call));
             } else if (path.equals(EXPORT_PATH)) {
                 allow(call, HttpMethod.GET);
-                CsvExport.stream(call.channel(), call.keepAlive(), admin.store(), admin.timeout());
+                require(call, ApiRole.Permission.COMPLIANCE);
+                CsvExport.stream(
+                        call.channel(), call.keepAlive(), admin.store(), admin.timeout(), call.caller()::ownsCode);
             } else if (path.equals(IMPORT_PATH)) {
                 allow(call, HttpMethod.POST); // a POST never gets here: it is streamed (ImportUpload)
             } else if (path.startsWith(SUPPRESSIONS + "/") && path.indexOf('/', SUPPRESSIONS.length() + 1) < 0) {
                 String number = path.substring(SUPPRESSIONS.length() + 1);
                 if (HttpMethod.DELETE.equals(call.method())) {
+                    require(call, ApiRole.Permission.CHANGE);
                     reply(call, HttpResponseStatus.OK, remove(call, number));
                 } else {
                     allow(call, HttpMethod.GET);
-                    reply(call, HttpResponseStatus.OK, admin.lookup(digits(number, call.param("region"))));
+                    NumberStatus status = admin.lookup(digits(number, call.param("region")));
+                    reply(call, HttpResponseStatus.OK, visible(call.caller(), status));
                 }
             } else if (path.equals(EVENTS_PATH)) {
                 if (HttpMethod.POST.equals(call.method())) {
+                    require(call, ApiRole.Permission.CHANGE);
                     reply(call, HttpResponseStatus.OK, inboundEvents(call));
                 } else {
                     allow(call, HttpMethod.GET);
@@ -288,9 +396,11 @@ public final class AdminApi implements AutoCloseable {
                 }
             } else if (path.equals(DEAD_LETTER_PATH)) {
                 allow(call, HttpMethod.GET);
+                require(call, ApiRole.Permission.GLOBAL);
                 reply(call, HttpResponseStatus.OK, deadLetters(call));
             } else if (path.equals(DEAD_LETTER_PATH + "/replay")) {
                 allow(call, HttpMethod.POST);
+                require(call, ApiRole.Permission.GLOBAL);
                 List<WebhookDelivery.Replay> replays = new ArrayList<>();
                 for (WebhookDelivery w : webhooksNamed(call.param("webhook"))) {
                     replays.add(w.replayDeadLetters());
@@ -298,12 +408,15 @@ public final class AdminApi implements AutoCloseable {
                 reply(call, HttpResponseStatus.OK, Map.of("replays", replays));
             } else if (path.equals("/api/audit")) {
                 allow(call, HttpMethod.GET);
+                require(call, ApiRole.Permission.COMPLIANCE);
                 reply(call, HttpResponseStatus.OK, audit(call));
             } else if (path.equals("/api/audit/verify")) {
                 allow(call, HttpMethod.GET);
+                require(call, ApiRole.Permission.GLOBAL);
                 reply(call, HttpResponseStatus.OK, verifier.run("request", publicKeys(call)));
             } else if (path.equals("/api/audit/verify/last")) {
                 allow(call, HttpMethod.GET);
+                require(call, ApiRole.Permission.GLOBAL);
                 VerifySchedule.LastRun last = verifier.last(call.param("instance"));
                 if (last == null) {
                     throw new ApiException(
@@ -315,9 +428,11 @@ public final class AdminApi implements AutoCloseable {
                 }
                 reply(call, HttpResponseStatus.OK, last);
             } else if (path.equals(LISTS) || path.startsWith(LISTS + "/")) {
+                require(call, ApiRole.Permission.GLOBAL);
                 reply(call, HttpResponseStatus.OK, lists(call, path));
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
+                require(call, ApiRole.Permission.COMPLIANCE);
                 reply(call, HttpResponseStatus.OK, trace(call, path.substring(TRACE.length() + 1)));
             } else {
                 throw new ApiException(HttpResponseStatus.NOT_FOUND, "no such endpoint: " + call.method() + " " + path);
@@ -326,6 +441,8 @@ public final class AdminApi implements AutoCloseable {
             reply(call, e.status(), new ApiBodies.ErrorBody(e.getMessage()));
         } catch (ExternalLists.NoSuchElementException e) {
             reply(call, HttpResponseStatus.NOT_FOUND, new ApiBodies.ErrorBody(e.getMessage()));
+        } catch (ApiTokens.NameTaken e) {
+            reply(call, HttpResponseStatus.CONFLICT, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (IllegalStateException e) {
             reply(call, HttpResponseStatus.CONFLICT, new ApiBodies.ErrorBody(e.getMessage()));
         } catch (ResubscribeRefused e) {
@@ -404,12 +521,10 @@ public final class AdminApi implements AutoCloseable {
             throw new IllegalArgumentException(ADD_BODY);
         }
         String digits = digits(body.number(), call.param("region"));
-        Scope scope = body.scope() == null || body.scope().isBlank()
-                ? Scope.Global.INSTANCE
-                : admin.scopes().parse(body.scope());
+        Scope scope = scope(call, body.scope());
         String category = admin.scopes().category(scope, body.category());
         String reason = SuppressionAdmin.text("reason", body.reason());
-        String actor = actor(body.actor());
+        String actor = call.caller().actor(SuppressionAdmin.text("actor", body.actor()));
         SuppressionAdmin.Provenance from = provenance(body.source(), body.receivedAt());
         var result = admin.change(
                 ConsentEvent.Type.ADMIN_ADD,
@@ -421,11 +536,12 @@ public final class AdminApi implements AutoCloseable {
                 from,
                 SuppressionAdmin.Justification.NONE);
         log.info(
-                "admin: {} added to the list, scope {}, source {}, by {}",
+                "admin: {} added to the list, scope {}, source {}, by {} ({})",
                 PhoneNumbers.mask(digits),
                 scope.kind(),
                 from.source().code(),
-                actor);
+                actor,
+                call.caller());
         return result;
     }
 
@@ -442,7 +558,9 @@ public final class AdminApi implements AutoCloseable {
         int limit = limit(call.param("limit"), DEFAULT_EVENTS_LIMIT, MAX_EVENTS_LIMIT);
         String after = call.param("after");
         EventFeed.Page page = f.read(after == null || after.isBlank() ? null : after.strip(), limit);
+        ApiCaller c = call.caller();
         List<Map<String, Object>> events = page.events().stream()
+                .filter(e -> c.ownsCode(e.event().scope()))
                 .map(e -> FeedEvents.body(e.cursor(), e.event()))
                 .toList();
         Map<String, Object> body = new LinkedHashMap<>();
@@ -501,7 +619,10 @@ public final class AdminApi implements AutoCloseable {
         if (rows == null) {
             throw new IllegalArgumentException("expected a JSON array of events");
         }
-        return in.record(rows);
+        ApiCaller c = call.caller();
+        return c.global()
+                ? in.record(rows)
+                : in.withScopes(admin.scopes().restrictedTo(c.account())).record(rows);
     }
 
     private static final String ADD_BODY = "expected JSON {number, scope, reason, actor, category, source, receivedAt}";
@@ -513,16 +634,13 @@ public final class AdminApi implements AutoCloseable {
 
     private Object remove(Call call, String number) throws Exception {
         String digits = digits(number, call.param("region"));
-        String scopeText = call.param("scope");
-        Scope scope = scopeText == null || scopeText.isBlank()
-                ? Scope.Global.INSTANCE
-                : admin.scopes().parse(scopeText);
+        Scope scope = scope(call, call.param("scope"));
         String reason = SuppressionAdmin.text("reason", call.param("reason"));
         if (reason == null) {
             throw new IllegalArgumentException("reason is required to remove a number from the list (reason=...)");
         }
         String category = admin.scopes().category(scope, call.param("category"));
-        String actor = actor(call.param("actor"));
+        String actor = call.caller().actor(SuppressionAdmin.text("actor", call.param("actor")));
         SuppressionAdmin.Provenance from = provenance(call.param("source"), call.param("receivedAt"));
         String evidence = SuppressionAdmin.text("evidence", call.param("evidence"));
         boolean override = flag("override", call.param("override"));
@@ -540,14 +658,19 @@ public final class AdminApi implements AutoCloseable {
                 new SuppressionAdmin.Justification(evidence, override));
         if (result.resubscribe() != null) {
             log.info(
-                    "admin: {} re-subscribed in scope {} by {} ({}; the person's own opt-out lifted)",
+                    "admin: {} re-subscribed in scope {} by {} ({}; the person's own opt-out lifted; {})",
                     PhoneNumbers.mask(digits),
                     scope.kind(),
                     actor,
-                    result.resubscribe());
+                    result.resubscribe(),
+                    call.caller());
         } else {
             log.info(
-                    "admin: {} removed from the list, scope {}, by {}", PhoneNumbers.mask(digits), scope.kind(), actor);
+                    "admin: {} removed from the list, scope {}, by {} ({})",
+                    PhoneNumbers.mask(digits),
+                    scope.kind(),
+                    actor,
+                    call.caller());
         }
         return result;
     }
@@ -564,9 +687,100 @@ public final class AdminApi implements AutoCloseable {
         };
     }
 
-    private static String actor(String given) {
-        String a = SuppressionAdmin.text("actor", given);
-        return a == null ? "api" : a;
+    static final String TOKENS = "/api/tokens";
+    static final String RELOAD = "/api/config/reload";
+
+    /** 403 unless the caller's role (or the global admin token) allows {@code p}. */
+    private static void require(Call call, ApiRole.Permission p) {
+        ApiCaller c = call.caller();
+        if (!c.allows(p)) {
+            throw new ApiException(
+                    HttpResponseStatus.FORBIDDEN,
+                    c.global() || p == ApiRole.Permission.GLOBAL
+                            ? "this needs the global admin token (http.adminToken); " + c + " may not"
+                            : c + " may not do this: its role allows "
+                                    + switch (c.role()) {
+                                        case VIEWER -> "reading only";
+                                        case OPERATOR -> "reading and changing the list";
+                                        case COMPLIANCE -> "reading, export, audit, trace and evidence";
+                                        case ADMIN -> "everything of its account";
+                                    });
+        }
+    }
+
+    /**
+     * The scope a change names (default: global, or an account token's own account), 403 when it
+     * is outside the caller's account, 400 when it does not parse.
+     */
+    private Scope scope(Call call, String text) {
+        ApiCaller c = call.caller();
+        if (text == null || text.isBlank()) {
+            return c.global() ? Scope.Global.INSTANCE : new Scope.Account(c.account());
+        }
+        Scope scope = admin.scopes().parse(text);
+        if (!c.owns(scope)) {
+            throw new ApiException(
+                    HttpResponseStatus.FORBIDDEN,
+                    "scope " + ScopeNames.display(scope) + " is outside account " + c.account() + " (" + c + ")");
+        }
+        return scope;
+    }
+
+    /** A number's status as the caller may see it: an account's token sees its own scopes and their events only. */
+    static NumberStatus visible(ApiCaller c, NumberStatus s) {
+        if (c.global()) {
+            return s;
+        }
+        List<NumberStatus.ScopeStatus> scopes =
+                s.scopes().stream().filter(x -> c.ownsCode(x.code())).toList();
+        List<ConsentEvent> history =
+                s.history().stream().filter(e -> c.ownsCode(e.scope())).toList();
+        return new NumberStatus(
+                s.number(), scopes.stream().anyMatch(NumberStatus.ScopeStatus::suppressed), scopes, history);
+    }
+
+    /** {@code /api/tokens}: list, create, revoke (global admin token only). */
+    private Object tokens(Call call, String path) throws Exception {
+        ApiTokens t = tokens;
+        if (t == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "API tokens are not enabled");
+        }
+        if (path.equals(TOKENS)) {
+            if (HttpMethod.POST.equals(call.method())) {
+                ApiBodies.TokenRequest body;
+                try {
+                    body = Responses.JSON.readValue(call.body(), ApiBodies.TokenRequest.class);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("expected JSON {account, role, name}: "
+                            + e.getMessage().lines().findFirst().orElse(""));
+                }
+                if (body == null) {
+                    throw new IllegalArgumentException("expected JSON {account, role, name}");
+                }
+                ApiTokens.Created created = t.create(
+                        body.account(), body.role(), body.name(), call.caller().name());
+                log.info(
+                        "admin: API token {} created for account {}, role {}",
+                        created.name(),
+                        created.account(),
+                        created.role());
+                return created;
+            }
+            allow(call, HttpMethod.GET);
+            return Map.of("tokens", t.list());
+        }
+        String name = path.substring(TOKENS.length() + 1);
+        allow(call, HttpMethod.DELETE);
+        if (name.isEmpty() || name.contains("/") || !t.revoke(name)) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "no token named '" + loggableName(name) + "'");
+        }
+        log.info("admin: API token {} revoked", loggableName(name));
+        return Map.of("revoked", name);
+    }
+
+    private static String loggableName(String name) {
+        String n = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+        return n.replaceAll("[^A-Za-z0-9.-]", "?");
     }
 
     private Object trace(Call call, String number) throws Exception {
@@ -577,7 +791,53 @@ public final class AdminApi implements AutoCloseable {
             throw new IllegalArgumentException("from is after to");
         }
         int limit = limit(call.param("limit"), NumberTraces.DEFAULT_LIMIT, NumberTraces.MAX_LIMIT);
-        return traces.trace(digits, from, to, limit);
+        ApiCaller c = call.caller();
+        if (c.global()) {
+            return traces.trace(digits, from, to, limit);
+        }
+        return visible(c, traces.trace(digits, from, to, NumberTraces.MAX_LIMIT), limit);
+    }
+
+    /**
+     * A trace as an account's token may see it: the lines of its account (its messages, and the
+     * consent events of its scopes), the counts recomputed from them.
+     */
+    static NumberTrace visible(ApiCaller c, NumberTrace t, int limit) {
+        List<NumberTrace.Line> kept = new ArrayList<>();
+        long violations = 0;
+        long possible = 0;
+        long refused = 0;
+        boolean truncated = t.truncated();
+        for (NumberTrace.Line l : t.lines()) {
+            boolean mine =
+                    isConsentLine(l) ? c.ownsCode(l.scope()) : c.account().equals(l.account());
+            if (!mine) {
+                continue;
+            }
+            if (NumberTrace.ROLLUP.equals(l.type())) {
+                if ("refused".equals(l.kind()) && l.count() != null) {
+                    refused += l.count();
+                } else if (Boolean.TRUE.equals(l.violation()) && l.count() != null) {
+                    possible += l.count();
+                }
+            } else if (NumberTrace.REFUSED.equals(l.type())) {
+                refused++;
+            } else if (Boolean.TRUE.equals(l.violation())) {
+                violations++;
+            }
+            if (kept.size() >= limit) {
+                truncated = true;
+                continue;
+            }
+            kept.add(l);
+        }
+        return new NumberTrace(
+                t.number(), t.ledger(), t.detailSince(), violations, possible, refused, List.copyOf(kept), truncated);
+    }
+
+    /** A consent event's line (an opt-out, opt-in, admin change ...), not a message's. */
+    private static boolean isConsentLine(NumberTrace.Line l) {
+        return l.command() == null && !l.type().startsWith("confirmation") && !NumberTrace.ROLLUP.equals(l.type());
     }
 
     /** A {@code limit} parameter: 1..max, {@code fallback} when absent. */
@@ -606,7 +866,14 @@ public final class AdminApi implements AutoCloseable {
             throw new IllegalArgumentException("from is after to");
         }
         int limit = limit(call.param("limit"), DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT);
-        return admin.audit(digits, from, to, limit);
+        ApiCaller c = call.caller();
+        AuditEvents all = admin.audit(digits, from, to, limit);
+        if (c.global()) {
+            return all;
+        }
+        // an account's events among the page read (the page is cut before the filter: truncated still says more exist)
+        return new AuditEvents(
+                all.events().stream().filter(e -> c.ownsCode(e.scope())).toList(), all.truncated());
     }
 
     /** ISO-8601 instant (2024-05-01T12:00:00Z) or date (2024-05-01: its start, or its end for {@code to}). */
@@ -681,10 +948,19 @@ public final class AdminApi implements AutoCloseable {
         Channel ch = ctx.channel();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         ch.config().setAutoRead(true);
-        String denied = authError(request);
-        if (denied != null) {
-            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.UNAUTHORIZED, denied));
+        Auth auth = authenticate(request);
+        if (auth.caller() == null) {
+            return ImportUpload.rejected(ch, request, Responses.error(auth.status(), auth.error()));
         }
+        ApiCaller caller = auth.caller();
+        if (!caller.allows(ApiRole.Permission.CHANGE)) {
+            return ImportUpload.rejected(
+                    ch,
+                    request,
+                    Responses.error(HttpResponseStatus.FORBIDDEN, caller + " may not import: its role reads only"));
+        }
+        SuppressionAdmin importer =
+                caller.global() ? admin : admin.withScopes(admin.scopes().restrictedTo(caller.account()));
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         Map<String, List<String>> p = uri.parameters();
         CsvImport job;
@@ -693,10 +969,10 @@ public final class AdminApi implements AutoCloseable {
             String region = SuppressionAdmin.region(first(p, "region"));
             String scopeText = first(p, "scope");
             Scope scope = scopeText == null || scopeText.isBlank()
-                    ? Scope.Global.INSTANCE
-                    : admin.scopes().parse(scopeText);
+                    ? importer.scopes().defaultScope()
+                    : importer.scopes().parse(scopeText);
             String reason = SuppressionAdmin.text("reason", first(p, "reason"));
-            actor = actor(first(p, "actor"));
+            actor = caller.actor(SuppressionAdmin.text("actor", first(p, "actor")));
             ConsentEvent.Source source = SuppressionAdmin.provenance(
                             first(p, "source"),
                             null,
@@ -705,7 +981,7 @@ public final class AdminApi implements AutoCloseable {
                             Instant.now())
                     .source();
             job = new CsvImport(
-                    admin, scope, reason == null ? "import" : reason, actor, region, source, IMPORT_IN_FLIGHT);
+                    importer, scope, reason == null ? "import" : reason, actor, region, source, IMPORT_IN_FLIGHT);
         } catch (IllegalArgumentException e) {
             return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.BAD_REQUEST, e.getMessage()));
         }
@@ -776,9 +1052,18 @@ public final class AdminApi implements AutoCloseable {
     private ImportUpload beginListLoad(ChannelHandlerContext ctx, HttpRequest request, String name) {
         Channel ch = ctx.channel();
         ch.config().setAutoRead(true);
-        String denied = authError(request);
-        if (denied != null) {
-            return ImportUpload.rejected(ch, request, Responses.error(HttpResponseStatus.UNAUTHORIZED, denied));
+        Auth auth = authenticate(request);
+        if (auth.caller() == null) {
+            return ImportUpload.rejected(ch, request, Responses.error(auth.status(), auth.error()));
+        }
+        if (!auth.caller().global()) {
+            return ImportUpload.rejected(
+                    ch,
+                    request,
+                    Responses.error(
+                            HttpResponseStatus.FORBIDDEN,
+                            "external lists need the global admin token (http.adminToken); " + auth.caller()
+                                    + " may not"));
         }
         ListAdmin l = lists;
         if (l == null) {

@@ -1,5 +1,7 @@
 package io.optoutgw.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /** JSON request and error bodies of the admin API (the answers are the records of {@code io.optoutgw.admin}). */
 public final class ApiBodies {
 
@@ -31,8 +33,25 @@ public final class ApiBodies {
         }
     }
 
-    /** Answer to {@code GET /api}: the token works; which gateway instance answered. */
-    public record Hello(String api, String instance) {}
+    /**
+     * Answer to {@code GET /api}: the token works; which gateway instance answered; for an
+     * account's token its name, account and role (left out for the global admin token).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Hello(String api, String instance, String token, String account, String role) {
+        public Hello(String api, String instance) {
+            this(api, instance, null, null, null);
+        }
+    }
+
+    /**
+     * Body of {@code POST /api/tokens}.
+     *
+     * @param account the account the token acts for (a configured one)
+     * @param role    viewer, operator, compliance or admin
+     * @param name    the token's name (letters, digits, '.', '-'); default: the account and a random suffix
+     */
+    public record TokenRequest(String account, String role, String name) {}
 
     /** Body of every error answer: one line for the operator. */
     public record ErrorBody(String error) {}

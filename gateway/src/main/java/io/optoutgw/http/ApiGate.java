@@ -6,15 +6,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Checks the admin token of an {@code /api} request from its headers, before the aggregator
- * reads its body: without a valid token the answer is 401 and the connection is closed, the body
- * never read. Sits between the import router and the aggregator.
+ * Checks the token of an {@code /api} request (the admin token or an account's) from its headers,
+ * before the aggregator reads its body: without a valid token the answer is 401 (503 when accounts'
+ * tokens cannot be read) and the connection is closed, the body never read. Sits between the import router and the aggregator.
  */
 final class ApiGate extends ChannelInboundHandlerAdapter {
 
@@ -29,14 +28,14 @@ final class ApiGate extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest request) {
             refusing = false;
-            String denied = request.decoderResult().isSuccess()
+            AdminApi.Auth denied = request.decoderResult().isSuccess()
                             && AdminApi.isApiPath(new QueryStringDecoder(request.uri()).path())
-                    ? api.authError(request)
+                    ? api.authenticate(request)
                     : null;
-            if (denied != null) {
+            if (denied != null && denied.caller() == null) {
                 refusing = true;
                 ctx.channel().config().setAutoRead(false);
-                FullHttpResponse r = Responses.error(HttpResponseStatus.UNAUTHORIZED, denied);
+                FullHttpResponse r = Responses.error(denied.status(), denied.error());
                 HttpUtil.setKeepAlive(r, false);
                 ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
             }

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,13 @@ final class CsvExport {
     private CsvExport() {}
 
     static void stream(Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout) throws Exception {
+        stream(ch, keepAlive, store, timeout, scope -> true);
+    }
+
+    /** As above, with the rows of the scopes (compact codes) {@code visible} accepts only. */
+    static void stream(
+            Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout, Predicate<String> visible)
+            throws Exception {
         // Read the first batch before answering, so that an unavailable Redis is still a clean 503.
         List<List<SuppressionStore.ListEntry>> first = batch(store, 0, timeout);
         long start = System.nanoTime();
@@ -58,8 +66,8 @@ final class CsvExport {
                 List<List<SuppressionStore.ListEntry>> entries = b == 0 ? first : batch(store, b, timeout);
                 for (List<SuppressionStore.ListEntry> bucket : entries) {
                     for (SuppressionStore.ListEntry e : bucket) {
-                        if (!e.suppressed()) {
-                            continue; // opted back in
+                        if (!e.suppressed() || !visible.test(e.scope())) {
+                            continue; // opted back in, or another account's
                         }
                         sb.append('+')
                                 .append(e.digits())

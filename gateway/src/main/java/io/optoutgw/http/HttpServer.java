@@ -240,7 +240,7 @@ public final class HttpServer {
         boolean loopback = remote instanceof InetSocketAddress isa
                 && isa.getAddress() != null
                 && isa.getAddress().isLoopbackAddress();
-        return loopback || (api.enabled() && api.authError(request) == null);
+        return loopback || (api.enabled() && api.isAdminToken(request));
     }
 
     private static String first(Map<String, List<String>> q, String name) {

@@ -322,6 +322,18 @@ public enum GatewayMeter {
             Kind.COUNTER,
             null,
             "Audit verifications that could not finish (Redis or the journal unreadable)"),
+    CONFIG_RELOADS(
+            "smppgw.config.reloads",
+            Kind.COUNTER,
+            null,
+            "Configuration reloads (SIGHUP, POST /api/config/reload, or another instance's), by result: success, "
+                    + "or failure (the file was refused and nothing changed)",
+            "result"),
+    CONFIG_RELOAD_LAST(
+            "smppgw.config.reload.last.timestamp.seconds",
+            Kind.GAUGE,
+            null,
+            "When the configuration was last reloaded successfully, in epoch seconds (the start counts as one)"),
     AUDIT_VERIFY_INTERVAL(
             "smppgw.audit.verify.interval.seconds",
             Kind.GAUGE,

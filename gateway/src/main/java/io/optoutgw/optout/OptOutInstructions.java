@@ -94,7 +94,11 @@ public final class OptOutInstructions {
     /** short_message holds at most 254 octets (SMPP 3.4 section 5.2.21). */
     static final int SHORT_MESSAGE_MAX = 254;
 
-    private final Map<String, InstructionRule> rules = new ConcurrentHashMap<>();
+    /** Each rule with the account configuration it was built from: a reloaded one builds it again. */
+    private final Map<String, Built> rules = new ConcurrentHashMap<>();
+
+    private record Built(AccountConfig account, InstructionRule rule) {}
+
     private final Map<DataCodingZero, TextDecoder> decoders = new EnumMap<>(DataCodingZero.class);
 
     public OptOutInstructions() {
@@ -169,9 +173,13 @@ public final class OptOutInstructions {
         if (concat != null && concat.sequence() != concat.total()) {
             return null;
         }
-        InstructionRule rule = rules.computeIfAbsent(
-                account.systemId() + "/" + (senderHasOwnKeywords(account, sender) ? sender : ""),
-                k -> rule(account, sender));
+        String key = account.systemId() + "/" + (senderHasOwnKeywords(account, sender) ? sender : "");
+        Built built = rules.get(key);
+        if (built == null || built.account() != account) {
+            built = new Built(account, rule(account, sender));
+            rules.put(key, built);
+        }
+        InstructionRule rule = built.rule();
         if (rule.carries(text.text())) {
             return Outcome.of(Result.PRESENT, null);
         }

@@ -16,6 +16,8 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.metrics.MicrometerCommandLatencyRecorder;
 import io.lettuce.core.metrics.MicrometerOptions;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -153,6 +156,27 @@ public final class RedisConnector implements AutoCloseable {
             shutdown(client, resources);
             throw new RedisConnectException("redis: cannot connect to " + mask(uri) + ": " + scrub(reason(e), uri), e);
         }
+    }
+
+    /**
+     * Subscribes to pub/sub {@code channel} on a connection of its own, kept and resubscribed
+     * across reconnects by Lettuce; {@code onMessage} runs on a Lettuce thread. Close the answer to
+     * unsubscribe. On Redis Cluster the subscription is on one node (PUBLISH reaches every node).
+     */
+    public AutoCloseable subscribe(String channel, Consumer<String> onMessage) {
+        StatefulRedisPubSubConnection<String, String> c = client instanceof RedisClusterClient cluster
+                ? cluster.connectPubSub(Utf8Codec.INSTANCE)
+                : ((RedisClient) client).connectPubSub(Utf8Codec.INSTANCE, laneUri);
+        c.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String ch, String message) {
+                if (channel.equals(ch)) {
+                    onMessage.accept(message);
+                }
+            }
+        });
+        c.sync().subscribe(channel);
+        return c::close;
     }
 
     /**

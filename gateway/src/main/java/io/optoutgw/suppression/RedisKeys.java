@@ -35,6 +35,8 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:idem:KEY}</td><td>string</td><td>an inbound event's idempotency key: the id of the event it recorded</td><td>{@code feed.idempotencyWindow}</td></tr>
  *   <tr><td>{@code gw:reason:DIGITS:SENDER}</td><td>string</td><td>the opt-out a following free-text reason belongs to</td><td>{@code optout.reasonWindow}</td></tr>
  *   <tr><td>{@code gw:stats:relayed:YYYYMMDD}</td><td>hash</td><td>relayed messages a day, for the report</td><td>400 days</td></tr>
+ *   <tr><td>{@code gw:tokens}</td><td>hash</td><td>API tokens of accounts: name -> JSON (account, role, SHA-256 of the token, created); never the token itself</td><td>until revoked</td></tr>
+ *   <tr><td>{@code gw:config:reload}</td><td>pub/sub channel</td><td>a configuration reload on one instance asks the others to reload their files too (not a key: nothing is stored)</td><td>-</td></tr>
  *   <tr><td>{@code gw:cap:ACCOUNT:DIGITS}</td><td>string</td><td>send-time frequency cap: admission times in the last 24 h</td><td>24 h after the newest</td></tr>
  *   <tr><td>{@code gw:lists}</td><td>hash</td><td>external lists: name -> JSON of the list (kind, accounts, categories, live and previous version with count, loaded-at, checksum); the swap to a new version is one write of its field</td><td>until the list is removed</td></tr>
  *   <tr><td>{@code gw:lists:seq}</td><td>hash</td><td>external lists: name -> the last version number handed out</td><td>forever</td></tr>
@@ -204,4 +206,10 @@ public final class RedisKeys {
     public static String frequencyCap(String account, String digits) {
         return "gw:cap:" + account + ":" + digits;
     }
+
+    /** API tokens of accounts ({@code tokens create}): token name -> JSON with the token's SHA-256, never the token. */
+    public static final String API_TOKENS = "gw:tokens";
+
+    /** Pub/sub channel: an instance that reloaded its configuration asks the others sharing Redis to reload theirs. */
+    public static final String CONFIG_RELOAD_CHANNEL = "gw:config:reload";
 }
