@@ -34,10 +34,12 @@ abstract class AdminCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
-    /** Whether {@code cl} is {@code suppression}, {@code audit} or one of their subcommands. */
+    /** Whether {@code cl} is {@code suppression}, {@code audit}, {@code evidence} or one of their subcommands. */
     static boolean isAdmin(CommandLine cl) {
         for (CommandLine c = cl; c != null; c = c.getParent()) {
-            if (c.getCommand() instanceof SuppressionCommand || c.getCommand() instanceof AuditCommand) {
+            if (c.getCommand() instanceof SuppressionCommand
+                    || c.getCommand() instanceof AuditCommand
+                    || c.getCommand() instanceof EvidenceCommand) {
                 return true;
             }
         }

@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.EvidenceBundles;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
@@ -114,6 +115,7 @@ public final class Gateway implements AutoCloseable {
     private VerifySchedule verifySchedule;
     private RelayedStats relayedStats;
     private EvidenceLedger evidence;
+    private Map<String, PublicKey> trustedKeys = Map.of();
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int smppTlsPort = -1;
@@ -231,12 +233,13 @@ public final class Gateway implements AutoCloseable {
                 Clock.systemUTC());
         checkpointer.init(checkpoints);
         Duration adminTimeout = Duration.ofSeconds(5);
+        trustedKeys = trustedKeys(config.evidence(), signer);
         verifySchedule = new VerifySchedule(
                 new ListVerifier(
                         list,
                         journal,
                         checkpoints,
-                        trustedKeys(config.evidence(), signer),
+                        trustedKeys,
                         adminTimeout,
                         config.optout().recordTimeout()),
                 redis.async(),
@@ -369,8 +372,18 @@ public final class Gateway implements AutoCloseable {
                 config.feed().idempotencyWindow(),
                 timeout);
         var traces = new NumberTraces(list, config.evidence().enabled() ? evidence : null, timeout);
+        var bundles = new EvidenceBundles(
+                list,
+                traces,
+                new CheckpointStore(redis.async(), timeout),
+                trustedKeys,
+                () -> recorder.chainHead().chain(),
+                checkpointer::checkpointNow,
+                config.instanceId(),
+                timeout);
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
-                .withEvents(feed, inbound, webhooks);
+                .withEvents(feed, inbound, webhooks)
+                .withEvidence(bundles);
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */

@@ -38,6 +38,7 @@ import picocli.CommandLine.Option;
             SendCommand.class,
             SuppressionCommand.class,
             AuditCommand.class,
+            EvidenceCommand.class,
             EventsCommand.class,
             JournalCommand.class
         })
@@ -62,7 +63,8 @@ public final class GatewayCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                spec.commandLine(), "choose a command: run, hash-password, simulator, suppression, audit, journal");
+                spec.commandLine(),
+                "choose a command: run, hash-password, simulator, suppression, audit, evidence, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.CsvImport;
+import io.optoutgw.admin.EvidenceBundleFiles;
+import io.optoutgw.admin.EvidenceBundles;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.NumberTraces;
 import io.optoutgw.admin.ResubscribeRefused;
@@ -81,6 +83,8 @@ import org.slf4j.LoggerFactory;
  *                                            (publicKey: base64 X.509 Ed25519 keys to trust instead of the
  *                                            configured ones, repeatable)
  * GET    /api/audit/verify/last?instance=    the last verification this (or that) instance ran, findings listed
+ * GET    /api/evidence/{number}?format=json|html|zip&amp;region=
+ *                                            the number's evidence bundle ({@link EvidenceBundles})
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -90,6 +94,7 @@ public final class AdminApi implements AutoCloseable {
     static final String EXPORT_PATH = "/api/suppressions/export";
     private static final String SUPPRESSIONS = "/api/suppressions";
     private static final String TRACE = "/api/trace";
+    private static final String EVIDENCE = "/api/evidence";
     /**
      * Rows of an import being recorded at once: two Redis commands each, on the connection SMPP
      * traffic shares and which queues at most 10,000 commands. 2,000 measured no faster than 500.
@@ -109,6 +114,7 @@ public final class AdminApi implements AutoCloseable {
     private volatile EventFeed feed;
     private volatile InboundEvents inbound;
     private volatile List<WebhookDelivery> webhooks = List.of();
+    private volatile EvidenceBundles bundles;
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -140,6 +146,12 @@ public final class AdminApi implements AutoCloseable {
         this.feed = feed;
         this.inbound = inbound;
         this.webhooks = List.copyOf(webhooks);
+        return this;
+    }
+
+    /** Serves evidence bundles ({@code GET /api/evidence/{number}}). */
+    public AdminApi withEvidence(EvidenceBundles bundles) {
+        this.bundles = bundles;
         return this;
     }
 
@@ -273,6 +285,9 @@ public final class AdminApi implements AutoCloseable {
                                             : " by " + call.param("instance")));
                 }
                 reply(call, HttpResponseStatus.OK, last);
+            } else if (path.startsWith(EVIDENCE + "/") && path.indexOf('/', EVIDENCE.length() + 1) < 0) {
+                allow(call, HttpMethod.GET);
+                evidence(call, path.substring(EVIDENCE.length() + 1));
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, trace(call, path.substring(TRACE.length() + 1)));
@@ -323,6 +338,9 @@ public final class AdminApi implements AutoCloseable {
     private static String loggable(String path) {
         if (path.startsWith(TRACE + "/")) {
             return TRACE + "/{number}";
+        }
+        if (path.startsWith(EVIDENCE + "/")) {
+            return EVIDENCE + "/{number}";
         }
         return path.startsWith(SUPPRESSIONS + "/") && !path.equals(EXPORT_PATH) && !path.equals(IMPORT_PATH)
                 ? SUPPRESSIONS + "/{number}"
@@ -531,6 +549,24 @@ public final class AdminApi implements AutoCloseable {
         }
         int limit = limit(call.param("limit"), NumberTraces.DEFAULT_LIMIT, NumberTraces.MAX_LIMIT);
         return traces.trace(digits, from, to, limit);
+    }
+
+    /** {@code GET /api/evidence/{number}?format=json|html|zip&region=}: the number's evidence bundle as a file. */
+    private void evidence(Call call, String number) throws Exception {
+        EvidenceBundles b = bundles;
+        if (b == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "evidence bundles are not enabled");
+        }
+        String digits = digits(number, call.param("region"));
+        String f = call.param("format");
+        EvidenceBundleFiles.Format format =
+                f == null || f.isBlank() ? EvidenceBundleFiles.Format.JSON : EvidenceBundleFiles.Format.of(f);
+        byte[] bytes = EvidenceBundleFiles.write(b.build(digits), format);
+        log.info("admin: evidence bundle of {} made ({}, {} bytes)", PhoneNumbers.mask(digits), format, bytes.length);
+        Responses.send(
+                call.channel(),
+                call.keepAlive(),
+                Responses.file(format.contentType(), "evidence-" + digits + "." + format.extension(), bytes));
     }
 
     /** A {@code limit} parameter: 1..max, {@code fallback} when absent. */

@@ -454,6 +454,14 @@ public final class SuppressionStore {
     }
 
     /**
+     * The number's audit trail members (each an event's JSON exactly as stored) with {@code fromMs <= time
+     * <= toMs}, oldest first; for evidence bundles, which carry the stored bytes.
+     */
+    public CompletionStage<List<String>> auditMembers(String digits, long fromMs, long toMs) {
+        return redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs));
+    }
+
+    /**
      * One field of the list: a number in one scope with the signed order of its latest change, in
      * epoch seconds (positive = suppressed since then, negative = opted back in then).
      */
