@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.EvidenceBundles;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListVerifier;
@@ -383,7 +384,7 @@ public final class Gateway implements AutoCloseable {
                 timeout);
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
                 .withEvents(feed, inbound, webhooks)
-                .withEvidence(bundles);
+                .withEvidence(bundles, new Consents(recorder, admin.scopes(), config.instanceId(), timeout));
     }
 
     /** Publishes what this instance journals to the consent event feed, every {@code feed.publishInterval}. */

@@ -15,7 +15,7 @@ public final class FeedEvents {
 
     /**
      * The feed type of {@code e}: opt_out, opt_in, help, reason, clarification (a reply that
-     * narrowed an opt-out) or admin (an operator's or import's change; {@code action} says which).
+     * narrowed an opt-out), consent (a recorded opt-in from another channel) or admin (an operator's or import's change; {@code action} says which).
      */
     public static String type(ConsentEvent e) {
         return switch (e.type()) {
@@ -25,6 +25,7 @@ public final class FeedEvents {
             case REASON -> "reason";
             case NARROWED -> "clarification";
             case ADMIN_ADD, ADMIN_REMOVE -> "admin";
+            case CONSENT -> "consent";
         };
     }
 

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.CsvImport;
 import io.optoutgw.admin.EvidenceBundleFiles;
 import io.optoutgw.admin.EvidenceBundles;
@@ -83,6 +84,8 @@ import org.slf4j.LoggerFactory;
  *                                            (publicKey: base64 X.509 Ed25519 keys to trust instead of the
  *                                            configured ones, repeatable)
  * GET    /api/audit/verify/last?instance=    the last verification this (or that) instance ran, findings listed
+ * POST   /api/consents                       recorded opt-ins (an object or an array): 201 once durable,
+ *                                            400 with each bad row's reasons and nothing recorded
  * GET    /api/evidence/{number}?format=json|html|zip&amp;region=
  *                                            the number's evidence bundle ({@link EvidenceBundles})
  * </pre>
@@ -95,6 +98,7 @@ public final class AdminApi implements AutoCloseable {
     private static final String SUPPRESSIONS = "/api/suppressions";
     private static final String TRACE = "/api/trace";
     private static final String EVIDENCE = "/api/evidence";
+    private static final String CONSENTS = "/api/consents";
     /**
      * Rows of an import being recorded at once: two Redis commands each, on the connection SMPP
      * traffic shares and which queues at most 10,000 commands. 2,000 measured no faster than 500.
@@ -115,6 +119,7 @@ public final class AdminApi implements AutoCloseable {
     private volatile InboundEvents inbound;
     private volatile List<WebhookDelivery> webhooks = List.of();
     private volatile EvidenceBundles bundles;
+    private volatile Consents consents;
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -149,9 +154,10 @@ public final class AdminApi implements AutoCloseable {
         return this;
     }
 
-    /** Serves evidence bundles ({@code GET /api/evidence/{number}}). */
-    public AdminApi withEvidence(EvidenceBundles bundles) {
+    /** Serves evidence bundles ({@code GET /api/evidence/{number}}) and recorded opt-ins ({@code POST /api/consents}). */
+    public AdminApi withEvidence(EvidenceBundles bundles, Consents consents) {
         this.bundles = bundles;
+        this.consents = consents;
         return this;
     }
 
@@ -285,6 +291,9 @@ public final class AdminApi implements AutoCloseable {
                                             : " by " + call.param("instance")));
                 }
                 reply(call, HttpResponseStatus.OK, last);
+            } else if (path.equals(CONSENTS)) {
+                allow(call, HttpMethod.POST);
+                consents(call);
             } else if (path.startsWith(EVIDENCE + "/") && path.indexOf('/', EVIDENCE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 evidence(call, path.substring(EVIDENCE.length() + 1));
@@ -567,6 +576,46 @@ public final class AdminApi implements AutoCloseable {
                 call.channel(),
                 call.keepAlive(),
                 Responses.file(format.contentType(), "evidence-" + digits + "." + format.extension(), bytes));
+    }
+
+    /**
+     * {@code POST /api/consents}: recorded opt-ins, a JSON object or an array of them. Every row is read first:
+     * any bad row answers 400 with each bad row's reasons and nothing is recorded; else 201 once every row is
+     * durable (journal and Redis).
+     */
+    private void consents(Call call) throws Exception {
+        Consents c = consents;
+        if (c == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "recorded opt-ins are not enabled");
+        }
+        List<Consents.Row> rows;
+        try {
+            var tree = Responses.JSON.readTree(call.body());
+            if (tree == null || !(tree.isArray() || tree.isObject())) {
+                throw new IllegalArgumentException("expected a JSON object or array of consents");
+            }
+            rows = tree.isArray()
+                    ? Responses.JSON.convertValue(
+                            tree,
+                            Responses.JSON.getTypeFactory().constructCollectionType(List.class, Consents.Row.class))
+                    : List.of(Responses.JSON.treeToValue(tree, Consents.Row.class));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected a JSON object or array of {number, account, category?,"
+                    + " consentText or consentTextHash, url or channel, receivedAt?, ip?, source?, actor?}: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        Consents.Checked checked = c.check(rows);
+        if (!checked.rejected().isEmpty()) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put(
+                    "error",
+                    checked.rejected().size() + " of " + rows.size() + " consents do not read: nothing recorded");
+            body.put("rejected", checked.rejected());
+            reply(call, HttpResponseStatus.BAD_REQUEST, body);
+            return;
+        }
+        List<Consents.Recorded> recorded = c.record(checked.events());
+        reply(call, HttpResponseStatus.CREATED, Map.of("recorded", recorded.size(), "rows", recorded));
     }
 
     /** A {@code limit} parameter: 1..max, {@code fallback} when absent. */

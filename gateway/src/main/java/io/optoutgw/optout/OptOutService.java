@@ -413,7 +413,12 @@ public final class OptOutService {
                         sender)
                 .withCategory(category)
                 .withSource(moSource(text, k, named))
-                .withMoEvidence(mo.rawHex(), engines.forSender(owner, sender).version());
+                .withMoEvidence(mo.rawHex(), engines.forSender(owner, sender).version())
+                // a START is the person's opt-in to the account: it counts for optOut.requireOptIn
+                .withConsent(
+                        type == ConsentEvent.Type.OPT_IN && owner != null
+                                ? new ConsentEvent.Consent(null, null, null, "sms", null)
+                                : null);
         return recorder.record(event)
                 .handle((ok, error) -> {
                     if (error != null) {

@@ -295,14 +295,20 @@ public record ConsentEvent(
          * A clarification reply narrowed an opt-out of every category to one: lifts the entry for
          * every category, after the OPT_OUT of the named category was recorded (not an opt-in).
          */
-        NARROWED;
+        NARROWED,
+        /**
+         * A recorded opt-in (consent) to an account's messages, from another channel ({@code POST
+         * /api/consents}): documents the consent and marks the number as opted in for the account and
+         * category ({@code optOut.requireOptIn}); it lifts no opt-out.
+         */
+        CONSENT;
 
-        /** +1 suppresses, -1 lifts a suppression, 0 only documents. */
+        /** +1 suppresses, -1 lifts a suppression, 0 only documents (the list's entries). */
         public int effect() {
             return switch (this) {
                 case OPT_OUT, ADMIN_ADD -> 1;
                 case OPT_IN, ADMIN_REMOVE, NARROWED -> -1;
-                case HELP, REASON -> 0;
+                case HELP, REASON, CONSENT -> 0;
             };
         }
     }
