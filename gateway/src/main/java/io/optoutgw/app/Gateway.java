@@ -12,7 +12,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.optoutgw.admin.ApiTokens;
+import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.Deactivations;
+import io.optoutgw.admin.EvidenceBundles;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListAdmin;
 import io.optoutgw.admin.ListVerifier;
@@ -129,6 +131,7 @@ public final class Gateway implements AutoCloseable {
     private static final Duration LIST_WRITE_TIMEOUT = Duration.ofSeconds(30);
 
     private ConfigReloader reloader;
+    private Map<String, PublicKey> trustedKeys = Map.of();
     private static final Duration STARTUP_REDIS_TIMEOUT = Duration.ofSeconds(10);
     private int smppPort;
     private int smppTlsPort = -1;
@@ -250,12 +253,13 @@ public final class Gateway implements AutoCloseable {
                 Clock.systemUTC());
         checkpointer.init(checkpoints);
         Duration adminTimeout = Duration.ofSeconds(5);
+        trustedKeys = trustedKeys(config.evidence(), signer);
         verifySchedule = new VerifySchedule(
                 new ListVerifier(
                         list,
                         journal,
                         checkpoints,
-                        trustedKeys(config.evidence(), signer),
+                        trustedKeys,
                         adminTimeout,
                         config.optout().recordTimeout()),
                 redis.async(),
@@ -447,8 +451,18 @@ public final class Gateway implements AutoCloseable {
             admin.scopes(names);
             inbound.scopes(names);
         });
+        var bundles = new EvidenceBundles(
+                list,
+                traces,
+                new CheckpointStore(redis.async(), timeout),
+                trustedKeys,
+                () -> recorder.chainHead().chain(),
+                checkpointer::checkpointNow,
+                config.instanceId(),
+                timeout);
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
                 .withEvents(feed, inbound, webhooks)
+                .withEvidence(bundles, new Consents(recorder, admin.scopes(), config.instanceId(), timeout))
                 .withLists(listAdmin)
                 .withReload(reloader)
                 .withTokens(new ApiTokens(redis.async(), () -> admin.scopes().accounts(), timeout));

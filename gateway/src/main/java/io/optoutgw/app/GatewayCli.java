@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
             SendCommand.class,
             SuppressionCommand.class,
             AuditCommand.class,
+            EvidenceCommand.class,
             EventsCommand.class,
             ListsCommand.class,
             TokensCommand.class,
@@ -66,7 +67,7 @@ public final class GatewayCli implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "choose a command: run, hash-password, simulator, suppression, audit, lists, tokens, journal");
+                "choose a command: run, hash-password, simulator, suppression, audit, lists, tokens, evidence, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

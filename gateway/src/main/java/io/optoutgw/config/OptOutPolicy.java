@@ -72,6 +72,11 @@ import java.util.regex.Pattern;
  *                         (a submit_sm, data_sm or submit_multi destination in India, +91, without
  *                         both is refused; docs/consent-rules.md, "India: DLT registration")
  * @param indiaDltStatus   command_status of that refusal (default ESME_RMISSINGOPTPARAM 0xC3)
+ * @param requireOptIn     categories whose messages need a recorded opt-in of the person for this account
+ *                         ({@code POST /api/consents} or a START): a submit of one of them to a number
+ *                         without one is refused (docs/evidence.md, "Opt-in evidence"); {@code all} for
+ *                         every message (also without categories); empty (default): none
+ * @param noOptInStatus    command_status of that refusal (default: {@code refusalStatus})
  */
 public record OptOutPolicy(
         ScopeKind scope,
@@ -101,7 +106,9 @@ public record OptOutPolicy(
         Duration clarifyWindow,
         OptOutInstructionConfig optOutInstruction,
         IndiaDlt indiaDlt,
-        Integer indiaDltStatus) {
+        Integer indiaDltStatus,
+        List<String> requireOptIn,
+        Integer noOptInStatus) {
 
     /** Category names: a letter or digit, then letters, digits, '_' or '-', at most 32 characters. */
     private static final Pattern CATEGORY = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
@@ -286,6 +293,29 @@ public record OptOutPolicy(
         if (indiaDltStatus == 0) {
             throw new ConfigException("optOut.indiaDltStatus", "must be an error status, not ESME_ROK");
         }
+        requireOptIn = requireOptIn == null ? List.of() : List.copyOf(requireOptIn);
+        for (String c : requireOptIn) {
+            if (!ALL.equals(c) && !categories.contains(c)) {
+                throw new ConfigException(
+                        "optOut.requireOptIn",
+                        "'" + c + "' is not one of optOut.categories " + categories + " (or 'all': every message)");
+            }
+        }
+        noOptInStatus = noOptInStatus == null ? refusalStatus : noOptInStatus;
+        if (noOptInStatus == 0) {
+            throw new ConfigException("optOut.noOptInStatus", "must be an error status, not ESME_ROK");
+        }
+    }
+
+    /**
+     * Whether a message of {@code category} ({@code null}: the account declares none) needs a recorded
+     * opt-in of the person ({@code requireOptIn}).
+     */
+    public boolean requiresOptIn(String category) {
+        if (requireOptIn.isEmpty()) {
+            return false;
+        }
+        return requireOptIn.contains(ALL) || (category != null && requireOptIn.contains(category));
     }
 
     private static List<String> checkCategories(List<String> categories) {
@@ -421,13 +451,15 @@ public record OptOutPolicy(
                 clarifyWindow,
                 optOutInstruction,
                 indiaDlt,
-                indiaDltStatus);
+                indiaDltStatus,
+                requireOptIn,
+                noOptInStatus);
     }
 
     public static OptOutPolicy defaults() {
         return new OptOutPolicy(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** The templates for {@code sender}: its own where set, the account's otherwise. */

@@ -15,8 +15,8 @@ public final class FeedEvents {
 
     /**
      * The feed type of {@code e}: opt_out, opt_in, help, reason, clarification (a reply that
-     * narrowed an opt-out), admin (an operator's or import's change; {@code action} says which) or
-     * deactivation (a carrier's deactivation file voided an opt-in or flagged an opt-out; {@code
+     * narrowed an opt-out), consent (a recorded opt-in from another channel), admin (an operator's or
+     * import's change; {@code action} says which) or deactivation (a carrier's deactivation file voided an opt-in or flagged an opt-out; {@code
      * action} says which).
      */
     public static String type(ConsentEvent e) {
@@ -28,6 +28,7 @@ public final class FeedEvents {
             case NARROWED -> "clarification";
             case ADMIN_ADD, ADMIN_REMOVE -> "admin";
             case VOIDED, FLAGGED -> "deactivation";
+            case CONSENT -> "consent";
         };
     }
 

@@ -15,7 +15,10 @@ import io.optoutgw.admin.ApiCaller;
 import io.optoutgw.admin.ApiRole;
 import io.optoutgw.admin.ApiTokens;
 import io.optoutgw.admin.AuditEvents;
+import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.CsvImport;
+import io.optoutgw.admin.EvidenceBundleFiles;
+import io.optoutgw.admin.EvidenceBundles;
 import io.optoutgw.admin.ImportResult;
 import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListAdmin;
@@ -106,6 +109,10 @@ import org.slf4j.LoggerFactory;
  * POST   /api/tokens                         {account, role, name}: a new token, shown once
  * DELETE /api/tokens/{name}                  revokes a token
  * POST   /api/config/reload                  re-reads the configuration file (global admin token only)
+ * POST   /api/consents                       recorded opt-ins (an object or an array): 201 once durable,
+ *                                            400 with each bad row's reasons and nothing recorded
+ * GET    /api/evidence/{number}?format=json|html|zip&amp;region=
+ *                                            the number's evidence bundle ({@link EvidenceBundles})
  * </pre>
  *
  * <p>Two kinds of token (docs/admin.md, "Tenant access"): the global admin token
@@ -121,6 +128,8 @@ public final class AdminApi implements AutoCloseable {
     private static final String SUPPRESSIONS = "/api/suppressions";
     private static final String TRACE = "/api/trace";
     static final String LISTS = "/api/lists";
+    private static final String EVIDENCE = "/api/evidence";
+    private static final String CONSENTS = "/api/consents";
     /**
      * Rows of an import being recorded at once: two Redis commands each, on the connection SMPP
      * traffic shares and which queues at most 10,000 commands. 2,000 measured no faster than 500.
@@ -154,6 +163,9 @@ public final class AdminApi implements AutoCloseable {
             boolean ok();
         }
     }
+
+    private volatile EvidenceBundles bundles;
+    private volatile Consents consents;
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -203,6 +215,13 @@ public final class AdminApi implements AutoCloseable {
     /** Serves {@code POST /api/config/reload}. */
     public AdminApi withReload(ConfigReload reload) {
         this.reload = reload;
+        return this;
+    }
+
+    /** Serves evidence bundles ({@code GET /api/evidence/{number}}) and recorded opt-ins ({@code POST /api/consents}). */
+    public AdminApi withEvidence(EvidenceBundles bundles, Consents consents) {
+        this.bundles = bundles;
+        this.consents = consents;
         return this;
     }
 
@@ -430,6 +449,15 @@ public final class AdminApi implements AutoCloseable {
             } else if (path.equals(LISTS) || path.startsWith(LISTS + "/")) {
                 require(call, ApiRole.Permission.GLOBAL);
                 reply(call, HttpResponseStatus.OK, lists(call, path));
+            } else if (path.equals(CONSENTS)) {
+                allow(call, HttpMethod.POST);
+                require(call, ApiRole.Permission.CHANGE);
+                consents(call);
+            } else if (path.startsWith(EVIDENCE + "/") && path.indexOf('/', EVIDENCE.length() + 1) < 0) {
+                allow(call, HttpMethod.GET);
+                // a bundle's chain proof carries other people's events whole: the global admin token only
+                require(call, ApiRole.Permission.GLOBAL);
+                evidence(call, path.substring(EVIDENCE.length() + 1));
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 require(call, ApiRole.Permission.COMPLIANCE);
@@ -487,6 +515,9 @@ public final class AdminApi implements AutoCloseable {
     private static String loggable(String path) {
         if (path.startsWith(TRACE + "/")) {
             return TRACE + "/{number}";
+        }
+        if (path.startsWith(EVIDENCE + "/")) {
+            return EVIDENCE + "/{number}";
         }
         return path.startsWith(SUPPRESSIONS + "/") && !path.equals(EXPORT_PATH) && !path.equals(IMPORT_PATH)
                 ? SUPPRESSIONS + "/{number}"
@@ -838,6 +869,92 @@ public final class AdminApi implements AutoCloseable {
     /** A consent event's line (an opt-out, opt-in, admin change ...), not a message's. */
     private static boolean isConsentLine(NumberTrace.Line l) {
         return l.command() == null && !l.type().startsWith("confirmation") && !NumberTrace.ROLLUP.equals(l.type());
+    }
+
+    /** {@code GET /api/evidence/{number}?format=json|html|zip&region=}: the number's evidence bundle as a file. */
+    private void evidence(Call call, String number) throws Exception {
+        EvidenceBundles b = bundles;
+        if (b == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "evidence bundles are not enabled");
+        }
+        String digits = digits(number, call.param("region"));
+        String f = call.param("format");
+        EvidenceBundleFiles.Format format =
+                f == null || f.isBlank() ? EvidenceBundleFiles.Format.JSON : EvidenceBundleFiles.Format.of(f);
+        byte[] bytes = EvidenceBundleFiles.write(b.build(digits), format);
+        log.info("admin: evidence bundle of {} made ({}, {} bytes)", PhoneNumbers.mask(digits), format, bytes.length);
+        Responses.send(
+                call.channel(),
+                call.keepAlive(),
+                Responses.file(format.contentType(), "evidence-" + digits + "." + format.extension(), bytes));
+    }
+
+    /**
+     * {@code POST /api/consents}: recorded opt-ins, a JSON object or an array of them. Every row is read first:
+     * any bad row answers 400 with each bad row's reasons and nothing is recorded; else 201 once every row is
+     * durable (journal and Redis).
+     */
+    private void consents(Call call) throws Exception {
+        Consents c = consents;
+        if (c == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "recorded opt-ins are not enabled");
+        }
+        List<Consents.Row> rows;
+        try {
+            var tree = Responses.JSON.readTree(call.body());
+            if (tree == null || !(tree.isArray() || tree.isObject())) {
+                throw new IllegalArgumentException("expected a JSON object or array of consents");
+            }
+            rows = tree.isArray()
+                    ? Responses.JSON.convertValue(
+                            tree,
+                            Responses.JSON.getTypeFactory().constructCollectionType(List.class, Consents.Row.class))
+                    : List.of(Responses.JSON.treeToValue(tree, Consents.Row.class));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected a JSON object or array of {number, account, category?,"
+                    + " consentText or consentTextHash, url or channel, receivedAt?, ip?, source?, actor?}: "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+        }
+        ApiCaller caller = call.caller();
+        if (!caller.global()) {
+            List<Consents.Row> own = new ArrayList<>();
+            for (Consents.Row r : rows) {
+                String account = r.account() == null || r.account().isBlank()
+                        ? caller.account()
+                        : r.account().strip();
+                if (!caller.owns(new Scope.Account(account))) {
+                    throw new ApiException(
+                            HttpResponseStatus.FORBIDDEN,
+                            caller + " may not record opt-ins for account '" + account + "'");
+                }
+                own.add(new Consents.Row(
+                        r.number(),
+                        account,
+                        r.category(),
+                        r.source(),
+                        r.receivedAt(),
+                        r.consentText(),
+                        r.consentTextHash(),
+                        r.url(),
+                        r.channel(),
+                        r.ip(),
+                        caller.actor(r.actor()),
+                        r.region()));
+            }
+            rows = own;
+        }
+        Consents.Checked checked = c.check(rows);
+        if (!checked.rejected().isEmpty()) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put(
+                    "error",
+                    checked.rejected().size() + " of " + rows.size() + " consents do not read: nothing recorded");
+            body.put("rejected", checked.rejected());
+            reply(call, HttpResponseStatus.BAD_REQUEST, body);
+            return;
+        }
+        List<Consents.Recorded> recorded = c.record(checked.events());
+        reply(call, HttpResponseStatus.CREATED, Map.of("recorded", recorded.size(), "rows", recorded));
     }
 
     /** A {@code limit} parameter: 1..max, {@code fallback} when absent. */

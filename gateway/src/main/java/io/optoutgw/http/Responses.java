@@ -38,6 +38,16 @@ final class Responses {
         return r;
     }
 
+    /** A file answer: {@code bytes} of {@code contentType}, offered for saving as {@code fileName}. */
+    static FullHttpResponse file(String contentType, String fileName, byte[] bytes) {
+        FullHttpResponse r =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(bytes));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        r.headers().set(HttpHeaderNames.CONTENT_DISPOSITION, "attachment; filename=\"" + fileName + "\"");
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        return r;
+    }
+
     static FullHttpResponse error(HttpResponseStatus status, String message) {
         FullHttpResponse r = json(status, new ApiBodies.ErrorBody(message));
         if (status.equals(HttpResponseStatus.UNAUTHORIZED)) {

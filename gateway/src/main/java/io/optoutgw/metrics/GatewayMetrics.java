@@ -29,7 +29,9 @@ public final class GatewayMetrics {
         /** A message without an opt-out instruction, under {@code optOut.optOutInstruction}. */
         NO_INSTRUCTION,
         /** A message to India without its DLT registration TLVs, under {@code optOut.indiaDlt: require}. */
-        MISSING_DLT
+        MISSING_DLT,
+        /** A message to a number without a recorded opt-in, under {@code optOut.requireOptIn}. */
+        NO_OPT_IN
     }
 
     /** The {@code result} values of {@link GatewayMeter#OPTOUT_INSTRUCTION}. */

@@ -2,9 +2,13 @@ package io.optoutgw.optout;
 
 import io.optoutgw.config.Keyword;
 import io.optoutgw.config.MatchMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,9 +44,13 @@ public final class KeywordEngine {
     /** Every word the phrase rules compare with, for reading ASCII texts. */
     private final AsciiWords words;
 
+    /** The version of the rules: see {@link #version()}. */
+    private final String version;
+
     public KeywordEngine(KeywordConfig config) {
         Objects.requireNonNull(config, "config");
         this.mode = config.mode();
+        this.version = version(config);
         Map<String, KeywordMatch> map = new HashMap<>();
         int max = 0;
         int maxWords = 0;
@@ -120,6 +128,38 @@ public final class KeywordEngine {
     /** An engine with the default keyword table in the given mode. */
     public static KeywordEngine defaults(MatchMode mode) {
         return new KeywordEngine(KeywordConfig.defaults().withMode(mode));
+    }
+
+    /**
+     * The version of these rules, recorded with every keyword event (docs/evidence.md): the first 16 hex
+     * digits of SHA-256 over {@code optoutgw-rules-v1}, the match mode, and for each intent (OPT_OUT,
+     * OPT_IN, HELP) its keywords in order as {@code text/language/all}, one a line. Two engines with the
+     * same lists and mode have the same version; any change to them gives another.
+     */
+    public String version() {
+        return version;
+    }
+
+    static String version(KeywordConfig config) {
+        StringBuilder sb =
+                new StringBuilder("optoutgw-rules-v1\n").append(config.mode()).append('\n');
+        for (Intent intent : Intent.values()) {
+            sb.append(intent).append('\n');
+            for (Keyword k : config.keywords(intent)) {
+                sb.append(k.text())
+                        .append('/')
+                        .append(k.language())
+                        .append('/')
+                        .append(k.all())
+                        .append('\n');
+            }
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 
     public MatchMode mode() {

@@ -17,6 +17,7 @@ import io.optoutgw.config.AccountConfig;
  * @param text               the decoded text (of this part, when {@code concat} is set)
  * @param concat             the part of a concatenated message this is, or {@code null}
  * @param owner              the account that owns {@code destination}, or {@code null}
+ * @param rawHex             the user data as received, in hex (UDH included), or {@code null}
  */
 public record Mo(
         String label,
@@ -29,4 +30,5 @@ public record Mo(
         int dataCoding,
         String text,
         Concat concat,
-        AccountConfig owner) {}
+        AccountConfig owner,
+        String rawHex) {}

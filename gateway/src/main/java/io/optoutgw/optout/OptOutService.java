@@ -370,7 +370,8 @@ public final class OptOutService {
                         reason,
                         owner == null ? null : owner.systemId(),
                         senderOf(mo))
-                .withSource(ConsentEvent.Source.MO_CLARIFICATION);
+                .withSource(ConsentEvent.Source.MO_CLARIFICATION)
+                .withMoEvidence(mo.rawHex(), null);
     }
 
     /**
@@ -411,7 +412,13 @@ public final class OptOutService {
                         owner == null ? null : owner.systemId(),
                         sender)
                 .withCategory(category)
-                .withSource(moSource(text, k, named));
+                .withSource(moSource(text, k, named))
+                .withMoEvidence(mo.rawHex(), engines.forSender(owner, sender).version())
+                // a START is the person's opt-in to the account: it counts for optOut.requireOptIn
+                .withConsent(
+                        type == ConsentEvent.Type.OPT_IN && owner != null
+                                ? new ConsentEvent.Consent(null, null, null, "sms", null)
+                                : null);
         return recorder.record(event)
                 .handle((ok, error) -> {
                     if (error != null) {

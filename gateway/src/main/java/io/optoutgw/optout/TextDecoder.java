@@ -7,6 +7,7 @@ import io.optoutgw.optout.MessageText.Reason;
 import io.optoutgw.optout.MessageText.Text;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -72,6 +73,14 @@ public final class TextDecoder {
             return new NotScannable(plan.reason(), plan.detail(), concat);
         }
         return body(plan.encoding(), ud, bodyOffset, concat);
+    }
+
+    /**
+     * The user data of {@code sm} as received (short_message, else message_payload; UDH included) in
+     * lower-case hex, for the audit trail's record of the MO.
+     */
+    public static String userDataHex(BaseSm<?> sm) {
+        return HexFormat.of().formatHex(userData(SmContent.from(sm)));
     }
 
     private static byte[] userData(SmContent content) {

@@ -88,7 +88,8 @@ final class KeywordMo {
                 sm.getDataCoding() & 0xFF,
                 text.text(),
                 text.concat(),
-                owner == null ? null : owner.config());
+                owner == null ? null : owner.config(),
+                text.concat() == null ? TextDecoder.userDataHex(sm) : null);
         optOut.handle(mo)
                 .whenComplete((outcome, error) -> onLoop(
                         bind.eventLoop(), () -> act(bind, sm, owner, routeNormally, receivedNanos, outcome, error)));

@@ -42,6 +42,14 @@ sealed interface SubmitDecision {
         }
     }
 
+    /** The account requires a recorded opt-in for the message's category and the number has none. */
+    record NoOptIn(String digits, int status) implements Refusal {
+        @Override
+        public RefusalReason reason() {
+            return RefusalReason.NO_OPT_IN;
+        }
+    }
+
     /** The destination cannot be checked (not a phone number, a distribution list): ESME_RINVDSTADR. */
     record Uncheckable(String problem) implements Refusal {
         @Override
@@ -70,6 +78,9 @@ sealed interface SubmitDecision {
         }
         if (decision instanceof SuppressionGuard.Suppressed suppressed) {
             return new OptedOut(suppressed, policy.refusalStatus());
+        }
+        if (decision instanceof SuppressionGuard.NoOptIn none) {
+            return new NoOptIn(none.digits(), policy.noOptInStatus());
         }
         if (decision instanceof SuppressionGuard.InvalidNumber invalid) {
             return new Uncheckable(invalid.problem());

@@ -193,7 +193,13 @@ public final class SubmitRelay implements EsmeTraffic {
             String sender = source == null ? "" : source;
             metrics.submitChecked(account.systemId());
             String category = SubmitCategory.of(account.config().optOut(), sm, sender);
-            guard.check(account.systemId(), account.config().defaultRegion(), sm.getDestAddress(), sender, category)
+            guard.check(
+                            account.systemId(),
+                            account.config().defaultRegion(),
+                            sm.getDestAddress(),
+                            sender,
+                            category,
+                            policy.requiresOptIn(category))
                     .whenComplete((decision, never) -> onLoop(
                             session.executor(),
                             () -> enforce(session, sm, esmeSequence, decision, startNanos, sender, category)));
@@ -386,7 +392,8 @@ public final class SubmitRelay implements EsmeTraffic {
                                             account.config().defaultRegion(),
                                             d.address(),
                                             sender,
-                                            category)
+                                            category,
+                                            account.config().optOut().requiresOptIn(category))
                                     .toCompletableFuture());
         }
         CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
@@ -1063,6 +1070,13 @@ public final class SubmitRelay implements EsmeTraffic {
                     PhoneNumbers.mask(s.digits()),
                     s.scope().kind(),
                     s.category() == null ? "" : ", category " + s.category(),
+                    LogLimiter.leftOut(skipped));
+        } else if (refusal instanceof SubmitDecision.NoOptIn none) {
+            log.info(
+                    "{} {} to {} refused: no recorded opt-in (optOut.requireOptIn){}",
+                    session.label(),
+                    what,
+                    PhoneNumbers.mask(none.digits()),
                     LogLimiter.leftOut(skipped));
         } else if (refusal instanceof SubmitDecision.Uncheckable uncheckable) {
             log.info(

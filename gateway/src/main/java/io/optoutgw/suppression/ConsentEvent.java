@@ -49,6 +49,11 @@ import java.util.UUID;
  * @param override   {@code true} when an operator lifted the person's own opt-out without a START
  *                   or evidence (audited with {@link #actor()} and {@link #reason()}); {@code null}
  *                   otherwise
+ * @param rawMo      the MO's user data as received (hex), for an event from a single-part MO; {@code null}
+ *                   otherwise and in events recorded before it was kept
+ * @param ruleSet    the version of the keyword rules that matched the MO ({@code KeywordEngine#version}):
+ *                   the first 16 hex digits of SHA-256 over the rules' canonical text
+ * @param consent    what a recorded opt-in says (wording, URL, channel, IP); {@code null} otherwise
  * @param chain      the event's link in the hash chain of the journal that recorded it (docs/evidence.md);
  *                   {@code null} in events recorded before chains existed. Always the last property of the
  *                   JSON: the event without it is what the link's hash covers
@@ -77,7 +82,77 @@ public record ConsentEvent(
         Instant receivedAt,
         String evidence,
         Boolean override,
+        String rawMo,
+        String ruleSet,
+        Consent consent,
         Chain chain) {
+
+    /**
+     * What a recorded opt-in (consent) says: where and how the person agreed (docs/evidence.md, "Opt-in
+     * evidence"). Every field is optional but at least the text or its hash, or the URL or channel, is given.
+     *
+     * @param text     the consent wording the person agreed to, as shown to them
+     * @param textHash SHA-256 (hex) of that wording, when the wording itself is kept elsewhere
+     * @param url      the page (web form) where the person agreed
+     * @param channel  how: web, sms, paper, ivr, ...
+     * @param ip       the IP address the person agreed from (web forms)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Consent(String text, String textHash, String url, String channel, String ip) {}
+
+    /** An event without MO evidence or consent detail (see {@link #withMoEvidence}, {@link #withConsent}). */
+    public ConsentEvent(
+            String id,
+            Instant time,
+            Type type,
+            String number,
+            String scope,
+            String keyword,
+            String language,
+            String text,
+            Integer dataCoding,
+            String upstream,
+            String smscRef,
+            String instance,
+            String actor,
+            String reason,
+            String account,
+            String sender,
+            Long order,
+            String category,
+            Source source,
+            Instant receivedAt,
+            String evidence,
+            Boolean override,
+            Chain chain) {
+        this(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                null,
+                null,
+                null,
+                chain);
+    }
 
     /**
      * An event's link in a journal's hash chain (docs/evidence.md).
@@ -231,14 +306,20 @@ public record ConsentEvent(
          * A carrier's deactivation file holds the number, deactivated after this entry's opt-out: the
          * opt-out stays in force and is flagged as given by the number's former holder (documents only).
          */
-        FLAGGED;
+        FLAGGED,
+        /**
+         * A recorded opt-in (consent) to an account's messages, from another channel ({@code POST
+         * /api/consents}): documents the consent and marks the number as opted in for the account and
+         * category ({@code optOut.requireOptIn}); it lifts no opt-out.
+         */
+        CONSENT;
 
-        /** +1 suppresses, -1 lifts a suppression, 0 only documents. */
+        /** +1 suppresses, -1 lifts a suppression, 0 only documents (the list's entries). */
         public int effect() {
             return switch (this) {
                 case OPT_OUT, ADMIN_ADD, VOIDED -> 1;
                 case OPT_IN, ADMIN_REMOVE, NARROWED -> -1;
-                case HELP, REASON, FLAGGED -> 0;
+                case HELP, REASON, FLAGGED, CONSENT -> 0;
             };
         }
     }
@@ -429,6 +510,9 @@ public record ConsentEvent(
                 receivedAt,
                 evidence,
                 override,
+                rawMo,
+                ruleSet,
+                consent,
                 chain);
     }
 
@@ -457,6 +541,9 @@ public record ConsentEvent(
                 receivedAt,
                 evidence,
                 override,
+                rawMo,
+                ruleSet,
+                consent,
                 chain);
     }
 
@@ -498,6 +585,9 @@ public record ConsentEvent(
                 receivedAt,
                 evidence,
                 override,
+                rawMo,
+                ruleSet,
+                consent,
                 chain);
     }
 
@@ -529,6 +619,75 @@ public record ConsentEvent(
                 receivedAt,
                 evidence,
                 override ? Boolean.TRUE : null,
+                rawMo,
+                ruleSet,
+                consent,
+                chain);
+    }
+
+    /**
+     * This event with what the MO it came from carried: {@code rawMo} the user data (short_message or
+     * message_payload, UDH included) in hex as received, {@code ruleSet} the version of the keyword rules
+     * that matched it ({@code null} each when not known).
+     */
+    public ConsentEvent withMoEvidence(String rawMo, String ruleSet) {
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                rawMo,
+                ruleSet,
+                consent,
+                chain);
+    }
+
+    /** This event with the detail of a recorded opt-in ({@code null}: none). */
+    public ConsentEvent withConsent(Consent detail) {
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                rawMo,
+                ruleSet,
+                detail,
                 chain);
     }
 
@@ -557,6 +716,9 @@ public record ConsentEvent(
                 receivedAt,
                 evidence,
                 override,
+                rawMo,
+                ruleSet,
+                consent,
                 link);
     }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 public final class SuppressionGuard {
 
     /** What to do with one destination. */
-    public sealed interface Decision permits Allow, Suppressed, InvalidNumber, Unavailable {}
+    public sealed interface Decision permits Allow, Suppressed, NoOptIn, InvalidNumber, Unavailable {}
 
     /**
      * Not on the list: relay. {@code known}: the check saw an entry for the number in a scope it
@@ -45,6 +45,12 @@ public final class SuppressionGuard {
             return new Suppressed(digits, null, null, list);
         }
     }
+
+    /**
+     * Not on the list, but the account requires a recorded opt-in for the message's category and the number
+     * has none ({@code optOut.requireOptIn}): refuse.
+     */
+    public record NoOptIn(String digits) implements Decision {}
 
     /** Not a number that can be checked: refuse. */
     public record InvalidNumber(String problem) implements Decision {}
@@ -83,6 +89,16 @@ public final class SuppressionGuard {
      */
     public CompletionStage<Decision> check(
             String account, String defaultRegion, Address destination, String sender, String category) {
+        return check(account, defaultRegion, destination, sender, category, false);
+    }
+
+    /**
+     * {@link #check(String, String, Address, String, String)}; with {@code optIn}, a number that is not on the
+     * list but has no recorded opt-in for the account's messages of {@code category} is {@link NoOptIn}. Still
+     * one Redis round trip (the opt-in fields are in the same HMGET).
+     */
+    public CompletionStage<Decision> check(
+            String account, String defaultRegion, Address destination, String sender, String category, boolean optIn) {
         if (destination == null) {
             return CompletableFuture.completedFuture(new InvalidNumber("no destination address"));
         }
@@ -93,13 +109,13 @@ public final class SuppressionGuard {
         }
         CompletableFuture<Decision> result;
         try {
-            result = store.check(n.digits(), account, sender == null ? "" : sender, category)
+            result = store.check(n.digits(), account, sender == null ? "" : sender, category, optIn)
                     .toCompletableFuture()
                     .thenApply(v -> v.suppressed()
                             ? (v.suppressedBy() == null
                                     ? Suppressed.listed(n.digits(), v.list())
                                     : new Suppressed(n.digits(), v.suppressedBy(), v.category()))
-                            : new Allow(n.digits(), v.known()));
+                            : optIn && !v.optedIn() ? new NoOptIn(n.digits()) : new Allow(n.digits(), v.known()));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(new Unavailable(e));
         }

@@ -9,6 +9,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -101,7 +102,8 @@ public final class SuppressionStore {
 
     /**
      * Greatest-order-wins update of one field plus the audit entry. ARGV: field, effect (1, -1, 0),
-     * order, epoch ms, event JSON. A tie keeps an opt-out (the safe side). The outcome depends only
+     * order, epoch ms, event JSON, and for a recorded opt-in its opt-in field ({@link #optInField}), set to the
+     * greater of its order and what it holds. A tie keeps an opt-out (the safe side). The outcome depends only
      * on the set of events applied, not on the order they are applied in, so replays converge.
      * Returns {changed, audit entry added, an opt-out in force was lifted}.
      */
@@ -126,6 +128,12 @@ public final class SuppressionStore {
                   changed = 1
                   if v < 0 and cur and tonumber(cur) > 0 then lifted = 1 end
                 end
+              end
+            end
+            if ARGV[6] then
+              local cur = redis.call('HGET', KEYS[1], ARGV[6])
+              if not cur or tonumber(cur) < tonumber(ARGV[3]) then
+                redis.call('HSET', KEYS[1], ARGV[6], ARGV[3])
               end
             end
             local added = redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
@@ -221,6 +229,21 @@ public final class SuppressionStore {
         return scope instanceof Scope.Global ? head : head + "|" + scope.code();
     }
 
+    /**
+     * The opt-in field of {@code digits} for {@code account}'s messages of {@code category} ({@code null}: every
+     * category), in the number's list bucket so that the submit check reads it in the same HMGET:
+     * {@code 15551234567^marketing|a:acme}, {@code 15551234567^|a:acme}. Value: the order of the latest recorded
+     * opt-in (docs/evidence.md, "Opt-in evidence"). Never a list entry: export and verification skip it.
+     */
+    public static String optInField(String digits, String account, String category) {
+        return digits + "^" + (category == null ? "" : category) + "|a:" + account;
+    }
+
+    /** Whether a bucket field is an opt-in field ({@link #optInField}) rather than a list entry. */
+    static boolean isOptInField(String field) {
+        return field.indexOf('^') >= 0;
+    }
+
     /** The entry of a scope code and category relative to its number: the code, or {@code code~category}. */
     public static String slot(String scopeCode, String category) {
         return category == null ? scopeCode : scopeCode + "~" + category;
@@ -258,10 +281,14 @@ public final class SuppressionStore {
      * it, that category ({@code null}: the entry for every category); {@code suppressedBy} is
      * {@code null} when nothing does. {@code known}: some field the check read held an entry (for
      * a number that is not suppressed: an opt-out lifted again), which the evidence ledger records.
+     * {@code resubscribed}: an opt-in (or removal) is in force in a scope the check read (a deactivation list
+     * yields to it). {@code optedIn}: when the check asked, the number has a recorded opt-in for the account's messages of
+     * the category (or of every category).
      */
-    public record Verdict(Scope suppressedBy, String category, boolean known, String list, boolean optedIn) {
+    public record Verdict(
+            Scope suppressedBy, String category, boolean known, String list, boolean resubscribed, boolean optedIn) {
         public Verdict(Scope suppressedBy, String category, boolean known) {
-            this(suppressedBy, category, known, null, false);
+            this(suppressedBy, category, known, null, false, false);
         }
 
         public Verdict(Scope suppressedBy, String category) {
@@ -284,10 +311,10 @@ public final class SuppressionStore {
          * when the file was loaded, so one still in force is the number's new holder's.
          */
         Verdict listed(String name, boolean yieldsToOptIn) {
-            if (name == null || suppressedBy != null || (yieldsToOptIn && optedIn)) {
+            if (name == null || suppressedBy != null || (yieldsToOptIn && resubscribed)) {
                 return this;
             }
-            return new Verdict(null, null, known, name, optedIn);
+            return new Verdict(null, null, known, name, resubscribed, optedIn);
         }
     }
 
@@ -313,6 +340,16 @@ public final class SuppressionStore {
      * opt-out list decides first, a list only refuses what it allows.
      */
     public CompletionStage<Verdict> check(String digits, String account, String sender, String category) {
+        return check(digits, account, sender, category, false);
+    }
+
+    /**
+     * {@link #check(String, String, String, String)}, and with {@code optIn} whether the number has a recorded
+     * opt-in for the account's messages of {@code category} ({@link Verdict#optedIn()}): one or two more fields
+     * in the same HMGET (every category's, and the category's).
+     */
+    public CompletionStage<Verdict> check(
+            String digits, String account, String sender, String category, boolean optIn) {
         Scope[] scopes = {
             Scope.Global.INSTANCE,
             new Scope.Account(account),
@@ -320,30 +357,48 @@ public final class SuppressionStore {
             new Scope.Sender(Scope.ANY_ACCOUNT, sender)
         };
         int categoryFields = category == null ? 0 : 3;
-        String[] fields = new String[scopes.length + categoryFields];
+        int listFields = scopes.length + categoryFields;
+        int optInFields = !optIn ? 0 : category == null ? 1 : 2;
+        String[] fields = new String[listFields + optInFields];
         for (int i = 0; i < scopes.length; i++) {
             fields[i] = field(digits, scopes[i]);
         }
         for (int i = 0; i < categoryFields; i++) {
             fields[scopes.length + i] = field(digits, scopes[i], category);
         }
+        if (optIn) {
+            fields[listFields] = optInField(digits, account, null);
+            if (category != null) {
+                fields[listFields + 1] = optInField(digits, account, category);
+            }
+        }
         RedisClusterAsyncCommands<String, String> conn = checks.get();
         CompletionStage<Verdict> verdict = conn.hmget(bucketKey(digits), fields).thenApply(values -> {
             boolean known = false;
-            for (KeyValue<String, String> v : values) {
-                known |= v.hasValue();
+            for (int i = 0; i < listFields; i++) {
+                known |= values.get(i).hasValue();
             }
             boolean optedIn = false;
+            for (int i = listFields; i < values.size(); i++) {
+                optedIn |= value(values.get(i)) > 0;
+            }
+            boolean resubscribed = false;
             for (int i = 0; i < scopes.length; i++) {
                 long all = value(values.get(i));
                 long cat = i < categoryFields ? value(values.get(scopes.length + i)) : 0;
                 long decides = later(all, cat);
                 if (decides > 0) {
-                    return new Verdict(scopes[i], decides == cat && Math.abs(cat) >= Math.abs(all) ? category : null);
+                    return new Verdict(
+                            scopes[i],
+                            decides == cat && Math.abs(cat) >= Math.abs(all) ? category : null,
+                            true,
+                            null,
+                            false,
+                            optedIn);
                 }
-                optedIn |= decides < 0;
+                resubscribed |= decides < 0;
             }
-            return new Verdict(null, null, known, null, optedIn);
+            return new Verdict(null, null, known, null, resubscribed, optedIn);
         });
         ExternalLists external = lists;
         CompletableFuture<String> listed = external == null ? null : external.check(conn, digits, account, category);
@@ -402,20 +457,39 @@ public final class SuppressionStore {
         long ms = event.time().toEpochMilli();
         String json = event.toJsonString();
         String[] keys = {bucketKey(digits), auditKey(digits)};
-        CompletionStage<List<Object>> script = redis.eval(
-                APPLY,
-                ScriptOutputType.MULTI,
-                keys,
-                field(digits, event.parsedScope(), event.category()),
-                Integer.toString(event.type().effect()),
-                Long.toString(event.listOrder()),
-                Long.toString(ms),
-                json);
+        String optIn = optInFieldOf(event);
+        String[] args = {
+            field(digits, event.parsedScope(), event.category()),
+            Integer.toString(event.type().effect()),
+            Long.toString(event.listOrder()),
+            Long.toString(ms),
+            json
+        };
+        if (optIn != null) {
+            args = Arrays.copyOf(args, 6);
+            args[5] = optIn;
+        }
+        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys, args);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
         return script.thenCombine(
                 index,
                 (result, ignored) -> new Applied(
                         ((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L, ((Long) result.get(2)) == 1L));
+    }
+
+    /**
+     * The opt-in field an event sets: an event carrying opt-in detail ({@link ConsentEvent#consent()}) of an
+     * account (its {@code account}, else its account scope's); {@code null} for any other.
+     */
+    static String optInFieldOf(ConsentEvent event) {
+        if (event.consent() == null) {
+            return null;
+        }
+        String account = event.account();
+        if (account == null && event.parsedScope() instanceof Scope.Account a) {
+            account = a.account();
+        }
+        return account == null ? null : optInField(event.number(), account, event.category());
     }
 
     /**
@@ -489,6 +563,14 @@ public final class SuppressionStore {
     }
 
     /**
+     * The number's audit trail members (each an event's JSON exactly as stored) with {@code fromMs <= time
+     * <= toMs}, oldest first; for evidence bundles, which carry the stored bytes.
+     */
+    public CompletionStage<List<String>> auditMembers(String digits, long fromMs, long toMs) {
+        return redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs));
+    }
+
+    /**
      * One field of the list: a number in one scope with the signed order of its latest change, in
      * epoch seconds (positive = suppressed since then, negative = opted back in then).
      */
@@ -523,7 +605,11 @@ public final class SuppressionStore {
         }
         return redis.hgetall(RedisKeys.listBucket(bucket)).thenApply(all -> {
             List<ListEntry> out = new ArrayList<>(all.size());
-            all.forEach((f, v) -> out.add(parseField(f, v)));
+            all.forEach((f, v) -> {
+                if (!isOptInField(f)) {
+                    out.add(parseField(f, v));
+                }
+            });
             return out;
         });
     }

@@ -1,5 +1,7 @@
 package io.optoutgw.suppression.evidence;
 
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
@@ -34,6 +36,25 @@ public final class CheckpointStore {
     public Checkpoint latest(String chain) throws Exception {
         List<String> last = get(redis.zrange(RedisKeys.checkpoints(chain), -1, -1));
         return last.isEmpty() ? null : Checkpoint.fromJson(last.get(0));
+    }
+
+    /**
+     * The checkpoints of {@code chain} at the lowest seq at or after {@code seq} (a plain checkpoint and a
+     * compaction's summary may share one), as Redis holds them; empty when none is that far yet.
+     */
+    public List<Checkpoint> covering(String chain, long seq) throws Exception {
+        List<String> first = get(redis.zrangebyscore(
+                RedisKeys.checkpoints(chain),
+                Range.create((double) seq, Double.POSITIVE_INFINITY),
+                Limit.create(0, 8)));
+        List<Checkpoint> out = new ArrayList<>();
+        for (String json : first) {
+            Checkpoint c = Checkpoint.fromJson(json);
+            if (out.isEmpty() || out.get(0).seq() == c.seq()) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     private <T> T get(CompletionStage<T> read) throws Exception {
