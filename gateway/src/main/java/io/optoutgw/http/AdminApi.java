@@ -20,6 +20,7 @@ import io.optoutgw.admin.VerifySchedule;
 import io.optoutgw.feed.EventFeed;
 import io.optoutgw.feed.FeedEvents;
 import io.optoutgw.feed.WebhookDelivery;
+import io.optoutgw.report.OptOutReport;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.Scope;
@@ -48,6 +49,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,6 +83,8 @@ import org.slf4j.LoggerFactory;
  *                                            (publicKey: base64 X.509 Ed25519 keys to trust instead of the
  *                                            configured ones, repeatable)
  * GET    /api/audit/verify/last?instance=    the last verification this (or that) instance ran, findings listed
+ * GET    /api/status                         live state: readiness, upstream and ESME binds, counters (the console)
+ * GET    /api/report?days=N                  the opt-out report of the last N days as JSON (the console's charts)
  * </pre>
  */
 public final class AdminApi implements AutoCloseable {
@@ -109,6 +113,13 @@ public final class AdminApi implements AutoCloseable {
     private volatile EventFeed feed;
     private volatile InboundEvents inbound;
     private volatile List<WebhookDelivery> webhooks = List.of();
+    private volatile Supplier<?> status;
+    private volatile Reports reports;
+
+    /** Builds the opt-out report over the last {@code since} ({@code GET /api/report}). */
+    public interface Reports {
+        OptOutReport.Result build(Duration since) throws Exception;
+    }
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -140,6 +151,16 @@ public final class AdminApi implements AutoCloseable {
         this.feed = feed;
         this.inbound = inbound;
         this.webhooks = List.copyOf(webhooks);
+        return this;
+    }
+
+    /**
+     * Serves the web console's two read-only views: {@code GET /api/status} (a JSON snapshot from
+     * {@code status}) and {@code GET /api/report?days=N} (the opt-out report from {@code reports}).
+     */
+    public AdminApi withConsole(Supplier<?> status, Reports reports) {
+        this.status = status;
+        this.reports = reports;
         return this;
     }
 
@@ -273,6 +294,16 @@ public final class AdminApi implements AutoCloseable {
                                             : " by " + call.param("instance")));
                 }
                 reply(call, HttpResponseStatus.OK, last);
+            } else if (path.equals(STATUS_PATH)) {
+                allow(call, HttpMethod.GET);
+                Supplier<?> s = status;
+                if (s == null) {
+                    throw new ApiException(HttpResponseStatus.NOT_FOUND, "live status is not available here");
+                }
+                reply(call, HttpResponseStatus.OK, s.get());
+            } else if (path.equals(REPORT_PATH)) {
+                allow(call, HttpMethod.GET);
+                reply(call, HttpResponseStatus.OK, report(call));
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 reply(call, HttpResponseStatus.OK, trace(call, path.substring(TRACE.length() + 1)));
@@ -406,6 +437,29 @@ public final class AdminApi implements AutoCloseable {
     }
 
     static final String DEAD_LETTER_PATH = "/api/events/dead-letter";
+    static final String STATUS_PATH = "/api/status";
+    static final String REPORT_PATH = "/api/report";
+    /** Relayed-message counts are kept 400 days ({@code RelayedStats}). */
+    static final int MAX_REPORT_DAYS = 400;
+
+    /** {@code GET /api/report?days=N}: the opt-out report of the last N days (default 30). */
+    private Object report(Call call) throws Exception {
+        Reports r = reports;
+        if (r == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "the opt-out report is not available here");
+        }
+        String d = call.param("days");
+        int days;
+        try {
+            days = d == null ? 30 : Integer.parseInt(d.strip());
+        } catch (NumberFormatException e) {
+            days = -1;
+        }
+        if (days < 1 || days > MAX_REPORT_DAYS) {
+            throw new IllegalArgumentException("days must be 1 to " + MAX_REPORT_DAYS + ", got '" + d + "'");
+        }
+        return OptOutReport.json(r.build(Duration.ofDays(days)));
+    }
 
     /** {@code GET /api/events/dead-letter?webhook=NAME&limit=N}: each endpoint's dead letters, oldest first. */
     private Object deadLetters(Call call) throws Exception {
