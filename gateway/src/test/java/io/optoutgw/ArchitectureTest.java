@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  *   relay                               (the routing between the two sides)
  *   feed                                (suppression, metrics, config: the consent event feed from the
  *                                        journal, and its webhooks)
+ *   console                             (nothing of the gateway: the web console's static files)
  *   admin, report, http, simulator
  *   app                                 (the composition root: nothing depends on it)
  * </pre>
@@ -106,6 +107,11 @@ class ArchitectureTest {
     @Test
     void simulatorIsIndependentOfTheGatewaysLogic() {
         mayUseOnly("simulator", "smpp", "codec", "transport", "config").check(main);
+    }
+
+    @Test
+    void webConsoleServesFilesOnly() {
+        mayUseOnly("console").check(main);
     }
 
     @Test

@@ -53,6 +53,7 @@ import io.optoutgw.relay.DeliverRouter;
 import io.optoutgw.relay.MessageIdStore;
 import io.optoutgw.relay.PendingMessages;
 import io.optoutgw.relay.SubmitRelay;
+import io.optoutgw.report.OptOutReport;
 import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.FrequencyCap;
 import io.optoutgw.sendtime.SendTimeGate;
@@ -374,8 +375,12 @@ public final class Gateway implements AutoCloseable {
         smppPort = esmeServer.start(boss, workers);
         smppTlsPort = esmeServer.tlsPort();
         if (config.http().enabled()) {
-            HttpServer httpServer =
-                    new HttpServer(config.http(), this::notReadyReason, registry::scrape, adminApi(list, metrics));
+            // the web console's live page and report charts (GET /api/status, /api/report)
+            AdminApi api = adminApi(list, metrics)
+                    .withConsole(
+                            new LiveStatus(config.instanceId(), this::notReadyReason, upstreams, accounts, registry),
+                            since -> OptOutReport.build(redis.async(), since));
+            HttpServer httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape, api);
             if (simulator != null) {
                 SmscSimulator sim = simulator;
                 httpServer.enableDemoMo((from, to, text) ->

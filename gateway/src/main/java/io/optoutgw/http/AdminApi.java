@@ -34,6 +34,7 @@ import io.optoutgw.admin.VerifySchedule;
 import io.optoutgw.feed.EventFeed;
 import io.optoutgw.feed.FeedEvents;
 import io.optoutgw.feed.WebhookDelivery;
+import io.optoutgw.report.OptOutReport;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ExternalLists;
 import io.optoutgw.suppression.PhoneNumbers;
@@ -63,6 +64,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,6 +115,8 @@ import org.slf4j.LoggerFactory;
  *                                            400 with each bad row's reasons and nothing recorded
  * GET    /api/evidence/{number}?format=json|html|zip&amp;region=
  *                                            the number's evidence bundle ({@link EvidenceBundles})
+ * GET    /api/status                         live state: readiness, upstream and ESME binds, counters (the console)
+ * GET    /api/report?days=N                  the opt-out report of the last N days as JSON (the console's charts)
  * </pre>
  *
  * <p>Two kinds of token (docs/admin.md, "Tenant access"): the global admin token
@@ -166,6 +170,13 @@ public final class AdminApi implements AutoCloseable {
 
     private volatile EvidenceBundles bundles;
     private volatile Consents consents;
+    private volatile Supplier<?> status;
+    private volatile Reports reports;
+
+    /** Builds the opt-out report over the last {@code since} ({@code GET /api/report}). */
+    public interface Reports {
+        OptOutReport.Result build(Duration since) throws Exception;
+    }
 
     /**
      * @param adminToken bearer token, or null to answer every /api request 401 (disabled)
@@ -222,6 +233,16 @@ public final class AdminApi implements AutoCloseable {
     public AdminApi withEvidence(EvidenceBundles bundles, Consents consents) {
         this.bundles = bundles;
         this.consents = consents;
+        return this;
+    }
+
+    /**
+     * Serves the web console's two read-only views: {@code GET /api/status} (a JSON snapshot from
+     * {@code status}) and {@code GET /api/report?days=N} (the opt-out report from {@code reports}).
+     */
+    public AdminApi withConsole(Supplier<?> status, Reports reports) {
+        this.status = status;
+        this.reports = reports;
         return this;
     }
 
@@ -458,6 +479,19 @@ public final class AdminApi implements AutoCloseable {
                 // a bundle's chain proof carries other people's events whole: the global admin token only
                 require(call, ApiRole.Permission.GLOBAL);
                 evidence(call, path.substring(EVIDENCE.length() + 1));
+            } else if (path.equals(STATUS_PATH)) {
+                allow(call, HttpMethod.GET);
+                require(call, ApiRole.Permission.GLOBAL);
+                Supplier<?> s = status;
+                if (s == null) {
+                    throw new ApiException(HttpResponseStatus.NOT_FOUND, "live status is not available here");
+                }
+                reply(call, HttpResponseStatus.OK, s.get());
+            } else if (path.equals(REPORT_PATH)) {
+                allow(call, HttpMethod.GET);
+                // every account's senders and rates: the global admin token only
+                require(call, ApiRole.Permission.GLOBAL);
+                reply(call, HttpResponseStatus.OK, report(call));
             } else if (path.startsWith(TRACE + "/") && path.indexOf('/', TRACE.length() + 1) < 0) {
                 allow(call, HttpMethod.GET);
                 require(call, ApiRole.Permission.COMPLIANCE);
@@ -602,6 +636,29 @@ public final class AdminApi implements AutoCloseable {
     }
 
     static final String DEAD_LETTER_PATH = "/api/events/dead-letter";
+    static final String STATUS_PATH = "/api/status";
+    static final String REPORT_PATH = "/api/report";
+    /** Relayed-message counts are kept 400 days ({@code RelayedStats}). */
+    static final int MAX_REPORT_DAYS = 400;
+
+    /** {@code GET /api/report?days=N}: the opt-out report of the last N days (default 30). */
+    private Object report(Call call) throws Exception {
+        Reports r = reports;
+        if (r == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "the opt-out report is not available here");
+        }
+        String d = call.param("days");
+        int days;
+        try {
+            days = d == null ? 30 : Integer.parseInt(d.strip());
+        } catch (NumberFormatException e) {
+            days = -1;
+        }
+        if (days < 1 || days > MAX_REPORT_DAYS) {
+            throw new IllegalArgumentException("days must be 1 to " + MAX_REPORT_DAYS + ", got '" + d + "'");
+        }
+        return OptOutReport.json(r.build(Duration.ofDays(days)));
+    }
 
     /** {@code GET /api/events/dead-letter?webhook=NAME&limit=N}: each endpoint's dead letters, oldest first. */
     private Object deadLetters(Call call) throws Exception {

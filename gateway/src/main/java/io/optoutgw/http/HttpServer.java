@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.config.HttpConfig;
+import io.optoutgw.console.ConsoleAssets;
 import io.optoutgw.transport.Transports;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * HTTP endpoints for operations: {@code /health} (alive), {@code /ready} (can enforce and relay),
- * {@code /metrics}, and the admin API under {@code /api} ({@link AdminApi}). Requests are
+ * {@code /metrics}, the admin API under {@code /api} ({@link AdminApi}) and the web console's
+ * static files under {@code /ui/} ({@link ConsoleAssets}), which call that API. Requests are
  * aggregated (at most 64 KiB) except the CSV import, whose body is streamed.
  */
 public final class HttpServer {
@@ -55,6 +57,7 @@ public final class HttpServer {
     private final Readiness readiness;
     private final Supplier<String> metrics;
     private final AdminApi api;
+    private final ConsoleAssets console = new ConsoleAssets();
     private Channel serverChannel;
     /** Connections open now (capped at {@code http.maxConnections}). */
     private final AtomicInteger open = new AtomicInteger();
@@ -100,7 +103,7 @@ public final class HttpServer {
         serverChannel = b.bind(config.host(), config.port()).sync().channel();
         int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
         log.info(
-                "HTTP on {}:{} (/health, /ready, /metrics, admin API {})",
+                "HTTP on {}:{} (/health, /ready, /metrics, admin API {}, web console on /ui/)",
                 config.host(),
                 port,
                 api.enabled() ? "on /api" : "disabled");
@@ -169,23 +172,25 @@ public final class HttpServer {
                 injectDemoMo(ctx, request);
                 return;
             }
-            FullHttpResponse response = switch (path) {
-                case "/health" -> json(HttpResponseStatus.OK, "{\"status\":\"UP\"}");
-                case "/ready" -> {
-                    String reason = readiness.notReadyReason();
-                    yield reason == null
-                            ? json(HttpResponseStatus.OK, "{\"ready\":true}")
-                            : json(
-                                    HttpResponseStatus.SERVICE_UNAVAILABLE,
-                                    "{\"ready\":false,\"reason\":\"" + reason.replace("\"", "'") + "\"}");
-                }
-                case "/metrics" ->
-                    text(HttpResponseStatus.OK, metrics.get(), "text/plain; version=0.0.4; charset=utf-8");
-                default ->
-                    json(
-                            HttpResponseStatus.NOT_FOUND,
-                            "{\"error\":\"no such endpoint: " + path.replace("\"", "'") + "\"}");
-            };
+            FullHttpResponse response = ConsoleAssets.isConsolePath(path)
+                    ? console.serve(request.method(), path)
+                    : switch (path) {
+                        case "/health" -> json(HttpResponseStatus.OK, "{\"status\":\"UP\"}");
+                        case "/ready" -> {
+                            String reason = readiness.notReadyReason();
+                            yield reason == null
+                                    ? json(HttpResponseStatus.OK, "{\"ready\":true}")
+                                    : json(
+                                            HttpResponseStatus.SERVICE_UNAVAILABLE,
+                                            "{\"ready\":false,\"reason\":\"" + reason.replace("\"", "'") + "\"}");
+                        }
+                        case "/metrics" ->
+                            text(HttpResponseStatus.OK, metrics.get(), "text/plain; version=0.0.4; charset=utf-8");
+                        default ->
+                            json(
+                                    HttpResponseStatus.NOT_FOUND,
+                                    "{\"error\":\"no such endpoint: " + path.replace("\"", "'") + "\"}");
+                    };
             boolean keepAlive = HttpUtil.isKeepAlive(request);
             HttpUtil.setKeepAlive(response, keepAlive);
             var f = ctx.writeAndFlush(response);

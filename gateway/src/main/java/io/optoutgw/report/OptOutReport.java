@@ -10,8 +10,11 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -259,5 +262,81 @@ public final class OptOutReport {
                     reason.text().replace('\n', ' ')));
         }
         return sb.toString();
+    }
+
+    /** Reasons listed in {@link #json}, newest first. */
+    static final int JSON_REASONS = 200;
+    /** Distinct reason texts counted in {@link #json}, most frequent first. */
+    static final int JSON_REASON_TEXTS = 10;
+
+    /**
+     * The report as the JSON body of {@code GET /api/report} (the web console draws its charts from
+     * it): every day of the period with its opt-outs by keyword (zeros included), senders by rate
+     * ({@code rate} null when no message was relayed), the most frequent reason texts (compared
+     * case- and space-insensitively) and the newest reasons.
+     */
+    public static Map<String, Object> json(Result r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("from", r.from().toString());
+        out.put("to", r.to().toString());
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put("optOuts", r.totalOptOuts());
+        totals.put("optIns", r.optIns());
+        totals.put("help", r.help());
+        totals.put("reasons", r.reasons().size());
+        out.put("totals", totals);
+        out.put("keywords", r.keywords());
+        List<Map<String, Object>> days = new ArrayList<>();
+        for (LocalDate d = r.from(); !d.isAfter(r.to()); d = d.plusDays(1)) {
+            Map<String, Long> counts = r.optOutsPerDayByKeyword().getOrDefault(d, Map.of());
+            Map<String, Object> day = new LinkedHashMap<>();
+            day.put("day", d.toString());
+            day.put("counts", counts);
+            day.put("total", counts.values().stream().mapToLong(Long::longValue).sum());
+            days.add(day);
+        }
+        out.put("days", days);
+        List<Map<String, Object>> senders = new ArrayList<>();
+        for (SenderRate s : r.senders()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("account", s.account());
+            m.put("sender", s.sender());
+            m.put("optOuts", s.optOuts());
+            m.put("relayed", s.relayed());
+            m.put("rate", s.relayed() == 0 ? null : s.rate());
+            senders.add(m);
+        }
+        out.put("senders", senders);
+        Map<String, long[]> byText = new LinkedHashMap<>();
+        Map<String, String> shown = new HashMap<>();
+        for (Reason reason : r.reasons()) {
+            String text = reason.text() == null ? "" : reason.text().strip().replaceAll("\\s+", " ");
+            String key = text.toLowerCase(Locale.ROOT);
+            byText.computeIfAbsent(key, k -> new long[1])[0]++;
+            shown.putIfAbsent(key, text);
+        }
+        List<Map<String, Object>> reasonCounts = byText.entrySet().stream()
+                .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[0])
+                        .reversed()
+                        .thenComparing(Map.Entry::getKey))
+                .limit(JSON_REASON_TEXTS)
+                .map(e -> Map.<String, Object>of("text", shown.get(e.getKey()), "count", e.getValue()[0]))
+                .toList();
+        out.put("reasonCounts", reasonCounts);
+        List<Map<String, Object>> reasons = new ArrayList<>();
+        for (Reason reason :
+                r.reasons().subList(0, Math.min(JSON_REASONS, r.reasons().size()))) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time", reason.time().toString());
+            m.put("number", reason.maskedNumber());
+            m.put("account", reason.account());
+            m.put("sender", reason.sender());
+            m.put("text", reason.text());
+            reasons.add(m);
+        }
+        out.put("reasons", reasons);
+        out.put("eventsBySource", r.eventsBySource());
+        out.put("changesByCategory", r.changesByCategory());
+        return out;
     }
 }

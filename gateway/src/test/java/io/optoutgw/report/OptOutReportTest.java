@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -150,6 +151,27 @@ class OptOutReportTest {
             assertEquals(0.015, r.senders().get(1).rate(), 1e-9);
             assertEquals("too many texts", r.reasons().get(0).text());
             assertEquals("*******0002", r.reasons().get(0).maskedNumber());
+
+            // the JSON the web console charts (GET /api/report): every day of the period, zeros included
+            Map<String, Object> json = OptOutReport.json(r);
+            List<?> days = (List<?>) json.get("days");
+            assertEquals(r.to().toEpochDay() - r.from().toEpochDay() + 1, days.size());
+            assertEquals(
+                    r.totalOptOuts(),
+                    days.stream()
+                            .mapToLong(d -> (Long) ((Map<?, ?>) d).get("total"))
+                            .sum());
+            assertEquals(r.from().toString(), ((Map<?, ?>) days.get(0)).get("day"));
+            Map<?, ?> top = (Map<?, ?>) ((List<?>) json.get("senders")).get(0);
+            assertEquals("777", top.get("sender"));
+            assertEquals(0.1, (Double) top.get("rate"), 1e-9);
+            // each reason given once here: all listed, ties in alphabetical order
+            List<?> reasonCounts = (List<?>) json.get("reasonCounts");
+            assertEquals(
+                    r.reasons().stream().map(OptOutReport.Reason::text).sorted().toList(),
+                    reasonCounts.stream().map(e -> ((Map<?, ?>) e).get("text")).toList());
+            assertTrue(reasonCounts.stream()
+                    .allMatch(e -> ((Map<?, ?>) e).get("count").equals(1L)));
 
             PrintStream oldOut = System.out;
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -3,16 +3,17 @@ package io.optoutgw.loadtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.NumberFormat;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,6 +25,18 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.CategoryLabelPositions;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.DatasetRenderingOrder;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.LineAndShapeRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.data.category.DefaultCategoryDataset;
 
 /** Terminal table, JSON and PNG of a run: medians per scenario, leg and rate, and the ratios the targets name. */
 final class Report {
@@ -377,6 +390,7 @@ final class Report {
         System.setProperty("java.awt.headless", "true");
         int w = 1400;
         int h = 640;
+        List<Map<String, Object>> sum = summary();
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
@@ -391,65 +405,97 @@ final class Report {
                         + " runs)",
                 20,
                 26);
-        List<Map<String, Object>> sum = summary();
-        // legend
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        for (int i = 0; i < LEGS.size(); i++) {
-            g.setColor(LEG_COLORS[i]);
-            g.fillRect(w - 475 + i * 115, 14, 12, 12);
-            g.setColor(Color.BLACK);
-            g.drawString(LEGS.get(i), w - 459 + i * 115, 25);
-        }
-        // left panel: throughput
-        List<String> tpGroups = new ArrayList<>();
-        for (Map<String, Object> m : sum) {
-            String key = groupLabel(m);
-            if (!tpGroups.contains(key)) {
-                tpGroups.add(key);
-            }
-        }
-        int lx = 80;
-        int ly = 60;
-        int lw = 520;
-        int lh = 480;
-        double maxTp = niceCeil(sum.stream()
-                .mapToDouble(m -> nz((Double) m.get("throughput")))
-                .max()
-                .orElse(1));
-        axis(g, lx, ly, lw, lh, "throughput (submit_sm/s)");
-        for (int i = 0; i <= 5; i++) {
-            int y = ly + lh - i * lh / 5;
-            g.setColor(new Color(0xDDDDDD));
-            g.drawLine(lx + 1, y, lx + lw, y);
-            g.setColor(Color.BLACK);
-            g.drawString(String.format(Locale.ROOT, "%,.0f", maxTp * i / 5), lx - 70, y + 4);
-        }
-        drawBars(g, sum, tpGroups, lx, ly, lw, lh, m -> nz((Double) m.get("throughput")) / maxTp, false);
-        // right panel: latency, log scale 10 us .. 1 s
-        int rx = 760;
-        int rw = 600;
-        axis(g, rx, ly, rw, lh, "latency p50 / p99 / p99.9 (us, log scale; bar = p99, marks = p50 and p99.9)");
-        double lo = 1;
-        double hi = 7; // 10^1 .. 10^7 us
-        for (int e = 1; e <= 7; e++) {
-            int y = ly + lh - (int) ((e - lo) / (hi - lo) * lh);
-            g.setColor(new Color(0xDDDDDD));
-            g.drawLine(rx + 1, y, rx + rw, y);
-            g.setColor(Color.BLACK);
-            g.drawString(e <= 3 ? String.format("%,d", (long) Math.pow(10, e)) : "1e" + e, rx - 50, y + 4);
-        }
-        ToDoubleFunction<Map<String, Object>> logScale = m -> scale((Double) m.get("p99us"), lo, hi);
-        drawBars(g, sum, tpGroups, rx, ly, rw, lh, logScale, true);
+        throughputChart(sum).draw(g, new Rectangle2D.Double(0, 40, 640, h - 40));
+        latencyChart(sum).draw(g, new Rectangle2D.Double(640, 40, w - 640, h - 40));
         g.dispose();
         Files.createDirectories(file.toAbsolutePath().getParent());
         ImageIO.write(img, "png", file.toFile());
     }
 
-    private static double scale(Double us, double lo, double hi) {
-        if (us == null || us.isNaN() || us <= 0) {
-            return 0;
+    /** Median throughput per scenario (and rate), one bar per leg. */
+    private static JFreeChart throughputChart(List<Map<String, Object>> sum) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (Map<String, Object> m : sum) {
+            data.addValue(nz((Double) m.get("throughput")), (String) m.get("leg"), groupLabel(m));
         }
-        return Math.max(0, Math.min(1, (Math.log10(us) - lo) / (hi - lo)));
+        NumberAxis y = new NumberAxis("throughput (submit_sm/s)");
+        y.setNumberFormatOverride(NumberFormat.getIntegerInstance(Locale.ROOT));
+        CategoryPlot plot = new CategoryPlot(data, categoryAxis(), y, bars(data));
+        return chart("Throughput", plot);
+    }
+
+    /** Median p99 per scenario and leg as bars on a log scale, p50 and p99.9 as dashes over each bar. */
+    private static JFreeChart latencyChart(List<Map<String, Object>> sum) {
+        DefaultCategoryDataset p99 = new DefaultCategoryDataset();
+        DefaultCategoryDataset p50 = new DefaultCategoryDataset();
+        DefaultCategoryDataset p999 = new DefaultCategoryDataset();
+        for (Map<String, Object> m : sum) {
+            String leg = (String) m.get("leg");
+            p99.addValue(positive((Double) m.get("p99us")), leg, groupLabel(m));
+            p50.addValue(positive((Double) m.get("p50us")), leg, groupLabel(m));
+            p999.addValue(positive((Double) m.get("p999us")), leg, groupLabel(m));
+        }
+        LogAxis y = new LogAxis("latency (us, log scale; bar = p99, marks = p50 and p99.9)");
+        y.setBase(10);
+        y.setRange(10, 1e7);
+        y.setNumberFormatOverride(NumberFormat.getIntegerInstance(Locale.ROOT));
+        y.setTickUnit(new NumberTickUnit(1));
+        CategoryPlot plot = new CategoryPlot(p99, categoryAxis(), y, bars(p99));
+        plot.setDataset(1, p50);
+        plot.setRenderer(1, dashes(p50));
+        plot.setDataset(2, p999);
+        plot.setRenderer(2, dashes(p999));
+        plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD);
+        return chart("Latency", plot);
+    }
+
+    private static CategoryAxis categoryAxis() {
+        CategoryAxis x = new CategoryAxis();
+        x.setCategoryLabelPositions(CategoryLabelPositions.UP_45);
+        x.setMaximumCategoryLabelLines(2);
+        return x;
+    }
+
+    private static final double ITEM_MARGIN = 0.05;
+
+    /** One bar per leg in its colour. */
+    private static BarRenderer bars(DefaultCategoryDataset data) {
+        BarRenderer bars = new BarRenderer();
+        bars.setBarPainter(new StandardBarPainter());
+        bars.setShadowVisible(false);
+        bars.setItemMargin(ITEM_MARGIN);
+        for (int i = 0; i < data.getRowCount(); i++) {
+            int leg = LEGS.indexOf((String) data.getRowKey(i));
+            bars.setSeriesPaint(i, LEG_COLORS[Math.max(0, leg) % LEG_COLORS.length]);
+        }
+        return bars;
+    }
+
+    /** A black dash per value, offset like the bars so each sits over its leg's bar; not in the legend. */
+    private static LineAndShapeRenderer dashes(DefaultCategoryDataset data) {
+        LineAndShapeRenderer dashes = new LineAndShapeRenderer(false, true);
+        dashes.setUseSeriesOffset(true);
+        dashes.setItemMargin(ITEM_MARGIN);
+        for (int i = 0; i < data.getRowCount(); i++) {
+            dashes.setSeriesShape(i, new Rectangle2D.Double(-6, -1, 12, 2));
+            dashes.setSeriesPaint(i, Color.BLACK);
+            dashes.setSeriesVisibleInLegend(i, false);
+        }
+        return dashes;
+    }
+
+    private static JFreeChart chart(String title, CategoryPlot plot) {
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(new Color(0xDDDDDD));
+        plot.setNoDataMessage("no run recorded");
+        JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 14), plot, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        return chart;
+    }
+
+    /** A latency for the log axis: a missing or non-positive one is left out (null). */
+    private static Double positive(Double us) {
+        return us == null || us.isNaN() || us <= 0 ? null : us;
     }
 
     private static String groupLabel(Map<String, Object> m) {
@@ -457,74 +503,7 @@ final class Report {
         return m.get("scenario") + (rate > 0 ? String.format(Locale.ROOT, " %.0fk", rate / 1000) : "");
     }
 
-    private void drawBars(
-            Graphics2D g,
-            List<Map<String, Object>> sum,
-            List<String> groups,
-            int x0,
-            int y0,
-            int w,
-            int h,
-            ToDoubleFunction<Map<String, Object>> height,
-            boolean marks) {
-        if (groups.isEmpty()) {
-            return;
-        }
-        int gw = w / groups.size();
-        int bw = Math.max(6, (gw - 16) / LEGS.size());
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        for (int gi = 0; gi < groups.size(); gi++) {
-            String key = groups.get(gi);
-            int gx = x0 + gi * gw + 8;
-            for (Map<String, Object> m : sum) {
-                if (!groupLabel(m).equals(key)) {
-                    continue;
-                }
-                int li = LEGS.indexOf((String) m.get("leg"));
-                double f = height.applyAsDouble(m);
-                int bh = (int) (f * h);
-                int bx = gx + li * bw;
-                g.setColor(LEG_COLORS[li]);
-                g.fillRect(bx, y0 + h - bh, bw - 2, bh);
-                if (marks) {
-                    g.setColor(Color.BLACK);
-                    g.setStroke(new BasicStroke(2));
-                    for (String p : List.of("p50us", "p999us")) {
-                        int my = y0 + h - (int) (scale((Double) m.get(p), 1, 7) * h);
-                        g.drawLine(bx, my, bx + bw - 3, my);
-                    }
-                    g.setStroke(new BasicStroke(1));
-                }
-            }
-            g.setColor(Color.BLACK);
-            // staggered over 2 rows, or 3 when there are many groups, so long labels do not overlap
-            int rows = groups.size() > 10 ? 3 : 2;
-            g.drawString(key, gx, y0 + h + 16 + (gi % rows) * 14);
-        }
-    }
-
-    private static void axis(Graphics2D g, int x, int y, int w, int h, String title) {
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawLine(x, y, x, y + h);
-        g.drawLine(x, y + h, x + w, y + h);
-        g.drawString(title, x, y - 8);
-    }
-
     private static double nz(Double d) {
         return d == null || d.isNaN() ? 0 : d;
-    }
-
-    private static double niceCeil(double v) {
-        if (v <= 0) {
-            return 1;
-        }
-        double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-            if (m * p >= v) {
-                return m * p;
-            }
-        }
-        return 10 * p;
     }
 }
