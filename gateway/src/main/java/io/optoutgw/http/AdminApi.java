@@ -898,7 +898,7 @@ public final class AdminApi implements AutoCloseable {
         boolean truncated = t.truncated();
         for (NumberTrace.Line l : t.lines()) {
             boolean mine =
-                    isConsentLine(l) ? c.ownsCode(l.scope()) : c.account().equals(l.account());
+                    isConsentLine(l) ? c.ownsScopeName(l.scope()) : c.account().equals(l.account());
             if (!mine) {
                 continue;
             }
