@@ -55,6 +55,15 @@
       ? 'Token ' + w.token + ': account ' + w.account + ', ' + w.role
       : 'Global admin token');
     document.body.classList.toggle('account-token', accountToken());
+    // the scope of a change or import that names none: an account's token may use its own account's only
+    ['change-scope', 'import-scope'].forEach((id) => {
+      const input = $(id);
+      if (accountToken() && (input.value === 'global' || input.value.startsWith('account:'))) {
+        input.value = 'account:' + w.account;
+      } else if (!accountToken() && input.value.startsWith('account:')) {
+        input.value = 'global';
+      }
+    });
   }
 
   /** Calls the admin API; resolves to {status, body, response}; body is parsed JSON when the answer is JSON. */

@@ -480,6 +480,21 @@ class ConsoleBrowserTest {
                 apiGet("/api/suppressions/" + enc(betaOnly)).get("suppressed").asBoolean());
         screenshot("tenant-change-refused");
 
+        // an import: the scope defaults to acme's account; a row in beta's scope is a bad row
+        page("import");
+        assertEquals("account:acme", driver.findElement(By.id("import-scope")).getAttribute("value"));
+        Path csv = Files.createTempFile("console-tenant-import-", ".csv");
+        Files.writeString(csv, "number,scope,reason\n+15557300022,,list\n+15557300023,account:beta,list\n");
+        driver.findElement(By.id("import-file")).sendKeys(csv.toAbsolutePath().toString());
+        driver.findElement(By.cssSelector("#import-form button[type=submit]")).click();
+        visible(By.id("import-result"));
+        String imported = textOf(By.id("import-summary"));
+        assertTrue(imported.contains("Imported\n1") && imported.contains("Bad rows\n1"), imported);
+        String badRow = textOf(By.cssSelector("#import-errors tbody"));
+        assertTrue(badRow.startsWith("3 ") && badRow.contains("outside account acme"), badRow);
+        Files.deleteIfExists(csv);
+        screenshot("tenant-import");
+
         // the export: acme's rows only
         clearDownloads();
         page("export");
@@ -488,7 +503,9 @@ class ConsoleBrowserTest {
                 .until(ExpectedConditions.textToBePresentInElementLocated(
                         By.id("export-status"), "Downloaded suppressions-"));
         String exported = Files.readString(downloaded(f -> f.startsWith("suppressions-") && f.endsWith(".csv")));
-        assertTrue(exported.contains("15557300021,account:acme"), exported);
+        assertTrue(
+                exported.contains("15557300021,account:acme") && exported.contains("15557300022,account:acme"),
+                exported);
         assertFalse(exported.contains("15557300020") || exported.contains("beta"), exported);
 
         // the pages of every account's data: a notice, no error, no figures
