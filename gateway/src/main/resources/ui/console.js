@@ -7,6 +7,14 @@
   'use strict';
 
   const TOKEN_KEY = 'optoutgw.token';
+  /** What GET /api said of the token: {api: 'admin'|'account', instance, token, account, role}. */
+  const WHO_KEY = 'optoutgw.who';
+  /** Pages that show every account's data: the global admin token only. */
+  const GLOBAL_ONLY = {
+    report: 'The opt-out report names every account\'s senders and their opt-out rates',
+    status: 'The live status shows every account\'s binds and rates and the upstreams',
+    'dead-letters': 'The dead letters hold every account\'s events',
+  };
   const PAGES = ['lookup', 'change', 'import', 'export', 'report', 'status', 'dead-letters'];
   const $ = (id) => document.getElementById(id);
   let statusTimer = null;
@@ -18,6 +26,44 @@
 
   function token() {
     return sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  /** The signed-in token's description, or null. */
+  function who() {
+    try {
+      return JSON.parse(sessionStorage.getItem(WHO_KEY) || 'null');
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /** An account's token (not the global admin token). */
+  function accountToken() {
+    const w = who();
+    return !!(w && w.api === 'account');
+  }
+
+  function remember(hello) {
+    sessionStorage.setItem(WHO_KEY, JSON.stringify(hello || {}));
+    showWho();
+  }
+
+  function showWho() {
+    const w = who();
+    say('instance', w && w.instance ? '· ' + w.instance : '');
+    say('who', !w ? '' : w.api === 'account'
+      ? 'Token ' + w.token + ': account ' + w.account + ', ' + w.role
+      : 'Global admin token');
+    document.body.classList.toggle('account-token', accountToken());
+    // the scope of a change or import that names none: an account's token may use its own account's only
+    ['change-scope', 'import-scope'].forEach((id) => {
+      const input = $(id);
+      if (accountToken() && (input.value === 'global' || input.value.startsWith('account:'))) {
+        input.value = 'account:' + w.account;
+      } else if (!accountToken() && input.value.startsWith('account:')) {
+        input.value = 'global';
+      }
+    });
   }
 
   /** Calls the admin API; resolves to {status, body, response}; body is parsed JSON when the answer is JSON. */
@@ -43,6 +89,17 @@
       return result.body.error + ' (HTTP ' + result.status + ')';
     }
     return 'HTTP ' + result.status;
+  }
+
+  /** The API's message of a raw (unparsed) answer. */
+  async function rawErrorText(r) {
+    try {
+      const b = await r.response.json();
+      if (b && b.error) return b.error + ' (HTTP ' + r.status + ')';
+    } catch (e) {
+      // not JSON
+    }
+    return 'HTTP ' + r.status;
   }
 
   function numberPath(number) {
@@ -144,6 +201,9 @@
       clearInterval(statusTimer);
       statusTimer = null;
     }
+    if (GLOBAL_ONLY[page] && globalOnly(page)) {
+      return;
+    }
     if (page === 'status') {
       lastStatus = null;
       refreshStatus();
@@ -157,6 +217,40 @@
         Object.values(charts).forEach((c) => c.resize());
       }
     }
+  }
+
+  /**
+   * On a page that needs the global admin token, signed in with an account's token: says so
+   * (instead of the API's 403) and hides the page's controls. True when it did.
+   */
+  function globalOnly(page) {
+    const section = $('page-' + page);
+    const account = accountToken();
+    section.querySelectorAll(':scope > :not(h1):not(.notice)').forEach((e) => {
+      if (account) {
+        e.dataset.hiddenForAccount = 'true';
+        e.hidden = true;
+      } else if (e.dataset.hiddenForAccount) {
+        delete e.dataset.hiddenForAccount;
+        e.hidden = e.id === 'report-result' ? !reportLoaded : false;
+      }
+    });
+    let notice = section.querySelector('.notice');
+    if (!account) {
+      if (notice) notice.remove();
+      return false;
+    }
+    if (!notice) {
+      notice = el('p', null, 'notice');
+      notice.id = page + '-notice';
+      notice.setAttribute('role', 'status');
+      section.querySelector('h1').after(notice);
+    }
+    const w = who();
+    notice.textContent = 'This page needs the global admin token (http.adminToken). ' + GLOBAL_ONLY[page]
+      + ', so the token ' + w.token + ' of account ' + w.account + ' may not see it. '
+      + 'Your account\'s numbers are on the Look up, Add / remove, Import and Export pages.';
+    return true;
   }
 
   function route() {
@@ -173,7 +267,9 @@
 
   function signOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
-    say('instance', '');
+    sessionStorage.removeItem(WHO_KEY);
+    showWho();
+    reportLoaded = false;
     say('signin-error', message || '');
     location.hash = '';
     route();
@@ -192,7 +288,7 @@
       if (r.status === 200) {
         sessionStorage.setItem(TOKEN_KEY, given);
         $('signin-token').value = '';
-        say('instance', r.body && r.body.instance ? '· ' + r.body.instance : '');
+        remember(r.body);
         location.hash = '#lookup';
         route();
       } else {
@@ -270,9 +366,16 @@
   function renderLookup(status, trace, traceResult) {
     $('lookup-result').hidden = false;
     say('lookup-heading', status.number);
+    const w = who();
+    const mine = accountToken() ? ' of account ' + w.account : '';
     say('lookup-summary', status.suppressed
-      ? 'Suppressed: messages to this number are refused in at least one scope.'
-      : (status.scopes.length ? 'Not suppressed in any scope.' : 'Not on the list.'));
+      ? 'Suppressed: messages to this number are refused in at least one scope' + mine + '.'
+      : (status.scopes.length ? 'Not suppressed in any scope' + mine + '.'
+        : (accountToken() ? 'Not on account ' + w.account + '\'s list.' : 'Not on the list.')));
+    say('lookup-scope-note', accountToken()
+      ? 'Signed in with account ' + w.account + '\'s token: only its own scopes and its own events are shown; '
+        + 'other accounts\' entries for this number, if any, are not.'
+      : '');
     $('lookup-summary').className = status.suppressed ? 'badge bad' : 'badge good';
     fill($('lookup-scopes').tBodies[0], status.scopes.map((s) => row([
       s.scope, s.category, s.suppressed ? 'opted out' : 'opted in', time(s.since), s.source || '',
@@ -306,7 +409,12 @@
     try {
       let r = await api('/api/evidence/' + numberPath(looked.number) + q, { raw: true });
       let name = 'evidence-' + digits;
-      if (r.status === 404) {
+      let note = '';
+      if (r.status === 404 || r.status === 403) {
+        if (r.status === 403) {
+          note = ' The evidence bundle needs the global admin token (its chain proof holds every account\'s events);'
+            + ' this is the number\'s timeline as your token sees it.';
+        }
         r = await api('/api/trace/' + numberPath(looked.number) + q, { raw: true });
         name = 'trace-' + digits + '.json';
       } else {
@@ -314,12 +422,12 @@
         name += type.includes('zip') ? '.zip' : '.json';
       }
       if (r.status !== 200) {
-        say('evidence-status', 'Download failed: HTTP ' + r.status);
+        say('evidence-status', 'Download failed: ' + await rawErrorText(r));
         return;
       }
       const blob = await r.response.blob();
       download(blob, name);
-      say('evidence-status', 'Downloaded ' + name + ' (' + blob.size + ' bytes).');
+      say('evidence-status', 'Downloaded ' + name + ' (' + blob.size + ' bytes).' + note);
     } catch (e) {
       say('evidence-status', 'Download failed: ' + e.message);
     }
@@ -344,7 +452,7 @@
     say('change-result', '');
     const f = {
       number: $('change-number').value.trim(),
-      scope: $('change-scope').value.trim() || 'global',
+      scope: $('change-scope').value.trim() || (accountToken() ? '' : 'global'),
       category: $('change-category').value.trim(),
       reason: $('change-reason').value.trim(),
       actor: $('change-actor').value.trim(),
@@ -353,7 +461,8 @@
     try {
       let r;
       if (changeAction() === 'add') {
-        const body = { number: f.number, scope: f.scope, reason: f.reason };
+        const body = { number: f.number, reason: f.reason };
+        if (f.scope) body.scope = f.scope;
         if (f.category) body.category = f.category;
         if (f.actor) body.actor = f.actor;
         r = await api('/api/suppressions', {
@@ -468,7 +577,7 @@
       const r = await api('/api/suppressions/export', { raw: true });
       if (r.status !== 200) {
         say('export-status', '');
-        say('export-error', 'Export failed: HTTP ' + r.status);
+        say('export-error', 'Export failed: ' + await rawErrorText(r));
         return;
       }
       const blob = await r.response.blob();
@@ -691,9 +800,10 @@
     $('dead-form').addEventListener('submit', loadDeadLetters);
     window.addEventListener('hashchange', route);
     window.addEventListener('resize', () => Object.values(charts).forEach((c) => c.resize()));
+    showWho();
     if (token()) {
       api('/api').then((r) => {
-        if (r.status === 200 && r.body) say('instance', '· ' + r.body.instance);
+        if (r.status === 200 && r.body) remember(r.body);
       }).catch(() => {});
     }
     route();

@@ -57,6 +57,34 @@ public record ApiCaller(String name, String account, ApiRole role) {
     }
 
     /**
+     * {@link #owns(Scope)} of a scope in its long form as a trace line shows it ({@code
+     * account:ACME}, {@code sender:ACME:12345}, either perhaps followed by {@code " (category)"});
+     * false for {@code global}, a list and what does not parse.
+     */
+    public boolean ownsScopeName(String name) {
+        if (global()) {
+            return true;
+        }
+        if (name == null) {
+            return false;
+        }
+        String n = name;
+        int space = n.indexOf(" (");
+        if (space > 0) {
+            n = n.substring(0, space);
+        }
+        if (n.startsWith("account:")) {
+            return n.substring("account:".length()).equals(account);
+        }
+        if (n.startsWith("sender:")) {
+            String rest = n.substring("sender:".length());
+            int colon = rest.indexOf(':');
+            return colon > 0 && rest.substring(0, colon).equals(account);
+        }
+        return false;
+    }
+
+    /**
      * The actor recorded on a change: for the global admin token the actor given (or {@code api});
      * for an account's token its name, with the actor given after a slash ({@code ops-bot/alice}),
      * so the audit trail always says which token made the change.

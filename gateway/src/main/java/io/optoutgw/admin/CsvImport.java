@@ -76,6 +76,26 @@ public final class CsvImport {
     private final List<ImportResult.RowError> errors = new ArrayList<>();
     private final AtomicLong errorCount = new AtomicLong();
     private final AtomicReference<String> aborted = new AtomicReference<>();
+    private final CsvRows<InterruptedException> csv = new CsvRows<>(new CsvRows.Sink<>() {
+        @Override
+        public void row(long line, List<String> fields) throws InterruptedException {
+            if (aborted.get() != null) {
+                skipped++;
+                return;
+            }
+            CsvImport.this.row(line, fields);
+        }
+
+        @Override
+        public void bad(long line, String error) {
+            if (aborted.get() != null) {
+                skipped++;
+                return;
+            }
+            bad++;
+            rowError(line, error);
+        }
+    });
 
     /**
      * @param defaultScope  scope of rows that name none
@@ -141,12 +161,14 @@ public final class CsvImport {
         if (lineLength > 0 || lineTooLong) {
             endOfLine();
         }
+        csv.flush();
         return awaitResult(maxWait);
     }
 
     /** Stops early (the client went away): waits for rows already being recorded and reports. */
     public ImportResult abort(String why, Duration maxWait) throws InterruptedException {
         aborted.compareAndSet(null, why);
+        csv.flush(); // the rows read but not yet recorded: skipped
         return awaitResult(maxWait);
     }
 
@@ -207,18 +229,14 @@ public final class CsvImport {
             return;
         }
         rows++;
-        if (aborted.get() != null) {
-            skipped++;
-            return;
-        }
-        row(lineNumber, text);
+        csv.add(lineNumber, text);
     }
 
     /** True when {@code text} is a header; maps the columns by name. */
     private boolean readHeader(String text) {
         List<String> fields;
         try {
-            fields = CsvFields.split(text);
+            fields = CsvRows.fields(text);
         } catch (IllegalArgumentException e) {
             return false;
         }
@@ -245,10 +263,9 @@ public final class CsvImport {
         return true;
     }
 
-    private void row(long lineNo, String text) throws InterruptedException {
+    private void row(long lineNo, List<String> f) throws InterruptedException {
         ConsentEvent event;
         try {
-            List<String> f = CsvFields.split(text);
             if (f.size() > columns) {
                 throw new IllegalArgumentException(
                         header

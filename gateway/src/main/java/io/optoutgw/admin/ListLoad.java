@@ -61,6 +61,17 @@ public final class ListLoad {
     private long bad;
     private long errorCount;
     private final List<ImportResult.RowError> errors = new ArrayList<>();
+    private final CsvRows<Exception> csv = new CsvRows<>(new CsvRows.Sink<>() {
+        @Override
+        public void row(long line, List<String> fields) throws Exception {
+            ListLoad.this.row(line, fields);
+        }
+
+        @Override
+        public void bad(long line, String error) {
+            rowError(line, error);
+        }
+    });
     private long[] deactivated = new long[0];
     private long[] deactivatedAt = new long[0];
     private int deactivations0;
@@ -130,11 +141,12 @@ public final class ListLoad {
 
     /** The end of the file: the version is completed and made live (unless it holds no number). */
     public ListLoadResult finish() throws Exception {
-        if (lineLength > 0 || lineTooLong) {
-            endOfLine();
-        }
         ListWriter.Result written;
         try {
+            if (lineLength > 0 || lineTooLong) {
+                endOfLine();
+            }
+            csv.flush();
             written = writer.finish();
         } finally {
             writing.close();
@@ -224,10 +236,14 @@ public final class ListLoad {
             return;
         }
         rows++;
+        csv.add(lineNumber, text);
+    }
+
+    /** One row's fields: its number written, a deactivation's date kept. */
+    private void row(long lineNo, List<String> f) throws Exception {
         long digits;
         Instant at = null;
         try {
-            List<String> f = CsvFields.split(text);
             String number = numberColumn < f.size() ? f.get(numberColumn) : null;
             digits = Long.parseLong(SuppressionAdmin.digits(number, region));
             if (kind == ExternalLists.Kind.DEACTIVATION) {
@@ -237,7 +253,7 @@ public final class ListLoad {
                                 : "");
             }
         } catch (IllegalArgumentException e) {
-            rowError(lineNumber, e.getMessage());
+            rowError(lineNo, e.getMessage());
             return;
         }
         writer.add(digits);
@@ -250,7 +266,7 @@ public final class ListLoad {
     private boolean readHeader(String text) {
         List<String> fields;
         try {
-            fields = CsvFields.split(text);
+            fields = CsvRows.fields(text);
         } catch (IllegalArgumentException e) {
             return false;
         }

@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Administrative reads and changes of the do-not-contact list. Every change is a
@@ -426,25 +427,65 @@ public final class SuppressionAdmin {
                 id, type, digits, scope, instanceId, actor, reason, provenance.source(), provenance.receivedAt());
     }
 
+    /** Index entries an audit query with a filter reads at most before it answers with what it found. */
+    static final int MAX_AUDIT_SCAN = 200_000;
+
     /**
      * Audit events between {@code from} and {@code to} (inclusive), oldest first: of one number
      * (its trail) or, when {@code digits} is null, of all numbers via the {@code gw:audit} index.
      */
     public AuditEvents audit(String digits, Instant from, Instant to, int limit) throws Exception {
+        return audit(digits, from, to, limit, e -> true);
+    }
+
+    /**
+     * As above, with the events {@code keep} accepts only (an account's token: its own scopes),
+     * filtered before the limit is applied: a page holds {@code limit} kept events whenever that
+     * many exist, and {@code truncated} says that more kept events may follow. Over the whole
+     * index, at most {@link #MAX_AUDIT_SCAN} entries are read for one answer (truncated then, when
+     * entries remain).
+     */
+    public AuditEvents audit(String digits, Instant from, Instant to, int limit, Predicate<ConsentEvent> keep)
+            throws Exception {
         long fromMs = from == null ? 0 : from.toEpochMilli();
         long toMs = to == null ? Long.MAX_VALUE / 2 : to.toEpochMilli();
         long wait = timeout.toMillis();
         if (digits != null) {
             List<ConsentEvent> events =
                     store.history(digits, fromMs, toMs).toCompletableFuture().get(wait, TimeUnit.MILLISECONDS);
-            boolean truncated = events.size() > limit;
-            return new AuditEvents(truncated ? List.copyOf(events.subList(0, limit)) : events, truncated);
+            List<ConsentEvent> kept = events.stream().filter(keep).toList();
+            boolean truncated = kept.size() > limit;
+            return new AuditEvents(truncated ? List.copyOf(kept.subList(0, limit)) : kept, truncated);
         }
-        List<SuppressionStore.AuditRef> refs = store.auditIndex(fromMs, toMs, 0, limit + 1L)
-                .toCompletableFuture()
-                .get(wait, TimeUnit.MILLISECONDS);
-        boolean truncated = refs.size() > limit;
-        List<SuppressionStore.AuditRef> page = truncated ? refs.subList(0, limit) : refs;
+        List<ConsentEvent> kept = new ArrayList<>();
+        long offset = 0;
+        // one page of the index when nothing is filtered out; larger pages while a filter drops events
+        int page = limit + 1;
+        while (true) {
+            List<SuppressionStore.AuditRef> refs = store.auditIndex(fromMs, toMs, offset, page)
+                    .toCompletableFuture()
+                    .get(wait, TimeUnit.MILLISECONDS);
+            for (ConsentEvent e : fetch(refs, wait)) {
+                if (keep.test(e)) {
+                    kept.add(e);
+                    if (kept.size() > limit) {
+                        return new AuditEvents(List.copyOf(kept.subList(0, limit)), true);
+                    }
+                }
+            }
+            offset += refs.size();
+            if (refs.size() < page) {
+                return new AuditEvents(kept, false); // the index is read to its end
+            }
+            if (offset >= MAX_AUDIT_SCAN) {
+                return new AuditEvents(kept, true);
+            }
+            page = (int) Math.min(Math.max(page, FETCH_BATCH * 4L), MAX_AUDIT_SCAN - offset);
+        }
+    }
+
+    /** The events the index entries name, in their order (an entry whose event is gone is left out). */
+    private List<ConsentEvent> fetch(List<SuppressionStore.AuditRef> page, long wait) throws Exception {
         List<ConsentEvent> events = new ArrayList<>(page.size());
         for (int start = 0; start < page.size(); start += FETCH_BATCH) {
             List<SuppressionStore.AuditRef> batch = page.subList(start, Math.min(page.size(), start + FETCH_BATCH));
@@ -463,6 +504,6 @@ public final class SuppressionAdmin {
                 }
             }
         }
-        return new AuditEvents(events, truncated);
+        return events;
     }
 }

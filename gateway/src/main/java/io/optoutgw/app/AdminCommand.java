@@ -34,13 +34,14 @@ abstract class AdminCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
-    /** Whether {@code cl} is an admin command ({@code suppression}, {@code audit}, {@code lists}, {@code tokens}, {@code evidence}) or one of their subcommands. */
+    /** Whether {@code cl} is an admin command ({@code suppression}, {@code audit}, {@code lists}, {@code tokens}, {@code config}, {@code evidence}) or one of their subcommands. */
     static boolean isAdmin(CommandLine cl) {
         for (CommandLine c = cl; c != null; c = c.getParent()) {
             if (c.getCommand() instanceof SuppressionCommand
                     || c.getCommand() instanceof AuditCommand
                     || c.getCommand() instanceof ListsCommand
                     || c.getCommand() instanceof TokensCommand
+                    || c.getCommand() instanceof ConfigCommand
                     || c.getCommand() instanceof EvidenceCommand) {
                 return true;
             }

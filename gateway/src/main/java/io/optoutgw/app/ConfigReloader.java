@@ -190,15 +190,14 @@ final class ConfigReloader implements AdminApi.ConfigReload, AutoCloseable {
         applied.changed().forEach(a -> changed.add("accounts." + a + ": changed"));
         for (Account gone : applied.removed()) {
             changed.add("accounts." + gone.systemId() + ": removed");
-            List<EsmeSession> sessions = List.copyOf(gone.sessions());
-            if (!sessions.isEmpty()) {
-                log.info(
-                        "config reload: account {} removed: unbinding its {} bound session(s)",
-                        gone.systemId(),
-                        sessions.size());
-            }
-            sessions.forEach(EsmeSession::unbindFromGateway);
         }
+        if (!applied.removedSessions().isEmpty()) {
+            log.info(
+                    "config reload: account(s) {} removed: unbinding their {} bound session(s)",
+                    applied.removed().stream().map(Account::systemId).toList(),
+                    applied.removedSessions().size());
+        }
+        applied.removedSessions().forEach(EsmeSession::unbindFromGateway);
         for (String a : applied.added()) {
             onAccountAdded.accept(accounts.account(a));
         }

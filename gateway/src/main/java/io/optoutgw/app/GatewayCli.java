@@ -43,6 +43,7 @@ import picocli.CommandLine.Option;
             EventsCommand.class,
             ListsCommand.class,
             TokensCommand.class,
+            ConfigCommand.class,
             JournalCommand.class
         })
 public final class GatewayCli implements Runnable {
@@ -67,7 +68,8 @@ public final class GatewayCli implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "choose a command: run, hash-password, simulator, suppression, audit, lists, tokens, evidence, journal");
+                "choose a command: run, hash-password, simulator, suppression, audit, lists, tokens, config, evidence,"
+                        + " journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

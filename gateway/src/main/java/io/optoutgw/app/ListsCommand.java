@@ -15,7 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -93,7 +93,7 @@ final class ListsCommand implements Runnable {
                 throw new CliFailure(CliFailure.REFUSED, "cannot read " + file);
             }
             client.hello();
-            AtomicLong sent = new AtomicLong();
+            Progress progress = Progress.bytes(err(), "loading", total);
             HttpRequest request = client.request(path(
                             "/api/lists/" + AdminClient.enc(name),
                             params(
@@ -106,10 +106,10 @@ final class ListsCommand implements Runnable {
                                     "region",
                                     region)))
                     .header("Content-Type", "text/csv")
-                    .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent)))
+                    .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, progress::stepBy)))
                     .build();
             HttpResponse<byte[]> r;
-            try (Progress p = Progress.start(err(), sent, n -> Progress.bar("loading", n, total))) {
+            try (progress) {
                 r = client.raw(request);
             }
             if (r.statusCode() != 200 && r.statusCode() != 422) {
@@ -163,14 +163,14 @@ final class ListsCommand implements Runnable {
             return res.get("bad").asLong() == 0 ? 0 : 1;
         }
 
-        private static InputStream counting(Path file, AtomicLong sent) {
+        private static InputStream counting(Path file, LongConsumer sent) {
             try {
                 return new FilterInputStream(Files.newInputStream(file)) {
                     @Override
                     public int read(byte[] b, int off, int len) throws IOException {
                         int n = super.read(b, off, len);
                         if (n > 0) {
-                            sent.addAndGet(n);
+                            sent.accept(n);
                         }
                         return n;
                     }

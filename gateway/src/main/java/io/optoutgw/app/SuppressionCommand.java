@@ -24,6 +24,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -285,7 +286,7 @@ final class SuppressionCommand implements Runnable {
                 throw new CliFailure(CliFailure.REFUSED, "cannot read " + file);
             }
             client.hello(); // a wrong token or URL fails now, not after uploading the whole file
-            AtomicLong sent = new AtomicLong();
+            Progress progress = Progress.bytes(err(), "importing", total);
             HttpRequest request = client.request(path(
                             "/api/suppressions/import",
                             params(
@@ -300,10 +301,10 @@ final class SuppressionCommand implements Runnable {
                                     "source",
                                     source)))
                     .header("Content-Type", "text/csv")
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, sent)))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> counting(file, progress::stepBy)))
                     .build();
             HttpResponse<byte[]> r;
-            try (Progress p = Progress.start(err(), sent, n -> Progress.bar("importing", n, total))) {
+            try (progress) {
                 r = client.raw(request);
             }
             if (r.statusCode() != 200 && r.statusCode() != 503) {
@@ -340,14 +341,14 @@ final class SuppressionCommand implements Runnable {
             return imported == rows ? 0 : 1;
         }
 
-        private static InputStream counting(Path file, AtomicLong sent) {
+        private static InputStream counting(Path file, LongConsumer sent) {
             try {
                 return new FilterInputStream(Files.newInputStream(file)) {
                     @Override
                     public int read(byte[] b, int off, int len) throws IOException {
                         int n = super.read(b, off, len);
                         if (n > 0) {
-                            sent.addAndGet(n);
+                            sent.accept(n);
                         }
                         return n;
                     }
@@ -385,11 +386,7 @@ final class SuppressionCommand implements Runnable {
                 } else {
                     w = out();
                 }
-                try (Progress p = Progress.start(
-                        err(),
-                        rows,
-                        n -> String.format(
-                                Locale.ROOT, "exported %,d rows (%s)", Math.max(0, n), Progress.mb(bytes.get())))) {
+                try (Progress p = Progress.rows(err(), "exporting")) {
                     char[] buf = new char[16 * 1024];
                     for (int n; (n = reader.read(buf)) > 0; ) {
                         w.write(buf, 0, n);
@@ -399,6 +396,8 @@ final class SuppressionCommand implements Runnable {
                                 rows.incrementAndGet();
                             }
                         }
+                        p.stepTo(Math.max(0, rows.get()));
+                        p.extraMessage(String.format(Locale.ROOT, "%.1f MB", bytes.get() / 1e6));
                     }
                     w.flush();
                     if (output != null) {

@@ -3,6 +3,7 @@ package io.optoutgw.esme;
 import io.optoutgw.config.AccountConfig;
 import io.optoutgw.smpp.SessionPick;
 import io.optoutgw.suppression.Senders;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +19,9 @@ public final class Account {
     private volatile IpAllowlist allowlist;
     private volatile RateLimiter rateLimiter;
     private final List<EsmeSession> sessions = new CopyOnWriteArrayList<>();
+    /** Set (under this object's lock) by a reload that removed the account; {@link #register} refuses then. */
+    private volatile boolean removed;
+
     private final AtomicInteger nextReceiver = new AtomicInteger();
     private volatile Senders.Allowed senders;
 
@@ -90,13 +94,40 @@ public final class Account {
         return rateLimiter;
     }
 
-    /** Adds a bound session unless the account already has {@code maxBinds}. */
-    synchronized boolean register(EsmeSession session) {
+    /** How a {@link #register} went. */
+    enum Registered {
+        OK,
+        /** the account already has {@code maxBinds} sessions */
+        FULL,
+        /** a configuration reload removed the account (while the bind's password was being checked) */
+        REMOVED
+    }
+
+    /** Adds a bound session unless the account already has {@code maxBinds} or was removed. */
+    synchronized Registered register(EsmeSession session) {
+        if (removed) {
+            return Registered.REMOVED;
+        }
         if (sessions.size() >= config.maxBinds()) {
-            return false;
+            return Registered.FULL;
         }
         sessions.add(session);
-        return true;
+        return Registered.OK;
+    }
+
+    /**
+     * A configuration reload removed the account: no session registers from now on (a bind whose
+     * password check began before the reload is refused); the sessions bound until now are
+     * returned, for the caller to unbind.
+     */
+    synchronized List<EsmeSession> retire() {
+        removed = true;
+        return new ArrayList<>(sessions);
+    }
+
+    /** Whether a configuration reload removed the account. */
+    public boolean removed() {
+        return removed;
     }
 
     void unregister(EsmeSession session) {

@@ -4,6 +4,7 @@ import io.optoutgw.config.AccountConfig;
 import io.optoutgw.smpp.BindType;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,9 @@ public final class AccountRegistry {
         IP_NOT_ALLOWED,
         BIND_TYPE_NOT_ALLOWED,
         TOO_MANY_BINDS,
-        LOCKED_OUT
+        LOCKED_OUT,
+        /** the password was right, but a configuration reload removed the account meanwhile */
+        ACCOUNT_REMOVED
     }
 
     /**
@@ -69,8 +72,12 @@ public final class AccountRegistry {
         }
     }
 
-    /** What {@link #apply} changed: system_ids added, changed and removed (their accounts, with their sessions). */
-    public record Applied(List<String> added, List<String> changed, List<Account> removed) {}
+    /**
+     * What {@link #apply} changed: system_ids added, changed and removed (their accounts), and the
+     * sessions that were bound to the removed accounts (for the caller to unbind).
+     */
+    public record Applied(
+            List<String> added, List<String> changed, List<Account> removed, List<EsmeSession> removedSessions) {}
 
     public AccountRegistry(Iterable<AccountConfig> accounts) {
         this.state = prepare(accounts).state;
@@ -147,7 +154,17 @@ public final class AccountRegistry {
         }
         state = new State(
                 bySystemId, byNumber, next.state.credentials(), next.state.checkIterations(), next.state.dummy());
-        return new Applied(List.copyOf(added), List.copyOf(changed), List.copyOf(removed));
+        // retired after the new state is in force: a bind whose password was checked against the
+        // old state registers before this (and is unbound with the others) or is refused after it
+        List<EsmeSession> removedSessions = new ArrayList<>();
+        for (Account a : removed) {
+            removedSessions.addAll(a.retire());
+        }
+        return new Applied(
+                List.copyOf(added),
+                List.copyOf(changed),
+                List.copyOf(removed),
+                Collections.unmodifiableList(removedSessions));
     }
 
     private static PasswordHash.Credential credential(AccountConfig config, int plainIterations) {

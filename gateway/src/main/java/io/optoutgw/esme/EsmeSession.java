@@ -584,8 +584,15 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
                 bindGuard.bindSucceeded(remoteAddress(), bind.getSystemId());
             }
         }
-        if (outcome == AccountRegistry.BindOutcome.OK && !result.account().register(this)) {
-            result = new AccountRegistry.BindResult(AccountRegistry.BindOutcome.TOO_MANY_BINDS, null);
+        if (outcome == AccountRegistry.BindOutcome.OK) {
+            // the account is checked again here, on registering: a reload may have removed it while
+            // the password was being checked
+            Account.Registered registered = result.account().register(this);
+            if (registered == Account.Registered.FULL) {
+                result = new AccountRegistry.BindResult(AccountRegistry.BindOutcome.TOO_MANY_BINDS, null);
+            } else if (registered == Account.Registered.REMOVED) {
+                result = new AccountRegistry.BindResult(AccountRegistry.BindOutcome.ACCOUNT_REMOVED, null);
+            }
         }
         if (result.outcome() != AccountRegistry.BindOutcome.OK) {
             refuseBind(ctx, bind, result);

@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.optoutgw.admin.ApiCaller;
 import io.optoutgw.admin.ApiRole;
 import io.optoutgw.admin.ApiTokens;
-import io.optoutgw.admin.AuditEvents;
 import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.CsvImport;
 import io.optoutgw.admin.EvidenceBundleFiles;
@@ -898,7 +897,7 @@ public final class AdminApi implements AutoCloseable {
         boolean truncated = t.truncated();
         for (NumberTrace.Line l : t.lines()) {
             boolean mine =
-                    isConsentLine(l) ? c.ownsCode(l.scope()) : c.account().equals(l.account());
+                    isConsentLine(l) ? c.ownsScopeName(l.scope()) : c.account().equals(l.account());
             if (!mine) {
                 continue;
             }
@@ -1041,13 +1040,11 @@ public final class AdminApi implements AutoCloseable {
         }
         int limit = limit(call.param("limit"), DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT);
         ApiCaller c = call.caller();
-        AuditEvents all = admin.audit(digits, from, to, limit);
         if (c.global()) {
-            return all;
+            return admin.audit(digits, from, to, limit);
         }
-        // an account's events among the page read (the page is cut before the filter: truncated still says more exist)
-        return new AuditEvents(
-                all.events().stream().filter(e -> c.ownsCode(e.scope())).toList(), all.truncated());
+        // an account's events only, filtered before the limit: a page is full whenever enough exist
+        return admin.audit(digits, from, to, limit, e -> c.ownsCode(e.scope()));
     }
 
     /** ISO-8601 instant (2024-05-01T12:00:00Z) or date (2024-05-01: its start, or its end for {@code to}). */

@@ -11,7 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.optoutgw.admin.CsvFields;
+import io.optoutgw.admin.CsvRows;
 import io.optoutgw.admin.Reads;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.config.OptOutPolicy;
@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,9 @@ import org.slf4j.LoggerFactory;
 final class CsvExport {
 
     private static final Logger log = LoggerFactory.getLogger(CsvExport.class);
-    static final String HEADER = "number,scope,since,category\n";
+    /** The columns, the first record written. */
+    static final String[] HEADER = {"number", "scope", "since", "category"};
+
     private static final int BUCKET_BATCH = 256;
     private static final int CHUNK_CHARS = 32 * 1024;
     private static final long WRITE_WAIT_SECONDS = 120;
@@ -59,7 +62,10 @@ final class CsvExport {
         HttpUtil.setTransferEncodingChunked(head, true);
         HttpUtil.setKeepAlive(head, keepAlive);
         ch.write(head);
-        StringBuilder sb = new StringBuilder(CHUNK_CHARS + 256).append(HEADER);
+        StringBuilder sb = new StringBuilder(CHUNK_CHARS + 256);
+        // Commons CSV writes the records into the chunk being filled (quoting a field only where needed)
+        CSVPrinter csv = new CSVPrinter(sb, CsvRows.FORMAT);
+        csv.printRecord((Object[]) HEADER);
         long rows = 0;
         try {
             for (int b = 0; b < store.buckets(); b += BUCKET_BATCH) {
@@ -69,15 +75,11 @@ final class CsvExport {
                         if (!e.suppressed() || !visible.test(e.scope())) {
                             continue; // opted back in, or another account's
                         }
-                        sb.append('+')
-                                .append(e.digits())
-                                .append(',')
-                                .append(CsvFields.quote(ScopeNames.display(e.scope())))
-                                .append(',')
-                                .append(e.since())
-                                .append(',')
-                                .append(e.category() == null ? OptOutPolicy.ALL : e.category())
-                                .append('\n');
+                        csv.printRecord(
+                                "+" + e.digits(),
+                                ScopeNames.display(e.scope()),
+                                e.since(),
+                                e.category() == null ? OptOutPolicy.ALL : e.category());
                         rows++;
                     }
                 }

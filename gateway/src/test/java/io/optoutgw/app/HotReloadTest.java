@@ -17,6 +17,8 @@ import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -284,6 +287,76 @@ class HotReloadTest {
         assertTrue(m.contains("smppgw_config_reloads_total{result=\"success\"} 1.0"), m);
         assertTrue(m.contains("smppgw_config_reloads_total{result=\"failure\"} 1.0"), m);
         assertTrue(m.contains("smppgw_config_reload_last_timestamp_seconds"), m);
+    }
+
+    /** {@code gateway ARGS --url ... --token ...}: exit code, stdout, stderr. */
+    private static String[] cli(int httpPort, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = GatewayCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] all = Arrays.copyOf(args, args.length + 4);
+        all[args.length] = "--url";
+        all[args.length + 1] = "http://127.0.0.1:" + httpPort;
+        all[args.length + 2] = "--token";
+        all[args.length + 3] = TOKEN;
+        int code = cl.execute(all);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void gatewayConfigReloadPrintsTheAnswerAndFailsOnARefusedFile() throws Exception {
+        Path file = dir.resolve("cli.yaml");
+        Files.writeString(file, yaml("gw-cli", 0, 0, keywords("STOP"), false, ""));
+        Gateway gateway = startFrom(file);
+        int httpPort = gateway.httpPort();
+
+        // gamma added, one restart-only key changed
+        Files.writeString(
+                file,
+                yaml("gw-cli", 0, 0, keywords("STOP"), true, "").replace("requestTimeout: 2s", "requestTimeout: 3s"));
+        String[] ok = cli(httpPort, "config", "reload");
+        assertEquals("0", ok[0], ok[2]);
+        assertEquals(
+                "configuration reloaded on gw-cli (trigger api)\n"
+                        + "changed: accounts.gamma: added\n"
+                        + "restartRequired: relay.requestTimeout (changed in the file, in force after a restart)\n",
+                ok[1].replace(System.lineSeparator(), "\n"));
+        assertEquals("", ok[2]);
+        assertTrue(gateway.config().account("gamma") != null);
+
+        // --json: the gateway's answer as it is
+        String[] same = cli(httpPort, "config", "reload", "--json");
+        assertEquals("0", same[0], same[2]);
+        JsonNode answer = JSON.readTree(same[1]);
+        assertTrue(answer.get("applied").asBoolean());
+        assertEquals(0, answer.get("changed").size(), same[1]);
+        assertEquals(List.of("relay.requestTimeout"), texts(answer.get("restartRequired")));
+
+        // a refused file: exit 2, the key named, nothing changed (gamma still configured)
+        Files.writeString(
+                file,
+                yaml("gw-cli", 0, 0, keywords("STOP"), false, "")
+                        .replace("numbers: [\"12345\"]", "numbers: [\"12345\"], maxBinds: -1"));
+        String[] refused = cli(httpPort, "config", "reload");
+        assertEquals("2", refused[0], refused[1] + refused[2]);
+        assertEquals("", refused[1]);
+        assertTrue(
+                refused[2].startsWith("error: configuration file refused, nothing changed")
+                        && refused[2].contains("maxBinds"),
+                refused[2]);
+        assertTrue(gateway.config().account("gamma") != null, "the refused file removed nothing");
+
+        // the wrong token: refused like every admin command
+        StringWriter err = new StringWriter();
+        var cl = GatewayCli.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(
+                "config", "reload", "--url", "http://127.0.0.1:" + httpPort, "--token", "not-the-admin-token");
+        assertEquals(2, code, err.toString());
+        assertTrue(err.toString().startsWith("error: gateway answered 401"), err.toString());
     }
 
     @Test

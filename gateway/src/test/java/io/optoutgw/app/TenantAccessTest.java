@@ -346,6 +346,51 @@ class TenantAccessTest {
     }
 
     @Test
+    void anAccountsAuditPageIsFilteredBeforeTheLimitAndItsTraceShowsItsOwnLines() throws Exception {
+        String compliance = createToken("acme", "compliance", "acme-pages");
+        // beta's events first and in between: a page cut before the filter would hold none of acme's
+        for (int i = 0; i < 4; i++) {
+            assertStatus(200, add(ADMIN, "+155570901" + (10 + i), "account:beta"));
+        }
+        for (int i = 0; i < 3; i++) {
+            assertStatus(200, add(ADMIN, "+155570902" + (10 + i), "account:acme"));
+            assertStatus(200, add(ADMIN, "+155570903" + (10 + i), "account:beta"));
+        }
+        HttpResponse<String> two = get("/api/audit?from=2000-01-01&limit=2", compliance);
+        assertStatus(200, two);
+        JsonNode page = JSON.readTree(two.body());
+        assertEquals(2, page.get("events").size(), two.body());
+        assertTrue(page.get("truncated").asBoolean(), two.body());
+        for (JsonNode e : page.get("events")) {
+            assertEquals("a:acme", e.get("scope").asText(), two.body());
+        }
+        JsonNode all = JSON.readTree(
+                get("/api/audit?from=2000-01-01&limit=3", compliance).body());
+        assertEquals(3, all.get("events").size(), all.toString());
+        assertFalse(all.get("truncated").asBoolean(), all.toString());
+        // the global admin token's page is cut as before: the oldest events, beta's
+        JsonNode admin =
+                JSON.readTree(get("/api/audit?from=2000-01-01&limit=2", ADMIN).body());
+        assertEquals(2, admin.get("events").size(), admin.toString());
+        assertEquals("a:beta", admin.get("events").get(0).get("scope").asText());
+
+        // one number in both accounts' scopes: its trail, beta's event first, then acme's
+        String both = "+15557090220";
+        assertStatus(200, add(ADMIN, both, "account:beta"));
+        assertStatus(200, add(ADMIN, both, "account:acme"));
+        JsonNode trail = JSON.readTree(
+                get("/api/audit?number=" + enc(both) + "&limit=1", compliance).body());
+        assertEquals(1, trail.get("events").size(), trail.toString());
+        assertEquals("a:acme", trail.get("events").get(0).get("scope").asText());
+        assertFalse(trail.get("truncated").asBoolean(), trail.toString());
+        // the trace: acme's own consent line, not beta's
+        JsonNode trace =
+                JSON.readTree(get("/api/trace/" + enc(both), compliance).body());
+        assertEquals(1, trace.get("lines").size(), trace.toString());
+        assertEquals("account:acme", trace.get("lines").get(0).get("scope").asText(), trace.toString());
+    }
+
+    @Test
     void importOfAnOperatorTokenRecordsItsOwnRowsOnly() throws Exception {
         String acme = createToken("acme", "operator", "acme-import");
         HttpResponse<String> r = send(

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.optoutgw.app.Gateway;
+import io.optoutgw.app.GatewayCli;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.testsupport.Esmes;
@@ -16,6 +17,8 @@ import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -33,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.jsmpp.bean.BindType;
 import org.jsmpp.session.SMPPSession;
@@ -114,6 +118,7 @@ class ConsoleBrowserTest {
         gateway = TestGateways.start(
                 "gw-console", redis.uri(), """
                 relay: { requestTimeout: 2s }
+                suppression: { buckets: 1024 }
                 optout: { recordTimeout: 1500ms, reconcileInterval: 1h }
                 feed: { publishInterval: 50ms }
                 webhooks:
@@ -420,7 +425,166 @@ class ConsoleBrowserTest {
         screenshot("dead-letters");
     }
 
+    @Test
+    @Order(9)
+    void anAccountsTokenSeesOnlyItsOwnAccount() throws Exception {
+        String acme = createToken("acme", "admin", "acme-console");
+        String beta = createToken("beta", "operator", "beta-console");
+        String betaOnly = "+15557300020";
+        String acmeOwn = "+15557300021";
+        // each account's operator adds a number to its own account's scope
+        assertEquals(200, apiAdd(beta, betaOnly, "beta asked by phone").statusCode());
+        assertEquals(200, apiAdd(acme, acmeOwn, "acme asked by email").statusCode());
+
+        signOut();
+        WebElement t = visible(By.id("signin-token"));
+        t.sendKeys(acme);
+        t.submit();
+        visible(By.id("lookup-number"));
+        new WebDriverWait(driver, WAIT)
+                .until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.id("who"), "Token acme-console: account acme, admin"));
+
+        // beta's number: nothing of beta's, and the page says why
+        lookUp(betaOnly);
+        assertEquals("Not on account acme's list.", textOf(By.id("lookup-summary")));
+        assertTrue(textOf(By.id("lookup-scope-note")).contains("only its own scopes and its own events"));
+        assertEquals("No entry in any scope.", textOf(By.cssSelector("#lookup-scopes tbody")));
+        assertEquals("Nothing recorded for this number.", textOf(By.cssSelector("#lookup-timeline tbody")));
+        String page = driver.findElement(By.id("page-lookup")).getText();
+        assertFalse(Pattern.compile("\\bbeta\\b").matcher(page).find(), page);
+        assertFalse(page.contains("beta asked"), page);
+        screenshot("tenant-lookup-other");
+
+        // its own number: visible with its reason and its timeline
+        lookUp(acmeOwn);
+        String scopes = textOf(By.cssSelector("#lookup-scopes tbody"));
+        assertTrue(scopes.contains("account:acme") && scopes.contains("opted out"), scopes);
+        String timeline = textOf(By.cssSelector("#lookup-timeline tbody"));
+        assertTrue(timeline.contains("Added by an operator") && timeline.contains("acme asked by email"), timeline);
+        // the evidence bundle needs the global admin token: the trace it may see instead, and why
+        driver.findElement(By.id("lookup-evidence")).click();
+        new WebDriverWait(driver, WAIT)
+                .until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.id("evidence-status"), "needs the global admin token"));
+        screenshot("tenant-lookup");
+
+        // a change in beta's scope: the API's 403 with its message
+        page("change");
+        fillChange(betaOnly, "account:beta", "not acme's to lift");
+        driver.findElement(By.cssSelector("input[name=action][value=remove]")).click();
+        driver.findElement(By.id("change-submit")).click();
+        String refused = textOf(By.id("change-error"));
+        assertTrue(refused.contains("HTTP 403") && refused.contains("beta"), refused);
+        assertTrue(
+                apiGet("/api/suppressions/" + enc(betaOnly)).get("suppressed").asBoolean());
+        screenshot("tenant-change-refused");
+
+        // an import: the scope defaults to acme's account; a row in beta's scope is a bad row
+        page("import");
+        assertEquals("account:acme", driver.findElement(By.id("import-scope")).getAttribute("value"));
+        Path csv = Files.createTempFile("console-tenant-import-", ".csv");
+        Files.writeString(csv, "number,scope,reason\n+15557300022,,list\n+15557300023,account:beta,list\n");
+        driver.findElement(By.id("import-file")).sendKeys(csv.toAbsolutePath().toString());
+        driver.findElement(By.cssSelector("#import-form button[type=submit]")).click();
+        visible(By.id("import-result"));
+        String imported = textOf(By.id("import-summary"));
+        assertTrue(imported.contains("Imported\n1") && imported.contains("Bad rows\n1"), imported);
+        String badRow = textOf(By.cssSelector("#import-errors tbody"));
+        assertTrue(badRow.startsWith("3 ") && badRow.contains("outside account acme"), badRow);
+        Files.deleteIfExists(csv);
+        screenshot("tenant-import");
+
+        // the export: acme's rows only
+        clearDownloads();
+        page("export");
+        driver.findElement(By.id("export-button")).click();
+        new WebDriverWait(driver, WAIT)
+                .until(ExpectedConditions.textToBePresentInElementLocated(
+                        By.id("export-status"), "Downloaded suppressions-"));
+        String exported = Files.readString(downloaded(f -> f.startsWith("suppressions-") && f.endsWith(".csv")));
+        assertTrue(
+                exported.contains("15557300021,account:acme") && exported.contains("15557300022,account:acme"),
+                exported);
+        assertFalse(exported.contains("15557300020") || exported.contains("beta"), exported);
+
+        // the pages of every account's data: a notice, no error, no figures
+        for (String p : List.of("report", "status", "dead-letters")) {
+            page(p);
+            String notice = textOf(By.id(p + "-notice"));
+            assertTrue(
+                    notice.startsWith("This page needs the global admin token (http.adminToken).")
+                            && notice.contains("acme-console"),
+                    notice);
+            String error = driver.findElement(By.id(p.equals("dead-letters") ? "dead-error" : p + "-error"))
+                    .getText();
+            assertEquals("", error, p);
+            assertTrue(
+                    driver.findElements(By.cssSelector("#page-" + p + " canvas"))
+                            .isEmpty(),
+                    p);
+            if (!p.equals("dead-letters")) {
+                screenshot("tenant-" + p);
+            }
+        }
+        assertFalse(driver.findElement(By.id("dead-form")).isDisplayed(), "the dead letters' form is hidden");
+        signOut();
+    }
+
     // ---- helpers ---------------------------------------------------------------------------
+
+    /** {@code gateway tokens create} with the global admin token; the new token. */
+    private static String createToken(String account, String role, String name) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = GatewayCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(
+                "tokens",
+                "create",
+                "--account",
+                account,
+                "--role",
+                role,
+                "--name",
+                name,
+                "--url",
+                base(),
+                "--token",
+                TOKEN);
+        assertEquals(0, code, err.toString());
+        return out.toString().strip();
+    }
+
+    private static HttpResponse<String> apiAdd(String token, String number, String reason) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(base() + "/api/suppressions"))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                JSON.writeValueAsString(Map.of("number", number, "reason", reason))))
+                        .timeout(Duration.ofSeconds(30))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void signOut() {
+        driver.get(base() + "/ui/");
+        Object signedIn =
+                ((JavascriptExecutor) driver).executeScript("return sessionStorage.getItem('optoutgw.token')");
+        if (signedIn != null) {
+            visible(By.id("sign-out")).click();
+        }
+        visible(By.id("signin-token"));
+    }
+
+    private static void clearDownloads() throws IOException {
+        try (Stream<Path> files = Files.list(downloads)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
 
     private static int mo(String from, String text) throws Exception {
         return smsc.injectMo(from.substring(1), "12345", text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
