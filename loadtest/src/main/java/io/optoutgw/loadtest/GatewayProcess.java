@@ -104,17 +104,28 @@ final class GatewayProcess implements AutoCloseable {
         jvm.addAll(s.extraJvmArgs());
         List<String> cmd = ChildGateway.command(
                 gatewayJar, jvm, List.of("run", "--config", cfg.toAbsolutePath().toString()));
-        ChildGateway child =
-                ChildGateway.launch(ChildProcesses.command(cmd), dir, dir.resolve("gateway.log"), smppPort, httpPort);
-        ChildProcesses.register(child.process());
-        GatewayProcess g = new GatewayProcess(child, dir);
-        try {
-            g.awaitReady(60_000);
-        } catch (Exception e) {
-            g.close();
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            ChildGateway child = ChildGateway.launch(
+                    ChildProcesses.command(cmd),
+                    dir,
+                    dir.resolve(attempt == 1 ? "gateway.log" : "gateway-" + attempt + ".log"),
+                    smppPort,
+                    httpPort);
+            ChildProcesses.register(child.process());
+            GatewayProcess g = new GatewayProcess(child, dir);
+            try {
+                g.awaitReady(60_000);
+                return g;
+            } catch (Exception e) {
+                g.close();
+                // on a loaded machine the first Redis handshake can miss its 500 ms at start-up: the
+                // gateway then exits with 3 ("cannot connect"); it is started again, twice at most
+                if (attempt >= 3 || child.isAlive() || child.exitValue() != 3) {
+                    throw e;
+                }
+                System.out.println("gateway could not connect to Redis at start-up (exit 3); starting it again");
+            }
         }
-        return g;
     }
 
     /** Waits until {@code GET /ready} answers 200 (it does not while Redis is disconnected). */
@@ -152,6 +163,11 @@ final class GatewayProcess implements AutoCloseable {
 
     long pid() {
         return child.pid();
+    }
+
+    /** The log of the gateway that started. */
+    Path log() {
+        return child.logFile();
     }
 
     double cpuSeconds() {

@@ -525,7 +525,7 @@ public final class Harness implements Callable<Integer> {
     /** Counts the gateway's own complaints (fail-closed refusals, relay timeouts) for the notes. */
     private void noteGatewayLog(String scenario, GatewayProcess gw) {
         try {
-            List<String> lines = Files.readAllLines(gw.dir.resolve("gateway.log"));
+            List<String> lines = Files.readAllLines(gw.log());
             long unavailable = lines.stream()
                     .filter(l -> l.contains("suppression list unavailable"))
                     .count();
