@@ -52,45 +52,40 @@ class WithoutSimulatorJarTest {
         assertTrue(
                 Files.isRegularFile(DEMO_CONFIG), DEMO_CONFIG.toAbsolutePath().toString());
         GatewayJarOnly gatewayJarOnly = new GatewayJarOnly(getClass().getClassLoader());
-        Class<?> cli = gatewayJarOnly.loadClass("io.optoutgw.app.GatewayCli");
-        assertFalse(cli.getClassLoader() == getClass().getClassLoader(), "GatewayCli from the gateway-only loader");
-        CommandLine commandLine = (CommandLine) cli.getMethod("commandLine").invoke(null);
-
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream saved = System.err;
-        int exit;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            exit = commandLine.execute("run", "--config", DEMO_CONFIG.toString());
-        } finally {
-            System.setErr(saved);
-        }
-        String said = err.toString(StandardCharsets.UTF_8);
-        assertEquals(3, exit, said);
-        assertTrue(said.startsWith("cannot start: simulator: the built-in SMSC simulator is enabled"), said);
-        assertTrue(said.contains("simulator.jar"), said);
+        Cli run = gatewayCli(gatewayJarOnly, "run", "--config", DEMO_CONFIG.toString());
+        assertEquals(3, run.exit(), run.err());
+        assertTrue(run.err().startsWith("cannot start: simulator: the built-in SMSC simulator is enabled"), run.err());
+        assertTrue(run.err().contains("simulator.jar"), run.err());
         // refused before anything started, without the gateway's code asking for a simulator class
         assertEquals(0, gatewayJarOnly.simulatorClassesAsked, "simulator classes asked");
     }
 
     @Test
     void theStandaloneCommandSaysWhereTheSimulatorIs() throws Exception {
-        GatewayJarOnly gatewayJarOnly = new GatewayJarOnly(getClass().getClassLoader());
-        Class<?> cli = gatewayJarOnly.loadClass("io.optoutgw.app.GatewayCli");
+        Cli simulator = gatewayCli(new GatewayJarOnly(getClass().getClassLoader()), "simulator", "--port", "0");
+        assertEquals(2, simulator.exit(), simulator.err());
+        assertTrue(simulator.err().contains("simulator.jar is not on the class path"), simulator.err());
+        assertTrue(simulator.err().contains("java -jar gateway/target/simulator.jar"), simulator.err());
+    }
+
+    /** Exit code and standard error of one {@code gateway} command. */
+    private record Cli(int exit, String err) {}
+
+    /** Runs {@code GatewayCli} as {@code loader} defines it, with {@code args}; its standard error captured. */
+    private static Cli gatewayCli(ClassLoader loader, String... args) throws Exception {
+        Class<?> cli = loader.loadClass("io.optoutgw.app.GatewayCli");
+        assertFalse(
+                cli.getClassLoader() == WithoutSimulatorJarTest.class.getClassLoader(), "GatewayCli from " + loader);
         CommandLine commandLine = (CommandLine) cli.getMethod("commandLine").invoke(null);
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream saved = System.err;
-        int exit;
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            exit = commandLine.execute("simulator", "--port", "0");
+            int exit = commandLine.execute(args);
+            return new Cli(exit, err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(saved);
         }
-        String said = err.toString(StandardCharsets.UTF_8);
-        assertEquals(2, exit, said);
-        assertTrue(said.contains("simulator.jar is not on the class path"), said);
-        assertTrue(said.contains("java -jar gateway/target/simulator.jar"), said);
     }
 
     @Test
