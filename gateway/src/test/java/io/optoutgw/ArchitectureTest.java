@@ -32,7 +32,11 @@ import org.junit.jupiter.api.Test;
  *   feed                                (suppression, metrics, config: the consent event feed from the
  *                                        journal, and its webhooks)
  *   console                             (nothing of the gateway: the web console's static files)
- *   admin, report, http, simulator
+ *   embedded -> config                  (the gateway's interface to the SMSC simulator, found with
+ *                                        ServiceLoader)
+ *   admin, report, http
+ *   simulator                           (shipped in simulator.jar, apart from gateway.jar: it
+ *                                        implements embedded; no other package names it)
  *   app                                 (the composition root: nothing depends on it)
  * </pre>
  */
@@ -106,7 +110,29 @@ class ArchitectureTest {
 
     @Test
     void simulatorIsIndependentOfTheGatewaysLogic() {
-        mayUseOnly("simulator", "smpp", "codec", "transport", "config").check(main);
+        mayUseOnly("simulator", "smpp", "codec", "transport", "config", "embedded")
+                .check(main);
+    }
+
+    @Test
+    void theSimulatorsInterfaceKnowsOnlyItsConfig() {
+        mayUseOnly("embedded", "config").check(main);
+    }
+
+    /**
+     * gateway.jar is built without the simulator's classes: the gateway reaches them through
+     * {@code io.optoutgw.embedded} and ServiceLoader only, never by name.
+     */
+    @Test
+    void nothingOutsideTheSimulatorNamesIt() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(ROOT + ".simulator..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(ROOT + ".simulator..")
+                .because("gateway.jar carries no simulator class; use io.optoutgw.embedded.EmbeddedSmscs")
+                .check(main);
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -316,8 +317,8 @@ public final class ListLoad {
         }
         if (deactivations0 == deactivated.length) {
             int n = Math.max(1024, deactivated.length * 2);
-            deactivated = java.util.Arrays.copyOf(deactivated, n);
-            deactivatedAt = java.util.Arrays.copyOf(deactivatedAt, n);
+            deactivated = Arrays.copyOf(deactivated, n);
+            deactivatedAt = Arrays.copyOf(deactivatedAt, n);
         }
         deactivated[deactivations0] = digits;
         deactivatedAt[deactivations0] = at.getEpochSecond();

@@ -31,6 +31,9 @@ import io.optoutgw.config.ListConfig;
 import io.optoutgw.config.OptOutInstructionConfig;
 import io.optoutgw.config.UpstreamConfig;
 import io.optoutgw.config.WebhookConfig;
+import io.optoutgw.embedded.EmbeddedSmsc;
+import io.optoutgw.embedded.EmbeddedSmscProvider;
+import io.optoutgw.embedded.EmbeddedSmscs;
 import io.optoutgw.esme.Account;
 import io.optoutgw.esme.AccountRegistry;
 import io.optoutgw.esme.BindGuard;
@@ -58,8 +61,6 @@ import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.FrequencyCap;
 import io.optoutgw.sendtime.SendTimeGate;
 import io.optoutgw.sendtime.SendTimeRules;
-import io.optoutgw.simulator.SimulatorOptions;
-import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.ExternalLists;
@@ -74,7 +75,6 @@ import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -112,7 +112,7 @@ public final class Gateway implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
     private RedisConnector redis;
-    private SmscSimulator simulator;
+    private EmbeddedSmsc simulator;
     private EventLoopGroup workers;
     private Upstreams upstreams;
     private PrometheusMeterRegistry registry;
@@ -168,6 +168,8 @@ public final class Gateway implements AutoCloseable {
     private void startAll() throws Exception {
         // refuse a bad keyword list or a reply that does not fit one SMS before starting anything
         OptOutService.validateConfig(config.accounts());
+        // a demo configuration without simulator.jar is refused before anything starts
+        EmbeddedSmscProvider simulatorProvider = config.simulator().enabled() ? EmbeddedSmscs.provider() : null;
         // TLS files are read and checked before anything starts
         SslContext esmeTls = config.smpp().tls() == null
                 ? null
@@ -198,7 +200,7 @@ public final class Gateway implements AutoCloseable {
         }
 
         if (config.simulator().enabled()) {
-            simulator = new SmscSimulator(SimulatorOptions.from(config.simulator())).start();
+            simulator = simulatorProvider.start(config.simulator());
             started.push(simulator::close);
         }
 
@@ -382,9 +384,7 @@ public final class Gateway implements AutoCloseable {
                             since -> OptOutReport.build(redis.async(), since));
             HttpServer httpServer = new HttpServer(config.http(), this::notReadyReason, registry::scrape, api);
             if (simulator != null) {
-                SmscSimulator sim = simulator;
-                httpServer.enableDemoMo((from, to, text) ->
-                        sim.injectMo(from, to, text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0));
+                httpServer.enableDemoMo(simulator::injectMo);
             }
             // HTTP's own single thread: slow or many HTTP clients cannot hold up SMPP accept or sessions
             EventLoopGroup httpGroup = Transports.group(1);
@@ -802,7 +802,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The built-in simulator, or {@code null} when it is disabled. */
-    public SmscSimulator simulator() {
+    public EmbeddedSmsc simulator() {
         return simulator;
     }
 

@@ -4,12 +4,13 @@ import io.optoutgw.config.ConfigException;
 import io.optoutgw.config.ConfigLoader;
 import io.optoutgw.config.ConfigOverrides;
 import io.optoutgw.config.GatewayConfig;
+import io.optoutgw.embedded.EmbeddedSmscProvider;
+import io.optoutgw.embedded.EmbeddedSmscs;
 import io.optoutgw.esme.PasswordHash;
 import io.optoutgw.redis.RedisConnectException;
 import io.optoutgw.redis.RedisConnector;
 import io.optoutgw.report.OptOutReport;
 import io.optoutgw.report.ReportChart;
-import io.optoutgw.simulator.SmscSimulatorMain;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -284,7 +285,13 @@ public final class GatewayCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            SmscSimulatorMain.main(args.toArray(String[]::new));
+            EmbeddedSmscProvider simulator = EmbeddedSmscs.find().orElse(null);
+            if (simulator == null) {
+                System.err.println("gateway simulator: simulator.jar is not on the class path (gateway.jar loads it"
+                        + " from its own directory); run java -jar gateway/target/simulator.jar instead");
+                return 2;
+            }
+            simulator.runStandalone(args.toArray(String[]::new));
             return 0;
         }
     }

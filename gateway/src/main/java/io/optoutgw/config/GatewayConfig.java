@@ -1,6 +1,7 @@
 package io.optoutgw.config;
 
 import io.optoutgw.suppression.ExternalLists;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -108,7 +109,7 @@ public record GatewayConfig(
 
     /** Each webhook with its name (default {@code webhook-N}); names must differ. */
     private static List<WebhookConfig> nameWebhooks(List<WebhookConfig> webhooks) {
-        java.util.List<WebhookConfig> named = new java.util.ArrayList<>();
+        List<WebhookConfig> named = new ArrayList<>();
         for (int i = 0; i < webhooks.size(); i++) {
             WebhookConfig w = webhooks.get(i);
             named.add(w.name() == null ? w.named("webhook-" + (i + 1)) : w);

@@ -50,6 +50,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -1314,7 +1315,7 @@ public final class AdminApi implements AutoCloseable {
         if (v == null) {
             return null;
         }
-        return java.util.Arrays.stream(v.split(","))
+        return Arrays.stream(v.split(","))
                 .map(String::strip)
                 .filter(x -> !x.isEmpty())
                 .toList();

@@ -1,5 +1,7 @@
 package io.optoutgw.redis;
 
+import static io.optoutgw.transport.Transports.clientChannel;
+
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -251,7 +253,7 @@ public final class RedisConnector implements AutoCloseable {
         if (laneUri == null || lanes != null || closed) {
             return;
         }
-        if (Transports.socketChannelClass() != io.optoutgw.transport.Transports.clientChannel()) {
+        if (Transports.socketChannelClass() != clientChannel()) {
             // Lettuce's channel type cannot be registered on these loops (e.g. -Dgateway.nio=true with epoll available)
             return;
         }

@@ -553,8 +553,9 @@ public final class ExternalLists {
         Map<String, Long> versions = new HashMap<>();
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
-            var page =
-                    get(redis.scan(cursor, ScanArgs.Builder.matches("gw:l:*:d").limit(10_000)));
+            var page = get(redis.scan(
+                    cursor,
+                    ScanArgs.Builder.matches(RedisKeys.LIST_DENSE_INDEXES).limit(10_000)));
             for (String k : page.getKeys()) {
                 String[] parts = k.split(":");
                 if (parts.length == 5) {

@@ -202,6 +202,9 @@ public final class RedisKeys {
         return listVersionPrefix(name, version) + "d";
     }
 
+    /** SCAN pattern matching {@link #listDenseIndex} of every version of every list. */
+    public static final String LIST_DENSE_INDEXES = "gw:l:*:d";
+
     /** The send-time frequency cap of one number for one account. */
     public static String frequencyCap(String account, String digits) {
         return "gw:cap:" + account + ":" + digits;

@@ -401,6 +401,24 @@ class DeployFilesTest {
         assertTrue(df.contains("VOLUME"));
     }
 
+    @Test
+    void productionInstallsCarryGatewayJarOnly() throws IOException {
+        String df = Files.readString(DEPLOY.resolve("Dockerfile"));
+        int gatewayStage = df.indexOf("FROM eclipse-temurin:17-jre AS gateway");
+        assertTrue(gatewayStage > 0, "the gateway's runtime stage");
+        String runtime = df.substring(df.indexOf('\n', gatewayStage));
+        assertFalse(runtime.contains("\nFROM "), "the gateway's stage is the last, the default target");
+        assertTrue(runtime.contains("COPY --from=build /gateway.jar "));
+        assertFalse(runtime.contains("simulator.jar"), "the gateway image carries no simulator");
+        String systemd = Files.readString(DEPLOY.resolve("systemd/smpp-optout-gateway.service"));
+        assertTrue(systemd.contains("gateway/target/gateway.jar"));
+        assertFalse(systemd.contains("simulator.jar"));
+        JsonNode compose = YAML.readTree(DEPLOY.resolve("docker-compose.yml").toFile());
+        assertEquals(
+                "simulator", compose.at("/services/smsc-simulator/build/target").asText());
+        assertEquals("gateway", compose.at("/services/gateway/build/target").asText());
+    }
+
     // --- helpers -------------------------------------------------------------------------------
 
     private static JsonNode dashboard() throws IOException {

@@ -24,6 +24,7 @@ import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.journal.JournalCorruptException;
 import io.optoutgw.suppression.journal.OptOutJournal;
+import io.optoutgw.testsupport.ChildGateway;
 import io.optoutgw.testsupport.Esmes;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RawSmpp;

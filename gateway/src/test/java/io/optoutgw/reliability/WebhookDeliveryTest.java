@@ -10,6 +10,7 @@ import io.optoutgw.app.GatewayCli;
 import io.optoutgw.feed.WebhookDelivery;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.testsupport.ChildGateway;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.testsupport.RedisServerProcess;
 import io.optoutgw.testsupport.TestGateways;

@@ -16,7 +16,9 @@ import java.util.stream.Stream;
 
 /**
  * A real {@code redis-server} from PATH on a free 127.0.0.1 port in a temp dir, which tests can
- * pause, resume, kill and restart by PID.
+ * pause, resume, kill and restart by PID. The load test harness starts it with {@link #startIn}:
+ * in a directory of its run (kept, with {@code redis.log}), on a port it chose, behind a command
+ * prefix (taskset).
  */
 public final class RedisServerProcess implements AutoCloseable {
 
@@ -27,6 +29,8 @@ public final class RedisServerProcess implements AutoCloseable {
     private final boolean appendOnly;
     private final Mode mode;
     private final List<String> extraArgs;
+    private final List<String> prefix;
+    private final boolean keepDir;
     private Process process;
 
     /** What kind of redis-server to run. */
@@ -35,12 +39,21 @@ public final class RedisServerProcess implements AutoCloseable {
         SENTINEL
     }
 
-    private RedisServerProcess(Path dir, int port, boolean appendOnly, Mode mode, List<String> extraArgs) {
+    private RedisServerProcess(
+            Path dir,
+            int port,
+            boolean appendOnly,
+            Mode mode,
+            List<String> extraArgs,
+            List<String> prefix,
+            boolean keepDir) {
         this.dir = dir;
         this.port = port;
         this.appendOnly = appendOnly;
         this.mode = mode;
         this.extraArgs = List.copyOf(extraArgs);
+        this.prefix = List.copyOf(prefix);
+        this.keepDir = keepDir;
     }
 
     /** Starts redis-server without persistence ({@code --save '' --appendonly no}). */
@@ -66,24 +79,41 @@ public final class RedisServerProcess implements AutoCloseable {
         return start(false, Mode.SENTINEL, List.of(masterName, Integer.toString(masterPort)));
     }
 
+    /**
+     * Starts redis-server without persistence in {@code dir} (created if missing, kept on close) on
+     * {@code port}, its command line behind {@code prefix} (e.g. {@code taskset -c 1}; empty for none)
+     * and with {@code extraArgs}.
+     */
+    public static RedisServerProcess startIn(Path dir, int port, List<String> prefix, List<String> extraArgs) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return launched(new RedisServerProcess(dir, port, false, Mode.PLAIN, extraArgs, prefix, true));
+    }
+
     private static RedisServerProcess start(boolean appendOnly, Mode mode, List<String> extraArgs) {
         try {
             int port = FreePorts.find();
             if (port == 6379) {
                 port = FreePorts.find();
             }
-            RedisServerProcess server =
-                    new RedisServerProcess(Files.createTempDirectory("redis-test-"), port, appendOnly, mode, extraArgs);
-            try {
-                server.launch();
-            } catch (RuntimeException e) {
-                server.close();
-                throw e;
-            }
-            return server;
+            return launched(new RedisServerProcess(
+                    Files.createTempDirectory("redis-test-"), port, appendOnly, mode, extraArgs, List.of(), false));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static RedisServerProcess launched(RedisServerProcess server) {
+        try {
+            server.launch();
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return server;
     }
 
     public String uri() {
@@ -138,7 +168,7 @@ public final class RedisServerProcess implements AutoCloseable {
         launch();
     }
 
-    /** Kills the server and deletes its temp dir. */
+    /** Kills the server and deletes its temp dir (a {@link #startIn} dir is kept). */
     @Override
     public void close() {
         try {
@@ -146,7 +176,9 @@ public final class RedisServerProcess implements AutoCloseable {
                 kill();
             }
         } finally {
-            deleteTree(dir);
+            if (!keepDir) {
+                deleteTree(dir);
+            }
         }
     }
 
@@ -198,9 +230,9 @@ public final class RedisServerProcess implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> cmd;
+        List<String> cmd = new ArrayList<>(prefix);
         try {
-            cmd = command();
+            cmd.addAll(command());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

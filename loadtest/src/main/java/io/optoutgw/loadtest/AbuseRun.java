@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ final class AbuseRun {
 
     Result run() throws Exception {
         Files.createDirectories(o.work());
-        try (RedisProcess redis = RedisProcess.start(o.work().resolve("redis"), GatewayProcess.freePort());
+        try (BenchRedis redis = BenchRedis.start(o.work().resolve("redis"), FreePorts.find());
                 SmscSimulator sim = new SmscSimulator(SimulatorOptions.builder()
                                 .recordLimit(0)
                                 .ioThreads(1)

@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 final class ChildProcesses {
 
     private static final List<Process> CHILDREN = new CopyOnWriteArrayList<>();
+    /** Children started through the gateway's test kit (redis-server), closed like the others. */
+    private static final List<AutoCloseable> CLOSEABLES = new CopyOnWriteArrayList<>();
+
     private static final long CLK_TCK = 100; // USER_HZ on Linux
 
     static {
@@ -65,6 +68,14 @@ final class ChildProcesses {
         CHILDREN.add(p);
     }
 
+    static void register(AutoCloseable child) {
+        CLOSEABLES.add(child);
+    }
+
+    static void unregister(AutoCloseable child) {
+        CLOSEABLES.remove(child);
+    }
+
     /** SIGTERM, then SIGKILL after 10 s. */
     static void stop(Process p) {
         if (p.isAlive()) {
@@ -84,6 +95,13 @@ final class ChildProcesses {
     static void stopAll() {
         for (Process p : CHILDREN) {
             stop(p);
+        }
+        for (AutoCloseable c : CLOSEABLES) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // best effort at exit
+            }
         }
     }
 

@@ -21,6 +21,7 @@ import com.cloudhopper.smpp.type.LoggingOptions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.nio.NioEventLoopGroup;
+import io.optoutgw.testsupport.FreePorts;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,7 @@ final class CloudhopperLeg implements AutoCloseable {
     CloudhopperLeg(int binds, int window, int ioThreads) throws Exception {
         this.binds = binds;
         this.window = window;
-        int port = GatewayProcess.freePort();
+        int port = FreePorts.find();
         SmppServerConfiguration sc = new SmppServerConfiguration();
         sc.setPort(port);
         sc.setMaxConnectionSize(binds + 10);

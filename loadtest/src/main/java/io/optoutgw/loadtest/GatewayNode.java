@@ -1,6 +1,8 @@
 package io.optoutgw.loadtest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.optoutgw.testsupport.ChildGateway;
+import io.optoutgw.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -8,7 +10,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +32,7 @@ final class GatewayNode implements AutoCloseable {
     final int httpPort;
     private final Path jar;
     private final String heap;
-    private Process process;
+    private ChildGateway process;
     private int starts;
 
     GatewayNode(String instanceId, Path dir, Path jar, String heap) throws IOException {
@@ -38,8 +40,8 @@ final class GatewayNode implements AutoCloseable {
         this.dir = dir;
         this.jar = jar;
         this.heap = heap;
-        this.smppPort = GatewayProcess.freePort();
-        this.httpPort = GatewayProcess.freePort();
+        this.smppPort = FreePorts.find();
+        this.httpPort = FreePorts.find();
     }
 
     /**
@@ -124,28 +126,23 @@ final class GatewayNode implements AutoCloseable {
     private void launch(Path cfg) throws Exception {
         starts++;
         Path log = dir.resolve("gateway-" + starts + ".log");
-        List<String> cmd = java(heap);
-        cmd.addAll(List.of("run", "--config", cfg.toAbsolutePath().toString()));
-        process = new ProcessBuilder(ChildProcesses.command(cmd))
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-        ChildProcesses.register(process);
+        List<String> cmd =
+                java(heap, List.of("run", "--config", cfg.toAbsolutePath().toString()));
+        process = ChildGateway.launch(ChildProcesses.command(cmd), dir, log, smppPort, httpPort);
+        ChildProcesses.register(process.process());
         awaitReady(180_000);
     }
 
-    /** {@code java ... -jar gateway.jar} or {@code java ... -cp CLASSPATH GatewayCli}, without the command. */
-    private List<String> java(String heapSize) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(
-                java, "-Xms" + heapSize, "-Xmx" + heapSize, "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"));
-        if (jar != null && Files.isRegularFile(jar)) {
-            cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
-        } else {
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.optoutgw.app.GatewayCli"));
-        }
-        return cmd;
+    /** {@code java ... -jar gateway.jar ARGS} or {@code java ... -cp CLASSPATH GatewayCli ARGS} (the kit's command). */
+    private List<String> java(String heapSize, List<String> args) {
+        return ChildGateway.command(
+                jar,
+                List.of(
+                        "-Xms" + heapSize,
+                        "-Xmx" + heapSize,
+                        "-XX:+UseG1GC",
+                        "-Dio.netty.leakDetection.level=disabled"),
+                args);
     }
 
     /**
@@ -153,8 +150,7 @@ final class GatewayNode implements AutoCloseable {
      * output.
      */
     CliResult auditVerify() throws Exception {
-        List<String> cmd = java("128m");
-        cmd.addAll(List.of("audit", "verify", "--url", "http://127.0.0.1:" + httpPort));
+        List<String> cmd = java("128m", List.of("audit", "verify", "--url", "http://127.0.0.1:" + httpPort));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN);
         Process p = pb.start();
@@ -171,25 +167,7 @@ final class GatewayNode implements AutoCloseable {
     record CliResult(int exitCode, String output) {}
 
     void awaitReady(long timeoutMillis) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        String last = "";
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(instanceId + " exited with " + process.exitValue() + "; see " + dir);
-            }
-            try {
-                int code = get("/ready").status();
-                if (code == 200) {
-                    return;
-                }
-                last = "HTTP " + code;
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException(
-                instanceId + " not ready within " + timeoutMillis + " ms (" + last + "); see " + dir);
+        process.awaitReady(Duration.ofMillis(timeoutMillis));
     }
 
     /** Status and body of an HTTP GET on this gateway (with the admin token). */
@@ -240,13 +218,13 @@ final class GatewayNode implements AutoCloseable {
 
     /** SIGKILL by PID; waits until it is gone. */
     void kill9() throws Exception {
-        RedisCluster.kill9(process);
+        process.kill9();
     }
 
     @Override
     public void close() {
         if (process != null) {
-            ChildProcesses.stop(process);
+            ChildProcesses.stop(process.process());
         }
     }
 }

@@ -1,33 +1,37 @@
 package io.optoutgw.loadtest;
 
+import io.optoutgw.testsupport.ChildGateway;
+import io.optoutgw.testsupport.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The gateway in its own JVM ({@code java -jar gateway.jar run --config FILE}), so its CPU time can be read. */
+/**
+ * The gateway in its own JVM ({@code java -jar gateway.jar run --config FILE}, started by the
+ * gateway's test kit, {@link ChildGateway}), so its CPU time can be read.
+ */
 final class GatewayProcess implements AutoCloseable {
 
     static final String ACCOUNT = "load";
     static final String PASSWORD = "loadpw";
 
-    private final Process process;
+    private final ChildGateway child;
     final int smppPort;
     final int httpPort;
     final Path dir;
 
-    private GatewayProcess(Process process, int smppPort, int httpPort, Path dir) {
-        this.process = process;
-        this.smppPort = smppPort;
-        this.httpPort = httpPort;
+    private GatewayProcess(ChildGateway child, Path dir) {
+        this.child = child;
+        this.smppPort = child.smppPort;
+        this.httpPort = child.httpPort;
         this.dir = dir;
     }
 
@@ -40,12 +44,6 @@ final class GatewayProcess implements AutoCloseable {
             int buckets,
             String heap,
             List<String> extraJvmArgs) {}
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
 
     static String config(Settings s, int smppPort, int httpPort, String redisUri, int simPort, Path journal) {
         return """
@@ -97,63 +95,42 @@ final class GatewayProcess implements AutoCloseable {
 
     static GatewayProcess start(Path gatewayJar, Path dir, Settings s, String redisUri, int simPort) throws Exception {
         Files.createDirectories(dir);
-        int smppPort = freePort();
-        int httpPort = freePort();
+        int smppPort = FreePorts.find();
+        int httpPort = FreePorts.find();
         Path cfg = dir.resolve("gateway.yaml");
         Files.writeString(cfg, config(s, smppPort, httpPort, redisUri, simPort, dir.resolve("journal")));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(
-                java, "-Xms" + s.heap(), "-Xmx" + s.heap(), "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"));
-        cmd.addAll(s.extraJvmArgs());
-        cmd.addAll(List.of(
-                "-jar",
-                gatewayJar.toAbsolutePath().toString(),
-                "run",
-                "--config",
-                cfg.toAbsolutePath().toString()));
-        Process p = new ProcessBuilder(ChildProcesses.command(cmd))
-                .directory(dir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("gateway.log").toFile())
-                .start();
-        ChildProcesses.register(p);
-        GatewayProcess g = new GatewayProcess(p, smppPort, httpPort, dir);
-        try {
-            g.awaitReady(60_000);
-        } catch (Exception e) {
-            g.close();
-            throw e;
+        List<String> jvm = new ArrayList<>(List.of(
+                "-Xms" + s.heap(), "-Xmx" + s.heap(), "-XX:+UseG1GC", "-Dio.netty.leakDetection.level=disabled"));
+        jvm.addAll(s.extraJvmArgs());
+        List<String> cmd = ChildGateway.command(
+                gatewayJar, jvm, List.of("run", "--config", cfg.toAbsolutePath().toString()));
+        for (int attempt = 1; ; attempt++) {
+            ChildGateway child = ChildGateway.launch(
+                    ChildProcesses.command(cmd),
+                    dir,
+                    dir.resolve(attempt == 1 ? "gateway.log" : "gateway-" + attempt + ".log"),
+                    smppPort,
+                    httpPort);
+            ChildProcesses.register(child.process());
+            GatewayProcess g = new GatewayProcess(child, dir);
+            try {
+                g.awaitReady(60_000);
+                return g;
+            } catch (Exception e) {
+                g.close();
+                // on a loaded machine the first Redis handshake can miss its 500 ms at start-up: the
+                // gateway then exits with 3 ("cannot connect"); it is started again, twice at most
+                if (attempt >= 3 || child.isAlive() || child.exitValue() != 3) {
+                    throw e;
+                }
+                System.out.println("gateway could not connect to Redis at start-up (exit 3); starting it again");
+            }
         }
-        return g;
     }
 
     /** Waits until {@code GET /ready} answers 200 (it does not while Redis is disconnected). */
     void awaitReady(long timeoutMillis) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        String last = "";
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(
-                        "gateway exited with " + process.exitValue() + "; see " + dir.resolve("gateway.log"));
-            }
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + httpPort + "/ready")
-                        .toURL()
-                        .openConnection();
-                c.setConnectTimeout(500);
-                c.setReadTimeout(1000);
-                int code = c.getResponseCode();
-                if (code == 200) {
-                    return;
-                }
-                last = "HTTP " + code;
-            } catch (IOException e) {
-                last = e.toString();
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException(
-                "gateway not ready within " + timeoutMillis + " ms (" + last + "); see " + dir.resolve("gateway.log"));
+        child.awaitReady(Duration.ofMillis(timeoutMillis));
     }
 
     /**
@@ -185,11 +162,16 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     long pid() {
-        return process.pid();
+        return child.pid();
+    }
+
+    /** The log of the gateway that started. */
+    Path log() {
+        return child.logFile();
     }
 
     double cpuSeconds() {
-        return ChildProcesses.cpuSeconds(process.pid());
+        return ChildProcesses.cpuSeconds(child.pid());
     }
 
     /**
@@ -252,7 +234,7 @@ final class GatewayProcess implements AutoCloseable {
     String jcmd(String... args) {
         List<String> cmd = new ArrayList<>(List.of("nice", "-n", "19"));
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
-        cmd.add(Long.toString(process.pid()));
+        cmd.add(Long.toString(child.pid()));
         cmd.addAll(List.of(args));
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -269,6 +251,6 @@ final class GatewayProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        ChildProcesses.stop(process);
+        ChildProcesses.stop(child.process());
     }
 }

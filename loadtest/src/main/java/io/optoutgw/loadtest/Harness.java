@@ -3,6 +3,7 @@ package io.optoutgw.loadtest;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.testsupport.FreePorts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,7 +186,7 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--max-minutes", defaultValue = "90", description = "hard stop for the whole run")
     int maxMinutes;
 
-    private RedisProcess redis;
+    private BenchRedis redis;
     private final List<LegResult> results = new ArrayList<>();
     private final Map<String, Object> extras = new LinkedHashMap<>();
     private final List<String> notes = Collections.synchronizedList(new ArrayList<>());
@@ -244,10 +245,10 @@ public final class Harness implements Callable<Integer> {
                 }
                 return 0;
             }
-            redis = RedisProcess.start(work.resolve("redis"), GatewayProcess.freePort());
+            redis = BenchRedis.start(work.resolve("redis"), FreePorts.find());
             System.out.printf(
                     "redis-server pid %d on port %d; loading %,d suppressed numbers ...%n",
-                    redis.pid(), redis.port, suppressed);
+                    redis.pid(), redis.port(), suppressed);
             long ms = redis.loadList(LoadGenerator.LIST_BASE, suppressed, SuppressionStore.DEFAULT_BUCKETS);
             System.out.printf("loaded in %.1f s; redis memory %s%n", ms / 1000.0, redis.info());
             extras.put("listLoadSeconds", ms / 1000.0);
@@ -524,7 +525,7 @@ public final class Harness implements Callable<Integer> {
     /** Counts the gateway's own complaints (fail-closed refusals, relay timeouts) for the notes. */
     private void noteGatewayLog(String scenario, GatewayProcess gw) {
         try {
-            List<String> lines = Files.readAllLines(gw.dir.resolve("gateway.log"));
+            List<String> lines = Files.readAllLines(gw.log());
             long unavailable = lines.stream()
                     .filter(l -> l.contains("suppression list unavailable"))
                     .count();
@@ -578,12 +579,12 @@ public final class Harness implements Callable<Integer> {
         int w = def(window, 64);
         double rate = ratesOr(5000);
         int listSize = Math.min(suppressed, 100_000);
-        int port = GatewayProcess.freePort();
+        int port = FreePorts.find();
         Path dir = work.resolve("redis-paths");
         System.out.printf(
                 "%n== redis-paths: %d binds x window %d at %.0f/s, own redis-server on port %d with %,d numbers ==%n",
                 nBinds, w, rate, port, listSize);
-        RedisProcess[] own = {RedisProcess.start(dir.resolve("redis"), port)};
+        BenchRedis[] own = {BenchRedis.start(dir.resolve("redis"), port)};
         try (SmscSimulator behind = simulator(0, 0);
                 GatewayProcess gw = GatewayProcess.start(
                         gatewayJar,
@@ -627,7 +628,7 @@ public final class Harness implements Callable<Integer> {
             LegResult down = runLeg("redis-down", "proxied", 1, rate, mix, behind, gw, own[0], new Disturbance() {
                 @Override
                 public void start() {
-                    own[0].close(); // SIGTERM by PID, waits for the exit; from here on every submit must be refused
+                    own[0].close(); // SIGKILL by PID, waits for the exit; from here on every submit must be refused
                 }
             });
             results.add(down);
@@ -639,7 +640,7 @@ public final class Harness implements Callable<Integer> {
                     nBinds * w,
                     down.otherStatus() * down.seconds()));
             long t0 = System.nanoTime();
-            own[0] = RedisProcess.start(dir.resolve("redis-restarted"), port);
+            own[0] = BenchRedis.start(dir.resolve("redis-restarted"), port);
             own[0].loadList(LoadGenerator.LIST_BASE, listSize, SuppressionStore.DEFAULT_BUCKETS);
             gw.awaitReady(60_000);
             double readySecs = (System.nanoTime() - t0) / 1e9;
@@ -653,7 +654,7 @@ public final class Harness implements Callable<Integer> {
     }
 
     /** CLIENT PAUSE {@code --redis-pause-ms} ALL, once a second, from its own thread. */
-    private Disturbance pauser(RedisProcess r) {
+    private Disturbance pauser(BenchRedis r) {
         return new Disturbance() {
             private Thread thread;
 
@@ -718,7 +719,7 @@ public final class Harness implements Callable<Integer> {
             LoadGenerator.Options o,
             SmscSimulator sim,
             GatewayProcess gw,
-            RedisProcess redis,
+            BenchRedis redis,
             Disturbance disturbance)
             throws Exception {
         String label = String.format(

@@ -188,8 +188,16 @@ public final class LoadGenerator implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        for (GenSession s : sessions) {
-            Channel ch = s.channel;
+        unbindAndClose(sessions.stream().map(s -> s.channel).toList(), group);
+    }
+
+    /**
+     * Ends a run's ESME connections: an unbind on each active one, 100 ms for them to go out, then
+     * every channel closed and the event loops shut down. {@code channels} may hold nulls (sessions
+     * not connected).
+     */
+    static void unbindAndClose(List<Channel> channels, EventLoopGroup group) {
+        for (Channel ch : channels) {
             if (ch != null && ch.isActive()) {
                 Unbind u = new Unbind();
                 u.setSequenceNumber(0x7fff0000);
@@ -201,9 +209,9 @@ public final class LoadGenerator implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (GenSession s : sessions) {
-            if (s.channel != null) {
-                s.channel.close();
+        for (Channel ch : channels) {
+            if (ch != null) {
+                ch.close();
             }
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

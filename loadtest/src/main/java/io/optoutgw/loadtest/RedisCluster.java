@@ -1,11 +1,11 @@
 package io.optoutgw.loadtest;
 
+import io.optoutgw.testsupport.RedisServerProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,20 +28,20 @@ final class RedisCluster implements AutoCloseable {
     static final class Node {
         final int port;
         final Path dir;
-        final Process process;
+        final RedisServerProcess server;
 
-        Node(int port, Path dir, Process process) {
-            this.port = port;
+        Node(Path dir, RedisServerProcess server) {
+            this.port = server.port();
             this.dir = dir;
-            this.process = process;
+            this.server = server;
         }
 
         long pid() {
-            return process.pid();
+            return server.pid();
         }
 
         boolean alive() {
-            return process.isAlive();
+            return server.isAlive();
         }
     }
 
@@ -72,48 +72,21 @@ final class RedisCluster implements AutoCloseable {
         }
     }
 
+    /** A cluster-enabled redis-server of the gateway's test kit, in {@code dir} (kept), pinned with the other children. */
     private static Node startNode(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        int port = freeClusterPort();
-        Process p = new ProcessBuilder(ChildProcesses.command(List.of(
-                        "redis-server",
-                        "--bind",
-                        "127.0.0.1",
-                        "--port",
-                        Integer.toString(port),
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--protected-mode",
-                        "yes",
-                        "--daemonize",
-                        "no",
+        RedisServerProcess server = RedisServerProcess.startIn(
+                dir,
+                freeClusterPort(),
+                ChildProcesses.command(List.of()),
+                List.of(
                         "--cluster-enabled",
                         "yes",
                         "--cluster-config-file",
                         "nodes.conf",
                         "--cluster-node-timeout",
-                        Integer.toString(NODE_TIMEOUT_MILLIS),
-                        "--dir",
-                        dir.toAbsolutePath().toString())))
-                .redirectErrorStream(true)
-                .redirectOutput(dir.resolve("redis.log").toFile())
-                .start();
-        ChildProcesses.register(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("redis-server exited: see " + dir.resolve("redis.log"));
-            }
-            if (run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port), "ping"), 5)
-                    .contains("PONG")) {
-                return new Node(port, dir, p);
-            }
-            Thread.sleep(50);
-        }
-        ChildProcesses.stop(p);
-        throw new IllegalStateException("redis-server did not start on port " + port);
+                        Integer.toString(NODE_TIMEOUT_MILLIS)));
+        ChildProcesses.register(server);
+        return new Node(dir, server);
     }
 
     /** A free port whose cluster bus port (+10000) is free as well. */
@@ -190,21 +163,8 @@ final class RedisCluster implements AutoCloseable {
     }
 
     /** SIGKILL of {@code node} by PID; waits until it is gone. */
-    static void kill9(Node node) throws Exception {
-        kill9(node.process);
-    }
-
-    static void kill9(Process p) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-9", Long.toString(p.pid()))
-                .redirectErrorStream(true)
-                .start();
-        kill.getInputStream().readAllBytes();
-        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-            p.destroyForcibly();
-        }
-        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("process " + p.pid() + " survived kill -9");
-        }
+    static void kill9(Node node) {
+        node.server.kill();
     }
 
     /**
@@ -264,7 +224,8 @@ final class RedisCluster implements AutoCloseable {
     @Override
     public void close() {
         for (Node n : nodes) {
-            ChildProcesses.stop(n.process);
+            n.server.close();
+            ChildProcesses.unregister(n.server);
         }
     }
 }

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.transport.Transports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -131,7 +132,7 @@ public final class TcpRelay {
         }
 
         static Child start(int targetPort, int threads) throws Exception {
-            int port = GatewayProcess.freePort();
+            int port = FreePorts.find();
             String javaBin =
                     Path.of(System.getProperty("java.home"), "bin", "java").toString();
             String cp = System.getProperty("java.class.path");

@@ -143,25 +143,7 @@ final class TrackedEsmes implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        for (Session s : sessions) {
-            Channel ch = s.channel;
-            if (ch != null && ch.isActive()) {
-                Unbind u = new Unbind();
-                u.setSequenceNumber(0x7fff0000);
-                ch.writeAndFlush(u);
-            }
-        }
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        for (Session s : sessions) {
-            if (s.channel != null) {
-                s.channel.close();
-            }
-        }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        LoadGenerator.unbindAndClose(sessions.stream().map(s -> s.channel).toList(), group);
     }
 
     /** One transceiver to one gateway, reconnecting while the run lasts (one connection at a time). */

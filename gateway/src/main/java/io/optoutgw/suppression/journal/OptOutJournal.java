@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -355,8 +356,7 @@ public final class OptOutJournal implements AutoCloseable {
      * records of each in order), until {@code enough} is true after a segment: to find the latest records
      * of some kind without reading the whole journal. Reads only what is durable when the call starts.
      */
-    public void replayNewestFirst(RecordConsumer consumer, java.util.function.BooleanSupplier enough)
-            throws IOException {
+    public void replayNewestFirst(RecordConsumer consumer, BooleanSupplier enough) throws IOException {
         Objects.requireNonNull(consumer, "consumer");
         if (state.get() == State.CLOSED) {
             throw new IllegalStateException("journal is closed");
