@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
@@ -100,6 +101,12 @@ public final class Harness implements Callable<Integer> {
 
     @Option(names = "--no-cloudhopper", description = "skip the cloudhopper reference leg")
     boolean noCloudhopper;
+
+    @Option(
+            names = "--no-ch-proxy",
+            description = "skip the reference leg through a proxy built from cloudhopper's server and client"
+                    + " with the same Redis check (saturation and fixed-rate)")
+    boolean noChProxy;
 
     @Option(names = "--no-tcp-relay", description = "skip the saturation leg through a proxy that does no work")
     boolean noTcpRelay;
@@ -451,6 +458,7 @@ public final class Harness implements Callable<Integer> {
             boolean withCloudhopper,
             boolean withRelay)
             throws Exception {
+        boolean withChProxy = !noChProxy && (scenario.equals("saturation") || scenario.equals("fixed-rate"));
         System.out.printf(
                 "%n== %s: %d binds x window %d, simulator delay %d-%d ms, rates %s ==%n",
                 scenario, nBinds, w, delayMin, delayMax, legRates);
@@ -486,6 +494,9 @@ public final class Harness implements Callable<Integer> {
                     if (withRelay) {
                         results.add(runRelay(scenario, run, rate, direct, nBinds, w));
                     }
+                    if (withChProxy) {
+                        results.add(runChProxy(scenario, run, rate, direct, nBinds, w));
+                    }
                     if (withCloudhopper) {
                         results.add(runCloudhopper(scenario, run, nBinds, w));
                     }
@@ -518,6 +529,39 @@ public final class Harness implements Callable<Integer> {
                     run,
                     cpu * 1e6 / Math.max(1, r.throughput() * r.seconds())));
             return r;
+        }
+    }
+
+    /**
+     * One leg through {@link CloudhopperProxy}, the proxy built from cloudhopper's server and client
+     * with the same Redis check, in a child JVM with the gateway's heap, against the direct legs'
+     * simulator (the gateway stays bound to its own, and would take a share of the injected MO);
+     * its CPU per submit is measured like the gateway's.
+     */
+    private LegResult runChProxy(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
+            throws Exception {
+        try (CloudhopperProxy.Child proxy = CloudhopperProxy.Child.start(
+                work.resolve("ch-proxy-" + scenario + ".log"),
+                sim.port(),
+                redis.uri(),
+                GatewayProcess.ACCOUNT,
+                GatewayProcess.PASSWORD,
+                nBinds,
+                upstreamWindow(w),
+                w,
+                gatewayHeap)) {
+            return runLeg(
+                    scenario,
+                    "ch-proxy",
+                    run,
+                    rate,
+                    genOptions(
+                            "127.0.0.1", proxy.port, GatewayProcess.ACCOUNT, GatewayProcess.PASSWORD, nBinds, w, rate),
+                    sim,
+                    null,
+                    redis,
+                    null,
+                    () -> ChildProcesses.cpuSeconds(proxy.pid()));
         }
     }
 
@@ -721,6 +765,35 @@ public final class Harness implements Callable<Integer> {
             RedisProcess redis,
             Disturbance disturbance)
             throws Exception {
+        return runLeg(
+                scenario,
+                leg,
+                run,
+                rate,
+                o,
+                sim,
+                gw,
+                redis,
+                disturbance,
+                gw != null && leg.equals("proxied") ? gw::cpuSeconds : null);
+    }
+
+    /**
+     * One leg; {@code proxyCpu} reads the CPU seconds of the process under test (the gateway, or a
+     * reference proxy), null for legs without one.
+     */
+    private LegResult runLeg(
+            String scenario,
+            String leg,
+            int run,
+            double rate,
+            LoadGenerator.Options o,
+            SmscSimulator sim,
+            GatewayProcess gw,
+            RedisProcess redis,
+            Disturbance disturbance,
+            DoubleSupplier proxyCpu)
+            throws Exception {
         String label = String.format(
                 Locale.ROOT,
                 "%s %s #%d%s",
@@ -741,7 +814,7 @@ public final class Harness implements Callable<Integer> {
                 RelayHistogram span0 = gw != null && leg.equals("proxied") ? gw.relayHistogram() : null;
                 gen.intervalHistogram();
                 LoadGenerator.Counters c0 = gen.counters();
-                double g0 = gw == null ? 0 : gw.cpuSeconds();
+                double g0 = proxyCpu == null ? 0 : proxyCpu.getAsDouble();
                 double h0 = ChildProcesses.ownCpuSeconds();
                 double r0 = ChildProcesses.cpuSeconds(redis.pid());
                 long t0 = System.nanoTime();
@@ -755,7 +828,7 @@ public final class Harness implements Callable<Integer> {
                 Histogram h = gen.intervalHistogram();
                 LoadGenerator.Counters c = gen.counters().minus(c0);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                double g = gw == null ? 0 : gw.cpuSeconds() - g0;
+                double g = proxyCpu == null ? 0 : proxyCpu.getAsDouble() - g0;
                 double hc = ChildProcesses.ownCpuSeconds() - h0;
                 double r1 = ChildProcesses.cpuSeconds(redis.pid());
                 double rc = r1 < 0 ? Double.NaN : r1 - r0;
@@ -779,8 +852,8 @@ public final class Harness implements Callable<Integer> {
                         us(h, 99),
                         us(h, 99.9),
                         h.getMaxValue() / 1000.0,
-                        leg.equals("proxied") ? g : 0,
-                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0,
+                        g,
+                        c.responses() > 0 ? g * 1e6 / c.responses() : 0,
                         hc,
                         rc,
                         c.lost(),
