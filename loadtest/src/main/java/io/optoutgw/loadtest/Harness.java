@@ -108,6 +108,13 @@ public final class Harness implements Callable<Integer> {
                     + " with the same Redis check (saturation and fixed-rate)")
     boolean noChProxy;
 
+    @Option(
+            names = "--peer",
+            split = ",",
+            description = "optional peer legs in the saturation scenario: jasmin (installed first with"
+                    + " loadtest/peers/jasmin/jasmin.sh install [WHEEL_DIR])")
+    List<String> peers = new ArrayList<>();
+
     @Option(names = "--no-tcp-relay", description = "skip the saturation leg through a proxy that does no work")
     boolean noTcpRelay;
 
@@ -500,6 +507,12 @@ public final class Harness implements Callable<Integer> {
                     if (withCloudhopper) {
                         results.add(runCloudhopper(scenario, run, nBinds, w));
                     }
+                    if (peers.contains("jasmin") && scenario.equals("saturation")) {
+                        LegResult j = runJasmin(scenario, run, rate, direct, nBinds, w);
+                        if (j != null) {
+                            results.add(j);
+                        }
+                    }
                 }
             }
             noteGatewayLog(scenario, gw);
@@ -562,6 +575,96 @@ public final class Harness implements Callable<Integer> {
                     redis,
                     null,
                     () -> ChildProcesses.cpuSeconds(proxy.pid()));
+        }
+    }
+
+    /**
+     * One leg through Jasmin ({@code loadtest/peers/jasmin/jasmin.sh}): its SMPP server, RabbitMQ
+     * and one SMPP client connector to the direct legs' simulator, started for the leg and stopped
+     * after it. Jasmin answers the ESME when a message is queued, so the leg's rate is what it
+     * accepted; what reached the SMSC (end to end) and the CPU of jasmind and RabbitMQ per message
+     * go to the notes. Its CPU per message (jasmind + RabbitMQ) is in the leg's CPU column.
+     */
+    private LegResult runJasmin(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
+            throws Exception {
+        Path script = Path.of("loadtest/peers/jasmin/jasmin.sh");
+        Path dir = work.resolve("jasmin").toAbsolutePath();
+        Process start = new ProcessBuilder(
+                        "bash",
+                        script.toString(),
+                        "start",
+                        dir.toString(),
+                        Integer.toString(sim.port()),
+                        "bench",
+                        "benchpw")
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        Map<String, String> started = new LinkedHashMap<>();
+        for (String line : new String(start.getInputStream().readAllBytes()).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                started.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+            }
+        }
+        if (start.waitFor() != 0 || !started.containsKey("smpp_port")) {
+            notes.add("jasmin leg skipped: " + script + " start failed (install it first: " + script
+                    + " install [WHEEL_DIR])");
+            new ProcessBuilder("bash", script.toString(), "stop", dir.toString())
+                    .start()
+                    .waitFor();
+            return null;
+        }
+        long jasmind = Long.parseLong(started.get("jasmind_pid"));
+        long rabbit = Long.parseLong(started.get("rabbitmq_pid"));
+        DoubleSupplier cpu = () -> ChildProcesses.cpuSeconds(jasmind) + ChildProcesses.cpuSeconds(rabbit);
+        try {
+            long s0 = sim.submitCount();
+            double j0 = ChildProcesses.cpuSeconds(jasmind);
+            double q0 = ChildProcesses.cpuSeconds(rabbit);
+            long t0 = System.nanoTime();
+            LegResult r = runLeg(
+                    scenario,
+                    "jasmin",
+                    run,
+                    rate,
+                    genOptions(
+                            "127.0.0.1",
+                            Integer.parseInt(started.get("smpp_port")),
+                            "bench",
+                            "benchpw",
+                            nBinds,
+                            w,
+                            rate),
+                    sim,
+                    null,
+                    redis,
+                    null,
+                    cpu);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long delivered = sim.submitCount() - s0;
+            double jc = ChildProcesses.cpuSeconds(jasmind) - j0;
+            double qc = ChildProcesses.cpuSeconds(rabbit) - q0;
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "%s jasmin #%d: accepted %.0f/s (answered when queued); %d submits reached the SMSC in %.0f s"
+                            + " of warm-up, measurement and drain (%.0f/s end to end); jasmind %.2f cores, RabbitMQ %.2f"
+                            + " cores over that time; accepted %.0f/s per core of jasmind + RabbitMQ",
+                    scenario,
+                    run,
+                    r.throughput(),
+                    delivered,
+                    secs,
+                    delivered / secs,
+                    jc / secs,
+                    qc / secs,
+                    r.throughput() / Math.max(1e-9, (jc + qc) / secs)));
+            return r;
+        } finally {
+            new ProcessBuilder("bash", script.toString(), "stop", dir.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
         }
     }
 
@@ -803,7 +906,9 @@ public final class Harness implements Callable<Integer> {
                 rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
         try (LoadGenerator gen = new LoadGenerator(o)) {
             gen.bindAll(60_000);
-            try (MoInjector mo = new MoInjector(sim, () -> gen.sent.sum(), moShare, stopShare)) {
+            // Jasmin has no MO route in its leg: the injected MO would only measure its refusals
+            double moPerSubmit = leg.equals("jasmin") ? 0 : moShare;
+            try (MoInjector mo = new MoInjector(sim, () -> gen.sent.sum(), moPerSubmit, stopShare)) {
                 gen.start();
                 mo.start();
                 Progress.run(label + " warm-up", warmup, () -> gen.counters().responses());

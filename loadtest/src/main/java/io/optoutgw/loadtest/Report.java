@@ -114,7 +114,8 @@ final class Report {
         return out;
     }
 
-    private static final List<String> LEGS = List.of("direct", "proxied", "ch-proxy", "cloudhopper", "tcp-relay");
+    private static final List<String> LEGS =
+            List.of("direct", "proxied", "ch-proxy", "cloudhopper", "tcp-relay", "jasmin");
 
     List<Map<String, Object>> summary() {
         List<Map<String, Object>> out = new ArrayList<>();
@@ -429,7 +430,12 @@ final class Report {
     }
 
     private static final Color[] LEG_COLORS = {
-        new Color(0x4C78A8), new Color(0xF58518), new Color(0x54A24B), new Color(0x9D755D)
+        new Color(0x4C78A8),
+        new Color(0xF58518),
+        new Color(0x54A24B),
+        new Color(0x9D755D),
+        new Color(0xB279A2),
+        new Color(0x72B7B2)
     };
 
     /** Left: median throughput per scenario and leg. Right: median p50/p99/p99.9 per scenario/rate and leg (log scale). */
