@@ -5,8 +5,8 @@
 #                                   or from a directory of wheels where PyPI is unreachable
 #                                   (Jasmin's dependencies then come from the machine's own
 #                                   package mirror, without Jasmin's exact pins); applies upstream's
-#                                   fix for the submit_sm_resp DLR error and TCP_NODELAY on its
-#                                   RabbitMQ connection
+#                                   fix for the submit_sm_resp DLR error, and TCP_NODELAY on
+#                                   every connection it makes (SMPP, AMQP, Redis; sitecustomize.py)
 #   jasmin.sh start WORK SMSC_PORT USER PASSWORD
 #                                   RabbitMQ, redis-server and jasmind on loopback ports of their
 #                                   own under WORK; one user, one SMPP client connector to the SMSC
@@ -47,11 +47,10 @@ install() {
   fi
   local site
   site="$("$venv/bin/python" -c 'import jasmin, os; print(os.path.dirname(os.path.dirname(jasmin.__file__)))')"
-  for p in "$here/submit-sm-resp-dlr.patch" "$here/tcp-nodelay.patch"; do
-    if patch -d "$site" -p1 --dry-run -s -f < "$p" >/dev/null 2>&1; then
-      patch -d "$site" -p1 -s < "$p"
-    fi
-  done
+  if patch -d "$site" -p1 --dry-run -s -f < "$here/submit-sm-resp-dlr.patch" >/dev/null 2>&1; then
+    patch -d "$site" -p1 -s < "$here/submit-sm-resp-dlr.patch"
+  fi
+  cp "$here/sitecustomize.py" "$site/"
   echo "jasmin installed in $venv"
 }
 
