@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
@@ -101,6 +102,19 @@ public final class Harness implements Callable<Integer> {
 
     @Option(names = "--no-cloudhopper", description = "skip the cloudhopper reference leg")
     boolean noCloudhopper;
+
+    @Option(
+            names = "--no-ch-proxy",
+            description = "skip the reference leg through a proxy built from cloudhopper's server and client"
+                    + " with the same Redis check (saturation and fixed-rate)")
+    boolean noChProxy;
+
+    @Option(
+            names = "--peer",
+            split = ",",
+            description = "optional peer legs in the saturation scenario: jasmin (installed first with"
+                    + " loadtest/peers/jasmin/jasmin.sh install [WHEEL_DIR])")
+    List<String> peers = new ArrayList<>();
 
     @Option(names = "--no-tcp-relay", description = "skip the saturation leg through a proxy that does no work")
     boolean noTcpRelay;
@@ -452,6 +466,7 @@ public final class Harness implements Callable<Integer> {
             boolean withCloudhopper,
             boolean withRelay)
             throws Exception {
+        boolean withChProxy = !noChProxy && (scenario.equals("saturation") || scenario.equals("fixed-rate"));
         System.out.printf(
                 "%n== %s: %d binds x window %d, simulator delay %d-%d ms, rates %s ==%n",
                 scenario, nBinds, w, delayMin, delayMax, legRates);
@@ -487,8 +502,17 @@ public final class Harness implements Callable<Integer> {
                     if (withRelay) {
                         results.add(runRelay(scenario, run, rate, direct, nBinds, w));
                     }
+                    if (withChProxy) {
+                        results.add(runChProxy(scenario, run, rate, direct, nBinds, w));
+                    }
                     if (withCloudhopper) {
                         results.add(runCloudhopper(scenario, run, nBinds, w));
+                    }
+                    if (peers.contains("jasmin") && scenario.equals("saturation")) {
+                        LegResult j = runJasmin(scenario, run, rate, direct, nBinds, w);
+                        if (j != null) {
+                            results.add(j);
+                        }
                     }
                 }
             }
@@ -519,6 +543,129 @@ public final class Harness implements Callable<Integer> {
                     run,
                     cpu * 1e6 / Math.max(1, r.throughput() * r.seconds())));
             return r;
+        }
+    }
+
+    /**
+     * One leg through {@link CloudhopperProxy}, the proxy built from cloudhopper's server and client
+     * with the same Redis check, in a child JVM with the gateway's heap, against the direct legs'
+     * simulator (the gateway stays bound to its own, and would take a share of the injected MO);
+     * its CPU per submit is measured like the gateway's.
+     */
+    private LegResult runChProxy(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
+            throws Exception {
+        try (CloudhopperProxy.Child proxy = CloudhopperProxy.Child.start(
+                work.resolve("ch-proxy-" + scenario + ".log"),
+                sim.port(),
+                redis.uri(),
+                GatewayProcess.ACCOUNT,
+                GatewayProcess.PASSWORD,
+                nBinds,
+                upstreamWindow(w),
+                w,
+                gatewayHeap)) {
+            return runLeg(
+                    scenario,
+                    "ch-proxy",
+                    run,
+                    rate,
+                    genOptions(
+                            "127.0.0.1", proxy.port, GatewayProcess.ACCOUNT, GatewayProcess.PASSWORD, nBinds, w, rate),
+                    sim,
+                    null,
+                    redis,
+                    null,
+                    () -> ChildProcesses.cpuSeconds(proxy.pid()));
+        }
+    }
+
+    /**
+     * One leg through Jasmin ({@code loadtest/peers/jasmin/jasmin.sh}): its SMPP server, RabbitMQ
+     * and one SMPP client connector to the direct legs' simulator, started for the leg and stopped
+     * after it. Jasmin answers the ESME when a message is queued, so the leg's rate is what it
+     * accepted; what reached the SMSC (end to end) and the CPU of jasmind and RabbitMQ per message
+     * go to the notes. Its CPU per message (jasmind + RabbitMQ) is in the leg's CPU column.
+     */
+    private LegResult runJasmin(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
+            throws Exception {
+        Path script = Path.of("loadtest/peers/jasmin/jasmin.sh");
+        Path dir = work.resolve("jasmin").toAbsolutePath();
+        Process start = new ProcessBuilder(
+                        "bash",
+                        script.toString(),
+                        "start",
+                        dir.toString(),
+                        Integer.toString(sim.port()),
+                        "bench",
+                        "benchpw")
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        Map<String, String> started = new LinkedHashMap<>();
+        for (String line : new String(start.getInputStream().readAllBytes()).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                started.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+            }
+        }
+        if (start.waitFor() != 0 || !started.containsKey("smpp_port")) {
+            notes.add("jasmin leg skipped: " + script + " start failed (install it first: " + script
+                    + " install [WHEEL_DIR])");
+            new ProcessBuilder("bash", script.toString(), "stop", dir.toString())
+                    .start()
+                    .waitFor();
+            return null;
+        }
+        long jasmind = Long.parseLong(started.get("jasmind_pid"));
+        long rabbit = Long.parseLong(started.get("rabbitmq_pid"));
+        DoubleSupplier cpu = () -> ChildProcesses.cpuSeconds(jasmind) + ChildProcesses.cpuSeconds(rabbit);
+        try {
+            long s0 = sim.submitCount();
+            double j0 = ChildProcesses.cpuSeconds(jasmind);
+            double q0 = ChildProcesses.cpuSeconds(rabbit);
+            long t0 = System.nanoTime();
+            LegResult r = runLeg(
+                    scenario,
+                    "jasmin",
+                    run,
+                    rate,
+                    genOptions(
+                            "127.0.0.1",
+                            Integer.parseInt(started.get("smpp_port")),
+                            "bench",
+                            "benchpw",
+                            nBinds,
+                            w,
+                            rate),
+                    sim,
+                    null,
+                    redis,
+                    null,
+                    cpu);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long delivered = sim.submitCount() - s0;
+            double jc = ChildProcesses.cpuSeconds(jasmind) - j0;
+            double qc = ChildProcesses.cpuSeconds(rabbit) - q0;
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "%s jasmin #%d: accepted %.0f/s (answered when queued); %d submits reached the SMSC in %.0f s"
+                            + " of warm-up, measurement and drain (%.0f/s end to end); jasmind %.2f cores, RabbitMQ %.2f"
+                            + " cores over that time; accepted %.0f/s per core of jasmind + RabbitMQ",
+                    scenario,
+                    run,
+                    r.throughput(),
+                    delivered,
+                    secs,
+                    delivered / secs,
+                    jc / secs,
+                    qc / secs,
+                    r.throughput() / Math.max(1e-9, (jc + qc) / secs)));
+            return r;
+        } finally {
+            new ProcessBuilder("bash", script.toString(), "stop", dir.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
+                    .waitFor();
         }
     }
 
@@ -722,6 +869,35 @@ public final class Harness implements Callable<Integer> {
             BenchRedis redis,
             Disturbance disturbance)
             throws Exception {
+        return runLeg(
+                scenario,
+                leg,
+                run,
+                rate,
+                o,
+                sim,
+                gw,
+                redis,
+                disturbance,
+                gw != null && leg.equals("proxied") ? gw::cpuSeconds : null);
+    }
+
+    /**
+     * One leg; {@code proxyCpu} reads the CPU seconds of the process under test (the gateway, or a
+     * reference proxy), null for legs without one.
+     */
+    private LegResult runLeg(
+            String scenario,
+            String leg,
+            int run,
+            double rate,
+            LoadGenerator.Options o,
+            SmscSimulator sim,
+            GatewayProcess gw,
+            RedisProcess redis,
+            Disturbance disturbance,
+            DoubleSupplier proxyCpu)
+            throws Exception {
         String label = String.format(
                 Locale.ROOT,
                 "%s %s #%d%s",
@@ -731,7 +907,9 @@ public final class Harness implements Callable<Integer> {
                 rate > 0 ? String.format(Locale.ROOT, " @%.0f/s", rate) : "");
         try (LoadGenerator gen = new LoadGenerator(o)) {
             gen.bindAll(60_000);
-            try (MoInjector mo = new MoInjector(sim, () -> gen.sent.sum(), moShare, stopShare)) {
+            // Jasmin has no MO route in its leg: the injected MO would only measure its refusals
+            double moPerSubmit = leg.equals("jasmin") ? 0 : moShare;
+            try (MoInjector mo = new MoInjector(sim, () -> gen.sent.sum(), moPerSubmit, stopShare)) {
                 gen.start();
                 mo.start();
                 Progress.run(label + " warm-up", warmup, () -> gen.counters().responses());
@@ -742,7 +920,7 @@ public final class Harness implements Callable<Integer> {
                 RelayHistogram span0 = gw != null && leg.equals("proxied") ? gw.relayHistogram() : null;
                 gen.intervalHistogram();
                 LoadGenerator.Counters c0 = gen.counters();
-                double g0 = gw == null ? 0 : gw.cpuSeconds();
+                double g0 = proxyCpu == null ? 0 : proxyCpu.getAsDouble();
                 double h0 = ChildProcesses.ownCpuSeconds();
                 double r0 = ChildProcesses.cpuSeconds(redis.pid());
                 long t0 = System.nanoTime();
@@ -756,7 +934,7 @@ public final class Harness implements Callable<Integer> {
                 Histogram h = gen.intervalHistogram();
                 LoadGenerator.Counters c = gen.counters().minus(c0);
                 double secs = (System.nanoTime() - t0) / 1e9;
-                double g = gw == null ? 0 : gw.cpuSeconds() - g0;
+                double g = proxyCpu == null ? 0 : proxyCpu.getAsDouble() - g0;
                 double hc = ChildProcesses.ownCpuSeconds() - h0;
                 double r1 = ChildProcesses.cpuSeconds(redis.pid());
                 double rc = r1 < 0 ? Double.NaN : r1 - r0;
@@ -780,8 +958,8 @@ public final class Harness implements Callable<Integer> {
                         us(h, 99),
                         us(h, 99.9),
                         h.getMaxValue() / 1000.0,
-                        leg.equals("proxied") ? g : 0,
-                        leg.equals("proxied") && c.responses() > 0 ? g * 1e6 / c.responses() : 0,
+                        g,
+                        c.responses() > 0 ? g * 1e6 / c.responses() : 0,
                         hc,
                         rc,
                         c.lost(),
