@@ -28,6 +28,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.optoutgw.suppression.SuppressionStore;
+import io.optoutgw.testsupport.FreePorts;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
@@ -351,7 +352,7 @@ public final class CloudhopperProxy implements AutoCloseable {
                 int esmeWindow,
                 String heap)
                 throws Exception {
-            int port = GatewayProcess.freePort();
+            int port = FreePorts.find();
             String javaBin =
                     Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(

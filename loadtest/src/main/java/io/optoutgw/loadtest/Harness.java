@@ -894,7 +894,7 @@ public final class Harness implements Callable<Integer> {
             LoadGenerator.Options o,
             SmscSimulator sim,
             GatewayProcess gw,
-            RedisProcess redis,
+            BenchRedis redis,
             Disturbance disturbance,
             DoubleSupplier proxyCpu)
             throws Exception {
