@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.lettuce.core.ScoredValue;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.Checkpoint;
@@ -94,13 +93,20 @@ public final class EvidenceBundles {
 
     /** The bundle of {@code digits}. */
     public ObjectNode build(String digits) throws Exception {
-        List<ScoredValue<String>> members = get(store.auditEntries(digits).toCompletableFuture());
+        List<SuppressionStore.AuditMember> members =
+                get(store.auditEntries(digits).toCompletableFuture());
         NumberTrace trace = traces.trace(digits, null, null, NumberTraces.MAX_LIMIT);
         List<Stored> events = new ArrayList<>();
-        for (ScoredValue<String> m : members) {
+        for (SuppressionStore.AuditMember m : members) {
+            if (m.compact()) {
+                // chain version 2: its JSON form (summary or minimal) is what its hash can be recomputed from
+                if (m.event() != null) {
+                    events.add(new Stored(m.stored(), m.event()));
+                }
+                continue;
+            }
             try {
-                events.add(new Stored(
-                        m.getValue(), ConsentEvent.fromJson(m.getValue().getBytes(StandardCharsets.UTF_8))));
+                events.add(new Stored(m.json(), ConsentEvent.fromJson(m.json().getBytes(StandardCharsets.UTF_8))));
             } catch (RuntimeException e) {
                 // not an event: verification reports it; a bundle shows what it can prove
             }
@@ -290,24 +296,14 @@ public final class EvidenceBundles {
         long fromMs = earliest.minus(SLACK).toEpochMilli();
         long toMs = latest.plusSeconds(1).toEpochMilli();
         Set<String> numbers = new LinkedHashSet<>();
-        long rank = get(store.auditIndexRank(fromMs).toCompletableFuture());
-        long scanned = 0;
-        scan:
-        while (scanned < MAX_INDEX_SCAN) {
-            List<SuppressionStore.AuditRef> page =
-                    get(store.auditIndexPage(rank, PAGE).toCompletableFuture());
+        long[] scanned = {0};
+        store.walkAuditIndex(fromMs, toMs, timeout, page -> {
             for (SuppressionStore.AuditRef r : page) {
-                if (r.epochMillis() > toMs) {
-                    break scan;
-                }
                 numbers.add(r.digits());
             }
-            if (page.size() < PAGE) {
-                break;
-            }
-            rank += page.size();
-            scanned += page.size();
-        }
+            scanned[0] += page.size();
+            return scanned[0] < MAX_INDEX_SCAN;
+        });
         Map<Long, String> out = new HashMap<>();
         List<String> all = new ArrayList<>(numbers);
         for (int i = 0; i < all.size(); i += READS_IN_FLIGHT) {

@@ -440,11 +440,17 @@ public final class SuppressionAdmin {
             boolean truncated = events.size() > limit;
             return new AuditEvents(truncated ? List.copyOf(events.subList(0, limit)) : events, truncated);
         }
-        List<SuppressionStore.AuditRef> refs = store.auditIndex(fromMs, toMs, 0, limit + 1L)
-                .toCompletableFuture()
-                .get(wait, TimeUnit.MILLISECONDS);
-        boolean truncated = refs.size() > limit;
-        List<SuppressionStore.AuditRef> page = truncated ? refs.subList(0, limit) : refs;
+        List<SuppressionStore.AuditRef> refs = new ArrayList<>();
+        store.walkAuditIndex(fromMs, toMs, timeout, p -> {
+            for (SuppressionStore.AuditRef r : p) {
+                if (refs.size() > limit) {
+                    return false;
+                }
+                refs.add(r);
+            }
+            return refs.size() <= limit;
+        });
+        List<SuppressionStore.AuditRef> page = refs.size() > limit ? refs.subList(0, limit) : refs;
         List<ConsentEvent> events = new ArrayList<>(page.size());
         for (int start = 0; start < page.size(); start += FETCH_BATCH) {
             List<SuppressionStore.AuditRef> batch = page.subList(start, Math.min(page.size(), start + FETCH_BATCH));
@@ -456,12 +462,19 @@ public final class SuppressionAdmin {
             for (int i = 0; i < batch.size(); i++) {
                 String id = batch.get(i).eventId();
                 for (ConsentEvent e : fetched.get(i).get(wait, TimeUnit.MILLISECONDS)) {
-                    if (e.id().equals(id)) {
+                    // an entry of the compact index names (number, time): every event of the number then
+                    if (id == null ? e.chain() != null && e.chain().version() == 2 : e.id().equals(id)) {
                         events.add(e);
-                        break;
+                        if (id != null) {
+                            break;
+                        }
                     }
                 }
             }
+        }
+        boolean truncated = refs.size() > limit || events.size() > limit;
+        if (events.size() > limit) {
+            events = new ArrayList<>(events.subList(0, limit));
         }
         return new AuditEvents(events, truncated);
     }
