@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.optoutgw.admin.ApiTokens;
+import io.optoutgw.admin.AuditRetention;
 import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.Deactivations;
 import io.optoutgw.admin.EvidenceBundles;
@@ -234,7 +235,8 @@ public final class Gateway implements AutoCloseable {
         started.push(journal::close);
         EvidenceKeys.Signer signer = signer(config.evidence());
         journal.enableCompaction(
-                new ConsentJournalCompaction(signer), config.optout().journalCompactAfterBytes());
+                new ConsentJournalCompaction(signer, config.evidence().retention(), Clock.systemUTC()),
+                config.optout().journalCompactAfterBytes());
         recorder = new ConsentLedger(
                 journal,
                 list,
@@ -267,6 +269,8 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(),
                 config.evidence().verifyInterval(),
                 adminTimeout);
+        verifySchedule.retention(
+                new AuditRetention(list, config.evidence().retention(), Clock.systemUTC(), adminTimeout));
         feed = new EventFeed(
                 journal, redis.async(), config.instanceId(), config.feed().streamMaxLength(), STARTUP_REDIS_TIMEOUT);
         // the journal is the feed's outbox: nothing the feed has not published is compacted away
