@@ -16,7 +16,7 @@ import java.util.UUID;
  *
  * <p>A record: the number (8 characters, 56 bits), the id (a UUID in 19 characters, or a string), the length
  * of the rest, then: flags, type, source, time in ms, order (relative to the time's second), scope, category,
- * chain id, seq, prev (37 characters, 256 bits), the first 42 bits of the hash (to name an edited record), and
+ * the chain's tag (28 bits of SHA-256 of its id; {@code gw:ai:{ai}:chains} names the chain), seq, prev (37 characters, 256 bits), the first 42 bits of the hash (to name an edited record), and
  * either the kept detail with the journal digest, or the detail digest. Integers are base-128 varints, strings
  * a varint length and their characters (which may be any character: only they can take more than a byte).
  * The same event always encodes to the same characters, so a replay of it adds nothing.
@@ -43,6 +43,42 @@ public final class AuditCodec {
     private static final int HASH_CHARS = 37;
     /** Characters of the stored part of the hash (42 bits). */
     private static final int TAG_CHARS = 6;
+
+    /** Characters of a chain's tag in a record: 28 bits of SHA-256 of its id ({@link #chainTag}). */
+    private static final int CHAIN_TAG_CHARS = 4;
+
+    /** Chain tags (hex) seen so far and their chain ids: filled by encoding and from {@code gw:ai:{ai}:chains}. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> CHAINS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A record names a chain whose id this process has not seen (read {@code gw:ai:{ai}:chains} first). */
+    public static final class UnknownChain extends IllegalArgumentException {
+        public UnknownChain(String tag) {
+            super("audit record of an unknown chain (tag " + tag + ")");
+        }
+    }
+
+    /** The tag of chain {@code id} in records (4 characters), remembered with the id. */
+    public static String chainTag(String id) {
+        byte[] h = io.optoutgw.suppression.evidence.EventChain.sha256()
+                .digest(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        long v = ((h[0] & 0xffL) << 20) | ((h[1] & 0xffL) << 12) | ((h[2] & 0xffL) << 4) | ((h[3] & 0xf0L) >>> 4);
+        StringBuilder b = new StringBuilder(CHAIN_TAG_CHARS);
+        fixed(b, v, CHAIN_TAG_CHARS);
+        String tag = b.toString();
+        CHAINS.putIfAbsent(hexTag(tag), id);
+        return tag;
+    }
+
+    /** The hex form of a chain's tag, as {@code gw:ai:{ai}:chains} names it. */
+    public static String chainTagHex(String id) {
+        return hexTag(chainTag(id));
+    }
+
+    /** Chains named in {@code gw:ai:{ai}:chains} (tag in hex -> chain id). */
+    public static void knownChains(java.util.Map<String, String> tags) {
+        tags.forEach(CHAINS::putIfAbsent);
+    }
 
     /** Characters of one time-index record: time within the minute (3), number (8). */
     public static final int INDEX_RECORD = 11;
@@ -100,7 +136,7 @@ public final class AuditCodec {
         if (s.category() != null) {
             string(b, s.category());
         }
-        string(b, link.id());
+        b.append(chainTag(link.id()));
         varint(b, link.seq());
         hash(b, link.prev());
         tag(b, link.hash());
@@ -223,7 +259,14 @@ public final class AuditCodec {
         Long order = (flags & ORDER) != 0 ? unzigzag(r.varint()) + Math.floorDiv(ms, 1000) : null;
         String scope = r.string();
         String category = (flags & CATEGORY) != 0 ? r.string() : null;
-        String chain = r.string();
+        String tag4 = r.s.substring(r.pos, r.pos + CHAIN_TAG_CHARS);
+        for (int i = 0; i < CHAIN_TAG_CHARS; i++) {
+            r.next();
+        }
+        String chain = CHAINS.get(hexTag(tag4));
+        if (chain == null) {
+            throw new UnknownChain(hexTag(tag4));
+        }
         long seq = r.varint();
         String prev = r.hash();
         String tag = r.tag();
@@ -385,7 +428,7 @@ public final class AuditCodec {
         for (int i = 0; i < tag.length(); i++) {
             v = (v << 7) | (tag.charAt(i) & 0x7f);
         }
-        return String.format("%011x", v);
+        return Long.toHexString(v);
     }
 
     private static final class Reader {

@@ -18,6 +18,7 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:ac:{B}}</td><td>string</td><td>the compact audit trail of the numbers of list bucket B: events of chain version 2 as records of 7-bit characters (docs/evidence.md, "Chain version 2")</td><td>forever (detail dropped after {@code evidence.retention})</td></tr>
  *   <tr><td>{@code gw:ai:{ai}:MINUTE}</td><td>string</td><td>the time index of compact audit events of one minute (epoch minutes): 11-character records (ms within the minute, number)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:ai:{ai}}</td><td>sorted set</td><td>the minutes that have a time index key, scored by minute</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:ai:{ai}:chains}</td><td>hash</td><td>the hash chains compact audit records name: tag (hex) -> chain id</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chains}</td><td>set</td><td>the hash chains that have checkpoints (their {@code gw:chk:CHAIN} keys)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chk:CHAIN}</td><td>sorted set</td><td>checkpoints of a hash chain of consent events (signed JSON), scored by seq</td><td>forever</td></tr>
@@ -77,6 +78,9 @@ public final class RedisKeys {
 
     /** The minutes that have a compact time index key ({@link #auditSlice}). */
     public static final String AUDIT_SLICES = "gw:ai:{ai}";
+
+    /** The chains named by compact audit records: their tag (hex) -> chain id (one slot with {@link #AUDIT_SLICES}). */
+    public static final String AUDIT_CHAINS = "gw:ai:{ai}:chains";
 
     /** The compact time index of the events of {@code minute} (epoch ms / 60,000); one slot with {@link #AUDIT_SLICES}. */
     public static String auditSlice(long minute) {

@@ -161,10 +161,14 @@ public final class SuppressionStore {
               added = 1
             end""");
 
-    /** Appends a time-index record to its minute (KEYS[1]) and names the minute in KEYS[2]. ARGV: record, minute. */
+    /**
+     * Appends a time-index record to its minute (KEYS[1]), names the minute in KEYS[2] and the event's chain in
+     * KEYS[3]. ARGV: record, minute, chain tag (hex), chain id.
+     */
     private static final String INDEX_COMPACT = """
             redis.call('APPEND', KEYS[1], ARGV[1])
             redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[2])
+            redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4])
             return 1
             """;
 
@@ -546,9 +550,11 @@ public final class SuppressionStore {
         CompletionStage<Long> index = redis.eval(
                 INDEX_COMPACT,
                 ScriptOutputType.INTEGER,
-                new String[] {RedisKeys.auditSlice(minute), RedisKeys.AUDIT_SLICES},
+                new String[] {RedisKeys.auditSlice(minute), RedisKeys.AUDIT_SLICES, RedisKeys.AUDIT_CHAINS},
                 AuditCodec.indexRecord(ms, digits),
-                Long.toString(minute));
+                Long.toString(minute),
+                AuditCodec.chainTagHex(event.chain().id()),
+                event.chain().id());
         return script.thenCombine(
                 index,
                 (result, ignored) -> new Applied(
@@ -629,7 +635,22 @@ public final class SuppressionStore {
 
     /** The number's compact audit records (events of chain version 2), as stored in its bucket's trail. */
     private CompletionStage<List<AuditCodec.Decoded>> compactRecords(String digits) {
-        return redis.get(RedisKeys.auditCompact(bucket(digits))).thenApply(blob -> AuditCodec.decodeAll(blob, digits));
+        return redis.get(RedisKeys.auditCompact(bucket(digits))).thenCompose(blob -> decoded(blob, digits));
+    }
+
+    /**
+     * The records of a compact trail; when one names a chain this process has not seen, the chains' names are read
+     * from {@code gw:ai:{ai}:chains} and the trail decoded again.
+     */
+    private CompletionStage<List<AuditCodec.Decoded>> decoded(String blob, String digits) {
+        List<AuditCodec.Decoded> first = AuditCodec.decodeAll(blob, digits);
+        if (first.stream().allMatch(d -> d.event() != null)) {
+            return CompletableFuture.completedFuture(first);
+        }
+        return redis.hgetall(RedisKeys.AUDIT_CHAINS).thenApply(chains -> {
+            AuditCodec.knownChains(chains);
+            return AuditCodec.decodeAll(blob, digits);
+        });
     }
 
     /** The number's audit events, oldest first: those recorded before chain version 2 and the compact ones. */
@@ -926,9 +947,16 @@ public final class SuppressionStore {
             if (blob == null) {
                 return CompletableFuture.completedFuture(0);
             }
+            return decoded(blob, null).thenCompose(records -> dropDetail(key, blob, records, cutoffMs));
+        });
+    }
+
+    private CompletionStage<Integer> dropDetail(
+            String key, String blob, List<AuditCodec.Decoded> records, long cutoffMs) {
+        {
             StringBuilder out = new StringBuilder(blob.length());
             int dropped = 0;
-            for (AuditCodec.Decoded d : AuditCodec.decodeAll(blob, null)) {
+            for (AuditCodec.Decoded d : records) {
                 ConsentEvent e = d.event();
                 if (e != null
                         && e.time().toEpochMilli() < cutoffMs
@@ -947,7 +975,7 @@ public final class SuppressionStore {
             int n = dropped;
             return redis.<Long>eval(REPLACE_TRAIL, ScriptOutputType.INTEGER, new String[] {key}, blob, out.toString())
                     .thenApply(replaced -> replaced == 1L ? n : 0);
-        });
+        }
     }
 
     public int buckets() {
