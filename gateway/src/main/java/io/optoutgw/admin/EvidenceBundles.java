@@ -62,6 +62,23 @@ public final class EvidenceBundles {
     private final Supplier<Checkpoint> checkpointNow;
     private final String instanceId;
     private final Duration timeout;
+    private volatile JournalDetail journalDetail = ids -> Map.of();
+
+    /** The full form of events of chain version 2 from the journal, by event id (those it still holds). */
+    @FunctionalInterface
+    public interface JournalDetail {
+        Map<String, String> find(Set<String> eventIds) throws Exception;
+    }
+
+    /**
+     * Where a bundle finds the detail Redis does not keep (raw MO, text, ...): the journal, which holds the
+     * full form of version-2 events until their retention; the bundle then carries that form (it hashes like
+     * the summary Redis holds).
+     */
+    public EvidenceBundles withJournalDetail(JournalDetail detail) {
+        this.journalDetail = detail;
+        return this;
+    }
 
     /**
      * @param keys          the public keys the gateway trusts (its signing key's, {@code evidence.publicKeys})
@@ -112,6 +129,7 @@ public final class EvidenceBundles {
             }
         }
         events.sort(Comparator.comparing((Stored s) -> s.event().time()));
+        withJournalDetail(events);
 
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("format", EvidenceBundleCheck.FORMAT);
@@ -179,6 +197,35 @@ public final class EvidenceBundles {
         return v;
     }
 
+    /** Replaces each version-2 event Redis holds without its journal detail by its full form from the journal. */
+    private void withJournalDetail(List<Stored> events) throws Exception {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Stored s : events) {
+            if (s.event().journalDigest() != null) {
+                ids.add(s.event().id());
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        Map<String, String> full = journalDetail.find(ids);
+        for (int i = 0; i < events.size(); i++) {
+            Stored s = events.get(i);
+            String json = full.get(s.event().id());
+            if (json == null) {
+                continue;
+            }
+            try {
+                ConsentEvent e = ConsentEvent.fromJson(json.getBytes(StandardCharsets.UTF_8));
+                if (e.chain() != null && e.chain().equals(s.event().chain())) {
+                    events.set(i, new Stored(json, e));
+                }
+            } catch (RuntimeException x) {
+                // the journal's copy is not readable: the bundle carries Redis's
+            }
+        }
+    }
+
     /** The chain proof: segments from each chained event of the number up to the checkpoint covering it. */
     private Map<String, Object> proof(List<Stored> events) throws Exception {
         Map<String, TreeMap<Long, Stored>> byChain = new TreeMap<>();
@@ -221,6 +268,8 @@ public final class EvidenceBundles {
                 Instant latest =
                         cp != null ? cp.time() : c.getValue().get(to).event().time();
                 Map<Long, String> found = chainEvents(chain, from, to, earliest, latest);
+                // the number's own events as the bundle shows them (the journal's full form, when it had it)
+                c.getValue().subMap(from, true, to, true).forEach((seq, st) -> found.put(seq, st.json()));
                 Map<String, Object> seg = new LinkedHashMap<>();
                 seg.put("chain", chain);
                 seg.put("from", from);

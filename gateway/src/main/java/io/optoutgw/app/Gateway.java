@@ -61,6 +61,7 @@ import io.optoutgw.sendtime.SendTimeGate;
 import io.optoutgw.sendtime.SendTimeRules;
 import io.optoutgw.simulator.SimulatorOptions;
 import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.ExternalLists;
@@ -83,6 +84,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -461,14 +463,15 @@ public final class Gateway implements AutoCloseable {
             inbound.scopes(names);
         });
         var bundles = new EvidenceBundles(
-                list,
-                traces,
-                new CheckpointStore(redis.async(), timeout),
-                trustedKeys,
-                () -> recorder.chainHead().chain(),
-                checkpointer::checkpointNow,
-                config.instanceId(),
-                timeout);
+                        list,
+                        traces,
+                        new CheckpointStore(redis.async(), timeout),
+                        trustedKeys,
+                        () -> recorder.chainHead().chain(),
+                        checkpointer::checkpointNow,
+                        config.instanceId(),
+                        timeout)
+                .withJournalDetail(ids -> journalEvents(journal, ids));
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
                 .withEvents(feed, inbound, webhooks)
                 .withEvidence(bundles, new Consents(recorder, admin.scopes(), config.instanceId(), timeout))
@@ -595,6 +598,25 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** The key that signs checkpoints, or null when {@code evidence.signingKey} is not set. */
+    /** The journal records of the consent events {@code ids} (JSON by event id): one pass over the journal. */
+    static Map<String, String> journalEvents(OptOutJournal journal, Set<String> ids) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        List<byte[]> prefixes = new ArrayList<>();
+        for (String id : ids) {
+            prefixes.add(("{\"id\":\"" + id + "\",").getBytes(StandardCharsets.UTF_8));
+        }
+        journal.replay(0, (seq, payload) -> {
+            for (byte[] p : prefixes) {
+                if (payload.length > p.length && Arrays.equals(payload, 0, p.length, p, 0, p.length)) {
+                    ConsentEvent e = ConsentEvent.fromJson(payload);
+                    out.put(e.id(), new String(payload, StandardCharsets.UTF_8));
+                    return;
+                }
+            }
+        });
+        return out;
+    }
+
     private static EvidenceKeys.Signer signer(EvidenceConfig evidence) {
         if (evidence.signingKey() == null) {
             log.info("evidence: no evidence.signingKey: checkpoints of the hash chain are written unsigned");
