@@ -2,6 +2,7 @@ package io.optoutgw.admin;
 
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.PhoneNumbers;
+import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.evidence.CheckpointStore;
 import io.optoutgw.suppression.evidence.EventChain;
@@ -339,9 +340,31 @@ final class ChainAudit {
      * (id -> score; the entry of this event is taken out). Returns the event for the list's checks, or
      * {@code null} when it is not one.
      */
-    ConsentEvent redisEvent(String digits, String json, double score, Map<String, Double> index, Set<String> seen) {
-        EventChain.Checked c = EventChain.check(json.getBytes(StandardCharsets.UTF_8));
+    ConsentEvent redisEvent(
+            String digits, SuppressionStore.AuditMember member, Map<String, Double> index, Set<String> seen) {
+        EventChain.Checked c;
+        if (!member.compact()) {
+            c = EventChain.check(member.json().getBytes(StandardCharsets.UTF_8));
+        } else if (member.event() == null) {
+            c = new EventChain.Checked(null, null, EventChain.Problem.UNPARSEABLE);
+        } else {
+            c = EventChain.checkDecoded(member.event());
+        }
+        double score = member.score();
         ConsentEvent e = c.event();
+        if (c.problem() == EventChain.Problem.UNPARSEABLE && member.compact()) {
+            finding(
+                    VerifyReport.EVENT_EDITED,
+                    "redis",
+                    digits,
+                    null,
+                    null,
+                    null,
+                    null,
+                    "a record of the compact audit trail of the number's bucket cannot be read (edited): "
+                            + member.record().length() + " characters");
+            return null;
+        }
         if (c.problem() == EventChain.Problem.UNPARSEABLE) {
             finding(
                     VerifyReport.EVENT_EDITED,
@@ -371,6 +394,9 @@ final class ChainAudit {
                             + e.time() + ": moved");
         }
         Double indexed = index == null ? null : index.remove(e.id());
+        if (indexed == null && index != null && member.compact()) {
+            indexed = index.remove("@" + t); // the compact time index names (number, time)
+        }
         if (indexed == null && seen.contains(e.id())) {
             indexed = (double) t; // a second copy of an event already matched (recorded twice before chains)
         }
@@ -384,7 +410,7 @@ final class ChainAudit {
                         e.id(),
                         chainId,
                         seq,
-                        "the audit index gw:audit lacks it: time-range queries and reports do not see it");
+                        "the audit index (gw:audit, or gw:ai for compact events) lacks it: time-range queries and reports do not see it");
             }
         } else if ((long) indexed.doubleValue() != t) {
             finding(

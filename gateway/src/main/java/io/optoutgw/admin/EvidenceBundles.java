@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.lettuce.core.ScoredValue;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.Checkpoint;
@@ -63,6 +62,23 @@ public final class EvidenceBundles {
     private final Supplier<Checkpoint> checkpointNow;
     private final String instanceId;
     private final Duration timeout;
+    private volatile JournalDetail journalDetail = ids -> Map.of();
+
+    /** The full form of events of chain version 2 from the journal, by event id (those it still holds). */
+    @FunctionalInterface
+    public interface JournalDetail {
+        Map<String, String> find(Set<String> eventIds) throws Exception;
+    }
+
+    /**
+     * Where a bundle finds the detail Redis does not keep (raw MO, text, ...): the journal, which holds the
+     * full form of version-2 events until their retention; the bundle then carries that form (it hashes like
+     * the summary Redis holds).
+     */
+    public EvidenceBundles withJournalDetail(JournalDetail detail) {
+        this.journalDetail = detail;
+        return this;
+    }
 
     /**
      * @param keys          the public keys the gateway trusts (its signing key's, {@code evidence.publicKeys})
@@ -94,18 +110,26 @@ public final class EvidenceBundles {
 
     /** The bundle of {@code digits}. */
     public ObjectNode build(String digits) throws Exception {
-        List<ScoredValue<String>> members = get(store.auditEntries(digits).toCompletableFuture());
+        List<SuppressionStore.AuditMember> members =
+                get(store.auditEntries(digits).toCompletableFuture());
         NumberTrace trace = traces.trace(digits, null, null, NumberTraces.MAX_LIMIT);
         List<Stored> events = new ArrayList<>();
-        for (ScoredValue<String> m : members) {
+        for (SuppressionStore.AuditMember m : members) {
+            if (m.compact()) {
+                // chain version 2: its JSON form (summary or minimal) is what its hash can be recomputed from
+                if (m.event() != null) {
+                    events.add(new Stored(m.stored(), m.event()));
+                }
+                continue;
+            }
             try {
-                events.add(new Stored(
-                        m.getValue(), ConsentEvent.fromJson(m.getValue().getBytes(StandardCharsets.UTF_8))));
+                events.add(new Stored(m.json(), ConsentEvent.fromJson(m.json().getBytes(StandardCharsets.UTF_8))));
             } catch (RuntimeException e) {
                 // not an event: verification reports it; a bundle shows what it can prove
             }
         }
         events.sort(Comparator.comparing((Stored s) -> s.event().time()));
+        withJournalDetail(events);
 
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("format", EvidenceBundleCheck.FORMAT);
@@ -173,6 +197,35 @@ public final class EvidenceBundles {
         return v;
     }
 
+    /** Replaces each version-2 event Redis holds without its journal detail by its full form from the journal. */
+    private void withJournalDetail(List<Stored> events) throws Exception {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Stored s : events) {
+            if (s.event().journalDigest() != null) {
+                ids.add(s.event().id());
+            }
+        }
+        if (ids.isEmpty()) {
+            return;
+        }
+        Map<String, String> full = journalDetail.find(ids);
+        for (int i = 0; i < events.size(); i++) {
+            Stored s = events.get(i);
+            String json = full.get(s.event().id());
+            if (json == null) {
+                continue;
+            }
+            try {
+                ConsentEvent e = ConsentEvent.fromJson(json.getBytes(StandardCharsets.UTF_8));
+                if (e.chain() != null && e.chain().equals(s.event().chain())) {
+                    events.set(i, new Stored(json, e));
+                }
+            } catch (RuntimeException x) {
+                // the journal's copy is not readable: the bundle carries Redis's
+            }
+        }
+    }
+
     /** The chain proof: segments from each chained event of the number up to the checkpoint covering it. */
     private Map<String, Object> proof(List<Stored> events) throws Exception {
         Map<String, TreeMap<Long, Stored>> byChain = new TreeMap<>();
@@ -215,6 +268,8 @@ public final class EvidenceBundles {
                 Instant latest =
                         cp != null ? cp.time() : c.getValue().get(to).event().time();
                 Map<Long, String> found = chainEvents(chain, from, to, earliest, latest);
+                // the number's own events as the bundle shows them (the journal's full form, when it had it)
+                c.getValue().subMap(from, true, to, true).forEach((seq, st) -> found.put(seq, st.json()));
                 Map<String, Object> seg = new LinkedHashMap<>();
                 seg.put("chain", chain);
                 seg.put("from", from);
@@ -290,24 +345,14 @@ public final class EvidenceBundles {
         long fromMs = earliest.minus(SLACK).toEpochMilli();
         long toMs = latest.plusSeconds(1).toEpochMilli();
         Set<String> numbers = new LinkedHashSet<>();
-        long rank = get(store.auditIndexRank(fromMs).toCompletableFuture());
-        long scanned = 0;
-        scan:
-        while (scanned < MAX_INDEX_SCAN) {
-            List<SuppressionStore.AuditRef> page =
-                    get(store.auditIndexPage(rank, PAGE).toCompletableFuture());
+        long[] scanned = {0};
+        store.walkAuditIndex(fromMs, toMs, timeout, page -> {
             for (SuppressionStore.AuditRef r : page) {
-                if (r.epochMillis() > toMs) {
-                    break scan;
-                }
                 numbers.add(r.digits());
             }
-            if (page.size() < PAGE) {
-                break;
-            }
-            rank += page.size();
-            scanned += page.size();
-        }
+            scanned[0] += page.size();
+            return scanned[0] < MAX_INDEX_SCAN;
+        });
         Map<Long, String> out = new HashMap<>();
         List<String> all = new ArrayList<>(numbers);
         for (int i = 0; i < all.size(); i += READS_IN_FLIGHT) {

@@ -1,6 +1,5 @@
 package io.optoutgw.admin;
 
-import io.lettuce.core.ScoredValue;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.Checkpoint;
@@ -53,7 +52,6 @@ public final class ListVerifier {
 
     private static final int BUCKET_BATCH = 256;
     private static final int NUMBER_BATCH = 1000;
-    private static final int INDEX_PAGE = 2_000;
 
     private final SuppressionStore store;
     private final OptOutJournal journal;
@@ -158,7 +156,7 @@ public final class ListVerifier {
                 List<String> all = new ArrayList<>(groupNumbers);
                 for (int i = 0; i < all.size(); i += NUMBER_BATCH) {
                     List<String> batch = all.subList(i, Math.min(all.size(), i + NUMBER_BATCH));
-                    List<List<ScoredValue<String>>> trails =
+                    List<List<SuppressionStore.AuditMember>> trails =
                             Reads.batch(0, batch.size(), j -> store.auditEntries(batch.get(j)), timeout);
                     for (int j = 0; j < batch.size(); j++) {
                         String digits = batch.get(j);
@@ -166,9 +164,8 @@ public final class ListVerifier {
                         Set<String> seen = new HashSet<>();
                         List<ConsentEvent> history =
                                 new ArrayList<>(trails.get(j).size());
-                        for (ScoredValue<String> member : trails.get(j)) {
-                            ConsentEvent e =
-                                    chain.redisEvent(digits, member.getValue(), member.getScore(), indexed, seen);
+                        for (SuppressionStore.AuditMember member : trails.get(j)) {
+                            ConsentEvent e = chain.redisEvent(digits, member, indexed, seen);
                             if (e != null) {
                                 history.add(e);
                             }
@@ -238,9 +235,15 @@ public final class ListVerifier {
     private List<VerifyReport.Discrepancy> checkAgain(String digits, List<Ev> journalEvents) throws Exception {
         Map<String, Long> entries = Reads.one(i -> store.entries(digits), timeout);
         List<ConsentEvent> history = new ArrayList<>();
-        for (ScoredValue<String> member : Reads.one(i -> store.auditEntries(digits), timeout)) {
+        for (SuppressionStore.AuditMember member : Reads.one(i -> store.auditEntries(digits), timeout)) {
+            if (member.compact()) {
+                if (member.event() != null) {
+                    history.add(member.event());
+                }
+                continue;
+            }
             try {
-                history.add(ConsentEvent.fromJson(member.getValue().getBytes(StandardCharsets.UTF_8)));
+                history.add(ConsentEvent.fromJson(member.json().getBytes(StandardCharsets.UTF_8)));
             } catch (RuntimeException e) {
                 // reported by the chain's checks
             }
@@ -374,7 +377,9 @@ public final class ListVerifier {
         void indexed(int group, SuppressionStore.AuditRef ref) throws IOException {
             out[group].writeByte(AUDITED_NUMBER);
             out[group].writeUTF(ref.digits());
-            out[group].writeUTF(ref.eventId().length() > 1000 ? ref.eventId().substring(0, 1000) : ref.eventId());
+            // an entry of the compact index names no event: it is matched by its time ("@ms")
+            String id = ref.eventId() == null ? "@" + ref.epochMillis() : ref.eventId();
+            out[group].writeUTF(id.length() > 1000 ? id.substring(0, 1000) : id);
             out[group].writeLong(ref.epochMillis());
         }
 
@@ -449,19 +454,20 @@ public final class ListVerifier {
     }
 
     private long spillAuditIndex(Spill spill, int groups) throws Exception {
-        long count = 0;
-        for (long offset = 0; ; offset += INDEX_PAGE) {
-            long at = offset;
-            // by position, not by offset into a score range: each page costs the same at 10M entries
-            List<SuppressionStore.AuditRef> page = Reads.one(i -> store.auditIndexPage(at, INDEX_PAGE), timeout);
-            for (SuppressionStore.AuditRef ref : page) {
-                spill.indexed(group(ref.digits(), groups), ref);
+        long[] count = {0};
+        // the older index by position, not by offset into a score range: each page costs the same at 10M entries
+        store.walkAuditIndex(Long.MIN_VALUE, Long.MAX_VALUE, timeout, page -> {
+            try {
+                for (SuppressionStore.AuditRef ref : page) {
+                    spill.indexed(group(ref.digits(), groups), ref);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
-            count += page.size();
-            if (page.size() < INDEX_PAGE) {
-                return count;
-            }
-        }
+            count[0] += page.size();
+            return true;
+        });
+        return count[0];
     }
 
     private static List<VerifyReport.Discrepancy> check(

@@ -458,30 +458,37 @@ public final class SuppressionAdmin {
             return new AuditEvents(truncated ? List.copyOf(kept.subList(0, limit)) : kept, truncated);
         }
         List<ConsentEvent> kept = new ArrayList<>();
-        long offset = 0;
-        // one page of the index when nothing is filtered out; larger pages while a filter drops events
-        int page = limit + 1;
-        while (true) {
-            List<SuppressionStore.AuditRef> refs = store.auditIndex(fromMs, toMs, offset, page)
-                    .toCompletableFuture()
-                    .get(wait, TimeUnit.MILLISECONDS);
-            for (ConsentEvent e : fetch(refs, wait)) {
-                if (keep.test(e)) {
-                    kept.add(e);
-                    if (kept.size() > limit) {
-                        return new AuditEvents(List.copyOf(kept.subList(0, limit)), true);
+        long[] scanned = {0};
+        boolean[] more = {false};
+        Exception[] failure = {null};
+        // the index a page at a time (older gw:audit entries first, then the compact time index),
+        // filtered before the limit so that a page is full whenever enough kept events exist
+        store.walkAuditIndex(fromMs, toMs, timeout, refs -> {
+            try {
+                for (ConsentEvent e : fetch(refs, wait)) {
+                    if (keep.test(e)) {
+                        kept.add(e);
+                        if (kept.size() > limit) {
+                            more[0] = true;
+                            return false;
+                        }
                     }
                 }
+            } catch (Exception e) {
+                failure[0] = e;
+                return false;
             }
-            offset += refs.size();
-            if (refs.size() < page) {
-                return new AuditEvents(kept, false); // the index is read to its end
+            scanned[0] += refs.size();
+            if (scanned[0] >= MAX_AUDIT_SCAN) {
+                more[0] = true;
+                return false;
             }
-            if (offset >= MAX_AUDIT_SCAN) {
-                return new AuditEvents(kept, true);
-            }
-            page = (int) Math.min(Math.max(page, FETCH_BATCH * 4L), MAX_AUDIT_SCAN - offset);
+            return true;
+        });
+        if (failure[0] != null) {
+            throw failure[0];
         }
+        return new AuditEvents(kept.size() > limit ? List.copyOf(kept.subList(0, limit)) : kept, more[0]);
     }
 
     /** The events the index entries name, in their order (an entry whose event is gone is left out). */
@@ -497,9 +504,12 @@ public final class SuppressionAdmin {
             for (int i = 0; i < batch.size(); i++) {
                 String id = batch.get(i).eventId();
                 for (ConsentEvent e : fetched.get(i).get(wait, TimeUnit.MILLISECONDS)) {
-                    if (e.id().equals(id)) {
+                    // an entry of the compact index names (number, time): every event of the number then
+                    if (id == null ? e.chain() != null && e.chain().version() == 2 : e.id().equals(id)) {
                         events.add(e);
-                        break;
+                        if (id != null) {
+                            break;
+                        }
                     }
                 }
             }

@@ -58,7 +58,13 @@ public final class VerifySchedule implements AutoCloseable {
     private volatile double lastTimestamp;
     private volatile double lastSeconds;
     private volatile LastRun last;
+    private volatile AuditRetention retention;
     private ScheduledExecutorService executor;
+
+    /** Drops expired detail ({@code evidence.retention}) before each scheduled verification. */
+    public void retention(AuditRetention retention) {
+        this.retention = retention;
+    }
 
     /** @param interval how often to run ({@code 0}: only when asked) */
     public VerifySchedule(
@@ -97,6 +103,16 @@ public final class VerifySchedule implements AutoCloseable {
                         known.time().plus(interval).toEpochMilli() - System.currentTimeMillis());
         executor.scheduleWithFixedDelay(
                 () -> {
+                    AuditRetention r = retention;
+                    if (r != null) {
+                        try {
+                            r.run();
+                        } catch (Exception e) {
+                            log.warn(
+                                    "audit retention failed (tried again before the next verification): {}",
+                                    e.toString());
+                        }
+                    }
                     try {
                         run("schedule", null);
                     } catch (Exception e) {

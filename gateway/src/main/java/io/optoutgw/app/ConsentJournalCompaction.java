@@ -1,10 +1,14 @@
 package io.optoutgw.app;
 
+import io.optoutgw.config.EvidenceConfig;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.evidence.CompactionSummary;
+import io.optoutgw.suppression.evidence.EventForms;
 import io.optoutgw.suppression.evidence.EvidenceKeys;
 import io.optoutgw.suppression.journal.JournalCompaction;
+import java.time.Clock;
+import java.time.Duration;
 
 /**
  * What compaction keeps of the opt-out journal: per (number, scope) the event the list itself would
@@ -18,6 +22,8 @@ import io.optoutgw.suppression.journal.JournalCompaction;
 final class ConsentJournalCompaction implements JournalCompaction {
 
     private final EvidenceKeys.Signer signer;
+    private final Duration retention;
+    private final Clock clock;
 
     ConsentJournalCompaction() {
         this(null);
@@ -25,7 +31,30 @@ final class ConsentJournalCompaction implements JournalCompaction {
 
     /** @param signer signs the snapshot's chain summaries ({@code null}: unsigned) */
     ConsentJournalCompaction(EvidenceKeys.Signer signer) {
+        this(signer, EvidenceConfig.DEFAULT_RETENTION, Clock.systemUTC());
+    }
+
+    /**
+     * @param retention how long events keep their detail ({@code evidence.retention}): a kept event of chain
+     *                  version 2 older than that is written to the snapshot in its minimal form, which hashes
+     *                  as before (docs/evidence.md, "Retention")
+     */
+    ConsentJournalCompaction(EvidenceKeys.Signer signer, Duration retention, Clock clock) {
         this.signer = signer;
+        this.retention = retention;
+        this.clock = clock;
+    }
+
+    @Override
+    public byte[] rewrite(byte[] payload) {
+        ConsentEvent e = ConsentEvent.fromJson(payload);
+        if (e.chain() == null
+                || e.chain().version() != EventForms.VERSION
+                || EventForms.isMinimal(e)
+                || !e.time().isBefore(clock.instant().minus(retention))) {
+            return payload;
+        }
+        return EventForms.minimal(e).toJson();
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.optoutgw.admin.ApiTokens;
+import io.optoutgw.admin.AuditRetention;
 import io.optoutgw.admin.Consents;
 import io.optoutgw.admin.Deactivations;
 import io.optoutgw.admin.EvidenceBundles;
@@ -61,6 +62,7 @@ import io.optoutgw.report.RelayedStats;
 import io.optoutgw.sendtime.FrequencyCap;
 import io.optoutgw.sendtime.SendTimeGate;
 import io.optoutgw.sendtime.SendTimeRules;
+import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.ExternalLists;
@@ -75,6 +77,7 @@ import io.optoutgw.transport.Transports;
 import io.optoutgw.upstream.UpstreamPool;
 import io.optoutgw.upstream.Upstreams;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -82,6 +85,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -236,7 +240,8 @@ public final class Gateway implements AutoCloseable {
         started.push(journal::close);
         EvidenceKeys.Signer signer = signer(config.evidence());
         journal.enableCompaction(
-                new ConsentJournalCompaction(signer), config.optout().journalCompactAfterBytes());
+                new ConsentJournalCompaction(signer, config.evidence().retention(), Clock.systemUTC()),
+                config.optout().journalCompactAfterBytes());
         recorder = new ConsentLedger(
                 journal,
                 list,
@@ -269,6 +274,8 @@ public final class Gateway implements AutoCloseable {
                 config.instanceId(),
                 config.evidence().verifyInterval(),
                 adminTimeout);
+        verifySchedule.retention(
+                new AuditRetention(list, config.evidence().retention(), Clock.systemUTC(), adminTimeout));
         feed = new EventFeed(
                 journal, redis.async(), config.instanceId(), config.feed().streamMaxLength(), STARTUP_REDIS_TIMEOUT);
         // the journal is the feed's outbox: nothing the feed has not published is compacted away
@@ -457,14 +464,15 @@ public final class Gateway implements AutoCloseable {
             inbound.scopes(names);
         });
         var bundles = new EvidenceBundles(
-                list,
-                traces,
-                new CheckpointStore(redis.async(), timeout),
-                trustedKeys,
-                () -> recorder.chainHead().chain(),
-                checkpointer::checkpointNow,
-                config.instanceId(),
-                timeout);
+                        list,
+                        traces,
+                        new CheckpointStore(redis.async(), timeout),
+                        trustedKeys,
+                        () -> recorder.chainHead().chain(),
+                        checkpointer::checkpointNow,
+                        config.instanceId(),
+                        timeout)
+                .withJournalDetail(ids -> journalEvents(journal, ids));
         return new AdminApi(config.http().adminToken(), admin, verifySchedule, traces)
                 .withEvents(feed, inbound, webhooks)
                 .withEvidence(bundles, new Consents(recorder, admin.scopes(), config.instanceId(), timeout))
@@ -588,6 +596,25 @@ public final class Gateway implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    /** The journal records of the consent events {@code ids} (JSON by event id): one pass over the journal. */
+    static Map<String, String> journalEvents(OptOutJournal journal, Set<String> ids) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        List<byte[]> prefixes = new ArrayList<>();
+        for (String id : ids) {
+            prefixes.add(("{\"id\":\"" + id + "\",").getBytes(StandardCharsets.UTF_8));
+        }
+        journal.replay(0, (seq, payload) -> {
+            for (byte[] p : prefixes) {
+                if (payload.length > p.length && Arrays.equals(payload, 0, p.length, p, 0, p.length)) {
+                    ConsentEvent e = ConsentEvent.fromJson(payload);
+                    out.put(e.id(), new String(payload, StandardCharsets.UTF_8));
+                    return;
+                }
+            }
+        });
+        return out;
     }
 
     /** The key that signs checkpoints, or null when {@code evidence.signingKey} is not set. */

@@ -33,6 +33,11 @@ import java.util.List;
  * @param checkpointEvery      ... or when the chain has grown by this many events since the last one
  * @param verifyInterval       how often the gateway runs the full verification (list, journal, audit
  *                             trail and hash chains) by itself; {@code 0s} turns it off
+ * @param retention            how long consent events keep their detail (text, raw MO, keyword, actor,
+ *                             reason, opt-in wording, ...; default 1826d, five years): after it the journal
+ *                             (at its next compaction) and the audit trail in Redis (before each scheduled
+ *                             verification) keep only the minimal record (time, type, scope, category,
+ *                             source, order, hashes) of events of chain version 2; the list is not touched
  */
 public record EvidenceConfig(
         Boolean enabled,
@@ -44,7 +49,37 @@ public record EvidenceConfig(
         List<String> publicKeys,
         Duration checkpointInterval,
         Integer checkpointEvery,
-        Duration verifyInterval) {
+        Duration verifyInterval,
+        Duration retention) {
+
+    /** Default of {@code evidence.retention}: five years (1,826 days), the US exposure of four years plus margin. */
+    public static final Duration DEFAULT_RETENTION = Duration.ofDays(1826);
+
+    /** A configuration without {@code retention} (the default). */
+    public EvidenceConfig(
+            Boolean enabled,
+            Duration refusalDetail,
+            Integer maxDetailPerNumber,
+            Boolean relayedKnown,
+            Boolean confirmationReceipts,
+            String signingKey,
+            List<String> publicKeys,
+            Duration checkpointInterval,
+            Integer checkpointEvery,
+            Duration verifyInterval) {
+        this(
+                enabled,
+                refusalDetail,
+                maxDetailPerNumber,
+                relayedKnown,
+                confirmationReceipts,
+                signingKey,
+                publicKeys,
+                checkpointInterval,
+                checkpointEvery,
+                verifyInterval,
+                null);
+    }
 
     /** Default of {@code evidence.refusalDetail}: 400 days, a year of disputes and then some. */
     public static final Duration DEFAULT_REFUSAL_DETAIL = Duration.ofDays(400);
@@ -80,11 +115,12 @@ public record EvidenceConfig(
         if (verifyInterval.isNegative()) {
             throw new ConfigException("evidence.verifyInterval", "must be 0s (off) or positive, got " + verifyInterval);
         }
+        retention = ConfigChecks.positive("evidence.retention", ConfigChecks.orDefault(retention, DEFAULT_RETENTION));
     }
 
     /** Defaults: the ledger on, 400 days of detail, 10,000 entries a number; checkpoints unsigned, verify daily. */
     public static EvidenceConfig defaults() {
-        return new EvidenceConfig(null, null, null, null, null, null, null, null, null, null);
+        return new EvidenceConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** Whether the gateway runs the verification by itself. */

@@ -75,22 +75,13 @@ public final class OptOutReport {
         long fromMs = now.minus(since).toEpochMilli();
         long toMs = now.toEpochMilli();
         Set<String> numbers = new LinkedHashSet<>();
-        // by position from the first event in range: each page costs the same however far in it is
-        long first = store.auditIndexRank(fromMs).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        pages:
-        for (long at = first; ; at += PAGE) {
-            List<SuppressionStore.AuditRef> page =
-                    store.auditIndexPage(at, PAGE).toCompletableFuture().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        // the older index by position from the first event in range: each page costs the same however far in it is
+        store.walkAuditIndex(fromMs, toMs, Duration.ofSeconds(TIMEOUT_SECONDS), page -> {
             for (SuppressionStore.AuditRef entry : page) {
-                if (entry.epochMillis() > toMs) {
-                    break pages;
-                }
                 numbers.add(entry.digits());
             }
-            if (page.size() < PAGE) {
-                break;
-            }
-        }
+            return true;
+        });
         Map<LocalDate, Map<String, Long>> perDay = new TreeMap<>();
         Map<String, long[]> optOutsBySender = new TreeMap<>();
         Set<String> keywords = new TreeSet<>();

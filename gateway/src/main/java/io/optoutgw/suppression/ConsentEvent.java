@@ -54,6 +54,12 @@ import java.util.UUID;
  * @param ruleSet    the version of the keyword rules that matched the MO ({@code KeywordEngine#version}):
  *                   the first 16 hex digits of SHA-256 over the rules' canonical text
  * @param consent    what a recorded opt-in says (wording, URL, channel, IP); {@code null} otherwise
+ * @param detailDigest  an event of chain version 2 whose detail was dropped (retention, docs/evidence.md): the
+ *                   digest of that detail, which its hash covers in place of the detail itself; {@code null}
+ *                   otherwise
+ * @param journalDigest an event of chain version 2 as the audit trail in Redis holds it: the digest of the
+ *                   detail only the journal keeps (text, raw MO, consent wording, ...); {@code null} when the
+ *                   detail is present or the event had none
  * @param chain      the event's link in the hash chain of the journal that recorded it (docs/evidence.md);
  *                   {@code null} in events recorded before chains existed. Always the last property of the
  *                   JSON: the event without it is what the link's hash covers
@@ -85,6 +91,8 @@ public record ConsentEvent(
         String rawMo,
         String ruleSet,
         Consent consent,
+        String detailDigest,
+        String journalDigest,
         Chain chain) {
 
     /**
@@ -151,6 +159,8 @@ public record ConsentEvent(
                 null,
                 null,
                 null,
+                null,
+                null,
                 chain);
     }
 
@@ -161,11 +171,24 @@ public record ConsentEvent(
      * @param seq  1 for the chain's first event, then one more for each event
      * @param prev the hash of the chain's previous event ({@link #GENESIS} before the first)
      * @param hash SHA-256 (hex) over the chain id, {@code seq}, {@code prev} and the event's JSON without
-     *             its chain ({@code io.optoutgw.suppression.evidence.EventChain#hash})
+     *             its chain ({@code io.optoutgw.suppression.evidence.EventChain#hash}); in version 2, over the
+     *             event's core fields and the digest of its detail ({@code EventForms})
+     * @param v    the chain version: {@code null} for 1, 2 for links whose hash survives dropping the detail
      */
-    public record Chain(String id, long seq, String prev, String hash) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Chain(String id, long seq, String prev, String hash, Integer v) {
         /** The {@link #prev} of a chain's first event. */
         public static final String GENESIS = "0".repeat(64);
+
+        /** A link of chain version 1 (the hash covers the event's JSON). */
+        public Chain(String id, long seq, String prev, String hash) {
+            this(id, seq, prev, hash, null);
+        }
+
+        /** The chain version: 1 (the hash covers the event's JSON) or 2 (its core fields and detail digest). */
+        public int version() {
+            return v == null ? 1 : v;
+        }
     }
 
     /** An event without a chain link (see {@link #withChain}). */
@@ -513,6 +536,8 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 consent,
+                detailDigest,
+                journalDigest,
                 chain);
     }
 
@@ -544,6 +569,8 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 consent,
+                detailDigest,
+                journalDigest,
                 chain);
     }
 
@@ -588,6 +615,8 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 consent,
+                detailDigest,
+                journalDigest,
                 chain);
     }
 
@@ -622,6 +651,8 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 consent,
+                detailDigest,
+                journalDigest,
                 chain);
     }
 
@@ -657,6 +688,8 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 consent,
+                detailDigest,
+                journalDigest,
                 chain);
     }
 
@@ -688,6 +721,44 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 detail,
+                detailDigest,
+                journalDigest,
+                chain);
+    }
+
+    /**
+     * This event in another form of chain version 2 (docs/evidence.md): {@code detailDigest} set when its detail
+     * was dropped, {@code journalDigest} set when only the journal keeps part of it.
+     */
+    public ConsentEvent withDigests(String detailDigest, String journalDigest) {
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                rawMo,
+                ruleSet,
+                consent,
+                detailDigest,
+                journalDigest,
                 chain);
     }
 
@@ -719,6 +790,8 @@ public record ConsentEvent(
                 rawMo,
                 ruleSet,
                 consent,
+                detailDigest,
+                journalDigest,
                 link);
     }
 

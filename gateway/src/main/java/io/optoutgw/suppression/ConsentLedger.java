@@ -7,6 +7,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.evidence.EventChain;
+import io.optoutgw.suppression.evidence.EventForms;
 import io.optoutgw.suppression.journal.OptOutJournal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -69,6 +70,7 @@ public final class ConsentLedger {
     private final AtomicLong nextLocalOrderLog = new AtomicLong(System.nanoTime());
     private volatile double clockSkewSeconds = Double.NaN;
     private volatile boolean replayDone;
+    private volatile int chainVersion = EventForms.VERSION;
     private volatile LongSupplier compactionLimit = () -> Long.MAX_VALUE;
     private volatile BiConsumer<ConsentEvent, SuppressionStore.Applied> onRecorded = (event, applied) -> {};
 
@@ -105,6 +107,18 @@ public final class ConsentLedger {
         this.compactionLimit = limit;
     }
 
+    /**
+     * Records events in chain version {@code version}: 2 (the default; compact in Redis, docs/evidence.md) or 1, as
+     * gateways before chain version 2 did (the event's JSON hashed, kept whole in {@code gw:a:{B}:DIGITS}): for
+     * tests of data written by such gateways.
+     */
+    public void chainVersion(int version) {
+        if (version != 1 && version != EventForms.VERSION) {
+            throw new IllegalArgumentException("chain version 1 or 2, not " + version);
+        }
+        this.chainVersion = version;
+    }
+
     public void onRecorded(BiConsumer<ConsentEvent, SuppressionStore.Applied> listener) {
         this.onRecorded = listener;
     }
@@ -135,7 +149,9 @@ public final class ConsentLedger {
         return ordered(unlinked)
                 .thenCompose(e -> {
                     byte[] canonical = e.toJson();
-                    return journal.appendLinked(canonical).thenCompose(appended -> {
+                    // chain version 2: the hash covers the core and a digest of the detail (docs/evidence.md)
+                    byte[] payload = chainVersion == 1 ? canonical : EventChain.v2Payload(e, canonical);
+                    return journal.appendLinked(payload).thenCompose(appended -> {
                         long seq = appended.seq();
                         unapplied.add(seq);
                         lastJournaled.accumulateAndGet(seq, Math::max);

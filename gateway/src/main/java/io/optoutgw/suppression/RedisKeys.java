@@ -14,7 +14,11 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:r:{B}:DIGITS}</td><td>sorted set</td><td>the evidence ledger of one number: refused destinations and relays that matter for proof, compact entries scored by time in ms</td><td>{@code evidence.refusalDetail} (trimmed on write, at most {@code evidence.maxDetailPerNumber} entries; expires that long after the last write)</td></tr>
  *   <tr><td>{@code gw:rr:{B}:DIGITS}</td><td>hash</td><td>daily roll-up of the ledger: {@code YYYYMMDD|ACCOUNT|KIND} -> count, every entry counted, trimmed or not</td><td>forever</td></tr>
  *   <tr><td>{@code gw:c:{B}:DIGITS}</td><td>sorted set</td><td>the gateway's own replies (confirmations) to one number with their SMSC message ids and receipt states</td><td>forever</td></tr>
- *   <tr><td>{@code gw:audit}</td><td>sorted set</td><td>the index of all audit events by time</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:audit}</td><td>sorted set</td><td>the index of all audit events by time (events recorded before chain version 2)</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:ac:{B}}</td><td>string</td><td>the compact audit trail of the numbers of list bucket B: events of chain version 2 as records of 7-bit characters (docs/evidence.md, "Chain version 2")</td><td>forever (detail dropped after {@code evidence.retention})</td></tr>
+ *   <tr><td>{@code gw:ai:{ai}:MINUTE}</td><td>string</td><td>the time index of compact audit events of one minute (epoch minutes): 11-character records (ms within the minute, number)</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:ai:{ai}}</td><td>sorted set</td><td>the minutes that have a time index key, scored by minute</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:ai:{ai}:chains}</td><td>hash</td><td>the hash chains compact audit records name: tag (hex) -> chain id</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chains}</td><td>set</td><td>the hash chains that have checkpoints (their {@code gw:chk:CHAIN} keys)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chk:CHAIN}</td><td>sorted set</td><td>checkpoints of a hash chain of consent events (signed JSON), scored by seq</td><td>forever</td></tr>
@@ -65,6 +69,22 @@ public final class RedisKeys {
     /** The audit trail of {@code digits}, in list bucket {@code bucket} (same hash tag). */
     public static String auditTrail(int bucket, String digits) {
         return "gw:a:{" + bucket + "}:" + digits;
+    }
+
+    /** The compact audit trail of list bucket {@code bucket} (same hash tag as the bucket). */
+    public static String auditCompact(int bucket) {
+        return "gw:ac:{" + bucket + "}";
+    }
+
+    /** The minutes that have a compact time index key ({@link #auditSlice}). */
+    public static final String AUDIT_SLICES = "gw:ai:{ai}";
+
+    /** The chains named by compact audit records: their tag (hex) -> chain id (one slot with {@link #AUDIT_SLICES}). */
+    public static final String AUDIT_CHAINS = "gw:ai:{ai}:chains";
+
+    /** The compact time index of the events of {@code minute} (epoch ms / 60,000); one slot with {@link #AUDIT_SLICES}. */
+    public static String auditSlice(long minute) {
+        return "gw:ai:{ai}:" + minute;
     }
 
     /** The evidence ledger of {@code digits} (refusals, relays that matter for proof), in list bucket {@code bucket}. */

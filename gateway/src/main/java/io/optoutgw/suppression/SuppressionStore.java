@@ -7,6 +7,7 @@ import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -138,6 +141,45 @@ public final class SuppressionStore {
             end
             local added = redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
             return {changed, added, lifted}
+            """;
+
+    /**
+     * {@link #APPLY} for an event of chain version 2, kept in the compact audit trail of its bucket
+     * ({@link AuditCodec}): KEYS[2] is {@code gw:ac:{B}}, ARGV[4] the record's prefix that names the event
+     * (its number and id), ARGV[5] the record. The record is added unless the trail holds the event already
+     * (in any form); the whole string is written anew, so it takes no more memory than it holds.
+     */
+    private static final String APPLY_COMPACT =
+            APPLY.replace("local added = redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])", """
+            local added = 0
+            local trail = redis.call('GET', KEYS[2])
+            if not trail then
+              redis.call('SET', KEYS[2], ARGV[5])
+              added = 1
+            elseif not string.find(trail, ARGV[4], 1, true) then
+              redis.call('SET', KEYS[2], trail .. ARGV[5])
+              added = 1
+            end""");
+
+    /**
+     * Appends a time-index record to its minute (KEYS[1]), names the minute in KEYS[2] and the event's chain in
+     * KEYS[3]. ARGV: record, minute, chain tag (hex), chain id.
+     */
+    private static final String INDEX_COMPACT = """
+            redis.call('APPEND', KEYS[1], ARGV[1])
+            redis.call('ZADD', KEYS[2], 'NX', ARGV[2], ARGV[2])
+            redis.call('HSETNX', KEYS[3], ARGV[3], ARGV[4])
+            return 1
+            """;
+
+    /** Replaces a compact trail (KEYS[1]) with ARGV[2] if it still is ARGV[1]: 1 when replaced. */
+    private static final String REPLACE_TRAIL = """
+            local cur = redis.call('GET', KEYS[1])
+            if cur == ARGV[1] then
+              redis.call('SET', KEYS[1], ARGV[2])
+              return 1
+            end
+            return 0
             """;
 
     private final RedisClusterAsyncCommands<String, String> redis;
@@ -453,6 +495,9 @@ public final class SuppressionStore {
      * idempotent, so replays are harmless, and an event never overrides a change of greater order.
      */
     public CompletionStage<Applied> apply(ConsentEvent event) {
+        if (AuditCodec.compactable(event)) {
+            return applyCompact(event);
+        }
         String digits = event.number();
         long ms = event.time().toEpochMilli();
         String json = event.toJsonString();
@@ -471,6 +516,45 @@ public final class SuppressionStore {
         }
         CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys, args);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
+        return script.thenCombine(
+                index,
+                (result, ignored) -> new Applied(
+                        ((Long) result.get(0)) == 1L, ((Long) result.get(1)) == 1L, ((Long) result.get(2)) == 1L));
+    }
+
+    /**
+     * An event of chain version 2: the list as {@link #apply} does, the event's record into its bucket's compact
+     * audit trail, and a record into the time index of its minute. The index record is written whether or not
+     * the trail already held the event (a replay may add it twice: readers take (number, time) once).
+     */
+    private CompletionStage<Applied> applyCompact(ConsentEvent event) {
+        String digits = event.number();
+        long ms = event.time().toEpochMilli();
+        int bucket = bucket(digits);
+        AuditCodec.Encoded enc = AuditCodec.encode(event);
+        String[] keys = {RedisKeys.listBucket(bucket), RedisKeys.auditCompact(bucket)};
+        String optIn = optInFieldOf(event);
+        String[] args = {
+            field(digits, event.parsedScope(), event.category()),
+            Integer.toString(event.type().effect()),
+            Long.toString(event.listOrder()),
+            enc.needle(),
+            enc.record()
+        };
+        if (optIn != null) {
+            args = Arrays.copyOf(args, 6);
+            args[5] = optIn;
+        }
+        CompletionStage<List<Object>> script = redis.eval(APPLY_COMPACT, ScriptOutputType.MULTI, keys, args);
+        long minute = AuditCodec.minute(ms);
+        CompletionStage<Long> index = redis.eval(
+                INDEX_COMPACT,
+                ScriptOutputType.INTEGER,
+                new String[] {RedisKeys.auditSlice(minute), RedisKeys.AUDIT_SLICES, RedisKeys.AUDIT_CHAINS},
+                AuditCodec.indexRecord(ms, digits),
+                Long.toString(minute),
+                AuditCodec.chainTagHex(event.chain().id()),
+                event.chain().id());
         return script.thenCombine(
                 index,
                 (result, ignored) -> new Applied(
@@ -549,25 +633,100 @@ public final class SuppressionStore {
         return events;
     }
 
-    /** The number's audit events, oldest first. */
-    public CompletionStage<List<ConsentEvent>> history(String digits) {
-        return redis.zrange(auditKey(digits), 0, -1).thenApply(SuppressionStore::parse);
+    /** The number's compact audit records (events of chain version 2), as stored in its bucket's trail. */
+    private CompletionStage<List<AuditCodec.Decoded>> compactRecords(String digits) {
+        return redis.get(RedisKeys.auditCompact(bucket(digits))).thenCompose(blob -> decoded(blob, digits));
     }
 
     /**
-     * The number's audit trail as Redis holds it: each member (an event's JSON) with its score (time in
-     * ms), oldest first; for verification, which checks the members byte for byte.
+     * The records of a compact trail; when one names a chain this process has not seen, the chains' names are read
+     * from {@code gw:ai:{ai}:chains} and the trail decoded again.
      */
-    public CompletionStage<List<ScoredValue<String>>> auditEntries(String digits) {
-        return redis.zrangeWithScores(auditKey(digits), 0, -1);
+    private CompletionStage<List<AuditCodec.Decoded>> decoded(String blob, String digits) {
+        List<AuditCodec.Decoded> first = AuditCodec.decodeAll(blob, digits);
+        if (first.stream().allMatch(d -> d.event() != null)) {
+            return CompletableFuture.completedFuture(first);
+        }
+        return redis.hgetall(RedisKeys.AUDIT_CHAINS).thenApply(chains -> {
+            AuditCodec.knownChains(chains);
+            return AuditCodec.decodeAll(blob, digits);
+        });
+    }
+
+    /** The number's audit events, oldest first: those recorded before chain version 2 and the compact ones. */
+    public CompletionStage<List<ConsentEvent>> history(String digits) {
+        return history(digits, Long.MIN_VALUE, Long.MAX_VALUE);
     }
 
     /**
-     * The number's audit trail members (each an event's JSON exactly as stored) with {@code fromMs <= time
-     * <= toMs}, oldest first; for evidence bundles, which carry the stored bytes.
+     * One member of a number's audit trail as Redis holds it. Either {@code json} (an event recorded before
+     * chain version 2: a member of {@code gw:a:{B}:DIGITS}, checked byte for byte) with its {@code score}, or a
+     * compact {@code record} of {@code gw:ac:{B}} with its {@code event} ({@code null} when the record cannot be
+     * read) and the event's time as score.
+     */
+    public record AuditMember(String json, double score, String record, ConsentEvent event) {
+        /** Whether the member is a compact record. */
+        public boolean compact() {
+            return json == null;
+        }
+
+        /** The event's JSON: the stored bytes of an older member, the compact event in its JSON form; null when unreadable. */
+        public String stored() {
+            if (json != null) {
+                return json;
+            }
+            return event == null ? null : event.toJsonString();
+        }
+    }
+
+    /**
+     * The number's audit trail as Redis holds it, for verification: the older members (JSON, scored by time in
+     * ms) oldest first, then the compact records in the order stored.
+     */
+    public CompletionStage<List<AuditMember>> auditEntries(String digits) {
+        CompletionStage<List<AuditCodec.Decoded>> compact = compactRecords(digits);
+        return redis.zrangeWithScores(auditKey(digits), 0, -1).thenCombine(compact, (legacy, records) -> {
+            List<AuditMember> out = new ArrayList<>(legacy.size() + records.size());
+            for (ScoredValue<String> sv : legacy) {
+                out.add(new AuditMember(sv.getValue(), sv.getScore(), null, null));
+            }
+            for (AuditCodec.Decoded d : records) {
+                double score = d.event() == null
+                        ? Double.NaN
+                        : (double) d.event().time().toEpochMilli();
+                out.add(new AuditMember(null, score, d.record(), d.event()));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The number's audit trail members with {@code fromMs <= time <= toMs}, oldest first, each as an event's JSON:
+     * an older member exactly as stored, a compact one in its JSON form (what its hash covers can be recomputed
+     * from it); for evidence bundles.
      */
     public CompletionStage<List<String>> auditMembers(String digits, long fromMs, long toMs) {
-        return redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs));
+        CompletionStage<List<AuditCodec.Decoded>> compact = compactRecords(digits);
+        return redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs))
+                .thenCombine(compact, (legacy, records) -> {
+                    List<String> out = new ArrayList<>(legacy);
+                    for (ConsentEvent e : inRange(records, fromMs, toMs)) {
+                        out.add(e.toJsonString());
+                    }
+                    return out;
+                });
+    }
+
+    private static List<ConsentEvent> inRange(List<AuditCodec.Decoded> records, long fromMs, long toMs) {
+        List<ConsentEvent> out = new ArrayList<>(records.size());
+        for (AuditCodec.Decoded d : records) {
+            ConsentEvent e = d.event();
+            if (e != null && e.time().toEpochMilli() >= fromMs && e.time().toEpochMilli() <= toMs) {
+                out.add(e);
+            }
+        }
+        out.sort(Comparator.comparing(ConsentEvent::time));
+        return out;
     }
 
     /**
@@ -667,16 +826,156 @@ public final class SuppressionStore {
         return redis.zcard(AUDIT_INDEX);
     }
 
-    /** The number's audit events with {@code fromMs <= time <= toMs}, oldest first. */
+    /** The number's audit events with {@code fromMs <= time <= toMs}, oldest first (both kinds of trail). */
     public CompletionStage<List<ConsentEvent>> history(String digits, long fromMs, long toMs) {
-        return redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs))
-                .thenApply(jsons -> {
-                    List<ConsentEvent> events = new ArrayList<>(jsons.size());
-                    for (String j : jsons) {
-                        events.add(ConsentEvent.fromJson(j.getBytes(StandardCharsets.UTF_8)));
+        CompletionStage<List<AuditCodec.Decoded>> compact = compactRecords(digits);
+        CompletionStage<List<String>> legacy = fromMs == Long.MIN_VALUE && toMs == Long.MAX_VALUE
+                ? redis.zrange(auditKey(digits), 0, -1)
+                : redis.zrangebyscore(auditKey(digits), Range.create((double) fromMs, (double) toMs));
+        return legacy.thenCombine(compact, (jsons, records) -> {
+            List<ConsentEvent> events = parse(jsons);
+            List<ConsentEvent> newer = inRange(records, fromMs, toMs);
+            if (newer.isEmpty()) {
+                return events;
+            }
+            events.addAll(newer);
+            events.sort(Comparator.comparing(ConsentEvent::time));
+            return events;
+        });
+    }
+
+    /**
+     * Walks the audit index over {@code fromMs <= time <= toMs}, a page at a time, until {@code visitor} returns
+     * false: first the index of events recorded before chain version 2 ({@code gw:audit}, in time order, with
+     * event ids), then the compact time index minute by minute (each minute in time order, without ids; a
+     * (number, time) listed twice by a replay is given once). Blocking; {@code timeout} bounds each read.
+     */
+    public void walkAuditIndex(long fromMs, long toMs, Duration timeout, Predicate<List<AuditRef>> visitor)
+            throws Exception {
+        long rank = await(auditIndexRank(fromMs), timeout);
+        while (true) {
+            List<AuditRef> page = await(auditIndexPage(rank, INDEX_PAGE), timeout);
+            List<AuditRef> in = new ArrayList<>(page.size());
+            boolean past = false;
+            for (AuditRef r : page) {
+                if (r.epochMillis() > toMs) {
+                    past = true;
+                    break;
+                }
+                in.add(r);
+            }
+            if (!in.isEmpty() && !visitor.test(in)) {
+                return;
+            }
+            if (past || page.size() < INDEX_PAGE) {
+                break;
+            }
+            rank += page.size();
+        }
+        long firstMinute = AuditCodec.minute(Math.max(fromMs, 0));
+        long lastMinute = AuditCodec.minute(Math.max(toMs, 0));
+        long offset = 0;
+        while (true) {
+            List<String> minutes = await(
+                    redis.zrangebyscore(
+                            RedisKeys.AUDIT_SLICES,
+                            Range.create((double) firstMinute, (double) lastMinute),
+                            Limit.create(offset, SLICES_PAGE)),
+                    timeout);
+            for (int i = 0; i < minutes.size(); i += SLICES_IN_FLIGHT) {
+                List<String> batch = minutes.subList(i, Math.min(minutes.size(), i + SLICES_IN_FLIGHT));
+                List<CompletableFuture<String>> reads = new ArrayList<>(batch.size());
+                for (String m : batch) {
+                    reads.add(redis.get(RedisKeys.auditSlice(Long.parseLong(m))).toCompletableFuture());
+                }
+                for (int j = 0; j < batch.size(); j++) {
+                    List<AuditRef> refs = slice(Long.parseLong(batch.get(j)), await(reads.get(j), timeout));
+                    refs.removeIf(r -> r.epochMillis() < fromMs || r.epochMillis() > toMs);
+                    if (!refs.isEmpty() && !visitor.test(refs)) {
+                        return;
                     }
-                    return events;
-                });
+                }
+            }
+            if (minutes.size() < SLICES_PAGE) {
+                return;
+            }
+            offset += minutes.size();
+        }
+    }
+
+    private static final int INDEX_PAGE = 2_000;
+    private static final int SLICES_PAGE = 1_000;
+    private static final int SLICES_IN_FLIGHT = 16;
+
+    /** The records of one minute of the compact time index, by time, each (number, time) once. */
+    static List<AuditRef> slice(long minute, String slice) {
+        if (slice == null) {
+            return new ArrayList<>(0);
+        }
+        int n = slice.length() / AuditCodec.INDEX_RECORD;
+        List<AuditRef> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(AuditCodec.indexRef(minute, slice, i * AuditCodec.INDEX_RECORD));
+        }
+        out.sort(Comparator.comparingLong(AuditRef::epochMillis).thenComparing(AuditRef::digits));
+        List<AuditRef> unique = new ArrayList<>(out.size());
+        AuditRef last = null;
+        for (AuditRef r : out) {
+            if (last == null
+                    || last.epochMillis() != r.epochMillis()
+                    || !last.digits().equals(r.digits())) {
+                unique.add(r);
+            }
+            last = r;
+        }
+        return unique;
+    }
+
+    private static <T> T await(CompletionStage<T> stage, Duration timeout) throws Exception {
+        return stage.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Drops the detail of compact audit events recorded before {@code cutoffMs} in list bucket {@code bucket}:
+     * each becomes its minimal form (core and detail digest, {@link io.optoutgw.suppression.evidence.EventForms}),
+     * which hashes as before. The trail is replaced only if nothing changed it meanwhile (else it is left for the
+     * next run). Completes with the number of events whose detail was dropped.
+     */
+    public CompletionStage<Integer> dropDetail(int bucket, long cutoffMs) {
+        String key = RedisKeys.auditCompact(bucket);
+        return redis.get(key).thenCompose(blob -> {
+            if (blob == null) {
+                return CompletableFuture.completedFuture(0);
+            }
+            return decoded(blob, null).thenCompose(records -> dropDetail(key, blob, records, cutoffMs));
+        });
+    }
+
+    private CompletionStage<Integer> dropDetail(
+            String key, String blob, List<AuditCodec.Decoded> records, long cutoffMs) {
+        {
+            StringBuilder out = new StringBuilder(blob.length());
+            int dropped = 0;
+            for (AuditCodec.Decoded d : records) {
+                ConsentEvent e = d.event();
+                if (e != null
+                        && e.time().toEpochMilli() < cutoffMs
+                        && !io.optoutgw.suppression.evidence.EventForms.isMinimal(e)
+                        && e.chain().hash().length() == 64) {
+                    out.append(AuditCodec.encode(io.optoutgw.suppression.evidence.EventForms.minimal(e))
+                            .record());
+                    dropped++;
+                } else {
+                    out.append(d.record()); // an unreadable or edited record stays as it is, for verification
+                }
+            }
+            if (dropped == 0) {
+                return CompletableFuture.completedFuture(0);
+            }
+            int n = dropped;
+            return redis.<Long>eval(REPLACE_TRAIL, ScriptOutputType.INTEGER, new String[] {key}, blob, out.toString())
+                    .thenApply(replaced -> replaced == 1L ? n : 0);
+        }
     }
 
     public int buckets() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.EventChain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -90,8 +91,11 @@ class ChainAuditTest {
             }
             audit.redisEvent(
                     e.number(),
-                    new String(events.get(i), StandardCharsets.UTF_8),
-                    e.time().toEpochMilli(),
+                    new SuppressionStore.AuditMember(
+                            new String(events.get(i), StandardCharsets.UTF_8),
+                            e.time().toEpochMilli(),
+                            null,
+                            null),
                     index,
                     new HashSet<>());
         }

@@ -32,6 +32,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -267,13 +268,8 @@ class EvidenceBundleTest {
         // by hand: the documented hash input and the signature with openssl
         String first = seg.get("events").get(0).asText();
         JsonNode link = JSON.readTree(first).get("chain");
-        String canonical = first.substring(0, first.lastIndexOf(",\"chain\":")) + "}";
-        byte[] digest = MessageDigest.getInstance("SHA-256")
-                .digest(("optoutgw-chain-v1\n" + link.get("id").asText() + "\n"
-                                + link.get("seq").asLong() + "\n"
-                                + link.get("prev").asText() + "\n" + canonical)
-                        .getBytes(StandardCharsets.UTF_8));
-        assertEquals(link.get("hash").asText(), HexFormat.of().formatHex(digest));
+        assertEquals(2, link.get("v").asInt(), "chain version 2");
+        assertEquals(link.get("hash").asText(), handHashV2(JSON.readTree(first)));
         Path msg = Files.write(dir.resolve("checkpoint.msg"), zip.get("proof/segment-0/checkpoint.msg"));
         Path sig = Files.write(dir.resolve("checkpoint.sig"), zip.get("proof/segment-0/checkpoint.sig"));
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl not installed");
@@ -363,5 +359,63 @@ class EvidenceBundleTest {
         return key == null
                 ? cli("evidence", "verify", f.toString())
                 : cli("evidence", "verify", f.toString(), "--public-key", key.toString());
+    }
+
+    private static String sha256Hex(String s) throws Exception {
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** The hash of a chain-version-2 event computed by hand, as docs/evidence.md ("Chain version 2") describes it. */
+    private static String handHashV2(JsonNode e) throws Exception {
+        String d;
+        if (e.has("detailDigest")) {
+            d = e.get("detailDigest").asText();
+        } else {
+            boolean reason = e.get("type").asText().equals("REASON");
+            ObjectNode k = JSON.createObjectNode();
+            for (String f : new String[] {
+                "keyword",
+                "language",
+                "account",
+                "sender",
+                "actor",
+                "reason",
+                "instance",
+                "receivedAt",
+                "evidence",
+                "override"
+            }) {
+                if (e.has(f)) {
+                    k.set(f, e.get(f));
+                }
+            }
+            if (reason && e.has("text")) {
+                k.set("text", e.get("text"));
+            }
+            ObjectNode jd = JSON.createObjectNode();
+            for (String f : new String[] {"text", "dataCoding", "upstream", "smscRef", "rawMo", "ruleSet", "consent"}) {
+                if (e.has(f) && !(reason && f.equals("text"))) {
+                    jd.set(f, e.get(f));
+                }
+            }
+            String j = e.has("journalDigest")
+                    ? e.get("journalDigest").asText()
+                    : jd.isEmpty() ? "" : sha256Hex(JSON.writeValueAsString(jd));
+            d = sha256Hex("optoutgw-detail-v2\n" + JSON.writeValueAsString(k) + "\n" + j);
+        }
+        ArrayNode core = JSON.createArrayNode();
+        core.add(e.get("id").asText());
+        core.add(Instant.parse(e.get("time").asText()).toEpochMilli());
+        core.add(e.get("type").asText());
+        core.add(e.get("number").asText());
+        core.add(e.get("scope").asText());
+        core.add(e.has("category") ? e.get("category") : null);
+        core.add(e.has("source") ? e.get("source") : null);
+        core.add(e.has("order") ? e.get("order") : null);
+        JsonNode link = e.get("chain");
+        return sha256Hex("optoutgw-chain-v2\n" + link.get("id").asText() + "\n"
+                + link.get("seq").asLong() + "\n" + link.get("prev").asText() + "\n" + JSON.writeValueAsString(core)
+                + "\n" + d);
     }
 }

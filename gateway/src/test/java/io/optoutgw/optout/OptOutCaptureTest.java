@@ -4,6 +4,7 @@ import static io.optoutgw.testsupport.TestGateways.awaitBound;
 import static io.optoutgw.testsupport.TestGateways.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -170,7 +171,9 @@ class OptOutCaptureTest {
         assertEquals("a:acme", e.scope());
         assertEquals("STOP", e.keyword());
         assertEquals("en", e.language());
-        assertEquals("sim", e.upstream());
+        // Redis keeps the compact summary: the upstream, raw MO and text are the journal's detail, digested
+        assertNull(e.upstream());
+        assertNotNull(e.journalDigest());
         assertEquals("gw-opt", e.instance());
 
         ReceivedMessage reply = awaitReply(p);

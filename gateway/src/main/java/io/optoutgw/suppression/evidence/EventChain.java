@@ -124,11 +124,46 @@ public final class EventChain implements RecordLinker {
         return durable;
     }
 
+    /** First byte of a payload to link in chain version 2 ({@link #v2Payload}); an event's JSON starts with '{'. */
+    private static final byte V2 = 2;
+
+    /**
+     * What {@link io.optoutgw.suppression.journal.OptOutJournal#appendLinked} takes to link the event whose JSON
+     * without a link is {@code canonical} in chain version 2: the version, the length and bytes of what its
+     * hash covers ({@link EventForms#body}), then the JSON. The journal writes the linked JSON only.
+     */
+    public static byte[] v2Payload(ConsentEvent event, byte[] canonical) {
+        byte[] body = EventForms.body(event);
+        byte[] out = new byte[5 + body.length + canonical.length];
+        out[0] = V2;
+        out[1] = (byte) (body.length >>> 24);
+        out[2] = (byte) (body.length >>> 16);
+        out[3] = (byte) (body.length >>> 8);
+        out[4] = (byte) body.length;
+        System.arraycopy(body, 0, out, 5, body.length);
+        System.arraycopy(canonical, 0, out, 5 + body.length, canonical.length);
+        return out;
+    }
+
     @Override
     public byte[] link(byte[] payload) {
         long seq = pendingSeq + 1;
-        String hash = hash(sha, id, seq, pendingHash, payload);
-        byte[] out = linked(payload, new ConsentEvent.Chain(id, seq, pendingHash, hash));
+        String hash;
+        ConsentEvent.Chain chain;
+        if (payload.length > 5 && payload[0] == V2) {
+            int n = ((payload[1] & 0xff) << 24)
+                    | ((payload[2] & 0xff) << 16)
+                    | ((payload[3] & 0xff) << 8)
+                    | (payload[4] & 0xff);
+            sha.reset();
+            hash = EventForms.hash(sha, id, seq, pendingHash, Arrays.copyOfRange(payload, 5, 5 + n));
+            payload = Arrays.copyOfRange(payload, 5 + n, payload.length);
+            chain = new ConsentEvent.Chain(id, seq, pendingHash, hash, EventForms.VERSION);
+        } else {
+            hash = hash(sha, id, seq, pendingHash, payload);
+            chain = new ConsentEvent.Chain(id, seq, pendingHash, hash);
+        }
+        byte[] out = linked(payload, chain);
         beforeLast = new Head(id, pendingSeq, pendingHash);
         pendingSeq = seq;
         pendingHash = hash;
@@ -240,10 +275,35 @@ public final class EventChain implements RecordLinker {
         if (!Arrays.equals(expected, stored)) {
             return new Checked(e, link, Problem.NOT_CANONICAL);
         }
-        if (link.id() == null
-                || link.prev() == null
+        if (link.id() == null || link.prev() == null || link.hash() == null) {
+            return new Checked(e, link, Problem.HASH_MISMATCH);
+        }
+        String computed;
+        if (link.version() == EventForms.VERSION) {
+            computed = EventForms.hash(e);
+        } else if (link.version() == 1 && e.detailDigest() == null && e.journalDigest() == null) {
+            computed = hash(link.id(), link.seq(), link.prev(), canonical);
+        } else {
+            return new Checked(e, link, Problem.HASH_MISMATCH);
+        }
+        if (!computed.equals(link.hash())) {
+            return new Checked(e, link, Problem.HASH_MISMATCH);
+        }
+        return new Checked(e, link, Problem.NONE);
+    }
+
+    /**
+     * Checks an event of chain version 2 that was decoded from a compact form (not stored as JSON, so there are
+     * no bytes to compare): its hash against its link's. The link's hash is what the compact form made of it.
+     */
+    public static Checked checkDecoded(ConsentEvent e) {
+        ConsentEvent.Chain link = e.chain();
+        if (link == null) {
+            return new Checked(e, null, Problem.UNCHAINED);
+        }
+        if (link.version() != EventForms.VERSION
                 || link.hash() == null
-                || !hash(link.id(), link.seq(), link.prev(), canonical).equals(link.hash())) {
+                || !EventForms.hash(e).equals(link.hash())) {
             return new Checked(e, link, Problem.HASH_MISMATCH);
         }
         return new Checked(e, link, Problem.NONE);
@@ -263,7 +323,7 @@ public final class EventChain implements RecordLinker {
         return out;
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

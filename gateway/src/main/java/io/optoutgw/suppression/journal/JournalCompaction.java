@@ -28,6 +28,14 @@ public interface JournalCompaction {
         List<byte[]> records() throws Exception;
     }
 
+    /**
+     * The bytes the snapshot keeps of a kept record ({@code payload} unchanged by default): e.g. a consent
+     * event past its retention without its detail. The key and rank must not change.
+     */
+    default byte[] rewrite(byte[] payload) throws Exception {
+        return payload;
+    }
+
     /** A fresh summary for one compaction, or {@code null} for none. */
     default Summary summary() {
         return null;

@@ -532,6 +532,10 @@ public final class OptOutJournal implements AutoCloseable {
         List<Entry> entries = new ArrayList<>(keep.values());
         keep.clear();
         entries.sort(Comparator.comparingLong(Entry::seq));
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            entries.set(i, new Entry(e.rank(), e.seq(), policy.rewrite(e.payload())));
+        }
         if (summary != null) {
             // the summary's records lead the snapshot, before the kept records they speak about
             List<byte[]> head = summary.records();
@@ -540,6 +544,7 @@ public final class OptOutJournal implements AutoCloseable {
             all.addAll(entries);
             entries = all;
         }
+
         long first = through - entries.size() + 1;
         Files.deleteIfExists(tmp);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
