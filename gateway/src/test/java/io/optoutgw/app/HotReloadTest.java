@@ -438,6 +438,25 @@ class HotReloadTest {
                 .inheritIO()
                 .start();
         assertTrue(hup.waitFor(10, TimeUnit.SECONDS) && hup.exitValue() == 0);
+        // wait for the reload to be applied before binding: binds refused before it would count
+        // towards gamma's lockout
+        assertTrue(
+                eventually(Duration.ofSeconds(30), () -> {
+                    try {
+                        String metrics = http.send(
+                                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.ofString())
+                                .body();
+                        return metrics.lines()
+                                .anyMatch(l -> l.startsWith("smppgw_config_reloads_total")
+                                        && l.contains("result=\"success\"")
+                                        && !l.endsWith(" 0.0"));
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }),
+                () -> "SIGHUP not applied: " + readQuietly(log));
         AtomicReference<SMPPSession> gamma = new AtomicReference<>();
         assertTrue(
                 eventually(Duration.ofSeconds(15), () -> {
