@@ -63,6 +63,7 @@ import io.optoutgw.simulator.SmscSimulator;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.ExternalLists;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.CheckpointStore;
@@ -226,6 +227,12 @@ public final class Gateway implements AutoCloseable {
         reloader.onApplied(live -> list.categoriesInUse(
                 live.accounts().stream().anyMatch(a -> a.optOut().hasCategories())));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        // numbers keyed as privacy.mode says, with the mode and pepper the list was written with (docs/privacy.md)
+        NumberKeys numberKeys = config.privacy().numberKeys();
+        list.numberKeys(numberKeys);
+        list.checkPrivacy(config.privacy().pepperFile() != null ? "privacy.pepperFile" : "privacy.pepperEnv")
+                .toCompletableFuture()
+                .get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(
                 Path.of(config.optout().journalDir()),
@@ -269,6 +276,7 @@ public final class Gateway implements AutoCloseable {
                 adminTimeout);
         feed = new EventFeed(
                 journal, redis.async(), config.instanceId(), config.feed().streamMaxLength(), STARTUP_REDIS_TIMEOUT);
+        feed.numberKeys(numberKeys);
         // the journal is the feed's outbox: nothing the feed has not published is compacted away
         recorder.compactionLimit(feed::published);
         startFeed();
@@ -328,7 +336,10 @@ public final class Gateway implements AutoCloseable {
         PendingMessages pending = new PendingMessages(
                 redis::loopAsync, upstreams, metrics, config.relay().requestTimeout());
         optOut.onOptOut(pending::cancelFor);
+        optOut.numberKeys(numberKeys);
+        pending.numberKeys(numberKeys);
         FrequencyCap counters = new FrequencyCap(redis::loopAsync, clock);
+        counters.numberKeys(numberKeys);
         SendTimeGate sendTime = new SendTimeGate(new SendTimeRules(), counters, clock);
         SubmitRelay submits =
                 new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics, relayedStats, sendTime);

@@ -69,7 +69,12 @@ final class CsvExport {
                         if (!e.suppressed() || !visible.test(e.scope())) {
                             continue; // opted back in, or another account's
                         }
-                        sb.append('+')
+                        // privacy mode hmac: the list holds the number's key, not the number (docs/privacy.md)
+                        sb.append(
+                                        e.digits().indexOf('-') < 0
+                                                        && e.digits().chars().allMatch(Character::isDigit)
+                                                ? "+"
+                                                : "")
                                 .append(e.digits())
                                 .append(',')
                                 .append(CsvFields.quote(ScopeNames.display(e.scope())))

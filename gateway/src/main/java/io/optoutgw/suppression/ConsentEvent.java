@@ -312,14 +312,21 @@ public record ConsentEvent(
          * /api/consents}): documents the consent and marks the number as opted in for the account and
          * category ({@code optOut.requireOptIn}); it lifts no opt-out.
          */
-        CONSENT;
+        CONSENT,
+        /**
+         * {@code gateway privacy erase}: the text, raw MO and number of the number's events were removed from the
+         * journal and the audit (docs/privacy.md). Carries the number's key (never the number), the actor, and
+         * in {@link ConsentEvent#evidence()} each erased event's place and hashes, so that the chain still
+         * verifies; documents only.
+         */
+        ERASED;
 
         /** +1 suppresses, -1 lifts a suppression, 0 only documents (the list's entries). */
         public int effect() {
             return switch (this) {
                 case OPT_OUT, ADMIN_ADD, VOIDED -> 1;
                 case OPT_IN, ADMIN_REMOVE, NARROWED -> -1;
-                case HELP, REASON, FLAGGED, CONSENT -> 0;
+                case HELP, REASON, FLAGGED, CONSENT, ERASED -> 0;
             };
         }
     }
@@ -720,6 +727,51 @@ public record ConsentEvent(
                 ruleSet,
                 consent,
                 link);
+    }
+
+    /**
+     * This event without what identifies the person (docs/privacy.md): {@code key} (the number's HMAC key) in
+     * place of the number, and no message text, raw MO or IP address; everything else, its link included, as
+     * it was. What Redis keeps of every event in privacy mode {@code hmac}, and what {@code gateway privacy
+     * erase} leaves of the number's events in the journal. Idempotent.
+     */
+    public ConsentEvent redacted(String key) {
+        Consent c = consent == null
+                ? null
+                : new Consent(consent.text(), consent.textHash(), consent.url(), consent.channel(), null);
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                key,
+                scope,
+                keyword,
+                language,
+                null,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                null,
+                ruleSet,
+                c,
+                chain);
+    }
+
+    /** Whether this event carries a number's HMAC key instead of the number ({@link #redacted}). */
+    @JsonIgnore
+    public boolean isRedacted() {
+        return NumberKeys.isKey(number);
     }
 
     /**

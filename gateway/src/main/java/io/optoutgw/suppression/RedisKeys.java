@@ -16,6 +16,7 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:c:{B}:DIGITS}</td><td>sorted set</td><td>the gateway's own replies (confirmations) to one number with their SMSC message ids and receipt states</td><td>forever</td></tr>
  *   <tr><td>{@code gw:audit}</td><td>sorted set</td><td>the index of all audit events by time</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:meta:privacy}</td><td>string</td><td>how numbers are keyed ({@code privacy.mode}): {@code clear}, or {@code hmac:} and a check value of the pepper, fixed at first start</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chains}</td><td>set</td><td>the hash chains that have checkpoints (their {@code gw:chk:CHAIN} keys)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chk:CHAIN}</td><td>sorted set</td><td>checkpoints of a hash chain of consent events (signed JSON), scored by seq</td><td>forever</td></tr>
  *   <tr><td>{@code gw:verify:last:INSTANCE}</td><td>string</td><td>the last audit verification an instance ran: time, result, findings (JSON)</td><td>until the next one</td></tr>
@@ -44,6 +45,9 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:l:NAME:V:d}</td><td>set</td><td>the PREFIXes of version V of list NAME held as bitmaps (every other PREFIX is a set)</td><td>as the version</td></tr>
  * </table>
  *
+ * DIGITS: the number's E.164 digits, or in privacy mode {@code hmac} its HMAC key (22 characters,
+ * {@code NumberKeys}, docs/privacy.md); callers pass {@code SuppressionStore#keyOf} or {@code NumberKeys#of}.
+ *
  * A hash tag ({@code {...}}) keeps keys that one script or one person touches in one Redis Cluster slot.
  */
 public final class RedisKeys {
@@ -52,6 +56,8 @@ public final class RedisKeys {
     public static final String AUDIT_INDEX = "gw:audit";
     /** The suppression list's bucket count. */
     public static final String META_BUCKETS = "gw:meta:buckets";
+    /** How the list keys numbers: {@code clear}, or {@code hmac:} and the pepper's check value (docs/privacy.md). */
+    public static final String PRIVACY = "gw:meta:privacy";
 
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 

@@ -263,7 +263,7 @@ public final class EventChain implements RecordLinker {
         return out;
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

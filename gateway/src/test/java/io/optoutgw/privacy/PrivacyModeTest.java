@@ -1,0 +1,304 @@
+package io.optoutgw.privacy;
+
+import static io.optoutgw.testsupport.TestGateways.awaitBound;
+import static io.optoutgw.testsupport.TestGateways.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.optoutgw.app.Gateway;
+import io.optoutgw.config.ConfigException;
+import io.optoutgw.config.PrivacyConfig;
+import io.optoutgw.redis.RedisConnector;
+import io.optoutgw.simulator.ReceivedMessage;
+import io.optoutgw.simulator.SimulatorOptions;
+import io.optoutgw.simulator.SmscSimulator;
+import io.optoutgw.suppression.NumberKeys;
+import io.optoutgw.suppression.RedisKeys;
+import io.optoutgw.testsupport.Esmes;
+import io.optoutgw.testsupport.RedisServerProcess;
+import io.optoutgw.testsupport.TestGateways;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.jsmpp.bean.BindType;
+import org.jsmpp.extra.NegativeResponseException;
+import org.jsmpp.session.SMPPSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Privacy mode {@code hmac} end to end (docs/privacy.md): a real redis-server, the SMSC simulator, a jSMPP
+ * ESME. A STOP and the refused submit after it work as in clear mode, lookups by number find the number's
+ * key, and no Redis key or value holds the number's digits; the mode and pepper are checked at start-up.
+ */
+@Tag("integration")
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class PrivacyModeTest {
+
+    static final String TOKEN = "privacy-test-token-0123";
+    static final String PEPPER = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static final int REFUSED = 0x0B;
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    RedisServerProcess redis;
+    SmscSimulator smsc;
+    Gateway gateway;
+    RedisConnector inspector;
+    String journalDir;
+    final List<SMPPSession> sessions = new ArrayList<>();
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServerProcess.start();
+        smsc = new SmscSimulator(SimulatorOptions.defaults()).start();
+        inspector = RedisConnector.connect(redis.uri(), Duration.ofSeconds(5));
+        journalDir = Files.createDirectories(dir.resolve("journal")).toString();
+        Files.writeString(dir.resolve("pepper"), PEPPER + "\n");
+        Files.writeString(dir.resolve("other-pepper"), PEPPER.replace('0', 'x') + "\n");
+    }
+
+    @AfterEach
+    void stop() {
+        sessions.forEach(SMPPSession::unbindAndClose);
+        if (gateway != null) {
+            gateway.close();
+        }
+        inspector.close();
+        smsc.close();
+        redis.close();
+    }
+
+    String config(String privacy) {
+        return """
+                optout: { reconcileInterval: 1h, journalDir: "%s" }
+                evidence: { verifyInterval: 0s }
+                privacy: %s
+                upstreams:
+                  - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, binds: 1 }
+                accounts:
+                  - { systemId: acme, password: pw, numbers: ["12345"], optOut: { scope: global } }
+                """.formatted(journalDir, privacy, smsc.port());
+    }
+
+    String hmac(String pepperFile) {
+        return "{ mode: hmac, pepperFile: \"" + dir.resolve(pepperFile) + "\" }";
+    }
+
+    Gateway startGateway(String privacy) throws Exception {
+        Gateway g = TestGateways.start("gw-privacy", redis.uri(), config(privacy), TOKEN, Duration.ofSeconds(5));
+        awaitBound(g);
+        return g;
+    }
+
+    SMPPSession bind() throws Exception {
+        SMPPSession s = Esmes.bind(gateway.smppPort(), BindType.BIND_TRX, "acme", "pw", new Esmes.Inbox());
+        sessions.add(s);
+        return s;
+    }
+
+    void stopFrom(String person) throws Exception {
+        assertEquals(
+                0,
+                smsc.injectMo(person, "12345", "STOP".getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
+        assertTrue(
+                eventually(Duration.ofSeconds(10), () -> {
+                    for (ReceivedMessage m : smsc.receivedMessages()) {
+                        if (m.pdu().getDestAddress() != null
+                                && person.equals(m.pdu().getDestAddress().getAddress())) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }),
+                "the confirmation reached the SMSC");
+    }
+
+    static int status(SMPPSession s, String to, String text) {
+        try {
+            Esmes.submit(s, "12345", to, text, false);
+            return 0;
+        } catch (NegativeResponseException e) {
+            return e.getCommandStatus();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    HttpResponse<String> api(String method, String path) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + path))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .method(method, HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    JsonNode getJson(String path) throws Exception {
+        HttpResponse<String> r = api("GET", path);
+        assertEquals(200, r.statusCode(), r.body());
+        return JSON.readTree(r.body());
+    }
+
+    /** Every key and every value in Redis, as text: SCAN all keys, each dumped by its type. */
+    List<String> dumpRedis() {
+        RedisClusterCommands<String, String> r = inspector.sync();
+        List<String> out = new ArrayList<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page = r.scan(cursor, ScanArgs.Builder.limit(1000));
+            for (String key : page.getKeys()) {
+                out.add(key);
+                switch (r.type(key)) {
+                    case "string" -> out.add(r.get(key));
+                    case "hash" ->
+                        r.hgetall(key).forEach((f, v) -> {
+                            out.add(f);
+                            out.add(v);
+                        });
+                    case "zset" -> out.addAll(r.zrange(key, 0, -1));
+                    case "set" -> out.addAll(r.smembers(key));
+                    case "list" -> out.addAll(r.lrange(key, 0, -1));
+                    case "stream" -> {
+                        for (StreamMessage<String, String> m : r.xrange(key, io.lettuce.core.Range.create("-", "+"))) {
+                            m.getBody().forEach((f, v) -> {
+                                out.add(f);
+                                out.add(v);
+                            });
+                        }
+                    }
+                    default -> throw new AssertionError("unexpected type of " + key + ": " + r.type(key));
+                }
+            }
+            cursor = page;
+        } while (!cursor.isFinished());
+        return out;
+    }
+
+    /** Fails naming the first key or value that holds {@code digits}. */
+    void assertNowhereInRedis(String digits) {
+        List<String> all = dumpRedis();
+        assertTrue(all.size() > 20, "Redis holds the gateway's state: " + all.size() + " keys and values");
+        for (String s : all) {
+            assertFalse(s != null && s.contains(digits), "Redis holds " + digits + " in clear: " + s);
+        }
+    }
+
+    @Test
+    void optOutAndRefusalInHmacModeLeaveNoNumberInRedis() throws Exception {
+        String person = "12025558317";
+        String other = "12025559422";
+        gateway = startGateway(hmac("pepper"));
+        SMPPSession acme = bind();
+        assertEquals(0, status(acme, person, "before"), "not opted out yet: relayed");
+        stopFrom(person);
+        assertEquals(REFUSED, status(acme, person, "after the STOP"), "refused after the STOP, as in clear mode");
+        assertEquals(0, status(acme, other, "hello"), "another number is relayed");
+
+        NumberKeys keys = NumberKeys.hmac(PEPPER.getBytes(StandardCharsets.UTF_8));
+        String key = keys.of(person);
+        assertEquals(NumberKeys.KEY_CHARS, key.length());
+        // lookups by number compute the key: status, trace, audit
+        JsonNode status = getJson("/api/suppressions/%2B" + person);
+        assertTrue(status.toString().contains("\"suppressed\":true"), status.toString());
+        JsonNode trace = getJson("/api/trace/%2B" + person);
+        assertTrue(trace.toString().contains("OPT_OUT") || trace.toString().contains("opt_out"), trace.toString());
+        assertTrue(trace.toString().contains("refused"), trace.toString());
+        // the list field and the audit trail are keyed by the HMAC
+        RedisClusterCommands<String, String> r = inspector.sync();
+        int bucket = 0;
+        boolean found = false;
+        for (String k : r.keys("gw:a:*")) {
+            if (k.endsWith(":" + key)) {
+                found = true;
+                bucket = Integer.parseInt(k.substring(k.indexOf('{') + 1, k.indexOf('}')));
+            }
+        }
+        assertTrue(found, "the audit trail gw:a:{B}:" + key + " exists");
+        assertNotNull(r.hget(RedisKeys.listBucket(bucket), key), "the list field is the key");
+        assertTrue(r.get(RedisKeys.PRIVACY).startsWith("hmac:"), r.get(RedisKeys.PRIVACY));
+        // the feed carries the key too
+        assertTrue(eventually(Duration.ofSeconds(10), () -> r.xlen(RedisKeys.feedStream()) > 0));
+
+        assertNowhereInRedis(person);
+        assertNowhereInRedis(person.substring(1)); // national digits neither
+        assertNowhereInRedis(other);
+
+        // the full verification passes: Redis's redacted copies agree with the journal's events
+        JsonNode verify = getJson("/api/audit/verify");
+        assertTrue(verify.get("ok").asBoolean(), verify.toPrettyString());
+
+        // a restart replays the journal (keyed again) and still refuses
+        sessions.forEach(SMPPSession::unbindAndClose);
+        sessions.clear();
+        gateway.close();
+        inspector.sync().flushall();
+        gateway = startGateway(hmac("pepper"));
+        acme = bind();
+        assertEquals(REFUSED, status(acme, person, "after replay"));
+        assertNowhereInRedis(person);
+    }
+
+    @Test
+    void aDifferentPepperOrModeIsRefusedAtStartUp() throws Exception {
+        gateway = startGateway(hmac("pepper"));
+        gateway.close();
+        gateway = null;
+        Exception pepper = assertThrows(Exception.class, () -> startGateway(hmac("other-pepper")));
+        assertTrue(messages(pepper).contains("privacy.pepperFile"), messages(pepper));
+        Exception mode = assertThrows(Exception.class, () -> startGateway("{ mode: clear }"));
+        assertTrue(messages(mode).contains("privacy.mode"), messages(mode));
+        gateway = startGateway(hmac("pepper"));
+    }
+
+    static String messages(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            b.append(c.getMessage()).append(" | ");
+        }
+        return b.toString();
+    }
+
+    @Test
+    void hmacModeNeedsALongEnoughPepper() throws Exception {
+        ConfigException none = assertThrows(ConfigException.class, () -> new PrivacyConfig("hmac", null, null));
+        assertEquals("privacy.pepperFile", none.key());
+        Files.writeString(dir.resolve("short"), "too-short");
+        ConfigException shortPepper = assertThrows(
+                ConfigException.class,
+                () -> new PrivacyConfig("hmac", dir.resolve("short").toString(), null));
+        assertEquals("privacy.pepperFile", shortPepper.key());
+        assertTrue(shortPepper.getMessage().contains("at least 32"), shortPepper.getMessage());
+        ConfigException env = assertThrows(
+                ConfigException.class, () -> new PrivacyConfig("hmac", null, "OPTOUTGW_NO_SUCH_PEPPER_VAR"));
+        assertEquals("privacy.pepperEnv", env.key());
+        ConfigException badMode = assertThrows(ConfigException.class, () -> new PrivacyConfig("sha256", null, null));
+        assertEquals("privacy.mode", badMode.key());
+    }
+}
