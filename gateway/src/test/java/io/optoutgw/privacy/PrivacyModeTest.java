@@ -285,6 +285,76 @@ class PrivacyModeTest {
         return b.toString();
     }
 
+    /** {@code gateway ARGS --url --token} in-process: exit status, standard output, standard error. */
+    String[] cli(String... args) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 4);
+        all[args.length] = "--url";
+        all[args.length + 1] = "http://127.0.0.1:" + gateway.httpPort();
+        all[args.length + 2] = "--token";
+        all[args.length + 3] = TOKEN;
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        var cl = io.optoutgw.app.GatewayCli.commandLine();
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code = cl.execute(all);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void partnerExportHashesEachNumberAsOpensslDoes() throws Exception {
+        gateway = startGateway("{ mode: clear }");
+        String[] numbers = {"12025551001", "447700900123"};
+        for (String n : numbers) {
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/api/suppressions"))
+                            .header("Authorization", "Bearer " + TOKEN)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    "{\"number\":\"+" + n + "\",\"scope\":\"global\",\"reason\":\"test\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+        }
+        String partnerKey = "partner-key-of-example-telecom-2026-0123456789";
+        Path keyFile = dir.resolve("partner.key");
+        Files.writeString(keyFile, partnerKey + "\n");
+        Path outFile = dir.resolve("partner.csv");
+        String[] run = cli("export", "--hashed", "--partner-key", keyFile.toString(), "--output", outFile.toString());
+        assertEquals("0", run[0], run[2]);
+        List<String> lines = Files.readAllLines(outFile);
+        assertEquals("hash,scope,since,category", lines.get(0));
+        assertEquals(3, lines.size(), lines.toString());
+        String all = String.join("\n", lines);
+        for (String n : numbers) {
+            assertFalse(all.contains(n), "the partner file holds no number: " + all);
+            // the JDK, as docs/privacy.md describes the hash
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(partnerKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            String jdk = java.util.HexFormat.of().formatHex(mac.doFinal(("+" + n).getBytes(StandardCharsets.UTF_8)));
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(jdk + ",global,")), jdk + " in " + lines);
+            // the documented openssl one-liner
+            Process p = new ProcessBuilder(
+                            "sh",
+                            "-c",
+                            "printf '%s' '+" + n + "' | openssl dgst -sha256 -hmac \"$(cat '" + keyFile + "')\"")
+                    .redirectErrorStream(true)
+                    .start();
+            String openssl = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertEquals(0, p.waitFor(), openssl);
+            assertEquals(jdk, openssl.substring(openssl.lastIndexOf(' ') + 1), openssl);
+        }
+        // the same through gateway suppression export and the key in a variable is refused when unset
+        String[] noKey = cli("suppression", "export", "--hashed", "--partner-key-env", "OPTOUTGW_NO_SUCH_PARTNER_KEY");
+        assertEquals("2", noKey[0], noKey[2]);
+        assertTrue(noKey[2].contains("OPTOUTGW_NO_SUCH_PARTNER_KEY"), noKey[2]);
+        Path shortKey = dir.resolve("short.key");
+        Files.writeString(shortKey, "short");
+        String[] tooShort = cli("export", "--hashed", "--partner-key", shortKey.toString());
+        assertEquals("2", tooShort[0], tooShort[2]);
+        assertTrue(tooShort[2].contains("at least 32"), tooShort[2]);
+    }
+
     @Test
     void hmacModeNeedsALongEnoughPepper() throws Exception {
         ConfigException none = assertThrows(ConfigException.class, () -> new PrivacyConfig("hmac", null, null));
