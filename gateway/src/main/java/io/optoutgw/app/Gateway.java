@@ -19,6 +19,7 @@ import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListAdmin;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
+import io.optoutgw.admin.PrivacyErase;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.admin.VerifyReport;
@@ -480,6 +481,7 @@ public final class Gateway implements AutoCloseable {
                 .withEvents(feed, inbound, webhooks)
                 .withEvidence(bundles, new Consents(recorder, admin.scopes(), config.instanceId(), timeout))
                 .withLists(listAdmin)
+                .withPrivacy(new PrivacyErase(list, journal, recorder, config.instanceId(), Duration.ofMinutes(1)))
                 .withReload(reloader)
                 .withTokens(new ApiTokens(redis.async(), () -> admin.scopes().accounts(), timeout));
     }

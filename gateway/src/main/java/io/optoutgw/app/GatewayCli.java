@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
             SendCommand.class,
             SuppressionCommand.class,
             SuppressionCommand.Export.class,
+            PrivacyCommand.class,
             AuditCommand.class,
             EvidenceCommand.class,
             EventsCommand.class,

@@ -353,6 +353,110 @@ class PrivacyModeTest {
         String[] tooShort = cli("export", "--hashed", "--partner-key", shortKey.toString());
         assertEquals("2", tooShort[0], tooShort[2]);
         assertTrue(tooShort[2].contains("at least 32"), tooShort[2]);
+        // erase needs privacy mode hmac: in clear mode the list itself is keyed by the number
+        String[] erase = cli("privacy", "erase", "+" + numbers[0]);
+        assertEquals("2", erase[0], erase[2]);
+        assertTrue(erase[2].contains("privacy.mode"), erase[2]);
+    }
+
+    /** Every journal file's bytes, as text (ISO-8859-1: byte for byte). */
+    String journalText() throws Exception {
+        StringBuilder b = new StringBuilder();
+        try (var files = Files.list(Path.of(journalDir))) {
+            for (Path f : files.sorted().toList()) {
+                b.append(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1))
+                        .append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    void mo(String person, String text) throws Exception {
+        assertEquals(
+                0,
+                smsc.injectMo(person, "12345", text.getBytes(StandardCharsets.ISO_8859_1), (byte) 0)
+                        .get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void eraseRemovesTextAndNumberFromTheJournalAndKeepsTheNumberSuppressed() throws Exception {
+        String person = "12025557711";
+        String reasonText = "moving abroad, stop all texts";
+        gateway = startGateway(hmac("pepper"));
+        SMPPSession acme = bind();
+        stopFrom(person);
+        mo(person, reasonText);
+        assertTrue(
+                eventually(Duration.ofSeconds(10), () -> {
+                    try {
+                        return journalText().contains(reasonText);
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }),
+                "the free-text reason is journaled in full");
+        assertEquals(REFUSED, status(acme, person, "after the STOP"));
+        assertTrue(journalText().contains(person), "the journal keeps the number until erased");
+
+        String[] run = cli("privacy", "erase", "+" + person, "--actor", "dpo@example.com", "--reason", "GDPR art. 17");
+        assertEquals("0", run[0], run[2]);
+        JsonNode result = JSON.readTree(run[1]);
+        assertTrue(result.get("journalRecords").asInt() >= 2, run[1]);
+        assertTrue(result.get("segmentsRewritten").asInt() >= 1, run[1]);
+        assertTrue(result.get("scopesSuppressed").toString().contains("g"), run[1]);
+
+        String journal = journalText();
+        assertFalse(journal.contains(person), "no clear number left in the journal");
+        assertFalse(journal.contains(person.substring(1)), "nor its national digits");
+        assertFalse(journal.contains(reasonText), "no message text left in the journal");
+        assertFalse(journal.contains("53544f50"), "no raw MO (hex of STOP) left in the journal");
+        assertNowhereInRedis(person);
+        // still suppressed; the erasure is in the number's history with its actor, never the number
+        assertEquals(REFUSED, status(acme, person, "after the erase"));
+        JsonNode status = getJson("/api/suppressions/%2B" + person);
+        assertTrue(status.toString().contains("ERASED"), status.toString());
+        assertTrue(status.toString().contains("dpo@example.com (token"), status.toString());
+        // the chain still verifies: each redacted event against the ERASED event's record of it
+        JsonNode verify = getJson("/api/audit/verify");
+        assertTrue(verify.get("ok").asBoolean(), verify.toPrettyString());
+
+        // a restart on an empty Redis replays the erased journal: still suppressed
+        sessions.forEach(SMPPSession::unbindAndClose);
+        sessions.clear();
+        gateway.close();
+        inspector.sync().flushall();
+        gateway = startGateway(hmac("pepper"));
+        acme = bind();
+        assertEquals(REFUSED, status(acme, person, "after replay of the erased journal"));
+        verify = getJson("/api/audit/verify");
+        assertTrue(verify.get("ok").asBoolean(), verify.toPrettyString());
+
+        // a real edit of an erased event in the journal is still found
+        sessions.forEach(SMPPSession::unbindAndClose);
+        sessions.clear();
+        gateway.close();
+        gateway = null;
+        int[] edited = {0};
+        io.optoutgw.testsupport.JournalFiles.rewrite(Path.of(journalDir), "journal-", records -> {
+            List<byte[]> out = new ArrayList<>(records);
+            for (int i = 0; i < out.size(); i++) {
+                String json = new String(out.get(i), StandardCharsets.UTF_8);
+                if (json.contains("\"type\":\"OPT_OUT\"") && json.contains("\"keyword\":\"STOP\"")) {
+                    out.set(
+                            i,
+                            json.replace("\"keyword\":\"STOP\"", "\"keyword\":\"STOPALL\"")
+                                    .getBytes(StandardCharsets.UTF_8));
+                    edited[0]++;
+                }
+            }
+            return out;
+        });
+        assertEquals(1, edited[0], "the erased opt-out was edited on disk");
+        gateway = startGateway(hmac("pepper"));
+        verify = getJson("/api/audit/verify");
+        assertFalse(verify.get("ok").asBoolean(), verify.toPrettyString());
+        assertTrue(verify.toString().contains("EVENT_EDITED"), verify.toPrettyString());
+        assertTrue(verify.toString().contains("does not match the hash its erasure recorded"), verify.toPrettyString());
     }
 
     @Test
