@@ -254,6 +254,18 @@ class PrivacyModeTest {
         JsonNode verify = getJson("/api/audit/verify");
         assertTrue(verify.get("ok").asBoolean(), verify.toPrettyString());
 
+        // Redis's redacted copy edited (the journal's copy is whole): found by comparing what is left of both
+        String trail = RedisKeys.auditTrail(bucket, key);
+        for (io.lettuce.core.ScoredValue<String> m : r.zrangeWithScores(trail, 0, -1)) {
+            if (m.getValue().contains("\"type\":\"OPT_OUT\"")) {
+                r.zrem(trail, m.getValue());
+                r.zadd(trail, m.getScore(), m.getValue().replace("\"keyword\":\"STOP\"", "\"keyword\":\"STOPALL\""));
+            }
+        }
+        JsonNode edited = getJson("/api/audit/verify");
+        assertFalse(edited.get("ok").asBoolean(), edited.toPrettyString());
+        assertTrue(edited.toString().contains("CHAIN_COPIES_DIFFER"), edited.toPrettyString());
+
         // a restart replays the journal (keyed again) and still refuses
         sessions.forEach(SMPPSession::unbindAndClose);
         sessions.clear();
