@@ -61,6 +61,29 @@ public final class PrivacyErase {
         this.timeout = timeout;
     }
 
+    /**
+     * In privacy mode hmac: key -> digits of every number whose events the journal holds in clear (not erased),
+     * for the export, whose list holds keys only (docs/privacy.md). Memory: one entry per such number.
+     */
+    public Map<String, String> journalNumbers() throws java.io.IOException {
+        NumberKeys keys = store.numberKeys();
+        Map<String, String> out = new java.util.HashMap<>();
+        journal.replay(0, (seq, payload) -> {
+            if (Checkpoint.isCheckpoint(payload)) {
+                return;
+            }
+            try {
+                String n = ConsentEvent.fromJson(payload).number();
+                if (n != null && !NumberKeys.isKey(n)) {
+                    out.computeIfAbsent(keys.of(n), k -> n);
+                }
+            } catch (RuntimeException notAnEvent) {
+                // verification reports it
+            }
+        });
+        return out;
+    }
+
     /** What an erase did. */
     public record Result(
             String key,

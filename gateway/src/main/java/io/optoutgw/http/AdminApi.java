@@ -424,8 +424,17 @@ public final class AdminApi implements AutoCloseable {
             } else if (path.equals(EXPORT_PATH)) {
                 allow(call, HttpMethod.GET);
                 require(call, ApiRole.Permission.COMPLIANCE);
+                PrivacyErase p = erase;
+                Map<String, String> numbers = admin.store().numberKeys().hashed() && p != null
+                        ? p.journalNumbers() // privacy mode hmac: the list holds keys, the journal knows numbers
+                        : Map.of();
                 CsvExport.stream(
-                        call.channel(), call.keepAlive(), admin.store(), admin.timeout(), call.caller()::ownsCode);
+                        call.channel(),
+                        call.keepAlive(),
+                        admin.store(),
+                        admin.timeout(),
+                        call.caller()::ownsCode,
+                        numbers::get);
             } else if (path.equals(IMPORT_PATH)) {
                 allow(call, HttpMethod.POST); // a POST never gets here: it is streamed (ImportUpload)
             } else if (path.startsWith(SUPPRESSIONS + "/") && path.indexOf('/', SUPPRESSIONS.length() + 1) < 0) {

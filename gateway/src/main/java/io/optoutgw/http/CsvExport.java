@@ -15,6 +15,7 @@ import io.optoutgw.admin.CsvFields;
 import io.optoutgw.admin.Reads;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.SuppressionStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,12 +44,21 @@ final class CsvExport {
     private CsvExport() {}
 
     static void stream(Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout) throws Exception {
-        stream(ch, keepAlive, store, timeout, scope -> true);
+        stream(ch, keepAlive, store, timeout, scope -> true, key -> null);
     }
 
-    /** As above, with the rows of the scopes (compact codes) {@code visible} accepts only. */
+    /**
+     * As above, with the rows of the scopes (compact codes) {@code visible} accepts only; in privacy mode hmac,
+     * {@code numberOf} gives the digits of a key when they are known (from the journal), else null and the row
+     * carries the key (docs/privacy.md).
+     */
     static void stream(
-            Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout, Predicate<String> visible)
+            Channel ch,
+            boolean keepAlive,
+            SuppressionStore store,
+            Duration timeout,
+            Predicate<String> visible,
+            java.util.function.Function<String, String> numberOf)
             throws Exception {
         // Read the first batch before answering, so that an unavailable Redis is still a clean 503.
         List<List<SuppressionStore.ListEntry>> first = batch(store, 0, timeout);
@@ -70,12 +80,8 @@ final class CsvExport {
                             continue; // opted back in, or another account's
                         }
                         // privacy mode hmac: the list holds the number's key, not the number (docs/privacy.md)
-                        sb.append(
-                                        e.digits().indexOf('-') < 0
-                                                        && e.digits().chars().allMatch(Character::isDigit)
-                                                ? "+"
-                                                : "")
-                                .append(e.digits())
+                        String number = NumberKeys.isKey(e.digits()) ? numberOf.apply(e.digits()) : e.digits();
+                        sb.append(number == null ? e.digits() : "+" + number)
                                 .append(',')
                                 .append(CsvFields.quote(ScopeNames.display(e.scope())))
                                 .append(',')

@@ -54,7 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  * key, and no Redis key or value holds the number's digits; the mode and pepper are checked at start-up.
  */
 @Tag("integration")
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class PrivacyModeTest {
 
     static final String TOKEN = "privacy-test-token-0123";
@@ -410,6 +410,17 @@ class PrivacyModeTest {
         assertEquals(REFUSED, status(acme, person, "after the STOP"));
         assertTrue(journalText().contains(person), "the journal keeps the number until erased");
 
+        // hmac mode: the list holds keys; the export gives back the numbers the journal knows
+        Path keyFile = dir.resolve("partner.key");
+        Files.writeString(keyFile, "partner-key-of-example-telecom-2026-0123456789");
+        String[] before = cli("export");
+        assertEquals("0", before[0], before[2]);
+        assertTrue(before[1].contains("+" + person + ",global,"), before[1]);
+        String[] hashedBefore = cli("export", "--hashed", "--partner-key", keyFile.toString());
+        assertEquals("0", hashedBefore[0], hashedBefore[2]);
+        assertEquals(2, hashedBefore[1].lines().count(), hashedBefore[1]);
+        assertFalse(hashedBefore[1].contains(person), hashedBefore[1]);
+
         String[] run = cli("privacy", "erase", "+" + person, "--actor", "dpo@example.com", "--reason", "GDPR art. 17");
         assertEquals("0", run[0], run[2]);
         JsonNode result = JSON.readTree(run[1]);
@@ -423,6 +434,14 @@ class PrivacyModeTest {
         assertFalse(journal.contains(reasonText), "no message text left in the journal");
         assertFalse(journal.contains("53544f50"), "no raw MO (hex of STOP) left in the journal");
         assertNowhereInRedis(person);
+        // erased: nobody knows the number any more, so the export shows its key and the partner export leaves it out
+        String[] after = cli("export");
+        assertFalse(after[1].contains(person), after[1]);
+        assertTrue(after[1].contains(result.get("key").asText() + ",global,"), after[1]);
+        String[] hashedAfter = cli("export", "--hashed", "--partner-key", keyFile.toString());
+        assertEquals("0", hashedAfter[0], hashedAfter[2]);
+        assertEquals(1, hashedAfter[1].lines().count(), hashedAfter[1]);
+        assertTrue(hashedAfter[2].contains("left out 1 rows"), hashedAfter[2]);
         // still suppressed; the erasure is in the number's history with its actor, never the number
         assertEquals(REFUSED, status(acme, person, "after the erase"));
         JsonNode status = getJson("/api/suppressions/%2B" + person);
