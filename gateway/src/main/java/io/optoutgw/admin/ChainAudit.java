@@ -332,7 +332,9 @@ final class ChainAudit {
             }
             return e;
         }
-        noteErasure(e);
+        if (c.problem() == EventChain.Problem.NONE) {
+            noteErasure(e); // only an ERASED event that fits its own hash vouches for anything
+        }
         if (c.problem() == EventChain.Problem.HASH_MISMATCH && e.isRedacted()) {
             // erased: checked against the ERASED event's record of it once the whole journal was read
             redactedInJournal.add(new Redacted(e, link, journalSeq));
@@ -445,7 +447,6 @@ final class ChainAudit {
             }
             return e;
         }
-        noteErasure(e);
         // a redacted copy (privacy mode hmac, or erased) cannot be hashed: the walk compares its content with the
         // journal's copy, whose own hash or erasure record vouches for it
         if (c.problem() != EventChain.Problem.NONE
@@ -476,7 +477,7 @@ final class ChainAudit {
 
     // --- pass 3: each chain in seq order ---------------------------------------------------------
 
-    /** Remembers what an ERASED event recorded. */
+    /** Remembers what an ERASED event of the journal recorded. */
     private void noteErasure(ConsentEvent e) {
         if (e.type() == ConsentEvent.Type.ERASED) {
             for (Erasure x : Erasure.parse(e.evidence())) {

@@ -504,7 +504,7 @@ public final class SuppressionStore {
         String digits = keys.of(event.number());
         long ms = event.time().toEpochMilli();
         String json = (keys.hashed() ? event.redacted(digits) : event).toJsonString();
-        String[] keys = {bucketKey(digits), auditKey(digits)};
+        String[] redisKeys = {bucketKey(digits), auditKey(digits)};
         String optIn = optInFieldOf(event, digits);
         String[] args = {
             field(digits, event.parsedScope(), event.category()),
@@ -517,7 +517,7 @@ public final class SuppressionStore {
             args = Arrays.copyOf(args, 6);
             args[5] = optIn;
         }
-        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys, args);
+        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, redisKeys, args);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
         return script.thenCombine(
                 index,
