@@ -94,16 +94,19 @@ class PrivacyModeTest {
         redis.close();
     }
 
+    /** The {@code evidence} section of the gateway's configuration. */
+    String evidence = "{ verifyInterval: 0s }";
+
     String config(String privacy) {
         return """
                 optout: { reconcileInterval: 1h, journalDir: "%s" }
-                evidence: { verifyInterval: 0s }
+                evidence: %s
                 privacy: %s
                 upstreams:
                   - { name: sim, host: 127.0.0.1, port: %d, systemId: gw, binds: 1 }
                 accounts:
                   - { systemId: acme, password: pw, numbers: ["12345"], optOut: { scope: global } }
-                """.formatted(journalDir, privacy, smsc.port());
+                """.formatted(journalDir, evidence, privacy, smsc.port());
     }
 
     String hmac(String pepperFile) {
@@ -488,6 +491,46 @@ class PrivacyModeTest {
         assertFalse(verify.get("ok").asBoolean(), verify.toPrettyString());
         assertTrue(verify.toString().contains("EVENT_EDITED"), verify.toPrettyString());
         assertTrue(verify.toString().contains("does not match the hash its erasure recorded"), verify.toPrettyString());
+    }
+
+    @Test
+    void anEvidenceBundleInHmacModeVerifiesOffline() throws Exception {
+        Path signing = dir.resolve("signing.pem");
+        Path pub = dir.resolve("signing.pub");
+        java.io.StringWriter kout = new java.io.StringWriter();
+        var kcl = io.optoutgw.app.GatewayCli.commandLine();
+        kcl.setOut(new java.io.PrintWriter(kout, true));
+        kcl.setErr(new java.io.PrintWriter(kout, true));
+        assertEquals(
+                0,
+                kcl.execute("audit", "keygen", "--out", signing.toString(), "--public-out", pub.toString()),
+                kout.toString());
+        evidence = "{ signingKey: \"" + signing + "\", checkpointInterval: 1h, verifyInterval: 0s }";
+        String person = "12025557731";
+        gateway = startGateway(hmac("pepper"));
+        stopFrom(person); // an MO: text, raw MO and rule set only in the journal
+        HttpResponse<String> add = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.httpPort() + "/api/suppressions"))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"number\":\"+12025557732\",\"scope\":\"global\",\"reason\":\"asked by phone\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, add.statusCode(), add.body()); // an administrative event: no journal-only detail
+        gateway.checkpointNow();
+        for (String n : List.of(person, "12025557732")) {
+            Path bundle = dir.resolve("evidence-" + n + ".zip");
+            String[] w = cli("evidence", "+" + n, "--output", bundle.toString());
+            assertEquals("0", w[0], w[1] + w[2]);
+            java.io.StringWriter out = new java.io.StringWriter();
+            var cl = io.optoutgw.app.GatewayCli.commandLine();
+            cl.setOut(new java.io.PrintWriter(out, true));
+            cl.setErr(new java.io.PrintWriter(out, true));
+            int code = cl.execute("evidence", "verify", bundle.toString(), "--public-key", pub.toString());
+            System.out.println("evidence verify +" + n + " in hmac mode: exit " + code + "\n" + out);
+            assertEquals(0, code, out.toString());
+        }
     }
 
     @Test
