@@ -1,10 +1,12 @@
 package io.optoutgw.admin;
 
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.evidence.CheckpointStore;
+import io.optoutgw.suppression.evidence.Erasure;
 import io.optoutgw.suppression.evidence.EventChain;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -97,9 +99,18 @@ final class ChainAudit {
             String id,
             String digits,
             String where,
-            long compactedFrom) {}
+            long compactedFrom,
+            byte[] content) {}
 
     private final Path dir;
+    private final NumberKeys numberKeys;
+    /** Erased events (chain and seq) -> what the ERASED event recorded of them. */
+    private final Map<String, Erasure> erasures = new HashMap<>();
+    /** Redacted events found in the journal, checked against {@link #erasures} once every record was read. */
+    private final List<Redacted> redactedInJournal = new ArrayList<>();
+
+    private record Redacted(ConsentEvent event, ConsentEvent.Chain link, long journalSeq) {}
+
     private final CheckpointStore checkpoints;
     private final Map<String, PublicKey> keys;
     private final long recentMs;
@@ -123,6 +134,23 @@ final class ChainAudit {
      */
     ChainAudit(Path dir, CheckpointStore checkpoints, Map<String, PublicKey> keys, long recentMs, Sink sink)
             throws IOException {
+        this(dir, checkpoints, keys, recentMs, sink, NumberKeys.CLEAR);
+    }
+
+    /**
+     * @param numberKeys how the list keys numbers (docs/privacy.md): in mode {@code hmac} Redis holds each event
+     *                   redacted, so its copy is compared with the journal's by content (what is left of it once
+     *                   redacted) besides the link
+     */
+    ChainAudit(
+            Path dir,
+            CheckpointStore checkpoints,
+            Map<String, PublicKey> keys,
+            long recentMs,
+            Sink sink,
+            NumberKeys numberKeys)
+            throws IOException {
+        this.numberKeys = numberKeys;
         this.dir = Files.createDirectories(dir);
         this.checkpoints = checkpoints;
         this.keys = keys;
@@ -305,7 +333,13 @@ final class ChainAudit {
             }
             return e;
         }
-        if (c.problem() != EventChain.Problem.NONE) {
+        if (c.problem() == EventChain.Problem.NONE) {
+            noteErasure(e); // only an ERASED event that fits its own hash vouches for anything
+        }
+        if (c.problem() == EventChain.Problem.HASH_MISMATCH && e.isRedacted()) {
+            // erased: checked against the ERASED event's record of it once the whole journal was read
+            redactedInJournal.add(new Redacted(e, link, journalSeq));
+        } else if (c.problem() != EventChain.Problem.NONE) {
             finding(VerifyReport.EVENT_EDITED, "journal", e, e.id(), link.id(), link.seq(), edited(c.problem()));
         }
         Chain ch = chain(link.id());
@@ -439,7 +473,10 @@ final class ChainAudit {
             }
             return e;
         }
-        if (c.problem() != EventChain.Problem.NONE) {
+        // a redacted copy (privacy mode hmac, or erased) cannot be hashed: the walk compares its content with the
+        // journal's copy, whose own hash or erasure record vouches for it
+        if (c.problem() != EventChain.Problem.NONE
+                && !(c.problem() == EventChain.Problem.HASH_MISMATCH && e.isRedacted())) {
             finding(VerifyReport.EVENT_EDITED, "redis", e, e.id(), link.id(), link.seq(), edited(c.problem()));
         }
         Chain ch = chain(link.id());
@@ -466,8 +503,60 @@ final class ChainAudit {
 
     // --- pass 3: each chain in seq order ---------------------------------------------------------
 
+    /** Remembers what an ERASED event of the journal recorded. */
+    private void noteErasure(ConsentEvent e) {
+        if (e.type() == ConsentEvent.Type.ERASED) {
+            for (Erasure x : Erasure.parse(e.evidence())) {
+                erasures.put(x.chain() + "\n" + x.seq(), x);
+            }
+        }
+    }
+
+    /** Each redacted journal event must be one an ERASED event recorded, as it recorded it. */
+    private void checkRedacted() {
+        for (Redacted r : redactedInJournal) {
+            Erasure x = erasures.get(r.link().id() + "\n" + r.link().seq());
+            String detail = null;
+            if (x == null) {
+                detail = "it carries no number and no text, but no ERASED event records its erasure: edited";
+            } else if (!x.hash().equals(r.link().hash())) {
+                detail = "its link names hash " + abbreviate(r.link().hash()) + "... but its erasure recorded "
+                        + abbreviate(x.hash()) + "...: edited";
+            } else if (!x.redacted().equals(Erasure.redactedHash(r.event()))) {
+                detail = "what is left of it after its erasure does not match the hash its erasure recorded: edited";
+            }
+            if (detail != null) {
+                finding(
+                        VerifyReport.EVENT_EDITED,
+                        "journal",
+                        r.event(),
+                        r.event().id(),
+                        r.link().id(),
+                        r.link().seq(),
+                        "journal record at sequence " + r.journalSeq() + ": " + detail);
+            }
+        }
+        redactedInJournal.clear();
+    }
+
+    private static String abbreviate(String hash) {
+        return hash == null ? "null" : hash.substring(0, Math.min(12, hash.length()));
+    }
+
+    /**
+     * 16 bytes of the hash of what Redis keeps of an event in privacy mode {@code hmac} (the event redacted):
+     * equal for the journal's copy and Redis's copy unless one was edited; zeros in clear mode.
+     */
+    private byte[] content(ConsentEvent e) {
+        if (!numberKeys.hashed()) {
+            return NO_HASH;
+        }
+        return EventChain.prefix(Erasure.redactedHash(e.redacted(numberKeys.of(e.number()))));
+    }
+
     /** Walks every chain and returns what was found about them. */
     VerifyReport.ChainSummary finish() throws IOException {
+        checkRedacted();
         flushAll();
         List<VerifyReport.ChainStatus> out = new ArrayList<>();
         for (Chain ch : chains.values()) {
@@ -583,6 +672,19 @@ final class ChainAudit {
                         // a journal event of a seq the audit trails have not shown yet
                         journalSinceRedis++;
                     }
+                }
+                if (r != null
+                        && j != null
+                        && Arrays.equals(r.hash(), j.hash())
+                        && !Arrays.equals(r.content(), j.content())) {
+                    finding(
+                            VerifyReport.CHAIN_COPIES_DIFFER,
+                            "redis",
+                            r,
+                            ch.id,
+                            s,
+                            "the audit trail's copy says something else than the journal's (compared without number"
+                                    + " and text, as Redis keeps it): one of them was rewritten");
                 }
                 if (r != null && j != null && !Arrays.equals(r.hash(), j.hash())) {
                     finding(
@@ -750,6 +852,7 @@ final class ChainAudit {
             out.writeLong(e.time().toEpochMilli());
             out.writeUTF(clip(e.id()));
             out.writeUTF(clip(e.number()));
+            out.write(content(e));
         });
     }
 
@@ -803,14 +906,15 @@ final class ChainAudit {
                     long time = in.readLong();
                     String where = in.readUTF();
                     long from = in.readLong();
-                    out.add(new Entry(CHECKPOINT, seq, NO_HASH, hash, time, null, null, where, from));
+                    out.add(new Entry(CHECKPOINT, seq, NO_HASH, hash, time, null, null, where, from, NO_HASH));
                 } else {
                     byte[] prev = in.readNBytes(16);
                     byte[] hash = in.readNBytes(16);
                     long time = in.readLong();
                     String id = in.readUTF();
                     String digits = in.readUTF();
-                    out.add(new Entry((byte) tag, seq, prev, hash, time, id, digits, null, -1));
+                    byte[] content = in.readNBytes(16);
+                    out.add(new Entry((byte) tag, seq, prev, hash, time, id, digits, null, -1, content));
                 }
             }
         }

@@ -197,11 +197,14 @@ public final class EvidenceBundles {
         return v;
     }
 
-    /** Replaces each version-2 event Redis holds without its journal detail by its full form from the journal. */
+    /**
+     * Replaces each version-2 event Redis holds without its journal detail, and each event Redis holds redacted
+     * (privacy mode hmac: its key where its hash covers the number), by its form in the journal.
+     */
     private void withJournalDetail(List<Stored> events) throws Exception {
         Set<String> ids = new LinkedHashSet<>();
         for (Stored s : events) {
-            if (s.event().journalDigest() != null) {
+            if (s.event().journalDigest() != null || s.event().isRedacted()) {
                 ids.add(s.event().id());
             }
         }
@@ -375,7 +378,34 @@ public final class EvidenceBundles {
                 }
             }
         }
+        withJournalForm(out);
         return out;
+    }
+
+    /**
+     * Privacy mode hmac: replaces each event Redis holds redacted (its number's key in place of the number, which
+     * its version-2 hash covers) by its form in the journal, so that it hashes to its link; one the journal no
+     * longer holds whole (erased) stays redacted.
+     */
+    private void withJournalForm(Map<Long, String> events) throws Exception {
+        List<Stored> redacted = new ArrayList<>();
+        for (String json : events.values()) {
+            try {
+                ConsentEvent e = ConsentEvent.fromJson(json.getBytes(StandardCharsets.UTF_8));
+                if (e.isRedacted() && e.chain() != null) {
+                    redacted.add(new Stored(json, e));
+                }
+            } catch (RuntimeException notAnEvent) {
+                // left as it is: the verification names it
+            }
+        }
+        if (redacted.isEmpty()) {
+            return;
+        }
+        withJournalDetail(redacted);
+        for (Stored s : redacted) {
+            events.put(s.event().chain().seq(), s.json());
+        }
     }
 
     private <T> T get(CompletableFuture<T> f) throws Exception {

@@ -120,8 +120,13 @@ public final class ListVerifier {
             ChainFindings chainFindings = new ChainFindings();
             // events (and checkpoints) this recent may still be on their way to Redis: checked next time
             long recentMs = startedAt.minus(settle.multipliedBy(2)).toEpochMilli() - 1_000;
-            ChainAudit chain =
-                    new ChainAudit(dir.resolve("chains"), checkpoints, Map.copyOf(keys), recentMs, chainFindings::add);
+            ChainAudit chain = new ChainAudit(
+                    dir.resolve("chains"),
+                    checkpoints,
+                    Map.copyOf(keys),
+                    recentMs,
+                    chainFindings::add,
+                    store.numberKeys());
             // pass 0: the checkpoints in Redis, before the journal: each names an event then on disk
             chain.readRedisCheckpoints();
             // pass 1: the journal and the audit index, spilled to one file per bucket group
@@ -134,7 +139,7 @@ public final class ListVerifier {
                     }
                     ConsentEvent e = chain.journalEvent(seq, payload);
                     if (e != null) {
-                        spill.event(group(e.number(), groups), e);
+                        spill.event(group(e.number(), groups), e, store.keyOf(e.number()));
                         n[0]++;
                     }
                 });
@@ -359,11 +364,12 @@ public final class ListVerifier {
             }
         }
 
-        void event(int group, ConsentEvent e) {
+        /** A journal event of the number whose key (its digits in clear mode, docs/privacy.md) is {@code key}. */
+        void event(int group, ConsentEvent e, String key) {
             try {
                 DataOutputStream o = out[group];
                 o.writeByte(EVENT);
-                o.writeUTF(e.number());
+                o.writeUTF(key);
                 o.writeUTF(e.id());
                 o.writeUTF(e.slot());
                 o.writeLong(e.listOrder());

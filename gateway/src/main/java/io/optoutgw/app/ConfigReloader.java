@@ -177,7 +177,8 @@ final class ConfigReloader implements AdminApi.ConfigReload, AutoCloseable {
                     old.feed(),
                     old.webhooks(),
                     old.evidence(),
-                    old.lists());
+                    old.lists(),
+                    old.privacy());
             prepared = AccountRegistry.prepare(next.accounts());
         } catch (ConfigException | IllegalArgumentException e) {
             return refused(trigger, instance, e.getMessage());

@@ -15,7 +15,8 @@ import java.time.Duration;
  * end up with (the greater order, {@link ConsentEvent#listOrder()}, wins, and on a tie an opt-out beats
  * an opt-in), so a replay of
  * the compacted journal after Redis lost data restores the same list. Events that do not change the list
- * (HELP, REASON) are dropped, as are the older changes of each (number, scope); their audit entries stay
+ * (HELP, REASON) are dropped, except ERASED events (each kept: they vouch for the redacted events a privacy
+ * erase left, docs/privacy.md), as are the older changes of each (number, scope); their audit entries stay
  * in Redis. Checkpoints are dropped too (Redis keeps them): the snapshot starts with a
  * {@link CompactionSummary} of each hash chain it covers instead.
  */
@@ -64,6 +65,10 @@ final class ConsentJournalCompaction implements JournalCompaction {
         }
         ConsentEvent e = ConsentEvent.fromJson(payload);
         int effect = e.type().effect();
+        if (e.type() == ConsentEvent.Type.ERASED) {
+            // each kept: verification checks the erased events still in the journal against it (docs/privacy.md)
+            return new Kept("erased\u0000" + e.id(), 0);
+        }
         if (effect == 0) {
             return null;
         }

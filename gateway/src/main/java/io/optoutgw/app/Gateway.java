@@ -20,6 +20,7 @@ import io.optoutgw.admin.InboundEvents;
 import io.optoutgw.admin.ListAdmin;
 import io.optoutgw.admin.ListVerifier;
 import io.optoutgw.admin.NumberTraces;
+import io.optoutgw.admin.PrivacyErase;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
 import io.optoutgw.admin.VerifyReport;
@@ -66,6 +67,7 @@ import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ConsentLedger;
 import io.optoutgw.suppression.EvidenceLedger;
 import io.optoutgw.suppression.ExternalLists;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.SuppressionGuard;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.suppression.evidence.CheckpointStore;
@@ -232,6 +234,12 @@ public final class Gateway implements AutoCloseable {
         reloader.onApplied(live -> list.categoriesInUse(
                 live.accounts().stream().anyMatch(a -> a.optOut().hasCategories())));
         list.checkLayout().toCompletableFuture().get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        // numbers keyed as privacy.mode says, with the mode and pepper the list was written with (docs/privacy.md)
+        NumberKeys numberKeys = config.privacy().numberKeys();
+        list.numberKeys(numberKeys);
+        list.checkPrivacy(config.privacy().pepperFile() != null ? "privacy.pepperFile" : "privacy.pepperEnv")
+                .toCompletableFuture()
+                .get(STARTUP_REDIS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Timer journalFsync = metrics.timer(GatewayMeter.JOURNAL_FSYNC);
         journal = OptOutJournal.open(
                 Path.of(config.optout().journalDir()),
@@ -278,6 +286,7 @@ public final class Gateway implements AutoCloseable {
                 new AuditRetention(list, config.evidence().retention(), Clock.systemUTC(), adminTimeout));
         feed = new EventFeed(
                 journal, redis.async(), config.instanceId(), config.feed().streamMaxLength(), STARTUP_REDIS_TIMEOUT);
+        feed.numberKeys(numberKeys);
         // the journal is the feed's outbox: nothing the feed has not published is compacted away
         recorder.compactionLimit(feed::published);
         startFeed();
@@ -337,7 +346,10 @@ public final class Gateway implements AutoCloseable {
         PendingMessages pending = new PendingMessages(
                 redis::loopAsync, upstreams, metrics, config.relay().requestTimeout());
         optOut.onOptOut(pending::cancelFor);
+        optOut.numberKeys(numberKeys);
+        pending.numberKeys(numberKeys);
         FrequencyCap counters = new FrequencyCap(redis::loopAsync, clock);
+        counters.numberKeys(numberKeys);
         SendTimeGate sendTime = new SendTimeGate(new SendTimeRules(), counters, clock);
         SubmitRelay submits =
                 new SubmitRelay(config.relay(), upstreams, messageIds, guard, pending, metrics, relayedStats, sendTime);
@@ -477,6 +489,7 @@ public final class Gateway implements AutoCloseable {
                 .withEvents(feed, inbound, webhooks)
                 .withEvidence(bundles, new Consents(recorder, admin.scopes(), config.instanceId(), timeout))
                 .withLists(listAdmin)
+                .withPrivacy(new PrivacyErase(list, journal, recorder, config.instanceId(), Duration.ofMinutes(1)))
                 .withReload(reloader)
                 .withTokens(new ApiTokens(redis.async(), () -> admin.scopes().accounts(), timeout));
     }

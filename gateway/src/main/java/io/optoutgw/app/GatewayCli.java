@@ -39,6 +39,8 @@ import picocli.CommandLine.Option;
             GatewayCli.Report.class,
             SendCommand.class,
             SuppressionCommand.class,
+            SuppressionCommand.Export.class,
+            PrivacyCommand.class,
             AuditCommand.class,
             EvidenceCommand.class,
             EventsCommand.class,
@@ -69,8 +71,8 @@ public final class GatewayCli implements Runnable {
     public void run() {
         throw new CommandLine.ParameterException(
                 spec.commandLine(),
-                "choose a command: run, hash-password, simulator, suppression, audit, lists, tokens, config, evidence,"
-                        + " journal");
+                "choose a command: run, hash-password, simulator, suppression, export, privacy, audit, lists, tokens,"
+                        + " config, evidence, journal");
     }
 
     /** {@code gateway run}: starts the gateway and runs until SIGTERM / Ctrl-C. */

@@ -6,6 +6,7 @@ import static io.optoutgw.app.AdminClient.path;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.optoutgw.http.ApiBodies;
+import java.io.BufferedReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -359,21 +360,52 @@ final class SuppressionCommand implements Runnable {
         }
     }
 
-    /** {@code gateway suppression export [--output FILE]}. */
+    /**
+     * {@code gateway suppression export [--output FILE] [--hashed --partner-key FILE|--partner-key-env VAR]}, also
+     * {@code gateway export}. Hashed, each number is replaced by {@link PartnerHash#of} under the partner's key,
+     * computed here: the key never reaches the gateway.
+     */
     @Command(
             name = "export",
             mixinStandardHelpOptions = true,
-            description = "Write the list as CSV (number,scope,since,category) to a file or standard output.")
+            description = {
+                "Write the list as CSV (number,scope,since,category) to a file or standard output.",
+                "With --hashed, each number is written as HMAC-SHA-256(partner key, \"+\" E.164 digits) in hex"
+                        + " (hash,scope,since,category): a partner scrubs its own list by hashing its numbers with"
+                        + " the same key (docs/privacy.md, \"Partner export\")."
+            })
     static final class Export extends AdminCommand {
         @Option(
                 names = {"-o", "--output"},
                 description = "File to write (default: standard output); written only if complete")
         Path output;
 
+        @Option(
+                names = "--hashed",
+                description = "Write keyed hashes of the numbers instead of the numbers (needs a partner key)")
+        boolean hashed;
+
+        @Option(
+                names = "--partner-key",
+                paramLabel = "FILE",
+                description = "File holding the partner's key (trailing white space removed, at least 32 bytes)")
+        Path partnerKeyFile;
+
+        @Option(
+                names = "--partner-key-env",
+                paramLabel = "VAR",
+                description = "Environment variable holding the partner's key")
+        String partnerKeyEnv;
+
         @Override
         int run(AdminClient client) throws CliFailure {
+            PartnerHash hash = hashed ? PartnerHash.load(partnerKeyFile, partnerKeyEnv) : null;
+            if (!hashed && (partnerKeyFile != null || partnerKeyEnv != null)) {
+                throw new CliFailure(CliFailure.REFUSED, "--partner-key and --partner-key-env need --hashed");
+            }
             AtomicLong bytes = new AtomicLong();
             AtomicLong rows = new AtomicLong(-1);
+            AtomicLong unhashable = new AtomicLong();
             Path tmp = null;
             try (InputStream in = client.stream(
                             client.request("/api/suppressions/export").GET());
@@ -387,17 +419,42 @@ final class SuppressionCommand implements Runnable {
                     w = out();
                 }
                 try (Progress p = Progress.rows(err(), "exporting")) {
-                    char[] buf = new char[16 * 1024];
-                    for (int n; (n = reader.read(buf)) > 0; ) {
-                        w.write(buf, 0, n);
-                        bytes.addAndGet(n);
-                        for (int i = 0; i < n; i++) {
-                            if (buf[i] == '\n') {
-                                rows.incrementAndGet();
+                    if (hash == null) {
+                        char[] buf = new char[16 * 1024];
+                        for (int n; (n = reader.read(buf)) > 0; ) {
+                            w.write(buf, 0, n);
+                            bytes.addAndGet(n);
+                            for (int i = 0; i < n; i++) {
+                                if (buf[i] == '\n') {
+                                    rows.incrementAndGet();
+                                }
                             }
+                            p.stepTo(Math.max(0, rows.get()));
+                            p.extraMessage(String.format(Locale.ROOT, "%.1f MB", bytes.get() / 1e6));
                         }
-                        p.stepTo(Math.max(0, rows.get()));
-                        p.extraMessage(String.format(Locale.ROOT, "%.1f MB", bytes.get() / 1e6));
+                    } else {
+                        BufferedReader lines = new BufferedReader(reader, 64 * 1024);
+                        String header = lines.readLine();
+                        if (header != null) {
+                            String out = "hash" + header.substring(Math.max(0, header.indexOf(','))) + "\n";
+                            w.write(out);
+                            bytes.addAndGet(out.length());
+                            rows.incrementAndGet();
+                        }
+                        for (String line; (line = lines.readLine()) != null; ) {
+                            int comma = line.indexOf(',');
+                            String number = comma < 0 ? line : line.substring(0, comma);
+                            if (!number.startsWith("+")) {
+                                unhashable.incrementAndGet(); // privacy mode hmac: the list holds only its key
+                                continue;
+                            }
+                            String out = hash.of(number) + (comma < 0 ? "" : line.substring(comma)) + "\n";
+                            w.write(out);
+                            bytes.addAndGet(out.length());
+                            rows.incrementAndGet();
+                            p.stepTo(Math.max(0, rows.get()));
+                            p.extraMessage(String.format(Locale.ROOT, "%.1f MB", bytes.get() / 1e6));
+                        }
                     }
                     w.flush();
                     if (output != null) {
@@ -421,9 +478,16 @@ final class SuppressionCommand implements Runnable {
             }
             err().printf(
                             Locale.ROOT,
-                            "exported %,d rows%s%n",
+                            "exported %,d rows%s%s%n",
                             Math.max(0, rows.get()),
+                            hash == null ? "" : " as keyed hashes",
                             output == null ? "" : " to " + output);
+            if (unhashable.get() > 0) {
+                err().printf(
+                                Locale.ROOT,
+                                "left out %,d rows whose number the gateway no longer knows (erased: only its key is kept)%n",
+                                unhashable.get());
+            }
             err().flush();
             return 0;
         }

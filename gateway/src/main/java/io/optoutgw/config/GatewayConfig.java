@@ -23,7 +23,8 @@ public record GatewayConfig(
         FeedConfig feed,
         List<WebhookConfig> webhooks,
         EvidenceConfig evidence,
-        List<ListConfig> lists) {
+        List<ListConfig> lists,
+        PrivacyConfig privacy) {
 
     public GatewayConfig {
         ConfigChecks.notBlank("instanceId", instanceId);
@@ -40,6 +41,7 @@ public record GatewayConfig(
         webhooks = webhooks == null ? List.of() : nameWebhooks(webhooks);
         evidence = evidence == null ? EvidenceConfig.defaults() : evidence;
         lists = lists == null ? List.of() : List.copyOf(lists);
+        privacy = privacy == null ? PrivacyConfig.defaults() : privacy;
         ConfigChecks.unique(
                 "upstreams", upstreams.stream().map(UpstreamConfig::name).toList());
         ConfigChecks.unique(

@@ -6,6 +6,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.suppression.ConsentEvent;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.evidence.Checkpoint;
 import io.optoutgw.suppression.journal.OptOutJournal;
@@ -151,7 +152,7 @@ public final class EventFeed {
         journal.replay(from, (seq, payload) -> {
             batch.add(Long.toString(seq));
             // a checkpoint of the hash chain is no consent event: the marker passes it, the stream does not get it
-            batch.add(Checkpoint.isCheckpoint(payload) ? "" : new String(payload, StandardCharsets.UTF_8));
+            batch.add(Checkpoint.isCheckpoint(payload) ? "" : entry(payload));
             if (batch.size() >= 2 * BATCH) {
                 appended[0] += flush(batch);
             }
@@ -160,6 +161,29 @@ public final class EventFeed {
             appended[0] += flush(batch);
         }
         return appended[0];
+    }
+
+    private volatile NumberKeys keys = NumberKeys.CLEAR;
+
+    /**
+     * In privacy mode {@code hmac} the stream carries each event {@linkplain ConsentEvent#redacted redacted}
+     * (the number's key, no text): docs/privacy.md.
+     */
+    public void numberKeys(NumberKeys keys) {
+        this.keys = keys;
+    }
+
+    private String entry(byte[] payload) {
+        NumberKeys k = keys;
+        if (!k.hashed()) {
+            return new String(payload, StandardCharsets.UTF_8);
+        }
+        try {
+            ConsentEvent e = ConsentEvent.fromJson(payload);
+            return e.redacted(k.of(e.number())).toJsonString();
+        } catch (RuntimeException notAnEvent) {
+            return "";
+        }
     }
 
     private int flush(List<String> batch) throws Exception {

@@ -17,7 +17,7 @@ public final class FeedEvents {
      * The feed type of {@code e}: opt_out, opt_in, help, reason, clarification (a reply that
      * narrowed an opt-out), consent (a recorded opt-in from another channel), admin (an operator's or
      * import's change; {@code action} says which) or deactivation (a carrier's deactivation file voided an opt-in or flagged an opt-out; {@code
-     * action} says which).
+     * action} says which) or erased (gateway privacy erase removed the detail of the number's events).
      */
     public static String type(ConsentEvent e) {
         return switch (e.type()) {
@@ -29,6 +29,7 @@ public final class FeedEvents {
             case ADMIN_ADD, ADMIN_REMOVE -> "admin";
             case VOIDED, FLAGGED -> "deactivation";
             case CONSENT -> "consent";
+            case ERASED -> "erased";
         };
     }
 

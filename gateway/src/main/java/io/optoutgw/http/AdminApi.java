@@ -26,6 +26,7 @@ import io.optoutgw.admin.ListLoadResult;
 import io.optoutgw.admin.NumberStatus;
 import io.optoutgw.admin.NumberTrace;
 import io.optoutgw.admin.NumberTraces;
+import io.optoutgw.admin.PrivacyErase;
 import io.optoutgw.admin.ResubscribeRefused;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.admin.SuppressionAdmin;
@@ -113,6 +114,9 @@ import org.slf4j.LoggerFactory;
  * POST   /api/config/reload                  re-reads the configuration file (global admin token only)
  * POST   /api/consents                       recorded opt-ins (an object or an array): 201 once durable,
  *                                            400 with each bad row's reasons and nothing recorded
+ * POST   /api/privacy/erase/{number}?region=&amp;actor=&amp;reason=
+ *                                            removes the number's text and clear number from journal and audit
+ *                                            (privacy.mode hmac; global admin token only; {@link PrivacyErase})
  * GET    /api/evidence/{number}?format=json|html|zip&amp;region=
  *                                            the number's evidence bundle ({@link EvidenceBundles})
  * GET    /api/status                         live state: readiness, upstream and ESME binds, counters (the console)
@@ -133,6 +137,7 @@ public final class AdminApi implements AutoCloseable {
     private static final String TRACE = "/api/trace";
     static final String LISTS = "/api/lists";
     private static final String EVIDENCE = "/api/evidence";
+    private static final String ERASE = "/api/privacy/erase";
     private static final String CONSENTS = "/api/consents";
     /**
      * Rows of an import being recorded at once: two Redis commands each, on the connection SMPP
@@ -169,6 +174,7 @@ public final class AdminApi implements AutoCloseable {
     }
 
     private volatile EvidenceBundles bundles;
+    private volatile PrivacyErase erase;
     private volatile Consents consents;
     private volatile Supplier<?> status;
     private volatile Reports reports;
@@ -226,6 +232,12 @@ public final class AdminApi implements AutoCloseable {
     /** Serves {@code POST /api/config/reload}. */
     public AdminApi withReload(ConfigReload reload) {
         this.reload = reload;
+        return this;
+    }
+
+    /** Serves {@code POST /api/privacy/erase/{number}} (global admin token only). */
+    public AdminApi withPrivacy(PrivacyErase erase) {
+        this.erase = erase;
         return this;
     }
 
@@ -412,8 +424,17 @@ public final class AdminApi implements AutoCloseable {
             } else if (path.equals(EXPORT_PATH)) {
                 allow(call, HttpMethod.GET);
                 require(call, ApiRole.Permission.COMPLIANCE);
+                PrivacyErase p = erase;
+                Map<String, String> numbers = admin.store().numberKeys().hashed() && p != null
+                        ? p.journalNumbers() // privacy mode hmac: the list holds keys, the journal knows numbers
+                        : Map.of();
                 CsvExport.stream(
-                        call.channel(), call.keepAlive(), admin.store(), admin.timeout(), call.caller()::ownsCode);
+                        call.channel(),
+                        call.keepAlive(),
+                        admin.store(),
+                        admin.timeout(),
+                        call.caller()::ownsCode,
+                        numbers::get);
             } else if (path.equals(IMPORT_PATH)) {
                 allow(call, HttpMethod.POST); // a POST never gets here: it is streamed (ImportUpload)
             } else if (path.startsWith(SUPPRESSIONS + "/") && path.indexOf('/', SUPPRESSIONS.length() + 1) < 0) {
@@ -479,6 +500,10 @@ public final class AdminApi implements AutoCloseable {
                 // a bundle's chain proof carries other people's events whole: the global admin token only
                 require(call, ApiRole.Permission.GLOBAL);
                 evidence(call, path.substring(EVIDENCE.length() + 1));
+            } else if (path.startsWith(ERASE + "/") && path.indexOf('/', ERASE.length() + 1) < 0) {
+                allow(call, HttpMethod.POST);
+                require(call, ApiRole.Permission.GLOBAL);
+                reply(call, HttpResponseStatus.OK, erase(call, path.substring(ERASE.length() + 1)));
             } else if (path.equals(STATUS_PATH)) {
                 allow(call, HttpMethod.GET);
                 require(call, ApiRole.Permission.GLOBAL);
@@ -552,6 +577,9 @@ public final class AdminApi implements AutoCloseable {
         }
         if (path.startsWith(EVIDENCE + "/")) {
             return EVIDENCE + "/{number}";
+        }
+        if (path.startsWith(ERASE + "/")) {
+            return ERASE + "/{number}";
         }
         return path.startsWith(SUPPRESSIONS + "/") && !path.equals(EXPORT_PATH) && !path.equals(IMPORT_PATH)
                 ? SUPPRESSIONS + "/{number}"
@@ -926,6 +954,27 @@ public final class AdminApi implements AutoCloseable {
     /** A consent event's line (an opt-out, opt-in, admin change ...), not a message's. */
     private static boolean isConsentLine(NumberTrace.Line l) {
         return l.command() == null && !l.type().startsWith("confirmation") && !NumberTrace.ROLLUP.equals(l.type());
+    }
+
+    /**
+     * {@code POST /api/privacy/erase/{number}?region=&actor=&reason=} (docs/privacy.md, "Erase"): recorded with the
+     * caller's token name as the actor ({@code actor}, when given, is recorded beside it).
+     */
+    private Object erase(Call call, String number) throws Exception {
+        PrivacyErase e = erase;
+        if (e == null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "privacy erase is not enabled");
+        }
+        String digits = digits(number, call.param("region"));
+        String given = call.param("actor");
+        String actor = given == null || given.isBlank()
+                ? call.caller().name()
+                : given.strip() + " (token " + call.caller().name() + ")";
+        try {
+            return e.erase(digits, actor, call.param("reason"));
+        } catch (IllegalStateException refused) {
+            throw new ApiException(HttpResponseStatus.CONFLICT, refused.getMessage());
+        }
     }
 
     /** {@code GET /api/evidence/{number}?format=json|html|zip&region=}: the number's evidence bundle as a file. */

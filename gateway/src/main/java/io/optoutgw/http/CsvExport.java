@@ -15,12 +15,14 @@ import io.optoutgw.admin.CsvRows;
 import io.optoutgw.admin.Reads;
 import io.optoutgw.admin.ScopeNames;
 import io.optoutgw.config.OptOutPolicy;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.SuppressionStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.commons.csv.CSVPrinter;
 import org.slf4j.Logger;
@@ -46,12 +48,21 @@ final class CsvExport {
     private CsvExport() {}
 
     static void stream(Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout) throws Exception {
-        stream(ch, keepAlive, store, timeout, scope -> true);
+        stream(ch, keepAlive, store, timeout, scope -> true, key -> null);
     }
 
-    /** As above, with the rows of the scopes (compact codes) {@code visible} accepts only. */
+    /**
+     * As above, with the rows of the scopes (compact codes) {@code visible} accepts only; in privacy mode hmac,
+     * {@code numberOf} gives the digits of a key when they are known (from the journal), else null and the row
+     * carries the key (docs/privacy.md).
+     */
     static void stream(
-            Channel ch, boolean keepAlive, SuppressionStore store, Duration timeout, Predicate<String> visible)
+            Channel ch,
+            boolean keepAlive,
+            SuppressionStore store,
+            Duration timeout,
+            Predicate<String> visible,
+            Function<String, String> numberOf)
             throws Exception {
         // Read the first batch before answering, so that an unavailable Redis is still a clean 503.
         List<List<SuppressionStore.ListEntry>> first = batch(store, 0, timeout);
@@ -75,8 +86,10 @@ final class CsvExport {
                         if (!e.suppressed() || !visible.test(e.scope())) {
                             continue; // opted back in, or another account's
                         }
+                        // privacy mode hmac: the list holds the number's key, not the number (docs/privacy.md)
+                        String number = NumberKeys.isKey(e.digits()) ? numberOf.apply(e.digits()) : e.digits();
                         csv.printRecord(
-                                "+" + e.digits(),
+                                number == null ? e.digits() : "+" + number,
                                 ScopeNames.display(e.scope()),
                                 e.since(),
                                 e.category() == null ? OptOutPolicy.ALL : e.category());

@@ -8,6 +8,7 @@ import io.optoutgw.config.OptOutPolicy;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.suppression.ConsentEvent;
 import io.optoutgw.suppression.ConsentLedger;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.Scope;
@@ -260,7 +261,7 @@ public final class OptOutService {
      */
     private CompletionStage<MoOutcome> answerClarification(
             Mo mo, String text, String answer, String digits, String sender, Runnable settled) {
-        String key = RedisKeys.clarification(digits, sender);
+        String key = RedisKeys.clarification(keys.of(digits), sender);
         return redis.get(key)
                 .handle((awaiting, error) -> {
                     if (error != null) {
@@ -481,7 +482,7 @@ public final class OptOutService {
         if (!policy.clarify() || k.intent() == Intent.HELP) {
             return CompletableFuture.completedFuture(null);
         }
-        String key = RedisKeys.clarification(digits, senderOf(mo));
+        String key = RedisKeys.clarification(keys.of(digits), senderOf(mo));
         if (category == null) {
             redis.del(key);
             return CompletableFuture.completedFuture(null);
@@ -553,12 +554,23 @@ public final class OptOutService {
     }
 
     /** Same hash tag for every intent of a person, so that the keys of one person share a slot on Redis Cluster. */
-    static String confirmKey(String digits, String sender, Intent intent) {
-        return RedisKeys.confirmation(digits, sender, intent.name().toLowerCase());
+    String confirmKey(String digits, String sender, Intent intent) {
+        return RedisKeys.confirmation(keys.of(digits), sender, intent.name().toLowerCase());
     }
 
-    private static String reasonKey(String digits, String sender) {
-        return RedisKeys.reason(digits, sender);
+    private String reasonKey(String digits, String sender) {
+        return RedisKeys.reason(keys.of(digits), sender);
+    }
+
+    private volatile NumberKeys keys = NumberKeys.CLEAR;
+
+    /**
+     * Keys the short-lived per-person keys (reply deduplication, clarification, reason, concatenated parts)
+     * by {@code keys} (privacy.mode, docs/privacy.md).
+     */
+    public void numberKeys(NumberKeys keys) {
+        this.keys = keys;
+        reassembly.numberKeys(keys);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.optoutgw.optout;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.RedisKeys;
 import java.time.Duration;
 import java.util.List;
@@ -73,7 +74,15 @@ final class Reassembly {
         redis.del(key(source, destination, concat));
     }
 
-    private static String key(String source, String destination, Concat concat) {
-        return RedisKeys.concatParts(source, destination, concat.reference(), concat.total());
+    private volatile NumberKeys keys = NumberKeys.CLEAR;
+
+    /** Keys the parts by the sender's number key (privacy.mode, docs/privacy.md). */
+    void numberKeys(NumberKeys keys) {
+        this.keys = keys;
+    }
+
+    private String key(String source, String destination, Concat concat) {
+        String from = keys.hashed() && source.startsWith("+") ? source.substring(1) : source;
+        return RedisKeys.concatParts(keys.of(from), destination, concat.reference(), concat.total());
     }
 }

@@ -53,6 +53,11 @@ final class Evidence {
         return ledger != null;
     }
 
+    /** What stands for {@code digits} in Redis (its key in privacy mode hmac, docs/privacy.md). */
+    String keyOf(String digits) {
+        return ledger == null ? digits : ledger.keyOf(digits);
+    }
+
     /** Whether the gateway's own replies ask for a delivery receipt (to record it). */
     boolean confirmationReceipts() {
         return ledger != null && config.confirmationReceipts();

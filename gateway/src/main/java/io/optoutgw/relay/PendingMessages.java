@@ -9,6 +9,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.optoutgw.metrics.GatewayMetrics;
 import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.smpp.RequestWindow;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.PhoneNumbers;
 import io.optoutgw.suppression.RedisKeys;
 import io.optoutgw.suppression.Scope;
@@ -91,8 +92,15 @@ public final class PendingMessages {
         return null;
     }
 
-    static String key(String digits) {
-        return RedisKeys.pending(digits);
+    private volatile NumberKeys keys = NumberKeys.CLEAR;
+
+    /** Keys the pending hashes by {@code keys} (privacy.mode, docs/privacy.md). */
+    public void numberKeys(NumberKeys keys) {
+        this.keys = keys;
+    }
+
+    String key(String digits) {
+        return RedisKeys.pending(keys.of(digits));
     }
 
     /** Remembers a relayed message to {@code digits}; best effort (a failure is counted and logged). */

@@ -55,7 +55,7 @@ final class ReplyCap {
         }
         CompletionStage<FrequencyCap.Result> result;
         try {
-            result = counter.acquire(RedisKeys.replyCap(digits, sender), config.max(), config.window());
+            result = counter.acquire(RedisKeys.replyCap(counter.keyOf(digits), sender), config.max(), config.window());
         } catch (RuntimeException e) {
             result = CompletableFuture.failedFuture(e);
         }

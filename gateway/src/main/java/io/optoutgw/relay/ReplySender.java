@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * the SMSC accepts is recorded in the evidence ledger with its message id and the consent event it
  * answers ({@link Evidence}); under {@code evidence.confirmationReceipts} a delivery receipt is
  * requested, and when it comes back it is acknowledged, recorded and dropped (never forwarded).
- * The message id is then stored for receipt routing under {@code __gateway__:DIGITS}.
+ * The message id is then stored for receipt routing under {@code __gateway__:DIGITS} (the number's key in
+ * privacy mode hmac).
  */
 final class ReplySender {
 
@@ -127,7 +128,7 @@ final class ReplySender {
                         messageIds.remember(
                                 bind.upstreamName(),
                                 r.getMessageId(),
-                                recorded ? gatewayOwner(event.number()) : GATEWAY_ACCOUNT);
+                                recorded ? gatewayOwner(evidence.keyOf(event.number())) : GATEWAY_ACCOUNT);
                         if (recorded) {
                             evidence.confirmation(
                                     event.number(), account, from.getAddress(), type, event.id(), r.getMessageId());

@@ -2,6 +2,7 @@ package io.optoutgw.sendtime;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.optoutgw.suppression.NumberKeys;
 import io.optoutgw.suppression.RedisKeys;
 import java.time.Clock;
 import java.time.Duration;
@@ -77,8 +78,20 @@ public final class FrequencyCap {
         this.clock = clock;
     }
 
-    static String key(String account, String digits) {
-        return RedisKeys.frequencyCap(account, digits);
+    private volatile NumberKeys keys = NumberKeys.CLEAR;
+
+    /** Keys the counters by {@code keys} (privacy.mode, docs/privacy.md). */
+    public void numberKeys(NumberKeys keys) {
+        this.keys = keys;
+    }
+
+    /** What stands for {@code digits} in this counter's keys. */
+    public String keyOf(String digits) {
+        return keys.of(digits);
+    }
+
+    String key(String account, String digits) {
+        return RedisKeys.frequencyCap(account, keys.of(digits));
     }
 
     /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.optoutgw.suppression.evidence.EventForms;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -335,14 +336,21 @@ public record ConsentEvent(
          * /api/consents}): documents the consent and marks the number as opted in for the account and
          * category ({@code optOut.requireOptIn}); it lifts no opt-out.
          */
-        CONSENT;
+        CONSENT,
+        /**
+         * {@code gateway privacy erase}: the text, raw MO and number of the number's events were removed from the
+         * journal and the audit (docs/privacy.md). Carries the number's key (never the number), the actor, and
+         * in {@link ConsentEvent#evidence()} each erased event's place and hashes, so that the chain still
+         * verifies; documents only.
+         */
+        ERASED;
 
         /** +1 suppresses, -1 lifts a suppression, 0 only documents (the list's entries). */
         public int effect() {
             return switch (this) {
                 case OPT_OUT, ADMIN_ADD, VOIDED -> 1;
                 case OPT_IN, ADMIN_REMOVE, NARROWED -> -1;
-                case HELP, REASON, FLAGGED, CONSENT -> 0;
+                case HELP, REASON, FLAGGED, CONSENT, ERASED -> 0;
             };
         }
     }
@@ -793,6 +801,98 @@ public record ConsentEvent(
                 detailDigest,
                 journalDigest,
                 link);
+    }
+
+    /**
+     * This event without what identifies the person (docs/privacy.md): {@code key} (the number's HMAC key) in
+     * place of the number, and no message text, raw MO or IP address. What Redis keeps of every event in privacy
+     * mode {@code hmac}, and what {@code gateway privacy erase} leaves of the number's events in the journal.
+     * Idempotent.
+     *
+     * <p>An event of chain version 2 becomes its summary form ({@link EventForms#summary}: core, kept detail and
+     * the digest of the journal-only detail, which holds the text, raw MO and opt-in wording with its IP), or its
+     * minimal form when its kept detail has text (a REASON), so that its detail digest stays the one its hash
+     * covers: only the number in its core differs. An event of version 1 (its hash covers its whole JSON) keeps
+     * everything else, its link included, as it was.
+     */
+    public ConsentEvent redacted(String key) {
+        if (chain != null && chain.version() == EventForms.VERSION) {
+            ConsentEvent form = EventForms.isMinimal(this)
+                    ? this
+                    : EventForms.kept(this).text() != null ? EventForms.minimal(this) : EventForms.summary(this);
+            return form.withNumber(key);
+        }
+        Consent c = consent == null
+                ? null
+                : new Consent(consent.text(), consent.textHash(), consent.url(), consent.channel(), null);
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                key,
+                scope,
+                keyword,
+                language,
+                null,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                null,
+                ruleSet,
+                c,
+                detailDigest,
+                journalDigest,
+                chain);
+    }
+
+    /** This event with {@code number} in place of its number (everything else, its link included, as it is). */
+    private ConsentEvent withNumber(String number) {
+        return new ConsentEvent(
+                id,
+                time,
+                type,
+                number,
+                scope,
+                keyword,
+                language,
+                text,
+                dataCoding,
+                upstream,
+                smscRef,
+                instance,
+                actor,
+                reason,
+                account,
+                sender,
+                order,
+                category,
+                source,
+                receivedAt,
+                evidence,
+                override,
+                rawMo,
+                ruleSet,
+                consent,
+                detailDigest,
+                journalDigest,
+                chain);
+    }
+
+    /** Whether this event carries a number's HMAC key instead of the number ({@link #redacted}). */
+    @JsonIgnore
+    public boolean isRedacted() {
+        return NumberKeys.isKey(number);
     }
 
     /**

@@ -240,16 +240,21 @@ public final class EvidenceLedger {
         return maxDetail;
     }
 
+    /** What stands for {@code digits} in Redis (its key in privacy mode hmac, docs/privacy.md). */
+    public String keyOf(String digits) {
+        return list.keyOf(digits);
+    }
+
     public String detailKey(String digits) {
-        return RedisKeys.refusalLedger(list.bucket(digits), digits);
+        return RedisKeys.refusalLedger(list.bucket(digits), list.keyOf(digits));
     }
 
     public String rollupKey(String digits) {
-        return RedisKeys.refusalRollup(list.bucket(digits), digits);
+        return RedisKeys.refusalRollup(list.bucket(digits), list.keyOf(digits));
     }
 
     public String confirmationKey(String digits) {
-        return RedisKeys.confirmations(list.bucket(digits), digits);
+        return RedisKeys.confirmations(list.bucket(digits), list.keyOf(digits));
     }
 
     /**

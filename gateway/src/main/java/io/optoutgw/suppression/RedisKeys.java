@@ -20,6 +20,7 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:ai:{ai}}</td><td>sorted set</td><td>the minutes that have a time index key, scored by minute</td><td>forever</td></tr>
  *   <tr><td>{@code gw:ai:{ai}:chains}</td><td>hash</td><td>the hash chains compact audit records name: tag (hex) -> chain id</td><td>forever</td></tr>
  *   <tr><td>{@code gw:meta:buckets}</td><td>string</td><td>the list's bucket count, fixed at first start</td><td>forever</td></tr>
+ *   <tr><td>{@code gw:meta:privacy}</td><td>string</td><td>how numbers are keyed ({@code privacy.mode}): {@code clear}, or {@code hmac:} and a check value of the pepper, fixed at first start</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chains}</td><td>set</td><td>the hash chains that have checkpoints (their {@code gw:chk:CHAIN} keys)</td><td>forever</td></tr>
  *   <tr><td>{@code gw:chk:CHAIN}</td><td>sorted set</td><td>checkpoints of a hash chain of consent events (signed JSON), scored by seq</td><td>forever</td></tr>
  *   <tr><td>{@code gw:verify:last:INSTANCE}</td><td>string</td><td>the last audit verification an instance ran: time, result, findings (JSON)</td><td>until the next one</td></tr>
@@ -48,6 +49,9 @@ import java.time.format.DateTimeFormatter;
  *   <tr><td>{@code gw:l:NAME:V:d}</td><td>set</td><td>the PREFIXes of version V of list NAME held as bitmaps (every other PREFIX is a set)</td><td>as the version</td></tr>
  * </table>
  *
+ * DIGITS: the number's E.164 digits, or in privacy mode {@code hmac} its HMAC key (22 characters,
+ * {@code NumberKeys}, docs/privacy.md); callers pass {@code SuppressionStore#keyOf} or {@code NumberKeys#of}.
+ *
  * A hash tag ({@code {...}}) keeps keys that one script or one person touches in one Redis Cluster slot.
  */
 public final class RedisKeys {
@@ -56,6 +60,8 @@ public final class RedisKeys {
     public static final String AUDIT_INDEX = "gw:audit";
     /** The suppression list's bucket count. */
     public static final String META_BUCKETS = "gw:meta:buckets";
+    /** How the list keys numbers: {@code clear}, or {@code hmac:} and the pepper's check value (docs/privacy.md). */
+    public static final String PRIVACY = "gw:meta:privacy";
 
     private static final DateTimeFormatter DAY = DateTimeFormatter.BASIC_ISO_DATE;
 

@@ -185,6 +185,7 @@ public final class SuppressionStore {
     private final RedisClusterAsyncCommands<String, String> redis;
     private final Supplier<RedisClusterAsyncCommands<String, String>> checks;
     private final int buckets;
+    private volatile NumberKeys keys = NumberKeys.CLEAR;
 
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
         this(redis, () -> redis, buckets);
@@ -222,6 +223,51 @@ public final class SuppressionStore {
                 });
     }
 
+    /**
+     * Keys numbers by {@code keys} (privacy.mode, docs/privacy.md): every key, field and audit entry this class
+     * writes then carries {@code keys.of(digits)} instead of the digits, and the audit trail keeps each event
+     * {@linkplain ConsentEvent#redacted redacted}. Every method taking a number also takes its key.
+     */
+    public void numberKeys(NumberKeys keys) {
+        this.keys = keys;
+    }
+
+    /** How numbers are keyed. */
+    public NumberKeys numberKeys() {
+        return keys;
+    }
+
+    /** What stands for {@code digits} in Redis: the digits (clear mode) or their HMAC key. */
+    public String keyOf(String digits) {
+        return keys.of(digits);
+    }
+
+    /**
+     * Records the privacy mode and pepper (a check value, {@link NumberKeys#checkValue()}) at first start, or
+     * checks them against the ones the list in this Redis was written with. Completes exceptionally, naming
+     * {@code privacy.mode} or the pepper key, when they differ: a list keyed one way is unreadable the other.
+     */
+    public CompletionStage<Void> checkPrivacy(String pepperKey) {
+        String mine = keys.checkValue();
+        return redis.setnx(RedisKeys.PRIVACY, mine)
+                .thenCompose(created -> redis.get(RedisKeys.PRIVACY))
+                .thenAccept(stored -> {
+                    if (stored == null || NumberKeys.sameCheck(stored, mine)) {
+                        return;
+                    }
+                    String storedMode = stored.startsWith("hmac") ? "hmac" : "clear";
+                    if (!storedMode.equals(keys.mode())) {
+                        throw new IllegalStateException("privacy.mode is " + keys.mode()
+                                + " but the list in this Redis is keyed in mode " + storedMode
+                                + "; set privacy.mode: " + storedMode + " (changing the mode needs a new list:"
+                                + " docs/privacy.md)");
+                    }
+                    throw new IllegalStateException(pepperKey + " gives a different pepper than the one the list in"
+                            + " this Redis was keyed with (check value " + stored + ", this pepper's " + mine
+                            + "); restore the pepper (docs/privacy.md, \"Pepper\")");
+                });
+    }
+
     static long mix64(long z) {
         z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
         z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
@@ -230,11 +276,12 @@ public final class SuppressionStore {
 
     /** The bucket (0..buckets-1) that holds every entry of {@code digits}. */
     public int bucket(String digits) {
-        return bucketFor(digits, buckets);
+        return bucketFor(keys.of(digits), buckets);
     }
 
-    private static int bucketFor(String digits, int buckets) {
-        return (int) (mix64(Long.parseLong(digits)) & (buckets - 1));
+    /** The bucket of a number's key (its digits in clear mode). */
+    private static int bucketFor(String key, int buckets) {
+        return (int) (mix64(NumberKeys.spread(key)) & (buckets - 1));
     }
 
     /** The list hash ({@code gw:s:{B}}) that holds every entry of {@code digits}. */
@@ -251,7 +298,7 @@ public final class SuppressionStore {
     }
 
     String auditKey(String digits) {
-        return RedisKeys.auditTrail(bucket(digits), digits);
+        return RedisKeys.auditTrail(bucket(digits), keys.of(digits));
     }
 
     static String field(String digits, Scope scope) {
@@ -391,7 +438,8 @@ public final class SuppressionStore {
      * in the same HMGET (every category's, and the category's).
      */
     public CompletionStage<Verdict> check(
-            String digits, String account, String sender, String category, boolean optIn) {
+            String number, String account, String sender, String category, boolean optIn) {
+        String digits = keys.of(number);
         Scope[] scopes = {
             Scope.Global.INSTANCE,
             new Scope.Account(account),
@@ -443,7 +491,7 @@ public final class SuppressionStore {
             return new Verdict(null, null, known, null, resubscribed, optedIn);
         });
         ExternalLists external = lists;
-        CompletableFuture<String> listed = external == null ? null : external.check(conn, digits, account, category);
+        CompletableFuture<String> listed = external == null ? null : external.check(conn, number, account, category);
         return listed == null
                 ? verdict
                 : verdict.thenCombine(listed, (v, name) -> v.listed(name, external.yieldsToOptIn(name)));
@@ -487,7 +535,7 @@ public final class SuppressionStore {
                 ORDER,
                 ScriptOutputType.INTEGER,
                 new String[] {bucketKey(event.number())},
-                orderArgs(event.number(), event.parsedScope(), event.category()));
+                orderArgs(keys.of(event.number()), event.parsedScope(), event.category()));
     }
 
     /**
@@ -495,14 +543,14 @@ public final class SuppressionStore {
      * idempotent, so replays are harmless, and an event never overrides a change of greater order.
      */
     public CompletionStage<Applied> apply(ConsentEvent event) {
-        if (AuditCodec.compactable(event)) {
-            return applyCompact(event);
+        if (!keys.hashed() && AuditCodec.compactable(event)) {
+            return applyCompact(event); // hmac mode keeps the redacted JSON form: a compact record holds the number
         }
-        String digits = event.number();
+        String digits = keys.of(event.number());
         long ms = event.time().toEpochMilli();
-        String json = event.toJsonString();
-        String[] keys = {bucketKey(digits), auditKey(digits)};
-        String optIn = optInFieldOf(event);
+        String json = (keys.hashed() ? event.redacted(digits) : event).toJsonString();
+        String[] redisKeys = {bucketKey(digits), auditKey(digits)};
+        String optIn = optInFieldOf(event, digits);
         String[] args = {
             field(digits, event.parsedScope(), event.category()),
             Integer.toString(event.type().effect()),
@@ -514,7 +562,7 @@ public final class SuppressionStore {
             args = Arrays.copyOf(args, 6);
             args[5] = optIn;
         }
-        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, keys, args);
+        CompletionStage<List<Object>> script = redis.eval(APPLY, ScriptOutputType.MULTI, redisKeys, args);
         CompletionStage<Long> index = redis.zadd(AUDIT_INDEX, (double) ms, digits + "|" + event.id());
         return script.thenCombine(
                 index,
@@ -533,7 +581,7 @@ public final class SuppressionStore {
         int bucket = bucket(digits);
         AuditCodec.Encoded enc = AuditCodec.encode(event);
         String[] keys = {RedisKeys.listBucket(bucket), RedisKeys.auditCompact(bucket)};
-        String optIn = optInFieldOf(event);
+        String optIn = optInFieldOf(event, digits);
         String[] args = {
             field(digits, event.parsedScope(), event.category()),
             Integer.toString(event.type().effect()),
@@ -565,7 +613,7 @@ public final class SuppressionStore {
      * The opt-in field an event sets: an event carrying opt-in detail ({@link ConsentEvent#consent()}) of an
      * account (its {@code account}, else its account scope's); {@code null} for any other.
      */
-    static String optInFieldOf(ConsentEvent event) {
+    static String optInFieldOf(ConsentEvent event, String key) {
         if (event.consent() == null) {
             return null;
         }
@@ -573,7 +621,7 @@ public final class SuppressionStore {
         if (account == null && event.parsedScope() instanceof Scope.Account a) {
             account = a.account();
         }
-        return account == null ? null : optInField(event.number(), account, event.category());
+        return account == null ? null : optInField(key, account, event.category());
     }
 
     /**
@@ -581,7 +629,8 @@ public final class SuppressionStore {
      * for one category) -> signed order of its latest change, in epoch seconds (negative = opted in
      * then).
      */
-    public CompletionStage<Map<String, Long>> entries(String digits) {
+    public CompletionStage<Map<String, Long>> entries(String number) {
+        String digits = keys.of(number);
         return redis.hgetall(bucketKey(digits)).thenApply(all -> {
             Map<String, Long> out = new TreeMap<>();
             all.forEach((f, v) -> {
@@ -595,7 +644,8 @@ public final class SuppressionStore {
     }
 
     /** Every entry of a number, with its scope code and category ({@code null}: every category) apart. */
-    public CompletionStage<List<ListEntry>> entryList(String digits) {
+    public CompletionStage<List<ListEntry>> entryList(String number) {
+        String digits = keys.of(number);
         return redis.hgetall(bucketKey(digits)).thenApply(all -> {
             List<ListEntry> out = new ArrayList<>();
             all.forEach((f, v) -> {

@@ -479,6 +479,42 @@ class ChainVerifyTest {
     }
 
     @Test
+    void anErasedNumberStillVerifiesAfterCompactionAndReplay() throws Exception {
+        store.numberKeys(io.optoutgw.suppression.NumberKeys.hmac(
+                "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.UTF_8)));
+        get(store.checkPrivacy("privacy.pepperFile"));
+        Instance a = new Instance("gw-a", OptOutJournal.Options.defaults().withSegmentSizeBytes(4096));
+        String erased = "15553400001";
+        for (int i = 0; i < 6; i++) {
+            a.record(ConsentEvent.Type.ADMIN_ADD, "1555340" + String.format("%04d", i));
+        }
+        a.record(ConsentEvent.Type.ADMIN_REMOVE, erased);
+        a.record(ConsentEvent.Type.ADMIN_ADD, erased);
+        a.ledger.reconcile(TIMEOUT);
+        io.optoutgw.admin.PrivacyErase.Result r = new io.optoutgw.admin.PrivacyErase(
+                        store, a.journal, a.ledger, a.id, TIMEOUT)
+                .erase(erased, "dpo", "test");
+        assertEquals(3, r.journalRecords(), r.toString());
+        assertOk(a.verifier().verify());
+        // compaction (reconciliation runs it) keeps the ERASED event beside the redacted events it vouches for
+        a.ledger.reconcile(TIMEOUT);
+        a.journal.compactThrough(a.journal.lastSequence());
+        try (var files = java.nio.file.Files.list(a.journalDir)) {
+            assertTrue(
+                    files.anyMatch(f -> f.getFileName().toString().startsWith("snapshot-")),
+                    "the erased segment was compacted into a snapshot");
+        }
+        assertOk(a.verifier().verify());
+        // Redis loses everything: the redacted journal still suppresses the number
+        connector.async().flushall().get(5, TimeUnit.SECONDS);
+        get(store.checkLayout());
+        get(store.checkPrivacy("privacy.pepperFile"));
+        a.reopen();
+        assertTrue(get(store.check(erased, "acme", "12345")).suppressed(), "still suppressed after the replay");
+        assertOk(a.verifier().verify());
+    }
+
+    @Test
     void compactionAndAReplayAfterRedisLostItsDataKeepTheChainVerifiable() throws Exception {
         Instance a = new Instance("gw-a", OptOutJournal.Options.defaults().withSegmentSizeBytes(4096));
         // each number added then removed: compaction keeps one event of each

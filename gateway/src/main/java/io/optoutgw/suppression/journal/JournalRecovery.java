@@ -124,7 +124,7 @@ final class JournalRecovery {
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String name = p.getFileName().toString();
-                if (name.startsWith("snapshot-") && name.endsWith(".tmp")) {
+                if ((name.startsWith("snapshot-") || name.startsWith("erase-")) && name.endsWith(".tmp")) {
                     stale.add(p);
                     continue;
                 }

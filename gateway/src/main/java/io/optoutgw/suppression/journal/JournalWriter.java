@@ -163,7 +163,16 @@ final class JournalWriter implements AutoCloseable {
         log.warn("journal: writing again, in new segment {} after a failed write", next.getFileName());
     }
 
+    /** Set by {@link OptOutJournal#rotateBeforeNextAppend()}: the next batch starts a new segment. */
+    volatile boolean rotateRequested;
+
     private long write(List<Pending> batch) throws IOException {
+        if (rotateRequested) {
+            rotateRequested = false;
+            if (activeSize > SEGMENT_HEADER_SIZE) {
+                rotate(); // everything written so far was forced with its batch
+            }
+        }
         long first = nextSeq;
         long batchBytes = 0;
         buf.clear();

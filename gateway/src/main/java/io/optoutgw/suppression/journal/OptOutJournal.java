@@ -498,6 +498,106 @@ public final class OptOutJournal implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the writer start a new segment before it writes the next batch, so that every record on disk now is
+     * in a segment that is no longer written to ({@link #rewrite}).
+     */
+    public void rotateBeforeNextAppend() {
+        writer.rotateRequested = true;
+    }
+
+    /** The first sequence of the active segment (the one being written to). */
+    public long activeSegmentFirstSeq() {
+        return segments.active().firstSeq();
+    }
+
+    /**
+     * Replaces the payloads of the records with the sequences {@code replacements} names (docs/privacy.md,
+     * "Erase"): each segment holding one is written anew beside it (same header, every record with its sequence,
+     * the named ones replaced), forced, and renamed over it, then the directory is forced; a crash leaves the old
+     * file or the new one, never a mix (recovery removes an unfinished {@code erase-*.tmp}). Never the active
+     * segment: call {@link #rotateBeforeNextAppend()} and let an append through first.
+     *
+     * @return the number of segment files rewritten
+     * @throws IllegalStateException when a named record is in the active segment
+     */
+    public synchronized int rewrite(Map<Long, byte[]> replacements) throws IOException {
+        if (state.get() == State.CLOSED) {
+            throw new IllegalStateException("journal is closed");
+        }
+        List<SegmentSet.Segment> list = segments.snapshot().segments();
+        long activeFirst = list.get(list.size() - 1).firstSeq();
+        for (long seq : replacements.keySet()) {
+            if (seq >= activeFirst) {
+                throw new IllegalStateException("journal record " + seq + " is in the active segment");
+            }
+        }
+        int rewritten = 0;
+        for (int i = 0; i < list.size() - 1; i++) {
+            SegmentSet.Segment seg = list.get(i);
+            long last = list.get(i + 1).firstSeq() - 1;
+            boolean hit = false;
+            for (long seq : replacements.keySet()) {
+                if (seq >= seg.firstSeq() && seq <= last) {
+                    hit = true;
+                    break;
+                }
+            }
+            if (!hit) {
+                continue;
+            }
+            boolean endsEarly = list.get(i + 1).afterFailedWrite();
+            Path tmp = dir.resolve("erase-" + seg.path().getFileName() + ".tmp");
+            Files.deleteIfExists(tmp);
+            try (FileChannel in = FileChannel.open(seg.path(), StandardOpenOption.READ);
+                    FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                long firstSeq = SegmentScanner.readHeader(seg.path(), in, seg.firstSeq());
+                short flags = (short) SegmentScanner.readFlags(in);
+                ByteBuffer[] buf = {ByteBuffer.allocate(1 << 20)};
+                long[] pos = {0};
+                buf[0].put(JournalFormat.segmentHeader(firstSeq, flags));
+                SegmentScanner.scan(
+                        seg.path(),
+                        in,
+                        firstSeq,
+                        in.size(),
+                        new SegmentScanner.Mode(endsEarly, options.skipCorruptRecords(), Long.MIN_VALUE, (s, p) -> {
+                            byte[] payload = replacements.getOrDefault(s, p);
+                            int frame = JournalFormat.frameSize(payload.length);
+                            try {
+                                if (buf[0].remaining() < frame) {
+                                    pos[0] = flush(out, buf[0], pos[0]);
+                                    if (buf[0].capacity() < frame) {
+                                        buf[0] = ByteBuffer.allocate(frame);
+                                    }
+                                }
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                            JournalFormat.putRecord(buf[0], s, payload);
+                        }));
+                flush(out, buf[0], pos[0]);
+                out.force(true);
+            } catch (java.io.UncheckedIOException e) {
+                Files.deleteIfExists(tmp);
+                throw e.getCause();
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
+            }
+            compaction.writeLock().lock();
+            try {
+                Files.move(tmp, seg.path(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                JournalWriter.syncDirectory(dir);
+            } finally {
+                compaction.writeLock().unlock();
+            }
+            log.info("journal: rewrote {} (erased records)", seg.path().getFileName());
+            rewritten++;
+        }
+        return rewritten;
+    }
+
     /** Writes the snapshot of {@code covered} (all but the last element, which follows them) and renames it. */
     private SegmentSet.Segment writeSnapshot(
             List<SegmentSet.Segment> covered, long through, JournalCompaction policy, Path tmp) throws Exception {
