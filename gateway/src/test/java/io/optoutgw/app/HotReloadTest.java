@@ -397,15 +397,22 @@ class HotReloadTest {
                 .info()
                 .command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Process child = new ProcessBuilder(List.of(
-                        java,
-                        "-Xmx256m",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        GatewayCli.class.getName(),
-                        "run",
-                        "--config",
-                        file.toString()))
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/env"))) {
+            // a JVM started with SIGHUP ignored (this test run under nohup) keeps ignoring it: start
+            // the gateway with the default action, as a service manager does
+            command.addAll(List.of("/usr/bin/env", "--default-signal=HUP"));
+        }
+        command.addAll(List.of(
+                java,
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                GatewayCli.class.getName(),
+                "run",
+                "--config",
+                file.toString()));
+        Process child = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
