@@ -1,6 +1,8 @@
 package io.optoutgw.loadtest;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,5 +121,24 @@ final class ChildProcesses {
 
     static double ownCpuSeconds() {
         return cpuSeconds(ProcessHandle.current().pid());
+    }
+
+    /**
+     * Waits up to 30 s for {@code p} to listen on loopback {@code port}; false if it exited or did
+     * not listen in time.
+     */
+    static boolean awaitPort(Process p, int port) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+            } catch (IOException e) {
+                if (!p.isAlive() || System.currentTimeMillis() > deadline) {
+                    return false;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 }

@@ -17,12 +17,8 @@ import com.cloudhopper.smpp.pdu.PduResponse;
 import com.cloudhopper.smpp.pdu.SubmitSm;
 import com.cloudhopper.smpp.pdu.SubmitSmResp;
 import com.cloudhopper.smpp.type.Address;
-import com.cloudhopper.smpp.type.LoggingOptions;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.optoutgw.testsupport.FreePorts;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -75,7 +71,7 @@ final class CloudhopperLeg implements AutoCloseable {
         sc.setJmxEnabled(false);
         server = new DefaultSmppServer(
                 sc, new ServerHandler(), monitor, new NioEventLoopGroup(1), new NioEventLoopGroup(ioThreads));
-        startOnLoopback(server, port);
+        CloudhopperProxy.startOnLoopback(server, port);
         clientGroup = new NioEventLoopGroup(ioThreads);
         client = new DefaultSmppClient(clientGroup, monitor);
         for (int i = 0; i < binds; i++) {
@@ -91,30 +87,9 @@ final class CloudhopperLeg implements AutoCloseable {
             cfg.setRequestExpiryTimeout(30_000);
             cfg.setWindowMonitorInterval(15_000);
             cfg.setCountersEnabled(false);
-            cfg.setLoggingOptions(quiet());
+            cfg.setLoggingOptions(CloudhopperProxy.quiet());
             sessions.add(client.bind(cfg, new ClientHandler()));
         }
-    }
-
-    /**
-     * DefaultSmppServer.start() binds the wildcard address; the harness only listens on 127.0.0.1,
-     * so the server's own bootstrap is bound to loopback here (what start() does, minus the address).
-     */
-    private static void startOnLoopback(DefaultSmppServer server, int port) throws Exception {
-        Field bootstrap = DefaultSmppServer.class.getDeclaredField("serverBootstrap");
-        Field channel = DefaultSmppServer.class.getDeclaredField("serverChannel");
-        bootstrap.setAccessible(true);
-        channel.setAccessible(true);
-        ServerBootstrap b = (ServerBootstrap) bootstrap.get(server);
-        ChannelFuture f = b.bind("127.0.0.1", port).sync();
-        channel.set(server, f.channel());
-    }
-
-    private static LoggingOptions quiet() {
-        LoggingOptions lo = new LoggingOptions();
-        lo.setLogPdu(false);
-        lo.setLogBytes(false);
-        return lo;
     }
 
     void start() {
@@ -197,7 +172,7 @@ final class CloudhopperLeg implements AutoCloseable {
     private final class ServerHandler implements SmppServerHandler {
         @Override
         public void sessionBindRequested(Long id, SmppSessionConfiguration cfg, BaseBind bind) {
-            cfg.setLoggingOptions(quiet());
+            cfg.setLoggingOptions(CloudhopperProxy.quiet());
             cfg.setCountersEnabled(false);
         }
 

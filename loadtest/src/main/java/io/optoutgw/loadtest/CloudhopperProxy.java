@@ -29,10 +29,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.optoutgw.suppression.SuppressionStore;
 import io.optoutgw.testsupport.FreePorts;
-import java.io.IOException;
 import java.lang.reflect.Field;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,7 +147,8 @@ public final class CloudhopperProxy implements AutoCloseable {
         channel.set(server, f.channel());
     }
 
-    private static LoggingOptions quiet() {
+    /** No PDU or byte logging (the legs measure throughput). */
+    static LoggingOptions quiet() {
         LoggingOptions lo = new LoggingOptions();
         lo.setLogPdu(false);
         lo.setLogBytes(false);
@@ -377,20 +375,11 @@ public final class CloudhopperProxy implements AutoCloseable {
                     .start();
             ChildProcesses.register(p);
             Child c = new Child(port, p);
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (true) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                    return c;
-                } catch (IOException e) {
-                    if (!p.isAlive() || System.currentTimeMillis() > deadline) {
-                        c.close();
-                        throw new IllegalStateException(
-                                "cloudhopper proxy did not start on port " + port + "; see " + log);
-                    }
-                    Thread.sleep(100);
-                }
+            if (!ChildProcesses.awaitPort(p, port)) {
+                c.close();
+                throw new IllegalStateException("cloudhopper proxy did not start on port " + port + "; see " + log);
             }
+            return c;
         }
 
         long pid() {

@@ -12,9 +12,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.optoutgw.testsupport.FreePorts;
 import io.optoutgw.transport.Transports;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -152,19 +149,11 @@ public final class TcpRelay {
                     .start();
             ChildProcesses.register(p);
             Child c = new Child(port, p);
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (true) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                    return c;
-                } catch (IOException e) {
-                    if (!p.isAlive() || System.currentTimeMillis() > deadline) {
-                        c.close();
-                        throw new IllegalStateException("TCP relay did not start on port " + port);
-                    }
-                    Thread.sleep(100);
-                }
+            if (!ChildProcesses.awaitPort(p, port)) {
+                c.close();
+                throw new IllegalStateException("TCP relay did not start on port " + port);
             }
+            return c;
         }
 
         long pid() {
