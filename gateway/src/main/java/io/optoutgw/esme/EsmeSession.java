@@ -58,6 +58,8 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final LogLimiter UNDECODABLE_LOG = new LogLimiter(Duration.ofSeconds(1));
 
     private static final LogLimiter PRE_BIND_LOG = new LogLimiter(Duration.ofSeconds(1));
+    /** Throttled binds: a reconnect storm throttles thousands a second. */
+    private static final LogLimiter THROTTLED_BIND_LOG = new LogLimiter(Duration.ofSeconds(1));
 
     private final SmppServerConfig config;
     private final AccountRegistry accounts;
@@ -515,7 +517,14 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
         if (bindGuard != null && !bindGuard.tryBind()) {
             // a reconnect storm: answer at once, without spending a password check on it
-            log.info("{} {} throttled: gateway bind rate exceeded", label, bind.getName());
+            long skipped = THROTTLED_BIND_LOG.admit();
+            if (skipped >= 0) {
+                log.info(
+                        "{} {} throttled: gateway bind rate exceeded{}",
+                        label,
+                        bind.getName(),
+                        LogLimiter.leftOut(skipped));
+            }
             throttleBind(ctx, bind);
             return;
         }
@@ -544,7 +553,14 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             });
         } catch (RejectedExecutionException e) {
             bindChecking = false;
-            log.info("{} {} throttled: the password checks are all busy", label, bind.getName());
+            long skipped = THROTTLED_BIND_LOG.admit();
+            if (skipped >= 0) {
+                log.info(
+                        "{} {} throttled: the password checks are all busy{}",
+                        label,
+                        bind.getName(),
+                        LogLimiter.leftOut(skipped));
+            }
             throttleBind(ctx, bind);
         }
     }

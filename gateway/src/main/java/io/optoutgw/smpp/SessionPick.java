@@ -10,8 +10,15 @@ import java.util.function.ToIntFunction;
  * at once, without a hand-off to another thread, and its response comes back on that loop).
  * Candidates are visited from a rotating start, so ties go round robin. Window sizes read from
  * other threads may be a moment old; the session checks again on its own loop.
+ *
+ * <p>An account may hold thousands of binds: once {@link #ENOUGH} candidates have been visited and
+ * one of them has room, the visit stops there, so a pick costs the same with 10,000 sessions as
+ * with 32. A session with room is still found whenever there is one (the visit goes on until then).
  */
 public final class SessionPick {
+
+    /** Candidates visited before the best of them with room is taken. */
+    static final int ENOUGH = 32;
 
     private SessionPick() {}
 
@@ -53,6 +60,9 @@ public final class SessionPick {
             if (free > bestRoom) {
                 best = s;
                 bestRoom = free;
+            }
+            if (i + 1 >= ENOUGH && best != null) {
+                break;
             }
         }
         return bestHere != null ? bestHere : best != null ? best : other;

@@ -141,6 +141,13 @@ public final class Harness implements Callable<Integer> {
     boolean pin;
 
     @Option(
+            names = "--sessions",
+            defaultValue = "10000",
+            description =
+                    "ESME sessions the binds1000 scenario binds at once (the target: 10,000 in the gateway's heap)")
+    int sessions;
+
+    @Option(
             names = "--sweep-binds",
             split = ",",
             defaultValue = "1,32",
@@ -1068,9 +1075,9 @@ public final class Harness implements Callable<Integer> {
         }
     }
 
-    /** 1,000 ESME sessions bound to the gateway at once (512 MB heap), light traffic over all of them. */
+    /** {@code --sessions} (10,000) ESME sessions bound to the gateway at once (512 MB heap), light traffic over all of them. */
     private void runBinds1000() throws Exception {
-        int n = def(binds, 1000);
+        int n = binds != null ? binds : sessions;
         System.out.printf("%n== binds1000: %d ESME sessions, gateway heap %s ==%n", n, gatewayHeap);
         try (SmscSimulator behind = simulator(0, 0);
                 GatewayProcess gw = GatewayProcess.start(
@@ -1080,7 +1087,7 @@ public final class Harness implements Callable<Integer> {
                                 8,
                                 upstreamWindow(def(window, 10)),
                                 def(window, 10),
-                                n + 10,
+                                Math.min(n + 10, 10_000),
                                 SuppressionStore.DEFAULT_BUCKETS,
                                 gatewayHeap,
                                 gatewayJvmArgs("binds1000")),
@@ -1098,7 +1105,7 @@ public final class Harness implements Callable<Integer> {
                     rate);
             long t0 = System.nanoTime();
             try (LoadGenerator gen = new LoadGenerator(o)) {
-                gen.bindAll(120_000);
+                gen.bindAll(Math.max(120_000, n * 60L));
                 double bindSecs = (System.nanoTime() - t0) / 1e9;
                 double bound = gw.heapUsedAfterGcMiB();
                 System.out.printf(

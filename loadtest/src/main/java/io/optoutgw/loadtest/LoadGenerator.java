@@ -107,8 +107,17 @@ public final class LoadGenerator implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
         List<CompletableFuture<Void>> bound = new ArrayList<>();
+        // at most this many binds outstanding, as a fleet of ESMEs connecting over time would be,
+        // instead of thousands of binds queued behind the gateway's password checks at once
+        java.util.concurrent.Semaphore outstanding = new java.util.concurrent.Semaphore(16);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         for (int i = 0; i < options.binds(); i++) {
+            if (!outstanding.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                throw new java.util.concurrent.TimeoutException(
+                        i + " of " + options.binds() + " sessions bound in time");
+            }
             GenSession s = new GenSession(i);
+            s.bound.whenComplete((ok, error) -> outstanding.release());
             sessions.add(s);
             Bootstrap bi = b.clone().handler(new ChannelInitializer<SocketChannel>() {
                 @Override
@@ -123,12 +132,9 @@ public final class LoadGenerator implements AutoCloseable {
                     s.bound.completeExceptionally(done.cause());
                 }
             });
-            if (i % 50 == 49) {
-                // pace large numbers of connects a little (backlog)
-                Thread.sleep(5);
-            }
         }
-        CompletableFuture.allOf(bound.toArray(CompletableFuture[]::new)).get(timeoutMillis, TimeUnit.MILLISECONDS);
+        CompletableFuture.allOf(bound.toArray(CompletableFuture[]::new))
+                .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     /** Starts sending (every bound session). */
@@ -247,6 +253,11 @@ public final class LoadGenerator implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
             this.channel = ctx.channel();
+            sendBind();
+            ctx.fireChannelActive();
+        }
+
+        private void sendBind() {
             BindTransceiver bind = new BindTransceiver();
             bind.setSystemId(options.systemId());
             bind.setPassword(options.password());
@@ -254,7 +265,6 @@ public final class LoadGenerator implements AutoCloseable {
             bind.setInterfaceVersion(SmppConstants.VERSION_3_4);
             bind.setSequenceNumber(nextSeq++);
             ctx.writeAndFlush(bind);
-            ctx.fireChannelActive();
         }
 
         @Override
@@ -290,6 +300,10 @@ public final class LoadGenerator implements AutoCloseable {
                 if (resp.getCommandStatus() == 0) {
                     isBound = true;
                     bound.complete(null);
+                } else if (resp.getCommandStatus() == SmppConstants.STATUS_THROTTLED) {
+                    // the gateway's password checks are busy (many binds at once): as an ESME
+                    // would, bind again on the same connection after a pause
+                    ctx.executor().schedule(this::sendBind, 20 + random.nextInt(80), TimeUnit.MILLISECONDS);
                 } else {
                     bound.completeExceptionally(new IllegalStateException(
                             "bind refused with status 0x" + Integer.toHexString(resp.getCommandStatus())));
