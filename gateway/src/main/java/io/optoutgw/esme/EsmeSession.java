@@ -23,6 +23,7 @@ import io.optoutgw.metrics.LogLimiter;
 import io.optoutgw.smpp.BindType;
 import io.optoutgw.smpp.DecodeFailures;
 import io.optoutgw.smpp.KeepAlive;
+import io.optoutgw.smpp.LoopSweep;
 import io.optoutgw.smpp.RequestWindow;
 import io.optoutgw.transport.ConnectionErrors;
 import java.net.InetAddress;
@@ -44,7 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class EsmeSession extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(EsmeSession.class);
-    private static final long SWEEP_MILLIS = 100;
     private static final int CMD_ID_ALERT_NOTIFICATION = 0x00000102;
     /** Window for the gateway's own requests before the bind says how large the account's is. */
     private static final int UNBOUND_WINDOW = 4;
@@ -102,7 +102,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private boolean bindChecking;
 
     private ScheduledFuture<?> bindTimeout;
-    private ScheduledFuture<?> sweeper;
+    /** This session's place in its loop's timeout sweep (every {@link LoopSweep#PERIOD_MILLIS} ms). */
+    private LoopSweep.Membership sweep;
+
     private ScheduledFuture<?> drainTimeout;
 
     public EsmeSession(
@@ -341,15 +343,10 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
                         },
                         config.bindTimeout().toMillis(),
                         TimeUnit.MILLISECONDS);
-        sweeper = ctx.executor()
-                .scheduleAtFixedRate(
-                        () -> {
-                            outbound.expire(System.nanoTime());
-                            sendWaiting();
-                        },
-                        SWEEP_MILLIS,
-                        SWEEP_MILLIS,
-                        TimeUnit.MILLISECONDS);
+        sweep = LoopSweep.join(ctx.executor(), now -> {
+            outbound.expire(now);
+            sendWaiting();
+        });
         log.debug("{} connected", label);
         ctx.fireChannelActive();
     }
@@ -359,7 +356,9 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         SessionState previous = state;
         state = SessionState.CLOSED;
         cancel(bindTimeout);
-        cancel(sweeper);
+        if (sweep != null) {
+            sweep.leave();
+        }
         cancel(drainTimeout);
         if (account != null) {
             account.unregister(this);
