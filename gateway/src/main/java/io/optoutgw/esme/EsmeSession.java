@@ -58,7 +58,6 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
     private static final LogLimiter UNDECODABLE_LOG = new LogLimiter(Duration.ofSeconds(1));
 
     private static final LogLimiter PRE_BIND_LOG = new LogLimiter(Duration.ofSeconds(1));
-    /** Throttled binds: a reconnect storm throttles thousands a second. */
     private static final LogLimiter THROTTLED_BIND_LOG = new LogLimiter(Duration.ofSeconds(1));
 
     private final SmppServerConfig config;
@@ -516,15 +515,7 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
         }
         if (bindGuard != null && !bindGuard.tryBind()) {
             // a reconnect storm: answer at once, without spending a password check on it
-            long skipped = THROTTLED_BIND_LOG.admit();
-            if (skipped >= 0) {
-                log.info(
-                        "{} {} throttled: gateway bind rate exceeded{}",
-                        label,
-                        bind.getName(),
-                        LogLimiter.leftOut(skipped));
-            }
-            throttleBind(ctx, bind);
+            throttleBind(ctx, bind, "gateway bind rate exceeded");
             return;
         }
         bindChecking = true;
@@ -552,19 +543,16 @@ public final class EsmeSession extends ChannelInboundHandlerAdapter {
             });
         } catch (RejectedExecutionException e) {
             bindChecking = false;
-            long skipped = THROTTLED_BIND_LOG.admit();
-            if (skipped >= 0) {
-                log.info(
-                        "{} {} throttled: the password checks are all busy{}",
-                        label,
-                        bind.getName(),
-                        LogLimiter.leftOut(skipped));
-            }
-            throttleBind(ctx, bind);
+            throttleBind(ctx, bind, "the password checks are all busy");
         }
     }
 
-    private void throttleBind(ChannelHandlerContext ctx, BaseBind<?> bind) {
+    /** Answers ESME_RTHROTTLED; logged at most once a second with a count (a reconnect storm throttles thousands). */
+    private void throttleBind(ChannelHandlerContext ctx, BaseBind<?> bind, String why) {
+        long skipped = THROTTLED_BIND_LOG.admit();
+        if (skipped >= 0) {
+            log.info("{} {} throttled: {}{}", label, bind.getName(), why, LogLimiter.leftOut(skipped));
+        }
         BaseBindResp resp = (BaseBindResp) Pdus.response(bind, SmppConstants.STATUS_THROTTLED);
         resp.setSystemId(gatewaySystemId);
         ctx.writeAndFlush(resp, ctx.voidPromise());

@@ -30,7 +30,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -109,12 +111,11 @@ public final class LoadGenerator implements AutoCloseable {
         List<CompletableFuture<Void>> bound = new ArrayList<>();
         // at most this many binds outstanding, as a fleet of ESMEs connecting over time would be,
         // instead of thousands of binds queued behind the gateway's password checks at once
-        java.util.concurrent.Semaphore outstanding = new java.util.concurrent.Semaphore(16);
+        Semaphore outstanding = new Semaphore(16);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         for (int i = 0; i < options.binds(); i++) {
             if (!outstanding.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                throw new java.util.concurrent.TimeoutException(
-                        i + " of " + options.binds() + " sessions bound in time");
+                throw new TimeoutException(i + " of " + options.binds() + " sessions bound in time");
             }
             GenSession s = new GenSession(i);
             s.bound.whenComplete((ok, error) -> outstanding.release());
