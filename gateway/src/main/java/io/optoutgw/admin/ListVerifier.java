@@ -50,7 +50,7 @@ public final class ListVerifier {
     /** Most discrepancies listed in a report; the count stays exact. */
     public static final int MAX_LISTED = 1000;
 
-    private static final int BUCKET_BATCH = 256;
+    private static final int BUCKET_BATCH = 1024;
     private static final int NUMBER_BATCH = 1000;
 
     private final SuppressionStore store;
@@ -147,6 +147,7 @@ public final class ListVerifier {
                 auditEvents = spillAuditIndex(spill, groups);
             }
             // pass 2: one bucket group at a time, against the list and the audit trail
+            int[] order = store.walkOrder();
             Findings findings = new Findings(settle, startedAt);
             long numbers = 0;
             for (int g = 0; g < groups; g++) {
@@ -155,7 +156,7 @@ public final class ListVerifier {
                 Set<String> groupNumbers = new TreeSet<>();
                 readSpill(dir, g, journalEvents, groupNumbers, index);
                 Map<String, Map<String, Long>> list = new HashMap<>();
-                readListGroup(g, groups, list, counts);
+                readListGroup(order, g, groups, list, counts);
                 groupNumbers.addAll(list.keySet());
                 numbers += groupNumbers.size();
                 List<String> all = new ArrayList<>(groupNumbers);
@@ -233,8 +234,9 @@ public final class ListVerifier {
     /** Bucket groups the verification walks one at a time; memory is about the list's size over this. */
     static final int GROUPS = 256;
 
+    /** The group of a number: a run of {@link SuppressionStore#walkOrder()}, read together. */
     private int group(String digits, int groups) {
-        return store.bucket(digits) & (groups - 1);
+        return store.walkPosition(store.bucket(digits)) / (store.buckets() / groups);
     }
 
     private List<VerifyReport.Discrepancy> checkAgain(String digits, List<Ev> journalEvents) throws Exception {
@@ -442,12 +444,13 @@ public final class ListVerifier {
         Files.deleteIfExists(dir);
     }
 
-    private void readListGroup(int group, int groups, Map<String, Map<String, Long>> list, long[] counts)
+    private void readListGroup(int[] order, int group, int groups, Map<String, Map<String, Long>> list, long[] counts)
             throws Exception {
         int perGroup = store.buckets() / groups;
-        for (int i = 0; i < perGroup; i += BUCKET_BATCH) {
-            for (List<SuppressionStore.ListEntry> bucket : Reads.batch(
-                    i, Math.min(perGroup, i + BUCKET_BATCH), k -> store.exportBucket(group + k * groups), timeout)) {
+        int end = (group + 1) * perGroup;
+        for (int i = group * perGroup; i < end; i += BUCKET_BATCH) {
+            for (List<SuppressionStore.ListEntry> bucket :
+                    Reads.listBuckets(store, order, i, Math.min(end, i + BUCKET_BATCH), timeout)) {
                 for (SuppressionStore.ListEntry e : bucket) {
                     list.computeIfAbsent(e.digits(), k -> new HashMap<>(2)).put(e.slot(), e.value());
                     counts[0]++;

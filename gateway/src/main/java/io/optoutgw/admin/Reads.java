@@ -1,8 +1,10 @@
 package io.optoutgw.admin;
 
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.optoutgw.suppression.SuppressionStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -41,6 +43,25 @@ public final class Reads {
                 Thread.sleep(100L * attempt);
             }
         }
+    }
+
+    /** List buckets read at once at most. */
+    private static final int BUCKET_READS = 256;
+
+    /**
+     * The entries of the list buckets at positions {@code from..to-1} of {@code order} (a
+     * {@link SuppressionStore#walkOrder()}): one script finds the buckets that exist, and only those are read
+     * (an empty list costs one script per batch, not one read per bucket). Each read is retried like a batch.
+     */
+    public static List<List<SuppressionStore.ListEntry>> listBuckets(
+            SuppressionStore store, int[] order, int from, int to, Duration timeout) throws Exception {
+        int[] present = one(i -> store.presentBuckets(Arrays.copyOfRange(order, from, to)), timeout);
+        List<List<SuppressionStore.ListEntry>> out = new ArrayList<>(present.length);
+        for (int i = 0; i < present.length; i += BUCKET_READS) {
+            out.addAll(
+                    batch(i, Math.min(present.length, i + BUCKET_READS), j -> store.exportBucket(present[j]), timeout));
+        }
+        return out;
     }
 
     /** One read, retried like a batch. */

@@ -5,6 +5,8 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -185,6 +187,9 @@ public final class SuppressionStore {
     private final RedisClusterAsyncCommands<String, String> redis;
     private final Supplier<RedisClusterAsyncCommands<String, String>> checks;
     private final int buckets;
+    /** Whether {@code redis} is a Redis Cluster: keys of one script must then share a slot. */
+    private final boolean cluster;
+
     private volatile NumberKeys keys = NumberKeys.CLEAR;
 
     public SuppressionStore(RedisClusterAsyncCommands<String, String> redis, int buckets) {
@@ -205,6 +210,7 @@ public final class SuppressionStore {
         }
         this.redis = redis;
         this.buckets = buckets;
+        this.cluster = redis instanceof RedisAdvancedClusterAsyncCommands;
     }
 
     /**
@@ -820,6 +826,124 @@ public final class SuppressionStore {
                 }
             });
             return out;
+        });
+    }
+
+    /**
+     * The list buckets in the order the admin walks (export, verification) read them, each once: by number, and
+     * on Redis Cluster by the slot of their key first, so that a run of buckets in one slot can be asked about in
+     * one script ({@link #presentBuckets}; buckets of consecutive numbers are in different slots).
+     */
+    public int[] walkOrder() {
+        if (!cluster) {
+            int[] order = new int[buckets];
+            Arrays.setAll(order, b -> b);
+            return order;
+        }
+        return clusterWalk().order.clone();
+    }
+
+    /** Where bucket {@code bucket} is in {@link #walkOrder()}. */
+    public int walkPosition(int bucket) {
+        return cluster ? clusterWalk().position[bucket] : bucket;
+    }
+
+    /** Redis Cluster: {@link #walkOrder()}, each bucket's position in it, and each bucket's slot. */
+    private record ClusterWalk(int[] order, int[] position, int[] slot) {}
+
+    private volatile ClusterWalk clusterWalk;
+
+    private ClusterWalk clusterWalk() {
+        ClusterWalk w = clusterWalk;
+        if (w == null) {
+            int[] slot = new int[buckets];
+            int[] next = new int[SlotHash.SLOT_COUNT + 1];
+            for (int b = 0; b < buckets; b++) {
+                slot[b] = SlotHash.getSlot(RedisKeys.listBucket(b));
+                next[slot[b] + 1]++;
+            }
+            for (int s = 0; s < SlotHash.SLOT_COUNT; s++) {
+                next[s + 1] += next[s];
+            }
+            int[] order = new int[buckets];
+            int[] position = new int[buckets];
+            for (int b = 0; b < buckets; b++) {
+                int p = next[slot[b]]++;
+                order[p] = b;
+                position[b] = p;
+            }
+            w = new ClusterWalk(order, position, slot);
+            clusterWalk = w;
+        }
+        return w;
+    }
+
+    /**
+     * Which list buckets exist (hold at least one field). KEYS: the buckets' keys, all in one Cluster slot on
+     * Redis Cluster. Returns one character a key, {@code 1} for one that exists, else {@code 0} (one string: a
+     * reply of one element is cheaper to read than one of an element a key). Read-only, one lookup a key.
+     */
+    private static final String PRESENT = """
+            local bits = {}
+            for i, k in ipairs(KEYS) do
+              bits[i] = redis.call('EXISTS', k)
+            end
+            return table.concat(bits)
+            """;
+
+    /** Buckets asked about in one script at most. */
+    private static final int PRESENT_KEYS = 1024;
+
+    /**
+     * Of {@code bucketList} (bucket numbers), those whose hash exists, in the given order: the only buckets an
+     * export or a verification has to read, as a bucket without a hash has no field. One script a batch of
+     * buckets (on Redis Cluster one a run of buckets in the same slot: pass a slice of {@link #walkOrder()} to
+     * keep runs long), instead of one read a bucket. A bucket created after its batch was asked about is not
+     * listed, as a bucket written after an export has read it is not exported.
+     */
+    public CompletionStage<int[]> presentBuckets(int[] bucketList) {
+        for (int b : bucketList) {
+            if (b < 0 || b >= buckets) {
+                throw new IllegalArgumentException("bucket out of range: " + b);
+            }
+        }
+        int[] slot = cluster ? clusterWalk().slot : null;
+        List<CompletableFuture<String>> runs = new ArrayList<>();
+        List<Integer> runStarts = new ArrayList<>();
+        int start = 0;
+        for (int i = 1; i <= bucketList.length; i++) {
+            boolean end = i == bucketList.length
+                    || i - start == PRESENT_KEYS
+                    || (cluster && slot[bucketList[i]] != slot[bucketList[start]]);
+            if (end) {
+                String[] keys = new String[i - start];
+                for (int j = start; j < i; j++) {
+                    keys[j - start] = RedisKeys.listBucket(bucketList[j]);
+                }
+                runs.add(redis.<String>eval(PRESENT, ScriptOutputType.VALUE, keys)
+                        .toCompletableFuture());
+                runStarts.add(start);
+                start = i;
+            }
+        }
+        return CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            int[] out = new int[bucketList.length];
+            int n = 0;
+            for (int r = 0; r < runs.size(); r++) {
+                String bits = runs.get(r).join();
+                int from = runStarts.get(r);
+                int to = r + 1 < runs.size() ? runStarts.get(r + 1) : bucketList.length;
+                if (bits == null || bits.length() != to - from) {
+                    throw new IllegalStateException("list buckets: expected " + (to - from) + " answers, got "
+                            + (bits == null ? "none" : bits.length()));
+                }
+                for (int i = 0; i < bits.length(); i++) {
+                    if (bits.charAt(i) != '0') {
+                        out[n++] = bucketList[from + i];
+                    }
+                }
+            }
+            return Arrays.copyOf(out, n);
         });
     }
 
