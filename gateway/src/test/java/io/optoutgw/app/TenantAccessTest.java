@@ -108,9 +108,9 @@ class TenantAccessTest {
 
     private HttpResponse<String> send(Gateway g, HttpRequest.Builder b, String token) throws Exception {
         b.header("Authorization", "Bearer " + token);
-        // as AdminApiTest: an export walks all 2^18 list buckets, about 15 s on an idle 2-core
-        // machine and more than 30 s while the rest of the suite runs beside it
-        return http.send(b.timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofString());
+        // as AdminApiTest: an export walks all 2^18 list buckets, a few seconds with Netty's paranoid
+        // leak detection while the rest of the suite runs beside it
+        return http.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path, String token) throws Exception {

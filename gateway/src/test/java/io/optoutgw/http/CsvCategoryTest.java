@@ -66,7 +66,7 @@ class CsvCategoryTest {
     private static HttpResponse<String> call(Gateway g, String method, String path, String body) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.httpPort() + path))
                 .header("Authorization", "Bearer " + TOKEN)
-                .timeout(Duration.ofSeconds(120)) // an export walks all 2^18 buckets (as AdminApiTest)
+                .timeout(Duration.ofSeconds(60)) // an export walks all 2^18 buckets (as AdminApiTest)
                 .method(
                         method,
                         body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
