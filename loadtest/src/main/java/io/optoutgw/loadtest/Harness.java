@@ -97,7 +97,14 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--stop-share", defaultValue = "0.1", description = "share of MO that are STOP")
     double stopShare;
 
-    @Option(names = "--receipts", defaultValue = "true", negatable = true, description = "ask for a receipt per submit")
+    // picocli 4.7: without fallbackValue a negatable option that defaults to true is set to false
+    // by --receipts and to true by --no-receipts
+    @Option(
+            names = "--receipts",
+            defaultValue = "true",
+            fallbackValue = "true",
+            negatable = true,
+            description = "ask for a receipt per submit (--no-receipts: none)")
     boolean receipts;
 
     @Option(names = "--no-cloudhopper", description = "skip the cloudhopper reference leg")
