@@ -1,5 +1,6 @@
 package io.optoutgw.loadtest;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,5 +21,11 @@ class HarnessOptionsTest {
         assertTrue(parse().receipts);
         assertFalse(parse("--no-receipts").receipts);
         assertTrue(parse("--receipts").receipts);
+    }
+
+    @Test
+    void jasminDrainWaitDefaultsToFiveMinutes() {
+        assertEquals(300, parse().jasminDrainSeconds);
+        assertEquals(60, parse("--jasmin-drain-seconds", "60").jasminDrainSeconds);
     }
 }
