@@ -135,6 +135,12 @@ dbid = 0
 log_level = ${JASMIN_LOG_LEVEL:-WARNING}
 [service-smppclient]
 log_level = ${JASMIN_LOG_LEVEL:-WARNING}
+[dlr]
+log_level = ${JASMIN_LOG_LEVEL:-WARNING}
+[dlr-thrower]
+log_level = ${JASMIN_LOG_LEVEL:-WARNING}
+[deliversm-thrower]
+log_level = ${JASMIN_LOG_LEVEL:-WARNING}
 CFG
   # jasmind takes its lock file in the temp directory: one per work directory
   ROOT_PATH="$work/jroot" TMPDIR="$work" setsid "$venv/bin/python" "$venv/bin/jasmind.py" \

@@ -97,7 +97,14 @@ public final class Harness implements Callable<Integer> {
     @Option(names = "--stop-share", defaultValue = "0.1", description = "share of MO that are STOP")
     double stopShare;
 
-    @Option(names = "--receipts", defaultValue = "true", negatable = true, description = "ask for a receipt per submit")
+    // picocli 4.7: without fallbackValue a negatable option that defaults to true is set to false
+    // by --receipts and to true by --no-receipts
+    @Option(
+            names = "--receipts",
+            defaultValue = "true",
+            fallbackValue = "true",
+            negatable = true,
+            description = "ask for a receipt per submit (--no-receipts: none)")
     boolean receipts;
 
     @Option(names = "--no-cloudhopper", description = "skip the cloudhopper reference leg")
@@ -115,6 +122,12 @@ public final class Harness implements Callable<Integer> {
             description = "optional peer legs in the saturation scenario: jasmin (installed first with"
                     + " loadtest/peers/jasmin/jasmin.sh install [WHEEL_DIR])")
     List<String> peers = new ArrayList<>();
+
+    @Option(
+            names = "--jasmin-drain-seconds",
+            defaultValue = "300",
+            description = "longest wait, after a Jasmin leg's ESMEs stop sending, for its backlog to reach the SMSC")
+    int jasminDrainSeconds;
 
     @Option(names = "--no-tcp-relay", description = "skip the saturation leg through a proxy that does no work")
     boolean noTcpRelay;
@@ -589,9 +602,18 @@ public final class Harness implements Callable<Integer> {
     /**
      * One leg through Jasmin ({@code loadtest/peers/jasmin/jasmin.sh}): its SMPP server, RabbitMQ
      * and one SMPP client connector to the direct legs' simulator, started for the leg and stopped
-     * after it. Jasmin answers the ESME when a message is queued, so the leg's rate is what it
-     * accepted; what reached the SMSC (end to end) and the CPU of jasmind and RabbitMQ per message
-     * go to the notes. Its CPU per message (jasmind + RabbitMQ) is in the leg's CPU column.
+     * after it. Jasmin answers the ESME once it has handed a message to its AMQP connection, so the
+     * leg's rate is what it accepted, and its CPU column (jasmind + RabbitMQ) is per accepted
+     * message. At saturation its forwarding waits behind what it accepts: its connector takes one
+     * message at a time from RabbitMQ (prefetch 1) and acknowledges it on the same AMQP connection
+     * as the publishes, behind the megabytes of them jasmind's reactor has still to write (at most
+     * 128 KiB per socket per reactor turn). So after the measurement the ESMEs stay bound (they take
+     * the receipts) while Jasmin forwards its backlog, until every accepted submit has reached the
+     * simulator or {@code --jasmin-drain-seconds} pass; the end-to-end rate is the accepted
+     * submits that reached the simulator over the time from the leg's start to the last arrival,
+     * and per core over the CPU seconds of jasmind and RabbitMQ in that time (if the backlog did
+     * not drain: the CPU to accept one in the window plus the CPU to forward one from the
+     * backlog); in the notes and {@code latest.json} extras.
      */
     private LegResult runJasmin(String scenario, int run, double rate, SmscSimulator sim, int nBinds, int w)
             throws Exception {
@@ -630,6 +652,8 @@ public final class Harness implements Callable<Integer> {
             double j0 = ChildProcesses.cpuSeconds(jasmind);
             double q0 = ChildProcesses.cpuSeconds(rabbit);
             long t0 = System.nanoTime();
+            String label = String.format(Locale.ROOT, "%s jasmin #%d", scenario, run);
+            JasminDrain d = new JasminDrain();
             LegResult r = runLeg(
                     scenario,
                     "jasmin",
@@ -647,25 +671,77 @@ public final class Harness implements Callable<Integer> {
                     null,
                     redis,
                     null,
-                    cpu);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            long delivered = sim.submitCount() - s0;
-            double jc = ChildProcesses.cpuSeconds(jasmind) - j0;
-            double qc = ChildProcesses.cpuSeconds(rabbit) - q0;
+                    cpu,
+                    gen -> d.run(label + " backlog", gen, sim, s0, jasmind, rabbit, jasminDrainSeconds));
+            double jc = d.jasmindCpu - j0;
+            double qc = d.rabbitCpu - q0;
+            double secs = (d.lastArrivalNanos - t0) / 1e9;
+            double acceptedPerCore = r.gatewayCpuUsPerMsg() > 0 ? 1e6 / r.gatewayCpuUsPerMsg() : Double.NaN;
+            double e2e = d.delivered / secs;
+            boolean drained = d.delivered >= d.accepted;
+            // all accepted submits forwarded: every CPU second of the leg went into them; otherwise
+            // the cost per message is what accepting one cost in the measured window plus what
+            // forwarding one from the backlog cost
+            long fromBacklog = d.delivered - d.deliveredWhileSending;
+            double forwardUs = fromBacklog > 0 ? d.drainCpuSeconds * 1e6 / fromBacklog : Double.NaN;
+            double e2ePerCore =
+                    drained ? d.delivered / Math.max(1e-9, jc + qc) : 1e6 / (r.gatewayCpuUsPerMsg() + forwardUs);
+            String howPerCore = drained
+                    ? String.format(Locale.ROOT, "all its CPU in that time: jasmind %.1f + RabbitMQ %.1f s", jc, qc)
+                    : String.format(
+                            Locale.ROOT,
+                            "estimated: %.0f us of CPU to accept one + %.0f us to forward one from the backlog",
+                            r.gatewayCpuUsPerMsg(),
+                            forwardUs);
             notes.add(String.format(
                     Locale.ROOT,
-                    "%s jasmin #%d: accepted %.0f/s (answered when queued); %d submits reached the SMSC in %.0f s"
-                            + " of warm-up, measurement and drain (%.0f/s end to end); jasmind %.2f cores, RabbitMQ %.2f"
-                            + " cores over that time; accepted %.0f/s per core of jasmind + RabbitMQ",
-                    scenario,
-                    run,
+                    "%s: accepted %.0f/s (answered once handed to its AMQP connection), %.0f/s per core of"
+                            + " jasmind + RabbitMQ in the measured window; %,d of them reached the SMSC while the"
+                            + " ESMEs sent; then, the ESMEs bound and idle, it forwarded its backlog at %.0f/s"
+                            + " (jasmind %.2f cores, RabbitMQ %.2f); %,d of the %,d accepted reached the SMSC%s,"
+                            + " the last %.0f s after the leg started: %.0f/s end to end, %.0f/s per core (%s);"
+                            + " %,d receipts reached the ESMEs",
+                    label,
                     r.throughput(),
-                    delivered,
+                    acceptedPerCore,
+                    d.deliveredWhileSending,
+                    d.drainRate,
+                    d.drainJasmindCores,
+                    d.drainRabbitCores,
+                    d.delivered,
+                    d.accepted,
+                    drained
+                            ? ""
+                            : String.format(
+                                    Locale.ROOT,
+                                    " (stopped waiting after %.0f s: %s)",
+                                    d.drainSeconds,
+                                    d.stalled
+                                            ? "nothing arrived for " + JasminDrain.STALL_SECONDS + " s"
+                                            : "--jasmin-drain-seconds"),
                     secs,
-                    delivered / secs,
-                    jc / secs,
-                    qc / secs,
-                    r.throughput() / Math.max(1e-9, (jc + qc) / secs)));
+                    e2e,
+                    e2ePerCore,
+                    howPerCore,
+                    d.receipts));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> runs =
+                    (List<Map<String, Object>>) extras.computeIfAbsent("jasmin", k -> new ArrayList<>());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scenario", scenario);
+            m.put("run", run);
+            m.put("acceptedPerSec", r.throughput());
+            m.put("acceptedPerCore", acceptedPerCore);
+            m.put("accepted", d.accepted);
+            m.put("reachedSmscWhileSending", d.deliveredWhileSending);
+            m.put("reachedSmsc", d.delivered);
+            m.put("endToEndSeconds", secs);
+            m.put("endToEndPerSec", e2e);
+            m.put("endToEndPerCore", e2ePerCore);
+            m.put("backlogDrained", drained);
+            m.put("backlogForwardedPerSec", d.drainRate);
+            m.put("receipts", d.receipts);
+            runs.add(m);
             return r;
         } finally {
             new ProcessBuilder("bash", script.toString(), "stop", dir.toString())
@@ -673,6 +749,83 @@ public final class Harness implements Callable<Integer> {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start()
                     .waitFor();
+        }
+    }
+
+    /**
+     * Waits, with a Jasmin leg's ESMEs still bound, for the submits Jasmin accepted to reach the
+     * simulator: until all have, nothing has arrived for {@link #STALL_SECONDS}, or the cap passes.
+     */
+    static final class JasminDrain {
+        static final int STALL_SECONDS = 30;
+
+        long accepted;
+        long deliveredWhileSending;
+        long delivered;
+        long receipts;
+        long lastArrivalNanos;
+        double drainSeconds;
+        double drainRate;
+        double drainJasmindCores;
+        double drainRabbitCores;
+        double drainCpuSeconds;
+        double jasmindCpu;
+        double rabbitCpu;
+        boolean stalled;
+
+        void run(String label, LoadGenerator gen, SmscSimulator sim, long s0, long jasmind, long rabbit, int capSeconds)
+                throws InterruptedException {
+            accepted = gen.counters().ok();
+            long start = System.nanoTime();
+            deliveredWhileSending = sim.submitCount() - s0;
+            double j1 = ChildProcesses.cpuSeconds(jasmind);
+            double q1 = ChildProcesses.cpuSeconds(rabbit);
+            long last = deliveredWhileSending;
+            lastArrivalNanos = start;
+            long end = start + capSeconds * 1_000_000_000L;
+            long lastShown = start;
+            long shownCount = last;
+            while (last < accepted) {
+                long now = System.nanoTime();
+                if (now >= end) {
+                    break;
+                }
+                if (now - lastArrivalNanos >= STALL_SECONDS * 1_000_000_000L) {
+                    stalled = true;
+                    break;
+                }
+                Thread.sleep(200);
+                long c = sim.submitCount() - s0;
+                long t = System.nanoTime();
+                if (c > last) {
+                    last = c;
+                    lastArrivalNanos = t;
+                }
+                if (t - lastShown >= 1_000_000_000L) {
+                    System.err.printf(
+                            Locale.ROOT,
+                            "\r%-40s %5.0f s %,12d of %,d at the SMSC %,9.0f/s ",
+                            label,
+                            (t - start) / 1e9,
+                            c,
+                            accepted,
+                            (c - shownCount) / ((t - lastShown) / 1e9));
+                    lastShown = t;
+                    shownCount = c;
+                }
+            }
+            System.err.print("\r" + " ".repeat(110) + "\r");
+            delivered = last;
+            jasmindCpu = ChildProcesses.cpuSeconds(jasmind);
+            rabbitCpu = ChildProcesses.cpuSeconds(rabbit);
+            drainSeconds = (System.nanoTime() - start) / 1e9;
+            double forwardSeconds = Math.max(1e-9, (lastArrivalNanos - start) / 1e9);
+            drainRate = (delivered - deliveredWhileSending) / forwardSeconds;
+            drainCpuSeconds = jasmindCpu - j1 + rabbitCpu - q1;
+            drainJasmindCores = (jasmindCpu - j1) / drainSeconds;
+            drainRabbitCores = (rabbitCpu - q1) / drainSeconds;
+            // receipts for the last arrivals are still on their way; they are not waited for
+            receipts = gen.counters().receipts();
         }
     }
 
@@ -889,10 +1042,11 @@ public final class Harness implements Callable<Integer> {
                 gw != null && leg.equals("proxied") ? gw::cpuSeconds : null);
     }
 
-    /**
-     * One leg; {@code proxyCpu} reads the CPU seconds of the process under test (the gateway, or a
-     * reference proxy), null for legs without one.
-     */
+    /** Run after a leg's measurement while its ESME sessions are still bound (they still take receipts). */
+    interface AfterLeg {
+        void run(LoadGenerator gen) throws Exception;
+    }
+
     private LegResult runLeg(
             String scenario,
             String leg,
@@ -904,6 +1058,27 @@ public final class Harness implements Callable<Integer> {
             BenchRedis redis,
             Disturbance disturbance,
             DoubleSupplier proxyCpu)
+            throws Exception {
+        return runLeg(scenario, leg, run, rate, o, sim, gw, redis, disturbance, proxyCpu, null);
+    }
+
+    /**
+     * One leg; {@code proxyCpu} reads the CPU seconds of the process under test (the gateway, or a
+     * reference proxy), null for legs without one; {@code afterLeg}, if not null, runs once the
+     * leg's result is printed, before its sessions close.
+     */
+    private LegResult runLeg(
+            String scenario,
+            String leg,
+            int run,
+            double rate,
+            LoadGenerator.Options o,
+            SmscSimulator sim,
+            GatewayProcess gw,
+            BenchRedis redis,
+            Disturbance disturbance,
+            DoubleSupplier proxyCpu,
+            AfterLeg afterLeg)
             throws Exception {
         String label = String.format(
                 Locale.ROOT,
@@ -983,6 +1158,9 @@ public final class Harness implements Callable<Integer> {
                 if (mo.failed.sum() > 0) {
                     notes.add(label + ": " + mo.failed.sum() + " of " + mo.injected.sum()
                             + " injected MO not acknowledged");
+                }
+                if (afterLeg != null) {
+                    afterLeg.run(gen);
                 }
                 return r;
             }

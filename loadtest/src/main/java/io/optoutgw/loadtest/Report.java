@@ -152,6 +152,19 @@ final class Report {
         return out;
     }
 
+    /** Median over the Jasmin legs of the submits it forwarded end to end per core (NaN without them). */
+    double jasminEndToEndPerCore() {
+        if (!(extras.get("jasmin") instanceof List<?> runs)) {
+            return Double.NaN;
+        }
+        double[] v = runs.stream()
+                .filter(m -> m instanceof Map<?, ?> mm && mm.get("endToEndPerCore") instanceof Number)
+                .mapToDouble(m -> ((Number) ((Map<?, ?>) m).get("endToEndPerCore")).doubleValue())
+                .filter(x -> !Double.isNaN(x))
+                .toArray();
+        return median(v);
+    }
+
     /** Redis CPU microseconds per submit response over a leg (NaN where Redis CPU was not read). */
     static double redisCpuUsPerMsg(LegResult r) {
         double n = r.throughput() * r.seconds();
@@ -188,6 +201,13 @@ final class Report {
         }
         if (!Double.isNaN(sp) && !Double.isNaN(sc)) {
             out.add(target("saturation proxied/cloudhopper throughput", sp / sc, ">= 3", sp / sc >= 3));
+        }
+        double jasminPerCore = jasminEndToEndPerCore();
+        if (!Double.isNaN(gwCpu) && gwCpu > 0 && !Double.isNaN(jasminPerCore) && jasminPerCore > 0) {
+            // per core: submits relayed per CPU second of the gateway against submits Jasmin took in
+            // and forwarded to the SMSC per CPU second of jasmind + RabbitMQ
+            double ratio = 1e6 / gwCpu / jasminPerCore;
+            out.add(target("saturation per core: gateway relayed / Jasmin end to end", ratio, ">= 50", ratio >= 50));
         }
         double cd = med("carrier", "direct", 0, LegResult::throughput);
         double cp = med("carrier", "proxied", 0, LegResult::throughput);

@@ -116,4 +116,33 @@ class ReportTest {
         assertEquals(1400, png.getWidth());
         assertEquals(640, png.getHeight());
     }
+
+    @Test
+    void gatewayPerCoreAgainstJasminEndToEndPerCore() {
+        // proxied legs: 12.5 us of gateway CPU per submit, 80,000 relayed per core
+        List<LegResult> legs = List.of(
+                leg("saturation", "direct", 1, 0, 100_000, 4000),
+                leg("saturation", "proxied", 1, 0, 60_000, 6000),
+                leg("saturation", "jasmin", 1, 0, 1_400, 400_000));
+        Map<String, Object> extras = new LinkedHashMap<>();
+        extras.put(
+                "jasmin",
+                List.of(
+                        Map.of("run", 1, "endToEndPerCore", 1_000.0),
+                        Map.of("run", 2, "endToEndPerCore", 2_000.0),
+                        Map.of("run", 3, "endToEndPerCore", 1_600.0)));
+        Report report = new Report(legs, extras, new ArrayList<>(), new LinkedHashMap<>(), 1);
+        assertEquals(1_600.0, report.jasminEndToEndPerCore(), 1e-9);
+        Map<String, Object> target = report.targets().stream()
+                .filter(t -> t.get("name").equals("saturation per core: gateway relayed / Jasmin end to end"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(50.0, (Double) target.get("value"), 1e-9);
+        assertTrue((Boolean) target.get("met"));
+
+        Report without = new Report(legs, new LinkedHashMap<>(), new ArrayList<>(), new LinkedHashMap<>(), 1);
+        assertTrue(Double.isNaN(without.jasminEndToEndPerCore()));
+        assertTrue(without.targets().stream()
+                .noneMatch(t -> t.get("name").toString().contains("Jasmin")));
+    }
 }
