@@ -429,7 +429,11 @@ final class ChainAudit {
         }
         Double indexed = index == null ? null : index.remove(e.id());
         if (indexed == null && index != null && member.compact()) {
-            indexed = index.remove("@" + t); // the compact time index names (number, time)
+            // the compact time index names (number, time), one record per event written: each event takes one
+            indexed = takeTimeRecord(index, t);
+            if (indexed != null) {
+                seen.add(timeKey(t));
+            }
         }
         if (indexed == null && seen.contains(e.id())) {
             indexed = (double) t; // a second copy of an event already matched (recorded twice before chains)
@@ -483,6 +487,57 @@ final class ChainAudit {
         ch.redisEvents++;
         spillEvent(ch, REDIS, link, e);
         return e;
+    }
+
+    /**
+     * The key of a record of the compact time index in a number's index entries ({@link #redisEvent}): its
+     * records of one time are {@code @MS}, {@code @MS#2}, {@code @MS#3}, ... (several events of the number in
+     * that millisecond, or one written again by a replay).
+     */
+    static String timeKey(long ms) {
+        return "@" + ms;
+    }
+
+    /** Adds a record of the compact time index at {@code ms} to a number's index entries, after those of that time. */
+    static void addTimeRecord(Map<String, Double> index, long ms) {
+        String key = timeKey(ms);
+        int copy = 1;
+        while (index.containsKey(key)) {
+            key = timeKey(ms) + "#" + ++copy;
+        }
+        index.put(key, (double) ms);
+    }
+
+    /** Takes a record of the compact time index at {@code ms} (the last, so the rest stay numbered from 1); null if none is left. */
+    static Double takeTimeRecord(Map<String, Double> index, long ms) {
+        String key = timeKey(ms);
+        if (!index.containsKey(key)) {
+            return null;
+        }
+        for (int copy = 2; index.containsKey(timeKey(ms) + "#" + copy); copy++) {
+            key = timeKey(ms) + "#" + copy;
+        }
+        return index.remove(key);
+    }
+
+    /**
+     * The entries of a number's audit index that none of its audit trail's events took ({@code seen}: what
+     * {@link #redisEvent} saw): each is reported by {@link #indexWithoutEvent}, but a record of the compact time
+     * index is reported once per (number, time), and not at all when an event of that time took one of its records
+     * (the rest were written again by a replay: they name no event of their own). Returns how many name an event.
+     */
+    int indexLeft(String digits, Map<String, Double> left, Set<String> seen) {
+        int named = 0;
+        for (Map.Entry<String, Double> x : left.entrySet()) {
+            String id = x.getKey();
+            String time = timeKey(x.getValue().longValue());
+            if (id.startsWith(time + "#") || (id.equals(time) && seen.contains(id))) {
+                continue;
+            }
+            indexWithoutEvent(digits, id, x.getValue());
+            named++;
+        }
+        return named;
     }
 
     /** An entry of the audit index whose event the number's audit trail does not hold. */

@@ -116,7 +116,7 @@ public final class ListVerifier {
         try {
             long[] counts = new long[2];
             long journalCount;
-            long auditEvents;
+            long auditEvents = 0;
             ChainFindings chainFindings = new ChainFindings();
             // events (and checkpoints) this recent may still be on their way to Redis: checked next time
             long recentMs = startedAt.minus(settle.multipliedBy(2)).toEpochMilli() - 1_000;
@@ -144,7 +144,7 @@ public final class ListVerifier {
                     }
                 });
                 journalCount = n[0];
-                auditEvents = spillAuditIndex(spill, groups);
+                spillAuditIndex(spill, groups);
             }
             // pass 2: one bucket group at a time, against the list and the audit trail
             int[] order = store.walkOrder();
@@ -167,6 +167,7 @@ public final class ListVerifier {
                     for (int j = 0; j < batch.size(); j++) {
                         String digits = batch.get(j);
                         Map<String, Double> indexed = index.remove(digits);
+                        int entries = indexed == null ? 0 : indexed.size();
                         Set<String> seen = new HashSet<>();
                         List<ConsentEvent> history =
                                 new ArrayList<>(trails.get(j).size());
@@ -177,7 +178,9 @@ public final class ListVerifier {
                             }
                         }
                         if (indexed != null) {
-                            indexed.forEach((id, score) -> chain.indexWithoutEvent(digits, id, score));
+                            // the entries events took, and those left that name events the trail lacks (a
+                            // compact record a replay wrote again names none of its own)
+                            auditEvents += entries - indexed.size() + chain.indexLeft(digits, indexed, seen);
                         }
                         List<Ev> events = journalEvents.getOrDefault(digits, List.of());
                         findings.add(
@@ -386,7 +389,7 @@ public final class ListVerifier {
             out[group].writeByte(AUDITED_NUMBER);
             out[group].writeUTF(ref.digits());
             // an entry of the compact index names no event: it is matched by its time ("@ms")
-            String id = ref.eventId() == null ? "@" + ref.epochMillis() : ref.eventId();
+            String id = ref.eventId() == null ? ChainAudit.timeKey(ref.epochMillis()) : ref.eventId();
             out[group].writeUTF(id.length() > 1000 ? id.substring(0, 1000) : id);
             out[group].writeLong(ref.epochMillis());
         }
@@ -425,7 +428,12 @@ public final class ListVerifier {
                 } else {
                     String id = in.readUTF();
                     long ms = in.readLong();
-                    index.computeIfAbsent(digits, k -> new HashMap<>(2)).put(id, (double) ms);
+                    Map<String, Double> of = index.computeIfAbsent(digits, k -> new HashMap<>(2));
+                    if (id.equals(ChainAudit.timeKey(ms))) {
+                        ChainAudit.addTimeRecord(of, ms); // each record of the compact index counts
+                    } else {
+                        of.put(id, (double) ms);
+                    }
                 }
             }
         }
@@ -462,10 +470,10 @@ public final class ListVerifier {
         }
     }
 
-    private long spillAuditIndex(Spill spill, int groups) throws Exception {
-        long[] count = {0};
-        // the older index by position, not by offset into a score range: each page costs the same at 10M entries
-        store.walkAuditIndex(Long.MIN_VALUE, Long.MAX_VALUE, timeout, page -> {
+    private void spillAuditIndex(Spill spill, int groups) throws Exception {
+        // the older index by position, not by offset into a score range: each page costs the same at 10M entries;
+        // the compact index with every record, so that events of one number in one millisecond each find theirs
+        store.walkAuditIndex(Long.MIN_VALUE, Long.MAX_VALUE, timeout, true, page -> {
             try {
                 for (SuppressionStore.AuditRef ref : page) {
                     spill.indexed(group(ref.digits(), groups), ref);
@@ -473,10 +481,8 @@ public final class ListVerifier {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            count[0] += page.size();
             return true;
         });
-        return count[0];
     }
 
     private static List<VerifyReport.Discrepancy> check(

@@ -10,7 +10,8 @@ import java.util.Map;
  * @param listEntries      fields in the list (opted-in ones included)
  * @param suppressed       of which suppress
  * @param numbers          distinct numbers examined (list, audit index and journal)
- * @param auditEvents      entries of the {@code gw:audit} index
+ * @param auditEvents      events the audit index lists ({@code gw:audit}, and the compact time index {@code gw:ai}
+ *                         where a record a replay wrote again counts once)
  * @param journalEvents    records in this gateway's journal
  * @param discrepancyCount all findings (discrepancies of the list and of the hash chains)
  * @param discrepancies    the first {@value ListVerifier#MAX_LISTED} of them: the chains' first, then the

@@ -579,7 +579,9 @@ public final class SuppressionStore {
     /**
      * An event of chain version 2: the list as {@link #apply} does, the event's record into its bucket's compact
      * audit trail, and a record into the time index of its minute. The index record is written whether or not
-     * the trail already held the event (a replay may add it twice: readers take (number, time) once).
+     * the trail already held the event (a replay may add it twice: readers take (number, time) once). Events of
+     * one number in one millisecond write one record each, the same characters: the index names (number, time),
+     * and verification counts at least as many records of it as the trail holds events then.
      */
     private CompletionStage<Applied> applyCompact(ConsentEvent event) {
         String digits = event.number();
@@ -1026,6 +1028,18 @@ public final class SuppressionStore {
      */
     public void walkAuditIndex(long fromMs, long toMs, Duration timeout, Predicate<List<AuditRef>> visitor)
             throws Exception {
+        walkAuditIndex(fromMs, toMs, timeout, false, visitor);
+    }
+
+    /**
+     * {@link #walkAuditIndex(long, long, Duration, Predicate)}; with {@code everyRecord}, each minute of the compact
+     * time index gives every record as stored: a (number, time) as often as an event of it was written (once per
+     * event, and again for each replay of one). Verification counts them: events of one number in one millisecond
+     * share their (number, time), one record each.
+     */
+    public void walkAuditIndex(
+            long fromMs, long toMs, Duration timeout, boolean everyRecord, Predicate<List<AuditRef>> visitor)
+            throws Exception {
         long rank = await(auditIndexRank(fromMs), timeout);
         while (true) {
             List<AuditRef> page = await(auditIndexPage(rank, INDEX_PAGE), timeout);
@@ -1063,7 +1077,8 @@ public final class SuppressionStore {
                     reads.add(redis.get(RedisKeys.auditSlice(Long.parseLong(m))).toCompletableFuture());
                 }
                 for (int j = 0; j < batch.size(); j++) {
-                    List<AuditRef> refs = slice(Long.parseLong(batch.get(j)), await(reads.get(j), timeout));
+                    List<AuditRef> refs =
+                            slice(Long.parseLong(batch.get(j)), await(reads.get(j), timeout), !everyRecord);
                     refs.removeIf(r -> r.epochMillis() < fromMs || r.epochMillis() > toMs);
                     if (!refs.isEmpty() && !visitor.test(refs)) {
                         return;
@@ -1081,8 +1096,8 @@ public final class SuppressionStore {
     private static final int SLICES_PAGE = 1_000;
     private static final int SLICES_IN_FLIGHT = 16;
 
-    /** The records of one minute of the compact time index, by time, each (number, time) once. */
-    static List<AuditRef> slice(long minute, String slice) {
+    /** The records of one minute of the compact time index, by time; with {@code once}, each (number, time) once. */
+    static List<AuditRef> slice(long minute, String slice, boolean once) {
         if (slice == null) {
             return new ArrayList<>(0);
         }
@@ -1092,6 +1107,9 @@ public final class SuppressionStore {
             out.add(AuditCodec.indexRef(minute, slice, i * AuditCodec.INDEX_RECORD));
         }
         out.sort(Comparator.comparingLong(AuditRef::epochMillis).thenComparing(AuditRef::digits));
+        if (!once) {
+            return out;
+        }
         List<AuditRef> unique = new ArrayList<>(out.size());
         AuditRef last = null;
         for (AuditRef r : out) {
