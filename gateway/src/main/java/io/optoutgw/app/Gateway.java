@@ -716,6 +716,7 @@ public final class Gateway implements AutoCloseable {
                 .gauge(GatewayMeter.JOURNAL_BYTES, journal, OptOutJournal::sizeBytes)
                 .functionCounter(GatewayMeter.JOURNAL_WRITE_FAILURES, journal, OptOutJournal::writeFailures)
                 .functionCounter(GatewayMeter.JOURNAL_REPLAYED, recorder, ConsentLedger::replayedEntries)
+                .functionCounter(GatewayMeter.JOURNAL_REPLAY_RETRIES, recorder, ConsentLedger::replayRetries)
                 .functionCounter(GatewayMeter.JOURNAL_DISCREPANCIES, recorder, ConsentLedger::discrepancies)
                 .functionCounter(GatewayMeter.CONSENT_LOCAL_ORDERS, recorder, ConsentLedger::localOrders)
                 .gauge(GatewayMeter.CLOCK_SKEW, recorder, ConsentLedger::clockSkewSeconds)

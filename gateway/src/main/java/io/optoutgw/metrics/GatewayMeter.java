@@ -250,6 +250,11 @@ public enum GatewayMeter {
             Kind.COUNTER,
             null,
             "Journal entries replayed into Redis at start-up and by reconciliation"),
+    JOURNAL_REPLAY_RETRIES(
+            "smppgw.journal.replay.retries",
+            Kind.COUNTER,
+            null,
+            "Batches of replayed journal entries applied again after Redis failed or timed out on them"),
     JOURNAL_DISCREPANCIES(
             "smppgw.journal.discrepancies",
             Kind.COUNTER,

@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
@@ -54,7 +56,16 @@ import org.slf4j.LoggerFactory;
 public final class ConsentLedger {
 
     private static final Logger log = LoggerFactory.getLogger(ConsentLedger.class);
-    private static final int REPLAY_BATCH = 512;
+    /**
+     * Records replayed per pipelined batch. Every command of a batch must be answered within the
+     * command timeout of its own sending, so a batch is kept small enough for a Redis that applies a
+     * few thousand records a second.
+     */
+    private static final int REPLAY_BATCH = 128;
+
+    private static final int REPLAY_ATTEMPTS = 6;
+    private static final long REPLAY_PAUSE_FIRST_MS = 250;
+    private static final long REPLAY_PAUSE_MAX_MS = 4_000;
 
     private final OptOutJournal journal;
     private final EventChain chain;
@@ -65,6 +76,7 @@ public final class ConsentLedger {
     private final ConcurrentSkipListSet<Long> unapplied = new ConcurrentSkipListSet<>();
     private final AtomicLong lastJournaled = new AtomicLong();
     private final LongAdder replayed = new LongAdder();
+    private final LongAdder replayRetries = new LongAdder();
     private final LongAdder discrepancies = new LongAdder();
     private final LongAdder localOrders = new LongAdder();
     private final AtomicLong nextLocalOrderLog = new AtomicLong(System.nanoTime());
@@ -416,31 +428,85 @@ public final class ConsentLedger {
     }
 
     private int replayFrom(long fromExclusive, Duration timeout) throws IOException, Exception {
-        List<CompletableFuture<?>> batch = new ArrayList<>(REPLAY_BATCH);
+        List<byte[]> batch = new ArrayList<>(REPLAY_BATCH);
         int[] count = {0};
+        long[] last = {fromExclusive};
         journal.replay(fromExclusive, (seq, payload) -> {
-            if (Checkpoint.isCheckpoint(payload)) {
-                batch.add(applyCheckpoint(Checkpoint.fromRecord(payload)).thenAccept(added -> {
-                    if (added != null && added > 0) {
-                        discrepancies.increment();
-                    }
-                }));
-            } else {
-                ConsentEvent event = ConsentEvent.fromJson(payload);
-                batch.add(store.apply(event).toCompletableFuture().thenAccept(applied -> {
-                    if (applied.auditAdded()) {
-                        discrepancies.increment();
-                    }
-                }));
-            }
+            batch.add(payload);
             count[0]++;
+            last[0] = seq;
             if (batch.size() == REPLAY_BATCH) {
-                awaitAll(batch, timeout);
+                applyReplayed(batch, seq, timeout);
             }
         });
-        awaitAll(batch, timeout);
+        applyReplayed(batch, last[0], timeout);
         replayed.add(count[0]);
         return count[0];
+    }
+
+    /**
+     * Applies one batch of replayed records (pipelined, in journal order) and clears it. A batch that
+     * fails (a command timed out: Redis busy, loading or frozen for a moment; the connection dropped) is
+     * applied again, whole, after a pause that doubles up to {@value #REPLAY_PAUSE_MAX_MS} ms, at most
+     * {@value #REPLAY_ATTEMPTS} times: records are idempotent, and a gateway that gave up at the first
+     * slow moment of a Redis that is rebuilding would not start at all. Then the failure is thrown.
+     */
+    private void applyReplayed(List<byte[]> batch, long lastSeq, Duration timeout) throws Exception {
+        if (batch.isEmpty()) {
+            return;
+        }
+        long pauseMs = REPLAY_PAUSE_FIRST_MS;
+        for (int attempt = 1; ; attempt++) {
+            List<CompletableFuture<?>> pending = new ArrayList<>(batch.size());
+            for (byte[] payload : batch) {
+                pending.add(applyReplayed(payload));
+            }
+            try {
+                awaitAll(pending, timeout);
+                batch.clear();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                if (attempt == REPLAY_ATTEMPTS) {
+                    throw new IOException(
+                            "journal replay into Redis failed for the " + batch.size() + " entries up to sequence "
+                                    + lastSeq + " after " + attempt + " attempts: " + cause,
+                            cause);
+                }
+                replayRetries.increment();
+                log.warn(
+                        "journal replay: the {} entries up to sequence {} were not all applied ({}); "
+                                + "applying them again in {} ms (attempt {} of {})",
+                        batch.size(),
+                        lastSeq,
+                        cause.toString(),
+                        pauseMs,
+                        attempt + 1,
+                        REPLAY_ATTEMPTS);
+                Thread.sleep(pauseMs);
+                pauseMs = Math.min(2 * pauseMs, REPLAY_PAUSE_MAX_MS);
+            }
+        }
+    }
+
+    private CompletableFuture<?> applyReplayed(byte[] payload) {
+        if (Checkpoint.isCheckpoint(payload)) {
+            return applyCheckpoint(Checkpoint.fromRecord(payload)).thenAccept(added -> {
+                if (added != null && added > 0) {
+                    discrepancies.increment();
+                }
+            });
+        }
+        return store.apply(ConsentEvent.fromJson(payload)).toCompletableFuture().thenAccept(applied -> {
+            if (applied.auditAdded()) {
+                discrepancies.increment();
+            }
+        });
+    }
+
+    /** Batches of replayed entries applied again after a failed attempt (start-up and reconciliation). */
+    public long replayRetries() {
+        return replayRetries.sum();
     }
 
     private static void awaitAll(List<CompletableFuture<?>> batch, Duration timeout) throws Exception {
