@@ -196,7 +196,8 @@ public final class Gateway implements AutoCloseable {
         }
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         started.push(registry::close);
-        redis = RedisConnector.connect(redisUri, config.redis().commandTimeout(), registry);
+        redis = RedisConnector.connect(
+                redisUri, config.redis().commandTimeout(), config.redis().commandLatencyMetrics() ? registry : null);
         started.push(redis::close);
         for (String problem : RedisSafety.check(redis.async(), redisUri)) {
             if (config.redis().requireSafe()) {
