@@ -459,7 +459,7 @@ public final class ConsentLedger {
         for (int attempt = 1; ; attempt++) {
             List<CompletableFuture<?>> pending = new ArrayList<>(batch.size());
             for (byte[] payload : batch) {
-                pending.add(applyReplayed(payload));
+                pending.add(applyRecord(payload));
             }
             try {
                 awaitAll(pending, timeout);
@@ -489,7 +489,8 @@ public final class ConsentLedger {
         }
     }
 
-    private CompletableFuture<?> applyReplayed(byte[] payload) {
+    /** Applies one journal record (an event or a checkpoint) as a replay does, counting what Redis lacked. */
+    private CompletableFuture<?> applyRecord(byte[] payload) {
         if (Checkpoint.isCheckpoint(payload)) {
             return applyCheckpoint(Checkpoint.fromRecord(payload)).thenAccept(added -> {
                 if (added != null && added > 0) {
